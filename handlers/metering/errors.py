@@ -1,0 +1,37 @@
+"""Errors raised by the metering handlers and the bill engine.
+
+A handler that raises becomes a failed Lambda task named after the exception class (for example
+``TariffError``), which the machines' ``Catch`` clauses route to their Fail states. Every message
+names the place that is wrong (field, record number, register, date) so that a person reading the
+execution history can fix the input without a Python traceback.
+
+    MeteringError                 base of everything below
+    +-- BadEvent                  the event is not shaped like the machine promised (field named)
+    +-- TariffError               a tariff definition or a pricing request is wrong
+    +-- UnknownAccount            the account, meter or tariff is not in the database
+    +-- PaymentGatewayError       the (simulated) payment gateway failed; retrying may succeed
+"""
+
+from __future__ import annotations
+
+__all__ = ["BadEvent", "MeteringError", "PaymentGatewayError", "TariffError", "UnknownAccount"]
+
+
+class MeteringError(Exception):
+    """Base class: a problem with metering data or configuration, explained in the message."""
+
+
+class BadEvent(MeteringError):
+    """The event lacks a field or carries one of the wrong type; the message names the field."""
+
+
+class TariffError(MeteringError):
+    """A tariff is malformed, missing for a day, or cannot price the usage it was given."""
+
+
+class UnknownAccount(MeteringError):
+    """An account, meter or tariff referenced by the event does not exist in the database."""
+
+
+class PaymentGatewayError(MeteringError):
+    """The payment gateway did not answer or refused for a transient reason; safe to retry."""

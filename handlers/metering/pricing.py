@@ -1,0 +1,265 @@
+"""Pricing a period's usage against a tariff schedule: the bill engine's arithmetic.
+
+:func:`price_usage` cuts ``[period_start, period_end)`` wherever a tariff version changes (and, on
+request, at month starts), then prices each segment: supply days x c/day, general usage (flat,
+pro-rated blocks, or time-of-use bands), controlled load, and the feed-in credit. Each line is
+rounded to the cent with ROUND_HALF_UP on its own; :func:`bill_totals` adds GST (10 %) to the
+taxable lines only, feed-in credits being GST-free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from handlers.metering.consumption import ChannelUsage, Usage
+from handlers.metering.errors import TariffError
+from handlers.metering.money import ZERO, cents_to_dollars, format_amount, round_cents, round_milli
+from handlers.metering.periods import days_between, month_starts_between
+from handlers.metering.tariff_model import (
+    BlockUsage,
+    FlatUsage,
+    Tariff,
+    TariffSchedule,
+    TimeOfUseUsage,
+    local_start,
+)
+
+__all__ = ["GST_RATE", "BillLine", "BillTotals", "bill_totals", "price_usage"]
+
+GST_RATE = Decimal("0.10")
+
+
+@dataclass(frozen=True)
+class BillLine:
+    """One priced line: ``quantity`` x ``cents_per_unit`` / 100 = ``amount`` dollars (to the cent).
+
+    ``kind`` is SUPPLY, USAGE, CONTROLLED_LOAD_SUPPLY, CONTROLLED_LOAD or FEED_IN. Credits have a
+    negative ``amount``. ``band`` names the block ("BLOCK 2") or time-of-use band ("PEAK").
+    """
+
+    kind: str
+    description: str
+    period_start: date
+    period_end: date
+    quantity: Decimal
+    unit: str
+    cents_per_unit: Decimal
+    amount: Decimal
+    gst_free: bool
+    tariff_code: str
+    band: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form: dates ISO, quantities and rates as strings, ``amount`` as "12.34"."""
+        return {
+            "kind": self.kind,
+            "description": self.description,
+            "periodStart": self.period_start.isoformat(),
+            "periodEnd": self.period_end.isoformat(),
+            "quantity": str(self.quantity),
+            "unit": self.unit,
+            "centsPerUnit": str(self.cents_per_unit),
+            "amount": format_amount(self.amount),
+            "gstFree": self.gst_free,
+            "tariffCode": self.tariff_code,
+            **({"band": self.band} if self.band else {}),
+        }
+
+
+@dataclass(frozen=True)
+class BillTotals:
+    """Sums of a bill: taxable lines, GST on them, GST-free lines (credits), and the total."""
+
+    taxable: Decimal
+    gst: Decimal
+    gst_free: Decimal
+    total: Decimal
+
+    def to_json(self) -> dict[str, str]:
+        """Amounts as strings of dollars."""
+        return {
+            "taxableSubtotal": format_amount(self.taxable),
+            "gst": format_amount(self.gst),
+            "gstFreeSubtotal": format_amount(self.gst_free),
+            "total": format_amount(self.total),
+        }
+
+
+def bill_totals(lines: Iterable[BillLine]) -> BillTotals:
+    """GST is 10 % of the taxable subtotal, rounded half up once (not per line)."""
+    items = list(lines)
+    taxable = sum((line.amount for line in items if not line.gst_free), ZERO)
+    gst_free = sum((line.amount for line in items if line.gst_free), ZERO)
+    gst = round_cents(taxable * GST_RATE)
+    return BillTotals(taxable=taxable, gst=gst, gst_free=gst_free, total=taxable + gst + gst_free)
+
+
+def price_usage(
+    tariff_schedule: TariffSchedule | Tariff | Sequence[Tariff],
+    period_start: date,
+    period_end: date,
+    usage: Usage,
+    *,
+    split_by_month: bool = False,
+) -> list[BillLine]:
+    """Price ``usage`` over ``[period_start, period_end)`` (end exclusive) as bill lines.
+
+    Segments: a new segment starts on every day a tariff version takes effect and, when
+    ``split_by_month`` is true, on every first of a month, so each line belongs to one month.
+    Raises :class:`TariffError` for an empty period, a day with no tariff in force, usage outside
+    the period, time-of-use pricing without intervals, or E2/B1 energy on a tariff with no rate.
+    """
+    schedule = TariffSchedule.of(tariff_schedule)
+    days_between(period_start, period_end)
+    channels = {"general (E1)": usage.general, "controlled load (E2)": usage.controlled_load,
+                "feed-in (B1)": usage.feed_in}
+    for name, channel in channels.items():
+        if channel is not None:
+            channel.check_within(period_start, period_end, name)
+
+    segments = schedule.segments(period_start, period_end)
+    if split_by_month:
+        segments = [
+            (left, right, tariff)
+            for seg_start, seg_end, tariff in segments
+            for left, right in _month_cuts(seg_start, seg_end)
+        ]
+    edges = [segments[0][0], *(right for _, right, _ in segments)]
+    general = usage.general.split(edges)
+    no_energy = [ZERO] * len(segments)
+    controlled = usage.controlled_load.split(edges) if usage.controlled_load else no_energy
+    exported = usage.feed_in.split(edges) if usage.feed_in else None
+
+    lines: list[BillLine] = []
+    for index, (start, end, tariff) in enumerate(segments):
+        lines.append(_supply_line(tariff, start, end))
+        lines.extend(_general_lines(tariff, start, end, general[index], usage.general))
+        lines.extend(_controlled_lines(tariff, start, end, controlled[index]))
+        if exported is not None and exported[index] != 0:
+            lines.append(_feed_in_line(tariff, start, end, exported[index]))
+    return lines
+
+
+def _month_cuts(start: date, end: date) -> list[tuple[date, date]]:
+    edges = [start, *month_starts_between(start, end), end]
+    return list(zip(edges, edges[1:]))
+
+
+def _line(tariff: Tariff, kind: str, description: str, start: date, end: date,
+          quantity: Decimal, unit: str, cents: Decimal, *, band: str | None = None,
+          credit: bool = False) -> BillLine:
+    amount = round_cents(quantity * cents_to_dollars(cents))
+    return BillLine(
+        kind=kind, description=description, period_start=start, period_end=end,
+        quantity=quantity, unit=unit, cents_per_unit=cents,
+        amount=-amount if credit else amount, gst_free=credit,
+        tariff_code=tariff.code, band=band,
+    )
+
+
+def _supply_line(tariff: Tariff, start: date, end: date) -> BillLine:
+    days = Decimal((end - start).days)
+    return _line(tariff, "SUPPLY", "Daily supply charge", start, end, days, "day",
+                 tariff.supply_cents_per_day)
+
+
+def _general_lines(tariff: Tariff, start: date, end: date, quantity: Decimal,
+                   channel: ChannelUsage) -> list[BillLine]:
+    pricing = tariff.usage
+    if isinstance(pricing, FlatUsage):
+        return [_line(tariff, "USAGE", "General usage", start, end, quantity, tariff.unit,
+                      pricing.cents_per_unit)]
+    if isinstance(pricing, BlockUsage):
+        return _block_lines(tariff, pricing, start, end, quantity)
+    return _tou_lines(tariff, pricing, start, end, channel)
+
+
+def _block_lines(tariff: Tariff, pricing: BlockUsage, start: date, end: date,
+                 quantity: Decimal) -> list[BillLine]:
+    """Thresholds are pro-rated to the segment's days (to 0.001 unit) before filling blocks."""
+    days = (end - start).days
+    lines: list[BillLine] = []
+    floor = ZERO
+    remaining = quantity
+    for number, block in enumerate(pricing.blocks, start=1):
+        if block.up_to is None:
+            step = remaining
+        else:
+            ceiling = round_milli(block.up_to * days / pricing.threshold_days)
+            step = min(remaining, max(ceiling - floor, ZERO))
+            floor = ceiling
+        if step > 0 or number == 1:
+            lines.append(_line(tariff, "USAGE", f"General usage block {number}", start, end,
+                               step, tariff.unit, block.cents_per_unit, band=f"BLOCK {number}"))
+        remaining -= step
+    return lines
+
+
+@lru_cache(maxsize=8192)
+def _day_bands(pricing: TimeOfUseUsage, zone_name: str, day: date, minutes: int) -> tuple[str, ...]:
+    """The band name of each interval of a NEM day (memoised: days repeat across accounts)."""
+    zone = ZoneInfo(zone_name)
+    return tuple(
+        pricing.band_for(local_start(day, slot, minutes, zone)).name
+        for slot in range(1440 // minutes)
+    )
+
+
+def _tou_lines(tariff: Tariff, pricing: TimeOfUseUsage, start: date, end: date,
+               channel: ChannelUsage) -> list[BillLine]:
+    if channel.intervals is None or channel.interval_minutes is None:
+        raise TariffError(
+            f"tariff {tariff.code} is time-of-use: general usage must be given as interval reads "
+            "(ChannelUsage.from_intervals), not as a total or daily figures"
+        )
+    by_band = {band.name: ZERO for band in pricing.bands}
+    for day, values in channel.intervals.items():
+        if start <= day < end:
+            for name, quantity in zip(_day_bands(pricing, tariff.timezone, day,
+                                                 channel.interval_minutes), values):
+                by_band[name] += quantity
+    lines = [
+        _line(tariff, "USAGE", f"General usage {band.name.replace('_', ' ').lower()}", start, end,
+              by_band[band.name], tariff.unit, band.cents_per_unit, band=band.name)
+        for band in pricing.bands
+        if by_band[band.name] != 0
+    ]
+    if not lines:
+        default = next(band for band in pricing.bands if not band.windows)
+        lines.append(_line(tariff, "USAGE", f"General usage {default.name.lower()}", start, end,
+                           ZERO, tariff.unit, default.cents_per_unit, band=default.name))
+    return lines
+
+
+def _controlled_lines(tariff: Tariff, start: date, end: date, quantity: Decimal) -> list[BillLine]:
+    rate = tariff.controlled_load
+    if rate is None:
+        if quantity != 0:
+            raise TariffError(
+                f"tariff {tariff.code} has no controlled-load rate but {quantity} {tariff.unit} "
+                f"of controlled load (E2) was metered from {start.isoformat()}"
+            )
+        return []
+    lines = []
+    if rate.supply_cents_per_day:
+        lines.append(_line(tariff, "CONTROLLED_LOAD_SUPPLY", "Controlled load supply", start, end,
+                           Decimal((end - start).days), "day", rate.supply_cents_per_day))
+    lines.append(_line(tariff, "CONTROLLED_LOAD", "Controlled load usage", start, end, quantity,
+                       tariff.unit, rate.cents_per_unit))
+    return lines
+
+
+def _feed_in_line(tariff: Tariff, start: date, end: date, quantity: Decimal) -> BillLine:
+    if tariff.feed_in is None:
+        raise TariffError(
+            f"tariff {tariff.code} has no feed-in rate but {quantity} {tariff.unit} was exported "
+            f"(B1) from {start.isoformat()}"
+        )
+    return _line(tariff, "FEED_IN", "Solar feed-in credit", start, end, quantity, tariff.unit,
+                 tariff.feed_in.cents_per_unit, credit=True)
