@@ -221,7 +221,7 @@ class _Parser:
         """Read a path up to the first top-level ``,``/``)`` or whitespace."""
         text = self.text
         start = pos = self.pos
-        depth = 0  # open brackets and parentheses
+        open_brackets: list[str] = []  # the closers still expected, innermost last
         quote = ""  # the quote character while inside a quoted member name
         while pos < len(text):
             ch = text[pos]
@@ -231,18 +231,21 @@ class _Parser:
                     continue
                 if ch == quote:
                     quote = ""
-            elif ch in "'\"" and depth > 0:
+            elif ch in "'\"" and open_brackets:
                 quote = ch
-            elif ch in "[(":
-                depth += 1
+            elif ch == "[":
+                open_brackets.append("]")
+            elif ch == "(":
+                open_brackets.append(")")
             elif ch in "])":
-                if depth == 0:
+                if not open_brackets:
                     break
-                depth -= 1
-            elif depth == 0 and (ch == "," or ch.isspace()):
+                if open_brackets.pop() != ch:
+                    raise self.fail("unbalanced brackets or quotes in path", start)
+            elif not open_brackets and (ch == "," or ch.isspace()):
                 break
             pos += 1
-        if quote or depth:
+        if quote or open_brackets:
             raise self.fail("unbalanced brackets or quotes in path", start)
         self.pos = pos
         return PathRef(text[start:pos])
