@@ -82,6 +82,14 @@ def test_format_template_from_a_path() -> None:
     )
 
 
+def test_format_template_from_a_variable_keeps_its_apostrophe() -> None:
+    # AWS: assign MAP_STATE_REFERENCE_IN_INTRINSIC_FUNCTION (a runtime template is not re-parsed)
+    values = {"$AnswerTemplate": "It's {}!", "$$.Map.Item.Value": "Pikachu"}
+    fn = compile_intrinsic("States.Format($AnswerTemplate, $$.Map.Item.Value)")
+    assert fn.paths == ("$AnswerTemplate", "$$.Map.Item.Value")
+    assert fn.evaluate(values.__getitem__) == "It's Pikachu!"
+
+
 def test_format_escaped_braces_are_not_placeholders() -> None:
     assert run("States.Format('\\{}{}\\{\\}', $.x)", x=7) == "{}7{}"
     assert run("States.Format('{ } {x}')") == "{ } {x}"  # lone braces are plain text

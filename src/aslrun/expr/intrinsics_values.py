@@ -27,9 +27,11 @@ __all__ = [
     "expect_object",
     "expect_string",
     "format_text",
+    "java_double_text",
+    "java_round",
     "json_key",
     "json_text",
-    "java_round",
+    "type_name",
 ]
 
 
