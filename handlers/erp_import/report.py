@@ -1,0 +1,86 @@
+"""The import report: what happened to every reading, counted and listed.
+
+``to_json()`` gives::
+
+    {"status": "ok" | "completed_with_errors",
+     "counts": {"created", "updated", "unchanged", "deleted", "pruned", "skipped", "errors"},
+     "entities": {"meters": {"created", "updated", "unchanged"}, "meter_counters": {...}},
+     "items":   [{"item", "reading", "action", "reading_id"?, "external_id"?, "note"?}, ...],
+     "errors":  [{"status": "error", "message", "error": {"code", "details"}, "location"}, ...],
+     "pruned":  [{"item", "scope", "meter_id", "counter_id", "source", "deleted", "deleted_external_ids"}, ...],
+     "warnings": ["..."]}
+
+``deleted`` counts readings removed by ``mode: delete``; ``pruned`` those removed by
+``upsert-prune-scope``. ``skipped`` readings are not errors (a duplicate inside the 24-hour window,
+nothing to delete); ``errors`` are, and each has an entry in ``errors``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ReadingError
+
+__all__ = ["READING_ACTIONS", "ImportReport"]
+
+READING_ACTIONS = ("created", "updated", "unchanged", "deleted", "skipped")
+
+
+@dataclass
+class ImportReport:
+    """Collected outcomes of one import batch."""
+
+    items: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[ReadingError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    pruned: int = 0
+    prune_log: list[dict[str, Any]] = field(default_factory=list)
+    entity_counts: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {
+            "meters": {"created": 0, "updated": 0, "unchanged": 0},
+            "meter_counters": {"created": 0, "updated": 0, "unchanged": 0},
+        }
+    )
+
+    def record(self, item: int, index: int, action: str, **extra: Any) -> None:
+        """One reading's outcome (``action`` in :data:`READING_ACTIONS`)."""
+        assert action in READING_ACTIONS, action
+        entry: dict[str, Any] = {"item": item, "reading": index, "action": action}
+        entry.update({key: value for key, value in extra.items() if value is not None})
+        self.items.append(entry)
+
+    def fail(self, error: ReadingError) -> None:
+        """One rejected reading (or entity record)."""
+        self.errors.append(error)
+        if error.section == "meter_readings":
+            self.items.append({"item": error.item, "reading": error.index, "action": "error", "code": error.code})
+
+    def entity(self, kind: str, action: str) -> None:
+        self.entity_counts[kind][action] += 1
+
+    def counts(self) -> dict[str, int]:
+        totals = {action: 0 for action in READING_ACTIONS}
+        for entry in self.items:
+            if entry["action"] in totals:
+                totals[entry["action"]] += 1
+        return {
+            "created": totals["created"],
+            "updated": totals["updated"],
+            "unchanged": totals["unchanged"],
+            "deleted": totals["deleted"],
+            "pruned": self.pruned,
+            "skipped": totals["skipped"],
+            "errors": len(self.errors),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": "completed_with_errors" if self.errors else "ok",
+            "counts": self.counts(),
+            "entities": {kind: dict(counts) for kind, counts in self.entity_counts.items()},
+            "items": [dict(entry) for entry in self.items],
+            "errors": [error.to_json() for error in self.errors],
+            "pruned": [dict(entry) for entry in self.prune_log],
+            "warnings": list(self.warnings),
+        }
