@@ -471,3 +471,10 @@ def test_constant_calls_are_folded_but_random_ones_are_not() -> None:
     fn = compile_intrinsic("States.Array(States.UUID(), States.UUID())")
     first, second = fn.evaluate(lambda path: None, rng=rng)
     assert first != second
+
+
+def test_constant_container_results_are_fresh_on_each_evaluation() -> None:
+    fn = compile_intrinsic("States.JsonMerge(States.StringToJson('{\"a\": [1]}'), States.StringToJson('{}'), false)")
+    first = fn.evaluate(lambda path: None)
+    first["a"].append(2)  # a careless caller mutates its result...
+    assert fn.evaluate(lambda path: None) == {"a": [1]}  # ...and the next evaluation does not see it

@@ -8,8 +8,9 @@ Compile once per definition, evaluate per step::
                                      # seeded random.Random (States.UUID, States.MathRandom)
 
 Compilation checks everything that can be known from the text alone (syntax, function names,
-argument counts) and turns the call tree into closures; calls whose arguments are all literals
-are folded into constants when that is safe. Evaluation resolves paths through the engine's
+argument counts) and turns the call tree into closures; a call whose arguments are all literals
+and whose result is a scalar is folded into a constant (containers are rebuilt per evaluation, so
+no caller can corrupt a shared one). Evaluation resolves paths through the engine's
 ``resolve`` (which raises its own ``StatesError`` for a missing path) and reports a bad argument
 value as ``States.Runtime`` with ``in_state=True``, so the engine prefixes AWS's state locator.
 
@@ -35,6 +36,7 @@ from .intrinsics_values import ArgumentProblem
 __all__ = ["FUNCTIONS", "Intrinsic", "IntrinsicSyntaxError", "compile_intrinsic", "is_intrinsic"]
 
 Resolver = Callable[[str], Any]
+_IMMUTABLE = (str, int, float, bool)
 Evaluator = Callable[[Resolver, "random.Random | None"], Any]
 
 
@@ -158,9 +160,12 @@ def _compile_call(call: Call, text: str, paths: list[str]) -> tuple[bool, Any]:
 
     if all(constant for constant, _ in parts) and not spec.uses_rng:
         try:
-            return True, impl(*[value for _, value in parts])
+            value = impl(*[value for _, value in parts])
         except ArgumentProblem:
-            pass  # not folded: the call fails each time it is evaluated, as AWS fails the state
+            value = None  # not folded: the call fails each time it is evaluated, as AWS fails the state
+        else:
+            if value is None or value.__class__ in _IMMUTABLE:  # a shared list/dict could be mutated
+                return True, value
 
     if spec.uses_rng:
         def evaluate_random(resolve: Resolver, rng: random.Random | None) -> Any:
