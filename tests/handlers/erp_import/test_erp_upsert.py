@@ -1,0 +1,236 @@
+"""Upsert: external_id matching, strict-date matching (German days), 24-hour deduplication."""
+
+import json
+import logging
+
+from erp_support import BASE_READING_CONFIG, import_readings, reading, reading_config, rows
+
+
+def test_create_then_unchanged_then_updated(seeded):
+    first = import_readings(seeded, [reading("R1", "2024-01-15T08:00:00Z", 100), reading("R2", "2024-02-15T08:00:00Z", 200)])
+    assert first["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "deleted": 0, "pruned": 0, "skipped": 0, "errors": 0}
+    assert first["status"] == "ok"
+    again = import_readings(seeded, [reading("R1", "2024-01-15T08:00:00Z", 100), reading("R2", "2024-02-15T08:00:00Z", 200)])
+    assert (again["counts"]["unchanged"], again["counts"]["created"]) == (2, 0)
+    changed = import_readings(seeded, [reading("R1", "2024-01-15T08:00:00Z", 150)])
+    assert changed["counts"]["updated"] == 1
+    assert [(r["external_id"], r["value"]) for r in rows(seeded)] == [("R1", 150), ("R2", 200)]
+
+
+def test_stored_row(seeded):
+    import_readings(seeded, [reading("R1", "2024-03-31T00:30:00+01:00", 12500.5)])
+    (row,) = rows(seeded)
+    assert row["external_id"] == "R1"
+    assert row["timestamp"] == "2024-03-30T23:30:00Z"
+    assert row["berlin_day"] == "2024-03-31"
+    assert row["source"] == "ERP"
+    assert row["value"] == 12500.5
+    meter = seeded.execute("SELECT attributes FROM erp_meter WHERE id = ?", (row["meter_id"],)).fetchone()[0]
+    assert json.loads(meter)["external_id"] == "M1"
+
+
+def test_external_id_is_matched_within_meter_and_counter(seeded):
+    import_readings(seeded, [reading("R1", "2024-01-15T08:00:00Z", 1, counter="C1")])
+    other_counter = import_readings(seeded, [reading("R1", "2024-03-15T08:00:00Z", 2, counter="C2")])
+    other_meter = import_readings(seeded, [reading("R1", "2024-05-15T08:00:00Z", 3, meter="M2")])
+    assert other_counter["counts"]["created"] == 1 and other_meter["counts"]["created"] == 1
+    assert len(rows(seeded)) == 3
+
+
+def test_extra_attributes_root_access_and_expressions(seeded):
+    fields = BASE_READING_CONFIG["fields"] + [
+        {"attribute": "batch_id", "field": "$$.batchId"},
+        {"attribute": "unit", "constant": "kWh"},
+        {"attribute": "consumption", "jsonataExpression": "meter_value - previous"},
+        {"attribute": "tagged", "jsonataExpression": "$$.batchId & '/' & reading_id"},
+        {"attribute": "channel", "field": "meta.channels[1]"},
+    ]
+    report = import_readings(
+        seeded,
+        [reading("R1", "2024-01-15T08:00:00Z", 12500.5, previous=12000.0, meta={"channels": ["E1", "B1"]})],
+        reading_config(fields=fields),
+        batchId="BATCH-2024-01-15",
+    )
+    assert report["errors"] == []
+    attributes = json.loads(rows(seeded)[0]["attributes"])
+    assert attributes == {"batch_id": "BATCH-2024-01-15", "unit": "kWh", "consumption": 500.5, "tagged": "BATCH-2024-01-15/R1", "channel": "B1"}
+
+
+def test_short_form_unique_id_from_mapped_attribute_and_from_raw_field(seeded):
+    mapped = reading_config(
+        meter={"unique_ids": ["meter_number"]},
+        meter_counter=None,
+        fields=BASE_READING_CONFIG["fields"] + [{"attribute": "meter_number", "field": "meterId"}],
+    )
+    raw = reading_config(meter={"unique_ids": ["meter_number"]}, meter_counter=None)
+    a = import_readings(seeded, [reading("R1", "2024-01-15T08:00:00Z", 1, meterId="NO-M1")], mapped)
+    b = import_readings(seeded, [reading("R2", "2024-03-15T08:00:00Z", 2, meter_number="NO-M2")], raw)
+    assert a["counts"]["created"] == b["counts"]["created"] == 1
+    assert [r["meter_id"] for r in rows(seeded)] == [1, 2]
+    assert [r["counter_id"] for r in rows(seeded)] == [None, None]
+
+
+# --- strict-date ------------------------------------------------------------------------------
+
+ECP_CONFIG = reading_config(
+    reading_matching="strict-date",
+    fields=[
+        {"attribute": "external_id", "field": "reading_id"},
+        {"attribute": "timestamp", "field": "read_at"},
+        {"attribute": "source", "constant": "ECP"},
+        {"attribute": "value", "field": "meter_value"},
+    ],
+)
+STRICT = reading_config(reading_matching="strict-date")
+
+
+def test_ecp_echo_round_trip_updates_the_portal_reading(seeded):
+    portal = import_readings(seeded, [reading(None, "2024-03-31T09:17:23+02:00", 4711)], ECP_CONFIG)
+    assert portal["counts"]["created"] == 1
+    (ecp,) = rows(seeded)
+    assert (ecp["external_id"], ecp["source"]) == (None, "ECP")
+    # The ERP echoes it back with its own id and a truncated (date-only, German) timestamp.
+    echo = import_readings(seeded, [reading("ERP-1", "2024-03-31", 4711)], STRICT)
+    assert echo["counts"]["updated"] == 1
+    (row,) = rows(seeded)
+    assert row["id"] == ecp["id"]
+    assert (row["external_id"], row["source"], row["timestamp"]) == ("ERP-1", "ERP", "2024-03-30T23:00:00Z")
+    # A second echo finds it by external id: nothing to change.
+    assert import_readings(seeded, [reading("ERP-1", "2024-03-31", 4711)], STRICT)["counts"]["unchanged"] == 1
+
+
+def test_without_strict_date_the_echo_is_only_deduplicated(seeded):
+    import_readings(seeded, [reading(None, "2024-03-31T09:17:23+02:00", 4711)], ECP_CONFIG)
+    echo = import_readings(seeded, [reading("ERP-1", "2024-03-31", 4711)])
+    assert echo["counts"]["skipped"] == 1
+    (row,) = rows(seeded)
+    assert (row["external_id"], row["source"]) == (None, "ECP")
+
+
+def test_strict_date_matches_across_utc_midnight_on_the_23_hour_day(seeded):
+    import_readings(seeded, [reading(None, "2024-03-30T23:30:00Z", 1)], ECP_CONFIG)  # 00:30 CET on 31st
+    report = import_readings(seeded, [reading("E1", "2024-03-31T21:59:00Z", 2)], STRICT)  # 23:59 CEST on 31st
+    assert report["counts"]["updated"] == 1
+    assert [(r["external_id"], r["value"]) for r in rows(seeded)] == [("E1", 2)]
+
+
+def test_strict_date_matches_across_the_25_hour_day(seeded):
+    import_readings(seeded, [reading(None, "2024-10-26T22:00:00Z", 1)], ECP_CONFIG)  # 00:00 CEST on 27th
+    report = import_readings(seeded, [reading("E1", "2024-10-27T22:30:00Z", 2)], STRICT)  # 23:30 CET on 27th
+    assert report["counts"]["updated"] == 1
+    assert len(rows(seeded)) == 1
+
+
+def test_strict_date_does_not_match_the_previous_german_day(seeded):
+    # 23:30 local on consecutive days: 25 hours apart across the autumn change -> a new reading.
+    import_readings(seeded, [reading(None, "2024-10-26T21:30:00Z", 1)], ECP_CONFIG)  # 23:30 CEST 26th
+    report = import_readings(seeded, [reading("E1", "2024-10-27T22:30:00Z", 2)], STRICT)  # 23:30 CET 27th
+    assert report["counts"]["created"] == 1
+    assert [r["berlin_day"] for r in rows(seeded)] == ["2024-10-26", "2024-10-27"]
+
+
+def test_different_german_days_only_23_hours_apart_are_deduplicated(seeded):
+    # 23:30 local on 30 and 31 March are only 23 hours apart (clocks spring forward): different days
+    # for strict-date, but inside the 24-hour deduplication window.
+    import_readings(seeded, [reading(None, "2024-03-30T22:30:00Z", 1)], ECP_CONFIG)
+    report = import_readings(seeded, [reading("E1", "2024-03-31T21:30:00Z", 2)], STRICT)
+    assert report["counts"]["skipped"] == 1
+    assert "duplicate within 24 h" in report["items"][0]["note"]
+
+
+def test_strict_date_several_matches_is_an_error_and_nothing_changes(seeded, caplog):
+    import_readings(seeded, [reading(None, "2024-03-31T00:30:00+01:00", 1)], ECP_CONFIG)
+    # A second reading of the same day (external_id matching, another type so deduplication lets it in).
+    typed = reading_config(fields=BASE_READING_CONFIG["fields"] + [{"attribute": "reading_type", "constant": "control"}])
+    import_readings(seeded, [reading("X2", "2024-03-31T20:00:00+02:00", 2)], typed)
+    before = rows(seeded)
+    assert len(before) == 2
+    with caplog.at_level(logging.ERROR, logger="handlers.erp_import.readings"):
+        report = import_readings(seeded, [reading("E1", "2024-03-31", 3)], STRICT)
+    assert report["counts"]["errors"] == 1
+    (error,) = report["errors"]
+    assert error["error"]["code"] == "AMBIGUOUS_READING_MATCH"
+    assert error["error"]["details"]["reading_ids"] == [r["id"] for r in before]
+    assert rows(seeded) == before
+    assert "2 existing readings match by date 2024-03-31" in caplog.text
+
+
+def test_strict_date_respects_direction_when_given(seeded):
+    with_direction = reading_config(
+        reading_matching="strict-date",
+        fields=BASE_READING_CONFIG["fields"] + [{"attribute": "direction", "field": "dir"}],
+    )
+    import_readings(seeded, [reading("A", "2024-03-31T08:00:00+02:00", 1, dir="feed-in")], with_direction)
+    other = import_readings(seeded, [reading("B", "2024-03-31T09:00:00+02:00", 2, dir="feed-out")], with_direction)
+    # Other direction: no strict-date match; deduplication only compares the same direction.
+    assert other["counts"]["created"] == 1
+    same = import_readings(seeded, [reading("C", "2024-03-31T10:00:00+02:00", 3, dir="feed-in")], with_direction)
+    assert same["counts"]["updated"] == 1
+    assert sorted((r["external_id"], r["direction"]) for r in rows(seeded)) == [("B", "feed-out"), ("C", "feed-in")]
+
+
+def test_missing_external_id_is_allowed_only_with_strict_date(seeded):
+    strict = import_readings(seeded, [reading(None, "2024-01-15T08:00:00Z", 1)], STRICT)
+    assert strict["counts"]["created"] == 1
+    default = import_readings(seeded, [reading(None, "2024-06-15T08:00:00Z", 1)])
+    assert default["errors"][0]["error"] == {"code": "MISSING_FIELD", "details": {"field": "external_id"}}
+
+
+def test_naive_timestamps_are_berlin_time_and_kept_as_given(seeded):
+    import_readings(seeded, [reading("R1", "2024-07-01T00:30:00", 1)])
+    (row,) = rows(seeded)
+    assert (row["timestamp"], row["berlin_day"]) == ("2024-06-30T22:30:00Z", "2024-07-01")
+    assert json.loads(row["attributes"]) == {"timestamp_as_given": "2024-07-01T00:30:00"}
+
+
+# --- deduplication ----------------------------------------------------------------------------
+
+
+def test_dedup_window_boundaries(seeded):
+    import_readings(seeded, [reading("BASE", "2024-05-10T12:00:00Z", 1)])
+    cases = [
+        ("JUST-INSIDE-AFTER", "2024-05-11T11:59:59Z", "skipped"),
+        ("JUST-INSIDE-BEFORE", "2024-05-09T12:00:01Z", "skipped"),
+        ("EXACTLY-24H-AFTER", "2024-05-11T12:00:00Z", "created"),
+    ]
+    for reading_id, at, action in cases:
+        report = import_readings(seeded, [reading(reading_id, at, 2)])
+        assert report["items"][0]["action"] == action, reading_id
+    # EXACTLY-24H-AFTER is stored now, so 24 h before BASE is still free but 1 s later is not.
+    assert import_readings(seeded, [reading("EXACTLY-24H-BEFORE", "2024-05-09T12:00:00Z", 3)])["counts"]["created"] == 1
+    assert [r["external_id"] for r in rows(seeded)] == ["BASE", "EXACTLY-24H-AFTER", "EXACTLY-24H-BEFORE"]
+
+
+def test_dedup_skip_names_the_existing_reading(seeded):
+    import_readings(seeded, [reading("BASE", "2024-05-10T12:00:00Z", 1)])
+    report = import_readings(seeded, [reading("OTHER", "2024-05-10T18:00:00Z", 1)])
+    item = report["items"][0]
+    assert item["action"] == "skipped" and item["reading_id"] == 1
+    assert item["note"] == "duplicate within 24 h of reading 1 (2024-05-10T12:00:00Z)"
+
+
+def test_dedup_keys_counter_and_reading_type(seeded):
+    typed = reading_config(fields=BASE_READING_CONFIG["fields"] + [{"attribute": "reading_type", "field": "type"}])
+    import_readings(seeded, [reading("A", "2024-05-10T12:00:00Z", 1, type="actual")], typed)
+    other_counter = import_readings(seeded, [reading("B", "2024-05-10T13:00:00Z", 1, counter="C2", type="actual")], typed)
+    other_type = import_readings(seeded, [reading("C", "2024-05-10T14:00:00Z", 1, type="estimate")], typed)
+    untyped = import_readings(seeded, [reading("D", "2024-05-10T15:00:00Z", 1)])  # type unspecified: any type
+    same_type = import_readings(seeded, [reading("E", "2024-05-10T16:00:00Z", 1, type="actual")], typed)
+    assert [r["items"][0]["action"] for r in (other_counter, other_type, untyped, same_type)] == [
+        "created",
+        "created",
+        "skipped",
+        "skipped",
+    ]
+
+
+def test_dedup_inside_one_payload(seeded):
+    report = import_readings(seeded, [reading("A", "2024-05-10T12:00:00Z", 1), reading("B", "2024-05-10T13:00:00Z", 1)])
+    assert [i["action"] for i in report["items"]] == ["created", "skipped"]
+
+
+def test_dedup_without_counters_uses_the_meter(seeded):
+    no_counter = reading_config(meter_counter=None)
+    report = import_readings(seeded, [reading("HT", "2024-05-10T12:00:00Z", 1), reading("NT", "2024-05-10T12:00:00Z", 2)], no_counter)
+    # Same meter, same time, no type: the documented rule makes the second a duplicate.
+    assert [i["action"] for i in report["items"]] == ["created", "skipped"]
