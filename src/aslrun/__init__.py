@@ -1,3 +1,29 @@
-"""aslrun: run AWS Step Functions state machines (Amazon States Language) locally, in-process."""
+"""aslrun: run AWS Step Functions state machines (Amazon States Language) locally, in-process.
+
+    from aslrun import StateMachine
+    execution = StateMachine.from_file("machine.asl.json").execute({"x": 1}, handlers={...})
+"""
+
+from .bindings import Bindings
+from .engine.clock import SystemClock, VirtualClock
+from .engine.execution import Execution
+from .errors import AslrunError, BindingError, DefinitionError, InputError, StatesError
+from .history import Event, History
+from .machine import StateMachine
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "AslrunError",
+    "BindingError",
+    "Bindings",
+    "DefinitionError",
+    "Event",
+    "Execution",
+    "History",
+    "InputError",
+    "StateMachine",
+    "StatesError",
+    "SystemClock",
+    "VirtualClock",
+]

@@ -1,0 +1,24 @@
+"""The ``aslrun`` command line. Each command imports what it needs when it runs (fast start-up).
+
+Exit codes: 0 the execution succeeded (or the check passed); 1 the execution failed, timed out or
+was aborted; 2 the definition, input, bindings or options are wrong (nothing ran).
+"""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+
+__all__ = ["main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="aslrun")
+def main() -> None:
+    """Run AWS Step Functions state machines locally, in-process and offline."""
+
+
+from .execute import execute  # noqa: E402  (commands register on the group)
+
+main.add_command(execute)

@@ -1,0 +1,95 @@
+"""``aslrun execute``: run a state machine once and show what happened."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+__all__ = ["execute"]
+
+
+@click.command()
+@click.argument("machine", type=click.Path(dir_okay=False))
+@click.option("--input", "input_", metavar="FILE|JSON|-", help="Execution input: a file, JSON text or - (stdin).")
+@click.option("--handlers", "handler_modules", multiple=True, metavar="FILE_OR_MODULE",
+              help="A module (dotted name or .py file) whose HANDLERS dict binds function names to callables.")
+@click.option("--handler", "handler_pairs", multiple=True, metavar="NAME=MODULE.FUNCTION",
+              help="Bind one function name (or resource ARN) to a Lambda-style handler string.")
+@click.option("--sub", "sub_pairs", multiple=True, metavar="NAME=VALUE", help="A definition substitution for ${NAME}.")
+@click.option("--sub-file", "sub_files", multiple=True, metavar="FILE",
+              help="Definition substitutions: JSON, YAML or NAME=VALUE lines.")
+@click.option("--json", "as_json", is_flag=True, help='Print one JSON object {"status","output","error","cause"}.')
+@click.option("--real-time", is_flag=True, help="Really wait in Wait states and retries (default: skip time).")
+@click.option("--history", "history_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Write every history event (AWS's shape) as JSON lines.")
+@click.option("--verbose", "-v", is_flag=True, help="Trace the states inside Map iterations and Parallel branches too.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of States.UUID/MathRandom and names.")
+@click.option("--name", help="The execution's name (default: a UUID from the seed).")
+def execute(machine: str, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
+            sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], as_json: bool, real_time: bool,
+            history_file: str | None, verbose: bool, seed: int, name: str | None) -> None:
+    """Run MACHINE (an ASL JSON file) once with the given input."""
+    from ..errors import AslrunError
+
+    try:
+        execution = _run(machine, input_, handler_modules, handler_pairs, sub_pairs, sub_files, as_json,
+                         real_time, history_file, verbose, seed, name)
+    except AslrunError as exc:
+        click.echo(f"aslrun: {exc}", err=True)
+        sys.exit(2)
+    if as_json:
+        sys.stdout.write(json.dumps(execution.result(), ensure_ascii=False) + "\n")
+    sys.exit(0 if execution.status == "SUCCEEDED" else 1)
+
+
+def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
+         sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], as_json: bool, real_time: bool,
+         history_file: str | None, verbose: bool, seed: int, name: str | None) -> Any:
+    from ..bindings import Bindings, load_handlers_module
+    from ..engine.clock import SystemClock, VirtualClock
+    from ..machine import StateMachine
+    from ..model.substitutions import load_substitutions
+    from .inputs import parse_json_argument, parse_pairs
+
+    substitutions: dict[str, str] = {}
+    for path in sub_files:
+        substitutions.update(load_substitutions(path))
+    substitutions.update(parse_pairs(sub_pairs, "--sub"))
+    state_machine = StateMachine.from_file(machine, substitutions=substitutions or None)
+    document = parse_json_argument(input_)
+    bindings = Bindings()
+    for module in handler_modules:
+        bindings = bindings.merged(load_handlers_module(module))
+    bindings = bindings.merged(parse_pairs(handler_pairs, "--handler"))
+
+    listeners = []
+    trace = None
+    if not as_json:
+        from .trace import Trace
+
+        trace = Trace(verbose=verbose)
+        listeners.append(trace.on_event)
+    sink = None
+    if history_file:
+        from ..history import Event
+
+        sink = open(history_file, "w", encoding="utf-8")
+
+        def write(event: Event) -> None:
+            sink.write(json.dumps(event.to_aws(), ensure_ascii=False) + "\n")
+
+        listeners.append(write)
+    try:
+        execution = state_machine.execute(
+            document, handlers=bindings, clock=SystemClock() if real_time else VirtualClock(), seed=seed,
+            name=name, listeners=listeners,
+        )
+    finally:
+        if sink is not None:
+            sink.close()
+    if trace is not None:
+        trace.summary(execution)
+    return execution

@@ -1,0 +1,63 @@
+"""Reading what the user gives on the command line: execution input, substitutions, handlers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+
+__all__ = ["parse_json_argument", "parse_pairs"]
+
+
+def parse_json_argument(value: str | None, option: str = "--input") -> Any:
+    """A JSON document given as a file path, ``-`` (stdin) or JSON text; ``{}`` when absent."""
+    if value is None:
+        return {}
+    if value == "-":
+        return _parse(sys.stdin.read(), f"{option} (stdin)")
+    path = Path(value)
+    looks_like_json = value.lstrip()[:1] in ("{", "[", '"') or value.strip() in ("null", "true", "false") \
+        or _is_number(value.strip())
+    if not looks_like_json:
+        try:
+            is_file = path.is_file()
+        except OSError:
+            is_file = False
+        if is_file:
+            try:
+                text = path.read_text(encoding="utf-8-sig")
+            except OSError as exc:
+                raise InputError(f"{option}: cannot read {value}: {exc.strerror}") from None
+            return _parse(text, f"{option} file {value}")
+        if not path.suffix == "" or "/" in value:
+            raise InputError(f"{option}: no such file: {value}")
+    return _parse(value, option)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _parse(text: str, where: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{where}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+
+
+def parse_pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    """``NAME=VALUE`` options into a dict."""
+    out = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise InputError(f"{option} takes NAME=VALUE, not {item!r}")
+        out[name.strip()] = value
+    return out

@@ -1,0 +1,96 @@
+"""Clocks: the only source of time inside the engine.
+
+Wait states, Retry back-off, timeouts, history timestamps and ``$$`` times all read a clock, so a
+test can run a machine that waits a day in milliseconds and still see a day pass.
+
+* :class:`VirtualClock` (the default) moves with real time, and *skips* whenever every branch of
+  the execution is asleep: a ``Wait`` of 3600 s returns at once while ``now()`` reads an hour later.
+  ``VirtualClock(start=..., frozen=True)`` does not move with real time at all: histories and
+  ``$$`` times are then identical from run to run.
+* :class:`SystemClock` is wall time; sleeping really sleeps (``aslrun execute --real-time``).
+
+Times are seconds since the Unix epoch (floats); :func:`iso_timestamp` formats them as AWS does.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+__all__ = ["Clock", "SystemClock", "VirtualClock", "iso_timestamp", "parse_start"]
+
+
+class Clock:
+    """What the engine needs of time."""
+
+    #: True when sleeping takes real time (the scheduler then blocks instead of skipping).
+    real = False
+
+    def now(self) -> float:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def sleep_until(self, when: float) -> None:  # pragma: no cover - interface
+        """Block (real clock) or jump (virtual clock) until ``now() >= when``."""
+        raise NotImplementedError
+
+
+class SystemClock(Clock):
+    real = True
+
+    def now(self) -> float:
+        return time.time()
+
+    def sleep_until(self, when: float) -> None:
+        delay = when - time.time()
+        if delay > 0:
+            time.sleep(delay)
+
+
+class VirtualClock(Clock):
+    """Real time plus skipped time (or, when ``frozen``, only skipped time)."""
+
+    def __init__(self, start: float | datetime | str | None = None, *, frozen: bool = False) -> None:
+        self._start = parse_start(start) if start is not None else time.time()
+        self._origin = time.perf_counter()
+        self._skipped = 0.0
+        self.frozen = frozen
+
+    def now(self) -> float:
+        if self.frozen:
+            return self._start + self._skipped
+        return self._start + (time.perf_counter() - self._origin) + self._skipped
+
+    def sleep_until(self, when: float) -> None:
+        ahead = when - self.now()
+        if ahead > 0:
+            self._skipped += ahead
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward by hand (tests)."""
+        if seconds < 0:
+            raise ValueError("a clock cannot go back")
+        self._skipped += seconds
+
+    @property
+    def skipped(self) -> float:
+        """Seconds the clock jumped over instead of waiting."""
+        return self._skipped
+
+
+def parse_start(start: float | datetime | str) -> float:
+    if isinstance(start, (int, float)):
+        return float(start)
+    if isinstance(start, str):
+        start = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=timezone.utc)
+    return start.timestamp()
+
+
+def iso_timestamp(seconds: float) -> str:
+    """``2024-06-01T00:00:00.123Z``: the form of ``$$.Execution.StartTime`` and friends."""
+    whole = int(seconds)
+    millis = int(round((seconds - whole) * 1000))
+    if millis == 1000:
+        whole, millis = whole + 1, 0
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{millis:03d}Z"

@@ -1,0 +1,229 @@
+"""One execution of a state machine: its status, its output or error, and its history.
+
+An :class:`Execution` is what ``StateMachine.execute`` returns, and what the states of a running
+execution reach through their frame: the clock, the scheduler, the bindings, the seeded random
+source, the context object's fixed part, the AWS region and account its ARNs are built with.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..errors import StatesError
+from ..history import AWS_HISTORY_LIMIT, Event, History
+from .clock import Clock, VirtualClock, iso_timestamp
+from .frame import Frame
+from .runner import ExecutionTimedOut, Outcome, run_branch
+from .scheduler import Paused, Scheduler, Task
+from .variables import Variables
+
+if TYPE_CHECKING:
+    from ..bindings import Bindings
+    from .compiled import Branch
+
+__all__ = ["Execution", "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
+
+RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED = "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"
+
+PAYLOAD_LIMIT_BYTES = 262_144
+
+
+class Execution:
+    """A run of a state machine. Read ``status``, ``output``, ``error``, ``cause``, ``history``."""
+
+    def __init__(
+        self,
+        program: Branch,
+        input: Any,
+        *,
+        bindings: Bindings,
+        state_machine_name: str = "StateMachine",
+        name: str | None = None,
+        clock: Clock | None = None,
+        seed: int | None = 0,
+        timeout_seconds: int | None = None,
+        history_keep: int | None = AWS_HISTORY_LIMIT,
+        listeners: list[Callable[[Event], None]] | None = None,
+        region: str = "us-east-1",
+        account: str = "123456789012",
+        role_arn: str | None = None,
+        payload_limit: int | None = PAYLOAD_LIMIT_BYTES,
+        parent: Execution | None = None,
+    ) -> None:
+        self.program = program
+        self.input = input
+        self.bindings = bindings
+        self.clock: Clock = clock if clock is not None else VirtualClock()
+        self.rng = random.Random(seed)
+        self.region = region
+        self.account = account
+        self.state_machine_name = state_machine_name
+        self.name = name or self.new_uuid()
+        self.role_arn = role_arn or f"arn:aws:iam::{account}:role/aslrun-execution-role"
+        self.payload_limit = payload_limit
+        self.parent = parent
+        self.history = History(keep=history_keep, listeners=listeners)
+        self.scheduler = Scheduler(self.clock)
+        self.timeout_seconds = timeout_seconds
+        self.deadline: float | None = None
+        self.stepping = False
+        self.status = RUNNING
+        self.output: Any = None
+        self.error: str | None = None
+        self.cause: str | None = None
+        self.start_time: float | None = None
+        self.stop_time: float | None = None
+        self._root: Task | None = None
+        self._context_execution: dict[str, Any] | None = None
+
+    # -- identity -------------------------------------------------------------------------------
+
+    @property
+    def state_machine_arn(self) -> str:
+        return f"arn:aws:states:{self.region}:{self.account}:stateMachine:{self.state_machine_name}"
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:states:{self.region}:{self.account}:execution:{self.state_machine_name}:{self.name}"
+
+    def new_uuid(self) -> str:
+        """A UUID from the execution's seeded random source (same seed, same UUIDs)."""
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def map_run_arn(self, label: str) -> str:
+        return (f"arn:aws:states:{self.region}:{self.account}:mapRun:{self.state_machine_name}/"
+                f"{label}:{self.new_uuid()}")
+
+    def context_base(self) -> dict[str, Any]:
+        """The fixed part of the context object (``$$.Execution``, ``$$.StateMachine``), fresh."""
+        if self._context_execution is None:
+            self._context_execution = {
+                "Id": self.arn,
+                "Input": self.input,
+                "Name": self.name,
+                "RoleArn": self.role_arn,
+                "StartTime": iso_timestamp(self.start_time or self.clock.now()),
+                "RedriveCount": 0,
+            }
+        return {
+            "Execution": dict(self._context_execution),
+            "StateMachine": {"Id": self.state_machine_arn, "Name": self.state_machine_name},
+        }
+
+    # -- running --------------------------------------------------------------------------------
+
+    def run(self) -> Execution:
+        """Run to the end (or to the next pause when stepping); return self."""
+        if self._root is None:
+            self._begin()
+        assert self._root is not None
+        if self.status != RUNNING:
+            return self
+        try:
+            self.scheduler.run(self._root, deadline=self.deadline)
+        except Paused:
+            return self
+        except (TimeoutError, ExecutionTimedOut):
+            self._timed_out()
+            return self
+        self._end(self._root.result)
+        return self
+
+    def _begin(self) -> None:
+        self.start_time = self.clock.now()
+        if self.timeout_seconds is not None:
+            self.deadline = self.start_time + self.timeout_seconds
+        self.history.add("ExecutionStarted", self.start_time, 0, {
+            "input": self.input,
+            "roleArn": self.role_arn,
+        })
+        frame = Frame(self, 1, Variables())
+        self._root = self.scheduler.spawn(run_branch(self, self.program, self.input, frame))
+
+    def _end(self, outcome: Outcome) -> None:
+        self.stop_time = self.clock.now()
+        previous = self.history.last_id
+        if outcome.failed:
+            assert outcome.error is not None
+            self.status = FAILED
+            self.error, self.cause = outcome.error.error, outcome.error.cause
+            details: dict[str, Any] = {}
+            if self.error is not None:
+                details["error"] = self.error
+            if self.cause is not None:
+                details["cause"] = self.cause
+            self.history.add("ExecutionFailed", self.stop_time, previous, details)
+            return
+        self.status = SUCCEEDED
+        self.output = outcome.output
+        self.history.add("ExecutionSucceeded", self.stop_time, previous, {"output": self.output})
+
+    def _timed_out(self) -> None:
+        assert self._root is not None
+        self.scheduler.cancel(self._root)
+        self.stop_time = self.clock.now()
+        self.status = TIMED_OUT
+        self.history.add("ExecutionTimedOut", self.stop_time, self.history.last_id, {})
+
+    # -- services for states --------------------------------------------------------------------
+
+    def check_deadline(self) -> None:
+        if self.deadline is not None and self.clock.now() >= self.deadline:
+            raise ExecutionTimedOut()
+
+    def check_result_size(self, state_name: str, result: Any) -> None:
+        """AWS fails a state whose result is larger than the payload limit (256 KiB)."""
+        limit = self.payload_limit
+        if limit is None or not _larger_than(result, limit):
+            return
+        raise StatesError(
+            "States.DataLimitExceeded",
+            f"The state/task '{state_name}' returned a result with a size exceeding the maximum number of "
+            "bytes service limit.",
+        )
+
+    # -- reading the result ---------------------------------------------------------------------
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == SUCCEEDED
+
+    def result(self) -> dict[str, Any]:
+        """``{"status", "output", "error", "cause"}``: what ``aslrun execute --json`` prints."""
+        return {"status": self.status, "output": self.output, "error": self.error, "cause": self.cause}
+
+    def __repr__(self) -> str:
+        if self.status == FAILED:
+            return f"<Execution {self.name} FAILED {self.error}: {self.cause}>"
+        return f"<Execution {self.name} {self.status}>"
+
+
+def _larger_than(value: Any, limit: int) -> bool:
+    """Whether the compact JSON of ``value`` exceeds ``limit`` bytes, without building it.
+
+    Walks the value adding up sizes and stops as soon as the limit is passed, so a small result
+    costs a few microseconds and a huge one no more than ``limit`` bytes' worth of walking.
+    """
+    total = 0
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        cls = node.__class__
+        if cls is str:
+            total += (len(node) if node.isascii() else len(node.encode("utf-8"))) + 2
+        elif cls is dict:
+            total += 1 + len(node)
+            for key, item in node.items():
+                total += len(key) + 3
+                stack.append(item)
+        elif cls is list:
+            total += 1 + len(node)
+            stack.extend(node)
+        else:
+            total += 5
+        if total > limit:
+            return True
+    return False

@@ -1,0 +1,91 @@
+"""A frame: where one branch of an execution is, and the scope its expressions read.
+
+Each running branch (top level, Parallel branch, Map iteration) has a frame. It knows the state
+being run (for ``$$.State``), the event its branch recorded last (history events link to it), the
+workflow variables in reach, and the ``data`` that ``$`` means at this moment of input/output
+processing. Expressions read a frame through the small scope protocol of
+:mod:`aslrun.expr.template` (``data``, ``context()``, ``variable()``, ``rng``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .clock import iso_timestamp
+
+if TYPE_CHECKING:
+    from ..history import Event
+    from .execution import Execution
+    from .variables import Variables
+
+__all__ = ["Frame", "ItemScope"]
+
+
+class Frame:
+    __slots__ = (
+        "execution", "data", "state_name", "entered_time", "retry_count", "last_event_id",
+        "entered_event_id", "variables", "rng", "task_token", "depth",
+    )
+
+    def __init__(self, execution: Execution, last_event_id: int, variables: Variables, depth: int = 0) -> None:
+        self.execution = execution
+        self.depth = depth
+        self.rng = execution.rng
+        self.data: Any = None
+        self.state_name = ""
+        self.entered_time = 0.0
+        self.retry_count = 0
+        self.last_event_id = last_event_id
+        self.entered_event_id = 0
+        self.variables = variables
+        self.task_token: str | None = None
+
+    def child(self, variables: Variables) -> Frame:
+        """The frame of a branch started from this one (Parallel branch, Map iteration)."""
+        return Frame(self.execution, self.last_event_id, variables, self.depth + 1)
+
+    def emit(self, type: str, details: dict[str, Any] | None = None) -> Event:
+        """Record a history event on this branch."""
+        execution = self.execution
+        event = execution.history.add(type, execution.clock.now(), self.last_event_id, details, self.depth)
+        self.last_event_id = event.id
+        return event
+
+    # -- the scope protocol ---------------------------------------------------------------------
+
+    def context(self) -> dict[str, Any]:
+        """The context object (``$$``) as the current state sees it."""
+        context = self.execution.context_base()
+        state: dict[str, Any] = {
+            "EnteredTime": iso_timestamp(self.entered_time),
+            "Name": self.state_name,
+            "RetryCount": self.retry_count,
+        }
+        context["State"] = state
+        if self.task_token is not None:
+            context["Task"] = {"Token": self.task_token}
+        return context
+
+    def variable(self, name: str) -> Any:
+        return self.variables.get(name)
+
+
+class ItemScope:
+    """The scope of a Map's ItemSelector: ``$`` is the Map's input, ``$$.Map.Item`` the item."""
+
+    __slots__ = ("frame", "data", "rng", "index", "value")
+
+    def __init__(self, frame: Frame, data: Any, index: int, value: Any) -> None:
+        self.frame = frame
+        self.data = data
+        self.rng = frame.rng
+        self.index = index
+        self.value = value
+
+    def context(self) -> dict[str, Any]:
+        context = self.frame.context()
+        context["Map"] = {"Item": {"Index": self.index, "Value": self.value}}
+        return context
+
+    def variable(self, name: str) -> Any:
+        return self.frame.variable(name)

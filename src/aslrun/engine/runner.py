@@ -1,0 +1,127 @@
+"""Running a branch: one state after another, with Retry and Catch around the states that have them.
+
+This is the one loop every branch runs (the top level, each Parallel branch, each Map iteration)::
+
+    enter state -> [retry loop: execute -> on error, retry / catch / fail] -> exit -> next state
+
+The loop records ``<Type>StateEntered`` / ``<Type>StateExited``; states record the events inside
+them. An ASL error that leaves a state uncaught ends the branch with an :class:`Outcome` carrying
+the error, located as AWS locates it ("An error occurred while executing the state 'X' (entered at
+the event id #N). ...") when the error asks for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+from ..errors import StatesError
+from .recovery import UNCATCHABLE
+from .scheduler import CHECKPOINT, Sleep
+
+if TYPE_CHECKING:
+    from ..states.base import State
+    from .compiled import Branch
+    from .execution import Execution
+    from .frame import Frame
+
+__all__ = ["ExecutionTimedOut", "Outcome", "locate", "run_branch"]
+
+
+class ExecutionTimedOut(Exception):
+    """The execution's TimeoutSeconds ran out (raised through every branch to the execution)."""
+
+
+class Outcome:
+    """How a branch ended: ``output`` when it succeeded, else ``error`` (a located StatesError)."""
+
+    __slots__ = ("output", "error")
+
+    def __init__(self, output: Any = None, error: StatesError | None = None) -> None:
+        self.output = output
+        self.error = error
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+    def error_payload(self) -> dict[str, Any]:
+        """``{"Error", "Cause"}``: how a failed branch appears where a result is expected."""
+        assert self.error is not None
+        return {"Error": self.error.error, "Cause": self.error.cause if self.error.cause is not None else ""}
+
+    def __repr__(self) -> str:
+        return f"Outcome(error={self.error!r})" if self.error else f"Outcome(output={self.output!r})"
+
+
+def locate(error: StatesError, frame: Frame) -> StatesError:
+    """Give an engine-raised error AWS's locator prefix (idempotent)."""
+    if not error.in_state:
+        return error
+    return StatesError(
+        error.error,
+        f"An error occurred while executing the state '{frame.state_name}' "
+        f"(entered at the event id #{frame.entered_event_id}). {error.cause}",
+    )
+
+
+def run_branch(execution: Execution, branch: Branch, data: Any, frame: Frame) -> Generator[Any, Any, Outcome]:
+    states = branch.states
+    name = branch.start_at
+    clock = execution.clock
+    deadline = execution.deadline
+    while True:
+        state = states[name]
+        if deadline is not None and clock.now() >= deadline:
+            raise ExecutionTimedOut()
+        if execution.stepping:
+            yield CHECKPOINT
+        frame.state_name = name
+        frame.entered_time = clock.now()
+        frame.retry_count = 0
+        frame.entered_event_id = frame.emit(state.entered_event, {"name": name, "input": data}).id
+        try:
+            if state.retriers or state.catchers:
+                output, next_name = yield from _run_recoverable(state, frame, data)
+            elif state.blocking:
+                output, next_name = yield from state.execute(frame, data)
+            else:
+                output, next_name = state.execute(frame, data)
+        except StatesError as error:
+            return Outcome(error=locate(error, frame))
+        if state.has_exit_event:
+            frame.emit(state.exited_event, {"name": name, "output": output})
+        if next_name is None:
+            return Outcome(output)
+        data = output
+        name = next_name
+
+
+def _run_recoverable(state: State, frame: Frame, data: Any) -> Generator[Any, Any, tuple[Any, str | None]]:
+    """Execute ``state``, retrying and catching as its Retry and Catch fields say."""
+    attempts = [0] * len(state.retriers)
+    while True:
+        try:
+            if state.blocking:
+                return (yield from state.execute(frame, data))
+            return state.execute(frame, data)  # type: ignore[no-any-return]
+        except StatesError as raised:
+            error = locate(raised, frame)
+        if error.error == UNCATCHABLE:
+            raise error
+        delay = None
+        for i, retrier in enumerate(state.retriers):
+            if retrier.matches(error.error):
+                if attempts[i] < retrier.max_attempts:
+                    delay = retrier.delay(attempts[i], frame.rng)
+                    attempts[i] += 1
+                break  # only the first matching retrier counts, exhausted or not
+        if delay is not None:
+            frame.retry_count += 1
+            if delay > 0:
+                yield Sleep(frame.execution.clock.now() + delay)
+            continue
+        for catcher in state.catchers:
+            if catcher.matches(error.error):
+                return state.io.catch_output(frame, data, error, catcher), catcher.next
+        raise error

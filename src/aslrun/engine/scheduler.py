@@ -1,0 +1,193 @@
+"""A deterministic cooperative scheduler for the branches of one execution.
+
+Every running branch (the top level, each Parallel branch, each Map iteration) is a generator. It
+runs until it must wait, then yields a command:
+
+* :class:`Sleep` - wake at a clock time (Wait states, Retry back-off);
+* :class:`WaitGroup` - wake when a child task of a :class:`Group` has finished (Map / Parallel);
+* :data:`CHECKPOINT` - give the scheduler a chance to pause (the step debugger).
+
+The ready queue is FIFO and timers are ordered by (time, creation order), so the same input gives
+the same interleaving and the same history every run. When nothing is ready the clock jumps (a
+virtual clock) or sleeps (the system clock) to the earliest timer: that is the whole of "time
+skipping".
+
+Children start *eagerly* (:meth:`Scheduler.start`): a child runs inline until it first waits, so a
+Map over items that never wait costs no scheduling at all.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Generator
+from typing import Any
+
+from .clock import Clock
+
+__all__ = ["CHECKPOINT", "Deadlock", "Group", "Paused", "Scheduler", "Sleep", "Task", "WaitGroup"]
+
+Branch = Generator[Any, Any, Any]
+
+
+class Sleep:
+    __slots__ = ("until",)
+
+    def __init__(self, until: float) -> None:
+        self.until = until
+
+
+class Group:
+    """Children started together (a Map's iterations, a Parallel's branches).
+
+    Each child that finishes is appended to ``finished``; a parent waiting on the group is woken.
+    """
+
+    __slots__ = ("finished", "waiter")
+
+    def __init__(self) -> None:
+        self.finished: deque[Task] = deque()
+        self.waiter: Task | None = None
+
+
+class WaitGroup:
+    """Resume when ``group.finished`` is not empty."""
+
+    __slots__ = ("group",)
+
+    def __init__(self, group: Group) -> None:
+        self.group = group
+
+
+class _Checkpoint:
+    __slots__ = ()
+
+
+CHECKPOINT = _Checkpoint()
+
+
+class Deadlock(RuntimeError):
+    """Every task is waiting and nothing can wake any of them (a bug, or a callback never sent)."""
+
+
+class Paused(Exception):
+    """Raised out of :meth:`Scheduler.run` when a pause was requested at a checkpoint."""
+
+
+class Task:
+    """A branch generator managed by the scheduler."""
+
+    __slots__ = ("gen", "done", "result", "group", "_timer_seq", "cancelled")
+
+    def __init__(self, gen: Branch, group: Group | None = None) -> None:
+        self.gen = gen
+        self.done = False
+        self.cancelled = False
+        self.result: Any = None
+        self.group = group
+        self._timer_seq = -1
+
+    def __repr__(self) -> str:
+        return f"<Task {'done' if self.done else 'running'}>"
+
+
+class Scheduler:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self._ready: deque[tuple[Task, Any]] = deque()
+        self._timers: list[tuple[float, int, Task]] = []
+        self._seq = 0
+        self.pause_requested = False
+
+    # -- starting tasks ---------------------------------------------------------------------------
+
+    def start(self, gen: Branch, group: Group | None = None) -> Task:
+        """Run ``gen`` inline until it first waits (or finishes); return its task."""
+        task = Task(gen, group)
+        self._step(task, None)
+        return task
+
+    def spawn(self, gen: Branch, group: Group | None = None) -> Task:
+        """Queue ``gen`` to start on a later turn."""
+        task = Task(gen, group)
+        self._ready.append((task, None))
+        return task
+
+    # -- running ----------------------------------------------------------------------------------
+
+    def run(self, root: Task, *, deadline: float | None = None) -> None:
+        """Run until ``root`` is done. Raises TimeoutError past ``deadline``, Paused on request."""
+        ready = self._ready
+        timers = self._timers
+        clock = self.clock
+        while not root.done:
+            if ready:
+                task, value = ready.popleft()
+                if not task.done:
+                    self._step(task, value)
+                if self.pause_requested:
+                    self.pause_requested = False
+                    raise Paused()
+                continue
+            if timers:
+                when, seq, task = timers[0]
+                if task.done or task._timer_seq != seq:
+                    heapq.heappop(timers)  # a cancelled or stale timer
+                    continue
+                if deadline is not None and when > deadline:
+                    clock.sleep_until(deadline)
+                    raise TimeoutError()
+                heapq.heappop(timers)
+                task._timer_seq = -1
+                clock.sleep_until(when)
+                ready.append((task, None))
+                continue
+            raise Deadlock("every branch is waiting and nothing can wake them")
+
+    def _step(self, task: Task, value: Any) -> None:
+        try:
+            command = task.gen.send(value)
+        except StopIteration as stop:
+            self._finish(task, stop.value)
+            return
+        if command.__class__ is Sleep:
+            self._seq += 1
+            task._timer_seq = self._seq
+            heapq.heappush(self._timers, (command.until, self._seq, task))
+        elif command.__class__ is WaitGroup:
+            group = command.group
+            if group.finished:
+                self._ready.append((task, None))
+            else:
+                group.waiter = task
+        elif command is CHECKPOINT:
+            self._ready.appendleft((task, None))
+            self.pause_requested = self.pause_requested or self.on_checkpoint()
+        else:  # pragma: no cover - a bug in a state
+            raise TypeError(f"a branch yielded {command!r}")
+
+    def on_checkpoint(self) -> bool:
+        """Whether to pause at a checkpoint (the debugger overrides this)."""
+        return False
+
+    def _finish(self, task: Task, result: Any) -> None:
+        task.done = True
+        task.result = result
+        group = task.group
+        if group is not None:
+            group.finished.append(task)
+            waiter = group.waiter
+            if waiter is not None:
+                group.waiter = None
+                if not waiter.done:
+                    self._ready.append((waiter, None))
+
+    def cancel(self, task: Task) -> None:
+        """Stop a task: its generator is closed (``finally`` blocks run, children get cancelled)."""
+        if task.done:
+            return
+        task.cancelled = True
+        task.done = True
+        task._timer_seq = -1
+        task.group = None
+        task.gen.close()

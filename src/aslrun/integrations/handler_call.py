@@ -1,0 +1,122 @@
+"""Calling a Python handler the way Lambda calls a function.
+
+* The event is a private copy made through JSON (the handler may mutate it; tuples become lists);
+  the result goes back through JSON too, so a handler that returns something Lambda could not
+  serialise fails here exactly as it would there (``Runtime.MarshalError``).
+* The handler gets a context object shaped like Lambda's (``function_name``, ``aws_request_id``,
+  ``get_remaining_time_in_millis()``, ...).
+* An exception becomes a failure named after its class, with Lambda's JSON cause
+  (``errorMessage``, ``errorType``, ``requestId``, ``stackTrace``).
+* With a time limit the handler runs in a daemon thread and is abandoned when the limit passes
+  (Python cannot kill a thread; a hung handler no longer holds the execution).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["HandlerFailed", "HandlerTimedOut", "LambdaContext", "call_handler", "json_copy"]
+
+
+class HandlerFailed(Exception):
+    """The handler raised (or returned something unserialisable): ``error`` and Lambda's ``cause``."""
+
+    def __init__(self, error: str, cause: str) -> None:
+        super().__init__(f"{error}: {cause}")
+        self.error = error
+        self.cause = cause
+
+
+class HandlerTimedOut(Exception):
+    """The handler was still running when its time limit passed."""
+
+
+class LambdaContext:
+    """What a Lambda function receives as ``context``."""
+
+    def __init__(self, *, function_name: str, invoked_function_arn: str, aws_request_id: str,
+                 deadline: float | None, function_version: str = "$LATEST", memory_limit_in_mb: int = 128,
+                 client_context: Any = None) -> None:
+        self.function_name = function_name
+        self.function_version = function_version
+        self.invoked_function_arn = invoked_function_arn
+        self.memory_limit_in_mb = memory_limit_in_mb
+        self.aws_request_id = aws_request_id
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = f"aslrun/[{function_version}]{aws_request_id.replace('-', '')}"
+        self.identity = None
+        self.client_context = client_context
+        self._deadline = deadline  # time.monotonic() value, or None (no limit)
+
+    def get_remaining_time_in_millis(self) -> int:
+        if self._deadline is None:
+            return 900_000  # Lambda's maximum timeout
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+    def __repr__(self) -> str:
+        return f"<LambdaContext {self.function_name} request {self.aws_request_id}>"
+
+
+def json_copy(value: Any) -> Any:
+    """A deep copy through JSON: what crossing the Lambda boundary does to a value."""
+    return json.loads(json.dumps(value))
+
+
+def call_handler(handler: Callable[..., Any], event: Any, context: LambdaContext, *,
+                 timeout: float | None = None) -> tuple[Any, int]:
+    """Call ``handler(event, context)``; return the result (a JSON copy) and its size in bytes."""
+    if timeout is None:
+        return _call(handler, event, context)
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            box["value"] = _call(handler, event, context)
+        except BaseException as exc:  # delivered to the caller's thread below
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name=f"aslrun-handler-{context.function_name}", daemon=True).start()
+    if not done.wait(max(0.0, timeout)):
+        raise HandlerTimedOut()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]
+
+
+def _call(handler: Callable[..., Any], event: Any, context: LambdaContext) -> tuple[Any, int]:
+    try:
+        private_event = json.loads(json.dumps(event))
+    except (TypeError, ValueError) as exc:  # pragma: no cover - engine data is always JSON
+        raise HandlerFailed("Lambda.InvalidRequestContentException", str(exc)) from None
+    try:
+        result = handler(private_event, context)
+    except Exception as exc:  # the function failed: Lambda reports it, the task fails with it
+        raise HandlerFailed(type(exc).__name__, lambda_error_cause(exc, context.aws_request_id)) from exc
+    try:
+        text = json.dumps(result, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        message = f"Unable to marshal response: {exc}"
+        cause = json.dumps({"errorMessage": message, "errorType": "Runtime.MarshalError",
+                            "requestId": context.aws_request_id, "stackTrace": []})
+        raise HandlerFailed("Runtime.MarshalError", cause) from None
+    return json.loads(text), len(text.encode("utf-8"))
+
+
+def lambda_error_cause(exc: BaseException, request_id: str) -> str:
+    """Lambda's error document for an unhandled exception, as JSON text."""
+    frames = traceback.extract_tb(exc.__traceback__)[1:]  # drop our own frame
+    stack = [f'  File "{f.filename}", line {f.lineno}, in {f.name}\n    {f.line}\n' for f in frames]
+    return json.dumps({
+        "errorMessage": str(exc),
+        "errorType": type(exc).__name__,
+        "requestId": request_id,
+        "stackTrace": stack,
+    })

@@ -1,0 +1,180 @@
+"""Lambda, both ways a Task can call it.
+
+* ``"Resource": "arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]"``: the function gets the
+  state's effective input; the task result is the function's return value. History records
+  ``LambdaFunctionScheduled``, ``LambdaFunctionStarted``, ``LambdaFunctionSucceeded`` / ``Failed`` /
+  ``TimedOut``.
+* ``"Resource": "arn:aws:states:::lambda:invoke"`` (optimized integration): the effective input is
+  the Invoke API request (``FunctionName`` as a name, a full or partial ARN, with alias or version;
+  ``Payload``; ``InvocationType``; ``Qualifier``); the task result is the Invoke response:
+  ``{"ExecutedVersion", "Payload", "SdkHttpMetadata", "SdkResponseMetadata", "StatusCode"}``.
+  History records ``TaskScheduled``, ``TaskStarted``, ``TaskSucceeded`` / ``Failed`` / ``TimedOut``.
+
+Both call a Python handler bound by function name (see :mod:`aslrun.bindings`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..errors import StatesError
+from .handler_call import HandlerFailed, LambdaContext, call_handler
+from .task_call import TaskCall
+
+__all__ = ["LambdaFunction", "LambdaInvoke", "parse_function_name"]
+
+_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]+)(?::([A-Za-z0-9_$-]+))?$")
+_PARTIAL = re.compile(r"^(\d{12}):function:([A-Za-z0-9_-]+)(?::([A-Za-z0-9_$-]+))?$")
+_NAME = re.compile(r"^([A-Za-z0-9_-]+)(?::([A-Za-z0-9_$-]+))?$")
+
+
+def parse_function_name(reference: str) -> tuple[str, str | None] | None:
+    """``(name, qualifier)`` from any FunctionName form Lambda accepts, or None if malformed."""
+    for pattern, name_group in ((_ARN, 3), (_PARTIAL, 2), (_NAME, 1)):
+        match = pattern.match(reference)
+        if match:
+            return match.group(name_group), match.group(name_group + 1)
+    return None
+
+
+def function_arn(name: str, qualifier: str | None, region: str, account: str) -> str:
+    arn = f"arn:aws:lambda:{region}:{account}:function:{name}"
+    return f"{arn}:{qualifier}" if qualifier else arn
+
+
+class LambdaFunction:
+    """A Task whose Resource is a Lambda function ARN."""
+
+    history = "LambdaFunction"
+    resource_type = "lambda"
+    blocking = False
+
+    def __init__(self, resource: str) -> None:
+        self.resource = resource
+        parsed = parse_function_name(resource)
+        assert parsed is not None
+        self.function_name, self.qualifier = parsed
+
+    def static_function_names(self, parameters: Any) -> list[str]:
+        return [self.resource]
+
+    def scheduled_details(self, call: TaskCall) -> dict[str, Any]:
+        details: dict[str, Any] = {"resource": self.resource, "input": call.parameters}
+        if call.timeout is not None:
+            details["timeoutInSeconds"] = call.timeout
+        return details
+
+    def invoke(self, call: TaskCall) -> Any:
+        handler = call.bindings.lambda_handler(self.resource)
+        if handler is None:  # bound before the run; a late miss means the bindings changed
+            raise StatesError("Lambda.ResourceNotFoundException", _not_found(self.resource, call))
+        return _invoke(handler, call.parameters, call, self.function_name, self.resource, self.qualifier)
+
+
+class LambdaInvoke:
+    """A Task with ``arn:aws:states:::lambda:invoke``."""
+
+    history = "Task"
+    resource_type = "lambda"
+    resource_name = "invoke"
+    blocking = False
+
+    def __init__(self, resource: str) -> None:
+        self.resource = resource
+
+    def static_function_names(self, parameters: Any) -> list[str]:
+        if isinstance(parameters, dict) and isinstance(parameters.get("FunctionName"), str):
+            return [parameters["FunctionName"]]
+        return []
+
+    def scheduled_details(self, call: TaskCall) -> dict[str, Any]:
+        details: dict[str, Any] = {
+            "resourceType": self.resource_type,
+            "resource": self.resource_name,
+            "region": call.execution.region,
+            "parameters": call.parameters,
+        }
+        if call.timeout is not None:
+            details["timeoutInSeconds"] = call.timeout
+        if call.heartbeat is not None:
+            details["heartbeatInSeconds"] = call.heartbeat
+        return details
+
+    def invoke(self, call: TaskCall) -> Any:
+        request = call.parameters
+        if not isinstance(request, dict) or "FunctionName" not in request:
+            raise StatesError("States.Runtime",
+                              "The field 'FunctionName' is required by arn:aws:states:::lambda:invoke", in_state=True)
+        reference = request["FunctionName"]
+        parsed = parse_function_name(reference) if isinstance(reference, str) else None
+        execution = call.execution
+        if parsed is None:
+            raise StatesError(
+                "Lambda.AWSLambdaException",
+                f"1 validation error detected: Value '{reference}' at 'functionName' failed to satisfy "
+                "constraint: Member must satisfy regular expression pattern: "
+                "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?"
+                "([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))? (Service: AWSLambda; Status Code: 400; "
+                "Error Code: ValidationException; Request ID: " + call.request_id + "; Proxy: null)",
+            )
+        name, qualifier = parsed
+        qualifier = request.get("Qualifier", qualifier)
+        arn = function_arn(name, qualifier, execution.region, execution.account)
+        handler = call.bindings.lambda_handler(reference)
+        if handler is None:
+            raise StatesError("Lambda.ResourceNotFoundException", _not_found(arn, call))
+        payload = request.get("Payload", {})
+        invocation_type = request.get("InvocationType", "RequestResponse")
+        version = qualifier if qualifier and qualifier != "$LATEST" and qualifier.isdigit() else "$LATEST"
+        if invocation_type == "DryRun":
+            return _response("", call, version, status=204)
+        result = _invoke(handler, payload, call, name, arn, qualifier)
+        if invocation_type == "Event":
+            return _response("", call, version, status=202)
+        return _response(result, call, version)
+
+
+def _invoke(handler: Any, event: Any, call: TaskCall, name: str, arn: str, qualifier: str | None) -> Any:
+    context = LambdaContext(
+        function_name=name,
+        invoked_function_arn=arn,
+        aws_request_id=call.request_id,
+        deadline=call.real_deadline,
+        function_version=qualifier if qualifier and qualifier.isdigit() else "$LATEST",
+    )
+    try:
+        result, size = call_handler(handler, event, context, timeout=call.real_timeout)
+    except HandlerFailed as failed:
+        raise StatesError(failed.error, failed.cause) from None
+    call.result_size = size
+    return result
+
+
+def _response(payload: Any, call: TaskCall, version: str, status: int = 200) -> dict[str, Any]:
+    headers = {
+        "Connection": "keep-alive",
+        "Content-Type": "application/json",
+        "Date": call.http_date,
+        "X-Amz-Executed-Version": version,
+        "x-amzn-Remapped-Content-Length": "0",
+        "x-amzn-RequestId": call.request_id,
+    }
+    return {
+        "ExecutedVersion": version,
+        "Payload": payload,
+        "SdkHttpMetadata": {
+            "AllHttpHeaders": {key: [value] for key, value in headers.items()},
+            "HttpHeaders": headers,
+            "HttpStatusCode": status,
+        },
+        "SdkResponseMetadata": {"RequestId": call.request_id},
+        "StatusCode": status,
+    }
+
+
+def _not_found(arn: str, call: TaskCall) -> str:
+    return (
+        f"Function not found: {arn} (Service: AWSLambda; Status Code: 404; Error Code: "
+        f"ResourceNotFoundException; Request ID: {call.request_id}; Proxy: null)"
+    )

@@ -1,0 +1,67 @@
+"""Service integrations bound to Python callables (``arn:aws:states:::SERVICE:ACTION``).
+
+A user may bind any Task resource ARN to a handler ``(parameters, context) -> result``: the task
+result is what the handler returns. Integrations with local emulations or mocks plug in beside
+this one; a resource bound to nothing is reported before the run starts.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..errors import StatesError
+from .handler_call import HandlerFailed, LambdaContext, call_handler
+from .task_call import TaskCall
+
+__all__ = ["BoundService", "parse_service_resource"]
+
+_SERVICE = re.compile(r"^arn:aws[a-zA-Z-]*:states:[a-z0-9-]*:\d*:([a-zA-Z0-9-]+):(.+)$")
+
+
+def parse_service_resource(resource: str) -> tuple[str, str] | None:
+    """``("dynamodb", "putItem")`` for ``arn:aws:states:::dynamodb:putItem`` (pattern suffix kept)."""
+    match = _SERVICE.match(resource)
+    if not match:
+        return None
+    return match.group(1), match.group(2)
+
+
+class BoundService:
+    history = "Task"
+    blocking = False
+
+    def __init__(self, resource: str, service: str, action: str) -> None:
+        self.resource = resource
+        self.resource_type = service
+        self.resource_name = action
+
+    def static_function_names(self, parameters: Any) -> list[str]:
+        return []
+
+    def scheduled_details(self, call: TaskCall) -> dict[str, Any]:
+        details: dict[str, Any] = {
+            "resourceType": self.resource_type,
+            "resource": self.resource_name,
+            "region": call.execution.region,
+            "parameters": call.parameters,
+        }
+        if call.timeout is not None:
+            details["timeoutInSeconds"] = call.timeout
+        if call.heartbeat is not None:
+            details["heartbeatInSeconds"] = call.heartbeat
+        return details
+
+    def invoke(self, call: TaskCall) -> Any:
+        handler = call.bindings.service_handler(self.resource)
+        if handler is None:
+            raise StatesError("States.Runtime", f"No handler or emulation is bound to '{self.resource}'.",
+                              in_state=True)
+        context = LambdaContext(function_name=self.resource_name, invoked_function_arn=self.resource,
+                                aws_request_id=call.request_id, deadline=call.real_deadline)
+        try:
+            result, size = call_handler(handler, call.parameters, context, timeout=call.real_timeout)
+        except HandlerFailed as failed:
+            raise StatesError(failed.error, failed.cause) from None
+        call.result_size = size
+        return result

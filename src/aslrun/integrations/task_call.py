@@ -1,0 +1,37 @@
+"""One invocation of a Task's resource: what an integration needs to know to do its work."""
+
+from __future__ import annotations
+
+import time
+from email.utils import formatdate
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..bindings import Bindings
+    from ..engine.execution import Execution
+    from ..engine.frame import Frame
+
+__all__ = ["TaskCall"]
+
+
+class TaskCall:
+    __slots__ = ("frame", "execution", "bindings", "parameters", "timeout", "heartbeat", "request_id",
+                 "real_timeout", "real_deadline", "result_size", "state_name")
+
+    def __init__(self, frame: Frame, parameters: Any, *, timeout: int | None, heartbeat: int | None,
+                 real_timeout: float | None) -> None:
+        self.frame = frame
+        self.execution = frame.execution
+        self.bindings: Bindings = frame.execution.bindings
+        self.state_name = frame.state_name
+        self.parameters = parameters
+        self.timeout = timeout          # TimeoutSeconds as the definition gave it
+        self.heartbeat = heartbeat
+        self.real_timeout = real_timeout  # seconds of real time the handler may take (None: no limit)
+        self.real_deadline = time.monotonic() + real_timeout if real_timeout is not None else None
+        self.request_id = frame.execution.new_uuid()
+        self.result_size: int | None = None
+
+    @property
+    def http_date(self) -> str:
+        return formatdate(self.execution.clock.now(), usegmt=True)

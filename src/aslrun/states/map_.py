@@ -1,0 +1,237 @@
+"""Map: runs its item processor once per item of an array; the result is the list of outputs.
+
+Items come from ``ItemsPath`` (JSONPath) or ``Items`` (JSONata), or an ``ItemReader`` (distributed
+Map); each item passes through ``ItemSelector`` (legacy: ``Parameters``), where ``$`` is the Map's
+input and ``$$.Map.Item.Index`` / ``.Value`` the item; ``ItemBatcher`` groups items into
+``{"Items": [...], "BatchInput": ...}``. At most ``MaxConcurrency`` iterations run at once
+(0: no limit). An iteration's failure fails the Map, unless ``ToleratedFailureCount`` /
+``ToleratedFailurePercentage`` allow it (then ``States.ExceedToleratedFailureThreshold`` once they
+are exceeded).
+
+Inline iterations record ``MapIterationStarted`` / ``Succeeded`` / ``Failed`` / ``Aborted`` in the
+parent history; a distributed Map records ``MapRunStarted`` / ``MapRunSucceeded`` / ``MapRunFailed``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from typing import Any
+
+from ..errors import StatesError, runtime_error
+from ..engine.fanout import run_children
+from ..engine.frame import ItemScope
+from ..engine.runner import Outcome, run_branch
+from ..expr.jsonpath import PathNotFound, compile_path
+from ..expr.template import compact_json, compile_template, read_path
+from .base import State
+
+__all__ = ["MapState"]
+
+
+class MapState(State):
+    type = "Map"
+    blocking = True
+
+    def __init__(self, name: str, spec: dict[str, Any], build: Any) -> None:
+        super().__init__(name, spec, build)
+        processor = spec.get("ItemProcessor") or spec["Iterator"]
+        self.processor = build.branch(processor, f"{name}.ItemProcessor")
+        config = processor.get("ProcessorConfig") or {}
+        self.distributed = config.get("Mode") == "DISTRIBUTED"
+        self.label = spec.get("Label")
+        selector = spec.get("ItemSelector", spec.get("Parameters"))
+        self.item_selector = build.item_selector(self, selector)
+        self.items_path = compile_path(spec["ItemsPath"]) if "ItemsPath" in spec else None
+        self.batcher = spec.get("ItemBatcher")
+        self.batch_input = compile_template(self.batcher["BatchInput"], "BatchInput") \
+            if self.batcher and "BatchInput" in self.batcher else None
+        self.max_concurrency = _Setting(spec, "MaxConcurrency", 0)
+        self.tolerated_count = _Setting(spec, "ToleratedFailureCount", None)
+        self.tolerated_percentage = _Setting(spec, "ToleratedFailurePercentage", None)
+        self.retriers, self.catchers = build.recovery(self, spec)
+
+    # -- run ------------------------------------------------------------------------------------
+
+    def execute(self, frame: Any, raw_input: Any) -> Generator[Any, Any, tuple[Any, str | None]]:
+        io = self.io
+        execution = frame.execution
+        data = io.select_input(frame, raw_input)
+        items = io.map_items(self, frame, raw_input, data)
+        limit = self._int_setting(self.max_concurrency, frame, data, "MaxConcurrency")
+        tolerated_count = self._int_setting(self.tolerated_count, frame, data, "ToleratedFailureCount")
+        tolerated_pct = self._number_setting(self.tolerated_percentage, frame, data)
+        inputs = self._iteration_inputs(frame, raw_input, data, items)
+        count = len(inputs)
+        frame.emit("MapStateStarted", {"length": count})
+        if self.distributed:
+            frame.emit("MapRunStarted", {"mapRunArn": execution.map_run_arn(self.label or self.name)})
+        allowed = _allowed_failures(count, tolerated_count, tolerated_pct)
+        failures = [0]
+
+        def iteration(index: int) -> Generator[Any, Any, Outcome]:
+            return self._iteration(frame, index, inputs[index])
+
+        def stop(_index: int, outcome: Outcome) -> bool:
+            if outcome.failed:
+                failures[0] += 1
+                return allowed is None or failures[0] > allowed
+            return False
+
+        outcomes, stopped = yield from run_children(execution.scheduler, iteration, count, limit or 0, stop)
+        if stopped:
+            if allowed is None:
+                error = next(o.error for o in outcomes if o is not None and o.failed)
+            else:
+                error = StatesError("States.ExceedToleratedFailureThreshold",
+                                    "The specified tolerated failure threshold was exceeded")
+            if self.distributed:
+                frame.emit("MapRunFailed", _error_details(error))
+            frame.emit("MapStateFailed", _error_details(error))
+            raise error
+        result = [o.error_payload() if o.failed else o.output for o in outcomes] if failures[0] else \
+            [o.output for o in outcomes]
+        if self.distributed:
+            frame.emit("MapRunSucceeded")
+        frame.emit("MapStateSucceeded")
+        execution.check_result_size(self.name, result)
+        return io.output(frame, raw_input, result), self.next
+
+    def _iteration(self, frame: Any, index: int, item_input: Any) -> Generator[Any, Any, Outcome]:
+        child = frame.child(frame.variables.child())
+        details = {"name": self.name, "index": index}
+        if not self.distributed:
+            child.emit("MapIterationStarted", details)
+        try:
+            outcome = yield from run_branch(frame.execution, self.processor, item_input, child)
+        except GeneratorExit:
+            if not self.distributed:
+                child.emit("MapIterationAborted", details)
+            raise
+        if not self.distributed:
+            child.emit("MapIterationFailed" if outcome.failed else "MapIterationSucceeded", details)
+        return outcome
+
+    # -- items ----------------------------------------------------------------------------------
+
+    def jsonpath_items(self, frame: Any, data: Any) -> Any:
+        if self.items_path is None:
+            items = data
+        else:
+            frame.data = data
+            try:
+                items = read_path(self.items_path, frame)
+            except PathNotFound as missing:
+                raise runtime_error(f"Invalid path '{self.items_path.text}' : {missing}") from None
+        if not isinstance(items, list):
+            raise runtime_error(
+                f"Invalid path '{self.items_path.text if self.items_path else '$'}' : "
+                f"The input of the Map state must be an array, but was: {compact_json(items)}"
+            )
+        return items
+
+    def _iteration_inputs(self, frame: Any, raw_input: Any, data: Any, items: list[Any]) -> list[Any]:
+        selector = self.item_selector
+        if selector is not None:
+            items = [selector(ItemScope(frame, data, index, item), raw_input) for index, item in enumerate(items)]
+        if not self.batcher:
+            return items
+        return self._batches(frame, data, items)
+
+    def _batches(self, frame: Any, data: Any, items: list[Any]) -> list[Any]:
+        batcher = self.batcher
+        assert batcher is not None
+        max_items = self._int_setting(_Setting(batcher, "MaxItemsPerBatch", None), frame, data, "MaxItemsPerBatch")
+        max_bytes = self._int_setting(_Setting(batcher, "MaxInputBytesPerBatch", None), frame, data,
+                                      "MaxInputBytesPerBatch")
+        batch_input = None
+        if self.batch_input is not None:
+            frame.data = data
+            batch_input = self.batch_input.evaluate(frame)
+        batches: list[list[Any]] = []
+        current: list[Any] = []
+        size = 0
+        for item in items:
+            item_size = len(compact_json(item).encode("utf-8")) if max_bytes else 0
+            full = (max_items and len(current) >= max_items) or (max_bytes and current and size + item_size > max_bytes)
+            if full:
+                batches.append(current)
+                current, size = [], 0
+            current.append(item)
+            size += item_size
+        if current:
+            batches.append(current)
+        out = []
+        for batch in batches:
+            entry: dict[str, Any] = {"Items": batch}
+            if batch_input is not None:
+                entry["BatchInput"] = batch_input
+            out.append(entry)
+        return out
+
+    # -- settings (fixed, or read from the input by a *Path field) --------------------------------
+
+    def _int_setting(self, setting: _Setting, frame: Any, data: Any, field: str) -> int | None:
+        value = setting.value(frame, data)
+        if setting.path is not None:
+            if value.__class__ is not int:
+                shown = value if isinstance(value, str) else compact_json(value)
+                raise runtime_error(
+                    f"The {field}Path field refers to value \"{shown}\" which is not a valid integer: "
+                    f"{setting.path.text}"
+                )
+        if value is not None and value < 0:
+            raise runtime_error(f"{field} cannot be negative.")
+        return value  # type: ignore[no-any-return]
+
+    def _number_setting(self, setting: _Setting, frame: Any, data: Any) -> float | None:
+        value = setting.value(frame, data)
+        if value is None:
+            return None
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            shown = value if isinstance(value, str) else compact_json(value)
+            raise runtime_error(
+                f"The ToleratedFailurePercentagePath field refers to value \"{shown}\" which is not a valid "
+                f"number: {setting.path.text if setting.path else ''}"
+            )
+        if not 0 <= value <= 100:
+            raise runtime_error("ToleratedFailurePercentage must be between 0 and 100.")
+        return float(value)
+
+
+class _Setting:
+    """A Map setting given as ``Field`` (a value) or ``FieldPath`` (read from the input)."""
+
+    __slots__ = ("fixed", "path")
+
+    def __init__(self, spec: dict[str, Any], field: str, default: Any) -> None:
+        self.fixed = spec.get(field, default)
+        self.path = compile_path(spec[field + "Path"]) if field + "Path" in spec else None
+
+    def value(self, frame: Any, data: Any) -> Any:
+        if self.path is None:
+            return self.fixed
+        frame.data = data
+        try:
+            return read_path(self.path, frame)
+        except PathNotFound as missing:
+            raise runtime_error(f"Invalid path '{self.path.text}' : {missing}") from None
+
+
+def _allowed_failures(count: int, tolerated_count: int | None, tolerated_pct: float | None) -> int | None:
+    """How many iterations may fail (None: none, and the iteration's own error fails the Map)."""
+    if tolerated_count is None and tolerated_pct is None:
+        return None
+    allowed = []
+    if tolerated_count is not None:
+        allowed.append(tolerated_count)
+    if tolerated_pct is not None:
+        allowed.append(math.floor(count * tolerated_pct / 100))
+    return max(allowed)
+
+
+def _error_details(error: StatesError) -> dict[str, Any]:
+    details: dict[str, Any] = {"error": error.error}
+    if error.cause is not None:
+        details["cause"] = error.cause
+    return details

@@ -1,0 +1,55 @@
+"""Parallel: runs every branch on the same input; the result is the list of branch outputs.
+
+The first branch to fail fails the state (the others are cancelled) with that branch's error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from ..engine.fanout import run_children
+from ..engine.runner import Outcome, run_branch
+from .base import State
+
+__all__ = ["ParallelState"]
+
+
+class ParallelState(State):
+    type = "Parallel"
+    blocking = True
+
+    def __init__(self, name: str, spec: dict[str, Any], build: Any) -> None:
+        super().__init__(name, spec, build)
+        self.branches = [build.branch(branch, f"{name}.Branches[{i}]") for i, branch in enumerate(spec["Branches"])]
+        self.retriers, self.catchers = build.recovery(self, spec)
+
+    def execute(self, frame: Any, raw_input: Any) -> Generator[Any, Any, tuple[Any, str | None]]:
+        io = self.io
+        execution = frame.execution
+        data = io.effective_input(frame, raw_input)
+        frame.emit("ParallelStateStarted")
+        branches = self.branches
+
+        def branch_run(index: int) -> Generator[Any, Any, Outcome]:
+            child = frame.child(frame.variables.child())
+            return run_branch(execution, branches[index], data, child)
+
+        outcomes, stopped = yield from run_children(
+            execution.scheduler, branch_run, len(branches), 0, lambda _i, outcome: outcome.failed
+        )
+        if stopped:
+            error = next(o.error for o in outcomes if o is not None and o.failed)
+            frame.emit("ParallelStateFailed", _error_details(error))
+            raise error
+        frame.emit("ParallelStateSucceeded")
+        result = [outcome.output for outcome in outcomes]
+        execution.check_result_size(self.name, result)
+        return io.output(frame, raw_input, result), self.next
+
+
+def _error_details(error: Any) -> dict[str, Any]:
+    details = {"error": error.error}
+    if error.cause is not None:
+        details["cause"] = error.cause
+    return details

@@ -1,0 +1,129 @@
+"""Task: calls its resource (a Lambda function, an AWS service, a nested execution) and passes on
+the result through ResultSelector / ResultPath / OutputPath.
+
+The integration (see :mod:`aslrun.integrations`) does the call; this state records the events
+around it with the integration's names (``TaskScheduled``/``TaskStarted``/``TaskSucceeded`` or
+``LambdaFunctionScheduled``/...), enforces ``TimeoutSeconds`` / ``TimeoutSecondsPath``, and checks
+the result against the payload size limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from ..errors import StatesError, runtime_error
+from ..expr.jsonpath import PathNotFound, compile_path
+from ..expr.template import compact_json, read_path
+from ..integrations import integration_for
+from ..integrations.handler_call import HandlerTimedOut
+from ..integrations.task_call import TaskCall
+from .base import State
+
+__all__ = ["TaskState", "PAYLOAD_LIMIT_BYTES"]
+
+PAYLOAD_LIMIT_BYTES = 262_144  # 256 KiB: AWS's limit on a state's input, output and task result
+
+
+class TaskState(State):
+    type = "Task"
+    blocking = True
+
+    def __init__(self, name: str, spec: dict[str, Any], build: Any) -> None:
+        super().__init__(name, spec, build)
+        self.resource: str = spec["Resource"]
+        self.integration = integration_for(self.resource)
+        events = self.integration.history
+        self.scheduled_event = f"{events}Scheduled"
+        self.started_event = f"{events}Started"
+        self.succeeded_event = f"{events}Succeeded"
+        self.failed_event = f"{events}Failed"
+        self.timed_out_event = f"{events}TimedOut"
+        self.timeout_seconds = spec.get("TimeoutSeconds")
+        self.heartbeat_seconds = spec.get("HeartbeatSeconds")
+        self.timeout_path = compile_path(spec["TimeoutSecondsPath"]) if "TimeoutSecondsPath" in spec else None
+        self.heartbeat_path = compile_path(spec["HeartbeatSecondsPath"]) if "HeartbeatSecondsPath" in spec else None
+        self.retriers, self.catchers = build.recovery(self, spec)
+
+    def static_function_names(self) -> list[str]:
+        """Lambda functions this task calls that are known before the run (binding check)."""
+        return self.integration.static_function_names(self.spec.get("Parameters", self.spec.get("Arguments")))
+
+    def execute(self, frame: Any, raw_input: Any) -> Generator[Any, Any, tuple[Any, str | None]]:
+        io = self.io
+        execution = frame.execution
+        timeout, heartbeat = io.task_timeouts(self, frame, raw_input)
+        parameters = io.effective_input(frame, raw_input)
+        real_timeout = _real_time_left(execution, timeout)
+        call = TaskCall(frame, parameters, timeout=timeout, heartbeat=heartbeat, real_timeout=real_timeout)
+        integration = self.integration
+        frame.emit(self.scheduled_event, integration.scheduled_details(call))
+        frame.emit(self.started_event, _resource_details(integration))
+        try:
+            if integration.blocking:
+                result = yield from integration.invoke(call)
+            else:
+                result = integration.invoke(call)
+        except HandlerTimedOut:
+            execution.check_deadline()
+            error = StatesError("States.Timeout", None)
+            frame.emit(self.timed_out_event, {**_resource_details(integration), "error": error.error})
+            raise error from None
+        except StatesError as error:
+            details = {**_resource_details(integration), "error": error.error}
+            if error.cause is not None:
+                details["cause"] = error.cause
+            frame.emit(self.failed_event, details)
+            raise
+        size = call.result_size
+        if size is None and execution.payload_limit is not None:
+            size = len(compact_json(result).encode("utf-8"))
+        if size is not None and execution.payload_limit is not None and size > execution.payload_limit:
+            raise StatesError(
+                "States.DataLimitExceeded",
+                f"The state/task '{self.name}' returned a result with a size exceeding the maximum number of "
+                "bytes service limit.",
+            )
+        frame.emit(self.succeeded_event, {**_resource_details(integration), "output": result})
+        return io.output(frame, raw_input, result), self.next
+
+    def jsonpath_timeouts(self, frame: Any, raw_input: Any) -> tuple[int | None, int | None]:
+        """TimeoutSeconds / HeartbeatSeconds, fixed or read from the state input by a path."""
+        timeout, heartbeat = self.timeout_seconds, self.heartbeat_seconds
+        if self.timeout_path is not None or self.heartbeat_path is not None:
+            data = self.io.select_input(frame, raw_input)
+            frame.data = data
+            if self.timeout_path is not None:
+                timeout = _positive_int(self.timeout_path, frame, "TimeoutSecondsPath")
+            if self.heartbeat_path is not None:
+                heartbeat = _positive_int(self.heartbeat_path, frame, "HeartbeatSecondsPath")
+        return timeout, heartbeat
+
+
+def _resource_details(integration: Any) -> dict[str, Any]:
+    if integration.history == "LambdaFunction":
+        return {}
+    return {"resourceType": integration.resource_type, "resource": integration.resource_name}
+
+
+def _positive_int(path: Any, frame: Any, field: str) -> int:
+    try:
+        value = read_path(path, frame)
+    except PathNotFound as missing:
+        raise runtime_error(f"Invalid path '{path.text}' : {missing}") from None
+    if value.__class__ is not int or value <= 0:
+        raise runtime_error(
+            f"The {field} field refers to value \"{compact_json(value)}\" which is not a valid positive "
+            f"integer: {path.text}"
+        )
+    return int(value)
+
+
+def _real_time_left(execution: Any, timeout: int | None) -> float | None:
+    """How long (real seconds) a handler may run: the task timeout or the execution's, if sooner."""
+    limits = []
+    if timeout is not None:
+        limits.append(float(timeout))
+    if execution.deadline is not None:
+        limits.append(execution.deadline - execution.clock.now())
+    return min(limits) if limits else None

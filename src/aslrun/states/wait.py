@@ -1,0 +1,76 @@
+"""Wait: delays its branch for ``Seconds`` or until a ``Timestamp`` (fixed, or read by a path).
+
+Waiting reads the execution's clock: with the default virtual clock the wait is skipped at once
+while time moves on; other branches keep running meanwhile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from ..errors import runtime_error
+from ..engine.scheduler import Sleep
+from ..expr.jsonpath import PathNotFound, compile_path
+from ..expr.template import compact_json, read_path
+from .base import State
+from .choice_rules import parse_timestamp
+
+__all__ = ["WaitState"]
+
+
+class WaitState(State):
+    type = "Wait"
+    blocking = True
+
+    def __init__(self, name: str, spec: dict[str, Any], build: Any) -> None:
+        super().__init__(name, spec, build)
+        self.seconds = spec.get("Seconds")
+        timestamp = spec.get("Timestamp")
+        self.timestamp = parse_timestamp(timestamp).timestamp() if isinstance(timestamp, str) and \
+            parse_timestamp(timestamp) else timestamp
+        self.seconds_path = compile_path(spec["SecondsPath"]) if "SecondsPath" in spec else None
+        self.timestamp_path = compile_path(spec["TimestampPath"]) if "TimestampPath" in spec else None
+
+    def execute(self, frame: Any, raw_input: Any) -> Generator[Any, Any, tuple[Any, str | None]]:
+        io = self.io
+        data = io.effective_input(frame, raw_input)
+        until = self.io.wait_until(self, frame, raw_input, data)
+        if until > frame.execution.clock.now():
+            yield Sleep(until)
+        return io.output(frame, raw_input, data), self.next
+
+    def jsonpath_wait_until(self, frame: Any, data: Any) -> float:
+        now = frame.entered_time
+        if self.seconds is not None:
+            return now + self.seconds
+        if self.timestamp is not None:
+            return float(self.timestamp)
+        frame.data = data
+        if self.seconds_path is not None:
+            path = self.seconds_path
+            value = _read(path, frame)
+            if value.__class__ is not int or value < 0:
+                raise runtime_error(
+                    f"The SecondsPath parameter does not reference a valid non-negative integer value: "
+                    f"{path.text} == {compact_json(value)}"
+                )
+            return now + value
+        assert self.timestamp_path is not None
+        path = self.timestamp_path
+        value = _read(path, frame)
+        instant = parse_timestamp(value)
+        if instant is None:
+            shown = value if isinstance(value, str) else compact_json(value)
+            raise runtime_error(
+                "The TimestampPath parameter does not reference a valid ISO-8601 extended offset "
+                f"date-time format string: {path.text} == {shown}"
+            )
+        return instant.timestamp()
+
+
+def _read(path: Any, frame: Any) -> Any:
+    try:
+        return read_path(path, frame)
+    except PathNotFound as missing:
+        raise runtime_error(f"Invalid path '{path.text}' : {missing}") from None
