@@ -6,16 +6,24 @@ Event (every entry point reads the same one, so a state machine can pass its inp
      "payload": {...},                                          # or "payloadFile": "path.json"
      "dbPath":  "imports/erp.sqlite3",                          # optional: else $ASLRUN_DB, else
                                                                 #   .aslrun/aslrun.sqlite3
-     "extracted": {"items": [{"item": 0, "readings": [...]}]}}  # optional: ErpExtractReadings' output
+     "extracted": {"items": [{"item": 0, "readings": [...]}]},  # optional: ErpExtractReadings' output
+     "includeReadings": true,                                   # optional, ErpExtractReadings
+     "reportItems": true}                                       # optional, ErpImportReadings
 
 Entry points (function name -> callable in :data:`HANDLERS`):
 
 * ``ErpValidateConfig``  -> ``{"valid": true, "meterReadingConfigs", "entityConfigs", "modes",
-  "warnings"}``; raises ``ErpConfigError`` (every problem, each naming its place).
-* ``ErpExtractReadings`` -> ``{"items": [{"item", "count", "readings"}], "total"}``; raises
+  "runsWithoutReadings", "warnings"}``; raises ``ErpConfigError`` (every problem, each naming its
+  place). ``runsWithoutReadings``: entities or a prune mode make an import useful even when the
+  payload yields no readings.
+* ``ErpExtractReadings`` -> ``{"items": [{"item", "count"}], "total"}`` (with
+  ``"includeReadings": true`` each item also has ``readings``, usable as ``extracted``); raises
   ``ErpExtractionError`` when a top-level ``jsonataExpression`` fails. No database access.
-* ``ErpImportReadings``  -> the import report (see :mod:`.report`), one transaction per call.
-* ``ErpMeterReadingImport`` (also :func:`handler`) -> validate + extract + import in one call.
+* ``ErpImportReadings``  -> the compact import report (no ``items``, at most 100 ``errors``: Step
+  Functions caps a state's data at 256 KB); ``"reportItems": true`` gives the full report. One
+  transaction per call.
+* ``ErpMeterReadingImport`` (also :func:`handler`) -> validate + extract + import in one call,
+  full report (``"reportItems": false`` for the compact one).
 
 Failures raise (Step Functions names them after the class: ``ErpConfigError``,
 ``ErpPayloadError``, ``ErpExtractionError``); rejected readings do not raise, they are in the report.
@@ -32,6 +40,8 @@ from .config import ImportConfig, parse_config
 from .errors import ErpPayloadError
 from .importer import extract_readings, import_batch, open_database
 
+COMPACT_MAX_ERRORS = 100
+
 __all__ = ["HANDLERS", "extract_readings_handler", "handler", "import_readings_handler", "validate_config_handler"]
 
 
@@ -43,6 +53,8 @@ def validate_config_handler(event: Any, context: Any = None) -> dict[str, Any]:
         "meterReadingConfigs": len(config.readings),
         "entityConfigs": len(config.entities),
         "modes": [reading.mode for reading in config.readings],
+        "runsWithoutReadings": bool(config.entities)
+        or any(reading.mode == "upsert-prune-scope" for reading in config.readings),
         "warnings": list(config.warnings),
     }
 
@@ -51,28 +63,24 @@ def extract_readings_handler(event: Any, context: Any = None) -> dict[str, Any]:
     """Evaluate each reading configuration's ``jsonataExpression`` on the payload."""
     config = _config(event)
     batches = extract_readings(config, _payload(event))
-    items = [
-        {"item": reading.item, "count": len(batch), "readings": batch}
-        for reading, batch in zip(config.readings, batches, strict=True)
-    ]
+    include = _flag(event, "includeReadings", default=False)
+    items = []
+    for reading, batch in zip(config.readings, batches, strict=True):
+        entry: dict[str, Any] = {"item": reading.item, "count": len(batch)}
+        if include:
+            entry["readings"] = batch
+        items.append(entry)
     return {"items": items, "total": sum(len(batch) for batch in batches)}
 
 
 def import_readings_handler(event: Any, context: Any = None) -> dict[str, Any]:
-    """Import one batch (entities, then readings) in one transaction; returns the report."""
-    config = _config(event)
-    payload = _payload(event)
-    extracted = _extracted(event, config)
-    conn = open_database(_event(event).get("dbPath"))
-    try:
-        return import_batch(config, payload, conn, extracted=extracted).to_json()
-    finally:
-        conn.close()
+    """Import one batch (entities, then readings) in one transaction; the compact report."""
+    return _import(event, full_by_default=False)
 
 
 def handler(event: Any, context: Any = None) -> dict[str, Any]:
-    """The whole import in one Lambda call (validate, extract, import)."""
-    return import_readings_handler(event, context)
+    """The whole import in one Lambda call (validate, extract, import); the full report."""
+    return _import(event, full_by_default=True)
 
 
 HANDLERS: dict[str, Callable[[Any, Any], dict[str, Any]]] = {
@@ -81,6 +89,26 @@ HANDLERS: dict[str, Callable[[Any, Any], dict[str, Any]]] = {
     "ErpMeterReadingImport": handler,
     "ErpValidateConfig": validate_config_handler,
 }
+
+
+def _import(event: Any, *, full_by_default: bool) -> dict[str, Any]:
+    config = _config(event)
+    payload = _payload(event)
+    extracted = _extracted(event, config)
+    full = _flag(event, "reportItems", default=full_by_default)
+    conn = open_database(_event(event).get("dbPath"))
+    try:
+        report = import_batch(config, payload, conn, extracted=extracted)
+    finally:
+        conn.close()
+    return report.to_json() if full else report.to_json(items=False, max_errors=COMPACT_MAX_ERRORS)
+
+
+def _flag(event: Any, name: str, *, default: bool) -> bool:
+    value = _event(event).get(name, default)
+    if not isinstance(value, bool):
+        raise ErpPayloadError(f"event.{name} must be true or false, got {value!r}")
+    return value
 
 
 def _event(event: Any) -> Mapping[str, Any]:

@@ -10,6 +10,9 @@
      "pruned":  [{"item", "scope", "meter_id", "counter_id", "source", "deleted", "deleted_external_ids"}, ...],
      "warnings": ["..."]}
 
+``to_json(items=False, max_errors=100)`` is the compact form the state machine's import step
+returns: no ``items``, at most 100 ``errors`` and ``errorsOmitted`` counting the rest.
+
 ``deleted`` counts readings removed by ``mode: delete``; ``pruned`` those removed by
 ``upsert-prune-scope``. ``skipped`` readings are not errors (a duplicate inside the 24-hour window,
 nothing to delete); ``errors`` are, and each has an entry in ``errors``.
@@ -74,13 +77,19 @@ class ImportReport:
             "errors": len(self.errors),
         }
 
-    def to_json(self) -> dict[str, Any]:
-        return {
+    def to_json(self, *, items: bool = True, max_errors: int | None = None) -> dict[str, Any]:
+        """The report; ``items=False`` and ``max_errors`` keep it small (Step Functions: 256 KB)."""
+        errors = self.errors if max_errors is None else self.errors[:max_errors]
+        report: dict[str, Any] = {
             "status": "completed_with_errors" if self.errors else "ok",
             "counts": self.counts(),
             "entities": {kind: dict(counts) for kind, counts in self.entity_counts.items()},
-            "items": [dict(entry) for entry in self.items],
-            "errors": [error.to_json() for error in self.errors],
-            "pruned": [dict(entry) for entry in self.prune_log],
-            "warnings": list(self.warnings),
         }
+        if items:
+            report["items"] = [dict(entry) for entry in self.items]
+        report["errors"] = [error.to_json() for error in errors]
+        if len(errors) < len(self.errors):
+            report["errorsOmitted"] = len(self.errors) - len(errors)
+        report["pruned"] = [dict(entry) for entry in self.prune_log]
+        report["warnings"] = list(self.warnings)
+        return report
