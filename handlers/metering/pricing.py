@@ -19,7 +19,14 @@ from zoneinfo import ZoneInfo
 
 from handlers.metering.consumption import ChannelUsage, Usage
 from handlers.metering.errors import TariffError
-from handlers.metering.money import ZERO, cents_to_dollars, format_amount, round_cents, round_milli
+from handlers.metering.money import (
+    ZERO,
+    cents_to_dollars,
+    format_amount,
+    format_quantity,
+    round_cents,
+    round_milli,
+)
 from handlers.metering.periods import days_between, month_starts_between
 from handlers.metering.tariff_model import (
     BlockUsage,
@@ -30,7 +37,7 @@ from handlers.metering.tariff_model import (
     local_start,
 )
 
-__all__ = ["GST_RATE", "BillLine", "BillTotals", "bill_totals", "price_usage"]
+__all__ = ["GST_RATE", "BillLine", "BillTotals", "band_totals", "bill_totals", "price_usage"]
 
 GST_RATE = Decimal("0.10")
 
@@ -62,7 +69,7 @@ class BillLine:
             "description": self.description,
             "periodStart": self.period_start.isoformat(),
             "periodEnd": self.period_end.isoformat(),
-            "quantity": str(self.quantity),
+            "quantity": str(self.quantity) if self.unit == "day" else format_quantity(self.quantity),
             "unit": self.unit,
             "centsPerUnit": str(self.cents_per_unit),
             "amount": format_amount(self.amount),
@@ -209,6 +216,19 @@ def _day_bands(pricing: TimeOfUseUsage, zone_name: str, day: date, minutes: int)
         pricing.band_for(local_start(day, slot, minutes, zone)).name
         for slot in range(1440 // minutes)
     )
+
+
+def band_totals(tariff: Tariff, channel: ChannelUsage) -> dict[str, Decimal]:
+    """Energy per time-of-use band of ``tariff`` (intervals needed; empty for other tariffs)."""
+    pricing = tariff.usage
+    if not isinstance(pricing, TimeOfUseUsage) or channel.intervals is None:
+        return {}
+    minutes = channel.interval_minutes or 30
+    totals = {band.name: ZERO for band in pricing.bands}
+    for day, values in channel.intervals.items():
+        for name, quantity in zip(_day_bands(pricing, tariff.timezone, day, minutes), values):
+            totals[name] += quantity
+    return totals
 
 
 def _tou_lines(tariff: Tariff, pricing: TimeOfUseUsage, start: date, end: date,

@@ -16,6 +16,7 @@ Import everything from here; the sibling modules are implementation detail::
     lines = price_usage(tariff, date(2024, 9, 12), date(2024, 10, 14),
                         Usage.of_totals(general="350.5", feed_in="40"))
     totals = bill_totals(lines)          # taxable, gst, gst_free, total (Decimal dollars)
+    band_totals(tou_tariff, channel)     # energy per time-of-use band (for usage reports)
 
 Conventions (all of them deliberate, all of them tested):
 
@@ -45,7 +46,14 @@ from handlers.metering.consumption import ChannelUsage, Usage
 from handlers.metering.errors import TariffError
 from handlers.metering.money import pro_rata, round_cents
 from handlers.metering.periods import days_between, days_by_month
-from handlers.metering.pricing import GST_RATE, BillLine, BillTotals, bill_totals, price_usage
+from handlers.metering.pricing import (
+    GST_RATE,
+    BillLine,
+    BillTotals,
+    band_totals,
+    bill_totals,
+    price_usage,
+)
 from handlers.metering.tariff_model import (
     Block,
     BlockUsage,
@@ -76,6 +84,7 @@ __all__ = [
     "TouBand",
     "TouWindow",
     "Usage",
+    "band_totals",
     "bill_totals",
     "days_between",
     "days_by_month",
