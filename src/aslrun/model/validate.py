@@ -175,6 +175,6 @@ def _nested_machines(state: Mapping[str, Any], where: str) -> Iterator[tuple[Map
 def _is_terminal(state: Any) -> bool:
     if not isinstance(state, Mapping):
         return True  # malformed (already reported): do not add a terminal-state complaint on top
-    if state.get("Type") not in STATE_TYPES:
-        return True
+    if state.get("Type") not in STATE_TYPES or not isinstance(state.get("End", False), bool):
+        return True  # the same: a wrong Type or End is reported, it is not also "no terminal state"
     return state.get("Type") in ("Succeed", "Fail") or state.get("End") is True
