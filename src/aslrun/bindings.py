@@ -37,10 +37,16 @@ class Bindings:
     def __init__(self, handlers: Mapping[str, Handler | str] | None = None) -> None:
         self._exact: dict[str, Handler] = {}
         self._by_function_name: dict[str, Handler] = {}
+        self._machines: dict[str, Any] = {}
         for key, handler in (handlers or {}).items():
             self.bind(key, handler)
 
-    def bind(self, key: str, handler: Handler | str) -> None:
+    def bind(self, key: str, handler: Handler | str | Any) -> None:
+        """Bind a handler (callable or handler string), or a StateMachine to a state machine ARN/name."""
+        if hasattr(handler, "program") and hasattr(handler, "start"):  # a StateMachine
+            self._machines[key] = handler
+            self._machines[key.rsplit(":", 1)[-1]] = handler
+            return
         fn = load_handler(handler) if isinstance(handler, str) else handler
         if not callable(fn):
             raise BindingError(f"the handler bound to {key!r} is not callable: {handler!r}")
@@ -62,6 +68,10 @@ class Bindings:
     def service_handler(self, resource: str) -> Handler | None:
         return self._exact.get(resource)
 
+    def state_machine(self, arn: str) -> Any:
+        """The StateMachine bound to a state machine ARN (or its name), or None."""
+        return self._machines.get(arn) or self._machines.get(arn.rsplit(":", 1)[-1])
+
     def names(self) -> list[str]:
         return sorted(self._exact)
 
@@ -72,9 +82,11 @@ class Bindings:
         out = Bindings()
         out._exact = dict(self._exact)
         out._by_function_name = dict(self._by_function_name)
+        out._machines = dict(self._machines)
         if isinstance(other, Bindings):
             out._exact.update(other._exact)
             out._by_function_name.update(other._by_function_name)
+            out._machines.update(other._machines)
         elif other:
             for key, handler in other.items():
                 out.bind(key, handler)

@@ -84,6 +84,7 @@ class History:
 
     def __init__(self, *, keep: int | None = AWS_HISTORY_LIMIT,
                  listeners: list[Callable[[Event], None]] | None = None) -> None:
+        self.keep = keep
         self._events: deque[Event] = deque(maxlen=keep) if keep is not None else deque()
         self._count = 0
         self.listeners: list[Callable[[Event], None]] = list(listeners or [])

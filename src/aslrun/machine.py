@@ -27,10 +27,12 @@ class StateMachine:
     """A validated, compiled state machine definition."""
 
     def __init__(self, definition: Mapping[str, Any], *, name: str = "StateMachine", source: str | None = None,
-                 validate: bool = True) -> None:
+                 validate: bool = True, substitutions: Mapping[str, str] | None = None) -> None:
         self.definition = dict(definition)
         self.name = name
         self.source = source
+        self.substitutions = dict(substitutions or {})
+        self._siblings: dict[str, StateMachine | None] = {}
         if validate:
             problems = _validate(self.definition)
             if problems:
@@ -50,7 +52,7 @@ class StateMachine:
         from .model.loader import load_definition
 
         definition = load_definition(Path(path), substitutions=substitutions)
-        return cls(definition, name=name or _machine_name(path), source=os.fspath(path))
+        return cls(definition, name=name or _machine_name(path), source=os.fspath(path), substitutions=substitutions)
 
     @classmethod
     def from_json(cls, text: str, *, substitutions: Mapping[str, str] | None = None,
@@ -74,12 +76,15 @@ class StateMachine:
         region: str = "us-east-1",
         account: str = "123456789012",
         payload_limit: int | None = PAYLOAD_LIMIT_BYTES,
+        scheduler: Any = None,
+        parent: Execution | None = None,
     ) -> Execution:
         """An execution ready to run (``run()``), e.g. for stepping through it."""
         bindings = handlers if isinstance(handlers, Bindings) else Bindings(handlers)
-        unbound = self.unbound_resources(bindings)
-        if unbound:
-            raise BindingError("\n".join(unbound))
+        if parent is None:
+            unbound = self.unbound_resources(bindings)
+            if unbound:
+                raise BindingError("\n".join(unbound))
         return Execution(
             self.program,
             {} if input is None else input,
@@ -94,16 +99,45 @@ class StateMachine:
             region=region,
             account=account,
             payload_limit=payload_limit,
+            scheduler=scheduler,
+            parent=parent,
+            machine=self,
         )
 
     def execute(self, input: Any = None, **options: Any) -> Execution:
         """Run an execution to its end and return it (see :meth:`start` for the options)."""
         return self.start(input, **options).run()
 
-    def unbound_resources(self, bindings: Bindings) -> list[str]:
-        """Tasks whose resource no handler serves, known before the run (one message each)."""
+    def sibling(self, name: str) -> StateMachine | None:
+        """The state machine ``name`` defined beside this one (``<name>.asl.json`` / ``<name>.json``),
+        loaded with the same substitutions; None when there is no such file."""
+        if name not in self._siblings:
+            found = None
+            if self.source is not None:
+                folder = Path(self.source).parent
+                for candidate in (folder / f"{name}.asl.json", folder / f"{name}.json"):
+                    if candidate.is_file():
+                        found = StateMachine.from_file(candidate, substitutions=self.substitutions or None, name=name)
+                        break
+            self._siblings[name] = found
+        return self._siblings[name]
+
+    def unbound_resources(self, bindings: Bindings, _seen: set[int] | None = None) -> list[str]:
+        """Tasks whose resource no handler serves, known before the run (one message each);
+        nested state machines named by a fixed ARN are checked too."""
+        seen = _seen if _seen is not None else set()
+        seen.add(id(self))
         problems = []
         for state in self.program.walk():
+            machine_names = getattr(getattr(state, "integration", None), "static_state_machines", None)
+            if machine_names is not None:
+                for arn in machine_names(state.spec.get("Parameters", state.spec.get("Arguments"))):
+                    child = bindings.state_machine(arn) or self.sibling(arn.rsplit(":", 1)[-1])
+                    if child is None:
+                        problems.append(f"state '{state.name}': no state machine is bound to '{arn}' and no file "
+                                        f"{arn.rsplit(':', 1)[-1]}.asl.json is beside {self.source or 'the definition'}")
+                    elif id(child) not in seen:
+                        problems.extend(child.unbound_resources(bindings, seen))
             names = getattr(state, "static_function_names", None)
             if names is None:
                 continue

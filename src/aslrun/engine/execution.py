@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import StatesError
@@ -17,7 +17,7 @@ from ..history import AWS_HISTORY_LIMIT, Event, History
 from .clock import Clock, VirtualClock, iso_timestamp
 from .frame import Frame
 from .runner import ExecutionTimedOut, Outcome, run_branch
-from .scheduler import Paused, Scheduler, Task
+from .scheduler import Paused, Scheduler, Sleep, Task
 from .variables import Variables
 
 if TYPE_CHECKING:
@@ -52,8 +52,11 @@ class Execution:
         role_arn: str | None = None,
         payload_limit: int | None = PAYLOAD_LIMIT_BYTES,
         parent: Execution | None = None,
+        scheduler: Scheduler | None = None,
+        machine: Any = None,
     ) -> None:
         self.program = program
+        self.machine = machine  # the StateMachine this runs (resolves nested state machines)
         self.input = input
         self.bindings = bindings
         self.clock: Clock = clock if clock is not None else VirtualClock()
@@ -66,7 +69,8 @@ class Execution:
         self.payload_limit = payload_limit
         self.parent = parent
         self.history = History(keep=history_keep, listeners=listeners)
-        self.scheduler = Scheduler(self.clock)
+        self.scheduler = scheduler if scheduler is not None else Scheduler(self.clock)
+        self.children: list[Execution] = []  # executions this one started (states:startExecution)
         self.timeout_seconds = timeout_seconds
         self.deadline: float | None = None
         self.stepping = False
@@ -116,23 +120,23 @@ class Execution:
     # -- running --------------------------------------------------------------------------------
 
     def run(self) -> Execution:
-        """Run to the end (or to the next pause when stepping); return self."""
+        """Run to the end (or to the next pause when stepping); return self.
+
+        Executions it started without waiting for them (``states:startExecution``) run to their
+        end too before this returns.
+        """
         if self._root is None:
-            self._begin()
-        assert self._root is not None
-        if self.status != RUNNING:
-            return self
-        try:
-            self.scheduler.run(self._root, deadline=self.deadline)
-        except Paused:
-            return self
-        except (TimeoutError, ExecutionTimedOut):
-            self._timed_out()
-            return self
-        self._end(self._root.result)
+            self._root = self.scheduler.spawn(self.main())
+        if self.status == RUNNING:
+            try:
+                self.scheduler.run(self._root)
+            except Paused:
+                return self
+        self.scheduler.run()  # background children
         return self
 
-    def _begin(self) -> None:
+    def main(self) -> Generator[Any, Any, None]:
+        """The whole life of the execution, as a scheduler task (a child runs on its parent's)."""
         self.start_time = self.clock.now()
         if self.timeout_seconds is not None:
             self.deadline = self.start_time + self.timeout_seconds
@@ -141,7 +145,32 @@ class Execution:
             "roleArn": self.role_arn,
         })
         frame = Frame(self, 1, Variables())
-        self._root = self.scheduler.spawn(run_branch(self, self.program, self.input, frame))
+        try:
+            outcome = yield from run_branch(self, self.program, self.input, frame)
+        except ExecutionTimedOut:
+            self._timed_out()
+            return
+        self._end(outcome)
+
+    def sleep(self, until: float) -> Generator[Any, Any, None]:
+        """Sleep until a clock time, but no further than the execution's deadline."""
+        deadline = self.deadline
+        if deadline is not None and until >= deadline:
+            yield Sleep(deadline)
+            raise ExecutionTimedOut()
+        yield Sleep(until)
+
+    def abort(self, error: str | None = None, cause: str | None = None) -> None:
+        """Stop a running execution (its branches are cancelled): status ABORTED."""
+        if self.status != RUNNING:
+            return
+        if self._root is not None:
+            self.scheduler.cancel(self._root)
+        self.stop_time = self.clock.now()
+        self.status = ABORTED
+        self.error, self.cause = error, cause
+        details = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
+        self.history.add("ExecutionAborted", self.stop_time, self.history.last_id, details)
 
     def _end(self, outcome: Outcome) -> None:
         self.stop_time = self.clock.now()
@@ -162,13 +191,28 @@ class Execution:
         self.history.add("ExecutionSucceeded", self.stop_time, previous, {"output": self.output})
 
     def _timed_out(self) -> None:
-        assert self._root is not None
-        self.scheduler.cancel(self._root)
         self.stop_time = self.clock.now()
         self.status = TIMED_OUT
         self.history.add("ExecutionTimedOut", self.stop_time, self.history.last_id, {})
 
     # -- services for states --------------------------------------------------------------------
+
+    def resolve_state_machine(self, arn: str) -> Any:
+        """The StateMachine a ``states:startExecution`` task names, or None."""
+        bound = self.bindings.state_machine(arn)
+        if bound is not None or self.machine is None:
+            return bound
+        return self.machine.sibling(arn.rsplit(":", 1)[-1])
+
+    def start_child(self, machine: Any, input: Any, *, name: str | None = None) -> Execution:
+        """A child execution on this one's scheduler and clock (``main()`` not started yet)."""
+        child = machine.start(
+            input, handlers=self.bindings, clock=self.clock, seed=self.rng.getrandbits(32), name=name,
+            history_keep=self.history.keep, region=self.region, account=self.account,
+            payload_limit=self.payload_limit, scheduler=self.scheduler, parent=self,
+        )
+        self.children.append(child)
+        return child  # type: ignore[no-any-return]
 
     def check_deadline(self) -> None:
         if self.deadline is not None and self.clock.now() >= self.deadline:

@@ -34,6 +34,8 @@ def run_children(scheduler: Scheduler, make_child: Callable[[int], Generator[Any
                 while finished:  # children that never waited are done already
                     task = finished.popleft()
                     index = running.pop(task)
+                    if task.error is not None:
+                        raise task.error
                     results[index] = task.result
                     if stop(index, task.result):
                         return results, True
@@ -43,6 +45,8 @@ def run_children(scheduler: Scheduler, make_child: Callable[[int], Generator[Any
             while finished:
                 task = finished.popleft()
                 index = running.pop(task)
+                if task.error is not None:
+                    raise task.error
                 results[index] = task.result
                 if stop(index, task.result):
                     return results, True

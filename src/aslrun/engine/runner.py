@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import StatesError
 from .recovery import UNCATCHABLE
-from .scheduler import CHECKPOINT, Sleep
+from .scheduler import CHECKPOINT
 
 if TYPE_CHECKING:
     from ..states.base import State
@@ -119,7 +119,8 @@ def _run_recoverable(state: State, frame: Frame, data: Any) -> Generator[Any, An
         if delay is not None:
             frame.retry_count += 1
             if delay > 0:
-                yield Sleep(frame.execution.clock.now() + delay)
+                execution = frame.execution
+                yield from execution.sleep(execution.clock.now() + delay)
             continue
         for catcher in state.catchers:
             if catcher.matches(error.error):

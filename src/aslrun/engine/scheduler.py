@@ -51,12 +51,16 @@ class Group:
 
 
 class WaitGroup:
-    """Resume when ``group.finished`` is not empty."""
+    """Resume when ``group.finished`` is not empty, or at ``until`` (a clock time) if given.
 
-    __slots__ = ("group",)
+    The resumed generator receives True when a child finished, False when the time ran out.
+    """
 
-    def __init__(self, group: Group) -> None:
+    __slots__ = ("group", "until")
+
+    def __init__(self, group: Group, until: float | None = None) -> None:
         self.group = group
+        self.until = until
 
 
 class _Checkpoint:
@@ -77,13 +81,14 @@ class Paused(Exception):
 class Task:
     """A branch generator managed by the scheduler."""
 
-    __slots__ = ("gen", "done", "result", "group", "_timer_seq", "cancelled")
+    __slots__ = ("gen", "done", "result", "error", "group", "_timer_seq", "cancelled")
 
     def __init__(self, gen: Branch, group: Group | None = None) -> None:
         self.gen = gen
         self.done = False
         self.cancelled = False
         self.result: Any = None
+        self.error: BaseException | None = None  # raised by a child task: its parent re-raises it
         self.group = group
         self._timer_seq = -1
 
@@ -97,6 +102,7 @@ class Scheduler:
         self._ready: deque[tuple[Task, Any]] = deque()
         self._timers: list[tuple[float, int, Task]] = []
         self._seq = 0
+        self._timed_group_waits: dict[Task, Group] = {}  # tasks in a WaitGroup with a time limit
         self.pause_requested = False
 
     # -- starting tasks ---------------------------------------------------------------------------
@@ -115,12 +121,16 @@ class Scheduler:
 
     # -- running ----------------------------------------------------------------------------------
 
-    def run(self, root: Task, *, deadline: float | None = None) -> None:
-        """Run until ``root`` is done. Raises TimeoutError past ``deadline``, Paused on request."""
+    def run(self, root: Task | None = None) -> None:
+        """Run until ``root`` is done (or, without a root, until nothing is left to run).
+
+        Raises Paused when a pause was requested at a checkpoint; an exception escaping a task that
+        has no group (no parent to hand it to) propagates out of here.
+        """
         ready = self._ready
         timers = self._timers
         clock = self.clock
-        while not root.done:
+        while root is None or not root.done:
             if ready:
                 task, value = ready.popleft()
                 if not task.done:
@@ -134,14 +144,13 @@ class Scheduler:
                 if task.done or task._timer_seq != seq:
                     heapq.heappop(timers)  # a cancelled or stale timer
                     continue
-                if deadline is not None and when > deadline:
-                    clock.sleep_until(deadline)
-                    raise TimeoutError()
                 heapq.heappop(timers)
                 task._timer_seq = -1
                 clock.sleep_until(when)
-                ready.append((task, None))
+                ready.append((task, self._timer_fired(task)))
                 continue
+            if root is None:
+                return
             raise Deadlock("every branch is waiting and nothing can wake them")
 
     def _step(self, task: Task, value: Any) -> None:
@@ -150,6 +159,12 @@ class Scheduler:
         except StopIteration as stop:
             self._finish(task, stop.value)
             return
+        except Exception as exc:
+            if task.group is None:
+                raise
+            task.error = exc  # its parent re-raises it where it collects the result
+            self._finish(task, None)
+            return
         if command.__class__ is Sleep:
             self._seq += 1
             task._timer_seq = self._seq
@@ -157,14 +172,29 @@ class Scheduler:
         elif command.__class__ is WaitGroup:
             group = command.group
             if group.finished:
-                self._ready.append((task, None))
+                self._ready.append((task, True))
             else:
                 group.waiter = task
+                if command.until is not None:
+                    self._seq += 1
+                    task._timer_seq = self._seq
+                    self._timed_group_waits[task] = group
+                    heapq.heappush(self._timers, (command.until, self._seq, task))
         elif command is CHECKPOINT:
             self._ready.appendleft((task, None))
             self.pause_requested = self.pause_requested or self.on_checkpoint()
         else:  # pragma: no cover - a bug in a state
             raise TypeError(f"a branch yielded {command!r}")
+
+    def _timer_fired(self, task: Task) -> Any:
+        """What a task woken by its timer receives: False when it was waiting on a group (time ran
+        out: it stops waiting on the group), None after a plain Sleep."""
+        group = self._timed_group_waits.pop(task, None)
+        if group is None:
+            return None
+        if group.waiter is task:
+            group.waiter = None
+        return False
 
     def on_checkpoint(self) -> bool:
         """Whether to pause at a checkpoint (the debugger overrides this)."""
@@ -180,7 +210,9 @@ class Scheduler:
             if waiter is not None:
                 group.waiter = None
                 if not waiter.done:
-                    self._ready.append((waiter, None))
+                    if self._timed_group_waits.pop(waiter, None) is not None:
+                        waiter._timer_seq = -1  # its time limit no longer applies
+                    self._ready.append((waiter, True))
 
     def cancel(self, task: Task) -> None:
         """Stop a task: its generator is closed (``finally`` blocks run, children get cancelled)."""
@@ -190,4 +222,5 @@ class Scheduler:
         task.done = True
         task._timer_seq = -1
         task.group = None
+        self._timed_group_waits.pop(task, None)
         task.gen.close()

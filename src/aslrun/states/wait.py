@@ -10,7 +10,6 @@ from collections.abc import Generator
 from typing import Any
 
 from ..errors import runtime_error
-from ..engine.scheduler import Sleep
 from ..expr.jsonpath import PathNotFound, compile_path
 from ..expr.template import compact_json, read_path
 from .base import State
@@ -36,8 +35,9 @@ class WaitState(State):
         io = self.io
         data = io.effective_input(frame, raw_input)
         until = self.io.wait_until(self, frame, raw_input, data)
-        if until > frame.execution.clock.now():
-            yield Sleep(until)
+        execution = frame.execution
+        if until > execution.clock.now():
+            yield from execution.sleep(until)
         return io.output(frame, raw_input, data), self.next
 
     def jsonpath_wait_until(self, frame: Any, data: Any) -> float:
