@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from handlers.erp_import import open_database, run_import
+from handlers.erp_import import run_import
 
 METER_ENTITIES = [
     {
