@@ -7,7 +7,8 @@ Upsert (``mode: upsert`` and ``upsert-prune-scope``):
 3. Match an existing reading. ``external_id`` (default): the same external id on the meter (and
    counter). ``strict-date``: the same external id first, else the same meter + counter + direction
    on the same German calendar day; one match is updated, several are an error (logged, reading
-   skipped), none falls through.
+   skipped), none falls through. A reading of the same source that already carries another external
+   id is not a candidate (see ``_claimable``).
 4. No match: deduplicate - a reading of the same meter (+ counter, + direction and reading type when
    specified) less than 24 hours away means this one is skipped.
 5. Otherwise create it.
@@ -139,10 +140,26 @@ def _find_match(
             raise _ambiguous(rows, "external_id", record.external_id)
     if config.matching != "strict-date":
         return None
-    rows = on_berlin_day(conn, record.meter_id, counter, record.direction, record.instant.berlin_day)
+    rows = [
+        row
+        for row in on_berlin_day(conn, record.meter_id, counter, record.direction, record.instant.berlin_day)
+        if _claimable(row, record)
+    ]
     if len(rows) > 1:
         raise _ambiguous(rows, "date", record.instant.berlin_day)
     return rows[0] if rows else None
+
+
+def _claimable(row: sqlite3.Row, record: ReadingRecord) -> bool:
+    """Can strict-date take over ``row``? Not when it is another reading of the same source.
+
+    Strict-date reconciles readings across sources (an ECP reading echoed back by the ERP). A reading
+    that already has a different external id from the same source is a distinct reading of that
+    source: re-labelling it would make every re-import flip two readings of one day back and forth.
+    """
+    if row["external_id"] is None or row["external_id"] == record.external_id:
+        return True
+    return bool(row["source"] != record.source)
 
 
 def _delete(

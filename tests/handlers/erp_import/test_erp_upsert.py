@@ -140,9 +140,9 @@ def test_different_german_days_only_23_hours_apart_are_deduplicated(seeded):
 
 def test_strict_date_several_matches_is_an_error_and_nothing_changes(seeded, caplog):
     import_readings(seeded, [reading(None, "2024-03-31T00:30:00+01:00", 1)], ECP_CONFIG)
-    # A second reading of the same day (external_id matching, another type so deduplication lets it in).
-    typed = reading_config(fields=BASE_READING_CONFIG["fields"] + [{"attribute": "reading_type", "constant": "control"}])
-    import_readings(seeded, [reading("X2", "2024-03-31T20:00:00+02:00", 2)], typed)
+    # A second portal reading that day, with a portal id and another type so deduplication lets it in.
+    typed = reading_config(fields=ECP_CONFIG["fields"] + [{"attribute": "reading_type", "constant": "control"}])
+    import_readings(seeded, [reading("ECP-2", "2024-03-31T20:00:00+02:00", 2)], typed)
     before = rows(seeded)
     assert len(before) == 2
     with caplog.at_level(logging.ERROR, logger="handlers.erp_import.readings"):
@@ -155,18 +155,43 @@ def test_strict_date_several_matches_is_an_error_and_nothing_changes(seeded, cap
     assert "2 existing readings match by date 2024-03-31" in caplog.text
 
 
+def test_strict_date_claims_a_portal_reading_that_has_a_portal_id(seeded):
+    import_readings(seeded, [reading("ECP-1", "2024-03-31T09:00:00+02:00", 1)], reading_config(fields=ECP_CONFIG["fields"]))
+    report = import_readings(seeded, [reading("E1", "2024-03-31", 1)], STRICT)
+    assert report["counts"]["updated"] == 1
+    assert [(r["external_id"], r["source"]) for r in rows(seeded)] == [("E1", "ERP")]
+
+
+def test_strict_date_leaves_another_reading_of_the_same_source_alone(seeded):
+    # Two ERP readings with their own ids one hour apart on one German day (00:00 and 01:00 CET):
+    # the second must not re-label the first, or every re-import would flip them back and forth.
+    payload = [reading("R0", "2024-01-12T23:00:00Z", 5), reading("R1", "2024-01-13T00:00:00Z", 6)]
+    first = import_readings(seeded, payload, STRICT)
+    assert [i["action"] for i in first["items"]] == ["created", "skipped"]
+    second = import_readings(seeded, payload, STRICT)
+    assert [i["action"] for i in second["items"]] == ["unchanged", "skipped"]
+    assert [(r["external_id"], r["value"]) for r in rows(seeded)] == [("R0", 5)]
+
+
 def test_strict_date_respects_direction_when_given(seeded):
+    portal = reading_config(
+        reading_matching="strict-date",
+        fields=ECP_CONFIG["fields"] + [{"attribute": "direction", "field": "dir"}],
+    )
     with_direction = reading_config(
         reading_matching="strict-date",
         fields=BASE_READING_CONFIG["fields"] + [{"attribute": "direction", "field": "dir"}],
     )
-    import_readings(seeded, [reading("A", "2024-03-31T08:00:00+02:00", 1, dir="feed-in")], with_direction)
-    other = import_readings(seeded, [reading("B", "2024-03-31T09:00:00+02:00", 2, dir="feed-out")], with_direction)
-    # Other direction: no strict-date match; deduplication only compares the same direction.
-    assert other["counts"]["created"] == 1
-    same = import_readings(seeded, [reading("C", "2024-03-31T10:00:00+02:00", 3, dir="feed-in")], with_direction)
-    assert same["counts"]["updated"] == 1
-    assert sorted((r["external_id"], r["direction"]) for r in rows(seeded)) == [("B", "feed-out"), ("C", "feed-in")]
+    import_readings(seeded, [reading(None, "2024-03-31T08:00:00+02:00", 1, dir="feed-in")], portal)
+    # Other direction: no strict-date candidate, and deduplication only compares the same direction.
+    assert import_readings(seeded, [reading(None, "2024-03-31T09:00:00+02:00", 2, dir="feed-out")], portal)["counts"]["created"] == 1
+    # Direction given: only the feed-in portal reading of that day is a candidate.
+    report = import_readings(seeded, [reading("C", "2024-03-31T10:00:00+02:00", 3, dir="feed-in")], with_direction)
+    assert report["counts"]["updated"] == 1
+    assert sorted((r["external_id"] or "-", r["direction"], r["value"]) for r in rows(seeded)) == [
+        ("-", "feed-out", 2),
+        ("C", "feed-in", 3),
+    ]
 
 
 def test_missing_external_id_is_allowed_only_with_strict_date(seeded):
