@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aslrun.model.rules import OPERATORS
-from conftest import machine, problems_of
+from model_helpers import machine, problems_of
 
 SCHEMA = "SCHEMA_VALIDATION_FAILED"
 

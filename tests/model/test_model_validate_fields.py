@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import machine, only_problem, problems_of
+from model_helpers import machine, only_problem, problems_of
 
 SCHEMA = "SCHEMA_VALIDATION_FAILED"
 LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:f"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import machine, only_problem, problems_of
+from model_helpers import machine, only_problem, problems_of
 
 MISSING = "MISSING_TRANSITION_TARGET"
 SCHEMA = "SCHEMA_VALIDATION_FAILED"

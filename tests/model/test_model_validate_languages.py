@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aslrun.model.languages import machine_query_language, state_query_language
-from conftest import machine, problems_of
+from model_helpers import machine, problems_of
 
 SCHEMA = "SCHEMA_VALIDATION_FAILED"
 LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:f"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aslrun.model import validate_definition
-from conftest import machine, only_problem, problems_of
+from model_helpers import machine, only_problem, problems_of
 
 SCHEMA = "SCHEMA_VALIDATION_FAILED"
 

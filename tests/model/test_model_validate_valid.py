@@ -10,7 +10,7 @@ import pytest
 
 from aslrun.model import load_definition, syntax, validate_definition
 from aslrun.model.substitutions import PLACEHOLDER
-from conftest import problems_of
+from model_helpers import problems_of
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
