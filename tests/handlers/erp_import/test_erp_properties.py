@@ -2,18 +2,17 @@
 
 from datetime import UTC, datetime, timedelta
 
-from erp_support import import_readings, reading, reading_config, rows
+from erp_support import import_readings, reading, reading_config, rows, seed_meters
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handlers.erp_import import open_database
-from handlers.erp_import.timestamps import parse_timestamp
+from handlers.erp_import.timestamps import BERLIN, parse_timestamp
 
 
 def _last_sunday(year: int, month: int) -> datetime:
-    """01:00 UTC on the last Sunday of ``month`` (EU rule since 1996)."""
-    day = datetime(year, month + 1, 1, 1, tzinfo=UTC) - timedelta(days=1) if month < 12 else None
-    assert day is not None
+    """01:00 UTC on the last Sunday of ``month`` (March or October; EU rule since 1996)."""
+    day = datetime(year, month + 1, 1, 1, tzinfo=UTC) - timedelta(days=1)
     while day.weekday() != 6:
         day -= timedelta(days=1)
     return day
@@ -36,8 +35,6 @@ def test_naive_round_trip_through_berlin(naive_utc):
     """A UTC instant written as Berlin wall time (naive) reads back as the same instant,
     except in the autumn overlap hour, which we read as its first (summer) occurrence."""
     moment = naive_utc.replace(tzinfo=UTC, microsecond=0)
-    from handlers.erp_import.timestamps import BERLIN
-
     wall = moment.astimezone(BERLIN)
     parsed = parse_timestamp(wall.replace(tzinfo=None).isoformat())
     if wall.fold == 0:
@@ -56,8 +53,6 @@ _values = st.floats(min_value=0, max_value=1e7, allow_nan=False, allow_infinity=
     strict=st.booleans(),
 )
 def test_reimporting_the_same_payload_changes_nothing(tmp_path_factory, offsets, values, strict):
-    from erp_support import seed_meters
-
     conn = open_database(tmp_path_factory.mktemp("prop") / "db.sqlite3")
     seed_meters(conn)
     start = datetime(2024, 1, 1, tzinfo=UTC)
