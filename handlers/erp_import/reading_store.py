@@ -139,7 +139,9 @@ def insert_reading(conn: sqlite3.Connection, record: ReadingRecord) -> int:
 
 def update_reading(conn: sqlite3.Connection, row: sqlite3.Row, record: ReadingRecord) -> bool:
     """Overwrite ``row`` with ``record`` (attributes merged, a missing external id kept); changed?"""
-    attributes = {**json.loads(row["attributes"]), **record.attributes}
+    previous = json.loads(row["attributes"])
+    previous.pop("timestamp_as_given", None)  # belongs to the old timestamp; the record brings its own
+    attributes = {**previous, **record.attributes}
     new = {
         "counter_id": record.counter_id if record.counter_id is not None else row["counter_id"],
         "external_id": record.external_id if record.external_id is not None else row["external_id"],

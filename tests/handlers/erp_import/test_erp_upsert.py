@@ -206,6 +206,8 @@ def test_naive_timestamps_are_berlin_time_and_kept_as_given(seeded):
     (row,) = rows(seeded)
     assert (row["timestamp"], row["berlin_day"]) == ("2024-06-30T22:30:00Z", "2024-07-01")
     assert json.loads(row["attributes"]) == {"timestamp_as_given": "2024-07-01T00:30:00"}
+    import_readings(seeded, [reading("R1", "2024-06-30T22:30:00Z", 1)])  # same instant, with offset
+    assert json.loads(rows(seeded)[0]["attributes"]) == {}
 
 
 # --- deduplication ----------------------------------------------------------------------------
