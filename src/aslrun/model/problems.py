@@ -21,8 +21,8 @@ __all__ = [
     "MISSING_END_STATE",
     "MISSING_SUBSTITUTION",
     "MISSING_TRANSITION_TARGET",
-    "SCHEMA_VALIDATION_FAILED",
     "Problem",
+    "SCHEMA_VALIDATION_FAILED",
     "join_location",
 ]
 

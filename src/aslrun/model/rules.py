@@ -18,7 +18,7 @@ from pydantic_core import PydanticCustomError
 
 from aslrun.model.fields import AslModel, BoolOrJsonata, Json, JsonObject, Text, TimestampText
 
-__all__ = ["OPERATORS", "ChoiceRule", "Operator", "TYPE_TESTS"]
+__all__ = ["ChoiceRule", "OPERATORS", "Operator", "TYPE_TESTS"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,6 @@ from aslrun.model.recovery import Catcher, Retrier
 from aslrun.model.rules import ChoiceRule
 
 __all__ = [
-    "STATE_TYPES",
     "Branch",
     "ChoiceState",
     "Credentials",
@@ -45,6 +44,7 @@ __all__ = [
     "MapState",
     "ParallelState",
     "PassState",
+    "STATE_TYPES",
     "State",
     "StateMachine",
     "SucceedState",
