@@ -17,7 +17,7 @@ from typing import Any
 
 from handlers.metering.clock import Clock, system_clock
 from handlers.metering.events import reading_event
-from handlers.metering.metered import Metered, measure
+from handlers.metering.metered import Metered, PreviousRead, measure
 from handlers.metering.pricing import band_totals
 from handlers.metering.reading_log import previous_reads
 from handlers.metering.readings import require_reading
@@ -27,10 +27,21 @@ __all__ = ["calculate_usage", "handler", "measure_event", "store_usage_record", 
 
 
 def measure_event(event: object, store: MeteringStore) -> Metered:
-    """Measure the reading inside ``event`` (pure apart from reading the database)."""
+    """Measure the reading inside ``event`` (pure apart from reading the database).
+
+    Accumulation reads are measured from the previous indexes validation resolved for this
+    reading id; a handler called on its own, without validation, falls back to the register
+    in the database when that was read before this reading.
+    """
     reading = require_reading(reading_event(event))
     meter = store.require_meter(reading.meter_id)
-    return measure(reading, meter, previous_reads(store, reading.reading_id))
+    previous = previous_reads(store, reading.reading_id)
+    for suffix in reading.registers:
+        if suffix not in previous:
+            known = store.register(meter.meter_id, suffix)
+            if known is not None and known[1] < reading.read_at:
+                previous[suffix] = PreviousRead(*known)
+    return measure(reading, meter, previous)
 
 
 def stored_usage(store: MeteringStore, reading_id: str) -> dict[str, Any] | None:

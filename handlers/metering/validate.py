@@ -236,13 +236,15 @@ def validate_reading(event: Mapping[str, Any], *, store: MeteringStore, now: dat
 
 def _judge(store: MeteringStore, reading: Reading, now: datetime) -> dict[str, Any]:
     meter = store.meter(reading.meter_id)
-    issues = _identity_issues(reading, meter)
+    identity = _identity_issues(reading, meter)
+    if meter is None or identity:
+        # the wrong meter, account or unit: measuring against this meter would only add noise
+        return _verdict(reading.reading_id, reading.meter_id, identity)
+    issues = []
     if reading.read_at > now + FUTURE_SLACK:
         issues.append(Issue("FUTURE_TIMESTAMP", "readAt",
                             f"readAt {reading.read_at.isoformat()} is in the future "
                             f"(now {now.astimezone(UTC).isoformat()})"))
-    if meter is None:
-        return _verdict(reading.reading_id, reading.meter_id, issues)
     twin = find_duplicate(store, reading.reading_id, reading.meter_id, reading.reading_type,
                           reading.read_at)
     if twin is not None:

@@ -1,0 +1,36 @@
+"""The FunctionName bindings and where the default handlers keep their database."""
+
+from __future__ import annotations
+
+from conftest import interval_event
+
+from fixtures.metering.samples import create_sample_database, load_sample
+from handlers.metering.lambdas import HANDLERS, build_handlers
+
+
+def test_every_function_of_both_machines_is_bound():
+    assert sorted(HANDLERS) == sorted([
+        "ValidateMeterReading", "CheckMeterStatus", "CalculateUsage", "DetectAnomaly",
+        "GenerateBill", "ProcessPayment", "NotifyCustomer"])
+
+
+def test_default_handlers_use_the_database_named_by_the_environment(tmp_path, monkeypatch):
+    path = tmp_path / "env.sqlite3"
+    create_sample_database(path)
+    monkeypatch.setenv("ASLRUN_DB", str(path))
+    result = HANDLERS["ValidateMeterReading"](load_sample("billing", "valid"), None)
+    assert result["isValid"] is True
+
+
+def test_default_database_is_under_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.delenv("ASLRUN_DB", raising=False)
+    monkeypatch.chdir(tmp_path)
+    result = HANDLERS["ValidateMeterReading"](interval_event(), None)
+    assert result["errors"][0]["code"] == "UNKNOWN_METER"  # a fresh, empty database
+    assert (tmp_path / ".aslrun" / "aslrun.sqlite3").is_file()
+
+
+def test_built_handlers_are_bound_to_their_database(db_path, clock):
+    handlers = build_handlers(db=db_path, clock=clock)
+    assert handlers["ValidateMeterReading"](interval_event(), None)["isValid"] is True
+    assert handlers["CheckMeterStatus"](interval_event(), None)["online"] is True
