@@ -142,6 +142,17 @@ def test_files_as_input(machine, tmp_path):
     assert execution.output["counts"]["created"] == 4
 
 
+def test_large_payloads_go_by_file(machine, tmp_path):
+    event = generate_event(meters=100, months=12)  # 2400 readings, about 300 KB of JSON
+    assert len(json.dumps(event["payload"])) > 262_144
+    inline = run(machine, event, tmp_path / "inline.sqlite3")
+    assert (inline.status, inline.error) == ("FAILED", "States.DataLimitExceeded")  # as in AWS
+    (tmp_path / "payload.json").write_text(json.dumps(event["payload"]))
+    by_file = run(machine, {"config": event["config"], "payloadFile": str(tmp_path / "payload.json")}, tmp_path / "file.sqlite3")
+    assert by_file.status == "SUCCEEDED"
+    assert by_file.output["counts"]["created"] == 2400
+
+
 def test_generated_batch_round_trip(machine, tmp_path):
     db = tmp_path / "erp.sqlite3"
     event = generate_event(meters=5, months=12, seed=3)  # 5 meters x 2 counters x 12 months
