@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from aslrun.model import Problem, validate_definition
 
 __all__ = ["machine", "only_problem", "problems_of"]
@@ -19,6 +22,6 @@ def only_problem(definition: object) -> Problem:
     return problems[0]
 
 
-def machine(states: dict[str, object], start_at: str | None = None, **top: object) -> dict[str, object]:
+def machine(states: Mapping[str, Any], start_at: str | None = None, **top: Any) -> dict[str, Any]:
     """A definition whose StartAt is the first state (unless given) and whose top level has ``top``."""
     return {"StartAt": start_at or next(iter(states)), "States": states, **top}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from aslrun.model.choice_checks import check_choice_rules
 from aslrun.model.expression_checks import (
@@ -248,5 +248,5 @@ def _is_control(char: str) -> bool:
     return code <= 0x1F or 0x7F <= code <= 0x9F
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 from aslrun.errors import DefinitionError
 from aslrun.model.problems import MISSING_SUBSTITUTION, Problem, join_location
