@@ -124,3 +124,26 @@ def test_nested_states_fall_back_to_the_machine_language_not_the_enclosing_state
                                 "ItemProcessor": {"StartAt": "X", "States": {
                                     "X": {"Type": "Pass", "Output": "{% $states.input %}", "End": True}}}}})
     assert problems_of(definition) == [("States.M.ItemProcessor.States.X.Output", SCHEMA, jsonata_only("Output"))]
+
+
+def test_jsonata_expressions_must_parse() -> None:
+    definition = machine({
+        "P": {"Type": "Pass", "Comment": "{% not evaluated", "Next": "C",
+              "Output": {"ok": "{% $states.input.a %}", "list": ["{% 1 + %}"]}, "Assign": {"v": "{% a[1,2) %}"}},
+        "C": {"Type": "Choice", "Default": "F", "Choices": [
+            {"Condition": "{% $states.input.x > %}", "Next": "F", "Comment": "{% ignored %}"}]},
+        "F": {"Type": "Fail", "Error": "{% 'E' %}", "Cause": "{% $string( %}"},
+    }, QueryLanguage="JSONata")
+    problems = problems_of(definition)
+    assert [(location, code) for location, code, _ in problems] == [
+        ("States.P.Output.list[0]", "INVALID_JSONATA_EXPRESSION"),
+        ("States.P.Assign.v", "INVALID_JSONATA_EXPRESSION"),
+        ("States.C.Choices[0].Condition", "INVALID_JSONATA_EXPRESSION"),
+        ("States.F.Cause", "INVALID_JSONATA_EXPRESSION"),
+    ]
+    assert problems[0][2] == "Invalid JSONata expression '{% 1 + %}': S0207 at position 5: Unexpected end of expression"  # end of ' 1 + '
+
+
+def test_jsonata_text_in_a_jsonpath_state_is_a_plain_string() -> None:
+    definition = machine({"P": {"Type": "Pass", "Result": {"text": "{% 1 + %}"}, "End": True}})
+    assert problems_of(definition) == []

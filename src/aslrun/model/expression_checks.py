@@ -4,7 +4,8 @@ In a JSONPath state every ``...Path`` field must be a well-formed path of the ri
 every ``"key.$"`` of a payload template (Parameters, ResultSelector, ItemSelector, Assign...)
 must hold a path or an intrinsic function call. Fields of the other query language are
 rejected with AWS's wording, and a JSONata ``{% %}`` expression in a field of a JSONPath state is
-reported rather than left to fail (or, worse, be read as a literal) at run time.
+reported rather than left to fail (or, worse, be read as a literal) at run time. In a JSONata
+state every ``{% %}`` expression the state evaluates must parse.
 """
 
 from __future__ import annotations
@@ -21,8 +22,16 @@ from aslrun.model.languages import (
     fields_of_other_language,
     wrong_language_message,
 )
-from aslrun.model.problems import SCHEMA_VALIDATION_FAILED, Problem, join_location
-from aslrun.model.syntax import PathKind, intrinsic_problem, is_intrinsic, is_jsonata, path_problem, payload_value_problem
+from aslrun.model.problems import INVALID_JSONATA_EXPRESSION, SCHEMA_VALIDATION_FAILED, Problem, join_location
+from aslrun.model.syntax import (
+    PathKind,
+    intrinsic_problem,
+    is_intrinsic,
+    is_jsonata,
+    jsonata_problem,
+    path_problem,
+    payload_value_problem,
+)
 
 __all__ = [
     "check_language_fields",
@@ -58,12 +67,18 @@ _LITERAL_OR_JSONATA = (
     "Seconds", "Timestamp", "TimeoutSeconds", "HeartbeatSeconds", "MaxConcurrency", "ToleratedFailureCount",
     "ToleratedFailurePercentage", "ItemSelector",
 )
+#: Fields whose strings are never evaluated as JSONata (names, targets, nested machines...).
+_NOT_EVALUATED = frozenset(
+    {"Type", "Comment", "QueryLanguage", "Next", "End", "Default", "Resource", "ItemProcessor", "Iterator",
+     "Branches", "Label", "Retry", "ErrorEquals"}
+)
 _PATH_NAMES = {PathKind.PATH: "JSONPath", PathKind.REFERENCE: "reference path", PathKind.RESULT: "reference path"}
 
 
 def check_state_expressions(state: Mapping[str, Any], where: str, language: Language, problems: list[Problem]) -> None:
-    """Paths, payload templates and stray JSONata expressions of a JSONPath state's own fields."""
+    """Paths and payload templates of a JSONPath state; JSONata expressions of a JSONata state."""
     if language != JSONPATH:
+        _check_jsonata_fields(state, where, problems)
         return
     for field, kind in STATE_PATH_FIELDS.items():
         value = state.get(field)
@@ -74,6 +89,37 @@ def check_state_expressions(state: Mapping[str, Any], where: str, language: Lang
     for field in _LITERAL_OR_JSONATA:
         if is_jsonata(state.get(field)):
             problems.append(jsonata_in_jsonpath(field, join_location(where, field)))
+
+
+def _check_jsonata_fields(state: Mapping[str, Any], where: str, problems: list[Problem]) -> None:
+    """Every ``{% %}`` expression a JSONata state evaluates must parse."""
+    for field, value in state.items():
+        if field in _NOT_EVALUATED:
+            continue
+        here = join_location(where, field)
+        if field in ("Choices", "Catch") and isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, Mapping):
+                    for key, part in item.items():
+                        if key not in _NOT_EVALUATED:
+                            _check_jsonata_value(part, join_location(join_location(here, index), key), problems)
+        else:
+            _check_jsonata_value(value, here, problems)
+
+
+def _check_jsonata_value(value: Any, where: str, problems: list[Problem]) -> None:
+    if isinstance(value, str):
+        if is_jsonata(value):
+            detail = jsonata_problem(value[2:-2])
+            if detail is not None:
+                problems.append(Problem(where, f"Invalid JSONata expression '{value}': {detail}",
+                                        INVALID_JSONATA_EXPRESSION))
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_jsonata_value(item, join_location(where, key), problems)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_jsonata_value(item, join_location(where, index), problems)
 
 
 def check_path_field(text: str, field: str, where: str, kind: PathKind, problems: list[Problem]) -> None:

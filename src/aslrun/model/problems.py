@@ -13,6 +13,7 @@ from dataclasses import dataclass
 __all__ = [
     "DUPLICATE_LABEL_NAME",
     "DUPLICATE_STATE_NAME",
+    "INVALID_JSONATA_EXPRESSION",
     "INVALID_JSON_DESCRIPTION",
     "INVALID_LABEL_NAME",
     "INVALID_RESOURCE",
@@ -37,6 +38,9 @@ INVALID_STATE_NAME = "INVALID_STATE_NAME"
 DUPLICATE_LABEL_NAME = "DUPLICATE_LABEL_NAME"
 INVALID_LABEL_NAME = "INVALID_LABEL_NAME"
 MISSING_TRANSITION_TARGET = "MISSING_TRANSITION_TARGET"
+# Not in AWS's documented list, but what CreateStateMachine answers for a JSONata expression that
+# does not parse (as recorded by emulator authors measuring it against AWS).
+INVALID_JSONATA_EXPRESSION = "INVALID_JSONATA_EXPRESSION"
 
 # Ours: AWS resolves DefinitionSubstitutions in CloudFormation, before its validator ever runs.
 MISSING_SUBSTITUTION = "MISSING_SUBSTITUTION"

@@ -7,6 +7,9 @@ engine's own compilers, :func:`aslrun.expr.jsonpath.compile_path` (and
 can be imported. Without them, a small recogniser here stands in (the ASL subset of Jayway
 JsonPath, and the ``States.*`` call grammar).
 
+JSONata expressions (``{% ... %}``) are parsed with jsonata-python, the library the engine
+evaluates them with.
+
 What stays here either way is what only the static check cares about: which *kind* of path a
 field takes. A reference path (``ResultPath``, ``ItemsPath``, the ``...Path`` fields) must name
 one node, so it has no wildcard, deep scan, filter, slice, union or function; ``ResultPath``
@@ -17,9 +20,17 @@ from __future__ import annotations
 
 import functools
 import importlib
-import re
 from collections.abc import Callable
 from enum import Enum
+
+from aslrun.model.standin_syntax import (
+    INTRINSIC_FUNCTIONS,
+    VARIABLE_ROOT,
+    SyntaxProblem,
+    parse_intrinsic,
+    parse_path,
+    reference_problem,
+)
 
 __all__ = [
     "INTRINSIC_FUNCTIONS",
@@ -27,19 +38,10 @@ __all__ = [
     "intrinsic_problem",
     "is_intrinsic",
     "is_jsonata",
+    "jsonata_problem",
     "path_problem",
     "payload_value_problem",
 ]
-
-#: The intrinsic functions AWS documents, by name.
-INTRINSIC_FUNCTIONS = frozenset(
-    {
-        "States.Array", "States.ArrayContains", "States.ArrayGetItem", "States.ArrayLength",
-        "States.ArrayPartition", "States.ArrayRange", "States.ArrayUnique", "States.Base64Decode",
-        "States.Base64Encode", "States.Format", "States.Hash", "States.JsonMerge", "States.JsonToString",
-        "States.MathAdd", "States.MathRandom", "States.StringSplit", "States.StringToJson", "States.UUID",
-    }
-)
 
 
 class PathKind(Enum):
@@ -64,7 +66,7 @@ def path_problem(text: str, kind: PathKind = PathKind.PATH) -> str | None:
     """Why ``text`` is not a path of ``kind``, or None when it is one."""
     if not text.startswith("$"):
         return "a path must start with '$'"
-    if kind is PathKind.RESULT and (text.startswith("$$") or _VARIABLE_ROOT.match(text)):
+    if kind is PathKind.RESULT and (text.startswith("$$") or VARIABLE_ROOT.match(text)):
         return "ResultPath can only refer to the state's input ('$...'), not to the context or a variable"
     if kind is PathKind.PATH:
         engine = _engine_compiler("aslrun.expr.jsonpath", "compile_path", "PathSyntaxError")
@@ -73,10 +75,10 @@ def path_problem(text: str, kind: PathKind = PathKind.PATH) -> str | None:
     if engine is not None:
         return engine(text)
     try:
-        segments = _parse_path(text)
-    except _SyntaxProblem as exc:
+        segments = parse_path(text)
+    except SyntaxProblem as exc:
         return str(exc)
-    return None if kind is PathKind.PATH else _reference_problem(segments)
+    return None if kind is PathKind.PATH else reference_problem(segments)
 
 
 def intrinsic_problem(text: str) -> str | None:
@@ -85,9 +87,28 @@ def intrinsic_problem(text: str) -> str | None:
     if compiler is not None:
         return compiler(text)
     try:
-        _IntrinsicParser(text).parse()
-    except _SyntaxProblem as exc:
+        parse_intrinsic(text, path_problem)
+    except SyntaxProblem as exc:
         return str(exc)
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def jsonata_problem(expression: str) -> str | None:
+    """Why ``expression`` (the text between ``{%`` and ``%}``) does not parse as JSONata, or None.
+
+    Parsed by jsonata-python, the library the engine evaluates JSONata with, so an expression
+    that passes here compiles there too.
+    """
+    from jsonata.jsonata import Jsonata  # type: ignore[import-untyped]  # loaded on first use only
+
+    try:
+        Jsonata(expression)
+    except Exception as exc:  # jsonata-python raises JException (and, rarely, others) on bad syntax
+        code = getattr(exc, "error", None)
+        position = getattr(exc, "location", None)
+        where = f" at position {position}" if isinstance(position, int) else ""
+        return f"{code or 'syntax error'}{where}: {exc}"
     return None
 
 
@@ -119,261 +140,3 @@ def _engine_compiler(module: str, function: str, error: str) -> Callable[[str], 
         return None
 
     return check
-
-
-# --- the stand-in recogniser --------------------------------------------------------------------
-
-
-class _SyntaxProblem(ValueError):
-    pass
-
-
-_VARIABLE_ROOT = re.compile(r"^\$[A-Za-z_]")
-_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_INTEGER = re.compile(r"-?\d+")
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
-_FUNCTION_NAME = re.compile(r"States\.[A-Za-z0-9]+")
-#: Characters that end a dot-notation name.
-_NAME_STOP = frozenset(".[]()")
-
-# Segment kinds that name exactly one node.
-_SINGLE = frozenset({"name", "index"})
-
-
-def _parse_path(text: str) -> list[str]:
-    """The kinds of ``text``'s segments after the root; raises _SyntaxProblem when malformed."""
-    if text.startswith("$$"):
-        pos = 2
-    elif _VARIABLE_ROOT.match(text):
-        match = _VARIABLE_NAME.match(text, 1)
-        assert match is not None
-        pos = match.end()
-    else:
-        pos = 1
-    kinds: list[str] = []
-    end = len(text)
-    while pos < end:
-        char = text[pos]
-        if text.startswith("..", pos):
-            pos += 2
-            kinds.append("deep")
-            if pos < end and text[pos] == "[":
-                continue
-            pos = _dot_member(text, pos, kinds)
-        elif char == ".":
-            pos = _dot_member(text, pos + 1, kinds)
-        elif char == "[":
-            pos = _bracket(text, pos, kinds)
-        else:
-            raise _SyntaxProblem(f"unexpected character {char!r} at position {pos} of {text!r}")
-    return kinds
-
-
-def _dot_member(text: str, pos: int, kinds: list[str]) -> int:
-    if pos < len(text) and text[pos] == "*":
-        kinds.append("wildcard")
-        return pos + 1
-    start = pos
-    while pos < len(text) and text[pos] not in _NAME_STOP:
-        pos += 1
-    if pos == start:
-        raise _SyntaxProblem(f"a field name is missing at position {start} of {text!r}")
-    if text.startswith("()", pos):
-        kinds.append("function")
-        return pos + 2
-    kinds.append("name")
-    return pos
-
-
-def _bracket(text: str, pos: int, kinds: list[str]) -> int:
-    close = _matching_bracket(text, pos)
-    inner = text[pos + 1 : close].strip()
-    if not inner:
-        raise _SyntaxProblem(f"empty brackets at position {pos} of {text!r}")
-    if inner == "*":
-        kinds.append("wildcard")
-    elif inner.startswith("?(") and inner.endswith(")"):
-        kinds.append("filter")
-    elif inner.startswith("(") and inner.endswith(")"):
-        kinds.append("script")
-    elif inner[0] in "'\"":
-        names = _quoted_names(inner, text)
-        kinds.append("name" if names == 1 else "union")
-    elif ":" in inner:
-        parts = [p.strip() for p in inner.split(":")]
-        if len(parts) > 3 or not all(p == "" or _INTEGER.fullmatch(p) for p in parts):
-            raise _SyntaxProblem(f"invalid array slice [{inner}] in {text!r}")
-        kinds.append("slice")
-    else:
-        parts = [p.strip() for p in inner.split(",")]
-        if not all(_INTEGER.fullmatch(p) for p in parts):
-            raise _SyntaxProblem(f"invalid array index [{inner}] in {text!r}")
-        kinds.append("index" if len(parts) == 1 else "union")
-    return close + 1
-
-
-def _matching_bracket(text: str, pos: int) -> int:
-    """Index of the ``]`` closing the ``[`` at ``pos``, skipping quoted text and nesting."""
-    depth = 0
-    quote = ""
-    i = pos
-    while i < len(text):
-        char = text[i]
-        if quote:
-            if char == "\\":
-                i += 1
-            elif char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif char in "[(":
-            depth += 1
-        elif char in "])":
-            depth -= 1
-            if depth == 0:
-                if char != "]":
-                    raise _SyntaxProblem(f"unbalanced parentheses in {text!r}")
-                return i
-        i += 1
-    raise _SyntaxProblem(f"unclosed '[' at position {pos} of {text!r}")
-
-
-def _quoted_names(inner: str, text: str) -> int:
-    count = 0
-    pos = 0
-    while True:
-        quote = inner[pos] if pos < len(inner) else ""
-        if quote not in ("'", '"'):
-            raise _SyntaxProblem(f"expected a quoted field name in [{inner}] of {text!r}")
-        pos += 1
-        while pos < len(inner) and inner[pos] != quote:
-            pos += 2 if inner[pos] == "\\" else 1
-        if pos >= len(inner):
-            raise _SyntaxProblem(f"unterminated quoted name in {text!r}")
-        count += 1
-        pos += 1
-        while pos < len(inner) and inner[pos] == " ":
-            pos += 1
-        if pos == len(inner):
-            return count
-        if inner[pos] != ",":
-            raise _SyntaxProblem(f"expected ',' or ']' after a quoted name in {text!r}")
-        pos += 1
-        while pos < len(inner) and inner[pos] == " ":
-            pos += 1
-
-
-def _reference_problem(segments: list[str]) -> str | None:
-    """Why a path of these segments can name more than one node (a reference path names one)."""
-    for kind in segments:
-        if kind not in _SINGLE:
-            return {
-                "deep": "a reference path cannot use deep scan ('..')",
-                "wildcard": "a reference path cannot use wildcards ('*')",
-                "filter": "a reference path cannot use filter expressions ('[?(...)]')",
-                "script": "a reference path cannot use script expressions ('[(...)]')",
-                "slice": "a reference path cannot use array slices ('[a:b]')",
-                "union": "a reference path cannot select several fields or indexes at once",
-                "function": "a reference path cannot call functions",
-            }[kind]
-    return None
-
-
-class _IntrinsicParser:
-    """Recursive descent over ``States.Name(arg, ...)``; arguments are literals, paths or calls."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
-
-    def parse(self) -> None:
-        self._skip_spaces()
-        self._call()
-        self._skip_spaces()
-        if self.pos != len(self.text):
-            self._fail(f"unexpected text after the call at position {self.pos}")
-
-    def _fail(self, message: str) -> None:
-        raise _SyntaxProblem(f"{message} in {self.text!r}")
-
-    def _skip_spaces(self) -> None:
-        while self.pos < len(self.text) and self.text[self.pos].isspace():
-            self.pos += 1
-
-    def _call(self) -> None:
-        match = _FUNCTION_NAME.match(self.text, self.pos)
-        if match is None:
-            self._fail(f"expected an intrinsic function name at position {self.pos}")
-            return
-        name = match.group(0)
-        if name not in INTRINSIC_FUNCTIONS:
-            self._fail(f"unknown intrinsic function '{name}'")
-        self.pos = match.end()
-        self._skip_spaces()
-        if not self.text.startswith("(", self.pos):
-            self._fail(f"expected '(' after {name}")
-        self.pos += 1
-        self._skip_spaces()
-        if self.text.startswith(")", self.pos):
-            self.pos += 1
-            return
-        while True:
-            self._skip_spaces()
-            self._argument()
-            self._skip_spaces()
-            if self.text.startswith(",", self.pos):
-                self.pos += 1
-                continue
-            if self.text.startswith(")", self.pos):
-                self.pos += 1
-                return
-            self._fail(f"expected ',' or ')' at position {self.pos}")
-
-    def _argument(self) -> None:
-        text, pos = self.text, self.pos
-        char = text[pos] if pos < len(text) else ""
-        if char == "'":
-            self._string()
-        elif char == "$":
-            self._path()
-        elif text.startswith("States.", pos):
-            self._call()
-        elif (number := _NUMBER.match(text, pos)) is not None:
-            self.pos = number.end()
-        else:
-            for word in ("true", "false", "null"):
-                if text.startswith(word, pos):
-                    self.pos = pos + len(word)
-                    return
-            self._fail(f"expected an argument at position {pos}")
-
-    def _string(self) -> None:
-        pos = self.pos + 1
-        while pos < len(self.text) and self.text[pos] != "'":
-            pos += 2 if self.text[pos] == "\\" else 1
-        if pos >= len(self.text):
-            self._fail("unterminated string literal")
-        self.pos = pos + 1
-
-    def _path(self) -> None:
-        start = pos = self.pos
-        depth = 0
-        while pos < len(self.text):
-            char = self.text[pos]
-            if char in "'\"" and depth:
-                closing = self.text.find(char, pos + 1)
-                pos = closing if closing != -1 else len(self.text)
-            elif char in "[(":
-                depth += 1
-            elif char in "])":
-                if depth == 0:
-                    break
-                depth -= 1
-            elif char == "," and depth == 0:
-                break
-            pos += 1
-        path = self.text[start:pos].rstrip()
-        detail = path_problem(path, PathKind.PATH)
-        if detail is not None:
-            self._fail(f"invalid path argument {path!r} ({detail})")
-        self.pos = pos
