@@ -34,6 +34,7 @@ from aslrun.model.syntax import (
 )
 
 __all__ = [
+    "STATE_PATH_FIELDS",
     "check_language_fields",
     "check_nested_language_fields",
     "check_path_field",
