@@ -13,7 +13,7 @@ Rules (DOMAIN.md defaults), in the order they rank as the headline ``anomalyType
 
 History is the average daily E1 use over the meter's last (up to 6) usage records ending on or
 before this period starts, excluding this reading. Findings are stored per reading (idempotent).
-Returns ``{"isAnomaly", "anomalyType" (null when clean), "anomalies": [{"type", ...details}], ...}``.
+Returns ``{"isAnomaly", "anomalyType" (null when clean), "anomalies": [{"type", ...}], ...}``.
 """
 
 from __future__ import annotations
@@ -54,8 +54,12 @@ def _history(store: MeteringStore, metered: Metered) -> list[tuple[Decimal, int]
     rows = store.conn.execute(
         "SELECT total, days FROM metering_usage WHERE meter_id = ? AND reading_id <> ? "
         "AND period_end <= ? ORDER BY period_end DESC LIMIT ?",
-        (metered.meter.meter_id, metered.reading.reading_id, metered.period_start.isoformat(),
-         Thresholds.HISTORY_PERIODS),
+        (
+            metered.meter.meter_id,
+            metered.reading.reading_id,
+            metered.period_start.isoformat(),
+            Thresholds.HISTORY_PERIODS,
+        ),
     ).fetchall()
     return [(Decimal(row["total"]), row["days"]) for row in rows]
 
@@ -75,8 +79,11 @@ def _spike(metered: Metered) -> dict[str, Any] | None:
     if metered.unit != "kWh" or "E1" not in metered.intervals:
         return None
     ranked = sorted(
-        ((value, day, slot) for day, row in metered.intervals["E1"].items()
-         for slot, value in enumerate(row)),
+        (
+            (value, day, slot)
+            for day, row in metered.intervals["E1"].items()
+            for slot, value in enumerate(row)
+        ),
         reverse=True,
     )
     if len(ranked) < 3:
@@ -84,13 +91,19 @@ def _spike(metered: Metered) -> dict[str, Any] | None:
     top, day, slot = ranked[0]
     third = ranked[2][0]
     if top > Thresholds.SPIKE_FACTOR * third and top > Thresholds.SPIKE_MIN_KWH:
-        return {"type": "SPIKE", "date": day.isoformat(), "interval": slot + 1,
-                "value": format_quantity(top), "thirdHighest": format_quantity(third)}
+        return {
+            "type": "SPIKE",
+            "date": day.isoformat(),
+            "interval": slot + 1,
+            "value": format_quantity(top),
+            "thirdHighest": format_quantity(third),
+        }
     return None
 
 
-def _findings(store: MeteringStore, metered: Metered, event: Mapping[str, Any],
-              now: datetime) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def _findings(
+    store: MeteringStore, metered: Metered, event: Mapping[str, Any], now: datetime
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     found: list[dict[str, Any]] = []
     meter = metered.meter
     tamper = tamper_evidence(store, meter.meter_id, event, now)
@@ -100,15 +113,22 @@ def _findings(store: MeteringStore, metered: Metered, event: Mapping[str, Any],
     if "REVERSE_ENERGY" in alarm_flags(event):
         found.append({"type": "REVERSE_FLOW", "reason": "meter reported reverse energy"})
     elif exported > 0 and not meter.export_enabled:
-        found.append({"type": "REVERSE_FLOW", "exported": format_quantity(exported),
-                      "reason": "energy exported through a meter not set up for export"})
+        found.append(
+            {
+                "type": "REVERSE_FLOW",
+                "exported": format_quantity(exported),
+                "reason": "energy exported through a meter not set up for export",
+            }
+        )
     spike = _spike(metered)
     if spike:
         found.append(spike)
     history = _history(store, metered)
     average = metered.general / metered.days
-    facts: dict[str, Any] = {"averageDailyUsage": format_quantity(average),
-                             "historyPeriods": len(history)}
+    facts: dict[str, Any] = {
+        "averageDailyUsage": format_quantity(average),
+        "historyPeriods": len(history),
+    }
     zero_run = _longest_zero_run(metered)
     account = store.account(metered.reading.account_id)
     active = account is not None and account.status == "ACTIVE"
@@ -138,8 +158,13 @@ def detect_anomaly(event: object, *, store: MeteringStore, now: datetime) -> dic
         for finding in found:
             store.conn.execute(
                 "INSERT OR IGNORE INTO metering_anomalies VALUES (?, ?, ?, ?, ?)",
-                (reading_id, metered.meter.meter_id, finding["type"], json.dumps(finding),
-                 now.isoformat()),
+                (
+                    reading_id,
+                    metered.meter.meter_id,
+                    finding["type"],
+                    json.dumps(finding),
+                    now.isoformat(),
+                ),
             )
     return {
         "readingId": reading_id,
@@ -151,8 +176,9 @@ def detect_anomaly(event: object, *, store: MeteringStore, now: datetime) -> dic
     }
 
 
-def handler(event: object, context: object = None, *, db: str | None = None,
-            clock: Clock | None = None) -> dict[str, Any]:
+def handler(
+    event: object, context: object = None, *, db: str | None = None, clock: Clock | None = None
+) -> dict[str, Any]:
     """Lambda entry point (DetectAnomaly)."""
     with open_store(db) as store:
         return detect_anomaly(event, store=store, now=(clock or system_clock)())

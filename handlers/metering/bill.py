@@ -92,15 +92,29 @@ def generate_bill(event: object, *, store: MeteringStore, now: datetime) -> dict
             return {"bill": raced, "replayed": True}
         store.conn.execute(
             "INSERT INTO metering_bills VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (bill_id, reading.reading_id, account.account_id, document["periodStart"],
-             document["periodEnd"], document["total"], "ISSUED", json.dumps(document),
-             now.isoformat(), now.isoformat()),
+            (
+                bill_id,
+                reading.reading_id,
+                account.account_id,
+                document["periodStart"],
+                document["periodEnd"],
+                document["total"],
+                "ISSUED",
+                json.dumps(document),
+                now.isoformat(),
+                now.isoformat(),
+            ),
         )
     return {"bill": document}
 
 
-def handler(event: Mapping[str, Any], context: object = None, *, db: str | None = None,
-            clock: Clock | None = None) -> dict[str, Any]:
+def handler(
+    event: Mapping[str, Any],
+    context: object = None,
+    *,
+    db: str | None = None,
+    clock: Clock | None = None,
+) -> dict[str, Any]:
     """Lambda entry point (GenerateBill)."""
     with open_store(db) as store:
         return generate_bill(event, store=store, now=(clock or system_clock)())

@@ -64,7 +64,9 @@ class ChannelUsage:
     ) -> ChannelUsage:
         """NEM12-style rows of 1440 / ``interval_minutes`` values per NEM day."""
         if interval_minutes not in VALID_INTERVAL_MINUTES:
-            raise TariffError(f"interval length must be 5, 15 or 30 minutes, got {interval_minutes}")
+            raise TariffError(
+                f"interval length must be 5, 15 or 30 minutes, got {interval_minutes}"
+            )
         expected = 1440 // interval_minutes
         rows: dict[date, tuple[Decimal, ...]] = {}
         for day, values in days.items():
@@ -74,7 +76,8 @@ class ChannelUsage:
                     f"{interval_minutes} min, got {len(values)}"
                 )
             rows[day] = tuple(
-                _number(q, f"usage on {day.isoformat()} interval {i + 1}") for i, q in enumerate(values)
+                _number(q, f"usage on {day.isoformat()} interval {i + 1}")
+                for i, q in enumerate(values)
             )
         daily = {day: sum(values, ZERO) for day, values in rows.items()}
         return cls(
@@ -123,9 +126,7 @@ class Usage:
     feed_in: ChannelUsage | None = None
 
     @classmethod
-    def of_totals(
-        cls, general: object, controlled_load: object = 0, feed_in: object = 0
-    ) -> Usage:
+    def of_totals(cls, general: object, controlled_load: object = 0, feed_in: object = 0) -> Usage:
         """Shorthand for accumulation reads: three totals."""
         return cls(
             general=ChannelUsage.from_total(general),

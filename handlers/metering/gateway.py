@@ -47,8 +47,9 @@ class ChargeResult:
 class PaymentGateway(Protocol):
     """Charge ``amount`` dollars to ``token``; raise PaymentGatewayError for transient failures."""
 
-    def charge(self, *, idempotency_key: str, token: str, amount: Decimal,
-               now: datetime) -> ChargeResult: ...
+    def charge(
+        self, *, idempotency_key: str, token: str, amount: Decimal, now: datetime
+    ) -> ChargeResult: ...
 
 
 def fail_first_from_env() -> int:
@@ -81,8 +82,9 @@ class SimulatedGateway:
             ).fetchone()
         return int(row[0])
 
-    def charge(self, *, idempotency_key: str, token: str, amount: Decimal,
-               now: datetime) -> ChargeResult:
+    def charge(
+        self, *, idempotency_key: str, token: str, amount: Decimal, now: datetime
+    ) -> ChargeResult:
         """Charge once per key; see the module docstring for the test tokens."""
         done = self.store.conn.execute(
             "SELECT charge_id FROM metering_gateway_charges WHERE idempotency_key = ?",
@@ -91,8 +93,11 @@ class SimulatedGateway:
         if done is not None:
             return ChargeResult("SUCCEEDED", done[0], "already charged (idempotent repeat)")
         attempt = self._count_request(idempotency_key)
-        if attempt <= self.fail_first or token == "tok_down" or (
-                token == "tok_flaky" and attempt <= FLAKY_FAILURES):
+        if (
+            attempt <= self.fail_first
+            or token == "tok_down"
+            or (token == "tok_flaky" and attempt <= FLAKY_FAILURES)
+        ):
             raise PaymentGatewayError(
                 f"payment gateway unavailable (simulated) on attempt {attempt} for "
                 f"{idempotency_key}"

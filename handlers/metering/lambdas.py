@@ -38,13 +38,18 @@ HANDLERS: Mapping[str, Handler] = {
 }
 
 
-def build_handlers(*, db: str | os.PathLike[str] | None = None, clock: Clock | None = None,
-                   gateway: GatewayFactory | None = None) -> dict[str, Handler]:
+def build_handlers(
+    *,
+    db: str | os.PathLike[str] | None = None,
+    clock: Clock | None = None,
+    gateway: GatewayFactory | None = None,
+) -> dict[str, Handler]:
     """``HANDLERS`` bound to a database path, a clock and (for ProcessPayment) a gateway."""
     path = os.fspath(db) if db is not None else None
     bound: dict[str, Handler] = {
         name: functools.partial(fn, db=path, clock=clock) for name, fn in HANDLERS.items()
     }
-    bound["ProcessPayment"] = functools.partial(payment.handler, db=path, clock=clock,
-                                                gateway=gateway)
+    bound["ProcessPayment"] = functools.partial(
+        payment.handler, db=path, clock=clock, gateway=gateway
+    )
     return bound

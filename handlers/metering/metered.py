@@ -80,10 +80,12 @@ class Metered:
 
     def to_usage(self) -> Usage:
         """The bill engine's view: intervals where the meter has them, totals otherwise."""
+
         def channel(suffix: str) -> ChannelUsage | None:
             if suffix in self.intervals:
                 return ChannelUsage.from_intervals(
-                    self.intervals[suffix], interval_minutes=self.reading.interval_minutes or 30)
+                    self.intervals[suffix], interval_minutes=self.reading.interval_minutes or 30
+                )
             if suffix in self.totals:
                 return ChannelUsage.from_total(self.totals[suffix])
             return None
@@ -111,10 +113,12 @@ class Metered:
         }
         if self.intervals:
             record["intervalLength"] = self.reading.interval_minutes
-            record["dailyUsage"] = {d.isoformat(): format_quantity(q)
-                                    for d, q in sorted(self.daily().items())}
+            record["dailyUsage"] = {
+                d.isoformat(): format_quantity(q) for d, q in sorted(self.daily().items())
+            }
             record["maxIntervalUsage"] = format_quantity(
-                max((v for row in self.intervals["E1"].values() for v in row), default=ZERO))
+                max((v for row in self.intervals["E1"].values() for v in row), default=ZERO)
+            )
         if tou:
             record["touUsage"] = {band: format_quantity(q) for band, q in tou.items()}
         if self.rolled_over:
@@ -129,8 +133,9 @@ def _interval_period(reading: Reading) -> tuple[date, date]:
     return start, end
 
 
-def measure(reading: Reading, meter: Meter,
-            previous: Mapping[str, PreviousRead] | None = None) -> Metered:
+def measure(
+    reading: Reading, meter: Meter, previous: Mapping[str, PreviousRead] | None = None
+) -> Metered:
     """The reading's energy. Accumulation reads need ``previous`` (or previousRead in the event).
 
     Raises :class:`BadEvent` when a previous index is nowhere to be found or the period is empty.
@@ -148,7 +153,9 @@ def measure(reading: Reading, meter: Meter,
             suffix: {row.day: tuple(convert(v) for v in row.values) for row in rows}
             for suffix, rows in reading.intervals.items()
         }
-        totals = {s: sum((sum(r, ZERO) for r in days.values()), ZERO) for s, days in intervals.items()}
+        totals = {
+            s: sum((sum(r, ZERO) for r in days.values()), ZERO) for s, days in intervals.items()
+        }
         return Metered(reading, meter, unit, start, end, totals, intervals)
 
     totals: dict[str, Decimal] = {}

@@ -36,8 +36,8 @@ ZERO = Decimal(0)
 def as_decimal(value: object, field: str) -> Decimal:
     """``value`` (int, float, Decimal or numeric string) as a finite Decimal.
 
-    Raises ``ValueError`` naming ``field`` for booleans, non-numeric text, NaN and infinities, so the
-    caller can turn it into a validation error or a clear exception.
+    Raises ``ValueError`` naming ``field`` for booleans, non-numeric text, NaN and infinities, so
+    the caller can turn it into a validation error or a clear exception.
     """
     if isinstance(value, bool) or value is None:
         raise ValueError(f"{field}: expected a number, got {value!r}")

@@ -35,17 +35,23 @@ def _long_date(iso: str) -> str:
     return f"{day.day} {day.strftime('%b %Y')}"
 
 
-def _bill_ready(account: Account, bill: Mapping[str, Any], state: Mapping[str, Any]
-                ) -> tuple[str, str, str]:
+def _bill_ready(
+    account: Account, bill: Mapping[str, Any], state: Mapping[str, Any]
+) -> tuple[str, str, str]:
     last_day = date.fromordinal(date.fromisoformat(bill["periodEnd"]).toordinal() - 1)
     payment = lambda_payload(state.get("payment"))
     paid = isinstance(payment, Mapping) and payment.get("status") == "PAID"
-    how = ("It has been paid with your card on file, thank you." if paid
-           else f"Amount due: ${bill['amountDue']} by {_long_date(bill['dueOn'])}.")
-    body = (f"Hi {account.customer_name}, your bill {bill['billId']} for "
-            f"{_long_date(bill['periodStart'])} to {_long_date(last_day.isoformat())} "
-            f"({bill['days']} days) is ready. Total ${bill['total']} including GST "
-            f"${bill['gst']}. {how}")
+    how = (
+        "It has been paid with your card on file, thank you."
+        if paid
+        else f"Amount due: ${bill['amountDue']} by {_long_date(bill['dueOn'])}."
+    )
+    body = (
+        f"Hi {account.customer_name}, your bill {bill['billId']} for "
+        f"{_long_date(bill['periodStart'])} to {_long_date(last_day.isoformat())} "
+        f"({bill['days']} days) is ready. Total ${bill['total']} including GST "
+        f"${bill['gst']}. {how}"
+    )
     return f"BILL_READY:{bill['billId']}", f"Your energy bill {bill['billId']} is ready", body
 
 
@@ -65,9 +71,11 @@ def _anomaly_alert(account: Account, state: Mapping[str, Any]) -> tuple[str, str
         raise BadEvent("reading.readingId: required for an ANOMALY_ALERT")
     findings = _findings(state)
     kind = findings.get("anomalyType") or "UNUSUAL_USAGE"
-    body = (f"Hi {account.customer_name}, we noticed something unusual ({kind}) in the latest "
-            f"reading of meter {state.get('meterId')} (reading {reading_id}). Your bill is on "
-            "hold while we check it; you do not need to do anything yet.")
+    body = (
+        f"Hi {account.customer_name}, we noticed something unusual ({kind}) in the latest "
+        f"reading of meter {state.get('meterId')} (reading {reading_id}). Your bill is on "
+        "hold while we check it; you do not need to do anything yet."
+    )
     return f"ANOMALY_ALERT:{reading_id}", "We are checking your latest meter reading", body
 
 
@@ -91,8 +99,11 @@ def notify_customer(event: object, *, store: MeteringStore, now: datetime) -> di
         key, subject, text = _bill_ready(account, bill, state)
     else:
         key, subject, text = _anomaly_alert(account, state)
-    payload = {"billId": bill["billId"]} if bill else {"readingId": state.get("readingId"),
-                                                       "findings": _findings(state)}
+    payload = (
+        {"billId": bill["billId"]}
+        if bill
+        else {"readingId": state.get("readingId"), "findings": _findings(state)}
+    )
     with store.transaction() as conn:
         earlier = message_by_key(store, key)
         if earlier is not None:
@@ -100,13 +111,23 @@ def notify_customer(event: object, *, store: MeteringStore, now: datetime) -> di
         conn.execute(
             "INSERT INTO metering_outbox (dedupe_key, account_id, notification_type, channel, "
             "recipient, subject, body, payload, status, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (key, account.account_id, kind, "EMAIL" if account.email else "POST",
-             account.email or f"postal address of {account.account_id}", subject, text,
-             json.dumps(payload), "PENDING", now.isoformat()),
+            (
+                key,
+                account.account_id,
+                kind,
+                "EMAIL" if account.email else "POST",
+                account.email or f"postal address of {account.account_id}",
+                subject,
+                text,
+                json.dumps(payload),
+                "PENDING",
+                now.isoformat(),
+            ),
         )
         if kind == "ANOMALY_ALERT":
-            held = conn.execute("SELECT bill_id FROM metering_bills WHERE reading_id = ?",
-                                (state.get("readingId"),)).fetchone()
+            held = conn.execute(
+                "SELECT bill_id FROM metering_bills WHERE reading_id = ?", (state.get("readingId"),)
+            ).fetchone()
             if held is not None:
                 set_bill_status(store, held[0], "HELD", now)
     queued = message_by_key(store, key)
@@ -114,8 +135,9 @@ def notify_customer(event: object, *, store: MeteringStore, now: datetime) -> di
     return queued
 
 
-def handler(event: object, context: object = None, *, db: str | None = None,
-            clock: Clock | None = None) -> dict[str, Any]:
+def handler(
+    event: object, context: object = None, *, db: str | None = None, clock: Clock | None = None
+) -> dict[str, Any]:
     """Lambda entry point (NotifyCustomer)."""
     with open_store(db) as store:
         return notify_customer(event, store=store, now=(clock or system_clock)())

@@ -44,8 +44,12 @@ def message_by_key(store: MeteringStore, dedupe_key: str) -> dict[str, Any] | No
     return _message(row) if row else None
 
 
-def list_outbox(db: str | os.PathLike[str] | None = None, *, account_id: str | None = None,
-                notification_type: str | None = None) -> list[dict[str, Any]]:
+def list_outbox(
+    db: str | os.PathLike[str] | None = None,
+    *,
+    account_id: str | None = None,
+    notification_type: str | None = None,
+) -> list[dict[str, Any]]:
     """Queued messages, oldest first, optionally for one account and/or of one type."""
     clauses, params = [], []
     if account_id:
@@ -64,9 +68,13 @@ def list_outbox(db: str | os.PathLike[str] | None = None, *, account_id: str | N
 
 def main(argv: list[str] | None = None) -> int:
     """Print the outbox as a table (or JSON lines with --json)."""
-    parser = argparse.ArgumentParser(prog="python -m handlers.metering.outbox",
-                                     description="List customer messages queued by the pipeline.")
-    parser.add_argument("--db", help="database file (default: $ASLRUN_DB or .aslrun/aslrun.sqlite3)")
+    parser = argparse.ArgumentParser(
+        prog="python -m handlers.metering.outbox",
+        description="List customer messages queued by the pipeline.",
+    )
+    parser.add_argument(
+        "--db", help="database file (default: $ASLRUN_DB or .aslrun/aslrun.sqlite3)"
+    )
     parser.add_argument("--account", help="only this account id")
     parser.add_argument("--type", choices=["BILL_READY", "ANOMALY_ALERT"], help="only this type")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -76,9 +84,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             print(json.dumps(message))
         else:
-            print(f"#{message['messageId']} {message['createdAt']} {message['notificationType']} "
-                  f"-> {message['recipient']} ({message['accountId']})\n  {message['subject']}\n"
-                  f"  {message['body']}")
+            print(
+                f"#{message['messageId']} {message['createdAt']} {message['notificationType']} "
+                f"-> {message['recipient']} ({message['accountId']})\n  {message['subject']}\n"
+                f"  {message['body']}"
+            )
     if not messages and not args.json:
         print("(the outbox is empty)")
     return 0

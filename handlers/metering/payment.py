@@ -30,8 +30,12 @@ from handlers.metering.store import MeteringStore, open_store
 __all__ = ["GatewayFactory", "handler", "payment_for_bill", "process_payment"]
 
 GatewayFactory = Callable[[MeteringStore], PaymentGateway]
-BILL_STATUS = {"PAID": "PAID", "DECLINED": "PAYMENT_DECLINED",
-               "AWAITING_PAYMENT": "AWAITING_PAYMENT", "NO_PAYMENT_DUE": "PAID"}
+BILL_STATUS = {
+    "PAID": "PAID",
+    "DECLINED": "PAYMENT_DECLINED",
+    "AWAITING_PAYMENT": "AWAITING_PAYMENT",
+    "NO_PAYMENT_DUE": "PAID",
+}
 
 
 def payment_for_bill(store: MeteringStore, bill_id: str) -> dict[str, Any] | None:
@@ -44,13 +48,20 @@ def payment_for_bill(store: MeteringStore, bill_id: str) -> dict[str, Any] | Non
     attempts = store.conn.execute(
         "SELECT COUNT(*) FROM metering_payment_attempts WHERE bill_id = ?", (bill_id,)
     ).fetchone()[0]
-    return {"paymentId": row["payment_id"], "billId": bill_id, "accountId": row["account_id"],
-            "amount": row["amount"], "status": row["status"], "chargeId": row["charge_id"],
-            "attempts": attempts}
+    return {
+        "paymentId": row["payment_id"],
+        "billId": bill_id,
+        "accountId": row["account_id"],
+        "amount": row["amount"],
+        "status": row["status"],
+        "chargeId": row["charge_id"],
+        "attempts": attempts,
+    }
 
 
-def _log_attempt(store: MeteringStore, bill_id: str, now: datetime, outcome: str,
-                 detail: str) -> None:
+def _log_attempt(
+    store: MeteringStore, bill_id: str, now: datetime, outcome: str, detail: str
+) -> None:
     with store.transaction() as conn:
         conn.execute(
             "INSERT INTO metering_payment_attempts (bill_id, attempted_at, outcome, detail) "
@@ -59,8 +70,9 @@ def _log_attempt(store: MeteringStore, bill_id: str, now: datetime, outcome: str
         )
 
 
-def process_payment(event: object, *, store: MeteringStore, now: datetime,
-                    gateway: PaymentGateway) -> dict[str, Any]:
+def process_payment(
+    event: object, *, store: MeteringStore, now: datetime, gateway: PaymentGateway
+) -> dict[str, Any]:
     """Charge the event's bill (once) and record the outcome."""
     bill_id = str(bill_document(require_mapping(event))["billId"])
     earlier = payment_for_bill(store, bill_id)
@@ -84,8 +96,9 @@ def process_payment(event: object, *, store: MeteringStore, now: datetime,
         status, detail = "AWAITING_PAYMENT", "no card on file; pay by BPAY"
     else:
         try:
-            result = gateway.charge(idempotency_key=bill_id, token=account.payment_token,
-                                    amount=amount, now=now)
+            result = gateway.charge(
+                idempotency_key=bill_id, token=account.payment_token, amount=amount, now=now
+            )
         except PaymentGatewayError as exc:
             _log_attempt(store, bill_id, now, "GATEWAY_ERROR", str(exc))
             raise
@@ -103,8 +116,15 @@ def process_payment(event: object, *, store: MeteringStore, now: datetime,
         )
         conn.execute(
             "INSERT INTO metering_payments VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (payment_id, bill_id, account.account_id, format_amount(amount), status, charge_id,
-             now.isoformat()),
+            (
+                payment_id,
+                bill_id,
+                account.account_id,
+                format_amount(amount),
+                status,
+                charge_id,
+                now.isoformat(),
+            ),
         )
         set_bill_status(store, bill_id, BILL_STATUS[status], now)
     recorded = payment_for_bill(store, bill_id)
@@ -112,10 +132,17 @@ def process_payment(event: object, *, store: MeteringStore, now: datetime,
     return recorded
 
 
-def handler(event: object, context: object = None, *, db: str | None = None,
-            clock: Clock | None = None, gateway: GatewayFactory | None = None) -> dict[str, Any]:
+def handler(
+    event: object,
+    context: object = None,
+    *,
+    db: str | None = None,
+    clock: Clock | None = None,
+    gateway: GatewayFactory | None = None,
+) -> dict[str, Any]:
     """Lambda entry point (ProcessPayment); the gateway defaults to the simulated one."""
     with open_store(db) as store:
-        chosen = gateway(store) if gateway else SimulatedGateway(
-            store, fail_first=fail_first_from_env())
+        chosen = (
+            gateway(store) if gateway else SimulatedGateway(store, fail_first=fail_first_from_env())
+        )
         return process_payment(event, store=store, now=(clock or system_clock)(), gateway=chosen)

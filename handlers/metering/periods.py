@@ -30,7 +30,7 @@ NEM_TZ = timezone(timedelta(hours=10), "NEM")
 
 
 def days_between(start: date, end: date) -> int:
-    """Number of days in ``[start, end)``; raises ``ValueError`` when ``end`` is before ``start``."""
+    """Number of days in ``[start, end)``; ``ValueError`` when ``end`` is before ``start``."""
     if end < start:
         raise ValueError(f"period end {end.isoformat()} is before its start {start.isoformat()}")
     return (end - start).days

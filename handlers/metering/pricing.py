@@ -69,7 +69,9 @@ class BillLine:
             "description": self.description,
             "periodStart": self.period_start.isoformat(),
             "periodEnd": self.period_end.isoformat(),
-            "quantity": str(self.quantity) if self.unit == "day" else format_quantity(self.quantity),
+            "quantity": str(self.quantity)
+            if self.unit == "day"
+            else format_quantity(self.quantity),
             "unit": self.unit,
             "centsPerUnit": str(self.cents_per_unit),
             "amount": format_amount(self.amount),
@@ -124,8 +126,11 @@ def price_usage(
     """
     schedule = TariffSchedule.of(tariff_schedule)
     days_between(period_start, period_end)
-    channels = {"general (E1)": usage.general, "controlled load (E2)": usage.controlled_load,
-                "feed-in (B1)": usage.feed_in}
+    channels = {
+        "general (E1)": usage.general,
+        "controlled load (E2)": usage.controlled_load,
+        "feed-in (B1)": usage.feed_in,
+    }
     for name, channel in channels.items():
         if channel is not None:
             channel.check_within(period_start, period_end, name)
@@ -158,37 +163,74 @@ def _month_cuts(start: date, end: date) -> list[tuple[date, date]]:
     return list(zip(edges, edges[1:]))
 
 
-def _line(tariff: Tariff, kind: str, description: str, start: date, end: date,
-          quantity: Decimal, unit: str, cents: Decimal, *, band: str | None = None,
-          credit: bool = False) -> BillLine:
+def _line(
+    tariff: Tariff,
+    kind: str,
+    description: str,
+    start: date,
+    end: date,
+    quantity: Decimal,
+    unit: str,
+    cents: Decimal,
+    *,
+    band: str | None = None,
+    credit: bool = False,
+) -> BillLine:
     amount = round_cents(quantity * cents_to_dollars(cents))
     return BillLine(
-        kind=kind, description=description, period_start=start, period_end=end,
-        quantity=quantity, unit=unit, cents_per_unit=cents,
-        amount=-amount if credit else amount, gst_free=credit,
-        tariff_code=tariff.code, band=band,
+        kind=kind,
+        description=description,
+        period_start=start,
+        period_end=end,
+        quantity=quantity,
+        unit=unit,
+        cents_per_unit=cents,
+        amount=-amount if credit else amount,
+        gst_free=credit,
+        tariff_code=tariff.code,
+        band=band,
     )
 
 
 def _supply_line(tariff: Tariff, start: date, end: date) -> BillLine:
     days = Decimal((end - start).days)
-    return _line(tariff, "SUPPLY", "Daily supply charge", start, end, days, "day",
-                 tariff.supply_cents_per_day)
+    return _line(
+        tariff,
+        "SUPPLY",
+        "Daily supply charge",
+        start,
+        end,
+        days,
+        "day",
+        tariff.supply_cents_per_day,
+    )
 
 
-def _general_lines(tariff: Tariff, start: date, end: date, quantity: Decimal,
-                   channel: ChannelUsage) -> list[BillLine]:
+def _general_lines(
+    tariff: Tariff, start: date, end: date, quantity: Decimal, channel: ChannelUsage
+) -> list[BillLine]:
     pricing = tariff.usage
     if isinstance(pricing, FlatUsage):
-        return [_line(tariff, "USAGE", "General usage", start, end, quantity, tariff.unit,
-                      pricing.cents_per_unit)]
+        return [
+            _line(
+                tariff,
+                "USAGE",
+                "General usage",
+                start,
+                end,
+                quantity,
+                tariff.unit,
+                pricing.cents_per_unit,
+            )
+        ]
     if isinstance(pricing, BlockUsage):
         return _block_lines(tariff, pricing, start, end, quantity)
     return _tou_lines(tariff, pricing, start, end, channel)
 
 
-def _block_lines(tariff: Tariff, pricing: BlockUsage, start: date, end: date,
-                 quantity: Decimal) -> list[BillLine]:
+def _block_lines(
+    tariff: Tariff, pricing: BlockUsage, start: date, end: date, quantity: Decimal
+) -> list[BillLine]:
     """Thresholds are pro-rated to the segment's days (to 0.001 unit) before filling blocks."""
     days = (end - start).days
     lines: list[BillLine] = []
@@ -202,8 +244,19 @@ def _block_lines(tariff: Tariff, pricing: BlockUsage, start: date, end: date,
             step = min(remaining, max(ceiling - floor, ZERO))
             floor = ceiling
         if step > 0 or number == 1:
-            lines.append(_line(tariff, "USAGE", f"General usage block {number}", start, end,
-                               step, tariff.unit, block.cents_per_unit, band=f"BLOCK {number}"))
+            lines.append(
+                _line(
+                    tariff,
+                    "USAGE",
+                    f"General usage block {number}",
+                    start,
+                    end,
+                    step,
+                    tariff.unit,
+                    block.cents_per_unit,
+                    band=f"BLOCK {number}",
+                )
+            )
         remaining -= step
     return lines
 
@@ -231,8 +284,9 @@ def band_totals(tariff: Tariff, channel: ChannelUsage) -> dict[str, Decimal]:
     return totals
 
 
-def _tou_lines(tariff: Tariff, pricing: TimeOfUseUsage, start: date, end: date,
-               channel: ChannelUsage) -> list[BillLine]:
+def _tou_lines(
+    tariff: Tariff, pricing: TimeOfUseUsage, start: date, end: date, channel: ChannelUsage
+) -> list[BillLine]:
     if channel.intervals is None or channel.interval_minutes is None:
         raise TariffError(
             f"tariff {tariff.code} is time-of-use: general usage must be given as interval reads "
@@ -241,19 +295,40 @@ def _tou_lines(tariff: Tariff, pricing: TimeOfUseUsage, start: date, end: date,
     by_band = {band.name: ZERO for band in pricing.bands}
     for day, values in channel.intervals.items():
         if start <= day < end:
-            for name, quantity in zip(_day_bands(pricing, tariff.timezone, day,
-                                                 channel.interval_minutes), values):
+            for name, quantity in zip(
+                _day_bands(pricing, tariff.timezone, day, channel.interval_minutes), values
+            ):
                 by_band[name] += quantity
     lines = [
-        _line(tariff, "USAGE", f"General usage {band.name.replace('_', ' ').lower()}", start, end,
-              by_band[band.name], tariff.unit, band.cents_per_unit, band=band.name)
+        _line(
+            tariff,
+            "USAGE",
+            f"General usage {band.name.replace('_', ' ').lower()}",
+            start,
+            end,
+            by_band[band.name],
+            tariff.unit,
+            band.cents_per_unit,
+            band=band.name,
+        )
         for band in pricing.bands
         if by_band[band.name] != 0
     ]
     if not lines:
         default = next(band for band in pricing.bands if not band.windows)
-        lines.append(_line(tariff, "USAGE", f"General usage {default.name.lower()}", start, end,
-                           ZERO, tariff.unit, default.cents_per_unit, band=default.name))
+        lines.append(
+            _line(
+                tariff,
+                "USAGE",
+                f"General usage {default.name.lower()}",
+                start,
+                end,
+                ZERO,
+                tariff.unit,
+                default.cents_per_unit,
+                band=default.name,
+            )
+        )
     return lines
 
 
@@ -268,10 +343,30 @@ def _controlled_lines(tariff: Tariff, start: date, end: date, quantity: Decimal)
         return []
     lines = []
     if rate.supply_cents_per_day:
-        lines.append(_line(tariff, "CONTROLLED_LOAD_SUPPLY", "Controlled load supply", start, end,
-                           Decimal((end - start).days), "day", rate.supply_cents_per_day))
-    lines.append(_line(tariff, "CONTROLLED_LOAD", "Controlled load usage", start, end, quantity,
-                       tariff.unit, rate.cents_per_unit))
+        lines.append(
+            _line(
+                tariff,
+                "CONTROLLED_LOAD_SUPPLY",
+                "Controlled load supply",
+                start,
+                end,
+                Decimal((end - start).days),
+                "day",
+                rate.supply_cents_per_day,
+            )
+        )
+    lines.append(
+        _line(
+            tariff,
+            "CONTROLLED_LOAD",
+            "Controlled load usage",
+            start,
+            end,
+            quantity,
+            tariff.unit,
+            rate.cents_per_unit,
+        )
+    )
     return lines
 
 
@@ -281,5 +376,14 @@ def _feed_in_line(tariff: Tariff, start: date, end: date, quantity: Decimal) -> 
             f"tariff {tariff.code} has no feed-in rate but {quantity} {tariff.unit} was exported "
             f"(B1) from {start.isoformat()}"
         )
-    return _line(tariff, "FEED_IN", "Solar feed-in credit", start, end, quantity, tariff.unit,
-                 tariff.feed_in.cents_per_unit, credit=True)
+    return _line(
+        tariff,
+        "FEED_IN",
+        "Solar feed-in credit",
+        start,
+        end,
+        quantity,
+        tariff.unit,
+        tariff.feed_in.cents_per_unit,
+        credit=True,
+    )

@@ -29,8 +29,9 @@ def stored_result(store: MeteringStore, reading_id: str) -> tuple[str, dict[str,
     return (row["content_hash"], json.loads(row["result"])) if row else None
 
 
-def find_duplicate(store: MeteringStore, reading_id: str, meter_id: str, reading_type: str,
-                   read_at: datetime) -> str | None:
+def find_duplicate(
+    store: MeteringStore, reading_id: str, meter_id: str, reading_type: str, read_at: datetime
+) -> str | None:
     """Another VALID reading of the same meter and type read within 24 h of this one."""
     epoch = read_at.timestamp()
     window = DUPLICATE_WINDOW.total_seconds()
@@ -43,16 +44,33 @@ def find_duplicate(store: MeteringStore, reading_id: str, meter_id: str, reading
     return row["reading_id"] if row else None
 
 
-def record_result(store: MeteringStore, result: dict[str, Any], *, content_hash: str,
-                  account_id: str | None, reading_type: str | None, read_at: datetime | None,
-                  received_at: datetime) -> None:
+def record_result(
+    store: MeteringStore,
+    result: dict[str, Any],
+    *,
+    content_hash: str,
+    account_id: str | None,
+    reading_type: str | None,
+    read_at: datetime | None,
+    received_at: datetime,
+) -> None:
     """Insert or replace the verdict on a reading (call inside a transaction)."""
     store.conn.execute(
         "INSERT OR REPLACE INTO metering_readings VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        (result["readingId"], result["meterId"], account_id, reading_type,
-         read_at.isoformat() if read_at else None, read_at.timestamp() if read_at else None,
-         result.get("periodStart"), result.get("periodEnd"), result["status"],
-         json.dumps(result), content_hash, received_at.isoformat()),
+        (
+            result["readingId"],
+            result["meterId"],
+            account_id,
+            reading_type,
+            read_at.isoformat() if read_at else None,
+            read_at.timestamp() if read_at else None,
+            result.get("periodStart"),
+            result.get("periodEnd"),
+            result["status"],
+            json.dumps(result),
+            content_hash,
+            received_at.isoformat(),
+        ),
     )
 
 

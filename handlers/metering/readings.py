@@ -51,9 +51,22 @@ __all__ = [
 ]
 
 READING_FIELDS = (
-    "readingId", "meterId", "accountId", "nmi", "readingType", "unit", "readAt",
-    "previousReadAt", "periodStart", "periodEnd", "intervalLength", "intervals", "registers",
-    "events", "heatingValue", "pressureFactor",
+    "readingId",
+    "meterId",
+    "accountId",
+    "nmi",
+    "readingType",
+    "unit",
+    "readAt",
+    "previousReadAt",
+    "periodStart",
+    "periodEnd",
+    "intervalLength",
+    "intervals",
+    "registers",
+    "events",
+    "heatingValue",
+    "pressureFactor",
 )
 ELECTRIC_UNITS = {"kWh": Decimal(1), "Wh": Decimal("0.001"), "MWh": Decimal(1000)}
 GAS_UNITS = ("m3", "MJ")
@@ -193,7 +206,9 @@ class _Parser:
             self.problem("INVALID_READING_VALUE", where, str(exc))
             return None
         if number < 0:
-            self.problem("INVALID_READING_VALUE", where, f"{where}: must not be negative, got {number}")
+            self.problem(
+                "INVALID_READING_VALUE", where, f"{where}: must not be negative, got {number}"
+            )
             return None
         return number
 
@@ -201,9 +216,13 @@ class _Parser:
 def _intervals(p: _Parser) -> tuple[int | None, dict[str, tuple[IntervalDay, ...]]]:
     length = p.event.get("intervalLength")
     if length is None:
-        p.problem("MISSING_FIELD", "intervalLength", "intervalLength is required for INTERVAL reads")
+        p.problem(
+            "MISSING_FIELD", "intervalLength", "intervalLength is required for INTERVAL reads"
+        )
     elif isinstance(length, bool) or length not in (5, 15, 30):
-        p.problem("INVALID_FIELD", "intervalLength", f"intervalLength must be 5, 15 or 30, got {length!r}")
+        p.problem(
+            "INVALID_FIELD", "intervalLength", f"intervalLength must be 5, 15 or 30, got {length!r}"
+        )
         length = None
     raw = p.event.get("intervals")
     if not isinstance(raw, Mapping) or "E1" not in raw:
@@ -235,18 +254,28 @@ def _interval_day(p: _Parser, where: str, row: object, length: int | None) -> In
     day = p.day(f"{where}.date", row.get("date"))
     values = row.get("values")
     if not isinstance(values, list):
-        p.problem("MISSING_FIELD" if values is None else "INVALID_FIELD", f"{where}.values",
-                  f"{where}.values must be a list of numbers")
+        p.problem(
+            "MISSING_FIELD" if values is None else "INVALID_FIELD",
+            f"{where}.values",
+            f"{where}.values must be a list of numbers",
+        )
         return None
     if length is not None and len(values) != 1440 // length:
-        p.problem("INVALID_INTERVAL_COUNT", f"{where}.values",
-                  f"{where}: expected {1440 // length} values of {length} min, got {len(values)}")
+        p.problem(
+            "INVALID_INTERVAL_COUNT",
+            f"{where}.values",
+            f"{where}: expected {1440 // length} values of {length} min, got {len(values)}",
+        )
     numbers = [p.amount(f"{where}.values[{i}]", v) for i, v in enumerate(values)]
     reason = row.get("reasonCode")
     if day is None or any(n is None for n in numbers):
         return None
-    return IntervalDay(day, tuple(n for n in numbers if n is not None), str(row.get("quality", "A")),
-                       reason if isinstance(reason, int) and not isinstance(reason, bool) else None)
+    return IntervalDay(
+        day,
+        tuple(n for n in numbers if n is not None),
+        str(row.get("quality", "A")),
+        reason if isinstance(reason, int) and not isinstance(reason, bool) else None,
+    )
 
 
 def _registers(p: _Parser) -> dict[str, RegisterRead]:
@@ -263,7 +292,9 @@ def _registers(p: _Parser) -> dict[str, RegisterRead]:
             continue
         suffix = item.get("suffix")
         if suffix not in CHANNELS:
-            p.problem("INVALID_FIELD", f"{where}.suffix", f"suffix must be E1, E2 or B1, got {suffix!r}")
+            p.problem(
+                "INVALID_FIELD", f"{where}.suffix", f"suffix must be E1, E2 or B1, got {suffix!r}"
+            )
             continue
         if suffix in registers:
             p.problem("INVALID_FIELD", f"{where}.suffix", f"register {suffix} appears twice")
@@ -280,18 +311,30 @@ def _registers(p: _Parser) -> dict[str, RegisterRead]:
 def parse_reading(event: object) -> tuple[Reading | None, list[Issue]]:
     """The reading, or None, and every problem found in its fields (no database needed)."""
     if not isinstance(event, Mapping):
-        return None, [Issue("INVALID_FIELD", "$", f"the reading must be a JSON object, got {type(event).__name__}")]
+        return None, [
+            Issue(
+                "INVALID_FIELD",
+                "$",
+                f"the reading must be a JSON object, got {type(event).__name__}",
+            )
+        ]
     p = _Parser(event)
     ids = {name: p.text(name) for name in ("readingId", "meterId", "accountId", "nmi")}
     if ids["nmi"] is not None and not (len(ids["nmi"]) == 10 and ids["nmi"].isalnum()):
         p.problem("INVALID_FIELD", "nmi", f"nmi must be 10 letters or digits, got {ids['nmi']!r}")
     reading_type = p.text("readingType")
     if reading_type is not None and reading_type not in ("INTERVAL", "ACCUMULATION"):
-        p.problem("INVALID_FIELD", "readingType", f"readingType must be INTERVAL or ACCUMULATION, got {reading_type!r}")
+        p.problem(
+            "INVALID_FIELD",
+            "readingType",
+            f"readingType must be INTERVAL or ACCUMULATION, got {reading_type!r}",
+        )
         reading_type = None
     unit = p.text("unit")
     if unit is not None and unit not in (*ELECTRIC_UNITS, *GAS_UNITS):
-        p.problem("INVALID_FIELD", "unit", f"unit must be one of kWh, Wh, MWh, m3, MJ, got {unit!r}")
+        p.problem(
+            "INVALID_FIELD", "unit", f"unit must be one of kWh, Wh, MWh, m3, MJ, got {unit!r}"
+        )
     read_at = p.timestamp("readAt")
     previous_read_at = p.timestamp("previousReadAt", required=False)
     period_start = p.day("periodStart", event["periodStart"]) if event.get("periodStart") else None
@@ -300,7 +343,10 @@ def parse_reading(event: object) -> tuple[Reading | None, list[Issue]]:
     if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
         p.problem("INVALID_FIELD", "events", "events must be a list of strings")
         events = []
-    gas = {name: p.amount(name, event.get(name), required=False) for name in ("heatingValue", "pressureFactor")}
+    gas = {
+        name: p.amount(name, event.get(name), required=False)
+        for name in ("heatingValue", "pressureFactor")
+    }
     length, intervals, registers = None, {}, {}
     if reading_type == "INTERVAL":
         length, intervals = _intervals(p)
@@ -310,11 +356,22 @@ def parse_reading(event: object) -> tuple[Reading | None, list[Issue]]:
         return None, p.issues
     assert all(ids.values()) and reading_type and unit and read_at
     return Reading(
-        reading_id=ids["readingId"], meter_id=ids["meterId"], account_id=ids["accountId"],
-        nmi=ids["nmi"], reading_type=reading_type, unit=unit, read_at=read_at,
-        previous_read_at=previous_read_at, period_start=period_start, period_end=period_end,
-        interval_minutes=length, intervals=intervals, registers=registers, events=tuple(events),
-        heating_value=gas["heatingValue"], pressure_factor=gas["pressureFactor"],
+        reading_id=ids["readingId"],
+        meter_id=ids["meterId"],
+        account_id=ids["accountId"],
+        nmi=ids["nmi"],
+        reading_type=reading_type,
+        unit=unit,
+        read_at=read_at,
+        previous_read_at=previous_read_at,
+        period_start=period_start,
+        period_end=period_end,
+        interval_minutes=length,
+        intervals=intervals,
+        registers=registers,
+        events=tuple(events),
+        heating_value=gas["heatingValue"],
+        pressure_factor=gas["pressureFactor"],
     ), []
 
 

@@ -50,7 +50,8 @@ CREATE TABLE IF NOT EXISTS metering_meter_events (
     event_type      TEXT NOT NULL,
     detail          TEXT
 );
-CREATE INDEX IF NOT EXISTS metering_meter_events_meter ON metering_meter_events(meter_id, occurred_at);
+CREATE INDEX IF NOT EXISTS metering_meter_events_meter
+    ON metering_meter_events(meter_id, occurred_at);
 CREATE TABLE IF NOT EXISTS metering_readings (
     reading_id      TEXT PRIMARY KEY,
     meter_id        TEXT NOT NULL,

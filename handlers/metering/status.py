@@ -23,15 +23,18 @@ from handlers.metering.store import TAMPER_EVENTS, MeteringStore, open_store
 __all__ = ["check_meter_status", "handler", "tamper_evidence"]
 
 
-def tamper_evidence(store: MeteringStore, meter_id: str, event: Mapping[str, Any],
-                    now: datetime) -> list[dict[str, str]]:
+def tamper_evidence(
+    store: MeteringStore, meter_id: str, event: Mapping[str, Any], now: datetime
+) -> list[dict[str, str]]:
     """Uncleared tamper alarms from the meter log and alarms carried by the reading."""
     active: list[dict[str, str]] = []
     for occurred_at, event_type, _detail in store.meter_events(meter_id):
         if occurred_at > now:
             break
         if event_type in TAMPER_EVENTS:
-            active.append({"type": event_type, "at": occurred_at.isoformat(), "source": "METER_LOG"})
+            active.append(
+                {"type": event_type, "at": occurred_at.isoformat(), "source": "METER_LOG"}
+            )
         elif event_type == "TAMPER_CLEARED":
             active.clear()
     for flag in sorted(alarm_flags(event) & (TAMPER_EVENTS | {"TAMPER"})):
@@ -68,8 +71,9 @@ def check_meter_status(event: object, *, store: MeteringStore, now: datetime) ->
     }
 
 
-def handler(event: object, context: object = None, *, db: str | None = None,
-            clock: Clock | None = None) -> dict[str, Any]:
+def handler(
+    event: object, context: object = None, *, db: str | None = None, clock: Clock | None = None
+) -> dict[str, Any]:
     """Lambda entry point (CheckMeterStatus)."""
     with open_store(db) as store:
         return check_meter_status(event, store=store, now=(clock or system_clock)())

@@ -101,8 +101,12 @@ class MeteringStore(AbstractContextManager["MeteringStore"]):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.conn.close()
 
     @contextmanager
@@ -129,18 +133,26 @@ class MeteringStore(AbstractContextManager["MeteringStore"]):
         ).fetchall()
         if not rows:
             raise UnknownAccount(f"tariff {tariff_code!r} is not in the database")
-        return TariffSchedule([
-            Tariff.from_json(json.loads(row["definition"]), where=f"tariff {tariff_code}")
-            for row in rows
-        ])
+        return TariffSchedule(
+            [
+                Tariff.from_json(json.loads(row["definition"]), where=f"tariff {tariff_code}")
+                for row in rows
+            ]
+        )
 
     def put_account(self, account: Account) -> None:
         """Insert or replace an account."""
         with self.transaction():
             self.conn.execute(
                 "INSERT OR REPLACE INTO metering_accounts VALUES (?, ?, ?, ?, ?, ?)",
-                (account.account_id, account.customer_name, account.email, account.tariff_code,
-                 account.payment_token, account.status),
+                (
+                    account.account_id,
+                    account.customer_name,
+                    account.email,
+                    account.tariff_code,
+                    account.payment_token,
+                    account.status,
+                ),
             )
 
     def account(self, account_id: str) -> Account | None:
@@ -162,11 +174,20 @@ class MeteringStore(AbstractContextManager["MeteringStore"]):
         with self.transaction():
             self.conn.execute(
                 "INSERT OR REPLACE INTO metering_meters VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (meter.meter_id, meter.account_id, meter.nmi, meter.fuel, meter.phases,
-                 meter.register_digits, str(meter.max_demand) if explicit_max_demand else None,
-                 meter.installed_on.isoformat(),
-                 meter.removed_on.isoformat() if meter.removed_on else None,
-                 int(meter.export_enabled), str(meter.heating_value), str(meter.pressure_factor)),
+                (
+                    meter.meter_id,
+                    meter.account_id,
+                    meter.nmi,
+                    meter.fuel,
+                    meter.phases,
+                    meter.register_digits,
+                    str(meter.max_demand) if explicit_max_demand else None,
+                    meter.installed_on.isoformat(),
+                    meter.removed_on.isoformat() if meter.removed_on else None,
+                    int(meter.export_enabled),
+                    str(meter.heating_value),
+                    str(meter.pressure_factor),
+                ),
             )
 
     def meter(self, meter_id: str) -> Meter | None:
@@ -195,8 +216,9 @@ class MeteringStore(AbstractContextManager["MeteringStore"]):
             return None
         return Decimal(row["value"]), datetime.fromisoformat(row["read_at"])
 
-    def advance_register(self, meter_id: str, suffix: str, value: Decimal, read_at: datetime,
-                         reading_id: str | None) -> None:
+    def advance_register(
+        self, meter_id: str, suffix: str, value: Decimal, read_at: datetime, reading_id: str | None
+    ) -> None:
         """Record a newer register value (an older read never moves the counter back)."""
         current = self.register(meter_id, suffix)
         if current is not None and current[1] >= read_at:
@@ -209,8 +231,9 @@ class MeteringStore(AbstractContextManager["MeteringStore"]):
 
     # --- meter events (communications, tamper alarms) -------------------------------------
 
-    def add_meter_event(self, meter_id: str, occurred_at: datetime, event_type: str,
-                        detail: str | None = None) -> None:
+    def add_meter_event(
+        self, meter_id: str, occurred_at: datetime, event_type: str, detail: str | None = None
+    ) -> None:
         """Append a meter event (COMMS_LOST, COMMS_RESTORED, TAMPER, TAMPER_CLEARED...)."""
         with self.transaction():
             self.conn.execute(

@@ -14,8 +14,8 @@ the unit being kWh for electricity and MJ for gas). Usage is priced one of three
 Controlled load (E2) has its own rate and optional supply charge; feed-in (B1) is a GST-free credit.
 
 The JSON form uses camelCase (``supplyCentsPerDay``, ``effectiveFrom``...) and is what the database
-and fixtures store; :meth:`Tariff.from_json` turns a malformed definition into a :class:`TariffError`
-naming the field (``usage.blocks[1].centsPerUnit: ...``).
+and fixtures store; :meth:`Tariff.from_json` turns a malformed definition into a
+:class:`TariffError` naming the field (``usage.blocks[1].centsPerUnit: ...``).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def _minutes(text: str, *, allow_24: bool) -> int:
 
 
 class TouWindow(_Model):
-    """A daily window ``[start, end)`` in local time; ``end`` before ``start`` wraps past midnight."""
+    """A daily window ``[start, end)`` in local time; an ``end`` before ``start`` wraps midnight."""
 
     start: str
     end: str
@@ -170,7 +170,7 @@ class TimeOfUseUsage(_Model):
         return self
 
     def band_for(self, local: datetime) -> TouBand:
-        """The band of an interval starting at wall-clock time ``local``: first window match wins."""
+        """The band of an interval starting at wall-clock ``local``: the first window match wins."""
         weekend = local.weekday() >= 5 or local.date() in self.holidays
         default = None
         for band in self.bands:

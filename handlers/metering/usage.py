@@ -57,9 +57,18 @@ def store_usage_record(store: MeteringStore, record: dict[str, Any], now: dateti
     with store.transaction():
         store.conn.execute(
             "INSERT OR IGNORE INTO metering_usage VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (record["readingId"], record["meterId"], record["accountId"], record["periodStart"],
-             record["periodEnd"], record["days"], record["unit"], record["totalUsage"],
-             json.dumps(record), now.isoformat()),
+            (
+                record["readingId"],
+                record["meterId"],
+                record["accountId"],
+                record["periodStart"],
+                record["periodEnd"],
+                record["days"],
+                record["unit"],
+                record["totalUsage"],
+                json.dumps(record),
+                now.isoformat(),
+            ),
         )
 
 
@@ -78,8 +87,9 @@ def calculate_usage(event: object, *, store: MeteringStore, now: datetime) -> di
     return {"usageRecord": record}
 
 
-def handler(event: object, context: object = None, *, db: str | None = None,
-            clock: Clock | None = None) -> dict[str, Any]:
+def handler(
+    event: object, context: object = None, *, db: str | None = None, clock: Clock | None = None
+) -> dict[str, Any]:
     """Lambda entry point (CalculateUsage)."""
     with open_store(db) as store:
         return calculate_usage(event, store=store, now=(clock or system_clock)())

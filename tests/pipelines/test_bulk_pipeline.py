@@ -30,8 +30,9 @@ FLAGGED = {"MTR-2008": "SPIKE", "MTR-2009": "ZERO", "MTR-2010": "TAMPER", "MTR-2
 
 @pytest.fixture(scope="module")
 def machine():
-    return StateMachine.from_file(ROOT / "machines" / "bulk-meter.asl.json",
-                                  substitutions=SUBSTITUTIONS)
+    return StateMachine.from_file(
+        ROOT / "machines" / "bulk-meter.asl.json", substitutions=SUBSTITUTIONS
+    )
 
 
 @pytest.fixture
@@ -91,8 +92,11 @@ def test_sample_batch(machine, db):
     assert count_rows(db, "metering_bills") == 6
     assert count_rows(db, "metering_anomalies") == 4
     with open_store(db) as store:
-        statuses = dict(store.conn.execute(
-            "SELECT reading_id, status FROM metering_readings WHERE reading_id LIKE 'RD-2001%'"))
+        statuses = dict(
+            store.conn.execute(
+                "SELECT reading_id, status FROM metering_readings WHERE reading_id LIKE 'RD-2001%'"
+            )
+        )
     assert sorted(statuses.values()) == ["DUPLICATE", "VALID"]
 
 
@@ -124,8 +128,12 @@ def test_a_crashing_analysis_fails_the_batch_without_half_written_rows(machine, 
     assert (execution.status, execution.error) == ("FAILED", "AnalysisError")
     with open_store(db) as store:
         billed = [r[0] for r in store.conn.execute("SELECT reading_id FROM metering_bills")]
-        usage = [r[0] for r in store.conn.execute(
-            "SELECT reading_id FROM metering_usage WHERE reading_id = 'RD-1008-20241014'")]
+        usage = [
+            r[0]
+            for r in store.conn.execute(
+                "SELECT reading_id FROM metering_usage WHERE reading_id = 'RD-1008-20241014'"
+            )
+        ]
     assert billed == ["RD-2002-20241014"]  # the reading before it was billed in full
     assert usage == []  # nothing of the crashed reading was kept
 

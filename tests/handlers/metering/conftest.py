@@ -30,9 +30,17 @@ READ_AT = datetime(2024, 10, 14, 10, 0, tzinfo=NEM_TZ)
 
 def _meter(meter_id: str, account_id: str, nmi: str, **overrides: Any) -> Meter:
     values: dict[str, Any] = dict(
-        meter_id=meter_id, account_id=account_id, nmi=nmi, fuel="ELECTRICITY", phases=1,
-        register_digits=6, max_demand=Decimal(15), installed_on=date(2020, 1, 1),
-        removed_on=None, export_enabled=False, heating_value=Decimal("38.6"),
+        meter_id=meter_id,
+        account_id=account_id,
+        nmi=nmi,
+        fuel="ELECTRICITY",
+        phases=1,
+        register_digits=6,
+        max_demand=Decimal(15),
+        installed_on=date(2020, 1, 1),
+        removed_on=None,
+        export_enabled=False,
+        heating_value=Decimal("38.6"),
         pressure_factor=Decimal("1.02"),
     )
     values.update(overrides)
@@ -44,16 +52,39 @@ def seed(store: MeteringStore) -> None:
     with store.transaction():
         for tariff in plan_tariffs():
             store.put_tariff(tariff)
-        accounts = [("ACC-1", "RES-FLAT", "tok_visa"), ("ACC-2", "RES-BLOCK", "tok_visa"),
-                    ("ACC-3", "GAS-BLOCK", "tok_visa"), ("ACC-4", "RES-TOU", None)]
+        accounts = [
+            ("ACC-1", "RES-FLAT", "tok_visa"),
+            ("ACC-2", "RES-BLOCK", "tok_visa"),
+            ("ACC-3", "GAS-BLOCK", "tok_visa"),
+            ("ACC-4", "RES-TOU", None),
+        ]
         for account_id, tariff, token in accounts:
-            store.put_account(Account(account_id, f"Customer {account_id}",
-                                      f"{account_id.lower()}@example.com", tariff, token, "ACTIVE"))
+            store.put_account(
+                Account(
+                    account_id,
+                    f"Customer {account_id}",
+                    f"{account_id.lower()}@example.com",
+                    tariff,
+                    token,
+                    "ACTIVE",
+                )
+            )
         store.put_meter(_meter("MTR-1", "ACC-1", "4100000001", export_enabled=True))
-        store.put_meter(_meter("MTR-2", "ACC-2", "4100000002", phases=3, register_digits=5,
-                               max_demand=Decimal(45)))
-        store.put_meter(_meter("MTR-3", "ACC-3", "5200000003", fuel="GAS", register_digits=5,
-                               max_demand=Decimal(12)))
+        store.put_meter(
+            _meter(
+                "MTR-2", "ACC-2", "4100000002", phases=3, register_digits=5, max_demand=Decimal(45)
+            )
+        )
+        store.put_meter(
+            _meter(
+                "MTR-3",
+                "ACC-3",
+                "5200000003",
+                fuel="GAS",
+                register_digits=5,
+                max_demand=Decimal(12),
+            )
+        )
         store.put_meter(_meter("MTR-4", "ACC-4", "4100000004"))
         store.advance_register("MTR-2", "E1", Decimal("99900.0"), PREVIOUS_AT, None)
         store.advance_register("MTR-2", "E2", Decimal("100.0"), PREVIOUS_AT, None)
@@ -79,38 +110,59 @@ def clock():
     return FixedClock(NOW)
 
 
-def interval_event(meter: str = "MTR-1", *, start: date = date(2024, 9, 12),
-                   end: date = date(2024, 10, 14), value: Any = 0.5, export: Any = None,
-                   reading_id: str | None = None, **fields: Any) -> dict[str, Any]:
+def interval_event(
+    meter: str = "MTR-1",
+    *,
+    start: date = date(2024, 9, 12),
+    end: date = date(2024, 10, 14),
+    value: Any = 0.5,
+    export: Any = None,
+    reading_id: str | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
     """An INTERVAL reading with every E1 interval = ``value`` (and B1 = ``export`` if given)."""
     number = meter.split("-")[1]
     days = [start + timedelta(days=i) for i in range((end - start).days)]
     intervals: dict[str, Any] = {
-        "E1": [{"date": d.isoformat(), "values": [value] * 48} for d in days]}
+        "E1": [{"date": d.isoformat(), "values": [value] * 48} for d in days]
+    }
     if export is not None:
         intervals["B1"] = [{"date": d.isoformat(), "values": [export] * 48} for d in days]
     event = {
         "readingId": reading_id or f"RD-{meter}-{end.isoformat()}",
-        "meterId": meter, "accountId": f"ACC-{number}", "nmi": f"410000000{number}",
-        "readingType": "INTERVAL", "unit": "kWh",
+        "meterId": meter,
+        "accountId": f"ACC-{number}",
+        "nmi": f"410000000{number}",
+        "readingType": "INTERVAL",
+        "unit": "kWh",
         "readAt": datetime.combine(end, time(0, 5), NEM_TZ).isoformat(),
-        "periodStart": start.isoformat(), "periodEnd": end.isoformat(),
-        "intervalLength": 30, "intervals": intervals,
+        "periodStart": start.isoformat(),
+        "periodEnd": end.isoformat(),
+        "intervalLength": 30,
+        "intervals": intervals,
     }
     event.update(fields)
     return event
 
 
-def basic_event(meter: str = "MTR-2", *, registers: dict[str, Any] | None = None,
-                reading_id: str | None = None, **fields: Any) -> dict[str, Any]:
+def basic_event(
+    meter: str = "MTR-2",
+    *,
+    registers: dict[str, Any] | None = None,
+    reading_id: str | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
     """An ACCUMULATION reading read at READ_AT; previous indexes come from the database."""
     number = meter.split("-")[1]
     registers = registers if registers is not None else {"E1": "348.0", "E2": "260.0"}
     nmi = f"520000000{number}" if meter == "MTR-3" else f"410000000{number}"
     event = {
         "readingId": reading_id or f"RD-{meter}-basic",
-        "meterId": meter, "accountId": f"ACC-{number}", "nmi": nmi,
-        "readingType": "ACCUMULATION", "unit": "m3" if meter == "MTR-3" else "kWh",
+        "meterId": meter,
+        "accountId": f"ACC-{number}",
+        "nmi": nmi,
+        "readingType": "ACCUMULATION",
+        "unit": "m3" if meter == "MTR-3" else "kWh",
         "readAt": READ_AT.isoformat(),
         "registers": [{"suffix": s, "currentRead": v} for s, v in registers.items()],
     }

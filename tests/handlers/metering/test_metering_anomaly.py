@@ -18,10 +18,20 @@ def add_history(store, meter="MTR-1", account="ACC-1", daily=24, periods=6, days
     end = date(2024, 9, 12)
     for index in range(periods):
         start = end - timedelta(days=days)
-        store_usage_record(store, {
-            "readingId": f"H-{meter}-{index}", "meterId": meter, "accountId": account,
-            "periodStart": start.isoformat(), "periodEnd": end.isoformat(), "days": days,
-            "unit": "kWh", "totalUsage": f"{daily * days}.000"}, NOW)
+        store_usage_record(
+            store,
+            {
+                "readingId": f"H-{meter}-{index}",
+                "meterId": meter,
+                "accountId": account,
+                "periodStart": start.isoformat(),
+                "periodEnd": end.isoformat(),
+                "days": days,
+                "unit": "kWh",
+                "totalUsage": f"{daily * days}.000",
+            },
+            NOW,
+        )
         end = start
 
 
@@ -98,8 +108,15 @@ def test_spike_over_twice_the_third_highest_and_one_kwh(store):
     event = interval_event()
     event["intervals"]["E1"][3]["values"][36] = 1.2  # > 2 x 0.5 and > 1 kWh
     result = detect(store, event)
-    assert result["anomalies"] == [{"type": "SPIKE", "date": "2024-09-15", "interval": 37,
-                                    "value": "1.200", "thirdHighest": "0.500"}]
+    assert result["anomalies"] == [
+        {
+            "type": "SPIKE",
+            "date": "2024-09-15",
+            "interval": 37,
+            "value": "1.200",
+            "thirdHighest": "0.500",
+        }
+    ]
 
 
 def test_no_spike_under_one_kwh_or_with_company(store):
@@ -143,13 +160,18 @@ def test_findings_are_stored_once(store):
 
 def test_accepts_the_billing_state_with_its_results(store):
     add_history(store, daily=9)
-    state = {**interval_event(), "validation": wrapped({"isValid": True}),
-             "usage": wrapped({"usageRecord": {"totalUsage": "1.000"}})}
+    state = {
+        **interval_event(),
+        "validation": wrapped({"isValid": True}),
+        "usage": wrapped({"usageRecord": {"totalUsage": "1.000"}}),
+    }
     assert detect(store, state)["anomalyType"] == "HIGH"
 
 
-@pytest.mark.parametrize("thresholds", [("HIGH_FACTOR", "2.5"), ("LOW_FACTOR", "0.2"),
-                                        ("ZERO_DAYS", 3), ("MIN_HISTORY_PERIODS", 3)])
+@pytest.mark.parametrize(
+    "thresholds",
+    [("HIGH_FACTOR", "2.5"), ("LOW_FACTOR", "0.2"), ("ZERO_DAYS", 3), ("MIN_HISTORY_PERIODS", 3)],
+)
 def test_defaults_are_those_of_the_domain_notes(thresholds):
     name, value = thresholds
     assert str(getattr(anomaly.Thresholds, name)) == str(value)

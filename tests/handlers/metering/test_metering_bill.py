@@ -31,20 +31,27 @@ def test_flat_tariff_with_solar_across_a_price_change(store):
     """
     document = make(store, interval_event(export=0.1))
     assert lines(document) == [
-        ("SUPPLY", None, "19", "20.06"),          # 19 x 105.6c = 2006.4c
-        ("USAGE", None, "456.000", "142.27"),     # 456 x 31.2c = 14227.2c
-        ("FEED_IN", None, "91.200", "-4.56"),     # 91.2 x 5.0c = 456c, a credit
-        ("SUPPLY", None, "13", "14.59"),          # 13 x 112.2c = 1458.6c
-        ("USAGE", None, "312.000", "102.96"),     # 312 x 33.0c = 10296c
-        ("FEED_IN", None, "62.400", "-2.50"),     # 62.4 x 4.0c = 249.6c
+        ("SUPPLY", None, "19", "20.06"),  # 19 x 105.6c = 2006.4c
+        ("USAGE", None, "456.000", "142.27"),  # 456 x 31.2c = 14227.2c
+        ("FEED_IN", None, "91.200", "-4.56"),  # 91.2 x 5.0c = 456c, a credit
+        ("SUPPLY", None, "13", "14.59"),  # 13 x 112.2c = 1458.6c
+        ("USAGE", None, "312.000", "102.96"),  # 312 x 33.0c = 10296c
+        ("FEED_IN", None, "62.400", "-2.50"),  # 62.4 x 4.0c = 249.6c
     ]
     # taxable 20.06 + 142.27 + 14.59 + 102.96 = 279.88; GST 27.988 -> 27.99; credits -7.06
-    assert (document["taxableSubtotal"], document["gst"], document["gstFreeSubtotal"],
-            document["total"], document["amountDue"]) == (
-        "279.88", "27.99", "-7.06", "300.81", "300.81")
+    assert (
+        document["taxableSubtotal"],
+        document["gst"],
+        document["gstFreeSubtotal"],
+        document["total"],
+        document["amountDue"],
+    ) == ("279.88", "27.99", "-7.06", "300.81", "300.81")
     assert document["billId"] == "BILL-RD-MTR-1-2024-10-14"
     assert (document["periodStart"], document["periodEnd"], document["days"]) == (
-        "2024-09-12", "2024-10-14", 32)
+        "2024-09-12",
+        "2024-10-14",
+        32,
+    )
     assert document["issuedOn"] == "2024-10-14" and document["dueOn"] == "2024-10-28"
     assert document["usage"] == {"B1": "153.600", "E1": "768.000"}
 
@@ -55,10 +62,10 @@ def test_block_tariff_with_controlled_load_and_a_rollover(store):
     # Threshold 1750 x 32/91 = 615.385 kWh > 448, so everything is in block 1.
     document = make(store, basic_event())
     assert lines(document) == [
-        ("SUPPLY", None, "32", "31.36"),                  # 32 x 98c
-        ("USAGE", "BLOCK 1", "448.000", "132.16"),        # 448 x 29.5c = 13216c
-        ("CONTROLLED_LOAD_SUPPLY", None, "32", "1.06"),   # 32 x 3.3c = 105.6c
-        ("CONTROLLED_LOAD", None, "160.000", "28.16"),    # 160 x 17.6c
+        ("SUPPLY", None, "32", "31.36"),  # 32 x 98c
+        ("USAGE", "BLOCK 1", "448.000", "132.16"),  # 448 x 29.5c = 13216c
+        ("CONTROLLED_LOAD_SUPPLY", None, "32", "1.06"),  # 32 x 3.3c = 105.6c
+        ("CONTROLLED_LOAD", None, "160.000", "28.16"),  # 160 x 17.6c
     ]
     # taxable 192.74; GST 19.274 -> 19.27; total 212.01
     assert (document["gst"], document["total"]) == ("19.27", "212.01")
@@ -81,8 +88,9 @@ def test_time_of_use_bill(store):
     # MTR-4, RES-TOU, Mon 1 - Mon 8 Jul 2024, 1 kWh per half hour: peak 60 kWh x 52.8c = 31.68;
     # shoulder 90 x 29.7c = 26.73; off-peak 186 x 19.8c = 36.828 -> 36.83;
     # supply 7 x 115.5c = 808.5c -> 8.09 (half up)
-    document = make(store, interval_event("MTR-4", start=date(2024, 7, 1), end=date(2024, 7, 8),
-                                          value=1))
+    document = make(
+        store, interval_event("MTR-4", start=date(2024, 7, 1), end=date(2024, 7, 8), value=1)
+    )
     assert lines(document) == [
         ("SUPPLY", None, "7", "8.09"),
         ("USAGE", "PEAK", "60.000", "31.68"),
@@ -111,8 +119,10 @@ def test_both_machines_event_shapes(store):
     event = interval_event()
     usage_record = calculate_usage(event, store=store, now=NOW)["usageRecord"]
     billing_state = {**event, "usage": wrapped({"usageRecord": usage_record})}
-    bulk_payload = {"reading": {**event, "analysis": [wrapped({"usageRecord": usage_record})]},
-                    "usage": usage_record}
+    bulk_payload = {
+        "reading": {**event, "analysis": [wrapped({"usageRecord": usage_record})]},
+        "usage": usage_record,
+    }
     assert make(store, billing_state) == make(store, bulk_payload)
 
 
@@ -129,9 +139,16 @@ def test_tariff_unit_must_match_the_meter(store):
 
 
 def test_no_tariff_in_force_for_the_period(store):
-    store.put_tariff(Tariff.from_json({"code": "NEW", "effectiveFrom": "2024-10-01",
-                                       "supplyCentsPerDay": "1",
-                                       "usage": {"kind": "FLAT", "centsPerUnit": "1"}}))
+    store.put_tariff(
+        Tariff.from_json(
+            {
+                "code": "NEW",
+                "effectiveFrom": "2024-10-01",
+                "supplyCentsPerDay": "1",
+                "usage": {"kind": "FLAT", "centsPerUnit": "1"},
+            }
+        )
+    )
     store.put_account(Account("ACC-1", "Customer", None, "NEW", None, "ACTIVE"))
     with pytest.raises(TariffError, match="no tariff in force on 2024-09-12"):
         make(store, interval_event())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import replace
+from datetime import datetime
 
 import pytest
 from conftest import wrapped
@@ -16,8 +17,6 @@ from handlers.metering.clock import FixedClock
 from handlers.metering.lambdas import build_handlers
 from handlers.metering.periods import NEM_TZ
 from handlers.metering.store import open_store
-
-from datetime import datetime
 
 CLOCK = FixedClock(datetime(2024, 10, 15, 9, 0, tzinfo=NEM_TZ))
 
@@ -38,11 +37,19 @@ def bulk_outcome(handlers, reading):
 
 
 EXPECTED = {
-    "CLEAN": {"BILL"}, "ROLLOVER": {"BILL"}, "OFFLINE": {"BILL"},  # bulk does not check comms
-    "NEGATIVE": {"SKIP:INVALID_READING_VALUE"}, "NAN": {"SKIP:INVALID_READING_VALUE"},
-    "MISSING_FIELD": {"SKIP:MISSING_FIELD"}, "FUTURE_TIMESTAMP": {"SKIP:FUTURE_TIMESTAMP"},
-    "DUPLICATE": {"SKIP:DUPLICATE_READING"}, "SPIKE": {"FLAG:SPIKE"}, "ZERO_RUN": {"FLAG:ZERO"},
-    "TAMPER": {"FLAG:TAMPER"}, "REVERSE_FLOW": {"FLAG:REVERSE_FLOW"}, "HIGH": {"FLAG:HIGH"},
+    "CLEAN": {"BILL"},
+    "ROLLOVER": {"BILL"},
+    "OFFLINE": {"BILL"},  # bulk does not check comms
+    "NEGATIVE": {"SKIP:INVALID_READING_VALUE"},
+    "NAN": {"SKIP:INVALID_READING_VALUE"},
+    "MISSING_FIELD": {"SKIP:MISSING_FIELD"},
+    "FUTURE_TIMESTAMP": {"SKIP:FUTURE_TIMESTAMP"},
+    "DUPLICATE": {"SKIP:DUPLICATE_READING"},
+    "SPIKE": {"FLAG:SPIKE"},
+    "ZERO_RUN": {"FLAG:ZERO"},
+    "TAMPER": {"FLAG:TAMPER"},
+    "REVERSE_FLOW": {"FLAG:REVERSE_FLOW"},
+    "HIGH": {"FLAG:HIGH"},
 }
 
 
@@ -69,8 +76,12 @@ def test_fleet_has_every_kind_of_meter():
     sites = generate(seed=5, meters=160).sites
     assert {s.meter.fuel for s in sites} == {"ELECTRICITY", "GAS"}
     assert {s.meter.phases for s in sites} == {1, 3}
-    assert {s.account.tariff_code for s in sites} == {"RES-TOU", "RES-FLAT", "RES-BLOCK",
-                                                      "GAS-BLOCK"}
+    assert {s.account.tariff_code for s in sites} == {
+        "RES-TOU",
+        "RES-FLAT",
+        "RES-BLOCK",
+        "GAS-BLOCK",
+    }
     assert any(s.meter.export_enabled for s in sites)
 
 
@@ -88,8 +99,21 @@ def test_loading_is_all_or_nothing(tmp_path):
 
 def test_command_line(tmp_path, capsys):
     batch = tmp_path / "batch.json"
-    assert generate_main(["--seed", "4", "--meters", "12", "--db", str(tmp_path / "c.sqlite3"),
-                          "--batch", str(batch)]) == 0
+    assert (
+        generate_main(
+            [
+                "--seed",
+                "4",
+                "--meters",
+                "12",
+                "--db",
+                str(tmp_path / "c.sqlite3"),
+                "--batch",
+                str(batch),
+            ]
+        )
+        == 0
+    )
     assert len(json.loads(batch.read_text())["readings"]) == 12
     assert "12 readings" in capsys.readouterr().out
     with pytest.raises(SystemExit):
@@ -108,8 +132,9 @@ def test_sample_database_in_one_call_and_again(tmp_path):
     create_sample_database(path)  # refreshing does not duplicate the meter logs
     with open_store(path) as store:
         assert len(store.meter_events("MTR-2010")) == 2
-        assert store.tariff_schedule("RES-FLAT").versions[1].effective_from.isoformat() == \
-            "2024-10-01"
+        assert (
+            store.tariff_schedule("RES-FLAT").versions[1].effective_from.isoformat() == "2024-10-01"
+        )
     create_sample_database(path, fresh=True)
     with open_store(path) as store:
         assert store.conn.execute("SELECT COUNT(*) FROM metering_readings").fetchone()[0] == 0

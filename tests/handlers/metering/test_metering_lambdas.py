@@ -9,9 +9,17 @@ from handlers.metering.lambdas import HANDLERS, build_handlers
 
 
 def test_every_function_of_both_machines_is_bound():
-    assert sorted(HANDLERS) == sorted([
-        "ValidateMeterReading", "CheckMeterStatus", "CalculateUsage", "DetectAnomaly",
-        "GenerateBill", "ProcessPayment", "NotifyCustomer"])
+    assert sorted(HANDLERS) == sorted(
+        [
+            "ValidateMeterReading",
+            "CheckMeterStatus",
+            "CalculateUsage",
+            "DetectAnomaly",
+            "GenerateBill",
+            "ProcessPayment",
+            "NotifyCustomer",
+        ]
+    )
 
 
 def test_default_handlers_use_the_database_named_by_the_environment(tmp_path, monkeypatch):

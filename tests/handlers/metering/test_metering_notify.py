@@ -18,8 +18,13 @@ from handlers.metering.outbox import list_outbox, main
 def state(store):
     event = interval_event()
     document = generate_bill(event, store=store, now=NOW)["bill"]
-    return {**event, "billingAnalysis": [
-        wrapped({"isAnomaly": True, "anomalyType": "HIGH"}), wrapped({"bill": document})]}
+    return {
+        **event,
+        "billingAnalysis": [
+            wrapped({"isAnomaly": True, "anomalyType": "HIGH"}),
+            wrapped({"bill": document}),
+        ],
+    }
 
 
 def send(store, event):
@@ -35,7 +40,8 @@ def test_bill_ready_message(store, state, db_path):
     assert message["body"] == (
         f"Hi Customer ACC-1, your bill {document['billId']} for 12 Sep 2024 to 13 Oct 2024 "
         f"(32 days) is ready. Total ${document['total']} including GST ${document['gst']}. "
-        "It has been paid with your card on file, thank you.")
+        "It has been paid with your card on file, thank you."
+    )
     assert list_outbox(db_path) == [message]
 
 
@@ -46,8 +52,11 @@ def test_unpaid_bill_message_gives_the_due_date(store, state):
 
 
 def test_retries_queue_one_message(store, state, db_path):
-    event = {"notificationType": "BILL_READY", "reading": state,
-             "bill": state["billingAnalysis"][1]["Payload"]["bill"]}
+    event = {
+        "notificationType": "BILL_READY",
+        "reading": state,
+        "bill": state["billingAnalysis"][1]["Payload"]["bill"],
+    }
     first = send(store, event)
     again = send(store, event)
     assert again["replayed"] is True and again["messageId"] == first["messageId"]
@@ -61,15 +70,23 @@ def test_anomaly_alert_holds_the_bill(store, state, db_path):
     status = store.conn.execute("SELECT status FROM metering_bills").fetchone()[0]
     assert status == "HELD"
     assert [m["notificationType"] for m in list_outbox(db_path, account_id="ACC-1")] == [
-        "ANOMALY_ALERT"]
+        "ANOMALY_ALERT"
+    ]
 
 
 def test_outbox_filters_and_cli(store, state, db_path, capsys):
     send(store, {"notificationType": "ANOMALY_ALERT", "reading": state})
-    send(store, {"notificationType": "BILL_READY", "reading": state,
-                 "bill": state["billingAnalysis"][1]["Payload"]["bill"]})
-    assert [m["notificationType"] for m in list_outbox(db_path, notification_type="BILL_READY")] \
-        == ["BILL_READY"]
+    send(
+        store,
+        {
+            "notificationType": "BILL_READY",
+            "reading": state,
+            "bill": state["billingAnalysis"][1]["Payload"]["bill"],
+        },
+    )
+    assert [
+        m["notificationType"] for m in list_outbox(db_path, notification_type="BILL_READY")
+    ] == ["BILL_READY"]
     assert list_outbox(db_path, account_id="ACC-2") == []
     assert main(["--db", db_path, "--json", "--type", "ANOMALY_ALERT"]) == 0
     [line] = capsys.readouterr().out.splitlines()
@@ -88,6 +105,7 @@ def test_bad_events(store, state):
 
 
 def test_lambda_entry_point(db_path, clock, state):
-    message = notify.handler({"notificationType": "ANOMALY_ALERT", "reading": state}, None,
-                             db=db_path, clock=clock)
+    message = notify.handler(
+        {"notificationType": "ANOMALY_ALERT", "reading": state}, None, db=db_path, clock=clock
+    )
     assert message["accountId"] == "ACC-1"

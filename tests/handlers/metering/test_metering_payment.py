@@ -15,8 +15,16 @@ from handlers.metering.store import Account
 
 def issued_bill(store, token="tok_visa", **event_fields):
     account = store.account("ACC-1")
-    store.put_account(Account(account.account_id, account.customer_name, account.email,
-                              account.tariff_code, token, account.status))
+    store.put_account(
+        Account(
+            account.account_id,
+            account.customer_name,
+            account.email,
+            account.tariff_code,
+            token,
+            account.status,
+        )
+    )
     return generate_bill(interval_event(**event_fields), store=store, now=NOW)["bill"]
 
 
@@ -30,8 +38,9 @@ def count(store, table):
 
 
 def bill_status(store, bill_id):
-    return store.conn.execute("SELECT status FROM metering_bills WHERE bill_id = ?",
-                              (bill_id,)).fetchone()[0]
+    return store.conn.execute(
+        "SELECT status FROM metering_bills WHERE bill_id = ?", (bill_id,)
+    ).fetchone()[0]
 
 
 def test_pays_the_amount_due_once(store):
@@ -87,8 +96,9 @@ def test_crash_after_charging_does_not_charge_twice(store):
     document = issued_bill(store)
     gateway = SimulatedGateway(store)
     # the gateway charged, then the Lambda died before recording the payment
-    first = gateway.charge(idempotency_key=document["billId"], token="tok_visa",
-                           amount=document["amountDue"], now=NOW)
+    first = gateway.charge(
+        idempotency_key=document["billId"], token="tok_visa", amount=document["amountDue"], now=NOW
+    )
     result = pay(store, document, gateway)
     assert result["status"] == "PAID" and result["chargeId"] == first.charge_id
     assert count(store, "metering_gateway_charges") == 1
@@ -128,8 +138,9 @@ def test_amount_comes_from_the_stored_bill_not_the_event(store):
 def test_bill_found_in_the_billing_state(store):
     document = issued_bill(store)
     state = {"billingAnalysis": [wrapped({"isAnomaly": False}), wrapped({"bill": document})]}
-    result = process_payment({"reading": state}, store=store, now=NOW,
-                             gateway=SimulatedGateway(store))
+    result = process_payment(
+        {"reading": state}, store=store, now=NOW, gateway=SimulatedGateway(store)
+    )
     assert result["billId"] == document["billId"]
 
 

@@ -45,7 +45,9 @@ def test_tamper_alarm_in_the_log_until_cleared(store, kind):
     store.add_meter_event("MTR-1", at(3), kind, "cover opened")
     result = check_meter_status(interval_event(), store=store, now=NOW)
     assert result["tamperDetected"] is True
-    assert result["tamperEvents"] == [{"type": kind, "at": at(3).isoformat(), "source": "METER_LOG"}]
+    assert result["tamperEvents"] == [
+        {"type": kind, "at": at(3).isoformat(), "source": "METER_LOG"}
+    ]
     store.add_meter_event("MTR-1", at(4), "TAMPER_CLEARED")
     assert check_meter_status(interval_event(), store=store, now=NOW)["tamperDetected"] is False
 
@@ -53,7 +55,8 @@ def test_tamper_alarm_in_the_log_until_cleared(store, kind):
 def test_tamper_reported_with_the_reading(store):
     flagged = interval_event(events=["TAMPER"])
     assert check_meter_status(flagged, store=store, now=NOW)["tamperEvents"] == [
-        {"type": "TAMPER", "source": "READING"}]
+        {"type": "TAMPER", "source": "READING"}
+    ]
     coded = interval_event()
     coded["intervals"]["E1"][3]["reasonCode"] = 61  # NEM12: tampered
     assert check_meter_status(coded, store=store, now=NOW)["tamperDetected"] is True

@@ -1,4 +1,4 @@
-"""The bill engine against hand-computed figures (each expected value is worked out in a comment)."""
+"""The bill engine against hand-computed figures (each expected value worked out in a comment)."""
 
 from datetime import date
 from decimal import Decimal
@@ -24,10 +24,15 @@ D = Decimal
 
 
 def flat(code="RES-FLAT", effective="2024-07-01", supply="100", rate="30", **extra):
-    return Tariff.from_json({
-        "code": code, "effectiveFrom": effective, "supplyCentsPerDay": supply,
-        "usage": {"kind": "FLAT", "centsPerUnit": rate}, **extra,
-    })
+    return Tariff.from_json(
+        {
+            "code": code,
+            "effectiveFrom": effective,
+            "supplyCentsPerDay": supply,
+            "usage": {"kind": "FLAT", "centsPerUnit": rate},
+            **extra,
+        }
+    )
 
 
 def amounts(lines, kind=None):
@@ -35,6 +40,7 @@ def amounts(lines, kind=None):
 
 
 # --- DOMAIN.md test vectors -------------------------------------------------------------------
+
 
 def test_pro_rata_rounds_once():
     # 950 / 31 = 30.645161...; x 12 = 367.7419... -> 367.74 (rounding the daily rate first: 367.80)
@@ -49,28 +55,45 @@ def test_bill_across_months_has_32_days_19_in_september():
 def test_days_by_month_over_a_year_end_and_a_leap_february():
     # 20 Dec 2023 .. 5 Mar 2024: Dec 20..31 = 12, Jan 31, Feb 29 (leap), Mar 1..4 = 4
     assert days_by_month(date(2023, 12, 20), date(2024, 3, 5)) == {
-        (2023, 12): 12, (2024, 1): 31, (2024, 2): 29, (2024, 3): 4}
+        (2023, 12): 12,
+        (2024, 1): 31,
+        (2024, 2): 29,
+        (2024, 3): 4,
+    }
 
 
 # --- flat, GST, rounding ----------------------------------------------------------------------
 
+
 def test_flat_bill_with_feed_in_credit_outside_gst():
     tariff = flat(supply="110.0", rate="30.0", feedIn={"centsPerUnit": "5.0"})
-    lines = price_usage(tariff, date(2024, 9, 12), date(2024, 10, 14),
-                        Usage.of_totals(general="350.5", feed_in="40"))
+    lines = price_usage(
+        tariff,
+        date(2024, 9, 12),
+        date(2024, 10, 14),
+        Usage.of_totals(general="350.5", feed_in="40"),
+    )
     # supply 32 x 110c = $35.20; usage 350.5 x 30c = $105.15; feed-in 40 x 5c = -$2.00
     assert amounts(lines) == [D("35.20"), D("105.15"), D("-2.00")]
     totals = bill_totals(lines)
     # GST = 10 % of 140.35 = 14.035 -> 14.04 (half up); total = 140.35 + 14.04 - 2.00
     assert (totals.taxable, totals.gst, totals.gst_free, totals.total) == (
-        D("140.35"), D("14.04"), D("-2.00"), D("152.39"))
+        D("140.35"),
+        D("14.04"),
+        D("-2.00"),
+        D("152.39"),
+    )
     assert totals.to_json()["total"] == "152.39"
 
 
 def test_each_line_rounds_half_up_not_to_even():
     # 2.5 kWh x 5c = 12.5c = $0.125 -> $0.13 (banker's rounding would give 0.12)
-    lines = price_usage(flat(supply="0", rate="5"), date(2024, 8, 1), date(2024, 8, 2),
-                        Usage.of_totals(general="2.5"))
+    lines = price_usage(
+        flat(supply="0", rate="5"),
+        date(2024, 8, 1),
+        date(2024, 8, 2),
+        Usage.of_totals(general="2.5"),
+    )
     assert amounts(lines, "USAGE") == [D("0.13")]
 
 
@@ -89,17 +112,20 @@ def test_float_rates_do_not_leak_binary_noise():
 
 # --- price change mid-period ------------------------------------------------------------------
 
+
 def test_price_change_splits_days_and_apportions_a_total():
-    schedule = TariffSchedule([
-        flat("RES", "2024-07-01", supply="100", rate="30"),
-        flat("RES", "2024-10-01", supply="105", rate="33"),
-    ])
+    schedule = TariffSchedule(
+        [
+            flat("RES", "2024-07-01", supply="100", rate="30"),
+            flat("RES", "2024-10-01", supply="105", rate="33"),
+        ]
+    )
     lines = price_usage(schedule, date(2024, 9, 12), date(2024, 10, 14), Usage.of_totals("320"))
     # 19 days old price, 13 days new; usage 320 x 19/32 = 190.000, remainder 130.000
     assert [(l.kind, l.quantity, l.amount) for l in lines] == [
-        ("SUPPLY", D(19), D("19.00")),       # 19 x 100c
+        ("SUPPLY", D(19), D("19.00")),  # 19 x 100c
         ("USAGE", D("190.000"), D("57.00")),  # 190 x 30c
-        ("SUPPLY", D(13), D("13.65")),       # 13 x 105c
+        ("SUPPLY", D(13), D("13.65")),  # 13 x 105c
         ("USAGE", D("130.000"), D("42.90")),  # 130 x 33c
     ]
     totals = bill_totals(lines)
@@ -109,8 +135,11 @@ def test_price_change_splits_days_and_apportions_a_total():
 
 def test_price_change_with_daily_data_uses_each_days_figure():
     schedule = [flat("A", "2024-07-01", rate="20"), flat("B", "2024-08-03", rate="40")]
-    usage = Usage(general=ChannelUsage.from_daily(
-        {date(2024, 8, 1): 1, date(2024, 8, 2): 2, date(2024, 8, 3): 10}))
+    usage = Usage(
+        general=ChannelUsage.from_daily(
+            {date(2024, 8, 1): 1, date(2024, 8, 2): 2, date(2024, 8, 3): 10}
+        )
+    )
     lines = price_usage(schedule, date(2024, 8, 1), date(2024, 8, 4), usage)
     usage_lines = [(l.tariff_code, l.quantity, l.amount) for l in lines if l.kind == "USAGE"]
     # A: 3 kWh x 20c = 0.60; B: 10 kWh x 40c = 4.00
@@ -118,18 +147,22 @@ def test_price_change_with_daily_data_uses_each_days_figure():
 
 
 def test_split_by_month_gives_one_line_per_month():
-    lines = price_usage(flat(), date(2024, 9, 12), date(2024, 10, 14), Usage.of_totals("320"),
-                        split_by_month=True)
+    lines = price_usage(
+        flat(), date(2024, 9, 12), date(2024, 10, 14), Usage.of_totals("320"), split_by_month=True
+    )
     supply = [(l.period_start, l.period_end, l.quantity) for l in lines if l.kind == "SUPPLY"]
-    assert supply == [(date(2024, 9, 12), date(2024, 10, 1), 19),
-                      (date(2024, 10, 1), date(2024, 10, 14), 13)]
+    assert supply == [
+        (date(2024, 9, 12), date(2024, 10, 1), 19),
+        (date(2024, 10, 1), date(2024, 10, 14), 13),
+    ]
     assert [l.quantity for l in lines if l.kind == "USAGE"] == [D("190.000"), D("130.000")]
 
 
 def test_apportioned_total_keeps_every_watt_hour():
     # 100 kWh over 31 days, split 19 (September) / 12 (October)
-    lines = price_usage(flat(), date(2024, 9, 12), date(2024, 10, 13), Usage.of_totals("100"),
-                        split_by_month=True)
+    lines = price_usage(
+        flat(), date(2024, 9, 12), date(2024, 10, 13), Usage.of_totals("100"), split_by_month=True
+    )
     shares = [l.quantity for l in lines if l.kind == "USAGE"]
     # 100 x 19/31 = 61.2903... -> 61.290; the last share takes 38.710
     assert shares == [D("61.290"), D("38.710")] and sum(shares) == 100
@@ -137,12 +170,23 @@ def test_apportioned_total_keeps_every_watt_hour():
 
 # --- blocks -----------------------------------------------------------------------------------
 
+
 def test_quarterly_block_threshold_is_pro_rated_to_the_bill_days():
-    tariff = Tariff.from_json({
-        "code": "RES-BLOCK", "effectiveFrom": "2024-07-01", "supplyCentsPerDay": "100",
-        "usage": {"kind": "BLOCK", "thresholdDays": 91, "blocks": [
-            {"upTo": "1000", "centsPerUnit": "25"}, {"upTo": None, "centsPerUnit": "30"}]},
-    })
+    tariff = Tariff.from_json(
+        {
+            "code": "RES-BLOCK",
+            "effectiveFrom": "2024-07-01",
+            "supplyCentsPerDay": "100",
+            "usage": {
+                "kind": "BLOCK",
+                "thresholdDays": 91,
+                "blocks": [
+                    {"upTo": "1000", "centsPerUnit": "25"},
+                    {"upTo": None, "centsPerUnit": "30"},
+                ],
+            },
+        }
+    )
     lines = price_usage(tariff, date(2024, 9, 12), date(2024, 10, 14), Usage.of_totals("500"))
     # threshold 1000 x 32/91 = 351.648 kWh; block 1: 351.648 x 25c = 87.912 -> 87.91;
     # block 2: 148.352 x 30c = 44.5056 -> 44.51; supply 32 x 100c = 32.00
@@ -156,12 +200,21 @@ def test_quarterly_block_threshold_is_pro_rated_to_the_bill_days():
 
 
 def test_daily_block_threshold_and_usage_below_it():
-    tariff = Tariff.from_json({
-        "code": "B", "effectiveFrom": "2024-01-01", "supplyCentsPerDay": "0",
-        "usage": {"kind": "BLOCK", "blocks": [
-            {"upTo": 10, "centsPerUnit": 20}, {"upTo": 20, "centsPerUnit": 25},
-            {"centsPerUnit": 40}]},
-    })
+    tariff = Tariff.from_json(
+        {
+            "code": "B",
+            "effectiveFrom": "2024-01-01",
+            "supplyCentsPerDay": "0",
+            "usage": {
+                "kind": "BLOCK",
+                "blocks": [
+                    {"upTo": 10, "centsPerUnit": 20},
+                    {"upTo": 20, "centsPerUnit": 25},
+                    {"centsPerUnit": 40},
+                ],
+            },
+        }
+    )
     over = price_usage(tariff, date(2024, 6, 1), date(2024, 7, 1), Usage.of_totals("700"))
     # 30 days: block 1 up to 300 kWh (x 20c = 60.00), block 2 up to 600 (300 x 25c = 75.00),
     # block 3 the remaining 100 kWh (x 40c = 40.00)
@@ -173,27 +226,52 @@ def test_daily_block_threshold_and_usage_below_it():
 def test_blocks_must_be_increasing_and_end_open():
     base = {"code": "B", "effectiveFrom": "2024-01-01", "supplyCentsPerDay": "0"}
     with pytest.raises(TariffError, match="last block must be open-ended"):
-        Tariff.from_json({**base, "usage": {"kind": "BLOCK", "blocks": [
-            {"upTo": 10, "centsPerUnit": 20}]}})
+        Tariff.from_json(
+            {**base, "usage": {"kind": "BLOCK", "blocks": [{"upTo": 10, "centsPerUnit": 20}]}}
+        )
     with pytest.raises(TariffError, match=r"blocks\[1\].upTo must exceed"):
-        Tariff.from_json({**base, "usage": {"kind": "BLOCK", "blocks": [
-            {"upTo": 10, "centsPerUnit": 20}, {"upTo": 5, "centsPerUnit": 20},
-            {"centsPerUnit": 30}]}})
+        Tariff.from_json(
+            {
+                **base,
+                "usage": {
+                    "kind": "BLOCK",
+                    "blocks": [
+                        {"upTo": 10, "centsPerUnit": 20},
+                        {"upTo": 5, "centsPerUnit": 20},
+                        {"centsPerUnit": 30},
+                    ],
+                },
+            }
+        )
 
 
 # --- time of use ------------------------------------------------------------------------------
 
 TOU = {
-    "code": "RES-TOU", "effectiveFrom": "2024-01-01", "supplyCentsPerDay": "0",
+    "code": "RES-TOU",
+    "effectiveFrom": "2024-01-01",
+    "supplyCentsPerDay": "0",
     "timezone": "Australia/Sydney",
-    "usage": {"kind": "TOU", "holidays": ["2024-01-26"], "bands": [
-        {"name": "PEAK", "centsPerUnit": "50", "windows": [
-            {"start": "14:00", "end": "20:00", "days": "WEEKDAYS"}]},
-        {"name": "SHOULDER", "centsPerUnit": "30", "windows": [
-            {"start": "07:00", "end": "14:00", "days": "WEEKDAYS"},
-            {"start": "20:00", "end": "22:00", "days": "WEEKDAYS"}]},
-        {"name": "OFF_PEAK", "centsPerUnit": "15"},
-    ]},
+    "usage": {
+        "kind": "TOU",
+        "holidays": ["2024-01-26"],
+        "bands": [
+            {
+                "name": "PEAK",
+                "centsPerUnit": "50",
+                "windows": [{"start": "14:00", "end": "20:00", "days": "WEEKDAYS"}],
+            },
+            {
+                "name": "SHOULDER",
+                "centsPerUnit": "30",
+                "windows": [
+                    {"start": "07:00", "end": "14:00", "days": "WEEKDAYS"},
+                    {"start": "20:00", "end": "22:00", "days": "WEEKDAYS"},
+                ],
+            },
+            {"name": "OFF_PEAK", "centsPerUnit": "15"},
+        ],
+    },
 }
 
 
@@ -207,7 +285,10 @@ def test_tou_winter_weekday_bands():
     # Wed 3 Jul 2024, Sydney on AEST = NEM time. 1 kWh per half hour: peak 14-20 = 12 slots,
     # shoulder 7-14 and 20-22 = 14 + 4 = 18, off-peak the other 18.
     assert tou_lines(date(2024, 7, 3), [1] * 48) == {
-        "PEAK": (D(12), D("6.00")), "SHOULDER": (D(18), D("5.40")), "OFF_PEAK": (D(18), D("2.70"))}
+        "PEAK": (D(12), D("6.00")),
+        "SHOULDER": (D(18), D("5.40")),
+        "OFF_PEAK": (D(18), D("2.70")),
+    }
 
 
 def test_tou_windows_follow_daylight_saving():
@@ -227,14 +308,30 @@ def test_tou_weekends_and_holidays_are_off_peak():
 def test_tou_with_15_minute_intervals():
     # 96 quarter hours of 0.25 kWh on a winter weekday: same energy per band as 48 x 0.5
     result = tou_lines(date(2024, 7, 3), ["0.25"] * 96, minutes=15)
-    assert result == {"PEAK": (D("6.00"), D("3.00")), "SHOULDER": (D("9.00"), D("2.70")),
-                      "OFF_PEAK": (D("9.00"), D("1.35"))}
+    assert result == {
+        "PEAK": (D("6.00"), D("3.00")),
+        "SHOULDER": (D("9.00"), D("2.70")),
+        "OFF_PEAK": (D("9.00"), D("1.35")),
+    }
 
 
 def test_tou_window_wrapping_midnight():
-    tariff = Tariff.from_json({**TOU, "usage": {"kind": "TOU", "bands": [
-        {"name": "NIGHT", "centsPerUnit": "10", "windows": [{"start": "22:00", "end": "07:00"}]},
-        {"name": "DAY", "centsPerUnit": "40"}]}})
+    tariff = Tariff.from_json(
+        {
+            **TOU,
+            "usage": {
+                "kind": "TOU",
+                "bands": [
+                    {
+                        "name": "NIGHT",
+                        "centsPerUnit": "10",
+                        "windows": [{"start": "22:00", "end": "07:00"}],
+                    },
+                    {"name": "DAY", "centsPerUnit": "40"},
+                ],
+            },
+        }
+    )
     usage = Usage(general=ChannelUsage.from_intervals({date(2024, 7, 3): [1] * 48}))
     lines = price_usage(tariff, date(2024, 7, 3), date(2024, 7, 4), usage)
     # 22:00-24:00 = 4 slots + 00:00-07:00 = 14 slots -> 18 night, 30 day
@@ -247,24 +344,38 @@ def test_tou_needs_intervals():
 
 
 def test_tou_needs_exactly_one_default_band():
-    bad = {**TOU, "usage": {"kind": "TOU", "bands": [{"name": "A", "centsPerUnit": 1},
-                                                     {"name": "B", "centsPerUnit": 2}]}}
+    bad = {
+        **TOU,
+        "usage": {
+            "kind": "TOU",
+            "bands": [{"name": "A", "centsPerUnit": 1}, {"name": "B", "centsPerUnit": 2}],
+        },
+    }
     with pytest.raises(TariffError, match="exactly one band must have no windows"):
         Tariff.from_json(bad)
 
 
 # --- controlled load, feed-in -----------------------------------------------------------------
 
+
 def test_controlled_load_at_its_own_rate_with_supply():
-    tariff = flat(supply="100", rate="30", controlledLoad={"centsPerUnit": "18.5",
-                                                           "supplyCentsPerDay": "4"})
-    lines = price_usage(tariff, date(2024, 8, 1), date(2024, 9, 1),
-                        Usage.of_totals(general="200", controlled_load="150"))
+    tariff = flat(
+        supply="100", rate="30", controlledLoad={"centsPerUnit": "18.5", "supplyCentsPerDay": "4"}
+    )
+    lines = price_usage(
+        tariff,
+        date(2024, 8, 1),
+        date(2024, 9, 1),
+        Usage.of_totals(general="200", controlled_load="150"),
+    )
     # supply 31 x 100c = 31.00; usage 200 x 30c = 60.00; CL supply 31 x 4c = 1.24;
     # CL usage 150 x 18.5c = 27.75; taxable 119.99, GST 11.999 -> 12.00
     assert [(l.kind, l.amount) for l in lines] == [
-        ("SUPPLY", D("31.00")), ("USAGE", D("60.00")),
-        ("CONTROLLED_LOAD_SUPPLY", D("1.24")), ("CONTROLLED_LOAD", D("27.75"))]
+        ("SUPPLY", D("31.00")),
+        ("USAGE", D("60.00")),
+        ("CONTROLLED_LOAD_SUPPLY", D("1.24")),
+        ("CONTROLLED_LOAD", D("27.75")),
+    ]
     assert bill_totals(lines).gst == D("12.00")
 
 
@@ -272,11 +383,13 @@ def test_energy_on_a_channel_the_tariff_cannot_price_is_an_error():
     with pytest.raises(TariffError, match="no feed-in rate"):
         price_usage(flat(), date(2024, 8, 1), date(2024, 9, 1), Usage.of_totals(10, feed_in=3))
     with pytest.raises(TariffError, match="no controlled-load rate"):
-        price_usage(flat(), date(2024, 8, 1), date(2024, 9, 1),
-                    Usage.of_totals(10, controlled_load=3))
+        price_usage(
+            flat(), date(2024, 8, 1), date(2024, 9, 1), Usage.of_totals(10, controlled_load=3)
+        )
 
 
 # --- bad input --------------------------------------------------------------------------------
+
 
 def test_bad_field_is_named():
     with pytest.raises(TariffError, match=r"tariff\.usage\.FLAT\.centsPerUnit"):
@@ -321,6 +434,7 @@ def test_json_round_trip():
 
 # --- properties -------------------------------------------------------------------------------
 
+
 @settings(max_examples=60, deadline=None)
 @given(
     total=st.decimals(min_value=0, max_value=100000, places=3),
@@ -331,11 +445,19 @@ def test_json_round_trip():
 )
 def test_usage_quantities_add_up_to_the_total(total, start_offset, days, change_offset, by_month):
     from datetime import timedelta
+
     start = date(2024, 1, 1) + timedelta(days=start_offset)
-    schedule = [flat("A", "2024-01-01"), flat("B", (date(2024, 1, 1) + timedelta(
-        days=change_offset)).isoformat(), rate="35")]
-    lines = price_usage(schedule, start, start + timedelta(days=days), Usage.of_totals(total),
-                        split_by_month=by_month)
+    schedule = [
+        flat("A", "2024-01-01"),
+        flat("B", (date(2024, 1, 1) + timedelta(days=change_offset)).isoformat(), rate="35"),
+    ]
+    lines = price_usage(
+        schedule,
+        start,
+        start + timedelta(days=days),
+        Usage.of_totals(total),
+        split_by_month=by_month,
+    )
     assert sum(l.quantity for l in lines if l.kind == "USAGE") == total
     assert sum(l.quantity for l in lines if l.kind == "SUPPLY") == days
     for line in lines:

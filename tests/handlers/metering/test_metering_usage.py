@@ -23,7 +23,9 @@ def test_interval_sum_per_channel_and_day(store):
     # 48 x 0.5 = 24 kWh a day over 32 days = 768 kWh; export 48 x 0.1 = 4.8 a day = 153.6 kWh
     result = record(store, interval_event(export=0.1))
     assert result["totalUsage"] == "768.000" and result["channels"] == {
-        "B1": "153.600", "E1": "768.000"}
+        "B1": "153.600",
+        "E1": "768.000",
+    }
     assert result["days"] == 32 and result["averageDailyUsage"] == "24.000"
     assert result["dailyUsage"]["2024-09-12"] == "24.000" and len(result["dailyUsage"]) == 32
     assert result["maxIntervalUsage"] == "0.500" and result["intervalLength"] == 30
@@ -33,8 +35,9 @@ def test_interval_sum_per_channel_and_day(store):
 def test_time_of_use_windows_in_sydney_time(store):
     # MTR-4 is on RES-TOU. Mon 1 Jul - Mon 8 Jul 2024 (winter: Sydney = NEM time), 1 kWh per
     # half hour: 5 weekdays x (12 peak, 18 shoulder, 18 off-peak) + 2 weekend days x 48 off-peak
-    result = record(store, interval_event("MTR-4", start=date(2024, 7, 1), end=date(2024, 7, 8),
-                                          value=1))
+    result = record(
+        store, interval_event("MTR-4", start=date(2024, 7, 1), end=date(2024, 7, 8), value=1)
+    )
     assert result["touUsage"] == {"PEAK": "60.000", "SHOULDER": "90.000", "OFF_PEAK": "186.000"}
 
 
@@ -47,7 +50,10 @@ def test_accumulation_with_rollover_uses_the_previous_read_validation_resolved(s
     assert result["channels"] == {"E1": "448.000", "E2": "160.000"}
     assert result["rollover"] == ["E1"]
     assert (result["periodStart"], result["periodEnd"], result["days"]) == (
-        "2024-09-12", "2024-10-14", 32)
+        "2024-09-12",
+        "2024-10-14",
+        32,
+    )
 
 
 def test_without_validation_the_register_in_the_database_is_the_previous_read(store):
@@ -55,8 +61,9 @@ def test_without_validation_the_register_in_the_database_is_the_previous_read(st
 
 
 def test_previous_read_in_the_event_wins(store):
-    event = basic_event("MTR-4", registers={"E1": "1500.5"},
-                        previousReadAt="2024-09-12T09:30:00+10:00")
+    event = basic_event(
+        "MTR-4", registers={"E1": "1500.5"}, previousReadAt="2024-09-12T09:30:00+10:00"
+    )
     event["registers"][0]["previousRead"] = "1000.25"
     assert record(store, event)["totalUsage"] == "500.250"
 
@@ -66,8 +73,10 @@ def test_no_previous_read_is_a_clear_error(store):
         record(store, basic_event("MTR-4", registers={"E1": "10"}))
 
 
-@pytest.mark.parametrize("unit,value,kwh_per_day", [
-    ("Wh", 500, "24.000"), ("kWh", 0.5, "24.000"), ("MWh", "0.0005", "24.000")])
+@pytest.mark.parametrize(
+    "unit,value,kwh_per_day",
+    [("Wh", 500, "24.000"), ("kWh", 0.5, "24.000"), ("MWh", "0.0005", "24.000")],
+)
 def test_electricity_units(store, unit, value, kwh_per_day):
     result = record(store, interval_event(unit=unit, value=value))
     assert result["unit"] == "kWh" and result["averageDailyUsage"] == kwh_per_day
@@ -89,8 +98,9 @@ def test_stored_once_and_replayed(store):
     first = record(store, interval_event())
     again = calculate_usage(interval_event(), store=store, now=NOW)
     assert again["replayed"] is True and again["usageRecord"] == first
-    rows = store.conn.execute("SELECT record FROM metering_usage WHERE reading_id = ?",
-                              (first["readingId"],)).fetchall()
+    rows = store.conn.execute(
+        "SELECT record FROM metering_usage WHERE reading_id = ?", (first["readingId"],)
+    ).fetchall()
     assert len(rows) == 1 and json.loads(rows[0][0])["totalUsage"] == "768.000"
 
 

@@ -24,11 +24,15 @@ def codes(result):
 
 # --- the happy paths ---------------------------------------------------------------------------
 
+
 def test_valid_interval_reading(store):
     result = check(store, interval_event())
     assert result["isValid"] is True and result["status"] == "VALID" and result["errors"] == []
     assert (result["periodStart"], result["periodEnd"], result["days"]) == (
-        "2024-09-12", "2024-10-14", 32)
+        "2024-09-12",
+        "2024-10-14",
+        32,
+    )
     assert result["duplicate"] is False
 
 
@@ -37,14 +41,18 @@ def test_valid_accumulation_reading_with_a_plausible_rollover_advances_the_regis
     # 45 kW x 768.5 h, so it is a rollover, not a meter running backwards
     result = check(store, basic_event())
     assert result["isValid"] is True, result["errors"]
-    assert result["previousReads"]["E1"] == {"value": "99900.0",
-                                             "readAt": "2024-09-12T09:30:00+10:00"}
+    assert result["previousReads"]["E1"] == {
+        "value": "99900.0",
+        "readAt": "2024-09-12T09:30:00+10:00",
+    }
     assert (result["periodStart"], result["periodEnd"]) == ("2024-09-12", "2024-10-14")
     assert store.register("MTR-2", "E1") == (Decimal("348.0"), READ_AT)
 
 
 def test_previous_read_may_come_in_the_event(store):
-    event = basic_event("MTR-4", registers={"E1": "1500"}, previousReadAt="2024-09-12T09:30:00+10:00")
+    event = basic_event(
+        "MTR-4", registers={"E1": "1500"}, previousReadAt="2024-09-12T09:30:00+10:00"
+    )
     event["registers"][0]["previousRead"] = 1000
     result = check(store, event)
     assert result["isValid"] is True
@@ -53,8 +61,10 @@ def test_previous_read_may_come_in_the_event(store):
 
 # --- field checks ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("field", ["readingId", "meterId", "accountId", "nmi", "readingType",
-                                   "unit", "readAt"])
+
+@pytest.mark.parametrize(
+    "field", ["readingId", "meterId", "accountId", "nmi", "readingType", "unit", "readAt"]
+)
 def test_each_required_field(store, field):
     event = interval_event()
     del event[field]
@@ -63,14 +73,17 @@ def test_each_required_field(store, field):
     assert ("MISSING_FIELD", field) in codes(result)
 
 
-@pytest.mark.parametrize("field,value,code", [
-    ("readingType", "MONTHLY", "INVALID_FIELD"),
-    ("unit", "kW", "INVALID_FIELD"),
-    ("nmi", "12345", "INVALID_FIELD"),
-    ("intervalLength", 20, "INVALID_FIELD"),
-    ("readAt", "yesterday", "INVALID_TIMESTAMP"),
-    ("meterId", 1001, "INVALID_FIELD"),
-])
+@pytest.mark.parametrize(
+    "field,value,code",
+    [
+        ("readingType", "MONTHLY", "INVALID_FIELD"),
+        ("unit", "kW", "INVALID_FIELD"),
+        ("nmi", "12345", "INVALID_FIELD"),
+        ("intervalLength", 20, "INVALID_FIELD"),
+        ("readAt", "yesterday", "INVALID_TIMESTAMP"),
+        ("meterId", 1001, "INVALID_FIELD"),
+    ],
+)
 def test_malformed_fields(store, field, value, code):
     result = check(store, interval_event(**{field: value}))
     assert (code, field) in codes(result)
@@ -87,21 +100,30 @@ def test_interval_values_must_be_finite_non_negative_numbers(store, bad):
     event = interval_event()
     event["intervals"]["E1"][2]["values"][7] = bad
     result = check(store, event)
-    assert codes(result) == [("INVALID_READING_VALUE" if bad is not None else "MISSING_FIELD",
-                              "intervals.E1[2].values[7]")]
+    assert codes(result) == [
+        (
+            "INVALID_READING_VALUE" if bad is not None else "MISSING_FIELD",
+            "intervals.E1[2].values[7]",
+        )
+    ]
 
 
 def test_register_values_are_checked_too(store):
     result = check(store, basic_event(registers={"E1": -3, "E2": "1e400x"}))
-    assert codes(result) == [("INVALID_READING_VALUE", "registers[0].currentRead"),
-                             ("INVALID_READING_VALUE", "registers[1].currentRead")]
+    assert codes(result) == [
+        ("INVALID_READING_VALUE", "registers[0].currentRead"),
+        ("INVALID_READING_VALUE", "registers[1].currentRead"),
+    ]
 
 
 def test_every_problem_is_reported_in_one_pass(store):
     event = interval_event(nmi=None, unit="kW")
     event["intervals"]["E1"][0]["values"][0] = -1
     assert {code for code, _ in codes(check(store, event))} == {
-        "MISSING_FIELD", "INVALID_FIELD", "INVALID_READING_VALUE"}
+        "MISSING_FIELD",
+        "INVALID_FIELD",
+        "INVALID_READING_VALUE",
+    }
 
 
 def test_not_an_object(store):
@@ -136,6 +158,7 @@ def test_interval_above_what_the_supply_can_deliver(store):
 
 # --- meter identity ----------------------------------------------------------------------------
 
+
 def test_unknown_meter(store):
     assert codes(check(store, interval_event(meterId="MTR-99"))) == [("UNKNOWN_METER", "meterId")]
 
@@ -150,6 +173,7 @@ def test_unit_must_suit_the_fuel(store):
 
 
 # --- time --------------------------------------------------------------------------------------
+
 
 def test_future_timestamp_beyond_five_minutes_slack(store):
     soon = interval_event(readAt=(NOW + timedelta(minutes=4)).isoformat())
@@ -166,15 +190,18 @@ def test_intervals_cannot_end_after_they_were_read(store):
 def test_outside_the_install_period(store):
     meter = store.meter("MTR-4")
     from dataclasses import replace
+
     store.put_meter(replace(meter, installed_on=date(2024, 9, 20)))
     assert codes(check(store, interval_event("MTR-4"))) == [
-        ("OUTSIDE_INSTALL_PERIOD", "intervals.E1")]
+        ("OUTSIDE_INSTALL_PERIOD", "intervals.E1")
+    ]
     store.put_meter(replace(meter, removed_on=date(2024, 10, 1)))
     [error] = check(store, interval_event("MTR-4", reading_id="RD-2"))["errors"]
     assert error["code"] == "OUTSIDE_INSTALL_PERIOD" and "removed" in error["message"]
 
 
 # --- registers ---------------------------------------------------------------------------------
+
 
 def test_register_going_backwards_beyond_a_plausible_rollover(store):
     # 99900 -> 50000 would be a 50,100 kWh rollover: more than 45 kW x 768.5 h = 34,582.5 kWh
@@ -211,6 +238,7 @@ def test_reads_on_the_same_nem_day(store):
 
 
 # --- duplicates and retries --------------------------------------------------------------------
+
 
 def test_second_reading_within_24_hours_is_skipped_as_duplicate(store):
     first = interval_event()
