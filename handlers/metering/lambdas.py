@@ -47,7 +47,8 @@ def build_handlers(
     """``HANDLERS`` bound to a database path, a clock and (for ProcessPayment) a gateway."""
     path = os.fspath(db) if db is not None else None
     bound: dict[str, Handler] = {
-        name: functools.partial(fn, db=path, clock=clock) for name, fn in HANDLERS.items()
+        name: functools.partial(fn, db=path, clock=clock)  # type: ignore[call-arg]
+        for name, fn in HANDLERS.items()
     }
     bound["ProcessPayment"] = functools.partial(
         payment.handler, db=path, clock=clock, gateway=gateway

@@ -153,10 +153,10 @@ def measure(
             suffix: {row.day: tuple(convert(v) for v in row.values) for row in rows}
             for suffix, rows in reading.intervals.items()
         }
-        totals = {
+        summed = {
             s: sum((sum(r, ZERO) for r in days.values()), ZERO) for s, days in intervals.items()
         }
-        return Metered(reading, meter, unit, start, end, totals, intervals)
+        return Metered(reading, meter, unit, start, end, summed, intervals)
 
     totals: dict[str, Decimal] = {}
     rolled: list[str] = []

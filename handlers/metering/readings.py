@@ -347,19 +347,24 @@ def parse_reading(event: object) -> tuple[Reading | None, list[Issue]]:
         name: p.amount(name, event.get(name), required=False)
         for name in ("heatingValue", "pressureFactor")
     }
-    length, intervals, registers = None, {}, {}
+    length: int | None = None
+    intervals: dict[str, tuple[IntervalDay, ...]] = {}
+    registers: dict[str, RegisterRead] = {}
     if reading_type == "INTERVAL":
         length, intervals = _intervals(p)
     elif reading_type == "ACCUMULATION":
         registers = _registers(p)
     if p.issues:
         return None, p.issues
-    assert all(ids.values()) and reading_type and unit and read_at
+    reading_id, meter_id, account_id, nmi = (
+        ids[k] for k in ("readingId", "meterId", "accountId", "nmi")
+    )
+    assert reading_id and meter_id and account_id and nmi and reading_type and unit and read_at
     return Reading(
-        reading_id=ids["readingId"],
-        meter_id=ids["meterId"],
-        account_id=ids["accountId"],
-        nmi=ids["nmi"],
+        reading_id=reading_id,
+        meter_id=meter_id,
+        account_id=account_id,
+        nmi=nmi,
         reading_type=reading_type,
         unit=unit,
         read_at=read_at,

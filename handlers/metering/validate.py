@@ -378,6 +378,8 @@ def _judge(store: MeteringStore, reading: Reading, now: datetime) -> dict[str, A
             duplicateOf=twin,
         )
     previous: dict[str, PreviousRead] = {}
+    start: date | None
+    end: date | None
     if reading.is_interval:
         found, start, end = _interval_issues(reading, meter)
     else:
