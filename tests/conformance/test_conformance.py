@@ -1,0 +1,155 @@
+"""Every AWS-recorded case of ../shared/conformance/cases.jsonl, run in-process through the API.
+
+Cases are compared the way ../shared/conformance/run.py compares them (status; output for
+SUCCEEDED with the same JSON equality; error, and cause unless the case marks it unchecked).
+Lambda tasks get handlers built like run.py's ``handlers_module``: identity, constant, or raise an
+exception whose class is named ``errorType``.
+
+Cases that fail today are listed in known_failures.txt (``<case id>  # reason``) and run as strict
+xfails, so the list must shrink as the engine is fixed. Cases whose handler sleeps longer than
+``SLOW_SECONDS`` of real time (a Task timeout against a sleeping Lambda: each takes its full
+TimeoutSeconds of wall time) are skipped unless ASLRUN_SLOW_CONFORMANCE=1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aslrun import AslrunError, StateMachine, VirtualClock
+
+REPO = Path(__file__).resolve().parents[2]
+CASES_FILE = REPO / ".." / "shared" / "conformance" / "cases.jsonl"
+KNOWN_FAILURES_FILE = Path(__file__).resolve().parent / "known_failures.txt"
+SLOW_SECONDS = 2.0
+
+
+def _load_cases() -> list[dict[str, Any]]:
+    if not CASES_FILE.is_file():
+        return []
+    with CASES_FILE.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _known_failures() -> dict[str, str]:
+    known: dict[str, str] = {}
+    for line in KNOWN_FAILURES_FILE.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        case_id, *reason = re.split(r"\s+#\s*", line.strip(), maxsplit=1)  # ids hold '#', never ' #'
+        known[case_id] = reason[0] if reason else "known failure"
+    return known
+
+
+CASES = _load_cases()
+KNOWN = _known_failures()
+
+
+# -- comparison: the same rules as run.py -----------------------------------------------------------
+
+def json_equal(a: Any, b: Any) -> bool:
+    """run.py's equality: key order ignored, numbers by value, booleans never equal numbers."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
+def mismatch(expected: dict[str, Any], actual: dict[str, Any]) -> str | None:
+    """Why ``actual`` does not match ``expected`` (None when it does), as run.py decides it."""
+    if actual.get("status") != expected["status"]:
+        return (f"status {actual.get('status')} != {expected['status']} "
+                f"({actual.get('error')}: {str(actual.get('cause'))[:300]})")
+    if expected["status"] == "SUCCEEDED":
+        if not json_equal(expected.get("output"), actual.get("output")):
+            return f"output {json.dumps(actual.get('output'))[:400]} != {json.dumps(expected.get('output'))[:400]}"
+        return None
+    if expected.get("error") != actual.get("error"):
+        return f"error {actual.get('error')!r} != {expected.get('error')!r}"
+    if "cause" in expected and expected.get("cause") != actual.get("cause"):
+        return f"cause {actual.get('cause')!r} != {expected.get('cause')!r}"
+    return None
+
+
+# -- handlers: what run.py's handlers_module generates ----------------------------------------------
+
+def make_handler(spec: dict[str, Any]) -> Any:
+    behavior = spec.get("behavior")
+    sleep = float(spec.get("sleep_seconds") or 0)
+
+    def handler(event: Any, context: Any = None) -> Any:
+        if sleep:
+            time.sleep(sleep)
+        if behavior == "constant":
+            return json.loads(json.dumps(spec.get("value")))
+        if behavior == "raise":
+            error_type = spec.get("errorType") or "Exception"
+            message = spec.get("errorMessage") or ""
+            if error_type == "Exception":
+                raise Exception(message)
+            raise type(error_type, (Exception,), {})(message)
+        return event
+
+    return handler
+
+
+def run_case(case: dict[str, Any]) -> dict[str, Any]:
+    handlers = {name: make_handler(spec) for name, spec in (case.get("handlers") or {}).items()}
+    try:
+        machine = StateMachine(case["definition"])
+        execution = machine.execute(case["input"], handlers=handlers, clock=VirtualClock())
+    except AslrunError as exc:  # what the CLI would print instead of a result
+        return {"status": "ERROR", "error": type(exc).__name__, "cause": str(exc)}
+    return execution.result()
+
+
+def _slow(case: dict[str, Any]) -> bool:
+    return any(float(spec.get("sleep_seconds") or 0) > SLOW_SECONDS
+               for spec in (case.get("handlers") or {}).values())
+
+
+def _params() -> list[Any]:
+    params = []
+    for case in CASES:
+        marks = []
+        if case["id"] in KNOWN:
+            marks.append(pytest.mark.xfail(strict=True, reason=f"known failure: {KNOWN[case['id']]}"))
+        if _slow(case) and os.environ.get("ASLRUN_SLOW_CONFORMANCE") != "1":
+            marks.append(pytest.mark.skip(
+                reason=f"its handler sleeps > {SLOW_SECONDS:g} s of real time (a Task timeout against a "
+                       "sleeping Lambda); run with ASLRUN_SLOW_CONFORMANCE=1"))
+        params.append(pytest.param(case, id=case["id"], marks=marks))
+    return params
+
+
+def test_corpus_is_present() -> None:
+    if not CASES:
+        pytest.skip(f"no conformance corpus at {CASES_FILE} (../shared is absent)")
+    print(f"\n{len(CASES)} AWS-recorded cases; {len(KNOWN)} listed in {KNOWN_FAILURES_FILE.name}")
+    assert len(CASES) > 400
+
+
+def test_known_failures_name_real_cases() -> None:
+    """A stale entry (a case id that no longer exists) would silently shrink the list."""
+    if not CASES:
+        pytest.skip(f"no conformance corpus at {CASES_FILE} (../shared is absent)")
+    ids = {case["id"] for case in CASES}
+    assert sorted(set(KNOWN) - ids) == []
+
+
+@pytest.mark.parametrize("case", _params())
+def test_case(case: dict[str, Any]) -> None:
+    actual = run_case(case)
+    problem = mismatch(case["expected"], actual)
+    assert problem is None, problem

@@ -1,0 +1,51 @@
+"""Shared fixtures of the engine, expression, CLI and conformance tests.
+
+Kept small on purpose: a frozen clock (exact, repeatable times), a way to run a definition in one
+call, and the ASL fixture files grouped by feature (tests/fixtures/asl/<feature>/<name>.json).
+Frozen clocks start at 2024-01-01T00:00:00Z (epoch 1704067200) unless a test says otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aslrun import StateMachine, VirtualClock
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "asl"
+
+
+@pytest.fixture
+def frozen() -> Callable[..., VirtualClock]:
+    """``frozen()`` / ``frozen("2024-06-01T12:00:00Z")``: a clock that moves only when the engine
+    skips time, so histories and ``$$`` times are exact."""
+
+    def _clock(start: str = "2024-01-01T00:00:00Z") -> VirtualClock:
+        return VirtualClock(start=start, frozen=True)
+
+    return _clock
+
+
+@pytest.fixture
+def run(frozen: Callable[..., VirtualClock]) -> Callable[..., Any]:
+    """``run(definition, input, **options)``: execute on a frozen clock (unless one is given)."""
+
+    def _run(definition: dict[str, Any], input: Any = None, **options: Any) -> Any:
+        options.setdefault("clock", frozen())
+        return StateMachine(definition).execute({} if input is None else input, **options)
+
+    return _run
+
+
+@pytest.fixture
+def asl() -> Callable[[str], dict[str, Any]]:
+    """``asl("map/max_concurrency")``: the definition in tests/fixtures/asl/map/max_concurrency.json."""
+
+    def _load(name: str) -> dict[str, Any]:
+        return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+
+    return _load
