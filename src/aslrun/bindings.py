@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import itertools
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -30,6 +31,8 @@ __all__ = ["Bindings", "Handler", "load_handler", "load_handlers_module"]
 
 Handler = Callable[[Any, Any], Any]
 
+_VERSIONS = itertools.count(1)
+
 
 class Bindings:
     """The handlers of one execution (or of many: bindings are read-only while running)."""
@@ -38,11 +41,13 @@ class Bindings:
         self._exact: dict[str, Handler] = {}
         self._by_function_name: dict[str, Handler] = {}
         self._machines: dict[str, Any] = {}
+        self.version = next(_VERSIONS)  # changes whenever a binding is added (cached checks notice)
         for key, handler in (handlers or {}).items():
             self.bind(key, handler)
 
     def bind(self, key: str, handler: Handler | str | Any) -> None:
         """Bind a handler (callable or handler string), or a StateMachine to a state machine ARN/name."""
+        self.version = next(_VERSIONS)
         if hasattr(handler, "program") and hasattr(handler, "start"):  # a StateMachine
             self._machines[key] = handler
             self._machines[key.rsplit(":", 1)[-1]] = handler
@@ -83,6 +88,7 @@ class Bindings:
         out._exact = dict(self._exact)
         out._by_function_name = dict(self._by_function_name)
         out._machines = dict(self._machines)
+        out.version = next(_VERSIONS)
         if isinstance(other, Bindings):
             out._exact.update(other._exact)
             out._by_function_name.update(other._by_function_name)

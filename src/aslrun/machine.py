@@ -33,6 +33,7 @@ class StateMachine:
         self.source = source
         self.substitutions = dict(substitutions or {})
         self._siblings: dict[str, StateMachine | None] = {}
+        self._checked_bindings: dict[int, int] = {}  # the bindings last checked complete (by id) and their version
         if validate:
             problems = _validate(self.definition)
             if problems:
@@ -81,10 +82,11 @@ class StateMachine:
     ) -> Execution:
         """An execution ready to run (``run()``), e.g. for stepping through it."""
         bindings = handlers if isinstance(handlers, Bindings) else Bindings(handlers)
-        if parent is None:
+        if parent is None and bindings.version != self._checked_bindings.get(id(bindings)):
             unbound = self.unbound_resources(bindings)
             if unbound:
                 raise BindingError("\n".join(unbound))
+            self._checked_bindings = {id(bindings): bindings.version}
         return Execution(
             self.program,
             {} if input is None else input,

@@ -22,3 +22,7 @@ def main() -> None:
 from .execute import execute  # noqa: E402  (commands register on the group)
 
 main.add_command(execute)
+
+from .bench import bench  # noqa: E402
+
+main.add_command(bench)

@@ -7,8 +7,9 @@ source, the context object's fixed part, the AWS region and account its ARNs are
 
 from __future__ import annotations
 
+import json
+import marshal
 import random
-import uuid
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,9 @@ __all__ = ["Execution", "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"
 RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED = "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"
 
 PAYLOAD_LIMIT_BYTES = 262_144
+_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)  # version and variant bits
+_UUID_SET = (0x4000 << 64) | (0x8000 << 48)
+_MERGE_OVERHEAD = 256  # a ResultPath key and punctuation, generously
 
 
 class Execution:
@@ -94,8 +98,9 @@ class Execution:
         return f"arn:aws:states:{self.region}:{self.account}:execution:{self.state_machine_name}:{self.name}"
 
     def new_uuid(self) -> str:
-        """A UUID from the execution's seeded random source (same seed, same UUIDs)."""
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        """A version-4 UUID from the execution's seeded random source (same seed, same UUIDs)."""
+        h = "%032x" % ((self.rng.getrandbits(128) & _UUID_CLEAR) | _UUID_SET)
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def map_run_arn(self, label: str) -> str:
         return (f"arn:aws:states:{self.region}:{self.account}:mapRun:{self.state_machine_name}/"
@@ -145,6 +150,8 @@ class Execution:
             "roleArn": self.role_arn,
         })
         frame = Frame(self, 1, Variables())
+        if self.payload_limit is not None:
+            frame.data_bound = self.json_size(self.input)
         try:
             outcome = yield from run_branch(self, self.program, self.input, frame)
         except ExecutionTimedOut:
@@ -218,16 +225,40 @@ class Execution:
         if self.deadline is not None and self.clock.now() >= self.deadline:
             raise ExecutionTimedOut()
 
-    def check_result_size(self, state_name: str, result: Any) -> None:
-        """AWS fails a state whose result is larger than the payload limit (256 KiB)."""
+    def output_bound(self, state_name: str, output: Any, input_bound: int, result_bound: int | None) -> int:
+        """Check a state's output against the payload limit (256 KiB); return a bound of its size.
+
+        AWS fails a state whose output is larger than the limit. Measuring every output would cost
+        more than the rest of a step, so a branch carries an upper bound of its data's size: a
+        state's output is at most its input plus its result (whose size a Task knows from
+        serialising it). Only when that bound nears the limit is the output measured.
+        """
         limit = self.payload_limit
-        if limit is None or not _larger_than(result, limit):
-            return
-        raise StatesError(
-            "States.DataLimitExceeded",
-            f"The state/task '{state_name}' returned a result with a size exceeding the maximum number of "
-            "bytes service limit.",
-        )
+        assert limit is not None
+        if result_bound is not None:
+            bound = input_bound + result_bound + _MERGE_OVERHEAD
+            if bound <= limit:
+                return bound
+        cheap = len(marshal.dumps(output, 2)) * 6  # JSON is at most 6x the marshal form of JSON data
+        if cheap <= limit:
+            return cheap
+        exact = len(json.dumps(output, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+        if exact > limit:
+            raise StatesError(
+                "States.DataLimitExceeded",
+                f"The state/task '{state_name}' returned a result with a size exceeding the maximum number of "
+                "bytes service limit.",
+            )
+        return exact
+
+    def cheap_bound(self, value: Any) -> int:
+        """An upper bound of a value's JSON size, fast (6x its marshal size; 0 without a limit)."""
+        if self.payload_limit is None:
+            return 0
+        return len(marshal.dumps(value, 2)) * 6
+
+    def json_size(self, value: Any) -> int:
+        return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
 
     # -- reading the result ---------------------------------------------------------------------
 
@@ -243,31 +274,3 @@ class Execution:
         if self.status == FAILED:
             return f"<Execution {self.name} FAILED {self.error}: {self.cause}>"
         return f"<Execution {self.name} {self.status}>"
-
-
-def _larger_than(value: Any, limit: int) -> bool:
-    """Whether the compact JSON of ``value`` exceeds ``limit`` bytes, without building it.
-
-    Walks the value adding up sizes and stops as soon as the limit is passed, so a small result
-    costs a few microseconds and a huge one no more than ``limit`` bytes' worth of walking.
-    """
-    total = 0
-    stack = [value]
-    while stack:
-        node = stack.pop()
-        cls = node.__class__
-        if cls is str:
-            total += (len(node) if node.isascii() else len(node.encode("utf-8"))) + 2
-        elif cls is dict:
-            total += 1 + len(node)
-            for key, item in node.items():
-                total += len(key) + 3
-                stack.append(item)
-        elif cls is list:
-            total += 1 + len(node)
-            stack.extend(node)
-        else:
-            total += 5
-        if total > limit:
-            return True
-    return False

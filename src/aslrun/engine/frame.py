@@ -24,7 +24,7 @@ __all__ = ["Frame", "ItemScope"]
 class Frame:
     __slots__ = (
         "execution", "data", "state_name", "entered_time", "retry_count", "last_event_id",
-        "entered_event_id", "variables", "rng", "task_token", "depth",
+        "entered_event_id", "variables", "rng", "task_token", "depth", "data_bound", "result_bound",
     )
 
     def __init__(self, execution: Execution, last_event_id: int, variables: Variables, depth: int = 0) -> None:
@@ -39,10 +39,16 @@ class Frame:
         self.entered_event_id = 0
         self.variables = variables
         self.task_token: str | None = None
+        # Payload-limit accounting: an upper bound of the JSON size of the branch's current data, and
+        # the size of the last state's result when the state knows it (see Execution.output_bound).
+        self.data_bound = 0
+        self.result_bound: int | None = None
 
-    def child(self, variables: Variables) -> Frame:
+    def child(self, variables: Variables, data_bound: int | None = None) -> Frame:
         """The frame of a branch started from this one (Parallel branch, Map iteration)."""
-        return Frame(self.execution, self.last_event_id, variables, self.depth + 1)
+        frame = Frame(self.execution, self.last_event_id, variables, self.depth + 1)
+        frame.data_bound = self.data_bound if data_bound is None else data_bound
+        return frame
 
     def emit(self, type: str, details: dict[str, Any] | None = None) -> Event:
         """Record a history event on this branch."""

@@ -35,11 +35,12 @@ class ExecutionTimedOut(Exception):
 class Outcome:
     """How a branch ended: ``output`` when it succeeded, else ``error`` (a located StatesError)."""
 
-    __slots__ = ("output", "error")
+    __slots__ = ("output", "error", "bound")
 
-    def __init__(self, output: Any = None, error: StatesError | None = None) -> None:
+    def __init__(self, output: Any = None, error: StatesError | None = None, bound: int = 0) -> None:
         self.output = output
         self.error = error
+        self.bound = bound  # an upper bound of the output's JSON size (payload-limit accounting)
 
     @property
     def failed(self) -> bool:
@@ -80,6 +81,7 @@ def run_branch(execution: Execution, branch: Branch, data: Any, frame: Frame) ->
         frame.entered_time = clock.now()
         frame.retry_count = 0
         frame.entered_event_id = frame.emit(state.entered_event, {"name": name, "input": data}).id
+        frame.result_bound = None
         try:
             if state.retriers or state.catchers:
                 output, next_name = yield from _run_recoverable(state, frame, data)
@@ -87,12 +89,14 @@ def run_branch(execution: Execution, branch: Branch, data: Any, frame: Frame) ->
                 output, next_name = yield from state.execute(frame, data)
             else:
                 output, next_name = state.execute(frame, data)
+            if state.grows_data and execution.payload_limit is not None:
+                frame.data_bound = execution.output_bound(name, output, frame.data_bound, frame.result_bound)
         except StatesError as error:
             return Outcome(error=locate(error, frame))
         if state.has_exit_event:
             frame.emit(state.exited_event, {"name": name, "output": output})
         if next_name is None:
-            return Outcome(output)
+            return Outcome(output, bound=frame.data_bound)
         data = output
         name = next_name
 

@@ -49,6 +49,7 @@ class LambdaFunction:
     history = "LambdaFunction"
     resource_type = "lambda"
     blocking = False
+    envelope_bytes = 0  # the task result is the function's return value
 
     def __init__(self, resource: str) -> None:
         self.resource = resource
@@ -79,6 +80,7 @@ class LambdaInvoke:
     resource_type = "lambda"
     resource_name = "invoke"
     blocking = False
+    envelope_bytes = 1024  # the Invoke response around the payload (status, headers, request id)
 
     def __init__(self, resource: str) -> None:
         self.resource = resource

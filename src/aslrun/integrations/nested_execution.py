@@ -29,6 +29,7 @@ __all__ = ["StartExecution"]
 
 class StartExecution:
     history = "Task"
+    envelope_bytes = 0
     resource_type = "states"
 
     def __init__(self, resource: str, action: str) -> None:

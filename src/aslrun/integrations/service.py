@@ -29,6 +29,7 @@ def parse_service_resource(resource: str) -> tuple[str, str] | None:
 
 class BoundService:
     history = "Task"
+    envelope_bytes = 0
     blocking = False
 
     def __init__(self, resource: str, service: str, action: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -34,4 +33,4 @@ class TaskCall:
 
     @property
     def http_date(self) -> str:
-        return formatdate(self.execution.clock.now(), usegmt=True)
+        return time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(self.execution.clock.now()))

@@ -23,6 +23,8 @@ class State:
     blocking: ClassVar[bool] = False
     #: history event recorded when the state is left (Fail states have none)
     has_exit_event: ClassVar[bool] = True
+    #: whether the state's output can be larger than its input (then the payload limit is checked)
+    grows_data: ClassVar[bool] = False
 
     def __init__(self, name: str, spec: dict[str, Any], build: Builder) -> None:
         self.name = name

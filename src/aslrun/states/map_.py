@@ -31,6 +31,7 @@ __all__ = ["MapState"]
 
 class MapState(State):
     type = "Map"
+    grows_data = True
     blocking = True
 
     def __init__(self, name: str, spec: dict[str, Any], build: Any) -> None:
@@ -94,11 +95,11 @@ class MapState(State):
         if self.distributed:
             frame.emit("MapRunSucceeded")
         frame.emit("MapStateSucceeded")
-        execution.check_result_size(self.name, result)
+        frame.result_bound = sum(o.bound for o in outcomes) + count + 2 if not failures[0] else None
         return io.output(frame, raw_input, result), self.next
 
     def _iteration(self, frame: Any, index: int, item_input: Any) -> Generator[Any, Any, Outcome]:
-        child = frame.child(frame.variables.child())
+        child = frame.child(frame.variables.child(), frame.execution.cheap_bound(item_input))
         details = {"name": self.name, "index": index}
         if not self.distributed:
             child.emit("MapIterationStarted", details)

@@ -17,6 +17,7 @@ __all__ = ["ParallelState"]
 
 class ParallelState(State):
     type = "Parallel"
+    grows_data = True
     blocking = True
 
     def __init__(self, name: str, spec: dict[str, Any], build: Any) -> None:
@@ -30,9 +31,10 @@ class ParallelState(State):
         data = io.effective_input(frame, raw_input)
         frame.emit("ParallelStateStarted")
         branches = self.branches
+        input_bound = execution.cheap_bound(data)
 
         def branch_run(index: int) -> Generator[Any, Any, Outcome]:
-            child = frame.child(frame.variables.child())
+            child = frame.child(frame.variables.child(), input_bound)
             return run_branch(execution, branches[index], data, child)
 
         outcomes, stopped = yield from run_children(
@@ -44,7 +46,7 @@ class ParallelState(State):
             raise error
         frame.emit("ParallelStateSucceeded")
         result = [outcome.output for outcome in outcomes]
-        execution.check_result_size(self.name, result)
+        frame.result_bound = sum(o.bound for o in outcomes) + len(outcomes) + 2
         return io.output(frame, raw_input, result), self.next
 
 

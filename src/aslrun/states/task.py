@@ -27,6 +27,7 @@ PAYLOAD_LIMIT_BYTES = 262_144  # 256 KiB: AWS's limit on a state's input, output
 
 class TaskState(State):
     type = "Task"
+    grows_data = True
     blocking = True
 
     def __init__(self, name: str, spec: dict[str, Any], build: Any) -> None:
@@ -77,7 +78,9 @@ class TaskState(State):
             raise
         size = call.result_size
         if size is None and execution.payload_limit is not None:
-            size = len(compact_json(result).encode("utf-8"))
+            size = execution.json_size(result)
+        if size is not None:
+            frame.result_bound = size + integration.envelope_bytes
         if size is not None and execution.payload_limit is not None and size > execution.payload_limit:
             raise StatesError(
                 "States.DataLimitExceeded",
