@@ -1,0 +1,33 @@
+"""Errors of the BUA pipeline. A handler that raises becomes a failed Lambda task named after the
+exception class, which the stage machines catch to record the failure in the control table.
+
+    BuaError                base class; every message names the field, stage, account or day
+    +-- BadEvent            the event is not shaped as the machines promise (field named)
+    +-- RunNotReady         a stage ran before the stage it depends on (or for an unknown run)
+    +-- DataError           the snapshot's data cannot be used (no interval data, unknown tariff...)
+    +-- StageFailed         a stage finished with failed batches after its retries
+"""
+
+from __future__ import annotations
+
+__all__ = ["BadEvent", "BuaError", "DataError", "RunNotReady", "StageFailed"]
+
+
+class BuaError(Exception):
+    """Base class of the pipeline's errors."""
+
+
+class BadEvent(BuaError):
+    """The event lacks a field or has one of the wrong shape; the message names it."""
+
+
+class RunNotReady(BuaError):
+    """The run date is unknown or an earlier stage has not succeeded for it."""
+
+
+class DataError(BuaError):
+    """The data in the run database cannot support the computation asked for."""
+
+
+class StageFailed(BuaError):
+    """Some batches of a stage still failed after their retries; the message lists them."""

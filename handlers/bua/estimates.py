@@ -1,0 +1,89 @@
+"""Daily estimates k_a x M(d), and whole watt-hours that add up.
+
+One rule for every stage that estimates (basic reads, NEM12 days, invoices), so their figures
+agree: an account's estimate for day d is ``k_a x M(d)`` of its segment, or its average daily load
+when the micro scalar stage flagged ADL (the profile could not be compared with its bill).
+Fractional watt-hours are turned into integers by :func:`apportion` (largest remainder), so the
+parts always add up to the rounded whole.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from .errors import RunNotReady
+from .profile import ProfileSet, Segment
+
+__all__ = ["Scalar", "apportion", "estimate_days", "estimate_total", "load_scalars", "round_wh"]
+
+
+@dataclass(frozen=True, slots=True)
+class Scalar:
+    """An account's micro scalar: ``k`` and how it was found (``flag``)."""
+
+    k: float
+    flag: str
+    adl_wh: float | None = None
+
+
+def load_scalars(conn: sqlite3.Connection, run_date: date, first: str,
+                 last: str) -> dict[str, Scalar]:
+    """The micro scalars of the accounts ``first..last``."""
+    rows = conn.execute("SELECT account_id, scalar, flag, adl_wh FROM micro_scalar WHERE "
+                        "run_date = ? AND account_id BETWEEN ? AND ?",
+                        (run_date.isoformat(), first, last)).fetchall()
+    return {r[0]: Scalar(k=r[1], flag=r[2], adl_wh=r[3]) for r in rows}
+
+
+def require_scalar(scalars: dict[str, Scalar], account_id: str) -> Scalar:
+    try:
+        return scalars[account_id]
+    except KeyError:
+        raise RunNotReady(f"account {account_id} has no micro scalar: run the microscalar stage "
+                          "first") from None
+
+
+def estimate_days(profile: ProfileSet, segment: Segment, scalar: Scalar, start: date,
+                  end: date) -> np.ndarray:
+    """Estimated Wh for each day of ``[start, end)`` (floats)."""
+    if scalar.flag == "ADL":
+        return np.full((end - start).days, float(scalar.adl_wh or 0.0))
+    return scalar.k * profile.daily(segment, start, end)
+
+
+def estimate_total(profile: ProfileSet, segment: Segment, scalar: Scalar, start: date,
+                   end: date) -> float:
+    """Estimated Wh over ``[start, end)``."""
+    if end <= start:
+        return 0.0
+    if scalar.flag == "ADL":
+        return float(scalar.adl_wh or 0.0) * (end - start).days
+    return scalar.k * profile.total(segment, start, end)
+
+
+def round_wh(value: float) -> int:
+    """Half-up rounding of a non-negative energy in Wh."""
+    return int(math.floor(value + 0.5))
+
+
+def apportion(total: int, weights: np.ndarray) -> np.ndarray:
+    """``total`` split into integers proportional to ``weights`` (largest remainder; equal split
+    when the weights are all zero). The result sums to ``total`` exactly."""
+    weights = np.asarray(weights, dtype=float)
+    if weights.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    mass = weights.sum()
+    if mass <= 0:
+        weights, mass = np.ones_like(weights), float(weights.size)
+    exact = weights * (total / mass)
+    parts = np.floor(exact).astype(np.int64)
+    short = int(total - parts.sum())
+    if short > 0:
+        order = np.argsort(-(exact - parts), kind="stable")[:short]
+        parts[order] += 1
+    return parts

@@ -1,0 +1,125 @@
+"""Lambda entry points of the segments and microscalar stages (``handler(event, context)`` each).
+
+Segments: list accounts (unbilled/all, dates to check) -> list profile batches -> extract (Map)
+-> average -> mark -> fill -> validate -> macro profile. Microscalar: list -> batch (Map).
+Each returns JSON-serialisable data; each writes in one transaction (a batch: its own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from handlers.db import transaction
+
+from .accounts import prepare_accounts
+from .batches import list_batches
+from .control import enqueue, queue_status
+from .events import Batch, Context, open_context
+from .microscalar import compute_scalars
+from .profile import ProfileSet
+from .profile_build import average_profiles, extract_batch, list_profile_batches
+from .profile_fix import create_macro_profile, fill_segments, mark_segments, validate_segments
+from .runner import run_batches, stage_of
+
+__all__ = [
+    "accounts_handler",
+    "load_profile",
+    "macro_profile_handler",
+    "microscalar_batch_handler",
+    "microscalar_list_handler",
+    "profile_average_handler",
+    "profile_extract_handler",
+    "profile_fill_handler",
+    "profile_list_handler",
+    "profile_mark_handler",
+    "profile_validate_handler",
+    "queue_handler",
+    "single_step",
+]
+
+
+def single_step(event: Any, work: Callable[[Context], dict[str, Any]]) -> dict[str, Any]:
+    """Open the run, do ``work`` in one transaction, return its result with the run date."""
+    with open_context(event) as ctx:
+        with transaction(ctx.conn):
+            result = work(ctx)
+    return {"run_date": ctx.key, **result}
+
+
+def load_profile(ctx: Context) -> ProfileSet:
+    """The run's macro profile over its window."""
+    run = ctx.info
+    start = run.window_start or run.period_start
+    return ProfileSet.load(ctx.conn, run.run_date, start, run.period_end)
+
+
+def accounts_handler(event: Any, context: Any = None) -> dict[str, Any]:
+    """BuaListAccounts: unbilled and all accounts, their unbilled days, the dates to check."""
+    return single_step(event, lambda ctx: prepare_accounts(ctx.conn, ctx.info))
+
+
+def profile_list_handler(event: Any, context: Any = None) -> dict[str, Any]:
+    """BuaProfileList: batches of interval accounts to extract profiles from."""
+    with open_context(event) as ctx:
+        result = list_profile_batches(ctx.conn, ctx.info, ctx.db)
+        enqueue(ctx.conn, ctx.run_date, "segments", result["batch_count"])
+    return result
+
+
+def profile_extract_handler(event: Any, context: Any = None) -> dict[str, Any]:
+    """BuaProfileExtract (Map item): one batch's per-segment, per-day sums."""
+    return run_batches(event, "segments", lambda ctx, b: extract_batch(ctx.conn, ctx.info, b))
+
+
+def profile_average_handler(event: Any, context: Any = None) -> dict[str, Any]:
+    """BuaProfileAverage: SegmentJurisdictionAvgExclEst from the batch sums."""
+    return single_step(event, lambda ctx: average_profiles(ctx.conn, ctx.info))
+
+
+def profile_mark_handler(event: Any, context: Any = None) -> dict[str, Any]:
+    """BuaProfileMark: SegmentJurisdictionCheck (thin segments, missing/negative days)."""
+    return single_step(event, lambda ctx: mark_segments(ctx.conn, ctx.info))
+
+
+def profile_fill_handler(event: Any, context: Any = None) -> dict[str, Any]:
+    """BuaProfileFill: SegmentJurisdictionFix (jurisdiction-wide profile or interpolation)."""
+    return single_step(event, lambda ctx: fill_segments(ctx.conn, ctx.info))
+
+
+def profile_validate_handler(event: Any, context: Any = None) -> dict[str, Any]:
+    """BuaProfileValidate: final profiles usable; anomalies recorded."""
+    return single_step(event, lambda ctx: validate_segments(ctx.conn, ctx.info))
+
+
+def macro_profile_handler(event: Any, context: Any = None) -> dict[str, Any]:
+    """BuaMacroProfile: bua_create_macro_profile."""
+    return single_step(event, lambda ctx: create_macro_profile(ctx.conn, ctx.info))
+
+
+def microscalar_list_handler(event: Any, context: Any = None) -> dict[str, Any]:
+    """BuaMicroScalarList: batches of the unbilled accounts."""
+    return list_handler(event, "microscalar", "unbilled")
+
+
+def microscalar_batch_handler(event: Any, context: Any = None) -> dict[str, Any]:
+    """BuaMicroScalarBatch (Map item): k_a for one batch."""
+    def work(ctx: Context, batch: Batch) -> dict[str, Any]:
+        return compute_scalars(ctx.conn, ctx.info, batch, load_profile(ctx))
+    return run_batches(event, "microscalar", work)
+
+
+def list_handler(event: Any, stage: str, selection: str) -> dict[str, Any]:
+    """A stage's batches (and the queue size the wait step checks)."""
+    with open_context(event) as ctx:
+        result = list_batches(ctx.conn, ctx.run_date, stage, selection,
+                              ctx.info.config.batch_size, db=ctx.db)
+        enqueue(ctx.conn, ctx.run_date, stage, result["batch_count"])
+    return result
+
+
+def queue_handler(event: Any, context: Any = None) -> dict[str, Any]:
+    """BuaQueueStatus: batches of the stage still to report (the machines' wait loops poll it)."""
+    stage = stage_of(event)
+    with open_context(event) as ctx:
+        return queue_status(ctx.conn, ctx.run_date, stage)
