@@ -29,6 +29,8 @@ VALID_INTERVAL_MINUTES = (5, 15, 30)
 
 
 def _number(value: object, where: str) -> Decimal:
+    if type(value) is Decimal and value.is_finite() and value >= 0:  # already checked upstream
+        return value
     try:
         quantity = as_decimal(value, where)
     except ValueError as exc:

@@ -39,6 +39,11 @@ def as_decimal(value: object, field: str) -> Decimal:
     Raises ``ValueError`` naming ``field`` for booleans, non-numeric text, NaN and infinities, so
     the caller can turn it into a validation error or a clear exception.
     """
+    kind = type(value)
+    if kind is float:  # the common case (JSON numbers), checked first
+        if not math.isfinite(value):  # type: ignore[arg-type]
+            raise ValueError(f"{field}: expected a finite number, got {value!r}")
+        return Decimal(repr(value))
     if isinstance(value, bool) or value is None:
         raise ValueError(f"{field}: expected a number, got {value!r}")
     if isinstance(value, Decimal):
@@ -46,9 +51,7 @@ def as_decimal(value: object, field: str) -> Decimal:
     elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"{field}: expected a finite number, got {value!r}")
-        result = Decimal(repr(value))
+        return as_decimal(float(value), field)
     elif isinstance(value, str):
         try:
             result = Decimal(value.strip())

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -266,7 +267,12 @@ def _interval_day(p: _Parser, where: str, row: object, length: int | None) -> In
             f"{where}.values",
             f"{where}: expected {1440 // length} values of {length} min, got {len(values)}",
         )
-    numbers = [p.amount(f"{where}.values[{i}]", v) for i, v in enumerate(values)]
+    numbers: list[Decimal | None] = []
+    for i, value in enumerate(values):
+        if type(value) is float and 0 <= value < math.inf:  # fast path: a plain JSON number
+            numbers.append(Decimal(repr(value)))
+        else:  # the location string is only built when it may be needed
+            numbers.append(p.amount(f"{where}.values[{i}]", value))
     reason = row.get("reasonCode")
     if day is None or any(n is None for n in numbers):
         return None

@@ -257,6 +257,21 @@ class MeteringStore(AbstractContextManager["MeteringStore"]):
         return [(datetime.fromisoformat(r[0]), r[1], r[2]) for r in rows]
 
 
+_TABLES = SCHEMA.count("CREATE TABLE IF NOT EXISTS")
+
+
 def open_store(path: str | os.PathLike[str] | None = None) -> MeteringStore:
-    """Open the metering database (created with its tables on first use)."""
-    return MeteringStore(connect(path, schema=SCHEMA))
+    """Open the metering database (created with its tables on first use).
+
+    The schema is applied only when a metering table is missing: one catalogue query instead
+    of some thirty idempotent statements on every Lambda call.
+    """
+    conn = connect(path)
+    present = conn.execute(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 'metering\\_%' "
+        "ESCAPE '\\'"
+    ).fetchone()[0]
+    if present < _TABLES:
+        conn.close()
+        conn = connect(path, schema=SCHEMA)
+    return MeteringStore(conn)
