@@ -167,3 +167,12 @@ def test_oversized_batches_hit_the_payload_limit_as_on_aws(machine, tmp_path):
     load_dataset(dataset, path)
     execution = run(machine, str(path), dataset.batch())
     assert (execution.status, execution.error) == ("FAILED", "States.DataLimitExceeded")
+
+
+def test_an_item_without_meter_id_fails_the_whole_map(machine, db):
+    # a limit of the seed's definition, kept as is: SkipInvalidReading reads $.meterId
+    batch = load_sample("bulk", "batch")
+    del batch["readings"][5]["meterId"]
+    execution = run(machine, db, batch)
+    assert (execution.status, execution.error) == ("FAILED", "States.Runtime")
+    assert "SkipInvalidReading" in execution.cause and "$.meterId" in execution.cause
