@@ -105,8 +105,8 @@ STAGE_WORK: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 def run_stage(event: dict[str, Any], stage: str) -> dict[str, Any]:
     """One stage: begin, its work, end; on any error the stage is marked FAILED and re-raised."""
     base = {**_base(event), "stage": stage}
-    runner.begin_handler(base)
     try:
+        runner.begin_handler(base)
         result = STAGE_WORK[stage](event)
         ended = runner.end_handler(base)
     except Exception as exc:
