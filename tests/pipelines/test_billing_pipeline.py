@@ -198,3 +198,16 @@ def test_rerunning_the_same_reading_bills_and_charges_once(machine, db):
     assert second.output["payment"]["Payload"]["replayed"] is True
     assert scalar(db, "SELECT COUNT(*) FROM metering_gateway_charges") == 1
     assert len(list_outbox(db)) == 1
+
+
+@pytest.mark.parametrize(
+    "machine_file,seed_prefix", [("billing.asl.json", "001_"), ("bulk-meter.asl.json", "000_")]
+)
+def test_machines_are_the_seed_definitions_unchanged(machine_file, seed_prefix):
+    seeds = ROOT / ".." / "shared" / "seeds"
+    found = sorted(seeds.glob(f"{seed_prefix}*.txt")) if seeds.is_dir() else []
+    if not found:
+        pytest.skip(f"the seed documents are not beside the repository ({seeds})")
+    text = found[0].read_text()
+    seed, _ = json.JSONDecoder().raw_decode(text[text.index("{") :])
+    assert json.loads((ROOT / "machines" / machine_file).read_text()) == seed
