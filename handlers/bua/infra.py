@@ -72,7 +72,7 @@ def _default_snapshot(run_date) -> str:
 
 
 def _create_run(conn: sqlite3.Connection, event: Any, run_date) -> dict[str, Any]:
-    fields = common_fields(event)
+    fields = {k: v for k, v in common_fields(event).items() if v is not None}
     start, end = default_period(run_date)
     if "period_start" in fields:
         start = parse_date_field(fields["period_start"], "period_start")
