@@ -126,6 +126,6 @@ def test_nested_problems_carry_their_full_location() -> None:
     assert problem.location == "States.ProcessMeterBatch.ItemProcessor.States.ValidateReading.Retry[0].ErrorEquals"
     assert problem.message == "The field 'ErrorEquals' should be non-empty"
     assert str(problem) == (
-        "SCHEMA_VALIDATION_FAILED: The field 'ErrorEquals' should be non-empty at "
-        "States.ProcessMeterBatch.ItemProcessor.States.ValidateReading.Retry[0].ErrorEquals"
+        "States.ProcessMeterBatch.ItemProcessor.States.ValidateReading.Retry[0].ErrorEquals: "
+        "The field 'ErrorEquals' should be non-empty  [SCHEMA_VALIDATION_FAILED]"
     )

@@ -26,3 +26,7 @@ main.add_command(execute)
 from .bench import bench  # noqa: E402
 
 main.add_command(bench)
+
+from .validate import validate  # noqa: E402
+
+main.add_command(validate)

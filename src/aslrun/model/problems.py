@@ -60,7 +60,7 @@ class Problem:
     code: str = SCHEMA_VALIDATION_FAILED
 
     def __str__(self) -> str:
-        return f"{self.code}: {self.message} at {self.location or '(definition)'}"
+        return f"{self.location or '(definition)'}: {self.message}  [{self.code}]"
 
 
 def join_location(base: str, part: str | int) -> str:

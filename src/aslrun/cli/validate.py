@@ -1,0 +1,63 @@
+"""``aslrun validate``: every problem of a definition at once, with AWS's diagnostic codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+__all__ = ["validate"]
+
+
+@click.command()
+@click.argument("machines", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--sub", "sub_pairs", multiple=True, metavar="NAME=VALUE", help="A definition substitution for ${NAME}.")
+@click.option("--sub-file", "sub_files", multiple=True, metavar="FILE", help="Definition substitutions file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON (AWS's diagnostics shape).")
+def validate(machines: tuple[str, ...], sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], as_json: bool) -> None:
+    """Check MACHINES (ASL JSON files) without running them. Exit 0 when all are valid, 2 otherwise."""
+    from ..errors import AslrunError, DefinitionError
+    from ..machine import StateMachine
+    from ..model.substitutions import load_substitutions
+    from .inputs import parse_pairs
+
+    try:
+        substitutions: dict[str, str] = {}
+        for path in sub_files:
+            substitutions.update(load_substitutions(path))
+        substitutions.update(parse_pairs(sub_pairs, "--sub"))
+    except AslrunError as exc:
+        click.echo(f"aslrun: {exc}", err=True)
+        sys.exit(2)
+    report = []
+    for machine in machines:
+        try:
+            StateMachine.from_file(machine, substitutions=substitutions or None)
+            problems: list = []
+        except DefinitionError as exc:
+            problems = exc.problems
+        report.append((machine, problems))
+    if as_json:
+        out = {machine: {"result": "FAIL" if problems else "OK",
+                         "diagnostics": [_diagnostic(p) for p in problems]} for machine, problems in report}
+        click.echo(json.dumps(out, indent=2))
+    else:
+        for machine, problems in report:
+            if not problems:
+                click.secho(f"✓ {machine}: valid", fg="green")
+                continue
+            click.secho(f"✗ {machine}: {len(problems)} problem(s)", fg="red", bold=True)
+            for problem in problems:
+                click.echo(f"  {problem}")
+    sys.exit(2 if any(problems for _, problems in report) else 0)
+
+
+def _diagnostic(problem: object) -> dict[str, str]:
+    return {
+        "severity": "ERROR",
+        "code": getattr(problem, "code", "SCHEMA_VALIDATION_FAILED"),
+        "message": getattr(problem, "message", str(problem)),
+        "location": getattr(problem, "location", ""),
+    }
+
