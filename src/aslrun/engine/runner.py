@@ -94,7 +94,11 @@ def run_branch(execution: Execution, branch: Branch, data: Any, frame: Frame) ->
         except StatesError as error:
             return Outcome(error=locate(error, frame))
         if state.has_exit_event:
-            frame.emit(state.exited_event, {"name": name, "output": output})
+            details = {"name": name, "output": output}
+            if frame.variables.assigned is not None:  # AWS lists the state's Assign in its exit event
+                details["assignedVariables"] = frame.variables.take_assigned()
+                details["assignedVariablesDetails"] = {"truncated": False}
+            frame.emit(state.exited_event, details)
         if next_name is None:
             return Outcome(output, bound=frame.data_bound)
         data = output

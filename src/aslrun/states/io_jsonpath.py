@@ -9,6 +9,12 @@ is compiled once; absent steps cost nothing at run time.
 A query-language strategy object (this one, or the JSONata one) gives each state the same
 operations: ``effective_input``, ``output``, ``choice_output``, ``wait_until``, ``fail_error`` and
 ``catch_output``.
+
+``Assign`` (workflow variables) is a payload template evaluated where AWS evaluates it: ``$`` is
+the raw result for Task, Map and Parallel (beside ResultSelector, not after it), the result for
+Pass (``Result``, or the effective input), the effective input for Choice and Wait, and the error
+output in a Catch. Every path reads variables as they were when the state was entered, OutputPath
+included; the new values are stored after the output is complete.
 """
 
 from __future__ import annotations
@@ -54,10 +60,15 @@ def apply_path(path: Path, frame: Any, document: Any) -> Any:
 class JsonPathIO:
     """The JSONPath query language's data flow for one state."""
 
-    __slots__ = ("input_path", "parameters", "result_selector", "result_path", "output_path")
+    __slots__ = ("input_path", "parameters", "result_selector", "result_path", "output_path", "assign",
+                 "rule_assigns", "catch_assigns")
 
     def __init__(self, spec: dict[str, Any], *, parameters_field: str | None = "Parameters",
                  result_fields: bool = True) -> None:
+        self.assign = _assign_template(spec)
+        #: Assign of Choice rules and Catch entries, by the identity of their definition object
+        self.rule_assigns = {id(rule): _assign_template(rule) for rule in spec.get("Choices") or () if "Assign" in rule}
+        self.catch_assigns = {id(c): _assign_template(c) for c in spec.get("Catch") or () if "Assign" in c}
         self.input_path = _optional_path(spec, "InputPath")
         self.output_path = _optional_path(spec, "OutputPath")
         params = spec.get(parameters_field) if parameters_field else None
@@ -90,11 +101,15 @@ class JsonPathIO:
     # -- after the body -------------------------------------------------------------------------
 
     def output(self, frame: Any, raw_input: Any, result: Any) -> Any:
-        """ResultSelector, ResultPath (into the raw input), OutputPath."""
+        """Assign (from the result), ResultSelector, ResultPath (into the raw input), OutputPath."""
+        values = _evaluate_assign(self.assign, frame, result) if self.assign is not None else None
         if self.result_selector is not None:
             frame.data = result
             result = self.result_selector.evaluate(frame)
-        return self.filter_output(frame, self.merge_result(raw_input, result))
+        output = self.filter_output(frame, self.merge_result(raw_input, result))
+        if values is not None:
+            frame.variables.assign(values)
+        return output
 
     def merge_result(self, raw_input: Any, result: Any) -> Any:
         path = self.result_path
@@ -114,8 +129,17 @@ class JsonPathIO:
         return apply_path(path, frame, data)  # type: ignore[arg-type]
 
     def choice_output(self, frame: Any, raw_input: Any, data: Any, rule: dict[str, Any] | None) -> Any:
-        """A Choice passes its input on (OutputPath applied) whichever rule matched."""
-        return self.filter_output(frame, data)
+        """A Choice passes its input on (OutputPath applied) whichever rule matched; the state's
+        Assign and the matched rule's (which wins for a name both set) read the effective input."""
+        values = _evaluate_assign(self.assign, frame, data) if self.assign is not None else None
+        rule_assign = self.rule_assigns.get(id(rule)) if rule is not None else None
+        if rule_assign is not None:
+            rule_values = _evaluate_assign(rule_assign, frame, data)
+            values = rule_values if values is None else {**values, **rule_values}
+        output = self.filter_output(frame, data)
+        if values is not None:
+            frame.variables.assign(values)
+        return output
 
     def wait_until(self, state: Any, frame: Any, raw_input: Any, data: Any) -> float:
         """When a Wait state wakes (Seconds, Timestamp, SecondsPath, TimestampPath)."""
@@ -129,6 +153,10 @@ class JsonPathIO:
         """The array a Map iterates over (ItemsPath on the input after InputPath)."""
         return state.jsonpath_items(frame, data)  # type: ignore[no-any-return]
 
+    def map_limits(self, state: Any, frame: Any, raw_input: Any, data: Any) -> tuple[Any, Any, Any]:
+        """A Map's MaxConcurrency, ToleratedFailureCount and ToleratedFailurePercentage."""
+        return state.jsonpath_limits(frame, data)  # type: ignore[no-any-return]
+
     def fail_error(self, state: Any, frame: Any, raw_input: Any) -> StatesError:
         """The error a Fail state raises: fixed Error/Cause or ErrorPath/CausePath."""
         return state.jsonpath_error(frame, raw_input)
@@ -136,12 +164,29 @@ class JsonPathIO:
     def catch_output(self, frame: Any, raw_input: Any, error: StatesError, catcher: Any) -> Any:
         """What a Catch passes on: ``{"Error", "Cause"}`` placed by the catcher's ResultPath."""
         payload = error_payload(error)
+        assign = self.catch_assigns.get(id(catcher.spec))
+        values = _evaluate_assign(assign, frame, payload) if assign is not None else None
         result_path = catcher.result_path
         if result_path is None:
-            return payload
-        if result_path is NULL:
-            return raw_input
-        return merge_at(raw_input, result_path, payload)
+            output = payload
+        elif result_path is NULL:
+            output = raw_input
+        else:
+            output = merge_at(raw_input, result_path, payload)
+        if values is not None:
+            frame.variables.assign(values)
+        return output
+
+
+def _assign_template(spec: dict[str, Any]) -> Template | None:
+    assign = spec.get("Assign")
+    return compile_template(assign, "Assign") if assign else None
+
+
+def _evaluate_assign(assign: Template, frame: Any, data: Any) -> dict[str, Any]:
+    """The values of an Assign template, ``$`` being ``data``."""
+    frame.data = data
+    return assign.evaluate(frame)  # type: ignore[no-any-return]
 
 
 def error_payload(error: StatesError) -> dict[str, Any]:

@@ -59,9 +59,7 @@ class MapState(State):
         execution = frame.execution
         data = io.select_input(frame, raw_input)
         items = io.map_items(self, frame, raw_input, data)
-        limit = self._int_setting(self.max_concurrency, frame, data, "MaxConcurrency")
-        tolerated_count = self._int_setting(self.tolerated_count, frame, data, "ToleratedFailureCount")
-        tolerated_pct = self._number_setting(self.tolerated_percentage, frame, data)
+        limit, tolerated_count, tolerated_pct = io.map_limits(self, frame, raw_input, data)
         inputs = self._iteration_inputs(frame, raw_input, data, items)
         count = len(inputs)
         frame.emit("MapStateStarted", {"length": count})
@@ -99,7 +97,8 @@ class MapState(State):
         return io.output(frame, raw_input, result), self.next
 
     def _iteration(self, frame: Any, index: int, item_input: Any) -> Generator[Any, Any, Outcome]:
-        child = frame.child(frame.variables.child(), frame.execution.cheap_bound(item_input))
+        variables = frame.variables.child(isolated=self.distributed)  # a distributed Map sees no outer variables
+        child = frame.child(variables, frame.execution.cheap_bound(item_input))
         details = {"name": self.name, "index": index}
         if not self.distributed:
             child.emit("MapIterationStarted", details)
@@ -172,9 +171,17 @@ class MapState(State):
 
     # -- settings (fixed, or read from the input by a *Path field) --------------------------------
 
+    def jsonpath_limits(self, frame: Any, data: Any) -> tuple[int | None, int | None, float | None]:
+        """MaxConcurrency, ToleratedFailureCount and ToleratedFailurePercentage (fixed or *Path)."""
+        limit = self._int_setting(self.max_concurrency, frame, data, "MaxConcurrency")
+        tolerated_count = self._int_setting(self.tolerated_count, frame, data, "ToleratedFailureCount")
+        tolerated_pct = self._number_setting(self.tolerated_percentage, frame, data)
+        return limit, tolerated_count, tolerated_pct
+
     def _int_setting(self, setting: _Setting, frame: Any, data: Any, field: str) -> int | None:
         value = setting.value(frame, data)
         if setting.path is not None:
+            value = _integer_text(value)
             if value.__class__ is not int:
                 shown = value if isinstance(value, str) else compact_json(value)
                 raise runtime_error(
@@ -187,6 +194,8 @@ class MapState(State):
 
     def _number_setting(self, setting: _Setting, frame: Any, data: Any) -> float | None:
         value = setting.value(frame, data)
+        if setting.path is not None:
+            value = _integer_text(value)
         if value is None:
             return None
         if not isinstance(value, (int, float)) or isinstance(value, bool):
@@ -198,6 +207,13 @@ class MapState(State):
         if not 0 <= value <= 100:
             raise runtime_error("ToleratedFailurePercentage must be between 0 and 100.")
         return float(value)
+
+
+def _integer_text(value: Any) -> Any:
+    """A *Path value written as an integer string ("1") counts as that integer, as on AWS."""
+    if value.__class__ is str and value.strip().lstrip("+-").isdigit():
+        return int(value)
+    return value
 
 
 class _Setting:
