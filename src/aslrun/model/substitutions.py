@@ -23,7 +23,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]
 
 from aslrun.errors import DefinitionError
 from aslrun.model.problems import MISSING_SUBSTITUTION, Problem, join_location
@@ -187,6 +186,8 @@ def _parse_json(text: str, source: str) -> Any:
 
 
 def _parse_yaml(text: str, source: str) -> Any:
+    import yaml  # type: ignore[import-untyped]  # only YAML files need it
+
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
