@@ -1,4 +1,4 @@
-"""Fixtures of the BUA tests: the hand-made snapshot of bua_cases.py, and a finished run of it."""
+"""Fixtures of the BUA tests: the hand-made snapshot (fixtures/bua/cases.py) and a finished run."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from typing import Any
 
 import pytest
 
-from bua_cases import cases_event, finished_run
+import sqlite3
+
+from fixtures.bua.cases import cases_event
+from handlers.bua.pipeline import run_pipeline
 
 
 @pytest.fixture
@@ -19,5 +22,9 @@ def cases(tmp_path: Path) -> dict[str, Any]:
 
 @pytest.fixture
 def finished(cases: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """The hand-made cases after a complete pipeline run."""
-    yield from finished_run(cases)
+    """The hand-made cases after a complete pipeline run: event, report, open connection."""
+    report = run_pipeline(cases)
+    conn = sqlite3.connect(cases["db"])
+    conn.row_factory = sqlite3.Row
+    yield {"event": cases, "report": report, "conn": conn}
+    conn.close()

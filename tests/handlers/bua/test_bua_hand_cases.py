@@ -16,7 +16,7 @@ from handlers.bua.store import unpack_wh
 from handlers.db import connect
 from handlers.nem12 import read_nem
 
-from bua_cases import RUN, build_cases, lines_of, scalar_of, summary_of
+from fixtures.bua.cases import RUN, build_cases, lines_of, scalar_of, summary_of
 
 
 def read_at(conn, nmi, day, source="BUA"):

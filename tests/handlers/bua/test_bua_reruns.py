@@ -3,50 +3,23 @@ the stage that failed; the control table says which stage is where."""
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
-from pathlib import Path
 
 import pytest
 
+from fixtures.bua.cases import RESULT_TABLES, run_fingerprint
 from handlers.bua import steps_accrual
 from handlers.bua.control import STAGES
 from handlers.bua.errors import RunNotReady, StageFailed
 from handlers.bua.pipeline import run_pipeline, run_stage
 from handlers.bua.runner import plan_handler
 
-RESULT_TABLES = {
-    "bua_account": "account_id", "segment_profile": "jurisdiction, customer_class, tariff_type, day",
-    "macro_profile": "jurisdiction, customer_class, tariff_type, day", "micro_scalar": "account_id",
-    "invoice_line": "account_id, line_no", "invoice_summary": "account_id",
-    "bua_account_summary": "account_id", "invoice_line_item_monthly": "account_id, month, line_no",
-}
-
-
-def fingerprint(db: str, out: str) -> dict[str, str]:
-    """A digest of every result table and file of the run (and the pipeline's own reads)."""
-    conn = sqlite3.connect(db)
-    digest = {}
-    for table, order in RESULT_TABLES.items():
-        rows = conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
-        digest[table] = hashlib.sha256(repr(rows).encode()).hexdigest()
-    digest["estimated_reads"] = repr(conn.execute(
-        "SELECT * FROM basic_read WHERE source = 'BUA' ORDER BY nmi, read_date").fetchall())
-    digest["estimated_days"] = repr(conn.execute(
-        "SELECT nmi, day, wh, day_wh FROM interval_read WHERE source = 'BUA' ORDER BY nmi, day"
-    ).fetchall())
-    conn.close()
-    for path in sorted(Path(out).rglob("*.csv")):
-        digest[str(path.relative_to(out))] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return digest
-
-
 def test_running_the_whole_pipeline_twice_gives_identical_results(cases):
     run_pipeline(cases)
-    first = fingerprint(cases["db"], cases["config"]["output_dir"])
+    first = run_fingerprint(cases["db"], cases["config"]["output_dir"])
     report = run_pipeline(cases, rerun=True)
     assert all(s["status"] == "SUCCEEDED" for s in report["stages"].values())
-    assert fingerprint(cases["db"], cases["config"]["output_dir"]) == first
+    assert run_fingerprint(cases["db"], cases["config"]["output_dir"]) == first
     files = sorted(k for k in first if k.endswith(".csv"))
     assert files == ["export/csv/BUAAccountSummary.csv", "export/csv/InvoiceLineItemMonthly.csv",
                      "nem12/BUA_20241001_00000.csv", "outbound/BUA/BUAAccountSummary.csv",
@@ -57,11 +30,11 @@ def test_running_the_whole_pipeline_twice_gives_identical_results(cases):
                                    "nem12", "invoiceruns", "export"])
 def test_each_stage_run_again_alone_changes_nothing(cases, stage):
     run_pipeline(cases)
-    before = fingerprint(cases["db"], cases["config"]["output_dir"])
+    before = run_fingerprint(cases["db"], cases["config"]["output_dir"])
     run_stage(cases, stage)  # e.g. profiling twice: the production warning no longer applies
     for later in STAGES[STAGES.index(stage) + 1:]:
         run_stage(cases, later)
-    assert fingerprint(cases["db"], cases["config"]["output_dir"]) == before
+    assert run_fingerprint(cases["db"], cases["config"]["output_dir"]) == before
 
 
 def test_reset_basicreads_alone_removes_only_this_runs_estimates(cases):
@@ -104,8 +77,8 @@ def test_a_failed_run_resumes_from_the_failed_stage(cases, monkeypatch):
     skipped = [s for s, r in resumed["stages"].items() if r["status"] == "SKIPPED"]
     assert skipped == list(STAGES[:STAGES.index("nem12")])
     assert plan_handler(cases)["complete"] is True
-    assert fingerprint(cases["db"], cases["config"]["output_dir"]).items() >= {
-        k: v for k, v in fingerprint(cases["db"] + ".clean", cases["config"]["output_dir"] + ".clean").items()
+    assert run_fingerprint(cases["db"], cases["config"]["output_dir"]).items() >= {
+        k: v for k, v in run_fingerprint(cases["db"] + ".clean", cases["config"]["output_dir"] + ".clean").items()
         if k in RESULT_TABLES or k.startswith("estimated")}.items()
 
 
