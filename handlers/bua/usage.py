@@ -85,8 +85,8 @@ def basic_usage(start: date, end: date, reads: list[tuple[str, int, str]], rollo
     """From the register's reads ``(read_date, value_wh, source)`` up to ``end``, sorted by date.
 
     The read on or before ``start`` anchors the first difference; a difference that started
-    before ``start`` (no read on the first unbilled day) is shared by estimate weight and only
-    the unbilled part counted.
+    before ``start`` (no read on the first unbilled day) is shared by days (the days before may
+    lie outside the profile window) and only the unbilled days' part is counted.
     """
     days = (end - start).days
     weights = estimate_days(profile, segment, scalar, start, end)

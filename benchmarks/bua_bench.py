@@ -1,0 +1,127 @@
+"""Benchmark the BUA pipeline: time and peak memory for 1,000, 10,000 and 100,000 accounts.
+
+    python benchmarks/bua_bench.py                       # all three sizes, engine + direct
+    python benchmarks/bua_bench.py --sizes 1000 --modes asl --json out.json
+
+For each size: generate the synthetic retailer snapshot, then run the whole pipeline (restore to
+terminate) on a fresh run database, either through the ASL machines on the aslrun engine
+(``asl``: the controller, 13 nested stage executions, distributed Maps) or by calling the handlers
+in order (``direct``). Every phase runs in its own process, so its peak resident memory
+(``ru_maxrss`` of that process) is its own. Prints a table and writes JSON. Run from the
+repository root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+GENERATE = """
+import json, sys
+from datetime import date
+from fixtures.bua.generate import generate
+from fixtures.bua.retailer import RetailerSpec
+print(json.dumps(generate(sys.argv[1], RetailerSpec(accounts=int(sys.argv[2]), seed=7,
+                                                      run_date=date(2024, 10, 1)))))
+"""
+
+RUN_ASL = """
+import json, sys
+from aslrun import StateMachine
+from aslrun.model import load_substitutions
+from handlers.bua.lambdas import HANDLERS
+subs = load_substitutions("machines/bua/substitutions.json")
+machine = StateMachine.from_file("machines/bua/bua.asl.json", substitutions=subs)
+execution = machine.execute({"run_date": "2024-10-01", "db": sys.argv[1], "snapshot": sys.argv[2]},
+                            handlers=HANDLERS)
+print(json.dumps({"status": execution.status, "error": execution.error,
+                  "children": len(execution.children)}))
+"""
+
+RUN_DIRECT = """
+import json, sys
+from handlers.bua.pipeline import run_pipeline
+report = run_pipeline({"run_date": "2024-10-01", "db": sys.argv[1], "snapshot": sys.argv[2]})
+print(json.dumps({"status": "SUCCEEDED", "stages": {k: v.get("seconds")
+                  for k, v in report["stages"].items()}}))
+"""
+
+
+def measured(script: str, *args: str) -> dict[str, Any]:
+    """Run ``script`` in a child Python; its wall time, peak RSS (MiB) and printed JSON."""
+    began = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-c", script, *args], cwd=ROOT,
+                             stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert child.stdout is not None
+    output = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - began
+    if child.returncode != 0:
+        raise SystemExit(f"benchmark step failed (exit {child.returncode})")
+    return {"seconds": round(seconds, 2), "peak_mib": round(usage.ru_maxrss / 1024, 1),
+            "result": json.loads(output.decode().strip().splitlines()[-1])}
+
+
+def bench(size: int, modes: list[str], workdir: Path) -> dict[str, Any]:
+    snapshot = workdir / f"snapshot-{size}.sqlite3"
+    generated = measured(GENERATE, str(snapshot), str(size))
+    row: dict[str, Any] = {"accounts": size, "generate": {
+        k: generated[k] for k in ("seconds", "peak_mib")},
+        "snapshot_mib": round(snapshot.stat().st_size / 2**20, 1),
+        "interval_days": generated["result"]["interval_days"]}
+    for mode in modes:
+        db = workdir / f"run-{size}-{mode}.sqlite3"
+        outcome = measured(RUN_ASL if mode == "asl" else RUN_DIRECT, str(db), str(snapshot))
+        if outcome["result"]["status"] != "SUCCEEDED":
+            raise SystemExit(f"{mode} run of {size} accounts failed: {outcome['result']}")
+        row[mode] = {"seconds": outcome["seconds"], "peak_mib": outcome["peak_mib"]}
+        if mode == "direct":
+            row[mode]["stages"] = outcome["result"]["stages"]
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        shutil.rmtree(workdir / "bua-out", ignore_errors=True)
+    snapshot.unlink()
+    return row
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--modes", nargs="+", choices=["asl", "direct"], default=["asl", "direct"])
+    parser.add_argument("--json", default="bua-bench.json", help="where to write the figures")
+    parser.add_argument("--workdir", help="scratch folder (default: a temporary one)")
+    args = parser.parse_args(argv)
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="bua-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    print(f"{'accounts':>9} {'generate s':>10} {'MiB':>6} " +
+          " ".join(f"{m + ' s':>9} {'MiB':>6}" for m in args.modes))
+    for size in args.sizes:
+        row = bench(size, args.modes, workdir)
+        rows.append(row)
+        print(f"{size:>9} {row['generate']['seconds']:>10} {row['generate']['peak_mib']:>6} " +
+              " ".join(f"{row[m]['seconds']:>9} {row[m]['peak_mib']:>6}" for m in args.modes),
+              flush=True)
+    report = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                          "platform": platform.platform()}, "runs": rows}
+    Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+    print(f"figures written to {args.json}")
+    if not args.workdir:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
