@@ -75,6 +75,8 @@ class Execution:
         self.history = History(keep=history_keep, listeners=listeners)
         self.scheduler = scheduler if scheduler is not None else Scheduler(self.clock)
         self.children: list[Execution] = []  # executions this one started (states:startExecution)
+        self.map_run_children = 0  # child executions of distributed Maps (not kept: there may be 100,000s)
+        self.deadline_override: float | None = None  # a parent's deadline that bounds this child too
         self.timeout_seconds = timeout_seconds
         self.deadline: float | None = None
         self.stepping = False
@@ -109,12 +111,12 @@ class Execution:
     def context_base(self) -> dict[str, Any]:
         """The fixed part of the context object (``$$.Execution``, ``$$.StateMachine``), fresh."""
         if self._context_execution is None:
-            self._context_execution = {
+            self._context_execution = {  # AWS's key order: it shows in causes that print $$
                 "Id": self.arn,
                 "Input": self.input,
+                "StartTime": iso_timestamp(self.start_time or self.clock.now()),
                 "Name": self.name,
                 "RoleArn": self.role_arn,
-                "StartTime": iso_timestamp(self.start_time or self.clock.now()),
                 "RedriveCount": 0,
             }
         return {
@@ -145,11 +147,14 @@ class Execution:
         self.start_time = self.clock.now()
         if self.timeout_seconds is not None:
             self.deadline = self.start_time + self.timeout_seconds
+        if self.deadline_override is not None:
+            self.deadline = self.deadline_override if self.deadline is None else min(self.deadline,
+                                                                                     self.deadline_override)
         self.history.add("ExecutionStarted", self.start_time, 0, {
             "input": self.input,
             "roleArn": self.role_arn,
         })
-        frame = Frame(self, 1, Variables())
+        frame = Frame(self, 0, Variables())  # AWS links the first state's entry to event 0, not 1
         if self.payload_limit is not None:
             frame.data_bound = self.json_size(self.input)
         try:
@@ -220,6 +225,19 @@ class Execution:
         )
         self.children.append(child)
         return child  # type: ignore[no-any-return]
+
+    def start_map_run_child(self, program: Branch, input: Any, label: str) -> Execution:
+        """A distributed Map's child execution of one item: own history, no outer variables, this
+        execution's scheduler, clock and deadline."""
+        child = Execution(
+            program, input, bindings=self.bindings, state_machine_name=f"{self.state_machine_name}/{label}",
+            clock=self.clock, seed=self.rng.getrandbits(32), history_keep=self.history.keep, region=self.region,
+            account=self.account, role_arn=self.role_arn, payload_limit=self.payload_limit, parent=self,
+            scheduler=self.scheduler, machine=self.machine,
+        )
+        child.deadline_override = self.deadline
+        self.map_run_children += 1
+        return child
 
     def check_deadline(self) -> None:
         if self.deadline is not None and self.clock.now() >= self.deadline:

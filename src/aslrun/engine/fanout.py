@@ -1,8 +1,10 @@
 """Running many child branches at once: a Map's iterations, a Parallel's branches.
 
-:func:`run_children` starts children in index order, at most ``limit`` at a time (``0``: no
-limit), collects their results by index, and stops early when ``stop(index, result)`` says so
-(a failure beyond what is tolerated): the children still running are then cancelled.
+:func:`run_children` starts the first ``limit`` children at once (``0``: all of them), as AWS does,
+then one more each time one finishes; it collects results by index, and stops early when
+``stop(index, result)`` says so (a failure beyond what is tolerated): children still running are
+then cancelled and no more are started. A failure among the first wave does not keep the rest of
+that wave from starting, since on AWS they were all under way already.
 """
 
 from __future__ import annotations
@@ -22,26 +24,15 @@ def run_children(scheduler: Scheduler, make_child: Callable[[int], Generator[Any
                  limit: int, stop: Callable[[int, Any], bool]) -> Generator[Any, Any, tuple[list[Any], bool]]:
     """Return ``(results by index, stopped early)``."""
     group = Group()
+    finished = group.finished
     results: list[Any] = [None] * count
     running: dict[Task, int] = {}
-    next_index = 0
-    finished = group.finished
+    wave = count if limit <= 0 else min(limit, count)
+    for index in range(wave):
+        running[scheduler.start(make_child(index), group)] = index
+    next_index = wave
     try:
         while True:
-            while next_index < count and (limit <= 0 or len(running) < limit):
-                running[scheduler.start(make_child(next_index), group)] = next_index
-                next_index += 1
-                while finished:  # children that never waited are done already
-                    task = finished.popleft()
-                    index = running.pop(task)
-                    if task.error is not None:
-                        raise task.error
-                    results[index] = task.result
-                    if stop(index, task.result):
-                        return results, True
-            if not running:
-                return results, False
-            yield WaitGroup(group)
             while finished:
                 task = finished.popleft()
                 index = running.pop(task)
@@ -50,6 +41,12 @@ def run_children(scheduler: Scheduler, make_child: Callable[[int], Generator[Any
                 results[index] = task.result
                 if stop(index, task.result):
                     return results, True
+                if next_index < count:  # a slot is free: start the next child
+                    running[scheduler.start(make_child(next_index), group)] = next_index
+                    next_index += 1
+            if not running:
+                return results, False
+            yield WaitGroup(group)
     finally:
         for task in list(running):
             scheduler.cancel(task)

@@ -25,6 +25,7 @@ class Frame:
     __slots__ = (
         "execution", "data", "state_name", "entered_time", "retry_count", "last_event_id",
         "entered_event_id", "variables", "rng", "task_token", "depth", "data_bound", "result_bound",
+        "retryable",
     )
 
     def __init__(self, execution: Execution, last_event_id: int, variables: Variables, depth: int = 0) -> None:
@@ -35,6 +36,7 @@ class Frame:
         self.state_name = ""
         self.entered_time = 0.0
         self.retry_count = 0
+        self.retryable = False  # whether the current state can Retry (Task, Map, Parallel)
         self.last_event_id = last_event_id
         self.entered_event_id = 0
         self.variables = variables
@@ -62,11 +64,9 @@ class Frame:
     def context(self) -> dict[str, Any]:
         """The context object (``$$``) as the current state sees it."""
         context = self.execution.context_base()
-        state: dict[str, Any] = {
-            "EnteredTime": iso_timestamp(self.entered_time),
-            "Name": self.state_name,
-            "RetryCount": self.retry_count,
-        }
+        state: dict[str, Any] = {"Name": self.state_name, "EnteredTime": iso_timestamp(self.entered_time)}
+        if self.retryable:
+            state["RetryCount"] = self.retry_count  # only states that can Retry have it
         context["State"] = state
         if self.task_token is not None:
             context["Task"] = {"Token": self.task_token}

@@ -2,10 +2,13 @@
 
 Matching follows AWS:
 
-* ``States.ALL`` matches every error except ``States.Runtime`` and ``States.DataLimitExceeded``
-  (those two are terminal; naming ``States.DataLimitExceeded`` explicitly still matches it);
-* ``States.TaskFailed`` matches every error except ``States.Timeout`` and the terminal ones;
+* ``States.ALL`` matches every error except ``States.Runtime``;
+* ``States.TaskFailed`` matches every error except ``States.Timeout`` and ``States.Runtime``;
 * ``States.Runtime`` is never retried or caught, even when named.
+
+(AWS's docs call ``States.DataLimitExceeded`` terminal, but executions recorded on AWS show a Task's
+too-large result caught by ``States.ALL``; a state's *output* over the limit fails the execution
+outside Retry/Catch, see the runner.)
 
 A retrier waits ``IntervalSeconds * BackoffRate ** n`` before retry ``n`` (from 0), capped by
 ``MaxDelaySeconds``; ``JitterStrategy: FULL`` draws the wait uniformly below that, from the
@@ -19,7 +22,7 @@ from typing import Any
 __all__ = ["Catcher", "Retrier", "error_matches", "UNCATCHABLE"]
 
 UNCATCHABLE = "States.Runtime"
-_TERMINAL = frozenset({"States.Runtime", "States.DataLimitExceeded"})
+_TERMINAL = frozenset({"States.Runtime"})
 
 
 def error_matches(patterns: tuple[str, ...], error: str | None) -> bool:

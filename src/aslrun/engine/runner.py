@@ -35,12 +35,15 @@ class ExecutionTimedOut(Exception):
 class Outcome:
     """How a branch ended: ``output`` when it succeeded, else ``error`` (a located StatesError)."""
 
-    __slots__ = ("output", "error", "bound")
+    __slots__ = ("output", "error", "bound", "last_event_id", "end_event_id")
 
-    def __init__(self, output: Any = None, error: StatesError | None = None, bound: int = 0) -> None:
+    def __init__(self, output: Any = None, error: StatesError | None = None, bound: int = 0,
+                 last_event_id: int = 0) -> None:
         self.output = output
         self.error = error
         self.bound = bound  # an upper bound of the output's JSON size (payload-limit accounting)
+        self.last_event_id = last_event_id  # the branch's last event (history links run through it)
+        self.end_event_id = last_event_id  # a wrapper's closing event, e.g. MapIterationSucceeded
 
     @property
     def failed(self) -> bool:
@@ -80,6 +83,7 @@ def run_branch(execution: Execution, branch: Branch, data: Any, frame: Frame) ->
         frame.state_name = name
         frame.entered_time = clock.now()
         frame.retry_count = 0
+        frame.retryable = state.can_retry
         frame.entered_event_id = frame.emit(state.entered_event, {"name": name, "input": data}).id
         frame.result_bound = None
         try:
@@ -92,7 +96,10 @@ def run_branch(execution: Execution, branch: Branch, data: Any, frame: Frame) ->
             if state.grows_data and execution.payload_limit is not None:
                 frame.data_bound = execution.output_bound(name, output, frame.data_bound, frame.result_bound)
         except StatesError as error:
-            return Outcome(error=locate(error, frame))
+            error = locate(error, frame)
+            if not (state.retriers or state.catchers):
+                _report_final_failure(state, frame, error)
+            return Outcome(error=error, last_event_id=frame.last_event_id)
         if state.has_exit_event:
             details = {"name": name, "output": output}
             if frame.variables.assigned is not None:  # AWS lists the state's Assign in its exit event
@@ -100,7 +107,7 @@ def run_branch(execution: Execution, branch: Branch, data: Any, frame: Frame) ->
                 details["assignedVariablesDetails"] = {"truncated": False}
             frame.emit(state.exited_event, details)
         if next_name is None:
-            return Outcome(output, bound=frame.data_bound)
+            return Outcome(output, bound=frame.data_bound, last_event_id=frame.last_event_id)
         data = output
         name = next_name
 
@@ -130,7 +137,14 @@ def _run_recoverable(state: State, frame: Frame, data: Any) -> Generator[Any, An
                 execution = frame.execution
                 yield from execution.sleep(execution.clock.now() + delay)
             continue
+        _report_final_failure(state, frame, error)
         for catcher in state.catchers:
             if catcher.matches(error.error):
                 return state.io.catch_output(frame, data, error, catcher), catcher.next
         raise error
+
+
+def _report_final_failure(state: State, frame: Frame, error: StatesError) -> None:
+    """``MapStateFailed`` / ``ParallelStateFailed``: once, when the state has failed for good."""
+    if state.final_failure_event is not None and error.error != UNCATCHABLE:
+        frame.emit(state.final_failure_event)

@@ -138,7 +138,7 @@ def compile_path(text: str) -> Path:
         return Path(text, root, variable, steps, None)
     if not any(hint in rest for hint in _INDEFINITE_HINTS):
         raise PathSyntaxError(f"malformed path: {text!r}")
-    ng_text = "$" + rest.replace("&&", "&")
+    ng_text = "$" + rest  # Jayway's filter syntax (==, <, &&, ||) is jsonpath-ng's too
     try:
         from jsonpath_ng.ext import parse as ng_parse
 

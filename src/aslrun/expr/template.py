@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from ..errors import StatesError, runtime_error
+from ..errors import runtime_error
 from .jsonpath import Path, PathNotFound, compile_path
 
 __all__ = ["Scope", "Template", "compact_json", "compile_template", "read_path"]
@@ -130,7 +130,8 @@ def _compile_dynamic(key: str, expression: str) -> Evaluator:
         intrinsic = compile_intrinsic(expression)
 
         def call(scope: Scope) -> Any:
-            return intrinsic.evaluate(lambda text: _read_for_field(compile_path(text), key, scope), rng=scope.rng)
+            return intrinsic.evaluate(lambda text: _read_for_argument(compile_path(text), expression, scope),
+                                      rng=scope.rng)
 
         return call
     path = compile_path(expression)
@@ -141,10 +142,27 @@ def _read_for_field(path: Path, key: str, scope: Scope) -> Any:
     try:
         return read_path(path, scope)
     except PathNotFound:
-        document = scope.context() if path.root == "context" else scope.data
         raise runtime_error(
             f"The JSONPath '{path.text}' specified for the field '{key}' could not be found "
-            f"in the input '{compact_json(document)}'"
+            f"in the input '{compact_json(_document(path, scope))}'"
         ) from None
-    except StatesError:
-        raise
+
+
+def _read_for_argument(path: Path, expression: str, scope: Scope) -> Any:
+    """A path argument of an intrinsic function; a miss names the whole call, as AWS does."""
+    try:
+        return read_path(path, scope)
+    except PathNotFound:
+        raise runtime_error(
+            f"The function '{expression}' had the following error: The JsonPath argument for the field "
+            f"'{path.text}' could not be found in the input '{compact_json(_document(path, scope))}'"
+        ) from None
+
+
+def _document(path: Path, scope: Scope) -> Any:
+    """The document a path was read from, as AWS shows it in a cause."""
+    if path.root == "context":
+        return scope.context()
+    if path.root == "variable":
+        return scope.variable(path.variable)  # type: ignore[arg-type]
+    return scope.data

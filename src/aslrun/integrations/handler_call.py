@@ -25,12 +25,19 @@ __all__ = ["HandlerFailed", "HandlerTimedOut", "LambdaContext", "call_handler", 
 
 
 class HandlerFailed(Exception):
-    """The handler raised (or returned something unserialisable): ``error`` and Lambda's ``cause``."""
+    """The handler raised (or returned something unserialisable): ``error`` and Lambda's error
+    document (``errorMessage``, ``errorType``, ``requestId``, ``stackTrace``).
 
-    def __init__(self, error: str, cause: str) -> None:
-        super().__init__(f"{error}: {cause}")
+    AWS words the cause differently by integration: ``lambda:invoke`` gives the document as compact
+    JSON, a bare function ARN as Python's default ``json.dumps`` (", " and ": ")."""
+
+    def __init__(self, error: str, document: dict[str, Any]) -> None:
+        super().__init__(f"{error}: {document.get('errorMessage')}")
         self.error = error
-        self.cause = cause
+        self.document = document
+
+    def cause(self, *, compact: bool) -> str:
+        return json.dumps(self.document, separators=(",", ":")) if compact else json.dumps(self.document)
 
 
 class HandlerTimedOut(Exception):
@@ -97,24 +104,23 @@ def _call(handler: Callable[..., Any], event: Any, context: LambdaContext) -> tu
     try:
         result = handler(private_event, context)
     except Exception as exc:  # the function failed: Lambda reports it, the task fails with it
-        raise HandlerFailed(type(exc).__name__, lambda_error_cause(exc, context.aws_request_id)) from exc
+        raise HandlerFailed(type(exc).__name__, lambda_error_document(exc, context.aws_request_id)) from exc
     try:
         text = json.dumps(result, allow_nan=False)
     except (TypeError, ValueError) as exc:
-        message = f"Unable to marshal response: {exc}"
-        cause = json.dumps({"errorMessage": message, "errorType": "Runtime.MarshalError",
-                            "requestId": context.aws_request_id, "stackTrace": []})
-        raise HandlerFailed("Runtime.MarshalError", cause) from None
+        document = {"errorMessage": f"Unable to marshal response: {exc}", "errorType": "Runtime.MarshalError",
+                    "requestId": context.aws_request_id, "stackTrace": []}
+        raise HandlerFailed("Runtime.MarshalError", document) from None
     return json.loads(text), len(text.encode("utf-8"))
 
 
-def lambda_error_cause(exc: BaseException, request_id: str) -> str:
-    """Lambda's error document for an unhandled exception, as JSON text."""
+def lambda_error_document(exc: BaseException, request_id: str) -> dict[str, Any]:
+    """Lambda's error document for an unhandled exception."""
     frames = traceback.extract_tb(exc.__traceback__)[1:]  # drop our own frame
     stack = [f'  File "{f.filename}", line {f.lineno}, in {f.name}\n    {f.line}\n' for f in frames]
-    return json.dumps({
+    return {
         "errorMessage": str(exc),
         "errorType": type(exc).__name__,
         "requestId": request_id,
         "stackTrace": stack,
-    })
+    }

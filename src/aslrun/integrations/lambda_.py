@@ -15,6 +15,8 @@ Both call a Python handler bound by function name (see :mod:`aslrun.bindings`).
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from typing import Any
 
@@ -70,7 +72,13 @@ class LambdaFunction:
         handler = call.bindings.lambda_handler(self.resource)
         if handler is None:  # bound before the run; a late miss means the bindings changed
             raise StatesError("Lambda.ResourceNotFoundException", _not_found(self.resource, call))
-        return _invoke(handler, call.parameters, call, self.function_name, self.resource, self.qualifier)
+        result, _ = _invoke(handler, call.parameters, call, self.function_name, self.resource, self.qualifier,
+                            compact_cause=False)
+        return result
+
+    def limit_name(self, call: TaskCall) -> str:
+        """Who "returned a result" too large, in AWS's States.DataLimitExceeded cause."""
+        return self.resource
 
 
 class LambdaInvoke:
@@ -126,18 +134,56 @@ class LambdaInvoke:
         handler = call.bindings.lambda_handler(reference)
         if handler is None:
             raise StatesError("Lambda.ResourceNotFoundException", _not_found(arn, call))
-        payload = request.get("Payload", {})
+        payload = _event_from_payload(request.get("Payload"), call)
         invocation_type = request.get("InvocationType", "RequestResponse")
         version = qualifier if qualifier and qualifier != "$LATEST" and qualifier.isdigit() else "$LATEST"
         if invocation_type == "DryRun":
-            return _response("", call, version, status=204)
-        result = _invoke(handler, payload, call, name, arn, qualifier)
+            return _response("", call, version, 0, status=204)
+        result, size = _invoke(handler, payload, call, name, arn, qualifier, compact_cause=True)
         if invocation_type == "Event":
-            return _response("", call, version, status=202)
-        return _response(result, call, version)
+            return _response("", call, version, 0, status=202)
+        response = _response(result, call, version, size)
+        if request.get("LogType") == "Tail":
+            response["LogResult"] = _log_tail(call, version, arn)
+            for headers in (response["SdkHttpMetadata"]["HttpHeaders"],):
+                headers["X-Amz-Log-Result"] = response["LogResult"]
+            response["SdkHttpMetadata"]["AllHttpHeaders"]["X-Amz-Log-Result"] = [response["LogResult"]]
+        return response
+
+    def limit_name(self, call: TaskCall) -> str:
+        """Who "returned a result" too large, in AWS's States.DataLimitExceeded cause."""
+        return self.resource_type
 
 
-def _invoke(handler: Any, event: Any, call: TaskCall, name: str, arn: str, qualifier: str | None) -> Any:
+def _event_from_payload(payload: Any, call: TaskCall) -> Any:
+    """What the function receives: Invoke sends ``Payload`` as raw bytes, so a JSON *string* arrives
+    decoded, and no payload (or null) arrives as ``{}``."""
+    if payload is None:
+        return {}
+    if isinstance(payload, str):
+        try:
+            return json.loads(payload)
+        except ValueError:
+            raise StatesError(
+                "Lambda.InvalidRequestContentException",
+                "Could not parse request body into json: Could not parse payload into json: Unrecognized token "
+                f"(Service: AWSLambda; Status Code: 400; Error Code: InvalidRequestContentException; Request ID: "
+                f"{call.request_id}; Proxy: null)",
+            ) from None
+    return payload
+
+
+def _log_tail(call: TaskCall, version: str, arn: str) -> str:
+    """``LogType: Tail``: the base64 of the invocation's log tail (Lambda's START/END/REPORT lines)."""
+    request = call.request_id
+    text = (f"START RequestId: {request} Version: {version}\nEND RequestId: {request}\n"
+            f"REPORT RequestId: {request}\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\t"
+            "Max Memory Used: 40 MB\t\n")
+    return base64.b64encode(text.encode()).decode()
+
+
+def _invoke(handler: Any, event: Any, call: TaskCall, name: str, arn: str, qualifier: str | None, *,
+            compact_cause: bool) -> tuple[Any, int]:
     context = LambdaContext(
         function_name=name,
         invoked_function_arn=arn,
@@ -148,17 +194,19 @@ def _invoke(handler: Any, event: Any, call: TaskCall, name: str, arn: str, quali
     try:
         result, size = call_handler(handler, event, context, timeout=call.real_timeout)
     except HandlerFailed as failed:
-        raise StatesError(failed.error, failed.cause) from None
+        raise StatesError(failed.error, failed.cause(compact=compact_cause)) from None
     call.result_size = size
-    return result
+    return result, size
 
 
-def _response(payload: Any, call: TaskCall, version: str, status: int = 200) -> dict[str, Any]:
+def _response(payload: Any, call: TaskCall, version: str, content_length: int, status: int = 200) -> dict[str, Any]:
     headers = {
         "Connection": "keep-alive",
+        "Content-Length": str(content_length),
         "Content-Type": "application/json",
         "Date": call.http_date,
         "X-Amz-Executed-Version": version,
+        "X-Amzn-Trace-Id": call.trace_id,
         "x-amzn-Remapped-Content-Length": "0",
         "x-amzn-RequestId": call.request_id,
     }

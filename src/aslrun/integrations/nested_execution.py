@@ -42,6 +42,10 @@ class StartExecution:
     def static_function_names(self, parameters: Any) -> list[str]:
         return []
 
+    def limit_name(self, call: TaskCall) -> str:
+        """Who "returned a result" too large, in AWS's States.DataLimitExceeded cause."""
+        return self.resource_type
+
     def static_state_machines(self, parameters: Any) -> list[str]:
         """State machine ARNs fixed in the definition (checked before the run)."""
         if isinstance(parameters, dict) and isinstance(parameters.get("StateMachineArn"), str) \
@@ -91,7 +95,7 @@ class StartExecution:
         group = Group()
         task = parent.scheduler.start(child.main(), group)
         if not self.wait:
-            return {"ExecutionArn": child.arn, "StartDate": _millis(child.start_time)}
+            return _start_response(child, call)
         until = None
         if call.timeout is not None:
             until = call.frame.entered_time + call.timeout
@@ -139,6 +143,28 @@ class StartExecution:
                 out["Cause"] = child.cause
             out["RedriveStatus"] = "REDRIVABLE"
         return out
+
+
+def _start_response(child: Any, call: TaskCall) -> dict[str, Any]:
+    """StartExecution's answer, with the SDK metadata AWS's integration adds."""
+    body = {"executionArn": child.arn, "startDate": _millis(child.start_time)}
+    headers = {
+        "Content-Length": str(len(json.dumps(body, separators=(",", ":")))),
+        "Content-Type": "application/x-amz-json-1.0",
+        "Date": call.http_date,
+        "connection": "keep-alive",
+        "x-amzn-RequestId": call.request_id,
+    }
+    return {
+        "ExecutionArn": child.arn,
+        "SdkHttpMetadata": {
+            "AllHttpHeaders": {key: [value] for key, value in headers.items()},
+            "HttpHeaders": headers,
+            "HttpStatusCode": 200,
+        },
+        "SdkResponseMetadata": {"RequestId": call.request_id},
+        "StartDate": _millis(child.start_time),
+    }
 
 
 def _millis(seconds: float | None) -> int | None:

@@ -40,6 +40,10 @@ class BoundService:
     def static_function_names(self, parameters: Any) -> list[str]:
         return []
 
+    def limit_name(self, call: TaskCall) -> str:
+        """Who "returned a result" too large, in AWS's States.DataLimitExceeded cause."""
+        return self.resource_type
+
     def scheduled_details(self, call: TaskCall) -> dict[str, Any]:
         details: dict[str, Any] = {
             "resourceType": self.resource_type,
@@ -63,6 +67,6 @@ class BoundService:
         try:
             result, size = call_handler(handler, call.parameters, context, timeout=call.real_timeout)
         except HandlerFailed as failed:
-            raise StatesError(failed.error, failed.cause) from None
+            raise StatesError(failed.error, failed.cause(compact=True)) from None
         call.result_size = size
         return result

@@ -32,5 +32,11 @@ class TaskCall:
         self.result_size: int | None = None
 
     @property
+    def trace_id(self) -> str:
+        """An X-Ray trace header as Lambda returns it (derived from the request id: reproducible)."""
+        digits = self.request_id.replace("-", "")
+        return f"root=1-{digits[:8]};parent={digits[8:24]};sampled=0;lineage=1:{digits[24:32]}:0"
+
+    @property
     def http_date(self) -> str:
         return time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(self.execution.clock.now()))

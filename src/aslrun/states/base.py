@@ -25,6 +25,10 @@ class State:
     has_exit_event: ClassVar[bool] = True
     #: whether the state's output can be larger than its input (then the payload limit is checked)
     grows_data: ClassVar[bool] = False
+    #: whether the state may have Retry (then ``$$.State.RetryCount`` exists)
+    can_retry: ClassVar[bool] = False
+    #: the history event recorded when the state fails for good (after its retries), if any
+    final_failure_event: ClassVar[str | None] = None
 
     def __init__(self, name: str, spec: dict[str, Any], build: Builder) -> None:
         self.name = name

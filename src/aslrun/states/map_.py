@@ -28,9 +28,14 @@ from .base import State
 
 __all__ = ["MapState"]
 
+_INLINE_CONCURRENCY = 40  # AWS runs at most 40 iterations of an inline Map at once
+_DISTRIBUTED_CONCURRENCY = 10_000  # and at most 10,000 child executions of a distributed Map
+
 
 class MapState(State):
     type = "Map"
+    can_retry = True
+    final_failure_event = "MapStateFailed"
     grows_data = True
     blocking = True
 
@@ -71,13 +76,19 @@ class MapState(State):
         def iteration(index: int) -> Generator[Any, Any, Outcome]:
             return self._iteration(frame, index, inputs[index])
 
+        last = [frame.last_event_id]
+
         def stop(_index: int, outcome: Outcome) -> bool:
+            # the next iteration starts because this one ended: AWS links it to this one's last event
+            frame.last_event_id = outcome.last_event_id
+            last[0] = outcome.end_event_id
             if outcome.failed:
                 failures[0] += 1
                 return allowed is None or failures[0] > allowed
             return False
 
-        outcomes, stopped = yield from run_children(execution.scheduler, iteration, count, limit or 0, stop)
+        cap = _DISTRIBUTED_CONCURRENCY if self.distributed else _INLINE_CONCURRENCY
+        outcomes, stopped = yield from run_children(execution.scheduler, iteration, count, limit or cap, stop)
         if stopped:
             if allowed is None:
                 error = next(o.error for o in outcomes if o is not None and o.failed)
@@ -86,31 +97,50 @@ class MapState(State):
                                     "The specified tolerated failure threshold was exceeded")
             if self.distributed:
                 frame.emit("MapRunFailed", _error_details(error))
-            frame.emit("MapStateFailed", _error_details(error))
-            raise error
+            raise error  # the runner records MapStateFailed once the Map has failed for good
         result = [o.error_payload() if o.failed else o.output for o in outcomes] if failures[0] else \
             [o.output for o in outcomes]
         if self.distributed:
             frame.emit("MapRunSucceeded")
+        else:
+            frame.last_event_id = last[0]
+        closing = frame.last_event_id
         frame.emit("MapStateSucceeded")
+        frame.last_event_id = closing  # AWS links MapStateExited past MapStateSucceeded
         frame.result_bound = sum(o.bound for o in outcomes) + count + 2 if not failures[0] else None
         return io.output(frame, raw_input, result), self.next
 
     def _iteration(self, frame: Any, index: int, item_input: Any) -> Generator[Any, Any, Outcome]:
-        variables = frame.variables.child(isolated=self.distributed)  # a distributed Map sees no outer variables
+        if self.distributed:
+            return (yield from self._child_execution(frame, item_input))
+        variables = frame.variables.child()
         child = frame.child(variables, frame.execution.cheap_bound(item_input))
         details = {"name": self.name, "index": index}
-        if not self.distributed:
-            child.emit("MapIterationStarted", details)
+        child.emit("MapIterationStarted", details)
         try:
             outcome = yield from run_branch(frame.execution, self.processor, item_input, child)
         except GeneratorExit:
-            if not self.distributed:
-                child.emit("MapIterationAborted", details)
+            child.emit("MapIterationAborted", details)
             raise
-        if not self.distributed:
-            child.emit("MapIterationFailed" if outcome.failed else "MapIterationSucceeded", details)
+        outcome.end_event_id = child.emit("MapIterationFailed" if outcome.failed else "MapIterationSucceeded",
+                                          details).id
         return outcome
+
+    def _child_execution(self, frame: Any, item_input: Any) -> Generator[Any, Any, Outcome]:
+        """A distributed Map runs each item as a child execution with its own history (and no outer
+        variables); the parent's history only shows MapRunStarted / MapRunSucceeded."""
+        parent = frame.execution
+        child = parent.start_map_run_child(self.processor, item_input, self.label or self.name)
+        try:
+            yield from child.main()
+        except GeneratorExit:
+            child.abort()
+            raise
+        if child.status == "TIMED_OUT":
+            parent.check_deadline()  # the parent's deadline passed while the child ran
+        if child.status == "SUCCEEDED":
+            return Outcome(child.output, bound=parent.cheap_bound(child.output), last_event_id=frame.last_event_id)
+        return Outcome(error=StatesError(child.error, child.cause), last_event_id=frame.last_event_id)
 
     # -- items ----------------------------------------------------------------------------------
 
@@ -202,7 +232,7 @@ class MapState(State):
             shown = value if isinstance(value, str) else compact_json(value)
             raise runtime_error(
                 f"The ToleratedFailurePercentagePath field refers to value \"{shown}\" which is not a valid "
-                f"number: {setting.path.text if setting.path else ''}"
+                f"float: {setting.path.text if setting.path else ''}"
             )
         if not 0 <= value <= 100:
             raise runtime_error("ToleratedFailurePercentage must be between 0 and 100.")

@@ -17,6 +17,8 @@ __all__ = ["ParallelState"]
 
 class ParallelState(State):
     type = "Parallel"
+    can_retry = True
+    final_failure_event = "ParallelStateFailed"
     grows_data = True
     blocking = True
 
@@ -41,17 +43,9 @@ class ParallelState(State):
             execution.scheduler, branch_run, len(branches), 0, lambda _i, outcome: outcome.failed
         )
         if stopped:
-            error = next(o.error for o in outcomes if o is not None and o.failed)
-            frame.emit("ParallelStateFailed", _error_details(error))
-            raise error
+            raise next(o.error for o in outcomes if o is not None and o.failed)  # the runner records the failure
         frame.emit("ParallelStateSucceeded")
         result = [outcome.output for outcome in outcomes]
         frame.result_bound = sum(o.bound for o in outcomes) + len(outcomes) + 2
         return io.output(frame, raw_input, result), self.next
 
-
-def _error_details(error: Any) -> dict[str, Any]:
-    details = {"error": error.error}
-    if error.cause is not None:
-        details["cause"] = error.cause
-    return details

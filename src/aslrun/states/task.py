@@ -27,6 +27,7 @@ PAYLOAD_LIMIT_BYTES = 262_144  # 256 KiB: AWS's limit on a state's input, output
 
 class TaskState(State):
     type = "Task"
+    can_retry = True
     grows_data = True
     blocking = True
 
@@ -66,6 +67,7 @@ class TaskState(State):
                 result = yield from integration.invoke(call)
             else:
                 result = integration.invoke(call)
+            self._check_result_size(frame, call, result)
         except HandlerTimedOut:
             execution.check_deadline()
             error = StatesError("States.Timeout", None)
@@ -77,19 +79,27 @@ class TaskState(State):
                 details["cause"] = error.cause
             frame.emit(self.failed_event, details)
             raise
-        size = call.result_size
-        if size is None and execution.payload_limit is not None:
-            size = execution.json_size(result)
-        if size is not None:
-            frame.result_bound = size + integration.envelope_bytes
-        if size is not None and execution.payload_limit is not None and size > execution.payload_limit:
-            raise StatesError(
-                "States.DataLimitExceeded",
-                f"The state/task '{self.name}' returned a result with a size exceeding the maximum number of "
-                "bytes service limit.",
-            )
         frame.emit(self.succeeded_event, {**_resource_details(integration), "output": result})
         return io.output(frame, raw_input, result), self.next
+
+    def _check_result_size(self, frame: Any, call: TaskCall, result: Any) -> None:
+        """A result over the payload limit fails the task (AWS names the resource, not the state)."""
+        execution = frame.execution
+        limit = execution.payload_limit
+        if limit is None:
+            return
+        size = call.result_size
+        envelope = self.integration.envelope_bytes
+        if size is None or size + envelope > limit:
+            size = execution.json_size(result)
+            envelope = 0
+        frame.result_bound = size + envelope
+        if size > limit:
+            raise StatesError(
+                "States.DataLimitExceeded",
+                f"The state/task '{self.integration.limit_name(call)}' returned a result with a size exceeding "
+                "the maximum number of bytes service limit.",
+            )
 
     def jsonpath_timeouts(self, frame: Any, raw_input: Any) -> tuple[int | None, int | None]:
         """TimeoutSeconds / HeartbeatSeconds, fixed or read from the state input by a path."""
