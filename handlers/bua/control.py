@@ -17,6 +17,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from handlers.db import transaction as write
+
 from .errors import RunNotReady, StageFailed
 
 __all__ = [

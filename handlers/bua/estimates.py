@@ -19,7 +19,16 @@ import numpy as np
 from .errors import RunNotReady
 from .profile import ProfileSet, Segment
 
-__all__ = ["Scalar", "apportion", "estimate_days", "estimate_total", "load_scalars", "round_wh"]
+__all__ = [
+    "Scalar",
+    "apportion",
+    "estimate_days",
+    "estimate_total",
+    "load_scalars",
+    "require_scalar",
+    "round_wh",
+    "shape_day",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,3 +96,14 @@ def apportion(total: int, weights: np.ndarray) -> np.ndarray:
         order = np.argsort(-(exact - parts), kind="stable")[:short]
         parts[order] += 1
     return parts
+
+
+def shape_day(day_wh: int, shape: np.ndarray, interval_length: int) -> np.ndarray:
+    """``day_wh`` spread over the day's intervals by a 48 half-hour ``shape`` (whole Wh); each
+    half hour is split evenly into 15- or 5-minute intervals for such meters."""
+    per = 30 // interval_length
+    shape = np.asarray(shape, dtype=float)
+    if shape.size != 48 or per * interval_length != 30:
+        raise ValueError(f"cannot shape a day of {interval_length}-minute intervals from "
+                         f"{shape.size} half-hour fractions")
+    return apportion(day_wh, np.repeat(shape / per, per))

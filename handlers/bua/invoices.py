@@ -36,10 +36,10 @@ from handlers.metering.tariffs import (
 from .basicreads import rollover_wh
 from .config import RunInfo
 from .errors import BuaError
-from .estimates import apportion, load_scalars, require_scalar
+from .estimates import apportion, load_scalars, require_scalar, shape_day
 from .events import Batch
 from .profile import ProfileSet
-from .usage import AccountUsage, shaped_intervals, basic_usage, interval_usage
+from .usage import AccountUsage, basic_usage, interval_usage
 
 __all__ = ["simulate_batch"]
 
@@ -84,7 +84,7 @@ def _channel(usage: AccountUsage, tou: bool, kwh: _Kwh, profile: ProfileSet,
         day = usage.day(d)
         values = usage.intervals.get(day)
         if values is None:  # a basic meter on a time-of-use tariff: the segment's shape
-            values = shaped_intervals(int(wh), profile.shape(segment, day), usage.interval_length)
+            values = shape_day(int(wh), profile.shape(segment, day), usage.interval_length)
         intervals[day] = tuple(kwh(int(v)) for v in values)
     return ChannelUsage.from_intervals(intervals, interval_minutes=usage.interval_length)
 

@@ -27,25 +27,16 @@ from handlers.nem12 import Channel, IntervalDay, read_nem, write_nem12_file
 from .accounts import list_missing_periods
 from .config import RunInfo
 from .errors import DataError
-from .estimates import apportion, estimate_days, load_scalars, require_scalar, round_wh
+from .estimates import estimate_days, load_scalars, require_scalar, round_wh, shape_day
 from .events import Batch
-from .profile import HALF_HOURS, ProfileSet
+from .profile import ProfileSet
 from .store import pack_wh
 
-__all__ = ["day_intervals", "generate_batch", "nem12_folder"]
+__all__ = ["generate_batch", "nem12_folder"]
 
 
 def nem12_folder(out: Path) -> Path:
     return out / "nem12"
-
-
-def day_intervals(day_wh: int, shape: np.ndarray, interval_length: int) -> np.ndarray:
-    """``day_wh`` spread over the day's intervals by the 48 half-hour ``shape`` (whole Wh)."""
-    per = 30 // interval_length
-    weights = np.repeat(np.asarray(shape, dtype=float) / per, per)
-    if weights.size != HALF_HOURS * per:
-        raise ValueError(f"shape has {np.asarray(shape).size} values, expected {HALF_HOURS}")
-    return apportion(day_wh, weights)
 
 
 def generate_batch(conn: sqlite3.Connection, run: RunInfo, batch: Batch, profile: ProfileSet,
@@ -79,7 +70,7 @@ def generate_batch(conn: sqlite3.Connection, run: RunInfo, batch: Batch, profile
                           register_id="1", nmi_configuration="E1")
         for offset, total in enumerate(totals):
             day = date.fromordinal(period["start"].toordinal() + offset)
-            values = day_intervals(round_wh(total), profile.shape(segment, day), length)
+            values = shape_day(round_wh(total), profile.shape(segment, day), length)
             intended[(period["nmi"], day)] = values
             days.append(IntervalDay(channel=channel, day=day,
                                     values=tuple(Decimal(int(v)).scaleb(-3) for v in values),

@@ -15,15 +15,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from handlers.nem12 import NemError
+
 from . import infra, runner
 from . import steps_accrual as accrual
 from . import steps_profile as profile
 from .control import STAGES
+from .errors import BuaError
 
 __all__ = ["run_pipeline", "run_stage", "main"]
 
@@ -147,6 +151,11 @@ def main(argv: list[str] | None = None) -> int:
         event["db"] = args.db
     if args.snapshot:
         event["snapshot"] = args.snapshot
-    report = run_pipeline(event, rerun=args.rerun)
+    try:
+        report = run_pipeline(event, rerun=args.rerun)
+    except (BuaError, NemError) as exc:
+        print(f"BUA run {event['run_date']} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print("Run the same command again to resume from the failed stage.", file=sys.stderr)
+        return 1
     print(json.dumps(report, indent=2, default=str))
     return 0

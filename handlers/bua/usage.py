@@ -17,11 +17,11 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from .estimates import Scalar, apportion, estimate_days, round_wh
+from .estimates import Scalar, apportion, estimate_days, round_wh, shape_day
 from .profile import ProfileSet, Segment
 from .store import unpack_wh
 
-__all__ = ["AccountUsage", "basic_usage", "interval_usage", "shaped_intervals"]
+__all__ = ["AccountUsage", "basic_usage", "interval_usage"]
 
 
 @dataclass
@@ -70,14 +70,9 @@ def interval_usage(start: date, end: date, rows: list[tuple[str, int, bytes, int
             day = usage.day(int(d))
             wh = round_wh(fill[d])
             usage.daily[d], usage.estimated[d] = wh, True
-            usage.intervals[day] = shaped_intervals(wh, profile.shape(segment, day), usage.interval_length)
+            usage.intervals[day] = shape_day(wh, profile.shape(segment, day), usage.interval_length)
         usage.flags.append("DAYS_ESTIMATED_AT_INVOICE")
     return usage
-
-
-def shaped_intervals(day_wh: int, shape: np.ndarray, interval_length: int) -> np.ndarray:
-    per = 30 // interval_length
-    return apportion(day_wh, np.repeat(shape / per, per))
 
 
 def basic_usage(start: date, end: date, reads: list[tuple[str, int, str]], rollover: int,

@@ -13,9 +13,8 @@ from hypothesis import strategies as st
 from handlers.bua.config import default_period, parse_config
 from handlers.bua.control import STAGES, _downstream
 from handlers.bua.errors import BadEvent
-from handlers.bua.estimates import Scalar, apportion
+from handlers.bua.estimates import Scalar, apportion, shape_day
 from handlers.bua.events import batches_of, run_date_of
-from handlers.bua.nem12_stage import day_intervals
 from handlers.bua.profile import ProfileSet
 from handlers.bua.usage import basic_usage
 
@@ -39,10 +38,10 @@ def test_apportion_examples():
 def test_a_day_is_shaped_into_15_and_5_minute_intervals():
     shape = np.zeros(48)
     shape[10], shape[11] = 0.25, 0.75
-    fifteen = day_intervals(1_000, shape, 15)
+    fifteen = shape_day(1_000, shape, 15)
     assert len(fifteen) == 96 and fifteen.sum() == 1_000
     assert list(fifteen[20:24]) == [125, 125, 375, 375]
-    five = day_intervals(600, np.full(48, 1 / 48), 5)
+    five = shape_day(600, np.full(48, 1 / 48), 5)
     assert len(five) == 288 and set(five) == {2, 3} and five.sum() == 600
 
 
