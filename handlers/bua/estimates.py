@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import sqlite3
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -57,12 +57,24 @@ def require_scalar(scalars: dict[str, Scalar], account_id: str) -> Scalar:
                           "first") from None
 
 
+def _profile_days(profile: ProfileSet, segment: Segment, start: date, end: date) -> np.ndarray:
+    """M(d) for each day of ``[start, end)``; days before the profile window (an old last read)
+    take the window's first day, so one stale account cannot stop a batch."""
+    before = max(min(profile.offset(end), 0) - profile.offset(start), 0)
+    inside_start = max(start, profile.start)
+    inside = profile.daily(segment, inside_start, end) if inside_start < end else np.zeros(0)
+    if before:
+        first = profile.daily(segment, profile.start, profile.start + timedelta(days=1))[0]
+        return np.concatenate([np.full(before, first), inside])
+    return inside
+
+
 def estimate_days(profile: ProfileSet, segment: Segment, scalar: Scalar, start: date,
                   end: date) -> np.ndarray:
     """Estimated Wh for each day of ``[start, end)`` (floats)."""
     if scalar.flag == "ADL":
-        return np.full((end - start).days, float(scalar.adl_wh or 0.0))
-    return scalar.k * profile.daily(segment, start, end)
+        return np.full(max((end - start).days, 0), float(scalar.adl_wh or 0.0))
+    return scalar.k * _profile_days(profile, segment, start, end)
 
 
 def estimate_total(profile: ProfileSet, segment: Segment, scalar: Scalar, start: date,
@@ -72,7 +84,9 @@ def estimate_total(profile: ProfileSet, segment: Segment, scalar: Scalar, start:
         return 0.0
     if scalar.flag == "ADL":
         return float(scalar.adl_wh or 0.0) * (end - start).days
-    return scalar.k * profile.total(segment, start, end)
+    if start >= profile.start:
+        return scalar.k * profile.total(segment, start, end)
+    return float(scalar.k * _profile_days(profile, segment, start, end).sum())
 
 
 def round_wh(value: float) -> int:

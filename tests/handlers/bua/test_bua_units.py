@@ -132,3 +132,18 @@ def test_rerunning_a_stage_invalidates_exactly_the_stages_that_read_it():
     assert _downstream("segments") == {"microscalar", "basicreads", "nem12", "invoiceruns", "export"}
     assert _downstream("reset-basicreads") == {"basicreads", "invoiceruns", "export"}
     assert _downstream("export") == set() and set(STAGES) >= _downstream("restore")
+
+
+def test_days_before_the_profile_window_take_its_first_day():
+    profile, key = flat_profile(start=date(2024, 9, 1), days=10)
+    profile.wh[0] = np.arange(1, 11) * 1000.0
+    profile.cum[0] = np.concatenate([[0.0], np.cumsum(profile.wh[0])])
+    from handlers.bua.estimates import estimate_days, estimate_total
+
+    k2 = Scalar(2.0, "BILLED")
+    days = estimate_days(profile, key, k2, date(2024, 8, 29), date(2024, 9, 3))
+    assert list(days) == [2000, 2000, 2000, 2000, 4000]
+    assert estimate_total(profile, key, k2, date(2024, 8, 29), date(2024, 9, 3)) == 12_000
+    assert estimate_total(profile, key, k2, date(2024, 9, 2), date(2024, 9, 4)) == 10_000
+    assert list(estimate_days(profile, key, Scalar(1.0, "ADL", adl_wh=500.0), date(2024, 8, 1),
+                              date(2024, 8, 3))) == [500, 500]
