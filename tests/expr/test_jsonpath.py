@@ -250,3 +250,14 @@ def test_indefinite_paths_do_not_mutate_the_document():
     before = json.dumps(STORE, sort_keys=True)
     compile_path("$..book[?(@.price > 1)]").get(STORE)
     assert json.dumps(STORE, sort_keys=True) == before
+
+
+def test_and_in_filters_compiles_without_deprecated_syntax():
+    # jsonpath-ng 1.16 deprecates '&' in filters (removed in 2.0); '&&' must reach it unchanged
+    import warnings
+
+    compile_path.cache_clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        path = compile_path("$.l[?(@.a == 1 && @.b == 2)]")
+        assert path.get({"l": [{"a": 1, "b": 2}, {"a": 1, "b": 3}]}) == [{"a": 1, "b": 2}]
