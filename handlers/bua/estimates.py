@@ -101,9 +101,9 @@ def apportion(total: int, weights: np.ndarray) -> np.ndarray:
     if weights.size == 0:
         return np.zeros(0, dtype=np.int64)
     mass = weights.sum()
-    if mass <= 0:
+    if not np.isfinite(mass) or mass <= 0:
         weights, mass = np.ones_like(weights), float(weights.size)
-    exact = weights * (total / mass)
+    exact = (weights / mass) * total  # shares first: no overflow for tiny weights
     parts = np.floor(exact).astype(np.int64)
     short = int(total - parts.sum())
     if short > 0:
