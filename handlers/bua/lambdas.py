@@ -19,6 +19,7 @@ __all__ = ["HANDLERS"]
 HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
     # control (lambda-bua-controller / lambda-bua-next)
     "BuaPlan": runner.plan_handler,
+    "BuaRunReport": runner.report_handler,
     "BuaStageBegin": runner.begin_handler,
     "BuaStageCheck": runner.check_handler,
     "BuaStageEnd": runner.end_handler,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from handlers.db import transaction
@@ -24,10 +26,12 @@ from .control import (
     record_batch,
 )
 from .errors import BadEvent
-from .events import Batch, Context, batches_of, common_fields, open_context
+from .events import Batch, Context, batches_of, common_fields, open_context, run_date_of
+from .store import run_db_path
 
 __all__ = [
     "check_handler",
+    "report_handler",
     "end_handler",
     "fail_handler",
     "plan_handler",
@@ -124,3 +128,21 @@ def plan_handler(event: Any, context: Any = None) -> dict[str, Any]:
         result["stages"] = {stage: "PENDING" for stage in result["stages"]}
         result["next"], result["complete"] = STAGES[0], False
     return result
+
+
+def report_handler(event: Any, context: Any = None) -> dict[str, Any]:
+    """BuaRunReport: every stage's status and the run's totals (the controller's output)."""
+    run_date = run_date_of(event)
+    path = run_db_path(common_fields(event).get("db"), run_date)
+    if path != ":memory:" and not Path(path).exists():
+        return {"run_date": run_date.isoformat(), "db": path, "database": "deleted"}
+    with open_context(event, need_run=False) as ctx:
+        status = plan(ctx.conn, ctx.run_date)
+        row = ctx.conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(amount_cents), 0), COALESCE(SUM(gst_cents), 0), "
+            "COALESCE(SUM(flags LIKE '%ERROR:%'), 0) FROM invoice_summary WHERE run_date = ?",
+            (ctx.key,)).fetchone()
+    return {"run_date": ctx.key, "db": path, "complete": status["complete"],
+            "stages": status["stages"], "accounts_accrued": row[0],
+            "accrued_ex_gst": str(Decimal(row[1]).scaleb(-2)),
+            "gst": str(Decimal(row[2]).scaleb(-2)), "account_errors": row[3]}

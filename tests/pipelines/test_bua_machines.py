@@ -151,7 +151,10 @@ def test_one_command_runs_everything_on_the_embedded_default_fixture(tmp_path, m
     assert conn.execute("SELECT COUNT(*) FROM invoice_summary WHERE flags LIKE '%ERROR%'"
                         ).fetchone()[0] == 0
     conn.close()
-    assert json.loads(json.dumps(execution.output))["run_date"] == "2024-10-01"
+    report = json.loads(json.dumps(execution.output))
+    assert report["run_date"] == "2024-10-01" and report["complete"] is True
+    assert set(report["stages"].values()) == {"SUCCEEDED"} and report["account_errors"] == 0
+    assert float(report["accrued_ex_gst"]) > 0 and float(report["gst"]) > 0
 
 
 @pytest.mark.parametrize("name", [f"bua-{s}" for s in STAGES])
