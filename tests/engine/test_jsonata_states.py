@@ -230,9 +230,11 @@ def test_map_items_literal_array_template(run):
     assert succeeded(run(definition, {"x": 5})) == [2, 10]
 
 
-def test_map_tolerated_failures_from_expressions(run):
+@pytest.mark.parametrize("tolerance", [{"ToleratedFailureCount": "{% 1 %}"},
+                                       {"ToleratedFailurePercentage": "{% $states.input[0] * 40 %}"}])
+def test_map_tolerated_failures_from_expressions(run, tolerance):
     definition = jsonata({"M": {
-        "Type": "Map", "ToleratedFailureCount": "{% 1 %}", "ToleratedFailurePercentage": "{% 0 %}",
+        "Type": "Map", **tolerance,
         "ItemProcessor": {"StartAt": "I", "States": {
             "I": {"Type": "Choice", "Choices": [{"Condition": "{% $states.input = 2 %}", "Next": "Bad"}],
                   "Default": "Ok"},

@@ -96,3 +96,26 @@ def test_deep_copy_keeps_null_value_and_copies_containers():
                                          ("s", "string"), ([], "array"), ({}, "object")])
 def test_json_type(value, name):
     assert json_type(value) == name
+
+
+def test_memo_translates_a_container_once_in_each_direction():
+    from aslrun.expr.jsonata_values import ConversionMemo
+
+    memo = ConversionMemo()
+    data = {"a": None, "b": [1, 2]}
+    converted = to_jsonata(data, memo)
+    assert to_jsonata(data, memo) is converted  # no second walk
+    assert from_jsonata(converted, memo) is data  # back to the very same JSON object
+    result = {"x": NULL, "y": [1.5]}
+    out = from_jsonata(result, memo)
+    assert out == {"x": None, "y": [1.5]} and to_jsonata(out, memo) is result
+
+
+def test_memo_is_not_used_for_inexact_pairs():
+    from aslrun.expr.jsonata_values import ConversionMemo
+
+    memo = ConversionMemo()
+    data = {"n": 2.0, "z": None}  # JavaScript writes 2.0 as 2: the way back is not the original
+    converted = to_jsonata(data, memo)
+    assert from_jsonata(converted, memo) == {"n": 2, "z": None}
+    assert type(from_jsonata(converted, memo)["n"]) is int

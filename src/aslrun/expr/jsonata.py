@@ -26,11 +26,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from ..errors import StatesError
 from .jsonata_engine import NOT_FOUND, Expression, JsonataEvaluationError, JsonataSyntaxError, compile_expression
 from .jsonata_functions import SCOPE_FUNCTION_NAMES, scope_functions
-from .jsonata_values import UNDEFINED, json_type, to_jsonata
+from .jsonata_values import UNDEFINED, ConversionMemo, json_type, to_jsonata
 from .template import compact_json
 
 __all__ = [
@@ -80,7 +81,7 @@ class JsonataScope:
     Translated values are cached, so several fields of one state share the work.
     """
 
-    __slots__ = ("frame", "input", "result", "error_output", "item", "_states", "_values", "_functions")
+    __slots__ = ("frame", "input", "result", "error_output", "item", "memo", "_states", "_values", "_functions")
 
     def __init__(self, frame: Any, input: Any, *, result: Any = _ABSENT, error_output: Any = _ABSENT,
                  item: tuple[int, Any] | None = None) -> None:
@@ -89,6 +90,7 @@ class JsonataScope:
         self.result = result
         self.error_output = error_output
         self.item = item
+        self.memo = _memo_of(frame.execution)
         self._states: Any = None
         self._values: dict[str, Any] | None = None
         self._functions: dict[str, Any] | None = None
@@ -100,11 +102,11 @@ class JsonataScope:
             return values[name]
         if name == "states":
             if self._states is None:
-                self._states = to_jsonata(self.states())
+                self._states = self._jsonata_states()
             return self._states
         value = self.frame.variables.lookup(name, NOT_FOUND)
         if value is not NOT_FOUND:
-            value = to_jsonata(value)
+            value = to_jsonata(value, self.memo)
             if values is None:
                 values = self._values = {}
             values[name] = value
@@ -116,6 +118,28 @@ class JsonataScope:
             return self._functions[name]
         return NOT_FOUND
 
+    def _jsonata_states(self) -> dict[str, Any]:
+        memo = self.memo
+        states = {"input": to_jsonata(self.input, memo)}
+        if self.result is not _ABSENT:
+            states["result"] = to_jsonata(self.result, memo)
+        if self.error_output is not _ABSENT:
+            states["errorOutput"] = to_jsonata(self.error_output)
+        context = self._context()
+        execution = context.get("Execution")
+        execution_input = execution.pop("Input", _ABSENT) if isinstance(execution, dict) else _ABSENT
+        context = to_jsonata(context)  # small; the execution input is translated through the memo
+        if execution_input is not _ABSENT:
+            context["Execution"]["Input"] = to_jsonata(execution_input, memo)
+        states["context"] = context
+        return states
+
+    def _context(self) -> dict[str, Any]:
+        context = self.frame.context()
+        if self.item is not None:
+            context["Map"] = {"Item": {"Index": self.item[0], "Value": self.item[1]}}
+        return context
+
     def states(self) -> dict[str, Any]:
         """The ``$states`` object as plain JSON."""
         states: dict[str, Any] = {"input": self.input}
@@ -123,11 +147,22 @@ class JsonataScope:
             states["result"] = self.result
         if self.error_output is not _ABSENT:
             states["errorOutput"] = self.error_output
-        context = self.frame.context()
-        if self.item is not None:
-            context["Map"] = {"Item": {"Index": self.item[0], "Value": self.item[1]}}
-        states["context"] = context
+        states["context"] = self._context()
         return states
+
+
+_MEMOS: WeakKeyDictionary[Any, ConversionMemo] = WeakKeyDictionary()
+
+
+def _memo_of(execution: Any) -> ConversionMemo | None:
+    """The translation memo of an execution (made on first use, gone with the execution)."""
+    try:
+        memo = _MEMOS.get(execution)
+        if memo is None:
+            memo = _MEMOS[execution] = ConversionMemo()
+        return memo
+    except TypeError:  # not weakly referenceable (a stand-in in a test): no memo
+        return None
 
 
 Evaluator = Callable[[JsonataScope], Any]
@@ -233,7 +268,7 @@ def _node(source: Any, field: str) -> _Literal | Evaluator:
 
 def _run(expression: Expression, scope: JsonataScope, field: str) -> Any:
     try:
-        return expression.evaluate(scope.lookup)
+        return expression.evaluate(scope.lookup, scope.memo)
     except JsonataEvaluationError as problem:
         raise query_error(
             f"The JSONata expression '{expression.text}' specified for the field '{field}' threw an error "

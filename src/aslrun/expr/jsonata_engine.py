@@ -36,7 +36,7 @@ from jsonata.utils import Utils
 
 from .jsonata_errors import describe
 from .jsonata_functions import AWS_FRAME
-from .jsonata_values import deep_copy, from_jsonata, js_string
+from .jsonata_values import ConversionMemo, deep_copy, from_jsonata, js_string
 
 __all__ = ["MAX_STEPS", "NOT_FOUND", "Expression", "JsonataEvaluationError", "JsonataSyntaxError",
            "compile_expression"]
@@ -196,8 +196,9 @@ class Expression:
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
 
-    def evaluate(self, lookup: Lookup) -> Any:
-        """The expression's JSON value, or UNDEFINED; JsonataEvaluationError on failure."""
+    def evaluate(self, lookup: Lookup, memo: ConversionMemo | None = None) -> Any:
+        """The expression's JSON value, or UNDEFINED; JsonataEvaluationError on failure.
+        ``memo``: the execution's translation memo (see :func:`.jsonata_values.from_jsonata`)."""
         counter = _step_counter() if self._loops else None
         frame = _EvaluationFrame(lookup, counter)
         current = Jsonata.CURRENT
@@ -215,7 +216,7 @@ class Expression:
             raise JsonataEvaluationError(describe(error)) from None
         finally:
             current.jsonata = previous
-        return from_jsonata(result)
+        return from_jsonata(result, memo)
 
 
 def _step_counter() -> Callable[..., None]:

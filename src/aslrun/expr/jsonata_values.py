@@ -31,6 +31,7 @@ from jsonata.utils import Utils
 
 __all__ = [
     "NULL",
+    "ConversionMemo",
     "UNDEFINED",
     "deep_copy",
     "from_jsonata",
@@ -62,32 +63,79 @@ class _Undefined:
 UNDEFINED = _Undefined()
 
 
+class _Walk:
+    """One translation walk; ``exact`` stays true while its input and output are exact
+    translations of each other (plain JSON data on both sides, only null spelled differently)."""
+
+    __slots__ = ("exact",)
+
+    def __init__(self) -> None:
+        self.exact = True
+
+
 # -- into JSONata ---------------------------------------------------------------------------------
 
-def to_jsonata(value: Any) -> Any:
-    """``value`` with every JSON null as jsonata-python's NULL_VALUE (the same object if none)."""
+def to_jsonata(value: Any, memo: ConversionMemo | None = None) -> Any:
+    """``value`` with every JSON null as jsonata-python's NULL_VALUE (the same object if none).
+
+    With a ``memo``, a container translated before (or produced by :func:`from_jsonata`) in the
+    same execution is not walked again: data passed from one JSONata state to the next, and
+    variables read by several states, are translated once.
+    """
     if value is None:
         return NULL
     cls = value.__class__
-    if cls is dict:
-        changed = None
+    if cls is not dict and cls is not list:
+        return value
+    if memo is not None:
+        hit = memo.into.get(id(value))
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        walk = _Walk()
+        converted = _into(value, walk)
+        memo.remember(value, converted, both_ways=walk.exact)
+        return converted
+    return _into(value, _Walk())
+
+
+def _into(value: Any, walk: _Walk) -> Any:
+    """The walk of :func:`to_jsonata`; ``walk.exact`` turns false on a number JavaScript would
+    write differently (2.0 as 2), whose value :func:`from_jsonata` would therefore change."""
+    if value.__class__ is dict:
+        changed: Any = None
         for key, item in value.items():
-            converted = to_jsonata(item) if item is None or item.__class__ in (dict, list) else item
-            if converted is not item:
-                if changed is None:
-                    changed = dict(value)
-                changed[key] = converted
+            if item is None:
+                new: Any = NULL
+            else:
+                cls = item.__class__
+                if cls is not dict and cls is not list:
+                    if cls is float and walk.exact and _number(item) is not item:
+                        walk.exact = False
+                    continue
+                new = _into(item, walk)
+                if new is item:
+                    continue
+            if changed is None:
+                changed = dict(value)
+            changed[key] = new
         return value if changed is None else changed
-    if cls is list:
-        changed_list = None
-        for index, item in enumerate(value):
-            converted = to_jsonata(item) if item is None or item.__class__ in (dict, list) else item
-            if converted is not item:
-                if changed_list is None:
-                    changed_list = list(value)
-                changed_list[index] = converted
-        return value if changed_list is None else changed_list
-    return value
+    changed = None
+    for index, item in enumerate(value):
+        if item is None:
+            new = NULL
+        else:
+            cls = item.__class__
+            if cls is not dict and cls is not list:
+                if cls is float and walk.exact and _number(item) is not item:
+                    walk.exact = False
+                continue
+            new = _into(item, walk)
+            if new is item:
+                continue
+        if changed is None:
+            changed = list(value)
+        changed[index] = new
+    return value if changed is None else changed
 
 
 def deep_copy(value: Any) -> Any:
@@ -99,44 +147,102 @@ def deep_copy(value: Any) -> Any:
     return value
 
 
+class ConversionMemo:
+    """Containers of one execution already translated, by identity, in both directions.
+
+    ``into``: JSON container -> its JSONata form; ``out``: JSONata form -> the JSON container.
+    A pair is only recorded when the two are exact translations of each other, so a hit gives
+    the same value a walk would. Entries hold their objects (identities stay valid); the memo is
+    small and cleared when full, and it lives as long as its execution.
+    """
+
+    __slots__ = ("into", "out")
+    LIMIT = 256
+
+    def __init__(self) -> None:
+        self.into: dict[int, tuple[Any, Any]] = {}
+        self.out: dict[int, tuple[Any, Any]] = {}
+
+    def remember(self, json_value: Any, jsonata_value: Any, *, both_ways: bool = True) -> None:
+        if len(self.into) >= self.LIMIT:
+            self.into.clear()
+            self.out.clear()
+        self.into[id(json_value)] = (json_value, jsonata_value)
+        if both_ways:
+            self.out[id(jsonata_value)] = (jsonata_value, json_value)
+
+
 # -- out of JSONata -------------------------------------------------------------------------------
 
-def from_jsonata(value: Any) -> Any:
+def from_jsonata(value: Any, memo: ConversionMemo | None = None) -> Any:
     """A JSONata result as a JSON value, or :data:`UNDEFINED` when there is none."""
     if value is None or isinstance(value, _FUNCTION_TYPES):
         return UNDEFINED
-    return _json(value)
+    cls = value.__class__
+    if memo is not None and (cls is dict or cls is list):
+        hit = memo.out.get(id(value))
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        walk = _Walk()
+        converted = _json(value, walk)
+        if walk.exact:
+            memo.remember(converted, value)
+        return converted
+    return _json(value, _Walk())
 
 
-def _json(value: Any) -> Any:
+def _json(value: Any, walk: _Walk) -> Any:
     cls = value.__class__
     if cls is str or cls is bool or cls is int:
         return value
     if cls is float:
-        return _number(value)
+        converted = _number(value)
+        if converted is not value:
+            walk.exact = False
+        return converted
     if cls is _NULL_CLASS:
         return None
-    if isinstance(value, dict):
+    if cls is dict:
         out: dict[str, Any] = {}
-        same = cls is dict
+        same = True
         for key, item in value.items():
-            if item is None or isinstance(item, _FUNCTION_TYPES):
-                same = False  # JSON.stringify leaves out undefined members and functions
+            item_cls = item.__class__
+            if item_cls is str or item_cls is int or item_cls is bool:
+                out[key] = item
                 continue
-            converted = _json(item)
+            if item is None or isinstance(item, _FUNCTION_TYPES):
+                same = walk.exact = False  # JSON.stringify leaves out undefined members and functions
+                continue
+            converted = _json(item, walk)
             same = same and converted is item
             out[key] = converted
         return value if same else out
-    if isinstance(value, list):
+    if cls is list:
         items = []
-        same = cls is list
+        same = True
         for item in value:
-            converted = None if item is None or isinstance(item, _FUNCTION_TYPES) else _json(item)
+            item_cls = item.__class__
+            if item_cls is str or item_cls is int or item_cls is bool:
+                items.append(item)
+                continue
+            if item is None or isinstance(item, _FUNCTION_TYPES):
+                converted = None
+                walk.exact = False
+            else:
+                converted = _json(item, walk)
             same = same and converted is item
             items.append(converted)
         return value if same else items
-    if isinstance(value, (int, float)):  # an int or float subclass
-        return _number(float(value)) if isinstance(value, float) else int(value)
+    walk.exact = False  # a sequence, a subclass: not plain JSON data
+    if isinstance(value, dict):
+        return {key: _json(item, walk) for key, item in value.items()
+                if item is not None and not isinstance(item, _FUNCTION_TYPES)}
+    if isinstance(value, list):
+        return [None if item is None or isinstance(item, _FUNCTION_TYPES) else _json(item, walk) for item in value]
+    if isinstance(value, float):
+        return _number(float(value))
+    if isinstance(value, int):
+        return int(value)
     return value
 
 
