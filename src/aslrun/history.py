@@ -64,7 +64,8 @@ class Event:
             for key, value in self.details.items():
                 if key in _JSON_TEXT_FIELDS:
                     details[key] = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-                    details[key + "Details"] = {"truncated": False}
+                    if key != "parameters":  # AWS has inputDetails/outputDetails, no parametersDetails
+                        details[key + "Details"] = {"truncated": False}
                 else:
                     details[key] = value
             out[_details_key(self.type)] = details

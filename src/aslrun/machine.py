@@ -18,7 +18,8 @@ from typing import Any
 from .bindings import Bindings, Handler
 from .engine.clock import Clock
 from .engine.execution import PAYLOAD_LIMIT_BYTES, Execution
-from .errors import BindingError, DefinitionError
+from .errors import BindingError, DefinitionError, InputError
+from .jsondepth import MAX_DEPTH, too_deep
 from .history import AWS_HISTORY_LIMIT, Event
 from .states.compile import Builder, compile_branch
 
@@ -36,6 +37,9 @@ class StateMachine:
         self.substitutions = dict(substitutions or {})
         self._siblings: dict[str, StateMachine | None] = {}
         self._checked_bindings: dict[int, int] = {}  # the bindings last checked complete (by id) and their version
+        if too_deep(self.definition):
+            raise DefinitionError([f"the definition nests more than {MAX_DEPTH} levels deep (aslrun's limit)"],
+                                  source=source)
         if validate:
             problems = _validate(self.definition)
             if problems:
@@ -54,8 +58,12 @@ class StateMachine:
         """Load a definition file (JSON), apply ``${Name}`` substitutions, validate and compile it."""
         from .model.loader import load_definition
 
-        definition = load_definition(Path(path), substitutions=substitutions)
-        return cls(definition, name=name or _machine_name(path), source=os.fspath(path), substitutions=substitutions)
+        try:
+            definition = load_definition(Path(path), substitutions=substitutions)
+            return cls(definition, name=name or _machine_name(path), source=os.fspath(path),
+                       substitutions=substitutions)
+        except RecursionError:
+            raise DefinitionError(["the definition is nested too deeply to read"], source=os.fspath(path)) from None
 
     @classmethod
     def from_json(cls, text: str, *, substitutions: Mapping[str, str] | None = None,
@@ -83,6 +91,8 @@ class StateMachine:
         parent: Execution | None = None,
     ) -> Execution:
         """An execution ready to run (``run()``), e.g. for stepping through it."""
+        if too_deep(input):
+            raise InputError(f"the execution input nests more than {MAX_DEPTH} levels deep (aslrun's limit)")
         bindings = handlers if isinstance(handlers, Bindings) else Bindings(handlers)
         if parent is None and bindings.version != self._checked_bindings.get(id(bindings)):
             unbound = self.unbound_resources(bindings)

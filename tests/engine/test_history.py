@@ -130,8 +130,6 @@ def test_parallel_branches(run, asl):
     assert execution.output == [[1, 2, 3, 4]] * 3
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: ParallelStateExited links to ParallelStateSucceeded; AWS links it to "
-                                       "the event before (the branches' last event), as it does for MapStateExited")
 def test_parallel_exited_links_like_map_exited(run, asl):
     # recorded: {"id": 19, "previousEventId": 17, "type": "ParallelStateExited"}
     execution = run(asl("history/parallel_branches"))
@@ -187,8 +185,6 @@ def test_cause_inside_a_map_iteration_names_the_iterations_event(run):
 
 # -- aborted siblings ------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="BUG: a Map iteration stopped because a sibling failed gets "
-                                       "MapIterationAborted but no '<Type>StateAborted' for the state it was in")
 def test_a_stopped_iteration_records_its_running_state_as_aborted(run):
     # Recorded on AWS (LocalStack timeouts/test_service_lambda_map_timeout): when one iteration fails, each
     # other running iteration gets "TaskStateAborted" (its Task was running) and "MapIterationAborted".
@@ -293,8 +289,6 @@ def test_to_aws_lambda_and_map_details(run):
     assert wire["MapIterationStarted"]["mapIterationStartedEventDetails"] == {"name": "Fan", "index": 0}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Event.to_aws() adds 'parametersDetails' to taskScheduledEventDetails; "
-                                       "AWS's TaskScheduledEventDetails has no such member")
 def test_to_aws_task_scheduled_details(run):
     # AWS-recorded (LocalStack timeouts snapshots): parameters, region, resource, resourceType[, timeoutInSeconds]
     definition = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",

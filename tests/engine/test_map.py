@@ -206,8 +206,6 @@ def test_tolerated_failures(run, asl, fields, status):
         assert [execution.output[0], execution.output[2]] == [0, 0]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: with both ToleratedFailureCount and ToleratedFailurePercentage the "
-                                       "Map fails only when both are exceeded (engine takes the larger allowance)")
 def test_with_both_thresholds_exceeding_either_fails(run, asl):
     # "If you specify both values, the workflow fails when it exceeds either value." (developer guide,
     # "Tolerated failure threshold for Distributed Map state")

@@ -44,8 +44,6 @@ def test_fail_error_path_that_finds_nothing_is_a_runtime_error(run):
     assert execution.cause.startswith("An error occurred while executing the state 'F' (entered at the event id #4).")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Fail ErrorPath/CausePath resolving to a non-string is taken as the "
-                                       "error (execution.error becomes 5 / a dict) instead of a States.Runtime error")
 @pytest.mark.parametrize("value", [5, {"a": 1}, ["x"], True])
 def test_fail_error_path_must_resolve_to_a_string(run, value):
     # Developer guide, Fail state: "ErrorPath ... the reference path must select a field whose value is a

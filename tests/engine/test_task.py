@@ -114,8 +114,6 @@ def test_a_result_lambda_could_not_serialise_is_a_marshal_error(run, result):
     assert json.loads(execution.cause)["errorType"] == "Runtime.MarshalError"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a handler calling sys.exit() raises SystemExit straight out of "
-                                       "execute() (and ends the CLI) instead of failing the task")
 def test_a_handler_that_exits_fails_the_task_instead_of_the_engine(run):
     # Lambda reports a function that exits as "Runtime.ExitError"; the engine must not die with it
     def leave(event, context):

@@ -105,8 +105,6 @@ def test_an_execution_finishing_before_its_timeout_succeeds(run):
     assert run(definition).status == "SUCCEEDED"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: when the execution times out inside a Map, only some of the running "
-                                       "iterations get a MapIterationAborted event (index 0 gets none)")
 def test_every_running_iteration_is_closed_when_the_execution_times_out(run):
     definition = {"TimeoutSeconds": 5, "StartAt": "M", "States": {"M": {"Type": "Map", "End": True,
         "ItemProcessor": {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 60, "End": True}}}}}}

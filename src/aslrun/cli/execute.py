@@ -76,7 +76,15 @@ def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], han
     if history_file:
         from ..history import Event
 
-        sink = open(history_file, "w", encoding="utf-8")
+        from pathlib import Path
+
+        from ..errors import InputError
+
+        try:
+            Path(history_file).parent.mkdir(parents=True, exist_ok=True)
+            sink = open(history_file, "w", encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"--history: cannot write {history_file}: {exc.strerror}") from None
 
         def write(event: Event) -> None:
             sink.write(json.dumps(event.to_aws(), ensure_ascii=False) + "\n")

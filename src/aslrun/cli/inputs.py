@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..jsondepth import MAX_DEPTH, too_deep
 
 __all__ = ["parse_json_argument", "parse_pairs"]
 
@@ -46,10 +47,28 @@ def _is_number(text: str) -> bool:
 
 
 def _parse(text: str, where: str) -> Any:
+    """Strict JSON: no NaN/Infinity, no lone surrogates, nesting Python can hold."""
     try:
-        return json.loads(text)
+        value = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise InputError(f"{where}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except ValueError as exc:
+        raise InputError(f"{where}: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{where}: nested too deeply to read") from None
+    if too_deep(value):
+        raise InputError(f"{where}: nested more than {MAX_DEPTH} levels deep (aslrun's limit)")
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(f"{where}: holds a lone surrogate (\\ud800-\\udfff), which is not valid Unicode") from None
+    except RecursionError:
+        raise InputError(f"{where}: nested too deeply to process") from None
+    return value
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (JSON has no NaN or Infinity)")
 
 
 def parse_pairs(values: tuple[str, ...], option: str) -> dict[str, str]:

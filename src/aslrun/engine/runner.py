@@ -100,6 +100,10 @@ def run_branch(execution: Execution, branch: Branch, data: Any, frame: Frame) ->
             if not (state.retriers or state.catchers):
                 _report_final_failure(state, frame, error)
             return Outcome(error=error, last_event_id=frame.last_event_id)
+        except (GeneratorExit, ExecutionTimedOut):
+            if state.blocking:  # a state that was waiting when its branch was stopped
+                frame.emit(state.aborted_event)
+            raise
         if state.has_exit_event:
             details = {"name": name, "output": output}
             if frame.variables.assigned is not None:  # AWS lists the state's Assign in its exit event

@@ -105,6 +105,11 @@ def _call(handler: Callable[..., Any], event: Any, context: LambdaContext) -> tu
         result = handler(private_event, context)
     except Exception as exc:  # the function failed: Lambda reports it, the task fails with it
         raise HandlerFailed(type(exc).__name__, lambda_error_document(exc, context.aws_request_id)) from exc
+    except SystemExit as exc:  # the function's runtime exited: Lambda's Runtime.ExitError, not our exit
+        document = {"errorType": "Runtime.ExitError",
+                    "errorMessage": f"RequestId: {context.aws_request_id} Error: Runtime exited with error: "
+                                    f"exit status {exc.code if isinstance(exc.code, int) else 1}"}
+        raise HandlerFailed("Runtime.ExitError", document) from None
     try:
         text = json.dumps(result, allow_nan=False)
     except (TypeError, ValueError) as exc:

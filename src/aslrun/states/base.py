@@ -37,6 +37,7 @@ class State:
         self.query_language: str = spec.get("QueryLanguage", build.query_language)
         self.entered_event = f"{self.type}StateEntered"
         self.exited_event = f"{self.type}StateExited"
+        self.aborted_event = f"{self.type}StateAborted"
         self.retriers: tuple[Retrier, ...] = ()
         self.catchers: tuple[Catcher, ...] = ()
         #: the query language's data flow (InputPath ... OutputPath, or Arguments/Output/Assign)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import StatesError
-from ..expr.template import compile_template
+from ..errors import StatesError, runtime_error
+from ..expr.template import compact_json, compile_template
 from .base import State
 
 __all__ = ["FailState"]
@@ -34,7 +34,15 @@ class FailState(State):
         error, cause = self.error, self.cause
         frame.data = raw_input
         if self.error_path is not None:
-            error = self.error_path.evaluate(frame)["Error"]
+            error = _text(self.error_path.evaluate(frame)["Error"], "ErrorPath", self.spec["ErrorPath"])
         if self.cause_path is not None:
-            cause = self.cause_path.evaluate(frame)["Cause"]
+            cause = _text(self.cause_path.evaluate(frame)["Cause"], "CausePath", self.spec["CausePath"])
         return StatesError(error, cause)
+
+
+def _text(value: Any, field: str, path: str) -> str:
+    """ErrorPath/CausePath must select a string (developer guide, Fail state)."""
+    if not isinstance(value, str):
+        raise runtime_error(f"The {field} field must refer to a string value, but {path} is "
+                            f"{compact_json(value)}")
+    return value

@@ -21,7 +21,7 @@ from typing import Any
 from ..errors import StatesError, runtime_error
 from ..engine.fanout import run_children
 from ..engine.frame import ItemScope
-from ..engine.runner import Outcome, run_branch
+from ..engine.runner import ExecutionTimedOut, Outcome, run_branch
 from ..expr.jsonpath import PathNotFound, compile_path
 from ..expr.template import compact_json, compile_template, read_path
 from .base import State
@@ -119,7 +119,7 @@ class MapState(State):
         child.emit("MapIterationStarted", details)
         try:
             outcome = yield from run_branch(frame.execution, self.processor, item_input, child)
-        except GeneratorExit:
+        except (GeneratorExit, ExecutionTimedOut):
             child.emit("MapIterationAborted", details)
             raise
         outcome.end_event_id = child.emit("MapIterationFailed" if outcome.failed else "MapIterationSucceeded",
@@ -274,7 +274,7 @@ def _allowed_failures(count: int, tolerated_count: int | None, tolerated_pct: fl
         allowed.append(tolerated_count)
     if tolerated_pct is not None:
         allowed.append(math.floor(count * tolerated_pct / 100))
-    return max(allowed)
+    return min(allowed)  # "the workflow fails when it exceeds either value" (developer guide)
 
 
 def _error_details(error: StatesError) -> dict[str, Any]:

@@ -44,7 +44,10 @@ class ParallelState(State):
         )
         if stopped:
             raise next(o.error for o in outcomes if o is not None and o.failed)  # the runner records the failure
+        frame.last_event_id = max(o.last_event_id for o in outcomes)  # the branches' last event
+        closing = frame.last_event_id
         frame.emit("ParallelStateSucceeded")
+        frame.last_event_id = closing  # AWS links ParallelStateExited past ParallelStateSucceeded
         result = [outcome.output for outcome in outcomes]
         frame.result_bound = sum(o.bound for o in outcomes) + len(outcomes) + 2
         return io.output(frame, raw_input, result), self.next
