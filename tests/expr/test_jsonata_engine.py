@@ -8,6 +8,8 @@ the jsonata-python behaviour it guards against.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from aslrun.expr import jsonata_engine
@@ -171,3 +173,17 @@ def test_a_deep_recursion_stops():
 
 def test_a_bounded_recursion_works():
     assert evaluate("($f := function($x){ $x <= 0 ? 0 : 1 + $f($x-1) }; $f(30))") == 30
+
+
+def test_difference_the_whole_catalog_is_repaired():
+    """jsonata-python's catalog says "Object" for "function" and quotes terms with double quotes;
+    every template as repaired must read like JavaScript's (which has neither)."""
+    from jsonata.jexception import JException
+
+    from aslrun.expr.jsonata_errors import _js_template
+
+    for code in JException.error_codes:
+        template = _js_template(code)
+        assert template is not None
+        assert "Object" not in template.replace("Object property", ""), code
+        assert not re.search(r'"[A-Za-z][A-Za-z -]*"', template), code

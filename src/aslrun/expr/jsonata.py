@@ -135,7 +135,7 @@ class JsonataScope:
         return states
 
     def _context(self) -> dict[str, Any]:
-        context = self.frame.context()
+        context: dict[str, Any] = self.frame.context()
         if self.item is not None:
             context["Map"] = {"Item": {"Index": self.item[0], "Value": self.item[1]}}
         return context
@@ -182,8 +182,8 @@ class Field:
             self.expression = _compile(source)
         node = _compile_node(source, field)
         self.constant = not callable(node)
-        self.value = None if self.constant is False else node
-        self._evaluate: Evaluator = node if callable(node) else (lambda scope, value=node: value)
+        self.value = node if self.constant else None
+        self._evaluate: Evaluator = node if callable(node) else _constant(node)
 
     def __repr__(self) -> str:
         return f"Field({self.field!r}, {self.source!r})"
@@ -201,6 +201,10 @@ class Field:
         if self.expression is not None:
             return _run(self.expression, scope, self.field)
         return self._evaluate(scope)
+
+
+def _constant(value: Any) -> Evaluator:
+    return lambda scope: value
 
 
 def compile_field(source: Any, field: str) -> Field:

@@ -133,9 +133,9 @@ def _renumber_bad_argument(error: JException, procedure: Any, args: Any) -> None
     """T0410 names the first argument that does not fit, found as JavaScript does: the longest
     prefix of the signature that matches the start of the arguments' types (jsonata-python
     matches whole strings, so it always blames argument 1)."""
-    signature = getattr(procedure, "signature", None)
+    signature: Any = getattr(procedure, "signature", None)
     params = getattr(signature, "_params", None)
-    if not params or not isinstance(args, list):
+    if signature is None or not params or not isinstance(args, list):
         return
     supplied = "".join(signature.get_symbol(arg) for arg in args)
     pattern = "^"

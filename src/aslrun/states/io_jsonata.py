@@ -63,7 +63,7 @@ class JsonataIO:
         self.rules = {id(rule): _Extras(rule) for rule in spec.get("Choices") or ()}
         self.catches = {id(catch): _Extras(catch) for catch in spec.get("Catch") or ()}
         self.items = _optional(spec, "Items")
-        self.settings = {
+        self.settings: dict[str, Field] = {
             name: compile_field(spec[name], name)
             for name in ("MaxConcurrency", "ToleratedFailureCount", "ToleratedFailurePercentage",
                          "Seconds", "Timestamp", "TimeoutSeconds", "HeartbeatSeconds", "Error", "Cause")
@@ -139,7 +139,7 @@ class JsonataIO:
             value = field.evaluate(JsonataScope(frame, frame.data))
             if value.__class__ is not bool:
                 raise unexpected_type(field.text, "Condition", "boolean", value)
-            return value  # type: ignore[no-any-return]
+            return value
 
         return holds
 
@@ -222,7 +222,7 @@ class JsonataIO:
             expected = "integer" if minimum <= 0 else "positive integer"
             raise unexpected_type(field.text, name, expected if value.__class__ is not int else
                                   f"{expected} >= {minimum}", value)
-        return value  # type: ignore[no-any-return]
+        return value
 
     def _number(self, scope: JsonataScope, name: str) -> float | None:
         field = self.settings.get(name)
@@ -240,7 +240,7 @@ class JsonataIO:
         value = field.evaluate(scope)
         if value.__class__ is not str:
             raise unexpected_type(field.text, name, "string", value)
-        return value  # type: ignore[no-any-return]
+        return value
 
 
 def _evaluate(fields: dict[str, Field], scope: JsonataScope) -> dict[str, Any]:
