@@ -24,6 +24,7 @@ __all__ = [
     "STAGES",
     "enqueue",
     "queue_status",
+    "unreported_batches",
     "begin_stage",
     "fail_stage",
     "failed_batches",
@@ -103,6 +104,7 @@ def begin_stage(conn: sqlite3.Connection, run_date: date, stage: str) -> int:
             "finished_at = NULL, error = NULL, detail = NULL", (key, stage, _now()))
         conn.execute("DELETE FROM bua_batch WHERE run_date = ? AND stage = ?", (key, stage))
         conn.execute("DELETE FROM bua_queue WHERE run_date = ? AND stage = ?", (key, stage))
+        conn.execute("DELETE FROM bua_queue_item WHERE run_date = ? AND stage = ?", (key, stage))
         for name in later:
             conn.execute("DELETE FROM bua_control WHERE run_date = ? AND stage = ?", (key, name))
     row = conn.execute("SELECT attempts FROM bua_control WHERE run_date = ? AND stage = ?",
@@ -135,7 +137,8 @@ def finish_stage(conn: sqlite3.Connection, run_date: date, stage: str,
                  detail: dict[str, Any] | None = None) -> dict[str, Any]:
     """Mark ``stage`` SUCCEEDED, unless batches still fail: then FAILED and :class:`StageFailed`."""
     _check_stage(stage)
-    failed = failed_batches(conn, run_date, stage)
+    failed = failed_batches(conn, run_date, stage) + [
+        {**b, "error": "never reported back"} for b in unreported_batches(conn, run_date, stage)]
     key = run_date.isoformat()
     if failed:
         summary = "; ".join(f"batch {f['batch']}: {f['error']}" for f in failed[:5])
@@ -188,11 +191,28 @@ def plan(conn: sqlite3.Connection, run_date: date) -> dict[str, Any]:
             "next": pending[0] if pending else None, "complete": not pending, "errors": errors}
 
 
-def enqueue(conn: sqlite3.Connection, run_date: date, stage: str, expected: int) -> None:
-    """Note how many batches a list step handed out (what "wait for the queue" waits on)."""
+def enqueue(conn: sqlite3.Connection, run_date: date, stage: str, batches: list[dict[str, Any]]) -> None:
+    """Note the batches a list step handed out: what "wait for the queue" waits on, and what
+    the check step resubmits if one never reports back."""
+    key = run_date.isoformat()
     with write(conn):
         conn.execute("INSERT OR REPLACE INTO bua_queue (run_date, stage, expected, listed_at) "
-                     "VALUES (?, ?, ?, ?)", (run_date.isoformat(), stage, expected, _now()))
+                     "VALUES (?, ?, ?, ?)", (key, stage, len(batches), _now()))
+        conn.execute("DELETE FROM bua_queue_item WHERE run_date = ? AND stage = ?", (key, stage))
+        conn.executemany("INSERT INTO bua_queue_item (run_date, stage, batch_no, first_account, "
+                         "last_account, accounts) VALUES (?, ?, ?, ?, ?, ?)",
+                         [(key, stage, b["batch"], b["first"], b["last"], b["count"])
+                          for b in batches])
+
+
+def unreported_batches(conn: sqlite3.Connection, run_date: date, stage: str) -> list[dict[str, Any]]:
+    """Batches handed out that never reported an outcome (a worker that died mid-batch)."""
+    rows = conn.execute(
+        "SELECT batch_no, first_account, last_account, accounts FROM bua_queue_item q "
+        "WHERE run_date = ? AND stage = ? AND NOT EXISTS (SELECT 1 FROM bua_batch b WHERE "
+        "b.run_date = q.run_date AND b.stage = q.stage AND b.batch_no = q.batch_no) "
+        "ORDER BY batch_no", (run_date.isoformat(), stage)).fetchall()
+    return [{"batch": r[0], "first": r[1], "last": r[2], "count": r[3]} for r in rows]
 
 
 def queue_status(conn: sqlite3.Connection, run_date: date, stage: str) -> dict[str, Any]:

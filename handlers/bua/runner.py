@@ -24,6 +24,7 @@ from .control import (
     finish_stage,
     plan,
     record_batch,
+    unreported_batches,
 )
 from .errors import BadEvent
 from .events import Batch, Context, batches_of, common_fields, open_context, run_date_of
@@ -82,21 +83,24 @@ def begin_handler(event: Any, context: Any = None) -> dict[str, Any]:
 
 
 def check_handler(event: Any, context: Any = None) -> dict[str, Any]:
-    """BuaStageCheck: failed batches of the stage, as Map items ready to be retried."""
+    """BuaStageCheck: failed batches of the stage, and batches that never reported back, as Map
+    items ready to be resubmitted."""
     stage = stage_of(event)
     with open_context(event) as ctx:
         failed = failed_batches(ctx.conn, ctx.run_date, stage)
-        rows = {r["batch_no"]: r for r in ctx.conn.execute(
+        ranges = {r["batch_no"]: json.loads(r["detail"] or "{}") for r in ctx.conn.execute(
             "SELECT batch_no, detail FROM bua_batch WHERE run_date = ? AND stage = ? AND "
             "status = 'FAILED'", (ctx.key, stage))}
-    retry = []
-    for item in failed:
-        detail = json.loads(rows[item["batch"]]["detail"] or "{}")
-        retry.append(Batch(stage=stage, number=item["batch"], first=detail["first"],
-                           last=detail["last"], count=detail.get("count", 0))
-                     .to_json(ctx.run_date, ctx.db))
-    return {"run_date": ctx.key, "stage": stage, "failed": len(failed), "errors": failed,
-            "retry": retry}
+        missing = unreported_batches(ctx.conn, ctx.run_date, stage)
+    retry = [Batch(stage=stage, number=item["batch"], first=ranges[item["batch"]]["first"],
+                   last=ranges[item["batch"]]["last"],
+                   count=ranges[item["batch"]].get("count", 0)).to_json(ctx.run_date, ctx.db)
+             for item in failed]
+    retry += [Batch(stage=stage, number=b["batch"], first=b["first"], last=b["last"],
+                    count=b["count"]).to_json(ctx.run_date, ctx.db) for b in missing]
+    errors = failed + [{**b, "error": "never reported back"} for b in missing]
+    return {"run_date": ctx.key, "stage": stage, "failed": len(retry), "errors": errors,
+            "retry": sorted(retry, key=lambda item: item["batch"])}
 
 
 def end_handler(event: Any, context: Any = None) -> dict[str, Any]:

@@ -137,6 +137,16 @@ CREATE TABLE IF NOT EXISTS bua_queue (
     PRIMARY KEY (run_date, stage)
 ) WITHOUT ROWID;
 
+CREATE TABLE IF NOT EXISTS bua_queue_item (
+    run_date        TEXT NOT NULL,
+    stage           TEXT NOT NULL,
+    batch_no        INTEGER NOT NULL,
+    first_account   TEXT NOT NULL,
+    last_account    TEXT NOT NULL,
+    accounts        INTEGER NOT NULL,
+    PRIMARY KEY (run_date, stage, batch_no)
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS bua_date (
     run_date        TEXT NOT NULL,
     day             TEXT NOT NULL,

@@ -63,7 +63,7 @@ def profile_list_handler(event: Any, context: Any = None) -> dict[str, Any]:
     """BuaProfileList: batches of interval accounts to extract profiles from."""
     with open_context(event) as ctx:
         result = list_profile_batches(ctx.conn, ctx.info, ctx.db)
-        enqueue(ctx.conn, ctx.run_date, "segments", result["batch_count"])
+        enqueue(ctx.conn, ctx.run_date, "segments", result["batches"])
     return result
 
 
@@ -114,7 +114,7 @@ def list_handler(event: Any, stage: str, selection: str) -> dict[str, Any]:
     with open_context(event) as ctx:
         result = list_batches(ctx.conn, ctx.run_date, stage, selection,
                               ctx.info.config.batch_size, db=ctx.db)
-        enqueue(ctx.conn, ctx.run_date, stage, result["batch_count"])
+        enqueue(ctx.conn, ctx.run_date, stage, result["batches"])
     return result
 
 

@@ -164,3 +164,25 @@ def test_each_stage_machine_records_its_stage_in_the_control_table(name):
     assert begin["FunctionName"] == "${BuaStageBeginFunctionArn}"
     assert begin["Payload"]["stage"] == name.removeprefix("bua-")
     assert definition["States"]["StageFailed"]["Next"] == "Failed"
+
+
+def test_a_batch_that_never_reports_back_is_waited_for_then_resubmitted(tmp_path):
+    """A worker that dies mid-batch (an SQS message lost, in production): the queue never
+    empties, the stage machine polls (Wait + Choice) up to its limit, then resubmits it."""
+    event = cases_event(tmp_path)
+    real = HANDLERS["BuaMicroScalarBatch"]
+    calls = {"n": 0}
+
+    def lost_once(payload, context):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            return {"failed": 0}  # nothing done, nothing recorded
+        return real(payload, context)
+
+    execution = StateMachine.from_file(MACHINES / "bua.asl.json", substitutions=SUBSTITUTIONS) \
+        .execute(event, handlers={**HANDLERS, "BuaMicroScalarBatch": lost_once},
+                 clock=VirtualClock(start="2024-10-01T01:00:00Z"))
+    assert execution.status == "SUCCEEDED" and calls["n"] == 2
+    microscalar = next(c for c in execution.children if c.state_machine_name == "bua-microscalar")
+    waits = [e for e in microscalar.history if e.type == "WaitStateEntered"]
+    assert len(waits) == 60  # ten minutes of polling, on the virtual clock

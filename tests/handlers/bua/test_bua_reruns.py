@@ -114,3 +114,20 @@ def test_a_different_period_for_an_existing_run_date_is_refused(cases):
 
     with pytest.raises(BadEvent, match="already exists with period 2024-09-01..2024-10-01"):
         run_stage({**cases, "period_start": "2024-08-01"}, "restore")
+
+
+def test_a_batch_that_never_reports_back_is_resubmitted_by_the_check(cases, monkeypatch):
+    from handlers.bua import pipeline
+
+    real = pipeline.profile.microscalar_batch_handler
+    calls = {"n": 0}
+
+    def lost_once(item, context=None):
+        calls["n"] += 1
+        return {"failed": 0} if calls["n"] == 1 else real(item, context)
+
+    monkeypatch.setattr(pipeline.profile, "microscalar_batch_handler", lost_once)
+    monkeypatch.setitem(pipeline.STAGE_WORK, "microscalar", lambda e: pipeline._fan_out(
+        e, "microscalar", pipeline.profile.microscalar_list_handler, lost_once))
+    report = run_pipeline(cases)
+    assert report["stages"]["microscalar"]["status"] == "SUCCEEDED" and calls["n"] == 2
