@@ -7,8 +7,9 @@ runs until it must wait, then yields a command:
 * :class:`WaitGroup` - wake when a child task of a :class:`Group` has finished (Map / Parallel);
 * :data:`CHECKPOINT` - give the scheduler a chance to pause (the step debugger).
 
-The ready queue is FIFO and timers are ordered by (time, creation order), so the same input gives
-the same interleaving and the same history every run. When nothing is ready the clock jumps (a
+The ready queue is FIFO and timers are ordered by (millisecond, creation order), so the same input
+gives the same interleaving and the same history every run: exactly so on a frozen clock, and on the
+default clock (which also moves with real time) for timers due within the same millisecond. When nothing is ready the clock jumps (a
 virtual clock) or sleeps (the system clock) to the earliest timer: that is the whole of "time
 skipping".
 
@@ -100,7 +101,10 @@ class Scheduler:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self._ready: deque[tuple[Task, Any]] = deque()
-        self._timers: list[tuple[float, int, Task]] = []
+        # (wake tick, creation order, task, wake time): ordered by the millisecond, then by creation, so
+        # timers due at the same moment wake in a repeatable order even on a clock that moves with
+        # real time (whose readings differ by microseconds from run to run)
+        self._timers: list[tuple[int, int, Task, float]] = []
         self._seq = 0
         self._timed_group_waits: dict[Task, Group] = {}  # tasks in a WaitGroup with a time limit
         self.pause_requested = False
@@ -140,7 +144,7 @@ class Scheduler:
                     raise Paused()
                 continue
             if timers:
-                when, seq, task = timers[0]
+                _, seq, task, when = timers[0]
                 if task.done or task._timer_seq != seq:
                     heapq.heappop(timers)  # a cancelled or stale timer
                     continue
@@ -168,7 +172,7 @@ class Scheduler:
         if command.__class__ is Sleep:
             self._seq += 1
             task._timer_seq = self._seq
-            heapq.heappush(self._timers, (command.until, self._seq, task))
+            heapq.heappush(self._timers, (_tick(command.until), self._seq, task, command.until))
         elif command.__class__ is WaitGroup:
             group = command.group
             if group.finished:
@@ -179,7 +183,7 @@ class Scheduler:
                     self._seq += 1
                     task._timer_seq = self._seq
                     self._timed_group_waits[task] = group
-                    heapq.heappush(self._timers, (command.until, self._seq, task))
+                    heapq.heappush(self._timers, (_tick(command.until), self._seq, task, command.until))
         elif command is CHECKPOINT:
             self._ready.appendleft((task, None))
             self.pause_requested = self.pause_requested or self.on_checkpoint()
@@ -224,3 +228,8 @@ class Scheduler:
         task.group = None
         self._timed_group_waits.pop(task, None)
         task.gen.close()
+
+
+def _tick(when: float) -> int:
+    """A wake time to the millisecond (AWS's timestamp resolution)."""
+    return int(when * 1000)
