@@ -100,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--modes", nargs="+", choices=["asl", "direct"], default=["asl", "direct"])
-    parser.add_argument("--json", default="bua-bench.json", help="where to write the figures")
+    parser.add_argument("--json", default=str(Path(".aslrun") / "bench" / "bua_bench.json"),
+                        help="where to write the figures (default .aslrun/bench/bua_bench.json)")
     parser.add_argument("--workdir", help="scratch folder (default: a temporary one)")
     args = parser.parse_args(argv)
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="bua-bench-"))
@@ -116,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
     report = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                           "platform": platform.platform()}, "runs": rows}
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
     print(f"figures written to {args.json}")
     if not args.workdir:

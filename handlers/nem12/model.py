@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from .errors import Issue
+
 __all__ = [
     "INTERVAL_LENGTHS",
     "QUALITY_FLAGS",
@@ -117,7 +119,7 @@ class NemFile:
     to_participant: str
     days: tuple[IntervalDay, ...] = ()
     reads: tuple[AccumulationRead, ...] = ()
-    issues: tuple = field(default=())
+    issues: tuple[Issue, ...] = field(default=())
     header_assumed: bool = False
 
     @property
