@@ -18,7 +18,7 @@ from ..history import AWS_HISTORY_LIMIT, Event, History
 from .clock import Clock, VirtualClock, iso_timestamp
 from .frame import Frame
 from .runner import ExecutionTimedOut, Outcome, run_branch
-from .scheduler import Paused, Scheduler, Sleep, Task
+from .scheduler import Paused, Scheduler, Sleep, Task, WaitingForCallbacks
 from .variables import Variables
 
 if TYPE_CHECKING:
@@ -58,9 +58,12 @@ class Execution:
         parent: Execution | None = None,
         scheduler: Scheduler | None = None,
         machine: Any = None,
+        task_interceptor: Callable[[Any, Any], Any] | None = None,
     ) -> None:
         self.program = program
         self.machine = machine  # the StateMachine this runs (resolves nested state machines)
+        #: stands in for Task resources when set (mocked responses, debugger): see states.task
+        self.task_interceptor = task_interceptor
         self.input = input
         self.bindings = bindings
         self.clock: Clock = clock if clock is not None else VirtualClock()
@@ -80,6 +83,7 @@ class Execution:
         self.timeout_seconds = timeout_seconds
         self.deadline: float | None = None
         self.stepping = False
+        self.waiting_for_callbacks = False
         self.status = RUNNING
         self.output: Any = None
         self.error: str | None = None
@@ -126,20 +130,30 @@ class Execution:
 
     # -- running --------------------------------------------------------------------------------
 
-    def run(self) -> Execution:
+    def run(self, *, until_callbacks: bool = False) -> Execution:
         """Run to the end (or to the next pause when stepping); return self.
 
         Executions it started without waiting for them (``states:startExecution``) run to their
-        end too before this returns.
+        end too before this returns. With ``until_callbacks`` the run also stops (status still
+        RUNNING, ``waiting_for_callbacks`` true) as soon as every branch waits for a task token,
+        so the caller can send it and call ``run()`` again; without it, time skips ahead to the
+        tokens' timeouts, as it would pass on AWS with nobody answering.
         """
         if self._root is None:
             self._root = self.scheduler.spawn(self.main())
-        if self.status == RUNNING:
-            try:
-                self.scheduler.run(self._root)
-            except Paused:
-                return self
-        self.scheduler.run()  # background children
+        scheduler = self.scheduler
+        scheduler.pause_on_callbacks = until_callbacks
+        self.waiting_for_callbacks = False
+        try:
+            if self.status == RUNNING:
+                scheduler.run(self._root)
+            scheduler.run()  # background children
+        except Paused:
+            return self
+        except WaitingForCallbacks:
+            self.waiting_for_callbacks = True
+        finally:
+            scheduler.pause_on_callbacks = False
         return self
 
     def main(self) -> Generator[Any, Any, None]:
@@ -222,6 +236,7 @@ class Execution:
             input, handlers=self.bindings, clock=self.clock, seed=self.rng.getrandbits(32), name=name,
             history_keep=self.history.keep, region=self.region, account=self.account,
             payload_limit=self.payload_limit, scheduler=self.scheduler, parent=self,
+            task_interceptor=self.task_interceptor,
         )
         self.children.append(child)
         return child  # type: ignore[no-any-return]
@@ -233,7 +248,7 @@ class Execution:
             program, input, bindings=self.bindings, state_machine_name=f"{self.state_machine_name}/{label}",
             clock=self.clock, seed=self.rng.getrandbits(32), history_keep=self.history.keep, region=self.region,
             account=self.account, role_arn=self.role_arn, payload_limit=self.payload_limit, parent=self,
-            scheduler=self.scheduler, machine=self.machine,
+            scheduler=self.scheduler, machine=self.machine, task_interceptor=self.task_interceptor,
         )
         child.deadline_override = self.deadline
         self.map_run_children += 1

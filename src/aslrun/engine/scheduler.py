@@ -5,6 +5,8 @@ runs until it must wait, then yields a command:
 
 * :class:`Sleep` - wake at a clock time (Wait states, Retry back-off);
 * :class:`WaitGroup` - wake when a child task of a :class:`Group` has finished (Map / Parallel);
+* :class:`WaitFuture` - wake when a :class:`Future` is settled from outside the branch (a task token
+  sent back by a handler or a test), or at a time limit;
 * :data:`CHECKPOINT` - give the scheduler a chance to pause (the step debugger).
 
 The ready queue is FIFO and timers are ordered by (millisecond, creation order), so the same input
@@ -26,7 +28,8 @@ from typing import Any
 
 from .clock import Clock
 
-__all__ = ["CHECKPOINT", "Deadlock", "Group", "Paused", "Scheduler", "Sleep", "Task", "WaitGroup"]
+__all__ = ["CHECKPOINT", "Deadlock", "Future", "Group", "Paused", "Scheduler", "Sleep", "Task", "WaitFuture",
+           "WaitGroup", "WaitingForCallbacks"]
 
 Branch = Generator[Any, Any, Any]
 
@@ -62,6 +65,56 @@ class WaitGroup:
     def __init__(self, group: Group, until: float | None = None) -> None:
         self.group = group
         self.until = until
+
+
+class Future:
+    """A value that arrives from outside the branches (e.g. SendTaskSuccess for a task token).
+
+    Settle it with :meth:`set_result` or :meth:`set_error` from code running on the scheduler's
+    thread (a handler, or a test between two ``run`` calls); the waiting task is then resumed.
+    """
+
+    __slots__ = ("scheduler", "done", "value", "error", "waiter")
+
+    def __init__(self, scheduler: Scheduler) -> None:
+        self.scheduler = scheduler
+        self.done = False
+        self.value: Any = None
+        self.error: BaseException | None = None
+        self.waiter: Task | None = None
+
+    def set_result(self, value: Any) -> None:
+        self._settle(value, None)
+
+    def set_error(self, error: BaseException) -> None:
+        self._settle(None, error)
+
+    def _settle(self, value: Any, error: BaseException | None) -> None:
+        if self.done:
+            raise RuntimeError("this future is already settled")
+        self.done, self.value, self.error = True, value, error
+        waiter, self.waiter = self.waiter, None
+        scheduler = self.scheduler
+        scheduler.pending_futures.discard(self)
+        if waiter is not None and not waiter.done:
+            scheduler._timed_group_waits.pop(waiter, None)
+            waiter._timer_seq = -1  # its time limit no longer applies
+            scheduler._ready.append((waiter, True))
+
+
+class WaitFuture:
+    """Resume when ``future`` is settled (receives True) or at ``until`` (receives False)."""
+
+    __slots__ = ("future", "until")
+
+    def __init__(self, future: Future, until: float | None = None) -> None:
+        self.future = future
+        self.until = until
+
+
+class WaitingForCallbacks(Exception):
+    """Raised out of :meth:`Scheduler.run` when ``pause_on_callbacks`` is set and every task left
+    is waiting for a :class:`Future` (or a time limit on one): time is not skipped past them."""
 
 
 class _Checkpoint:
@@ -106,8 +159,10 @@ class Scheduler:
         # real time (whose readings differ by microseconds from run to run)
         self._timers: list[tuple[int, int, Task, float]] = []
         self._seq = 0
-        self._timed_group_waits: dict[Task, Group] = {}  # tasks in a WaitGroup with a time limit
+        self._timed_group_waits: dict[Task, Any] = {}  # tasks in a WaitGroup/WaitFuture with a time limit
         self.pause_requested = False
+        self.pending_futures: set[Future] = set()  # futures a task waits on, not settled yet
+        self.pause_on_callbacks = False
 
     # -- starting tasks ---------------------------------------------------------------------------
 
@@ -143,6 +198,8 @@ class Scheduler:
                     self.pause_requested = False
                     raise Paused()
                 continue
+            if self.pause_on_callbacks and self.pending_futures:
+                raise WaitingForCallbacks()
             if timers:
                 _, seq, task, when = timers[0]
                 if task.done or task._timer_seq != seq:
@@ -155,6 +212,8 @@ class Scheduler:
                 continue
             if root is None:
                 return
+            if self.pending_futures:
+                raise WaitingForCallbacks()
             raise Deadlock("every branch is waiting and nothing can wake them")
 
     def _step(self, task: Task, value: Any) -> None:
@@ -184,6 +243,18 @@ class Scheduler:
                     task._timer_seq = self._seq
                     self._timed_group_waits[task] = group
                     heapq.heappush(self._timers, (_tick(command.until), self._seq, task, command.until))
+        elif command.__class__ is WaitFuture:
+            future = command.future
+            if future.done:
+                self._ready.append((task, True))
+            else:
+                future.waiter = task
+                self.pending_futures.add(future)
+                if command.until is not None:
+                    self._seq += 1
+                    task._timer_seq = self._seq
+                    self._timed_group_waits[task] = future
+                    heapq.heappush(self._timers, (_tick(command.until), self._seq, task, command.until))
         elif command is CHECKPOINT:
             self._ready.appendleft((task, None))
             self.pause_requested = self.pause_requested or self.on_checkpoint()
@@ -191,13 +262,15 @@ class Scheduler:
             raise TypeError(f"a branch yielded {command!r}")
 
     def _timer_fired(self, task: Task) -> Any:
-        """What a task woken by its timer receives: False when it was waiting on a group (time ran
-        out: it stops waiting on the group), None after a plain Sleep."""
-        group = self._timed_group_waits.pop(task, None)
-        if group is None:
+        """What a task woken by its timer receives: False when it was waiting on a group or future
+        (time ran out: it stops waiting), None after a plain Sleep."""
+        awaited = self._timed_group_waits.pop(task, None)
+        if awaited is None:
             return None
-        if group.waiter is task:
-            group.waiter = None
+        if awaited.waiter is task:
+            awaited.waiter = None
+        if isinstance(awaited, Future):
+            self.pending_futures.discard(awaited)
         return False
 
     def on_checkpoint(self) -> bool:

@@ -9,7 +9,7 @@ the result against the payload size limit.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 from ..errors import StatesError, runtime_error
@@ -20,7 +20,15 @@ from ..integrations.handler_call import HandlerTimedOut
 from ..integrations.task_call import TaskCall
 from .base import State
 
-__all__ = ["TaskState", "PAYLOAD_LIMIT_BYTES"]
+__all__ = ["NOT_INTERCEPTED", "PAYLOAD_LIMIT_BYTES", "TaskInterceptor", "TaskState"]
+
+#: What a task interceptor returns to let the Task call its resource as usual.
+NOT_INTERCEPTED = object()
+
+#: ``(task_state, call) -> result | NOT_INTERCEPTED``, may raise StatesError: stands in for a Task's
+#: resource (mocked responses, the step debugger's "use this result"). The Task still records its
+#: Scheduled/Started/Succeeded or Failed events, so a mocked run's history looks like a real one.
+TaskInterceptor = Callable[[Any, TaskCall], Any]
 
 PAYLOAD_LIMIT_BYTES = 262_144  # 256 KiB: AWS's limit on a state's input, output and task result
 
@@ -63,7 +71,11 @@ class TaskState(State):
         frame.emit(self.scheduled_event, integration.scheduled_details(call))
         frame.emit(self.started_event, _resource_details(integration))
         try:
-            if integration.blocking:
+            intercept = execution.task_interceptor
+            mocked = intercept(self, call) if intercept is not None else NOT_INTERCEPTED
+            if mocked is not NOT_INTERCEPTED:
+                result = mocked
+            elif integration.blocking:
                 result = yield from integration.invoke(call)
             else:
                 result = integration.invoke(call)
