@@ -7,10 +7,12 @@ source, the context object's fixed part, the AWS region and account its ARNs are
 
 from __future__ import annotations
 
+import gc
 import json
 import marshal
 import random
-from collections.abc import Callable, Generator
+from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import StatesError
@@ -145,9 +147,10 @@ class Execution:
         scheduler.pause_on_callbacks = until_callbacks
         self.waiting_for_callbacks = False
         try:
-            if self.status == RUNNING:
-                scheduler.run(self._root)
-            scheduler.run()  # background children
+            with _fewer_collections():
+                if self.status == RUNNING:
+                    scheduler.run(self._root)
+                scheduler.run()  # background children
         except Paused:
             return self
         except WaitingForCallbacks:
@@ -307,3 +310,26 @@ class Execution:
         if self.status == FAILED:
             return f"<Execution {self.name} FAILED {self.error}: {self.cause}>"
         return f"<Execution {self.name} {self.status}>"
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often while an execution runs.
+
+    A run allocates many small, mostly acyclic objects (events, state data) while holding a growing
+    history; with CPython's default first-generation threshold (700) the collector keeps rescanning
+    them, which costs 10-15% of a run. Reference counting still frees everything acyclic at once;
+    the collector still runs, only less often. The previous thresholds come back afterwards.
+    """
+    previous = gc.get_threshold()
+    if previous[0] >= _RUN_GC_THRESHOLD or not gc.isenabled():
+        yield
+        return
+    gc.set_threshold(_RUN_GC_THRESHOLD, previous[1], previous[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
+_RUN_GC_THRESHOLD = 10_000

@@ -25,11 +25,13 @@ class Frame:
     __slots__ = (
         "execution", "data", "state_name", "entered_time", "retry_count", "last_event_id",
         "entered_event_id", "variables", "rng", "task_token", "depth", "data_bound", "result_bound",
-        "retryable",
+        "retryable", "record", "now",
     )
 
     def __init__(self, execution: Execution, last_event_id: int, variables: Variables, depth: int = 0) -> None:
         self.execution = execution
+        self.record = execution.history.add  # bound once: emit() is the hottest call of a run
+        self.now = execution.clock.now
         self.depth = depth
         self.rng = execution.rng
         self.data: Any = None
@@ -54,8 +56,7 @@ class Frame:
 
     def emit(self, type: str, details: dict[str, Any] | None = None) -> Event:
         """Record a history event on this branch."""
-        execution = self.execution
-        event = execution.history.add(type, execution.clock.now(), self.last_event_id, details, self.depth)
+        event = self.record(type, self.now(), self.last_event_id, details, self.depth)
         self.last_event_id = event.id
         return event
 

@@ -110,6 +110,9 @@ def _call(handler: Callable[..., Any], event: Any, context: LambdaContext) -> tu
                     "errorMessage": f"RequestId: {context.aws_request_id} Error: Runtime exited with error: "
                                     f"exit status {exc.code if isinstance(exc.code, int) else 1}"}
         raise HandlerFailed("Runtime.ExitError", document) from None
+    fast = _plain_json_copy(result)
+    if fast is not None:
+        return fast
     try:
         text = json.dumps(result, allow_nan=False)
     except (TypeError, ValueError) as exc:
@@ -117,6 +120,50 @@ def _call(handler: Callable[..., Any], event: Any, context: LambdaContext) -> tu
                     "requestId": context.aws_request_id, "stackTrace": []}
         raise HandlerFailed("Runtime.MarshalError", document) from None
     return json.loads(text), len(text.encode("utf-8"))
+
+
+_FAST_COPY_BYTES = 4096
+
+
+def _plain_json_copy(value: Any) -> tuple[Any, int] | None:
+    """A private copy of a small result that is plain JSON already, and a bound of its JSON size.
+
+    Most handlers return a few fields of plain JSON types; for those a marshal copy (format 2: no
+    shared references, so the size bound holds) is several times cheaper than a JSON round trip.
+    Anything else (tuples, NaN, non-string keys, big values) takes the JSON round trip, which
+    normalises or refuses it exactly as Lambda's serialiser would. The size is an upper bound
+    (6x the marshal size), which is all the payload-limit accounting needs.
+    """
+    try:
+        data = marshal.dumps(value, 2)
+    except ValueError:
+        return None
+    if len(data) > _FAST_COPY_BYTES or not _plain_json(value):
+        return None
+    return marshal.loads(data), len(data) * 6
+
+
+def _plain_json(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        cls = node.__class__
+        if cls is dict:
+            for key, item in node.items():
+                if key.__class__ is not str:
+                    return False
+                stack.append(item)
+        elif cls is list:
+            stack.extend(node)
+        elif cls is float:
+            if node != node or node in (_INF, -_INF):
+                return False
+        elif not (cls is str or cls is int or cls is bool or node is None):
+            return False
+    return True
+
+
+_INF = float("inf")
 
 
 def lambda_error_document(exc: BaseException, request_id: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 from ..errors import StatesError
@@ -31,6 +32,7 @@ _PARTIAL = re.compile(r"^(\d{12}):function:([A-Za-z0-9_-]+)(?::([A-Za-z0-9_$-]+)
 _NAME = re.compile(r"^([A-Za-z0-9_-]+)(?::([A-Za-z0-9_$-]+))?$")
 
 
+@lru_cache(maxsize=1024)
 def parse_function_name(reference: str) -> tuple[str, str | None] | None:
     """``(name, qualifier)`` from any FunctionName form Lambda accepts, or None if malformed."""
     for pattern, name_group in ((_ARN, 3), (_PARTIAL, 2), (_NAME, 1)):

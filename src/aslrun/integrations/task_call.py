@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -11,6 +12,12 @@ if TYPE_CHECKING:
     from ..engine.frame import Frame
 
 __all__ = ["TaskCall"]
+
+
+@lru_cache(maxsize=64)
+def _http_date(second: int) -> str:
+    """An HTTP Date header for a whole second (calls within one second share it)."""
+    return time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(second))
 
 
 class TaskCall:
@@ -39,4 +46,4 @@ class TaskCall:
 
     @property
     def http_date(self) -> str:
-        return time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(self.execution.clock.now()))
+        return _http_date(int(self.execution.clock.now()))
