@@ -66,10 +66,12 @@ class StatesError(AslrunError):
     errors.
     """
 
-    def __init__(self, error: str | None, cause: str | None = None, *, in_state: bool = False) -> None:
+    def __init__(self, error: str | None, cause: str | None = None, *, in_state: bool = False,
+                 location: str | None = None) -> None:
         self.error = error
         self.cause = cause
         self.in_state = in_state
+        self.location = location  # the field that failed to evaluate (JSONata), for EvaluationFailed
         super().__init__(f"{error}: {cause}" if cause else str(error))
 
 

@@ -59,14 +59,28 @@ class Outcome:
 
 
 def locate(error: StatesError, frame: Frame) -> StatesError:
-    """Give an engine-raised error AWS's locator prefix (idempotent)."""
+    """Give an engine-raised error AWS's locator prefix (idempotent).
+
+    A JSONata evaluation failure is also recorded as AWS records it: an ``EvaluationFailed`` event
+    naming the state (and the field, when known) before the state fails.
+    """
     if not error.in_state:
         return error
-    return StatesError(
+    located = StatesError(
         error.error,
         f"An error occurred while executing the state '{frame.state_name}' "
         f"(entered at the event id #{frame.entered_event_id}). {error.cause}",
+        location=error.location,
     )
+    if error.error == _QUERY_EVALUATION_ERROR:
+        details = {"cause": located.cause, "error": located.error, "state": frame.state_name}
+        if error.location is not None:
+            details["location"] = error.location
+        frame.emit("EvaluationFailed", details)
+    return located
+
+
+_QUERY_EVALUATION_ERROR = "States.QueryEvaluationError"
 
 
 def run_branch(execution: Execution, branch: Branch, data: Any, frame: Frame) -> Generator[Any, Any, Outcome]:

@@ -61,15 +61,16 @@ def expression_text(value: str) -> str:
     return value[2:-2].strip()
 
 
-def query_error(cause: str) -> StatesError:
-    return StatesError(QUERY_EVALUATION_ERROR, cause, in_state=True)
+def query_error(cause: str, location: str | None = None) -> StatesError:
+    """A States.QueryEvaluationError; ``location`` names the field (AWS's EvaluationFailed event)."""
+    return StatesError(QUERY_EVALUATION_ERROR, cause, in_state=True, location=location)
 
 
 def unexpected_type(text: str, field: str, expected: str, value: Any) -> StatesError:
     """AWS's cause for an expression whose value has the wrong JSON type for its field."""
     return query_error(
         f"The JSONata expression '{text}' specified for the field '{field}' returned an unexpected result "
-        f"type. Expected '{expected}', but was '{json_type(value)}' for value: {compact_json(value)}"
+        f"type. Expected '{expected}', but was '{json_type(value)}' for value: {compact_json(value)}", field
     )
 
 
@@ -242,7 +243,7 @@ def _node(source: Any, field: str) -> _Literal | Evaluator:
             if value is UNDEFINED:
                 raise query_error(
                     f"The JSONata expression '{expression.text}' specified for the field '{field}' "
-                    "returned nothing (undefined)."
+                    "returned nothing (undefined).", field
                 )
             return value
 
@@ -276,5 +277,5 @@ def _run(expression: Expression, scope: JsonataScope, field: str) -> Any:
     except JsonataEvaluationError as problem:
         raise query_error(
             f"The JSONata expression '{expression.text}' specified for the field '{field}' threw an error "
-            f"during evaluation. {problem}"
+            f"during evaluation. {problem}", field
         ) from None

@@ -195,6 +195,9 @@ class JsonataIO:
             if field.constant:
                 raise StatesError("States.Runtime", f"The Timestamp field is not a valid timestamp: {value}",
                                   in_state=True)
+            if isinstance(value, str):  # AWS-recorded wording for a string that is not a timestamp
+                raise query_error("The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time "
+                                  f"format string: {value}", "Timestamp")
             raise unexpected_type(field.text, "Timestamp", "timestamp", value)
         return instant.timestamp()
 
