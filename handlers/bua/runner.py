@@ -28,7 +28,7 @@ from .control import (
 )
 from .errors import BadEvent
 from .events import Batch, Context, batches_of, common_fields, open_context, run_date_of
-from .store import run_db_path
+from .store import load_run, output_dir, run_db_path
 
 __all__ = [
     "check_handler",
@@ -146,7 +146,13 @@ def report_handler(event: Any, context: Any = None) -> dict[str, Any]:
             "SELECT COUNT(*), COALESCE(SUM(amount_cents), 0), COALESCE(SUM(gst_cents), 0), "
             "COALESCE(SUM(flags LIKE '%ERROR:%'), 0) FROM invoice_summary WHERE run_date = ?",
             (ctx.key,)).fetchone()
-    return {"run_date": ctx.key, "db": path, "complete": status["complete"],
-            "stages": status["stages"], "accounts_accrued": row[0],
-            "accrued_ex_gst": str(Decimal(row[1]).scaleb(-2)),
-            "gst": str(Decimal(row[2]).scaleb(-2)), "account_errors": row[3]}
+        run = load_run(ctx.conn, ctx.run_date) if status["stages"].get("export") == "SUCCEEDED" else None
+    report = {"run_date": ctx.key, "db": path, "complete": status["complete"],
+              "stages": status["stages"], "accounts_accrued": row[0],
+              "accrued_ex_gst": str(Decimal(row[1]).scaleb(-2)),
+              "gst": str(Decimal(row[2]).scaleb(-2)), "account_errors": row[3]}
+    if run is not None:  # where the export stage wrote the CSVs
+        folder = output_dir(run, path) / "export" / "csv"
+        report["exports"] = {name: str(folder / f"{name}.csv")
+                             for name in ("BUAAccountSummary", "InvoiceLineItemMonthly")}
+    return report
