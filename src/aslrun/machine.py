@@ -160,6 +160,14 @@ class StateMachine:
                                         f"{arn.rsplit(':', 1)[-1]}.asl.json is beside {self.source or 'the definition'}")
                     elif id(child) not in seen:
                         problems.extend(child.unbound_resources(bindings, seen, covered=covered))
+            # service resources: a bound handler, or an emulation that covers them (aslrun.localaws);
+            # Map states check their ItemReader / ResultWriter the same way
+            holder = getattr(state, "integration", state)
+            unbound_problem = getattr(holder, "unbound_problem", None)
+            if unbound_problem is not None:
+                problem = unbound_problem(bindings)
+                if problem:
+                    problems.append(f"state '{state.name}': {problem}")
             names = getattr(state, "static_function_names", None)
             if names is None:
                 continue

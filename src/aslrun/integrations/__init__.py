@@ -2,8 +2,15 @@
 
 :func:`integration_for` reads a resource ARN once, when the definition is compiled, and returns an
 object with ``invoke(call)`` (or a generator, when ``blocking``), the history names it records
-(``history``: ``"Task"`` or ``"LambdaFunction"``) and ``static_function_names(parameters)`` so the
-bindings can be checked before the run.
+(``history``: ``"Task"`` or ``"LambdaFunction"``), ``static_function_names(parameters)`` and
+``unbound_problem(bindings)`` so the bindings can be checked before the run, and - for
+``.waitForTaskToken`` resources - ``prepare(frame)``, which issues the task token before the
+parameters are evaluated.
+
+    Lambda function ARN, lambda:invoke[.waitForTaskToken]           lambda_.py (+ callbacks.py)
+    states:startExecution[.sync|.sync:2|.waitForTaskToken]          nested_execution.py
+    dynamodb / sqs / sns / events (optimized), aws-sdk:SERVICE:...  aws_service.py, on the local AWS
+    anything else: a handler bound to the ARN, or a problem reported before the run   service.py
 """
 
 from __future__ import annotations
@@ -13,7 +20,10 @@ from typing import Any
 from .lambda_ import LambdaFunction, LambdaInvoke, parse_function_name
 from .service import BoundService, parse_service_resource
 
-__all__ = ["integration_for"]
+__all__ = ["WAIT_FOR_TASK_TOKEN", "integration_for"]
+
+WAIT_FOR_TASK_TOKEN = "waitForTaskToken"
+_CALLBACK_SERVICES = ("lambda", "states", "sqs", "sns", "events", "aws-sdk")
 
 
 def integration_for(resource: str) -> Any:
@@ -26,10 +36,30 @@ def integration_for(resource: str) -> Any:
     if parsed is None:
         raise ValueError(f"unsupported Task resource: {resource!r}")
     service, action = parsed
-    if service == "lambda" and action in ("invoke",):
+    base, _, pattern = action.partition(".")
+    inner = _request_response(resource, service, base, action)
+    if pattern == WAIT_FOR_TASK_TOKEN and service in _CALLBACK_SERVICES and inner is not None:
+        from .callbacks import CallbackTask
+
+        return CallbackTask(inner, resource)
+    if inner is not None and (not pattern or (service == "states" and base == "startExecution")):
+        return inner
+    return BoundService(resource, service, action)  # an integration pattern aslrun does not emulate
+
+
+def _request_response(resource: str, service: str, base: str, action: str) -> Any:
+    if service == "lambda" and base == "invoke":
         return LambdaInvoke(resource)
-    if service == "states" and action.startswith("startExecution"):
+    if service == "states" and base == "startExecution":
         from .nested_execution import StartExecution
 
-        return StartExecution(resource, action)
-    return BoundService(resource, service, action)
+        return StartExecution(resource, action if ".sync" in action else "startExecution")
+    if service == "aws-sdk":
+        from .aws_service import AwsSdkService
+
+        return AwsSdkService(resource, base)
+    from .aws_service import OPTIMIZED_ACTIONS, AwsService
+
+    if service in OPTIMIZED_ACTIONS:
+        return AwsService(resource, service, base)
+    return None

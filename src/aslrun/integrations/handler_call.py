@@ -21,6 +21,8 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from .callbacks import submitting_token
+
 __all__ = ["HandlerFailed", "HandlerTimedOut", "LambdaContext", "call_handler", "json_copy"]
 
 
@@ -60,11 +62,37 @@ class LambdaContext:
         self.identity = None
         self.client_context = client_context
         self._deadline = deadline  # time.monotonic() value, or None (no limit)
+        #: the token of the ``.waitForTaskToken`` task that invoked this handler (else None)
+        self.task_token: str | None = submitting_token()
 
     def get_remaining_time_in_millis(self) -> int:
         if self._deadline is None:
             return 900_000  # Lambda's maximum timeout
         return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+    # -- completing the callback task that invoked this handler (see integrations.callbacks) --------
+
+    def send_task_success(self, output: Any, task_token: str | None = None) -> None:
+        from .callbacks import send_task_success
+
+        send_task_success(self._token(task_token), output)
+
+    def send_task_failure(self, error: str | None = None, cause: str | None = None,
+                          task_token: str | None = None) -> None:
+        from .callbacks import send_task_failure
+
+        send_task_failure(self._token(task_token), error, cause)
+
+    def send_task_heartbeat(self, task_token: str | None = None) -> None:
+        from .callbacks import send_task_heartbeat
+
+        send_task_heartbeat(self._token(task_token))
+
+    def _token(self, task_token: str | None) -> str:
+        token = task_token or self.task_token
+        if token is None:
+            raise ValueError("this handler was not invoked by a .waitForTaskToken task: give the task_token")
+        return token
 
     def __repr__(self) -> str:
         return f"<LambdaContext {self.function_name} request {self.aws_request_id}>"

@@ -44,6 +44,13 @@ class BoundService:
         """Who "returned a result" too large, in AWS's States.DataLimitExceeded cause."""
         return self.resource_type
 
+    def unbound_problem(self, bindings: Any) -> str | None:
+        """Why this resource cannot run (None: a handler is bound), known before the run."""
+        if bindings.service_handler(self.resource) is not None:
+            return None
+        return (f"resource '{self.resource}' is not emulated locally (see docs/aws-integrations.md) and no "
+                "handler is bound to it")
+
     def scheduled_details(self, call: TaskCall) -> dict[str, Any]:
         details: dict[str, Any] = {
             "resourceType": self.resource_type,

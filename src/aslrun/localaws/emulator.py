@@ -1,0 +1,251 @@
+"""The local AWS: moto's in-process emulation of the AWS APIs, reached through boto3 clients.
+
+A :class:`LocalAws` starts moto's mock (``moto.mock_aws``) when it is entered and stops it when it
+is left; while it is active every boto3 client it hands out talks to moto's in-memory backends and
+never to the network: each client carries a last ``before-send`` hook that refuses to send a request
+moto did not answer (an API moto does not emulate), so nothing can leak to a real endpoint.
+
+moto keeps its state per process (one set of tables, queues and buckets per account and region), so
+there is one local AWS per process: :func:`current_aws` is the active one, and the Task integrations
+start a fresh in-memory one on first use when none is active. Use ``with LocalAws(state_dir=...)``
+(or ``aslrun ... --aws-state DIR``) to load a saved state before the run and save it after.
+
+Nothing here imports moto or boto3 until a local AWS is actually started: the engine stays light for
+machines that call no AWS service.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from ..errors import BindingError
+
+__all__ = ["AWS_EXTRA_MISSING", "AwsUnavailable", "LocalAws", "NetworkBlocked", "aws_extra_installed",
+           "current_aws", "use_aws"]
+
+AWS_EXTRA_MISSING = ("the AWS service emulation needs moto and boto3: pip install 'aslrun[aws]'")
+
+_LOCK = threading.RLock()
+_ACTIVE: list[LocalAws] = []  # entered local AWS instances, innermost last (moto's state is per process)
+
+
+class AwsUnavailable(BindingError):
+    """moto / boto3 are not installed (the ``aws`` extra)."""
+
+
+class NetworkBlocked(RuntimeError):
+    """A request reached the point where it would leave the process: the API is not emulated."""
+
+
+def aws_extra_installed() -> bool:
+    """Whether moto and boto3 can be imported (without importing them)."""
+    from importlib.util import find_spec
+
+    return find_spec("moto") is not None and find_spec("boto3") is not None
+
+
+class LocalAws:
+    """An in-process AWS account (moto) with boto3 clients bound to it.
+
+    ``state_dir``: a directory holding a saved state (``state.json`` and object bodies); loaded when
+    the local AWS starts and written back by :meth:`save` (and on a clean exit when ``autosave``).
+    """
+
+    def __init__(self, *, region: str = "us-east-1", account: str = "123456789012",
+                 state_dir: str | os.PathLike[str] | None = None, autosave: bool = True) -> None:
+        self.region = region
+        self.account = account
+        self.state_dir = Path(state_dir) if state_dir is not None else None
+        self.autosave = autosave
+        self._mock: Any = None
+        self._session: Any = None
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._depth = 0
+
+    # -- life cycle -----------------------------------------------------------------------------
+
+    @property
+    def active(self) -> bool:
+        return self._mock is not None
+
+    def start(self) -> LocalAws:
+        """Start the emulation (idempotent) and load ``state_dir`` if it holds a saved state."""
+        with _LOCK:
+            self._depth += 1
+            if self._mock is not None:
+                return self
+            if not aws_extra_installed():
+                self._depth -= 1
+                raise AwsUnavailable(AWS_EXTRA_MISSING)
+            os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
+            from moto import mock_aws
+
+            first = not any(aws.active for aws in _ACTIVE)
+            self._mock = mock_aws()
+            self._mock.start(reset=first)  # a local AWS inside another one shares its state
+            _ACTIVE.append(self)
+        if self.state_dir is not None:
+            from .state_dir import load_state
+
+            load_state(self, self.state_dir)
+        return self
+
+    def stop(self, *, save: bool | None = None) -> None:
+        """Stop the emulation (saving to ``state_dir`` first when asked, or by ``autosave``)."""
+        with _LOCK:
+            self._depth -= 1
+            if self._depth > 0 or self._mock is None:
+                return
+            if self.state_dir is not None and (self.autosave if save is None else save):
+                self.save()
+            mock, self._mock = self._mock, None
+            self._clients.clear()
+            self._session = None
+            if self in _ACTIVE:
+                _ACTIVE.remove(self)
+            mock.stop()
+
+    def __enter__(self) -> LocalAws:
+        return self.start()
+
+    def __exit__(self, exc_type: Any, *_: Any) -> None:
+        self.stop(save=None if exc_type is None else False)
+
+    def save(self, state_dir: str | os.PathLike[str] | None = None) -> Path:
+        """Write the whole local state (tables, queues, topics, buckets) to a directory."""
+        from .state_dir import save_state
+
+        target = Path(state_dir) if state_dir is not None else self.state_dir
+        if target is None:
+            raise ValueError("no state directory: give one to save() or to LocalAws(state_dir=...)")
+        save_state(self, target)
+        return target
+
+    # -- clients --------------------------------------------------------------------------------
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A boto3 client of ``service`` (boto3's name: ``dynamodb``, ``s3``, ``sqs``, ``sns``,
+        ``events``, ``stepfunctions``...) bound to this local AWS."""
+        if self._mock is None:
+            self.start()
+        key = (service, region or self.region)
+        found = self._clients.get(key)
+        if found is not None:
+            return found
+        with _LOCK:
+            if self._session is None:
+                import boto3
+
+                # explicit fake credentials: botocore never looks for real ones (no metadata service)
+                self._session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                                      aws_session_token="testing", region_name=self.region)
+            from botocore.config import Config
+
+            client = self._session.client(service, region_name=key[1],
+                                          config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+            _route_to_moto_only(client)
+            self._clients[key] = client
+        return client
+
+    def seed(self, document: dict[str, Any], *, base: str | os.PathLike[str] | None = None) -> None:
+        """Create tables, queues, topics and buckets (with their items, messages and objects) from a
+        seed document (see :mod:`aslrun.localaws.seed`); ``base`` resolves ``file:`` bodies."""
+        from .seed import apply_seed
+
+        apply_seed(self, document, base=Path(base) if base is not None else None)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole local state as a seed document (object bodies inline when text)."""
+        from .seed import take_snapshot
+
+        return take_snapshot(self)
+
+    # -- inspection (see aslrun.localaws.inspect) -------------------------------------------------
+
+    def table_items(self, table: str, *, typed: bool = False) -> list[dict[str, Any]]:
+        """Every item of a DynamoDB table, as plain JSON (``typed``: DynamoDB's typed JSON)."""
+        from .inspect import table_items
+
+        return table_items(self, table, typed=typed)
+
+    def queue_bodies(self, queue: str, *, parse_json: bool = False) -> list[Any]:
+        """The bodies of every message in an SQS queue (not received: nothing changes)."""
+        from .inspect import queue_bodies
+
+        return queue_bodies(self, queue, parse_json=parse_json)
+
+    def object_bytes(self, bucket: str, key: str) -> bytes:
+        from .inspect import object_bytes
+
+        return object_bytes(self, bucket, key)
+
+    def object_text(self, bucket: str, key: str) -> str:
+        return self.object_bytes(bucket, key).decode("utf-8")
+
+    def object_json(self, bucket: str, key: str) -> Any:
+        import json
+
+        return json.loads(self.object_bytes(bucket, key))
+
+    def put_object(self, bucket: str, key: str, body: bytes | str) -> None:
+        """Write an object (the bucket is created when missing)."""
+        self.seed({"s3": {bucket: {}}})
+        self.client("s3").put_object(Bucket=bucket, Key=key, Body=body.encode() if isinstance(body, str) else body)
+
+    def describe(self) -> dict[str, Any]:
+        """Names and counts of everything in the local AWS."""
+        from .inspect import describe
+
+        return describe(self)
+
+    def __repr__(self) -> str:
+        where = f" state_dir={str(self.state_dir)!r}" if self.state_dir is not None else ""
+        return f"<LocalAws {self.region} {'active' if self.active else 'stopped'}{where}>"
+
+
+def _route_to_moto_only(client: Any) -> None:
+    """Send the client's requests to moto, and refuse any that moto does not answer.
+
+    moto answers requests from a ``before-send`` hook every botocore client gets; when it has no
+    answer botocore would go on to the network. This client's copy of that hook is replaced by one
+    that asks moto and raises :class:`NetworkBlocked` instead of letting the request out.
+    """
+    from moto.core.models import botocore_stubber
+
+    events = client.meta.events
+    events.unregister("before-send", botocore_stubber)
+
+    def send_to_moto(request: Any = None, event_name: str = "before-send", **kwargs: Any) -> Any:
+        response = botocore_stubber(event_name, request, **kwargs)
+        if response is None:
+            url = getattr(request, "url", "?")
+            raise NetworkBlocked(f"aslrun refused to send an AWS request the local emulation does not answer: {url}")
+        return response
+
+    events.register("before-send", send_to_moto)
+
+
+def current_aws(*, start: bool = True) -> LocalAws | None:
+    """The active local AWS; with ``start`` a fresh in-memory one is started when none is."""
+    with _LOCK:
+        for aws in reversed(_ACTIVE):
+            if aws.active:
+                return aws
+        if not start:
+            return None
+        aws = LocalAws()
+        aws.start()
+        return aws
+
+
+def use_aws(aws: LocalAws) -> LocalAws:
+    """Make ``aws`` the active local AWS (started if needed); returns it."""
+    aws.start()
+    with _LOCK:
+        if aws in _ACTIVE:
+            _ACTIVE.remove(aws)
+        _ACTIVE.append(aws)
+    return aws

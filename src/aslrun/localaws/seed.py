@@ -1,0 +1,409 @@
+"""Seeding the local AWS from a document, and taking the whole state back as one.
+
+A seed document (JSON or YAML) names what to create, by service::
+
+    dynamodb:
+      control:                              # table name
+        key: {pk: S, sk: S}                 # partition key first, then the sort key (S, N or B)
+        indexes: {byStatus: {key: {status: S}}}   # global secondary indexes (projection ALL)
+        items:                              # plain JSON items (numbers become DynamoDB numbers)
+          - {pk: BUA Restore, sk: "2024-05", status: DONE}
+        typed_items: [{pk: {S: x}, sk: {S: y}}]   # or items in DynamoDB's typed JSON
+    sqs:
+      work: {messages: ["text", {"a": 1}]}  # objects are sent as JSON text
+      jobs.fifo: {attributes: {FifoQueue: "true", ContentBasedDeduplication: "true"}}
+    sns:
+      notify: {subscriptions: [{protocol: sqs, endpoint: work}]}   # a queue by name or ARN
+    s3:
+      bua:                                  # bucket name
+        export/readme.txt: "inline text"
+        data/items.json: {json: [1, 2, 3]}  # a JSON value, written as JSON text
+        data/big.csv: {file: big.csv}       # bytes of a file (relative to the seed file)
+        data/blob.bin: {base64: AAEC}
+
+A snapshot is the same shape (items typed, messages with their attributes), so saving a state and
+seeding from it round-trips. Seeding is additive: what exists already is kept (items and objects
+with the same key are overwritten).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InputError
+
+if TYPE_CHECKING:
+    from .emulator import LocalAws
+
+__all__ = ["apply_seed", "load_seed_file", "take_snapshot"]
+
+_SERVICES = ("dynamodb", "sqs", "sns", "s3")
+
+
+def load_seed_file(path: str | Path) -> dict[str, Any]:
+    """Read a seed document (``.json``, ``.yaml`` / ``.yml``); errors name the file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"seed file {path}: cannot read it ({exc.strerror})") from None
+    try:
+        if path.suffix in (".yaml", ".yml"):
+            import yaml
+
+            document = yaml.safe_load(text)
+        else:
+            document = json.loads(text)
+    except (ValueError, Exception) as exc:  # yaml.YAMLError and json.JSONDecodeError
+        raise InputError(f"seed file {path}: not valid {'YAML' if path.suffix in ('.yaml', '.yml') else 'JSON'}: "
+                         f"{exc}") from None
+    if not isinstance(document, dict):
+        raise InputError(f"seed file {path}: the document must be an object with keys {', '.join(_SERVICES)}")
+    return document
+
+
+def apply_seed(aws: LocalAws, document: dict[str, Any], *, base: Path | None = None) -> None:
+    """Create everything the seed document names (see the module docstring)."""
+    unknown = sorted(set(document) - set(_SERVICES) - {"region"})
+    if unknown:
+        raise InputError(f"seed: unknown section(s) {', '.join(unknown)} (known: {', '.join(_SERVICES)})")
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    steps = [("dynamodb", lambda name, spec: _seed_table(aws, name, spec)),
+             ("sqs", lambda name, spec: _seed_queue(aws, name, spec)),
+             ("sns", lambda name, spec: _seed_topic(aws, name, spec)),
+             ("s3", lambda name, spec: _seed_bucket(aws, name, spec, base))]
+    for service, seed_one in steps:
+        for name, spec in _named(document.get(service), service):
+            try:
+                seed_one(name, spec)
+            except ClientError as refused:  # the emulated service's own answer, e.g. an invalid name
+                error = refused.response.get("Error", {})
+                raise InputError(f"seed: {service}.{name}: {error.get('Code')}: {error.get('Message')}") from None
+            except BotoCoreError as invalid:
+                raise InputError(f"seed: {service}.{name}: {invalid}") from None
+
+
+def _named(section: Any, where: str) -> list[tuple[str, dict[str, Any]]]:
+    if section is None:
+        return []
+    if isinstance(section, list):  # just names
+        section = {name: {} for name in section}
+    if not isinstance(section, dict):
+        raise InputError(f"seed: '{where}' must map names to their settings")
+    out = []
+    for name, spec in section.items():
+        if spec is None:
+            spec = {}
+        if not isinstance(spec, dict):
+            raise InputError(f"seed: {where}.{name} must be an object")
+        out.append((str(name), spec))
+    return out
+
+
+# -- DynamoDB -----------------------------------------------------------------------------------------
+
+def _key_schema(key: Any, where: str) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    if not isinstance(key, dict) or not 1 <= len(key) <= 2:
+        raise InputError(f"seed: {where}.key must name the partition key (and optionally the sort key) "
+                         "with their types, e.g. {pk: S, sk: N}")
+    schema, definitions = [], []
+    for (name, kind), role in zip(key.items(), ("HASH", "RANGE")):
+        if kind not in ("S", "N", "B"):
+            raise InputError(f"seed: {where}.key.{name}: the type must be S, N or B, not {kind!r}")
+        schema.append({"AttributeName": name, "KeyType": role})
+        definitions.append({"AttributeName": name, "AttributeType": kind})
+    return schema, definitions
+
+
+def _seed_table(aws: LocalAws, table: str, spec: dict[str, Any]) -> None:
+    client = aws.client("dynamodb")
+    where = f"dynamodb.{table}"
+    existing = client.list_tables()["TableNames"]
+    if table not in existing:
+        schema, definitions = _key_schema(spec.get("key"), where)
+        request: dict[str, Any] = {"TableName": table, "KeySchema": schema, "AttributeDefinitions": definitions,
+                                   "BillingMode": "PAY_PER_REQUEST"}
+        indexes = []
+        for index, index_spec in _named(spec.get("indexes"), f"{where}.indexes"):
+            index_schema, index_definitions = _key_schema(index_spec.get("key"), f"{where}.indexes.{index}")
+            for definition in index_definitions:
+                if definition["AttributeName"] not in {d["AttributeName"] for d in definitions}:
+                    definitions.append(definition)
+            indexes.append({"IndexName": index, "KeySchema": index_schema,
+                            "Projection": {"ProjectionType": "ALL"}})
+        if indexes:
+            request["GlobalSecondaryIndexes"] = indexes
+        client.create_table(**request)
+    for number, item in enumerate(spec.get("items") or [], 1):
+        if not isinstance(item, dict):
+            raise InputError(f"seed: {where}.items[{number}] must be an object")
+        client.put_item(TableName=table, Item=to_typed_item(item))
+    for number, item in enumerate(spec.get("typed_items") or [], 1):
+        if not isinstance(item, dict):
+            raise InputError(f"seed: {where}.typed_items[{number}] must be an object")
+        client.put_item(TableName=table, Item=item)
+
+
+def to_typed_item(item: dict[str, Any]) -> dict[str, Any]:
+    """A plain JSON object as a DynamoDB item (``{"S": ...}``, ``{"N": ...}``, ...)."""
+    from boto3.dynamodb.types import TypeSerializer
+
+    serializer = TypeSerializer()
+    return {key: serializer.serialize(_decimals(value)) for key, value in item.items()}
+
+
+def from_typed_item(item: dict[str, Any]) -> dict[str, Any]:
+    """A DynamoDB item as plain JSON (numbers as int or float)."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserializer = TypeDeserializer()
+    return {key: _plain(deserializer.deserialize(value)) for key, value in item.items()}
+
+
+def _decimals(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {k: _decimals(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decimals(v) for v in value]
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, set, frozenset)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode()
+    if value.__class__.__name__ == "Binary":
+        return base64.b64encode(bytes(value)).decode()
+    return value
+
+
+# -- SQS ------------------------------------------------------------------------------------------------
+
+def _seed_queue(aws: LocalAws, queue: str, spec: dict[str, Any]) -> None:
+    client = aws.client("sqs")
+    attributes = {k: str(v) for k, v in (spec.get("attributes") or {}).items()}
+    if queue.endswith(".fifo"):
+        attributes.setdefault("FifoQueue", "true")
+    url = client.create_queue(QueueName=queue, Attributes=attributes)["QueueUrl"]
+    fifo = attributes.get("FifoQueue") == "true"
+    for number, message in enumerate(spec.get("messages") or [], 1):
+        request: dict[str, Any] = {"QueueUrl": url}
+        if isinstance(message, dict) and "body" in message:
+            body = message["body"]
+            if message.get("attributes"):
+                request["MessageAttributes"] = message["attributes"]
+            if message.get("group"):
+                request["MessageGroupId"] = message["group"]
+            if message.get("deduplication"):
+                request["MessageDeduplicationId"] = message["deduplication"]
+        else:
+            body = message
+        request["MessageBody"] = body if isinstance(body, str) else json.dumps(body, separators=(",", ":"))
+        if fifo:
+            request.setdefault("MessageGroupId", "seed")
+            request.setdefault("MessageDeduplicationId", f"seed-{number}")
+        client.send_message(**request)
+
+
+def queue_messages(aws: LocalAws, queue_url: str) -> list[dict[str, Any]]:
+    """Every message of a queue (visible or in flight), read from moto without receiving it."""
+    from moto.sqs.models import sqs_backends
+
+    backend = sqs_backends[aws.account][aws.region]
+    name = queue_url.rstrip("/").rsplit("/", 1)[-1]
+    queue = backend.queues.get(name)
+    if queue is None:
+        return []
+    out = []
+    for message in list(queue._messages):
+        entry: dict[str, Any] = {"body": message.body}
+        if message.message_attributes:
+            entry["attributes"] = message.message_attributes
+        if getattr(message, "group_id", None):
+            entry["group"] = message.group_id
+        if getattr(message, "deduplication_id", None):
+            entry["deduplication"] = message.deduplication_id
+        out.append(entry)
+    return out
+
+
+# -- SNS ------------------------------------------------------------------------------------------------
+
+def _seed_topic(aws: LocalAws, topic: str, spec: dict[str, Any]) -> None:
+    client = aws.client("sns")
+    attributes = {k: str(v) for k, v in (spec.get("attributes") or {}).items()}
+    arn = client.create_topic(Name=topic, Attributes=attributes)["TopicArn"]
+    for number, subscription in enumerate(spec.get("subscriptions") or [], 1):
+        if not isinstance(subscription, dict) or "endpoint" not in subscription:
+            raise InputError(f"seed: sns.{topic}.subscriptions[{number}] needs 'endpoint' (and 'protocol')")
+        protocol = subscription.get("protocol", "sqs")
+        endpoint = str(subscription["endpoint"])
+        if protocol == "sqs" and not endpoint.startswith("arn:"):
+            endpoint = f"arn:aws:sqs:{aws.region}:{aws.account}:{endpoint}"
+        request = {"TopicArn": arn, "Protocol": protocol, "Endpoint": endpoint}
+        if subscription.get("raw"):
+            request["Attributes"] = {"RawMessageDelivery": "true"}
+        client.subscribe(**request)
+
+
+# -- S3 -------------------------------------------------------------------------------------------------
+
+def _seed_bucket(aws: LocalAws, bucket: str, spec: dict[str, Any], base: Path | None) -> None:
+    client = aws.client("s3")
+    existing = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
+    if bucket not in existing:
+        if aws.region == "us-east-1":
+            client.create_bucket(Bucket=bucket)
+        else:
+            client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": aws.region})
+    for key, body in spec.items():
+        client.put_object(Bucket=bucket, Key=key, Body=_object_body(body, f"s3.{bucket}.{key}", base))
+
+
+def _object_body(body: Any, where: str, base: Path | None) -> bytes:
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, dict) and len(body) == 1:
+        (kind, value), = body.items()
+        if kind == "json":
+            return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        if kind == "base64":
+            return base64.b64decode(value)
+        if kind == "file":
+            path = Path(value)
+            if not path.is_absolute() and base is not None:
+                path = base / path
+            try:
+                return path.read_bytes()
+            except OSError as exc:
+                raise InputError(f"seed: {where}: cannot read {path} ({exc.strerror})") from None
+    raise InputError(f"seed: {where} must be text, {{json: value}}, {{file: path}} or {{base64: text}}")
+
+
+# -- snapshot -------------------------------------------------------------------------------------------
+
+def take_snapshot(aws: LocalAws, *, bodies_dir: Path | None = None) -> dict[str, Any]:
+    """Everything in the local AWS as a seed document. With ``bodies_dir`` object bodies are written
+    there as files (``{file: relative path}``); otherwise they are inline (text, or base64)."""
+    document: dict[str, Any] = {}
+    tables = _snapshot_tables(aws)
+    if tables:
+        document["dynamodb"] = tables
+    queues = _snapshot_queues(aws)
+    if queues:
+        document["sqs"] = queues
+    topics = _snapshot_topics(aws)
+    if topics:
+        document["sns"] = topics
+    buckets = _snapshot_buckets(aws, bodies_dir)
+    if buckets:
+        document["s3"] = buckets
+    return document
+
+
+def _snapshot_tables(aws: LocalAws) -> dict[str, Any]:
+    client = aws.client("dynamodb")
+    out: dict[str, Any] = {}
+    for name in client.list_tables()["TableNames"]:
+        table = client.describe_table(TableName=name)["Table"]
+        types = {d["AttributeName"]: d["AttributeType"] for d in table["AttributeDefinitions"]}
+        spec: dict[str, Any] = {"key": {k["AttributeName"]: types[k["AttributeName"]] for k in table["KeySchema"]}}
+        indexes = {i["IndexName"]: {"key": {k["AttributeName"]: types[k["AttributeName"]] for k in i["KeySchema"]}}
+                   for i in table.get("GlobalSecondaryIndexes", [])}
+        if indexes:
+            spec["indexes"] = indexes
+        items: list[dict[str, Any]] = []
+        request: dict[str, Any] = {"TableName": name}
+        while True:
+            page = client.scan(**request)
+            items.extend(page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        spec["typed_items"] = items
+        out[name] = spec
+    return out
+
+
+def _snapshot_queues(aws: LocalAws) -> dict[str, Any]:
+    client = aws.client("sqs")
+    out: dict[str, Any] = {}
+    for url in client.list_queues().get("QueueUrls", []):
+        name = url.rstrip("/").rsplit("/", 1)[-1]
+        attributes = client.get_queue_attributes(QueueUrl=url, AttributeNames=["All"]).get("Attributes", {})
+        kept = {k: v for k, v in attributes.items() if k in (
+            "FifoQueue", "ContentBasedDeduplication", "VisibilityTimeout", "DelaySeconds", "MessageRetentionPeriod",
+            "ReceiveMessageWaitTimeSeconds", "RedrivePolicy", "MaximumMessageSize")}
+        spec: dict[str, Any] = {}
+        if kept:
+            spec["attributes"] = kept
+        messages = queue_messages(aws, url)
+        if messages:
+            spec["messages"] = messages
+        out[name] = spec
+    return out
+
+
+def _snapshot_topics(aws: LocalAws) -> dict[str, Any]:
+    client = aws.client("sns")
+    out: dict[str, Any] = {}
+    for topic in client.list_topics().get("Topics", []):
+        arn = topic["TopicArn"]
+        subscriptions = []
+        for subscription in client.list_subscriptions_by_topic(TopicArn=arn).get("Subscriptions", []):
+            entry: dict[str, Any] = {"protocol": subscription["Protocol"], "endpoint": subscription["Endpoint"]}
+            attributes = client.get_subscription_attributes(
+                SubscriptionArn=subscription["SubscriptionArn"]).get("Attributes", {})
+            if attributes.get("RawMessageDelivery") == "true":
+                entry["raw"] = True
+            subscriptions.append(entry)
+        out[arn.rsplit(":", 1)[-1]] = {"subscriptions": subscriptions} if subscriptions else {}
+    return out
+
+
+def _snapshot_buckets(aws: LocalAws, bodies_dir: Path | None) -> dict[str, Any]:
+    client = aws.client("s3")
+    out: dict[str, Any] = {}
+    for bucket in client.list_buckets().get("Buckets", []):
+        name = bucket["Name"]
+        objects: dict[str, Any] = {}
+        for key in list_keys(aws, name):
+            body = client.get_object(Bucket=name, Key=key)["Body"].read()
+            if bodies_dir is not None:
+                relative = Path(name) / key
+                target = bodies_dir / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(body)
+                objects[key] = {"file": relative.as_posix()}
+            else:
+                try:
+                    objects[key] = body.decode("utf-8")
+                except UnicodeDecodeError:
+                    objects[key] = {"base64": base64.b64encode(body).decode()}
+        out[name] = objects
+    return out
+
+
+def list_keys(aws: LocalAws, bucket: str, prefix: str = "") -> list[str]:
+    """Every object key of a bucket (under a prefix), in S3's order."""
+    client = aws.client("s3")
+    keys: list[str] = []
+    request: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+    while True:
+        page = client.list_objects_v2(**request)
+        keys.extend(o["Key"] for o in page.get("Contents", []))
+        if not page.get("IsTruncated"):
+            return keys
+        request["ContinuationToken"] = page["NextContinuationToken"]
