@@ -28,15 +28,23 @@ __all__ = ["execute"]
 @click.option("--verbose", "-v", is_flag=True, help="Trace the states inside Map iterations and Parallel branches too.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of States.UUID/MathRandom and names.")
 @click.option("--name", help="The execution's name (default: a UUID from the seed).")
+@click.option("--mock-config", "mock_config", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Mocked responses in AWS Step Functions Local's format (MockConfigFile.json).")
+@click.option("--test-case", "test_case", metavar="[MACHINE#]CASE",
+              help="The test case of --mock-config to use (machine: this file's name unless given).")
+@click.option("--no-progress", "no_progress", is_flag=True,
+              help="No live progress line (shown on long runs when the output is a terminal, never with --json).")
 def execute(machine: str, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
             sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], as_json: bool, real_time: bool,
-            history_file: str | None, verbose: bool, seed: int, name: str | None) -> None:
+            history_file: str | None, verbose: bool, seed: int, name: str | None, mock_config: str | None,
+            test_case: str | None, no_progress: bool) -> None:
     """Run MACHINE (an ASL JSON file) once with the given input."""
     from ..errors import AslrunError
 
+    progress = not (no_progress or as_json) and sys.stdout.isatty()
     try:
         execution = _run(machine, input_, handler_modules, handler_pairs, sub_pairs, sub_files, as_json,
-                         real_time, history_file, verbose, seed, name)
+                         real_time, history_file, verbose, seed, name, mock_config, test_case, progress)
     except AslrunError as exc:
         click.echo(f"aslrun: {exc}", err=True)
         sys.exit(2)
@@ -47,7 +55,8 @@ def execute(machine: str, input_: str | None, handler_modules: tuple[str, ...], 
 
 def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
          sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], as_json: bool, real_time: bool,
-         history_file: str | None, verbose: bool, seed: int, name: str | None) -> Any:
+         history_file: str | None, verbose: bool, seed: int, name: str | None, mock_config: str | None = None,
+         test_case: str | None = None, progress: bool = False) -> Any:
     from ..bindings import Bindings, load_handlers_module
     from ..engine.clock import SystemClock, VirtualClock
     from ..machine import StateMachine
@@ -64,6 +73,14 @@ def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], han
     for module in handler_modules:
         bindings = bindings.merged(load_handlers_module(module))
     bindings = bindings.merged(parse_pairs(handler_pairs, "--handler"))
+    interceptor = None
+    if mock_config or test_case:
+        from ..errors import InputError
+        from ..testing.run import build_interceptor
+
+        if not (mock_config and test_case):
+            raise InputError("--mock-config and --test-case go together (the file, and which of its test cases)")
+        interceptor = build_interceptor(state_machine, mock_config=mock_config, test_case=test_case)
 
     listeners = []
     trace = None
@@ -72,6 +89,12 @@ def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], han
 
         trace = Trace(verbose=verbose)
         listeners.append(trace.on_event)
+    live = None
+    if progress:
+        from ..report.progress import Progress
+
+        live = Progress(trace.console if trace is not None else None)
+        listeners.append(live.on_event)
     sink = None
     if history_file:
         from ..history import Event
@@ -93,9 +116,11 @@ def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], han
     try:
         execution = state_machine.execute(
             document, handlers=bindings, clock=SystemClock() if real_time else VirtualClock(), seed=seed,
-            name=name, listeners=listeners,
+            name=name, listeners=listeners, task_interceptor=interceptor,
         )
     finally:
+        if live is not None:
+            live.close()
         if sink is not None:
             sink.close()
     if trace is not None:
