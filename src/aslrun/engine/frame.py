@@ -25,7 +25,7 @@ class Frame:
     __slots__ = (
         "execution", "data", "state_name", "entered_time", "retry_count", "last_event_id",
         "entered_event_id", "variables", "rng", "task_token", "depth", "data_bound", "result_bound",
-        "retryable", "record", "now",
+        "retryable", "record", "now", "inspector",
     )
 
     def __init__(self, execution: Execution, last_event_id: int, variables: Variables, depth: int = 0) -> None:
@@ -47,11 +47,14 @@ class Frame:
         # the size of the last state's result when the state knows it (see Execution.output_bound).
         self.data_bound = 0
         self.result_bound: int | None = None
+        #: records each stage of the states' input/output processing when a debugger asks (None: off)
+        self.inspector: Any = None
 
     def child(self, variables: Variables, data_bound: int | None = None) -> Frame:
         """The frame of a branch started from this one (Parallel branch, Map iteration)."""
         frame = Frame(self.execution, self.last_event_id, variables, self.depth + 1)
         frame.data_bound = self.data_bound if data_bound is None else data_bound
+        frame.inspector = self.inspector
         return frame
 
     def emit(self, type: str, details: dict[str, Any] | None = None) -> Event:

@@ -92,8 +92,12 @@ def run_branch(execution: Execution, branch: Branch, data: Any, frame: Frame) ->
         state = states[name]
         if deadline is not None and clock.now() >= deadline:
             raise ExecutionTimedOut()
-        if execution.stepping:
-            yield CHECKPOINT
+        stepping: Any = execution.stepping
+        if stepping:
+            if stepping is True:
+                yield CHECKPOINT
+            else:  # a step debugger: sees which branch enters which state with which input; may replace it
+                data = yield from stepping.checkpoint(frame, state, data)
         frame.state_name = name
         frame.entered_time = clock.now()
         frame.retry_count = 0

@@ -74,11 +74,18 @@ class JsonataIO:
 
     def effective_input(self, frame: Any, raw_input: Any) -> Any:
         """``Arguments`` evaluated on the state input, or the input itself."""
+        if frame.inspector is not None:  # a debugger asked to see each stage
+            frame.inspector.stage(frame, input=raw_input)
         if self.arguments is None:
             return raw_input
-        return self.arguments.evaluate(JsonataScope(frame, raw_input))
+        data = self.arguments.evaluate(JsonataScope(frame, raw_input))
+        if frame.inspector is not None:
+            frame.inspector.stage(frame, afterArguments=data)
+        return data
 
     def select_input(self, frame: Any, raw_input: Any) -> Any:
+        if frame.inspector is not None:
+            frame.inspector.stage(frame, input=raw_input)
         return raw_input
 
     # -- after the body ---------------------------------------------------------------------------
@@ -99,6 +106,10 @@ class JsonataIO:
                 frame.result_bound = None  # an Output may be any size: have the payload limit measure it
         if values:
             frame.variables.assign(values)
+        if frame.inspector is not None:
+            if self.has_result:
+                frame.inspector.stage(frame, result=result)
+            frame.inspector.stage(frame, output=output)
         return output
 
     def choice_output(self, frame: Any, raw_input: Any, data: Any, rule: dict[str, Any] | None) -> Any:
@@ -114,6 +125,8 @@ class JsonataIO:
         output = raw_input if field is None else field.evaluate(scope)
         if values:
             frame.variables.assign(values)
+        if frame.inspector is not None:
+            frame.inspector.stage(frame, output=output)
         return output
 
     def catch_output(self, frame: Any, raw_input: Any, error: StatesError, catcher: Any) -> Any:
@@ -121,12 +134,15 @@ class JsonataIO:
         error_output = {"Error": error.error, "Cause": error.cause if error.cause is not None else ""}
         extras = self.catches.get(id(catcher.spec))
         if extras is None or (extras.output is None and extras.assign is None):
-            return error_output
-        scope = JsonataScope(frame, raw_input, error_output=error_output)
-        values = _evaluate(extras.assign, scope) if extras.assign is not None else None
-        output = error_output if extras.output is None else extras.output.evaluate(scope)
-        if values:
-            frame.variables.assign(values)
+            output = error_output
+        else:
+            scope = JsonataScope(frame, raw_input, error_output=error_output)
+            values = _evaluate(extras.assign, scope) if extras.assign is not None else None
+            output = error_output if extras.output is None else extras.output.evaluate(scope)
+            if values:
+                frame.variables.assign(values)
+        if frame.inspector is not None:
+            frame.inspector.stage(frame, errorOutput=error_output, output=output)
         return output
 
     # -- Choice -----------------------------------------------------------------------------------

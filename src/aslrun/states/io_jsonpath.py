@@ -61,7 +61,7 @@ class JsonPathIO:
     """The JSONPath query language's data flow for one state."""
 
     __slots__ = ("input_path", "parameters", "result_selector", "result_path", "output_path", "assign",
-                 "rule_assigns", "catch_assigns")
+                 "rule_assigns", "catch_assigns", "has_parameters", "has_result")
 
     def __init__(self, spec: dict[str, Any], *, parameters_field: str | None = "Parameters",
                  result_fields: bool = True) -> None:
@@ -78,6 +78,8 @@ class JsonPathIO:
         selector = spec.get("ResultSelector") if result_fields else None
         self.result_selector = compile_template(selector, "ResultSelector") if selector is not None else None
         self.result_path = _optional_path(spec, "ResultPath", reference=True) if result_fields else None
+        self.has_parameters = parameters_field is not None  # which stages an inspector is shown
+        self.has_result = result_fields
 
     # -- before the body ------------------------------------------------------------------------
 
@@ -87,28 +89,38 @@ class JsonPathIO:
         if self.parameters is not None:
             frame.data = data
             data = self.parameters.evaluate(frame)
+        if frame.inspector is not None and self.has_parameters:
+            frame.inspector.stage(frame, afterParameters=data)
         return data
 
     def select_input(self, frame: Any, raw_input: Any) -> Any:
         """InputPath alone (Map applies its ItemSelector per item instead of Parameters)."""
         path = self.input_path
         if path is None:
-            return raw_input
-        if path is NULL:
-            return {}
-        return apply_path(path, frame, raw_input)  # type: ignore[arg-type]
+            data = raw_input
+        elif path is NULL:
+            data = {}
+        else:
+            data = apply_path(path, frame, raw_input)  # type: ignore[arg-type]
+        if frame.inspector is not None:  # a debugger asked to see each stage
+            frame.inspector.stage(frame, input=raw_input, afterInputPath=data)
+        return data
 
     # -- after the body -------------------------------------------------------------------------
 
     def output(self, frame: Any, raw_input: Any, result: Any) -> Any:
         """Assign (from the result), ResultSelector, ResultPath (into the raw input), OutputPath."""
         values = _evaluate_assign(self.assign, frame, result) if self.assign is not None else None
+        raw_result = result
         if self.result_selector is not None:
             frame.data = result
             result = self.result_selector.evaluate(frame)
-        output = self.filter_output(frame, self.merge_result(raw_input, result))
+        merged = self.merge_result(raw_input, result)
+        output = self.filter_output(frame, merged)
         if values is not None:
             frame.variables.assign(values)
+        if frame.inspector is not None and self.has_result:
+            frame.inspector.stage(frame, result=raw_result, afterResultSelector=result, afterResultPath=merged)
         return output
 
     def merge_result(self, raw_input: Any, result: Any) -> Any:
@@ -123,10 +135,14 @@ class JsonPathIO:
         """OutputPath alone (states without a result: Choice, Wait, Succeed)."""
         path = self.output_path
         if path is None:
-            return data
-        if path is NULL:
-            return {}
-        return apply_path(path, frame, data)  # type: ignore[arg-type]
+            output = data
+        elif path is NULL:
+            output = {}
+        else:
+            output = apply_path(path, frame, data)  # type: ignore[arg-type]
+        if frame.inspector is not None:
+            frame.inspector.stage(frame, output=output)
+        return output
 
     def choice_output(self, frame: Any, raw_input: Any, data: Any, rule: dict[str, Any] | None) -> Any:
         """A Choice passes its input on (OutputPath applied) whichever rule matched; the state's
@@ -175,6 +191,8 @@ class JsonPathIO:
             output = merge_at(raw_input, result_path, payload)
         if values is not None:
             frame.variables.assign(values)
+        if frame.inspector is not None:
+            frame.inspector.stage(frame, errorOutput=payload, output=output)
         return output
 
 
