@@ -55,11 +55,14 @@ class LocalAws:
     """
 
     def __init__(self, *, region: str = "us-east-1", account: str = "123456789012",
-                 state_dir: str | os.PathLike[str] | None = None, autosave: bool = True) -> None:
+                 state_dir: str | os.PathLike[str] | None = None, autosave: bool = True,
+                 reset: bool | None = None, random_seed: int | None = 0) -> None:
         self.region = region
         self.account = account
         self.state_dir = Path(state_dir) if state_dir is not None else None
         self.autosave = autosave
+        self.reset = reset  # empty moto's state on start (None: only when no other local AWS is active)
+        self.random_seed = random_seed  # moto's ids (message ids, request ids) repeat run after run
         self._mock: Any = None
         self._session: Any = None
         self._clients: dict[tuple[str, str], Any] = {}
@@ -86,6 +89,12 @@ class LocalAws:
             first = not any(aws.active for aws in _ACTIVE)
             self._mock = mock_aws()
             self._mock.start(reset=first)  # a local AWS inside another one shares its state
+            if self.reset and not first:
+                self._mock.reset()
+            if self.random_seed is not None:
+                from moto.moto_api._internal import mock_random
+
+                mock_random.seed(self.random_seed)
             _ACTIVE.append(self)
         if self.state_dir is not None:
             from .state_dir import load_state

@@ -24,6 +24,8 @@ from ..engine.frame import ItemScope
 from ..engine.runner import ExecutionTimedOut, Outcome, run_branch
 from ..expr.jsonpath import PathNotFound, compile_path
 from ..expr.template import compact_json, compile_template, read_path
+from ..integrations.map_reader import ItemReader
+from ..integrations.map_writer import ChildRun, ResultWriter
 from .base import State
 
 __all__ = ["MapState"]
@@ -56,6 +58,16 @@ class MapState(State):
         self.tolerated_count = _Setting(spec, "ToleratedFailureCount", None)
         self.tolerated_percentage = _Setting(spec, "ToleratedFailurePercentage", None)
         self.retriers, self.catchers = build.recovery(self, spec)
+        jsonata = self.query_language == "JSONata"
+        # a distributed Map may read its items from S3 and write its results there (the local AWS)
+        self.reader = ItemReader(spec["ItemReader"], jsonata=jsonata) if spec.get("ItemReader") else None
+        self.writer = ResultWriter(spec["ResultWriter"], jsonata=jsonata) if spec.get("ResultWriter") else None
+
+    def unbound_problem(self, bindings: Any) -> str | None:
+        """What keeps the ItemReader / ResultWriter from running (checked before the run)."""
+        problems = [p for p in (part.unbound_problem(bindings) for part in (self.reader, self.writer)
+                                if part is not None) if p]
+        return "; ".join(problems) or None
 
     # -- run ------------------------------------------------------------------------------------
 
@@ -63,18 +75,24 @@ class MapState(State):
         io = self.io
         execution = frame.execution
         data = io.select_input(frame, raw_input)
-        items = io.map_items(self, frame, raw_input, data)
+        if self.reader is not None:
+            items = self.reader.read(frame, raw_input, data)
+        else:
+            items = io.map_items(self, frame, raw_input, data)
         limit, tolerated_count, tolerated_pct = io.map_limits(self, frame, raw_input, data)
         inputs = self._iteration_inputs(frame, raw_input, data, items)
         count = len(inputs)
         frame.emit("MapStateStarted", {"length": count})
+        map_run_arn = ""
         if self.distributed:
-            frame.emit("MapRunStarted", {"mapRunArn": execution.map_run_arn(self.label or self.name)})
+            map_run_arn = execution.map_run_arn(self.label or self.name)
+            frame.emit("MapRunStarted", {"mapRunArn": map_run_arn})
         allowed = _allowed_failures(count, tolerated_count, tolerated_pct)
         failures = [0]
+        runs: list[ChildRun | None] | None = [None] * count if self.writer is not None else None
 
         def iteration(index: int) -> Generator[Any, Any, Outcome]:
-            return self._iteration(frame, index, inputs[index])
+            return self._iteration(frame, index, inputs[index], runs)
 
         last = [frame.last_event_id]
 
@@ -95,11 +113,19 @@ class MapState(State):
             else:
                 error = StatesError("States.ExceedToleratedFailureThreshold",
                                     "The specified tolerated failure threshold was exceeded")
+            if self.writer is not None and self.writer.to_s3 and runs is not None:
+                pending = [inputs[i] for i, run in enumerate(runs) if run is None]
+                self.writer.write(frame, raw_input, data, map_run_arn, runs, pending)
             if self.distributed:
                 frame.emit("MapRunFailed", _error_details(error))
             raise error  # the runner records MapStateFailed once the Map has failed for good
-        result = [o.error_payload() if o.failed else o.output for o in outcomes] if failures[0] else \
-            [o.output for o in outcomes]
+        if self.writer is not None and runs is not None:
+            result: Any = self.writer.write(frame, raw_input, data, map_run_arn, runs, []) if self.writer.to_s3 \
+                else self.writer.inline(runs)
+        elif failures[0]:
+            result = [o.error_payload() if o.failed else o.output for o in outcomes]
+        else:
+            result = [o.output for o in outcomes]
         if self.distributed:
             frame.emit("MapRunSucceeded")
         else:
@@ -107,12 +133,14 @@ class MapState(State):
         closing = frame.last_event_id
         frame.emit("MapStateSucceeded")
         frame.last_event_id = closing  # AWS links MapStateExited past MapStateSucceeded
-        frame.result_bound = sum(o.bound for o in outcomes) + count + 2 if not failures[0] else None
+        frame.result_bound = sum(o.bound for o in outcomes) + count + 2 \
+            if not failures[0] and self.writer is None else None
         return io.output(frame, raw_input, result), self.next
 
-    def _iteration(self, frame: Any, index: int, item_input: Any) -> Generator[Any, Any, Outcome]:
+    def _iteration(self, frame: Any, index: int, item_input: Any,
+                   runs: list[ChildRun | None] | None = None) -> Generator[Any, Any, Outcome]:
         if self.distributed:
-            return (yield from self._child_execution(frame, item_input))
+            return (yield from self._child_execution(frame, item_input, index, runs))
         variables = frame.variables.child()
         child = frame.child(variables, frame.execution.cheap_bound(item_input))
         details = {"name": self.name, "index": index}
@@ -126,16 +154,22 @@ class MapState(State):
                                           details).id
         return outcome
 
-    def _child_execution(self, frame: Any, item_input: Any) -> Generator[Any, Any, Outcome]:
+    def _child_execution(self, frame: Any, item_input: Any, index: int = 0,
+                         runs: list[ChildRun | None] | None = None) -> Generator[Any, Any, Outcome]:
         """A distributed Map runs each item as a child execution with its own history (and no outer
-        variables); the parent's history only shows MapRunStarted / MapRunSucceeded."""
+        variables); the parent's history only shows MapRunStarted / MapRunSucceeded. With a
+        ResultWriter, what each child did is kept for the results files (``runs``)."""
         parent = frame.execution
         child = parent.start_map_run_child(self.processor, item_input, self.label or self.name)
         try:
             yield from child.main()
         except GeneratorExit:
             child.abort()
+            if runs is not None:
+                runs[index] = ChildRun(child)
             raise
+        if runs is not None:
+            runs[index] = ChildRun(child)
         if child.status == "TIMED_OUT":
             parent.check_deadline()  # the parent's deadline passed while the child ran
         if child.status == "SUCCEEDED":
