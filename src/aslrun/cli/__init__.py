@@ -30,3 +30,7 @@ main.add_command(bench)
 from .validate import validate  # noqa: E402
 
 main.add_command(validate)
+
+from .aws import aws  # noqa: E402
+
+main.add_command(aws)

@@ -1,0 +1,258 @@
+"""``aslrun aws``: the local AWS (moto) that service integrations run against.
+
+    aslrun aws seed seed.yaml                 create tables, queues, topics, buckets (+ items, objects)
+    aslrun aws show [--details] [--json]      what is in it
+    aslrun aws execute machine.asl.json ...   run against it (loaded before, saved after)
+    aslrun aws callbacks                      task tokens a running execution waits for
+    aslrun aws send-task-success --state S --output JSON   complete one (or --token; also
+                                              send-task-failure / send-task-heartbeat)
+    aslrun aws reset                          forget everything
+
+Every command works on a state directory (``--aws-state``, default ``.aslrun/aws``): the state is
+loaded from it before and written back after, so runs build on each other.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+__all__ = ["aws"]
+
+_STATE_HELP = "The local AWS state directory (loaded before, saved after)."
+_DEFAULT_STATE = ".aslrun/aws"
+
+
+def _state_option(function: Any) -> Any:
+    return click.option("--aws-state", "state_dir", default=_DEFAULT_STATE, show_default=True,
+                        type=click.Path(file_okay=False), help=_STATE_HELP)(function)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"aslrun: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group()
+def aws() -> None:
+    """The local AWS (moto) that AWS service integrations run against."""
+
+
+@aws.command()
+@click.argument("seed_file", type=click.Path(dir_okay=False))
+@_state_option
+def seed(seed_file: str, state_dir: str) -> None:
+    """Create what SEED_FILE (JSON or YAML) names in the local AWS and save it."""
+    from ..errors import AslrunError
+    from ..localaws import LocalAws
+    from ..localaws.seed import load_seed_file
+
+    try:
+        document = load_seed_file(seed_file)
+        with LocalAws(state_dir=state_dir, reset=True) as local:
+            local.seed(document, base=Path(seed_file).resolve().parent)
+            lines = _summary(local)
+    except AslrunError as exc:
+        _fail(str(exc))
+    click.echo("\n".join(lines))
+
+
+@aws.command()
+@click.option("--details", is_flag=True, help="Also list items, messages and object keys.")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole state as one JSON seed document.")
+@_state_option
+def show(details: bool, as_json: bool, state_dir: str) -> None:
+    """Show what is in the local AWS."""
+    from ..errors import AslrunError
+    from ..localaws import LocalAws
+
+    try:
+        with LocalAws(state_dir=state_dir, reset=True, autosave=False) as local:
+            if as_json:
+                click.echo(json.dumps(local.snapshot(), indent=1, ensure_ascii=False, sort_keys=True))
+                return
+            lines = _summary(local, details=details)
+    except AslrunError as exc:
+        _fail(str(exc))
+    click.echo("\n".join(lines))
+
+
+@aws.command()
+@_state_option
+def reset(state_dir: str) -> None:
+    """Empty the local AWS (the state directory is cleared)."""
+    import shutil
+
+    folder = Path(state_dir)
+    if folder.is_dir():
+        shutil.rmtree(folder)
+    click.echo(f"the local AWS in {folder} is empty")
+
+
+@aws.command(name="execute")
+@click.argument("machine", type=click.Path(dir_okay=False))
+@click.option("--input", "input_", metavar="FILE|JSON|-", help="Execution input: a file, JSON text or - (stdin).")
+@click.option("--handlers", "handler_modules", multiple=True, metavar="FILE_OR_MODULE",
+              help="A module (dotted name or .py file) whose HANDLERS dict binds function names to callables.")
+@click.option("--handler", "handler_pairs", multiple=True, metavar="NAME=MODULE.FUNCTION",
+              help="Bind one function name (or resource ARN) to a Lambda-style handler string.")
+@click.option("--sub", "sub_pairs", multiple=True, metavar="NAME=VALUE", help="A definition substitution for ${NAME}.")
+@click.option("--sub-file", "sub_files", multiple=True, metavar="FILE", help="Definition substitutions (JSON/YAML).")
+@click.option("--seed-file", metavar="FILE", help="Seed the local AWS with this document before the run.")
+@click.option("--json", "as_json", is_flag=True, help='Print one JSON object {"status","output","error","cause"}.')
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of States.UUID/MathRandom and names.")
+@click.option("--name", help="The execution's name (default: a UUID from the seed).")
+@click.option("--wait-callbacks", type=float, default=0.0, show_default=True, metavar="SECONDS",
+              help="When every branch waits for a task token, wait this long (real time) for "
+                   "'aslrun aws send-task-*' before letting the tasks time out.")
+@click.option("--no-save", is_flag=True, help="Do not write the local AWS back to the state directory.")
+@_state_option
+def execute_command(machine: str, input_: str | None, handler_modules: tuple[str, ...],
+                    handler_pairs: tuple[str, ...], sub_pairs: tuple[str, ...], sub_files: tuple[str, ...],
+                    seed_file: str | None, as_json: bool, seed: int, name: str | None, wait_callbacks: float,
+                    no_save: bool, state_dir: str) -> None:
+    """Run MACHINE against the local AWS (its state loaded before the run and saved after)."""
+    from ..errors import AslrunError
+    from ..localaws import LocalAws, use_aws
+
+    try:
+        with LocalAws(state_dir=state_dir, reset=True, autosave=not no_save) as local:
+            use_aws(local)
+            try:
+                if seed_file:
+                    from ..localaws.seed import load_seed_file
+
+                    local.seed(load_seed_file(seed_file), base=Path(seed_file).resolve().parent)
+                execution = _run(machine, input_, handler_modules, handler_pairs, sub_pairs, sub_files, seed, name,
+                                 Path(state_dir), wait_callbacks, as_json)
+            finally:
+                local.stop()  # the extra start of use_aws()
+    except AslrunError as exc:
+        _fail(str(exc))
+    if as_json:
+        sys.stdout.write(json.dumps(execution.result(), ensure_ascii=False) + "\n")
+    else:
+        click.echo(json.dumps(execution.result(), ensure_ascii=False, indent=1))
+    sys.exit(0 if execution.status == "SUCCEEDED" else 1)
+
+
+def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
+         sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], seed: int, name: str | None, state_dir: Path,
+         wait_callbacks: float, quiet: bool) -> Any:
+    from ..bindings import Bindings, load_handlers_module
+    from ..integrations.callbacks import pending_tasks
+    from ..localaws.callback_inbox import apply_inbox, write_pending
+    from ..machine import StateMachine
+    from ..model.substitutions import load_substitutions
+    from .inputs import parse_json_argument, parse_pairs
+
+    substitutions: dict[str, str] = {}
+    for path in sub_files:
+        substitutions.update(load_substitutions(path))
+    substitutions.update(parse_pairs(sub_pairs, "--sub"))
+    state_machine = StateMachine.from_file(machine, substitutions=substitutions or None)
+    document = parse_json_argument(input_)
+    bindings = Bindings()
+    for module in handler_modules:
+        bindings = bindings.merged(load_handlers_module(module))
+    bindings = bindings.merged(parse_pairs(handler_pairs, "--handler"))
+    execution = state_machine.start(document, handlers=bindings, seed=seed, name=name)
+    execution.run(until_callbacks=True)
+    deadline = time.monotonic() + wait_callbacks
+    while execution.waiting_for_callbacks and time.monotonic() < deadline:
+        write_pending(state_dir, pending_tasks(execution))
+        applied = apply_inbox(state_dir)
+        for line in applied:
+            if not quiet:
+                click.echo(f"callback {line}", err=True)
+        if applied:
+            execution.run(until_callbacks=True)
+        else:
+            time.sleep(0.1)
+    write_pending(state_dir, [])
+    if execution.waiting_for_callbacks:
+        execution.run()  # nobody answered: the tasks' timeouts (if any) run out as they would on AWS
+    if execution.waiting_for_callbacks and not quiet:
+        click.echo("aslrun: the execution still waits for task tokens (no timeout set)", err=True)
+    return execution
+
+
+@aws.command()
+@_state_option
+def callbacks(state_dir: str) -> None:
+    """List the task tokens a running 'aslrun aws execute' waits for."""
+    from ..localaws.callback_inbox import read_pending
+
+    entries = read_pending(Path(state_dir))
+    if not entries:
+        click.echo("no task is waiting for a token")
+    for entry in entries:
+        click.echo(f"{entry['state']}\t{entry['token']}")
+
+
+def _token(state_dir: str, token: str | None, state: str | None) -> str:
+    if token:
+        return token
+    from ..localaws.callback_inbox import read_pending
+
+    matches = [e["token"] for e in read_pending(Path(state_dir)) if state is None or e["state"] == state]
+    if len(matches) != 1:
+        _fail(f"{len(matches)} waiting task(s) match{'' if state is None else f' state {state!r}'}: give the token")
+    return matches[0]
+
+
+_TOKEN = click.option("--token", help="The task token (see 'aslrun aws callbacks').")
+_STATE = click.option("--state", help="Instead of --token: the name of the state whose task waits.")
+
+
+@aws.command(name="send-task-success")
+@_TOKEN
+@_STATE
+@click.option("--output", default="{}", show_default=True, help="The task's result, as JSON text.")
+@_state_option
+def send_task_success(token: str | None, output: str, state: str | None, state_dir: str) -> None:
+    """Complete a waiting task with OUTPUT (JSON text)."""
+    from ..localaws.callback_inbox import post
+
+    try:
+        json.loads(output)
+    except ValueError as exc:
+        _fail(f"OUTPUT is not valid JSON: {exc}")
+    post(Path(state_dir), {"action": "success", "token": _token(state_dir, token, state), "output": output})
+
+
+@aws.command(name="send-task-failure")
+@_TOKEN
+@_STATE
+@click.option("--error", default=None, help="The error name (what Retry/Catch match).")
+@click.option("--cause", default=None, help="The cause text.")
+@_state_option
+def send_task_failure(token: str | None, error: str | None, cause: str | None, state: str | None,
+                      state_dir: str) -> None:
+    """Fail a waiting task."""
+    from ..localaws.callback_inbox import post
+
+    post(Path(state_dir), {"action": "failure", "token": _token(state_dir, token, state), "error": error,
+                           "cause": cause})
+
+
+@aws.command(name="send-task-heartbeat")
+@_TOKEN
+@_STATE
+@_state_option
+def send_task_heartbeat(token: str | None, state: str | None, state_dir: str) -> None:
+    """Tell a waiting task it is still being worked on (its HeartbeatSeconds start again)."""
+    from ..localaws.callback_inbox import post
+
+    post(Path(state_dir), {"action": "heartbeat", "token": _token(state_dir, token, state)})
+
+
+def _summary(local: Any, *, details: bool = False) -> list[str]:
+    from ..localaws.inspect import summary_lines
+
+    return summary_lines(local, details=details)
