@@ -1,0 +1,94 @@
+"""``aslrun aws``: seed, show, execute against a state directory, and send task tokens from another process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from aslrun.cli import main
+
+MACHINE = {"StartAt": "Get", "States": {
+    "Get": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+            "Parameters": {"TableName": "control", "Key": {"pk": {"S": "run"}}},
+            "ResultSelector": {"count.$": "States.StringToJson($.Item.n.N)"}, "Next": "Put"},
+    "Put": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "End": True,
+            "Parameters": {"TableName": "control",
+                           "Item": {"pk": {"S": "run"}, "n": {"N.$": "States.Format('{}', States.MathAdd($.count, 1))"}}}}}}
+
+
+def _files(tmp_path: Path) -> tuple[Path, Path, Path]:
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("dynamodb:\n  control:\n    key: {pk: S}\n    items:\n      - {pk: run, n: 1}\n")
+    machine = tmp_path / "count.asl.json"
+    machine.write_text(json.dumps(MACHINE))
+    return seed, machine, tmp_path / "state"
+
+
+def test_seed_show_and_runs_that_build_on_each_other(tmp_path):
+    seed, machine, state = _files(tmp_path)
+    runner = CliRunner()
+    seeded = runner.invoke(main, ["aws", "seed", str(seed), "--aws-state", str(state)])
+    assert seeded.exit_code == 0, seeded.output
+    assert "dynamodb table control: 1 item(s)" in seeded.output
+    for _ in range(2):
+        ran = runner.invoke(main, ["aws", "execute", str(machine), "--aws-state", str(state), "--json"])
+        assert ran.exit_code == 0, ran.output
+    shown = runner.invoke(main, ["aws", "show", "--json", "--aws-state", str(state)])
+    document = json.loads(shown.output)
+    assert document["dynamodb"]["control"]["typed_items"] == [{"pk": {"S": "run"}, "n": {"N": "3"}}]
+    details = runner.invoke(main, ["aws", "show", "--details", "--aws-state", str(state)])
+    assert '{"n": 3, "pk": "run"}' in details.output
+    runner.invoke(main, ["aws", "reset", "--aws-state", str(state)])
+    empty = runner.invoke(main, ["aws", "show", "--aws-state", str(state)])
+    assert "(the local AWS is empty)" in empty.output
+
+
+def test_a_bad_seed_file_exits_2_without_a_traceback(tmp_path):
+    (tmp_path / "bad.yaml").write_text("dynamodb:\n  t:\n    key: {pk: Q}\n")
+    result = CliRunner().invoke(main, ["aws", "seed", str(tmp_path / "bad.yaml"), "--aws-state", str(tmp_path / "s")])
+    assert result.exit_code == 2
+    assert "seed: dynamodb.t.key.pk: the type must be S, N or B" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_an_unemulated_resource_exits_2_before_running(tmp_path):
+    machine = tmp_path / "m.asl.json"
+    machine.write_text(json.dumps({"StartAt": "A", "States": {"A": {
+        "Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun.sync", "Parameters": {}, "End": True}}}))
+    result = CliRunner().invoke(main, ["aws", "execute", str(machine), "--aws-state", str(tmp_path / "s")])
+    assert result.exit_code == 2
+    assert "state 'A': resource 'arn:aws:states:::glue:startJobRun.sync' is not emulated" in result.output
+
+
+def test_a_token_sent_from_another_process_completes_the_waiting_task(tmp_path):
+    state = tmp_path / "state"
+    machine = tmp_path / "approve.asl.json"
+    machine.write_text(json.dumps({"StartAt": "Ask", "States": {"Ask": {
+        "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "TimeoutSeconds": 3600,
+        "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/asks", "MessageBody": "?"},
+        "End": True}}}))
+    (tmp_path / "seed.json").write_text(json.dumps({"sqs": {"asks": {}}}))
+    command = [sys.executable, "-c", "from aslrun.cli import main; main()", "aws"]
+    subprocess.run(command + ["seed", str(tmp_path / "seed.json"), "--aws-state", str(state)], check=True,
+                   capture_output=True)
+    running = subprocess.Popen(command + ["execute", str(machine), "--aws-state", str(state), "--json",
+                                          "--wait-callbacks", "60"], stdout=subprocess.PIPE, text=True)
+    try:
+        pending = state / "callbacks" / "pending.json"
+        for _ in range(300):  # wait (bounded) until the execution lists its token
+            if pending.is_file() and json.loads(pending.read_text() or "[]"):
+                break
+            time.sleep(0.05)
+        listed = subprocess.run(command + ["callbacks", "--aws-state", str(state)], capture_output=True, text=True)
+        assert listed.stdout.startswith("Ask\tAQ")
+        subprocess.run(command + ["send-task-success", "--state", "Ask", "--output", '{"approved": true}',
+                                  "--aws-state", str(state)], check=True, capture_output=True)
+        out, _ = running.communicate(timeout=60)
+    finally:
+        running.kill()
+    assert json.loads(out) == {"status": "SUCCEEDED", "output": {"approved": True}, "error": None, "cause": None}

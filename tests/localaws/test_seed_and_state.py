@@ -1,0 +1,106 @@
+"""Seeding the local AWS, looking into it, and keeping it in a state directory between runs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from aslrun import InputError
+from aslrun.localaws import LocalAws
+from aslrun.localaws.seed import load_seed_file
+
+SEED = {
+    "dynamodb": {"control": {"key": {"pk": "S", "sk": "N"}, "indexes": {"byStatus": {"key": {"status": "S"}}},
+                             "items": [{"pk": "BUA", "sk": 1, "status": "DONE", "ratio": 0.5, "tags": ["a"]}],
+                             "typed_items": [{"pk": {"S": "BUA"}, "sk": {"N": "2"}, "status": {"S": "RUNNING"}}]}},
+    "sqs": {"work": {"messages": ["plain", {"site": "S1"}]}, "jobs.fifo": {"messages": ["one"]}},
+    "sns": {"notify": {"subscriptions": [{"protocol": "sqs", "endpoint": "work"}]}},
+    "s3": {"bua-data": {"export/a.csv": "id\n1\n", "config.json": {"json": {"x": 1}},
+                        "blob.bin": {"base64": "AAEC"}}},
+}
+
+
+def test_seed_creates_what_it_names_and_inspection_reads_it(aws):
+    aws.seed(SEED)
+    assert aws.describe() == {
+        "dynamodb": {"control": 2},
+        "sqs": {"work": 2, "jobs.fifo": 1},
+        "sns": {"notify": ["arn:aws:sqs:us-east-1:123456789012:work"]},
+        "s3": {"bua-data": {"blob.bin": 3, "config.json": 7, "export/a.csv": 5}},
+    }
+    items = sorted(aws.table_items("control"), key=lambda item: item["sk"])
+    assert items == [{"pk": "BUA", "sk": 1, "status": "DONE", "ratio": 0.5, "tags": ["a"]},
+                     {"pk": "BUA", "sk": 2, "status": "RUNNING"}]
+    assert aws.queue_bodies("work") == ["plain", '{"site":"S1"}']
+    assert aws.queue_bodies("work") == ["plain", '{"site":"S1"}']  # reading does not receive
+    assert aws.object_json("bua-data", "config.json") == {"x": 1}
+    assert aws.object_bytes("bua-data", "blob.bin") == b"\x00\x01\x02"
+    index = aws.client("dynamodb").describe_table(TableName="control")["Table"]["GlobalSecondaryIndexes"]
+    assert index[0]["IndexName"] == "byStatus"
+
+
+def test_a_state_directory_round_trips_the_whole_state(aws, tmp_path):
+    aws.seed(SEED)
+    before = aws.snapshot()
+    aws.save(tmp_path / "state")
+    assert (tmp_path / "state" / "state.json").is_file()
+    assert (tmp_path / "state" / "objects" / "bua-data" / "export" / "a.csv").read_text() == "id\n1\n"
+    with LocalAws(state_dir=tmp_path / "state", reset=True, autosave=False) as again:
+        assert again.snapshot() == before
+
+
+def test_changes_made_while_active_are_saved_on_a_clean_exit(tmp_path):
+    with LocalAws(state_dir=tmp_path, reset=True) as local:
+        local.seed({"s3": {"kept-bucket": {}}})
+        local.put_object("kept-bucket", "k", "v")
+    with LocalAws(state_dir=tmp_path, reset=True) as local:
+        assert local.object_text("kept-bucket", "k") == "v"
+    with pytest.raises(RuntimeError), LocalAws(state_dir=tmp_path, reset=True) as local:
+        local.put_object("kept-bucket", "lost", "x")
+        raise RuntimeError("boom")
+    with LocalAws(state_dir=tmp_path, reset=True) as local:
+        assert sorted(local.describe()["s3"]["kept-bucket"]) == ["k"]  # not saved after the failure
+
+
+def test_a_fresh_local_aws_is_empty(aws):
+    aws.seed({"s3": {"some-bucket": {}}})
+    with LocalAws(reset=True) as other:
+        assert other.describe() == {"dynamodb": {}, "sqs": {}, "sns": {}, "s3": {}}
+
+
+@pytest.mark.parametrize("document, message", [
+    ({"lambda": {}}, "seed: unknown section(s) lambda"),
+    ({"dynamodb": {"t": {"key": {"pk": "X"}}}}, "seed: dynamodb.t.key.pk: the type must be S, N or B"),
+    ({"dynamodb": {"t": {}}}, "seed: dynamodb.t.key must name the partition key"),
+    ({"dynamodb": {"t": {"key": {"pk": "S"}, "items": ["x"]}}}, "seed: dynamodb.t.items[1] must be an object"),
+    ({"s3": {"b": {}}}, "seed: s3.b: InvalidBucketName"),
+    ({"s3": {"good-bucket": {"k": 5}}}, "seed: s3.good-bucket.k must be text"),
+    ({"s3": {"good-bucket": {"k": {"file": "missing.bin"}}}}, "seed: s3.good-bucket.k: cannot read"),
+    ({"sns": {"t": {"subscriptions": [{"protocol": "sqs"}]}}}, "seed: sns.t.subscriptions[1] needs 'endpoint'"),
+])
+def test_a_bad_seed_says_where(aws, document, message):
+    with pytest.raises(InputError) as raised:
+        aws.seed(document)
+    assert message in str(raised.value)
+
+
+def test_seed_files_are_json_or_yaml_and_bad_ones_name_the_file(tmp_path):
+    (tmp_path / "seed.yaml").write_text("s3:\n  my-bucket:\n    a.txt: hi\n")
+    assert load_seed_file(tmp_path / "seed.yaml") == {"s3": {"my-bucket": {"a.txt": "hi"}}}
+    (tmp_path / "seed.json").write_text(json.dumps({"sqs": ["q"]}))
+    assert load_seed_file(tmp_path / "seed.json") == {"sqs": ["q"]}
+    (tmp_path / "bad.json").write_text("{nope")
+    with pytest.raises(InputError, match="bad.json: not valid JSON"):
+        load_seed_file(tmp_path / "bad.json")
+    with pytest.raises(InputError, match="missing.yaml: cannot read it"):
+        load_seed_file(tmp_path / "missing.yaml")
+    (tmp_path / "list.json").write_text("[]")
+    with pytest.raises(InputError, match="must be an object"):
+        load_seed_file(tmp_path / "list.json")
+
+
+def test_a_corrupt_state_file_is_a_clear_error(tmp_path):
+    (tmp_path / "state.json").write_text("{broken")
+    with pytest.raises(InputError, match="state.json: not valid JSON"):
+        LocalAws(state_dir=tmp_path, reset=True).start()
