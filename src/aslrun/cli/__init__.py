@@ -31,6 +31,14 @@ from .validate import validate  # noqa: E402
 
 main.add_command(validate)
 
+from .debug import debug  # noqa: E402
+
+main.add_command(debug)
+
+from .test_state import test_state  # noqa: E402
+
+main.add_command(test_state)
+
 from .aws import aws  # noqa: E402
 
 main.add_command(aws)

@@ -27,13 +27,17 @@ from ..history import Event
 __all__ = ["Visit", "read_history_file", "read_visits"]
 
 _JSON_TEXT_FIELDS = ("input", "output", "parameters")
-_OUTCOMES = ("Succeeded", "Failed", "TimedOut")
+_FINAL_FAILURES = ("MapStateFailed", "ParallelStateFailed", "EvaluationFailed")
+#: events that end a branch: a state of it that has not exited by then never will
+_CLOSING = ("MapIterationFailed", "MapIterationAborted", "MapStateFailed", "ParallelStateFailed")
+_ENDINGS = ("ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted")
 
 
 class Visit:
     """One entry into a state: where it ran, what it got and gave, how it ended."""
 
-    __slots__ = ("name", "type", "parent", "iteration", "depth", "entered", "exited", "events", "_children_started")
+    __slots__ = ("name", "type", "parent", "iteration", "depth", "entered", "exited", "events", "closed",
+                 "_children_started")
 
     def __init__(self, entered: Event, parent: Visit | None, iteration: int | None) -> None:
         self.name: str = entered.details.get("name", "?")
@@ -44,6 +48,7 @@ class Visit:
         self.entered = entered
         self.exited: Event | None = None
         self.events: list[Event] = [entered]
+        self.closed = False  # its branch (or the execution) ended: a visit not exited by then never will be
         self._children_started: dict[int, int] = {}  # ParallelStateStarted id -> branches seen
 
     def __repr__(self) -> str:
@@ -91,17 +96,19 @@ class Visit:
 
     @property
     def status(self) -> str:
-        """``SUCCEEDED``, ``CAUGHT`` (failed, a Catch passed it on), ``FAILED`` or ``RUNNING``."""
+        """``SUCCEEDED``, ``CAUGHT`` (failed, a Catch passed it on), ``FAILED``, ``ABORTED`` (its
+        branch was stopped while it ran) or ``RUNNING`` (it may still retry, wait or finish)."""
         if self.type == "Fail":
             return "FAILED"
         outcomes = [e for e in self.events if _is_failure(e) or e.type.endswith("Succeeded")]
         last_failed = bool(outcomes) and _is_failure(outcomes[-1])
         if self.exited is not None:
             return "CAUGHT" if last_failed else "SUCCEEDED"
-        if last_failed or any(e.type in ("MapStateFailed", "ParallelStateFailed", "EvaluationFailed")
-                              for e in self.events):
+        if any(e.type in _FINAL_FAILURES for e in self.events):
             return "FAILED"
-        return "RUNNING"
+        if last_failed:
+            return "FAILED" if self.closed else "RUNNING"  # a failed attempt may still be retried
+        return "ABORTED" if self.closed else "RUNNING"
 
     @property
     def start(self) -> float:
@@ -137,16 +144,22 @@ def _is_failure(event: Event) -> bool:
     return kind.endswith("Failed") or kind.endswith("TimedOut")
 
 
-def read_visits(events: Iterable[Event]) -> list[Visit]:
-    """The visits of a history, in the order the states were entered."""
-    owner: dict[int, Visit] = {}
+def read_visits(events: Iterable[Event], owners: dict[int, Visit] | None = None) -> list[Visit]:
+    """The visits of a history, in the order the states were entered (``owners``, when given, is
+    filled with the visit each event belongs to, by event id)."""
+    owner: dict[int, Visit] = owners if owners is not None else {}
     by_id: dict[int, Event] = {}
     visits: list[Visit] = []
+    ended = False
     for event in events:
         by_id[event.id] = event
         previous = by_id.get(event.previous_id)
         linked = owner.get(event.previous_id)
         kind = event.type
+        if kind in _ENDINGS:
+            ended = True
+        if linked is not None and kind in _CLOSING:
+            linked.closed = True
         if kind.endswith("StateEntered"):
             parent, iteration = _placement(previous, linked)
             visit = Visit(event, parent, iteration)
@@ -164,6 +177,9 @@ def read_visits(events: Iterable[Event]) -> list[Visit]:
         if kind.endswith("StateExited") and visit.exited is None:
             visit.exited = event
         owner[event.id] = visit
+    if ended:
+        for visit in visits:
+            visit.closed = True
     return visits
 
 

@@ -228,7 +228,7 @@ class ExecutionCheck:
         if not visits:
             lines.append("  (no state was entered)")
         for visit in visits[:60]:
-            mark = {"SUCCEEDED": "✓", "CAUGHT": "↪", "FAILED": "✗", "RUNNING": "…"}[visit.status]
+            mark = {"SUCCEEDED": "✓", "CAUGHT": "↪", "FAILED": "✗", "ABORTED": "⊘", "RUNNING": "…"}[visit.status]
             runs = f" ×{visit.attempts} calls" if visit.attempts > 1 else ""
             lines.append(f"  {'  ' * visit.depth}{mark} {visit.where.split(' > ')[-1]} ({visit.type}){runs}")
             detailed = focus == visit.name or visit.status in ("FAILED", "CAUGHT") or len(visits) <= 12

@@ -1,0 +1,123 @@
+"""``aslrun debug``: step through an execution in the terminal.
+
+Also home of what ``debug``, ``test-state`` and ``report`` read alike from their options: the
+machine with its substitutions, the input, the handlers and the mocked responses
+(:func:`run_options`, :func:`load_setup`).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+__all__ = ["debug", "load_setup", "run_options"]
+
+
+def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options that say how to run a machine (as ``aslrun execute`` spells them)."""
+    options = [
+        click.option("--input", "input_", metavar="FILE|JSON|-", help="Execution input: a file, JSON text or -."),
+        click.option("--handlers", "handler_modules", multiple=True, metavar="FILE_OR_MODULE",
+                     help="A module (dotted name or .py file) whose HANDLERS dict binds names to callables."),
+        click.option("--handler", "handler_pairs", multiple=True, metavar="NAME=MODULE.FUNCTION",
+                     help="Bind one function name (or resource ARN) to a Lambda-style handler string."),
+        click.option("--sub", "sub_pairs", multiple=True, metavar="NAME=VALUE", help="A substitution for ${NAME}."),
+        click.option("--sub-file", "sub_files", multiple=True, metavar="FILE", help="Definition substitutions file."),
+        click.option("--mock-config", "mock_config", type=click.Path(dir_okay=False), metavar="FILE",
+                     help="Mocked responses in AWS Step Functions Local's format."),
+        click.option("--test-case", "test_case", metavar="[MACHINE#]CASE", help="The test case of --mock-config."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+class Setup:
+    """A machine and what to run it with, read from the command line."""
+
+    def __init__(self, machine: Any, document: Any, bindings: Any, interceptor_factory: Callable[[Any], Any] | None):
+        self.machine = machine
+        self.input = document
+        self.bindings = bindings
+        self.interceptor_factory = interceptor_factory
+
+
+def load_setup(machine: str, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
+               sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], mock_config: str | None = None,
+               test_case: str | None = None) -> Setup:
+    """Read everything; any problem is an AslrunError naming the option (nothing has run)."""
+    from ..bindings import Bindings, load_handlers_module
+    from ..errors import InputError
+    from ..machine import StateMachine
+    from ..model.substitutions import load_substitutions
+    from .inputs import parse_json_argument, parse_pairs
+
+    substitutions: dict[str, str] = {}
+    for path in sub_files:
+        substitutions.update(load_substitutions(path))
+    substitutions.update(parse_pairs(sub_pairs, "--sub"))
+    state_machine = StateMachine.from_file(machine, substitutions=substitutions or None)
+    document = parse_json_argument(input_)
+    bindings = Bindings()
+    for module in handler_modules:
+        bindings = bindings.merged(load_handlers_module(module))
+    bindings = bindings.merged(parse_pairs(handler_pairs, "--handler"))
+    factory = None
+    if mock_config or test_case:
+        if not (mock_config and test_case):
+            raise InputError("--mock-config and --test-case go together (the file, and which of its test cases)")
+        from ..testing.mock_config import MockConfig
+
+        config = MockConfig.load(mock_config)
+        config.test_case(state_machine, test_case)  # a wrong case is reported now, before anything runs
+
+        def factory(machine: Any) -> Any:
+            return config.test_case(machine, test_case)
+
+    return Setup(state_machine, document, bindings, factory)
+
+
+@click.command()
+@click.argument("machine", type=click.Path(dir_okay=False))
+@run_options
+@click.option("--break", "breakpoints", multiple=True, metavar="STATE", help="Pause before STATE (repeatable).")
+@click.option("--break-on-error", "break_on_error", is_flag=True, help="Pause after any error.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of States.UUID/MathRandom and names.")
+def debug(machine: str, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
+          sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], mock_config: str | None, test_case: str | None,
+          breakpoints: tuple[str, ...], break_on_error: bool, seed: int) -> None:
+    """Step through an execution of MACHINE: pause before each state, look at its data, edit it.
+
+    Commands (help in the session lists them): step/next/out/continue/run, break STATE,
+    break --errors, input [JSON], data [STATE], context, vars, history, where, mock JSON,
+    restart [STATE] [JSON], quit. The commands may come from a pipe (a scripted session).
+    Exit code: 0 when the last execution succeeded (or was left unfinished), 1 when it failed.
+    """
+    from ..debug.console import DebuggerConsole
+    from ..debug.session import DebugSession
+    from ..errors import AslrunError
+
+    try:
+        setup = load_setup(machine, input_, handler_modules, handler_pairs, sub_pairs, sub_files, mock_config,
+                           test_case)
+        known = {state.name for state in setup.machine.program.walk()}
+        for name in breakpoints:
+            if name not in known:
+                raise AslrunError(f"--break: no state named {name!r}")
+        session = DebugSession(setup.machine, setup.input, handlers=setup.bindings,
+                               interceptor_factory=setup.interceptor_factory, seed=seed)
+    except AslrunError as exc:
+        click.echo(f"aslrun: {exc}", err=True)
+        sys.exit(2)
+    session.breakpoints.update(breakpoints)
+    session.break_on_errors = break_on_error
+    console = DebuggerConsole(session)
+    try:
+        console.cmdloop()
+    except KeyboardInterrupt:
+        click.echo("")
+    status = session.execution.status
+    sys.exit(1 if status in ("FAILED", "TIMED_OUT", "ABORTED") else 0)
