@@ -207,3 +207,19 @@ def test_the_same_machine_runs_without_the_aws_fixture(tmp_path):
     missing bucket as an ItemReader failure, not as a crash."""
     execution = StateMachine(_map(_csv_reader())).execute({})
     assert (execution.status, execution.error) == ("FAILED", "States.ItemReaderFailed")
+
+
+def test_the_fast_text_of_an_entry_is_the_entry():
+    import json as _json
+
+    from aslrun.integrations.map_writer import ChildRun
+
+    class Child:
+        arn, name, state_machine_arn = "arn:x:execution:sm/M:n1", "n1", "arn:x:stateMachine:sm/M"
+        input, output, status, error, cause = {"a": "é\"1"}, [1, {"b": None}], "SUCCEEDED", None, None
+        start_time, stop_time = 1704067200.0, 1704067200.25
+
+    run = ChildRun(Child())
+    dump = _json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+    assert _json.loads(run.entry_text(dump)) == run.entry()
+    assert list(_json.loads(run.entry_text(dump))) == list(run.entry())
