@@ -72,3 +72,19 @@ def test_service_calls_never_open_a_socket(aws, execute, monkeypatch):
     assert execution.status == "SUCCEEDED", execution.cause
     assert execution.output["Body"] == "v"
     assert opened == []
+
+
+def test_machines_that_call_no_aws_service_never_import_moto_or_boto3():
+    import subprocess
+    import sys
+
+    code = ("import sys, json; from aslrun import StateMachine; "
+            "m = StateMachine({'StartAt': 'A', 'States': {'A': {'Type': 'Task', "
+            "'Resource': 'arn:aws:lambda:us-east-1:123456789012:function:F', 'Next': 'M'}, "
+            "'M': {'Type': 'Map', 'ItemsPath': '$.items', 'End': True, 'ItemProcessor': {'StartAt': 'P', "
+            "'States': {'P': {'Type': 'Pass', 'End': True}}}}}}); "
+            "e = m.execute({}, handlers={'F': lambda e, c: {'items': [1, 2]}}); "
+            "print(json.dumps([e.status, sorted(n for n in sys.modules if n.split('.')[0] in ('moto', 'boto3', "
+            "'botocore'))]))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == '["SUCCEEDED", []]'
