@@ -48,6 +48,16 @@ class ChildRun:
         self.start = child.start_time
         self.stop = child.stop_time
 
+    @classmethod
+    def from_row(cls, state_machine_arn: str, item_input: Any, row: tuple[Any, ...]) -> ChildRun:
+        """From what a pooled child returns: ``(name, status, output, error, cause, start, stop)``."""
+        run = cls.__new__(cls)
+        run.name, run.status, run.output, run.error, run.cause, run.start, run.stop = row
+        run.state_machine_arn = state_machine_arn
+        run.arn = f"{state_machine_arn.replace(':stateMachine:', ':execution:', 1)}:{run.name}"
+        run.input = item_input
+        return run
+
     def entry_text(self, dump: Any) -> str:
         """The entry of a succeeded run as compact JSON text (what entry() gives, serialised, faster)."""
         from ..engine.clock import iso_timestamp

@@ -24,6 +24,7 @@ from ..engine.frame import ItemScope
 from ..engine.runner import ExecutionTimedOut, Outcome, run_branch
 from ..expr.jsonpath import PathNotFound, compile_path
 from ..expr.template import compact_json, compile_template, read_path
+from ..integrations import map_pool
 from ..integrations.map_reader import ItemReader
 from ..integrations.map_writer import ChildRun, ResultWriter
 from .base import State
@@ -106,7 +107,10 @@ class MapState(State):
             return False
 
         cap = _DISTRIBUTED_CONCURRENCY if self.distributed else _INLINE_CONCURRENCY
-        outcomes, stopped = yield from run_children(execution.scheduler, iteration, count, limit or cap, stop)
+        if self.distributed and map_pool.eligible(self, execution, count):
+            outcomes, stopped = self._pooled(execution, inputs, runs, stop)
+        else:
+            outcomes, stopped = yield from run_children(execution.scheduler, iteration, count, limit or cap, stop)
         if stopped:
             if allowed is None:
                 error = next(o.error for o in outcomes if o is not None and o.failed)
@@ -136,6 +140,27 @@ class MapState(State):
         frame.result_bound = sum(o.bound for o in outcomes) + count + 2 \
             if not failures[0] and self.writer is None else None
         return io.output(frame, raw_input, result), self.next
+
+    def _pooled(self, execution: Any, inputs: list[Any], runs: list[ChildRun | None] | None,
+                stop: Any) -> tuple[list[Any], bool]:
+        """The children run in worker processes (see integrations.map_pool); their outcomes are then
+        taken in item order, as the in-process run takes them, until the failures exceed the tolerance."""
+        rows = map_pool.run_in_pool(self, execution, inputs)
+        machine_arn = (f"arn:aws:states:{execution.region}:{execution.account}:stateMachine:"
+                       f"{execution.state_machine_name}/{self.label or self.name}")
+        outcomes: list[Any] = [None] * len(inputs)
+        for index, row in enumerate(rows):
+            _name, status, output, error, cause = row[:5]
+            if status == "SUCCEEDED":
+                outcome = Outcome(output, bound=execution.cheap_bound(output))
+            else:
+                outcome = Outcome(error=StatesError(error, cause))
+            outcomes[index] = outcome
+            if runs is not None:
+                runs[index] = ChildRun.from_row(machine_arn, inputs[index], row)
+            if stop(index, outcome):
+                return outcomes, True
+        return outcomes, False
 
     def _iteration(self, frame: Any, index: int, item_input: Any,
                    runs: list[ChildRun | None] | None = None) -> Generator[Any, Any, Outcome]:
