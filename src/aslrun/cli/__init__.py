@@ -42,3 +42,11 @@ main.add_command(test_state)
 from .aws import aws  # noqa: E402
 
 main.add_command(aws)
+
+from .graph import graph  # noqa: E402
+
+main.add_command(graph)
+
+from .report import report  # noqa: E402
+
+main.add_command(report)

@@ -1,0 +1,56 @@
+"""``aslrun graph``: the state machine as a Mermaid or Graphviz (DOT) diagram, or an SVG drawing."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+__all__ = ["graph"]
+
+
+@click.command()
+@click.argument("machine", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "svg"]), default="mermaid", show_default=True,
+              help="mermaid (renders in GitHub Markdown), dot (Graphviz) or svg (drawn by aslrun).")
+@click.option("--sub", "sub_pairs", multiple=True, metavar="NAME=VALUE", help="A substitution for ${NAME}.")
+@click.option("--sub-file", "sub_files", multiple=True, metavar="FILE", help="Definition substitutions file.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Write to FILE instead of the standard output.")
+def graph(machine: str, fmt: str, sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], out: str | None) -> None:
+    """Draw MACHINE: its states, transitions (Choice rules, Default, Catch) and nested branches."""
+    from ..errors import AslrunError
+    from ..machine import StateMachine
+    from ..model.substitutions import load_substitutions
+    from ..report.graph import build_graph, to_dot, to_mermaid
+    from .inputs import parse_pairs
+
+    try:
+        substitutions: dict[str, str] = {}
+        for path in sub_files:
+            substitutions.update(load_substitutions(path))
+        substitutions.update(parse_pairs(sub_pairs, "--sub"))
+        state_machine = StateMachine.from_file(machine, substitutions=substitutions or None)
+    except AslrunError as exc:
+        click.echo(f"aslrun: {exc}", err=True)
+        sys.exit(2)
+    model = build_graph(state_machine.definition)
+    if fmt == "mermaid":
+        text = to_mermaid(model)
+    elif fmt == "dot":
+        text = to_dot(model, state_machine.name)
+    else:
+        from ..report.layout import layout
+        from ..report.svg import render_svg
+
+        text = render_svg(layout(model), standalone=True) + "\n"
+    if out:
+        try:
+            Path(out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            click.echo(f"aslrun: --out: cannot write {out}: {exc.strerror}", err=True)
+            sys.exit(2)
+        click.echo(f"{fmt} written to {out}", err=True)
+    else:
+        sys.stdout.write(text)

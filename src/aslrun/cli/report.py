@@ -1,0 +1,61 @@
+"""``aslrun report``: an HTML page of one execution (run now, or read from a saved history)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .debug import run_options
+
+__all__ = ["report"]
+
+
+@click.command()
+@click.argument("machine", type=click.Path(dir_okay=False))
+@run_options
+@click.option("--history", "history_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Report this saved history (aslrun execute --history, or AWS's get-execution-history JSON) "
+                   "instead of running the machine.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), metavar="FILE", required=True,
+              help="The HTML file to write.")
+@click.option("--title", help="The page title (default: the machine's name).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of States.UUID/MathRandom and names.")
+def report(machine: str, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
+           sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], mock_config: str | None, test_case: str | None,
+           history_file: str | None, out: str, title: str | None, seed: int) -> None:
+    """Write an HTML report of an execution of MACHINE: the graph with the path taken, per-state
+    timings, every state's input and output, the history. Self-contained: it fetches nothing when
+    viewed. Exit 0 when the report is written (whatever the execution's status), 2 on bad options."""
+    from ..engine.clock import VirtualClock
+    from ..errors import AslrunError
+    from ..report.html import render_report
+    from ..report.visits import read_history_file
+    from .debug import load_setup
+
+    try:
+        setup = load_setup(machine, input_, handler_modules, handler_pairs, sub_pairs, sub_files, mock_config,
+                           test_case)
+        if history_file:
+            if input_ is not None:
+                raise AslrunError("--history reports a saved run: --input is for running the machine")
+            events = read_history_file(history_file)
+            status = next((e.type[len("Execution"):].upper() for e in reversed(events)
+                           if e.type in ("ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut",
+                                         "ExecutionAborted")), "RUNNING")
+        else:
+            interceptor = setup.interceptor_factory(setup.machine) if setup.interceptor_factory else None
+            execution = setup.machine.execute(setup.input, handlers=setup.bindings, clock=VirtualClock(), seed=seed,
+                                              task_interceptor=interceptor, history_keep=None)
+            events = list(execution.history)
+            status = execution.status
+        page = render_report(setup.machine.definition, events, machine_name=setup.machine.name, title=title)
+        try:
+            Path(out).write_text(page, encoding="utf-8")
+        except OSError as exc:
+            raise AslrunError(f"--out: cannot write {out}: {exc.strerror}") from None
+    except AslrunError as exc:
+        click.echo(f"aslrun: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"report of a {status.replace('TIMEDOUT', 'TIMED_OUT')} execution written to {out}")

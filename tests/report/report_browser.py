@@ -1,0 +1,93 @@
+"""Helpers to look at pages in a real headless browser (Debian's chromium), and to read the PNG it
+writes. Tests using them skip with a reason when chromium is not installed (``.ci/install-browser``
+installs it in CI)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or (
+    "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run", "--hide-scrollbars",
+         "--host-resolver-rules=MAP * ~NOTFOUND"]  # no network: the page must need none
+
+
+def need_chromium() -> str:
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (run .ci/install-browser: apt-get install -y chromium)")
+    return CHROMIUM
+
+
+def dump_dom(url: str, profile: Path) -> str:
+    """The DOM after the page's scripts ran."""
+    done = subprocess.run([need_chromium(), *FLAGS, f"--user-data-dir={profile}", "--dump-dom", url],
+                          capture_output=True, text=True, timeout=90)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def screenshot(url: str, out: Path, profile: Path, width: int, height: int) -> Path:
+    done = subprocess.run([need_chromium(), *FLAGS, f"--user-data-dir={profile}", f"--screenshot={out}",
+                           f"--window-size={width},{height}", url], capture_output=True, text=True, timeout=90)
+    assert done.returncode == 0 and out.exists(), done.stderr[-2000:]
+    return out
+
+
+def read_png(path: Path) -> tuple[int, int, list[bytes]]:
+    """(width, height, rows of RGB(A) bytes) of an 8-bit, non-interlaced PNG."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    offset, chunks, header = 8, [], b""
+    while offset < len(data):
+        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        body = data[offset + 8:offset + 8 + length]
+        if kind == b"IHDR":
+            header = body
+        elif kind == b"IDAT":
+            chunks.append(body)
+        offset += 12 + length
+    width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", header)
+    assert depth == 8 and colour in (2, 6) and interlace == 0, (depth, colour, interlace)
+    channels = 4 if colour == 6 else 3
+    raw = zlib.decompress(b"".join(chunks))
+    stride = width * channels
+    rows: list[bytes] = []
+    previous = bytearray(stride)
+    position = 0
+    for _ in range(height):
+        kind = raw[position]
+        line = bytearray(raw[position + 1:position + 1 + stride])
+        position += 1 + stride
+        for i in range(stride):
+            left = line[i - channels] if i >= channels else 0
+            up = previous[i]
+            corner = previous[i - channels] if i >= channels else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 0xFF
+            elif kind == 2:
+                line[i] = (line[i] + up) & 0xFF
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 0xFF
+            elif kind == 4:
+                estimate = left + up - corner
+                pa, pb, pc = abs(estimate - left), abs(estimate - up), abs(estimate - corner)
+                nearest = left if pa <= pb and pa <= pc else (up if pb <= pc else corner)
+                line[i] = (line[i] + nearest) & 0xFF
+        rows.append(bytes(line))
+        previous = line
+    return width, height, [bytes(row) for row in rows] if channels == 3 else [
+        bytes(b for j in range(0, stride, 4) for b in row[j:j + 3]) for row in rows]
+
+
+def pixel(rows: list[bytes], x: int, y: int) -> tuple[int, int, int]:
+    row = rows[y]
+    return row[3 * x], row[3 * x + 1], row[3 * x + 2]
