@@ -98,7 +98,7 @@ def _modeled_exception(boto_service: str, code: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _session() -> Any:
-    import botocore.session
+    import botocore.session  # type: ignore[import-untyped]
 
     return botocore.session.get_session()
 

@@ -131,7 +131,7 @@ class AwsService(_Emulated):
                               in_state=True)
         request = self._request(dict(request), call)
         client = self._client(call, self.boto_service)
-        from botocore.exceptions import ClientError, ParamValidationError
+        from botocore.exceptions import ClientError, ParamValidationError  # type: ignore[import-untyped]
 
         method = getattr(client, _snake(self.resource_name))
         try:
@@ -223,8 +223,8 @@ class AwsSdkService(_Emulated):
         assert operation is not None
         shape = client.meta.service_model.operation_model(operation).input_shape
         request = to_boto_request(parameters, shape)
-        from botocore import xform_name
-        from botocore.exceptions import ClientError, ParamValidationError
+        from botocore import xform_name  # type: ignore[import-untyped]
+        from botocore.exceptions import ClientError, ParamValidationError  # type: ignore[import-untyped]
 
         try:
             response = getattr(client, xform_name(operation))(**request)
@@ -238,7 +238,7 @@ class AwsSdkService(_Emulated):
 # -- helpers ---------------------------------------------------------------------------------------------
 
 def _snake(action: str) -> str:
-    from botocore import xform_name
+    from botocore import xform_name  # type: ignore[import-untyped]
 
     return xform_name(action[:1].upper() + action[1:])
 

@@ -164,6 +164,7 @@ class CallbackTask:
         if frame.task_token is None:  # the engine did not call prepare(): issue it now
             self.prepare(frame)
         token = frame.task_token
+        assert isinstance(token, str)
         pending = PendingTask(token, Future(call.execution.scheduler), call, self.resource)
         with _LOCK:
             _PENDING[token] = pending

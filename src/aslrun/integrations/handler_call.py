@@ -144,9 +144,10 @@ def _call(handler: Callable[..., Any], event: Any, context: LambdaContext) -> tu
     try:
         text = json.dumps(result, allow_nan=False)
     except (TypeError, ValueError) as exc:
-        document = {"errorMessage": f"Unable to marshal response: {exc}", "errorType": "Runtime.MarshalError",
-                    "requestId": context.aws_request_id, "stackTrace": []}
-        raise HandlerFailed("Runtime.MarshalError", document) from None
+        marshal_error: dict[str, Any] = {"errorMessage": f"Unable to marshal response: {exc}",
+                                         "errorType": "Runtime.MarshalError", "requestId": context.aws_request_id,
+                                         "stackTrace": []}
+        raise HandlerFailed("Runtime.MarshalError", marshal_error) from None
     return json.loads(text), len(text.encode("utf-8"))
 
 

@@ -43,6 +43,7 @@ class ItemReader:
         self.jsonata = jsonata
         self.max_items = config.get("MaxItems")
         self.max_items_path = compile_path(config["MaxItemsPath"]) if "MaxItemsPath" in config else None
+        self.max_items_field: Any = None
         if jsonata:
             from ..expr.jsonata import compile_field
 
@@ -74,7 +75,7 @@ class ItemReader:
         from ..localaws.emulator import current_aws
 
         client = current_aws().client("s3", region=frame.execution.region)  # type: ignore[union-attr]
-        from botocore.exceptions import ClientError, ParamValidationError
+        from botocore.exceptions import ClientError, ParamValidationError  # type: ignore[import-untyped]
 
         try:
             if self.action == "listObjectsV2":
@@ -116,7 +117,7 @@ class ItemReader:
             except PathNotFound as missing:
                 raise StatesError("States.Runtime", f"Invalid path '{self.max_items_path.text}' : {missing}",
                                   in_state=True) from None
-        elif self.jsonata and getattr(self, "max_items_field", None) is not None:
+        elif self.jsonata and self.max_items_field is not None:
             from ..expr.jsonata import JsonataScope
 
             value = self.max_items_field.evaluate(JsonataScope(frame, raw_input))

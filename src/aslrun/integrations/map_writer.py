@@ -155,18 +155,16 @@ class ResultWriter:
 
         client = current_aws().client("s3", region=frame.execution.region)  # type: ignore[union-attr]
         extension = "json" if self.output_type == "JSON" else "jsonl"
-        batches = (("SUCCEEDED", succeeded, True), ("FAILED", failed, False),
-                   ("PENDING", [{"Input": _text(item)} for item in pending_items], None))
-        for status, group, transform in batches:
-            if not group:
+        bodies: list[tuple[str, bytes | None]] = [
+            ("SUCCEEDED", None if not succeeded else self._serialise(self._entries(succeeded))
+             if self.transformation != "NONE" else self._serialise_runs(succeeded)),
+            ("FAILED", self._serialise_runs(failed) if failed else None),
+            ("PENDING", self._serialise([{"Input": _text(item)} for item in pending_items]) if pending_items else None),
+        ]
+        for status, body in bodies:
+            if body is None:
                 continue
             key = f"{folder}{status}_0.{extension}"
-            if transform is None:
-                body = self._serialise(group)
-            elif transform and self.transformation != "NONE":
-                body = self._serialise(self._entries(group))
-            else:
-                body = self._serialise_runs(group)
             self._put(client, bucket, key, body)
             files[status].append({"Key": key, "Size": len(body)})
         manifest = {"DestinationBucket": bucket, "MapRunArn": map_run_arn, "ResultFiles": files}
@@ -202,7 +200,7 @@ class ResultWriter:
 
     @staticmethod
     def _put(client: Any, bucket: str, key: str, body: bytes) -> None:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
         try:
             client.put_object(Bucket=bucket, Key=key, Body=body)

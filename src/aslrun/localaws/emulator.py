@@ -146,12 +146,12 @@ class LocalAws:
             return found
         with _LOCK:
             if self._session is None:
-                import boto3
+                import boto3  # type: ignore[import-untyped]
 
                 # explicit fake credentials: botocore never looks for real ones (no metadata service)
                 self._session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
                                                       aws_session_token="testing", region_name=self.region)
-            from botocore.config import Config
+            from botocore.config import Config  # type: ignore[import-untyped]
 
             client = self._session.client(service, region_name=key[1],
                                           config=Config(retries={"max_attempts": 1, "mode": "standard"}))

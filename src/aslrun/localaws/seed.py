@@ -53,7 +53,7 @@ def load_seed_file(path: str | Path) -> dict[str, Any]:
         raise InputError(f"seed file {path}: cannot read it ({exc.strerror})") from None
     try:
         if path.suffix in (".yaml", ".yml"):
-            import yaml
+            import yaml  # type: ignore[import-untyped]
 
             document = yaml.safe_load(text)
         else:
@@ -71,7 +71,7 @@ def apply_seed(aws: LocalAws, document: dict[str, Any], *, base: Path | None = N
     unknown = sorted(set(document) - set(_SERVICES) - {"region"})
     if unknown:
         raise InputError(f"seed: unknown section(s) {', '.join(unknown)} (known: {', '.join(_SERVICES)})")
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
     steps = [("dynamodb", lambda name, spec: _seed_table(aws, name, spec)),
              ("sqs", lambda name, spec: _seed_queue(aws, name, spec)),
@@ -151,7 +151,7 @@ def _seed_table(aws: LocalAws, table: str, spec: dict[str, Any]) -> None:
 
 def to_typed_item(item: dict[str, Any]) -> dict[str, Any]:
     """A plain JSON object as a DynamoDB item (``{"S": ...}``, ``{"N": ...}``, ...)."""
-    from boto3.dynamodb.types import TypeSerializer
+    from boto3.dynamodb.types import TypeSerializer  # type: ignore[import-untyped]
 
     serializer = TypeSerializer()
     return {key: serializer.serialize(_decimals(value)) for key, value in item.items()}
@@ -159,7 +159,7 @@ def to_typed_item(item: dict[str, Any]) -> dict[str, Any]:
 
 def from_typed_item(item: dict[str, Any]) -> dict[str, Any]:
     """A DynamoDB item as plain JSON (numbers as int or float)."""
-    from boto3.dynamodb.types import TypeDeserializer
+    from boto3.dynamodb.types import TypeDeserializer  # type: ignore[import-untyped]
 
     deserializer = TypeDeserializer()
     return {key: _plain(deserializer.deserialize(value)) for key, value in item.items()}
