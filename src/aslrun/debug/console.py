@@ -72,9 +72,8 @@ class DebuggerConsole(cmd.Cmd):
     def emptyline(self) -> bool:
         return False  # unlike pdb, an empty line does not repeat the last command
 
-    def default(self, line: str) -> bool:
+    def default(self, line: str) -> None:
         self.out.print(f"[red]✗ unknown command {escape(line.split()[0])!r}[/] (help lists the commands)")
-        return False
 
     def do_EOF(self, arg: str) -> bool:
         """End the session (end of input)."""
@@ -174,7 +173,8 @@ class DebuggerConsole(cmd.Cmd):
         if arg.strip():
             session.set_input(_parse_json(arg))
             self.out.print(f"input of [cyan]{escape(session.paused.name)}[/] replaced")
-        self.out.print(escape(_json(session.paused.data)))
+        else:
+            self.out.print(escape(_json(session.paused.data)))
         return False
 
     do_i = do_input

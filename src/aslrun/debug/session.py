@@ -215,7 +215,7 @@ class DebugSession:
 
     @property
     def finished(self) -> bool:
-        return self.execution.status != "RUNNING"
+        return bool(self.execution.status != "RUNNING")
 
     def resume(self, mode: str = "continue") -> None:
         """Go on until the next pause the mode asks for (or the end)."""

@@ -25,7 +25,7 @@ _NODE_H = 46
 _MARKER = 18  # start / end dots
 _GAP_X = 36
 _GAP_Y = 46
-_PAD = 16
+_PAD = 16.0
 _HEADER = 34
 
 

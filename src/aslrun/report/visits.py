@@ -44,7 +44,7 @@ class Visit:
         self.type = entered.type[: -len("StateEntered")]
         self.parent = parent
         self.iteration = iteration  # the Map iteration index / Parallel branch index it ran in
-        self.depth = 0 if parent is None else parent.depth + 1
+        self.depth: int = 0 if parent is None else parent.depth + 1
         self.entered = entered
         self.exited: Event | None = None
         self.events: list[Event] = [entered]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from ..report.visits import Visit, read_visits
 
@@ -211,7 +211,7 @@ class ExecutionCheck:
 
     # -- messages --------------------------------------------------------------------------------
 
-    def fail(self, message: str, *, focus: str | None = None) -> Any:
+    def fail(self, message: str, *, focus: str | None = None) -> NoReturn:
         raise AssertionError(f"{message}\n{self.describe(focus=focus)}")
 
     def describe(self, *, focus: str | None = None) -> str:
