@@ -174,3 +174,23 @@ def test_parallel_branches_are_labelled():
     assert where(session) == ("P/branch 1", "B")
     session.resume("continue")
     assert session.execution.output == [{"x": 1}, {"x": 1}]
+
+
+def test_jsonata_stages_and_variables():
+    machine = StateMachine({"QueryLanguage": "JSONata", "StartAt": "Price", "States": {
+        "Price": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                  "Arguments": {"FunctionName": "Price", "Payload": "{% $states.input.qty %}"},
+                  "Assign": {"unit": "{% $states.result.Payload %}"},
+                  "Output": "{% {'total': $states.result.Payload * $states.input.qty} %}", "Next": "Done"},
+        "Done": {"Type": "Pass", "Output": "{% {'total': $states.input.total, 'unit': $unit} %}", "End": True}}})
+    session = DebugSession(machine, {"qty": 3}, handlers={"Price": lambda qty, context: 5}, frozen=True)
+    session.resume("step")
+    assert where(session) == ("", "Done")
+    _, stages = session.stages("Price")
+    assert stages["input"] == {"qty": 3}
+    assert stages["afterArguments"] == {"FunctionName": "Price", "Payload": 3}
+    assert stages["result"]["Payload"] == 5  # the whole lambda:invoke response
+    assert stages["output"] == {"total": 15}
+    assert session.variables() == {"unit": 5}
+    session.resume("run")
+    assert session.execution.output == {"total": 15, "unit": 5}

@@ -165,3 +165,22 @@ def test_yaml_files_and_the_python_shorthand(tmp_path):
                                             "SQSState": MockedResponse.returning("sent")})
     check.succeeded().has_output("sent").state_output("LambdaState", {"Payload": 2})
     assert json.loads(json.dumps(check.output)) == "sent"
+
+
+def test_any_resource_can_be_mocked_callbacks_nested_executions_sdk_calls():
+    definition = {"StartAt": "Approval", "States": {
+        "Approval": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                     "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/q", "MessageBody": "x"},
+                     "ResultPath": "$.approval", "Next": "Child"},
+        "Child": {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
+                  "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:Other",
+                                 "Input": {}},
+                  "ResultSelector": {"child.$": "$.Output"}, "ResultPath": "$.child", "Next": "Read"},
+        "Read": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+                 "Parameters": {"Bucket": "b", "Key": "k"}, "ResultSelector": {"body.$": "$.Body"},
+                 "ResultPath": "$.read", "End": True}}}
+    check = run_machine(definition, {}, mocks={
+        "Approval": {"0": {"Return": {"approved": True}}},  # the callback's output: no token needs sending
+        "Child": {"0": {"Return": {"Output": {"x": 1}, "Status": "SUCCEEDED"}}},  # no 'Other' machine needed
+        "Read": {"0": {"Return": {"Body": "hi"}}}})
+    check.succeeded().has_output({"approval": {"approved": True}, "child": {"child": {"x": 1}}, "read": {"body": "hi"}})
