@@ -208,10 +208,12 @@ def test_a_service_resource_bound_to_a_handler(run):
     assert (scheduled["resourceType"], scheduled["resource"]) == ("dynamodb", "putItem")
 
 
-def test_a_service_resource_bound_to_nothing_fails_at_run_time_with_a_clear_cause(run):
-    execution = run(task(Resource="arn:aws:states:::sqs:sendMessage", Parameters={"QueueUrl": "q"}), {})
-    assert (execution.status, execution.error) == ("FAILED", "States.Runtime")
-    assert "arn:aws:states:::sqs:sendMessage" in execution.cause
+def test_a_service_resource_nothing_serves_is_reported_before_the_run():
+    # sqs:sendMessage and friends run against the local AWS emulation; ecs:runTask.sync has none
+    machine = StateMachine(task(Resource="arn:aws:states:::ecs:runTask.sync", Parameters={"Cluster": "c"}))
+    with pytest.raises(BindingError) as raised:
+        machine.execute({}, handlers={})
+    assert "'T'" in str(raised.value) and "arn:aws:states:::ecs:runTask.sync" in str(raised.value)
 
 
 # -- bindings checked before the run ---------------------------------------------------------------

@@ -158,8 +158,6 @@ def test_tokens_are_reproducible_from_the_seed(aws):
     assert tokens[0] == tokens[1] and tokens[0].startswith("AQ")
 
 
-@pytest.mark.xfail(strict=True, reason="needs the engine to call integration.prepare(frame) before evaluating a "
-                                       "Task's parameters (states/task.py, the lead's): $$.Task.Token is unset there")
 def test_the_token_is_in_the_context_object_when_parameters_are_evaluated(aws):
     received = []
     definition = task(INVOKE_WAIT, {"FunctionName": "F", "Payload": {"token.$": "$$.Task.Token"}})

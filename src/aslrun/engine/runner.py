@@ -102,6 +102,7 @@ def run_branch(execution: Execution, branch: Branch, data: Any, frame: Frame) ->
         frame.entered_time = clock.now()
         frame.retry_count = 0
         frame.retryable = state.can_retry
+        frame.task_token = None  # $$.Task exists only inside the callback task that issued it
         frame.entered_event_id = frame.emit(state.entered_event, {"name": name, "input": data}).id
         frame.result_bound = None
         try:

@@ -54,6 +54,7 @@ class TaskState(State):
         self.timeout_path = compile_path(spec["TimeoutSecondsPath"]) if "TimeoutSecondsPath" in spec else None
         self.heartbeat_path = compile_path(spec["HeartbeatSecondsPath"]) if "HeartbeatSecondsPath" in spec else None
         self.retriers, self.catchers = build.recovery(self, spec)
+        self._prepare = getattr(self.integration, "prepare", None)
 
     def static_function_names(self) -> list[str]:
         """Lambda functions this task calls that are known before the run (binding check)."""
@@ -63,6 +64,9 @@ class TaskState(State):
     def execute(self, frame: Any, raw_input: Any) -> Generator[Any, Any, tuple[Any, str | None]]:
         io = self.io
         execution = frame.execution
+        prepare = self._prepare
+        if prepare is not None:
+            prepare(frame)  # e.g. issue the task token, so $$.Task.Token reads it in Parameters
         timeout, heartbeat = io.task_timeouts(self, frame, raw_input)
         parameters = io.effective_input(frame, raw_input)
         real_timeout = _real_time_left(execution, timeout)
