@@ -3,10 +3,12 @@ pexpect), and the same commands piped in as a script."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -107,6 +109,33 @@ def test_an_interactive_session_in_a_terminal(workdir):
     child.sendline("c")
     child.expect_exact("SUCCEEDED")
     child.expect_exact('output: [{"charged": 40, "region": "EU"}, {"charged": 30, "region": "EU"}]')
+    child.expect_exact("(aslrun) ")
+    child.sendline("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_ctrl_c_pauses_a_running_execution(workdir):
+    pexpect = pytest.importorskip("pexpect", reason="pexpect drives the debugger through a pseudo-terminal")
+    (workdir / "many.json").write_text(json.dumps({"orders": [{"order": {"id": f"o{i}", "qty": 1, "slow": True}}
+                                                              for i in range(400)]}))
+    (workdir / "slow_handlers.py").write_text(
+        "import time\n\ndef charge(event, context):\n    time.sleep(0.01)\n    return {'amount': 10}\n\n"
+        "HANDLERS = {'Charge': charge}\n")
+    child = pexpect.spawn(ASLRUN, ["debug", "orders.asl.json", "--input", "many.json", "--handlers", "slow_handlers.py"],
+                          cwd=str(workdir), encoding="utf-8", timeout=30, env={**os.environ, "NO_COLOR": "1"},
+                          dimensions=(50, 200))
+    child.expect_exact("(aslrun) ")
+    child.sendline("c")
+    time.sleep(0.5)  # the 400 slow charges take 4 s: interrupt them
+    child.sendintr()
+    child.expect_exact("pausing at the next state")
+    child.expect(r"before (Charge|Receipt) \(\w+\) (?:\x1b\[[0-9;]*m)?in Each\[(\d+)\]")  # styles may wrap it
+    assert 0 < int(child.match.group(2)) < 399  # paused part way through the Map
+    child.expect_exact("(aslrun) ")
+    child.sendline("where")
+    child.expect_exact("… Each (Map)")  # still running
     child.expect_exact("(aslrun) ")
     child.sendline("q")
     child.expect(pexpect.EOF)

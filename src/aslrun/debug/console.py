@@ -11,7 +11,11 @@ from __future__ import annotations
 import cmd
 import json
 import shlex
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, TextIO
 
 from rich.console import Console
@@ -94,9 +98,30 @@ class DebuggerConsole(cmd.Cmd):
         if session.finished:
             self.out.print("[yellow]the execution has ended[/]: restart (from a state) to run again")
             return False
-        session.resume(mode)
+        with self._pause_on_interrupt():
+            session.resume(mode)
         self.show_position()
         return False
+
+    @contextmanager
+    def _pause_on_interrupt(self) -> Iterator[None]:
+        """While the execution runs, Ctrl-C pauses it at the next state (twice: stop the session)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = signal.getsignal(signal.SIGINT)
+
+        def interrupted(signum: int, frame: Any) -> None:
+            if self.session.mode == "pause":
+                raise KeyboardInterrupt
+            self.session.request_pause()
+            self.out.print("[yellow]pausing at the next state (Ctrl-C again to stop)[/]")
+
+        signal.signal(signal.SIGINT, interrupted)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
     def do_step(self, arg: str) -> bool:
         """step (s): run the paused state; pause before the next one of this branch, or the first

@@ -12,7 +12,8 @@ input can be replaced before the state runs. Moving on is :meth:`resume` with a 
 * ``next``: the same without going into the branches this state starts;
 * ``out``: pause when the branch ends and its parent goes on;
 * ``continue``: pause only at a breakpoint (a state name, or an error when errors break);
-* ``run``: to the end, breakpoints off.
+* ``run``: to the end, breakpoints off;
+* ``pause``: at the next state of any branch (what Ctrl-C asks for while the execution runs).
 
 Other branches run on freely while the followed one is stepped, as threads do in a debugger; a
 branch that arrives at a checkpoint while the session is paused waits there ("held") and is
@@ -40,7 +41,7 @@ from .inspector import Inspector
 
 __all__ = ["DebugSession", "Position"]
 
-MODES = ("step", "next", "out", "continue", "run")
+MODES = ("step", "next", "out", "continue", "run", "pause")
 _ERROR_EVENTS = ("Failed", "TimedOut")
 
 
@@ -192,6 +193,8 @@ class DebugSession:
         mode = self.mode
         if mode == "run":
             return False
+        if mode == "pause":  # asked to stop wherever the execution is (Ctrl-C)
+            return True
         if position.name in self.breakpoints or self._pending_error is not None:
             return True
         focus = self._focus
@@ -226,6 +229,10 @@ class DebugSession:
         self.mode = mode
         self._focus = self.paused.frame if self.paused is not None else None
         self._advance()
+
+    def request_pause(self) -> None:
+        """Pause at the next checkpoint of any branch (safe to call from a signal handler)."""
+        self.mode = "pause"
 
     def _advance(self) -> None:
         self.error_hit = None
