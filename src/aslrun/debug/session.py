@@ -171,7 +171,8 @@ class DebugSession:
                 frame.variables.take_assigned()
                 self._inject_variables = None
         position = Position(frame, state, data)
-        if frame.depth == 0:
+        if frame.depth == 0:  # what a restart from this state will give it (the latest entry last)
+            self._top_variables.pop(state.name, None)
             self._top_variables[state.name] = copy.deepcopy(frame.variables.visible())
         while True:
             if self._pending is None:
@@ -281,11 +282,14 @@ class DebugSession:
         return context  # type: ignore[no-any-return]
 
     def variables(self) -> dict[str, Any]:
-        """The workflow variables in reach of the paused branch (or of the top level)."""
+        """The workflow variables in reach of the paused branch (when not paused: those the last
+        top-level state saw when it was entered)."""
         if self.paused is not None:
             return dict(self.paused.frame.variables.visible())
-        return dict(self._top_variables.get(next(reversed(self._top_variables), ""), {})) if self._top_variables \
-            else {}
+        if not self._top_variables:
+            return {}
+        last = next(reversed(self._top_variables))
+        return dict(self._top_variables[last])
 
     def visits(self) -> list[Visit]:
         return read_visits(self.events)
