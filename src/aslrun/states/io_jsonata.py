@@ -63,6 +63,11 @@ class JsonataIO:
         self.rules = {id(rule): _Extras(rule) for rule in spec.get("Choices") or ()}
         self.catches = {id(catch): _Extras(catch) for catch in spec.get("Catch") or ()}
         self.items = _optional(spec, "Items")
+        batcher = spec.get("ItemBatcher")
+        self.batcher: dict[str, Field] | None = {
+            name: compile_field(batcher[name], f"ItemBatcher/{name}")
+            for name in ("MaxItemsPerBatch", "MaxInputBytesPerBatch", "BatchInput") if name in batcher
+        } if isinstance(batcher, dict) else None
         self.settings: dict[str, Field] = {
             name: compile_field(spec[name], name)
             for name in ("MaxConcurrency", "ToleratedFailureCount", "ToleratedFailurePercentage",
@@ -186,15 +191,28 @@ class JsonataIO:
             raise unexpected_type(field.text, "Items", "array", items)
         return items
 
-    def map_limits(self, state: Any, frame: Any, raw_input: Any, data: Any) -> tuple[Any, Any, Any]:
+    def map_concurrency(self, state: Any, frame: Any, raw_input: Any, data: Any) -> int | None:
+        return self._integer(JsonataScope(frame, raw_input), "MaxConcurrency", 0)
+
+    def map_tolerance(self, state: Any, frame: Any, raw_input: Any, data: Any) -> tuple[Any, Any]:
         scope = JsonataScope(frame, raw_input)
-        limit = self._integer(scope, "MaxConcurrency", 0)
         tolerated_count = self._integer(scope, "ToleratedFailureCount", 0)
         tolerated_pct = self._number(scope, "ToleratedFailurePercentage")
         if tolerated_pct is not None and not 0 <= tolerated_pct <= 100:
             raise StatesError("States.Runtime", "ToleratedFailurePercentage must be between 0 and 100.",
                               in_state=True)
-        return limit, tolerated_count, tolerated_pct
+        return tolerated_count, tolerated_pct
+
+    def map_batching(self, state: Any, frame: Any, raw_input: Any, data: Any) -> tuple[Any, Any, Any]:
+        """ItemBatcher's MaxItemsPerBatch / MaxInputBytesPerBatch (numbers or ``{% %}``) and BatchInput."""
+        batcher = self.batcher
+        if batcher is None:
+            return None, None, None
+        scope = JsonataScope(frame, raw_input)
+        max_items = self._integer(scope, "MaxItemsPerBatch", 1, batcher)
+        max_bytes = self._integer(scope, "MaxInputBytesPerBatch", 1, batcher)
+        batch_input = batcher["BatchInput"].evaluate(scope) if "BatchInput" in batcher else None
+        return max_items, max_bytes, batch_input
 
     # -- Wait, Task, Fail -------------------------------------------------------------------------
 
@@ -230,8 +248,9 @@ class JsonataIO:
 
     # -- typed settings ---------------------------------------------------------------------------
 
-    def _integer(self, scope: JsonataScope, name: str, minimum: int) -> int | None:
-        field = self.settings.get(name)
+    def _integer(self, scope: JsonataScope, name: str, minimum: int,
+                 fields: dict[str, Field] | None = None) -> int | None:
+        field = (self.settings if fields is None else fields).get(name)
         if field is None:
             return None
         value = field.evaluate(scope)

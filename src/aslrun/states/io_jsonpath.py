@@ -169,9 +169,17 @@ class JsonPathIO:
         """The array a Map iterates over (ItemsPath on the input after InputPath)."""
         return state.jsonpath_items(frame, data)  # type: ignore[no-any-return]
 
-    def map_limits(self, state: Any, frame: Any, raw_input: Any, data: Any) -> tuple[Any, Any, Any]:
-        """A Map's MaxConcurrency, ToleratedFailureCount and ToleratedFailurePercentage."""
-        return state.jsonpath_limits(frame, data)  # type: ignore[no-any-return]
+    def map_concurrency(self, state: Any, frame: Any, raw_input: Any, data: Any) -> int | None:
+        """A Map's MaxConcurrency (fixed or MaxConcurrencyPath)."""
+        return state.jsonpath_concurrency(frame, data)  # type: ignore[no-any-return]
+
+    def map_tolerance(self, state: Any, frame: Any, raw_input: Any, data: Any) -> tuple[Any, Any]:
+        """A Map's ToleratedFailureCount and ToleratedFailurePercentage (fixed or *Path)."""
+        return state.jsonpath_tolerance(frame, data)  # type: ignore[no-any-return]
+
+    def map_batching(self, state: Any, frame: Any, raw_input: Any, data: Any) -> tuple[Any, Any, Any]:
+        """A Map's ItemBatcher: MaxItemsPerBatch, MaxInputBytesPerBatch (fixed or *Path), BatchInput."""
+        return state.jsonpath_batching(frame, data)  # type: ignore[no-any-return]
 
     def fail_error(self, state: Any, frame: Any, raw_input: Any) -> StatesError:
         """The error a Fail state raises: fixed Error/Cause or ErrorPath/CausePath."""

@@ -54,7 +54,7 @@ class MapState(State):
         self.items_path = compile_path(spec["ItemsPath"]) if "ItemsPath" in spec else None
         self.batcher = spec.get("ItemBatcher")
         self.batch_input = compile_template(self.batcher["BatchInput"], "BatchInput") \
-            if self.batcher and "BatchInput" in self.batcher else None
+            if self.batcher and "BatchInput" in self.batcher and self.query_language != "JSONata" else None
         self.max_concurrency = _Setting(spec, "MaxConcurrency", 0)
         self.tolerated_count = _Setting(spec, "ToleratedFailureCount", None)
         self.tolerated_percentage = _Setting(spec, "ToleratedFailurePercentage", None)
@@ -80,10 +80,11 @@ class MapState(State):
             items = self.reader.read(frame, raw_input, data)
         else:
             items = io.map_items(self, frame, raw_input, data)
-        limit, tolerated_count, tolerated_pct = io.map_limits(self, frame, raw_input, data)
+        limit = io.map_concurrency(self, frame, raw_input, data)  # AWS reads it before MapStateStarted
         inputs = self._iteration_inputs(frame, raw_input, data, items)
         count = len(inputs)
         frame.emit("MapStateStarted", {"length": count})
+        tolerated_count, tolerated_pct = io.map_tolerance(self, frame, raw_input, data)  # ...these after
         map_run_arn = ""
         if self.distributed:
             map_run_arn = execution.map_run_arn(self.label or self.name)
@@ -225,18 +226,11 @@ class MapState(State):
             items = [selector(ItemScope(frame, data, index, item), raw_input) for index, item in enumerate(items)]
         if not self.batcher:
             return items
-        return self._batches(frame, data, items)
+        return self._batches(items, *self.io.map_batching(self, frame, raw_input, data))
 
-    def _batches(self, frame: Any, data: Any, items: list[Any]) -> list[Any]:
-        batcher = self.batcher
-        assert batcher is not None
-        max_items = self._int_setting(_Setting(batcher, "MaxItemsPerBatch", None), frame, data, "MaxItemsPerBatch")
-        max_bytes = self._int_setting(_Setting(batcher, "MaxInputBytesPerBatch", None), frame, data,
-                                      "MaxInputBytesPerBatch")
-        batch_input = None
-        if self.batch_input is not None:
-            frame.data = data
-            batch_input = self.batch_input.evaluate(frame)
+    @staticmethod
+    def _batches(items: list[Any], max_items: int | None, max_bytes: int | None, batch_input: Any) -> list[Any]:
+        """Items grouped into ``{"Items": [...], "BatchInput": ...}`` by count and by size."""
         batches: list[list[Any]] = []
         current: list[Any] = []
         size = 0
@@ -260,12 +254,27 @@ class MapState(State):
 
     # -- settings (fixed, or read from the input by a *Path field) --------------------------------
 
-    def jsonpath_limits(self, frame: Any, data: Any) -> tuple[int | None, int | None, float | None]:
-        """MaxConcurrency, ToleratedFailureCount and ToleratedFailurePercentage (fixed or *Path)."""
-        limit = self._int_setting(self.max_concurrency, frame, data, "MaxConcurrency")
+    def jsonpath_concurrency(self, frame: Any, data: Any) -> int | None:
+        """MaxConcurrency (fixed or MaxConcurrencyPath)."""
+        return self._int_setting(self.max_concurrency, frame, data, "MaxConcurrency")
+
+    def jsonpath_tolerance(self, frame: Any, data: Any) -> tuple[int | None, float | None]:
+        """ToleratedFailureCount and ToleratedFailurePercentage (fixed or *Path)."""
         tolerated_count = self._int_setting(self.tolerated_count, frame, data, "ToleratedFailureCount")
-        tolerated_pct = self._number_setting(self.tolerated_percentage, frame, data)
-        return limit, tolerated_count, tolerated_pct
+        return tolerated_count, self._number_setting(self.tolerated_percentage, frame, data)
+
+    def jsonpath_batching(self, frame: Any, data: Any) -> tuple[int | None, int | None, Any]:
+        """ItemBatcher: MaxItemsPerBatch, MaxInputBytesPerBatch (fixed or *Path), BatchInput."""
+        batcher = self.batcher
+        assert batcher is not None
+        max_items = self._int_setting(_Setting(batcher, "MaxItemsPerBatch", None), frame, data, "MaxItemsPerBatch")
+        max_bytes = self._int_setting(_Setting(batcher, "MaxInputBytesPerBatch", None), frame, data,
+                                      "MaxInputBytesPerBatch")
+        batch_input = None
+        if self.batch_input is not None:
+            frame.data = data
+            batch_input = self.batch_input.evaluate(frame)
+        return max_items, max_bytes, batch_input
 
     def _int_setting(self, setting: _Setting, frame: Any, data: Any, field: str) -> int | None:
         value = setting.value(frame, data)
