@@ -65,13 +65,7 @@ class _Emulated:
         return self.resource_type
 
     def scheduled_details(self, call: TaskCall) -> dict[str, Any]:
-        details: dict[str, Any] = {"resourceType": self.resource_type, "resource": self.resource_name,
-                                   "region": call.execution.region, "parameters": call.parameters}
-        if call.timeout is not None:
-            details["timeoutInSeconds"] = call.timeout
-        if call.heartbeat is not None:
-            details["heartbeatInSeconds"] = call.heartbeat
-        return details
+        return call.scheduled_details(self.resource_type, self.resource_name)
 
     def unbound_problem(self, bindings: Any) -> str | None:
         """Why this resource cannot run (None: it can), known before the run."""

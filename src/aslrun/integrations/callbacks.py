@@ -148,9 +148,7 @@ class CallbackTask:
 
     def scheduled_details(self, call: TaskCall) -> dict[str, Any]:
         details = dict(self.inner.scheduled_details(call))
-        details["resource"] = self.resource_name
-        if call.heartbeat is not None:
-            details["heartbeatInSeconds"] = call.heartbeat
+        details["resource"] = self.resource_name  # e.g. "invoke.waitForTaskToken"
         return details
 
     def prepare(self, frame: Any) -> None:

@@ -38,6 +38,21 @@ class TaskCall:
         self.request_id = frame.execution.new_uuid()
         self.result_size: int | None = None
 
+    def scheduled_details(self, resource_type: str, resource_name: str) -> dict[str, Any]:
+        """``TaskScheduled``'s details for an integration (``resourceType``, ``resource``, ``region``,
+        ``parameters``, and the timeouts when set), as AWS records them."""
+        details: dict[str, Any] = {
+            "resourceType": resource_type,
+            "resource": resource_name,
+            "region": self.execution.region,
+            "parameters": self.parameters,
+        }
+        if self.timeout is not None:
+            details["timeoutInSeconds"] = self.timeout
+        if self.heartbeat is not None:
+            details["heartbeatInSeconds"] = self.heartbeat
+        return details
+
     @property
     def trace_id(self) -> str:
         """An X-Ray trace header as Lambda returns it (derived from the request id: reproducible)."""
