@@ -94,3 +94,17 @@ def test_report_bad_options(workdir, args, message):
     done = aslrun(workdir, "report", "orders.asl.json", *args)
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_graph_draws_placeholders_without_substitutions(workdir):
+    (workdir / "sub.asl.json").write_text(json.dumps({"StartAt": "Call", "States": {"Call": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "${PriceFunctionArn}", "Payload.$": "$"}, "End": True}}}))
+    done = aslrun(workdir, "graph", "sub.asl.json", "--format", "dot")
+    assert done.returncode == 0, done.stderr
+    assert 'label="Call\\nTask"' in done.stdout
+    broken = aslrun(workdir, "graph", "sub.asl.json", "--sub", "Other=1")
+    assert broken.returncode == 0  # still only missing substitutions: drawn as written
+    (workdir / "bad.asl.json").write_text(json.dumps({"StartAt": "Nope", "States": {}}))
+    bad = aslrun(workdir, "graph", "bad.asl.json")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr

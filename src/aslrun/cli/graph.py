@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-__all__ = ["graph"]
+__all__ = ["drawable_definition", "graph"]
 
 
 @click.command()
@@ -21,7 +22,6 @@ __all__ = ["graph"]
 def graph(machine: str, fmt: str, sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], out: str | None) -> None:
     """Draw MACHINE: its states, transitions (Choice rules, Default, Catch) and nested branches."""
     from ..errors import AslrunError
-    from ..machine import StateMachine
     from ..model.substitutions import load_substitutions
     from ..report.graph import build_graph, to_dot, to_mermaid
     from .inputs import parse_pairs
@@ -31,15 +31,15 @@ def graph(machine: str, fmt: str, sub_pairs: tuple[str, ...], sub_files: tuple[s
         for path in sub_files:
             substitutions.update(load_substitutions(path))
         substitutions.update(parse_pairs(sub_pairs, "--sub"))
-        state_machine = StateMachine.from_file(machine, substitutions=substitutions or None)
+        definition, name = drawable_definition(machine, substitutions)
     except AslrunError as exc:
         click.echo(f"aslrun: {exc}", err=True)
         sys.exit(2)
-    model = build_graph(state_machine.definition)
+    model = build_graph(definition)
     if fmt == "mermaid":
         text = to_mermaid(model)
     elif fmt == "dot":
-        text = to_dot(model, state_machine.name)
+        text = to_dot(model, name)
     else:
         from ..report.layout import layout
         from ..report.svg import render_svg
@@ -54,3 +54,25 @@ def graph(machine: str, fmt: str, sub_pairs: tuple[str, ...], sub_files: tuple[s
         click.echo(f"{fmt} written to {out}", err=True)
     else:
         sys.stdout.write(text)
+
+
+def drawable_definition(machine: str, substitutions: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """The definition (validated) and the machine's name. A drawing needs no substitutions: when the
+    only problems are ``${Name}`` placeholders without a value, they are drawn as written."""
+    from ..errors import DefinitionError
+    from ..machine import StateMachine, _machine_name
+    from ..model.loader import load_definition
+    from ..model.problems import MISSING_SUBSTITUTION
+    from ..model.substitutions import PLACEHOLDER
+
+    try:
+        state_machine = StateMachine.from_file(machine, substitutions=substitutions or None)
+        return state_machine.definition, state_machine.name
+    except DefinitionError as exc:
+        if not exc.problems or any(getattr(p, "code", None) != MISSING_SUBSTITUTION for p in exc.problems):
+            raise
+    text = Path(machine).read_text(encoding="utf-8-sig")
+    kept = {name: "${" + name + "}" for name in PLACEHOLDER.findall(text)}  # each placeholder stands for itself
+    definition = load_definition(Path(machine), substitutions={**kept, **substitutions})
+    StateMachine(definition, validate=False)  # it compiles: a structure that can be drawn
+    return definition, _machine_name(machine)

@@ -21,6 +21,7 @@ from .graph import END, START, Edge, Graph, Node
 __all__ = ["Box", "PlacedEdge", "PlacedNode", "layout"]
 
 _CHAR = 7.4  # average width of a character at the node font size (px)
+_LABEL_CHAR = 6.0  # ... and at the edge label font size
 _NODE_H = 46
 _MARKER = 18  # start / end dots
 _GAP_X = 36
@@ -50,7 +51,7 @@ class PlacedNode:
 
 
 class PlacedEdge:
-    __slots__ = ("source", "target", "kind", "label", "points", "back")
+    __slots__ = ("source", "target", "kind", "label", "points", "back", "label_at", "anchor")
 
     def __init__(self, source: PlacedNode, target: PlacedNode, edge: Edge, back: bool) -> None:
         self.source = source
@@ -59,6 +60,14 @@ class PlacedEdge:
         self.label = edge.label
         self.back = back
         self.points: list[tuple[float, float]] = []
+        self.label_at = (0.0, 0.0)  # where the label's text starts (anchor "start") or ends ("end")
+        self.anchor = "start"
+
+    def label_span(self) -> tuple[float, float]:
+        """The horizontal extent of the label's text (estimated from its length)."""
+        width = len(self.label) * _LABEL_CHAR
+        x = self.label_at[0]
+        return (x, x + width) if self.anchor == "start" else (x - width, x)
 
 
 class Box:
@@ -85,6 +94,7 @@ class Box:
                 inner.shift(dx, dy)
         for edge in self.edges:
             edge.points = [(px + dx, py + dy) for px, py in edge.points]
+            edge.label_at = (edge.label_at[0] + dx, edge.label_at[1] + dy)
 
     def all_nodes(self) -> list[PlacedNode]:
         out = []
@@ -122,16 +132,45 @@ def layout(graph: Graph, path: str = "") -> Box:
     ranks = _ranks(order, successors, back)
     rows = _rows(order, ranks, successors, back)
     _coordinates(box, rows, successors, back)
+    ports = _ports(edges, box, ranks, back)
     for edge in edges:
         source, target = box.nodes[edge.source], box.nodes[edge.target]
         is_back = (edge.source, edge.target) in back or ranks[edge.target] <= ranks[edge.source]
         placed = PlacedEdge(source, target, edge, is_back)
         between = [box.nodes[n] for n, r in ranks.items() if ranks[edge.source] < r < ranks[edge.target]]
-        placed.points = _route(source, target, is_back, box, between)
+        placed.points = _route(source, target, is_back, box, between, ports.get(id(edge), source.cx))
+        _place_label(placed)
         box.edges.append(placed)
         if placed.points:
             box.width = max(box.width, max(px for px, _ in placed.points) + _PAD)
+    labelled = [e for e in box.edges if e.label]
+    if labelled:  # make room for labels that stick out on either side
+        left = min(e.label_span()[0] for e in labelled)
+        if left < 4:
+            box.shift(4 - left, 0)
+            box.x = 0.0
+            box.width += 4 - left
+        box.width = max(box.width, max(e.label_span()[1] for e in labelled) + 8)
     return box
+
+
+def _place_label(edge: PlacedEdge) -> None:
+    """A label beside its edge: on the lane of a detour or back edge; near the target end of a
+    curve (edges leaving one Choice keep their labels apart), on its outer side."""
+    points = edge.points
+    if len(points) == 6:
+        (_, top), (lane, _), (_, bottom) = points[1], points[2], points[3]
+        edge.label_at, edge.anchor = (lane + 4, (top + bottom) / 2), "start"
+    elif edge.back:
+        (_, y1), (lane, _), (_, y2) = points[0], points[1], points[2]
+        edge.label_at, edge.anchor = (lane + 4, (y1 + y2) / 2), "start"
+    else:
+        (x1, y1), (c1x, c1y), (c2x, c2y), (x2, y2) = points
+        t = 0.72
+        bx = (1 - t) ** 3 * x1 + 3 * (1 - t) ** 2 * t * c1x + 3 * (1 - t) * t ** 2 * c2x + t ** 3 * x2
+        by = (1 - t) ** 3 * y1 + 3 * (1 - t) ** 2 * t * c1y + 3 * (1 - t) * t ** 2 * c2y + t ** 3 * y2
+        leftwards = x2 <= edge.source.cx + 2
+        edge.label_at, edge.anchor = ((bx - 6, by), "end") if leftwards else ((bx + 6, by), "start")
 
 
 def _place_node(graph: Graph, name: str, path: str) -> PlacedNode:
@@ -262,13 +301,33 @@ def _coordinates(box: Box, rows: list[list[str]], successors: dict[str, list[str
             inner.shift(node.x, node.y)
 
 
+def _ports(edges: list[Edge], box: Box, ranks: dict[str, int], back: set[tuple[str, str]]) -> dict[int, float]:
+    """Where each forward edge leaves its source: edges of one source spread along its bottom,
+    in the order of their targets from left to right (so they do not start on top of each other)."""
+    outgoing: dict[str, list[Edge]] = {}
+    for edge in edges:
+        if (edge.source, edge.target) not in back and ranks[edge.target] > ranks[edge.source]:
+            outgoing.setdefault(edge.source, []).append(edge)
+    ports: dict[int, float] = {}
+    for name, leaving in outgoing.items():
+        source = box.nodes[name]
+        leaving.sort(key=lambda e: box.nodes[e.target].cx)
+        if len(leaving) == 1:
+            ports[id(leaving[0])] = source.cx
+            continue
+        span = min(source.width * 0.6, 24.0 * (len(leaving) - 1))
+        for index, edge in enumerate(leaving):
+            ports[id(edge)] = source.cx - span / 2 + span * index / (len(leaving) - 1)
+    return ports
+
+
 def _route(source: PlacedNode, target: PlacedNode, back: bool, box: Box,
-           between: list[PlacedNode]) -> list[tuple[float, float]]:
+           between: list[PlacedNode], port: float) -> list[tuple[float, float]]:
     """Points of an edge: four for a cubic curve (forward, nothing in the way), six for a detour
     past the nodes in the way (a forward edge over several rows), four for a back edge's polyline
     on the right."""
     if not back:
-        x1, y1 = source.cx, source.y + source.height
+        x1, y1 = port, source.y + source.height
         x2, y2 = target.cx, target.y
         low, high = min(x1, x2) - 6, max(x1, x2) + 6
         blocking = [n for n in between if n.x < high and n.x + n.width > low]  # in the rows it crosses

@@ -164,19 +164,17 @@ def _draw_edge(edge: PlacedEdge, run: RunMarks | None, parts: list[str]) -> None
         d = (f"M{x1:.1f},{y1:.1f} V{top - 8:.1f} Q{x1:.1f},{top:.1f} {x1 + 8:.1f},{top:.1f} H{lane - 8:.1f} "
              f"Q{lane:.1f},{top:.1f} {lane:.1f},{top + 8:.1f} V{bottom - 8:.1f} Q{lane:.1f},{bottom:.1f} "
              f"{lane - 8:.1f},{bottom:.1f} H{x2 + 8:.1f} Q{x2:.1f},{bottom:.1f} {x2:.1f},{bottom + 8:.1f} V{y2:.1f}")
-        label_at = (lane + 4, (top + bottom) / 2)
     elif edge.back:
         (x1, y1), (lx, _), (_, y2), (x2, _) = points
         d = f"M{x1:.1f},{y1:.1f} H{lx - 8:.1f} Q{lx:.1f},{y1:.1f} {lx:.1f},{y1 - 8 if y2 < y1 else y1 + 8:.1f} " \
             f"V{y2 + 8 if y2 < y1 else y2 - 8:.1f} Q{lx:.1f},{y2:.1f} {lx - 8:.1f},{y2:.1f} H{x2:.1f}"
-        label_at = (lx + 4, (y1 + y2) / 2)
     else:
         (x1, y1), (c1x, c1y), (c2x, c2y), (x2, y2) = points
         d = f"M{x1:.1f},{y1:.1f} C{c1x:.1f},{c1y:.1f} {c2x:.1f},{c2y:.1f} {x2:.1f},{y2:.1f}"
-        label_at = ((x1 + x2) / 2 + 4, (y1 + y2) / 2)
     marker = ("arrow-caught" if edge.kind == "catch" else "arrow-taken") if taken else "arrow"
     parts.append(f'<g class="{" ".join(classes)}" data-from="{escape(edge.source.name)}" '
                  f'data-to="{escape(edge.target.name)}"><path d="{d}" marker-end="url(#{marker})"/>')
     if edge.label:
-        parts.append(f'<text x="{label_at[0]:.1f}" y="{label_at[1]:.1f}">{escape(edge.label)}</text>')
+        x, y = edge.label_at
+        parts.append(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{edge.anchor}">{escape(edge.label)}</text>')
     parts.append("</g>")
