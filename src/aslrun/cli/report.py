@@ -31,26 +31,35 @@ def report(machine: str, input_: str | None, handler_modules: tuple[str, ...], h
     from ..engine.clock import VirtualClock
     from ..errors import AslrunError
     from ..report.html import render_report
+    from ..model.substitutions import load_substitutions
     from ..report.visits import read_history_file
     from .debug import load_setup
+    from .graph import drawable_definition
+    from .inputs import parse_pairs
 
     try:
-        setup = load_setup(machine, input_, handler_modules, handler_pairs, sub_pairs, sub_files, mock_config,
-                           test_case)
         if history_file:
             if input_ is not None:
                 raise AslrunError("--history reports a saved run: --input is for running the machine")
+            substitutions: dict[str, str] = {}
+            for path in sub_files:
+                substitutions.update(load_substitutions(path))
+            substitutions.update(parse_pairs(sub_pairs, "--sub"))
+            definition, name = drawable_definition(machine, substitutions)  # nothing runs: no values needed
             events = read_history_file(history_file)
             status = next((e.type[len("Execution"):].upper() for e in reversed(events)
                            if e.type in ("ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut",
                                          "ExecutionAborted")), "RUNNING")
         else:
+            setup = load_setup(machine, input_, handler_modules, handler_pairs, sub_pairs, sub_files, mock_config,
+                               test_case)
             interceptor = setup.interceptor_factory(setup.machine) if setup.interceptor_factory else None
             execution = setup.machine.execute(setup.input, handlers=setup.bindings, clock=VirtualClock(), seed=seed,
                                               task_interceptor=interceptor, history_keep=None)
             events = list(execution.history)
             status = execution.status
-        page = render_report(setup.machine.definition, events, machine_name=setup.machine.name, title=title)
+            definition, name = setup.machine.definition, setup.machine.name
+        page = render_report(definition, events, machine_name=name, title=title)
         try:
             Path(out).write_text(page, encoding="utf-8")
         except OSError as exc:
