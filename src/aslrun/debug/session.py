@@ -115,7 +115,7 @@ class DebugSession:
         self.paused, self.held, self.error_hit = None, [], None
         self._pending, self._pending_error, self._focus = None, None, None
         self._frames_seen, self._frames_alive, self.mocks = set(), [], {}
-        self._origins, self._arrivals = {}, {}
+        self._origins, self._arrivals, self._top_variables = {}, {}, {}
         self._inject_variables = variables
         self.execution = machine.start(
             self.initial_input if input is None else input, handlers=self.handlers,
