@@ -99,3 +99,22 @@ def test_a_loop_is_drawn_with_a_back_edge_and_ranks_go_down():
     assert [(e.source.name, e.target.name) for e in back] == [("Wait", "Poll")]
     y = {name: node.y for name, node in box.nodes.items()}
     assert y[START] < y["Poll"] < y["Any?"] < y["Work"] < y["Done"] < y[END]
+
+
+def test_a_caught_state_marks_its_catch_edge_not_its_next_edge():
+    from aslrun.report.svg import RunMarks, render_svg
+    from aslrun.testing import run_machine
+
+    definition = {"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem", "Parameters": {"TableName": "t"},
+              "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "After"}], "Next": "After"},
+        "After": {"Type": "Succeed"}}}
+    caught = run_machine(definition, {}, mocks={"T": {"0": {"Throw": {"Error": "Boom", "Cause": "c"}}}})
+    fine = run_machine(definition, {}, mocks={"T": {"0": {"Return": {}}}})
+    box = layout(build_graph(definition))
+    for check, taken_kind in ((caught, "catch"), (fine, "next")):
+        svg = render_svg(box, RunMarks.from_visits(check.visits))
+        edges = dict(re.findall(r'<g class="edge (\w+)[^"]*" data-from="T" data-to="After"', svg))
+        marked = re.findall(r'<g class="edge (\w+) taken" data-from="T" data-to="After"', svg)
+        assert set(edges) == {"next", "catch"} if edges else True
+        assert marked == [taken_kind]

@@ -51,7 +51,8 @@ class RunMarks:
         self.status: dict[str, str] = {}
         self.entries: dict[str, int] = {}
         self.timing: dict[str, str] = {}
-        self.taken: set[tuple[str, str]] = set()  # (source, target) names; "__start__" / "__end__" ends
+        #: transitions taken: (source, target, through a Catch); "__start__" / "__end__" for the ends
+        self.taken: set[tuple[str, str, bool]] = set()
 
     @classmethod
     def from_visits(cls, visits: Iterable[Visit], *, finished: bool = True) -> RunMarks:
@@ -73,12 +74,12 @@ class RunMarks:
         for visit in visits:  # consecutive visits of one branch are the transitions it took
             branches.setdefault((id(visit.parent), visit.iteration), []).append(visit)
         for branch in branches.values():
-            marks.taken.add(("__start__", branch[0].name))
+            marks.taken.add(("__start__", branch[0].name, False))
             for before, after in zip(branch, branch[1:]):
-                marks.taken.add((before.name, after.name))
+                marks.taken.add((before.name, after.name, before.status == "CAUGHT"))
             last = branch[-1]
             if last.status == "SUCCEEDED" and last.type not in ("Fail",) and finished:
-                marks.taken.add((last.name, "__end__"))
+                marks.taken.add((last.name, "__end__", False))
         return marks
 
 
@@ -155,7 +156,7 @@ def _draw_node(node: PlacedNode, run: RunMarks | None, parts: list[str]) -> None
 
 def _draw_edge(edge: PlacedEdge, run: RunMarks | None, parts: list[str]) -> None:
     classes = ["edge", edge.kind]
-    taken = run is not None and (edge.source.name, edge.target.name) in run.taken
+    taken = run is not None and (edge.source.name, edge.target.name, edge.kind == "catch") in run.taken
     if taken:
         classes.append("taken")
     points = edge.points
