@@ -84,7 +84,9 @@ class Execution:
         self.deadline_override: float | None = None  # a parent's deadline that bounds this child too
         self.timeout_seconds = timeout_seconds
         self.deadline: float | None = None
-        self.stepping = False
+        #: False, True (every branch yields a checkpoint before each state), or a stepping object
+        #: (the debugger) that is shown each checkpoint and may replace the state's input
+        self.stepping: Any = False
         self.waiting_for_callbacks = False
         self.status = RUNNING
         self.output: Any = None
