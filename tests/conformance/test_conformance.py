@@ -2,19 +2,18 @@
 
 Cases are compared the way ../shared/conformance/run.py compares them (status; output for
 SUCCEEDED with the same JSON equality; error, and cause unless the case marks it unchecked).
+Every case runs; the few whose Lambda sleeps past a Task timeout take that timeout in real time
+(about 5 s each), since a hung handler really is waited for until its deadline.
 Lambda tasks get handlers built like run.py's ``handlers_module``: identity, constant, or raise an
 exception whose class is named ``errorType``.
 
 Cases that fail today are listed in known_failures.txt (``<case id>  # reason``) and run as strict
-xfails, so the list must shrink as the engine is fixed. Cases whose handler sleeps longer than
-``SLOW_SECONDS`` of real time (a Task timeout against a sleeping Lambda: each takes its full
-TimeoutSeconds of wall time) are skipped unless ASLRUN_SLOW_CONFORMANCE=1.
+xfails, so the list must shrink as the engine is fixed.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from pathlib import Path
@@ -27,7 +26,6 @@ from aslrun import AslrunError, StateMachine, VirtualClock
 REPO = Path(__file__).resolve().parents[2]
 CASES_FILE = REPO / ".." / "shared" / "conformance" / "cases.jsonl"
 KNOWN_FAILURES_FILE = Path(__file__).resolve().parent / "known_failures.txt"
-SLOW_SECONDS = 2.0
 
 
 def _load_cases() -> list[dict[str, Any]]:
@@ -114,10 +112,6 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     return execution.result()
 
 
-def _slow(case: dict[str, Any]) -> bool:
-    return any(float(spec.get("sleep_seconds") or 0) > SLOW_SECONDS
-               for spec in (case.get("handlers") or {}).values())
-
 
 def _params() -> list[Any]:
     params = []
@@ -125,10 +119,6 @@ def _params() -> list[Any]:
         marks = []
         if case["id"] in KNOWN:
             marks.append(pytest.mark.xfail(strict=True, reason=f"known failure: {KNOWN[case['id']]}"))
-        if _slow(case) and os.environ.get("ASLRUN_SLOW_CONFORMANCE") != "1":
-            marks.append(pytest.mark.skip(
-                reason=f"its handler sleeps > {SLOW_SECONDS:g} s of real time (a Task timeout against a "
-                       "sleeping Lambda); run with ASLRUN_SLOW_CONFORMANCE=1"))
         params.append(pytest.param(case, id=case["id"], marks=marks))
     return params
 
