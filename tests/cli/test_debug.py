@@ -51,7 +51,7 @@ def test_a_scripted_session(workdir):
 
 def test_breaking_on_an_error_and_restarting_from_a_state(workdir):
     declined = '{"orders": [{"order": {"id": "o1", "qty": 1, "declined": true}}]}'
-    done = debug(workdir, f"continue\nrestart Each {{\"orders\": [{{\"order\": {{\"id\": \"o5\", \"qty\": 5}}}}]}}\n"
+    done = debug(workdir, "continue\nrestart Each {\"orders\": [{\"order\": {\"id\": \"o5\", \"qty\": 5}}]}\n"
                           "run\nquit\n", "--break-on-error", "--input", declined)
     out = done.stdout
     assert "⚠ LambdaFunctionFailed in Each > [0] Charge: Card.Declined:" in out

@@ -25,7 +25,7 @@ def test_an_unemulated_resource_is_reported_before_the_run(aws, resource, says):
     with pytest.raises(BindingError) as raised:
         StateMachine(definition).execute({}, handlers={"F": lambda e, c: ran.append(1)})
     message = str(raised.value)
-    assert f"state 'Call'" in message and resource in message and says in message
+    assert "state 'Call'" in message and resource in message and says in message
     assert ran == []  # nothing ran
 
 

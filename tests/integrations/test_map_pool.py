@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
 from aslrun import StateMachine, VirtualClock
 from aslrun.integrations import map_pool

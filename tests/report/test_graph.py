@@ -91,6 +91,8 @@ def test_layout_places_nodes_without_overlap():
             (x1, y1), (x2, y2) = edge.points[0], edge.points[-1]
             assert edge.source.x <= x1 <= edge.source.x + edge.source.width + 0.01
             assert edge.target.x <= x2 <= edge.target.x + edge.target.width + 0.01
+            assert edge.source.y - 0.01 <= y1 <= edge.source.y + edge.source.height + 0.01
+            assert edge.target.y - 0.01 <= y2 <= edge.target.y + edge.target.height + 0.01
 
 
 def test_a_loop_is_drawn_with_a_back_edge_and_ranks_go_down():

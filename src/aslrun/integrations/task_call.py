@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..bindings import Bindings
-    from ..engine.execution import Execution
     from ..engine.frame import Frame
 
 __all__ = ["TaskCall"]
