@@ -1,12 +1,18 @@
-"""The control table: each stage's status per run date, and each batch's outcome.
+"""The run database's control tables: each batch's outcome, and each stage's status per run date.
 
-Why: the production pipeline's controller could not tell which stage had finished, so a failed
-run was resumed by hand with a warning to use the same run date. Here every stage records
-RUNNING -> SUCCEEDED | FAILED under its run date, and every batch its own outcome, so
+Two records, as production kept them:
 
-- a stage's "check" step finds failed batches to retry (as the seed resubmits failed batches);
-- the controller asks :func:`plan` and skips stages that already succeeded (resume);
-- starting a stage again forgets the outcomes of the stages after it, which depend on it.
+- batches (``bua_batch``, ``bua_queue_item``): the seed's BUAControl table in the RDS, written by
+  the batch lambdas in the same database as the rows they produce. A stage's "check" step reads
+  them to resubmit failed batches and batches that never reported back; "verify" fails the stage
+  if some still fail. The stage machines and the engine-free driver both use them.
+- stage statuses (``bua_control``): RUNNING -> SUCCEEDED | FAILED per run date, for the
+  engine-free driver (``python -m handlers.bua``, :mod:`.pipeline`), which runs without any AWS.
+  The stage machines keep the same statuses in the DynamoDB control table instead (the seed's
+  ``tst-anstead-ddb-bua``, key "BUA Restore"), written by the machines themselves, because the
+  run database is created by the restore stage and deleted by terminate while the control
+  records must outlive it. :func:`plan` resumes the driver; starting a stage again forgets the
+  outcomes of the stages after it, which depend on it (the machines do the same in DynamoDB).
 """
 
 from __future__ import annotations
@@ -21,9 +27,11 @@ from handlers.db import transaction as write
 from .errors import RunNotReady, StageFailed
 
 __all__ = [
+    "REQUIRES",
     "STAGES",
+    "clear_batches",
+    "downstream",
     "enqueue",
-    "queue_status",
     "unreported_batches",
     "begin_stage",
     "fail_stage",
@@ -33,6 +41,7 @@ __all__ = [
     "record_batch",
     "require_succeeded",
     "stage_status",
+    "verify_batches",
 ]
 
 STAGES = ("restore", "scaleup-workflow", "warming", "segments", "microscalar",
@@ -61,7 +70,7 @@ def _check_stage(stage: str) -> None:
         raise ValueError(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}")
 
 
-def _downstream(stage: str) -> set[str]:
+def downstream(stage: str) -> set[str]:
     """Stages that read (directly or not) what ``stage`` writes."""
     found: set[str] = set()
     changed = True
@@ -95,21 +104,31 @@ def begin_stage(conn: sqlite3.Connection, run_date: date, stage: str) -> int:
     _check_stage(stage)
     require_succeeded(conn, run_date, stage)
     key = run_date.isoformat()
-    later = sorted(_downstream(stage))
+    later = sorted(downstream(stage))
     with write(conn):
         conn.execute(
             "INSERT INTO bua_control (run_date, stage, status, attempts, started_at) "
             "VALUES (?, ?, 'RUNNING', 1, ?) ON CONFLICT (run_date, stage) DO UPDATE SET "
             "status = 'RUNNING', attempts = attempts + 1, started_at = excluded.started_at, "
             "finished_at = NULL, error = NULL, detail = NULL", (key, stage, _now()))
-        conn.execute("DELETE FROM bua_batch WHERE run_date = ? AND stage = ?", (key, stage))
-        conn.execute("DELETE FROM bua_queue WHERE run_date = ? AND stage = ?", (key, stage))
-        conn.execute("DELETE FROM bua_queue_item WHERE run_date = ? AND stage = ?", (key, stage))
+        _clear(conn, key, stage)
         for name in later:
             conn.execute("DELETE FROM bua_control WHERE run_date = ? AND stage = ?", (key, name))
     row = conn.execute("SELECT attempts FROM bua_control WHERE run_date = ? AND stage = ?",
                        (key, stage)).fetchone()
     return int(row["attempts"])
+
+
+def _clear(conn: sqlite3.Connection, key: str, stage: str) -> None:
+    conn.execute("DELETE FROM bua_batch WHERE run_date = ? AND stage = ?", (key, stage))
+    conn.execute("DELETE FROM bua_queue_item WHERE run_date = ? AND stage = ?", (key, stage))
+
+
+def clear_batches(conn: sqlite3.Connection, run_date: date, stage: str) -> None:
+    """Forget the stage's batch outcomes and handed-out batches (a new attempt of the stage)."""
+    _check_stage(stage)
+    with write(conn):
+        _clear(conn, run_date.isoformat(), stage)
 
 
 def record_batch(conn: sqlite3.Connection, run_date: date, stage: str, batch_no: int, *,
@@ -133,20 +152,28 @@ def failed_batches(conn: sqlite3.Connection, run_date: date, stage: str) -> list
     return [{"batch": r["batch_no"], "attempts": r["attempts"], "error": r["error"]} for r in rows]
 
 
-def finish_stage(conn: sqlite3.Connection, run_date: date, stage: str,
-                 detail: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Mark ``stage`` SUCCEEDED, unless batches still fail: then FAILED and :class:`StageFailed`."""
+def verify_batches(conn: sqlite3.Connection, run_date: date, stage: str) -> dict[str, Any]:
+    """The numbers the stage's batches reported, added up; :class:`StageFailed` if some batches
+    still fail (or never reported back) after the stage's retries. Writes nothing."""
     _check_stage(stage)
     failed = failed_batches(conn, run_date, stage) + [
         {**b, "error": "never reported back"} for b in unreported_batches(conn, run_date, stage)]
-    key = run_date.isoformat()
     if failed:
         summary = "; ".join(f"batch {f['batch']}: {f['error']}" for f in failed[:5])
-        message = (f"stage {stage} for run {key}: {len(failed)} batch(es) failed after retries "
-                   f"({summary})")
-        fail_stage(conn, run_date, stage, message)
-        raise StageFailed(message)
-    totals = _batch_totals(conn, run_date, stage)
+        raise StageFailed(f"stage {stage} for run {run_date.isoformat()}: {len(failed)} batch(es) "
+                          f"failed after retries ({summary})")
+    return _batch_totals(conn, run_date, stage)
+
+
+def finish_stage(conn: sqlite3.Connection, run_date: date, stage: str,
+                 detail: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Mark ``stage`` SUCCEEDED, unless batches still fail: then FAILED and :class:`StageFailed`."""
+    try:
+        totals = verify_batches(conn, run_date, stage)
+    except StageFailed as failed:
+        fail_stage(conn, run_date, stage, str(failed))
+        raise
+    key = run_date.isoformat()
     merged = {**totals, **(detail or {})}
     with write(conn):
         conn.execute("UPDATE bua_control SET status = 'SUCCEEDED', finished_at = ?, detail = ? "
@@ -192,12 +219,10 @@ def plan(conn: sqlite3.Connection, run_date: date) -> dict[str, Any]:
 
 
 def enqueue(conn: sqlite3.Connection, run_date: date, stage: str, batches: list[dict[str, Any]]) -> None:
-    """Note the batches a list step handed out: what "wait for the queue" waits on, and what
-    the check step resubmits if one never reports back."""
+    """Note the batches a list step handed out, so the check step can resubmit any that never
+    report back (a batch lambda that returned without recording its outcome)."""
     key = run_date.isoformat()
     with write(conn):
-        conn.execute("INSERT OR REPLACE INTO bua_queue (run_date, stage, expected, listed_at) "
-                     "VALUES (?, ?, ?, ?)", (key, stage, len(batches), _now()))
         conn.execute("DELETE FROM bua_queue_item WHERE run_date = ? AND stage = ?", (key, stage))
         conn.executemany("INSERT INTO bua_queue_item (run_date, stage, batch_no, first_account, "
                          "last_account, accounts) VALUES (?, ?, ?, ?, ?, ?)",
@@ -213,17 +238,3 @@ def unreported_batches(conn: sqlite3.Connection, run_date: date, stage: str) -> 
         "b.run_date = q.run_date AND b.stage = q.stage AND b.batch_no = q.batch_no) "
         "ORDER BY batch_no", (run_date.isoformat(), stage)).fetchall()
     return [{"batch": r[0], "first": r[1], "last": r[2], "count": r[3]} for r in rows]
-
-
-def queue_status(conn: sqlite3.Connection, run_date: date, stage: str) -> dict[str, Any]:
-    """Batches handed out, reported (succeeded or failed) and still pending for ``stage``."""
-    key = run_date.isoformat()
-    row = conn.execute("SELECT expected FROM bua_queue WHERE run_date = ? AND stage = ?",
-                       (key, stage)).fetchone()
-    counts = conn.execute("SELECT COUNT(*), SUM(status = 'FAILED') FROM bua_batch WHERE "
-                          "run_date = ? AND stage = ?", (key, stage)).fetchone()
-    expected = row[0] if row else 0
-    reported = counts[0] or 0
-    return {"run_date": key, "stage": stage, "expected": expected, "reported": reported,
-            "failed": counts[1] or 0, "pending": max(expected - reported, 0),
-            "empty": reported >= expected}

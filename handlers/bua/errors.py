@@ -6,11 +6,12 @@ exception class, which the stage machines catch to record the failure in the con
     +-- RunNotReady         a stage ran before the stage it depends on (or for an unknown run)
     +-- DataError           the snapshot's data cannot be used (no interval data, unknown tariff...)
     +-- StageFailed         a stage finished with failed batches after its retries
+    +-- StorageError        S3 refused an exported file (bucket and key named)
 """
 
 from __future__ import annotations
 
-__all__ = ["BadEvent", "BuaError", "DataError", "RunNotReady", "StageFailed"]
+__all__ = ["BadEvent", "BuaError", "DataError", "RunNotReady", "StageFailed", "StorageError"]
 
 
 class BuaError(Exception):
@@ -31,3 +32,7 @@ class DataError(BuaError):
 
 class StageFailed(BuaError):
     """Some batches of a stage still failed after their retries; the message lists them."""
+
+
+class StorageError(BuaError):
+    """An exported file could not be stored in S3; the message names the bucket and key."""

@@ -149,7 +149,8 @@ def write_csvs(conn: sqlite3.Connection, run: RunInfo, out: Path) -> dict[str, A
     months = conn.execute(
         "SELECT month, SUM(amount_cents), SUM(gst_cents) FROM invoice_line WHERE run_date = ? "
         "GROUP BY month ORDER BY month", (key,)).fetchall()
-    return {"folder": str(folder), "account_rows": accounts, "line_rows": lines,
+    return {"folder": str(folder), "files": [str(folder / name) for name in FILES.values()],
+            "account_rows": accounts, "line_rows": lines,
             "accrued_ex_gst": _dollars(totals[0]), "gst": _dollars(totals[1]),
             "by_month": {m[0]: {"ex_gst": _dollars(m[1]), "gst": _dollars(m[2])} for m in months}}
 

@@ -4,27 +4,28 @@
 them through ``arn:aws:states:::lambda:invoke`` with ``${<FunctionName>FunctionArn}``
 placeholders (values in ``machines/bua/substitutions.json``). On AWS each would be deployed as
 ``handlers.bua.<module>.<function>``; the names mirror production's lambdas and stored procedures.
+
+The machines themselves record stage statuses (DynamoDB), queue and drain batches (SQS), announce
+the run (SNS) and clear and copy the exported files (S3); these functions do the work on the run
+database, and the export's write step uploads its CSVs with boto3.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from . import infra, runner
+from . import infra, report, runner
 from . import steps_accrual as accrual
 from . import steps_profile as profile
 
 __all__ = ["HANDLERS"]
 
 HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
-    # control (lambda-bua-controller / lambda-bua-next)
-    "BuaPlan": runner.plan_handler,
-    "BuaRunReport": runner.report_handler,
-    "BuaStageBegin": runner.begin_handler,
+    # batch control in the run database (lambda-bua-next), the run report (lambda-bua-controller)
+    "BuaStageReset": runner.reset_handler,
     "BuaStageCheck": runner.check_handler,
-    "BuaStageEnd": runner.end_handler,
-    "BuaStageFail": runner.fail_handler,
-    "BuaQueueStatus": profile.queue_handler,
+    "BuaStageVerify": runner.verify_handler,
+    "BuaRunReport": report.report_handler,
     # infrastructure stages
     "BuaRestore": infra.restore,
     "BuaScale": infra.scale,
@@ -58,5 +59,4 @@ HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
     "BuaExportList": accrual.export_list_handler,
     "BuaExportBatch": accrual.export_batch_handler,
     "BuaExportWrite": accrual.export_write_handler,
-    "BuaExportCopy": accrual.export_copy_handler,
 }

@@ -1,17 +1,20 @@
-"""The steps every stage machine shares: begin, process batches, check, end, fail, plan.
+"""The steps every stage shares: process batches, check, verify; begin, end, fail and plan.
 
 A batch is processed in one transaction: it either writes all its rows or none. Its outcome goes
-to the control table either way; a failed batch does not fail the Map (its error is recorded), so
-the stage's "check" step can hand the failed ranges back to the machine for a retry, as the
-production pipeline resubmitted failed batches, and "end" fails the stage if any still fail.
+to the batch control table either way; a failed batch does not fail the Map (its error is
+recorded), so the stage's "check" step can hand the failed ranges back to the machine for a retry,
+as the production pipeline resubmitted failed batches, and "verify" fails the stage if any still
+fail.
+
+The stage machines record stage statuses in DynamoDB themselves and call only the batch steps
+here (reset, check, verify); begin, end, fail and plan keep the statuses in the run database for
+the engine-free driver (:mod:`.pipeline`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from handlers.db import transaction
@@ -19,26 +22,28 @@ from handlers.db import transaction
 from .control import (
     STAGES,
     begin_stage,
+    clear_batches,
     fail_stage,
     failed_batches,
     finish_stage,
     plan,
     record_batch,
     unreported_batches,
+    verify_batches,
 )
 from .errors import BadEvent
-from .events import Batch, Context, batches_of, common_fields, open_context, run_date_of
-from .store import load_run, output_dir, run_db_path
+from .events import Batch, Context, batches_of, common_fields, open_context
 
 __all__ = [
+    "begin_handler",
     "check_handler",
-    "report_handler",
     "end_handler",
     "fail_handler",
     "plan_handler",
+    "reset_handler",
     "run_batches",
     "stage_of",
-    "begin_handler",
+    "verify_handler",
 ]
 
 BatchWork = Callable[[Context, Batch], dict[str, Any]]
@@ -74,8 +79,25 @@ def run_batches(event: Any, stage: str, work: BatchWork) -> dict[str, Any]:
             "failed": sum(1 for o in outcomes if not o["ok"])}
 
 
+def reset_handler(event: Any, context: Any = None) -> dict[str, Any]:
+    """BuaStageReset: a new attempt of the stage: its earlier batch outcomes are forgotten."""
+    stage = stage_of(event)
+    with open_context(event) as ctx:
+        clear_batches(ctx.conn, ctx.run_date, stage)
+    return {"run_date": ctx.key, "stage": stage}
+
+
+def verify_handler(event: Any, context: Any = None) -> dict[str, Any]:
+    """BuaStageVerify: the stage's batch totals, or StageFailed if batches still fail after the
+    machine's resubmissions (the machine then records the stage FAILED)."""
+    stage = stage_of(event)
+    with open_context(event) as ctx:
+        totals = verify_batches(ctx.conn, ctx.run_date, stage)
+    return {"run_date": ctx.key, "stage": stage, **totals}
+
+
 def begin_handler(event: Any, context: Any = None) -> dict[str, Any]:
-    """BuaStageBegin: mark the stage RUNNING (checks the stages it needs succeeded)."""
+    """Driver step: mark the stage RUNNING (checks the stages it needs succeeded)."""
     stage = stage_of(event)
     with open_context(event, need_run=stage != "restore") as ctx:
         attempt = begin_stage(ctx.conn, ctx.run_date, stage)
@@ -104,14 +126,14 @@ def check_handler(event: Any, context: Any = None) -> dict[str, Any]:
 
 
 def end_handler(event: Any, context: Any = None) -> dict[str, Any]:
-    """BuaStageEnd: SUCCEEDED, or FAILED (raising StageFailed) if batches still fail."""
+    """Driver step: SUCCEEDED, or FAILED (raising StageFailed) if batches still fail."""
     stage = stage_of(event)
     with open_context(event, need_run=stage != "terminate") as ctx:
         return finish_stage(ctx.conn, ctx.run_date, stage)
 
 
 def fail_handler(event: Any, context: Any = None) -> dict[str, Any]:
-    """BuaStageFail: record the error a Catch caught (``error``: {Error, Cause}) as FAILED."""
+    """Driver step: record the error caught (``error``: {Error, Cause}) as FAILED."""
     stage = stage_of(event)
     caught = common_fields(event).get("error") or {}
     if isinstance(caught, dict):
@@ -124,7 +146,7 @@ def fail_handler(event: Any, context: Any = None) -> dict[str, Any]:
 
 
 def plan_handler(event: Any, context: Any = None) -> dict[str, Any]:
-    """BuaPlan: each stage's status for the run date; ``rerun: true`` asks to run them all."""
+    """Driver step: each stage's status for the run date; ``rerun: true`` runs them all."""
     rerun = bool(common_fields(event).get("rerun", False))
     with open_context(event, need_run=False) as ctx:
         result = plan(ctx.conn, ctx.run_date)
@@ -132,27 +154,3 @@ def plan_handler(event: Any, context: Any = None) -> dict[str, Any]:
         result["stages"] = {stage: "PENDING" for stage in result["stages"]}
         result["next"], result["complete"] = STAGES[0], False
     return result
-
-
-def report_handler(event: Any, context: Any = None) -> dict[str, Any]:
-    """BuaRunReport: every stage's status and the run's totals (the controller's output)."""
-    run_date = run_date_of(event)
-    path = run_db_path(common_fields(event).get("db"), run_date)
-    if path != ":memory:" and not Path(path).exists():
-        return {"run_date": run_date.isoformat(), "db": path, "database": "deleted"}
-    with open_context(event, need_run=False) as ctx:
-        status = plan(ctx.conn, ctx.run_date)
-        row = ctx.conn.execute(
-            "SELECT COUNT(*), COALESCE(SUM(amount_cents), 0), COALESCE(SUM(gst_cents), 0), "
-            "COALESCE(SUM(flags LIKE '%ERROR:%'), 0) FROM invoice_summary WHERE run_date = ?",
-            (ctx.key,)).fetchone()
-        run = load_run(ctx.conn, ctx.run_date) if status["stages"].get("export") == "SUCCEEDED" else None
-    report = {"run_date": ctx.key, "db": path, "complete": status["complete"],
-              "stages": status["stages"], "accounts_accrued": row[0],
-              "accrued_ex_gst": str(Decimal(row[1]).scaleb(-2)),
-              "gst": str(Decimal(row[2]).scaleb(-2)), "account_errors": row[3]}
-    if run is not None:  # where the export stage wrote the CSVs
-        folder = output_dir(run, path) / "export" / "csv"
-        report["exports"] = {name: str(folder / f"{name}.csv")
-                             for name in ("BUAAccountSummary", "InvoiceLineItemMonthly")}
-    return report

@@ -105,7 +105,7 @@ CREATE TABLE IF NOT EXISTS bua_run (
     created_at      TEXT NOT NULL
 );
 
-CREATE TABLE IF NOT EXISTS bua_control (
+CREATE TABLE IF NOT EXISTS bua_control (          -- stage statuses of python -m handlers.bua
     run_date        TEXT NOT NULL,
     stage           TEXT NOT NULL,
     status          TEXT NOT NULL CHECK (status IN ('RUNNING', 'SUCCEEDED', 'FAILED')),
@@ -129,15 +129,7 @@ CREATE TABLE IF NOT EXISTS bua_batch (
     PRIMARY KEY (run_date, stage, batch_no)
 ) WITHOUT ROWID;
 
-CREATE TABLE IF NOT EXISTS bua_queue (
-    run_date        TEXT NOT NULL,
-    stage           TEXT NOT NULL,
-    expected        INTEGER NOT NULL,       -- batches handed out by the stage's list step
-    listed_at       TEXT NOT NULL,
-    PRIMARY KEY (run_date, stage)
-) WITHOUT ROWID;
-
-CREATE TABLE IF NOT EXISTS bua_queue_item (
+CREATE TABLE IF NOT EXISTS bua_queue_item (      -- batches a list step handed out
     run_date        TEXT NOT NULL,
     stage           TEXT NOT NULL,
     batch_no        INTEGER NOT NULL,

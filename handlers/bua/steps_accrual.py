@@ -7,14 +7,16 @@ the export stage adds reset, write and copy steps around its batches.
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 from typing import Any
 
 from .basicreads import create_basic_reads, reset_basic_reads
-from .events import Batch, Context, open_context
+from .events import Batch, Context, common_fields, open_context
 from .export import copy_outbound, prepare_batch, reset_export, write_csvs
 from .invoices import simulate_batch
 from .nem12_stage import generate_batch, nem12_folder
 from .runner import run_batches
+from .s3_upload import s3_target, upload_files
 from .steps_profile import list_handler, load_profile, single_step
 from .store import output_dir
 
@@ -105,14 +107,18 @@ def export_batch_handler(event: Any, context: Any = None) -> dict[str, Any]:
 
 
 def export_write_handler(event: Any, context: Any = None) -> dict[str, Any]:
-    """BuaExportWrite: BUAAccountSummary.csv and InvoiceLineItemMonthly.csv."""
+    """BuaExportWrite: BUAAccountSummary.csv and InvoiceLineItemMonthly.csv, written locally and,
+    when the event names ``s3: {bucket, prefix}``, uploaded there (``uploaded``: bucket, key)."""
+    target = s3_target(common_fields(event).get("s3"))
     with open_context(event) as ctx:
         result = write_csvs(ctx.conn, ctx.info, output_dir(ctx.info, ctx.db_path))
+    if target is not None:
+        result["uploaded"] = upload_files([Path(f) for f in result["files"]], target)
     return {"run_date": ctx.key, **result}
 
 
 def export_copy_handler(event: Any, context: Any = None) -> dict[str, Any]:
-    """BuaExportCopy: the CSVs copied to the outbound folder."""
+    """Driver step: the CSVs copied to the local outbound folder (the machine copies in S3)."""
     with open_context(event) as ctx:
         out = output_dir(ctx.info, ctx.db_path)
     return {"run_date": ctx.key, **copy_outbound(out)}

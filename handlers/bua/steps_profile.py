@@ -14,13 +14,13 @@ from handlers.db import transaction
 
 from .accounts import prepare_accounts
 from .batches import list_batches
-from .control import enqueue, queue_status
+from .control import enqueue
 from .events import Batch, Context, open_context
 from .microscalar import compute_scalars
 from .profile import ProfileSet
 from .profile_build import average_profiles, extract_batch, list_profile_batches
 from .profile_fix import create_macro_profile, fill_segments, mark_segments, validate_segments
-from .runner import run_batches, stage_of
+from .runner import run_batches
 
 __all__ = [
     "accounts_handler",
@@ -34,7 +34,6 @@ __all__ = [
     "profile_list_handler",
     "profile_mark_handler",
     "profile_validate_handler",
-    "queue_handler",
     "single_step",
 ]
 
@@ -116,10 +115,3 @@ def list_handler(event: Any, stage: str, selection: str) -> dict[str, Any]:
                               ctx.info.config.batch_size, db=ctx.db)
         enqueue(ctx.conn, ctx.run_date, stage, result["batches"])
     return result
-
-
-def queue_handler(event: Any, context: Any = None) -> dict[str, Any]:
-    """BuaQueueStatus: batches of the stage still to report (the machines' wait loops poll it)."""
-    stage = stage_of(event)
-    with open_context(event) as ctx:
-        return queue_status(ctx.conn, ctx.run_date, stage)

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from handlers.bua.config import default_period, parse_config
-from handlers.bua.control import STAGES, _downstream
+from handlers.bua.control import STAGES, downstream
 from handlers.bua.errors import BadEvent
 from handlers.bua.estimates import Scalar, apportion, shape_day
 from handlers.bua.events import batches_of, run_date_of
@@ -129,9 +129,9 @@ def test_default_period_is_the_last_complete_month():
 
 
 def test_rerunning_a_stage_invalidates_exactly_the_stages_that_read_it():
-    assert _downstream("segments") == {"microscalar", "basicreads", "nem12", "invoiceruns", "export"}
-    assert _downstream("reset-basicreads") == {"basicreads", "invoiceruns", "export"}
-    assert _downstream("export") == set() and set(STAGES) >= _downstream("restore")
+    assert downstream("segments") == {"microscalar", "basicreads", "nem12", "invoiceruns", "export"}
+    assert downstream("reset-basicreads") == {"basicreads", "invoiceruns", "export"}
+    assert downstream("export") == set() and set(STAGES) >= downstream("restore")
 
 
 def test_days_before_the_profile_window_take_its_first_day():
