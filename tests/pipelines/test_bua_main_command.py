@@ -1,34 +1,86 @@
-"""The README's main command: the whole BUA controller on embedded defaults (no input at all).
+"""The README's main command: the whole BUA controller on embedded defaults against the local AWS.
 
-The run date defaults to the day the execution starts (on AWS a 1st-of-month schedule starts it),
-the restore stage builds the default synthetic retailer, and the run report names the CSVs the
-export stage wrote."""
+    aslrun aws execute machines/bua/bua.asl.json --seed-file fixtures/bua/aws-seed.json \\
+        --handlers handlers.bua.lambdas --sub-file machines/bua/substitutions.json
+
+run exactly so, from a folder laid out like a fresh checkout (machines/, fixtures/, handlers/ and
+nothing else). The run date defaults to the day the execution starts (on AWS a 1st-of-month
+schedule starts it), the restore stage builds the default synthetic retailer, the report names
+the CSVs (local copy, S3 objects, and the state directory's files), and the state directory keeps
+the control record, so the same command again resumes (every stage already SUCCEEDED)."""
+
+from __future__ import annotations
 
 import csv
 import json
+from datetime import date, datetime, timezone
 from pathlib import Path
 
-from aslrun import StateMachine, VirtualClock
-from handlers.bua.lambdas import HANDLERS
+from click.testing import CliRunner
+
+from aslrun.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 
+COMMAND = ("aws execute machines/bua/bua.asl.json --seed-file fixtures/bua/aws-seed.json "
+           "--handlers handlers.bua.lambdas --sub-file machines/bua/substitutions.json").split()
 
-def test_the_controller_runs_on_embedded_defaults(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the default run database and files go under ./.aslrun
-    substitutions = json.loads((REPO / "machines/bua/substitutions.json").read_text())
-    machine = StateMachine.from_file(REPO / "machines/bua/bua.asl.json", substitutions=substitutions)
-    execution = machine.execute(None, handlers=HANDLERS,
-                                clock=VirtualClock(start="2024-10-01T09:30:00Z", frozen=True))
-    assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
-    report = execution.output
-    assert report["run_date"] == "2024-10-01"
-    assert report["complete"] is True
-    assert set(report["stages"].values()) == {"SUCCEEDED"}
+
+def run_command(folder: Path, monkeypatch) -> dict:
+    monkeypatch.chdir(folder)
+    result = CliRunner().invoke(main, COMMAND, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_the_main_command_runs_everything_on_embedded_defaults(tmp_path, monkeypatch):
+    for folder in ("machines", "fixtures", "handlers"):
+        (tmp_path / folder).symlink_to(REPO / folder)
+    monkeypatch.delenv("ASLRUN_DB", raising=False)
+    monkeypatch.delenv("ASLRUN_BUA_SNAPSHOTS", raising=False)
+    outcome = run_command(tmp_path, monkeypatch)
+    assert outcome["status"] == "SUCCEEDED", outcome
+    report = outcome["output"]
+    run_date = report["run_date"]
+    assert date.fromisoformat(run_date) == datetime.now(timezone.utc).date()  # the start's UTC day
+    assert report["complete"] is True and set(report["stages"].values()) == {"SUCCEEDED"}
     assert report["accounts_accrued"] > 0 and report["account_errors"] == 0
-    summary = Path(report["exports"]["BUAAccountSummary"])
-    lines = Path(report["exports"]["InvoiceLineItemMonthly"])
-    assert summary.is_file() and lines.is_file()
-    rows = list(csv.DictReader(summary.open()))
-    assert len(rows) == report["accounts_accrued"]
-    assert {row["run_date"] for row in rows} == {"2024-10-01"}
+    summary = report["exports"]["BUAAccountSummary"]
+    assert summary == {
+        "file": f".aslrun/bua/bua-out/{run_date}/export/csv/BUAAccountSummary.csv",
+        "s3": f"s3://tst-anstead-s3-bua/export/csv/{run_date}/BUAAccountSummary.csv",
+        "outbound": "s3://tst-anstead-s3-rw-integration/ADH/OUTBOUND/BUA/BUAAccountSummary.csv",
+        "aws_state_file": f".aslrun/aws/objects/tst-anstead-s3-bua/export/csv/{run_date}/"
+                          "BUAAccountSummary.csv"}
+    for name, places in report["exports"].items():
+        local = (tmp_path / places["file"]).read_bytes()
+        assert (tmp_path / places["aws_state_file"]).read_bytes() == local, name
+        outbound = tmp_path / ".aslrun/aws/objects/tst-anstead-s3-rw-integration/ADH/OUTBOUND/BUA"
+        assert (outbound / f"{name}.csv").read_bytes() == local, name
+    rows = list(csv.DictReader((tmp_path / summary["file"]).open()))
+    assert len(rows) == report["accounts_accrued"] and {r["run_date"] for r in rows} == {run_date}
+
+    state = json.loads((tmp_path / ".aslrun/aws/state.json").read_text())
+    record, = state["dynamodb"]["tst-anstead-ddb-bua"]["typed_items"]
+    assert record["run_date"] == {"S": run_date} and record["run_status"] == {"S": "SUCCEEDED"}
+    assert record["export"]["M"]["status"] == {"S": "SUCCEEDED"}
+
+    again = run_command(tmp_path, monkeypatch)  # resumes: nothing left to do, same report
+    assert again["status"] == "SUCCEEDED" and again["output"] == report
+    state = json.loads((tmp_path / ".aslrun/aws/state.json").read_text())
+    subjects = [json.loads(m["body"])["Subject"]
+                for m in state["sqs"]["tst-anstead-sqs-bua-status"]["messages"]]
+    assert subjects == [f"BUA run {run_date} SUCCEEDED"] * 2
+
+
+def test_without_the_seed_the_command_says_which_table_is_missing(tmp_path, monkeypatch):
+    for folder in ("machines", "fixtures", "handlers"):
+        (tmp_path / folder).symlink_to(REPO / folder)
+    monkeypatch.chdir(tmp_path)
+    command = [arg for arg in COMMAND if arg not in ("--seed-file", "fixtures/bua/aws-seed.json")]
+    result = CliRunner().invoke(main, command, catch_exceptions=False)
+    assert result.exit_code == 1
+    outcome = json.loads(result.stdout)
+    assert outcome["error"] == "BuaControlTableMissing"
+    assert "tst-anstead-ddb-bua does not exist" in outcome["cause"]
+    assert "--seed-file fixtures/bua/aws-seed.json" in outcome["cause"]

@@ -1,0 +1,163 @@
+"""The per-account fan-out of a BUA stage through its SQS queue (see README.md, "Queues").
+
+    List -> Send (Map: one message per batch) -> Receive (up to 10) -> Process (Map over the
+    messages: batch lambda, then delete the message) -> Receive ... until none is handed out
+    -> Wait for the queue to empty (ApproximateNumberOfMessages + NotVisible, Wait + Choice,
+    at most ten minutes per stage attempt) -> Check (failed or unreported batches) -> back on the queue (Send)
+    up to N times -> Verify (the stage fails if batches still fail)
+
+The queue is the record of outstanding work: a message is deleted only after its batch lambda
+returned; a batch lambda that fails outright leaves its message in flight, to come back after the
+queue's visibility timeout (the wait loop then drains it again) or to be resubmitted by the check
+step once the wait gives up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from build_states import (
+    BASE,
+    BATCH_RETRY,
+    POLL_LIMIT,
+    POLL_SECONDS,
+    RECEIVE_MAX,
+    State,
+    inline_map,
+    invoke,
+    pass_state,
+    task,
+)
+
+__all__ = ["FanOut", "fan_out_states"]
+
+
+@dataclass(frozen=True)
+class FanOut:
+    """One stage's fan-out: its list and batch lambdas, how many resubmissions, what next."""
+
+    stage: str
+    list_function: str
+    batch_function: str
+    noun: str = "Batches"          # state names: ListBatches, SendBatches, ...
+    resubmissions: int = 1
+    list_comment: str = "Batches of account ids (contiguous ranges), one queue message each."
+
+
+def fan_out_states(spec: FanOut, after: str) -> dict[str, State]:
+    """The states from List<noun> to Verify<noun>, which goes on to ``after``."""
+    n = spec.noun
+    stage_payload = {**BASE, "stage": spec.stage}
+    carry = {"outbox.$": "$.fanout.outbox", "accounts.$": "$.fanout.accounts",
+             "resubmitted.$": "$.fanout.resubmitted"}
+    return {
+        f"List{n}": invoke(spec.list_function, BASE, comment=spec.list_comment,
+                           selector={"outbox.$": "$.Payload.batches",
+                                     "accounts.$": "$.Payload.accounts",
+                                     "resubmitted": 0, "polls": 0},
+                           result_path="$.fanout", next_=f"Send{n}"),
+        f"Send{n}": inline_map(
+            "$.fanout.outbox", {"queue_url.$": "$.aws.queue_url", "batch.$": "$$.Map.Item.Value"},
+            "SendBatch", {"SendBatch": task(
+                "arn:aws:states:::sqs:sendMessage",
+                {"QueueUrl.$": "$.queue_url", "MessageBody.$": "$.batch"},
+                selector={"MessageId.$": "$.MessageId"}, catch_to=None)},
+            f"Receive{n}",
+            comment="Initiate: each batch descriptor as a message on the stage's queue "
+                    "(production's lambda-bua-site-* consumed it)."),
+        f"Receive{n}": task(
+            "arn:aws:states:::aws-sdk:sqs:receiveMessage",
+            {"QueueUrl.$": "$.aws.queue_url", "MaxNumberOfMessages": RECEIVE_MAX},
+            comment="Up to 10 queued batches; each stays invisible to other consumers until "
+                    "deleted or until the queue's visibility timeout.",
+            result_path="$.received", next_=f"{n}Received?"),
+        f"{n}Received?": {"Type": "Choice", "Choices": [
+            {"Variable": "$.received.Messages", "IsPresent": True, "Next": f"Process{n}"}],
+            "Default": f"Wait{n}Queue"},
+        f"Process{n}": inline_map(
+            "$.received.Messages",
+            {"queue_url.$": "$.aws.queue_url",
+             "batch.$": "States.StringToJson($$.Map.Item.Value.Body)",
+             "receipt.$": "$$.Map.Item.Value.ReceiptHandle"},
+            "ProcessBatch", {
+                "ProcessBatch": invoke(
+                    spec.batch_function, "$.batch",
+                    comment="One batch in one transaction; its outcome (even a failure) goes to "
+                            "the batch control table.",
+                    selector={"failed.$": "$.Payload.failed"}, result_path="$.outcome",
+                    retry=BATCH_RETRY, catch_to="LeaveInQueue", next_="DeleteMessage"),
+                "DeleteMessage": task(
+                    "arn:aws:states:::aws-sdk:sqs:deleteMessage",
+                    {"QueueUrl.$": "$.queue_url", "ReceiptHandle.$": "$.receipt"},
+                    comment="Done with: off the queue.", catch_to=None),
+                "LeaveInQueue": {
+                    "Type": "Pass",
+                    "Comment": "The lambda failed outright (nothing recorded): the message stays "
+                               "in flight and comes back after the visibility timeout.",
+                    "Parameters": {"unprocessed.$": "$.batch.batch", "error.$": "$.error.Error"},
+                    "End": True},
+            },
+            f"Receive{n}", comment="Process the received batches side by side."),
+        f"Wait{n}Queue": task(
+            "arn:aws:states:::aws-sdk:sqs:getQueueAttributes",
+            {"QueueUrl.$": "$.aws.queue_url",
+             "AttributeNames": ["ApproximateNumberOfMessages",
+                                "ApproximateNumberOfMessagesNotVisible"]},
+            comment="Wait for the SQS queue to empty: messages waiting and in flight.",
+            selector={"visible.$": "States.StringToJson($.Attributes.ApproximateNumberOfMessages)",
+                      "in_flight.$":
+                          "States.StringToJson($.Attributes.ApproximateNumberOfMessagesNotVisible)"},
+            result_path="$.queue", next_=f"{n}QueueEmpty?"),
+        f"{n}QueueEmpty?": {"Type": "Choice", "Choices": [
+            {"Variable": "$.queue.visible", "NumericGreaterThan": 0, "Next": f"Receive{n}"},
+            {"And": [{"Variable": "$.queue.in_flight", "NumericGreaterThan": 0},
+                     {"Variable": "$.fanout.polls", "NumericLessThan": POLL_LIMIT}],
+             "Next": f"Wait{n}"}],
+            "Default": f"Check{n}"},
+        f"Wait{n}": {"Type": "Wait", "Seconds": POLL_SECONDS, "Next": f"Count{n}Poll"},
+        f"Count{n}Poll": pass_state(
+            {**carry, "polls.$": "States.MathAdd($.fanout.polls, 1)"}, f"Wait{n}Queue",
+            comment=f"After {POLL_LIMIT} polls ({POLL_LIMIT * POLL_SECONDS // 60} minutes) the "
+                    "check step resubmits the batches that never reported back.",
+            result_path="$.fanout"),
+        f"Check{n}": invoke("BuaStageCheck", stage_payload,
+                            comment="Batch control table: failed batches, and batches that never "
+                                    "reported back, ready to queue again.",
+                            selector={"failed.$": "$.Payload.failed", "retry.$": "$.Payload.retry"},
+                            result_path="$.check", next_=f"Retry{n}?"),
+        f"Retry{n}?": {"Type": "Choice", "Choices": [
+            {"And": [{"Variable": "$.check.failed", "NumericGreaterThan": 0},
+                     {"Variable": "$.fanout.resubmitted", "NumericLessThan": spec.resubmissions}],
+             "Next": f"Resubmit{n}"}],
+            "Default": f"Verify{n}"},
+        f"Resubmit{n}": pass_state(
+            {"outbox.$": "$.check.retry", "accounts.$": "$.fanout.accounts",
+             "resubmitted.$": "States.MathAdd($.fanout.resubmitted, 1)",
+             "polls.$": "$.fanout.polls"},
+            f"Send{n}", result_path="$.fanout",
+            comment=f"Back on the queue (production resubmitted failed batches "
+                    f"{'once' if spec.resubmissions == 1 else f'{spec.resubmissions} times'} "
+                    "before giving up)."),
+        f"Verify{n}": invoke("BuaStageVerify", stage_payload,
+                             comment="The batches' totals; StageFailed if some still fail.",
+                             selector={"detail.$": "$.Payload"}, result_path="$.verified",
+                             next_=after),
+    }
+
+
+def prepare_queue_states(stage: str, queue_name: str, next_: str) -> dict[str, State]:
+    """Before a fan-out: earlier batch outcomes forgotten, the stage's queue emptied."""
+    return {
+        "ClearBatches": invoke("BuaStageReset", {**BASE, "stage": stage},
+                               comment="Batch control table: outcomes of an earlier attempt forgotten.",
+                               next_="PurgeQueue"),
+        "PurgeQueue": {
+            "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sqs:purgeQueue",
+            "Comment": f"Messages an earlier attempt left on {queue_name} are dropped.",
+            "Parameters": {"QueueUrl.$": "$.aws.queue_url"}, "ResultPath": None,
+            "Catch": [{"ErrorEquals": ["Sqs.PurgeQueueInProgressException"], "ResultPath": None,
+                       "Next": next_},
+                      {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error",
+                       "Next": "StageFailed"}],
+            "Next": next_},
+    }
