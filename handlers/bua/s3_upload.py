@@ -46,6 +46,7 @@ def s3_target(value: Any) -> S3Target | None:
 def upload_files(paths: list[Path], target: S3Target) -> list[dict[str, Any]]:
     """Upload each file as ``<prefix><file name>``; what was written, for the machine to copy."""
     import boto3  # type: ignore[import-untyped]  # only when an upload is asked for
+    from boto3.exceptions import S3UploadFailedError  # type: ignore[import-untyped]
     from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
     client = boto3.client("s3")
@@ -54,7 +55,7 @@ def upload_files(paths: list[Path], target: S3Target) -> list[dict[str, Any]]:
         key = f"{target.prefix}{path.name}"
         try:
             client.upload_file(str(path), target.bucket, key)
-        except (ClientError, BotoCoreError) as refused:
+        except (S3UploadFailedError, ClientError, BotoCoreError) as refused:
             raise StorageError(f"s3://{target.bucket}/{key}: the upload of {path} failed: "
                                f"{refused}") from None
         written.append({"name": path.name, "bucket": target.bucket, "key": key,

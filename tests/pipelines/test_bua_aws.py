@@ -1,0 +1,193 @@
+"""What the BUA machines leave in AWS (aslrun's local AWS): a control record per stage, drained
+queues, the SNS announcement, the two CSVs in the export and integration buckets with the
+hand-computed figures, old export files removed on a re-run."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from aslrun import StateMachine, VirtualClock
+from aslrun.model import load_substitutions
+from fixtures.bua.aws import (
+    EXPORT_BUCKET,
+    INTEGRATION_BUCKET,
+    STATUS_QUEUE,
+    bua_aws,
+    control_record,
+    notifications,
+    stage_queue,
+)
+from fixtures.bua.cases import cases_event, run_fingerprint
+from handlers.bua.control import STAGES
+from handlers.bua.lambdas import HANDLERS
+
+ROOT = Path(__file__).resolve().parents[2]
+MACHINES = ROOT / "machines" / "bua"
+SUBSTITUTIONS = load_substitutions(MACHINES / "substitutions.json")
+FAN_OUT_STAGES = ("segments", "microscalar", "reset-basicreads", "basicreads", "nem12",
+                  "invoiceruns", "export")
+EXPORT = "export/csv/2024-10-01/"
+OUTBOUND = "ADH/OUTBOUND/BUA/"
+
+
+def run(machine: str, event: dict):
+    definition = StateMachine.from_file(MACHINES / f"{machine}.asl.json", substitutions=SUBSTITUTIONS)
+    return definition.execute(event, handlers=HANDLERS, clock=VirtualClock(start="2024-10-01T01:00:00Z"))
+
+
+def keys(aws, bucket: str, prefix: str = "") -> list[str]:
+    page = aws.client("s3").list_objects_v2(Bucket=bucket, Prefix=prefix)
+    return [o["Key"] for o in page.get("Contents", [])]
+
+
+def scheduled(execution, resource: str) -> int:
+    return sum(1 for e in execution.history
+               if e.type == "TaskScheduled" and e.details["resource"] == resource)
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """One controller run of the hand-made cases: the execution, the event, and the local AWS
+    as it was left (inspected while still active)."""
+    event = cases_event(tmp_path_factory.mktemp("bua-aws"))
+    with bua_aws() as aws:
+        execution = run("bua", event)
+        assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
+        yield {"execution": execution, "event": event, "aws": aws}
+
+
+def test_every_stage_has_its_control_record_for_the_run_date(finished):
+    aws, execution = finished["aws"], finished["execution"]
+    record = control_record(aws, "2024-10-01")
+    assert record["process"] == "BUA Restore" and record["run_status"] == "SUCCEEDED"
+    assert record["run_execution"] == execution.arn
+    children = {c.state_machine_name: c for c in execution.children}
+    for stage in STAGES:
+        entry = record[stage]
+        assert entry["status"] == "SUCCEEDED", stage
+        assert entry["execution"] == children[f"bua-{stage}"].arn
+        assert entry["started_at"] <= entry["finished_at"]
+    # what the stages did, as their batches reported it (8 accounts accrued, 4 of them basic)
+    assert json.loads(record["invoiceruns"]["detail"])["accounts"] == 8
+    assert json.loads(record["basicreads"]["detail"])["accounts"] == 4
+    assert json.loads(record["restore"]["detail"])["restored"] is True
+    assert json.loads(record["export"]["detail"])["account_rows"] == 8
+
+
+def test_every_stage_queue_is_drained(finished):
+    aws = finished["aws"]
+    for stage in FAN_OUT_STAGES:
+        assert aws.queue_bodies(stage_queue(stage)) == [], stage  # waiting or in flight
+    attributes = aws.client("sqs").get_queue_attributes(
+        QueueUrl=aws.client("sqs").get_queue_url(QueueName=stage_queue("export"))["QueueUrl"],
+        AttributeNames=["ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    assert attributes == {"ApproximateNumberOfMessagesNotVisible": "0"}
+
+
+def test_each_batch_went_through_its_stage_queue(finished):
+    for child in finished["execution"].children:
+        stage = child.state_machine_name.removeprefix("bua-")
+        sent, deleted = scheduled(child, "sendMessage"), scheduled(child, "deleteMessage")
+        if stage in FAN_OUT_STAGES:
+            assert sent == deleted == 1, stage  # the hand-made cases fit in one batch
+            assert scheduled(child, "getQueueAttributes") == 1 and scheduled(child, "purgeQueue") == 1
+        else:
+            assert sent == 0, stage
+
+
+def test_the_outcome_is_announced_on_the_status_topic(finished):
+    aws, execution = finished["aws"], finished["execution"]
+    announced, = notifications(aws)
+    assert announced["Subject"] == "BUA run 2024-10-01 SUCCEEDED"
+    assert announced["TopicArn"] == "arn:aws:sns:us-east-1:123456789012:tst-anstead-sns-bua-status"
+    assert announced["Message"] == execution.output
+    assert len(aws.queue_bodies(STATUS_QUEUE)) == 1
+
+
+def test_both_csvs_are_in_the_export_and_integration_buckets(finished):
+    aws, event = finished["aws"], finished["event"]
+    assert keys(aws, EXPORT_BUCKET) == [f"{EXPORT}BUAAccountSummary.csv",
+                                        f"{EXPORT}InvoiceLineItemMonthly.csv"]
+    assert keys(aws, INTEGRATION_BUCKET) == [f"{OUTBOUND}BUAAccountSummary.csv",
+                                             f"{OUTBOUND}InvoiceLineItemMonthly.csv"]
+    local = Path(event["config"]["output_dir"]) / "export" / "csv"
+    for name in ("BUAAccountSummary.csv", "InvoiceLineItemMonthly.csv"):
+        text = aws.object_text(EXPORT_BUCKET, EXPORT + name)
+        assert aws.object_text(INTEGRATION_BUCKET, OUTBOUND + name) == text
+        assert (local / name).read_bytes().decode() == text  # the local copy beside the run
+    report = finished["execution"].output
+    assert report["exports"]["BUAAccountSummary"]["s3"] == f"s3://{EXPORT_BUCKET}/{EXPORT}BUAAccountSummary.csv"
+    assert report["exports"]["BUAAccountSummary"]["outbound"] == (
+        f"s3://{INTEGRATION_BUCKET}/{OUTBOUND}BUAAccountSummary.csv")
+
+
+def test_the_csvs_in_s3_hold_the_hand_computed_accruals(finished):
+    """Account A: 950 kWh over 31 days billed to 19 Sep; 12 days unbilled = 367.742 kWh;
+    12 x 100 c supply + 367.742 x 30 c usage = 122.32 ex GST, GST 12.23 (test_bua_hand_cases).
+    Account E (quarterly, last bill to 5 Jul, 10 kWh a day): by month 27 / 31 / 30 days supply at
+    1.00 and 270 / 310 / 300 kWh at 0.30."""
+    aws = finished["aws"]
+    summary = {row["account_id"]: row for row in csv.DictReader(io.StringIO(
+        aws.object_text(INTEGRATION_BUCKET, OUTBOUND + "BUAAccountSummary.csv")))}
+    assert set(summary) == {"A", "C", "D", "E", "F", "G", "P1", "P2"}
+    a = summary["A"]
+    assert (a["last_billed_day"], a["first_unbilled_day"], a["last_unbilled_day"]) == (
+        "2024-09-18", "2024-09-19", "2024-09-30")
+    assert (a["unbilled_days"], a["estimated_kwh"]) == ("12", "367.742")
+    assert (a["accrued_ex_gst"], a["gst"], a["accrued_inc_gst"]) == ("122.32", "12.23", "134.55")
+    lines = [row for row in csv.DictReader(io.StringIO(
+        aws.object_text(INTEGRATION_BUCKET, OUTBOUND + "InvoiceLineItemMonthly.csv")))
+        if row["account_id"] == "E"]
+    assert [(r["month"], r["kind"], r["amount_ex_gst"]) for r in lines] == [
+        ("2024-07", "SUPPLY", "27.00"), ("2024-07", "USAGE", "81.00"),
+        ("2024-08", "SUPPLY", "31.00"), ("2024-08", "USAGE", "93.00"),
+        ("2024-09", "SUPPLY", "30.00"), ("2024-09", "USAGE", "90.00")]
+    assert sum(Decimal(r["gst"]) for r in lines) == Decimal("35.20")
+
+
+def test_a_rerun_of_the_export_removes_old_files_first(tmp_path):
+    event = cases_event(tmp_path)
+    with bua_aws() as aws:
+        assert run("bua", event).status == "SUCCEEDED"
+        s3 = aws.client("s3")
+        for number in range(1_005):  # more than one listObjectsV2 page (1,000 keys)
+            s3.put_object(Bucket=EXPORT_BUCKET, Key=f"{EXPORT}old/{number:04}.csv", Body=b"stale")
+        aws.put_object(EXPORT_BUCKET, f"{EXPORT}BUAAccountSummary.csv", "stale")
+        aws.put_object(INTEGRATION_BUCKET, f"{OUTBOUND}BUAAccountSummary-2024-09-01.csv", "stale")
+        aws.put_object(EXPORT_BUCKET, "export/csv/2024-09-01/BUAAccountSummary.csv", "last month")
+        export = run("bua-export", {"run_date": event["run_date"], "db": event["db"]})
+        assert export.status == "SUCCEEDED", (export.error, export.cause)
+        assert keys(aws, EXPORT_BUCKET, EXPORT) == [f"{EXPORT}BUAAccountSummary.csv",
+                                                    f"{EXPORT}InvoiceLineItemMonthly.csv"]
+        assert aws.object_text(EXPORT_BUCKET, f"{EXPORT}BUAAccountSummary.csv").startswith("run_date,")
+        assert keys(aws, INTEGRATION_BUCKET) == [f"{OUTBOUND}BUAAccountSummary.csv",
+                                                 f"{OUTBOUND}InvoiceLineItemMonthly.csv"]
+        # another run date's folder is not this run's to clear
+        assert aws.object_text(EXPORT_BUCKET, "export/csv/2024-09-01/BUAAccountSummary.csv") == "last month"
+        assert scheduled(export, "deleteObjects") == 3  # 1,000 + 6 keys, then the outbound file
+        assert scheduled(export, "copyObject") == 2
+
+
+def test_small_batches_all_go_through_the_queue_and_give_the_same_results(tmp_path):
+    """Two accounts per batch: several messages per stage, received and processed in one round
+    (up to 10 per receive); the results equal those of one batch per stage."""
+    whole = cases_event(tmp_path / "whole")
+    small = cases_event(tmp_path / "small")
+    small["config"] = {**small["config"], "batch_size": 2}
+    with bua_aws() as aws:
+        assert run("bua", whole).status == "SUCCEEDED"
+    with bua_aws() as aws:
+        execution = run("bua", small)
+        assert execution.status == "SUCCEEDED"
+        invoiceruns = next(c for c in execution.children if c.state_machine_name == "bua-invoiceruns")
+        assert scheduled(invoiceruns, "sendMessage") == scheduled(invoiceruns, "deleteMessage") == 4
+        assert scheduled(invoiceruns, "receiveMessage") == 2  # 4 messages, then none
+        assert aws.queue_bodies(stage_queue("invoiceruns")) == []
+    ours = run_fingerprint(small["db"], small["config"]["output_dir"])
+    assert ours == run_fingerprint(whole["db"], whole["config"]["output_dir"])
