@@ -15,8 +15,11 @@ days ``[last billed end, Pe)`` are estimated and priced:
 - basic reads (:mod:`.basicreads`): estimated register reads at the period end, with rollover;
 - nem12 (:mod:`.nem12_stage`): missing interval days as NEM12 (quality E), read back, loaded;
 - invoice runs (:mod:`.invoices`): the billing pipeline's bill engine, lines split by month;
-- export (:mod:`.export`): BUAAccountSummary and InvoiceLineItemMonthly as CSV.
+- export (:mod:`.export`, :mod:`.s3_upload`): BUAAccountSummary and InvoiceLineItemMonthly as
+  CSV, uploaded to S3 when the machine names the bucket.
 
-Lambda entry points: :data:`.lambdas.HANDLERS`; machines: ``machines/bua/``; control table and
-resume: :mod:`.control`; running without the engine: :mod:`.pipeline` (``python -m handlers.bua``).
+Lambda entry points: :data:`.lambdas.HANDLERS`; machines: ``machines/bua/`` (their README: the
+DynamoDB control table, SQS queues, SNS topic and S3 buckets they use); batch control and the
+driver's resume: :mod:`.control`; the run report: :mod:`.report`; running without the engine or
+any AWS: :mod:`.pipeline` (``python -m handlers.bua``).
 """

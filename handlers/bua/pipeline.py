@@ -1,9 +1,10 @@
 """Run the whole BUA pipeline by calling the stage handlers directly, in the machines' order.
 
-The ASL machines in ``machines/bua/`` are the real orchestration; this driver does the same steps
-in plain Python (begin, list, every batch, check and retry failed batches, end; FAILED on an
-error) so the domain logic can be run and tested without the engine, and so one command runs the
-pipeline on the embedded default fixture::
+The ASL machines in ``machines/bua/`` are the real orchestration (on DynamoDB, SQS, SNS and S3);
+this driver does the same steps in plain Python (begin, list, every batch, check and retry failed
+batches, end; FAILED on an error), keeping stage statuses in the run database's ``bua_control``
+and the CSVs on local disk (outbound copy included), so the domain logic can be run and tested
+without the engine or any AWS, and one command runs the pipeline on the embedded default fixture::
 
     python -m handlers.bua --run-date 2024-10-01            # default synthetic retailer
     python -m handlers.bua --run-date 2024-10-01 --db run.sqlite3 --snapshot snap.sqlite3

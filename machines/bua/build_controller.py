@@ -1,8 +1,8 @@
 """The controller machine ``bua``: the 13 stage machines in order for one run date, resumable.
 
     Normalize -> control record RUNNING (DynamoDB; ``rerun``: a fresh record) -> read it ->
-    each stage not yet SUCCEEDED: its machine (startExecution.sync:2) -> read the record again
-    -> run report (lambda) -> record SUCCEEDED -> announce on SNS -> the report is the output
+    the first stage not SUCCEEDED: its machine (startExecution.sync:2) -> read it again -> ...
+    all SUCCEEDED -> run report (lambda) -> record SUCCEEDED -> announce on SNS -> the report
     A stage machine that fails: record FAILED -> announce on SNS -> Fail (BuaRunFailed)
 """
 
@@ -104,7 +104,8 @@ def _start(stages: tuple[str, ...]) -> dict[str, State]:
             "Control table (key 'BUA Restore' + run date): the run RUNNING; stage records kept."),
         "ReadControl": read_control(
             f"{camel(stages[0])}Done?", result_path="$.plan", catch_to=None,
-            comment="Stages already SUCCEEDED for this run date are skipped (resume)."),
+            comment="Stages already SUCCEEDED for this run date are skipped (resume); read again "
+                    "after each stage, so the first stage not SUCCEEDED is always the next."),
     }
 
 
@@ -115,6 +116,8 @@ def _stages(stages: tuple[str, ...]) -> dict[str, State]:
         states[f"{camel(stage)}Done?"] = {"Type": "Choice", "Choices": [
             {"Variable": status_path("$.plan.stages", stage), "StringEquals": "SUCCEEDED",
              "Next": after}], "Default": f"Run{camel(stage)}"}
+        # after a stage ran, the record is read again: beginning it forgot the stages that read
+        # its results, which must then run again even if they had SUCCEEDED before
         states[f"Run{camel(stage)}"] = {
             "Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
             "Parameters": {"StateMachineArn": f"${{Bua{camel(stage)}StateMachineArn}}",
@@ -122,7 +125,7 @@ def _stages(stages: tuple[str, ...]) -> dict[str, State]:
             "ResultPath": None,
             "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error",
                        "Next": "RecordRunFailed"}],
-            "Next": after}
+            "Next": "ReadControl"}
     return states
 
 

@@ -214,6 +214,24 @@ def test_a_stage_begun_again_forgets_the_stages_that_read_its_results(tmp_path, 
         f"bua-{s}" for s in STAGES if s in downstream("segments")]
 
 
+def test_the_controller_reads_the_record_again_after_each_stage(tmp_path, aws):
+    """restore FAILED while the stages after it still say SUCCEEDED (restore failed before its
+    begin, say): running restore forgets them, so the controller must run them again rather than
+    trust what it read at the start."""
+    event = cases_event(tmp_path)
+    assert execute(controller(), event).status == "SUCCEEDED"
+    aws.client("dynamodb").update_item(
+        TableName="tst-anstead-ddb-bua",
+        Key={"process": {"S": "BUA Restore"}, "run_date": {"S": "2024-10-01"}},
+        UpdateExpression="SET #restore = :failed", ExpressionAttributeNames={"#restore": "restore"},
+        ExpressionAttributeValues={":failed": {"M": {"status": {"S": "FAILED"}}}})
+    resumed = execute(controller(), event)
+    assert resumed.status == "SUCCEEDED", (resumed.error, resumed.cause)
+    assert [c.state_machine_name for c in resumed.children] == [
+        f"bua-{s}" for s in STAGES if s == "restore" or s in downstream("restore")]
+    assert statuses(aws) == {stage: "SUCCEEDED" for stage in STAGES}
+
+
 def test_a_stage_machine_run_out_of_order_fails_and_says_why(tmp_path, aws):
     event = cases_event(tmp_path)
     assert execute(stage_machine("restore"), event).status == "SUCCEEDED"
