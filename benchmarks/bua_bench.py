@@ -4,9 +4,10 @@
     python benchmarks/bua_bench.py --sizes 1000 --modes asl --json out.json
 
 For each size: generate the synthetic retailer snapshot, then run the whole pipeline (restore to
-terminate) on a fresh run database, either through the ASL machines on the aslrun engine
-(``asl``: the controller, 13 nested stage executions, distributed Maps) or by calling the handlers
-in order (``direct``). Every phase runs in its own process, so its peak resident memory
+terminate) on a fresh run database, either through the ASL machines on the aslrun engine and its
+local AWS (``asl``: the controller, 13 nested stage executions, control records in DynamoDB,
+batches through SQS queues, the CSVs into S3 and copied, all on moto in the same process) or by
+calling the handlers in order (``direct``: no AWS at all). Every phase runs in its own process, so its peak resident memory
 (``ru_maxrss`` of that process) is its own. Prints a table and writes JSON. Run from the
 repository root.
 """
@@ -40,13 +41,17 @@ RUN_ASL = """
 import json, sys
 from aslrun import StateMachine
 from aslrun.model import load_substitutions
+from fixtures.bua.aws import bua_aws
 from handlers.bua.lambdas import HANDLERS
 subs = load_substitutions("machines/bua/substitutions.json")
 machine = StateMachine.from_file("machines/bua/bua.asl.json", substitutions=subs)
-execution = machine.execute({"run_date": "2024-10-01", "db": sys.argv[1], "snapshot": sys.argv[2]},
-                            handlers=HANDLERS)
+with bua_aws() as aws:
+    execution = machine.execute({"run_date": "2024-10-01", "db": sys.argv[1], "snapshot": sys.argv[2]},
+                                handlers=HANDLERS)
+    s3 = aws.describe()["s3"]
 print(json.dumps({"status": execution.status, "error": execution.error,
-                  "children": len(execution.children)}))
+                  "children": len(execution.children),
+                  "s3_mib": round(sum(sum(b.values()) for b in s3.values()) / 2**20, 1)}))
 """
 
 RUN_DIRECT = """
@@ -87,6 +92,8 @@ def bench(size: int, modes: list[str], workdir: Path) -> dict[str, Any]:
         if outcome["result"]["status"] != "SUCCEEDED":
             raise SystemExit(f"{mode} run of {size} accounts failed: {outcome['result']}")
         row[mode] = {"seconds": outcome["seconds"], "peak_mib": outcome["peak_mib"]}
+        if mode == "asl":  # both CSVs in the export bucket and again in the integration bucket
+            row[mode]["s3_mib"] = outcome["result"]["s3_mib"]
         if mode == "direct":
             row[mode]["stages"] = outcome["result"]["stages"]
         for suffix in ("", "-wal", "-shm"):
