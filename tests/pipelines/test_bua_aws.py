@@ -174,6 +174,23 @@ def test_a_rerun_of_the_export_removes_old_files_first(tmp_path):
         assert scheduled(export, "copyObject") == 2
 
 
+def test_the_control_record_and_the_exports_outlive_the_run_database(tmp_path):
+    """terminate with delete_database: the database goes (production deletes the RDS stack), the
+    DynamoDB record still says every stage SUCCEEDED, so starting again changes nothing."""
+    event = {**cases_event(tmp_path), "delete_database": True}
+    with bua_aws() as aws:
+        execution = run("bua", event)
+        assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
+        assert not Path(event["db"]).exists()
+        assert execution.output["database"] == "deleted" and execution.output["complete"] is True
+        assert set(execution.output["stages"].values()) == {"SUCCEEDED"}
+        assert keys(aws, INTEGRATION_BUCKET) == [f"{OUTBOUND}BUAAccountSummary.csv",
+                                                 f"{OUTBOUND}InvoiceLineItemMonthly.csv"]
+        again = run("bua", event)
+        assert again.status == "SUCCEEDED" and again.children == []
+        assert not Path(event["db"]).exists()
+
+
 def test_small_batches_all_go_through_the_queue_and_give_the_same_results(tmp_path):
     """Two accounts per batch: several messages per stage, received and processed in one round
     (up to 10 per receive); the results equal those of one batch per stage."""
