@@ -1,8 +1,11 @@
-"""Cutting the accounts a stage works on into contiguous id ranges (the Map items).
+"""Handing out a stage's accounts: its selection, sorted, as a worklist of numbered batches.
 
-The "list" step of each per-account stage calls :func:`list_batches` with the stage's selection;
-the "process batch" step gets one range back and selects its accounts with ``BETWEEN``, so the
-event stays small whatever the number of accounts and every batch is set-based SQL.
+The "list" step of each per-account stage calls :func:`hand_out` with the stage's accounts: it
+numbers them in blocks of the batch size, notes the batches in the run database (so the check
+step can find batches that never reported back) and stores the worklist (in S3 for the machine's
+distributed Map, see :mod:`.worklist`). A batch lambda then gets one batch as a contiguous range
+of account ids and selects its accounts with ``BETWEEN`` and the stage's selection, so every
+batch is set-based SQL whatever its size.
 """
 
 from __future__ import annotations
@@ -11,9 +14,11 @@ import sqlite3
 from datetime import date
 from typing import Any
 
-from .events import Batch
+from .control import enqueue
+from .s3_upload import S3Target
+from .worklist import batch_size_for, descriptors, store_worklist, worklist_items
 
-__all__ = ["SELECTIONS", "list_batches", "batch_accounts_sql"]
+__all__ = ["SELECTIONS", "batch_accounts_sql", "hand_out", "selection_ids"]
 
 SELECTIONS = {
     "unbilled": "unbilled_start IS NOT NULL",
@@ -30,27 +35,23 @@ def batch_accounts_sql(selection: str) -> str:
     return f"run_date = ? AND account_id BETWEEN ? AND ? AND {SELECTIONS[selection]}"
 
 
-def _cut(stage: str, ids: list[str], size: int) -> list[Batch]:
-    return [Batch(stage=stage, number=n, first=ids[i], last=ids[min(i + size, len(ids)) - 1],
-                  count=min(size, len(ids) - i))
-            for n, i in enumerate(range(0, len(ids), size))]
-
-
-def list_batches(conn: sqlite3.Connection, run_date: date, stage: str, selection: str,
-                 size: int, *, db: str | None = None) -> dict[str, Any]:
-    """The stage's batches as Map items, plus counts (what a "list" Lambda returns)."""
+def selection_ids(conn: sqlite3.Connection, run_date: date, selection: str) -> list[str]:
+    """The ids of the ``bua_account`` rows a selection names, sorted."""
     rows = conn.execute(f"SELECT account_id FROM bua_account WHERE run_date = ? AND "
                         f"{SELECTIONS[selection]} ORDER BY account_id",
                         (run_date.isoformat(),)).fetchall()
-    batches = _cut(stage, [r[0] for r in rows], size)
-    return {"run_date": run_date.isoformat(), "stage": stage, "accounts": len(rows),
-            "batch_count": len(batches),
-            "batches": [b.to_json(run_date, db) for b in batches]}
+    return [r[0] for r in rows]
 
 
-def list_ids_batches(stage: str, ids: list[str], size: int, run_date: date,
-                     db: str | None = None) -> dict[str, Any]:
-    """Batches over an explicit sorted id list (for selections outside ``bua_account``)."""
-    batches = _cut(stage, ids, size)
+def hand_out(conn: sqlite3.Connection, run_date: date, stage: str, ids: list[str], size: int,
+             *, db: str | None, target: S3Target | None) -> dict[str, Any]:
+    """The worklist of ``ids`` (sorted) in batches of ``size`` (fewer if a batch would not fit a
+    child execution's input): noted in the run database, stored at ``target``; what a "list"
+    Lambda returns (the worklist's place, the batch size the Map's batcher must use)."""
+    size = batch_size_for(ids, size)
+    items = worklist_items(ids, size)
+    batches = descriptors(items, size, {"run_date": run_date.isoformat(), "db": db, "stage": stage})
+    enqueue(conn, run_date, stage, batches)
     return {"run_date": run_date.isoformat(), "stage": stage, "accounts": len(ids),
-            "batch_count": len(batches), "batches": [b.to_json(run_date, db) for b in batches]}
+            "batch_size": size, "batch_count": len(batches),
+            "worklist": store_worklist(items, target, fresh=True)}

@@ -29,6 +29,7 @@ from . import steps_accrual as accrual
 from . import steps_profile as profile
 from .control import STAGES
 from .errors import BuaError
+from .worklist import descriptors, read_worklist
 
 __all__ = ["run_pipeline", "run_stage", "main"]
 
@@ -41,17 +42,24 @@ def _base(event: dict[str, Any]) -> dict[str, Any]:
 
 def _fan_out(event: dict[str, Any], stage: str, list_step: Handler, batch_step: Handler,
              retries: int = 1) -> dict[str, Any]:
-    """List, process every batch, then retry the failed ones up to ``retries`` times."""
+    """What a stage machine's fan-out does, in process: list the worklist, cut it into batches
+    as the Map's ItemBatcher does, describe each as its child execution does and process it (as
+    the queue's consumer does), then put the failed batches through again up to ``retries``
+    times."""
     listing = list_step(_base(event), None)
+    common = {"run_date": event["run_date"], "db": event.get("db"), "stage": stage}
     outcome = {"batches": listing["batch_count"], "accounts": listing["accounts"]}
-    for item in listing["batches"]:
-        batch_step(item, None)
-    for _ in range(retries):
-        check = runner.check_handler({**_base(event), "stage": stage}, None)
+    worklist = listing["worklist"]
+    for resubmission in range(retries + 1):
+        for message in descriptors(read_worklist(worklist), listing["batch_size"], common):
+            batch_step(message, None)
+        if resubmission == retries:
+            break
+        check = runner.check_handler({**_base(event), "stage": stage, "listed": listing["worklist"],
+                                      "resubmission": resubmission + 1}, None)
         if not check["failed"]:
             break
-        for item in check["retry"]:
-            batch_step(item, None)
+        worklist = check["retry"]
     return outcome
 
 

@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 
-from .batches import list_ids_batches
 from .config import RunInfo
 from .events import Batch
 from .profile import (
@@ -35,7 +34,7 @@ from .profile import (
 )
 from .store import WH_DTYPE
 
-__all__ = ["average_profiles", "extract_batch", "list_profile_batches"]
+__all__ = ["average_profiles", "extract_batch", "profile_account_ids"]
 
 _SEGMENTS: list[Segment] = [(j, c, t) for j in JURISDICTIONS for c in CLASSES for t in TARIFF_TYPES]
 _SEGMENT_INDEX = {key: i for i, key in enumerate(_SEGMENTS)}
@@ -62,15 +61,14 @@ def _window(run: RunInfo) -> tuple[date, int]:
     return run.window_start, (run.period_end - run.window_start).days
 
 
-def list_profile_batches(conn: sqlite3.Connection, run: RunInfo, db: str | None) -> dict[str, Any]:
-    """Batches of the interval accounts supplied some time in the profile window."""
+def profile_account_ids(conn: sqlite3.Connection, run: RunInfo) -> list[str]:
+    """The interval accounts supplied some time in the profile window, sorted."""
     start, _ = _window(run)
-    ids = [r[0] for r in conn.execute(
+    return [r[0] for r in conn.execute(
         "SELECT a.account_id FROM account a JOIN nmi n ON n.nmi = a.nmi "
         "WHERE n.meter_type = 'INTERVAL' AND a.open_date < ? AND "
         "(a.close_date IS NULL OR a.close_date > ?) ORDER BY a.account_id",
         (run.period_end.isoformat(), start.isoformat()))]
-    return list_ids_batches("segments", ids, run.config.profile_batch_size, run.run_date, db)
 
 
 def extract_batch(conn: sqlite3.Connection, run: RunInfo, batch: Batch) -> dict[str, Any]:

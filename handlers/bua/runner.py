@@ -13,7 +13,6 @@ the engine-free driver (:mod:`.pipeline`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +32,7 @@ from .control import (
 )
 from .errors import BadEvent
 from .events import Batch, Context, batches_of, common_fields, open_context
+from .worklist import beside, read_worklist, retry_items, store_worklist
 
 __all__ = [
     "begin_handler",
@@ -47,6 +47,9 @@ __all__ = [
 ]
 
 BatchWork = Callable[[Context, Batch], dict[str, Any]]
+
+ERRORS_SHOWN = 20
+"""The check step names the first 20 failed batches (the retry worklist holds them all)."""
 
 
 def stage_of(event: Any) -> str:
@@ -105,24 +108,34 @@ def begin_handler(event: Any, context: Any = None) -> dict[str, Any]:
 
 
 def check_handler(event: Any, context: Any = None) -> dict[str, Any]:
-    """BuaStageCheck: failed batches of the stage, and batches that never reported back, as Map
-    items ready to be resubmitted."""
+    """BuaStageCheck: the stage's failed batches, and batches that never reported back, as a
+    smaller worklist to go through the stage's Map again (``retry``; None when all succeeded).
+
+    ``listed`` is the list step's worklist (``{"bucket", "key"}`` in S3, or ``{"items"}``
+    inline); the retry list is kept the same way, in S3 beside it as
+    ``retry-<resubmission>.jsonl`` (still there after a last failing check: the accounts that
+    failed)."""
     stage = stage_of(event)
+    fields = common_fields(event)
+    if "listed" not in fields:
+        raise BadEvent("listed: missing (the list step's worklist, {\"bucket\", \"key\"} or "
+                       "{\"items\"})")
+    resubmission = fields.get("resubmission", 1)
+    if not isinstance(resubmission, int) or isinstance(resubmission, bool) or resubmission < 1:
+        raise BadEvent(f"resubmission: expected a number from 1, got {resubmission!r}")
     with open_context(event) as ctx:
         failed = failed_batches(ctx.conn, ctx.run_date, stage)
-        ranges = {r["batch_no"]: json.loads(r["detail"] or "{}") for r in ctx.conn.execute(
-            "SELECT batch_no, detail FROM bua_batch WHERE run_date = ? AND stage = ? AND "
-            "status = 'FAILED'", (ctx.key, stage))}
         missing = unreported_batches(ctx.conn, ctx.run_date, stage)
-    retry = [Batch(stage=stage, number=item["batch"], first=ranges[item["batch"]]["first"],
-                   last=ranges[item["batch"]]["last"],
-                   count=ranges[item["batch"]].get("count", 0)).to_json(ctx.run_date, ctx.db)
-             for item in failed]
-    retry += [Batch(stage=stage, number=b["batch"], first=b["first"], last=b["last"],
-                    count=b["count"]).to_json(ctx.run_date, ctx.db) for b in missing]
-    errors = failed + [{**b, "error": "never reported back"} for b in missing]
-    return {"run_date": ctx.key, "stage": stage, "failed": len(retry), "errors": errors,
-            "retry": sorted(retry, key=lambda item: item["batch"])}
+    errors = sorted(failed + [{**b, "error": "never reported back"} for b in missing],
+                    key=lambda e: e["batch"])
+    again = {e["batch"] for e in errors}
+    retry = None
+    if again:
+        listed = fields["listed"]
+        items = retry_items(read_worklist(listed, "listed"), again)
+        retry = store_worklist(items, beside(listed), f"retry-{resubmission}.jsonl")
+    return {"run_date": ctx.key, "stage": stage, "failed": len(again),
+            "errors": errors[:ERRORS_SHOWN], "retry": retry}
 
 
 def end_handler(event: Any, context: Any = None) -> dict[str, Any]:

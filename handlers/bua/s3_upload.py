@@ -29,17 +29,17 @@ class S3Target:
     prefix: str
 
 
-def s3_target(value: Any) -> S3Target | None:
-    """The event's ``s3`` field as a target; None when the event asks for no upload."""
+def s3_target(value: Any, field: str = "s3") -> S3Target | None:
+    """The event's ``s3`` field (or ``field``) as a target; None when the event asks for none."""
     if value is None:
         return None
     if not isinstance(value, Mapping):
-        raise BadEvent(f"s3: expected {{\"bucket\": ..., \"prefix\": ...}}, got {value!r}")
+        raise BadEvent(f"{field}: expected {{\"bucket\": ..., \"prefix\": ...}}, got {value!r}")
     bucket, prefix = value.get("bucket"), value.get("prefix", "")
     if not isinstance(bucket, str) or not bucket:
-        raise BadEvent(f"s3.bucket: expected a bucket name, got {bucket!r}")
+        raise BadEvent(f"{field}.bucket: expected a bucket name, got {bucket!r}")
     if not isinstance(prefix, str) or (prefix and not prefix.endswith("/")):
-        raise BadEvent(f"s3.prefix: expected a key prefix ending in '/', got {prefix!r}")
+        raise BadEvent(f"{field}.prefix: expected a key prefix ending in '/', got {prefix!r}")
     return S3Target(bucket=bucket, prefix=prefix)
 
 

@@ -13,14 +13,14 @@ from typing import Any
 from handlers.db import transaction
 
 from .accounts import prepare_accounts
-from .batches import list_batches
-from .control import enqueue
-from .events import Batch, Context, open_context
+from .batches import hand_out, selection_ids
+from .events import Batch, Context, common_fields, open_context
 from .microscalar import compute_scalars
 from .profile import ProfileSet
-from .profile_build import average_profiles, extract_batch, list_profile_batches
+from .profile_build import average_profiles, extract_batch, profile_account_ids
 from .profile_fix import create_macro_profile, fill_segments, mark_segments, validate_segments
 from .runner import run_batches
+from .worklist import worklist_target
 
 __all__ = [
     "accounts_handler",
@@ -59,11 +59,12 @@ def accounts_handler(event: Any, context: Any = None) -> dict[str, Any]:
 
 
 def profile_list_handler(event: Any, context: Any = None) -> dict[str, Any]:
-    """BuaProfileList: batches of interval accounts to extract profiles from."""
+    """BuaProfileList: the interval accounts to extract profiles from, as a worklist in
+    batches of ``profile_batch_size``."""
+    target = worklist_target(common_fields(event).get("worklist"))
     with open_context(event) as ctx:
-        result = list_profile_batches(ctx.conn, ctx.info, ctx.db)
-        enqueue(ctx.conn, ctx.run_date, "segments", result["batches"])
-    return result
+        return hand_out(ctx.conn, ctx.run_date, "segments", profile_account_ids(ctx.conn, ctx.info),
+                        ctx.info.config.profile_batch_size, db=ctx.db, target=target)
 
 
 def profile_extract_handler(event: Any, context: Any = None) -> dict[str, Any]:
@@ -109,9 +110,9 @@ def microscalar_batch_handler(event: Any, context: Any = None) -> dict[str, Any]
 
 
 def list_handler(event: Any, stage: str, selection: str) -> dict[str, Any]:
-    """A stage's batches (and the queue size the wait step checks)."""
+    """A stage's accounts as a worklist in batches of ``batch_size``: in S3 when the event names
+    ``worklist: {bucket, prefix}`` (the machines), else inline (the engine-free driver)."""
+    target = worklist_target(common_fields(event).get("worklist"))
     with open_context(event) as ctx:
-        result = list_batches(ctx.conn, ctx.run_date, stage, selection,
-                              ctx.info.config.batch_size, db=ctx.db)
-        enqueue(ctx.conn, ctx.run_date, stage, result["batches"])
-    return result
+        return hand_out(ctx.conn, ctx.run_date, stage, selection_ids(ctx.conn, ctx.run_date, selection),
+                        ctx.info.config.batch_size, db=ctx.db, target=target)
