@@ -48,15 +48,17 @@ RESOURCES = {
     "BuaStatusTopicName": "tst-anstead-sns-bua-status",
     "BuaExportBucketName": "tst-anstead-s3-bua",
     "BuaIntegrationBucketName": "tst-anstead-s3-rw-integration",
+    "BuaWorkBucketName": "tst-anstead-s3-bua-work",
 }
-"""The seed's resource names (queues: one per fan-out stage, see QUEUE_NAME)."""
+"""The seed's resource names (queues: one per fan-out stage, see QUEUE_NAME), and the bucket
+the fan-out stages keep their worklists in (the distributed Maps read them from there)."""
 
 QUEUE_NAME = "tst-anstead-sqs-bua-{stage}"
 
 FAN_OUTS = {
     "segments": FanOut("segments", "BuaProfileList", "BuaProfileExtract", noun="Profiles",
-                       list_comment="Batches of interval accounts whose reads feed the profiles, "
-                                    "one queue message each."),
+                       list_comment="The interval accounts whose reads feed the profiles, as a "
+                                    "worklist in S3 in batches of the run's profile_batch_size."),
     "microscalar": FanOut("microscalar", "BuaMicroScalarList", "BuaMicroScalarBatch"),
     "reset-basicreads": FanOut("reset-basicreads", "BuaResetBasicReadsList", "BuaResetBasicReadsBatch"),
     "basicreads": FanOut("basicreads", "BuaBasicReadsList", "BuaBasicReadsBatch"),
@@ -240,9 +242,12 @@ def stage_machine(stage: str) -> dict[str, Any]:
         comment="Every optional field present (null when not given), so later paths never miss.",
         output_path="$.merged")}
     if queued:
-        states["Locate"] = pass_state({"queue_url.$": queue_url(f"${{{queue_placeholder(stage)}}}")},
-                                      begin, comment="This stage's queue, in the execution's "
-                                                     "region and account.", result_path="$.aws")
+        states["Locate"] = pass_state(
+            {"queue_url.$": queue_url(f"${{{queue_placeholder(stage)}}}"),
+             "worklist": {"bucket": "${BuaWorkBucketName}",
+                          "prefix.$": f"States.Format('worklists/{{}}/{stage}/', $.run_date)"}},
+            begin, comment="This stage's queue, in the execution's region and account, and its "
+                           "folder for worklists in the work bucket.", result_path="$.aws")
     if needs:
         states.update(readiness(stage, needs, "BeginStage"))
     states["BeginStage"] = begin_stage(stage, sorted(downstream(stage)), after_begin)

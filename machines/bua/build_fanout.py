@@ -1,15 +1,20 @@
-"""The per-account fan-out of a BUA stage through its SQS queue (see README.md, "Queues").
+"""The per-account fan-out of a BUA stage: a distributed Map feeding its SQS queue (README.md,
+"Queues").
 
-    List -> Send (Map: one message per batch) -> Receive (up to 10) -> Process (Map over the
-    messages: batch lambda, then delete the message) -> Receive ... until none is handed out
-    -> Wait for the queue to empty (ApproximateNumberOfMessages + NotVisible, Wait + Choice,
-    at most ten minutes per stage attempt) -> Check (failed or unreported batches) -> back on the queue (Send)
-    up to N times -> Verify (the stage fails if batches still fail)
+    List (the worklist to S3) -> Send (distributed Map: ItemReader reads the worklist,
+    ItemBatcher cuts it into batches, each child execution describes its batch and sends it to
+    the queue) -> Receive (up to 10) -> Process (Map over the messages: batch lambda, then
+    delete the message) -> Receive ... until none is handed out -> Wait for the queue to empty
+    (ApproximateNumberOfMessages + NotVisible, Wait + Choice, at most ten minutes per stage
+    attempt) -> Check (failed or unreported batches: a smaller worklist) -> Send again up to N
+    times -> Verify (the stage fails if batches still fail)
 
-The queue is the record of outstanding work: a message is deleted only after its batch lambda
-returned; a batch lambda that fails outright leaves its message in flight, to come back after the
-queue's visibility timeout (the wait loop then drains it again) or to be resubmitted by the check
-step once the wait gives up.
+Handing the work out is the distributed Map's: however many accounts, the machine's state holds
+only the worklist's place, and the same definition runs as a distributed Map on AWS. Doing it
+stays with the queue, as in production: a message is deleted only after its batch lambda
+returned; a batch lambda that fails outright leaves its message in flight, to come back after
+the queue's visibility timeout (the wait loop then drains it again) or to be resubmitted by the
+check step once the wait gives up.
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ from build_states import (
     POLL_LIMIT,
     POLL_SECONDS,
     RECEIVE_MAX,
+    SQS_RETRY,
     State,
+    distributed_map,
     inline_map,
     invoke,
     pass_state,
@@ -41,30 +48,77 @@ class FanOut:
     batch_function: str
     noun: str = "Batches"          # state names: ListBatches, SendBatches, ...
     resubmissions: int = 1
-    list_comment: str = "Batches of account ids (contiguous ranges), one queue message each."
+    list_comment: str = ("The stage's accounts as a worklist in S3, one JSON line each, numbered "
+                         "in batches of the run's batch_size.")
+
+
+FANOUT_FIELDS = ("listed", "worklist", "batch_size", "accounts", "batches", "resubmitted", "polls")
+"""What a fan-out keeps in ``$.fanout``: the list step's worklist and the one the Map reads
+next (the list's, or the check step's retry list), the batcher's size, counts and loop counters."""
+
+
+def _fanout(**changed: str) -> dict[str, str]:
+    """``$.fanout`` again, with ``changed`` fields (``name`` -> path or intrinsic)."""
+    return {f"{name}.$": changed.get(name, f"$.fanout.{name}") for name in FANOUT_FIELDS}
+
+
+def send_batch_states() -> dict[str, State]:
+    """A child execution of the Send Map: its batch of worklist items as one queue message."""
+    return {
+        "DescribeBatch": pass_state(
+            {"run_date.$": "$.BatchInput.run_date", "db.$": "$.BatchInput.db",
+             "stage.$": "$.BatchInput.stage", "batch.$": "$.Items[0].batch",
+             "first.$": "$.Items[0].account_id",
+             "last.$": "States.ArrayGetItem($.Items, States.MathAdd(States.ArrayLength($.Items), -1))",
+             "count.$": "States.ArrayLength($.Items)", "queue_url.$": "$.BatchInput.queue_url"},
+            "WholeBatch?",
+            comment="The batch as a range of the sorted worklist (first, last, count): the "
+                    "message stays small whatever the batch size."),
+        "WholeBatch?": {"Type": "Choice", "Choices": [
+            {"Variable": "$.last.batch", "NumericEqualsPath": "$.batch", "Next": "SendBatch"}],
+            "Default": "BatchMisaligned"},
+        "BatchMisaligned": {
+            "Type": "Fail", "Error": "BatchMisaligned",
+            "CausePath": "States.Format('items of batches {} to {} in one batch: the ItemBatcher "
+                         "must cut at the batch size of the list step', $.batch, $.last.batch)"},
+        "SendBatch": task(
+            "arn:aws:states:::sqs:sendMessage",
+            {"QueueUrl.$": "$.queue_url",
+             "MessageBody": {"run_date.$": "$.run_date", "db.$": "$.db", "stage.$": "$.stage",
+                             "batch.$": "$.batch", "first.$": "$.first",
+                             "last.$": "$.last.account_id", "count.$": "$.count"}},
+            comment="Initiate: the batch on the stage's queue (production's lambda-bua-site-* "
+                    "consumed it). The child's output is its batch number: the Map's results stay "
+                    "small however many batches there are.",
+            output_path="$.batch", retry=SQS_RETRY, catch_to=None),
+    }
 
 
 def fan_out_states(spec: FanOut, after: str) -> dict[str, State]:
     """The states from List<noun> to Verify<noun>, which goes on to ``after``."""
     n = spec.noun
     stage_payload = {**BASE, "stage": spec.stage}
-    carry = {"outbox.$": "$.fanout.outbox", "accounts.$": "$.fanout.accounts",
-             "resubmitted.$": "$.fanout.resubmitted"}
     return {
-        f"List{n}": invoke(spec.list_function, BASE, comment=spec.list_comment,
-                           selector={"outbox.$": "$.Payload.batches",
+        f"List{n}": invoke(spec.list_function, {**BASE, "worklist.$": "$.aws.worklist"},
+                           comment=spec.list_comment,
+                           selector={"listed.$": "$.Payload.worklist",
+                                     "worklist.$": "$.Payload.worklist",
+                                     "batch_size.$": "$.Payload.batch_size",
                                      "accounts.$": "$.Payload.accounts",
+                                     "batches.$": "$.Payload.batch_count",
                                      "resubmitted": 0, "polls": 0},
                            result_path="$.fanout", next_=f"Send{n}"),
-        f"Send{n}": inline_map(
-            "$.fanout.outbox", {"queue_url.$": "$.aws.queue_url", "batch.$": "$$.Map.Item.Value"},
-            "SendBatch", {"SendBatch": task(
-                "arn:aws:states:::sqs:sendMessage",
-                {"QueueUrl.$": "$.queue_url", "MessageBody.$": "$.batch"},
-                selector={"MessageId.$": "$.MessageId"}, catch_to=None)},
-            f"Receive{n}",
-            comment="Initiate: each batch descriptor as a message on the stage's queue "
-                    "(production's lambda-bua-site-* consumed it)."),
+        f"Send{n}": distributed_map(
+            reader={"Resource": "arn:aws:states:::s3:getObject",
+                    "ReaderConfig": {"InputType": "JSONL"},
+                    "Parameters": {"Bucket.$": "$.fanout.worklist.bucket",
+                                   "Key.$": "$.fanout.worklist.key"}},
+            batcher={"MaxItemsPerBatchPath": "$.fanout.batch_size",
+                     "BatchInput": {"run_date.$": "$.run_date", "db.$": "$.db",
+                                    "stage": spec.stage, "queue_url.$": "$.aws.queue_url"}},
+            start="DescribeBatch", states=send_batch_states(), next_=f"Receive{n}",
+            comment="Hand out the worklist: read from S3, cut into batches of batch_size, one "
+                    "child execution per batch sends it to the stage's queue."),
         f"Receive{n}": task(
             "arn:aws:states:::aws-sdk:sqs:receiveMessage",
             {"QueueUrl.$": "$.aws.queue_url", "MaxNumberOfMessages": RECEIVE_MAX},
@@ -116,13 +170,15 @@ def fan_out_states(spec: FanOut, after: str) -> dict[str, State]:
             "Default": f"Check{n}"},
         f"Wait{n}": {"Type": "Wait", "Seconds": POLL_SECONDS, "Next": f"Count{n}Poll"},
         f"Count{n}Poll": pass_state(
-            {**carry, "polls.$": "States.MathAdd($.fanout.polls, 1)"}, f"Wait{n}Queue",
+            _fanout(polls="States.MathAdd($.fanout.polls, 1)"), f"Wait{n}Queue",
             comment=f"After {POLL_LIMIT} polls ({POLL_LIMIT * POLL_SECONDS // 60} minutes) the "
                     "check step resubmits the batches that never reported back.",
             result_path="$.fanout"),
-        f"Check{n}": invoke("BuaStageCheck", stage_payload,
+        f"Check{n}": invoke("BuaStageCheck",
+                            {**stage_payload, "listed.$": "$.fanout.listed",
+                             "resubmission.$": "States.MathAdd($.fanout.resubmitted, 1)"},
                             comment="Batch control table: failed batches, and batches that never "
-                                    "reported back, ready to queue again.",
+                                    "reported back; their accounts as a smaller worklist in S3.",
                             selector={"failed.$": "$.Payload.failed", "retry.$": "$.Payload.retry"},
                             result_path="$.check", next_=f"Retry{n}?"),
         f"Retry{n}?": {"Type": "Choice", "Choices": [
@@ -131,11 +187,11 @@ def fan_out_states(spec: FanOut, after: str) -> dict[str, State]:
              "Next": f"Resubmit{n}"}],
             "Default": f"Verify{n}"},
         f"Resubmit{n}": pass_state(
-            {"outbox.$": "$.check.retry", "accounts.$": "$.fanout.accounts",
-             "resubmitted.$": "States.MathAdd($.fanout.resubmitted, 1)",
-             "polls.$": "$.fanout.polls"},
+            _fanout(worklist="$.check.retry",
+                    resubmitted="States.MathAdd($.fanout.resubmitted, 1)"),
             f"Send{n}", result_path="$.fanout",
-            comment=f"Back on the queue (production resubmitted failed batches "
+            comment=f"The retry worklist through the same Map and queue (production resubmitted "
+                    f"failed batches "
                     f"{'once' if spec.resubmissions == 1 else f'{spec.resubmissions} times'} "
                     "before giving up)."),
         f"Verify{n}": invoke("BuaStageVerify", stage_payload,

@@ -33,6 +33,9 @@ DYNAMODB_RETRY = [{"ErrorEquals": ["DynamoDB.ProvisionedThroughputExceededExcept
                                    "DynamoDB.RequestLimitExceededException",
                                    "DynamoDB.InternalServerErrorException"],
                    "IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 2}]
+SQS_RETRY = [{"ErrorEquals": ["SQS.AmazonSQSException"],
+              "IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 2}]
+"""Sending a batch again when SQS throttles or the call fails on the way."""
 
 POLL_SECONDS = 10
 POLL_LIMIT = 60
@@ -121,6 +124,19 @@ def inline_map(items_path: str, selector: dict[str, Any], start: str, states: di
         state["Catch"] = catch(catch_to)
     state["Next"] = next_
     return state
+
+
+def distributed_map(*, reader: dict[str, Any], batcher: dict[str, Any], start: str,
+                    states: dict[str, State], next_: str, comment: str,
+                    catch_to: str = "StageFailed") -> State:
+    """A distributed Map: items from ``reader`` (S3), cut into batches by ``batcher``, one EXPRESS
+    child execution per batch (short, and every child's work is safe to repeat: the queue's
+    consumers already take a message more than once). The results are the children's small
+    outputs, dropped (``ResultPath`` null); any child failing fails the Map."""
+    return {"Type": "Map", "Comment": comment, "ItemReader": reader, "ItemBatcher": batcher,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                              "StartAt": start, "States": states},
+            "ResultPath": None, "Catch": catch(catch_to), "Next": next_}
 
 
 def pending_record(stages: list[str]) -> str:

@@ -1,6 +1,7 @@
-"""What the BUA machines leave in AWS (aslrun's local AWS): a control record per stage, drained
-queues, the SNS announcement, the two CSVs in the export and integration buckets with the
-hand-computed figures, old export files removed on a re-run."""
+"""What the BUA machines leave in AWS (aslrun's local AWS): a control record per stage, each
+stage's worklist in S3 handed out by a distributed Map, drained queues, the SNS announcement, the
+two CSVs in the export and integration buckets with the hand-computed figures, old export files
+removed on a re-run."""
 
 from __future__ import annotations
 
@@ -18,10 +19,13 @@ from fixtures.bua.aws import (
     EXPORT_BUCKET,
     INTEGRATION_BUCKET,
     STATUS_QUEUE,
+    WORK_BUCKET,
     bua_aws,
     control_record,
     notifications,
     stage_queue,
+    worklist,
+    worklist_key,
 )
 from fixtures.bua.cases import cases_event, run_fingerprint
 from handlers.bua.control import STAGES
@@ -34,11 +38,22 @@ FAN_OUT_STAGES = ("segments", "microscalar", "reset-basicreads", "basicreads", "
                   "invoiceruns", "export")
 EXPORT = "export/csv/2024-10-01/"
 OUTBOUND = "ADH/OUTBOUND/BUA/"
+UNBILLED = ["A", "C", "D", "E", "F", "G", "P1", "P2"]  # every case account has unbilled days
+BASIC = ["A", "D", "E", "F"]
+INTERVAL = ["C", "G", "P1", "P2"]  # all supplied in the profile window (G from 24 Sep)
+WORKLISTS = {"segments": INTERVAL, "microscalar": UNBILLED, "reset-basicreads": BASIC,
+             "basicreads": BASIC, "nem12": INTERVAL, "invoiceruns": UNBILLED, "export": UNBILLED}
+"""The accounts each fan-out stage hands out for the hand-made cases, sorted by id."""
 
 
-def run(machine: str, event: dict):
+def run(machine: str, event: dict, handlers=HANDLERS):
     definition = StateMachine.from_file(MACHINES / f"{machine}.asl.json", substitutions=SUBSTITUTIONS)
-    return definition.execute(event, handlers=HANDLERS, clock=VirtualClock(start="2024-10-01T01:00:00Z"))
+    return definition.execute(event, handlers=handlers, clock=VirtualClock(start="2024-10-01T01:00:00Z"))
+
+
+def map_runs(execution) -> list:
+    """The distributed Map runs an execution started (MapRunStarted events)."""
+    return [e for e in execution.history if e.type == "MapRunStarted"]
 
 
 def keys(aws, bucket: str, prefix: str = "") -> list[str]:
@@ -90,15 +105,25 @@ def test_every_stage_queue_is_drained(finished):
     assert attributes == {"ApproximateNumberOfMessagesNotVisible": "0"}
 
 
-def test_each_batch_went_through_its_stage_queue(finished):
+def test_each_stage_hands_out_its_worklist_through_a_distributed_map(finished):
+    """The list step writes the worklist to S3, one distributed Map run reads and batches it, its
+    child execution sends the batch (one: the cases fit in a batch), the stage drains its queue."""
+    aws = finished["aws"]
     for child in finished["execution"].children:
         stage = child.state_machine_name.removeprefix("bua-")
-        sent, deleted = scheduled(child, "sendMessage"), scheduled(child, "deleteMessage")
-        if stage in FAN_OUT_STAGES:
-            assert sent == deleted == 1, stage  # the hand-made cases fit in one batch
-            assert scheduled(child, "getQueueAttributes") == 1 and scheduled(child, "purgeQueue") == 1
-        else:
-            assert sent == 0, stage
+        if stage not in FAN_OUT_STAGES:
+            assert map_runs(child) == [] and scheduled(child, "sendMessage") == 0, stage
+            continue
+        run, = map_runs(child)
+        noun = "Profiles" if stage == "segments" else "Batches"
+        assert f":mapRun:bua-{stage}/Send{noun}:" in run.details["mapRunArn"], stage
+        assert child.map_run_children == 1, stage  # one batch, one child execution
+        assert scheduled(child, "sendMessage") == 0, stage  # the child execution sent it
+        assert scheduled(child, "deleteMessage") == 1 and scheduled(child, "purgeQueue") == 1, stage
+        assert scheduled(child, "getQueueAttributes") == 1, stage
+        assert worklist(aws, "2024-10-01", stage) == [
+            {"account_id": account, "batch": 0} for account in WORKLISTS[stage]], stage
+    assert keys(aws, WORK_BUCKET) == sorted(worklist_key("2024-10-01", s) for s in FAN_OUT_STAGES)
 
 
 def test_the_outcome_is_announced_on_the_status_topic(finished):
@@ -192,19 +217,36 @@ def test_the_control_record_and_the_exports_outlive_the_run_database(tmp_path):
 
 
 def test_small_batches_all_go_through_the_queue_and_give_the_same_results(tmp_path):
-    """Two accounts per batch: several messages per stage, received and processed in one round
-    (up to 10 per receive); the results equal those of one batch per stage."""
+    """Two accounts per batch: the ItemBatcher cuts each worklist into several batches, a child
+    execution each, sent to the queue and processed in one round (up to 10 per receive); the
+    results equal those of one batch per stage."""
     whole = cases_event(tmp_path / "whole")
     small = cases_event(tmp_path / "small")
     small["config"] = {**small["config"], "batch_size": 2}
     with bua_aws() as aws:
         assert run("bua", whole).status == "SUCCEEDED"
+    received = []
+
+    def invoice_batch(event, context):
+        received.append(event)
+        return HANDLERS["BuaInvoiceBatch"](event, context)
+
     with bua_aws() as aws:
-        execution = run("bua", small)
+        execution = run("bua", small, {**HANDLERS, "BuaInvoiceBatch": invoice_batch})
         assert execution.status == "SUCCEEDED"
         invoiceruns = next(c for c in execution.children if c.state_machine_name == "bua-invoiceruns")
-        assert scheduled(invoiceruns, "sendMessage") == scheduled(invoiceruns, "deleteMessage") == 4
+        assert len(map_runs(invoiceruns)) == 1 and invoiceruns.map_run_children == 4
+        assert scheduled(invoiceruns, "deleteMessage") == 4
         assert scheduled(invoiceruns, "receiveMessage") == 2  # 4 messages, then none
         assert aws.queue_bodies(stage_queue("invoiceruns")) == []
+        assert [item["batch"] for item in worklist(aws, "2024-10-01", "invoiceruns")] == [
+            0, 0, 1, 1, 2, 2, 3, 3]
+        segments = next(c for c in execution.children if c.state_machine_name == "bua-segments")
+        assert segments.map_run_children == 1  # profile_batch_size (5,000) is its own
+    # what the children sent: each batch as a range of two accounts
+    assert sorted((e["batch"], e["first"], e["last"], e["count"]) for e in received) == [
+        (0, "A", "C", 2), (1, "D", "E", 2), (2, "F", "G", 2), (3, "P1", "P2", 2)]
+    assert {(e["run_date"], e["stage"], e["db"]) for e in received} == {
+        ("2024-10-01", "invoiceruns", small["db"])}
     ours = run_fingerprint(small["db"], small["config"]["output_dir"])
     assert ours == run_fingerprint(whole["db"], whole["config"]["output_dir"])

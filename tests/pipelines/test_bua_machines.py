@@ -15,7 +15,14 @@ import pytest
 
 from aslrun import StateMachine, VirtualClock
 from aslrun.model import load_substitutions
-from fixtures.bua.aws import SEED_FILE, bua_aws, control_record, notifications, stage_queue
+from fixtures.bua.aws import (
+    SEED_FILE,
+    bua_aws,
+    control_record,
+    notifications,
+    stage_queue,
+    worklist,
+)
 from fixtures.bua.cases import cases_event, run_fingerprint
 from handlers.bua import steps_accrual
 from handlers.bua.control import REQUIRES, STAGES, downstream
@@ -77,8 +84,9 @@ def test_the_seed_file_creates_every_resource_the_substitutions_name():
     assert set(seed["dynamodb"]) == {SUBSTITUTIONS["BuaControlTableName"]} == {"tst-anstead-ddb-bua"}
     assert set(seed["sns"]) == {SUBSTITUTIONS["BuaStatusTopicName"]}
     assert set(seed["s3"]) == {SUBSTITUTIONS["BuaExportBucketName"],
-                               SUBSTITUTIONS["BuaIntegrationBucketName"]} == {
-        "tst-anstead-s3-bua", "tst-anstead-s3-rw-integration"}
+                               SUBSTITUTIONS["BuaIntegrationBucketName"],
+                               SUBSTITUTIONS["BuaWorkBucketName"]} == {
+        "tst-anstead-s3-bua", "tst-anstead-s3-rw-integration", "tst-anstead-s3-bua-work"}
 
 
 def test_the_machine_files_are_what_build_py_writes():
@@ -172,9 +180,13 @@ def test_failed_invoice_batches_are_resubmitted_through_the_queue(tmp_path, monk
                         ).fetchone() == ("SUCCEEDED", 3)
     conn.close()
     invoiceruns = next(c for c in execution.children if c.state_machine_name == "bua-invoiceruns")
-    sent = [e for e in invoiceruns.history if e.type == "TaskScheduled"
-            and e.details["resource"] == "sendMessage"]
-    assert len(sent) == 3  # the batch, then twice again from the check step
+    # the worklist through the distributed Map, then twice the check step's retry worklist
+    runs = [e for e in invoiceruns.history if e.type == "MapRunStarted"]
+    assert len(runs) == 3 and invoiceruns.map_run_children == 3  # one batch each time
+    unbilled = [{"account_id": a, "batch": 0} for a in ("A", "C", "D", "E", "F", "G", "P1", "P2")]
+    assert worklist(aws, "2024-10-01", "invoiceruns") == unbilled
+    assert worklist(aws, "2024-10-01", "invoiceruns", "retry-1.jsonl") == unbilled
+    assert worklist(aws, "2024-10-01", "invoiceruns", "retry-2.jsonl") == unbilled
     assert aws.queue_bodies(stage_queue("invoiceruns")) == []
 
 
@@ -190,6 +202,10 @@ def test_invoice_batches_failing_after_both_resubmissions_fail_the_stage(tmp_pat
     record = control_record(aws, "2024-10-01")["invoiceruns"]
     assert record["status"] == "FAILED" and record["error"] == "StageFailed"
     assert "1 batch(es) failed after retries" in record["cause"] and "no rate" in record["cause"]
+    # the last check's retry worklist is left in S3: the accounts that still fail
+    assert [item["account_id"] for item in worklist(aws, "2024-10-01", "invoiceruns",
+                                                    "retry-3.jsonl")] == [
+        "A", "C", "D", "E", "F", "G", "P1", "P2"]
 
 
 def test_a_stage_machine_run_by_hand_with_the_same_run_date_changes_nothing(tmp_path, aws):
