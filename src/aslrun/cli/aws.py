@@ -144,23 +144,13 @@ def execute_command(machine: str, input_: str | None, handler_modules: tuple[str
 def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
          sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], seed: int, name: str | None, state_dir: Path,
          wait_callbacks: float, quiet: bool) -> Any:
-    from ..bindings import Bindings, load_handlers_module
     from ..integrations.callbacks import pending_tasks
     from ..localaws.callback_inbox import apply_inbox, write_pending
-    from ..machine import StateMachine
-    from ..model.substitutions import load_substitutions
-    from .inputs import parse_json_argument, parse_pairs
+    from .inputs import load_bindings, load_machine, parse_json_argument
 
-    substitutions: dict[str, str] = {}
-    for path in sub_files:
-        substitutions.update(load_substitutions(path))
-    substitutions.update(parse_pairs(sub_pairs, "--sub"))
-    state_machine = StateMachine.from_file(machine, substitutions=substitutions or None)
+    state_machine = load_machine(machine, sub_pairs, sub_files)
     document = parse_json_argument(input_)
-    bindings = Bindings()
-    for module in handler_modules:
-        bindings = bindings.merged(load_handlers_module(module))
-    bindings = bindings.merged(parse_pairs(handler_pairs, "--handler"))
+    bindings = load_bindings(handler_modules, handler_pairs)
     execution = state_machine.start(document, handlers=bindings, seed=seed, name=name)
     execution.run(until_callbacks=True)
     deadline = time.monotonic() + wait_callbacks

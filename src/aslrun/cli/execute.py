@@ -57,22 +57,12 @@ def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], han
          sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], as_json: bool, real_time: bool,
          history_file: str | None, verbose: bool, seed: int, name: str | None, mock_config: str | None = None,
          test_case: str | None = None, progress: bool = False) -> Any:
-    from ..bindings import Bindings, load_handlers_module
     from ..engine.clock import SystemClock, VirtualClock
-    from ..machine import StateMachine
-    from ..model.substitutions import load_substitutions
-    from .inputs import parse_json_argument, parse_pairs
+    from .inputs import load_bindings, load_machine, parse_json_argument
 
-    substitutions: dict[str, str] = {}
-    for path in sub_files:
-        substitutions.update(load_substitutions(path))
-    substitutions.update(parse_pairs(sub_pairs, "--sub"))
-    state_machine = StateMachine.from_file(machine, substitutions=substitutions or None)
+    state_machine = load_machine(machine, sub_pairs, sub_files)
     document = parse_json_argument(input_)
-    bindings = Bindings()
-    for module in handler_modules:
-        bindings = bindings.merged(load_handlers_module(module))
-    bindings = bindings.merged(parse_pairs(handler_pairs, "--handler"))
+    bindings = load_bindings(handler_modules, handler_pairs)
     interceptor = None
     if mock_config or test_case:
         from ..errors import InputError

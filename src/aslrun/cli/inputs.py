@@ -10,7 +10,7 @@ from typing import Any
 from ..errors import InputError
 from ..jsondepth import MAX_DEPTH, too_deep
 
-__all__ = ["parse_json_argument", "parse_pairs"]
+__all__ = ["load_bindings", "load_machine", "load_substitution_options", "parse_json_argument", "parse_pairs"]
 
 
 def parse_json_argument(value: str | None, option: str = "--input") -> Any:
@@ -80,3 +80,32 @@ def parse_pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
             raise InputError(f"{option} takes NAME=VALUE, not {item!r}")
         out[name.strip()] = value
     return out
+
+
+def load_substitution_options(sub_pairs: tuple[str, ...], sub_files: tuple[str, ...]) -> dict[str, str]:
+    """``--sub-file`` files (in order), then ``--sub NAME=VALUE`` pairs (which win)."""
+    from ..model.substitutions import load_substitutions
+
+    substitutions: dict[str, str] = {}
+    for path in sub_files:
+        substitutions.update(load_substitutions(path))
+    substitutions.update(parse_pairs(sub_pairs, "--sub"))
+    return substitutions
+
+
+def load_machine(machine: str, sub_pairs: tuple[str, ...], sub_files: tuple[str, ...]) -> Any:
+    """The StateMachine of a definition file, with the substitution options applied."""
+    from ..machine import StateMachine
+
+    substitutions = load_substitution_options(sub_pairs, sub_files)
+    return StateMachine.from_file(machine, substitutions=substitutions or None)
+
+
+def load_bindings(handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...]) -> Any:
+    """Bindings from ``--handlers`` modules (in order), then ``--handler NAME=module.function``."""
+    from ..bindings import Bindings, load_handlers_module
+
+    bindings = Bindings()
+    for module in handler_modules:
+        bindings = bindings.merged(load_handlers_module(module))
+    return bindings.merged(parse_pairs(handler_pairs, "--handler"))

@@ -19,14 +19,10 @@ def validate(machines: tuple[str, ...], sub_pairs: tuple[str, ...], sub_files: t
     """Check MACHINES (ASL JSON files) without running them. Exit 0 when all are valid, 2 otherwise."""
     from ..errors import AslrunError, DefinitionError
     from ..machine import StateMachine
-    from ..model.substitutions import load_substitutions
-    from .inputs import parse_pairs
+    from .inputs import load_substitution_options
 
     try:
-        substitutions: dict[str, str] = {}
-        for path in sub_files:
-            substitutions.update(load_substitutions(path))
-        substitutions.update(parse_pairs(sub_pairs, "--sub"))
+        substitutions = load_substitution_options(sub_pairs, sub_files)
     except AslrunError as exc:
         click.echo(f"aslrun: {exc}", err=True)
         sys.exit(2)
