@@ -21,7 +21,8 @@ from typing import Any
 
 from ..errors import StatesError
 from ..expr.jsonpath import PathNotFound, compile_path
-from ..expr.template import compile_template, read_path
+from ..expr.template import read_path
+from .map_resource_parameters import ResourceParameters
 
 __all__ = ["ItemReader"]
 
@@ -44,14 +45,11 @@ class ItemReader:
         self.max_items = config.get("MaxItems")
         self.max_items_path = compile_path(config["MaxItemsPath"]) if "MaxItemsPath" in config else None
         self.max_items_field: Any = None
-        if jsonata:
+        self.request = ResourceParameters(spec, "ItemReader", jsonata=jsonata, error="States.ItemReaderFailed")
+        if jsonata and isinstance(self.max_items, str):
             from ..expr.jsonata import compile_field
 
-            self.arguments = compile_field(spec.get("Arguments", {}), "ItemReader.Arguments")
-            self.max_items_field = compile_field(self.max_items, "ReaderConfig.MaxItems") \
-                if isinstance(self.max_items, str) else None
-        else:
-            self.parameters = compile_template(spec.get("Parameters", {}), "ItemReader.Parameters")
+            self.max_items_field = compile_field(self.max_items, "ReaderConfig.MaxItems")
 
     def unbound_problem(self, bindings: Any) -> str | None:
         from ..localaws.emulator import AWS_EXTRA_MISSING, aws_extra_installed
@@ -70,7 +68,7 @@ class ItemReader:
 
     def read(self, frame: Any, raw_input: Any, data: Any) -> list[Any]:
         """The items, read from S3 with the parameters evaluated against the Map's input."""
-        parameters = self._parameters(frame, raw_input, data)
+        parameters = self.request.evaluate(frame, raw_input, data)
         limit = self._limit(frame, raw_input, data)
         from ..localaws.emulator import current_aws
 
@@ -96,17 +94,6 @@ class ItemReader:
             return _json_lines(text, limit)
         return _json_array(text, limit)
 
-    def _parameters(self, frame: Any, raw_input: Any, data: Any) -> dict[str, Any]:
-        if self.jsonata:
-            from ..expr.jsonata import JsonataScope
-
-            value = self.arguments.evaluate(JsonataScope(frame, raw_input))
-        else:
-            frame.data = data
-            value = self.parameters.evaluate(frame)
-        if not isinstance(value, dict):
-            raise StatesError("States.ItemReaderFailed", "the ItemReader parameters must be a JSON object")
-        return value
 
     def _limit(self, frame: Any, raw_input: Any, data: Any) -> int | None:
         value = self.max_items

@@ -26,7 +26,7 @@ import json
 from typing import Any
 
 from ..errors import StatesError
-from ..expr.template import compile_template
+from .map_resource_parameters import ResourceParameters
 
 __all__ = ["ChildRun", "ResultWriter"]
 
@@ -107,12 +107,7 @@ class ResultWriter:
         self.transformation = config.get("Transformation", "NONE" if self.resource else "COMPACT")
         self.output_type = config.get("OutputType", "JSON")
         self.jsonata = jsonata
-        if jsonata:
-            from ..expr.jsonata import compile_field
-
-            self.arguments = compile_field(spec.get("Arguments", {}), "ResultWriter.Arguments")
-        else:
-            self.parameters = compile_template(spec.get("Parameters", {}), "ResultWriter.Parameters")
+        self.request = ResourceParameters(spec, "ResultWriter", jsonata=jsonata, error="States.ResultWriterFailed")
 
     @property
     def to_s3(self) -> bool:
@@ -140,7 +135,7 @@ class ResultWriter:
     def write(self, frame: Any, raw_input: Any, data: Any, map_run_arn: str, runs: list[ChildRun | None],
               pending_items: list[Any]) -> dict[str, Any]:
         """Write the results files and the manifest; return the Map's result."""
-        parameters = self._parameters(frame, raw_input, data)
+        parameters = self.request.evaluate(frame, raw_input, data)
         bucket = parameters.get("Bucket")
         prefix = parameters.get("Prefix", "") or ""
         if not isinstance(bucket, str) or not isinstance(prefix, str):
@@ -210,17 +205,6 @@ class ResultWriter:
                               f"{error.get('Message') or error.get('Code')} (Service: S3, Error Code: "
                               f"{error.get('Code')}, Bucket: {bucket})") from None
 
-    def _parameters(self, frame: Any, raw_input: Any, data: Any) -> dict[str, Any]:
-        if self.jsonata:
-            from ..expr.jsonata import JsonataScope
-
-            value = self.arguments.evaluate(JsonataScope(frame, raw_input))
-        else:
-            frame.data = data
-            value = self.parameters.evaluate(frame)
-        if not isinstance(value, dict):
-            raise StatesError("States.ResultWriterFailed", "the ResultWriter parameters must be a JSON object")
-        return value
 
 
 def _text(value: Any) -> str:
