@@ -18,6 +18,7 @@ import json
 import math
 from decimal import Decimal
 from typing import Any
+from .json_types import json_type
 
 __all__ = [
     "ArgumentProblem",
@@ -31,7 +32,6 @@ __all__ = [
     "java_round",
     "json_key",
     "json_text",
-    "type_name",
 ]
 
 
@@ -50,24 +50,11 @@ def describe(value: Any, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def type_name(value: Any) -> str:
-    """The JSON type of ``value``, as a user thinks of it."""
-    if value is None:
-        return "null"
-    if value is True or value is False:
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def _wrong_type(value: Any, position: int, expected: str) -> ArgumentProblem:
     return ArgumentProblem(
-        f"argument {position} must be {expected}, but was the {type_name(value)} {describe(value)}"
+        f"argument {position} must be {expected}, but was the {json_type(value)} {describe(value)}"
     )
 
 

@@ -28,6 +28,7 @@ from typing import Any
 from jsonata.jsonata import Jsonata
 from jsonata.parser import Parser
 from jsonata.utils import Utils
+from .json_types import json_type  # noqa: F401  (re-exported: part of this module's API)
 
 __all__ = [
     "NULL",
@@ -364,16 +365,3 @@ def js_string(value: Any, prettify: bool = False) -> Any:
     return js_json(value, indent=bool(prettify), precision15=True)
 
 
-def json_type(value: Any) -> str:
-    """The JSON type name of a value, as AWS names it in causes ('array', 'number', ...)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
