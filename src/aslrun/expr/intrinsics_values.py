@@ -18,6 +18,7 @@ import json
 import math
 from decimal import Decimal
 from typing import Any
+
 from .json_types import json_type
 
 __all__ = [
