@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
@@ -250,3 +251,20 @@ def test_small_batches_all_go_through_the_queue_and_give_the_same_results(tmp_pa
         ("2024-10-01", "invoiceruns", small["db"])}
     ours = run_fingerprint(small["db"], small["config"]["output_dir"])
     assert ours == run_fingerprint(whole["db"], whole["config"]["output_dir"])
+
+
+def test_a_stage_with_no_accounts_to_hand_out_sends_nothing_and_succeeds(tmp_path):
+    """An empty worklist: the distributed Map runs no child execution, the queue stays empty."""
+    event = cases_event(tmp_path)
+    with bua_aws() as aws:
+        assert run("bua", event).status == "SUCCEEDED"
+        conn = sqlite3.connect(event["db"])
+        with conn:
+            conn.execute("UPDATE bua_account SET unbilled_start = NULL WHERE meter_type = 'BASIC'")
+        conn.close()
+        basicreads = run("bua-basicreads", {"run_date": event["run_date"], "db": event["db"]})
+        assert basicreads.status == "SUCCEEDED", (basicreads.error, basicreads.cause)
+        assert len(map_runs(basicreads)) == 1 and basicreads.map_run_children == 0
+        assert scheduled(basicreads, "deleteMessage") == 0
+        assert aws.object_text(WORK_BUCKET, worklist_key("2024-10-01", "basicreads")) == ""
+        assert control_record(aws, "2024-10-01")["basicreads"]["status"] == "SUCCEEDED"
