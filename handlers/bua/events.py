@@ -1,14 +1,15 @@
-"""The events the stage machines pass to the handlers, and the batch descriptors of Map fan-out.
+"""The events the stage machines pass to the handlers, and the batch descriptors of the fan-out.
 
 Every event carries ``run_date`` (ISO date) and may carry ``db`` (the run database path). A
-"list" step returns batch descriptors; a "process batch" step accepts either one descriptor
-(``{"run_date", "batch": {...}}`` or the descriptor itself as a Map item) or the ItemBatcher shape
-``{"Items": [descriptor, ...], "BatchInput": {"run_date": ..., "db": ...}}``.
+"list" step hands out a worklist (:mod:`.worklist`); each batch of it reaches the "process batch"
+step as one descriptor, the queue message a child execution of the stage's distributed Map sent.
+A process batch step accepts that descriptor, ``{"run_date", "batch": {...}}``, or the ItemBatcher
+shape ``{"Items": [descriptor, ...], "BatchInput": {"run_date": ..., "db": ...}}``.
 
 A descriptor names a contiguous range of account ids (sorted as text), so a batch is processed
 with set-based SQL (``account_id BETWEEN first AND last``) instead of a list of ids::
 
-    {"run_date": "2024-10-01", "stage": "microscalar", "batch": 3,
+    {"run_date": "2024-10-01", "db": null, "stage": "microscalar", "batch": 3,
      "first": "A0001501", "last": "A0002000", "count": 500}
 """
 
@@ -37,14 +38,6 @@ class Batch:
     first: str
     last: str
     count: int
-
-    def to_json(self, run_date: date, db: str | None) -> dict[str, Any]:
-        item: dict[str, Any] = {"run_date": run_date.isoformat(), "stage": self.stage,
-                                "batch": self.number, "first": self.first, "last": self.last,
-                                "count": self.count}
-        if db:
-            item["db"] = db
-        return item
 
 
 def _require_mapping(event: Any, what: str = "event") -> Mapping[str, Any]:

@@ -2,9 +2,9 @@
 
 A batch is processed in one transaction: it either writes all its rows or none. Its outcome goes
 to the batch control table either way; a failed batch does not fail the Map (its error is
-recorded), so the stage's "check" step can hand the failed ranges back to the machine for a retry,
-as the production pipeline resubmitted failed batches, and "verify" fails the stage if any still
-fail.
+recorded), so the stage's "check" step can hand the failed batches' accounts back to the machine
+as a smaller worklist for a retry, as the production pipeline resubmitted failed batches, and
+"verify" fails the stage if any still fail.
 
 The stage machines record stage statuses in DynamoDB themselves and call only the batch steps
 here (reset, check, verify); begin, end, fail and plan keep the statuses in the run database for

@@ -1,6 +1,6 @@
 """Lambda entry points of the reset-basicreads, basicreads, nem12, invoiceruns and export stages.
 
-Each per-account stage has a list step (batches of account ids, as Map items) and a batch step;
+Each per-account stage has a list step (its accounts as a worklist in batches) and a batch step;
 the export stage adds reset, write and copy steps around its batches.
 """
 
