@@ -6,8 +6,9 @@
 For each size: generate the synthetic retailer snapshot, then run the whole pipeline (restore to
 terminate) on a fresh run database, either through the ASL machines on the aslrun engine and its
 local AWS (``asl``: the controller, 13 nested stage executions, control records in DynamoDB,
-batches through SQS queues, the CSVs into S3 and copied, all on moto in the same process) or by
-calling the handlers in order (``direct``: no AWS at all). Every phase runs in its own process, so its peak resident memory
+each fan-out stage's worklist written to S3 and handed out by a distributed Map, whose child
+executions send the batches through SQS queues, the CSVs into S3 and copied, all on moto in the
+same process) or by calling the handlers in order (``direct``: no AWS at all). Every phase runs in its own process, so its peak resident memory
 (``ru_maxrss`` of that process) is its own. Prints a table and writes JSON. Run from the
 repository root.
 """
@@ -51,6 +52,9 @@ with bua_aws() as aws:
     s3 = aws.describe()["s3"]
 print(json.dumps({"status": execution.status, "error": execution.error,
                   "children": len(execution.children),
+                  "map_runs": sum(1 for c in execution.children for e in c.history
+                                  if e.type == "MapRunStarted"),
+                  "batches": sum(c.map_run_children for c in execution.children),
                   "s3_mib": round(sum(sum(b.values()) for b in s3.values()) / 2**20, 1)}))
 """
 
@@ -92,8 +96,8 @@ def bench(size: int, modes: list[str], workdir: Path) -> dict[str, Any]:
         if outcome["result"]["status"] != "SUCCEEDED":
             raise SystemExit(f"{mode} run of {size} accounts failed: {outcome['result']}")
         row[mode] = {"seconds": outcome["seconds"], "peak_mib": outcome["peak_mib"]}
-        if mode == "asl":  # both CSVs in the export bucket and again in the integration bucket
-            row[mode]["s3_mib"] = outcome["result"]["s3_mib"]
+        if mode == "asl":  # the worklists, both CSVs in the export bucket and again outbound
+            row[mode].update({k: outcome["result"][k] for k in ("s3_mib", "map_runs", "batches")})
         if mode == "direct":
             row[mode]["stages"] = outcome["result"]["stages"]
         for suffix in ("", "-wal", "-shm"):
@@ -122,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{size:>9} {row['generate']['seconds']:>10} {row['generate']['peak_mib']:>6} " +
               " ".join(f"{row[m]['seconds']:>9} {row[m]['peak_mib']:>6}" for m in args.modes),
               flush=True)
+        if "asl" in row:
+            print(f"{'':>9} asl: {row['asl']['map_runs']} distributed Map runs, "
+                  f"{row['asl']['batches']} batches (child executions), "
+                  f"{row['asl']['s3_mib']} MiB in S3", flush=True)
     report = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                           "platform": platform.platform()}, "runs": rows}
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
