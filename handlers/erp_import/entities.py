@@ -26,15 +26,16 @@ from .rules import RuleViolation
 __all__ = ["extract_records", "import_entities"]
 
 
-def extract_records(config: EntityConfig, payload: Any) -> list[Any]:
-    """The records an entity item describes."""
+def extract_records(config: Any, payload: Any, kind: str = "Entity configuration") -> list[Any]:
+    """The records a configuration item describes: its jsonataExpression applied to the payload
+    (or the payload itself); ``kind`` names the item in the error ("Meter readings configuration")."""
     if config.expression is None:
         return as_list(payload)
     try:
         return as_list(config.expression.evaluate(payload))
     except JsonataFailure as exc:
         raise ErpExtractionError(
-            f"Entity configuration (item {config.item}): jsonataExpression failed on the payload: {exc}"
+            f"{kind} (item {config.item}): jsonataExpression failed on the payload: {exc}"
         ) from None
 
 

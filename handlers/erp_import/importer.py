@@ -17,9 +17,8 @@ from typing import Any
 from handlers.db import connect, transaction
 
 from .config import ImportConfig, ReadingConfig, parse_config
-from .entities import import_entities
-from .errors import ErpExtractionError, ErpPayloadError
-from .jsonata_eval import JsonataFailure, as_list
+from .entities import extract_records, import_entities
+from .errors import ErpPayloadError
 from .prune import prune_scopes, scope_from_root
 from .readings import ScopeTracker, process_reading
 from .report import ImportReport
@@ -98,11 +97,4 @@ def _import_readings(
 
 
 def _extract(config: ReadingConfig, payload: Any) -> list[Any]:
-    if config.expression is None:
-        return as_list(payload)
-    try:
-        return as_list(config.expression.evaluate(payload))
-    except JsonataFailure as exc:
-        raise ErpExtractionError(
-            f"Meter readings configuration (item {config.item}): jsonataExpression failed on the payload: {exc}"
-        ) from None
+    return extract_records(config, payload, "Meter readings configuration")
