@@ -49,3 +49,21 @@ def asl() -> Callable[[str], dict[str, Any]]:
         return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
 
     return _load
+
+
+SCORER = Path(__file__).resolve().parents[1] / ".." / "shared" / "conformance" / "run.py"
+
+
+@pytest.fixture(scope="session")
+def scorer() -> Any:
+    """The conformance scorer (../shared/conformance/run.py) as a module: tests compare results
+    with its own ``compare`` / ``json_equal``, so they judge exactly as it does."""
+    if not SCORER.is_file():
+        pytest.skip(f"no conformance scorer at {SCORER} (../shared is absent)")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("aslrun_conformance_scorer", SCORER)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,7 +1,7 @@
 """Every AWS-recorded case of ../shared/conformance/cases.jsonl, run in-process through the API.
 
-Cases are compared the way ../shared/conformance/run.py compares them (status; output for
-SUCCEEDED with the same JSON equality; error, and cause unless the case marks it unchecked).
+Cases are judged by ../shared/conformance/run.py's own ``compare`` (status; output for SUCCEEDED
+with its JSON equality; error, and cause unless the case marks it unchecked).
 Every case runs; the few whose Lambda sleeps past a Task timeout take that timeout in real time
 (about 5 s each), since a hung handler really is waited for until its deadline.
 Lambda tasks get handlers built like run.py's ``handlers_module``: identity, constant, or raise an
@@ -47,37 +47,6 @@ def _known_failures() -> dict[str, str]:
 
 CASES = _load_cases()
 KNOWN = _known_failures()
-
-
-# -- comparison: the same rules as run.py -----------------------------------------------------------
-
-def json_equal(a: Any, b: Any) -> bool:
-    """run.py's equality: key order ignored, numbers by value, booleans never equal numbers."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
-    return type(a) is type(b) and a == b
-
-
-def mismatch(expected: dict[str, Any], actual: dict[str, Any]) -> str | None:
-    """Why ``actual`` does not match ``expected`` (None when it does), as run.py decides it."""
-    if actual.get("status") != expected["status"]:
-        return (f"status {actual.get('status')} != {expected['status']} "
-                f"({actual.get('error')}: {str(actual.get('cause'))[:300]})")
-    if expected["status"] == "SUCCEEDED":
-        if not json_equal(expected.get("output"), actual.get("output")):
-            return f"output {json.dumps(actual.get('output'))[:400]} != {json.dumps(expected.get('output'))[:400]}"
-        return None
-    if expected.get("error") != actual.get("error"):
-        return f"error {actual.get('error')!r} != {expected.get('error')!r}"
-    if "cause" in expected and expected.get("cause") != actual.get("cause"):
-        return f"cause {actual.get('cause')!r} != {expected.get('cause')!r}"
-    return None
 
 
 # -- handlers: what run.py's handlers_module generates ----------------------------------------------
@@ -139,7 +108,7 @@ def test_known_failures_name_real_cases() -> None:
 
 
 @pytest.mark.parametrize("case", _params())
-def test_case(case: dict[str, Any]) -> None:
+def test_case(case: dict[str, Any], scorer: Any) -> None:
     actual = run_case(case)
-    problem = mismatch(case["expected"], actual)
-    assert problem is None, problem
+    ok, why = scorer.compare(case["expected"], actual)  # the scorer's own judgement
+    assert ok, why

@@ -66,17 +66,6 @@ def _set(document: Any, dotted: str, value: Any) -> Any:
     return out
 
 
-def json_equal(a: Any, b: Any) -> bool:
-    """The conformance runner's comparison: numbers by value, booleans never equal numbers."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
-    return type(a) is type(b) and a == b
 
 
 def _run_pass_state(case: dict[str, Any]) -> Any:
@@ -93,10 +82,10 @@ def _run_pass_state(case: dict[str, Any]) -> Any:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"].split("::")[-1] for c in CASES])
-def test_aws_recorded_case(case: dict[str, Any]) -> None:
+def test_aws_recorded_case(case: dict[str, Any], scorer: Any) -> None:
     expected = case["expected"]
     if expected["status"] == "SUCCEEDED":
-        assert json_equal(_run_pass_state(case), expected["output"])
+        assert scorer.json_equal(_run_pass_state(case), expected["output"])
         return
     with pytest.raises(StatesError) as raised:
         _run_pass_state(case)
