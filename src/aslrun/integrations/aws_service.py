@@ -80,6 +80,18 @@ class _Emulated:
     def emulation_problem(self) -> str | None:
         return None
 
+    def invoke(self, call: TaskCall) -> Any:
+        """A handler bound to the exact resource ARN wins (a mock); else the local emulation."""
+        if call.bindings.service_handler(self.resource) is not None:
+            return self._bound(call)
+        problem = self.emulation_problem()
+        if problem is not None:
+            raise StatesError("States.Runtime", problem, in_state=True)
+        return self.call_emulated(call)
+
+    def call_emulated(self, call: TaskCall) -> Any:  # pragma: no cover - interface
+        raise NotImplementedError
+
     def _bound(self, call: TaskCall) -> Any:
         """The result of a handler bound to this resource, or None when none is."""
         if call.bindings.service_handler(self.resource) is None:
@@ -113,12 +125,7 @@ class AwsService(_Emulated):
                     "bind a handler to it")
         return None
 
-    def invoke(self, call: TaskCall) -> Any:
-        if call.bindings.service_handler(self.resource) is not None:
-            return self._bound(call)
-        problem = self.emulation_problem()
-        if problem is not None:
-            raise StatesError("States.Runtime", problem, in_state=True)
+    def call_emulated(self, call: TaskCall) -> Any:
         request = call.parameters
         if not isinstance(request, dict):
             raise StatesError("States.Runtime", f"the parameters of '{self.resource}' must be a JSON object",
@@ -201,12 +208,7 @@ class AwsSdkService(_Emulated):
         names = {name.lower(): name for name in _session().get_service_model(self.boto_service).operation_names}
         return names.get(self.action.lower())
 
-    def invoke(self, call: TaskCall) -> Any:
-        if call.bindings.service_handler(self.resource) is not None:
-            return self._bound(call)
-        problem = self.emulation_problem()
-        if problem is not None:
-            raise StatesError("States.Runtime", problem, in_state=True)
+    def call_emulated(self, call: TaskCall) -> Any:
         assert self.boto_service is not None
         parameters = call.parameters if call.parameters is not None else {}
         if not isinstance(parameters, dict):

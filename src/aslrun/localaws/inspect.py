@@ -12,23 +12,27 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .emulator import LocalAws
 
-__all__ = ["describe", "object_bytes", "queue_bodies", "summary_lines", "table_items"]
+__all__ = ["describe", "object_bytes", "queue_bodies", "scan_typed_items", "summary_lines", "table_items"]
 
 
 def table_items(aws: LocalAws, table: str, *, typed: bool = False) -> list[dict[str, Any]]:
     """Every item of a table (plain JSON unless ``typed``), in scan order."""
     from .seed import from_typed_item
 
-    client = aws.client("dynamodb")
+    items = scan_typed_items(aws.client("dynamodb"), table)
+    return items if typed else [from_typed_item(item) for item in items]
+
+
+def scan_typed_items(client: Any, table: str) -> list[dict[str, Any]]:
+    """Every item of a table as DynamoDB types it, page after page."""
     items: list[dict[str, Any]] = []
     request: dict[str, Any] = {"TableName": table}
     while True:
         page = client.scan(**request)
         items.extend(page.get("Items", []))
         if "LastEvaluatedKey" not in page:
-            break
+            return items
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return items if typed else [from_typed_item(item) for item in items]
 
 
 def queue_bodies(aws: LocalAws, queue: str, *, parse_json: bool = False) -> list[Any]:

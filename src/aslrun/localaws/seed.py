@@ -324,15 +324,9 @@ def _snapshot_tables(aws: LocalAws) -> dict[str, Any]:
                    for i in table.get("GlobalSecondaryIndexes", [])}
         if indexes:
             spec["indexes"] = indexes
-        items: list[dict[str, Any]] = []
-        request: dict[str, Any] = {"TableName": name}
-        while True:
-            page = client.scan(**request)
-            items.extend(page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                break
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        spec["typed_items"] = items
+        from .inspect import scan_typed_items  # (inspect imports this module)
+
+        spec["typed_items"] = scan_typed_items(client, name)
         out[name] = spec
     return out
 
