@@ -9,6 +9,10 @@ Handlers are Lambda-style callables ``(event, context) -> result``. Bind them by
 * a Lambda-style handler string instead of a callable: ``"handlers.metering.validate.handler"``
   or ``"handlers.metering.validate:handler"`` (imported when bound, as Lambda imports it).
 
+Two fallbacks serve what nothing is bound to: ``lambda_fallback``, a handler for every Lambda
+function not bound by name (e.g. one that calls a Lambda Invoke endpoint), and ``machine_resolver``,
+which finds the state machine a nested execution names (e.g. in a server's store).
+
 :func:`load_handlers_module` reads a module (dotted name or ``.py`` file) whose ``HANDLERS`` dict
 holds such bindings: what ``aslrun execute --handlers`` loads.
 """
@@ -37,10 +41,15 @@ _VERSIONS = itertools.count(1)
 class Bindings:
     """The handlers of one execution (or of many: bindings are read-only while running)."""
 
-    def __init__(self, handlers: Mapping[str, Handler | str] | None = None) -> None:
+    def __init__(self, handlers: Mapping[str, Handler | str] | None = None, *,
+                 lambda_fallback: Handler | None = None,
+                 machine_resolver: Callable[[str], Any] | None = None) -> None:
         self._exact: dict[str, Handler] = {}
         self._by_function_name: dict[str, Handler] = {}
         self._machines: dict[str, Any] = {}
+        self.lambda_fallback = lambda_fallback
+        self.machine_resolver = machine_resolver
+        self.activities: Any = None  # who offers activity tasks to workers (a server's broker)
         self.version = next(_VERSIONS)  # changes whenever a binding is added (cached checks notice)
         for key, handler in (handlers or {}).items():
             self.bind(key, handler)
@@ -68,14 +77,17 @@ class Bindings:
         parsed = parse_function_name(function_reference)
         if parsed is None:
             return None
-        return self._by_function_name.get(parsed[0])
+        return self._by_function_name.get(parsed[0], self.lambda_fallback)
 
     def service_handler(self, resource: str) -> Handler | None:
         return self._exact.get(resource)
 
     def state_machine(self, arn: str) -> Any:
         """The StateMachine bound to a state machine ARN (or its name), or None."""
-        return self._machines.get(arn) or self._machines.get(arn.rsplit(":", 1)[-1])
+        bound = self._machines.get(arn) or self._machines.get(arn.rsplit(":", 1)[-1])
+        if bound is None and self.machine_resolver is not None:
+            return self.machine_resolver(arn)
+        return bound
 
     def names(self) -> list[str]:
         return sorted(self._exact)
@@ -88,8 +100,14 @@ class Bindings:
         out._exact = dict(self._exact)
         out._by_function_name = dict(self._by_function_name)
         out._machines = dict(self._machines)
+        out.lambda_fallback = self.lambda_fallback
+        out.machine_resolver = self.machine_resolver
+        out.activities = self.activities
         out.version = next(_VERSIONS)
         if isinstance(other, Bindings):
+            out.lambda_fallback = other.lambda_fallback or out.lambda_fallback
+            out.machine_resolver = other.machine_resolver or out.machine_resolver
+            out.activities = other.activities or out.activities
             out._exact.update(other._exact)
             out._by_function_name.update(other._by_function_name)
             out._machines.update(other._machines)

@@ -27,6 +27,8 @@ __all__ = ["AWS_HISTORY_LIMIT", "Event", "History"]
 AWS_HISTORY_LIMIT = 25_000
 
 _JSON_TEXT_FIELDS = ("input", "output", "parameters")
+# events AWS records with a details object even when it is empty
+_DETAILS_EVEN_EMPTY = frozenset({"ExecutionAborted", "ActivityStarted"})
 
 
 class Event:
@@ -59,7 +61,7 @@ class Event:
             "timestamp": iso_timestamp(self.timestamp),
             "type": self.type,
         }
-        if self.details:
+        if self.details or self.type in _DETAILS_EVEN_EMPTY:
             details = {}
             for key, value in self.details.items():
                 if key in _JSON_TEXT_FIELDS:

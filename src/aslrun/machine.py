@@ -90,13 +90,21 @@ class StateMachine:
         scheduler: Any = None,
         parent: Execution | None = None,
         task_interceptor: Callable[[Any, Any], Any] | None = None,
+        watcher: Callable[[Execution], None] | None = None,
+        check_bindings: bool = True,
+        role_arn: str | None = None,
     ) -> Execution:
-        """An execution ready to run (``run()``), e.g. for stepping through it."""
+        """An execution ready to run (``run()``), e.g. for stepping through it.
+
+        ``watcher`` is told of the execution and of every execution it starts, as each is created.
+        ``check_bindings=False`` skips the check that every Task has a handler: a Task that reaches
+        a resource nothing serves then fails as it would on AWS (a server runs machines so)."""
         if too_deep(input):
             raise InputError(f"the execution input nests more than {MAX_DEPTH} levels deep (aslrun's limit)")
         bindings = handlers if isinstance(handlers, Bindings) else Bindings(handlers)
         covers = getattr(task_interceptor, "covers", None)  # mocked states need no binding
-        if parent is None and (covers is not None or bindings.version != self._checked_bindings.get(id(bindings))):
+        if parent is None and check_bindings and \
+                (covers is not None or bindings.version != self._checked_bindings.get(id(bindings))):
             unbound = self.unbound_resources(bindings, covered=covers)
             if unbound:
                 raise BindingError("\n".join(unbound))
@@ -120,6 +128,8 @@ class StateMachine:
             parent=parent,
             machine=self,
             task_interceptor=task_interceptor,
+            watcher=watcher,
+            role_arn=role_arn,
         )
 
     def execute(self, input: Any = None, **options: Any) -> Execution:

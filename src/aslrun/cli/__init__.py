@@ -50,3 +50,7 @@ main.add_command(graph)
 from .report import report  # noqa: E402
 
 main.add_command(report)
+
+from .serve import serve  # noqa: E402
+
+main.add_command(serve)

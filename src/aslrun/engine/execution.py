@@ -61,6 +61,8 @@ class Execution:
         scheduler: Scheduler | None = None,
         machine: Any = None,
         task_interceptor: Callable[[Any, Any], Any] | None = None,
+        watcher: Callable[[Execution], None] | None = None,
+        in_map_run: str | None = None,
     ) -> None:
         self.program = program
         self.machine = machine  # the StateMachine this runs (resolves nested state machines)
@@ -94,8 +96,15 @@ class Execution:
         self.cause: str | None = None
         self.start_time: float | None = None
         self.stop_time: float | None = None
+        self.redrive_count = 0  # $$.Execution.RedriveCount
+        self.in_map_run = in_map_run  # the ARN of the Map Run a distributed Map's child belongs to
         self._root: Task | None = None
         self._context_execution: dict[str, Any] | None = None
+        #: told of this execution and of every execution it starts (nested, distributed Map
+        #: children) as each is created, before it runs: a server records them all this way
+        self.watcher = watcher if watcher is not None or parent is None else parent.watcher
+        if self.watcher is not None:
+            self.watcher(self)
 
     # -- identity -------------------------------------------------------------------------------
 
@@ -125,7 +134,7 @@ class Execution:
                 "StartTime": iso_timestamp(self.start_time or self.clock.now()),
                 "Name": self.name,
                 "RoleArn": self.role_arn,
-                "RedriveCount": 0,
+                "RedriveCount": self.redrive_count,
             }
         return {
             "Execution": dict(self._context_execution),
@@ -163,7 +172,8 @@ class Execution:
 
     def main(self) -> Generator[Any, Any, None]:
         """The whole life of the execution, as a scheduler task (a child runs on its parent's)."""
-        self.start_time = self.clock.now()
+        if self.start_time is None:  # a host may have fixed it (a server answers StartExecution with it)
+            self.start_time = self.clock.now()
         if self.timeout_seconds is not None:
             self.deadline = self.start_time + self.timeout_seconds
         if self.deadline_override is not None:
@@ -192,16 +202,28 @@ class Execution:
         yield Sleep(until)
 
     def abort(self, error: str | None = None, cause: str | None = None) -> None:
-        """Stop a running execution (its branches are cancelled): status ABORTED."""
+        """Stop a running execution (its branches are cancelled): status ABORTED.
+
+        As AWS records a StopExecution, the history gains only ``ExecutionAborted`` (linked to event
+        0): the states that were running record no ``...StateAborted`` of their own."""
         if self.status != RUNNING:
             return
+        self.status = ABORTED  # first: the branches being cancelled see it and record nothing
+        self.stop_time = self.clock.now()
+        self.error, self.cause = error, cause
         if self._root is not None:
             self.scheduler.cancel(self._root)
-        self.stop_time = self.clock.now()
-        self.status = ABORTED
-        self.error, self.cause = error, cause
         details = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
-        self.history.add("ExecutionAborted", self.stop_time, self.history.last_id, details)
+        self.history.add("ExecutionAborted", self.stop_time, 0, details)
+
+    def request_stop(self, error: str | None = None, cause: str | None = None) -> None:
+        """Abort from any thread: on a hosted scheduler running elsewhere the abort is handed to the
+        scheduler's thread (it happens between two steps), else it happens now."""
+        scheduler = self.scheduler
+        if scheduler.inbox is not None and not scheduler.on_own_thread():
+            scheduler.inbox.post(lambda: self.abort(error, cause))
+        else:
+            self.abort(error, cause)
 
     def _end(self, outcome: Outcome) -> None:
         self.stop_time = self.clock.now()
@@ -246,7 +268,7 @@ class Execution:
         self.children.append(child)
         return child  # type: ignore[no-any-return]
 
-    def start_map_run_child(self, program: Branch, input: Any, label: str) -> Execution:
+    def start_map_run_child(self, program: Branch, input: Any, label: str, map_run_arn: str | None = None) -> Execution:
         """A distributed Map's child execution of one item: own history, no outer variables, this
         execution's scheduler, clock and deadline."""
         child = Execution(
@@ -254,6 +276,7 @@ class Execution:
             clock=self.clock, seed=self.rng.getrandbits(32), history_keep=self.history.keep, region=self.region,
             account=self.account, role_arn=self.role_arn, payload_limit=self.payload_limit, parent=self,
             scheduler=self.scheduler, machine=self.machine, task_interceptor=self.task_interceptor,
+            in_map_run=map_run_arn,
         )
         child.deadline_override = self.deadline
         self.map_run_children += 1

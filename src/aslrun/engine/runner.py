@@ -120,8 +120,8 @@ def run_branch(execution: Execution, branch: Branch, data: Any, frame: Frame) ->
                 _report_final_failure(state, frame, error)
             return Outcome(error=error, last_event_id=frame.last_event_id)
         except (GeneratorExit, ExecutionTimedOut):
-            if state.blocking:  # a state that was waiting when its branch was stopped
-                frame.emit(state.aborted_event)
+            if state.blocking and execution.status == "RUNNING":  # a state waiting when its branch was stopped
+                frame.emit(state.aborted_event)  # (a whole execution stopped records only ExecutionAborted)
             raise
         if state.has_exit_event:
             details = {"name": name, "output": output}

@@ -17,19 +17,28 @@ skipping".
 
 Children start *eagerly* (:meth:`Scheduler.start`): a child runs inline until it first waits, so a
 Map over items that never wait costs no scheduling at all.
+
+A scheduler may be *hosted* (:meth:`Scheduler.host`): its execution then runs on a thread of its
+own while other threads talk to it (a server: a task token sent back, a stop request). They hand it
+work through its :class:`Inbox`; the work runs on the scheduler's thread between two steps. A hosted
+scheduler never skips time past a callback that someone may still send: while a branch waits for a
+future it waits, in real time, for the inbox or the next timer, whichever comes first; and on the
+system clock its sleeps wake early for the inbox too.
 """
 
 from __future__ import annotations
 
 import heapq
+import threading
 from collections import deque
+from collections.abc import Callable
 from collections.abc import Generator
 from typing import Any
 
 from .clock import Clock
 
-__all__ = ["CHECKPOINT", "Deadlock", "Future", "Group", "Paused", "Scheduler", "Sleep", "Task", "WaitFuture",
-           "WaitGroup", "WaitingForCallbacks"]
+__all__ = ["CHECKPOINT", "Deadlock", "Future", "Group", "Inbox", "Paused", "Scheduler", "Sleep", "Task",
+           "WaitFuture", "WaitGroup", "WaitingForCallbacks"]
 
 Branch = Generator[Any, Any, Any]
 
@@ -71,7 +80,8 @@ class Future:
     """A value that arrives from outside the branches (e.g. SendTaskSuccess for a task token).
 
     Settle it with :meth:`set_result` or :meth:`set_error` from code running on the scheduler's
-    thread (a handler, or a test between two ``run`` calls); the waiting task is then resumed.
+    thread (a handler, or a test between two ``run`` calls); the waiting task is then resumed. On a
+    hosted scheduler any thread may settle it: the settling is handed to the scheduler's thread.
     """
 
     __slots__ = ("scheduler", "done", "value", "error", "waiter")
@@ -90,11 +100,14 @@ class Future:
         self._settle(None, error)
 
     def _settle(self, value: Any, error: BaseException | None) -> None:
+        scheduler = self.scheduler
+        if scheduler.inbox is not None and not scheduler.on_own_thread():
+            scheduler.call_soon_threadsafe(lambda: self._settle(value, error))
+            return
         if self.done:
             raise RuntimeError("this future is already settled")
         self.done, self.value, self.error = True, value, error
         waiter, self.waiter = self.waiter, None
-        scheduler = self.scheduler
         scheduler.pending_futures.discard(self)
         if waiter is not None and not waiter.done:
             scheduler._timed_group_waits.pop(waiter, None)
@@ -132,6 +145,39 @@ class Paused(Exception):
     """Raised out of :meth:`Scheduler.run` when a pause was requested at a checkpoint."""
 
 
+class Inbox:
+    """Work for a hosted scheduler from other threads: callables run on the scheduler's thread."""
+
+    __slots__ = ("_items", "_condition")
+
+    def __init__(self) -> None:
+        self._items: deque[Callable[[], Any]] = deque()
+        self._condition = threading.Condition()
+
+    def post(self, work: Callable[[], Any]) -> None:
+        with self._condition:
+            self._items.append(work)
+            self._condition.notify_all()
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+    def wait(self, timeout: float | None) -> None:
+        """Block until work is posted or ``timeout`` real seconds pass (None: no limit)."""
+        with self._condition:
+            if not self._items:
+                self._condition.wait(timeout)
+
+    def run_posted(self) -> None:
+        """Run the work posted so far, oldest first."""
+        while True:
+            with self._condition:
+                if not self._items:
+                    return
+                work = self._items.popleft()
+            work()
+
+
 class Task:
     """A branch generator managed by the scheduler."""
 
@@ -163,6 +209,26 @@ class Scheduler:
         self.pause_requested = False
         self.pending_futures: set[Future] = set()  # futures a task waits on, not settled yet
         self.pause_on_callbacks = False
+        self.inbox: Inbox | None = None  # set when hosted: work from other threads
+        self._thread: int | None = None  # the thread running ``run`` (hosted schedulers)
+
+    def host(self) -> Inbox:
+        """Let other threads reach this scheduler (see the module docstring); return its inbox."""
+        if self.inbox is None:
+            self.inbox = Inbox()
+        return self.inbox
+
+    def call_soon_threadsafe(self, work: Callable[[], Any]) -> None:
+        """Run ``work`` on the scheduler's thread: now when called there (or when not hosted), else
+        between two of its steps."""
+        if self.inbox is not None and not self.on_own_thread():
+            self.inbox.post(work)
+        else:
+            work()
+
+    def on_own_thread(self) -> bool:
+        """Whether the caller is the thread running this scheduler (or it is not running)."""
+        return self._thread is None or self._thread == threading.get_ident()
 
     # -- starting tasks ---------------------------------------------------------------------------
 
@@ -186,6 +252,17 @@ class Scheduler:
         Raises Paused when a pause was requested at a checkpoint; an exception escaping a task that
         has no group (no parent to hand it to) propagates out of here.
         """
+        inbox = self.inbox
+        if inbox is not None:
+            self._thread = threading.get_ident()
+            try:
+                self._run(root, inbox)
+            finally:
+                self._thread = None
+            return
+        self._run(root, None)
+
+    def _run(self, root: Task | None, inbox: Inbox | None) -> None:
         ready = self._ready
         timers = self._timers
         clock = self.clock
@@ -198,6 +275,9 @@ class Scheduler:
                     self.pause_requested = False
                     raise Paused()
                 continue
+            if inbox:
+                inbox.run_posted()
+                continue
             if self.pause_on_callbacks and self.pending_futures:
                 raise WaitingForCallbacks()
             if timers:
@@ -205,6 +285,11 @@ class Scheduler:
                 if task.done or task._timer_seq != seq:
                     heapq.heappop(timers)  # a cancelled or stale timer
                     continue
+                if inbox is not None and (clock.real or self.pending_futures):
+                    ahead = when - clock.now()
+                    if ahead > 0:  # wait in real time, for the timer or for work from outside
+                        inbox.wait(ahead)
+                        continue
                 heapq.heappop(timers)
                 task._timer_seq = -1
                 clock.sleep_until(when)
@@ -213,6 +298,9 @@ class Scheduler:
             if root is None:
                 return
             if self.pending_futures:
+                if inbox is not None:  # a callback can only come from outside: wait for it
+                    inbox.wait(None)
+                    continue
                 raise WaitingForCallbacks()
             raise Deadlock("every branch is waiting and nothing can wake them")
 

@@ -9,6 +9,7 @@ parameters are evaluated.
 
     Lambda function ARN, lambda:invoke[.waitForTaskToken]           lambda_.py (+ callbacks.py)
     states:startExecution[.sync|.sync:2|.waitForTaskToken]          nested_execution.py
+    activity:NAME (arn:aws:states:REGION:ACCOUNT:activity:NAME)      activity.py
     dynamodb / sqs / sns / events (optimized), aws-sdk:SERVICE:...  aws_service.py, on the local AWS
     anything else: a handler bound to the ARN, or a problem reported before the run   service.py
 """
@@ -36,6 +37,10 @@ def integration_for(resource: str) -> Any:
     if parsed is None:
         raise ValueError(f"unsupported Task resource: {resource!r}")
     service, action = parsed
+    if service == "activity":
+        from .activity import ActivityTask
+
+        return ActivityTask(resource)
     base, _, pattern = action.partition(".")
     inner = _request_response(resource, service, base, action)
     if pattern == WAIT_FOR_TASK_TOKEN and service in _CALLBACK_SERVICES and inner is not None:

@@ -33,8 +33,9 @@ from ..errors import StatesError
 if TYPE_CHECKING:
     from .task_call import TaskCall
 
-__all__ = ["CallbackTask", "PendingTask", "TaskTokenError", "pending_tasks", "send_task_failure",
-           "send_task_heartbeat", "send_task_success", "submitting_token"]
+__all__ = ["CallbackTask", "PendingTask", "TaskTokenError", "looks_issued", "new_token", "pending_tasks",
+           "register_pending", "send_task_failure", "send_task_heartbeat", "send_task_success", "submitting_token",
+           "unregister_pending", "wait_for_token"]
 
 _LOCK = threading.RLock()
 _PENDING: weakref.WeakValueDictionary[str, PendingTask] = weakref.WeakValueDictionary()
@@ -164,8 +165,7 @@ class CallbackTask:
         token = frame.task_token
         assert isinstance(token, str)
         pending = PendingTask(token, Future(call.execution.scheduler), call, self.resource)
-        with _LOCK:
-            _PENDING[token] = pending
+        register_pending(pending)
         try:
             _SUBMITTING.append(token)
             try:
@@ -178,15 +178,27 @@ class CallbackTask:
             frame.emit("TaskSubmitted", {"resourceType": self.resource_type, "resource": self.resource_name,
                                          "output": response})
             call.result_size = None
-            return (yield from _wait(call, pending))
+            return (yield from wait_for_token(call, pending))
         finally:
-            with _LOCK:
-                if _PENDING.get(token) is pending:
-                    del _PENDING[token]
+            unregister_pending(pending)
             frame.task_token = None
 
 
-def _wait(call: TaskCall, pending: PendingTask) -> Generator[Any, Any, Any]:
+def register_pending(pending: PendingTask) -> None:
+    """List a task as waiting for its token (SendTask* find it by the token)."""
+    with _LOCK:
+        _PENDING[pending.token] = pending
+
+
+def unregister_pending(pending: PendingTask) -> None:
+    with _LOCK:
+        if _PENDING.get(pending.token) is pending:
+            del _PENDING[pending.token]
+
+
+def wait_for_token(call: TaskCall, pending: PendingTask) -> Generator[Any, Any, Any]:
+    """Wait until the token is sent back (its result, or its error raised), the task's
+    TimeoutSeconds or HeartbeatSeconds run out (HandlerTimedOut), or the execution's deadline."""
     from ..engine.scheduler import WaitFuture
     from .handler_call import HandlerTimedOut
 
@@ -222,6 +234,18 @@ def new_token(frame: Any) -> str:
     seed = f"{execution.arn}#{frame.entered_event_id}#{execution.new_uuid()}".encode()
     digest = hashlib.sha512(seed).digest()
     return "AQ" + base64.urlsafe_b64encode(digest + hashlib.sha256(digest).digest()[:12]).decode().rstrip("=")
+
+
+def looks_issued(task_token: Any) -> bool:
+    """Whether a token has the shape of one :func:`new_token` issues (its own checksum holds), so a
+    token that is no longer pending can be told from one that never was a token."""
+    if not isinstance(task_token, str) or not task_token.startswith("AQ"):
+        return False
+    try:
+        raw = base64.urlsafe_b64decode(task_token[2:] + "=" * (-len(task_token[2:]) % 4))
+    except ValueError:
+        return False
+    return len(raw) == 76 and hashlib.sha256(raw[:64]).digest()[:12] == raw[64:]
 
 
 def _find(task_token: Any) -> PendingTask:

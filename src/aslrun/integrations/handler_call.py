@@ -23,7 +23,7 @@ from typing import Any
 
 from .callbacks import submitting_token
 
-__all__ = ["HandlerFailed", "HandlerTimedOut", "LambdaContext", "call_handler", "json_copy"]
+__all__ = ["HandlerFailed", "HandlerTimedOut", "LambdaContext", "LambdaFunctionError", "call_handler", "json_copy"]
 
 
 class HandlerFailed(Exception):
@@ -33,13 +33,27 @@ class HandlerFailed(Exception):
     AWS words the cause differently by integration: ``lambda:invoke`` gives the document as compact
     JSON, a bare function ARN as Python's default ``json.dumps`` (", " and ": ")."""
 
-    def __init__(self, error: str, document: dict[str, Any]) -> None:
-        super().__init__(f"{error}: {document.get('errorMessage')}")
+    def __init__(self, error: str, document: dict[str, Any] | str) -> None:
+        message = document.get("errorMessage") if isinstance(document, dict) else document
+        super().__init__(f"{error}: {message}")
         self.error = error
         self.document = document
 
     def cause(self, *, compact: bool) -> str:
+        if isinstance(self.document, str):  # a cause given as text (not a function's error document)
+            return self.document
         return json.dumps(self.document, separators=(",", ":")) if compact else json.dumps(self.document)
+
+
+class LambdaFunctionError(Exception):
+    """What a handler standing for a function elsewhere raises (e.g. one called over Lambda's Invoke
+    API): the task fails with ``error`` and ``document`` (Lambda's error document, or a cause text)
+    exactly as given, not as an exception of this handler."""
+
+    def __init__(self, error: str, document: dict[str, Any] | str) -> None:
+        super().__init__(error)
+        self.error = error
+        self.document = document
 
 
 class HandlerTimedOut(Exception):
@@ -131,6 +145,8 @@ def _call(handler: Callable[..., Any], event: Any, context: LambdaContext) -> tu
     private_event = marshal.loads(marshal.dumps(event))  # engine data is JSON already: a fast deep copy
     try:
         result = handler(private_event, context)
+    except LambdaFunctionError as exc:
+        raise HandlerFailed(exc.error, _remote_document(exc.document)) from None
     except Exception as exc:  # the function failed: Lambda reports it, the task fails with it
         raise HandlerFailed(type(exc).__name__, lambda_error_document(exc, context.aws_request_id)) from exc
     except SystemExit as exc:  # the function's runtime exited: Lambda's Runtime.ExitError, not our exit
@@ -149,6 +165,17 @@ def _call(handler: Callable[..., Any], event: Any, context: LambdaContext) -> tu
                                          "stackTrace": []}
         raise HandlerFailed("Runtime.MarshalError", marshal_error) from None
     return json.loads(text), len(text.encode("utf-8"))
+
+
+def _remote_document(document: dict[str, Any] | str) -> dict[str, Any] | str:
+    """A remote function's error document as Lambda returned it (JSON text) is kept as its value."""
+    if isinstance(document, str):
+        try:
+            parsed = json.loads(document)
+        except ValueError:
+            return document
+        return parsed if isinstance(parsed, dict) else document
+    return document
 
 
 _FAST_COPY_BYTES = 4096

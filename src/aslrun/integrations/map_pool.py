@@ -29,6 +29,8 @@ def eligible(state: Any, execution: Any, count: int) -> bool:
         return False
     if execution.task_interceptor is not None or execution.stepping or execution.deadline is not None:
         return False
+    if execution.watcher is not None or execution.scheduler.inbox is not None:
+        return False  # every child is to be seen (a server records them); a threaded host must not fork
     if not hasattr(os, "fork"):
         return False
     from .lambda_ import LambdaFunction, LambdaInvoke

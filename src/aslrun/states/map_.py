@@ -94,7 +94,7 @@ class MapState(State):
         runs: list[ChildRun | None] | None = [None] * count if self.writer is not None else None
 
         def iteration(index: int) -> Generator[Any, Any, Outcome]:
-            return self._iteration(frame, index, inputs[index], runs)
+            return self._iteration(frame, index, inputs[index], runs, map_run_arn)
 
         last = [frame.last_event_id]
 
@@ -163,10 +163,10 @@ class MapState(State):
                 return outcomes, True
         return outcomes, False
 
-    def _iteration(self, frame: Any, index: int, item_input: Any,
-                   runs: list[ChildRun | None] | None = None) -> Generator[Any, Any, Outcome]:
+    def _iteration(self, frame: Any, index: int, item_input: Any, runs: list[ChildRun | None] | None = None,
+                   map_run_arn: str | None = None) -> Generator[Any, Any, Outcome]:
         if self.distributed:
-            return (yield from self._child_execution(frame, item_input, index, runs))
+            return (yield from self._child_execution(frame, item_input, index, runs, map_run_arn))
         variables = frame.variables.child()
         child = frame.child(variables, frame.execution.cheap_bound(item_input))
         details = {"name": self.name, "index": index}
@@ -174,19 +174,20 @@ class MapState(State):
         try:
             outcome = yield from run_branch(frame.execution, self.processor, item_input, child)
         except (GeneratorExit, ExecutionTimedOut):
-            child.emit("MapIterationAborted", details)
+            if frame.execution.status == "RUNNING":  # not when the whole execution was stopped
+                child.emit("MapIterationAborted", details)
             raise
         outcome.end_event_id = child.emit("MapIterationFailed" if outcome.failed else "MapIterationSucceeded",
                                           details).id
         return outcome
 
-    def _child_execution(self, frame: Any, item_input: Any, index: int = 0,
-                         runs: list[ChildRun | None] | None = None) -> Generator[Any, Any, Outcome]:
+    def _child_execution(self, frame: Any, item_input: Any, index: int = 0, runs: list[ChildRun | None] | None = None,
+                         map_run_arn: str | None = None) -> Generator[Any, Any, Outcome]:
         """A distributed Map runs each item as a child execution with its own history (and no outer
         variables); the parent's history only shows MapRunStarted / MapRunSucceeded. With a
         ResultWriter, what each child did is kept for the results files (``runs``)."""
         parent = frame.execution
-        child = parent.start_map_run_child(self.processor, item_input, self.label or self.name)
+        child = parent.start_map_run_child(self.processor, item_input, self.label or self.name, map_run_arn)
         try:
             yield from child.main()
         except GeneratorExit:

@@ -55,6 +55,8 @@ class TaskState(State):
         self.heartbeat_path = compile_path(spec["HeartbeatSecondsPath"]) if "HeartbeatSecondsPath" in spec else None
         self.retriers, self.catchers = build.recovery(self, spec)
         self._prepare = getattr(self.integration, "prepare", None)
+        # an activity's Started event comes when a worker takes the task, recorded by the integration
+        self._records_started = not getattr(self.integration, "worker_starts", False)
 
     def static_function_names(self) -> list[str]:
         """Lambda functions this task calls that are known before the run (binding check)."""
@@ -73,7 +75,8 @@ class TaskState(State):
         call = TaskCall(frame, parameters, timeout=timeout, heartbeat=heartbeat, real_timeout=real_timeout)
         integration = self.integration
         frame.emit(self.scheduled_event, integration.scheduled_details(call))
-        frame.emit(self.started_event, _resource_details(integration))
+        if self._records_started:
+            frame.emit(self.started_event, _resource_details(integration))
         try:
             intercept = execution.task_interceptor
             mocked = intercept(self, call) if intercept is not None else NOT_INTERCEPTED
@@ -131,7 +134,7 @@ class TaskState(State):
 
 
 def _resource_details(integration: Any) -> dict[str, Any]:
-    if integration.history == "LambdaFunction":
+    if integration.history in ("LambdaFunction", "Activity"):
         return {}
     return {"resourceType": integration.resource_type, "resource": integration.resource_name}
 

@@ -1,0 +1,107 @@
+"""``aslrun serve``: the AWS Step Functions API on localhost, for SDKs, the AWS CLI, SAM and Terraform."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+__all__ = ["serve"]
+
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback exposes the server to the network.")
+@click.option("--port", default=8083, type=int, show_default=True,
+              help="Port (8083 is Step Functions Local's; 0 takes a free one and prints it).")
+@click.option("--handlers", "handler_modules", multiple=True, metavar="FILE_OR_MODULE",
+              help="A module (dotted name or .py file) whose HANDLERS dict binds function names to callables.")
+@click.option("--handler", "handler_pairs", multiple=True, metavar="NAME=MODULE.FUNCTION",
+              help="Bind one function name (or resource ARN) to a Lambda-style handler string.")
+@click.option("--state-dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Keep state machines, executions and histories here, across restarts "
+                   "(default: a temporary directory, gone when the server stops).")
+@click.option("--virtual-time", is_flag=True,
+              help="Skip waits: an execution's clock jumps ahead whenever it only waits for time.")
+@click.option("--mock-config", "mock_config", type=click.Path(dir_okay=False), metavar="FILE",
+              envvar="SFN_MOCK_CONFIG", show_envvar=True,
+              help="Step Functions Local's MockConfigFile.json: StartExecution on ARN#TestCase runs that test case.")
+@click.option("--lambda-endpoint", metavar="URL", envvar="LAMBDA_ENDPOINT", show_envvar=True,
+              help="Send Lambda tasks no handler serves to this Lambda Invoke endpoint "
+                   "(e.g. `sam local start-lambda`, http://127.0.0.1:3001).")
+@click.option("--region", default=None, metavar="REGION",
+              help="Region of requests that do not name one [env AWS_DEFAULT_REGION, else us-east-1].")
+@click.option("--account", default=None, metavar="ID",
+              help="Account id in ARNs [env AWS_ACCOUNT_ID, else 123456789012].")
+def serve(host: str, port: int, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
+          state_dir: str | None, virtual_time: bool, mock_config: str | None, lambda_endpoint: str | None,
+          region: str | None, account: str | None) -> None:
+    """Serve the Step Functions API (boto3 endpoint_url, aws --endpoint-url, SAM, Terraform)."""
+    from importlib.util import find_spec
+
+    from ..errors import AslrunError
+
+    missing = [name for name in ("starlette", "uvicorn", "botocore") if find_spec(name) is None]
+    if missing:
+        click.echo(f"aslrun: aslrun serve needs {', '.join(missing)}: pip install 'aslrun[serve]'", err=True)
+        sys.exit(2)
+
+    try:
+        config = _config(handler_modules, handler_pairs, state_dir, virtual_time, mock_config, lambda_endpoint,
+                         region, account)
+    except AslrunError as exc:
+        click.echo(f"aslrun: {exc}", err=True)
+        sys.exit(2)
+    from ..service.server import BindError
+    from ..service.server import serve as run_server
+    from ..service.store import StoreError
+
+    if host not in _LOOPBACK:
+        click.echo(f"aslrun serve: listening on {host}, reachable from other machines: the API has no "
+                   "authentication", err=True)
+
+    def announce(url: str, service: Any) -> None:
+        where = service.state_dir if config.state_dir is not None else "memory (temporary; --state-dir keeps it)"
+        click.echo(f"aslrun serve: Step Functions API on {url}  (state: {where})", err=False)
+        if service.interrupted:
+            click.echo(f"aslrun serve: {len(service.interrupted)} execution(s) were running when the server last "
+                       "stopped: recorded as FAILED (aslrun.ServerStopped); RedriveExecution continues them")
+        sys.stdout.flush()
+
+    try:
+        run_server(config, host=host, port=port, announce=announce)
+    except (BindError, StoreError) as exc:
+        click.echo(f"aslrun: {exc}", err=True)
+        sys.exit(2)
+
+
+def _config(handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...], state_dir: str | None,
+            virtual_time: bool, mock_config: str | None, lambda_endpoint: str | None, region: str | None,
+            account: str | None) -> Any:
+    from ..errors import InputError
+    from ..service.provider import ServiceConfig
+    from .inputs import load_bindings
+
+    bindings = load_bindings(handler_modules, handler_pairs)
+    mocks = None
+    if mock_config is not None:
+        from ..testing.mock_config import MockConfig
+
+        mocks = MockConfig.load(mock_config)
+    account = account or os.environ.get("AWS_ACCOUNT_ID") or "123456789012"
+    if not (account.isdigit() and len(account) == 12):
+        raise InputError(f"--account must be 12 digits, not {account!r}")
+    return ServiceConfig(
+        state_dir=Path(state_dir) if state_dir else None,
+        bindings=bindings,
+        region=region or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        account=account,
+        virtual_time=virtual_time,
+        mock_config=mocks,
+        lambda_endpoint=lambda_endpoint or None,
+    )

@@ -1,0 +1,85 @@
+"""The HTTP face of the service: an ASGI app (Starlette) speaking Step Functions' JSON 1.0 protocol.
+
+``POST /`` with ``X-Amz-Target: AWSStepFunctions.<Action>``: the request is read and checked by
+:mod:`aslrun.service.wire`, answered by :class:`~aslrun.service.provider.StepFunctionsService` on a
+worker thread (the store and the engine are blocking code), and the answer or error written back
+as AWS writes it. Nothing a client sends can take the server down: an unexpected failure is logged
+and answered with ``InternalFailure`` (HTTP 500), which SDKs retry.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Any
+
+import anyio
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from .context import region_of
+from .faults import ServiceError
+from .provider import StepFunctionsService
+from .wire import JSON_CONTENT_TYPE, error_body, operation, parse_request, serialise
+
+__all__ = ["build_app"]
+
+MAX_BODY_BYTES = 8 * 1024 * 1024  # a 1 MiB definition or 256 KiB input, JSON-escaped, fits many times over
+_WORKER_THREADS = 256  # requests answered at once (GetActivityTask long-polls hold one each)
+
+
+def build_app(service: StepFunctionsService) -> Starlette:
+    limiter = anyio.CapacityLimiter(_WORKER_THREADS)
+
+    async def api(request: Request) -> Response:
+        request_id = None
+        try:
+            body = await _read_body(request)
+            operation_model = operation(request.headers.get("x-amz-target"))
+            members = parse_request(operation_model, body)
+            call = service.call(region_of(request.headers.get("authorization"), service.config.region))
+            request_id = call.request_id
+            result = await anyio.to_thread.run_sync(service.handle, operation_model.name, members, call,
+                                                    limiter=limiter)
+            return _json(serialise(operation_model, result), 200, call.request_id)
+        except ServiceError as error:
+            return _json(error_body(error), error.status, request_id)
+        except Exception as exc:  # a bug: never a dropped connection or a dead server
+            print("aslrun serve: unexpected failure answering a request:", file=sys.stderr)
+            traceback.print_exception(exc)
+            failure = ServiceError("InternalFailure", f"aslrun failed to answer: {type(exc).__name__}: {exc}",
+                                   status=500)
+            return _json(error_body(failure), 500, request_id)
+
+    async def index(request: Request) -> Response:
+        actions = ", ".join(service.actions)
+        return PlainTextResponse(
+            "aslrun serve: the AWS Step Functions API.\n"
+            "Point an SDK or the AWS CLI here (endpoint_url / --endpoint-url) and POST requests with "
+            "X-Amz-Target: AWSStepFunctions.<Action>.\n"
+            f"Actions: {actions}\n")
+
+    return Starlette(routes=[Route("/", api, methods=["POST"]), Route("/", index, methods=["GET"])])
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise ServiceError("ValidationException", f"The request is larger than {MAX_BODY_BYTES} bytes",
+                           status=413)
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise ServiceError("ValidationException", f"The request is larger than {MAX_BODY_BYTES} bytes",
+                               status=413)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _json(body: dict[str, Any], status: int, request_id: str | None) -> Response:
+    headers = {"x-amzn-RequestId": request_id} if request_id else {}
+    return JSONResponse(body, status_code=status, headers=headers, media_type=JSON_CONTENT_TYPE)

@@ -1,0 +1,143 @@
+"""The Step Functions service: one object that owns the store and the running executions and
+answers every API action by name.
+
+Each action is a method ``snake_case_name(request, call) -> answer`` of one of the API classes
+(state machines, versions and aliases, executions, callbacks, activities, TestState); the action
+``StartExecution`` is ``start_execution``, found by botocore's own name translation, so the table
+of actions is botocore's model itself. This layer calls the engine (``StateMachine``,
+``Execution``); nothing in the engine knows it exists.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..bindings import Bindings
+from .activities import ActivityApi
+from .catalog import Catalog
+from .context import Call
+from .executions import ExecutionApi
+from .faults import ServiceError
+from .machines import MachineApi
+from .runner import Runner
+from .store import Store
+from .tasks import TaskApi
+from .versions import VersionApi
+
+__all__ = ["ServiceConfig", "StepFunctionsService"]
+
+DATABASE_NAME = "aslrun-serve.sqlite3"
+
+
+@dataclass
+class ServiceConfig:
+    """How a server runs: where it keeps its state, what handlers serve its Tasks, its identity."""
+
+    state_dir: Path | None = None  # None: a temporary directory, removed when the server stops
+    bindings: Bindings = field(default_factory=Bindings)
+    region: str = "us-east-1"
+    account: str = "123456789012"
+    virtual_time: bool = False
+    mock_config: Any = None  # a testing.mock_config.MockConfig (SFN_MOCK_CONFIG)
+    lambda_endpoint: str | None = None  # LAMBDA_ENDPOINT: Lambda tasks no handler serves go there
+
+
+class StepFunctionsService:
+    def __init__(self, config: ServiceConfig) -> None:
+        self.config = config
+        self._temporary: str | None = None
+        state_dir = config.state_dir
+        if state_dir is None:
+            self._temporary = tempfile.mkdtemp(prefix="aslrun-serve-")
+            state_dir = Path(self._temporary)
+        self.state_dir = state_dir
+        self.store = Store(state_dir / DATABASE_NAME)
+        self.interrupted = self.store.close_interrupted_executions(round(time.time(), 3))
+        self.catalog = Catalog(self.store)
+        bindings = config.bindings.merged(Bindings(machine_resolver=self.catalog.resolve_for_nested,
+                                                   lambda_fallback=_lambda_fallback(config)))
+        self.activities = ActivityApi(self.store)
+        bindings.activities = self.activities.broker
+        self.runner = Runner(self.store, self.catalog, bindings, virtual_time=config.virtual_time,
+                             interceptor_for=self._interceptor_for, on_end=self._execution_ended)
+        self.versions = VersionApi(self.store, self.catalog)
+        self.machines = MachineApi(self.store, self.catalog, self.versions)
+        self.executions = ExecutionApi(self.store, self.catalog, self.runner)
+        self.tasks = TaskApi()
+        self._handlers = self._action_table()
+
+    def _action_table(self) -> dict[str, Any]:
+        from botocore import xform_name
+
+        from .wire import service_model
+
+        table = {}
+        apis = (self.machines, self.versions, self.executions, self.tasks, self.activities)
+        for operation in service_model().operation_names:
+            method_name = xform_name(operation)
+            for api in apis:
+                method = getattr(api, method_name, None)
+                if method is not None:
+                    table[operation] = method
+                    break
+        return table
+
+    @property
+    def actions(self) -> list[str]:
+        """The API actions this server answers."""
+        return sorted(self._handlers)
+
+    def handle(self, operation: str, request: dict[str, Any], call: Call) -> dict[str, Any]:
+        handler = self._handlers.get(operation)
+        if handler is None:
+            raise ServiceError("UnknownOperationException", f"aslrun serve does not answer {operation} yet")
+        return handler(request, call)  # type: ignore[no-any-return]
+
+    def call(self, region: str | None = None) -> Call:
+        return Call(region=region or self.config.region, account=self.config.account)
+
+    # -- life cycle -------------------------------------------------------------------------------------
+
+    def _execution_ended(self, execution: Any) -> None:
+        machine_arn = getattr(execution, "state_machine_arn", None)
+        if machine_arn is not None:
+            self.machines.finish_deleting_later(machine_arn)
+
+    def _interceptor_for(self, target: Any, test_case: str | None) -> Any:
+        mock_config = self.config.mock_config
+        if test_case is None:
+            return None
+        if mock_config is None:
+            raise ServiceError("ValidationException",
+                               f"Test case '{test_case}' was asked for, but no mock configuration is loaded "
+                               "(start the server with SFN_MOCK_CONFIG or --mock-config)")
+        machine = self.catalog.compiled(target.revision, target.name)
+        from ..errors import InputError
+
+        try:
+            return mock_config.test_case(machine, test_case)
+        except InputError as error:
+            raise ServiceError("ValidationException", str(error)) from None
+
+    def close(self, *, wait: float = 0.0) -> None:
+        """Stop: running executions are given ``wait`` seconds, then recorded as interrupted."""
+        if wait:
+            self.runner.wait_all(wait)
+        self.store.flush()
+        self.store.close_interrupted_executions(round(time.time(), 3))
+        self.store.close()
+        if self._temporary is not None:
+            shutil.rmtree(self._temporary, ignore_errors=True)
+
+
+def _lambda_fallback(config: ServiceConfig) -> Any:
+    if not config.lambda_endpoint:
+        return None
+    from .remote_lambda import RemoteLambda
+
+    return RemoteLambda(config.lambda_endpoint)

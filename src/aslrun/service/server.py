@@ -1,0 +1,71 @@
+"""Running the service: bind the socket, serve with uvicorn, stop cleanly.
+
+The socket is bound here, before uvicorn starts, so a port in use is a clear error and
+``--port 0`` takes a free port (the ready line names it: tests and scripts read it). The ready line
+goes to stdout once the server answers; SIGINT/SIGTERM stop it (requests in flight get a few
+seconds), and executions still running are then recorded as interrupted, never left RUNNING.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+from typing import Any
+
+from .provider import ServiceConfig, StepFunctionsService
+
+__all__ = ["BindError", "serve"]
+
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+class BindError(Exception):
+    """The address cannot be bound (in use, not local, no permission)."""
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno in (98, 48):  # EADDRINUSE (Linux, macOS)
+            raise BindError(f"port {port} on {host} is already in use (another aslrun serve, or Step Functions "
+                            "Local?): stop it or pass --port") from None
+        raise BindError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(1024)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 8083, announce: Any = None) -> None:
+    """Serve until interrupted. ``announce(url, service)`` is called once the server answers."""
+    import uvicorn
+
+    from .app import build_app
+
+    sock = bind(host, port)
+    actual_port = sock.getsockname()[1]
+    service = StepFunctionsService(config)
+    app = build_app(service)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                                           timeout_graceful_shutdown=5, ws="none"))
+    shown_host = f"[{host}]" if ":" in host else host
+    url = f"http://{shown_host}:{actual_port}"
+    original_startup = server.startup
+
+    async def startup(sockets: Any = None) -> None:
+        await original_startup(sockets=sockets)
+        if announce is not None and server.started:
+            announce(url, service)
+
+    server.startup = startup  # type: ignore[method-assign]
+    try:
+        server.run(sockets=[sock])
+    finally:
+        service.close()
+        sock.close()
+    if not server.started:
+        sys.exit(1)

@@ -1,0 +1,225 @@
+"""The Step Functions wire protocol, read from botocore's own model of the service.
+
+Step Functions speaks AWS's JSON 1.0 protocol: every request is ``POST /`` with an
+``X-Amz-Target: AWSStepFunctions.<Action>`` header and a JSON body; every answer is JSON, and an
+error is HTTP 400 with ``{"__type": "...#<ErrorCode>", "message": ...}``, from which every SDK
+raises its modeled exception (``StateMachineDoesNotExist``, ``ValidationException``, ...).
+
+Nothing here is written by hand per action: botocore ships the service's model (operations, input
+and output shapes with their constraints, error shapes), and this module
+
+* checks a request against its input shape as AWS's front end does (types, required members,
+  lengths, ranges, enums) and words each violation as AWS does ("1 validation error detected:
+  Value null at 'name' failed to satisfy constraint: Member must not be null");
+* serialises an answer by its output shape (timestamps as epoch seconds, absent members left out);
+* serialises errors with the ``__type`` AWS sends.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from functools import lru_cache
+from typing import Any
+
+from .faults import ServiceError
+
+__all__ = ["JSON_CONTENT_TYPE", "TARGET_PREFIX", "error_body", "operation", "parse_request", "serialise"]
+
+TARGET_PREFIX = "AWSStepFunctions."
+JSON_CONTENT_TYPE = "application/x-amz-json-1.0"
+_ERROR_NAMESPACE = "com.amazonaws.swf.service.v2.model#"
+_CORAL_NAMESPACE = "com.amazon.coral.service#"
+_CORAL_ERRORS = frozenset({"UnknownOperationException", "SerializationException", "AccessDeniedException",
+                           "InternalFailure", "MissingAction"})
+
+
+@lru_cache(maxsize=1)
+def service_model() -> Any:
+    """botocore's model of Step Functions (loaded once; about 20 ms)."""
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model("stepfunctions")
+
+
+def operation(target: str | None) -> Any:
+    """The operation model named by an ``X-Amz-Target`` header; UnknownOperationException if none."""
+    if not target or not target.startswith(TARGET_PREFIX):
+        raise ServiceError("UnknownOperationException", None)
+    name = target[len(TARGET_PREFIX):]
+    model = service_model()
+    if name not in model.operation_names:
+        raise ServiceError("UnknownOperationException", None)
+    return model.operation_model(name)
+
+
+def parse_request(operation_model: Any, body: bytes) -> dict[str, Any]:
+    """The request's members as Python values, checked against the operation's input shape."""
+    if body.strip():
+        try:
+            request = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise ServiceError("SerializationException", "Start of structure or map found where not expected.") \
+                from None
+    else:
+        request = {}
+    if not isinstance(request, dict):
+        raise ServiceError("SerializationException", "Start of structure or map found where not expected.")
+    shape = operation_model.input_shape
+    if shape is None:
+        return {}
+    problems: list[str] = []
+    _check_structure(shape, request, "", problems)
+    if problems:
+        count = len(problems)
+        raise ServiceError("ValidationException",
+                           f"{count} validation error{'s' if count > 1 else ''} detected: " + "; ".join(problems))
+    return request
+
+
+# -- checking a request ------------------------------------------------------------------------------
+
+def _check_structure(shape: Any, value: dict[str, Any], where: str, problems: list[str]) -> None:
+    for name in shape.required_members:
+        if value.get(name) is None:
+            problems.append(f"Value null at '{where}{name}' failed to satisfy constraint: Member must not be null")
+    for name, member in shape.members.items():
+        if name in value and value[name] is not None:
+            value[name] = _check(member, value[name], f"{where}{name}", problems)
+
+
+def _check(shape: Any, value: Any, where: str, problems: list[str]) -> Any:
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(value, dict):
+            raise _wrong_type(shape, value, where)
+        _check_structure(shape, value, where + ".", problems)
+        return value
+    if kind == "list":
+        if not isinstance(value, list):
+            raise _wrong_type(shape, value, where)
+        _check_length(shape, value, len(value), where, problems)
+        return [_check(shape.member, item, f"{where}.{i + 1}.member", problems) for i, item in enumerate(value)]
+    if kind == "map":
+        if not isinstance(value, dict):
+            raise _wrong_type(shape, value, where)
+        return {key: _check(shape.value, item, f"{where}.{key}", problems) for key, item in value.items()}
+    if kind == "string":
+        if not isinstance(value, str):
+            raise _wrong_type(shape, value, where)
+        enum = shape.enum
+        if enum and value not in enum:
+            problems.append(f"Value '{value}' at '{where}' failed to satisfy constraint: Member must satisfy enum "
+                            f"value set: [{', '.join(enum)}]")
+        _check_length(shape, value, len(value), where, problems)
+        return value
+    if kind in ("integer", "long"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+            raise _wrong_type(shape, value, where)
+        value = int(value)
+        low, high = shape.metadata.get("min"), shape.metadata.get("max")
+        if low is not None and value < low:
+            problems.append(f"Value '{value}' at '{where}' failed to satisfy constraint: Member must have value "
+                            f"greater than or equal to {low}")
+        if high is not None and value > high:
+            problems.append(f"Value '{value}' at '{where}' failed to satisfy constraint: Member must have value "
+                            f"less than or equal to {high}")
+        return value
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise _wrong_type(shape, value, where)
+        return value
+    if kind in ("float", "double"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _wrong_type(shape, value, where)
+        return float(value)
+    if kind == "timestamp":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _wrong_type(shape, value, where)
+        return float(value)
+    return value
+
+
+def _check_length(shape: Any, value: Any, length: int, where: str, problems: list[str]) -> None:
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+    shown = "***" if shape.metadata.get("sensitive") else (value if isinstance(value, str) else _json(value))
+    if low is not None and length < low:
+        problems.append(f"Value '{shown}' at '{where}' failed to satisfy constraint: Member must have length "
+                        f"greater than or equal to {low}")
+    if high is not None and length > high:
+        problems.append(f"Value '{_clip(shown)}' at '{where}' failed to satisfy constraint: Member must have length "
+                        f"less than or equal to {high}")
+
+
+def _wrong_type(shape: Any, value: Any, where: str) -> ServiceError:
+    """A member of the wrong JSON type: AWS's front end cannot even read the request."""
+    expected = {"structure": "an object", "map": "an object", "list": "an array", "string": "a string",
+                "boolean": "a boolean"}.get(shape.type_name, "a number")
+    return ServiceError("SerializationException",
+                        f"'{where}' must be {expected}, not {_json_kind(value)}")
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _clip(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+# -- writing an answer -------------------------------------------------------------------------------
+
+def serialise(operation_model: Any, result: dict[str, Any] | None) -> dict[str, Any]:
+    """The answer's JSON body, by the operation's output shape (unknown or None members dropped)."""
+    shape = operation_model.output_shape
+    if shape is None or not result:
+        return {}
+    return _serialise_structure(shape, result)
+
+
+def _serialise_structure(shape: Any, value: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for name, member in shape.members.items():
+        item = value.get(name)
+        if item is not None:
+            out[name] = _serialise(member, item)
+    return out
+
+
+def _serialise(shape: Any, value: Any) -> Any:
+    kind = shape.type_name
+    if kind == "structure":
+        return _serialise_structure(shape, value)
+    if kind == "list":
+        return [_serialise(shape.member, item) for item in value]
+    if kind == "map":
+        return {key: _serialise(shape.value, item) for key, item in value.items()}
+    if kind == "timestamp":
+        if isinstance(value, datetime.datetime):
+            return value.timestamp()
+        return round(float(value), 3)  # epoch seconds, to the millisecond as AWS records times
+    return value
+
+
+def error_body(error: ServiceError) -> dict[str, Any]:
+    """An error as AWS sends it; SDKs read the code from ``__type`` after the ``#``."""
+    namespace = _CORAL_NAMESPACE if error.code in _CORAL_ERRORS else _ERROR_NAMESPACE
+    body: dict[str, Any] = {"__type": namespace + error.code}
+    if error.message is not None:
+        body["message"] = error.message
+    body.update(error.extra)
+    return body
