@@ -27,6 +27,7 @@ from .machines import MachineApi
 from .runner import Runner
 from .store import Store
 from .tasks import TaskApi
+from .test_state import TestStateApi
 from .versions import VersionApi
 
 __all__ = ["ServiceConfig", "StepFunctionsService"]
@@ -69,6 +70,7 @@ class StepFunctionsService:
         self.machines = MachineApi(self.store, self.catalog, self.versions)
         self.executions = ExecutionApi(self.store, self.catalog, self.runner)
         self.tasks = TaskApi()
+        self.test_states = TestStateApi(self)
         self._handlers = self._action_table()
 
     def _action_table(self) -> dict[str, Any]:
@@ -77,7 +79,7 @@ class StepFunctionsService:
         from .wire import service_model
 
         table = {}
-        apis = (self.machines, self.versions, self.executions, self.tasks, self.activities)
+        apis = (self.machines, self.versions, self.executions, self.tasks, self.activities, self.test_states)
         for operation in service_model().operation_names:
             method_name = xform_name(operation)
             for api in apis:

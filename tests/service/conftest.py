@@ -1,0 +1,80 @@
+"""Fixtures of the server tests: a server started once per module (virtual time, test handlers),
+and ``start_server`` for tests that need their own (a state directory, a restart, a kill)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .server_process import ServerProcess
+
+HANDLERS = str(Path(__file__).resolve().parent / "service_handlers.py")
+ROLE = "arn:aws:iam::123456789012:role/aslrun-test"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ServerProcess]:
+    with ServerProcess("--virtual-time", "--handlers", HANDLERS) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def sfn(server: ServerProcess) -> Any:
+    return server.client()
+
+
+@pytest.fixture
+def start_server() -> Iterator[Callable[..., ServerProcess]]:
+    started: list[ServerProcess] = []
+
+    def _start(*args: str, **options: Any) -> ServerProcess:
+        process = ServerProcess(*args, **options).start()
+        started.append(process)
+        return process
+
+    yield _start
+    for process in started:
+        process.kill()
+
+
+@pytest.fixture
+def create(sfn: Any, request: pytest.FixtureRequest) -> Callable[..., str]:
+    """``create(definition, name=None, **options)``: a state machine on the module's server (deleted after)."""
+    made: list[str] = []
+
+    def _create(definition: dict[str, Any], name: str | None = None, **options: Any) -> str:
+        name = name or f"{request.node.name[:40]}-{len(made)}".replace("[", "-").replace("]", "")
+        answer = sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE, **options)
+        made.append(answer["stateMachineArn"])
+        return str(answer["stateMachineArn"])
+
+    yield _create
+    for arn in made:
+        sfn.delete_state_machine(stateMachineArn=arn)
+
+
+def wait_done(sfn: Any, arn: str, timeout: float = 20.0) -> dict[str, Any]:
+    """DescribeExecution once the execution is no longer RUNNING."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        described = sfn.describe_execution(executionArn=arn)
+        if described["status"] != "RUNNING" or time.monotonic() > deadline:
+            return described  # type: ignore[no-any-return]
+        time.sleep(0.02)
+
+
+def history(sfn: Any, arn: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    token = None
+    while True:
+        page = sfn.get_execution_history(executionArn=arn, **({"nextToken": token} if token else {}))
+        events += page["events"]
+        token = page.get("nextToken")
+        if not token:
+            return events
