@@ -4,6 +4,7 @@ and ``start_server`` for tests that need their own (a state directory, a restart
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,7 @@ def create(sfn: Any, request: pytest.FixtureRequest) -> Callable[..., str]:
     made: list[str] = []
 
     def _create(definition: dict[str, Any], name: str | None = None, **options: Any) -> str:
-        name = name or f"{request.node.name[:40]}-{len(made)}".replace("[", "-").replace("]", "")
+        name = name or re.sub(r"[^A-Za-z0-9_.-]", "-", f"{request.node.name[:60]}-{len(made)}")
         answer = sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE, **options)
         made.append(answer["stateMachineArn"])
         return str(answer["stateMachineArn"])

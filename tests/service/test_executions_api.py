@@ -29,3 +29,283 @@ def test_an_execution_runs_its_bound_handler_and_is_described_as_aws_describes_i
     kinds = [event["type"] for event in history(sfn, started["executionArn"])]
     assert kinds == ["ExecutionStarted", "TaskStateEntered", "LambdaFunctionScheduled", "LambdaFunctionStarted",
                      "LambdaFunctionSucceeded", "TaskStateExited", "ExecutionSucceeded"]
+
+
+def test_start_execution_follows_aws_name_rules(sfn: Any, create: Any) -> None:
+    machine = create({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}})
+    slow = create({"StartAt": "S", "States": {"S": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Slow", "End": True}}})
+    first = sfn.start_execution(stateMachineArn=slow, name="same", input='{"seconds": 1}')
+    again = sfn.start_execution(stateMachineArn=slow, name="same", input='{"seconds": 1}')
+    assert again["executionArn"] == first["executionArn"] and again["startDate"] == first["startDate"]
+    with pytest.raises(sfn.exceptions.ExecutionAlreadyExists, match="Execution Already Exists: '"):
+        sfn.start_execution(stateMachineArn=slow, name="same", input='{"seconds": 2}')
+    wait_done(sfn, first["executionArn"])
+    with pytest.raises(sfn.exceptions.ExecutionAlreadyExists):  # closed: the name stays taken
+        sfn.start_execution(stateMachineArn=slow, name="same", input='{"seconds": 1}')
+    with pytest.raises(sfn.exceptions.InvalidName, match="Invalid Name: 'a b'"):
+        sfn.start_execution(stateMachineArn=machine, name="a b")
+    missing = machine + "-missing"
+    with pytest.raises(sfn.exceptions.StateMachineDoesNotExist, match=f"State Machine Does Not Exist: '{missing}'"):
+        sfn.start_execution(stateMachineArn=missing)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("not json", "Invalid State Machine Execution Input: '"),
+    ("", "Invalid State Machine Execution Input: 'Invalid execution input.'"),
+])
+def test_input_that_is_not_json_is_refused(sfn: Any, create: Any, text: str, message: str) -> None:
+    machine = create(PASS)
+    with pytest.raises(sfn.exceptions.InvalidExecutionInput) as raised:
+        sfn.start_execution(stateMachineArn=machine, input=text)
+    assert raised.value.response["Error"]["Message"].startswith(message)
+
+
+@pytest.mark.parametrize("text", ["2", '"text"', "null", "[1, 2]"])
+def test_any_json_value_is_an_input(sfn: Any, create: Any, text: str) -> None:
+    machine = create({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+    arn = sfn.start_execution(stateMachineArn=machine, input=text)["executionArn"]
+    described = wait_done(sfn, arn)
+    assert described["status"] == "SUCCEEDED" and json.loads(described["output"]) == json.loads(text)
+    assert described["input"] == text
+
+
+def test_a_failing_handler_fails_the_execution_with_lambdas_error_document(sfn: Any, create: Any) -> None:
+    machine = create({"StartAt": "F", "States": {"F": {
+        "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Fail", "End": True}}})
+    arn = sfn.start_execution(stateMachineArn=machine, input='{"amount": 7}')["executionArn"]
+    described = wait_done(sfn, arn)
+    assert described["status"] == "FAILED"
+    assert described["error"] == "InvalidAmount"
+    assert json.loads(described["cause"])["errorMessage"] == "amount 7 is not allowed"
+    assert described["redriveStatus"] == "REDRIVABLE" and "redriveStatusReason" not in described
+    assert "output" not in described and "outputDetails" not in described
+
+
+def test_a_resource_nothing_serves_fails_when_the_task_reaches_it(sfn: Any, create: Any) -> None:
+    machine = create({"StartAt": "C", "States": {
+        "C": {"Type": "Choice", "Choices": [{"Variable": "$.go", "BooleanEquals": True, "Next": "Missing"}],
+              "Default": "Done"},
+        "Missing": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Nobody", "End": True},
+        "Done": {"Type": "Succeed"}}})
+    untaken = wait_done(sfn, sfn.start_execution(stateMachineArn=machine, input='{"go": false}')["executionArn"])
+    assert untaken["status"] == "SUCCEEDED"  # an unbound branch never taken is no problem
+    taken = wait_done(sfn, sfn.start_execution(stateMachineArn=machine, input='{"go": true}')["executionArn"])
+    assert taken["status"] == "FAILED" and taken["error"] == "Lambda.ResourceNotFoundException"
+    assert "Function not found: arn:aws:lambda:us-east-1:123456789012:function:Nobody" in taken["cause"]
+
+
+def test_list_executions_newest_first_with_status_filter_and_pages(sfn: Any, create: Any) -> None:
+    machine = create(PASS)
+    arns = [sfn.start_execution(stateMachineArn=machine, name=f"run-{i}")["executionArn"] for i in range(5)]
+    for arn in arns:
+        wait_done(sfn, arn)
+    listed = sfn.list_executions(stateMachineArn=machine)["executions"]
+    assert [item["executionArn"] for item in listed] == arns[::-1]
+    assert set(listed[0]) == {"executionArn", "stateMachineArn", "name", "status", "startDate", "stopDate",
+                              "redriveCount"}
+    first = sfn.list_executions(stateMachineArn=machine, maxResults=2)
+    second = sfn.list_executions(stateMachineArn=machine, maxResults=2, nextToken=first["nextToken"])
+    third = sfn.list_executions(stateMachineArn=machine, maxResults=2, nextToken=second["nextToken"])
+    assert [i["name"] for i in first["executions"] + second["executions"] + third["executions"]] == \
+        [f"run-{i}" for i in range(4, -1, -1)]
+    assert "nextToken" not in third
+    assert sfn.list_executions(stateMachineArn=machine, statusFilter="RUNNING")["executions"] == []
+    assert len(sfn.list_executions(stateMachineArn=machine, statusFilter="SUCCEEDED")["executions"]) == 5
+    with pytest.raises(sfn.exceptions.InvalidToken, match="Invalid Token: 'Invalid token'"):
+        sfn.list_executions(stateMachineArn=machine, nextToken="garbage")
+    with pytest.raises(sfn.exceptions.ClientError, match="Member must satisfy enum value set"):
+        sfn.list_executions(stateMachineArn=machine, statusFilter="succeeded")
+
+
+def test_history_pages_reverse_order_and_without_data(sfn: Any, create: Any) -> None:
+    machine = create({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Next": "C"}, "C": {"Type": "Pass", "End": True}}})
+    arn = sfn.start_execution(stateMachineArn=machine, input='{"secret": 1}')["executionArn"]
+    wait_done(sfn, arn)
+    everything = history(sfn, arn)
+    assert [e["id"] for e in everything] == list(range(1, 9))
+    page = sfn.get_execution_history(executionArn=arn, maxResults=3, reverseOrder=True)
+    assert [e["id"] for e in page["events"]] == [8, 7, 6] and page["nextToken"]
+    bare = sfn.get_execution_history(executionArn=arn, includeExecutionData=False)["events"]
+    assert "input" not in bare[0]["executionStartedEventDetails"]
+    assert bare[1]["stateEnteredEventDetails"] == {"name": "A"}
+
+
+def test_describe_and_history_of_what_does_not_exist(sfn: Any, create: Any) -> None:
+    machine = create(PASS)
+    missing = machine.replace(":stateMachine:", ":execution:") + ":nope"
+    with pytest.raises(sfn.exceptions.ExecutionDoesNotExist, match=f"Execution Does Not Exist: '{missing}'"):
+        sfn.describe_execution(executionArn=missing)
+    with pytest.raises(sfn.exceptions.ExecutionDoesNotExist):
+        sfn.get_execution_history(executionArn=missing)
+    with pytest.raises(sfn.exceptions.InvalidArn, match="Invalid Arn: 'Invalid ARN prefix: nope'"):
+        sfn.describe_execution(executionArn="nope")
+    with pytest.raises(sfn.exceptions.InvalidArn, match="Resource type not valid in this context: stateMachine"):
+        sfn.describe_execution(executionArn=machine)
+
+
+def test_stop_execution_records_only_execution_aborted(start_server: Any) -> None:
+    from .conftest import HANDLERS, ROLE
+
+    server = start_server("--handlers", HANDLERS)  # real time: the Wait really waits
+    sfn = server.client()
+    machine = sfn.create_state_machine(name="waits", roleArn=ROLE, definition=json.dumps(
+        {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 60, "End": True}}}))["stateMachineArn"]
+    arn = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+    time.sleep(0.2)
+    stopped = sfn.stop_execution(executionArn=arn, error="Operator", cause="no longer needed")
+    described = sfn.describe_execution(executionArn=arn)
+    assert described["status"] == "ABORTED" and described["stopDate"] == stopped["stopDate"]
+    assert described["error"] == "Operator" and described["cause"] == "no longer needed"
+    events = history(sfn, arn)
+    assert [e["type"] for e in events] == ["ExecutionStarted", "WaitStateEntered", "ExecutionAborted"]
+    assert events[-1]["previousEventId"] == 0
+    assert events[-1]["executionAbortedEventDetails"] == {"error": "Operator", "cause": "no longer needed"}
+    assert sfn.stop_execution(executionArn=arn)["stopDate"] == stopped["stopDate"]  # stopping again changes nothing
+
+
+def test_waits_take_real_time_unless_virtual(start_server: Any, sfn: Any, create: Any) -> None:
+    from .conftest import ROLE
+
+    definition = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}}
+    arn = sfn.start_execution(stateMachineArn=create(definition))["executionArn"]
+    described = wait_done(sfn, arn, timeout=5)
+    assert described["status"] == "SUCCEEDED"  # the module's server skips time
+    assert (described["stopDate"] - described["startDate"]).total_seconds() == pytest.approx(3600, abs=1)
+
+    real = start_server().client()
+    machine = real.create_state_machine(name="one-second", roleArn=ROLE, definition=json.dumps(
+        {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": True}}}))["stateMachineArn"]
+    began = time.monotonic()
+    arn = real.start_execution(stateMachineArn=machine)["executionArn"]
+    assert real.describe_execution(executionArn=arn)["status"] == "RUNNING"
+    assert wait_done(real, arn)["status"] == "SUCCEEDED"
+    assert time.monotonic() - began >= 0.95
+
+
+def test_start_sync_execution_answers_with_the_result(sfn: Any, create: Any) -> None:
+    express = create(ADD, type="EXPRESS")
+    answer = sfn.start_sync_execution(stateMachineArn=express, name="sync-1", input='{"a": 1, "b": 2}')
+    assert answer["status"] == "SUCCEEDED" and json.loads(answer["output"]) == {"sum": 3}
+    assert answer["executionArn"].startswith(express.replace(":stateMachine:", ":express:") + ":sync-1:")
+    assert answer["billingDetails"]["billedMemoryUsedInMB"] == 64
+    assert answer["billingDetails"]["billedDurationInMilliseconds"] % 100 == 0
+    failed = sfn.start_sync_execution(stateMachineArn=create(
+        {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Bad", "Cause": "why"}}}, type="EXPRESS"))
+    assert (failed["status"], failed["error"], failed["cause"]) == ("FAILED", "Bad", "why")
+    assert "output" not in failed
+    with pytest.raises(sfn.exceptions.StateMachineTypeNotSupported,
+                       match="This operation is not supported by this type of state machine"):
+        sfn.start_sync_execution(stateMachineArn=create(PASS))
+    with pytest.raises(sfn.exceptions.InvalidArn, match="Resource type not valid in this context: express"):
+        sfn.describe_execution(executionArn=answer["executionArn"])
+    with pytest.raises(sfn.exceptions.StateMachineTypeNotSupported):
+        sfn.list_executions(stateMachineArn=express)
+
+
+def test_a_callback_task_waits_for_send_task_success_over_the_api(sfn: Any, create: Any) -> None:
+    machine = create({"StartAt": "Approve", "States": {"Approve": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        "Parameters": {"FunctionName": "Echo", "Payload": {"token.$": "$$.Task.Token"}},
+        "TimeoutSeconds": 600, "End": True}}})
+    arn = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+    token = _scheduled_token(sfn, arn)
+    assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"  # virtual time waits for callbacks
+    sfn.send_task_heartbeat(taskToken=token)
+    sfn.send_task_success(taskToken=token, output='{"approved": true}')
+    described = wait_done(sfn, arn)
+    assert described["status"] == "SUCCEEDED" and json.loads(described["output"]) == {"approved": True}
+    with pytest.raises(sfn.exceptions.TaskTimedOut, match="Task Timed Out: 'Provided task does not exist anymore'"):
+        sfn.send_task_success(taskToken=token, output="{}")
+    with pytest.raises(sfn.exceptions.InvalidToken, match="Invalid Token: 'Invalid token'"):
+        sfn.send_task_success(taskToken="not-a-token", output="{}")
+
+
+def test_send_task_failure_fails_the_task_and_catch_sees_it(sfn: Any, create: Any) -> None:
+    machine = create({"StartAt": "Approve", "States": {
+        "Approve": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                    "Parameters": {"FunctionName": "Echo", "Payload": {"token.$": "$$.Task.Token"}},
+                    "Catch": [{"ErrorEquals": ["Rejected"], "Next": "Handled"}], "End": True},
+        "Handled": {"Type": "Pass", "End": True}}})
+    arn = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+    sfn.send_task_failure(taskToken=_scheduled_token(sfn, arn), error="Rejected", cause="by a person")
+    described = wait_done(sfn, arn)
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"]) == {"Error": "Rejected", "Cause": "by a person"}
+
+
+def _scheduled_token(sfn: Any, arn: str) -> str:
+    """The task token, read from the TaskScheduled event's parameters as a client would."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for event in history(sfn, arn):
+            if event["type"] == "TaskSubmitted":
+                scheduled = next(e for e in history(sfn, arn) if e["type"] == "TaskScheduled")
+                return str(json.loads(scheduled["taskScheduledEventDetails"]["parameters"])["Payload"]["token"])
+        time.sleep(0.02)
+    raise AssertionError("the task was never submitted")
+
+
+def test_an_activity_task_goes_to_the_worker_that_polls(sfn: Any, create: Any) -> None:
+    activity = sfn.create_activity(name="approve-invoice")["activityArn"]
+    assert sfn.create_activity(name="approve-invoice")["activityArn"] == activity  # idempotent
+    machine = create({"StartAt": "Work", "States": {"Work": {
+        "Type": "Task", "Resource": activity, "TimeoutSeconds": 300, "HeartbeatSeconds": 60, "End": True}}})
+    arn = sfn.start_execution(stateMachineArn=machine, input='{"invoice": 42}')["executionArn"]
+    task = sfn.get_activity_task(activityArn=activity, workerName="worker-1")
+    assert json.loads(task["input"]) == {"invoice": 42}
+    sfn.send_task_heartbeat(taskToken=task["taskToken"])
+    sfn.send_task_success(taskToken=task["taskToken"], output='{"approved": 42}')
+    assert json.loads(wait_done(sfn, arn)["output"]) == {"approved": 42}
+    events = history(sfn, arn)
+    assert [e["type"] for e in events] == ["ExecutionStarted", "TaskStateEntered", "ActivityScheduled",
+                                           "ActivityStarted", "ActivitySucceeded", "TaskStateExited",
+                                           "ExecutionSucceeded"]
+    assert events[2]["activityScheduledEventDetails"] == {
+        "resource": activity, "input": '{"invoice":42}', "inputDetails": {"truncated": False},
+        "timeoutInSeconds": 300, "heartbeatInSeconds": 60}
+    assert events[3]["activityStartedEventDetails"] == {"workerName": "worker-1"}
+    described = sfn.describe_activity(activityArn=activity)
+    assert described["name"] == "approve-invoice"
+    assert activity in [a["activityArn"] for a in sfn.list_activities()["activities"]]
+
+
+def test_an_activity_that_does_not_exist_fails_the_execution(sfn: Any, create: Any) -> None:
+    activity = sfn.create_activity(name="short-lived")["activityArn"]
+    machine = create({"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": activity, "End": True}}})
+    sfn.delete_activity(activityArn=activity)
+    sfn.delete_activity(activityArn=activity)  # deleting again is fine
+    described = wait_done(sfn, sfn.start_execution(stateMachineArn=machine)["executionArn"])
+    assert described["error"] == "States.Runtime"
+    assert described["cause"] == ("An error occurred while executing the state 'Work' (entered at the event id #2). "
+                                  f"The activity {activity} does not exist.")
+    with pytest.raises(sfn.exceptions.ActivityDoesNotExist, match=f"Activity Does Not Exist: '{activity}'"):
+        sfn.get_activity_task(activityArn=activity)
+
+
+def test_get_activity_task_without_work_answers_empty_after_its_poll(start_server: Any) -> None:
+    from aslrun.service import ServiceConfig
+
+    assert ServiceConfig().activity_poll_seconds == 60  # AWS's long poll holds the request a minute
+    server = start_server(env={"ASLRUN_ACTIVITY_POLL_SECONDS": "1.5"})
+    sfn = server.client()
+    activity = sfn.create_activity(name="idle")["activityArn"]
+    began = time.monotonic()
+    answer = sfn.get_activity_task(activityArn=activity)
+    assert "taskToken" not in answer
+    assert 1.4 <= time.monotonic() - began < 10
+
+
+def test_nested_executions_run_machines_created_through_the_api(sfn: Any, create: Any) -> None:
+    child = create(ADD, name="nested-child")
+    parent = create({"StartAt": "Call", "States": {"Call": {
+        "Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
+        "Parameters": {"StateMachineArn": child, "Input": {"a": 4, "b": 5}, "Name": "the-child"},
+        "OutputPath": "$.Output", "End": True}}}, name="nested-parent")
+    arn = sfn.start_execution(stateMachineArn=parent)["executionArn"]
+    assert json.loads(wait_done(sfn, arn)["output"]) == {"sum": 9}
+    children = sfn.list_executions(stateMachineArn=child)["executions"]
+    assert [c["name"] for c in children] == ["the-child"]
+    child_described = sfn.describe_execution(executionArn=children[0]["executionArn"])
+    assert child_described["status"] == "SUCCEEDED" and json.loads(child_described["input"]) == {"a": 4, "b": 5}
+    assert [e["type"] for e in history(sfn, children[0]["executionArn"])][-1] == "ExecutionSucceeded"

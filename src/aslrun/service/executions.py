@@ -220,6 +220,8 @@ def _test_case(text: str, given: str | None) -> tuple[str, str | None]:
 def _input(text: str | None) -> tuple[str, Any]:
     if text is None:
         return "{}", {}
+    if not text.strip():
+        raise ServiceError("InvalidExecutionInput", "Invalid State Machine Execution Input: 'Invalid execution input.'")
     try:
         return text, json.loads(text)
     except ValueError as error:

@@ -10,6 +10,7 @@ of actions is botocore's model itself. This layer calls the engine (``StateMachi
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..bindings import Bindings
-from .activities import ActivityApi
+from .activities import POLL_SECONDS, ActivityApi
 from .catalog import Catalog
 from .context import Call
 from .executions import ExecutionApi
@@ -46,6 +47,9 @@ class ServiceConfig:
     virtual_time: bool = False
     mock_config: Any = None  # a testing.mock_config.MockConfig (SFN_MOCK_CONFIG)
     lambda_endpoint: str | None = None  # LAMBDA_ENDPOINT: Lambda tasks no handler serves go there
+    #: how long GetActivityTask waits for work (AWS: 60 s; $ASLRUN_ACTIVITY_POLL_SECONDS for tests)
+    activity_poll_seconds: float = field(default_factory=lambda: float(
+        os.environ.get("ASLRUN_ACTIVITY_POLL_SECONDS") or POLL_SECONDS))
 
 
 class StepFunctionsService:
@@ -62,7 +66,7 @@ class StepFunctionsService:
         self.catalog = Catalog(self.store)
         bindings = config.bindings.merged(Bindings(machine_resolver=self.catalog.resolve_for_nested,
                                                    lambda_fallback=_lambda_fallback(config)))
-        self.activities = ActivityApi(self.store)
+        self.activities = ActivityApi(self.store, poll_seconds=config.activity_poll_seconds)
         bindings.activities = self.activities.broker
         self.runner = Runner(self.store, self.catalog, bindings, virtual_time=config.virtual_time,
                              interceptor_for=self._interceptor_for, on_end=self._execution_ended)

@@ -58,6 +58,7 @@ class Runner:
             history_keep=_HISTORY_IN_MEMORY, region=region, account=account, watcher=self._watch_root,
             check_bindings=False, role_arn=target.revision.role_arn, task_interceptor=interceptor,
         )
+        execution.input = input  # JSON null too (StateMachine.start reads no input as {})
         execution.start_time = start
         execution.scheduler.host()
         return execution
