@@ -67,10 +67,10 @@ def serve(host: str, port: int, handler_modules: tuple[str, ...], handler_pairs:
 
     def announce(url: str, service: Any) -> None:
         where = service.state_dir if config.state_dir is not None else "memory (temporary; --state-dir keeps it)"
-        click.echo(f"aslrun serve: Step Functions API on {url}  (state: {where})", err=False)
         if service.interrupted:
             click.echo(f"aslrun serve: {len(service.interrupted)} execution(s) were running when the server last "
                        "stopped: recorded as FAILED (aslrun.ServerStopped); RedriveExecution continues them")
+        click.echo(f"aslrun serve: Step Functions API on {url}  (state: {where})")  # the last line: ready
         sys.stdout.flush()
 
     try:

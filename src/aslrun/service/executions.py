@@ -15,11 +15,13 @@ import uuid
 from typing import Any
 
 from ..errors import AslrunError
+from ..history import Event
 from .arns import check_name, execution_arn, express_execution_arn, require_arn
 from .catalog import Catalog, public_revision_id
 from .context import Call
 from .faults import ServiceError, execution_does_not_exist, validation
 from .paging import limit_of, read_token, token_for
+from .recorder import event_body
 from .runner import Runner
 from .store import Store
 
@@ -59,6 +61,7 @@ class ExecutionApi:
                        "version_arn, alias_arn, revision_id, seq) VALUES (?, ?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?)",
                        (arn, target.machine_arn, name, target.type, input_text, start, request.get("traceHeader"),
                         target.version_arn, target.alias_arn, target.revision.revision_id, self.store.next_seq()))
+            db.execute(*_started_event(arn, value, target.revision.role_arn, start))
         self.runner.launch(execution)
         return {"executionArn": arn, "startDate": start}
 
@@ -207,6 +210,13 @@ class ExecutionApi:
         stopped = self.store.one("SELECT stop FROM executions WHERE arn = ?", (row["arn"],))
         stop = stopped["stop"] if stopped is not None and stopped["stop"] is not None else call.now
         return {"stopDate": stop}
+
+
+def _started_event(arn: str, value: Any, role_arn: str, start: float) -> tuple[str, tuple[Any, ...]]:
+    """ExecutionStarted, committed with the execution's row: a server killed right after answering
+    StartExecution still shows the execution as started (the engine records the same event again)."""
+    event = Event(1, 0, "ExecutionStarted", start, {"input": value, "roleArn": role_arn})
+    return "INSERT INTO events (execution_arn, id, body) VALUES (?, ?, ?)", (arn, 1, event_body(event))
 
 
 def _test_case(text: str, given: str | None) -> tuple[str, str | None]:

@@ -16,9 +16,6 @@ from .provider import ServiceConfig, StepFunctionsService
 
 __all__ = ["BindError", "serve"]
 
-_LOOPBACK = ("127.0.0.1", "::1", "localhost")
-
-
 class BindError(Exception):
     """The address cannot be bound (in use, not local, no permission)."""
 
@@ -41,7 +38,7 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def serve(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 8083, announce: Any = None) -> None:
-    """Serve until interrupted. ``announce(url, service)`` is called once the server answers."""
+    """Serve until SIGINT/SIGTERM. ``announce(url, service)`` is called once the server answers."""
     import uvicorn
 
     from .app import build_app
@@ -49,19 +46,21 @@ def serve(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 8083, a
     sock = bind(host, port)
     actual_port = sock.getsockname()[1]
     service = StepFunctionsService(config)
-    app = build_app(service)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                                           timeout_graceful_shutdown=5, ws="none"))
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{shown_host}:{actual_port}"
-    original_startup = server.startup
 
-    async def startup(sockets: Any = None) -> None:
-        await original_startup(sockets=sockets)
-        if announce is not None and server.started:
-            announce(url, service)
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets=sockets)
+            if announce is not None and self.started:
+                announce(url, service)
 
-    server.startup = startup  # type: ignore[method-assign]
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            super().handle_exit(sig, frame)
+            self._captured_signals.clear()  # a signal stops us cleanly here: uvicorn need not raise it again
+
+    server = Server(uvicorn.Config(build_app(service), log_level="warning", access_log=False, lifespan="off",
+                                   timeout_graceful_shutdown=5, ws="none"))
     try:
         server.run(sockets=[sock])
     finally:

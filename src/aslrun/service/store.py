@@ -18,8 +18,11 @@ Readers use their own connection per thread (WAL lets them read while the writer
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -27,7 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SERVER_STOPPED", "Store"]
+__all__ = ["SERVER_STOPPED", "Store", "StoreError"]
 
 SCHEMA_VERSION = 1
 SERVER_STOPPED = "aslrun.ServerStopped"
@@ -95,7 +98,11 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the state directory {path.parent}: {exc.strerror}") from None
+        self._lock_file = _lock_directory(path.parent)
         self._local = threading.local()
         self._write_lock = threading.RLock()
         try:
@@ -112,6 +119,7 @@ class Store:
         self._committed = 0  # ... and committed
         self._urgent = False  # a flush() waits: commit without waiting for more
         self._closing = False
+        self.failures = 0  # queued writes that could not be committed (reported on stderr)
         self._thread = threading.Thread(target=self._write_queued, name="aslrun-store-writer", daemon=True)
         self._thread.start()
 
@@ -216,9 +224,19 @@ class Store:
                     lock.notify_all()
 
     def _commit_batch(self, batch: list[tuple[str, tuple[Any, ...]]]) -> None:
-        with self.write() as connection:
-            for sql, parameters in batch:
-                connection.execute(sql, parameters)
+        """Commit one batch; a failing disk is retried, then reported (the server keeps answering)."""
+        for attempt in range(5):
+            try:
+                with self.write() as connection:
+                    for sql, parameters in batch:
+                        connection.execute(sql, parameters)
+                return
+            except sqlite3.Error as exc:
+                failure = exc
+                time.sleep(0.1 * 2 ** attempt)
+        self.failures += len(batch)
+        print(f"aslrun serve: could not write {len(batch)} history record(s) to {self.path}: {failure}",
+              file=sys.stderr)
 
     def close(self) -> None:
         with self._queue_lock:
@@ -227,6 +245,7 @@ class Store:
         self._thread.join(timeout=30)
         with self._write_lock:
             self._writer.close()
+        self._lock_file.close()  # releases the directory for the next server
 
     # -- recovery -----------------------------------------------------------------------------------
 
@@ -249,3 +268,26 @@ class Store:
                 closed.append(arn)
             connection.execute("UPDATE map_runs SET status = 'FAILED', stop = ? WHERE status = 'RUNNING'", (now,))
         return closed
+
+
+def _lock_directory(folder: Path) -> Any:
+    """Hold the state directory for this server alone: two servers writing one store would each
+    take the other's running executions for interrupted ones."""
+    path = folder / "aslrun-serve.lock"
+    try:
+        handle = open(path, "a+", encoding="utf-8")
+    except OSError as exc:
+        raise StoreError(f"cannot use the state directory {folder}: {exc.strerror}") from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        owner = handle.read().strip() or "another process"
+        handle.close()
+        raise StoreError(f"the state directory {folder} is in use by another aslrun serve (pid {owner}): stop it, "
+                         "or pass another --state-dir") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
