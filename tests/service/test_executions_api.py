@@ -309,3 +309,57 @@ def test_nested_executions_run_machines_created_through_the_api(sfn: Any, create
     child_described = sfn.describe_execution(executionArn=children[0]["executionArn"])
     assert child_described["status"] == "SUCCEEDED" and json.loads(child_described["input"]) == {"a": 4, "b": 5}
     assert [e["type"] for e in history(sfn, children[0]["executionArn"])][-1] == "ExecutionSucceeded"
+
+
+DISTRIBUTED = {"StartAt": "Each", "States": {"Each": {
+    "Type": "Map", "Label": "Readings", "MaxConcurrency": 2, "ToleratedFailureCount": 1,
+    "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                      "StartAt": "Add", "States": {"Add": {
+                          "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Add",
+                          "End": True}}},
+    "End": True}}}
+
+
+def test_a_distributed_map_run_is_listed_described_and_its_children_listed(sfn: Any, create: Any) -> None:
+    machine = create(DISTRIBUTED)
+    items = [{"a": i, "b": 1} for i in range(4)] + [{"a": "x", "b": None}]  # the last one fails (str + None)
+    arn = sfn.start_execution(stateMachineArn=machine, input=json.dumps(items))["executionArn"]
+    described = wait_done(sfn, arn)
+    assert described["status"] == "SUCCEEDED"
+    runs = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+    assert len(runs) == 1
+    run = runs[0]
+    assert run["mapRunArn"].startswith(machine.replace(":stateMachine:", ":mapRun:") + "/Readings:")
+    assert run["stateMachineArn"] == machine + "/Readings"
+    detail = sfn.describe_map_run(mapRunArn=run["mapRunArn"])
+    assert detail["status"] == "SUCCEEDED"
+    assert (detail["maxConcurrency"], detail["toleratedFailureCount"]) == (2, 1)
+    assert detail["executionCounts"]["succeeded"] == 4 and detail["executionCounts"]["failed"] == 1
+    assert detail["executionCounts"]["total"] == 5
+    children = sfn.list_executions(mapRunArn=run["mapRunArn"])["executions"]
+    assert len(children) == 5 and all(c["mapRunArn"] == run["mapRunArn"] for c in children)
+    child = sfn.describe_execution(executionArn=children[0]["executionArn"])
+    assert child["stateMachineArn"] == machine + "/Readings"
+    with pytest.raises(sfn.exceptions.ClientError, match="CANNOT_UPDATE_COMPLETED_MAP_RUN|not in progress"):
+        sfn.update_map_run(mapRunArn=run["mapRunArn"], maxConcurrency=5)
+    with pytest.raises(sfn.exceptions.ResourceNotFound):
+        sfn.describe_map_run(mapRunArn=run["mapRunArn"][:-4] + "0000")
+
+
+def test_update_map_run_changes_a_running_map_runs_concurrency(start_server: Any) -> None:
+    from .conftest import HANDLERS, ROLE
+
+    sfn = start_server("--handlers", HANDLERS).client()
+    definition = json.loads(json.dumps(DISTRIBUTED))
+    definition["States"]["Each"]["MaxConcurrency"] = 1
+    definition["States"]["Each"]["ItemProcessor"]["States"] = {"Add": {"Type": "Wait", "Seconds": 1, "End": True}}
+    machine = sfn.create_state_machine(name="slow-map", roleArn=ROLE, definition=json.dumps(definition))
+    arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input=json.dumps([{}] * 8))["executionArn"]
+    deadline = time.monotonic() + 10
+    while not (runs := sfn.list_map_runs(executionArn=arn)["mapRuns"]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    began = time.monotonic()
+    sfn.update_map_run(mapRunArn=runs[0]["mapRunArn"], maxConcurrency=8)
+    assert wait_done(sfn, arn)["status"] == "SUCCEEDED"
+    assert time.monotonic() - began < 4  # no longer one at a time (that would take 8 s)
+    assert sfn.describe_map_run(mapRunArn=runs[0]["mapRunArn"])["maxConcurrency"] == 8

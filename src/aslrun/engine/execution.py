@@ -83,6 +83,7 @@ class Execution:
         self.scheduler = scheduler if scheduler is not None else Scheduler(self.clock)
         self.children: list[Execution] = []  # executions this one started (states:startExecution)
         self.map_run_children = 0  # child executions of distributed Maps (not kept: there may be 100,000s)
+        self.map_runs: dict[str, Any] = {}  # Map Run ARN -> its live settings (states.map_.MapRunControl)
         self.deadline_override: float | None = None  # a parent's deadline that bounds this child too
         self.timeout_seconds = timeout_seconds
         self.deadline: float | None = None

@@ -21,13 +21,17 @@ __all__ = ["run_children"]
 
 
 def run_children(scheduler: Scheduler, make_child: Callable[[int], Generator[Any, Any, Any]], count: int,
-                 limit: int, stop: Callable[[int, Any], bool]) -> Generator[Any, Any, tuple[list[Any], bool]]:
-    """Return ``(results by index, stopped early)``."""
+                 limit: int | Callable[[], int], stop: Callable[[int, Any], bool]
+                 ) -> Generator[Any, Any, tuple[list[Any], bool]]:
+    """Return ``(results by index, stopped early)``. ``limit`` may be read anew each time a child
+    ends (a callable: a Map Run whose MaxConcurrency UpdateMapRun changes while it runs)."""
+    current_limit = limit if callable(limit) else (lambda: limit)
     group = Group()
     finished = group.finished
     results: list[Any] = [None] * count
     running: dict[Task, int] = {}
-    wave = count if limit <= 0 else min(limit, count)
+    first_limit = current_limit()
+    wave = count if first_limit <= 0 else min(first_limit, count)
     for index in range(wave):
         running[scheduler.start(make_child(index), group)] = index
     next_index = wave
@@ -41,7 +45,8 @@ def run_children(scheduler: Scheduler, make_child: Callable[[int], Generator[Any
                 results[index] = task.result
                 if stop(index, task.result):
                     return results, True
-                if next_index < count:  # a slot is free: start the next child
+                allowed = current_limit()
+                while next_index < count and (allowed <= 0 or len(running) < allowed):  # free slots: start more
                     running[scheduler.start(make_child(next_index), group)] = next_index
                     next_index += 1
             if not running:

@@ -25,6 +25,7 @@ from .context import Call
 from .executions import ExecutionApi
 from .faults import ServiceError
 from .machines import MachineApi
+from .map_runs import MapRunApi
 from .runner import Runner
 from .store import Store
 from .tasks import TaskApi
@@ -74,6 +75,7 @@ class StepFunctionsService:
         self.machines = MachineApi(self.store, self.catalog, self.versions)
         self.executions = ExecutionApi(self.store, self.catalog, self.runner)
         self.tasks = TaskApi()
+        self.map_runs = MapRunApi(self.store, self.runner)
         self.test_states = TestStateApi(self)
         self._handlers = self._action_table()
 
@@ -83,7 +85,8 @@ class StepFunctionsService:
         from .wire import service_model
 
         table = {}
-        apis = (self.machines, self.versions, self.executions, self.tasks, self.activities, self.test_states)
+        apis = (self.machines, self.versions, self.executions, self.map_runs, self.tasks, self.activities,
+                self.test_states)
         for operation in service_model().operation_names:
             method_name = xform_name(operation)
             for api in apis:

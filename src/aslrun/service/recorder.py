@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
 
 from ..engine.execution import Execution
 from ..history import Event
@@ -111,16 +110,13 @@ class _ExecutionListener:
 
 
 def _map_state(execution: Execution, map_run_arn: str) -> tuple[str, int, int, float]:
-    """The Map state a Map Run belongs to: its name, MaxConcurrency and tolerated failures (as written
-    in the definition; a value read by a path at run time shows as 0)."""
+    """The Map state a Map Run belongs to: its name, and the MaxConcurrency and tolerated failures it
+    runs with (the Map's live settings, read by paths or not)."""
     label = map_run_arn.rsplit(":", 1)[0].rsplit("/", 1)[-1]
-    for state in execution.program.walk():
-        if state.type == "Map" and (state.spec.get("Label") or state.name) == label:
-            spec = state.spec
-            return (state.name, _number(spec.get("MaxConcurrency")), _number(spec.get("ToleratedFailureCount")),
-                    float(_number(spec.get("ToleratedFailurePercentage"))))
-    return label, 0, 0, 0.0
-
-
-def _number(value: Any) -> int:
-    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+    name = next((state.name for state in execution.program.walk()
+                 if state.type == "Map" and (state.spec.get("Label") or state.name) == label), label)
+    control = execution.map_runs.get(map_run_arn)
+    if control is None:
+        return name, 0, 0, 0.0
+    limit = control.max_concurrency if control.max_concurrency < 10_000 else 0  # 0: no limit set
+    return name, limit, control.tolerated_count or 0, float(control.tolerated_percentage or 0)

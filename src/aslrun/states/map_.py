@@ -29,7 +29,7 @@ from ..integrations.map_reader import ItemReader
 from ..integrations.map_writer import ChildRun, ResultWriter
 from .base import State
 
-__all__ = ["MapState"]
+__all__ = ["MapRunControl", "MapState"]
 
 _INLINE_CONCURRENCY = 40  # AWS runs at most 40 iterations of an inline Map at once
 _DISTRIBUTED_CONCURRENCY = 10_000  # and at most 10,000 child executions of a distributed Map
@@ -86,10 +86,12 @@ class MapState(State):
         frame.emit("MapStateStarted", {"length": count})
         tolerated_count, tolerated_pct = io.map_tolerance(self, frame, raw_input, data)  # ...these after
         map_run_arn = ""
+        cap = _DISTRIBUTED_CONCURRENCY if self.distributed else _INLINE_CONCURRENCY
+        control = MapRunControl(limit or cap, tolerated_count, tolerated_pct)
         if self.distributed:
             map_run_arn = execution.map_run_arn(self.label or self.name)
+            execution.map_runs[map_run_arn] = control  # UpdateMapRun may change it while it runs
             frame.emit("MapRunStarted", {"mapRunArn": map_run_arn})
-        allowed = _allowed_failures(count, tolerated_count, tolerated_pct)
         failures = [0]
         runs: list[ChildRun | None] | None = [None] * count if self.writer is not None else None
 
@@ -104,16 +106,17 @@ class MapState(State):
             last[0] = outcome.end_event_id
             if outcome.failed:
                 failures[0] += 1
+                allowed = _allowed_failures(count, control.tolerated_count, control.tolerated_percentage)
                 return allowed is None or failures[0] > allowed
             return False
 
-        cap = _DISTRIBUTED_CONCURRENCY if self.distributed else _INLINE_CONCURRENCY
         if self.distributed and map_pool.eligible(self, execution, count):
             outcomes, stopped = self._pooled(execution, inputs, runs, stop)
         else:
-            outcomes, stopped = yield from run_children(execution.scheduler, iteration, count, limit or cap, stop)
+            outcomes, stopped = yield from run_children(execution.scheduler, iteration, count,
+                                                        control.current_limit, stop)
         if stopped:
-            if allowed is None:
+            if _allowed_failures(count, control.tolerated_count, control.tolerated_percentage) is None:
                 error = next(o.error for o in outcomes if o is not None and o.failed)
             else:
                 error = StatesError("States.ExceedToleratedFailureThreshold",
@@ -332,6 +335,21 @@ class _Setting:
             return read_path(self.path, frame)
         except PathNotFound as missing:
             raise runtime_error(f"Invalid path '{self.path.text}' : {missing}") from None
+
+
+class MapRunControl:
+    """What a running Map reads as it goes: MaxConcurrency and the tolerated failures (a Map Run's
+    UpdateMapRun changes them while it runs)."""
+
+    __slots__ = ("max_concurrency", "tolerated_count", "tolerated_percentage")
+
+    def __init__(self, max_concurrency: int, tolerated_count: int | None, tolerated_percentage: float | None) -> None:
+        self.max_concurrency = max_concurrency
+        self.tolerated_count = tolerated_count
+        self.tolerated_percentage = tolerated_percentage
+
+    def current_limit(self) -> int:
+        return self.max_concurrency
 
 
 def _allowed_failures(count: int, tolerated_count: int | None, tolerated_pct: float | None) -> int | None:
