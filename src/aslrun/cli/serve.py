@@ -12,6 +12,8 @@ import click
 __all__ = ["serve"]
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
+#: what Step Functions Local (the JAR) reads when SFN_MOCK_CONFIG is not set
+DEFAULT_MOCK_CONFIG = "MockConfigFile.json"
 
 
 @click.command()
@@ -30,7 +32,8 @@ _LOOPBACK = ("127.0.0.1", "localhost", "::1")
               help="Skip waits: an execution's clock jumps ahead whenever it only waits for time.")
 @click.option("--mock-config", "mock_config", type=click.Path(dir_okay=False), metavar="FILE",
               envvar="SFN_MOCK_CONFIG", show_envvar=True,
-              help="Step Functions Local's MockConfigFile.json: StartExecution on ARN#TestCase runs that test case.")
+              help="Step Functions Local's MockConfigFile.json: StartExecution on ARN#TestCase runs that test case "
+                   f"(default: {DEFAULT_MOCK_CONFIG} in the working directory, if there is one).")
 @click.option("--lambda-endpoint", metavar="URL", envvar="LAMBDA_ENDPOINT", show_envvar=True,
               help="Send Lambda tasks no handler serves to this Lambda Invoke endpoint "
                    "(e.g. `sam local start-lambda`, http://127.0.0.1:3001).")
@@ -51,12 +54,19 @@ def serve(host: str, port: int, handler_modules: tuple[str, ...], handler_pairs:
         click.echo(f"aslrun: aslrun serve needs {', '.join(missing)}: pip install 'aslrun[serve]'", err=True)
         sys.exit(2)
 
+    mock_config_source = _mock_config_source(mock_config)
+    if mock_config_source is not None:
+        mock_config = mock_config_source[0]
     try:
         config = _config(handler_modules, handler_pairs, state_dir, virtual_time, mock_config, lambda_endpoint,
                          region, account)
     except AslrunError as exc:
         click.echo(f"aslrun: {exc}", err=True)
         sys.exit(2)
+    if mock_config_source is not None:
+        click.echo(f"aslrun serve: mock configuration {mock_config_source[0]} ({mock_config_source[1]})")
+    if config.lambda_endpoint:
+        click.echo(f"aslrun serve: Lambda functions no handler serves are invoked at {config.lambda_endpoint}")
     from ..service.server import BindError
     from ..service.server import serve as run_server
     from ..service.store import StoreError
@@ -92,7 +102,9 @@ def _config(handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...], st
     if mock_config is not None:
         from ..testing.mock_config import MockConfig
 
-        mocks = MockConfig.load(mock_config)
+        mocks = MockConfig.load(mock_config, names_must_match=True)  # Step Functions Local's lookup
+    if lambda_endpoint:
+        _check_lambda_endpoint(lambda_endpoint)
     account = account or os.environ.get("AWS_ACCOUNT_ID") or "123456789012"
     if not (account.isdigit() and len(account) == 12):
         raise InputError(f"--account must be 12 digits, not {account!r}")
@@ -105,3 +117,31 @@ def _config(handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...], st
         mock_config=mocks,
         lambda_endpoint=lambda_endpoint or None,
     )
+
+
+def _mock_config_source(given: str | None) -> tuple[str, str] | None:
+    """The mock configuration file to read and how it was named, as Step Functions Local finds it:
+    SFN_MOCK_CONFIG (or --mock-config), else MockConfigFile.json in the working directory."""
+    if given:
+        source = click.get_current_context().get_parameter_source("mock_config")
+        return given, "SFN_MOCK_CONFIG" if source == click.core.ParameterSource.ENVIRONMENT else "--mock-config"
+    default = Path.cwd() / DEFAULT_MOCK_CONFIG
+    if default.is_file():
+        return str(default), f"{DEFAULT_MOCK_CONFIG} in the working directory"
+    return None
+
+
+def _check_lambda_endpoint(url: str) -> None:
+    """A Lambda endpoint is an http(s) URL with a host: anything else would fail every Lambda task later."""
+    from urllib.parse import urlsplit
+
+    from ..errors import InputError
+
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed [ of an IPv6 address
+        usable = False
+    if not usable:
+        raise InputError(f"--lambda-endpoint (LAMBDA_ENDPOINT) must be an http:// or https:// URL, not {url!r} "
+                         "(e.g. http://127.0.0.1:3001 for `sam local start-lambda`)")

@@ -122,8 +122,12 @@ def _label(first: int, last: int) -> str:
 class MockConfig:
     """A parsed mock configuration file (or the same structure given as a dict)."""
 
-    def __init__(self, document: Any, *, source: str = "mock configuration") -> None:
+    def __init__(self, document: Any, *, source: str = "mock configuration", names_must_match: bool = False) -> None:
         self.source = source
+        #: Step Functions Local's rule (``aslrun serve``): a test case is found under the state
+        #: machine's own name only. Otherwise a file holding one machine serves whatever machine runs,
+        #: and ``MACHINE#CASE`` picks a machine by name (``aslrun execute --test-case``).
+        self.names_must_match = names_must_match
         if not isinstance(document, Mapping):
             raise MockConfigError(f"{source}: the mock configuration is a JSON object with StateMachines and "
                                   "MockedResponses")
@@ -159,7 +163,7 @@ class MockConfig:
             self.test_cases[machine] = cases
 
     @classmethod
-    def load(cls, path: str | Path) -> MockConfig:
+    def load(cls, path: str | Path, *, names_must_match: bool = False) -> MockConfig:
         """Read a mock configuration file (JSON, or YAML when it ends in .yaml/.yml)."""
         path = Path(path)
         try:
@@ -179,28 +183,38 @@ class MockConfig:
             except json.JSONDecodeError as exc:
                 raise MockConfigError(f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: "
                                       f"{exc.msg}") from None
-        return cls(document, source=str(path))
+        return cls(document, source=str(path), names_must_match=names_must_match)
 
     def test_case(self, machine: Any, case: str) -> TestCaseMocks:
         """The interceptor of one test case for ``machine`` (a StateMachine). ``case`` may be
         ``"Case"`` (looked up under the machine's name, or the only machine in the file) or
-        ``"Machine#Case"`` (AWS's ``stateMachineArn#test_name`` form)."""
-        machine_name, sep, case_name = case.rpartition("#")
-        if not sep:
-            machine_name = machine.name
-            if machine_name not in self.test_cases and len(self.test_cases) == 1:
-                machine_name = next(iter(self.test_cases))
+        ``"Machine#Case"`` (AWS's ``stateMachineArn#test_name`` form). With ``names_must_match``
+        it is looked up as given, under the machine's name only."""
+        machine_name, case_name = self._machine_and_case(machine.name, case)
         cases = self.test_cases.get(machine_name)
         if cases is None:
             known = ", ".join(sorted(self.test_cases)) or "none"
+            hint = ("StateMachines are keyed by the name given to CreateStateMachine" if self.names_must_match
+                    else "name it as MACHINE#CASE")
             raise MockConfigError(f"{self.source}: no state machine '{machine_name}' under StateMachines "
-                                  f"(it has: {known}); name it as MACHINE#CASE")
+                                  f"(it has: {known}); {hint}")
         if case_name not in cases:
             known = ", ".join(sorted(cases)) or "none"
             raise MockConfigError(f"{self.source}: state machine '{machine_name}' has no test case '{case_name}' "
                                   f"(it has: {known})")
         mocks = {state: self.responses[name] for state, name in cases[case_name].items()}
         return TestCaseMocks(machine, mocks, where=f"{self.source}: StateMachines.{machine_name}.TestCases.{case_name}")
+
+    def _machine_and_case(self, own_name: str, case: str) -> tuple[str, str]:
+        """Under which machine name to look ``case`` up, and the test case's name."""
+        if self.names_must_match:
+            return own_name, case
+        machine_name, sep, case_name = case.rpartition("#")
+        if sep:
+            return machine_name, case_name
+        if own_name not in self.test_cases and len(self.test_cases) == 1:
+            return next(iter(self.test_cases)), case
+        return own_name, case
 
 
 class TestCaseMocks:
