@@ -101,6 +101,10 @@ class History:
             listener(event)
         return event
 
+    def continue_after(self, last_id: int) -> None:
+        """Number the next event ``last_id + 1`` (a redriven execution goes on with its history)."""
+        self._count = last_id
+
     def __len__(self) -> int:
         return self._count
 

@@ -136,6 +136,39 @@ class StateMachine:
         """Run an execution to its end and return it (see :meth:`start` for the options)."""
         return self.start(input, **options).run()
 
+    def redrive(self, previous: Execution | None = None, *, events: list[dict[str, Any]] | None = None,
+                input: Any = None, name: str | None = None, redrive_count: int | None = None,
+                **options: Any) -> Execution:
+        """An execution that continues ``previous`` (failed, timed out or aborted) from where it
+        stopped, as AWS's RedriveExecution does: what succeeded is not run again (see
+        :mod:`aslrun.engine.redrive`). Give ``previous``, or its history as AWS returns it
+        (``events``) with its ``input`` and ``name``; ``options`` are :meth:`start`'s. Call ``run()``."""
+        from .engine.redrive import plan_redrive
+
+        if previous is not None:
+            if previous.status not in ("FAILED", "TIMED_OUT", "ABORTED"):
+                raise InputError(f"execution {previous.name} is {previous.status}: only a failed, timed-out or "
+                                 "aborted execution can be redriven")
+            earlier = previous.earlier_events
+            if previous.history.dropped > len(earlier):
+                raise InputError("the execution's history is no longer whole in memory (history_keep): give its "
+                                 "events to redrive it")
+            events = earlier + [_wire_event(event) for event in previous.history]
+            input, name = previous.input, previous.name
+            redrive_count = previous.redrive_count + 1 if redrive_count is None else redrive_count
+            options.setdefault("clock", previous.clock)
+        if events is None:
+            raise InputError("give the execution to redrive, or its history events")
+        plan = plan_redrive(self.program, events, input)
+        execution = self.start(input, name=name, **options)
+        last_id = max((event["id"] for event in events), default=0)
+        execution.redrive(plan, redrive_count=redrive_count or 1, last_event_id=last_id,
+                          redrive_time=execution.clock.now())
+        execution.earlier_events = events
+        if previous is not None:
+            execution.start_time = previous.start_time
+        return execution
+
     def sibling(self, name: str) -> StateMachine | None:
         """The state machine ``name`` defined beside this one (``<name>.asl.json`` / ``<name>.json``),
         loaded with the same substitutions; None when there is no such file."""
@@ -187,6 +220,10 @@ class StateMachine:
                 elif bindings.lambda_handler(function) is None:
                     problems.append(f"state '{state.name}': no handler is bound to Lambda function '{function}'")
         return problems
+
+
+def _wire_event(event: Event) -> dict[str, Any]:
+    return event.to_aws()
 
 
 def _machine_name(path: str | os.PathLike[str]) -> str:

@@ -363,3 +363,56 @@ def test_update_map_run_changes_a_running_map_runs_concurrency(start_server: Any
     assert wait_done(sfn, arn)["status"] == "SUCCEEDED"
     assert time.monotonic() - began < 4  # no longer one at a time (that would take 8 s)
     assert sfn.describe_map_run(mapRunArn=runs[0]["mapRunArn"])["maxConcurrency"] == 8
+
+
+def test_redrive_continues_a_failed_execution_over_the_api(start_server: Any, tmp_path: Any) -> None:
+    from .conftest import ROLE
+
+    flag = tmp_path / "healed"
+    handlers = tmp_path / "flaky_handlers.py"
+    handlers.write_text(
+        "from pathlib import Path\n"
+        "CALLS = []\n"
+        "def work(event, context):\n"
+        f"    CALLS.append(event['key'])\n"
+        f"    if event['key'] == 'b' and not Path({str(flag)!r}).exists():\n"
+        "        raise RuntimeError('b is broken')\n"
+        "    return {'done': event['key'], 'calls': len(CALLS)}\n"
+        "HANDLERS = {'Work': work}\n")
+    sfn = start_server("--virtual-time", "--handlers", str(handlers)).client()
+    task = {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Work"}
+    machine = sfn.create_state_machine(name="redriven", roleArn=ROLE, definition=json.dumps({
+        "StartAt": "Both", "States": {"Both": {"Type": "Parallel", "End": True, "Branches": [
+            {"StartAt": "A", "States": {"A": {**task, "Parameters": {"key": "a"}, "End": True}}},
+            {"StartAt": "B", "States": {"B": {**task, "Parameters": {"key": "b"}, "End": True}}}]}}}))
+    arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], name="once")["executionArn"]
+    assert wait_done(sfn, arn)["status"] == "FAILED"
+    with pytest.raises(sfn.exceptions.ExecutionNotRedrivable, match="cannot be redriven"):
+        sfn.redrive_execution(executionArn=sfn.start_execution(
+            stateMachineArn=create_pass(sfn), name="fine")["executionArn"])
+    flag.write_text("yes")
+    redriven = sfn.redrive_execution(executionArn=arn, clientToken="token-1")
+    again = sfn.redrive_execution(executionArn=arn, clientToken="token-1")  # the same request: idempotent
+    assert again["redriveDate"] == redriven["redriveDate"]
+    described = wait_done(sfn, arn)
+    assert described["status"] == "SUCCEEDED" and described["redriveCount"] == 1
+    assert described["redriveDate"] == redriven["redriveDate"]
+    output = json.loads(described["output"])
+    assert output[0] == {"done": "a", "calls": 1}  # branch A was not run again
+    assert output[1]["done"] == "b"
+    events = history(sfn, arn)
+    kinds = [e["type"] for e in events]
+    assert kinds.count("ExecutionFailed") == 1 and kinds.count("ExecutionRedriven") == 1
+    redrive_event = events[kinds.index("ExecutionRedriven")]
+    assert redrive_event["executionRedrivenEventDetails"] == {"redriveCount": 1}
+    assert redrive_event["previousEventId"] == events[kinds.index("ExecutionFailed")]["id"]
+    assert [e["id"] for e in events] == list(range(1, len(events) + 1))
+    assert sfn.list_executions(stateMachineArn=machine["stateMachineArn"], redriveFilter="REDRIVEN")[
+        "executions"][0]["executionArn"] == arn
+
+
+def create_pass(sfn: Any) -> str:
+    from .conftest import ROLE
+
+    return str(sfn.create_state_machine(name="fine-pass", roleArn=ROLE, definition=json.dumps(PASS))[
+        "stateMachineArn"])

@@ -57,7 +57,7 @@ def test_what_was_acknowledged_survives_kill_9(start_server: Any, tmp_path: Path
             for i in range(20)]
     server.kill()  # no chance to write anything more: only what was committed before each answer
 
-    restarted = start_server(state_dir=state)
+    restarted = start_server("--virtual-time", state_dir=state)
     assert "20 execution(s) were running when the server last stopped" in restarted.log
     sfn = restarted.client()
     listed = sfn.list_executions(stateMachineArn=machine)["executions"]
@@ -119,3 +119,29 @@ def test_a_port_in_use_is_a_clear_error(start_server: Any) -> None:
     assert result.returncode == 2
     assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_execution_cut_off_by_a_kill_is_redriven_from_the_state_it_was_in(start_server: Any,
+                                                                              tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    server = start_server(state_dir=state)
+    sfn = server.client()
+    definition = {"StartAt": "Prepare", "States": {
+        "Prepare": {"Type": "Pass", "Parameters": {"prepared.$": "$.n"}, "Next": "Hold"},
+        "Hold": {"Type": "Wait", "Seconds": 3600, "Next": "Finish"},
+        "Finish": {"Type": "Pass", "End": True}}}
+    arn = sfn.start_execution(stateMachineArn=_machine(sfn, "cut", definition), input='{"n": 7}')["executionArn"]
+    deadline = __import__("time").monotonic() + 10
+    while "WaitStateEntered" not in [e["type"] for e in history(sfn, arn)]:
+        assert __import__("time").monotonic() < deadline
+    server.kill()
+
+    sfn = start_server("--virtual-time", state_dir=state).client()
+    sfn.redrive_execution(executionArn=arn)
+    described = wait_done(sfn, arn)
+    assert described["status"] == "SUCCEEDED" and json.loads(described["output"]) == {"prepared": 7}
+    assert [e["type"] for e in history(sfn, arn)] == [
+        "ExecutionStarted", "PassStateEntered", "PassStateExited", "WaitStateEntered", "ExecutionFailed",
+        "ExecutionRedriven", "WaitStateEntered", "WaitStateExited", "PassStateEntered", "PassStateExited",
+        "ExecutionSucceeded"]
+

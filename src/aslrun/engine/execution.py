@@ -26,6 +26,7 @@ from .variables import Variables
 if TYPE_CHECKING:
     from ..bindings import Bindings
     from .compiled import Branch
+    from .redrive import BranchResume
 
 __all__ = ["Execution", "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
 
@@ -101,6 +102,10 @@ class Execution:
         self.in_map_run = in_map_run  # the ARN of the Map Run a distributed Map's child belongs to
         self._root: Task | None = None
         self._context_execution: dict[str, Any] | None = None
+        self._resume: BranchResume | None = None  # set by redrive()
+        self.redrive_time: float | None = None
+        #: a redriven execution's history before its redrive (AWS's shape), which ``history`` goes on from
+        self.earlier_events: list[dict[str, Any]] = []
         #: told of this execution and of every execution it starts (nested, distributed Map
         #: children) as each is created, before it runs: a server records them all this way
         self.watcher = watcher if watcher is not None or parent is None else parent.watcher
@@ -137,6 +142,8 @@ class Execution:
                 "RoleArn": self.role_arn,
                 "RedriveCount": self.redrive_count,
             }
+            if self.redrive_time is not None:
+                self._context_execution["RedriveTime"] = iso_timestamp(self.redrive_time)
         return {
             "Execution": dict(self._context_execution),
             "StateMachine": {"Id": self.state_machine_arn, "Name": self.state_machine_name},
@@ -180,15 +187,24 @@ class Execution:
         if self.deadline_override is not None:
             self.deadline = self.deadline_override if self.deadline is None else min(self.deadline,
                                                                                      self.deadline_override)
-        self.history.add("ExecutionStarted", self.start_time, 0, {
-            "input": self.input,
-            "roleArn": self.role_arn,
-        })
-        frame = Frame(self, 0, Variables())  # AWS links the first state's entry to event 0, not 1
+        resume = self._resume
+        if resume is None:
+            self.history.add("ExecutionStarted", self.start_time, 0, {
+                "input": self.input,
+                "roleArn": self.role_arn,
+            })
+            frame = Frame(self, 0, Variables())  # AWS links the first state's entry to event 0, not 1
+        else:  # redriven: the history goes on, and the execution from where it stopped
+            when = self.redrive_time if self.redrive_time is not None else self.clock.now()
+            redriven = self.history.add("ExecutionRedriven", when, self.history.last_id,
+                                        {"redriveCount": self.redrive_count})
+            frame = Frame(self, redriven.id, Variables(values=resume.variables))
+            if self.timeout_seconds is not None:  # the execution's time limit counts from the redrive
+                self.deadline = redriven.timestamp + self.timeout_seconds
         if self.payload_limit is not None:
             frame.data_bound = self.json_size(self.input)
         try:
-            outcome = yield from run_branch(self, self.program, self.input, frame)
+            outcome = yield from run_branch(self, self.program, self.input, frame, resume)
         except ExecutionTimedOut:
             self._timed_out()
             return
@@ -216,6 +232,15 @@ class Execution:
             self.scheduler.cancel(self._root)
         details = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
         self.history.add("ExecutionAborted", self.stop_time, 0, details)
+
+    def redrive(self, resume: BranchResume, *, redrive_count: int, last_event_id: int, redrive_time: float) -> None:
+        """Make this (not yet run) execution the continuation of an earlier run of it that failed,
+        timed out or was aborted: its history goes on after ``last_event_id`` with
+        ``ExecutionRedriven``, and it picks up where ``resume`` says (see :mod:`engine.redrive`)."""
+        self._resume = resume
+        self.redrive_count = redrive_count
+        self.redrive_time = redrive_time
+        self.history.continue_after(last_event_id)
 
     def request_stop(self, error: str | None = None, cause: str | None = None) -> None:
         """Abort from any thread: on a hosted scheduler running elsewhere the abort is handed to the

@@ -25,7 +25,7 @@ class Frame:
     __slots__ = (
         "execution", "data", "state_name", "entered_time", "retry_count", "last_event_id",
         "entered_event_id", "variables", "rng", "task_token", "depth", "data_bound", "result_bound",
-        "retryable", "record", "now", "inspector",
+        "retryable", "record", "now", "inspector", "resume",
     )
 
     def __init__(self, execution: Execution, last_event_id: int, variables: Variables, depth: int = 0) -> None:
@@ -49,6 +49,8 @@ class Frame:
         self.result_bound: int | None = None
         #: records each stage of the states' input/output processing when a debugger asks (None: off)
         self.inspector: Any = None
+        #: a redriven Parallel or Map's way to pick up (engine.redrive.FanOutResume), read once by it
+        self.resume: Any = None
 
     def child(self, variables: Variables, data_bound: int | None = None) -> Frame:
         """The frame of a branch started from this one (Parallel branch, Map iteration)."""

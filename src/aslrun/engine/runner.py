@@ -21,11 +21,12 @@ from .scheduler import CHECKPOINT
 
 if TYPE_CHECKING:
     from ..states.base import State
+    from .redrive import BranchResume
     from .compiled import Branch
     from .execution import Execution
     from .frame import Frame
 
-__all__ = ["ExecutionTimedOut", "Outcome", "locate", "run_branch"]
+__all__ = ["ExecutionTimedOut", "Outcome", "locate", "reused", "run_branch"]
 
 
 class ExecutionTimedOut(Exception):
@@ -83,9 +84,20 @@ def locate(error: StatesError, frame: Frame) -> StatesError:
 _QUERY_EVALUATION_ERROR = "States.QueryEvaluationError"
 
 
-def run_branch(execution: Execution, branch: Branch, data: Any, frame: Frame) -> Generator[Any, Any, Outcome]:
+def reused(output: Any, last_event_id: int) -> Generator[Any, Any, Outcome]:
+    """A branch that succeeded before its execution was redriven: its output, without running it."""
+    return Outcome(output, last_event_id=last_event_id)
+    yield  # pragma: no cover - a generator, as every branch is
+
+
+def run_branch(execution: Execution, branch: Branch, data: Any, frame: Frame,
+               resume: BranchResume | None = None) -> Generator[Any, Any, Outcome]:
+    """Run ``branch`` from its start (or, redriven, from where ``resume`` says it stopped)."""
     states = branch.states
     name = branch.start_at
+    if resume is not None:
+        name, data = resume.state, resume.input
+        frame.resume = resume.inner  # a Parallel or Map picks up its children from it
     clock = execution.clock
     deadline = execution.deadline
     while True:

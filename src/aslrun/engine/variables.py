@@ -141,6 +141,12 @@ class Variables:
             assigned[name] = text
         self.assigned = assigned
 
+    def restore(self, values: dict[str, Any]) -> None:
+        """Put back what this scope held (a redriven branch), recorded as no state's assignment."""
+        if values:
+            self.assign(values)
+            self.assigned = None
+
     def take_assigned(self) -> dict[str, str] | None:
         """What was assigned since the last call (the runner puts it into the exit event)."""
         assigned = self.assigned

@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import AslrunError
 from ..history import Event
 from .arns import check_name, execution_arn, express_execution_arn, require_arn
-from .catalog import Catalog, public_revision_id
+from .catalog import Catalog, Target, public_revision_id
 from .context import Call
 from .faults import ServiceError, execution_does_not_exist, validation
 from .paging import limit_of, read_token, token_for
@@ -199,6 +199,40 @@ class ExecutionApi:
             answer["label"] = row["machine_arn"].rsplit("/", 1)[-1]
         return answer
 
+    # -- redriving --------------------------------------------------------------------------------------
+
+    def redrive_execution(self, request: dict[str, Any], call: Call) -> dict[str, Any]:
+        """Continue a failed, timed-out or aborted standard execution from where it stopped."""
+        row = self._row(request["executionArn"])
+        token = request.get("clientToken")
+        if token is not None and token == row["redrive_token"]:
+            return {"redriveDate": row["redrive_date"]}  # the same request again: answered as before
+        _check_redrivable(row, self.store)
+        machine = self.store.one("SELECT * FROM state_machines WHERE arn = ?", (row["machine_arn"],))
+        if machine is None or machine["status"] != "ACTIVE":
+            raise ServiceError("ExecutionNotRedrivable", "State machine is in DELETING status.")
+        target = Target(machine, self.catalog.revision(row["revision_id"]), version_arn=row["version_arn"],
+                        alias_arn=row["alias_arn"])
+        events = [json.loads(r["body"]) for r in self.store.all(
+            "SELECT body FROM events WHERE execution_arn = ? ORDER BY id", (row["arn"],))]
+        count = row["redrive_count"] + 1
+        now = call.now
+        input_value = json.loads(row["input"])
+        execution = self.runner.prepare(target, input_value, name=row["name"], start=row["start"],
+                                        region=call.region, account=call.account, redrive=(events, count, now))
+        execution.start_time = row["start"]
+        execution.service_revision = row["revision_id"]
+        last = max((event["id"] for event in events), default=0)
+        redriven = Event(last + 1, last, "ExecutionRedriven", now, {"redriveCount": count})
+        with self.store.write() as db:
+            db.execute("UPDATE executions SET status = 'RUNNING', output = NULL, error = NULL, cause = NULL, "
+                       "stop = NULL, redrive_count = ?, redrive_date = ?, redrive_token = ? WHERE arn = ?",
+                       (count, now, token, row["arn"]))
+            db.execute("INSERT INTO events (execution_arn, id, body) VALUES (?, ?, ?)",
+                       (row["arn"], redriven.id, event_body(redriven)))
+        self.runner.launch(execution)
+        return {"redriveDate": now}
+
     # -- stopping ---------------------------------------------------------------------------------------
 
     def stop_execution(self, request: dict[str, Any], call: Call) -> dict[str, Any]:
@@ -248,6 +282,19 @@ def _summary(row: Any) -> dict[str, Any]:
         "stateMachineVersionArn": row["version_arn"], "stateMachineAliasArn": row["alias_arn"],
         "redriveCount": row["redrive_count"], "redriveDate": row["redrive_date"],
     }
+
+
+_MAX_REDRIVES = 1000
+
+
+def _check_redrivable(row: Any, store: Store) -> None:
+    status, reason = _redrive_status(row)
+    if status != "REDRIVABLE":
+        raise ServiceError("ExecutionNotRedrivable", reason or f"Execution is {row['status']} and cannot be "
+                           "redriven: redrive its parent execution, which redrives its Map Run")
+    if row["redrive_count"] >= _MAX_REDRIVES:
+        raise ServiceError("ExecutionLimitExceeded",
+                           f"Execution has been redriven {_MAX_REDRIVES} times, the most AWS allows")
 
 
 def _redrive_status(row: Any) -> tuple[str, str | None]:

@@ -49,15 +49,22 @@ class Runner:
         return VirtualClock(start=start) if self.virtual_time else SystemClock()
 
     def prepare(self, target: Target, input: Any, *, name: str, start: float, region: str, account: str,
-                test_case: str | None = None) -> Execution:
-        """An execution of ``target``, hosted, its start time fixed, not yet running."""
+                test_case: str | None = None, redrive: tuple[list[dict[str, Any]], int, float] | None = None
+                ) -> Execution:
+        """An execution of ``target``, hosted, its start time fixed, not yet running. ``redrive``:
+        ``(its history so far, the redrive count, the redrive time)`` to continue a failed one."""
         machine = self.catalog.compiled(target.revision, target.name)
         interceptor = self.interceptor_for(target, test_case) if self.interceptor_for is not None else None
-        execution = machine.start(
-            input, handlers=self.bindings, clock=self.clock(start), name=name, seed=None,
-            history_keep=_HISTORY_IN_MEMORY, region=region, account=account, watcher=self._watch_root,
-            check_bindings=False, role_arn=target.revision.role_arn, task_interceptor=interceptor,
-        )
+        options = dict(handlers=self.bindings, seed=None, history_keep=_HISTORY_IN_MEMORY, region=region,
+                       account=account, watcher=self._watch_root, check_bindings=False,
+                       role_arn=target.revision.role_arn, task_interceptor=interceptor)
+        if redrive is None:
+            execution = machine.start(input, clock=self.clock(start), name=name, **options)
+        else:
+            events, count, when = redrive
+            execution = machine.redrive(events=events, input=input, name=name, redrive_count=count,
+                                        clock=self.clock(when), **options)
+            execution.redrive_time = when
         execution.input = input  # JSON null too (StateMachine.start reads no input as {})
         execution.start_time = start
         execution.scheduler.host()

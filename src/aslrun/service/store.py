@@ -70,7 +70,7 @@ CREATE TABLE IF NOT EXISTS executions (
     status TEXT NOT NULL, input TEXT NOT NULL, output TEXT, error TEXT, cause TEXT,
     start REAL NOT NULL, stop REAL, trace_header TEXT, version_arn TEXT, alias_arn TEXT,
     revision_id TEXT NOT NULL, map_run_arn TEXT, parent_arn TEXT,
-    redrive_count INTEGER NOT NULL DEFAULT 0, redrive_date REAL, seq INTEGER NOT NULL
+    redrive_count INTEGER NOT NULL DEFAULT 0, redrive_date REAL, redrive_token TEXT, seq INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS executions_of_machine ON executions (machine_arn, seq);
 CREATE INDEX IF NOT EXISTS executions_of_map_run ON executions (map_run_arn, seq);

@@ -21,7 +21,7 @@ from typing import Any
 from ..errors import StatesError, runtime_error
 from ..engine.fanout import run_children
 from ..engine.frame import ItemScope
-from ..engine.runner import ExecutionTimedOut, Outcome, run_branch
+from ..engine.runner import ExecutionTimedOut, Outcome, reused, run_branch
 from ..expr.jsonpath import PathNotFound, compile_path
 from ..expr.template import compact_json, compile_template, read_path
 from ..integrations import map_pool
@@ -95,8 +95,13 @@ class MapState(State):
         failures = [0]
         runs: list[ChildRun | None] | None = [None] * count if self.writer is not None else None
 
+        resume, frame.resume = frame.resume, None  # redriven: the iterations that succeeded are not run again
+
         def iteration(index: int) -> Generator[Any, Any, Outcome]:
-            return self._iteration(frame, index, inputs[index], runs, map_run_arn)
+            if resume is not None and index in resume.done:
+                return reused(resume.done[index], frame.last_event_id)
+            picked_up = resume.resume.get(index) if resume is not None else None
+            return self._iteration(frame, index, inputs[index], runs, map_run_arn, picked_up)
 
         last = [frame.last_event_id]
 
@@ -167,15 +172,17 @@ class MapState(State):
         return outcomes, False
 
     def _iteration(self, frame: Any, index: int, item_input: Any, runs: list[ChildRun | None] | None = None,
-                   map_run_arn: str | None = None) -> Generator[Any, Any, Outcome]:
+                   map_run_arn: str | None = None, resume: Any = None) -> Generator[Any, Any, Outcome]:
         if self.distributed:
             return (yield from self._child_execution(frame, item_input, index, runs, map_run_arn))
         variables = frame.variables.child()
+        if resume is not None:
+            variables.restore(resume.variables)
         child = frame.child(variables, frame.execution.cheap_bound(item_input))
         details = {"name": self.name, "index": index}
         child.emit("MapIterationStarted", details)
         try:
-            outcome = yield from run_branch(frame.execution, self.processor, item_input, child)
+            outcome = yield from run_branch(frame.execution, self.processor, item_input, child, resume)
         except (GeneratorExit, ExecutionTimedOut):
             if frame.execution.status == "RUNNING":  # not when the whole execution was stopped
                 child.emit("MapIterationAborted", details)

@@ -9,7 +9,7 @@ from collections.abc import Generator
 from typing import Any
 
 from ..engine.fanout import run_children
-from ..engine.runner import Outcome, run_branch
+from ..engine.runner import Outcome, reused, run_branch
 from .base import State
 
 __all__ = ["ParallelState"]
@@ -34,10 +34,16 @@ class ParallelState(State):
         frame.emit("ParallelStateStarted")
         branches = self.branches
         input_bound = execution.cheap_bound(data)
+        resume, frame.resume = frame.resume, None  # redriven: the branches that succeeded are not run again
 
         def branch_run(index: int) -> Generator[Any, Any, Outcome]:
+            if resume is not None and index in resume.done:
+                return reused(resume.done[index], frame.last_event_id)
             child = frame.child(frame.variables.child(), input_bound)
-            return run_branch(execution, branches[index], data, child)
+            picked_up = resume.resume.get(index) if resume is not None else None
+            if picked_up is not None:
+                child.variables.restore(picked_up.variables)
+            return run_branch(execution, branches[index], data, child, picked_up)
 
         outcomes, stopped = yield from run_children(
             execution.scheduler, branch_run, len(branches), 0, lambda _i, outcome: outcome.failed
