@@ -416,3 +416,23 @@ def create_pass(sfn: Any) -> str:
 
     return str(sfn.create_state_machine(name="fine-pass", roleArn=ROLE, definition=json.dumps(PASS))[
         "stateMachineArn"])
+
+
+def test_an_express_machine_started_asynchronously_runs_but_is_not_described(sfn: Any, create: Any) -> None:
+    express = create(ADD, type="EXPRESS")
+    started = sfn.start_execution(stateMachineArn=express, name="async-1", input='{"a": 1, "b": 1}')
+    assert started["executionArn"].startswith(express.replace(":stateMachine:", ":express:") + ":async-1:")
+    with pytest.raises(sfn.exceptions.InvalidArn, match="Resource type not valid in this context: express"):
+        sfn.get_execution_history(executionArn=started["executionArn"])
+    with pytest.raises(sfn.exceptions.InvalidArn, match="Resource type not valid in this context: express"):
+        sfn.stop_execution(executionArn=started["executionArn"])
+    again = sfn.start_execution(stateMachineArn=express, name="async-1", input='{"a": 1, "b": 1}')
+    assert again["executionArn"] != started["executionArn"]  # express runs are not deduplicated by name
+
+
+def test_the_timeout_of_the_machine_times_an_execution_out(sfn: Any, create: Any) -> None:
+    machine = create({"TimeoutSeconds": 5, "StartAt": "W",
+                      "States": {"W": {"Type": "Wait", "Seconds": 60, "End": True}}})
+    described = wait_done(sfn, sfn.start_execution(stateMachineArn=machine)["executionArn"])
+    assert described["status"] == "TIMED_OUT" and described["redriveStatus"] == "REDRIVABLE"
+    assert (described["stopDate"] - described["startDate"]).total_seconds() == pytest.approx(5, abs=0.5)

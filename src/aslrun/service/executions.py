@@ -92,9 +92,9 @@ class ExecutionApi:
             "billingDetails": {"billedMemoryUsedInMB": 64,
                                "billedDurationInMilliseconds": max(100, math.ceil((stop - start) * 10) * 100)},
         }
+        answer["outputDetails"] = {"included": True}  # on a failed run too, as AWS answers
         if execution.status == "SUCCEEDED":
             answer["output"] = _json(execution.output)
-            answer["outputDetails"] = {"included": True}
         else:
             answer["error"], answer["cause"] = execution.error, execution.cause
         return answer
