@@ -436,3 +436,23 @@ def test_the_timeout_of_the_machine_times_an_execution_out(sfn: Any, create: Any
     described = wait_done(sfn, sfn.start_execution(stateMachineArn=machine)["executionArn"])
     assert described["status"] == "TIMED_OUT" and described["redriveStatus"] == "REDRIVABLE"
     assert (described["stopDate"] - described["startDate"]).total_seconds() == pytest.approx(5, abs=0.5)
+
+
+def test_unchanged_sdk_code_reaches_the_server_through_environment_variables(server: Any, sfn: Any,
+                                                                              create: Any) -> None:
+    """What a user's existing suite does: no endpoint_url in the code, only AWS_ENDPOINT_URL_SFN (and,
+    for StartSyncExecution, AWS_DISABLE_HOST_PREFIX_INJECTION: botocore would send it to sync-<host>)."""
+    import os
+    import subprocess
+    import sys
+
+    express = create(ADD, type="EXPRESS")
+    script = ("import boto3, json\n"
+              "client = boto3.client('stepfunctions')\n"
+              f"answer = client.start_sync_execution(stateMachineArn={express!r}, input=json.dumps({{'a': 20, 'b': 22}}))\n"
+              "print(answer['output'])\n")
+    env = {**os.environ, "AWS_ENDPOINT_URL_SFN": server.url, "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
+           "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"sum": 42}
