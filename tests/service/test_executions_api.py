@@ -456,3 +456,30 @@ def test_unchanged_sdk_code_reaches_the_server_through_environment_variables(ser
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"sum": 42}
+
+
+def test_service_integrations_reach_the_seeded_local_aws(start_server: Any, tmp_path: Any) -> None:
+    from .conftest import ROLE
+
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("dynamodb:\n  orders:\n    key: {id: S}\n    items:\n      - {id: o1, total: 5}\n")
+    sfn = start_server("--virtual-time", "--aws-seed", str(seed)).client()
+    machine = sfn.create_state_machine(name="orders", roleArn=ROLE, definition=json.dumps({
+        "StartAt": "Put", "States": {
+            "Put": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "ResultPath": None,
+                    "Parameters": {"TableName": "orders", "Item": {"id": {"S": "o2"}, "total": {"N": "7"}}},
+                    "Next": "Get"},
+            "Get": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+                    "Parameters": {"TableName": "orders", "Key": {"id": {"S.$": "$.id"}}},
+                    "OutputPath": "$.Item", "End": True}}}))["stateMachineArn"]
+    for order, total in (("o1", "5"), ("o2", "7")):
+        described = wait_done(sfn, sfn.start_execution(stateMachineArn=machine, input=json.dumps({"id": order}))[
+            "executionArn"])
+        assert described["status"] == "SUCCEEDED", described
+        assert json.loads(described["output"])["total"] == {"N": total}
+    unseeded = sfn.create_state_machine(name="no-table", roleArn=ROLE, definition=json.dumps({
+        "StartAt": "Get", "States": {"Get": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+                                             "Parameters": {"TableName": "nope", "Key": {"id": {"S": "x"}}},
+                                             "End": True}}}))["stateMachineArn"]
+    failed = wait_done(sfn, sfn.start_execution(stateMachineArn=unseeded)["executionArn"])
+    assert failed["error"] == "DynamoDB.ResourceNotFoundException"

@@ -37,13 +37,16 @@ DEFAULT_MOCK_CONFIG = "MockConfigFile.json"
 @click.option("--lambda-endpoint", metavar="URL", envvar="LAMBDA_ENDPOINT", show_envvar=True,
               help="Send Lambda tasks no handler serves to this Lambda Invoke endpoint "
                    "(e.g. `sam local start-lambda`, http://127.0.0.1:3001).")
+@click.option("--aws-seed", "aws_seed", type=click.Path(dir_okay=False, exists=True), metavar="FILE",
+              help="Tables, queues, topics and buckets (+ items, objects) for the local AWS that service "
+                   "integration Tasks reach (as `aslrun aws seed` takes them); it lives in memory.")
 @click.option("--region", default=None, metavar="REGION",
               help="Region of requests that do not name one [env AWS_DEFAULT_REGION, else us-east-1].")
 @click.option("--account", default=None, metavar="ID",
               help="Account id in ARNs [env AWS_ACCOUNT_ID, else 123456789012].")
 def serve(host: str, port: int, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
           state_dir: str | None, virtual_time: bool, mock_config: str | None, lambda_endpoint: str | None,
-          region: str | None, account: str | None) -> None:
+          aws_seed: str | None, region: str | None, account: str | None) -> None:
     """Serve the Step Functions API (boto3 endpoint_url, aws --endpoint-url, SAM, Terraform)."""
     from importlib.util import find_spec
 
@@ -60,6 +63,10 @@ def serve(host: str, port: int, handler_modules: tuple[str, ...], handler_pairs:
     try:
         config = _config(handler_modules, handler_pairs, state_dir, virtual_time, mock_config, lambda_endpoint,
                          region, account)
+        if aws_seed is not None:
+            from ..localaws.seed import load_seed_file
+
+            config.aws_seed = (Path(aws_seed), load_seed_file(aws_seed))
     except AslrunError as exc:
         click.echo(f"aslrun: {exc}", err=True)
         sys.exit(2)

@@ -48,6 +48,7 @@ class ServiceConfig:
     virtual_time: bool = False
     mock_config: Any = None  # a testing.mock_config.MockConfig (SFN_MOCK_CONFIG)
     lambda_endpoint: str | None = None  # LAMBDA_ENDPOINT: Lambda tasks no handler serves go there
+    aws_seed: tuple[Path, dict[str, Any]] | None = None  # (file, document): the local AWS's contents at start
     #: how long GetActivityTask waits for work (AWS: 60 s; $ASLRUN_ACTIVITY_POLL_SECONDS for tests)
     activity_poll_seconds: float = field(default_factory=lambda: float(
         os.environ.get("ASLRUN_ACTIVITY_POLL_SECONDS") or POLL_SECONDS))
@@ -64,6 +65,7 @@ class StepFunctionsService:
         self.state_dir = state_dir
         self.store = Store(state_dir / DATABASE_NAME)
         self.interrupted = self.store.close_interrupted_executions(round(time.time(), 3))
+        self.local_aws = _seeded_local_aws(config) if config.aws_seed is not None else None
         self.catalog = Catalog(self.store)
         bindings = config.bindings.merged(Bindings(machine_resolver=self.catalog.resolve_for_nested,
                                                    lambda_fallback=_lambda_fallback(config)))
@@ -140,8 +142,23 @@ class StepFunctionsService:
         self.store.flush()
         self.store.close_interrupted_executions(round(time.time(), 3))
         self.store.close()
+        if self.local_aws is not None:
+            self.local_aws.stop()
         if self._temporary is not None:
             shutil.rmtree(self._temporary, ignore_errors=True)
+
+
+def _seeded_local_aws(config: ServiceConfig) -> Any:
+    """The local AWS (moto, in memory) the service integration Tasks reach, seeded as asked."""
+    from ..localaws import LocalAws
+    from ..localaws.emulator import use_aws
+    from ..localaws.seed import apply_seed
+
+    assert config.aws_seed is not None
+    path, document = config.aws_seed
+    aws = use_aws(LocalAws(region=config.region, account=config.account, reset=True))
+    apply_seed(aws, document, base=path.parent)
+    return aws
 
 
 def _lambda_fallback(config: ServiceConfig) -> Any:
