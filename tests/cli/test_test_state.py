@@ -98,7 +98,7 @@ def test_variables_are_in_reach(workdir):
     (["--state", "Charge", "--mock-result", "{bad"], "--mock-result: invalid JSON"),
     (["--state", "Charge", "--mock-result", "1", "--mock-error", "E"], "give --mock-result or --mock-error, not both"),
     (["--state", "Charge", "--mock-cause", "why"], "--mock-cause goes with --mock-error"),
-    (["--state", "Receipt", "--mock-result", "1"], "only a Task's result can be mocked"),
+    (["--state", "Receipt", "--mock-result", "1"], "State type 'Pass' is not supported when a mock is specified"),
     (["--state", "Receipt", "--variables", "[1]"], "--variables must be a JSON object"),
 ])
 def test_bad_requests_are_clear_errors(workdir, args, message):
