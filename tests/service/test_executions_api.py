@@ -483,3 +483,17 @@ def test_service_integrations_reach_the_seeded_local_aws(start_server: Any, tmp_
                                              "End": True}}}))["stateMachineArn"]
     failed = wait_done(sfn, sfn.start_execution(stateMachineArn=unseeded)["executionArn"])
     assert failed["error"] == "DynamoDB.ResourceNotFoundException"
+
+
+def test_a_nested_execution_under_a_name_already_used_fails_the_task(sfn: Any, create: Any) -> None:
+    child = create(PASS, name="named-child")
+    parent = create({"StartAt": "Call", "States": {"Call": {
+        "Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
+        "Parameters": {"StateMachineArn": child, "Name": "only-once"}, "End": True}}}, name="named-parent")
+    first = wait_done(sfn, sfn.start_execution(stateMachineArn=parent)["executionArn"])
+    assert first["status"] == "SUCCEEDED"
+    second = wait_done(sfn, sfn.start_execution(stateMachineArn=parent)["executionArn"])
+    assert second["status"] == "FAILED"
+    assert second["error"] == "StepFunctions.ExecutionAlreadyExistsException"
+    assert second["cause"].startswith("Execution Already Exists: '" + child.replace(":stateMachine:", ":execution:"))
+    assert len(sfn.list_executions(stateMachineArn=child)["executions"]) == 1

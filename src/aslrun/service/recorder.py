@@ -11,9 +11,11 @@ their parent's ``MapRunStarted`` / ``MapRunSucceeded`` / ``MapRunFailed`` events
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 
 from ..engine.execution import Execution
+from ..errors import StatesError
 from ..history import Event
 from .store import Store
 
@@ -45,10 +47,29 @@ class Recorder:
     def __init__(self, store: Store, *, on_end: Callable[[Execution], None] | None = None) -> None:
         self.store = store
         self.on_end = on_end
+        self._claimed: set[str] = set()  # nested executions' ARNs taken, before their rows are written
+        self._lock = threading.Lock()
 
     def __call__(self, execution: Execution) -> None:
-        listener = _ExecutionListener(self, execution, registered=getattr(execution, "service_registered", False))
+        registered = getattr(execution, "service_registered", False)
+        if not registered and execution.in_map_run is None:
+            self._claim_name(execution)
+        listener = _ExecutionListener(self, execution, registered=registered)
         execution.history.listeners.append(listener)
+
+    def _claim_name(self, child: Execution) -> None:
+        """A nested execution's name is unique per state machine, as for any StartExecution: a Task
+        starting one under a name already used fails as AWS fails it."""
+        arn = child.arn
+        with self._lock:
+            taken = arn in self._claimed or self.store.one("SELECT 1 FROM executions WHERE arn = ?", (arn,))
+            if not taken:
+                self._claimed.add(arn)
+        if taken:
+            raise StatesError("StepFunctions.ExecutionAlreadyExistsException",
+                              f"Execution Already Exists: '{arn}' (Service: AWSStepFunctions; Status Code: 400; "
+                              "Error Code: ExecutionAlreadyExists; Request ID: "
+                              f"{child.parent.new_uuid() if child.parent else ''}; Proxy: null)")
 
 
 class _ExecutionListener:
