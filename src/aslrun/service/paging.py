@@ -8,7 +8,7 @@ from typing import Any
 
 from .faults import ServiceError
 
-__all__ = ["DEFAULT_PAGE", "page", "read_token", "token_for"]
+__all__ = ["DEFAULT_PAGE", "limit_of", "page", "read_token", "token_for"]
 
 DEFAULT_PAGE = 100
 
@@ -19,7 +19,8 @@ def token_for(kind: str, offset: int) -> str:
 
 
 def read_token(token: str | None, kind: str) -> int:
-    """The offset a ``nextToken`` stands for (0 without one); InvalidToken if it is not ours."""
+    """The offset a ``nextToken`` stands for (0 without one); InvalidToken if it is not one this
+    listing handed out (AWS never echoes the token: ``Invalid Token: 'Invalid token'``)."""
     if not token:
         return 0
     try:
@@ -28,7 +29,7 @@ def read_token(token: str | None, kind: str) -> int:
             raise ValueError
         return int(decoded["o"])
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise ServiceError("InvalidToken", f"Invalid Token: '{token}'") from None
+        raise ServiceError("InvalidToken", "Invalid Token: 'Invalid token'") from None
 
 
 def limit_of(request: dict[str, Any]) -> int:
