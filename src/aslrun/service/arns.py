@@ -17,14 +17,13 @@ from dataclasses import dataclass
 
 from .faults import ServiceError, invalid_arn
 
-__all__ = ["Arn", "activity_arn", "check_alias_name", "check_name", "execution_arn", "express_execution_arn",
+__all__ = ["Arn", "activity_arn", "check_name", "execution_arn", "express_execution_arn",
            "machine_arn", "parse_arn", "require_arn"]
 
 _ARN = re.compile(r"^arn:(aws[a-z-]*):states:([a-z0-9-]+):(\d{12}):([A-Za-z]+):(.+)$")
 _RESOURCE_TYPES = {"stateMachine", "execution", "express", "activity", "mapRun"}
 # characters AWS refuses in the name of a state machine, execution or activity
 _FORBIDDEN = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
-_ALIAS_NAME = re.compile(r"^(?=.*[a-zA-Z_\-.])[a-zA-Z0-9_\-.]{1,80}$")
 
 
 @dataclass(frozen=True)
@@ -96,13 +95,6 @@ def check_name(name: str) -> None:
     """InvalidName unless ``name`` is a valid name for a state machine, execution or activity."""
     if not 1 <= len(name) <= 80 or _FORBIDDEN.search(name):
         raise ServiceError("InvalidName", f"Invalid Name: '{name}'")
-
-
-def check_alias_name(name: str) -> None:
-    if not _ALIAS_NAME.match(name):
-        raise ServiceError("ValidationException",
-                           f"1 validation error detected: Value '{name}' at 'name' failed to satisfy constraint: "
-                           "Member must satisfy regular expression pattern: ^(?=.*[a-zA-Z_\\-\\.])[a-zA-Z0-9_\\-\\.]+$")
 
 
 def machine_arn(partition: str, region: str, account: str, name: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .arns import check_alias_name, require_arn
+from .arns import require_arn
 from .catalog import Catalog, public_revision_id
 from .context import Call
 from .faults import ServiceError, validation
@@ -31,12 +31,12 @@ class VersionApi:
     # -- versions ---------------------------------------------------------------------------------------
 
     def publish(self, db: Any, machine_arn: str, revision_id: str, description: str | None, now: float) -> str:
-        """Publish ``revision_id`` (inside the caller's transaction); the version's ARN. Publishing the
-        revision the latest version already has answers that version."""
-        latest = db.execute("SELECT arn, revision_id, description FROM versions WHERE machine_arn = ? "
-                            "ORDER BY version DESC LIMIT 1", (machine_arn,)).fetchone()
-        if latest is not None and latest["revision_id"] == revision_id and latest["description"] == description:
-            return str(latest["arn"])
+        """Publish ``revision_id`` (inside the caller's transaction); the version's ARN. Publishing is
+        idempotent, as on AWS: a revision that already has a version answers that version (whatever
+        the description asked for now)."""
+        existing = self.version_of_revision(db, machine_arn, revision_id)
+        if existing is not None:
+            return str(existing["arn"])
         count = db.execute("SELECT COUNT(*) FROM versions WHERE machine_arn = ?", (machine_arn,)).fetchone()[0]
         if count >= _MAX_VERSIONS:
             raise ServiceError("ServiceQuotaExceededException",
@@ -48,6 +48,12 @@ class VersionApi:
                    "VALUES (?, ?, ?, ?, ?, ?)", (arn, machine_arn, number, revision_id, description, now))
         db.execute("UPDATE state_machines SET next_version = ? WHERE arn = ?", (number + 1, machine_arn))
         return arn
+
+    @staticmethod
+    def version_of_revision(db: Any, machine_arn: str, revision_id: str) -> Any:
+        """The newest live version published from ``revision_id`` (None: it has none)."""
+        return db.execute("SELECT * FROM versions WHERE machine_arn = ? AND revision_id = ? ORDER BY version DESC "
+                          "LIMIT 1", (machine_arn, revision_id)).fetchone()
 
     def publish_state_machine_version(self, request: dict[str, Any], call: Call) -> dict[str, Any]:
         text = request["stateMachineArn"]
@@ -65,7 +71,7 @@ class VersionApi:
             if wanted is not None and wanted != machine["revision_id"]:
                 raise ServiceError("ConflictException",
                                    f"Failed to publish the State Machine version for revision {wanted}. The current "
-                                   f"State Machine revision is {public_revision_id(machine['revision_id'])}.")
+                                   f"State Machine revision is {public_revision_id(machine['revision_id']) or 'null'}.")
             version_arn = self.publish(db, text, machine["revision_id"], request.get("description"), call.now)
             created = db.execute("SELECT created FROM versions WHERE arn = ?", (version_arn,)).fetchone()[0]
         return {"creationDate": created, "stateMachineVersionArn": version_arn}
@@ -100,12 +106,11 @@ class VersionApi:
     # -- aliases ----------------------------------------------------------------------------------------
 
     def create_state_machine_alias(self, request: dict[str, Any], call: Call) -> dict[str, Any]:
-        name = request["name"]
-        check_alias_name(name)
+        name = request["name"]  # its pattern and length were checked against the model (wire.py)
         with self.store.write() as db:
             machine_arn = self._check_routing(db, request["routingConfiguration"])
             arn = f"{machine_arn}:{name}"
-            routing = json.dumps(request["routingConfiguration"])
+            routing = _routing_text(request["routingConfiguration"])
             existing = db.execute("SELECT * FROM aliases WHERE arn = ?", (arn,)).fetchone()
             if existing is not None:
                 if existing["routing"] == routing and existing["description"] == request.get("description"):
@@ -155,7 +160,7 @@ class VersionApi:
                 if self._check_routing(db, request["routingConfiguration"]) != row["machine_arn"]:
                     raise validation("The routing configuration of an alias must name versions of its own state "
                                      "machine", "INVALID_ROUTING_CONFIGURATION")
-                routing = json.dumps(request["routingConfiguration"])
+                routing = _routing_text(request["routingConfiguration"])
             description = request["description"] if request.get("description") is not None else row["description"]
             db.execute("UPDATE aliases SET routing = ?, description = ?, updated = ? WHERE arn = ?",
                        (routing, description, call.now, text))
@@ -212,3 +217,10 @@ class VersionApi:
             raise validation(f"Sum of routing configuration weights must equal 100. Received: "
                              f"[{', '.join(str(w) for w in weights)}]", "INVALID_ROUTING_CONFIGURATION")
         return machines.pop()
+
+
+def _routing_text(routing: list[dict[str, Any]]) -> str:
+    """A routing configuration as stored: its two members in one order, so that the same routing
+    sent again (an idempotent CreateStateMachineAlias) compares equal whatever the client's order."""
+    return json.dumps([{"stateMachineVersionArn": entry["stateMachineVersionArn"], "weight": entry["weight"]}
+                       for entry in routing])

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -63,11 +64,11 @@ def parse_request(operation_model: Any, body: bytes) -> dict[str, Any]:
                 from None
     else:
         request = {}
-    if not isinstance(request, dict):
-        raise ServiceError("SerializationException", "Start of structure or map found where not expected.")
     shape = operation_model.input_shape
     if shape is None:
         return {}
+    if not isinstance(request, dict):
+        raise _wrong_type(shape, request)
     problems: list[str] = []
     _check_structure(shape, request, "", problems)
     if problems:
@@ -91,94 +92,136 @@ def _check_structure(shape: Any, value: dict[str, Any], where: str, problems: li
 def _check(shape: Any, value: Any, where: str, problems: list[str]) -> Any:
     kind = shape.type_name
     if kind == "structure":
-        if not isinstance(value, dict):
-            raise _wrong_type(shape, value, where)
+        _require_json_type(shape, value, dict)
         _check_structure(shape, value, where + ".", problems)
         return value
     if kind == "list":
-        if not isinstance(value, list):
-            raise _wrong_type(shape, value, where)
+        _require_json_type(shape, value, list)
         _check_length(shape, value, len(value), where, problems)
         return [_check(shape.member, item, f"{where}.{i + 1}.member", problems) for i, item in enumerate(value)]
     if kind == "map":
-        if not isinstance(value, dict):
-            raise _wrong_type(shape, value, where)
+        _require_json_type(shape, value, dict)
         return {key: _check(shape.value, item, f"{where}.{key}", problems) for key, item in value.items()}
     if kind == "string":
-        if not isinstance(value, str):
-            raise _wrong_type(shape, value, where)
+        _require_json_type(shape, value, str)
         enum = shape.enum
         if enum and value not in enum:
-            problems.append(f"Value '{value}' at '{where}' failed to satisfy constraint: Member must satisfy enum "
-                            f"value set: [{', '.join(enum)}]")
+            problems.append(f"{_value(shape, value)} at '{where}' failed to satisfy constraint: Member must satisfy "
+                            f"enum value set: [{', '.join(enum)}]")
         _check_length(shape, value, len(value), where, problems)
+        _check_pattern(shape, value, where, problems)
         return value
     if kind in ("integer", "long"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
-            raise _wrong_type(shape, value, where)
+        if _json_kind(value) != "number" or value != int(value):
+            raise _wrong_type(shape, value)
         value = int(value)
         low, high = shape.metadata.get("min"), shape.metadata.get("max")
         if low is not None and value < low:
-            problems.append(f"Value '{value}' at '{where}' failed to satisfy constraint: Member must have value "
-                            f"greater than or equal to {low}")
+            problems.append(f"{_value(shape, value)} at '{where}' failed to satisfy constraint: Member must have "
+                            f"value greater than or equal to {low}")
         if high is not None and value > high:
-            problems.append(f"Value '{value}' at '{where}' failed to satisfy constraint: Member must have value "
-                            f"less than or equal to {high}")
+            problems.append(f"{_value(shape, value)} at '{where}' failed to satisfy constraint: Member must have "
+                            f"value less than or equal to {high}")
         return value
     if kind == "boolean":
-        if not isinstance(value, bool):
-            raise _wrong_type(shape, value, where)
+        _require_json_type(shape, value, bool)
         return value
-    if kind in ("float", "double"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _wrong_type(shape, value, where)
-        return float(value)
-    if kind == "timestamp":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _wrong_type(shape, value, where)
+    if kind in ("float", "double", "timestamp"):
+        if _json_kind(value) != "number":
+            raise _wrong_type(shape, value)
         return float(value)
     return value
 
 
 def _check_length(shape: Any, value: Any, length: int, where: str, problems: list[str]) -> None:
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
-    shown = "***" if shape.metadata.get("sensitive") else (value if isinstance(value, str) else _json(value))
     if low is not None and length < low:
-        problems.append(f"Value '{shown}' at '{where}' failed to satisfy constraint: Member must have length "
+        problems.append(f"{_value(shape, value)} at '{where}' failed to satisfy constraint: Member must have length "
                         f"greater than or equal to {low}")
     if high is not None and length > high:
-        problems.append(f"Value '{_clip(shown)}' at '{where}' failed to satisfy constraint: Member must have length "
+        problems.append(f"{_value(shape, value)} at '{where}' failed to satisfy constraint: Member must have length "
                         f"less than or equal to {high}")
 
 
-def _wrong_type(shape: Any, value: Any, where: str) -> ServiceError:
-    """A member of the wrong JSON type: AWS's front end cannot even read the request."""
-    expected = {"structure": "an object", "map": "an object", "list": "an array", "string": "a string",
-                "boolean": "a boolean"}.get(shape.type_name, "a number")
-    return ServiceError("SerializationException",
-                        f"'{where}' must be {expected}, not {_json_kind(value)}")
+def _check_pattern(shape: Any, value: str, where: str, problems: list[str]) -> None:
+    pattern = shape.metadata.get("pattern")
+    if pattern and not _pattern(pattern).fullmatch(value):
+        problems.append(f"{_value(shape, value)} at '{where}' failed to satisfy constraint: Member must satisfy "
+                        f"regular expression pattern: {pattern}")
+
+
+@lru_cache(maxsize=None)
+def _pattern(java_pattern: str) -> re.Pattern[str]:
+    """A model's (Java) pattern as a Python one; Java matches the whole value, so fullmatch is used."""
+    return re.compile(java_pattern.replace(r"\p{ASCII}", r"[\x00-\x7f]"), re.DOTALL)
+
+
+def _value(shape: Any, value: Any) -> str:
+    """How AWS shows an offending value: ``Value '<value>'`` (Java's rendering of it), or only
+    ``Value`` for a member the model marks sensitive (a definition, an input), which AWS never echoes."""
+    if shape.metadata.get("sensitive"):
+        return "Value"
+    return f"Value '{_java(shape, value)}'"
+
+
+def _java(shape: Any, value: Any) -> str:
+    """``value`` as the Java service renders it in messages: strings bare, lists ``[a, b]``, maps
+    ``{k=v}``, structures ``ShapeName(member=value, ...)`` with every member of the shape."""
+    if value is None:
+        return "null"
+    kind = shape.type_name
+    if kind == "structure" and isinstance(value, dict):
+        members = ", ".join(f"{name}={_java(member, value.get(name))}" for name, member in shape.members.items())
+        return f"{shape.name}({members})"
+    if kind == "list" and isinstance(value, list):
+        return "[" + ", ".join(_java(shape.member, item) for item in value) + "]"
+    if kind == "map" and isinstance(value, dict):
+        return "{" + ", ".join(f"{key}={_java(shape.value, item)}" for key, item in value.items()) + "}"
+    if shape.metadata.get("sensitive"):
+        return "***"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _require_json_type(shape: Any, value: Any, expected: type) -> None:
+    if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
+        raise _wrong_type(shape, value)
+
+
+_JAVA_TYPES = {"string": "a String", "integer": "an Integer", "long": "a Long", "boolean": "a Boolean",
+               "float": "a Float", "double": "a Double", "timestamp": "a Date"}
+_CORAL_TOKENS = {"string": "STRING_VALUE", "number": "NUMBER_VALUE", "boolean": "BOOLEAN_VALUE", "null": "NULL_VALUE"}
+
+
+def _wrong_type(shape: Any, value: Any) -> ServiceError:
+    """A member of the wrong JSON type: AWS's front end cannot even read the request, and says so
+    as its JSON reader does (``NUMBER_VALUE can not be converted to a String``)."""
+    found = _json_kind(value)
+    if found == "object":
+        message = "Start of structure or map found where not expected."
+    elif found == "array":
+        message = "Start of list found where not expected."
+    elif shape.type_name in ("structure", "map", "list"):
+        message = f"Unexpected {_CORAL_TOKENS[found]} where a {'list' if shape.type_name == 'list' else 'structure'} " \
+                  "was expected."
+    else:
+        message = f"{_CORAL_TOKENS[found]} can not be converted to {_JAVA_TYPES[shape.type_name]}"
+    return ServiceError("SerializationException", message)
 
 
 def _json_kind(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
-        return "a boolean"
+        return "boolean"
     if isinstance(value, (int, float)):
-        return "a number"
+        return "number"
     if isinstance(value, str):
-        return "a string"
+        return "string"
     if isinstance(value, list):
-        return "an array"
-    return "an object"
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
-
-
-def _clip(text: str, limit: int = 120) -> str:
-    return text if len(text) <= limit else text[:limit] + "..."
+        return "array"
+    return "object"
 
 
 # -- writing an answer -------------------------------------------------------------------------------
