@@ -3,62 +3,120 @@
 The validator is aslrun's own (:mod:`aslrun.model.validate`, the one ``aslrun validate`` uses); here
 its problems become what the API says: ``InvalidDefinition`` for CreateStateMachine /
 UpdateStateMachine, and the ``diagnostics`` of ValidateStateMachineDefinition, with AWS's codes
-and its ``/States/Name/Field`` locations.
+and its ``/States/Name/Field`` locations. Two things only the service knows are added here:
+
+* text that is not JSON is described as AWS's JSON reader (Jackson) describes it, with the place
+  ``[Source: (String)"..."; line: L, column: C]`` as its location;
+* an EXPRESS machine may not wait: AWS refuses ``.sync`` and ``.waitForTaskToken`` integrations and
+  activities in it (which the engine alone, not knowing the machine's type, cannot tell).
 """
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import DefinitionError
 from ..model.problems import INVALID_JSON_DESCRIPTION, SCHEMA_VALIDATION_FAILED, Problem
 from .faults import ServiceError
 
-__all__ = ["aws_location", "diagnostics", "read_definition"]
+__all__ = ["Diagnostic", "aws_location", "diagnostics", "read_definition"]
 
 _INDEX = re.compile(r"\[(\d+)\]")
+_REQUIRED = re.compile(r"^These fields are required: \[(.*)\]$")
+_ACTIVITY = re.compile(r"^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:activity:")
+_SYNC = re.compile(r"\.sync(:\d+)?$")
+_JACKSON_SOURCE_LIMIT = 500  # Jackson quotes at most this much of the text in a location
+_EXPECTED_VALUE = "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
 
 
-def diagnostics(text: str, *, max_results: int = 100) -> tuple[list[dict[str, Any]], bool]:
-    """ValidateStateMachineDefinition's ``diagnostics`` (``{"severity", "code", "message",
-    "location"}``, every problem an ERROR) and whether the list was cut short."""
-    problems = _problems(text)[1]
-    found = [_diagnostic(problem) for problem in problems]
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem as the API reports it: AWS's ``code``, its ``message`` and ``location`` (a JSON
+    pointer such as ``/States/Publish/Resource``, Jackson's ``[Source: ...]`` for text that is not
+    JSON, or None where AWS names no place)."""
+
+    code: str
+    message: str
+    location: str | None
+
+    def as_member(self) -> dict[str, Any]:
+        """The ``diagnostics`` item of ValidateStateMachineDefinition."""
+        out = {"severity": "ERROR", "code": self.code, "message": self.message}
+        if self.location is not None:
+            out["location"] = self.location
+        return out
+
+    def described(self) -> str:
+        """As InvalidDefinition words it: ``CODE: message at /location`` (Jackson's messages end
+        with their place already)."""
+        if self.location is None or self.message.endswith(self.location):
+            return f"{self.code}: {self.message}"
+        return f"{self.code}: {self.message} at {self.location}"
+
+
+def diagnostics(text: str, *, kind: str = "STANDARD", max_results: int = 100) -> tuple[list[dict[str, Any]], bool]:
+    """ValidateStateMachineDefinition's ``diagnostics`` (every problem an ERROR) for a machine of
+    type ``kind``, and whether the list was cut short at ``max_results``."""
+    found = [diagnostic.as_member() for diagnostic in _diagnose(text, kind)[1]]
     return found[:max_results], len(found) > max_results
 
 
-def read_definition(text: str) -> dict[str, Any]:
-    """The definition as a dict; InvalidDefinition naming every problem when it is not valid."""
-    definition, problems = _problems(text)
-    if problems:
+def read_definition(text: str, kind: str = "STANDARD") -> dict[str, Any]:
+    """The definition as a dict; InvalidDefinition naming every problem when it is not valid for a
+    machine of type ``kind``."""
+    definition, found = _diagnose(text, kind)
+    if found:
         raise ServiceError("InvalidDefinition", "Invalid State Machine Definition: '"
-                           + ", ".join(_describe(problem) for problem in problems) + "'")
+                           + ", ".join(diagnostic.described() for diagnostic in found) + "'")
     assert definition is not None
     return definition
 
 
-def _problems(text: str) -> tuple[dict[str, Any] | None, list[Problem]]:
+def _diagnose(text: str, kind: str) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
     from ..model.loader import load_definition
     from ..model.validate import validate_definition
 
+    not_json = _json_syntax(text)
+    if not_json is not None:
+        return None, [not_json]
     try:
         definition = load_definition(text.encode("utf-8", "surrogatepass"))
     except DefinitionError as error:
-        return None, [_as_problem(problem) for problem in error.problems]
+        return None, [_from_problem(problem) for problem in error.problems]
     except (RecursionError, ValueError) as error:
-        return None, [Problem("", f"the definition cannot be read: {error}", INVALID_JSON_DESCRIPTION)]
+        return None, [Diagnostic(INVALID_JSON_DESCRIPTION, f"the definition cannot be read: {error}", None)]
     try:
-        found = validate_definition(definition)
+        found = [_from_problem(problem) for problem in validate_definition(definition)]
     except RecursionError:
-        found = [Problem("", "the definition is nested too deeply", SCHEMA_VALIDATION_FAILED)]
-    return definition, [_as_problem(problem) for problem in found]
+        found = [Diagnostic(SCHEMA_VALIDATION_FAILED, "the definition is nested too deeply", None)]
+    if kind == "EXPRESS":
+        found += list(_express_problems(definition, ""))
+    return definition, found
 
 
-def _as_problem(problem: Any) -> Problem:
-    if isinstance(problem, Problem):
-        return problem
-    return Problem("", str(problem), SCHEMA_VALIDATION_FAILED)
+def _from_problem(problem: Any) -> Diagnostic:
+    if not isinstance(problem, Problem):
+        return Diagnostic(SCHEMA_VALIDATION_FAILED, str(problem), "/")
+    if problem.location == "" and "must be a JSON object" in problem.message:
+        return Diagnostic(SCHEMA_VALIDATION_FAILED, "Definition must be a valid JSON object", None)
+    location = aws_location(problem.location)
+    if problem.message.startswith("'QueryLanguage' can not be") and location.endswith("/QueryLanguage"):
+        location = location.rsplit("/", 1)[0]  # AWS points at the state, not at its field
+    return Diagnostic(problem.code, _aws_order(problem.message), location)
+
+
+def _aws_order(message: str) -> str:
+    """AWS lists a state machine's missing fields as ``[States, StartAt]``: States first."""
+    match = _REQUIRED.match(message)
+    if match is None:
+        return message
+    fields = match.group(1).split(", ")
+    fields.sort(key=lambda field: field != "States")  # stable: only States moves
+    return f"These fields are required: [{', '.join(fields)}]"
 
 
 def aws_location(location: str) -> str:
@@ -68,13 +126,94 @@ def aws_location(location: str) -> str:
     return "/" + _INDEX.sub(r".\1", location).replace(".", "/")
 
 
-def _describe(problem: Problem) -> str:
-    where = f" at {aws_location(problem.location)}" if problem.location else ""
-    return f"{problem.code}: {problem.message}{where}"
+# -- text that is not JSON ------------------------------------------------------------------------------
+
+def _json_syntax(text: str) -> Diagnostic | None:
+    """None when ``text`` is JSON; else AWS's diagnostic: a blank text is not a JSON object, other
+    text is described as Jackson describes what it could not read."""
+    if not text.strip():
+        return Diagnostic(SCHEMA_VALIDATION_FAILED, "Definition must be a valid JSON object", None)
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as error:
+        return _jackson(text, error)
+    except (RecursionError, ValueError):
+        return None  # readable, just too deep or odd for json: the loader words those
+    return None
 
 
-def _diagnostic(problem: Problem) -> dict[str, Any]:
-    out = {"severity": "ERROR", "code": problem.code, "message": problem.message}
-    if problem.location:
-        out["location"] = aws_location(problem.location)
-    return out
+def _jackson(text: str, error: json.JSONDecodeError) -> Diagnostic:
+    """Python's reading of the error, in Jackson's words (the kinds AWS users meet: a bare word,
+    an unexpected character, the end of the text); others keep Python's words in Jackson's frame."""
+    position = error.pos
+    found = text[position] if position < len(text) else ""
+    end = position  # Jackson names the place just after what it read
+    if not found:
+        message = "Unexpected end-of-input"
+    elif error.msg == "Expecting value" and (found.isalnum() or found in "_$"):
+        end = _word_end(text, position)
+        message = f"Unrecognized token '{text[position:end]}': was expecting {_EXPECTED_VALUE}"
+    elif error.msg == "Expecting value":
+        end = position + 1
+        message = f"Unexpected character ('{found}' (code {ord(found)})): expected a valid value {_EXPECTED_VALUE}"
+    elif error.msg.startswith("Expecting property name"):
+        end = position + 1
+        message = f"Unexpected character ('{found}' (code {ord(found)})): was expecting double-quote to start " \
+                  "field name"
+    else:
+        message = error.msg
+    line = text.count("\n", 0, end) + 1
+    column = end - (text.rfind("\n", 0, end) + 1) + 1
+    location = f"[Source: {_jackson_source(text)}; line: {line}, column: {column}]"
+    return Diagnostic(INVALID_JSON_DESCRIPTION, f"{message}\n at {location}", location)
+
+
+def _word_end(text: str, start: int) -> int:
+    end = start
+    while end < len(text) and (text[end].isalnum() or text[end] in "_$"):
+        end += 1
+    return end
+
+
+def _jackson_source(text: str) -> str:
+    if len(text) <= _JACKSON_SOURCE_LIMIT:
+        return f'(String)"{text}"'
+    return f'(String)"{text[:_JACKSON_SOURCE_LIMIT]}"[truncated {len(text) - _JACKSON_SOURCE_LIMIT} chars]'
+
+
+# -- what an EXPRESS machine may not do -------------------------------------------------------------------
+
+def _express_problems(machine: Mapping[str, Any], where: str) -> Iterator[Diagnostic]:
+    """Each Task of ``machine`` (and of the branches and iterations inside it) that would wait: an
+    EXPRESS machine runs at most five minutes and keeps no callbacks, so AWS refuses them."""
+    states = machine.get("States")
+    if not isinstance(states, Mapping):
+        return
+    for name, state in states.items():
+        if not isinstance(state, Mapping):
+            continue
+        here = f"{where}/States/{name}"
+        resource = state.get("Resource")
+        if state.get("Type") == "Task" and isinstance(resource, str):
+            why = _express_refusal(resource)
+            if why is not None:
+                yield Diagnostic(SCHEMA_VALIDATION_FAILED, why, f"{here}/Resource")
+        branches = state.get("Branches")
+        for index, branch in enumerate(branches if isinstance(branches, list) else []):
+            if isinstance(branch, Mapping):
+                yield from _express_problems(branch, f"{here}/Branches/{index}")
+        for field in ("ItemProcessor", "Iterator"):
+            nested = state.get(field)
+            if isinstance(nested, Mapping):
+                yield from _express_problems(nested, f"{here}/{field}")
+
+
+def _express_refusal(resource: str) -> str | None:
+    """AWS's words for a Task resource an EXPRESS machine may not use (None: it may)."""
+    if resource.endswith(".waitForTaskToken"):
+        return "Express state machine does not support '.waitForTaskToken' service integration "  # sic: the space
+    if _SYNC.search(resource):
+        return "Express state machine does not support '.sync' service integration"
+    if _ACTIVITY.match(resource):
+        return "Express state machine does not support Activity ARN"
+    return None
