@@ -15,7 +15,7 @@ from .arns import check_name, machine_arn, require_arn
 from .catalog import INITIAL_REVISION, Catalog, public_revision_id
 from .context import Call
 from .definitions import diagnostics, read_definition
-from .faults import ServiceError, validation
+from .faults import ServiceError, machine_does_not_exist, validation
 from .paging import page
 from .store import Store
 from .tags import MAX_TAGS, put_tags, read_tags, require_taggable
@@ -38,10 +38,11 @@ class MachineApi:
     def create_state_machine(self, request: dict[str, Any], call: Call) -> dict[str, Any]:
         name = request["name"]
         check_name(name)
+        _check_version_description(request)
         kind = request.get("type", "STANDARD")
         role = _role(request["roleArn"])
         definition = request["definition"]
-        read_definition(definition)
+        read_definition(definition, kind)
         logging = _logging(request.get("loggingConfiguration"), kind)
         tracing = request.get("tracingConfiguration") or dict(_DEFAULT_TRACING)
         encryption = request.get("encryptionConfiguration") or dict(_DEFAULT_ENCRYPTION)
@@ -69,21 +70,22 @@ class MachineApi:
 
     def _same_create(self, db: Any, existing: Any, definition: str, kind: str, logging: dict[str, Any],
                      tracing: dict[str, Any], encryption: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
-        """CreateStateMachine is idempotent: the same name with the same settings answers the existing
-        machine (role and tags may differ); anything else is StateMachineAlreadyExists."""
+        """CreateStateMachine is idempotent: the same name with the same definition (byte for byte),
+        type, logging, tracing and encryption answers the existing machine (role and tags may differ,
+        and are not changed); so does ``publish`` with the same version description when the machine
+        has that version. Anything else is StateMachineAlreadyExists."""
+        already = ServiceError("StateMachineAlreadyExists", f"State Machine Already Exists: '{existing['arn']}'")
         revision = self.catalog.revision(existing["revision_id"])
         same = (revision.definition == definition and revision.type == kind and revision.logging == logging
                 and revision.tracing == tracing and revision.encryption == encryption)
         if not same or existing["status"] != "ACTIVE":
-            raise ServiceError("StateMachineAlreadyExists", f"State Machine Already Exists: '{existing['arn']}'")
+            raise already
         answer: dict[str, Any] = {"stateMachineArn": existing["arn"], "creationDate": existing["created"]}
         if request.get("publish"):
-            latest = db.execute("SELECT arn, revision_id FROM versions WHERE machine_arn = ? ORDER BY version DESC "
-                                "LIMIT 1", (existing["arn"],)).fetchone()
-            if latest is None or latest["revision_id"] != existing["revision_id"]:
-                raise ServiceError("StateMachineAlreadyExists",
-                                   f"State Machine Already Exists: '{existing['arn']}'")
-            answer["stateMachineVersionArn"] = latest["arn"]
+            version = self.versions.version_of_revision(db, existing["arn"], existing["revision_id"])
+            if version is None or version["description"] != request.get("versionDescription"):
+                raise already
+            answer["stateMachineVersionArn"] = version["arn"]
         return answer
 
     # -- DescribeStateMachine -------------------------------------------------------------------------
@@ -93,12 +95,12 @@ class MachineApi:
         arn = require_arn(text, "stateMachine")
         if arn.is_alias:
             raise validation("This API does not support aliases: use DescribeStateMachineAlias", None)
-        machine = self.catalog.machine_row(arn.base)
+        machine = self.store.one("SELECT * FROM state_machines WHERE arn = ?", (arn.base,))
+        version = self.catalog.version_row(text) if arn.is_version else None
+        if machine is None or (arn.is_version and version is None):
+            raise machine_does_not_exist(text)
         answer: dict[str, Any]
-        if arn.is_version:
-            version = self.catalog.version_row(text)
-            if version is None:
-                raise ServiceError("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{text}'")
+        if version is not None:
             revision = self.catalog.revision(version["revision_id"])
             answer = {"stateMachineArn": text, "creationDate": version["created"]}
             if version["description"] is not None:
@@ -123,24 +125,20 @@ class MachineApi:
 
     def update_state_machine(self, request: dict[str, Any], call: Call) -> dict[str, Any]:
         text = request["stateMachineArn"]
-        arn = require_arn(text, "stateMachine")
-        if arn.qualifier is not None:
-            raise validation("Updating a state machine version or alias is not supported: "
-                             "pass the state machine's own ARN", None)
+        require_arn(text, "stateMachine")  # a version's or alias's ARN names no state machine: DoesNotExist
         changes = [key for key in ("definition", "roleArn", "loggingConfiguration", "tracingConfiguration",
                                    "encryptionConfiguration") if request.get(key) is not None]
         if not changes:
             raise ServiceError("MissingRequiredParameter",
                                "Either the definition, the role ARN, the LoggingConfiguration, or the "
                                "TracingConfiguration must be specified")
-        if request.get("versionDescription") is not None and not request.get("publish"):
-            raise validation("Version description can only be set when publish is true", None)
-        if request.get("definition") is not None:
-            read_definition(request["definition"])
+        _check_version_description(request)
+        if request.get("definition") is not None:  # checked before the transaction: it may take a while
+            read_definition(request["definition"], self.catalog.machine_row(text)["type"])
         with self.store.write() as db:
             machine = db.execute("SELECT * FROM state_machines WHERE arn = ?", (text,)).fetchone()
             if machine is None:
-                raise ServiceError("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{text}'")
+                raise machine_does_not_exist(text)
             if machine["status"] != "ACTIVE":
                 raise ServiceError("StateMachineDeleting", f"State Machine is being deleted: '{text}'")
             current = self.catalog.revision(machine["revision_id"])
@@ -212,7 +210,8 @@ class MachineApi:
     # -- ValidateStateMachineDefinition ---------------------------------------------------------------
 
     def validate_state_machine_definition(self, request: dict[str, Any], call: Call) -> dict[str, Any]:
-        found, truncated = diagnostics(request["definition"], max_results=request.get("maxResults") or 100)
+        found, truncated = diagnostics(request["definition"], kind=request.get("type", "STANDARD"),
+                                       max_results=request.get("maxResults") or 100)
         severity = request.get("severity", "ERROR")
         if severity == "ERROR":
             found = [entry for entry in found if entry["severity"] == "ERROR"]
@@ -255,6 +254,11 @@ def delete_machine(db: Any, arn: str) -> None:
     db.execute("DELETE FROM versions WHERE machine_arn = ?", (arn,))
     db.execute("DELETE FROM aliases WHERE machine_arn = ?", (arn,))
     db.execute("DELETE FROM tags WHERE resource_arn = ?", (arn,))
+
+
+def _check_version_description(request: dict[str, Any]) -> None:
+    if request.get("versionDescription") is not None and not request.get("publish"):
+        raise validation("Version description can only be set when publish is true", None)
 
 
 def _role(role: str) -> str:
