@@ -182,6 +182,39 @@ def test_describe_an_express_machine(sfn: Any, create: Any) -> None:
     assert sfn.describe_state_machine(stateMachineArn=arn)["type"] == "EXPRESS"
 
 
+LOG_GROUP = {"cloudWatchLogsLogGroup": {"logGroupArn": "arn:aws:logs:us-east-1:123456789012:log-group:sfn:*"}}
+
+
+@pytest.mark.parametrize(("given", "described"), [
+    ({}, {"level": "OFF", "includeExecutionData": False}),
+    ({"destinations": []}, {"destinations": [], "includeExecutionData": False, "level": "OFF"}),
+    ({"level": "ALL", "includeExecutionData": True, "destinations": [LOG_GROUP]},
+     {"level": "ALL", "includeExecutionData": True, "destinations": [LOG_GROUP]}),
+    ({"level": "OFF", "destinations": [LOG_GROUP]},
+     {"level": "OFF", "includeExecutionData": False, "destinations": [LOG_GROUP]}),
+], ids=["empty", "no-destinations", "all", "off-with-destination"])
+def test_a_logging_configuration_is_described_as_given(sfn: Any, create: Any, given: dict[str, Any],
+                                                       described: dict[str, Any]) -> None:
+    arn = create(PASS, loggingConfiguration=given)
+    assert sfn.describe_state_machine(stateMachineArn=arn)["loggingConfiguration"] == described
+
+
+def test_logging_needs_exactly_one_destination(sfn: Any, create: Any) -> None:
+    refused = ("InvalidLoggingConfiguration", "Invalid Logging Configuration: Must specify exactly one Log Destination.")
+    for level in ("ALL", "ERROR", "FATAL"):
+        assert refusal(sfn.create_state_machine, name="logs-nowhere", definition=json.dumps(PASS), roleArn=ROLE,
+                       loggingConfiguration={"level": level}) == refused
+    assert refusal(sfn.create_state_machine, name="logs-twice", definition=json.dumps(PASS), roleArn=ROLE,
+                   loggingConfiguration={"level": "ALL", "destinations": [LOG_GROUP, LOG_GROUP]}) == refused
+    arn = create(PASS, loggingConfiguration={"level": "ERROR", "destinations": [LOG_GROUP]})
+    first = sfn.update_state_machine(stateMachineArn=arn, loggingConfiguration={"level": "ALL",
+                                                                                 "destinations": [LOG_GROUP]})
+    again = sfn.update_state_machine(stateMachineArn=arn, loggingConfiguration={"level": "ALL",
+                                                                                 "destinations": [LOG_GROUP]})
+    assert again["revisionId"] == first["revisionId"]
+    assert refusal(sfn.update_state_machine, stateMachineArn=arn, loggingConfiguration={"level": "ALL"}) == refused
+
+
 def test_describe_a_missing_or_malformed_arn(sfn: Any) -> None:
     missing = "arn:aws:states:us-east-1:123456789012:stateMachine:never-created"
     assert refusal(sfn.describe_state_machine, stateMachineArn=missing) == (

@@ -268,12 +268,16 @@ def _role(role: str) -> str:
 
 
 def _logging(logging: dict[str, Any] | None, kind: str) -> dict[str, Any]:
+    """The logging configuration as AWS keeps and describes it: level OFF unless given, the
+    destinations given (even an empty list), and at most one destination, which a level other than
+    OFF needs."""
     if not logging:
         return dict(_DEFAULT_LOGGING)
     out = {"level": logging.get("level", "OFF"), "includeExecutionData": bool(logging.get("includeExecutionData"))}
-    if logging.get("destinations"):
-        out["destinations"] = logging["destinations"]
-    if out["level"] != "OFF" and not logging.get("destinations"):
+    destinations = logging.get("destinations")
+    if destinations is not None:
+        out["destinations"] = destinations
+    if len(destinations or []) > 1 or (out["level"] != "OFF" and not destinations):
         raise ServiceError("InvalidLoggingConfiguration",
                            "Invalid Logging Configuration: Must specify exactly one Log Destination.")
     return out
