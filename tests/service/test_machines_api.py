@@ -77,7 +77,7 @@ def test_create_again_with_another_definition_text_is_already_exists(sfn: Any, c
         "StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'")
 
 
-def test_create_with_publish_answers_version_1_and_shows_no_revision(sfn: Any, create: Any) -> None:
+def test_create_with_publish_answers_version_1_and_shows_no_revision(sfn: Any) -> None:
     made = answer(sfn.create_state_machine(name="published-at-birth", definition=json.dumps(PASS), roleArn=ROLE,
                                            publish=True, versionDescription="first"))
     arn = made["stateMachineArn"]
@@ -110,7 +110,7 @@ def test_create_with_an_invalid_name_is_invalid_name(sfn: Any, name: str) -> Non
 
 
 @pytest.mark.parametrize("name", ["Machine1", "machine-name_123", "machine.name.v2", "M" * 80])
-def test_valid_names_are_accepted(sfn: Any, create: Any, name: str) -> None:
+def test_valid_names_are_accepted(create: Any, name: str) -> None:
     assert name_of(create(PASS, name=name)) == name
 
 
@@ -223,6 +223,9 @@ def test_describe_a_missing_or_malformed_arn(sfn: Any) -> None:
         "StateMachineDoesNotExist", f"State Machine Does Not Exist: '{missing}:3'")
     assert refusal(sfn.describe_state_machine, stateMachineArn="not_a_valid_arn") == (
         "InvalidArn", "Invalid Arn: 'Invalid ARN prefix: not_a_valid_arn'")
+    execution = "arn:aws:states:us-east-1:123456789012:execution:never-created:run"
+    assert refusal(sfn.describe_state_machine, stateMachineArn=execution) == (
+        "InvalidArn", "Invalid Arn: 'Resource type not valid in this context: execution'")
 
 
 # -- UpdateStateMachine ---------------------------------------------------------------------------------

@@ -9,8 +9,10 @@ Nothing here is written by hand per action: botocore ships the service's model (
 and output shapes with their constraints, error shapes), and this module
 
 * checks a request against its input shape as AWS's front end does (types, required members,
-  lengths, ranges, enums) and words each violation as AWS does ("1 validation error detected:
-  Value null at 'name' failed to satisfy constraint: Member must not be null");
+  lengths, ranges, enums, patterns) and words each violation as AWS does ("1 validation error
+  detected: Value null at 'name' failed to satisfy constraint: Member must not be null"), showing
+  values as the Java service renders them and never echoing a sensitive one; a member of the
+  wrong JSON type is a SerializationException, as AWS's JSON reader words it;
 * serialises an answer by its output shape (timestamps as epoch seconds, absent members left out);
 * serialises errors with the ``__type`` AWS sends.
 """
