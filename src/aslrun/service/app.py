@@ -34,13 +34,12 @@ def build_app(service: StepFunctionsService) -> Starlette:
     limiter = anyio.CapacityLimiter(_WORKER_THREADS)
 
     async def api(request: Request) -> Response:
-        request_id = None
+        call = service.call(region_of(request.headers.get("authorization"), service.config.region))
+        request_id = call.request_id  # every answer carries it, refusals too
         try:
             body = await _read_body(request)
             operation_model = operation(request.headers.get("x-amz-target"))
             members = parse_request(operation_model, body)
-            call = service.call(region_of(request.headers.get("authorization"), service.config.region))
-            request_id = call.request_id
             result = await anyio.to_thread.run_sync(service.handle, operation_model.name, members, call,
                                                     limiter=limiter)
             return _json(serialise(operation_model, result), 200, call.request_id)
@@ -80,6 +79,6 @@ async def _read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def _json(body: dict[str, Any], status: int, request_id: str | None) -> Response:
-    headers = {"x-amzn-RequestId": request_id} if request_id else {}
-    return JSONResponse(body, status_code=status, headers=headers, media_type=JSON_CONTENT_TYPE)
+def _json(body: dict[str, Any], status: int, request_id: str) -> Response:
+    return JSONResponse(body, status_code=status, headers={"x-amzn-RequestId": request_id},
+                        media_type=JSON_CONTENT_TYPE)
