@@ -33,7 +33,7 @@ def test_state(machine: str, state_name: str, input_: str | None, handler_module
                mock_config: str | None, test_case: str | None, mock_result: str | None, mock_error: str | None,
                mock_cause: str | None, level: str, retry_count: int, variables: str | None, as_json: bool) -> None:
     """Run the state --state of MACHINE once on --input. Exit 0 unless the state FAILED (1)."""
-    from ..debug.single_state import _UNSET, run_test_state
+    from ..debug.single_state import UNSET, run_test_state
     from ..errors import AslrunError, InputError
     from .debug import load_setup
     from .inputs import parse_json_argument
@@ -45,7 +45,7 @@ def test_state(machine: str, state_name: str, input_: str | None, handler_module
             raise InputError("--mock-cause goes with --mock-error")
         setup = load_setup(machine, input_, handler_modules, handler_pairs, sub_pairs, sub_files, mock_config,
                            test_case)
-        result_value: Any = _UNSET if mock_result is None else parse_json_argument(mock_result, "--mock-result")
+        result_value: Any = UNSET if mock_result is None else parse_json_argument(mock_result, "--mock-result")
         values = parse_json_argument(variables, "--variables") if variables is not None else None
         if values is not None and not isinstance(values, dict):
             raise InputError("--variables must be a JSON object (name -> value)")

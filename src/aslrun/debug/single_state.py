@@ -53,12 +53,12 @@ from ..errors import AslrunError, InputError, StatesError
 from ..states.task import NOT_INTERCEPTED
 from .inspector import Inspector
 
-__all__ = ["INSPECTION_LEVELS", "MOCKABLE_TYPES", "TestStateResult", "run_test_state"]
+__all__ = ["INSPECTION_LEVELS", "MOCKABLE_TYPES", "UNSET", "TestStateResult", "check_mock", "run_test_state"]
 
 INSPECTION_LEVELS = ("INFO", "DEBUG", "TRACE")
 #: the state types a result or an error can be mocked for (AWS refuses a mock for any other)
 MOCKABLE_TYPES = ("Task", "Map", "Parallel")
-_UNSET = object()
+UNSET = object()
 _JSONPATH_STAGES = ("input", "afterInputPath", "afterParameters", "result", "afterResultSelector", "afterResultPath")
 _JSONATA_STAGES = ("input", "afterArguments", "result")
 #: what a mocked Map adds to its inspection data (numbers stay numbers on the wire)
@@ -112,7 +112,7 @@ def _text(value: Any) -> str:
 
 
 def run_test_state(machine: Any, state_name: str, input: Any = None, *, inspection_level: str = "INFO",
-                   mock_result: Any = _UNSET, mock_error: str | None = None, mock_cause: str | None = None,
+                   mock_result: Any = UNSET, mock_error: str | None = None, mock_cause: str | None = None,
                    handlers: Any = None, retry_count: int = 0, variables: dict[str, Any] | None = None,
                    clock_start: Any = "2024-01-01T00:00:00Z", interceptor: Any = None,
                    context: dict[str, Any] | None = None, map_failure_count: int = 0,
@@ -123,7 +123,7 @@ def run_test_state(machine: Any, state_name: str, input: Any = None, *, inspecti
     ``check_bindings``, as :meth:`~aslrun.machine.StateMachine.start` takes them)."""
     level = _inspection_level(inspection_level)
     state = _find_state(machine, state_name)
-    mocked = mock_result is not _UNSET or mock_error is not None
+    mocked = mock_result is not UNSET or mock_error is not None
     if mocked:
         check_mock(state, mock_result)
     if retry_count < 0:
@@ -148,12 +148,12 @@ def run_test_state(machine: Any, state_name: str, input: Any = None, *, inspecti
     return result
 
 
-def check_mock(state: Any, mock_result: Any = _UNSET) -> None:
+def check_mock(state: Any, mock_result: Any = UNSET) -> None:
     """Refuse a mock AWS refuses (worded as AWS words it): one for a state type that cannot be
     mocked, or a Map's or Parallel's result of the wrong shape."""
     if state.type not in MOCKABLE_TYPES:
         raise InputError(f"State type '{state.type}' is not supported when a mock is specified")
-    if mock_result is _UNSET:
+    if mock_result is UNSET:
         return
     if state.type == "Map" and state.writer is not None:
         if not isinstance(mock_result, dict):
@@ -392,13 +392,13 @@ class _OneStateMocks:
         self.fallback = fallback
 
     def covers(self, state: Any) -> bool:
-        if state is not self.state or self.result is not _UNSET or self.error is not None:
+        if state is not self.state or self.result is not UNSET or self.error is not None:
             return True
         return bool(self.fallback is not None and getattr(self.fallback, "covers", lambda s: False)(state))
 
     def __call__(self, state: Any, call: Any) -> Any:
         if self.error is not None and state is self.state:
             raise StatesError(self.error, self.cause)
-        if self.result is not _UNSET and state is self.state:
+        if self.result is not UNSET and state is self.state:
             return self.result
         return self.fallback(state, call) if self.fallback is not None else NOT_INTERCEPTED

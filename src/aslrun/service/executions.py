@@ -114,7 +114,7 @@ class ExecutionApi:
     def _row(self, text: str) -> Any:
         arn = require_arn(text, "execution", "express")
         if arn.kind == "express":
-            raise ServiceError("InvalidArn", f"Invalid Arn: 'Resource type not valid in this context: express'")
+            raise ServiceError("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: express'")
         row = self.store.one("SELECT * FROM executions WHERE arn = ?", (text,))
         if row is None:
             raise execution_does_not_exist(text)
