@@ -26,7 +26,7 @@ _READY = re.compile(r"Step Functions API on (http://\S+)")
 
 def client_for(url: str, region: str = "us-east-1", **config: Any) -> Any:
     """A boto3 Step Functions client for a local endpoint (no retries: a failure shows at once)."""
-    options = {"inject_host_prefix": False, "retries": {"max_attempts": 1, "mode": "standard"},
+    options = {"inject_host_prefix": False, "retries": {"total_max_attempts": 1, "mode": "standard"},
                "read_timeout": 70}
     options.update(config)
     return boto3.client("stepfunctions", endpoint_url=url, region_name=region, aws_access_key_id="test",

@@ -497,3 +497,13 @@ def test_a_nested_execution_under_a_name_already_used_fails_the_task(sfn: Any, c
     assert second["error"] == "StepFunctions.ExecutionAlreadyExistsException"
     assert second["cause"].startswith("Execution Already Exists: '" + child.replace(":stateMachine:", ":execution:"))
     assert len(sfn.list_executions(stateMachineArn=child)["executions"]) == 1
+
+
+def test_an_express_execution_is_recorded_and_seen_under_its_own_arn(sfn: Any, create: Any) -> None:
+    express = create({"StartAt": "Ctx", "States": {"Ctx": {"Type": "Pass", "Parameters": {"id.$": "$$.Execution.Id"},
+                                                            "End": True}}}, type="EXPRESS")
+    first = sfn.start_sync_execution(stateMachineArn=express, name="same")
+    second = sfn.start_sync_execution(stateMachineArn=express, name="same")
+    assert json.loads(first["output"]) == {"id": first["executionArn"]}
+    assert json.loads(second["output"]) == {"id": second["executionArn"]}
+    assert first["executionArn"] != second["executionArn"]

@@ -99,6 +99,7 @@ class Execution:
         self.start_time: float | None = None
         self.stop_time: float | None = None
         self.redrive_count = 0  # $$.Execution.RedriveCount
+        self.given_arn: str | None = None  # the ARN a host chose (express: arn:...:express:machine:name:id)
         self.in_map_run = in_map_run  # the ARN of the Map Run a distributed Map's child belongs to
         self._root: Task | None = None
         self._context_execution: dict[str, Any] | None = None
@@ -120,6 +121,9 @@ class Execution:
 
     @property
     def arn(self) -> str:
+        """The execution's ARN (a host may have given it another: an express execution's)."""
+        if self.given_arn is not None:
+            return self.given_arn
         return f"arn:aws:states:{self.region}:{self.account}:execution:{self.state_machine_name}:{self.name}"
 
     def new_uuid(self) -> str:

@@ -56,7 +56,7 @@ class ExecutionApi:
                 if existing["status"] == "RUNNING" and existing["input"] == input_text:
                     return {"executionArn": arn, "startDate": existing["start"]}
                 raise ServiceError("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
-            execution = self._prepare(target, value, name, start, call, test_case)
+            execution = self._prepare(target, value, name, arn, start, call, test_case)
             db.execute("INSERT INTO executions (arn, machine_arn, name, type, status, input, start, trace_header, "
                        "version_arn, alias_arn, revision_id, seq) VALUES (?, ?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?)",
                        (arn, target.machine_arn, name, target.type, input_text, start, request.get("traceHeader"),
@@ -76,7 +76,7 @@ class ExecutionApi:
         input_text, value = _input(request.get("input"))
         arn = express_execution_arn(call.partition, call.region, call.account, target.name, name, str(uuid.uuid4()))
         start = call.now
-        execution = self._prepare(target, value, name, start, call, test_case)
+        execution = self._prepare(target, value, name, arn, start, call, test_case)
         with self.store.write() as db:
             db.execute("INSERT INTO executions (arn, machine_arn, name, type, status, input, start, trace_header, "
                        "version_arn, alias_arn, revision_id, seq) VALUES (?, ?, ?, 'EXPRESS', 'RUNNING', ?, ?, ?, ?, ?, "
@@ -99,11 +99,11 @@ class ExecutionApi:
             answer["error"], answer["cause"] = execution.error, execution.cause
         return answer
 
-    def _prepare(self, target: Any, value: Any, name: str, start: float, call: Call, test_case: str | None) -> Any:
-        # the arn must match the one written: the engine builds it from the machine name and the region
+    def _prepare(self, target: Any, value: Any, name: str, arn: str, start: float, call: Call,
+                 test_case: str | None) -> Any:
         try:
             execution = self.runner.prepare(target, value, name=name, start=start, region=call.region,
-                                            account=call.account, test_case=test_case)
+                                            account=call.account, arn=arn, test_case=test_case)
         except AslrunError as error:  # e.g. an input nested deeper than aslrun reads
             raise ServiceError("InvalidExecutionInput", f"Invalid State Machine Execution Input: '{error}'") from None
         execution.service_revision = target.revision.revision_id
@@ -219,7 +219,8 @@ class ExecutionApi:
         now = call.now
         input_value = json.loads(row["input"])
         execution = self.runner.prepare(target, input_value, name=row["name"], start=row["start"],
-                                        region=call.region, account=call.account, redrive=(events, count, now))
+                                        region=call.region, account=call.account, arn=row["arn"],
+                                        redrive=(events, count, now))
         execution.start_time = row["start"]
         execution.service_revision = row["revision_id"]
         last = max((event["id"] for event in events), default=0)

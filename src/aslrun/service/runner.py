@@ -49,8 +49,8 @@ class Runner:
         return VirtualClock(start=start) if self.virtual_time else SystemClock()
 
     def prepare(self, target: Target, input: Any, *, name: str, start: float, region: str, account: str,
-                test_case: str | None = None, redrive: tuple[list[dict[str, Any]], int, float] | None = None
-                ) -> Execution:
+                arn: str, test_case: str | None = None,
+                redrive: tuple[list[dict[str, Any]], int, float] | None = None) -> Execution:
         """An execution of ``target``, hosted, its start time fixed, not yet running. ``redrive``:
         ``(its history so far, the redrive count, the redrive time)`` to continue a failed one."""
         machine = self.catalog.compiled(target.revision, target.name)
@@ -66,6 +66,7 @@ class Runner:
                                         clock=self.clock(when), **options)
             execution.redrive_time = when
         execution.input = input  # JSON null too (StateMachine.start reads no input as {})
+        execution.given_arn = arn  # what the API answered (an express execution's differs from the engine's)
         execution.start_time = start
         execution.scheduler.host()
         return execution
