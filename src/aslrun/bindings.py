@@ -50,6 +50,7 @@ class Bindings:
         self.lambda_fallback = lambda_fallback
         self.machine_resolver = machine_resolver
         self.activities: Any = None  # who offers activity tasks to workers (a server's broker)
+        self.handler_gate: Any = None  # bounds the handlers running at once across threads (a server's)
         self.version = next(_VERSIONS)  # changes whenever a binding is added (cached checks notice)
         for key, handler in (handlers or {}).items():
             self.bind(key, handler)
@@ -103,11 +104,13 @@ class Bindings:
         out.lambda_fallback = self.lambda_fallback
         out.machine_resolver = self.machine_resolver
         out.activities = self.activities
+        out.handler_gate = self.handler_gate
         out.version = next(_VERSIONS)
         if isinstance(other, Bindings):
             out.lambda_fallback = other.lambda_fallback or out.lambda_fallback
             out.machine_resolver = other.machine_resolver or out.machine_resolver
             out.activities = other.activities or out.activities
+            out.handler_gate = other.handler_gate or out.handler_gate
             out._exact.update(other._exact)
             out._by_function_name.update(other._by_function_name)
             out._machines.update(other._machines)

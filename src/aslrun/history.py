@@ -22,13 +22,13 @@ from typing import Any
 
 from .engine.clock import iso_timestamp
 
-__all__ = ["AWS_HISTORY_LIMIT", "Event", "History"]
+__all__ = ["AWS_HISTORY_LIMIT", "DETAILS_EVEN_EMPTY", "Event", "History", "details_key"]
 
 AWS_HISTORY_LIMIT = 25_000
 
 _JSON_TEXT_FIELDS = ("input", "output", "parameters")
 # events AWS records with a details object even when it is empty
-_DETAILS_EVEN_EMPTY = frozenset({"ExecutionAborted", "ActivityStarted"})
+DETAILS_EVEN_EMPTY = frozenset({"ExecutionAborted", "ActivityStarted"})
 
 
 class Event:
@@ -61,7 +61,7 @@ class Event:
             "timestamp": iso_timestamp(self.timestamp),
             "type": self.type,
         }
-        if self.details or self.type in _DETAILS_EVEN_EMPTY:
+        if self.details or self.type in DETAILS_EVEN_EMPTY:
             details = {}
             for key, value in self.details.items():
                 if key in _JSON_TEXT_FIELDS:
@@ -70,11 +70,12 @@ class Event:
                         details[key + "Details"] = {"truncated": False}
                 else:
                     details[key] = value
-            out[_details_key(self.type)] = details
+            out[details_key(self.type)] = details
         return out
 
 
-def _details_key(event_type: str) -> str:
+def details_key(event_type: str) -> str:
+    """The key of an event type's details in AWS's shape (``taskScheduledEventDetails``, ...)."""
     if event_type.endswith("StateEntered"):
         return "stateEnteredEventDetails"
     if event_type.endswith("StateExited"):

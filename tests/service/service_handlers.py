@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
+
+_RUNNING = [0, 0]  # handler calls of overlap() running now, and the most seen at once
+_LOCK = threading.Lock()
 
 
 class InvalidAmount(Exception):
@@ -27,4 +31,15 @@ def echo(event: Any, context: Any) -> Any:
     return {"event": event, "function": context.function_name}
 
 
-HANDLERS = {"Add": add, "Fail": fail, "Slow": slow, "Echo": echo}
+def overlap(event: Any, context: Any) -> Any:
+    """Sleeps a moment and reports the most calls of it seen running at once."""
+    with _LOCK:
+        _RUNNING[0] += 1
+        _RUNNING[1] = max(_RUNNING[1], _RUNNING[0])
+    time.sleep(0.3)
+    with _LOCK:
+        _RUNNING[0] -= 1
+        return {"most_at_once": _RUNNING[1]}
+
+
+HANDLERS = {"Add": add, "Fail": fail, "Slow": slow, "Echo": echo, "Overlap": overlap}

@@ -507,3 +507,20 @@ def test_an_express_execution_is_recorded_and_seen_under_its_own_arn(sfn: Any, c
     assert json.loads(first["output"]) == {"id": first["executionArn"]}
     assert json.loads(second["output"]) == {"id": second["executionArn"]}
     assert first["executionArn"] != second["executionArn"]
+
+
+@pytest.mark.parametrize("concurrency, most", [(None, 1), ("3", 3)])
+def test_handlers_run_one_at_a_time_unless_told_otherwise(start_server: Any, concurrency: str | None,
+                                                          most: int) -> None:
+    """Lambda gives each invocation an environment of its own: by default the server never runs two
+    handler calls at once (executions still run side by side)."""
+    from .conftest import HANDLERS, ROLE
+
+    options = ["--handler-concurrency", concurrency] if concurrency else []
+    sfn = start_server("--handlers", HANDLERS, *options).client()
+    machine = sfn.create_state_machine(name="overlap", roleArn=ROLE, definition=json.dumps({
+        "StartAt": "O", "States": {"O": {"Type": "Task", "End": True,
+                                         "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Overlap"}}}))
+    arns = [sfn.start_execution(stateMachineArn=machine["stateMachineArn"])["executionArn"] for _ in range(3)]
+    outputs = [json.loads(wait_done(sfn, arn)["output"]) for arn in arns]
+    assert max(output["most_at_once"] for output in outputs) == most

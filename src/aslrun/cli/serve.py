@@ -28,6 +28,10 @@ DEFAULT_MOCK_CONFIG = "MockConfigFile.json"
 @click.option("--state-dir", type=click.Path(file_okay=False), metavar="DIR",
               help="Keep state machines, executions and histories here, across restarts "
                    "(default: a temporary directory, gone when the server stops).")
+@click.option("--handler-concurrency", default=1, type=click.IntRange(1, 1000), show_default=True,
+              help="Handler calls that may run at once across executions. Lambda runs each invocation in an "
+                   "environment of its own, so handlers seldom expect company: raise it only for thread-safe "
+                   "handlers (I/O-bound ones gain; CPU-bound ones share one interpreter anyway).")
 @click.option("--virtual-time", is_flag=True,
               help="Skip waits: an execution's clock jumps ahead whenever it only waits for time.")
 @click.option("--mock-config", "mock_config", type=click.Path(dir_okay=False), metavar="FILE",
@@ -45,8 +49,8 @@ DEFAULT_MOCK_CONFIG = "MockConfigFile.json"
 @click.option("--account", default=None, metavar="ID",
               help="Account id in ARNs [env AWS_ACCOUNT_ID, else 123456789012].")
 def serve(host: str, port: int, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
-          state_dir: str | None, virtual_time: bool, mock_config: str | None, lambda_endpoint: str | None,
-          aws_seed: str | None, region: str | None, account: str | None) -> None:
+          state_dir: str | None, handler_concurrency: int, virtual_time: bool, mock_config: str | None,
+          lambda_endpoint: str | None, aws_seed: str | None, region: str | None, account: str | None) -> None:
     """Serve the Step Functions API (boto3 endpoint_url, aws --endpoint-url, SAM, Terraform)."""
     from importlib.util import find_spec
 
@@ -63,6 +67,7 @@ def serve(host: str, port: int, handler_modules: tuple[str, ...], handler_pairs:
     try:
         config = _config(handler_modules, handler_pairs, state_dir, virtual_time, mock_config, lambda_endpoint,
                          region, account)
+        config.handler_concurrency = handler_concurrency
         if aws_seed is not None:
             from ..localaws.seed import load_seed_file
 

@@ -118,8 +118,16 @@ def json_copy(value: Any) -> Any:
 
 
 def call_handler(handler: Callable[..., Any], event: Any, context: LambdaContext, *,
-                 timeout: float | None = None) -> tuple[Any, int]:
-    """Call ``handler(event, context)``; return the result (a JSON copy) and its size in bytes."""
+                 timeout: float | None = None, gate: Any = None) -> tuple[Any, int]:
+    """Call ``handler(event, context)``; return the result (a JSON copy) and its size in bytes.
+
+    ``gate`` (a semaphore) bounds how many handlers run at once where executions run on several
+    threads (a server): Lambda gives each invocation an environment of its own, so handlers are
+    written as if nothing else ran beside them. The gate is held until the call returns or is
+    abandoned at its timeout."""
+    if gate is not None:
+        with gate:
+            return call_handler(handler, event, context, timeout=timeout)
     if timeout is None:
         return _call(handler, event, context)
     box: dict[str, Any] = {}

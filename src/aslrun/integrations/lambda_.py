@@ -184,7 +184,8 @@ def _invoke(handler: Any, event: Any, call: TaskCall, name: str, arn: str, quali
         function_version=qualifier if qualifier and qualifier.isdigit() else "$LATEST",
     )
     try:
-        result, size = call_handler(handler, event, context, timeout=call.real_timeout)
+        result, size = call_handler(handler, event, context, timeout=call.real_timeout,
+                                    gate=call.bindings.handler_gate)
     except HandlerFailed as failed:
         raise StatesError(failed.error, failed.cause(compact=compact_cause)) from None
     call.result_size = size

@@ -62,7 +62,8 @@ class BoundService:
         context = LambdaContext(function_name=self.resource_name, invoked_function_arn=self.resource,
                                 aws_request_id=call.request_id, deadline=call.real_deadline)
         try:
-            result, size = call_handler(handler, call.parameters, context, timeout=call.real_timeout)
+            result, size = call_handler(handler, call.parameters, context, timeout=call.real_timeout,
+                                        gate=call.bindings.handler_gate)
         except HandlerFailed as failed:
             raise StatesError(failed.error, failed.cause(compact=True)) from None
         call.result_size = size

@@ -21,7 +21,7 @@ from .catalog import Catalog, Target, public_revision_id
 from .context import Call
 from .faults import ServiceError, execution_does_not_exist, validation
 from .paging import limit_of, read_token, token_for
-from .recorder import event_body
+from .event_rows import INSERT_EVENT, event_row, read_event
 from .runner import Runner
 from .store import Store
 
@@ -177,10 +177,10 @@ class ExecutionApi:
         offset = read_token(request.get("nextToken"), "GetExecutionHistory")
         limit = limit_of(request)
         order = "DESC" if request.get("reverseOrder") else "ASC"
-        rows = self.store.all(f"SELECT body FROM events WHERE execution_arn = ? ORDER BY id {order} LIMIT ? OFFSET ?",
+        rows = self.store.all(f"SELECT * FROM events WHERE execution_arn = ? ORDER BY id {order} LIMIT ? OFFSET ?",
                               (row["arn"], limit + 1, offset))
         include_data = request.get("includeExecutionData", True)
-        events = [_event(r["body"], include_data) for r in rows[:limit]]
+        events = [_event(r, include_data) for r in rows[:limit]]
         token = token_for("GetExecutionHistory", offset + limit) if len(rows) > limit else None
         return {"events": events, "nextToken": token}
 
@@ -213,8 +213,8 @@ class ExecutionApi:
             raise ServiceError("ExecutionNotRedrivable", "State machine is in DELETING status.")
         target = Target(machine, self.catalog.revision(row["revision_id"]), version_arn=row["version_arn"],
                         alias_arn=row["alias_arn"])
-        events = [json.loads(r["body"]) for r in self.store.all(
-            "SELECT body FROM events WHERE execution_arn = ? ORDER BY id", (row["arn"],))]
+        events = [read_event(r) for r in self.store.all(
+            "SELECT * FROM events WHERE execution_arn = ? ORDER BY id", (row["arn"],))]
         count = row["redrive_count"] + 1
         now = call.now
         input_value = json.loads(row["input"])
@@ -229,8 +229,7 @@ class ExecutionApi:
             db.execute("UPDATE executions SET status = 'RUNNING', output = NULL, error = NULL, cause = NULL, "
                        "stop = NULL, redrive_count = ?, redrive_date = ?, redrive_token = ? WHERE arn = ?",
                        (count, now, token, row["arn"]))
-            db.execute("INSERT INTO events (execution_arn, id, body) VALUES (?, ?, ?)",
-                       (row["arn"], redriven.id, event_body(redriven)))
+            db.execute(INSERT_EVENT, (row["arn"], redriven.id, *event_row(redriven)))
         self.runner.launch(execution)
         return {"redriveDate": now}
 
@@ -251,7 +250,7 @@ def _started_event(arn: str, value: Any, role_arn: str, start: float) -> tuple[s
     """ExecutionStarted, committed with the execution's row: a server killed right after answering
     StartExecution still shows the execution as started (the engine records the same event again)."""
     event = Event(1, 0, "ExecutionStarted", start, {"input": value, "roleArn": role_arn})
-    return "INSERT INTO events (execution_arn, id, body) VALUES (?, ?, ?)", (arn, 1, event_body(event))
+    return INSERT_EVENT, (arn, 1, *event_row(event))
 
 
 def _test_case(text: str, given: str | None) -> tuple[str, str | None]:
@@ -309,8 +308,8 @@ def _redrive_status(row: Any) -> tuple[str, str | None]:
     return "REDRIVABLE", None
 
 
-def _event(body: str, include_data: bool) -> dict[str, Any]:
-    event = json.loads(body)
+def _event(row: Any, include_data: bool) -> dict[str, Any]:
+    event = read_event(row)
     if not include_data:
         for key, details in event.items():
             if key.endswith("Details") and isinstance(details, dict):

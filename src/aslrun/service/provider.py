@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,9 @@ class ServiceConfig:
     region: str = "us-east-1"
     account: str = "123456789012"
     virtual_time: bool = False
+    #: handler calls that may run at once across executions (1: one at a time, as Lambda handlers
+    #: written for an environment of their own expect; more only for thread-safe handlers)
+    handler_concurrency: int = 1
     mock_config: Any = None  # a testing.mock_config.MockConfig (SFN_MOCK_CONFIG)
     lambda_endpoint: str | None = None  # LAMBDA_ENDPOINT: Lambda tasks no handler serves go there
     aws_seed: tuple[Path, dict[str, Any]] | None = None  # (file, document): the local AWS's contents at start
@@ -71,6 +75,7 @@ class StepFunctionsService:
                                                    lambda_fallback=_lambda_fallback(config)))
         self.activities = ActivityApi(self.store, poll_seconds=config.activity_poll_seconds)
         bindings.activities = self.activities.broker
+        bindings.handler_gate = threading.BoundedSemaphore(max(1, config.handler_concurrency))
         self.runner = Runner(self.store, self.catalog, bindings, virtual_time=config.virtual_time,
                              interceptor_for=self._interceptor_for, on_end=self._execution_ended)
         self.versions = VersionApi(self.store, self.catalog)

@@ -17,28 +17,21 @@ from collections.abc import Callable
 from ..engine.execution import Execution
 from ..errors import StatesError
 from ..history import Event
+from .event_rows import INSERT_EVENT, PayloadTexts, event_row
 from .store import Store
 
-__all__ = ["Recorder", "event_body"]
+__all__ = ["Recorder"]
 
 _ENDS = {"ExecutionSucceeded": "SUCCEEDED", "ExecutionFailed": "FAILED", "ExecutionTimedOut": "TIMED_OUT",
          "ExecutionAborted": "ABORTED"}
 _MAP_RUN_ENDS = {"MapRunSucceeded": "SUCCEEDED", "MapRunFailed": "FAILED", "MapRunAborted": "ABORTED"}
 
-_INSERT_EVENT = "INSERT OR REPLACE INTO events (execution_arn, id, body) VALUES (?, ?, ?)"
 _END = "UPDATE executions SET status = ?, output = ?, error = ?, cause = ?, stop = ? WHERE arn = ?"
 _INSERT_CHILD = ("INSERT OR IGNORE INTO executions (arn, machine_arn, name, type, status, input, start, revision_id, "
                  "map_run_arn, parent_arn, seq) VALUES (?, ?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?)")
 _INSERT_MAP_RUN = ("INSERT OR IGNORE INTO map_runs (arn, execution_arn, state_name, status, start, max_concurrency, "
                    "tolerated_count, tolerated_percentage, seq) VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?)")
 _END_MAP_RUN = "UPDATE map_runs SET status = ?, stop = ? WHERE arn = ?"
-
-
-def event_body(event: Event) -> str:
-    """An event as GetExecutionHistory returns it (its timestamp as epoch seconds), as JSON text."""
-    body = event.to_aws()
-    body["timestamp"] = round(event.timestamp, 3)
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
 class Recorder:
@@ -73,7 +66,7 @@ class Recorder:
 
 
 class _ExecutionListener:
-    __slots__ = ("recorder", "execution", "registered", "open_map_runs", "queue")
+    __slots__ = ("recorder", "execution", "registered", "open_map_runs", "queue", "texts")
 
     def __init__(self, recorder: Recorder, execution: Execution, *, registered: bool) -> None:
         self.recorder = recorder
@@ -81,19 +74,19 @@ class _ExecutionListener:
         self.registered = registered  # the server wrote its row when it was started (a root execution)
         self.open_map_runs: dict[int, str] = {}  # MapRunStarted's event id -> the Map Run's ARN
         self.queue = recorder.store.queue
+        self.texts = PayloadTexts()
 
     def __call__(self, event: Event) -> None:
         execution = self.execution
         kind = event.type
         if kind == "ExecutionStarted" and not self.registered:
             self._register_child(event)
-        self.queue(_INSERT_EVENT, (execution.arn, event.id, event_body(event)))
+        self.queue(INSERT_EVENT, (execution.arn, event.id, *event_row(event, self.texts)))
         if kind.startswith("MapRun"):
             self._map_run(event)
         status = _ENDS.get(kind)
         if status is not None:
-            output = json.dumps(execution.output, separators=(",", ":"), ensure_ascii=False) \
-                if status == "SUCCEEDED" else None
+            output = self.texts.text(execution.output) if status == "SUCCEEDED" else None
             details = event.details
             self.queue(_END, (status, output, details.get("error"), details.get("cause"), round(event.timestamp, 3),
                               execution.arn))

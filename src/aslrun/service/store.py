@@ -77,8 +77,9 @@ CREATE INDEX IF NOT EXISTS executions_of_map_run ON executions (map_run_arn, seq
 CREATE INDEX IF NOT EXISTS running_executions ON executions (status) WHERE status = 'RUNNING';
 CREATE TABLE IF NOT EXISTS events (
     execution_arn TEXT NOT NULL, id INTEGER NOT NULL, body TEXT NOT NULL,
+    input TEXT, output TEXT, parameters TEXT,
     PRIMARY KEY (execution_arn, id)
-) WITHOUT ROWID;
+);
 CREATE TABLE IF NOT EXISTS map_runs (
     arn TEXT PRIMARY KEY, execution_arn TEXT NOT NULL, state_name TEXT NOT NULL, status TEXT NOT NULL,
     start REAL NOT NULL, stop REAL, max_concurrency INTEGER NOT NULL DEFAULT 0,
@@ -262,7 +263,7 @@ class Store:
                 event = {"id": last + 1, "previousEventId": last, "timestamp": now, "type": "ExecutionFailed",
                          "executionFailedEventDetails": {"error": SERVER_STOPPED, "cause": cause}}
                 connection.execute("INSERT INTO events (execution_arn, id, body) VALUES (?, ?, ?)",
-                                   (arn, last + 1, json.dumps(event)))
+                                   (arn, last + 1, json.dumps(event, separators=(",", ":"))))
                 connection.execute("UPDATE executions SET status = 'FAILED', error = ?, cause = ?, stop = ? "
                                    "WHERE arn = ?", (SERVER_STOPPED, cause, now, arn))
                 closed.append(arn)
