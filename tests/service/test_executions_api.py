@@ -524,3 +524,10 @@ def test_handlers_run_one_at_a_time_unless_told_otherwise(start_server: Any, con
     arns = [sfn.start_execution(stateMachineArn=machine["stateMachineArn"])["executionArn"] for _ in range(3)]
     outputs = [json.loads(wait_done(sfn, arn)["output"]) for arn in arns]
     assert max(output["most_at_once"] for output in outputs) == most
+
+
+@pytest.mark.parametrize("text", ["1e400", '{"x": NaN}', "[" * 100_000 + "]" * 100_000])
+def test_input_json_cannot_hold_is_refused(sfn: Any, create: Any, text: str) -> None:
+    machine = create(PASS)
+    with pytest.raises(sfn.exceptions.InvalidExecutionInput, match="Invalid State Machine Execution Input: '"):
+        sfn.start_execution(stateMachineArn=machine, input=text)

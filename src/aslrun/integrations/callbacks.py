@@ -274,8 +274,8 @@ def _output_value(output: Any) -> Any:
         if len(output.encode("utf-8")) > _OUTPUT_LIMIT:
             raise TaskTokenError("InvalidOutput", "the output is larger than 256 KiB")
         try:
-            return json.loads(output)
-        except ValueError as exc:
+            return json.loads(output, parse_constant=_not_json, parse_float=_finite_number)
+        except (ValueError, RecursionError) as exc:
             raise TaskTokenError("InvalidOutput", f"the output is not valid JSON: {exc}") from None
     try:
         text = json.dumps(output, allow_nan=False)
@@ -284,6 +284,17 @@ def _output_value(output: Any) -> Any:
     if len(text.encode("utf-8")) > _OUTPUT_LIMIT:
         raise TaskTokenError("InvalidOutput", "the output is larger than 256 KiB")
     return json.loads(text)
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_number(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is out of range of a double")
+    return value
 
 
 def _descends_from(execution: Any, ancestor: Any) -> bool:

@@ -267,12 +267,24 @@ def _input(text: str | None) -> tuple[str, Any]:
     if not text.strip():
         raise ServiceError("InvalidExecutionInput", "Invalid State Machine Execution Input: 'Invalid execution input.'")
     try:
-        return text, json.loads(text)
+        return text, json.loads(text, parse_constant=_not_json, parse_float=_finite_number)
     except ValueError as error:
         raise ServiceError("InvalidExecutionInput", f"Invalid State Machine Execution Input: '{error}'") from None
     except RecursionError:
         raise ServiceError("InvalidExecutionInput",
                            "Invalid State Machine Execution Input: 'the input nests too deeply'") from None
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"Unrecognized token '{name}': was expecting (JSON String, Number, Array, Object or token "
+                     "'null', 'true' or 'false')")
+
+
+def _finite_number(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"Numeric value ({text}) out of range of double")
+    return value
 
 
 def _summary(row: Any) -> dict[str, Any]:

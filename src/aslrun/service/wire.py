@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import re
 from functools import lru_cache
 from typing import Any
@@ -60,8 +61,8 @@ def parse_request(operation_model: Any, body: bytes) -> dict[str, Any]:
     """The request's members as Python values, checked against the operation's input shape."""
     if body.strip():
         try:
-            request = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+            request = json.loads(body, parse_constant=_not_json, parse_float=_finite)
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise ServiceError("SerializationException", "Start of structure or map found where not expected.") \
                 from None
     else:
@@ -78,6 +79,18 @@ def parse_request(operation_model: Any, body: bytes) -> dict[str, Any]:
         raise ServiceError("ValidationException",
                            f"{count} validation error{'s' if count > 1 else ''} detected: " + "; ".join(problems))
     return request
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    """A JSON number as a float; one a double cannot hold (1e400) is no number AWS reads either."""
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text} is out of range")
+    return value
 
 
 # -- checking a request ------------------------------------------------------------------------------
