@@ -669,3 +669,26 @@ def test_validate_cuts_the_diagnostics_at_max_results(sfn: Any) -> None:
     assert refusal(sfn.validate_state_machine_definition, definition=json.dumps(PASS), maxResults=101) == (
         "ValidationException", "1 validation error detected: Value '101' at 'maxResults' failed to satisfy "
                                "constraint: Member must have value less than or equal to 100")
+
+
+def test_executions_of_a_deleted_machine_fail_at_their_next_state_transition(start_server: Any) -> None:
+    """As AWS documents DeleteStateMachine (and its knowledge center shows the error): a running
+    execution ends at its next state transition with States.Runtime; then the machine is gone."""
+    server = start_server()  # real time
+    sfn = server.client()
+    definition = {"StartAt": "Short", "States": {"Short": {"Type": "Wait", "Seconds": 1, "Next": "Never"},
+                                                 "Never": {"Type": "Pass", "End": True}}}
+    arn = sfn.create_state_machine(name="doomed", definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
+    running = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+    sfn.delete_state_machine(stateMachineArn=arn)
+    assert sfn.describe_state_machine(stateMachineArn=arn)["status"] == "DELETING"
+    deadline = time.monotonic() + 10
+    while (described := sfn.describe_execution(executionArn=running))["status"] == "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert (described["status"], described["error"], described["cause"]) == (
+        "FAILED", "States.Runtime", "State machine doomed has been deleted.")
+    assert "PassStateEntered" not in [e["type"] for e in sfn.get_execution_history(executionArn=running)["events"]]
+    while [m for m in sfn.list_state_machines()["stateMachines"] if m["stateMachineArn"] == arn]:
+        assert time.monotonic() < deadline, "the machine was not deleted after its last execution ended"
+        time.sleep(0.02)

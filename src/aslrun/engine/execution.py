@@ -19,7 +19,7 @@ from ..errors import StatesError
 from ..history import AWS_HISTORY_LIMIT, Event, History
 from .clock import Clock, VirtualClock, iso_timestamp
 from .frame import Frame
-from .runner import ExecutionTimedOut, Outcome, run_branch
+from .runner import ExecutionTerminated, ExecutionTimedOut, Outcome, run_branch
 from .scheduler import Paused, Scheduler, Sleep, Task, WaitingForCallbacks
 from .variables import Variables
 
@@ -100,6 +100,8 @@ class Execution:
         self.stop_time: float | None = None
         self.redrive_count = 0  # $$.Execution.RedriveCount
         self.given_arn: str | None = None  # the ARN a host chose (express: arn:...:express:machine:name:id)
+        #: set (from any thread) to end the execution at its next state transition (see terminate())
+        self.terminating: ExecutionTerminated | None = None
         self.in_map_run = in_map_run  # the ARN of the Map Run a distributed Map's child belongs to
         self._root: Task | None = None
         self._context_execution: dict[str, Any] | None = None
@@ -212,6 +214,9 @@ class Execution:
         except ExecutionTimedOut:
             self._timed_out()
             return
+        except ExecutionTerminated as terminated:
+            self._end(Outcome(error=StatesError(terminated.error, terminated.cause)))
+            return
         self._end(outcome)
 
     def sleep(self, until: float) -> Generator[Any, Any, None]:
@@ -245,6 +250,11 @@ class Execution:
         self.redrive_count = redrive_count
         self.redrive_time = redrive_time
         self.history.continue_after(last_event_id)
+
+    def terminate(self, error: str, cause: str) -> None:
+        """Fail the execution at its next state transition, with ``error`` and ``cause`` (AWS does
+        so to the executions of a state machine being deleted); a branch waiting goes on waiting."""
+        self.terminating = ExecutionTerminated(error, cause)
 
     def request_stop(self, error: str | None = None, cause: str | None = None) -> None:
         """Abort from any thread: on a hosted scheduler running elsewhere the abort is handed to the

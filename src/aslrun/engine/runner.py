@@ -26,11 +26,21 @@ if TYPE_CHECKING:
     from .execution import Execution
     from .frame import Frame
 
-__all__ = ["ExecutionTimedOut", "Outcome", "locate", "reused", "run_branch"]
+__all__ = ["ExecutionTerminated", "ExecutionTimedOut", "Outcome", "locate", "reused", "run_branch"]
 
 
 class ExecutionTimedOut(Exception):
     """The execution's TimeoutSeconds ran out (raised through every branch to the execution)."""
+
+
+class ExecutionTerminated(Exception):
+    """The execution is ended from outside at its next state transition (its state machine was
+    deleted): raised through every branch; the execution fails with ``error`` and ``cause``."""
+
+    def __init__(self, error: str, cause: str) -> None:
+        super().__init__(f"{error}: {cause}")
+        self.error = error
+        self.cause = cause
 
 
 class Outcome:
@@ -104,6 +114,8 @@ def run_branch(execution: Execution, branch: Branch, data: Any, frame: Frame,
         state = states[name]
         if deadline is not None and clock.now() >= deadline:
             raise ExecutionTimedOut()
+        if execution.terminating is not None:
+            raise execution.terminating
         stepping: Any = execution.stepping
         if stepping:
             if stepping is True:

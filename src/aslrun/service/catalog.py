@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..machine import StateMachine
-from .arns import Arn, require_arn
+from .arns import require_arn
 from .faults import ServiceError, machine_does_not_exist
 from .store import Store
 
@@ -158,9 +158,6 @@ class Catalog:
         except ServiceError:
             return None
         return self.compiled(target.revision, target.name)
-
-    def parse(self, text: str, *kinds: str) -> Arn:
-        return require_arn(text, *kinds)
 
 
 def _loads(text: str | None, default: dict[str, Any]) -> dict[str, Any]:

@@ -32,6 +32,8 @@ class MachineApi:
         self.store = store
         self.catalog = catalog
         self.versions = versions  # publishes versions on Create/Update with publish=true
+        #: ``(machine ARN, error, cause)``: fails the machine's running executions at their next transition
+        self.terminate_executions: Any = None
 
     # -- CreateStateMachine ---------------------------------------------------------------------------
 
@@ -186,6 +188,9 @@ class MachineApi:
                 db.execute("UPDATE state_machines SET status = 'DELETING' WHERE arn = ?", (text,))
             else:
                 delete_machine(db, text)
+        if running is not None and self.terminate_executions is not None:
+            # as on AWS: each running execution fails at its next state transition (one waiting stays)
+            self.terminate_executions(text, "States.Runtime", f"State machine {arn.machine_name} has been deleted.")
         return {}
 
     def finish_deleting_later(self, arn: str) -> None:

@@ -80,6 +80,7 @@ class StepFunctionsService:
                              interceptor_for=self._interceptor_for, on_end=self._execution_ended)
         self.versions = VersionApi(self.store, self.catalog)
         self.machines = MachineApi(self.store, self.catalog, self.versions)
+        self.machines.terminate_executions = self.runner.terminate_executions_of
         self.executions = ExecutionApi(self.store, self.catalog, self.runner)
         self.tasks = TaskApi()
         self.map_runs = MapRunApi(self.store, self.runner)

@@ -128,6 +128,13 @@ class Runner:
             return not thread.is_alive() or execution.status != "RUNNING"
         return execution.status != "RUNNING"
 
+    def terminate_executions_of(self, machine_arn: str, error: str, cause: str) -> None:
+        """Fail every running execution of a state machine at its next state transition."""
+        with self._lock:
+            doomed = [e for e in self.running.values() if e.state_machine_arn == machine_arn]
+        for execution in doomed:
+            execution.terminate(error, cause)
+
     def wait_all(self, timeout: float) -> None:
         """Wait (up to ``timeout`` seconds in all) for the running executions to end."""
         import time
