@@ -19,7 +19,7 @@ DEFAULT_MOCK_CONFIG = "MockConfigFile.json"
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but loopback exposes the server to the network.")
-@click.option("--port", default=8083, type=int, show_default=True,
+@click.option("--port", default=8083, type=click.IntRange(0, 65535), show_default=True,
               help="Port (8083 is Step Functions Local's; 0 takes a free one and prints it).")
 @click.option("--handlers", "handler_modules", multiple=True, metavar="FILE_OR_MODULE",
               help="A module (dotted name or .py file) whose HANDLERS dict binds function names to callables.")
@@ -100,6 +100,8 @@ def serve(host: str, port: int, handler_modules: tuple[str, ...], handler_pairs:
     except (BindError, StoreError) as exc:
         click.echo(f"aslrun: {exc}", err=True)
         sys.exit(2)
+    kept = f"kept in {config.state_dir}" if config.state_dir is not None else "gone with it (--state-dir keeps it)"
+    click.echo(f"aslrun serve: stopped; its state is {kept}")
 
 
 def _config(handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...], state_dir: str | None,
