@@ -104,3 +104,25 @@ def test_a_corrupt_state_file_is_a_clear_error(tmp_path):
     (tmp_path / "state.json").write_text("{broken")
     with pytest.raises(InputError, match="state.json: not valid JSON"):
         LocalAws(state_dir=tmp_path, reset=True).start()
+
+
+def test_event_buses_are_seeded_and_kept_in_a_state_directory(aws, tmp_path):
+    aws.seed({"events": {"orders-bus": {}, "default": {}}})
+    names = [bus["Name"] for bus in aws.client("events").list_event_buses()["EventBuses"]]
+    assert sorted(names) == ["default", "orders-bus"]
+    assert aws.snapshot()["events"] == {"orders-bus": {}}
+    aws.seed({"events": ["orders-bus"]})  # seeding again keeps what exists
+    aws.save(tmp_path / "state")
+    with LocalAws(state_dir=tmp_path / "state", reset=True, autosave=False) as again:
+        assert again.snapshot()["events"] == {"orders-bus": {}}
+
+
+def test_a_queue_is_created_after_the_dead_letter_queue_it_names(aws, tmp_path):
+    policy = '{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:123456789012:work-dlq","maxReceiveCount":"3"}'
+    aws.seed({"sqs": {"work": {"attributes": {"RedrivePolicy": policy}}, "work-dlq": {}}})
+    url = aws.client("sqs").get_queue_url(QueueName="work")["QueueUrl"]
+    attributes = aws.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"]
+    assert "work-dlq" in attributes["RedrivePolicy"]
+    aws.save(tmp_path / "state")  # the snapshot lists "work" first: loading it must still work
+    with LocalAws(state_dir=tmp_path / "state", reset=True, autosave=False) as again:
+        assert sorted(again.describe()["sqs"]) == ["work", "work-dlq"]

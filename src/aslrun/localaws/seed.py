@@ -20,6 +20,8 @@ A seed document (JSON or YAML) names what to create, by service::
         data/items.json: {json: [1, 2, 3]}  # a JSON value, written as JSON text
         data/big.csv: {file: big.csv}       # bytes of a file (relative to the seed file)
         data/blob.bin: {base64: AAEC}
+    events:
+      orders-bus: {}                        # an EventBridge event bus (the default bus always exists)
 
 A snapshot is the same shape (items typed, messages with their attributes), so saving a state and
 seeding from it round-trips. Seeding is additive: what exists already is kept (items and objects
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
 
 __all__ = ["apply_seed", "load_seed_file", "take_snapshot"]
 
-_SERVICES = ("dynamodb", "sqs", "sns", "s3")
+_SERVICES = ("dynamodb", "sqs", "sns", "s3", "events")
 
 
 def load_seed_file(path: str | Path) -> dict[str, Any]:
@@ -76,9 +78,13 @@ def apply_seed(aws: LocalAws, document: dict[str, Any], *, base: Path | None = N
     steps = [("dynamodb", lambda name, spec: _seed_table(aws, name, spec)),
              ("sqs", lambda name, spec: _seed_queue(aws, name, spec)),
              ("sns", lambda name, spec: _seed_topic(aws, name, spec)),
-             ("s3", lambda name, spec: _seed_bucket(aws, name, spec, base))]
+             ("s3", lambda name, spec: _seed_bucket(aws, name, spec, base)),
+             ("events", lambda name, spec: _seed_bus(aws, name))]
     for service, seed_one in steps:
-        for name, spec in _named(document.get(service), service):
+        named = _named(document.get(service), service)
+        if service == "sqs":  # a queue's dead-letter queue must exist before the queue names it
+            named.sort(key=lambda entry: "RedrivePolicy" in (entry[1].get("attributes") or {}))
+        for name, spec in named:
             try:
                 seed_one(name, spec)
             except ClientError as refused:  # the emulated service's own answer, e.g. an invalid name
@@ -292,6 +298,18 @@ def _object_body(body: Any, where: str, base: Path | None) -> bytes:
     raise InputError(f"seed: {where} must be text, {{json: value}}, {{file: path}} or {{base64: text}}")
 
 
+# -- EventBridge ----------------------------------------------------------------------------------------
+
+def _seed_bus(aws: LocalAws, bus: str) -> None:
+    client = aws.client("events")
+    if bus != "default" and bus not in _bus_names(aws):
+        client.create_event_bus(Name=bus)
+
+
+def _bus_names(aws: LocalAws) -> list[str]:
+    return [b["Name"] for b in aws.client("events").list_event_buses().get("EventBuses", [])]
+
+
 # -- snapshot -------------------------------------------------------------------------------------------
 
 def take_snapshot(aws: LocalAws, *, bodies_dir: Path | None = None) -> dict[str, Any]:
@@ -310,6 +328,9 @@ def take_snapshot(aws: LocalAws, *, bodies_dir: Path | None = None) -> dict[str,
     buckets = _snapshot_buckets(aws, bodies_dir)
     if buckets:
         document["s3"] = buckets
+    buses = {name: {} for name in _bus_names(aws) if name != "default"}
+    if buses:
+        document["events"] = buses
     return document
 
 
