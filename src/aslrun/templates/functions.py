@@ -1,0 +1,150 @@
+"""A template's ``AWS::Lambda::Function``: where its code is, and how Lambda would run it.
+
+What a function needs to run here is read from its (SAM-translated) resource:
+
+* **code**, a directory: SAM's ``CodeUri`` (a directory or .zip relative to the template, see
+  :mod:`.transform`); a CDK asset, named by the resource's ``Metadata`` (``aws:asset:path``:
+  ``asset.<hash>``, relative to ``cdk.out``, with ``aws:asset:property: Code``); inline
+  ``Code.ZipFile`` (written to ``index.py`` as Lambda writes it); or ``Code`` as a local path (what
+  ``aws cloudformation package`` accepts), also as the ``S3Key`` of an S3 location when that path
+  exists beside the template. A ``.zip`` is unpacked into the app's scratch directory. Code that
+  is only in S3 is an error for a Python function (there is nothing to import);
+* ``Runtime`` (``PackageType: Image`` functions have none: they are not Python), ``Handler``
+  (``module.function``, ``pkg.module.function`` or ``pkg/sub.module.function``);
+* ``Environment.Variables`` (SAM's Globals already merged in by the translator), each value a string;
+* ``Timeout`` (seconds, 3 when absent, as Lambda's default) and ``MemorySize`` (128).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import TemplateError, join
+from .intrinsics import NO_VALUE, Intrinsics
+from .transform import local_path
+
+__all__ = ["FunctionSpec", "is_python", "read_function"]
+
+_DEFAULT_TIMEOUT = 3
+_DEFAULT_MEMORY = 128
+
+
+@dataclass
+class FunctionSpec:
+    """One function as the template defines it."""
+
+    logical_id: str
+    name: str
+    arn: str
+    runtime: str
+    handler: str = ""
+    code_dir: Path | None = None  # the directory Lambda would unpack the code into (None: not Python)
+    environment: dict[str, str] = field(default_factory=dict)
+    timeout: int = _DEFAULT_TIMEOUT
+    memory: int = _DEFAULT_MEMORY
+
+
+def is_python(runtime: str) -> bool:
+    return runtime.startswith("python")
+
+
+def read_function(logical_id: str, resource: dict[str, Any], intrinsics: Intrinsics, base: Path,
+                  scratch: Callable[[str], Path]) -> FunctionSpec:
+    """The function ``logical_id`` as a :class:`FunctionSpec`; ``scratch(name)`` gives an empty
+    directory of the app's own (for inline code and unpacked archives)."""
+    where = f"Resources.{logical_id}.Properties"
+    properties = resource.get("Properties") or {}
+
+    def prop(key: str, default: Any = None) -> Any:
+        if key not in properties:
+            return default
+        value = intrinsics.resolve(properties[key], join(where, key))
+        return default if value is NO_VALUE else value
+
+    image = prop("PackageType") == "Image"
+    runtime = "container image" if image else str(prop("Runtime", ""))
+    spec = FunctionSpec(logical_id=logical_id, name=intrinsics.names.physical_name(logical_id),
+                        arn=intrinsics.names.arn(logical_id), runtime=runtime,
+                        handler=str(prop("Handler", "")), environment=_environment(prop("Environment"), where),
+                        timeout=_positive_int(prop("Timeout", _DEFAULT_TIMEOUT), join(where, "Timeout")),
+                        memory=_positive_int(prop("MemorySize", _DEFAULT_MEMORY), join(where, "MemorySize")))
+    if image or not is_python(runtime):
+        return spec
+    if not spec.handler:
+        raise TemplateError(f"{join(where, 'Handler')}: a Python function needs a Handler ('module.function')")
+    code_dir, problem = _code_dir(logical_id, resource, prop("Code"), base, scratch)
+    if code_dir is None:
+        raise TemplateError(problem)
+    spec.code_dir = code_dir
+    return spec
+
+
+def _code_dir(logical_id: str, resource: dict[str, Any], code: Any, base: Path,
+              scratch: Callable[[str], Path]) -> tuple[Path | None, str]:
+    where = f"Resources.{logical_id}.Properties.Code"
+    metadata = resource.get("Metadata") or {}
+    asset = metadata.get("aws:asset:path") if isinstance(metadata, dict) else None
+    if isinstance(asset, str) and metadata.get("aws:asset:property", "Code") == "Code":
+        return _local(base / asset, f"Resources.{logical_id}.Metadata.aws:asset:path", asset, scratch, logical_id)
+    if isinstance(code, str):
+        return _local(base / code, where, code, scratch, logical_id)
+    if not isinstance(code, dict):
+        return None, f"{where}: the function has no code (Code, CodeUri or a CDK asset)"
+    if "ZipFile" in code:
+        folder = scratch(f"{logical_id}-inline")
+        (folder / "index.py").write_text(str(code["ZipFile"]), encoding="utf-8")
+        return folder, ""
+    placeholder = local_path(code)
+    if placeholder is not None:
+        return _local(placeholder, f"Resources.{logical_id}.Properties.CodeUri", str(placeholder), scratch, logical_id)
+    key = code.get("S3Key")
+    if isinstance(key, str) and (base / key).exists():
+        return _local(base / key, join(where, "S3Key"), key, scratch, logical_id)
+    return None, (f"{where}: the code is in S3 (s3://{code.get('S3Bucket')}/{key}), which aslrun does not read: "
+                  "point CodeUri (or Code) at a local directory")
+
+
+def _local(path: Path, where: str, shown: str, scratch: Callable[[str], Path],
+           logical_id: str) -> tuple[Path | None, str]:
+    if path.is_dir():
+        return path.resolve(), ""
+    if path.is_file() and zipfile.is_zipfile(path):
+        folder = scratch(f"{logical_id}-zip")
+        with zipfile.ZipFile(path) as archive:
+            archive.extractall(folder)
+        return folder, ""
+    return None, f"{where}: no such directory: {shown} (looked for {path.resolve()})"
+
+
+def _environment(environment: Any, where: str) -> dict[str, str]:
+    if not environment:
+        return {}
+    here = join(join(where, "Environment"), "Variables")
+    variables = environment.get("Variables") if isinstance(environment, dict) else None
+    if variables is None:
+        return {}
+    if not isinstance(variables, dict):
+        raise TemplateError(f"{here}: must map names to values")
+    out = {}
+    for name, value in variables.items():
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        if not isinstance(value, (str, int, float)):
+            raise TemplateError(f"{join(here, name)}: an environment variable's value must be a string, not "
+                                f"{type(value).__name__}")
+        out[str(name)] = str(value)
+    return out
+
+
+def _positive_int(value: Any, where: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise TemplateError(f"{where}: must be a whole number, not {value!r}") from None
+    if number < 1:
+        raise TemplateError(f"{where}: must be at least 1, not {number}")
+    return number

@@ -1,0 +1,236 @@
+"""A template's Python function as a handler: imported in isolation, run as Lambda's Python runtime runs it.
+
+:class:`PythonFunction` is the callable ``(event, context)`` bound to a function's name. It does
+what Lambda's runtime does around the function's handler:
+
+* **import in isolation.** Each function's code directory is a world of its own on Lambda: two
+  functions may both have ``app.py`` (or ``utils.py``, or a vendored package) and each sees its
+  own. Here they share one interpreter, so the handler module is imported with its code directory
+  first on ``sys.path`` *only while importing*, any modules of the same names already loaded (an
+  earlier function's ``app``, the project's own ``tests``) set aside meanwhile, and every module
+  loaded from the code directory re-registered afterwards under a private package name
+  (``aslrun_fn_<Function>_<hash>.app``). The next function then imports its own ``app``.
+  Package handlers (``pkg.module.function``, ``pkg/sub.module.function``) work the same way;
+* **environment.** ``Environment.Variables`` and Lambda's own variables (``AWS_REGION``,
+  ``AWS_LAMBDA_FUNCTION_NAME``, ``LAMBDA_TASK_ROOT``, ``_HANDLER``, ...) are set while the module
+  is imported (Lambda's init) and while each invocation runs, and restored afterwards;
+* **timeout.** The handler runs in a thread given ``Timeout`` seconds; one still running then is
+  abandoned, and the invocation fails as Lambda reports it: ``Sandbox.Timedout``, "Task timed out
+  after 3.00 seconds". ``context.get_remaining_time_in_millis()`` counts down to that deadline;
+* **errors.** A handler that cannot be imported fails the way Lambda's runtime reports it
+  (``Runtime.ImportModuleError``, ``Runtime.HandlerNotFound``, ``Runtime.UserCodeSyntaxError``,
+  ``Runtime.MalformedHandlerName``); :meth:`PythonFunction.load` raises the same as
+  :class:`ImportFailed` so a template naming a missing handler is refused when it is loaded.
+
+Limits (documented, not hidden): the environment is process-wide, so handlers must not run
+concurrently in one process (aslrun runs them one at a time); a module the handler imports lazily,
+inside the function body, from its own code directory is not found (the directory is on
+``sys.path`` only while the module is first imported); dependencies (``requirements.txt``) must be
+installed in the running interpreter, as ``sam build`` would vendor them.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import importlib
+import os
+import sys
+import threading
+import time
+import types
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ..integrations.handler_call import LambdaFunctionError, lambda_error_document
+
+__all__ = ["ImportFailed", "PythonFunction"]
+
+
+class ImportFailed(Exception):
+    """The handler cannot be imported: ``error_type`` and message as Lambda's runtime reports them."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+
+
+class PythonFunction:
+    """The handler of one Python function of a template, Lambda-style (see the module docstring)."""
+
+    def __init__(self, *, logical_id: str, name: str, code_dir: Path, handler: str, runtime: str,
+                 environment: dict[str, str], timeout: int, memory: int, region: str) -> None:
+        self.logical_id = logical_id
+        self.name = name
+        self.code_dir = code_dir
+        self.handler = handler
+        self.timeout = timeout
+        self.memory = memory
+        digest = hashlib.sha256(str(code_dir).encode()).hexdigest()[:8]
+        self.namespace = f"aslrun_fn_{_identifier(logical_id)}_{digest}"
+        self.environment = {
+            "AWS_REGION": region, "AWS_DEFAULT_REGION": region, "AWS_LAMBDA_FUNCTION_NAME": name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory),
+            "AWS_LAMBDA_FUNCTION_TIMEOUT": str(timeout), "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime}",
+            "LAMBDA_TASK_ROOT": str(code_dir), "_HANDLER": handler, **environment,
+        }
+        self._function: Callable[[Any, Any], Any] | None = None
+        self._lock = threading.Lock()
+
+    def load(self) -> Callable[[Any, Any], Any]:
+        """Import the handler (once); :class:`ImportFailed` when it cannot be."""
+        with self._lock:
+            if self._function is None:
+                with self._environment_set():
+                    self._function = self._import()
+            return self._function
+
+    def __call__(self, event: Any, context: Any) -> Any:
+        try:
+            function = self.load()
+        except ImportFailed as failed:
+            raise LambdaFunctionError(failed.error_type, {"errorMessage": failed.message,
+                                                          "errorType": failed.error_type,
+                                                          "requestId": context.aws_request_id,
+                                                          "stackTrace": []}) from None
+        context = self._context_with_deadline(context)
+        with self._environment_set():
+            return self._run(function, event, context)
+
+    # -- running ----------------------------------------------------------------------------------
+
+    def _run(self, function: Callable[[Any, Any], Any], event: Any, context: Any) -> Any:
+        box: dict[str, Any] = {}
+        done = threading.Event()
+
+        def invoke() -> None:
+            try:
+                box["result"] = function(event, context)
+            except Exception as exc:  # the function's own failure: Lambda's error document, made here
+                box["failure"] = LambdaFunctionError(type(exc).__name__,
+                                                     lambda_error_document(exc, context.aws_request_id))
+            except SystemExit as exc:
+                box["exit"] = exc
+            finally:
+                done.set()
+
+        threading.Thread(target=invoke, name=f"aslrun-lambda-{self.name}", daemon=True).start()
+        if not done.wait(self.timeout):
+            message = f"RequestId: {context.aws_request_id} Error: Task timed out after {self.timeout:.2f} seconds"
+            raise LambdaFunctionError("Sandbox.Timedout", {"errorMessage": message, "errorType": "Sandbox.Timedout"})
+        if "failure" in box:
+            raise box["failure"]
+        if "exit" in box:
+            raise box["exit"]
+        return box.get("result")
+
+    def _context_with_deadline(self, context: Any) -> Any:
+        """The context, its remaining time counting down to this function's Timeout."""
+        if not hasattr(context, "_deadline"):
+            return context
+        mine = copy.copy(context)
+        deadline = time.monotonic() + self.timeout
+        mine._deadline = deadline if context._deadline is None else min(deadline, context._deadline)
+        mine.memory_limit_in_mb = self.memory
+        return mine
+
+    @contextmanager
+    def _environment_set(self) -> Iterator[None]:
+        saved = {key: os.environ.get(key) for key in self.environment}
+        os.environ.update(self.environment)
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+    # -- importing --------------------------------------------------------------------------------
+
+    def _import(self) -> Callable[[Any, Any], Any]:
+        module_path, dot, attribute = self.handler.rpartition(".")
+        if not dot or not module_path or not attribute:
+            raise ImportFailed("Runtime.MalformedHandlerName",
+                               f"Bad handler '{self.handler}': not enough values to unpack (expected 2, got 1)")
+        module_name = module_path.replace("/", ".")
+        module = import_isolated(self.code_dir, module_name, self.namespace)
+        function = getattr(module, attribute, None)
+        if not callable(function):
+            raise ImportFailed("Runtime.HandlerNotFound", f"Handler '{attribute}' missing on module '{module_path}'")
+        return function  # type: ignore[no-any-return]
+
+
+def import_isolated(code_dir: Path, module_name: str, namespace: str) -> types.ModuleType:
+    """Import ``module_name`` from ``code_dir`` without touching, or leaving behind, modules of the same names.
+
+    Modules loaded from ``code_dir`` end up registered as ``<namespace>.<name>`` only."""
+    own = _top_level_names(code_dir) - _KEPT
+    hidden = {key: sys.modules.pop(key) for key in list(sys.modules) if key.partition(".")[0] in own}
+    before = set(sys.modules)
+    folder = str(code_dir)
+    sys.path.insert(0, folder)
+    importlib.invalidate_caches()
+    try:
+        return importlib.import_module(module_name)
+    except SyntaxError as exc:
+        raise ImportFailed("Runtime.UserCodeSyntaxError",
+                           f"Syntax error in module '{module_name}': {exc.msg} ({Path(exc.filename or '').name}, "
+                           f"line {exc.lineno})") from None
+    except ImportError as exc:
+        raise ImportFailed("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}") from None
+    except Exception as exc:  # the module's own code failed while it was imported (Lambda's init)
+        raise ImportFailed(type(exc).__name__, f"{exc} (while importing module '{module_name}')") from None
+    finally:
+        if folder in sys.path:
+            sys.path.remove(folder)
+        _rename_loaded(set(sys.modules) - before, code_dir, namespace)
+        sys.modules.update(hidden)
+
+
+# modules loaded before any function code (the standard library, aslrun itself) stay as they are, as
+# the ones Lambda's runtime loads before the function's code do
+_KEPT = set(sys.stdlib_module_names) | set(sys.builtin_module_names) | {"aslrun"}
+
+
+def _top_level_names(code_dir: Path) -> set[str]:
+    """The module names the code directory defines at its top (``app`` for app.py, ``pkg`` for pkg/)."""
+    names = set()
+    try:
+        entries = list(code_dir.iterdir())
+    except OSError:
+        return names
+    for entry in entries:
+        if entry.is_dir() and entry.name.isidentifier():
+            names.add(entry.name)
+        elif entry.suffix in (".py", ".pyc", ".so", ".pyd"):
+            names.add(entry.name.split(".", 1)[0])
+    return names
+
+
+def _rename_loaded(new_names: set[str], code_dir: Path, namespace: str) -> None:
+    """Move the modules just loaded from ``code_dir`` under ``namespace`` in ``sys.modules``."""
+    root = os.path.realpath(code_dir)
+    moved = False
+    for key in sorted(new_names):
+        module = sys.modules.get(key)
+        if module is not None and _defined_in(module, root):
+            sys.modules[f"{namespace}.{key}"] = sys.modules.pop(key)
+            moved = True
+    if moved and namespace not in sys.modules:
+        package = types.ModuleType(namespace, f"the modules of the Lambda function code in {root}")
+        package.__path__ = []
+        sys.modules[namespace] = package
+
+
+def _defined_in(module: types.ModuleType, root: str) -> bool:
+    places = [getattr(module, "__file__", None) or "", *list(getattr(module, "__path__", None) or [])]
+    return any(place and os.path.realpath(place).startswith(root + os.sep) for place in places)
+
+
+def _identifier(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text)
