@@ -1,0 +1,154 @@
+"""Python functions run as Lambda runs them: code from a directory, a package, a .zip or inline; the handler's
+Timeout; Lambda's errors; other runtimes sent to a Lambda endpoint."""
+
+from __future__ import annotations
+
+import textwrap
+import zipfile
+
+import pytest
+
+from aslrun.integrations.remote_lambda import RemoteLambda
+from aslrun.templates import TemplateError, load_template
+
+SAM_HEADER = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Flow:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Definition:
+        StartAt: Call
+        States:
+          Call: {Type: Task, Resource: !GetAtt Fn.Arn, End: true}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+"""
+
+
+def sam(properties: str, extra: str = "") -> str:
+    """A SAM template: a machine calling function Fn with these properties, and ``extra`` resources."""
+    return (SAM_HEADER + textwrap.indent(textwrap.dedent(properties).strip() + "\n", " " * 6)
+            + textwrap.indent(textwrap.dedent(extra), "  "))
+
+
+def test_a_package_handler_with_a_slash(write):
+    path = write("template.yaml", sam("Runtime: python3.12\nCodeUri: src\nHandler: pkg/jobs.work.handler"),
+                 {"src/pkg/__init__.py": "", "src/pkg/jobs/__init__.py": "",
+                  "src/pkg/jobs/work.py": "from .helpers import double\n\ndef handler(event, context):\n"
+                                          "    return double(event['n'])\n",
+                  "src/pkg/jobs/helpers.py": "def double(n):\n    return 2 * n\n"})
+    execution = load_template(path).execute(input={"n": 21})
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert execution.output == 42
+
+
+def test_code_in_a_zip_file(write, tmp_path):
+    archive = tmp_path / "build.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("main.py", "def handler(event, context):\n    return {'zipped': event}\n")
+    path = write("template.yaml", sam("Runtime: python3.12\nCodeUri: build.zip\nHandler: main.handler"))
+    assert load_template(path).execute(input=1).output == {"zipped": 1}
+
+
+def test_inline_code_is_written_to_index_py(write):
+    path = write("stack.json", """\
+        {"Resources": {
+          "Fn": {"Type": "AWS::Lambda::Function", "Properties": {
+            "Runtime": "python3.12", "Handler": "index.handler", "Role": "arn:aws:iam::123456789012:role/r",
+            "Code": {"ZipFile": "def handler(event, context):\\n    return {'inline': context.function_name}\\n"}}},
+          "Flow": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
+            "RoleArn": "arn:aws:iam::123456789012:role/r",
+            "DefinitionString": {"Fn::Sub": "{\\"StartAt\\":\\"A\\",\\"States\\":{\\"A\\":{\\"Type\\":\\"Task\\",\\"Resource\\":\\"${Fn.Arn}\\",\\"End\\":true}}}"}}}}}
+        """)
+    app = load_template(path)
+    assert app.execute(input={}).output == {"inline": app.functions["Fn"].name}
+
+
+def test_a_function_past_its_timeout_fails_as_lambda_reports_it(write):
+    path = write("template.yaml", sam("Runtime: python3.12\nCodeUri: src\nHandler: slow.handler\nTimeout: 1"),
+                 {"src/slow.py": "import time\n\ndef handler(event, context):\n    time.sleep(3)\n"})
+    execution = load_template(path).execute(input={})
+    assert execution.status == "FAILED"
+    assert execution.error == "Sandbox.Timedout"
+    assert "Task timed out after 1.00 seconds" in execution.cause
+
+
+def test_an_exception_is_a_task_failure_named_after_its_class(write):
+    path = write("template.yaml", sam("Runtime: python3.12\nCodeUri: src\nHandler: bad.handler"),
+                 {"src/bad.py": "def handler(event, context):\n    raise KeyError('meter')\n"})
+    execution = load_template(path).execute(input={})
+    assert execution.status == "FAILED" and execution.error == "KeyError"
+    assert '"errorMessage": "\'meter\'"' in execution.cause and "bad.py" in execution.cause
+
+
+def test_a_function_no_machine_calls_is_imported_when_first_called(write):
+    path = write("template.yaml", sam("Runtime: python3.12\nCodeUri: src\nHandler: ok.handler",
+                                      extra="""\
+      Spare:
+        Type: AWS::Serverless::Function
+        Properties: {Runtime: python3.12, CodeUri: src, Handler: ok.missing}
+    """), {"src/ok.py": "def handler(event, context):\n    return 1\n"})
+    app = load_template(path)  # Spare's broken handler is no reason to refuse the template
+    spare = app.bindings.lambda_handler(app.functions["Spare"].name)
+    from aslrun.integrations.handler_call import LambdaContext, LambdaFunctionError
+
+    context = LambdaContext(function_name="Spare", invoked_function_arn="", aws_request_id="r", deadline=None)
+    with pytest.raises(LambdaFunctionError) as failed:
+        spare({}, context)
+    assert failed.value.error == "Runtime.HandlerNotFound"
+    assert failed.value.document["errorMessage"] == "Handler 'missing' missing on module 'ok'"
+
+
+def test_other_runtimes_go_to_the_lambda_endpoint_by_logical_id(write):
+    path = write("template.yaml", sam("Runtime: nodejs20.x\nCodeUri: src\nHandler: index.handler"), {"src/index.js": ""})
+    app = load_template(path, lambda_endpoint="http://127.0.0.1:3001")
+    function = app.functions["Fn"]
+    assert isinstance(function.handler, RemoteLambda)
+    assert app.bindings.lambda_handler(function.arn) is function.handler
+
+    class Context:
+        function_name = function.name
+        invoked_function_arn = function.arn
+
+    assert function.handler.invocation_url(Context()) == "http://127.0.0.1:3001/2015-03-31/functions/Fn/invocations"
+    assert isinstance(app.bindings.lambda_fallback, RemoteLambda)  # functions of other stacks go there too
+
+
+def test_other_runtimes_no_machine_calls_need_no_endpoint(write):
+    path = write("template.yaml", sam("Runtime: python3.12\nCodeUri: src\nHandler: ok.handler", extra="""\
+      Web:
+        Type: AWS::Serverless::Function
+        Properties: {Runtime: nodejs20.x, CodeUri: src, Handler: index.handler}
+    """), {"src/ok.py": "def handler(event, context):\n    return 1\n"})
+    app = load_template(path)
+    assert app.functions["Web"].handler is None and app.functions["Web"].runtime == "nodejs20.x"
+    assert app.execute(input={}).output == 1
+
+
+def test_the_function_environment_and_lambda_variables(write):
+    path = write("template.yaml", sam("""\
+Runtime: python3.12
+CodeUri: src
+Handler: env.handler
+MemorySize: 256
+Environment:
+  Variables:
+    FLAG: true
+    COUNT: 3
+""", extra=""), {"src/env.py": "import os\n\ndef handler(event, context):\n    return {k: os.environ.get(k) for k in "
+                         "('FLAG', 'COUNT', 'AWS_REGION', 'AWS_LAMBDA_FUNCTION_NAME', "
+                         "'AWS_LAMBDA_FUNCTION_MEMORY_SIZE')} | {'memory': context.memory_limit_in_mb}\n"})
+    app = load_template(path, region="ap-southeast-2")
+    output = app.execute(input={}).output
+    assert output == {"FLAG": "true", "COUNT": "3", "AWS_REGION": "ap-southeast-2",
+                      "AWS_LAMBDA_FUNCTION_NAME": app.functions["Fn"].name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
+                      "memory": 256}
+
+
+def test_a_syntax_error_in_a_called_function_is_refused_at_load(write):
+    path = write("template.yaml", sam("Runtime: python3.12\nCodeUri: src\nHandler: broken.handler"),
+                 {"src/broken.py": "def handler(event, context)\n    return 1\n"})
+    with pytest.raises(TemplateError, match="Resources.Fn.Properties.Handler: .*Runtime.UserCodeSyntaxError"):
+        load_template(path)
