@@ -25,7 +25,9 @@ what Lambda's runtime does around the function's handler:
 Limits (documented, not hidden): the environment is process-wide, so handlers must not run
 concurrently in one process (aslrun runs them one at a time); a module the handler imports lazily,
 inside the function body, from its own code directory is not found (the directory is on
-``sys.path`` only while the module is first imported); dependencies (``requirements.txt``) must be
+``sys.path`` only while the module is first imported); the modules keep the names Lambda gives
+them (``app.handler.__module__ == "app"``) while ``sys.modules`` holds them under the private
+name, so code that looks a module up by ``__module__`` later (pickling) does not find it; dependencies (``requirements.txt``) must be
 installed in the running interpreter, as ``sam build`` would vendor them.
 """
 
@@ -78,6 +80,7 @@ class PythonFunction:
             "LAMBDA_TASK_ROOT": str(code_dir), "_HANDLER": handler, **environment,
         }
         self._function: Callable[[Any, Any], Any] | None = None
+        self.module: types.ModuleType | None = None  # the handler's module, once imported
         self._lock = threading.Lock()
 
     def load(self) -> Callable[[Any, Any], Any]:
@@ -159,6 +162,7 @@ class PythonFunction:
                                f"Bad handler '{self.handler}': not enough values to unpack (expected 2, got 1)")
         module_name = module_path.replace("/", ".")
         module = import_isolated(self.code_dir, module_name, self.namespace)
+        self.module = module
         function = getattr(module, attribute, None)
         if not callable(function):
             raise ImportFailed("Runtime.HandlerNotFound", f"Handler '{attribute}' missing on module '{module_path}'")
