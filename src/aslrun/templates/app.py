@@ -165,6 +165,7 @@ def load_template(path: str | os.PathLike[str], *, parameters: Mapping[str, str]
                             "runs it)")
     if not isinstance(source.get("Resources"), dict) or not source["Resources"]:
         raise TemplateError(f"{path}: a template has a Resources section naming at least one resource")
+    _check_resource_shapes(source["Resources"])
     deployment = Deployment(region, account, stack_name or default_stack_name(path))
     given = dict(parameters or {})
     base = path.resolve().parent
@@ -190,6 +191,14 @@ def load_template(path: str | os.PathLike[str], *, parameters: Mapping[str, str]
     return TemplateApp(path=path, region=region, account=account, state_machines=machines, functions=functions,
                        bindings=bindings, seed=seed_document(intrinsics), stack_name=deployment.stack_name,
                        template=template, scratch=scratch)
+
+
+def _check_resource_shapes(resources: dict[str, Any]) -> None:
+    for logical_id, resource in resources.items():
+        if not isinstance(resource, dict) or not isinstance(resource.get("Type"), str):
+            raise TemplateError(f"Resources.{logical_id}: a resource is a mapping with a Type")
+        if not isinstance(resource.get("Properties", {}), dict):
+            raise TemplateError(f"Resources.{logical_id}.Properties: must be a mapping")
 
 
 def default_stack_name(path: Path) -> str:
