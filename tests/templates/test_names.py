@@ -58,7 +58,10 @@ def test_refs_of_versions_and_aliases():
                           {"StateMachineVersionArn": {"Ref": "FlowVersion"}, "Weight": 100}]}},
     }
     template = names(resources)
-    ref = lambda logical_id: template.resolve({"Ref": logical_id}, "p")  # noqa: E731
+
+    def ref(logical_id: str) -> str:
+        return template.resolve({"Ref": logical_id}, "p")
+
     assert ref("FnVersion") == "arn:aws:lambda:us-east-1:123456789012:function:price:1"
     assert ref("FnAlias") == "arn:aws:lambda:us-east-1:123456789012:function:price:live"
     assert ref("FlowVersion") == "arn:aws:states:us-east-1:123456789012:stateMachine:flow:1"

@@ -40,6 +40,7 @@ from ..bindings import Bindings
 from ..errors import DefinitionError
 from ..integrations.lambda_ import parse_function_name
 from ..machine import StateMachine
+from .decode import decode_template
 from .errors import TemplateError, did_you_mean
 from .functions import FunctionSpec, is_python, read_function
 from .intrinsics import Intrinsics
@@ -47,6 +48,7 @@ from .lambda_runtime import ImportFailed, PythonFunction
 from .machines import definition_of
 from .names import Deployment
 from .resources import seed_document
+from .transform import apply_transforms
 
 __all__ = ["TemplateApp", "TemplateError", "TemplateFunction", "TemplateStateMachine", "load_template",
            "looks_like_template"]
@@ -132,14 +134,14 @@ def looks_like_template(path: str | os.PathLike[str]) -> bool:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return False
+    import yaml  # type: ignore[import-untyped]
+
     try:
         if text.lstrip().startswith("{"):
             document = json.loads(text)
         else:
-            import yaml  # type: ignore[import-untyped]
-
-            document = yaml.load(text, Loader=_tag_blind_loader())  # noqa: S506 - a SafeLoader that ignores tags
-    except Exception:  # not JSON, not YAML: not a template
+            document = yaml.load(text, Loader=_tag_blind_loader())  # a SafeLoader that ignores tags
+    except (ValueError, yaml.YAMLError, RecursionError):  # not JSON, not YAML: not a template
         return False
     if not isinstance(document, dict) or "States" in document or "StartAt" in document:
         return False
@@ -156,9 +158,6 @@ def load_template(path: str | os.PathLike[str], *, parameters: Mapping[str, str]
     name is chosen as the module docstring says when not given); ``lambda_endpoint`` serves
     functions that are not Python. Any problem is a :class:`TemplateError` naming the place."""
     path = Path(path)
-    from .decode import decode_template
-    from .transform import apply_transforms
-
     source = decode_template(path)
     if "StartAt" in source or "States" in source:
         raise TemplateError(f"{path}: this is a state machine definition, not a template (StateMachine.from_file "

@@ -37,7 +37,7 @@ def decode_template(path: Path) -> dict[str, Any]:
         raise TemplateError(f"{path}: is a directory, not a template file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise TemplateError(f"{path}: cannot read the template: {exc}") from None
-    document = _decode_json(text, path) if is_json_text(text) else _decode_yaml(path)
+    document = _decode_json(text, path) if is_json_text(text) else _decode_yaml(text, path)
     if not isinstance(document, dict):
         raise TemplateError(f"{path}: a template is a mapping with 'Resources', not {type(document).__name__}")
     return document
@@ -71,10 +71,10 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _decode_yaml(path: Path) -> Any:
-    from cfnlint.decode import decode  # type: ignore[import-untyped]  # heavy: only for YAML templates
+def _decode_yaml(text: str, path: Path) -> Any:
+    from cfnlint.decode import decode_str  # type: ignore[import-untyped]  # heavy: only for YAML templates
 
-    template, matches = decode(str(path))
+    template, matches = decode_str(text)
     if matches:
         first = matches[0]
         line, column = getattr(first, "linenumber", 0), getattr(first, "columnnumber", 0)
