@@ -12,20 +12,30 @@ template and gives what aslrun needs to run its state machines as CloudFormation
 
 Module map (one idea each):
 
-    decode.py       reading the file: YAML with the short-form intrinsic tags (!Ref, !GetAtt, !Sub, ...)
-                    and JSON, through cfn-lint's decoder; errors name the file, line and column
-    transform.py    SAM: AWS::Serverless::* expanded by SAM's own translator (aws-sam-translator),
-                    local DefinitionUri / CodeUri read as `sam build` would read them
-    intrinsics.py   Ref, Fn::GetAtt, Fn::Sub, Fn::Join, Fn::If (conditions), Fn::Select, Fn::Split,
-                    Fn::FindInMap, pseudo parameters: resolved as CloudFormation resolves them at
-                    deploy time (physical names and ARNs of the template's resources)
-    machines.py     AWS::StepFunctions::StateMachine: Definition, DefinitionString,
-                    DefinitionS3Location (a local file), DefinitionSubstitutions
-    functions.py    AWS::Lambda::Function (Python): code from CodeUri or a CDK asset directory, Handler,
-                    Environment, Timeout; each function imported in isolation
-    resources.py    DynamoDB tables, SQS queues, SNS topics, S3 buckets, EventBridge buses as a seed
-                    document for the local AWS
-    app.py          TemplateApp: what load_template returns
+    decode.py          reading the file: YAML with the short-form intrinsic tags (!Ref, !GetAtt, !Sub, ...)
+                       through cfn-lint's decoder, JSON (cdk synth's output) with the standard library;
+                       errors name the file, line and column
+    transform.py       SAM: AWS::Serverless::* expanded by SAM's own translator (aws-sam-translator),
+                       offline; local DefinitionUri / CodeUri read as `sam build` would read them
+    intrinsics.py      Ref, Fn::GetAtt, Fn::Sub, Fn::Join, Fn::If (conditions), Fn::Select, Fn::Split,
+                       Fn::FindInMap, Fn::GetAZs, Fn::Base64, pseudo parameters: resolved as CloudFormation
+                       resolves them at deploy time
+    names.py           what each resource is called once deployed: physical names (given or generated),
+                       what Ref and Fn::GetAtt return per resource type (ARNs, queue URLs, ...)
+    machines.py        AWS::StepFunctions::StateMachine: Definition, DefinitionString,
+                       DefinitionS3Location (a local file), DefinitionSubstitutions
+    functions.py       AWS::Lambda::Function: code from CodeUri, a CDK asset directory, a .zip or inline
+                       code; Handler, Environment, Timeout
+    lambda_runtime.py  a Python function as a handler: imported in isolation, its environment set while
+                       it runs, its Timeout enforced, failures reported as Lambda reports them
+    resources.py       DynamoDB tables, SQS queues, SNS topics, S3 buckets, EventBridge buses as a seed
+                       document for the local AWS
+    errors.py          TemplateError; places written Resources.X.Properties.Y; "did you mean"
+    app.py             TemplateApp: what load_template returns; the stack name chosen
+
+cfn-lint and the SAM translator (the ``templates`` extra) are imported only by this package, and only
+when needed: cfn-lint when a YAML template is read, the translator when a SAM template is
+transformed. Importing ``aslrun.templates`` imports neither.
 
 A problem in a template (an unknown logical id, a !GetAtt to nothing, a missing CodeUri, a
 function no handler can serve) is a :class:`TemplateError` naming the resource and the place.
