@@ -13,12 +13,15 @@ from typing import Any
 
 import click
 
+from .inputs import state_machine_option
+
 __all__ = ["debug", "load_setup", "run_options"]
 
 
 def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options that say how to run a machine (as ``aslrun execute`` spells them)."""
     options = [
+        state_machine_option,
         click.option("--input", "input_", metavar="FILE|JSON|-", help="Execution input: a file, JSON text or -."),
         click.option("--handlers", "handler_modules", multiple=True, metavar="FILE_OR_MODULE",
                      help="A module (dotted name or .py file) whose HANDLERS dict binds names to callables."),
@@ -47,14 +50,14 @@ class Setup:
 
 def load_setup(machine: str, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
                sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], mock_config: str | None = None,
-               test_case: str | None = None) -> Setup:
+               test_case: str | None = None, state_machine_id: str | None = None) -> Setup:
     """Read everything; any problem is an AslrunError naming the option (nothing has run)."""
     from ..errors import InputError
-    from .inputs import load_bindings, load_machine, parse_json_argument
+    from .inputs import load_target, parse_json_argument
 
-    state_machine = load_machine(machine, sub_pairs, sub_files)
+    target = load_target(machine, state_machine_id, sub_pairs, sub_files, handler_modules, handler_pairs)
+    state_machine, bindings = target.machine, target.bindings
     document = parse_json_argument(input_)
-    bindings = load_bindings(handler_modules, handler_pairs)
     factory = None
     if mock_config or test_case:
         if not (mock_config and test_case):
@@ -76,7 +79,8 @@ def load_setup(machine: str, input_: str | None, handler_modules: tuple[str, ...
 @click.option("--break", "breakpoints", multiple=True, metavar="STATE", help="Pause before STATE (repeatable).")
 @click.option("--break-on-error", "break_on_error", is_flag=True, help="Pause after any error.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of States.UUID/MathRandom and names.")
-def debug(machine: str, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
+def debug(machine: str, state_machine_id: str | None,
+          input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
           sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], mock_config: str | None, test_case: str | None,
           breakpoints: tuple[str, ...], break_on_error: bool, seed: int) -> None:
     """Step through an execution of MACHINE: pause before each state, look at its data, edit it.
@@ -92,7 +96,7 @@ def debug(machine: str, input_: str | None, handler_modules: tuple[str, ...], ha
 
     try:
         setup = load_setup(machine, input_, handler_modules, handler_pairs, sub_pairs, sub_files, mock_config,
-                           test_case)
+                           test_case, state_machine_id)
         known = {state.name for state in setup.machine.program.walk()}
         for name in breakpoints:
             if name not in known:

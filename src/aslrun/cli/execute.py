@@ -8,11 +8,14 @@ from typing import Any
 
 import click
 
+from .inputs import state_machine_option
+
 __all__ = ["execute"]
 
 
 @click.command()
 @click.argument("machine", type=click.Path(dir_okay=False))
+@state_machine_option
 @click.option("--input", "input_", metavar="FILE|JSON|-", help="Execution input: a file, JSON text or - (stdin).")
 @click.option("--handlers", "handler_modules", multiple=True, metavar="FILE_OR_MODULE",
               help="A module (dotted name or .py file) whose HANDLERS dict binds function names to callables.")
@@ -34,17 +37,19 @@ __all__ = ["execute"]
               help="The test case of --mock-config to use (machine: this file's name unless given).")
 @click.option("--no-progress", "no_progress", is_flag=True,
               help="No live progress line (shown on long runs when the output is a terminal, never with --json).")
-def execute(machine: str, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
+def execute(machine: str, state_machine_id: str | None, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
             sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], as_json: bool, real_time: bool,
             history_file: str | None, verbose: bool, seed: int, name: str | None, mock_config: str | None,
             test_case: str | None, no_progress: bool) -> None:
-    """Run MACHINE (an ASL JSON file) once with the given input."""
+    """Run MACHINE once with the given input: an ASL JSON file, or a SAM / CloudFormation template or
+    CDK cdk.out/*.template.json (its functions bind themselves; --state-machine picks one of several)."""
     from ..errors import AslrunError
 
     progress = not (no_progress or as_json) and sys.stdout.isatty()
     try:
         execution = _run(machine, input_, handler_modules, handler_pairs, sub_pairs, sub_files, as_json,
-                         real_time, history_file, verbose, seed, name, mock_config, test_case, progress)
+                         real_time, history_file, verbose, seed, name, mock_config, test_case, progress,
+                         state_machine_id)
     except AslrunError as exc:
         click.echo(f"aslrun: {exc}", err=True)
         sys.exit(2)
@@ -56,13 +61,13 @@ def execute(machine: str, input_: str | None, handler_modules: tuple[str, ...], 
 def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
          sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], as_json: bool, real_time: bool,
          history_file: str | None, verbose: bool, seed: int, name: str | None, mock_config: str | None = None,
-         test_case: str | None = None, progress: bool = False) -> Any:
+         test_case: str | None = None, progress: bool = False, state_machine_id: str | None = None) -> Any:
     from ..engine.clock import SystemClock, VirtualClock
-    from .inputs import load_bindings, load_machine, parse_json_argument
+    from .inputs import load_target, parse_json_argument
 
-    state_machine = load_machine(machine, sub_pairs, sub_files)
+    target = load_target(machine, state_machine_id, sub_pairs, sub_files, handler_modules, handler_pairs)
+    state_machine, bindings = target.machine, target.bindings
     document = parse_json_argument(input_)
-    bindings = load_bindings(handler_modules, handler_pairs)
     interceptor = None
     if mock_config or test_case:
         from ..errors import InputError
@@ -106,7 +111,7 @@ def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], han
     try:
         execution = state_machine.execute(
             document, handlers=bindings, clock=SystemClock() if real_time else VirtualClock(), seed=seed,
-            name=name, listeners=listeners, task_interceptor=interceptor,
+            name=name, listeners=listeners, task_interceptor=interceptor, **target.identity,
         )
     finally:
         if live is not None:

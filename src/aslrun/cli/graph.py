@@ -8,18 +8,22 @@ from typing import Any
 
 import click
 
+from .inputs import state_machine_option
+
 __all__ = ["drawable_definition", "graph"]
 
 
 @click.command()
 @click.argument("machine", type=click.Path(dir_okay=False))
+@state_machine_option
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "svg"]), default="mermaid", show_default=True,
               help="mermaid (renders in GitHub Markdown), dot (Graphviz) or svg (drawn by aslrun).")
 @click.option("--sub", "sub_pairs", multiple=True, metavar="NAME=VALUE", help="A substitution for ${NAME}.")
 @click.option("--sub-file", "sub_files", multiple=True, metavar="FILE", help="Definition substitutions file.")
 @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
               help="Write to FILE instead of the standard output.")
-def graph(machine: str, fmt: str, sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], out: str | None) -> None:
+def graph(machine: str, state_machine_id: str | None, fmt: str, sub_pairs: tuple[str, ...],
+          sub_files: tuple[str, ...], out: str | None) -> None:
     """Draw MACHINE: its states, transitions (Choice rules, Default, Catch) and nested branches."""
     from ..errors import AslrunError
     from ..model.substitutions import load_substitutions
@@ -31,7 +35,7 @@ def graph(machine: str, fmt: str, sub_pairs: tuple[str, ...], sub_files: tuple[s
         for path in sub_files:
             substitutions.update(load_substitutions(path))
         substitutions.update(parse_pairs(sub_pairs, "--sub"))
-        definition, name = drawable_definition(machine, substitutions)
+        definition, name = drawable_definition(machine, substitutions, state_machine_id)
     except AslrunError as exc:
         click.echo(f"aslrun: {exc}", err=True)
         sys.exit(2)
@@ -56,10 +60,24 @@ def graph(machine: str, fmt: str, sub_pairs: tuple[str, ...], sub_files: tuple[s
         sys.stdout.write(text)
 
 
-def drawable_definition(machine: str, substitutions: dict[str, str]) -> tuple[dict[str, Any], str]:
+def drawable_definition(machine: str, substitutions: dict[str, str],
+                        state_machine_id: str | None = None) -> tuple[dict[str, Any], str]:
     """The definition (validated) and the machine's name. A drawing needs no substitutions: when the
-    only problems are ``${Name}`` placeholders without a value, they are drawn as written."""
+    only problems are ``${Name}`` placeholders without a value, they are drawn as written. A template
+    gives the definition of its state machine ``state_machine_id`` (its only one when None)."""
     from ..errors import DefinitionError
+    from ..templates import looks_like_template
+
+    if looks_like_template(machine):
+        from ..templates import load_template
+
+        template = load_template(machine, parameters=substitutions or None)
+        state_machine = template.state_machine(state_machine_id)
+        return state_machine.definition, state_machine.name
+    if state_machine_id is not None:
+        from ..errors import InputError
+
+        raise InputError(f"--state-machine chooses a state machine of a template; {machine} is a single definition")
     from ..machine import StateMachine, _machine_name
     from ..model.loader import load_definition
     from ..model.problems import MISSING_SUBSTITUTION

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import click
 
 from ..errors import InputError
 from ..jsondepth import MAX_DEPTH, too_deep
 
-__all__ = ["load_bindings", "load_machine", "load_substitution_options", "parse_json_argument", "parse_pairs"]
+__all__ = ["Target", "load_bindings", "load_machine", "load_substitution_options", "load_target", "parse_json_argument",
+           "parse_pairs", "state_machine_option"]
 
 
 def parse_json_argument(value: str | None, option: str = "--input") -> Any:
@@ -109,3 +113,60 @@ def load_bindings(handler_modules: tuple[str, ...], handler_pairs: tuple[str, ..
     for module in handler_modules:
         bindings = bindings.merged(load_handlers_module(module))
     return bindings.merged(parse_pairs(handler_pairs, "--handler"))
+
+
+#: ``--state-machine LOGICAL_ID``: which state machine of a template (SAM, CloudFormation, CDK) to use
+state_machine_option = click.option(
+    "--state-machine", "state_machine_id", metavar="LOGICAL_ID",
+    help="With a SAM/CloudFormation/CDK template: the state machine's logical id (not needed when it has one).")
+
+
+@dataclass
+class Target:
+    """What a command runs: the state machine, the handlers, and (from a template) the resources
+    the local AWS must hold (a seed document) and the template itself."""
+
+    machine: Any
+    bindings: Any
+    seed: dict[str, Any] | None = None
+    template: Any = None
+
+    @property
+    def identity(self) -> dict[str, str]:
+        """``region`` / ``account`` options of a run: a template's ARNs are built with its own."""
+        if self.template is None:
+            return {}
+        return {"region": self.template.region, "account": self.template.account}
+
+
+def load_target(machine: str, state_machine_id: str | None, sub_pairs: tuple[str, ...], sub_files: tuple[str, ...],
+                handler_modules: tuple[str, ...] = (), handler_pairs: tuple[str, ...] = (), *,
+                start_local_aws: bool = True) -> Target:
+    """The state machine and its handlers, from an ASL definition file or a template.
+
+    A template (SAM, CloudFormation, a CDK ``cdk.out/*.template.json``) brings its own: its functions
+    bind by themselves, its other state machines serve nested executions, ``--sub NAME=VALUE`` gives
+    its Parameters; ``--handlers`` / ``--handler`` still win over the template's functions. The
+    tables, queues, topics and buckets it declares are created in an in-memory local AWS before the
+    run (``start_local_aws=False``: the caller seeds its own, e.g. ``aslrun aws execute``)."""
+    from ..templates import looks_like_template
+
+    if looks_like_template(machine):
+        from ..templates import load_template
+
+        template = load_template(machine, parameters=load_substitution_options(sub_pairs, sub_files) or None)
+        explicit = load_bindings(handler_modules, handler_pairs)
+        target = Target(template.state_machine(state_machine_id), template.bindings.merged(explicit),
+                        template.seed, template)
+        if start_local_aws and any(template.seed.get(service) for service in ("dynamodb", "sqs", "sns", "s3",
+                                                                              "events")):
+            from ..localaws import LocalAws
+            from ..localaws.emulator import use_aws
+
+            use_aws(LocalAws(reset=True, region=template.region, account=template.account)).seed(template.seed)
+        return target
+    if state_machine_id is not None:
+        from ..errors import InputError
+
+        raise InputError(f"--state-machine chooses a state machine of a template; {machine} is a single definition")
+    return Target(load_machine(machine, sub_pairs, sub_files), load_bindings(handler_modules, handler_pairs))

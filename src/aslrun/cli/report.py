@@ -22,7 +22,8 @@ __all__ = ["report"]
               help="The HTML file to write.")
 @click.option("--title", help="The page title (default: the machine's name).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of States.UUID/MathRandom and names.")
-def report(machine: str, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
+def report(machine: str, state_machine_id: str | None,
+           input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
            sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], mock_config: str | None, test_case: str | None,
            history_file: str | None, out: str, title: str | None, seed: int) -> None:
     """Write an HTML report of an execution of MACHINE: the graph with the path taken, per-state
@@ -45,14 +46,14 @@ def report(machine: str, input_: str | None, handler_modules: tuple[str, ...], h
             for path in sub_files:
                 substitutions.update(load_substitutions(path))
             substitutions.update(parse_pairs(sub_pairs, "--sub"))
-            definition, name = drawable_definition(machine, substitutions)  # nothing runs: no values needed
+            definition, name = drawable_definition(machine, substitutions, state_machine_id)  # nothing runs
             events = read_history_file(history_file)
             status = next((e.type[len("Execution"):].upper() for e in reversed(events)
                            if e.type in ("ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut",
                                          "ExecutionAborted")), "RUNNING")
         else:
             setup = load_setup(machine, input_, handler_modules, handler_pairs, sub_pairs, sub_files, mock_config,
-                               test_case)
+                               test_case, state_machine_id)
             interceptor = setup.interceptor_factory(setup.machine) if setup.interceptor_factory else None
             execution = setup.machine.execute(setup.input, handlers=setup.bindings, clock=VirtualClock(), seed=seed,
                                               task_interceptor=interceptor, history_keep=None)

@@ -28,7 +28,8 @@ __all__ = ["test_state"]
               help="Retries already made (TestState's retrierRetryCount): decides RETRIABLE or not.")
 @click.option("--variables", "variables", metavar="JSON", help="Workflow variables in reach of the state.")
 @click.option("--json", "as_json", is_flag=True, help="Print TestState's answer as JSON (its wire shape).")
-def test_state(machine: str, state_name: str, input_: str | None, handler_modules: tuple[str, ...],
+def test_state(machine: str, state_machine_id: str | None,
+               state_name: str, input_: str | None, handler_modules: tuple[str, ...],
                handler_pairs: tuple[str, ...], sub_pairs: tuple[str, ...], sub_files: tuple[str, ...],
                mock_config: str | None, test_case: str | None, mock_result: str | None, mock_error: str | None,
                mock_cause: str | None, level: str, retry_count: int, variables: str | None, as_json: bool) -> None:
@@ -44,7 +45,7 @@ def test_state(machine: str, state_name: str, input_: str | None, handler_module
         if mock_cause is not None and mock_error is None:
             raise InputError("--mock-cause goes with --mock-error")
         setup = load_setup(machine, input_, handler_modules, handler_pairs, sub_pairs, sub_files, mock_config,
-                           test_case)
+                           test_case, state_machine_id)
         result_value: Any = UNSET if mock_result is None else parse_json_argument(mock_result, "--mock-result")
         values = parse_json_argument(variables, "--variables") if variables is not None else None
         if values is not None and not isinstance(values, dict):

@@ -16,9 +16,11 @@ __all__ = ["validate"]
 @click.option("--sub-file", "sub_files", multiple=True, metavar="FILE", help="Definition substitutions file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON (AWS's diagnostics shape).")
 def validate(machines: tuple[str, ...], sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], as_json: bool) -> None:
-    """Check MACHINES (ASL JSON files) without running them. Exit 0 when all are valid, 2 otherwise."""
+    """Check MACHINES without running them: ASL JSON files, or templates (SAM, CloudFormation, CDK
+    cdk.out/*.template.json: every state machine in them). Exit 0 when all are valid, 2 otherwise."""
     from ..errors import AslrunError, DefinitionError
     from ..machine import StateMachine
+    from ..templates import looks_like_template
     from .inputs import load_substitution_options
 
     try:
@@ -26,8 +28,11 @@ def validate(machines: tuple[str, ...], sub_pairs: tuple[str, ...], sub_files: t
     except AslrunError as exc:
         click.echo(f"aslrun: {exc}", err=True)
         sys.exit(2)
-    report = []
+    report: list[tuple[str, list]] = []
     for machine in machines:
+        if looks_like_template(machine):
+            report.extend(_template_report(machine, substitutions))
+            continue
         try:
             StateMachine.from_file(machine, substitutions=substitutions or None)
             problems: list = []
@@ -47,6 +52,28 @@ def validate(machines: tuple[str, ...], sub_pairs: tuple[str, ...], sub_files: t
             for problem in problems:
                 click.echo(f"  {problem}")
     sys.exit(2 if any(problems for _, problems in report) else 0)
+
+
+def _template_report(path: str, substitutions: dict[str, str]) -> list[tuple[str, list]]:
+    """``(template#LogicalId, problems)`` for each state machine of a template; a template that cannot
+    be read is one entry with its problem."""
+    from ..errors import AslrunError, DefinitionError
+    from ..machine import StateMachine
+    from ..templates import load_template
+
+    try:
+        template = load_template(path, parameters=substitutions or None)
+    except AslrunError as exc:
+        return [(path, [str(exc)])]
+    out: list[tuple[str, list]] = []
+    for logical_id, machine in template.state_machines.items():
+        try:
+            StateMachine(machine.definition, name=machine.name)
+            problems: list = []
+        except DefinitionError as exc:
+            problems = exc.problems
+        out.append((f"{path}#{logical_id}", problems))
+    return out
 
 
 def _diagnostic(problem: object) -> dict[str, str]:

@@ -115,7 +115,8 @@ class TemplateApp:
             if not self.state_machines:
                 raise TemplateError(f"{self.path}: the template defines no state machine")
             raise TemplateError(f"{self.path}: the template defines {len(self.state_machines)} state machines: "
-                                f"name one of {', '.join(self.state_machines)}")
+                                f"name one of {', '.join(self.state_machines)} (the command line's "
+                                "--state-machine LOGICAL_ID)")
         found = self.state_machines.get(logical_id)
         if found is None:
             found = next((m for m in self.state_machines.values() if logical_id in (m.name, m.arn)), None)
