@@ -90,6 +90,12 @@ class Bindings:
             return self.machine_resolver(arn)
         return bound
 
+    def without_state_machines(self) -> Bindings:
+        """These bindings with no state machine bound (a server resolves nested ones from its store)."""
+        out = self.merged(None)
+        out._machines = {}
+        return out
+
     def names(self) -> list[str]:
         return sorted(self._exact)
 

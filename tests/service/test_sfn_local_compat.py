@@ -591,3 +591,47 @@ def test_a_mock_config_file_in_the_working_directory_is_read_as_step_functions_l
     sfn = server.client()
     machine = create_machine(sfn, "OrderFlow", ORDER_FLOW)
     assert run(sfn, machine + "#HappyPath", {"id": "o-1"})["status"] == "SUCCEEDED"
+
+
+# -- serve --template -----------------------------------------------------------------------------------
+
+SAM_APP = Path(__file__).resolve().parents[1] / "fixtures" / "templates" / "sam_app"
+
+
+def test_a_template_is_deployed_at_start_and_runs_with_its_functions_and_table(start_server: Any,
+                                                                                tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    server = start_server("--virtual-time", "--template", str(SAM_APP / "template.yaml"), state_dir=state)
+    assert "1 state machine(s) of" in server.log
+    sfn = server.client()
+    machines = sfn.list_state_machines()["stateMachines"]
+    assert [m["name"][:len("BillingStateMachine-")] for m in machines] == ["BillingStateMachine-"]
+    arn = machines[0]["stateMachineArn"]
+    described = run(sfn, arn, {"meterId": "M1", "period": "2024-05", "kwh": 12})
+    assert described["status"] == "SUCCEEDED", described
+    output = json.loads(described["output"])
+    assert (output["cents"], output["priced_by"], output["validated_by"]) == (300, "price", "validate")
+    server.stop()
+
+    # the deploy loop: the template changes, the server restarts on the same state, the machine is updated
+    changed = tmp_path / "sam_app"  # the same project folder: the same stack name, the same generated names
+    import shutil
+
+    shutil.copytree(SAM_APP, changed)
+    definition_file = changed / "statemachine" / "billing.asl.json"
+    definition_file.write_text(definition_file.read_text().replace('"Comment": "${Comment}"',
+                                                                   '"Comment": "edited ${Comment}"', 1))
+    again = start_server("--virtual-time", "--template", str(changed / "template.yaml"), state_dir=state).client()
+    assert [m["stateMachineArn"] for m in again.list_state_machines()["stateMachines"]] == [arn]
+    updated = again.describe_state_machine(stateMachineArn=arn)
+    assert json.loads(updated["definition"])["Comment"].startswith("edited billing") and updated["revisionId"]
+    assert again.describe_execution(executionArn=described["executionArn"])["status"] == "SUCCEEDED"
+
+
+def test_a_parameter_without_a_template_is_refused() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "aslrun", "serve", "--port", "0", "--parameter", "A=b"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "there is no --template" in result.stderr

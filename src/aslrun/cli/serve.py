@@ -41,6 +41,11 @@ DEFAULT_MOCK_CONFIG = "MockConfigFile.json"
 @click.option("--lambda-endpoint", metavar="URL", envvar="LAMBDA_ENDPOINT", show_envvar=True,
               help="Send Lambda tasks no handler serves to this Lambda Invoke endpoint "
                    "(e.g. `sam local start-lambda`, http://127.0.0.1:3001).")
+@click.option("--template", "template_path", type=click.Path(dir_okay=False, exists=True), metavar="FILE",
+              help="A SAM / CloudFormation template or CDK cdk.out/*.template.json to deploy at start: its state "
+                   "machines created (or updated), its Python functions bound, its tables/queues/topics/buckets made.")
+@click.option("--parameter", "parameter_pairs", multiple=True, metavar="NAME=VALUE",
+              help="A value of one of the template's Parameters.")
 @click.option("--aws-seed", "aws_seed", type=click.Path(dir_okay=False, exists=True), metavar="FILE",
               help="Tables, queues, topics and buckets (+ items, objects) for the local AWS that service "
                    "integration Tasks reach (as `aslrun aws seed` takes them); it lives in memory.")
@@ -50,11 +55,12 @@ DEFAULT_MOCK_CONFIG = "MockConfigFile.json"
               help="Account id in ARNs [env AWS_ACCOUNT_ID, else 123456789012].")
 def serve(host: str, port: int, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
           state_dir: str | None, handler_concurrency: int, virtual_time: bool, mock_config: str | None,
-          lambda_endpoint: str | None, aws_seed: str | None, region: str | None, account: str | None) -> None:
+          lambda_endpoint: str | None, template_path: str | None, parameter_pairs: tuple[str, ...],
+          aws_seed: str | None, region: str | None, account: str | None) -> None:
     """Serve the Step Functions API (boto3 endpoint_url, aws --endpoint-url, SAM, Terraform)."""
     from importlib.util import find_spec
 
-    from ..errors import AslrunError
+    from ..errors import AslrunError, InputError
 
     missing = [name for name in ("starlette", "uvicorn", "botocore") if find_spec(name) is None]
     if missing:
@@ -72,6 +78,15 @@ def serve(host: str, port: int, handler_modules: tuple[str, ...], handler_pairs:
             from ..localaws.seed import load_seed_file
 
             config.aws_seed = (Path(aws_seed), load_seed_file(aws_seed))
+        if template_path is not None:
+            from ..templates import load_template
+            from .inputs import parse_pairs
+
+            config.template = load_template(template_path, parameters=parse_pairs(parameter_pairs, "--parameter"),
+                                            region=config.region, account=config.account,
+                                            lambda_endpoint=config.lambda_endpoint)
+        elif parameter_pairs:
+            raise InputError("--parameter gives values to a --template's Parameters: there is no --template")
     except AslrunError as exc:
         click.echo(f"aslrun: {exc}", err=True)
         sys.exit(2)
@@ -79,6 +94,7 @@ def serve(host: str, port: int, handler_modules: tuple[str, ...], handler_pairs:
         click.echo(f"aslrun serve: mock configuration {mock_config_source[0]} ({mock_config_source[1]})")
     if config.lambda_endpoint:
         click.echo(f"aslrun serve: Lambda functions no handler serves are invoked at {config.lambda_endpoint}")
+    from ..service.faults import ServiceError
     from ..service.server import BindError
     from ..service.server import serve as run_server
     from ..service.store import StoreError
@@ -89,6 +105,9 @@ def serve(host: str, port: int, handler_modules: tuple[str, ...], handler_pairs:
 
     def announce(url: str, service: Any) -> None:
         where = service.state_dir if config.state_dir is not None else "memory (temporary; --state-dir keeps it)"
+        if service.deployed:
+            click.echo(f"aslrun serve: {len(service.deployed)} state machine(s) of {template_path} deployed: "
+                       + ", ".join(arn.rsplit(":", 1)[-1] for arn in service.deployed))
         if service.interrupted:
             click.echo(f"aslrun serve: {len(service.interrupted)} execution(s) were running when the server last "
                        "stopped: recorded as FAILED (aslrun.ServerStopped); RedriveExecution continues them")
@@ -99,6 +118,9 @@ def serve(host: str, port: int, handler_modules: tuple[str, ...], handler_pairs:
         run_server(config, host=host, port=port, announce=announce)
     except (BindError, StoreError) as exc:
         click.echo(f"aslrun: {exc}", err=True)
+        sys.exit(2)
+    except ServiceError as refused:  # deploying the template: a machine the API itself refuses
+        click.echo(f"aslrun: {template_path}: {refused.code}: {refused.message}", err=True)
         sys.exit(2)
     kept = f"kept in {config.state_dir}" if config.state_dir is not None else "gone with it (--state-dir keeps it)"
     click.echo(f"aslrun serve: stopped; its state is {kept}")

@@ -23,6 +23,7 @@ from ..bindings import Bindings
 from .activities import POLL_SECONDS, ActivityApi
 from .catalog import Catalog
 from .context import Call
+from .deploy import deploy_template
 from .executions import ExecutionApi
 from .faults import ServiceError
 from .machines import MachineApi
@@ -53,6 +54,7 @@ class ServiceConfig:
     mock_config: Any = None  # a testing.mock_config.MockConfig (SFN_MOCK_CONFIG)
     lambda_endpoint: str | None = None  # LAMBDA_ENDPOINT: Lambda tasks no handler serves go there
     aws_seed: tuple[Path, dict[str, Any]] | None = None  # (file, document): the local AWS's contents at start
+    template: Any = None  # a templates.TemplateApp deployed at start (serve --template)
     #: how long GetActivityTask waits for work (AWS: 60 s; $ASLRUN_ACTIVITY_POLL_SECONDS for tests)
     activity_poll_seconds: float = field(default_factory=lambda: float(
         os.environ.get("ASLRUN_ACTIVITY_POLL_SECONDS") or POLL_SECONDS))
@@ -69,10 +71,13 @@ class StepFunctionsService:
         self.state_dir = state_dir
         self.store = Store(state_dir / DATABASE_NAME)
         self.interrupted = self.store.close_interrupted_executions(round(time.time(), 3))
-        self.local_aws = _seeded_local_aws(config) if config.aws_seed is not None else None
+        self.local_aws = _seeded_local_aws(config)
         self.catalog = Catalog(self.store)
-        bindings = config.bindings.merged(Bindings(machine_resolver=self.catalog.resolve_for_nested,
-                                                   lambda_fallback=_lambda_fallback(config)))
+        explicit = config.bindings
+        if config.template is not None:  # its functions, unless --handlers binds the same names
+            explicit = config.template.bindings.without_state_machines().merged(explicit)
+        bindings = explicit.merged(Bindings(machine_resolver=self.catalog.resolve_for_nested,
+                                            lambda_fallback=_lambda_fallback(config)))
         self.activities = ActivityApi(self.store, poll_seconds=config.activity_poll_seconds)
         bindings.activities = self.activities.broker
         bindings.handler_gate = threading.BoundedSemaphore(max(1, config.handler_concurrency))
@@ -86,6 +91,7 @@ class StepFunctionsService:
         self.map_runs = MapRunApi(self.store, self.runner)
         self.test_states = TestStateApi(self)
         self._handlers = self._action_table()
+        self.deployed = deploy_template(self, config.template) if config.template is not None else []
 
     def _action_table(self) -> dict[str, Any]:
         from botocore import xform_name
@@ -155,15 +161,21 @@ class StepFunctionsService:
 
 
 def _seeded_local_aws(config: ServiceConfig) -> Any:
-    """The local AWS (moto, in memory) the service integration Tasks reach, seeded as asked."""
+    """The local AWS (moto, in memory) the service integration Tasks reach, seeded with --aws-seed and
+    the template's resources (None when neither asks for one: it starts on first use)."""
+    template_seed = config.template.seed if config.template is not None else None
+    if config.aws_seed is None and not template_seed:
+        return None
     from ..localaws import LocalAws
     from ..localaws.emulator import use_aws
     from ..localaws.seed import apply_seed
 
-    assert config.aws_seed is not None
-    path, document = config.aws_seed
     aws = use_aws(LocalAws(region=config.region, account=config.account, reset=True))
-    apply_seed(aws, document, base=path.parent)
+    if config.aws_seed is not None:
+        path, document = config.aws_seed
+        apply_seed(aws, document, base=path.parent)
+    if template_seed:
+        apply_seed(aws, template_seed)
     return aws
 
 
