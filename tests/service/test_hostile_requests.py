@@ -61,7 +61,7 @@ def test_any_request_gets_an_answer_or_a_modeled_error(connection: Any, server: 
     b'{"maxResults": 1e400}', b'{"maxResults": -1e400}', b'{"maxResults": ' + b"9" * 5000 + b"}",
     b'{"maxResults": NaN}', b'{"nextToken": "\\ud800"}', b"\xff\xfe", b'{"maxResults": 1.5}',
     b'[' * 10000 + b']' * 10000,
-])
+], ids=["1e400", "-1e400", "5000-digit-integer", "NaN", "lone-surrogate", "not-utf8", "fraction", "deep-nesting"])
 def test_numbers_and_text_json_cannot_hold_are_serialization_errors(connection: Any, body: bytes) -> None:
     connection.request("POST", "/", body, {"X-Amz-Target": "AWSStepFunctions.ListStateMachines"})
     answer = connection.getresponse()

@@ -9,6 +9,7 @@ and answered with ``InternalFailure`` (HTTP 500), which SDKs retry.
 
 from __future__ import annotations
 
+import json
 import sys
 import traceback
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from .context import region_of
@@ -80,5 +81,9 @@ async def _read_body(request: Request) -> bytes:
 
 
 def _json(body: dict[str, Any], status: int, request_id: str) -> Response:
-    return JSONResponse(body, status_code=status, headers={"x-amzn-RequestId": request_id},
-                        media_type=JSON_CONTENT_TYPE)
+    try:
+        content = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    except (UnicodeError, ValueError):  # text that is not Unicode (a lone surrogate): escaped, never a failure
+        content = json.dumps(body, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+    return Response(content, status_code=status, headers={"x-amzn-RequestId": request_id},
+                    media_type=JSON_CONTENT_TYPE)

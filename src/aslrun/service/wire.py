@@ -62,7 +62,9 @@ def parse_request(operation_model: Any, body: bytes) -> dict[str, Any]:
     if body.strip():
         try:
             request = json.loads(body, parse_constant=_not_json, parse_float=_finite)
-        except (ValueError, UnicodeDecodeError, RecursionError):
+            if _SURROGATE_ESCAPE.search(body):  # \ud800-style escapes: a lone one is no Unicode text
+                json.dumps(request, ensure_ascii=False).encode("utf-8")
+        except (ValueError, UnicodeError, RecursionError):
             raise ServiceError("SerializationException", "Start of structure or map found where not expected.") \
                 from None
     else:
@@ -79,6 +81,9 @@ def parse_request(operation_model: Any, body: bytes) -> dict[str, Any]:
         raise ServiceError("ValidationException",
                            f"{count} validation error{'s' if count > 1 else ''} detected: " + "; ".join(problems))
     return request
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F]")
 
 
 def _not_json(name: str) -> Any:
