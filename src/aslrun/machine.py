@@ -36,6 +36,10 @@ class StateMachine:
         self.source = source
         self.substitutions = dict(substitutions or {})
         self._siblings: dict[str, StateMachine | None] = {}
+        #: how the machine is deployed, when it comes from a template: ``handlers`` (Bindings), ``region``,
+        #: ``account``; :meth:`start` runs it so unless told otherwise (given handlers are added on top)
+        self.deployment: dict[str, Any] = {}
+        self._deployed_cache: tuple[Any, int, Bindings] | None = None
         self._checked_bindings: dict[int, int] = {}  # the bindings last checked complete (by id) and their version
         if too_deep(self.definition):
             raise DefinitionError([f"the definition nests more than {MAX_DEPTH} levels deep (aslrun's limit)"],
@@ -84,8 +88,8 @@ class StateMachine:
         seed: int | None = 0,
         history_keep: int | None = AWS_HISTORY_LIMIT,
         listeners: list[Callable[[Event], None]] | None = None,
-        region: str = "us-east-1",
-        account: str = "123456789012",
+        region: str | None = None,
+        account: str | None = None,
         payload_limit: int | None = PAYLOAD_LIMIT_BYTES,
         scheduler: Any = None,
         parent: Execution | None = None,
@@ -101,7 +105,12 @@ class StateMachine:
         a resource nothing serves then fails as it would on AWS (a server runs machines so)."""
         if too_deep(input):
             raise InputError(f"the execution input nests more than {MAX_DEPTH} levels deep (aslrun's limit)")
+        deployed = self.deployment
+        region = region or deployed.get("region") or "us-east-1"
+        account = account or deployed.get("account") or "123456789012"
         bindings = handlers if isinstance(handlers, Bindings) else Bindings(handlers)
+        if deployed.get("handlers") is not None and parent is None and bindings is not deployed["handlers"]:
+            bindings = self._deployed_bindings(bindings)
         covers = getattr(task_interceptor, "covers", None)  # mocked states need no binding
         if parent is None and check_bindings and \
                 (covers is not None or bindings.version != self._checked_bindings.get(id(bindings))):
@@ -131,6 +140,16 @@ class StateMachine:
             watcher=watcher,
             role_arn=role_arn,
         )
+
+    def _deployed_bindings(self, given: Bindings) -> Bindings:
+        """The template's bindings with the given ones on top (the same object for the same given ones,
+        so the check of bindings before a run is made once)."""
+        cached = self._deployed_cache
+        if cached is not None and cached[0] is given and cached[1] == given.version:
+            return cached[2]
+        merged = self.deployment["handlers"].merged(given)
+        self._deployed_cache = (given, given.version, merged)
+        return merged
 
     def execute(self, input: Any = None, **options: Any) -> Execution:
         """Run an execution to its end and return it (see :meth:`start` for the options)."""

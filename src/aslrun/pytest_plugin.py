@@ -42,7 +42,7 @@ class MachineRunner:
     def __init__(self, base: Path, clock_start: str) -> None:
         self.base = base
         self.clock_start = clock_start
-        self._machines: dict[tuple[str, tuple[tuple[str, str], ...]], Any] = {}
+        self._machines: dict[tuple[str, tuple[tuple[str, str], ...], str], Any] = {}
 
     def clock(self, start: Any = None) -> Any:
         """A new frozen virtual clock."""
@@ -50,29 +50,31 @@ class MachineRunner:
 
         return frozen_clock(start if start is not None else self.clock_start)
 
-    def machine(self, machine: Any, *, substitutions: dict[str, str] | None = None) -> Any:
-        """A StateMachine (files are loaded once per test and reused)."""
+    def machine(self, machine: Any, *, substitutions: dict[str, str] | None = None,
+                state_machine: str | None = None) -> Any:
+        """A StateMachine (files are loaded once per test and reused). A template (SAM, CloudFormation,
+        CDK) gives its state machine ``state_machine`` (a logical id), its functions bound."""
         from .testing import load_machine
 
         if isinstance(machine, (str, Path)) and not str(machine).lstrip().startswith("{"):
             path = Path(machine)
             if not path.is_absolute() and (self.base / path).exists():
                 path = self.base / path
-            key = (str(path.resolve()), tuple(sorted((substitutions or {}).items())))
+            key = (str(path.resolve()), tuple(sorted((substitutions or {}).items())), state_machine or "")
             if key not in self._machines:
-                self._machines[key] = load_machine(path, substitutions=substitutions)
+                self._machines[key] = load_machine(path, substitutions=substitutions, state_machine=state_machine)
             return self._machines[key]
         return load_machine(machine, substitutions=substitutions)
 
     def run(self, machine: Any, input: Any = None, *, substitutions: dict[str, str] | None = None,
-            clock: Any = None, mock_config: Any = None, **options: Any) -> Any:
+            clock: Any = None, mock_config: Any = None, state_machine: str | None = None, **options: Any) -> Any:
         """Run to the end on a frozen clock; an ExecutionCheck of the execution."""
         from .testing import run_machine
 
         if isinstance(mock_config, (str, Path)) and not Path(mock_config).is_absolute() \
                 and (self.base / mock_config).exists():
             mock_config = self.base / mock_config
-        return run_machine(self.machine(machine, substitutions=substitutions), input,
+        return run_machine(self.machine(machine, substitutions=substitutions, state_machine=state_machine), input,
                            clock=clock if clock is not None else self.clock(), mock_config=mock_config, **options)
 
     @staticmethod

@@ -188,6 +188,9 @@ def load_template(path: str | os.PathLike[str], *, parameters: Mapping[str, str]
         bindings.bind(machines[logical_id].arn, machines[logical_id].machine)
     _bind_machine_versions(intrinsics, machines, bindings)
     _prepare_called_functions(machines, functions, lambda_endpoint)
+    for machine in machines.values():  # run as deployed: with the template's functions, region and account
+        assert machine.machine is not None
+        machine.machine.deployment = {"handlers": bindings, "region": region, "account": account}
     return TemplateApp(path=path, region=region, account=account, state_machines=machines, functions=functions,
                        bindings=bindings, seed=seed_document(intrinsics), stack_name=deployment.stack_name,
                        template=template, scratch=scratch)

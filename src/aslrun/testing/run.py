@@ -32,12 +32,22 @@ def frozen_clock(start: Any = DEFAULT_START) -> Any:
     return VirtualClock(start=start, frozen=True)
 
 
-def load_machine(machine: Any, *, substitutions: Mapping[str, str] | None = None, name: str | None = None) -> Any:
-    """A StateMachine from a path, a definition dict, JSON text, or a StateMachine (returned as is)."""
+def load_machine(machine: Any, *, substitutions: Mapping[str, str] | None = None, name: str | None = None,
+                 state_machine: str | None = None) -> Any:
+    """A StateMachine from a path, a definition dict, JSON text, or a StateMachine (returned as is).
+
+    A path may be a template (SAM, CloudFormation, CDK ``cdk.out/*.template.json``): its state machine
+    ``state_machine`` (a logical id; None: its only one) runs with the template's functions bound,
+    and ``substitutions`` give the template's Parameters."""
     from ..machine import StateMachine
 
     if isinstance(machine, StateMachine):
         return machine
+    if isinstance(machine, (str, os.PathLike)) and not str(machine).lstrip().startswith("{"):
+        from ..templates import load_template, looks_like_template
+
+        if looks_like_template(machine):
+            return load_template(machine, parameters=substitutions).state_machine(state_machine)
     if isinstance(machine, Mapping):
         from ..model.loader import load_definition
 
@@ -69,7 +79,7 @@ def run_machine(
     MockedResponses); ``mock_config`` (a path or a :class:`MockConfig`) with ``test_case`` uses
     one of its test cases. Other ``options`` go to ``StateMachine.start``.
     """
-    state_machine = load_machine(machine, substitutions=substitutions)
+    state_machine = load_machine(machine, substitutions=substitutions, state_machine=options.pop("state_machine", None))
     interceptor = build_interceptor(state_machine, mocks=mocks, mock_config=mock_config, test_case=test_case)
     execution = state_machine.start(
         input, handlers=handlers, clock=clock if clock is not None else frozen_clock(), seed=seed, name=name,
