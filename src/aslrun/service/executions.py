@@ -207,7 +207,7 @@ class ExecutionApi:
         token = request.get("clientToken")
         if token is not None and token == row["redrive_token"]:
             return {"redriveDate": row["redrive_date"]}  # the same request again: answered as before
-        _check_redrivable(row, self.store)
+        _check_redrivable(row)
         machine = self.store.one("SELECT * FROM state_machines WHERE arn = ?", (row["machine_arn"],))
         if machine is None or machine["status"] != "ACTIVE":
             raise ServiceError("ExecutionNotRedrivable", "State machine is in DELETING status.")
@@ -299,7 +299,7 @@ def _summary(row: Any) -> dict[str, Any]:
 _MAX_REDRIVES = 1000
 
 
-def _check_redrivable(row: Any, store: Store) -> None:
+def _check_redrivable(row: Any) -> None:
     status, reason = _redrive_status(row)
     if status != "REDRIVABLE":
         raise ServiceError("ExecutionNotRedrivable", reason or f"Execution is {row['status']} and cannot be "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -137,8 +138,6 @@ class Runner:
 
     def wait_all(self, timeout: float) -> None:
         """Wait (up to ``timeout`` seconds in all) for the running executions to end."""
-        import time
-
         deadline = time.monotonic() + timeout
         for thread in list(self._threads.values()):
             thread.join(max(0.0, deadline - time.monotonic()))
