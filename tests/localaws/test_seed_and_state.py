@@ -50,17 +50,17 @@ def test_a_state_directory_round_trips_the_whole_state(aws, tmp_path):
         assert again.snapshot() == before
 
 
-def test_changes_made_while_active_are_saved_on_a_clean_exit(tmp_path):
+def test_changes_made_while_active_are_kept_on_a_clean_exit_and_after_a_failure(tmp_path):
     with LocalAws(state_dir=tmp_path, reset=True) as local:
         local.seed({"s3": {"kept-bucket": {}}})
         local.put_object("kept-bucket", "k", "v")
     with LocalAws(state_dir=tmp_path, reset=True) as local:
         assert local.object_text("kept-bucket", "k") == "v"
     with pytest.raises(RuntimeError), LocalAws(state_dir=tmp_path, reset=True) as local:
-        local.put_object("kept-bucket", "lost", "x")
+        local.put_object("kept-bucket", "also-kept", "x")
         raise RuntimeError("boom")
-    with LocalAws(state_dir=tmp_path, reset=True) as local:
-        assert sorted(local.describe()["s3"]["kept-bucket"]) == ["k"]  # not saved after the failure
+    with LocalAws(state_dir=tmp_path, reset=True) as local:  # acknowledged, so journaled: kept
+        assert sorted(local.describe()["s3"]["kept-bucket"]) == ["also-kept", "k"]
 
 
 def test_a_fresh_local_aws_is_empty(aws):

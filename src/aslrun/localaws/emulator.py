@@ -8,7 +8,8 @@ moto did not answer (an API moto does not emulate), so nothing can leak to a rea
 moto keeps its state per process (one set of tables, queues and buckets per account and region), so
 there is one local AWS per process: :func:`current_aws` is the active one, and the Task integrations
 start a fresh in-memory one on first use when none is active. Use ``with LocalAws(state_dir=...)``
-(or ``aslrun ... --aws-state DIR``) to load a saved state before the run and save it after.
+(or ``aslrun ... --aws-state DIR``) to load a saved state before the run and keep every change the
+run makes (journaled at once, see :mod:`aslrun.localaws.state_dir`).
 
 Nothing here imports moto or boto3 until a local AWS is actually started: the engine stays light for
 machines that call no AWS service.
@@ -50,8 +51,11 @@ def aws_extra_installed() -> bool:
 class LocalAws:
     """An in-process AWS account (moto) with boto3 clients bound to it.
 
-    ``state_dir``: a directory holding a saved state (``state.json`` and object bodies); loaded when
-    the local AWS starts and written back by :meth:`save` (and on a clean exit when ``autosave``).
+    ``state_dir``: a directory holding a saved state (:mod:`aslrun.localaws.state_dir`), loaded when
+    the local AWS starts. With ``autosave`` (the default) the local AWS locks the directory (a second
+    writer is refused with :class:`~aslrun.localaws.state_dir.StateDirectoryBusy`), journals every
+    change it acknowledges before the call returns, and saves a snapshot on a clean exit, so a crash
+    loses nothing. Without, it only reads the directory (no lock) until :meth:`save` is called.
     """
 
     def __init__(self, *, region: str = "us-east-1", account: str = "123456789012",
@@ -67,6 +71,7 @@ class LocalAws:
         self._session: Any = None
         self._clients: dict[tuple[str, str], Any] = {}
         self._depth = 0
+        self._state: Any = None  # the open state directory (state_dir.StateDirectory)
 
     # -- life cycle -----------------------------------------------------------------------------
 
@@ -97,9 +102,14 @@ class LocalAws:
                 mock_random.seed(self.random_seed)
             _ACTIVE.append(self)
         if self.state_dir is not None:
-            from .state_dir import load_state
+            from .state_dir import StateDirectory
 
-            load_state(self, self.state_dir)
+            try:
+                self._state = StateDirectory.open(self, self.state_dir, writes=self.autosave)
+            except BaseException:
+                self._depth = 1
+                self.stop(save=False)
+                raise
         return self
 
     def stop(self, *, save: bool | None = None) -> None:
@@ -108,14 +118,19 @@ class LocalAws:
             self._depth -= 1
             if self._depth > 0 or self._mock is None:
                 return
-            if self.state_dir is not None and (self.autosave if save is None else save):
-                self.save()
-            mock, self._mock = self._mock, None
-            self._clients.clear()
-            self._session = None
-            if self in _ACTIVE:
-                _ACTIVE.remove(self)
-            mock.stop()
+            try:
+                if self._state is not None and (self.autosave if save is None else save):
+                    self.save()
+            finally:
+                state, self._state = self._state, None
+                if state is not None:
+                    state.close()  # the journal closed, the directory unlocked
+                mock, self._mock = self._mock, None
+                self._clients.clear()
+                self._session = None
+                if self in _ACTIVE:
+                    _ACTIVE.remove(self)
+                mock.stop()
 
     def __enter__(self) -> LocalAws:
         return self.start()
@@ -124,13 +139,16 @@ class LocalAws:
         self.stop(save=None if exc_type is None else False)
 
     def save(self, state_dir: str | os.PathLike[str] | None = None) -> Path:
-        """Write the whole local state (tables, queues, topics, buckets) to a directory."""
+        """Write the whole local state (tables, queues, topics, buckets) to a directory: a snapshot."""
         from .state_dir import save_state
 
         target = Path(state_dir) if state_dir is not None else self.state_dir
         if target is None:
             raise ValueError("no state directory: give one to save() or to LocalAws(state_dir=...)")
-        save_state(self, target)
+        if self._state is not None and target.resolve() == self._state.directory.resolve():
+            self._state.save()
+        else:
+            save_state(self, target)
         return target
 
     # -- clients --------------------------------------------------------------------------------
@@ -156,6 +174,9 @@ class LocalAws:
             client = self._session.client(service, region_name=key[1],
                                           config=Config(retries={"max_attempts": 1, "mode": "standard"}))
             _route_to_moto_only(client)
+            from .journal import install_hooks
+
+            install_hooks(client.meta.events)  # what it changes is journaled while a state_dir is kept
             self._clients[key] = client
         return client
 

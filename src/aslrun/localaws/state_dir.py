@@ -1,69 +1,464 @@
-"""Keeping the local AWS between runs: a state directory.
+"""Keeping the local AWS between runs: a state directory, durable at every change it acknowledges.
 
-    DIR/state.json        the snapshot: a seed document (tables with typed items, queues with their
-                          messages, topics with subscriptions, buckets with object keys)
-    DIR/objects/B/KEY     the bytes of object KEY of bucket B
+    DIR/state.json       the snapshot: a seed document (tables with typed items, queues with their
+                         messages, topics with subscriptions, buckets with object keys, event buses)
+                         and ``journal_sequence``, the number of the last journal entry it includes
+    DIR/objects/B/KEY    the bytes of object KEY of bucket B: always its last acknowledged bytes
+                         (``objects/.keys/<digest>`` for a key that cannot be a path: ``a`` beside ``a/b``)
+    DIR/journal.jsonl    every change acknowledged since the snapshot, one numbered JSON line each,
+                         fsynced before the call that made it returns (see :mod:`aslrun.localaws.journal`)
+    DIR/lock             locked (``flock``) by the process writing the directory; holds its pid
+    DIR/callbacks/       task tokens waiting and callback requests (:mod:`aslrun.localaws.callback_inbox`)
 
-Saving writes a complete new copy beside the old one and then swaps it in, so an interrupted save
-never leaves a half-written state behind. Loading seeds a freshly started local AWS from it.
+Loading is the snapshot, then the journal entries numbered after it. A local AWS that writes the
+directory (``autosave``, the default) locks it first, so a second writer, in this process or another,
+is refused (:class:`StateDirectoryBusy` names the directory and the pid holding it). A clean exit
+saves a new snapshot in four steps; whatever step a crash interrupts, the directory loads to the last
+acknowledged state, nothing lost and nothing applied twice:
+
+    1. object bytes not yet in objects/ written      crash: the old snapshot + the whole journal
+    2. state.json replaced (written beside, fsynced,  crash: the new snapshot; the journal entries it
+       renamed): the commit                                  includes are skipped by their number
+    3. the journal truncated                          crash: the new snapshot, nothing to replay
+    4. object files nothing refers to removed         crash: a few stray files, removed next time
+
+A local AWS that only reads the directory (``autosave=False``: ``aslrun aws show``, ``execute
+--no-save``) takes no lock and writes nothing. It reads the journal before the snapshot, so a writer
+saving meanwhile cannot make it miss entries, and reads again if a file went away under it (an
+object a writer changes meanwhile may be read with its newer bytes). It may :meth:`StateDirectory.save`
+later, under the lock, unless another process wrote the directory since it was loaded.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
 import shutil
+import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 
 if TYPE_CHECKING:
     from .emulator import LocalAws
+    from .journal import Journal
 
-__all__ = ["STATE_FILE", "load_state", "save_state"]
+__all__ = ["JOURNAL_FILE", "LOCK_FILE", "STATE_FILE", "DirectoryLock", "ObjectFiles", "StateDirectory",
+           "StateDirectoryBusy", "clear_state", "fsync_directory", "load_state", "save_state"]
 
 STATE_FILE = "state.json"
-_OBJECTS = "objects"
+JOURNAL_FILE = "journal.jsonl"
+LOCK_FILE = "lock"
+OBJECTS = "objects"
+SEQUENCE = "journal_sequence"  # the key of state.json naming the last journal entry it includes
+_READ_ATTEMPTS = 3
 
 
-def save_state(aws: LocalAws, directory: Path) -> None:
-    """Write the whole local state to ``directory`` (created if needed)."""
-    from .seed import take_snapshot
+class StateDirectoryBusy(InputError):
+    """Another local AWS, in this process or another, writes the state directory."""
+
+
+# -- the lock -------------------------------------------------------------------------------------------
+
+class DirectoryLock:
+    """An exclusive lock on a state directory: ``flock`` on ``DIR/lock``, which names the holder's pid.
+
+    The kernel lets go of it when the holder dies, even by kill -9, so a crash never leaves the
+    directory locked. (Without ``fcntl``, on Windows, there is no lock.)
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise StateDirectoryBusy(
+                f"the local AWS state directory {self.directory} is in use by process {holder} (another "
+                "'aslrun aws' run?): wait for it to finish, or use another directory (--aws-state)") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            import fcntl
+
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> DirectoryLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.release()
+
+
+# -- object bodies --------------------------------------------------------------------------------------
+
+class ObjectFiles:
+    """``DIR/objects``: one file per S3 object, holding its last acknowledged bytes.
+
+    New bytes are written whole and fsynced under ``objects/.incoming`` first (:meth:`stage`), then
+    renamed into place (:meth:`install`): a file is never half-written, and the journal names both
+    names before the rename, so a crash in between is rolled forward by the next load. The files also
+    remember which moto object's bytes they hold, so a save writes only objects changed otherwise.
+    """
+
+    def __init__(self, root: Path, *, writes: bool = True) -> None:
+        self.root = root
+        self.writes = writes  # False: only read (a load without the lock renames nothing)
+        self._held: dict[tuple[str, str], tuple[str, Any]] = {}  # (bucket, key) -> (file, moto object)
+
+    def stage(self, bucket: str, key: str, body: bytes) -> tuple[str, str]:
+        """Write ``body`` beside its place; (its place, where it is now), relative to the root."""
+        incoming = self.root / ".incoming"
+        incoming.mkdir(parents=True, exist_ok=True)
+        staged = f".incoming/{uuid.uuid4().hex}"
+        with open(self.root / staged, "wb") as out:
+            out.write(body)
+            out.flush()
+            os.fsync(out.fileno())
+        return self._place_for(bucket, key), staged
+
+    def install(self, relative: str, staged: str) -> None:
+        """Rename staged bytes into their place."""
+        os.replace(self.root / staged, self.root / relative)
+        fsync_directory((self.root / relative).parent)
+
+    def read(self, relative: str, staged: str | None = None) -> bytes:
+        """An object's bytes, from its place or, not renamed there yet (a crash came between), from
+        where they were staged: then a load that writes finishes the rename, one that reads does not."""
+        if staged is not None and (self.root / staged).exists():
+            if not self.writes:
+                return (self.root / staged).read_bytes()
+            self.install(relative, staged)
+        return (self.root / relative).read_bytes()
+
+    def write(self, bucket: str, key: str, body: bytes, source: Any) -> str:
+        """Stage and install at once (a save); the file, relative to the root."""
+        relative, staged = self.stage(bucket, key, body)
+        self.install(relative, staged)
+        self.remember(bucket, key, relative, source)
+        return relative
+
+    def remember(self, bucket: str, key: str, relative: str, source: Any) -> None:
+        self._held[(bucket, key)] = (relative, source)
+
+    def forget(self, bucket: str, key: str | None = None) -> None:
+        """The object (or every object of the bucket) is gone."""
+        for held in [k for k in self._held if k[0] == bucket and (key is None or k[1] == key)]:
+            del self._held[held]
+
+    def current(self, bucket: str, key: str, source: Any) -> str | None:
+        """The file holding ``source``'s bytes, if written or loaded already."""
+        relative, held = self._held.get((bucket, key), (None, None))
+        return relative if held is source and relative is not None else None
+
+    def remove_unreferenced(self, keep: set[str]) -> None:
+        """Remove every file (and emptied folder) under the root that ``keep`` does not name."""
+        if not self.root.is_dir():
+            return
+        for folder, folders, files in os.walk(self.root, topdown=False):
+            for name in files:
+                path = Path(folder) / name
+                if path.relative_to(self.root).as_posix() not in keep:
+                    path.unlink(missing_ok=True)
+            for name in folders:
+                try:
+                    (Path(folder) / name).rmdir()
+                except OSError:
+                    pass  # not empty
+        self._held = {k: v for k, v in self._held.items() if v[0] in keep}
+
+    def _place_for(self, bucket: str, key: str) -> str:
+        """``B/KEY`` when the key can be a path here, else ``.keys/<digest>`` (its folders made)."""
+        digest = ".keys/" + hashlib.sha256(f"{bucket}/{key}".encode("utf-8", "surrogatepass")).hexdigest()
+        parts = key.split("/")
+        if all(part not in ("", ".", "..") for part in parts) and "\0" not in key:
+            plain = self.root / bucket / key
+            try:
+                plain.parent.mkdir(parents=True, exist_ok=True)
+                if not plain.is_dir() and len(parts[-1].encode("utf-8", "surrogatepass")) <= 255:
+                    return f"{bucket}/{key}"
+            except OSError:
+                pass  # a file where a folder should be ("a" beside "a/b"), a name too long...
+        (self.root / ".keys").mkdir(parents=True, exist_ok=True)
+        return digest
+
+
+def fsync_directory(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# -- the directory while a local AWS uses it -------------------------------------------------------------
+
+class StateDirectory:
+    """A local AWS's state directory while it runs: loaded, then locked and journaled (``writes``), or
+    only read."""
+
+    def __init__(self, aws: LocalAws, directory: Path, *, writes: bool) -> None:
+        self.aws = aws
+        self.directory = directory
+        self.writes = writes
+        self.objects = ObjectFiles(directory / OBJECTS, writes=writes)
+        self.lock = DirectoryLock(directory)
+        self.journal: Journal | None = None
+        self.loaded_up_to = 0  # the last journal entry the loaded state includes
+
+    @classmethod
+    def open(cls, aws: LocalAws, directory: Path, *, writes: bool) -> StateDirectory:
+        """Load the directory into ``aws``; when ``writes``, lock it and start journaling."""
+        from .journal import Journal, activate
+
+        state = cls(aws, directory, writes=writes)
+        if not writes:
+            state._load_while_others_write()
+            return state
+        state.lock.acquire()
+        try:
+            valid_length = state._load()
+            state.journal = Journal(aws, directory / JOURNAL_FILE, state.objects,
+                                    last_sequence=state.loaded_up_to, valid_length=valid_length)
+            activate(state.journal)
+        except BaseException:
+            state.close()
+            raise
+        return state
+
+    def save(self) -> None:
+        """Write a snapshot of the whole local state (see the module docstring)."""
+        if self.journal is not None:
+            with self.journal.lock:  # no entry is appended meanwhile: the truncation would drop it
+                save_snapshot(self.aws, self.directory, self.objects, self.journal.last_sequence)
+            return
+        with DirectoryLock(self.directory):
+            found = last_sequence(self.directory)
+            if found != self.loaded_up_to:
+                raise InputError(f"the local AWS state directory {self.directory} changed since it was loaded "
+                                 f"(journal entry {found}, loaded {self.loaded_up_to}): not overwritten")
+            save_snapshot(self.aws, self.directory, self.objects, found)
+
+    def close(self) -> None:
+        """Stop journaling and let go of the lock (nothing is saved)."""
+        if self.journal is not None:
+            from .journal import deactivate
+
+            deactivate(self.journal)
+            self.journal.close()
+            self.journal = None
+        self.lock.release()
+
+    # -- loading ----------------------------------------------------------------------------------------
+
+    def _load(self) -> int:
+        """Seed the local AWS from the snapshot and replay the journal after it; the length of the
+        journal's complete entries (a torn last line, never acknowledged, lies beyond)."""
+        from .journal import read_journal, remember_objects, replay, restore_messages, suspended
+        from .seed import apply_seed
+
+        journal = read_journal(self.directory / JOURNAL_FILE)  # before the snapshot: see the docstring
+        document = read_snapshot(self.directory)
+        included = document.pop(SEQUENCE, 0)
+        messages = {name: spec.pop("messages") for name, spec in (document.get("sqs") or {}).items()
+                    if isinstance(spec, dict) and spec.get("messages")}
+        later = [entry for entry in journal.entries if entry["seq"] > included]
+        if later and later[0]["seq"] != included + 1:
+            raise InputError(f"AWS state {self.directory / JOURNAL_FILE}: its entries start at {later[0]['seq']} "
+                             f"but {STATE_FILE} includes entries up to {included} only: some are missing; "
+                             "remove the directory (aslrun aws reset) to start afresh")
+        with suspended():
+            apply_seed(self.aws, document, base=self.objects.root)
+            for queue, queue_messages in messages.items():
+                restore_messages(self.aws, queue, queue_messages, default_key=f"snapshot-{included}-{queue}")
+            replay(self.aws, later, self.objects, source=self.directory / JOURNAL_FILE)
+        remember_objects(self.aws, self.objects, document.get("s3") or {}, later)
+        self.loaded_up_to = max(included, journal.last_sequence)
+        return journal.valid_length
+
+    def _load_while_others_write(self) -> None:
+        """Load without the lock: a writer may save meanwhile and remove a file this load needs; then
+        the snapshot has changed, and the load starts again from an empty local AWS."""
+        for attempt in range(1, _READ_ATTEMPTS + 1):
+            before = _stamp(self.directory)
+            try:
+                self._load()
+                return
+            except InputError:
+                if attempt == _READ_ATTEMPTS or _stamp(self.directory) == before:
+                    raise
+                self.aws._mock.reset()  # moto's state after a partial load: start again from nothing
+
+
+def _stamp(directory: Path) -> tuple[Any, ...]:
+    def one(path: Path) -> Any:
+        try:
+            found = path.stat()
+        except FileNotFoundError:
+            return None
+        return found.st_ino, found.st_size, found.st_mtime_ns
+
+    return one(directory / STATE_FILE), one(directory / JOURNAL_FILE)
+
+
+def read_snapshot(directory: Path) -> dict[str, Any]:
+    """``DIR/state.json`` as a document ({} when there is none yet)."""
+    from .journal import loads
+
+    path = directory / STATE_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    try:
+        document = loads(text)
+    except ValueError as exc:
+        raise InputError(f"AWS state {path}: not valid JSON ({exc}); remove it to start afresh") from None
+    if not isinstance(document, dict) or not isinstance(document.get(SEQUENCE, 0), int):
+        raise InputError(f"AWS state {path}: expected an object")
+    return document
+
+
+def last_sequence(directory: Path) -> int:
+    """The last journal entry the directory holds, in its snapshot or its journal."""
+    from .journal import read_journal
+
+    included = read_snapshot(directory).get(SEQUENCE, 0)
+    return max(included, read_journal(directory / JOURNAL_FILE).last_sequence)
+
+
+# -- saving ---------------------------------------------------------------------------------------------
+
+def save_snapshot(aws: LocalAws, directory: Path, objects: ObjectFiles, included: int) -> None:
+    """The four steps of the module docstring; ``included``: the last journal entry in the state."""
+    document = snapshot_document(aws, objects)
+    document[SEQUENCE] = included
+    commit_snapshot(directory, document)
+    truncate_journal(directory)
+    objects.remove_unreferenced(_files_of(document))
+
+
+def snapshot_document(aws: LocalAws, objects: ObjectFiles) -> dict[str, Any]:
+    """The whole local state as a seed document, object bytes in ``objects`` (step 1), messages with
+    the keys the journal knows them by."""
+    from .journal import message_keys, s3_object
+    from .seed import list_keys, take_snapshot
+
+    document = take_snapshot(_WithoutObjects(aws))  # buckets listed, their bytes left to ``objects``
+    for queue, spec in (document.get("sqs") or {}).items():
+        messages = spec.get("messages") or []
+        keys = message_keys(aws, queue)
+        if len(keys) != len(messages):
+            raise RuntimeError(f"queue {queue} changed while it was saved")
+        for message, key in zip(messages, keys):
+            message["key"] = key
+    for bucket, listed in (document.get("s3") or {}).items():
+        for key in list_keys(aws, bucket):
+            source = s3_object(aws, bucket, key)
+            if source is None:
+                continue
+            relative = objects.current(bucket, key, source) or objects.write(bucket, key, source.value, source)
+            listed[key] = {"file": relative}
+    return document
+
+
+def commit_snapshot(directory: Path, document: dict[str, Any]) -> None:
+    """Step 2: state.json replaced at once (written beside it and fsynced first)."""
+    from .journal import dumps
 
     directory.mkdir(parents=True, exist_ok=True)
-    staging = directory / f".{_OBJECTS}.new"
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir()
-    document = take_snapshot(aws, bodies_dir=staging)
-    text = json.dumps(document, indent=1, ensure_ascii=False, sort_keys=True)
     temporary = directory / f".{STATE_FILE}.new"
-    temporary.write_text(text + "\n", encoding="utf-8")
-    old = directory / f".{_OBJECTS}.old"
-    if old.exists():
-        shutil.rmtree(old)
-    objects = directory / _OBJECTS
-    if objects.exists():
-        objects.rename(old)
-    staging.rename(objects)
+    with open(temporary, "w", encoding="utf-8") as out:
+        out.write(dumps(document, indent=1, sort_keys=True) + "\n")
+        out.flush()
+        os.fsync(out.fileno())
     os.replace(temporary, directory / STATE_FILE)
-    if old.exists():
-        shutil.rmtree(old)
+    fsync_directory(directory)
+
+
+def truncate_journal(directory: Path) -> None:
+    """Step 3: the journal emptied (its entries are in the snapshot)."""
+    path = directory / JOURNAL_FILE
+    if path.exists():
+        with open(path, "r+b") as journal:
+            journal.truncate(0)
+            os.fsync(journal.fileno())
+
+
+def _files_of(document: dict[str, Any]) -> set[str]:
+    return {body["file"] for objects in (document.get("s3") or {}).values() for body in objects.values()
+            if isinstance(body, dict) and "file" in body}
+
+
+class _WithoutObjects:
+    """A view of a local AWS whose S3 client lists no object: a snapshot taken through it lists the
+    buckets without reading every body again (the state directory keeps the bytes itself)."""
+
+    def __init__(self, aws: LocalAws) -> None:
+        self._aws = aws
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._aws, name)
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        client = self._aws.client(service, region)
+        return _NoObjectsListed(client) if service == "s3" else client
+
+
+class _NoObjectsListed:
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def list_objects_v2(self, **_: Any) -> dict[str, Any]:
+        return {"Contents": [], "IsTruncated": False}
+
+
+# -- one-off use of a directory ------------------------------------------------------------------------
+
+def save_state(aws: LocalAws, directory: Path) -> None:
+    """Write the whole local state to a directory it was not loaded from (replacing what it held)."""
+    with DirectoryLock(directory):
+        save_snapshot(aws, directory, ObjectFiles(directory / OBJECTS), last_sequence(directory))
 
 
 def load_state(aws: LocalAws, directory: Path) -> bool:
-    """Seed ``aws`` from a saved state; False when the directory holds none yet."""
-    from .seed import apply_seed
-
-    path = directory / STATE_FILE
-    if not path.is_file():
+    """Load a saved state into ``aws`` without locking or journaling; False when there is none."""
+    if not (directory / STATE_FILE).is_file() and not (directory / JOURNAL_FILE).is_file():
         return False
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise InputError(f"AWS state {path}: not valid JSON ({exc}); remove it to start afresh") from None
-    if not isinstance(document, dict):
-        raise InputError(f"AWS state {path}: expected an object")
-    apply_seed(aws, document, base=directory / _OBJECTS)
+    StateDirectory(aws, directory, writes=False)._load_while_others_write()
     return True
+
+
+def clear_state(directory: Path) -> None:
+    """Empty a state directory (``aslrun aws reset``), refused while a local AWS writes it. The lock
+    file stays: removing it would let two processes lock two different files."""
+    if not directory.is_dir():
+        return
+    with DirectoryLock(directory):
+        for path in directory.iterdir():
+            if path.name == LOCK_FILE:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
