@@ -9,7 +9,9 @@
     aslrun aws reset                          forget everything
 
 Every command works on a state directory (``--aws-state``, default ``.aslrun/aws``): the state is
-loaded from it before and written back after, so runs build on each other.
+loaded from it before, and every change is kept as it is made (journaled; a snapshot on a clean
+exit), so runs build on each other and a killed run loses nothing. One command at a time writes a
+directory: a second one exits 2 naming the process that holds it (``show`` only reads, any time).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import click
 
 __all__ = ["aws"]
 
-_STATE_HELP = "The local AWS state directory (loaded before, saved after)."
+_STATE_HELP = "The local AWS state directory (loaded before, every change kept as it is made)."
 _DEFAULT_STATE = ".aslrun/aws"
 
 
@@ -86,11 +88,14 @@ def show(details: bool, as_json: bool, state_dir: str) -> None:
 @_state_option
 def reset(state_dir: str) -> None:
     """Empty the local AWS (the state directory is cleared)."""
-    import shutil
+    from ..errors import AslrunError
+    from ..localaws.state_dir import clear_state
 
     folder = Path(state_dir)
-    if folder.is_dir():
-        shutil.rmtree(folder)
+    try:
+        clear_state(folder)
+    except AslrunError as exc:
+        _fail(str(exc))
     click.echo(f"the local AWS in {folder} is empty")
 
 
@@ -110,13 +115,13 @@ def reset(state_dir: str) -> None:
 @click.option("--wait-callbacks", type=float, default=0.0, show_default=True, metavar="SECONDS",
               help="When every branch waits for a task token, wait this long (real time) for "
                    "'aslrun aws send-task-*' before letting the tasks time out.")
-@click.option("--no-save", is_flag=True, help="Do not write the local AWS back to the state directory.")
+@click.option("--no-save", is_flag=True, help="Only read the state directory: nothing the run changes is kept.")
 @_state_option
 def execute_command(machine: str, input_: str | None, handler_modules: tuple[str, ...],
                     handler_pairs: tuple[str, ...], sub_pairs: tuple[str, ...], sub_files: tuple[str, ...],
                     seed_file: str | None, as_json: bool, seed: int, name: str | None, wait_callbacks: float,
                     no_save: bool, state_dir: str) -> None:
-    """Run MACHINE against the local AWS (its state loaded before the run and saved after)."""
+    """Run MACHINE against the local AWS (its state loaded before the run, every change kept)."""
     from ..errors import AslrunError
     from ..localaws import LocalAws, use_aws
 
