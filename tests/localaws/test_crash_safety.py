@@ -345,3 +345,19 @@ def test_a_forked_worker_does_not_write_the_journal_of_its_parent(tmp_path):
         os.waitpid(pid, 0)
         assert (tmp_path / JOURNAL_FILE).read_bytes() == before
     assert loaded(tmp_path)["s3"] == {"fork-bucket": {"parent.txt": "p"}}
+
+
+def test_a_call_the_sdk_refuses_is_refused_as_before_and_journals_nothing(tmp_path):
+    from botocore.exceptions import ParamValidationError
+
+    with LocalAws(state_dir=tmp_path, reset=True) as aws:
+        aws.seed({"sqs": ["refusals"]})
+        before = (tmp_path / JOURNAL_FILE).read_bytes()
+        with pytest.raises(ParamValidationError):
+            aws.client("sqs").delete_message(ReceiptHandle="x")  # no QueueUrl
+        with pytest.raises(ParamValidationError):
+            aws.client("sns").unsubscribe()
+        with pytest.raises(aws.client("sqs").exceptions.QueueDoesNotExist):
+            aws.client("sqs").send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/123456789012/nope",
+                                           MessageBody="x")
+        assert (tmp_path / JOURNAL_FILE).read_bytes() == before

@@ -36,6 +36,9 @@ What each call becomes:
 * EventBridge ``PutEvents``: the messages its rules put into queues. ``CreateEventBus``,
   ``DeleteEventBus``.
 
+A call whose change cannot be written down (a full disk) raises, although the running local AWS
+made it: the caller was told it failed, and it is not kept.
+
 A message is known by a key of the journal's own (``aslrun_journal_key`` on moto's message), kept in
 the snapshot too: moto's message ids repeat from one process to the next (their random generator is
 seeded), so they cannot name a message across a restart.
@@ -451,9 +454,10 @@ def _sent(journal: Journal, params: dict[str, Any], parsed: dict[str, Any], memo
 
 
 def _receipts(journal: Journal, params: dict[str, Any]) -> tuple[str, list[str]]:
-    """Before a delete: the keys of the messages its receipt handles name."""
-    name = _name(params["QueueUrl"])
-    handles = [params["ReceiptHandle"]] if "ReceiptHandle" in params else [e["ReceiptHandle"]
+    """Before a delete: the keys of the messages its receipt handles name. (Before the call, the
+    parameters are not validated yet: what is missing names nothing.)"""
+    name = _name(str(params.get("QueueUrl", "")))
+    handles = [params["ReceiptHandle"]] if "ReceiptHandle" in params else [e.get("ReceiptHandle")
                                                                           for e in params.get("Entries", [])]
     queue = _queue(journal.aws, name)
     keys = [getattr(m, MESSAGE_KEY) for m in (list(queue._messages) if queue is not None else [])
@@ -545,7 +549,7 @@ def _subscription(journal: Journal, params: dict[str, Any], parsed: dict[str, An
 
 
 def _subscription_named(journal: Journal, params: dict[str, Any]) -> Any:
-    found = _sns(journal.aws).subscriptions.get(params["SubscriptionArn"])
+    found = _sns(journal.aws).subscriptions.get(params.get("SubscriptionArn"))
     return None if found is None else (_name(found.topic.arn), found.protocol, found.endpoint)
 
 
@@ -577,18 +581,25 @@ def _delete_bus(journal: Journal, params: dict[str, Any], parsed: dict[str, Any]
 
 # -- S3 -------------------------------------------------------------------------------------------------
 
+def _s3(aws: LocalAws) -> Any:
+    from moto.s3.models import s3_backends  # type: ignore[import-untyped]
+
+    return s3_backends[aws.account]["aws"]
+
+
 def s3_object(aws: LocalAws, bucket: str, key: str) -> Any:
     """moto's object (its bytes: ``.value``), or None when there is none."""
-    from moto.s3.models import FakeKey, s3_backends  # type: ignore[import-untyped]
+    from moto.s3.models import FakeKey
 
-    try:
-        found = s3_backends[aws.account]["aws"].get_object(bucket, key)
-    except Exception:  # noqa: BLE001 - moto's MissingBucket: no bucket, no object
+    if bucket not in _s3(aws).buckets:
         return None
+    found = _s3(aws).get_object(bucket, key)
     return found if isinstance(found, FakeKey) else None
 
 
 def _record_object(journal: Journal, bucket: str, key: str) -> None:
+    if bucket not in _s3(journal.aws).buckets:  # (an access point's ARN...: not in the saved state)
+        return
     source = s3_object(journal.aws, bucket, key)
     if source is None:
         journal.objects.forget(bucket, key)
