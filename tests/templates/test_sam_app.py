@@ -115,3 +115,25 @@ def _context():
 
     return LambdaContext(function_name="f", invoked_function_arn="arn:aws:lambda:us-east-1:1:function:f",
                          aws_request_id="r-1", deadline=None)
+
+
+def test_a_module_a_handler_imports_inside_its_body_is_found_in_its_code_directory(tmp_path):
+    """On Lambda the code directory stays on sys.path: an import made only when the handler runs works."""
+    code = tmp_path / "lazy"
+    code.mkdir()
+    (code / "app.py").write_text("def handler(event, context):\n    from helpers_lazy import double\n"
+                                 "    return double(event['n'])\n")
+    (code / "helpers_lazy.py").write_text("def double(n):\n    return 2 * n\n")
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+        "  Lazy:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: lazy/, Handler: app.handler, Runtime: python3.12}\n"
+        "  Machine:\n    Type: AWS::Serverless::StateMachine\n"
+        "    Properties:\n      Definition:\n        StartAt: Call\n        States:\n"
+        "          Call: {Type: Task, Resource: !GetAtt Lazy.Arn, End: true}\n")
+    app = load_template(template)
+    execution = app.state_machine().execute({"n": 21})
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert execution.output == 42
+    assert "helpers_lazy" not in sys.modules  # kept under the function's own name, as its other modules

@@ -24,6 +24,8 @@ from typing import Any
 
 import click
 
+from .inputs import state_machine_option
+
 __all__ = ["aws"]
 
 _STATE_HELP = "The local AWS state directory (loaded before, every change kept as it is made)."
@@ -101,6 +103,7 @@ def reset(state_dir: str) -> None:
 
 @aws.command(name="execute")
 @click.argument("machine", type=click.Path(dir_okay=False))
+@state_machine_option
 @click.option("--input", "input_", metavar="FILE|JSON|-", help="Execution input: a file, JSON text or - (stdin).")
 @click.option("--handlers", "handler_modules", multiple=True, metavar="FILE_OR_MODULE",
               help="A module (dotted name or .py file) whose HANDLERS dict binds function names to callables.")
@@ -117,11 +120,14 @@ def reset(state_dir: str) -> None:
                    "'aslrun aws send-task-*' before letting the tasks time out.")
 @click.option("--no-save", is_flag=True, help="Only read the state directory: nothing the run changes is kept.")
 @_state_option
-def execute_command(machine: str, input_: str | None, handler_modules: tuple[str, ...],
+def execute_command(machine: str, state_machine_id: str | None, input_: str | None,
+                    handler_modules: tuple[str, ...],
                     handler_pairs: tuple[str, ...], sub_pairs: tuple[str, ...], sub_files: tuple[str, ...],
                     seed_file: str | None, as_json: bool, seed: int, name: str | None, wait_callbacks: float,
                     no_save: bool, state_dir: str) -> None:
-    """Run MACHINE against the local AWS (its state loaded before the run, every change kept)."""
+    """Run MACHINE against the local AWS (its state loaded before the run, every change kept). MACHINE
+    may be a template (SAM, CloudFormation, CDK): its resources are created in the local AWS when
+    missing, its functions bind themselves, --state-machine picks one of its state machines."""
     from ..errors import AslrunError
     from ..localaws import LocalAws, use_aws
 
@@ -134,7 +140,7 @@ def execute_command(machine: str, input_: str | None, handler_modules: tuple[str
 
                     local.seed(load_seed_file(seed_file), base=Path(seed_file).resolve().parent)
                 execution = _run(machine, input_, handler_modules, handler_pairs, sub_pairs, sub_files, seed, name,
-                                 Path(state_dir), wait_callbacks, as_json)
+                                 Path(state_dir), wait_callbacks, as_json, state_machine_id, local)
             finally:
                 local.stop()  # the extra start of use_aws()
     except AslrunError as exc:
@@ -148,15 +154,17 @@ def execute_command(machine: str, input_: str | None, handler_modules: tuple[str
 
 def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
          sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], seed: int, name: str | None, state_dir: Path,
-         wait_callbacks: float, quiet: bool) -> Any:
+         wait_callbacks: float, quiet: bool, state_machine_id: str | None = None, local: Any = None) -> Any:
     from ..integrations.callbacks import pending_tasks
     from ..localaws.callback_inbox import apply_inbox, write_pending
-    from .inputs import load_bindings, load_machine, parse_json_argument
+    from .inputs import load_target, parse_json_argument
 
-    state_machine = load_machine(machine, sub_pairs, sub_files)
+    target = load_target(machine, state_machine_id, sub_pairs, sub_files, handler_modules, handler_pairs,
+                         start_local_aws=False)
+    if target.seed and local is not None:
+        local.seed(target.seed)  # the template's tables, queues, topics, buckets: made when missing
     document = parse_json_argument(input_)
-    bindings = load_bindings(handler_modules, handler_pairs)
-    execution = state_machine.start(document, handlers=bindings, seed=seed, name=name)
+    execution = target.machine.start(document, handlers=target.bindings, seed=seed, name=name, **target.identity)
     execution.run(until_callbacks=True)
     deadline = time.monotonic() + wait_callbacks
     while execution.waiting_for_callbacks and time.monotonic() < deadline:

@@ -22,10 +22,12 @@ what Lambda's runtime does around the function's handler:
   ``Runtime.MalformedHandlerName``); :meth:`PythonFunction.load` raises the same as
   :class:`ImportFailed` so a template naming a missing handler is refused when it is loaded.
 
-Limits (documented, not hidden): the environment is process-wide, so handlers must not run
-concurrently in one process (aslrun runs them one at a time); a module the handler imports lazily,
-inside the function body, from its own code directory is not found (the directory is on
-``sys.path`` only while the module is first imported); the modules keep the names Lambda gives
+While an invocation runs, the code directory is first on ``sys.path`` again and the function's
+modules are back under their own names, so a module the handler imports lazily, inside its body,
+is found as on Lambda (:func:`function_world`).
+
+Limits (documented, not hidden): the environment and ``sys.path`` are process-wide, so handlers
+must not run concurrently in one process (aslrun runs them one at a time); the modules keep the names Lambda gives
 them (``app.handler.__module__ == "app"``) while ``sys.modules`` holds them under the private
 name, so code that looks a module up by ``__module__`` later (pickling) does not find it; dependencies (``requirements.txt``) must be
 installed in the running interpreter, as ``sam build`` would vendor them.
@@ -100,7 +102,7 @@ class PythonFunction:
                                                           "requestId": context.aws_request_id,
                                                           "stackTrace": []}) from None
         context = self._context_with_deadline(context)
-        with self._environment_set():
+        with self._environment_set(), function_world(self.code_dir, self.namespace):
             return self._run(function, event, context)
 
     # -- running ----------------------------------------------------------------------------------
@@ -192,6 +194,30 @@ def import_isolated(code_dir: Path, module_name: str, namespace: str) -> types.M
     finally:
         if folder in sys.path:
             sys.path.remove(folder)
+        _rename_loaded(set(sys.modules) - before, code_dir, namespace)
+        sys.modules.update(hidden)
+
+
+@contextmanager
+def function_world(code_dir: Path, namespace: str) -> Iterator[None]:
+    """While an invocation runs, the function's code directory is what Lambda makes it: first on
+    ``sys.path``, its modules under their own names, so what the handler imports lazily, inside its
+    body, is found there (and then kept under ``namespace`` like the rest)."""
+    own = _top_level_names(code_dir) - _KEPT
+    hidden = {key: sys.modules.pop(key) for key in list(sys.modules) if key.partition(".")[0] in own}
+    prefix = namespace + "."
+    mine = {key[len(prefix):]: module for key, module in list(sys.modules.items()) if key.startswith(prefix)}
+    sys.modules.update(mine)
+    before = set(sys.modules)
+    folder = str(code_dir)
+    sys.path.insert(0, folder)
+    try:
+        yield
+    finally:
+        if folder in sys.path:
+            sys.path.remove(folder)
+        for key in mine:
+            sys.modules.pop(key, None)  # still there under the function's private names
         _rename_loaded(set(sys.modules) - before, code_dir, namespace)
         sys.modules.update(hidden)
 
