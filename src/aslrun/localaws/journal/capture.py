@@ -1,0 +1,123 @@
+"""Capturing changes: the botocore hooks that note a call before it is made and, once it succeeded,
+hand it to the recorder its operation has (the table :func:`records` fills), while a journal is active.
+
+``before-parameter-build`` notes the call (and lets its recorder look at the state it is about to
+change), ``after-call`` records it if it succeeded. A call is recorded only when a journal is active,
+journaling is not :func:`suspended` in this thread, the process is the journal's own (not a forked
+worker) and the call is in the local AWS's region (S3 is global).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, NamedTuple
+
+from .file import Journal
+
+__all__ = ["activate", "deactivate", "install_hooks", "records", "resource_name", "suspended"]
+
+_ACTIVE: list[Journal] = []
+_LOCAL = threading.local()  # .suspended: loading a state, whose calls are no changes to journal
+_NOTED = "aslrun.journal"  # the key of the call's context under which the hooks keep what they noted
+_HOOKS_EVERYWHERE = False
+
+
+def activate(journal: Journal) -> None:
+    """Journal the changes made through any client from now on (until :func:`deactivate`)."""
+    _hook_every_session()
+    _ACTIVE.append(journal)
+
+
+def deactivate(journal: Journal) -> None:
+    if journal in _ACTIVE:
+        _ACTIVE.remove(journal)
+
+
+@contextmanager
+def suspended() -> Iterator[None]:
+    """Calls made in this block (in this thread) are not journaled."""
+    _LOCAL.suspended = getattr(_LOCAL, "suspended", 0) + 1
+    try:
+        yield
+    finally:
+        _LOCAL.suspended -= 1
+
+
+def install_hooks(events: Any) -> None:
+    """Put the journal's hooks on a client's (or a session's) event system; they do nothing while no
+    journal is active."""
+    events.register("before-parameter-build", _before_call, unique_id="aslrun-journal-before")
+    events.register("after-call", _after_call, unique_id="aslrun-journal-after")
+
+
+def _hook_every_session() -> None:
+    """Handlers call ``boto3.client(...)`` themselves: sessions made from now on get the hooks with
+    botocore's built-in handlers (as moto's own hook reaches them), boto3's default session now."""
+    global _HOOKS_EVERYWHERE
+    if not _HOOKS_EVERYWHERE:
+        from botocore import handlers  # type: ignore[import-untyped]
+
+        handlers.BUILTIN_HANDLERS.extend([("before-parameter-build", _before_call), ("after-call", _after_call)])
+        _HOOKS_EVERYWHERE = True
+    import boto3  # type: ignore[import-untyped]
+
+    if boto3.DEFAULT_SESSION is not None:
+        install_hooks(boto3.DEFAULT_SESSION.events)
+
+
+class _Recorder(NamedTuple):
+    prepare: Callable[[Journal, dict[str, Any]], Any] | None  # before the call: what it will change
+    record: Callable[[Journal, dict[str, Any], dict[str, Any], Any], None]  # after it succeeded
+
+
+_RECORDERS: dict[tuple[str, str], _Recorder] = {}
+_GLOBAL_SERVICES = {"s3"}
+
+
+def _before_call(params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+    if not _ACTIVE or getattr(_LOCAL, "suspended", 0) or _NOTED in context:
+        return
+    context[_NOTED] = None  # a client may carry the hooks twice (built in and put on): once is enough
+    service = model.service_model.service_name
+    recorder = _RECORDERS.get((service, model.name))
+    if recorder is None:
+        return
+    journal = _ACTIVE[-1]
+    if journal.pid != os.getpid():  # a forked worker changes its own copy of moto's state, not this one
+        return
+    if service not in _GLOBAL_SERVICES and context.get("client_region") != journal.aws.region:
+        return
+    memo = recorder.prepare(journal, params) if recorder.prepare else None
+    context[_NOTED] = (journal, recorder, params, memo)  # params: as later hooks complete them
+
+
+def _after_call(http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any],
+                **_: Any) -> None:
+    noted = context.pop(_NOTED, None)
+    if noted is None or http_response.status_code >= 300:
+        return
+    journal, recorder, params, memo = noted
+    recorder.record(journal, params, parsed, memo)
+
+
+def records(service: str, *operations: str, prepare: Callable[[Journal, dict[str, Any]], Any] | None = None
+            ) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Decorate the recorder of these operations of ``service`` (botocore's names): it is called after
+    each successful call with ``(journal, params, parsed, memo)``, ``memo`` being what ``prepare``
+    returned before the call (None without one)."""
+
+    def register(record: Callable[..., None]) -> Callable[..., None]:
+        for operation in operations:
+            _RECORDERS[(service, operation)] = _Recorder(prepare, record)
+        return record
+
+    return register
+
+
+def resource_name(arn_or_name: str) -> str:
+    """A resource's name from its ARN, URL or name (``arn:...:table/t``, ``.../123/queue``, ``arn:...:topic``)."""
+    return re.split(r"[/:]", arn_or_name.rstrip("/"))[-1]

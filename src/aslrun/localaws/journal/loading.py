@@ -1,0 +1,160 @@
+"""Loading a journal: its entries applied, in order, to a local AWS loaded from the snapshot before
+them, and the object files they name remembered (so a save writes none of them again)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ...errors import InputError
+from ..object_files import ObjectFiles
+from .keyed_messages import MESSAGE_KEY, queue_named, restore_messages
+from .messaging import sns_backend
+from .s3 import s3_object
+
+if TYPE_CHECKING:
+    from ..emulator import LocalAws
+
+__all__ = ["remember_objects", "replay"]
+
+
+def remember_objects(aws: LocalAws, objects: ObjectFiles, buckets: dict[str, Any],
+                     entries: list[dict[str, Any]]) -> None:
+    """After a load: which file holds each object's bytes (so a save writes none of them again)."""
+    files: dict[tuple[str, str], str] = {}
+    for bucket, listed in buckets.items():
+        for key, body in (listed or {}).items():
+            if isinstance(body, dict) and "file" in body:
+                files[(bucket, key)] = body["file"]
+    for entry in entries:
+        if entry["change"] == "object":
+            files[(entry["bucket"], entry["key"])] = entry["file"]
+            if entry.get("staged") and (objects.root / entry["staged"]).exists():
+                del files[(entry["bucket"], entry["key"])]  # read where staged, not renamed: a save writes it
+        elif entry["change"] == "object_deleted":
+            files.pop((entry["bucket"], entry["key"]), None)
+    for (bucket, key), relative in files.items():
+        source = s3_object(aws, bucket, key)
+        if source is not None:
+            objects.remember(bucket, key, relative, source)
+
+
+def replay(aws: LocalAws, entries: list[dict[str, Any]], objects: ObjectFiles, *, source: Path) -> None:
+    """Apply journal entries, in order, to a local AWS loaded from the snapshot before them."""
+    from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+
+    for entry in entries:
+        try:
+            _REPLAYS[entry["change"]](aws, entry, objects)
+        except (KeyError, ValueError, TypeError, OSError, InputError, ClientError, BotoCoreError) as exc:
+            raise InputError(f"AWS state {source}: entry {entry['seq']} ({entry.get('change')}) cannot be "
+                             f"replayed: {exc}; remove the directory (aslrun aws reset) to start afresh") from None
+
+
+def _replay_item(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) -> None:
+    aws.client("dynamodb").put_item(TableName=entry["table"], Item=entry["item"])
+
+
+def _replay_item_deleted(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) -> None:
+    aws.client("dynamodb").delete_item(TableName=entry["table"], Key=entry["key"])
+
+
+def _replay_created(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) -> None:
+    from ..seed import apply_seed
+
+    apply_seed(aws, entry["fragment"])
+
+
+def _replay_table(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) -> None:
+    from ..seed import apply_seed
+
+    client = aws.client("dynamodb")
+    if entry["table"] in client.list_tables()["TableNames"]:
+        client.delete_table(TableName=entry["table"])
+    apply_seed(aws, entry["fragment"])
+
+
+def _replay_deleted(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) -> None:
+    from botocore.exceptions import ClientError
+
+    service, name = entry["service"], entry["name"]
+    client = aws.client(service)
+    try:
+        if service == "dynamodb":
+            client.delete_table(TableName=name)
+        elif service == "sqs":
+            client.delete_queue(QueueUrl=client.get_queue_url(QueueName=name)["QueueUrl"])
+        elif service == "sns":
+            client.delete_topic(TopicArn=f"arn:aws:sns:{aws.region}:{aws.account}:{name}")
+        elif service == "events":
+            client.delete_event_bus(Name=name)
+        elif service == "s3":
+            from ..seed import list_keys
+
+            for key in list_keys(aws, name):
+                client.delete_object(Bucket=name, Key=key)
+            client.delete_bucket(Bucket=name)
+    except ClientError as gone:  # deleted already
+        if not any(word in gone.response.get("Error", {}).get("Code", "") for word in ("NotFound", "NoSuch",
+                                                                                        "NonExistent")):
+            raise
+
+
+def _replay_message(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) -> None:
+    restore_messages(aws, entry["queue"], [entry["message"]])
+
+
+def _replay_message_deleted(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) -> None:
+    queue = queue_named(aws, entry["queue"])
+    if queue is not None:
+        with queue._messages_lock:
+            queue._messages = [m for m in queue._messages if getattr(m, MESSAGE_KEY, None) != entry["key"]]
+
+
+def _replay_queue_purged(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) -> None:
+    queue = queue_named(aws, entry["queue"])
+    if queue is not None:
+        with queue._messages_lock:
+            queue._messages = []
+
+
+def _replay_queue_attributes(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) -> None:
+    client = aws.client("sqs")
+    url = client.get_queue_url(QueueName=entry["queue"])["QueueUrl"]
+    client.set_queue_attributes(QueueUrl=url, Attributes=entry["attributes"])
+
+
+def _replay_subscription(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) -> None:
+    subscription = entry["subscription"]
+    client = aws.client("sns")
+    arn = client.subscribe(TopicArn=f"arn:aws:sns:{aws.region}:{aws.account}:{entry['topic']}",
+                           Protocol=subscription["protocol"], Endpoint=subscription["endpoint"],
+                           ReturnSubscriptionArn=True)["SubscriptionArn"]
+    client.set_subscription_attributes(SubscriptionArn=arn, AttributeName="RawMessageDelivery",
+                                       AttributeValue="true" if subscription.get("raw") else "false")
+
+
+def _replay_unsubscribed(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) -> None:
+    topic = f"arn:aws:sns:{aws.region}:{aws.account}:{entry['topic']}"
+    for found in list(sns_backend(aws).subscriptions.values()):
+        if found.topic.arn == topic and found.protocol == entry["protocol"] and found.endpoint == entry["endpoint"]:
+            aws.client("sns").unsubscribe(SubscriptionArn=found.arn)
+
+
+def _replay_object(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) -> None:
+    body = objects.read(entry["file"], entry.get("staged"))
+    aws.client("s3").put_object(Bucket=entry["bucket"], Key=entry["key"], Body=body)
+
+
+def _replay_object_deleted(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) -> None:
+    aws.client("s3").delete_object(Bucket=entry["bucket"], Key=entry["key"])
+
+
+_REPLAYS: dict[str, Callable[[LocalAws, dict[str, Any], ObjectFiles], None]] = {
+    "item": _replay_item, "item_deleted": _replay_item_deleted, "created": _replay_created,
+    "table": _replay_table, "deleted": _replay_deleted, "message": _replay_message,
+    "message_deleted": _replay_message_deleted, "queue_purged": _replay_queue_purged,
+    "queue_attributes": _replay_queue_attributes, "subscription": _replay_subscription,
+    "unsubscribed": _replay_unsubscribed, "object": _replay_object, "object_deleted": _replay_object_deleted,
+}
