@@ -193,10 +193,11 @@ def test_a_damaged_journal_is_a_clear_error(tmp_path, damage, message):
         aws.stop(save=False)
     path = tmp_path / JOURNAL_FILE
     path.write_text(damage(path.read_text()))
+    refused = LocalAws(state_dir=tmp_path, reset=True)
     with pytest.raises(InputError, match="journal.jsonl") as raised:
-        LocalAws(state_dir=tmp_path, reset=True).start()
+        refused.start()
     assert message in str(raised.value)
-    assert current_aws(start=False) is None  # the refused start left nothing running
+    assert not refused.active and current_aws(start=False) is not refused  # the refused start left nothing running
 
 
 # -- concurrent runs: one writer per directory ---------------------------------------------------------
@@ -206,12 +207,13 @@ def test_a_second_writer_is_refused_naming_the_directory_and_the_process(tmp_pat
     holder = start("hold", state)
     pid = int(line_of(holder).split()[1])
     try:
+        second = LocalAws(state_dir=state, reset=True)
         with pytest.raises(StateDirectoryBusy) as refused:
-            LocalAws(state_dir=state, reset=True).start()
+            second.start()
         assert str(refused.value) == (f"the local AWS state directory {state} is in use by process {pid} (another "
                                       "'aslrun aws' run?): wait for it to finish, or use another directory "
                                       "(--aws-state)")
-        assert current_aws(start=False) is None
+        assert not second.active and current_aws(start=False) is not second
         machine = tmp_path / "m.asl.json"
         machine.write_text(json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}))
         seed = tmp_path / "seed.json"
