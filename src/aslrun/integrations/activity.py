@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import StatesError
 from .callbacks import PendingTask, new_token, register_pending, unregister_pending, wait_for_token
-from .handler_call import HandlerFailed, LambdaContext, call_handler
+from .handler_call import call_bound_handler
 from .task_call import TaskCall
 
 __all__ = ["ActivityTask"]
@@ -71,15 +71,7 @@ class ActivityTask:
         return (yield from self._offer(broker, call))
 
     def _call_handler(self, handler: Any, call: TaskCall) -> Any:
-        context = LambdaContext(function_name=self.resource.rsplit(":", 1)[-1], invoked_function_arn=self.resource,
-                                aws_request_id=call.request_id, deadline=call.real_deadline)
-        try:
-            result, size = call_handler(handler, call.parameters, context, timeout=call.real_timeout,
-                                        gate=call.bindings.handler_gate)
-        except HandlerFailed as failed:
-            raise StatesError(failed.error, failed.cause(compact=True)) from None
-        call.result_size = size
-        return result
+        return call_bound_handler(handler, call, function_name=self.resource.rsplit(":", 1)[-1], arn=self.resource)
 
     def _offer(self, broker: Any, call: TaskCall) -> Generator[Any, Any, Any]:
         from ..engine.scheduler import Future

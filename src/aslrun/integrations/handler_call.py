@@ -23,7 +23,8 @@ from typing import Any
 
 from .callbacks import submitting_token
 
-__all__ = ["HandlerFailed", "HandlerTimedOut", "LambdaContext", "LambdaFunctionError", "call_handler", "json_copy"]
+__all__ = ["HandlerFailed", "HandlerTimedOut", "LambdaContext", "LambdaFunctionError", "call_bound_handler", "call_handler",
+           "json_copy"]
 
 
 class HandlerFailed(Exception):
@@ -110,6 +111,22 @@ class LambdaContext:
 
     def __repr__(self) -> str:
         return f"<LambdaContext {self.function_name} request {self.aws_request_id}>"
+
+
+def call_bound_handler(handler: Callable[..., Any], call: Any, *, function_name: str, arn: str) -> Any:
+    """A handler bound to a Task's resource (an AWS service, an activity) called with the task's
+    effective input and a Lambda-like context; its exception fails the task as Lambda reports it."""
+    from ..errors import StatesError
+
+    context = LambdaContext(function_name=function_name, invoked_function_arn=arn, aws_request_id=call.request_id,
+                            deadline=call.real_deadline)
+    try:
+        result, size = call_handler(handler, call.parameters, context, timeout=call.real_timeout,
+                                    gate=call.bindings.handler_gate)
+    except HandlerFailed as failed:
+        raise StatesError(failed.error, failed.cause(compact=True)) from None
+    call.result_size = size
+    return result
 
 
 def json_copy(value: Any) -> Any:

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from ..errors import StatesError
-from .handler_call import HandlerFailed, LambdaContext, call_handler
+from .handler_call import call_bound_handler
 from .task_call import TaskCall
 
 __all__ = ["BoundService", "parse_service_resource"]
@@ -59,12 +59,4 @@ class BoundService:
         if handler is None:
             raise StatesError("States.Runtime", f"No handler or emulation is bound to '{self.resource}'.",
                               in_state=True)
-        context = LambdaContext(function_name=self.resource_name, invoked_function_arn=self.resource,
-                                aws_request_id=call.request_id, deadline=call.real_deadline)
-        try:
-            result, size = call_handler(handler, call.parameters, context, timeout=call.real_timeout,
-                                        gate=call.bindings.handler_gate)
-        except HandlerFailed as failed:
-            raise StatesError(failed.error, failed.cause(compact=True)) from None
-        call.result_size = size
-        return result
+        return call_bound_handler(handler, call, function_name=self.resource_name, arn=self.resource)

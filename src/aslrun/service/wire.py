@@ -26,6 +26,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from ..expr.json_types import json_type
 from .faults import ServiceError
 
 __all__ = ["JSON_CONTENT_TYPE", "TARGET_PREFIX", "error_body", "operation", "parse_request", "serialise"]
@@ -132,7 +133,7 @@ def _check(shape: Any, value: Any, where: str, problems: list[str]) -> Any:
         _check_pattern(shape, value, where, problems)
         return value
     if kind in ("integer", "long"):
-        if _json_kind(value) != "number" or value != int(value):
+        if json_type(value) != "number" or value != int(value):
             raise _wrong_type(shape, value)
         value = int(value)
         low, high = shape.metadata.get("min"), shape.metadata.get("max")
@@ -147,7 +148,7 @@ def _check(shape: Any, value: Any, where: str, problems: list[str]) -> Any:
         _require_json_type(shape, value, bool)
         return value
     if kind in ("float", "double", "timestamp"):
-        if _json_kind(value) != "number":
+        if json_type(value) != "number":
             raise _wrong_type(shape, value)
         return float(value)
     return value
@@ -217,7 +218,7 @@ _CORAL_TOKENS = {"string": "STRING_VALUE", "number": "NUMBER_VALUE", "boolean": 
 def _wrong_type(shape: Any, value: Any) -> ServiceError:
     """A member of the wrong JSON type: AWS's front end cannot even read the request, and says so
     as its JSON reader does (``NUMBER_VALUE can not be converted to a String``)."""
-    found = _json_kind(value)
+    found = json_type(value)
     if found == "object":
         message = "Start of structure or map found where not expected."
     elif found == "array":
@@ -228,20 +229,6 @@ def _wrong_type(shape: Any, value: Any) -> ServiceError:
     else:
         message = f"{_CORAL_TOKENS[found]} can not be converted to {_JAVA_TYPES[shape.type_name]}"
     return ServiceError("SerializationException", message)
-
-
-def _json_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 # -- writing an answer -------------------------------------------------------------------------------
