@@ -21,6 +21,7 @@ import json
 from collections.abc import Generator
 from typing import Any
 
+from ..engine.scheduler import Future
 from ..errors import StatesError
 from .callbacks import PendingTask, new_token, register_pending, unregister_pending, wait_for_token
 from .handler_call import call_bound_handler
@@ -74,8 +75,6 @@ class ActivityTask:
         return call_bound_handler(handler, call, function_name=self.resource.rsplit(":", 1)[-1], arn=self.resource)
 
     def _offer(self, broker: Any, call: TaskCall) -> Generator[Any, Any, Any]:
-        from ..engine.scheduler import Future
-
         frame = call.frame
         execution = call.execution
         token = new_token(frame)

@@ -21,6 +21,8 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from ..errors import StatesError
+
 from .callbacks import submitting_token
 
 __all__ = ["HandlerFailed", "HandlerTimedOut", "LambdaContext", "LambdaFunctionError", "call_bound_handler", "call_handler",
@@ -116,8 +118,6 @@ class LambdaContext:
 def call_bound_handler(handler: Callable[..., Any], call: Any, *, function_name: str, arn: str) -> Any:
     """A handler bound to a Task's resource (an AWS service, an activity) called with the task's
     effective input and a Lambda-like context; its exception fails the task as Lambda reports it."""
-    from ..errors import StatesError
-
     context = LambdaContext(function_name=function_name, invoked_function_arn=arn, aws_request_id=call.request_id,
                             deadline=call.real_deadline)
     try:
