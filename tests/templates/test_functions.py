@@ -152,3 +152,27 @@ def test_a_syntax_error_in_a_called_function_is_refused_at_load(write):
                  {"src/broken.py": "def handler(event, context)\n    return 1\n"})
     with pytest.raises(TemplateError, match="Resources.Fn.Properties.Handler: .*Runtime.UserCodeSyntaxError"):
         load_template(path)
+
+
+def test_a_dependency_from_a_virtual_environment_inside_the_code_directory_is_loaded_once(write, tmp_path, monkeypatch):
+    # CI's virtual environment sits inside the project, the project template's CodeUri: a package
+    # installed there (a compiled extension cannot be loaded twice in one process) is the interpreter's,
+    # shared by every function, not re-imported per function
+    site = tmp_path / ".venv" / "lib" / "site-packages"
+    site.mkdir(parents=True)
+    (site / "aslrun_test_shared_dep.py").write_text("LOADS = []\nLOADS.append(1)\n")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.delitem(__import__("sys").modules, "aslrun_test_shared_dep", raising=False)
+    code = "import aslrun_test_shared_dep\n\ndef handler(event, context):\n    return len(aslrun_test_shared_dep.LOADS)\n"
+    path = write("template.yaml", sam("Runtime: python3.12\nCodeUri: .\nHandler: one.handler", extra="""\
+      Other:
+        Type: AWS::Serverless::Function
+        Properties: {Runtime: python3.12, CodeUri: ., Handler: two.handler}
+    """), {"one.py": code, "two.py": code})
+    app = load_template(path)
+    for logical_id in ("Fn", "Other"):
+        app.functions[logical_id].handler.load()
+    import sys
+
+    assert sys.modules["aslrun_test_shared_dep"].LOADS == [1]
+    assert app.execute(input={}).output == 1

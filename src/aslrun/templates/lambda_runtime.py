@@ -194,7 +194,7 @@ def import_isolated(code_dir: Path, module_name: str, namespace: str) -> types.M
     finally:
         if folder in sys.path:
             sys.path.remove(folder)
-        _rename_loaded(set(sys.modules) - before, code_dir, namespace)
+        _rename_loaded(set(sys.modules) - before, code_dir, own, namespace)
         sys.modules.update(hidden)
 
 
@@ -218,7 +218,7 @@ def function_world(code_dir: Path, namespace: str) -> Iterator[None]:
             sys.path.remove(folder)
         for key in mine:
             sys.modules.pop(key, None)  # still there under the function's private names
-        _rename_loaded(set(sys.modules) - before, code_dir, namespace)
+        _rename_loaded(set(sys.modules) - before, code_dir, own, namespace)
         sys.modules.update(hidden)
 
 
@@ -242,13 +242,18 @@ def _top_level_names(code_dir: Path) -> set[str]:
     return names
 
 
-def _rename_loaded(new_names: set[str], code_dir: Path, namespace: str) -> None:
-    """Move the modules just loaded from ``code_dir`` under ``namespace`` in ``sys.modules``."""
+def _rename_loaded(new_names: set[str], code_dir: Path, own: set[str], namespace: str) -> None:
+    """Move the modules just loaded from ``code_dir`` under ``namespace`` in ``sys.modules``.
+
+    Only modules of the names the code directory defines at its top (``own``) are the function's: a
+    dependency imported from a virtual environment that happens to sit inside the code directory
+    (``.venv/lib/.../site-packages``) is the interpreter's and stays loaded once, under its own name
+    (a compiled extension cannot be loaded a second time in one process)."""
     root = os.path.realpath(code_dir)
     moved = False
     for key in sorted(new_names):
         module = sys.modules.get(key)
-        if module is not None and _defined_in(module, root):
+        if module is not None and key.partition(".")[0] in own and _defined_in(module, root):
             sys.modules[f"{namespace}.{key}"] = sys.modules.pop(key)
             moved = True
     if moved and namespace not in sys.modules:
