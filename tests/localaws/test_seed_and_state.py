@@ -126,3 +126,37 @@ def test_a_queue_is_created_after_the_dead_letter_queue_it_names(aws, tmp_path):
     aws.save(tmp_path / "state")  # the snapshot lists "work" first: loading it must still work
     with LocalAws(state_dir=tmp_path / "state", reset=True, autosave=False) as again:
         assert sorted(again.describe()["sqs"]) == ["work", "work-dlq"]
+
+
+FILTERED = {"sqs": {"wanted": {}},
+            "sns": {"news": {"subscriptions": [{"protocol": "sqs", "endpoint": "wanted", "raw": True,
+                                                "filter_policy": {"kind": ["big"]}}]}}}
+
+
+def _publish_both(local: LocalAws) -> list[str]:
+    sns = local.client("sns")
+    arn = f"arn:aws:sns:{local.region}:{local.account}:news"
+    for kind in ("small", "big"):
+        sns.publish(TopicArn=arn, Message=kind, MessageAttributes={"kind": {"DataType": "String", "StringValue": kind}})
+    return local.queue_bodies("wanted")
+
+
+@pytest.mark.parametrize("how", ["snapshot", "journal"])
+def test_a_subscriptions_filter_policy_is_kept_by_the_snapshot_and_the_journal(tmp_path, how):
+    with LocalAws(state_dir=tmp_path, reset=True) as local:
+        if how == "snapshot":
+            local.seed(FILTERED)  # then saved as a snapshot on the clean exit
+        else:
+            local.seed({"sqs": FILTERED["sqs"], "sns": {"news": {}}})
+            local.client("sns").subscribe(  # journaled as it is made; no snapshot taken below
+                TopicArn=f"arn:aws:sns:{local.region}:{local.account}:news", Protocol="sqs",
+                Endpoint=f"arn:aws:sqs:{local.region}:{local.account}:wanted",
+                Attributes={"RawMessageDelivery": "true", "FilterPolicy": '{"kind": ["big"]}'})
+            local.stop(save=False)
+            local.start()
+    with LocalAws(state_dir=tmp_path, reset=True, autosave=False) as again:
+        (subscription,) = again.snapshot()["sns"]["news"]["subscriptions"]
+        assert subscription == {"protocol": "sqs", "endpoint": f"arn:aws:sqs:{again.region}:{again.account}:wanted",
+                                "raw": True, "filter_policy": {"kind": ["big"]},
+                                "filter_policy_scope": "MessageAttributes"}
+        assert _publish_both(again) == ["big"]

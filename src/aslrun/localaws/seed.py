@@ -14,6 +14,7 @@ A seed document (JSON or YAML) names what to create, by service::
       jobs.fifo: {attributes: {FifoQueue: "true", ContentBasedDeduplication: "true"}}
     sns:
       notify: {subscriptions: [{protocol: sqs, endpoint: work}]}   # a queue by name or ARN
+      # (raw: true for raw message delivery; filter_policy: {...}, filter_policy_scope: MessageBody)
     s3:
       bua:                                  # bucket name
         export/readme.txt: "inline text"
@@ -41,7 +42,7 @@ from ..errors import InputError
 if TYPE_CHECKING:
     from .emulator import LocalAws
 
-__all__ = ["apply_seed", "load_seed_file", "take_snapshot"]
+__all__ = ["apply_seed", "load_seed_file", "subscription_attributes", "subscription_entry", "take_snapshot"]
 
 _SERVICES = ("dynamodb", "sqs", "sns", "s3", "events")
 
@@ -258,10 +259,28 @@ def _seed_topic(aws: LocalAws, topic: str, spec: dict[str, Any]) -> None:
         endpoint = str(subscription["endpoint"])
         if protocol == "sqs" and not endpoint.startswith("arn:"):
             endpoint = f"arn:aws:sqs:{aws.region}:{aws.account}:{endpoint}"
-        request = {"TopicArn": arn, "Protocol": protocol, "Endpoint": endpoint}
-        if subscription.get("raw"):
-            request["Attributes"] = {"RawMessageDelivery": "true"}
-        client.subscribe(**request)
+        client.subscribe(TopicArn=arn, Protocol=protocol, Endpoint=endpoint,
+                         Attributes=subscription_attributes(subscription))
+
+
+def subscription_attributes(entry: dict[str, Any]) -> dict[str, str]:
+    """SNS's subscription attributes for a seed document's subscription entry."""
+    attributes = {"RawMessageDelivery": "true"} if entry.get("raw") else {}
+    if entry.get("filter_policy") is not None:
+        attributes["FilterPolicy"] = json.dumps(entry["filter_policy"])
+        attributes["FilterPolicyScope"] = str(entry.get("filter_policy_scope", "MessageAttributes"))
+    return attributes
+
+
+def subscription_entry(protocol: str, endpoint: str, attributes: dict[str, str]) -> dict[str, Any]:
+    """A seed document's subscription entry for a subscription with these SNS attributes."""
+    entry: dict[str, Any] = {"protocol": protocol, "endpoint": endpoint}
+    if attributes.get("RawMessageDelivery") == "true":
+        entry["raw"] = True
+    if attributes.get("FilterPolicy"):
+        entry["filter_policy"] = json.loads(attributes["FilterPolicy"])
+        entry["filter_policy_scope"] = attributes.get("FilterPolicyScope", "MessageAttributes")
+    return entry
 
 
 # -- S3 -------------------------------------------------------------------------------------------------
@@ -378,12 +397,9 @@ def _snapshot_topics(aws: LocalAws) -> dict[str, Any]:
         arn = topic["TopicArn"]
         subscriptions = []
         for subscription in client.list_subscriptions_by_topic(TopicArn=arn).get("Subscriptions", []):
-            entry: dict[str, Any] = {"protocol": subscription["Protocol"], "endpoint": subscription["Endpoint"]}
             attributes = client.get_subscription_attributes(
                 SubscriptionArn=subscription["SubscriptionArn"]).get("Attributes", {})
-            if attributes.get("RawMessageDelivery") == "true":
-                entry["raw"] = True
-            subscriptions.append(entry)
+            subscriptions.append(subscription_entry(subscription["Protocol"], subscription["Endpoint"], attributes))
         out[arn.rsplit(":", 1)[-1]] = {"subscriptions": subscriptions} if subscriptions else {}
     return out
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...errors import InputError
 from ..object_files import ObjectFiles
+from ..seed import subscription_attributes
 from .keyed_messages import MESSAGE_KEY, queue_named, restore_messages
 from .messaging import sns_backend
 from .s3 import s3_object
@@ -131,8 +132,9 @@ def _replay_subscription(aws: LocalAws, entry: dict[str, Any], objects: ObjectFi
     arn = client.subscribe(TopicArn=f"arn:aws:sns:{aws.region}:{aws.account}:{entry['topic']}",
                            Protocol=subscription["protocol"], Endpoint=subscription["endpoint"],
                            ReturnSubscriptionArn=True)["SubscriptionArn"]
-    client.set_subscription_attributes(SubscriptionArn=arn, AttributeName="RawMessageDelivery",
-                                       AttributeValue="true" if subscription.get("raw") else "false")
+    attributes = {"RawMessageDelivery": "false", **subscription_attributes(subscription)}
+    for name, value in attributes.items():
+        client.set_subscription_attributes(SubscriptionArn=arn, AttributeName=name, AttributeValue=value)
 
 
 def _replay_unsubscribed(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) -> None:

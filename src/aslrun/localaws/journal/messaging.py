@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ..seed import subscription_entry
 from .capture import records, resource_name
 from .keyed_messages import MESSAGE_KEY, message_entry, queue_named
 
@@ -132,9 +133,8 @@ def _subscription(journal: Journal, params: dict[str, Any], parsed: dict[str, An
     if found is None:  # pending confirmation (not an SQS subscription): nothing in the state yet
         return
     attributes = journal.aws.client("sns").get_subscription_attributes(SubscriptionArn=arn).get("Attributes", {})
-    journal.append({"change": "subscription", "topic": resource_name(found.topic.arn), "subscription": {
-        "protocol": found.protocol, "endpoint": found.endpoint,
-        "raw": attributes.get("RawMessageDelivery") == "true"}})
+    journal.append({"change": "subscription", "topic": resource_name(found.topic.arn),
+                    "subscription": subscription_entry(found.protocol, found.endpoint, attributes)})
 
 
 def _subscription_named(journal: Journal, params: dict[str, Any]) -> Any:
