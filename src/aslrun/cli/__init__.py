@@ -40,6 +40,7 @@ from .test_state import test_state  # noqa: E402
 main.add_command(test_state)
 
 from .aws import aws  # noqa: E402
+from . import aws_trigger  # noqa: E402,F401  (adds 'aslrun aws trigger')
 
 main.add_command(aws)
 

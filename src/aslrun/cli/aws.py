@@ -6,6 +6,7 @@
     aslrun aws callbacks                      task tokens a running execution waits for
     aslrun aws send-task-success --state S --output JSON   complete one (or --token; also
                                               send-task-failure / send-task-heartbeat)
+    aslrun aws trigger template.yaml --topic T --message M   set off a template's event sources
     aslrun aws reset                          forget everything
 
 Every command works on a state directory (``--aws-state``, default ``.aslrun/aws``): the state is
@@ -155,14 +156,34 @@ def execute_command(machine: str, state_machine_id: str | None, input_: str | No
 def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
          sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], seed: int, name: str | None, state_dir: Path,
          wait_callbacks: float, quiet: bool, state_machine_id: str | None = None, local: Any = None) -> Any:
-    from ..integrations.callbacks import pending_tasks
-    from ..localaws.callback_inbox import apply_inbox, write_pending
-    from .inputs import load_target, parse_json_argument
+    from .inputs import load_target
 
     target = load_target(machine, state_machine_id, sub_pairs, sub_files, handler_modules, handler_pairs,
                          start_local_aws=False)
-    if target.seed and local is not None:
-        local.seed(target.seed)  # the template's tables, queues, topics, buckets: made when missing
+    runtime = None
+    if target.template is not None and local is not None:
+        # the template's tables, queues, topics, buckets made when missing; its event sources attached
+        runtime = target.template.deploy(local)
+    elif target.seed and local is not None:
+        local.seed(target.seed)
+    try:
+        execution = _run_target(target, input_, seed, name, state_dir, wait_callbacks, quiet)
+        if runtime is not None:  # what the run set off: messages to mapped queues, events, started executions
+            for delivery in runtime.deliver():
+                if not quiet:
+                    click.echo(f"delivered {delivery}", err=True)
+    finally:
+        if runtime is not None:
+            runtime.detach()
+    return execution
+
+
+def _run_target(target: Any, input_: str | None, seed: int, name: str | None, state_dir: Path,
+                wait_callbacks: float, quiet: bool) -> Any:
+    from ..integrations.callbacks import pending_tasks
+    from ..localaws.callback_inbox import apply_inbox, write_pending
+    from .inputs import parse_json_argument
+
     document = parse_json_argument(input_)
     execution = target.machine.start(document, handlers=target.bindings, seed=seed, name=name, **target.identity)
     execution.run(until_callbacks=True)

@@ -42,11 +42,12 @@ from ..integrations.lambda_ import parse_function_name
 from ..machine import StateMachine
 from .decode import decode_template
 from .errors import TemplateError, did_you_mean
+from .event_sources import EventSources, read_event_sources
 from .functions import FunctionSpec, is_python, read_function
 from .intrinsics import Intrinsics
 from .lambda_runtime import ImportFailed, PythonFunction
 from .machines import definition_of
-from .names import Deployment
+from .names import Deployment, ResourceNames
 from .resources import seed_document
 from .transform import apply_transforms
 
@@ -94,6 +95,18 @@ class TemplateApp:
     stack_name: str = ""
     template: dict[str, Any] = field(default_factory=dict, repr=False)  # as CloudFormation deploys it (transformed)
     scratch: Any = field(default=None, repr=False)  # the directory holding inline and unzipped code
+    event_sources: EventSources = field(default_factory=EventSources)  # queues, topics, rules, schedules
+    names: ResourceNames | None = field(default=None, repr=False)  # physical names and ARNs of every resource
+
+    def deploy(self, aws: Any) -> Any:
+        """Create the template's resources in the local AWS ``aws`` (those missing) and attach its event
+        sources (:class:`~aslrun.templates.event_delivery.EventRuntime`, returned: its ``deliver()``
+        runs what they set off; ``detach()`` when done)."""
+        from .event_delivery import EventRuntime
+
+        if self.seed:
+            aws.seed(self.seed)
+        return EventRuntime(self, aws).attach()
 
     def state_machine(self, logical_id: str | None = None) -> StateMachine:
         """The compiled state machine ``logical_id`` (its physical name or ARN also do); with no
@@ -193,7 +206,8 @@ def load_template(path: str | os.PathLike[str], *, parameters: Mapping[str, str]
         machine.machine.deployment = {"handlers": bindings, "region": region, "account": account}
     return TemplateApp(path=path, region=region, account=account, state_machines=machines, functions=functions,
                        bindings=bindings, seed=seed_document(intrinsics), stack_name=deployment.stack_name,
-                       template=template, scratch=scratch)
+                       template=template, scratch=scratch,
+                       event_sources=read_event_sources(intrinsics, functions, machines), names=intrinsics.names)
 
 
 def _check_resource_shapes(resources: dict[str, Any]) -> None:

@@ -34,7 +34,7 @@ from typing import Any
 from .errors import TemplateError, did_you_mean, join
 from .names import Deployment, ResourceNames
 
-__all__ = ["NO_VALUE", "Intrinsics"]
+__all__ = ["NO_VALUE", "Intrinsics", "ResourceProperties"]
 
 
 class _NoValue:
@@ -411,3 +411,19 @@ def _kind(value: Any) -> str:
     if value is NO_VALUE:
         return "AWS::NoValue"
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(type(value), "a number")
+
+
+class ResourceProperties:
+    """One resource's properties, each resolved when read (``NO_VALUE`` reads as absent)."""
+
+    def __init__(self, intrinsics: Intrinsics, logical_id: str, resource: dict[str, Any]) -> None:
+        self.intrinsics = intrinsics
+        self.logical_id = logical_id
+        self.where = f"Resources.{logical_id}.Properties"
+        self.properties = resource.get("Properties") or {}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key not in self.properties:
+            return default
+        value = self.intrinsics.resolve(self.properties[key], join(self.where, key))
+        return default if value is NO_VALUE else value

@@ -9,13 +9,14 @@ state machine's tasks use (``!Ref OrdersTable``, ``!GetAtt WorkQueue.QueueUrl``)
     AWS::SQS::Queue            FIFO, content-based deduplication, visibility timeout, delays,
                                retention, RedrivePolicy (its dead-letter queue created first)
     AWS::SNS::Topic            FIFO attributes; SQS subscriptions (the topic's Subscription list
-                               and AWS::SNS::Subscription resources, RawMessageDelivery kept)
+                               and AWS::SNS::Subscription resources, RawMessageDelivery and
+                               FilterPolicy kept)
     AWS::S3::Bucket            the bucket
     AWS::Events::EventBus      the bus
 
 Resources whose Condition is false are left out. What the local AWS does not emulate (local
-secondary indexes, stream settings, subscriptions to Lambda or HTTP endpoints, encryption,
-policies) is left out too: none of it changes what a state machine's tasks read or write.
+secondary indexes, stream settings, subscriptions to HTTP endpoints, encryption, policies) is
+left out too (subscriptions of functions are event sources: :mod:`.event_sources`): none of it changes what a state machine's tasks read or write.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import json
 from typing import Any
 
 from .errors import TemplateError, join
-from .intrinsics import NO_VALUE, Intrinsics
+from .intrinsics import Intrinsics, ResourceProperties
 
 __all__ = ["seed_document"]
 
@@ -50,7 +51,7 @@ def seed_document(intrinsics: Intrinsics) -> dict[str, Any]:
         if kind not in (*_TABLES, "AWS::SQS::Queue", "AWS::SNS::Topic", "AWS::S3::Bucket", "AWS::Events::EventBus"):
             continue
         name = intrinsics.names.physical_name(logical_id)
-        reader = _Properties(intrinsics, logical_id, resource)
+        reader = ResourceProperties(intrinsics, logical_id, resource)
         if kind in _TABLES:
             sections["dynamodb"][name] = _table(reader)
         elif kind == "AWS::SQS::Queue":
@@ -63,27 +64,12 @@ def seed_document(intrinsics: Intrinsics) -> dict[str, Any]:
         else:
             sections["events"][name] = {}
     for logical_id in subscriptions:
-        _add_subscription(_Properties(intrinsics, logical_id, intrinsics.resources[logical_id]), topics_by_arn,
+        _add_subscription(ResourceProperties(intrinsics, logical_id, intrinsics.resources[logical_id]), topics_by_arn,
                           sections["sns"])
     return {section: entries for section, entries in sections.items() if entries}
 
 
-class _Properties:
-    """One resource's properties, each resolved when read."""
-
-    def __init__(self, intrinsics: Intrinsics, logical_id: str, resource: dict[str, Any]) -> None:
-        self.intrinsics = intrinsics
-        self.where = f"Resources.{logical_id}.Properties"
-        self.properties = resource.get("Properties") or {}
-
-    def get(self, key: str, default: Any = None) -> Any:
-        if key not in self.properties:
-            return default
-        value = self.intrinsics.resolve(self.properties[key], join(self.where, key))
-        return default if value is NO_VALUE else value
-
-
-def _table(table: _Properties) -> dict[str, Any]:
+def _table(table: ResourceProperties) -> dict[str, Any]:
     types = {d.get("AttributeName"): d.get("AttributeType")
              for d in table.get("AttributeDefinitions", []) if isinstance(d, dict)}
     spec: dict[str, Any] = {"key": _key(table.get("KeySchema"), types, join(table.where, "KeySchema"))}
@@ -112,7 +98,7 @@ def _key(schema: Any, types: dict[str, Any], where: str) -> dict[str, str]:
     return key
 
 
-def _with_attributes(reader: _Properties, names: tuple[str, ...]) -> dict[str, Any]:
+def _with_attributes(reader: ResourceProperties, names: tuple[str, ...]) -> dict[str, Any]:
     attributes = {}
     for name in names:
         value = reader.get(name)
@@ -126,7 +112,7 @@ def _with_attributes(reader: _Properties, names: tuple[str, ...]) -> dict[str, A
     return {"attributes": attributes} if attributes else {}
 
 
-def _topic(topic: _Properties) -> dict[str, Any]:
+def _topic(topic: ResourceProperties) -> dict[str, Any]:
     spec = _with_attributes(topic, _TOPIC_ATTRIBUTES)
     subscriptions = [{"protocol": "sqs", "endpoint": str(s.get("Endpoint"))}
                      for s in topic.get("Subscription") or [] if isinstance(s, dict) and s.get("Protocol") == "sqs"]
@@ -135,7 +121,7 @@ def _topic(topic: _Properties) -> dict[str, Any]:
     return spec
 
 
-def _add_subscription(subscription: _Properties, topics_by_arn: dict[str, str], topics: dict[str, Any]) -> None:
+def _add_subscription(subscription: ResourceProperties, topics_by_arn: dict[str, str], topics: dict[str, Any]) -> None:
     if subscription.get("Protocol") != "sqs":
         return
     topic = topics_by_arn.get(str(subscription.get("TopicArn")))
@@ -144,4 +130,8 @@ def _add_subscription(subscription: _Properties, topics_by_arn: dict[str, str], 
     entry: dict[str, Any] = {"protocol": "sqs", "endpoint": str(subscription.get("Endpoint"))}
     if str(subscription.get("RawMessageDelivery", "false")).lower() == "true":
         entry["raw"] = True
+    policy = subscription.get("FilterPolicy")
+    if policy is not None:
+        entry["filter_policy"] = policy if isinstance(policy, dict) else json.loads(str(policy))
+        entry["filter_policy_scope"] = str(subscription.get("FilterPolicyScope", "MessageAttributes"))
     topics[topic].setdefault("subscriptions", []).append(entry)
