@@ -7,14 +7,15 @@ placeholders (values in ``machines/bua/substitutions.json``). On AWS each would 
 
 The machines themselves record stage statuses (DynamoDB), queue and drain batches (SQS), announce
 the run (SNS) and clear and copy the exported files (S3); these functions do the work on the run
-database, and the export's write step uploads its CSVs with boto3.
+database, and the export's write step uploads its CSVs with boto3. BuaNotify is the pipeline's
+trigger: mapped to the notify queue, it starts the controller.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from . import infra, report, runner
+from . import infra, notify, report, runner
 from . import steps_accrual as accrual
 from . import steps_profile as profile
 
@@ -59,4 +60,7 @@ HANDLERS: dict[str, Callable[[Any, Any], Any]] = {
     "BuaExportList": accrual.export_list_handler,
     "BuaExportBatch": accrual.export_batch_handler,
     "BuaExportWrite": accrual.export_write_handler,
+    # the trigger (lambda-bua-notify): EARL's snapshot-shared message, through the notify queue,
+    # starts the controller (called by no machine: its SQS event source mapping invokes it)
+    "BuaNotify": notify.handler,
 }

@@ -1,5 +1,5 @@
 """The project's own pipelines through the API: `aslrun serve --template template.yaml` deploys the 17
-state machines and 42 functions, and the Bottom-Up Accruals controller runs all 13 stages as nested
+state machines and 43 functions, and the Bottom-Up Accruals controller runs all 13 stages as nested
 executions that the API lists and describes, on the resources the template declares."""
 
 from __future__ import annotations
