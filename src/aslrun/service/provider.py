@@ -92,6 +92,11 @@ class StepFunctionsService:
         self.test_states = TestStateApi(self)
         self._handlers = self._action_table()
         self.deployed = deploy_template(self, config.template) if config.template is not None else []
+        self.events = None  # the template's event sources, delivered on a thread (service.events)
+        if config.template is not None and config.template.event_sources and self.local_aws is not None:
+            from .events import EventPump
+
+            self.events = EventPump(self, config.template, self.local_aws)
 
     def _action_table(self) -> dict[str, Any]:
         from botocore import xform_name
@@ -130,6 +135,9 @@ class StepFunctionsService:
         machine_arn = getattr(execution, "state_machine_arn", None)
         if machine_arn is not None:
             self.machines.finish_deleting_later(machine_arn)
+        events = getattr(self, "events", None)
+        if events is not None:  # what the execution sent may be waiting for a function
+            events.poke()
 
     def _interceptor_for(self, target: Any, test_case: str | None) -> Any:
         mock_config = self.config.mock_config
@@ -149,6 +157,8 @@ class StepFunctionsService:
 
     def close(self, *, wait: float = 0.0) -> None:
         """Stop: running executions are given ``wait`` seconds, then recorded as interrupted."""
+        if self.events is not None:
+            self.events.stop()
         if wait:
             self.runner.wait_all(wait)
         self.store.flush()
@@ -162,9 +172,11 @@ class StepFunctionsService:
 
 def _seeded_local_aws(config: ServiceConfig) -> Any:
     """The local AWS (moto, in memory) the service integration Tasks reach, seeded with --aws-seed and
-    the template's resources (None when neither asks for one: it starts on first use)."""
+    the template's resources (None when neither asks for one and the template has no event sources:
+    it starts on first use)."""
     template_seed = config.template.seed if config.template is not None else None
-    if config.aws_seed is None and not template_seed:
+    has_events = config.template is not None and bool(config.template.event_sources)
+    if config.aws_seed is None and not template_seed and not has_events:
         return None
     from ..localaws import LocalAws
     from ..localaws.emulator import use_aws

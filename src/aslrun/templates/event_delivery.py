@@ -40,10 +40,12 @@ deliveries of the same inputs do the same things.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -75,7 +77,9 @@ class Delivery:
 
     source: str  # the trigger's logical id (mapping, subscription, rule, schedule) or "StartExecution"
     target: str  # the function's or state machine's logical id, or the ARN of another target
-    outcome: str  # "succeeded", "failed", "partial" (some items of a batch failed), "dropped"
+    #: "succeeded", "failed", "partial" (some items of a batch failed), "dropped", or "started" (an
+    #: execution a host runs on its own: ``detail`` is its ARN)
+    outcome: str
     detail: str = ""
     execution: Any = None  # the engine's Execution, for a state machine target
 
@@ -92,11 +96,21 @@ class _Relay:
 class EventRuntime:
     """A template's event sources attached to a local AWS (see the module docstring)."""
 
-    def __init__(self, app: TemplateApp, aws: LocalAws) -> None:
+    def __init__(self, app: TemplateApp, aws: LocalAws, *, start: Callable[[str, Any], str] | None = None,
+                 gate: Any = None, step_functions: Callable[[str, dict[str, Any]], Any] | None = None) -> None:
+        """``start`` / ``gate`` / ``step_functions`` are for a host that runs executions itself (a server):
+        ``start(logical_id, input)`` starts one of the template's state machines and returns the
+        execution's ARN at once (the delivery says "started"); ``gate`` (a semaphore) is held around
+        each function invocation; ``step_functions(operation, request)`` answers the functions' Step
+        Functions calls instead of :class:`StepFunctionsCalls`. By default executions run here, to
+        their end, one at a time."""
         self.app = app
         self.aws = aws
         self.sources = app.event_sources
         self.calls = StepFunctionsCalls(app)
+        self._start = start
+        self._gate = gate if gate is not None else contextlib.nullcontext()
+        self._answer = step_functions if step_functions is not None else self.calls
         self.relays: list[_Relay] = []
         self.deliveries: list[Delivery] = []  # every delivery since attached
         self._urls: dict[str, str] = {}
@@ -111,7 +125,7 @@ class EventRuntime:
         self.relays = [*(self._relay_topic(t) for t in self.sources.topics),
                        *(self._relay_rule(r) for r in self.sources.rules if r.pattern is not None and r.enabled)]
         if self._stop_answering is None:
-            self._stop_answering = answer_calls("sfn", self.calls)
+            self._stop_answering = answer_calls("sfn", self._answer)
         return self
 
     def detach(self) -> None:
@@ -290,6 +304,9 @@ class EventRuntime:
     def _to_target(self, rule: RuleTrigger, target: RuleTarget, value: Any) -> Delivery:
         if target.kind == "state_machine":
             assert target.logical_id is not None
+            if self._start is not None:
+                arn = self._start(target.logical_id, value)
+                return Delivery(rule.logical_id, target.logical_id, "started", arn)
             execution = self.app.execute(target.logical_id, value, name=str(uuid.uuid4()))
             return _execution_delivery(rule.logical_id, target.logical_id, execution)
         if target.kind == "function":
@@ -393,7 +410,8 @@ class EventRuntime:
         context = LambdaContext(function_name=function.name, invoked_function_arn=function.arn,
                                 aws_request_id=str(uuid.uuid4()), deadline=None, memory_limit_in_mb=function.memory)
         try:
-            return function.handler(event, context)
+            with self._gate:
+                return function.handler(event, context)
         except LambdaFunctionError:
             raise
         except Exception as exc:  # a handler bound by hand, not through the template's runtime
