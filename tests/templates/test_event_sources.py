@@ -507,3 +507,30 @@ def test_event_sources_are_listed_on_the_app(write):
     assert (queue.function, queue.batch_size, queue.report_batch_item_failures) == ("Fn", 10, True)
     assert [t.function for t in sources.topics] == ["Fn"]
     assert json.loads(json.dumps(sources.rules)) == []
+
+
+# -- the command line --------------------------------------------------------------------------------------------
+
+def test_aslrun_aws_trigger_fires_a_schedule_and_names_unknown_sources(write, tmp_path):
+    from click.testing import CliRunner
+
+    from aslrun.cli import main
+
+    path = write("template.yaml", template("Topic: {Type: AWS::SNS::Topic}\n" + machine(
+        "Nightly: {Type: Schedule, Properties: {Schedule: rate(1 day), Input: '{\"n\": 1}'}}\n")))
+    state = ["--aws-state", str(tmp_path / "aws")]
+    runner = CliRunner()
+    fired = runner.invoke(main, ["aws", "trigger", str(path), "--schedule", "FlowNightly", "--json", *state])
+    assert fired.exit_code == 0, fired.output
+    (delivery,) = json.loads(fired.output)
+    assert (delivery["source"], delivery["target"], delivery["outcome"]) == ("FlowNightly", "Flow", "succeeded")
+    assert delivery["execution"]["output"] == {"n": 1}
+
+    typo = runner.invoke(main, ["aws", "trigger", str(path), "--topic", "Topik", "--message", "hi", *state])
+    assert typo.exit_code == 2
+    assert "no topic 'Topik' in the local AWS (did you mean 'Topic'?); the template's: Topic" in typo.output
+    nothing = runner.invoke(main, ["aws", "trigger", str(path), "--topic", "Topic", "--message", "hi", *state])
+    assert (nothing.exit_code, nothing.output.strip()) == (0, "nothing was delivered: no event source of the "
+                                                              "template took it")
+    both = runner.invoke(main, ["aws", "trigger", str(path), "--topic", "Topic", "--schedule", "FlowNightly", *state])
+    assert both.exit_code == 2 and "give one of --topic, --schedule, not several" in both.output

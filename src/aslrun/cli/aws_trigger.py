@@ -47,6 +47,8 @@ def trigger(template: str, topic: str | None, queue: str | None, message: str | 
             event_source: str | None, detail_type: str | None, detail: str | None, bus: str, schedule: str | None,
             sub_pairs: tuple[str, ...], as_json: bool, state_dir: str) -> None:
     """Publish, send, put an event or fire a schedule, and run what TEMPLATE's event sources set off."""
+    from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+
     from ..errors import AslrunError
     from ..localaws import LocalAws, use_aws
     from ..templates import load_template, looks_like_template
@@ -83,6 +85,8 @@ def trigger(template: str, topic: str | None, queue: str | None, message: str | 
                 local.stop()  # the extra start of use_aws()
     except AslrunError as exc:
         _fail(str(exc))
+    except ClientError as exc:  # the local AWS refused what was asked (an unknown event bus, a bad message)
+        _fail(f"the local AWS refused it: {exc}")
     if as_json:
         sys.stdout.write(json.dumps([_as_dict(d) for d in deliveries], ensure_ascii=False) + "\n")
     else:

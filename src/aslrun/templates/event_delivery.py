@@ -51,7 +51,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ..integrations.handler_call import LambdaContext, LambdaFunctionError
-from .errors import TemplateError
+from .errors import TemplateError, did_you_mean
 from .event_input import event_entry, scheduled_event, target_input
 from .event_records import failed_items, sns_event, sqs_event
 from .event_sources import QueueTrigger, RuleTarget, RuleTrigger, TopicTrigger
@@ -196,7 +196,7 @@ class EventRuntime:
     def send_message(self, queue: str, body: Any) -> list[Delivery]:
         """Send a message to a queue (logical id, name or URL) and deliver what follows."""
         sqs = self.aws.client("sqs")
-        url = queue if queue.startswith("http") else sqs.get_queue_url(QueueName=self._queue_name(queue))["QueueUrl"]
+        url = self._queue_url(self._queue_name(queue))
         request: dict[str, Any] = {"QueueUrl": url, "MessageBody": _text(body)}
         if url.endswith(".fifo"):
             request.update(MessageGroupId="aslrun", MessageDeduplicationId=str(uuid.uuid4()))
@@ -432,18 +432,35 @@ class EventRuntime:
     # -- names ------------------------------------------------------------------------------------------
 
     def _topic_arn(self, reference: str) -> str:
-        if reference.startswith("arn:"):
-            return reference
-        resource = self.app.template.get("Resources", {}).get(reference)
-        if isinstance(resource, dict) and resource.get("Type") == "AWS::SNS::Topic" and self.app.names is not None:
-            return self.app.names.arn(reference)
-        return self._local_topic_arn(reference)
+        """The ARN of a topic named by logical id, name or ARN; TemplateError when there is none."""
+        name = self._resource_name(reference, "AWS::SNS::Topic", "topic")
+        arn = self._local_topic_arn(name)
+        listed = {t["TopicArn"] for page in self.aws.client("sns").get_paginator("list_topics").paginate()
+                  for t in page.get("Topics", [])}
+        if arn not in listed:
+            raise TemplateError(f"no topic '{reference}' in the local AWS{self._suggestion(reference, 'AWS::SNS::Topic')}")
+        return arn
 
     def _queue_name(self, reference: str) -> str:
+        """The name of a queue named by logical id, name, ARN or URL; TemplateError when there is none."""
+        name = self._resource_name(reference.rstrip("/").rsplit("/", 1)[-1], "AWS::SQS::Queue", "queue")
+        try:
+            self._queue_url(name)
+        except self.aws.client("sqs").exceptions.QueueDoesNotExist:
+            raise TemplateError(f"no queue '{reference}' in the local AWS"
+                                f"{self._suggestion(reference, 'AWS::SQS::Queue')}") from None
+        return name
+
+    def _resource_name(self, reference: str, kind: str, what: str) -> str:
+        """The physical name a logical id of the template gives (else the reference's last part)."""
         resource = self.app.template.get("Resources", {}).get(reference)
-        if isinstance(resource, dict) and resource.get("Type") == "AWS::SQS::Queue" and self.app.names is not None:
+        if isinstance(resource, dict) and resource.get("Type") == kind and self.app.names is not None:
             return self.app.names.physical_name(reference)
         return reference.rsplit(":", 1)[-1]
+
+    def _suggestion(self, reference: str, kind: str) -> str:
+        ids = [k for k, r in self.app.template.get("Resources", {}).items() if isinstance(r, dict) and r.get("Type") == kind]
+        return f"{did_you_mean(reference, ids)}; the template's: {', '.join(ids) or 'none'}"
 
     def _queue_url(self, name: str) -> str:
         url = self._urls.get(name)
