@@ -246,7 +246,7 @@ def _schedule(logical_id: str, schedule: ResourceProperties, intrinsics: Intrins
     group = str(schedule.get("GroupName", "default"))
     deployment = intrinsics.names.deployment
     resolved = resolver.target({**target, "Id": "Target"}, join(schedule.where, "Target"))
-    if resolved.input is None:  # Scheduler sends "{}" to a target given no Input
+    if resolved.input is None:  # AWS sends its "default notification" (undocumented shape); aslrun sends {}
         resolved = RuleTarget(id=resolved.id, arn=resolved.arn, kind=resolved.kind, logical_id=resolved.logical_id,
                               input="{}")
     return RuleTrigger(logical_id=logical_id, name=name, arn=deployment.arn("scheduler", f"schedule/{group}/{name}"),
