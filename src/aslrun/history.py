@@ -11,6 +11,13 @@ the AWS wire shape, where inputs, outputs and parameters are JSON *strings*.
 Memory stays bounded: by default only the most recent ``keep`` events (AWS caps a history at
 25,000) stay in memory, numbering continues, and ``dropped`` counts the rest. ``keep=None`` keeps
 everything. Listeners see every event as it happens (streaming to a file, progress, debugger).
+
+The cap itself is AWS's: an execution whose history would go past ``limit`` events (25,000) fails.
+Event 24,999 is the last the machine records; recording one more raises :class:`HistoryFull`
+through the branch (and any other branch that tries to record), and the execution ends with
+``ExecutionFailed`` as event 25,000, error ``States.Runtime``, cause "The execution reached the
+maximum number of history events (25000)." (as AWS records it). ``limit=None`` lifts it (benchmarks
+of runaway loops: ``execution.history.limit = None`` before running).
 """
 
 from __future__ import annotations
@@ -22,13 +29,24 @@ from typing import Any
 
 from .engine.clock import iso_timestamp
 
-__all__ = ["AWS_HISTORY_LIMIT", "DETAILS_EVEN_EMPTY", "Event", "History", "details_key"]
+__all__ = ["AWS_HISTORY_LIMIT", "DETAILS_EVEN_EMPTY", "Event", "History", "HistoryFull", "details_key"]
 
 AWS_HISTORY_LIMIT = 25_000
 
 _JSON_TEXT_FIELDS = ("input", "output", "parameters")
 # events AWS records with a details object even when it is empty
 DETAILS_EVEN_EMPTY = frozenset({"ExecutionAborted", "ActivityStarted"})
+# the events that close an execution: recorded even when the history is full
+_CLOSING = frozenset({"ExecutionFailed", "ExecutionSucceeded", "ExecutionTimedOut", "ExecutionAborted"})
+
+
+class HistoryFull(Exception):
+    """The history holds ``limit - 1`` events: the execution fails (see the module docstring)."""
+
+    def __init__(self, limit: int) -> None:
+        self.error = "States.Runtime"
+        self.cause = f"The execution reached the maximum number of history events ({limit})."
+        super().__init__(self.cause)
 
 
 class Event:
@@ -86,15 +104,19 @@ def details_key(event_type: str) -> str:
 class History:
     """Numbered events of one execution, with a bounded in-memory window."""
 
-    def __init__(self, *, keep: int | None = AWS_HISTORY_LIMIT,
+    def __init__(self, *, keep: int | None = AWS_HISTORY_LIMIT, limit: int | None = AWS_HISTORY_LIMIT,
                  listeners: list[Callable[[Event], None]] | None = None) -> None:
         self.keep = keep
+        self.limit = limit  # AWS's cap on an execution's events (None: none)
         self._events: deque[Event] = deque(maxlen=keep) if keep is not None else deque()
         self._count = 0
         self.listeners: list[Callable[[Event], None]] = list(listeners or [])
 
     def add(self, type: str, timestamp: float, previous_id: int, details: dict[str, Any] | None = None,
             depth: int = 0) -> Event:
+        limit = self.limit
+        if limit is not None and self._count >= limit - 1 and type not in _CLOSING:
+            raise HistoryFull(limit)
         self._count += 1
         event = Event(self._count, previous_id, type, timestamp, details, depth)
         self._events.append(event)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import StatesError
-from ..history import AWS_HISTORY_LIMIT, Event, History
+from ..history import AWS_HISTORY_LIMIT, Event, History, HistoryFull
 from .clock import Clock, VirtualClock, iso_timestamp
 from .frame import Frame
 from .runner import ExecutionTerminated, ExecutionTimedOut, Outcome, run_branch
@@ -214,8 +214,8 @@ class Execution:
         except ExecutionTimedOut:
             self._timed_out()
             return
-        except ExecutionTerminated as terminated:
-            self._end(Outcome(error=StatesError(terminated.error, terminated.cause)))
+        except (ExecutionTerminated, HistoryFull) as ended:
+            self._end(Outcome(error=StatesError(ended.error, ended.cause)))
             return
         self._end(outcome)
 

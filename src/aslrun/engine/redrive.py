@@ -50,8 +50,24 @@ class BranchResume:
 
 
 def plan_redrive(program: Branch, events: list[dict[str, Any]], execution_input: Any) -> BranchResume:
-    """Where the top level of an execution picks up, from its history."""
+    """Where the top level of an execution picks up, from its history. An execution that failed
+    because its history reached AWS's cap is not redrivable (AWS: "Execution history event limit
+    exceeded."): :class:`~aslrun.errors.InputError`."""
+    if events and history_limit_reached(events[-1]):
+        from ..errors import InputError
+
+        raise InputError(f"{HISTORY_LIMIT_NOT_REDRIVABLE} (its history reached {events[-1]['id']} events)")
     return _History(events).plan(program, [e for e in events if e["id"] > 0], execution_input)
+
+
+HISTORY_LIMIT_NOT_REDRIVABLE = "Execution history event limit exceeded."
+
+
+def history_limit_reached(last_event: dict[str, Any]) -> bool:
+    """Whether an execution's last event (AWS's shape) is the failure of a full history."""
+    details = last_event.get("executionFailedEventDetails") or {}
+    return (last_event.get("type") == "ExecutionFailed" and details.get("error") == "States.Runtime"
+            and str(details.get("cause", "")).startswith("The execution reached the maximum number of history events"))
 
 
 _NAMED_DETAILS = ("stateEnteredEventDetails", "stateExitedEventDetails", "mapIterationStartedEventDetails",

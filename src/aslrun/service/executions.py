@@ -14,6 +14,7 @@ import math
 import uuid
 from typing import Any
 
+from ..engine.redrive import HISTORY_LIMIT_NOT_REDRIVABLE, history_limit_reached
 from ..errors import AslrunError
 from ..history import Event
 from .arns import check_name, execution_arn, express_execution_arn, require_arn
@@ -313,6 +314,9 @@ def _redrive_status(row: Any) -> tuple[str, str | None]:
     status = row["status"]
     if status in ("RUNNING", "SUCCEEDED"):
         return "NOT_REDRIVABLE", f"Execution is {status} and cannot be redriven"
+    if status == "FAILED" and history_limit_reached({"type": "ExecutionFailed", "executionFailedEventDetails": {
+            "error": row["error"], "cause": row["cause"]}}):
+        return "NOT_REDRIVABLE", HISTORY_LIMIT_NOT_REDRIVABLE
     if row["type"] == "EXPRESS":
         if row["map_run_arn"]:
             return "REDRIVABLE_BY_MAP_RUN", None
