@@ -14,6 +14,10 @@
 
 Waiting never ends by itself: the tests kill the process with SIGKILL, as kill -9 would. Snapshots
 are printed with the journal's JSON (bytes kept as bytes).
+
+The tests mostly run :func:`main` in a process forked by crash_zygote.py, which has imported all
+this already (the same process otherwise, killed and reaped the same way); run as a script, it is
+the same case in a fresh interpreter.
 """
 
 from __future__ import annotations

@@ -3,16 +3,24 @@ local AWS acknowledged and applies nothing twice; one process at a time writes a
 
 Each crash happens in a child process (crash_child.py) that prints the state it had as a snapshot
 and waits to be killed, or dies by os._exit at a chosen step; a fresh local AWS on the same directory
-must then show exactly that state."""
+must then show exactly that state.
+
+The child processes are forked by a zygote (crash_zygote.py): one process per test process (per
+xdist worker) that has imported aslrun, moto, boto3 and the BUA handlers once, so that no case pays
+for them again. A forked case runs crash_child.main as ``python crash_child.py ARGS`` would, in a
+process of its own, which the test kills by its pid with SIGKILL, or which dies at its step, and
+which the zygote reaps; ``ASLRUN_CRASH_CHILDREN=spawn`` runs each case in a fresh interpreter
+instead. A real ``python -m aslrun`` command is run with subprocess. The fresh local AWS that checks
+a directory runs in the test process, as before."""
 
 from __future__ import annotations
 
 import json
 import os
-import select
 import signal
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,35 +33,46 @@ from aslrun.localaws import LocalAws, current_aws, journal
 from aslrun.localaws.journal import loads, read_journal
 from aslrun.localaws.state_dir import JOURNAL_FILE, SEQUENCE, STATE_FILE, StateDirectoryBusy, read_snapshot
 from crash_child import BASE, CASES, SAVE_POINTS  # (beside this file)
+from crash_zygote import Child, Spawner, Zygote, sharing_loader
 
-ROOT = Path(__file__).resolve().parents[2]
-CHILD = Path(__file__).with_name("crash_child.py")
+Start = Callable[..., Child]
 
 
 # -- child processes ------------------------------------------------------------------------------------
 
-def start(*args: Any) -> subprocess.Popen[str]:
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])}
-    return subprocess.Popen([sys.executable, str(CHILD), *map(str, args)], cwd=ROOT, env=environment, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+@pytest.fixture(scope="session")
+def start() -> Iterator[Start]:
+    """``start(*args)``: a child process running ``crash_child.main(args)``, forked by the zygote of
+    this test process (or, with ASLRUN_CRASH_CHILDREN=spawn, a fresh ``python crash_child.py ARGS``).
+    One zygote per session: tests of other modules in between (xdist) do not restart it."""
+    children = Spawner() if os.environ.get("ASLRUN_CRASH_CHILDREN") == "spawn" else Zygote()
+    with children:  # (at the end, any case still running is killed)
+        yield children.start
 
 
-def line_of(child: subprocess.Popen[str], timeout: float = 120) -> str:
+@pytest.fixture(scope="module", autouse=True)
+def _botocore_data_read_once() -> Iterator[None]:
+    """This module's tests start a local AWS several times each, in this process too: botocore reads
+    its data files once for all of them (see crash_zygote.sharing_loader), and again as usual after."""
+    import botocore.session
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", sharing_loader)
+        yield
+
+
+def line_of(child: Child, timeout: float = 120) -> str:
     """The child's next line of output (it failed if there is none)."""
-    assert child.stdout is not None
-    ready, _, _ = select.select([child.stdout], [], [], timeout)
-    line = child.stdout.readline() if ready else ""
+    line = child.readline(timeout)
     if not line:
         child.kill()
-        _, errors = child.communicate()
-        pytest.fail(f"the child said nothing (exit {child.returncode}):\n{errors}")
-    return line.rstrip("\n")
+        pytest.fail(f"the child said nothing (exit {child.wait(60)}):\n{child.errors()}")
+    return line
 
 
-def kill_9(child: subprocess.Popen[str]) -> None:
+def kill_9(child: Child) -> None:
     os.kill(child.pid, signal.SIGKILL)
-    child.communicate()
-    assert child.returncode == -signal.SIGKILL
+    assert child.wait(60) == -signal.SIGKILL
 
 
 def snapshot_from(line: str) -> dict[str, Any]:
@@ -90,7 +109,7 @@ def assert_clean_after_a_writer(directory: Path, expected: dict[str, Any]) -> No
 # -- (a) every kind of change, killed right after its call returned -------------------------------------
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_a_change_survives_kill_9_right_after_its_call_returned(tmp_path, case):
+def test_a_change_survives_kill_9_right_after_its_call_returned(tmp_path, start, case):
     before = seeded(tmp_path)
     child = start("change", tmp_path, case)
     expected = snapshot_from(line_of(child))
@@ -102,7 +121,7 @@ def test_a_change_survives_kill_9_right_after_its_call_returned(tmp_path, case):
 
 @pytest.mark.parametrize("case", ["ddb-update", "sqs-delete", "sns-publish", "s3-overwrite", "s3-delete",
                                   "delete-bucket"])
-def test_a_change_survives_kill_9_when_everything_is_in_the_journal(tmp_path, case):
+def test_a_change_survives_kill_9_when_everything_is_in_the_journal(tmp_path, start, case):
     """No snapshot at all: the same process seeded BASE (journaled) before the change."""
     child = start("change", tmp_path, case, "base")
     expected = snapshot_from(line_of(child))
@@ -112,7 +131,7 @@ def test_a_change_survives_kill_9_when_everything_is_in_the_journal(tmp_path, ca
     assert_clean_after_a_writer(tmp_path, expected)
 
 
-def test_received_but_undeleted_messages_are_visible_again_after_a_restart(tmp_path):
+def test_received_but_undeleted_messages_are_visible_again_after_a_restart(tmp_path, start):
     seeded(tmp_path)
     child = start("change", tmp_path, "sqs-receive-only")  # two of the three messages in flight
     line_of(child)
@@ -125,13 +144,12 @@ def test_received_but_undeleted_messages_are_visible_again_after_a_restart(tmp_p
 
 
 @pytest.mark.parametrize("point, body", [("before-entry", "id\n1\n"), ("before-rename", "id\n2\n")])
-def test_an_object_is_either_as_before_or_as_written_never_half(tmp_path, point, body):
+def test_an_object_is_either_as_before_or_as_written_never_half(tmp_path, start, point, body):
     """Killed between staging the new bytes and their entry: the old object; between the entry and
     the rename into place: the new one (the next load finishes the rename)."""
     seeded(tmp_path)
     child = start("object-crash", tmp_path, point)
-    child.communicate(timeout=120)
-    assert child.returncode == 9
+    assert child.wait(timeout=120) == 9
     with LocalAws(state_dir=tmp_path, reset=True, autosave=False) as aws:
         assert aws.object_text("data-bucket", "in/a.csv") == body
     with LocalAws(state_dir=tmp_path, reset=True) as aws:
@@ -143,11 +161,11 @@ def test_an_object_is_either_as_before_or_as_written_never_half(tmp_path, point,
 # -- the clean exit's save, interrupted at each step ----------------------------------------------------
 
 @pytest.mark.parametrize("point", SAVE_POINTS)
-def test_a_crash_at_any_step_of_the_save_loses_nothing_and_replays_nothing_twice(tmp_path, point, monkeypatch):
+def test_a_crash_at_any_step_of_the_save_loses_nothing_and_replays_nothing_twice(tmp_path, start, point,
+                                                                                 monkeypatch):
     child = start("save-crash", tmp_path, point)
     expected = snapshot_from(line_of(child))
-    child.communicate(timeout=120)
-    assert child.returncode == 9
+    assert child.wait(timeout=120) == 9
     entries = [entry["seq"] for entry in read_journal(tmp_path / JOURNAL_FILE).entries]
     included = read_snapshot(tmp_path).get(SEQUENCE, 0)
     replayed: list[int] = []
@@ -202,10 +220,11 @@ def test_a_damaged_journal_is_a_clear_error(tmp_path, damage, message):
 
 # -- concurrent runs: one writer per directory ---------------------------------------------------------
 
-def test_a_second_writer_is_refused_naming_the_directory_and_the_process(tmp_path):
+def test_a_second_writer_is_refused_naming_the_directory_and_the_process(tmp_path, start):
     state = tmp_path / "state"
     holder = start("hold", state)
     pid = int(line_of(holder).split()[1])
+    assert pid == holder.pid
     try:
         second = LocalAws(state_dir=state, reset=True)
         with pytest.raises(StateDirectoryBusy) as refused:
@@ -243,7 +262,7 @@ def test_two_writers_in_one_process_are_refused_too(tmp_path):
     assert loaded(tmp_path)["s3"] == {"one-bucket": {"k": "v"}}
 
 
-def test_a_reader_that_saves_refuses_to_overwrite_what_changed_since_it_loaded(tmp_path):
+def test_a_reader_that_saves_refuses_to_overwrite_what_changed_since_it_loaded(tmp_path, start):
     seeded(tmp_path)
     with LocalAws(state_dir=tmp_path, reset=True, autosave=False) as reader:
         reader.put_object("data-bucket", "by-reader.txt", "x")
@@ -261,15 +280,15 @@ def test_a_reader_that_saves_refuses_to_overwrite_what_changed_since_it_loaded(t
 
 # -- (b) the BUA pipeline killed between stages, then run again ----------------------------------------
 
-def bua_run(directory: Path, event: dict[str, Any], pause: str | None = None) -> subprocess.Popen[str]:
+def bua_run(start: Start, directory: Path, event: dict[str, Any], pause: str | None = None) -> Child:
     (directory / "event.json").write_text(json.dumps(event))
     return start("bua", directory / "aws", directory / "event.json", *([pause] if pause else []))
 
 
-def finished(child: subprocess.Popen[str]) -> dict[str, Any]:
+def finished(child: Child) -> dict[str, Any]:
     line = line_of(child, timeout=300)
-    child.communicate(timeout=60)
-    assert line.startswith("DONE ") and child.returncode == 0, line
+    returncode = child.wait(timeout=60)
+    assert line.startswith("DONE ") and returncode == 0, line
     outcome: dict[str, Any] = json.loads(line.removeprefix("DONE "))
     assert outcome["status"] == "SUCCEEDED", outcome
     return outcome
@@ -292,18 +311,18 @@ def bua_results(directory: Path, event: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory) -> dict[str, Any]:
+def uninterrupted(tmp_path_factory, start) -> dict[str, Any]:
     from fixtures.bua.cases import cases_event
 
     directory = tmp_path_factory.mktemp("bua-uninterrupted")
     event = cases_event(directory)
-    outcome = finished(bua_run(directory, event))
+    outcome = finished(bua_run(start, directory, event))
     return {"outcome": outcome, **bua_results(directory, event)}
 
 
 @pytest.mark.parametrize("pause, stages_done", [("1", 1), ("4", 4), ("8", 8), ("4+received", 4)])
-def test_a_bua_run_killed_after_some_stages_resumes_without_running_them_again(tmp_path, uninterrupted, pause,
-                                                                               stages_done):
+def test_a_bua_run_killed_after_some_stages_resumes_without_running_them_again(tmp_path, start, uninterrupted,
+                                                                               pause, stages_done):
     """Killed (SIGKILL) right after the control record says N stages SUCCEEDED, or while the next
     stage's batch is in flight, then run again: only the stages not finished run, and the exports,
     the CSV files, the run database and the control record are the uninterrupted run's."""
@@ -311,10 +330,10 @@ def test_a_bua_run_killed_after_some_stages_resumes_without_running_them_again(t
     from handlers.bua.control import STAGES
 
     event = cases_event(tmp_path)
-    killed = bua_run(tmp_path, event, pause)
+    killed = bua_run(start, tmp_path, event, pause)
     assert line_of(killed, timeout=300) == "PAUSED"
     kill_9(killed)
-    resumed = finished(bua_run(tmp_path, event))
+    resumed = finished(bua_run(start, tmp_path, event))
     assert list(resumed["started"]) == list(STAGES[stages_done:])  # no finished stage starts again
 
     results = bua_results(tmp_path, event)
