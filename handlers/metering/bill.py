@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers.metering.clock import Clock, system_clock
-from handlers.metering.errors import TariffError
+from handlers.metering.errors import AlreadyBilled, TariffError
 from handlers.metering.money import ZERO, format_amount, format_quantity
 from handlers.metering.pricing import bill_totals, price_usage
 from handlers.metering.store import MeteringStore, open_store
@@ -90,6 +90,7 @@ def generate_bill(event: object, *, store: MeteringStore, now: datetime) -> dict
         raced = bill_for_reading(store, reading.reading_id)
         if raced is not None:  # a concurrent copy of this reading got there first
             return {"bill": raced, "replayed": True}
+        _refuse_overlap(store, document)
         store.conn.execute(
             "INSERT INTO metering_bills VALUES (?,?,?,?,?,?,?,?,?,?)",
             (
@@ -106,6 +107,22 @@ def generate_bill(event: object, *, store: MeteringStore, now: datetime) -> dict
             ),
         )
     return {"bill": document}
+
+
+def _refuse_overlap(store: MeteringStore, bill: dict[str, Any]) -> None:
+    """:class:`AlreadyBilled` when a bill already issued for the meter covers any day of this one
+    (periods are half-open ``[start, end)``: consecutive bills share no day)."""
+    earlier = store.conn.execute(
+        "SELECT bill_id, reading_id, period_start, period_end FROM metering_bills "
+        "WHERE account_id = ? AND json_extract(document, '$.meterId') = ? "
+        "AND period_start < ? AND ? < period_end ORDER BY period_start LIMIT 1",
+        (bill["accountId"], bill["meterId"], bill["periodEnd"], bill["periodStart"])).fetchone()
+    if earlier is not None:
+        bill_id, reading_id, start, end = earlier
+        raise AlreadyBilled(
+            f"meter {bill['meterId']}: the period {bill['periodStart']} to {bill['periodEnd']} of reading "
+            f"{bill['readingId']} overlaps bill {bill_id} ({start} to {end}, reading {reading_id}); those days "
+            "are billed already (a reading sent again under a new id is not billed twice)")
 
 
 def handler(

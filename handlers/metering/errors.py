@@ -35,3 +35,8 @@ class UnknownAccount(MeteringError):
 
 class PaymentGatewayError(MeteringError):
     """The payment gateway did not answer or refused for a transient reason; safe to retry."""
+
+
+class AlreadyBilled(MeteringError):
+    """The reading's period overlaps a bill already issued for the same meter (a reading resent under
+    a new reading id): billing it would charge those days twice, so it is refused, naming that bill."""

@@ -10,7 +10,7 @@ from conftest import NOW, basic_event, interval_event, wrapped
 
 from handlers.metering import bill
 from handlers.metering.bill import generate_bill
-from handlers.metering.errors import TariffError, UnknownAccount
+from handlers.metering.errors import AlreadyBilled, TariffError, UnknownAccount
 from handlers.metering.store import Account
 from handlers.metering.tariff_model import Tariff
 from handlers.metering.usage import calculate_usage
@@ -113,6 +113,20 @@ def test_bill_is_stored_once_and_returned_again(store):
     rows = store.conn.execute("SELECT status, total, document FROM metering_bills").fetchall()
     assert len(rows) == 1 and rows[0]["status"] == "ISSUED" and rows[0]["total"] == first["total"]
     assert json.loads(rows[0]["document"])["lines"] == first["lines"]
+
+
+def test_a_reading_resent_under_a_new_id_is_not_billed_twice(store):
+    first = make(store, interval_event(reading_id="RD-1"))
+    with pytest.raises(AlreadyBilled, match=r"meter MTR-1: the period 2024-09-20 to 2024-10-14 of reading RD-2 "
+                                            r"overlaps bill BILL-RD-1 \(2024-09-12 to 2024-10-14, reading RD-1\)"):
+        make(store, interval_event(reading_id="RD-2", start=date(2024, 9, 20)))
+    assert [r["bill_id"] for r in store.conn.execute("SELECT bill_id FROM metering_bills")] == [first["billId"]]
+
+
+def test_the_following_period_is_billed(store):
+    make(store, interval_event(reading_id="RD-1"))
+    following = make(store, interval_event(reading_id="RD-2", start=date(2024, 10, 14), end=date(2024, 11, 13)))
+    assert (following["periodStart"], following["periodEnd"]) == ("2024-10-14", "2024-11-13")  # [start, end): no day twice
 
 
 def test_both_machines_event_shapes(store):
