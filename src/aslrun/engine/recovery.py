@@ -38,6 +38,11 @@ def error_matches(patterns: tuple[str, ...], error: str | None) -> bool:
     return False
 
 
+#: The longest wait before a retry: a year (AWS's longest MaxDelaySeconds, and longer than a Standard
+#: execution may run); a growing backoff stops there instead of overflowing.
+MAX_RETRY_DELAY = 31_622_400.0
+
+
 class Retrier:
     __slots__ = ("errors", "interval", "max_attempts", "backoff", "max_delay", "jitter", "spec")
 
@@ -55,7 +60,10 @@ class Retrier:
 
     def delay(self, attempt: int, rng: Any) -> float:
         """Seconds to wait before retry number ``attempt`` (0 for the first retry)."""
-        seconds = self.interval * self.backoff**attempt
+        try:
+            seconds = min(float(self.interval) * float(self.backoff) ** attempt, MAX_RETRY_DELAY)
+        except OverflowError:
+            seconds = MAX_RETRY_DELAY
         if self.max_delay is not None:
             seconds = min(seconds, self.max_delay)
         if self.jitter == "FULL":

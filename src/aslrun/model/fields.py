@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic.functional_validators import PlainValidator
 from pydantic_core import PydanticCustomError
 
@@ -22,6 +22,7 @@ __all__ = [
     "ArrayOrJsonata",
     "AslModel",
     "BoolOrJsonata",
+    "MAX_SECONDS",
     "Json",
     "JsonObject",
     "NonNegativeIntOrJsonata",
@@ -30,8 +31,10 @@ __all__ = [
     "PercentageOrJsonata",
     "PositiveIntOrJsonata",
     "Text",
+    "TaskSecondsOrJsonata",
     "TimestampOrJsonata",
     "TimestampText",
+    "WaitSecondsOrJsonata",
     "int_or_jsonata",
     "is_timestamp",
     "min_int",
@@ -46,9 +49,47 @@ _TIMESTAMP = re.compile(
 
 
 class AslModel(BaseModel):
-    """Base of every model: no coercion ("5" is not 5) and no field AWS does not know."""
+    """Base of every model: no coercion ("5" is not 5) and no field AWS does not know.
+
+    An optional field is optional by being absent: ``null`` is refused (``"MaxAttempts": null`` is
+    not "the default") except in the fields where it means something (``ResultPath``,
+    ``InputPath``, ``OutputPath``: an :data:`OptionalPath`) or that take any JSON value (``Result``,
+    ``Output``: :data:`Json`)."""
 
     model_config = ConfigDict(strict=True, extra="forbid", populate_by_name=True, frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_null(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or None not in data.values():
+            return data
+        nullable = _nullable_fields(cls)
+        # the stand-in fails each field's own type check, so the problem names the field and its type
+        return {k: _NULL if v is None and k not in nullable else v for k, v in data.items()}
+
+
+class _Null:
+    """Stands for a ``null`` given where the field needs a value (matches no JSON type)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "null"
+
+
+_NULL = _Null()
+_NULLABLE: dict[type, frozenset[str]] = {}
+
+
+def _nullable_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of ``model`` where ``null`` means something, and its discriminator (``Type``)."""
+    if model not in _NULLABLE:
+        _NULLABLE[model] = frozenset(
+            name for name, field in model.model_fields.items()
+            if name == "Type" or field.annotation is Any
+            or any(getattr(m, "func", None) is _optional_text for m in field.metadata)
+        )
+    return _NULLABLE[model]
 
 
 def _fail(message: str) -> PydanticCustomError:
@@ -120,29 +161,29 @@ def _timestamp_or_jsonata(value: Any) -> str:
     return _timestamp(value)
 
 
-def int_or_jsonata(minimum: int) -> PlainValidator:
-    """An integer >= ``minimum`` (not a boolean, not 5.0), or a JSONata expression."""
+def int_or_jsonata(minimum: int, maximum: int | None = None) -> PlainValidator:
+    """An integer >= ``minimum`` (and <= ``maximum`` when given; not a boolean, not 5.0), or a
+    JSONata expression."""
+    integer = min_int(minimum, maximum).func
 
     def check(value: Any) -> int | str:
         if is_jsonata(value):
             return value  # type: ignore[no-any-return]
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise _fail("Expected value of type [INTEGER]")
-        if value < minimum:
-            raise _fail(f"The value for the field '{{field}}' must be greater than or equal to {minimum}")
-        return value
+        return integer(value)  # type: ignore[no-any-return]
 
     return PlainValidator(check)
 
 
-def min_int(minimum: int) -> PlainValidator:
-    """An integer >= ``minimum`` (not a boolean, not 5.0)."""
+def min_int(minimum: int, maximum: int | None = None) -> PlainValidator:
+    """An integer >= ``minimum`` (and <= ``maximum`` when given; not a boolean, not 5.0)."""
 
     def check(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise _fail("Expected value of type [INTEGER]")
         if value < minimum:
             raise _fail(f"The value for the field '{{field}}' must be greater than or equal to {minimum}")
+        if maximum is not None and value > maximum:
+            raise _fail(f"The value for the field '{{field}}' must be less than or equal to {maximum}")
         return value
 
     return PlainValidator(check)
@@ -192,3 +233,9 @@ TimestampOrJsonata = Annotated[str, PlainValidator(_timestamp_or_jsonata)]
 PercentageOrJsonata = Annotated[float | int | str, PlainValidator(_percentage_or_jsonata)]
 PositiveIntOrJsonata = Annotated[int | str, int_or_jsonata(1)]
 NonNegativeIntOrJsonata = Annotated[int | str, int_or_jsonata(0)]
+#: AWS's largest TimeoutSeconds, HeartbeatSeconds and Wait Seconds.
+MAX_SECONDS = 99_999_999
+#: A Task's TimeoutSeconds / HeartbeatSeconds: 1 to 99999999, or JSONata.
+TaskSecondsOrJsonata = Annotated[int | str, int_or_jsonata(1, MAX_SECONDS)]
+#: A Wait's Seconds: 0 to 99999999, or JSONata.
+WaitSecondsOrJsonata = Annotated[int | str, int_or_jsonata(0, MAX_SECONDS)]

@@ -1,8 +1,8 @@
 """Retry and Catch: what a Task, Parallel or Map state does when it fails.
 
-The models check each field's type and range as AWS documents them (``IntervalSeconds`` >= 1,
-``MaxAttempts`` >= 0, ``BackoffRate`` >= 1.0, ``MaxDelaySeconds`` >= 1, ``JitterStrategy``
-``FULL``/``NONE``). What spans several retriers (``States.ALL`` alone and last) is checked in
+The models check each field's type and range as AWS documents them (``IntervalSeconds`` 1 to
+99999999, ``MaxAttempts`` 0 to 99999999, ``BackoffRate`` >= 1.0, ``MaxDelaySeconds`` 1 to 31622400,
+``JitterStrategy`` ``FULL``/``NONE``). What spans several retriers (``States.ALL`` alone and last) is checked in
 :mod:`aslrun.model.validate`.
 """
 
@@ -34,10 +34,10 @@ class Retrier(AslModel):
     """One element of ``Retry``: which errors it retries, how often, how long apart."""
 
     ErrorEquals: ErrorNames
-    IntervalSeconds: Annotated[int, min_int(1)] | None = None
-    MaxAttempts: Annotated[int, min_int(0)] | None = None
+    IntervalSeconds: Annotated[int, min_int(1, 99_999_999)] | None = None
+    MaxAttempts: Annotated[int, min_int(0, 99_999_999)] | None = None
     BackoffRate: Annotated[float, PlainValidator(_backoff_rate)] | None = None
-    MaxDelaySeconds: Annotated[int, min_int(1)] | None = None
+    MaxDelaySeconds: Annotated[int, min_int(1, 31_622_400)] | None = None
     JitterStrategy: Annotated[str, one_of("FULL", "NONE")] | None = None
     Comment: Text | None = None
 

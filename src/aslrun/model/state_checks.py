@@ -46,6 +46,8 @@ _LABEL_FORBIDDEN = frozenset('<>{}[]?*"#%\\^|~`$&,;:/')
 def check_state_fields(state: Mapping[str, Any], where: str, language: Language, problems: list[Problem]) -> None:
     """Every field-level check of ``state`` (a mapping; its ``Type`` says which apply)."""
     kind = state.get("Type")
+    if not isinstance(kind, str):
+        kind = None  # a Type of the wrong JSON type is the schema's problem; no type-specific checks
     if kind in FLOW_TYPES:
         _check_flow(state, where, problems)
     check_state_expressions(state, where, language, problems)

@@ -27,8 +27,10 @@ from aslrun.model.fields import (
     OptionalPath,
     PercentageOrJsonata,
     PositiveIntOrJsonata,
+    TaskSecondsOrJsonata,
     Text,
     TimestampOrJsonata,
+    WaitSecondsOrJsonata,
     min_int,
     one_of,
 )
@@ -111,9 +113,9 @@ class TaskState(_StateBase, _Flow, _Io, _Recovery):
     Arguments: ObjectOrJsonata | None = None
     ResultSelector: JsonObject | None = None
     ResultPath: OptionalPath = None
-    TimeoutSeconds: PositiveIntOrJsonata | None = None
+    TimeoutSeconds: TaskSecondsOrJsonata | None = None
     TimeoutSecondsPath: Text | None = None
-    HeartbeatSeconds: PositiveIntOrJsonata | None = None
+    HeartbeatSeconds: TaskSecondsOrJsonata | None = None
     HeartbeatSecondsPath: Text | None = None
     Credentials: _Credentials | None = None
 
@@ -134,7 +136,7 @@ class WaitState(_StateBase, _Flow, _Io):
     """Waits a number of seconds or until a timestamp."""
 
     Type: Literal["Wait"]
-    Seconds: NonNegativeIntOrJsonata | None = None
+    Seconds: WaitSecondsOrJsonata | None = None
     SecondsPath: Text | None = None
     Timestamp: TimestampOrJsonata | None = None
     TimestampPath: Text | None = None

@@ -152,11 +152,15 @@ def _positive_int(path: Any, frame: Any, field: str) -> int:
     return int(value)
 
 
+#: Longer than any real run waits for a handler (a year); keeps a huge timeout a valid thread wait.
+_LONGEST_REAL_WAIT = 31_622_400
+
+
 def _real_time_left(execution: Any, timeout: int | None) -> float | None:
     """How long (real seconds) a handler may run: the task timeout or the execution's, if sooner."""
     limits = []
     if timeout is not None:
-        limits.append(float(timeout))
+        limits.append(float(min(timeout, _LONGEST_REAL_WAIT)))  # a run-time value may exceed AWS's maximum
     if execution.deadline is not None:
         limits.append(execution.deadline - execution.clock.now())
     return min(limits) if limits else None
