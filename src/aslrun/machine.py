@@ -20,6 +20,8 @@ from .engine.clock import Clock
 from .engine.execution import PAYLOAD_LIMIT_BYTES, Execution
 from .errors import BindingError, DefinitionError, InputError
 from .jsondepth import MAX_DEPTH, too_deep
+from .jsontext import json_value_problem
+from .model.problems import INVALID_JSON_DESCRIPTION, Problem
 from .history import AWS_HISTORY_LIMIT, Event
 from .states.compile import Builder, compile_branch
 
@@ -41,9 +43,12 @@ class StateMachine:
         self.deployment: dict[str, Any] = {}
         self._deployed_cache: tuple[Any, int, Bindings] | None = None
         self._checked_bindings: dict[int, int] = {}  # the bindings last checked complete (by id) and their version
-        if too_deep(self.definition):
-            raise DefinitionError([f"the definition nests more than {MAX_DEPTH} levels deep (aslrun's limit)"],
-                                  source=source)
+        unusable = json_value_problem(self.definition, root="")
+        if unusable is not None:
+            where, what = unusable
+            if not where and too_deep(self.definition):
+                what = f"the definition nests more than {MAX_DEPTH} levels deep (aslrun's limit)"
+            raise DefinitionError([Problem(where, what, INVALID_JSON_DESCRIPTION)], source=source)
         if validate:
             problems = _validate(self.definition)
             if problems:
@@ -103,8 +108,12 @@ class StateMachine:
         ``watcher`` is told of the execution and of every execution it starts, as each is created.
         ``check_bindings=False`` skips the check that every Task has a handler: a Task that reaches
         a resource nothing serves then fails as it would on AWS (a server runs machines so)."""
-        if too_deep(input):
-            raise InputError(f"the execution input nests more than {MAX_DEPTH} levels deep (aslrun's limit)")
+        unusable = json_value_problem(input)
+        if unusable is not None:
+            where, what = unusable
+            if where == "$" and too_deep(input):
+                raise InputError(f"the execution input nests more than {MAX_DEPTH} levels deep (aslrun's limit)")
+            raise InputError(f"the execution input is not usable JSON at {where}: {what}")
         deployed = self.deployment
         region = region or deployed.get("region") or "us-east-1"
         account = account or deployed.get("account") or "123456789012"

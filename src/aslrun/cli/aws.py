@@ -146,10 +146,16 @@ def execute_command(machine: str, state_machine_id: str | None, input_: str | No
                 local.stop()  # the extra start of use_aws()
     except AslrunError as exc:
         _fail(str(exc))
-    if as_json:
-        sys.stdout.write(json.dumps(execution.result(), ensure_ascii=False) + "\n")
-    else:
-        click.echo(json.dumps(execution.result(), ensure_ascii=False, indent=1))
+    from ..jsontext import JsonTextError, dump_json
+
+    try:
+        if as_json:
+            sys.stdout.write(dump_json(execution.result(), what="the execution's result") + "\n")
+        else:
+            click.echo(dump_json(execution.result(), what="the execution's result", indent=1))
+    except JsonTextError as exc:
+        click.echo(f"aslrun: {exc}", err=True)
+        sys.exit(1)
     sys.exit(0 if execution.status == "SUCCEEDED" else 1)
 
 

@@ -54,7 +54,13 @@ def execute(machine: str, state_machine_id: str | None, input_: str | None, hand
         click.echo(f"aslrun: {exc}", err=True)
         sys.exit(2)
     if as_json:
-        sys.stdout.write(json.dumps(execution.result(), ensure_ascii=False) + "\n")
+        from ..jsontext import JsonTextError, dump_json
+
+        try:
+            sys.stdout.write(dump_json(execution.result(), what="the execution's result") + "\n")
+        except JsonTextError as exc:
+            click.echo(f"aslrun: {exc}", err=True)
+            sys.exit(1)
     sys.exit(0 if execution.status == "SUCCEEDED" else 1)
 
 

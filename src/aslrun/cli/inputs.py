@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,35 +10,61 @@ from typing import Any
 import click
 
 from ..errors import InputError
-from ..jsondepth import MAX_DEPTH, too_deep
+from ..jsontext import JsonTextError, decode_utf8, read_json
 
 __all__ = ["Target", "load_bindings", "load_machine", "load_substitution_options", "load_target", "parse_json_argument",
            "parse_pairs", "state_machine_option"]
 
 
 def parse_json_argument(value: str | None, option: str = "--input") -> Any:
-    """A JSON document given as a file path, ``-`` (stdin) or JSON text; ``{}`` when absent."""
+    """A JSON document given as a file path, ``-`` (stdin) or JSON text; ``{}`` when absent.
+
+    Every command reads its JSON options here, strictly (:func:`aslrun.jsontext.read_json`): text
+    that is not UTF-8, NaN/Infinity, a number too large for a double, an integer too long to
+    convert, a lone surrogate, too deep a nesting are each an :class:`InputError` naming the option
+    (and file) and the place."""
     if value is None:
         return {}
     if value == "-":
-        return _parse(sys.stdin.read(), f"{option} (stdin)")
+        return _parse(_read_stdin(option), f"{option} (stdin)")
     path = Path(value)
     looks_like_json = value.lstrip()[:1] in ("{", "[", '"') or value.strip() in ("null", "true", "false") \
         or _is_number(value.strip())
     if not looks_like_json:
         try:
             is_file = path.is_file()
-        except OSError:
+        except (OSError, ValueError):  # e.g. a NUL byte in the name
             is_file = False
         if is_file:
+            where = f"{option} file {value}"
             try:
-                text = path.read_text(encoding="utf-8-sig")
+                data = path.read_bytes()
             except OSError as exc:
                 raise InputError(f"{option}: cannot read {value}: {exc.strerror}") from None
-            return _parse(text, f"{option} file {value}")
+            return _parse(_decode(data, where), where)
         if not path.suffix == "" or "/" in value:
             raise InputError(f"{option}: no such file: {value}")
     return _parse(value, option)
+
+
+def _read_stdin(option: str) -> str:
+    """Standard input as text: its bytes decoded as UTF-8 (not the locale's encoding)."""
+    stream = sys.stdin
+    buffer = getattr(stream, "buffer", None)
+    try:
+        if buffer is None:
+            text = stream.read()
+            return text if isinstance(text, str) else _decode(text, f"{option} (stdin)")
+        return _decode(buffer.read(), f"{option} (stdin)")
+    except OSError as exc:
+        raise InputError(f"{option}: cannot read standard input: {exc.strerror or exc}") from None
+
+
+def _decode(data: bytes, where: str) -> str:
+    try:
+        return decode_utf8(data)
+    except JsonTextError as exc:
+        raise InputError(f"{where}: {exc}") from None
 
 
 def _is_number(text: str) -> bool:
@@ -51,28 +76,15 @@ def _is_number(text: str) -> bool:
 
 
 def _parse(text: str, where: str) -> Any:
-    """Strict JSON: no NaN/Infinity, no lone surrogates, nesting Python can hold."""
+    """Strict JSON (see :func:`parse_json_argument`)."""
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{where}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-    except ValueError as exc:
+        return read_json(text)
+    except JsonTextError as exc:
+        if exc.position is not None:
+            line, column = exc.position
+            detail = exc.message.removeprefix("invalid JSON: ")
+            raise InputError(f"{where}: invalid JSON at line {line}, column {column}: {detail}") from None
         raise InputError(f"{where}: {exc}") from None
-    except RecursionError:
-        raise InputError(f"{where}: nested too deeply to read") from None
-    if too_deep(value):
-        raise InputError(f"{where}: nested more than {MAX_DEPTH} levels deep (aslrun's limit)")
-    try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        raise InputError(f"{where}: holds a lone surrogate (\\ud800-\\udfff), which is not valid Unicode") from None
-    except RecursionError:
-        raise InputError(f"{where}: nested too deeply to process") from None
-    return value
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON (JSON has no NaN or Infinity)")
 
 
 def parse_pairs(values: tuple[str, ...], option: str) -> dict[str, str]:

@@ -59,7 +59,13 @@ def test_state(machine: str, state_machine_id: str | None,
         click.echo(f"aslrun: {exc}", err=True)
         sys.exit(2)
     if as_json:
-        click.echo(json.dumps(result.to_aws(), ensure_ascii=False, indent=2))
+        from ..jsontext import JsonTextError, dump_json
+
+        try:
+            click.echo(dump_json(result.to_aws(), what="the state's result", indent=2))
+        except JsonTextError as exc:
+            click.echo(f"aslrun: {exc}", err=True)
+            sys.exit(1)
     else:
         _show(result, state_name)
     sys.exit(1 if result.status == "FAILED" else 0)

@@ -10,13 +10,13 @@ and ``${Name}`` placeholders without a value.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from aslrun.errors import DefinitionError
+from aslrun.jsontext import JsonTextError, decode_utf8, read_json
 from aslrun.model.problems import (
     DUPLICATE_STATE_NAME,
     INVALID_JSON_DESCRIPTION,
@@ -67,29 +67,31 @@ def load_definition(
 def _read_text(source: str | os.PathLike[str] | bytes) -> tuple[str, str | None]:
     """The JSON text to parse and the name to report it under (the path, or None for text)."""
     if isinstance(source, bytes):
-        try:
-            return source.decode("utf-8-sig"), None
-        except UnicodeDecodeError as exc:
-            raise DefinitionError([Problem("", f"the definition is not UTF-8 text: {exc}",
-                                           INVALID_JSON_DESCRIPTION)]) from None
+        return _decode(source, None), None
     if isinstance(source, str) and _is_json_text(source):
         return source, None
     path = os.fspath(source)
     if not path.strip():
         raise DefinitionError([Problem("", "received an empty definition", MISSING_DESCRIPTION)])
     try:
-        return Path(path).read_text(encoding="utf-8-sig"), path
+        return _decode(Path(path).read_bytes(), path), path
     except FileNotFoundError:
         raise DefinitionError([Problem("", "no such definition file", MISSING_DESCRIPTION)], source=path) from None
     except IsADirectoryError:
         raise DefinitionError([Problem("", "the definition path is a directory, not a file",
                                        MISSING_DESCRIPTION)], source=path) from None
-    except UnicodeDecodeError as exc:
-        raise DefinitionError([Problem("", f"the definition file is not UTF-8 text: {exc}",
-                                       INVALID_JSON_DESCRIPTION)], source=path) from None
     except OSError as exc:
         raise DefinitionError([Problem("", f"cannot read the definition file: {exc.strerror or exc}",
                                        MISSING_DESCRIPTION)], source=path) from None
+
+
+def _decode(data: bytes, origin: str | None) -> str:
+    try:
+        return decode_utf8(data)
+    except JsonTextError as exc:
+        what = "the definition file" if origin else "the definition"
+        raise DefinitionError([Problem(exc.place or "", f"{what} is {exc.message}", INVALID_JSON_DESCRIPTION)],
+                              source=origin) from None
 
 
 def _is_json_text(text: str) -> bool:
@@ -126,11 +128,10 @@ def _parse(text: str, origin: str | None) -> Any:
     if not text.strip():
         raise DefinitionError([Problem("", "received an empty definition", MISSING_DESCRIPTION)], source=origin)
     try:
-        document = json.loads(text, object_pairs_hook=_keep_pairs)
-    except json.JSONDecodeError as exc:
-        problem = Problem(f"line {exc.lineno} column {exc.colno}", f"invalid JSON: {exc.msg}",
-                          INVALID_JSON_DESCRIPTION)
-        raise DefinitionError([problem], source=origin) from None
+        document = read_json(text, object_pairs_hook=_keep_pairs, root="")
+    except JsonTextError as exc:
+        raise DefinitionError([Problem(exc.place or "", exc.message, INVALID_JSON_DESCRIPTION)],
+                              source=origin) from None
     duplicates = list(_find_duplicates(document, "", machine=True))
     if duplicates:
         raise DefinitionError(duplicates, source=origin)

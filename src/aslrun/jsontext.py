@@ -1,0 +1,175 @@
+"""Reading a JSON document the user gives (a definition, an execution input...), strictly.
+
+Python's ``json`` module accepts what no other JSON reader does, and lets through values that
+fail much later, far from their cause: ``NaN`` and ``Infinity``, a number too large for a double
+(``1e400`` becomes ``inf``, printed back as ``Infinity``), an escaped lone surrogate (``"\\ud800"``,
+which no UTF-8 writer can encode), an integer of more digits than Python converts (its error tells
+the user to call ``sys.set_int_max_str_digits``), and bytes that are not UTF-8. :func:`read_json`
+refuses each of them at reading time, saying where, with :class:`JsonTextError`; callers turn it
+into their own error (:class:`~aslrun.errors.DefinitionError`, :class:`~aslrun.errors.InputError`).
+
+:func:`json_value_problem` asks the same of a value built in Python (the API's
+``StateMachine(definition)`` and ``execute(input)``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Callable
+
+from .jsondepth import MAX_DEPTH, too_deep
+
+__all__ = ["MAX_INT_DIGITS", "JsonTextError", "decode_utf8", "dump_json", "json_value_problem", "read_json"]
+
+#: Python refuses to convert longer integers (``sys.get_int_max_str_digits()``'s default).
+MAX_INT_DIGITS = 4300
+
+
+class JsonTextError(ValueError):
+    """Why a JSON text was refused; ``place`` says where in the text (``line 3 column 7``) or in
+    the document (``States.A.Result``), or is None when it concerns the whole text."""
+
+    def __init__(self, message: str, place: str | None = None, *, position: tuple[int, int] | None = None) -> None:
+        self.message = message
+        self.place = place
+        self.position = position  # (line, column) of text that does not parse as JSON
+        super().__init__(f"{message} (at {place})" if place else message)
+
+
+def decode_utf8(data: bytes) -> str:
+    """``data`` as text (a UTF-8 byte order mark is dropped), or :class:`JsonTextError`."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise JsonTextError(f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot start or continue a character",
+                            f"line {line} column {column}, byte {exc.start}") from None
+
+
+def read_json(text: str, *, object_pairs_hook: Callable[[list[tuple[str, Any]]], Any] | None = None,
+              root: str = "$") -> Any:
+    """The JSON value of ``text``: strict JSON, numbers a double holds (integers of up to
+    :data:`MAX_INT_DIGITS` digits), valid Unicode, nesting up to :data:`~aslrun.jsondepth.MAX_DEPTH`.
+    ``root`` names the document in the places of :class:`JsonTextError` (``""``: places read as
+    definition locations, ``States.A.Result``)."""
+    numbers: list[str] = []
+
+    def parse_float(literal: str) -> float:
+        value = float(literal)
+        if math.isinf(value):
+            numbers.append(literal)
+            raise _Refused(f"the number {_shorten(literal)} is too large (it does not fit a double; AWS refuses it too)")
+        return value
+
+    def parse_int(literal: str) -> int:
+        digits = len(literal.lstrip("-"))
+        if digits > MAX_INT_DIGITS:
+            numbers.append(literal)
+            raise _Refused(f"an integer of {digits} digits is too long (at most {MAX_INT_DIGITS} digits)")
+        return int(literal)
+
+    def parse_constant(name: str) -> Any:
+        numbers.append(name)
+        raise _Refused(f"{name} is not JSON (JSON has no NaN or Infinity)")
+
+    try:
+        value = json.loads(text, object_pairs_hook=object_pairs_hook, parse_float=parse_float, parse_int=parse_int,
+                           parse_constant=parse_constant)
+    except json.JSONDecodeError as exc:
+        raise JsonTextError(f"invalid JSON: {exc.msg}", f"line {exc.lineno} column {exc.colno}",
+                            position=(exc.lineno, exc.colno)) from None
+    except _Refused as exc:
+        place = _place_of(text, numbers[-1]) if numbers else None
+        raise JsonTextError(str(exc), place) from None
+    except RecursionError:
+        raise JsonTextError(f"nested too deeply to read (aslrun reads up to {MAX_DEPTH} levels)") from None
+    except ValueError as exc:  # anything else json's scanner refuses
+        raise JsonTextError(str(exc)) from None
+    problem = json_value_problem(value, check_types=False, root=root)
+    if problem is not None:
+        raise JsonTextError(problem[1], problem[0] if problem[0] != root else None)
+    return value
+
+
+def json_value_problem(value: Any, *, check_types: bool = True, root: str = "$") -> tuple[str, str] | None:
+    """``(where, what)`` of the first thing in ``value`` that is not JSON a run can use (a lone
+    surrogate, NaN or an infinity, too deep a nesting, with ``check_types`` a Python value JSON has
+    no type for), ``where`` a JSONPath-like location (``$.a[2]``, ``$`` the value itself); None
+    when it is sound. ``root`` is the location of ``value`` itself (``""``: definition locations,
+    ``States.A.Result``)."""
+    if too_deep(value):
+        return root, f"nested more than {MAX_DEPTH} levels deep (aslrun's limit)"
+    try:  # the fast answer for the usual, sound document
+        json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        return None
+    except (ValueError, TypeError, UnicodeEncodeError, RecursionError):
+        pass
+    stack: list[tuple[Any, str]] = [(value, root)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, str):
+            if _has_surrogate(node):
+                return where, "a string holds a lone surrogate (\\ud800-\\udfff), which is not valid Unicode"
+        elif isinstance(node, float):
+            if not math.isfinite(node):
+                return where, f"{node!r} is not a JSON number (JSON has no NaN or Infinity)"
+        elif isinstance(node, dict):
+            items = list(node.items())
+            for key, child in reversed(items):
+                if not isinstance(key, str):
+                    if check_types:
+                        return where, f"an object key must be a string, not {type(key).__name__}"
+                    continue
+                if _has_surrogate(key):
+                    return where, "an object key holds a lone surrogate (\\ud800-\\udfff), which is not valid Unicode"
+                stack.append((child, _child(where, key)))
+        elif isinstance(node, list):
+            stack.extend((child, f"{where}[{i}]") for i, child in reversed(list(enumerate(node))))
+        elif check_types and not (node is None or isinstance(node, (bool, int))):
+            return where, f"a {type(node).__name__} is not a JSON value"
+    return None
+
+
+def _child(where: str, key: str) -> str:
+    if not where:
+        return key
+    if where.startswith("$") and not key.isidentifier():
+        return f"{where}[{json.dumps(key, ensure_ascii=False)}]"
+    return f"{where}.{key}"
+
+
+class _Refused(ValueError):
+    pass
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _place_of(text: str, literal: str) -> str | None:
+    index = text.find(literal)
+    if index < 0:
+        return None
+    line = text.count("\n", 0, index) + 1
+    return f"line {line} column {index - (text.rfind(chr(10), 0, index) + 1) + 1}"
+
+
+def _shorten(literal: str) -> str:
+    return literal if len(literal) <= 40 else f"{literal[:20]}...{literal[-10:]}"
+
+
+def dump_json(value: Any, *, what: str = "the output", **options: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False, **options)`` that never writes NaN or Infinity (which
+    no JSON reader takes): a value holding one is a :class:`JsonTextError` naming ``what`` and where."""
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, **options)
+    except ValueError:
+        problem = json_value_problem(value)
+        where, message = problem if problem is not None else ("$", "it is not JSON")
+        raise JsonTextError(f"{what} cannot be written as JSON: {message}", where) from None
