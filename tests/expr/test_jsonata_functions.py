@@ -140,3 +140,32 @@ def test_now_and_millis_read_the_given_clock():
     assert evaluate("$millis()", functions) == 1704067200500
     assert evaluate("$now()", functions) == "2024-01-01T00:00:00.500Z"
     assert evaluate("$now('[Y0001]-[M01]-[D01]')", functions) == "2024-01-01"
+
+
+# -- built-ins that used to crash with a Python exception ------------------------------------------
+
+@pytest.mark.parametrize("text, cause", [
+    ("$fromMillis(1e300)", "RangeError: Invalid time value"),
+    ("$fromMillis(-1e20)", "RangeError: Invalid time value"),
+    ("$fromMillis(0, 'xx[')", "D3135: No matching closing bracket"),
+    ("$formatInteger(5, '#')", 'D3130: Formatting or parsing an integer as a sequence starting with "#"'),
+    ("$formatInteger(5, '')", "D3130: "),
+    ("$parseInteger('12', '')", "D3130: "),
+    ("$parseInteger('abc', '#')", "D3130: "),
+    ("$contains('abc', $nothing)", 'T0410: Argument 2 of function "contains"'),
+    ("$pad('x', 1000000000000)", "RangeError: Invalid string length"),
+    ("$pad('x', -1000000000000)", "RangeError: Invalid string length"),
+])
+def test_a_function_given_what_it_cannot_do_fails_with_a_cause(text, cause):
+    assert failure(text).startswith(cause)
+
+
+def test_the_guarded_functions_still_answer_as_before():
+    assert evaluate("$pad('x', 3)") == "x  "
+    assert evaluate("$pad('x', -3, '#')") == "##x"
+    assert evaluate("$contains('abc', 'b')") is True
+    assert evaluate("$contains('abc', /z/)") is False
+    assert evaluate("$contains($nothing, 'b')") is UNDEFINED
+    assert evaluate("$formatInteger(12, '#0')") == "12"
+    assert evaluate("$parseInteger('12', '#0')") == 12
+    assert evaluate("$fromMillis(0)") == "1970-01-01T00:00:00.000Z"

@@ -212,7 +212,8 @@ class Expression:
             raise JsonataEvaluationError("U1002: Expression evaluation timeout: Check for infinite loop") from None
         except RecursionError as error:
             raise JsonataEvaluationError(describe(error)) from None
-        except (ValueError, TypeError, ArithmeticError, AttributeError, KeyError, IndexError) as error:
+        except (ValueError, TypeError, ArithmeticError, AttributeError, KeyError, IndexError, RuntimeError,
+                OSError) as error:  # jsonata-python's own failures (RuntimeError where JavaScript throws)
             raise JsonataEvaluationError(describe(error)) from None
         finally:
             current.jsonata = previous

@@ -205,6 +205,63 @@ def _to_millis(timestamp: Any, picture: Any) -> Any:
         raise JException("D3110", 0, timestamp) from None
 
 
+#: The longest string ``$pad`` builds (JavaScript's own limit, about 2**29 characters, would take
+#: gigabytes here first; a state's result is at most 256 KiB anyway).
+_MAX_PAD = 100_000_000
+
+
+def _js_error(message: str) -> JException:
+    """A JavaScript error jsonata-js lets through (``RangeError: Invalid time value``): reported
+    with no code, as AWS does."""
+    return JException(message, 0)
+
+
+def _pad(string: Any, width: Any, char: Any) -> Any:
+    """``$pad`` refusing a width no string reaches (it used to exhaust memory)."""
+    if isinstance(width, (int, float)) and math.isfinite(width) and \
+            abs(_truncate(width)) - len(string or "") > _MAX_PAD:
+        raise _js_error("RangeError: Invalid string length")
+    if isinstance(width, float) and not math.isfinite(width):
+        raise _js_error("RangeError: Invalid string length")
+    return Functions.pad(string, width, char)
+
+
+def _contains(string: Any, token: Any) -> Any:
+    """``$contains`` with no token to look for is an error, not a Python RuntimeError."""
+    if string is not None and token is None:
+        raise _js_error('T0410: Argument 2 of function "contains" does not match function signature')
+    return Functions.contains(string, token)
+
+
+def _integer_picture(function: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """``$formatInteger`` / ``$parseInteger``: an unsupported picture is JSONata's D3130."""
+
+    def call(value: Any, picture: Any) -> Any:
+        try:
+            return function(value, picture)
+        except RuntimeError as error:
+            if "is not supported by this implementation" not in str(error):
+                raise
+            raise JException("D3130", 0, picture) from None
+        except (OverflowError, MemoryError):
+            raise _js_error("RangeError: Invalid array length") from None
+
+    return call
+
+
+def _from_millis(millis: Any, picture: Any, timezone: Any) -> Any:
+    """``$fromMillis`` (and ``$now``): a time no date holds is JavaScript's RangeError, a picture
+    without its closing bracket JSONata's D3135."""
+    try:
+        return Functions.datetime_from_millis(millis, picture, timezone)
+    except RuntimeError as error:
+        if "closing bracket" in str(error):
+            raise JException("D3135", 0) from None
+        raise
+    except (OverflowError, OSError, ValueError):
+        raise _js_error("RangeError: Invalid time value") from None
+
+
 def _make_shared_frame() -> Jsonata.Frame:
     frame = Jsonata.Frame(Jsonata.static_frame)
     for name, signature, implementation in (
@@ -217,6 +274,11 @@ def _make_shared_frame() -> Jsonata.Frame:
         ("power", "<n-n:n>", _power),
         ("toMillis", "<s-s?:n>", _to_millis),
         ("clone", "<(oa)-:o>", deep_copy),
+        ("pad", "<s-ns?:s>", _pad),
+        ("contains", "<s-(sf):b>", _contains),
+        ("formatInteger", "<n-s:s>", _integer_picture(Functions.format_integer)),
+        ("parseInteger", "<s-s:n>", _integer_picture(Functions.parse_integer)),
+        ("fromMillis", "<n-s?s?:s>", _from_millis),
     ):
         frame.bind(name, AwsFunction(name, signature, implementation))
     return frame
@@ -245,7 +307,7 @@ def scope_functions(rng: random.Random | None, now_seconds: Callable[[], float])
         return int(round(now_seconds() * 1000))
 
     def now(picture: Any, timezone: Any) -> Any:
-        return Functions.datetime_from_millis(millis(), picture, timezone)
+        return _from_millis(millis(), picture, timezone)
 
     return {
         "random": AwsFunction("random", "<n?:n>", random_number),
