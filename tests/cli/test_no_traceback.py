@@ -324,3 +324,14 @@ def test_validate_and_execute_end_cleanly_and_agree(tmp_path: Path, definition: 
         assert not definition_refused, ran.stderr
     if ran.exit_code != 2:  # it ran: --json printed one JSON object
         json.loads(ran.stdout, parse_constant=lambda name: pytest.fail(f"{name} in --json output"))
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"\xff\xfe{}", ["hist.json", "not UTF-8 text"]),
+    (b'{"id": 1, "type": "ExecutionStarted"}\n{"x": NaN}\n', ["hist.json line 2", "NaN is not JSON"]),
+    (b'[{"id": 1, "details": {"input": 1e400}}]', ["hist.json", "too large"]),
+])
+def test_a_saved_history_that_is_not_json_is_refused_naming_the_file(ok: str, tmp_path: Path, content: bytes,
+                                                                     words: list[str]) -> None:
+    history = write(tmp_path, "hist.json", content)
+    refused(run("report", ok, "--out", str(tmp_path / "r.html"), "--history", history), *words)

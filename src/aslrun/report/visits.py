@@ -23,6 +23,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..history import Event
+from ..jsontext import JsonTextError, decode_utf8, read_json
 
 __all__ = ["Visit", "read_history_file", "read_visits"]
 
@@ -225,16 +226,22 @@ def read_history_file(path: str | Path) -> list[Event]:
     output (``{"events": [...]}`` or a JSON array). Errors name the file and line."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = decode_utf8(path.read_bytes())
     except OSError as exc:
         raise InputError(f"--history: cannot read {path}: {exc.strerror}") from None
+    except JsonTextError as exc:
+        raise InputError(f"--history file {path}: {exc}") from None
     stripped = text.lstrip()
     records: list[tuple[str, Any]] = []
     if stripped.startswith("[") or (stripped.startswith("{") and '"events"' in stripped[:200] and "\n{" not in text.strip()):
         try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+            document = read_json(text)
+        except JsonTextError as exc:
+            if exc.position is not None:
+                line, column = exc.position
+                detail = exc.message.removeprefix("invalid JSON: ")
+                raise InputError(f"{path}: invalid JSON at line {line}, column {column}: {detail}") from None
+            raise InputError(f"{path}: {exc}") from None
         items = document.get("events") if isinstance(document, dict) else document
         if not isinstance(items, list):
             raise InputError(f"{path}: expected a list of history events (or {{\"events\": [...]}})")
@@ -244,9 +251,13 @@ def read_history_file(path: str | Path) -> list[Event]:
             if not line.strip():
                 continue
             try:
-                records.append((f"{path} line {number}", json.loads(line)))
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path} line {number}: invalid JSON at column {exc.colno}: {exc.msg}") from None
+                records.append((f"{path} line {number}", read_json(line)))
+            except JsonTextError as exc:
+                if exc.position is not None:
+                    detail = exc.message.removeprefix("invalid JSON: ")
+                    raise InputError(f"{path} line {number}: invalid JSON at column {exc.position[1]}: {detail}") \
+                        from None
+                raise InputError(f"{path} line {number}: {exc}") from None
     return [_event_from_aws(where, record) for where, record in records]
 
 
