@@ -47,7 +47,7 @@ def test_state_type_missing_unknown_or_state_not_an_object() -> None:
     definition = {"StartAt": "A", "States": {
         "A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Paas", "Next": "C"}, "C": {"Next": "D"}, "D": 5}}
     assert problems_of(definition)[:3] == [
-        ("States.B.Type", SCHEMA,
+        ("States.B", SCHEMA,  # AWS locates a bad Type at the state (a recorded TestState answer: /States/StateName)
          "The field 'Type' should have one of these values: [Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map]"),
         ("States.C", SCHEMA, "These fields are required: [Type]"),
         ("States.D", SCHEMA, "Expected value of type [OBJECT]"),

@@ -55,8 +55,6 @@ def _convert(errors: list[Any]) -> list[Problem]:
                 problems.append(Problem(parent, "", SCHEMA_VALIDATION_FAILED))  # filled in below
             missing[parent].append(str(parts[-1]))
             continue
-        if kind == "union_tag_invalid":
-            parts = [*parts, "Type"]  # the state's Type field is what is wrong, whatever its JSON type
         problems.append(Problem(_join(parts), _message(kind, error, parts), SCHEMA_VALIDATION_FAILED))
     return [
         Problem(p.location, f"These fields are required: [{', '.join(missing[p.location])}]", p.code)
