@@ -25,7 +25,7 @@ from typing import Any
 
 import click
 
-from .inputs import state_machine_option
+from .inputs import run_seed, seed_option, state_machine_option
 
 __all__ = ["aws"]
 
@@ -114,7 +114,7 @@ def reset(state_dir: str) -> None:
 @click.option("--sub-file", "sub_files", multiple=True, metavar="FILE", help="Definition substitutions (JSON/YAML).")
 @click.option("--seed-file", metavar="FILE", help="Seed the local AWS with this document before the run.")
 @click.option("--json", "as_json", is_flag=True, help='Print one JSON object {"status","output","error","cause"}.')
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of States.UUID/MathRandom and names.")
+@seed_option
 @click.option("--name", help="The execution's name (default: a UUID from the seed).")
 @click.option("--wait-callbacks", type=float, default=0.0, show_default=True, metavar="SECONDS",
               help="When every branch waits for a task token, wait this long (real time) for "
@@ -124,7 +124,7 @@ def reset(state_dir: str) -> None:
 def execute_command(machine: str, state_machine_id: str | None, input_: str | None,
                     handler_modules: tuple[str, ...],
                     handler_pairs: tuple[str, ...], sub_pairs: tuple[str, ...], sub_files: tuple[str, ...],
-                    seed_file: str | None, as_json: bool, seed: int, name: str | None, wait_callbacks: float,
+                    seed_file: str | None, as_json: bool, seed: int | None, name: str | None, wait_callbacks: float,
                     no_save: bool, state_dir: str) -> None:
     """Run MACHINE against the local AWS (its state loaded before the run, every change kept). MACHINE
     may be a template (SAM, CloudFormation, CDK): its resources are created in the local AWS when
@@ -160,7 +160,7 @@ def execute_command(machine: str, state_machine_id: str | None, input_: str | No
 
 
 def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
-         sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], seed: int, name: str | None, state_dir: Path,
+         sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], seed: int | None, name: str | None, state_dir: Path,
          wait_callbacks: float, quiet: bool, state_machine_id: str | None = None, local: Any = None) -> Any:
     from .inputs import load_target
 
@@ -184,14 +184,15 @@ def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], han
     return execution
 
 
-def _run_target(target: Any, input_: str | None, seed: int, name: str | None, state_dir: Path,
+def _run_target(target: Any, input_: str | None, seed: int | None, name: str | None, state_dir: Path,
                 wait_callbacks: float, quiet: bool) -> Any:
     from ..integrations.callbacks import pending_tasks
     from ..localaws.callback_inbox import apply_inbox, write_pending
     from .inputs import parse_json_argument
 
     document = parse_json_argument(input_)
-    execution = target.machine.start(document, handlers=target.bindings, seed=seed, name=name, **target.identity)
+    execution = target.machine.start(document, handlers=target.bindings, seed=run_seed(seed), name=name,
+                                     **target.identity)
     execution.run(until_callbacks=True)
     deadline = time.monotonic() + wait_callbacks
     while execution.waiting_for_callbacks and time.monotonic() < deadline:

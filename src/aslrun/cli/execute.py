@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .inputs import state_machine_option
+from .inputs import run_seed, seed_option, state_machine_option
 
 __all__ = ["execute"]
 
@@ -29,7 +29,7 @@ __all__ = ["execute"]
 @click.option("--history", "history_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
               help="Write every history event (AWS's shape) as JSON lines.")
 @click.option("--verbose", "-v", is_flag=True, help="Trace the states inside Map iterations and Parallel branches too.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of States.UUID/MathRandom and names.")
+@seed_option
 @click.option("--name", help="The execution's name (default: a UUID from the seed).")
 @click.option("--mock-config", "mock_config", type=click.Path(dir_okay=False), metavar="FILE",
               help="Mocked responses in AWS Step Functions Local's format (MockConfigFile.json).")
@@ -39,7 +39,7 @@ __all__ = ["execute"]
               help="No live progress line (shown on long runs when the output is a terminal, never with --json).")
 def execute(machine: str, state_machine_id: str | None, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
             sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], as_json: bool, real_time: bool,
-            history_file: str | None, verbose: bool, seed: int, name: str | None, mock_config: str | None,
+            history_file: str | None, verbose: bool, seed: int | None, name: str | None, mock_config: str | None,
             test_case: str | None, no_progress: bool) -> None:
     """Run MACHINE once with the given input: an ASL JSON file, or a SAM / CloudFormation template or
     CDK cdk.out/*.template.json (its functions bind themselves; --state-machine picks one of several)."""
@@ -66,7 +66,7 @@ def execute(machine: str, state_machine_id: str | None, input_: str | None, hand
 
 def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
          sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], as_json: bool, real_time: bool,
-         history_file: str | None, verbose: bool, seed: int, name: str | None, mock_config: str | None = None,
+         history_file: str | None, verbose: bool, seed: int | None, name: str | None, mock_config: str | None = None,
          test_case: str | None = None, progress: bool = False, state_machine_id: str | None = None) -> Any:
     from ..engine.clock import SystemClock, VirtualClock
     from .inputs import load_target, parse_json_argument
@@ -116,7 +116,7 @@ def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], han
         listeners.append(write)
     try:
         execution = state_machine.execute(
-            document, handlers=bindings, clock=SystemClock() if real_time else VirtualClock(), seed=seed,
+            document, handlers=bindings, clock=SystemClock() if real_time else VirtualClock(), seed=run_seed(seed),
             name=name, listeners=listeners, task_interceptor=interceptor, **target.identity,
         )
     finally:

@@ -127,6 +127,21 @@ def load_bindings(handler_modules: tuple[str, ...], handler_pairs: tuple[str, ..
     return bindings.merged(parse_pairs(handler_pairs, "--handler"))
 
 
+#: ``--seed N``: the execution's names and random values repeat run after run; without it each run
+#: draws a fresh seed, so its execution names (and States.UUID values) are new, as on AWS
+seed_option = click.option(
+    "--seed", type=int, default=None, metavar="N",
+    help="Seed of the execution's name, nested executions' names, States.UUID and States.MathRandom: the same "
+         "seed gives the same ones (default: a fresh seed each run, so names differ run to run as on AWS).")
+
+
+def run_seed(seed: int | None) -> int:
+    """The seed of a run: the one asked for, else a fresh one."""
+    import secrets
+
+    return seed if seed is not None else secrets.randbits(63)
+
+
 #: ``--state-machine LOGICAL_ID``: which state machine of a template (SAM, CloudFormation, CDK) to use
 state_machine_option = click.option(
     "--state-machine", "state_machine_id", metavar="LOGICAL_ID",
