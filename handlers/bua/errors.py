@@ -5,13 +5,14 @@ exception class, which the stage machines catch to record the failure in the con
     +-- BadEvent            the event is not shaped as the machines promise (field named)
     +-- RunNotReady         a stage ran before the stage it depends on (or for an unknown run)
     +-- DataError           the snapshot's data cannot be used (no interval data, unknown tariff...)
+    +-- RunDatabaseDamaged  the run database cannot be read (damaged, or not SQLite): file and recovery named
     +-- StageFailed         a stage finished with failed batches after its retries
     +-- StorageError        S3 refused an exported file (bucket and key named)
 """
 
 from __future__ import annotations
 
-__all__ = ["BadEvent", "BuaError", "DataError", "RunNotReady", "StageFailed", "StorageError"]
+__all__ = ["BadEvent", "BuaError", "DataError", "RunDatabaseDamaged", "RunNotReady", "StageFailed", "StorageError"]
 
 
 class BuaError(Exception):
@@ -28,6 +29,11 @@ class RunNotReady(BuaError):
 
 class DataError(BuaError):
     """The data in the run database cannot support the computation asked for."""
+
+
+class RunDatabaseDamaged(BuaError):
+    """The run database cannot be read: it is damaged or not an SQLite database. The message names
+    the file and how to recover (``"rerun": true`` moves it aside and rebuilds it from the snapshot)."""
 
 
 class StageFailed(BuaError):

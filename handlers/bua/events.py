@@ -24,7 +24,7 @@ from typing import Any
 
 from .config import RunInfo, parse_date_field
 from .errors import BadEvent
-from .store import load_run, open_db, run_db_path
+from .store import damage_named, load_run, open_db, run_db_path
 
 __all__ = ["Batch", "Context", "batches_of", "common_fields", "open_context", "run_date_of"]
 
@@ -128,7 +128,8 @@ def open_context(event: Any, *, need_run: bool = True) -> Iterator[Context]:
     path = run_db_path(db, run_date)
     conn = open_db(path)
     try:
-        run = load_run(conn, run_date) if need_run else None
-        yield Context(run_date=run_date, db_path=path, db=db, conn=conn, run=run)
+        with damage_named(path):  # damage found by a query, not at opening
+            run = load_run(conn, run_date) if need_run else None
+            yield Context(run_date=run_date, db_path=path, db=db, conn=conn, run=run)
     finally:
         conn.close()

@@ -1,8 +1,9 @@
 """Restore, scale, warm and terminate: the infrastructure stages, done locally.
 
 - restore: production restores an RDS snapshot into a new instance. Here the run database is
-  built from a snapshot file (SQLite's online backup, page by page) when it does not exist yet
-  or holds no data; with no snapshot given, the default synthetic retailer
+  built from a snapshot file (SQLite's online backup, page by page) when it does not exist yet,
+  holds no data, or is damaged (then moved aside to ``<db>.damaged-<UTC time>`` first, never
+  deleted); with no snapshot given, the default synthetic retailer
   (:mod:`fixtures.bua.default`) is generated for the run date first. It also creates the run
   record (period and settings) that every later stage reads; running it again changes nothing.
 - scale up / scale down: there is no cluster; the steps check the run is ready (and scale down
@@ -26,7 +27,7 @@ from typing import Any
 from handlers.db import transaction
 
 from .config import RunConfig, default_period, parse_config, parse_date_field
-from .errors import BadEvent, DataError
+from .errors import BadEvent, DataError, RunDatabaseDamaged
 from .events import common_fields, open_context, run_date_of
 from .store import load_run, open_db, run_db_path
 
@@ -103,12 +104,27 @@ def _create_run(conn: sqlite3.Connection, event: Any, run_date) -> dict[str, Any
     return {"created": True}
 
 
+def _move_aside(path: str) -> str:
+    """Rename a damaged run database (and its -wal / -shm files) to ``<path>.damaged-<UTC time>``."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    target = f"{path}.damaged-{stamp}"
+    for suffix in ("", "-wal", "-shm"):
+        if Path(f"{path}{suffix}").exists():
+            os.replace(f"{path}{suffix}", f"{target}{suffix}")
+    return target
+
+
 def restore(event: Any, context: Any = None) -> dict[str, Any]:
     """BuaRestore: the run database from the snapshot (if empty), and the run record."""
     run_date = run_date_of(event)
     fields = common_fields(event)
     path = run_db_path(fields.get("db"), run_date)
-    conn = open_db(path)
+    moved_aside = None
+    try:
+        conn = open_db(path)
+    except RunDatabaseDamaged:  # restore builds the database: the damaged one is kept aside, not lost
+        moved_aside = _move_aside(path)
+        conn = open_db(path)
     try:
         restored = False
         if not _snapshot_has_data(conn):
@@ -127,7 +143,8 @@ def restore(event: Any, context: Any = None) -> dict[str, Any]:
                   for t in ("account", "nmi", "bill")}
     finally:
         conn.close()
-    return {"run_date": run_date.isoformat(), "db": path, "restored": restored, **created,
+    extra = {"damaged_database_moved_to": moved_aside} if moved_aside else {}
+    return {"run_date": run_date.isoformat(), "db": path, "restored": restored, **created, **extra,
             "period_start": run.period_start.isoformat(), "period_end": run.period_end.isoformat(),
             "accounts": counts["account"], "nmis": counts["nmi"], "bills": counts["bill"]}
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -17,11 +19,12 @@ import numpy as np
 from handlers.db import connect
 
 from .config import RunConfig, RunInfo
-from .errors import RunNotReady
+from .errors import RunDatabaseDamaged, RunNotReady
 from .schema import SCHEMA
 
 __all__ = [
     "WH_DTYPE",
+    "damage_named",
     "load_run",
     "open_db",
     "output_dir",
@@ -43,20 +46,41 @@ def run_db_path(db: str | os.PathLike[str] | None, run_date: date) -> str:
 
 
 def open_db(path: str) -> sqlite3.Connection:
-    """Connect with the BUA schema applied, waiting (not failing) while another batch writes."""
-    conn = connect(path, schema=SCHEMA)
-    conn.execute("PRAGMA busy_timeout = 120000")
-    conn.execute("PRAGMA cache_size = -65536")
-    conn.execute("PRAGMA temp_store = MEMORY")
+    """Connect with the BUA schema applied, waiting (not failing) while another batch writes;
+    :class:`RunDatabaseDamaged` when the file is not a readable SQLite database."""
+    with damage_named(path):
+        conn = connect(path, schema=SCHEMA)
+        conn.execute("PRAGMA busy_timeout = 120000")
+        conn.execute("PRAGMA cache_size = -65536")
+        conn.execute("PRAGMA temp_store = MEMORY")
     return conn
+
+
+@contextmanager
+def damage_named(path: str) -> Iterator[None]:
+    """SQLite's "database disk image is malformed" / "file is not a database" raised in the block
+    becomes :class:`RunDatabaseDamaged` naming the file and how to recover. (Only that error itself:
+    its subclasses, a locked database or a broken constraint, are other problems.)"""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        if type(exc) is not sqlite3.DatabaseError:
+            raise
+        raise RunDatabaseDamaged(
+            f"run database {path} cannot be read ({exc}): it is damaged or not an SQLite database. "
+            'Run again with "rerun": true: the restore stage moves it aside and rebuilds it from the snapshot, '
+            'and every stage runs again; or give another "db"') from None
 
 
 def load_run(conn: sqlite3.Connection, run_date: date) -> RunInfo:
     """The run as created by the restore stage; :class:`RunNotReady` for an unknown run date."""
     row = conn.execute("SELECT * FROM bua_run WHERE run_date = ?", (run_date.isoformat(),)).fetchone()
     if row is None:
-        raise RunNotReady(f"run {run_date.isoformat()} has not been created in this database: "
-                          "run the restore stage first (with the same run date)")
+        files = [r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"]
+        where = f" ({files[0]})" if files and files[0] else ""
+        raise RunNotReady(f"run {run_date.isoformat()} has not been created in this database{where}: run the "
+                          "restore stage first (with the same run date). If restore already succeeded for this "
+                          'run date, the database was replaced or emptied since: run again with "rerun": true')
     return RunInfo(run_date=date.fromisoformat(row["run_date"]),
                    period_start=date.fromisoformat(row["period_start"]),
                    period_end=date.fromisoformat(row["period_end"]),
