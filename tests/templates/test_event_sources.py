@@ -534,3 +534,19 @@ def test_aslrun_aws_trigger_fires_a_schedule_and_names_unknown_sources(write, tm
                                                               "template took it")
     both = runner.invoke(main, ["aws", "trigger", str(path), "--topic", "Topic", "--schedule", "FlowNightly", *state])
     assert both.exit_code == 2 and "give one of --topic, --schedule, not several" in both.output
+
+
+def test_a_target_that_refuses_the_event_is_a_dropped_delivery_not_a_crash(write, aws):
+    text = template("""\
+        Rule:
+          Type: AWS::Events::Rule
+          Properties:
+            EventPattern: {source: [shop]}
+            Targets: [{Id: gone, Arn: arn:aws:sqs:us-east-1:123456789012:no-such-queue}]
+        """)
+    app = load_template(write("template.yaml", text))
+    with app.deploy(aws) as runtime:
+        (delivery,) = runtime.put_event("shop", "Order", {"id": 1})
+        assert (delivery.target, delivery.outcome) == ("arn:aws:sqs:us-east-1:123456789012:no-such-queue", "dropped")
+        assert "QueueDoesNotExist" in delivery.detail
+        assert runtime.deliver() == []  # not retried for ever

@@ -219,6 +219,7 @@ class EventRuntime:
                                 "put an event that matches it instead")
         event = scheduled_event(rule, region=self.app.region, account=self.app.account, at=at)
         done = self._to_targets(rule, event)
+        self.deliveries.extend(done)
         return done + self.deliver()
 
     def execute(self, logical_id: str | None = None, input: Any = None, **options: Any) -> Any:
@@ -298,7 +299,11 @@ class EventRuntime:
             except TemplateError as exc:
                 done.append(Delivery(rule.logical_id, target.logical_id or target.arn, "dropped", str(exc)))
                 continue
-            done.append(self._to_target(rule, target, value))
+            try:
+                done.append(self._to_target(rule, target, value))
+            except Exception as exc:  # the target refused it (a queue gone, a machine deleted): as EventBridge
+                done.append(Delivery(rule.logical_id, target.logical_id or target.arn, "dropped",  # drops it
+                                     f"{type(exc).__name__}: {exc}"))
         return done
 
     def _to_target(self, rule: RuleTrigger, target: RuleTarget, value: Any) -> Delivery:
