@@ -466,6 +466,8 @@ def test_start_execution_errors_are_the_modeled_exceptions(write, aws):
             client.start_execution(stateMachineArn=arn, name="a b")
         with pytest.raises(client.exceptions.InvalidExecutionInput, match="Invalid State Machine Execution Input"):
             client.start_execution(stateMachineArn=arn, input="{nope")
+        with pytest.raises(client.exceptions.StateMachineTypeNotSupported):
+            client.start_sync_execution(stateMachineArn=arn, input="{}")  # a standard machine
 
 
 # -- templates that cannot be wired --------------------------------------------------------------------------

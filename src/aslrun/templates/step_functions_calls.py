@@ -11,7 +11,8 @@ template's state machines (or a version or alias of one):
   returned: one function or execution at a time, in order. Errors as AWS names them:
   ``ExecutionAlreadyExists`` (a name used before, unless the same input is given again while the first
   still runs: the call is then idempotent), ``InvalidName``, ``InvalidExecutionInput``;
-* ``StartSyncExecution`` (express machines): run now, inside the call, and answered with the outcome;
+* ``StartSyncExecution`` (express machines; a standard one is ``StateMachineTypeNotSupported``): run
+  now, inside the call, and answered with the outcome;
 * ``DescribeExecution``: the status, input and (once ended) output, error and cause.
 
 Any other call, or one naming a state machine the template does not define, is left to the local AWS
@@ -108,6 +109,9 @@ class StepFunctionsCalls:
             return None
         logical_id, _, name, text, value = found
         machine = self.app.state_machines[logical_id]
+        if machine.type != "EXPRESS":
+            raise AnsweredError("StateMachineTypeNotSupported", "This operation is not supported by this type of "
+                                "state machine")
         started = time.time()
         execution = self.app.execute(logical_id, value, name=name)
         arn = f"{machine.arn.replace(':stateMachine:', ':express:')}:{name}:{uuid.uuid4()}"
