@@ -128,10 +128,11 @@ class Usage:
     feed_in: ChannelUsage | None = None
 
     @classmethod
-    def of_totals(cls, general: object, controlled_load: object = 0, feed_in: object = 0) -> Usage:
-        """Shorthand for accumulation reads: three totals."""
+    def of_totals(cls, general: object, controlled_load: object = None, feed_in: object = None) -> Usage:
+        """Shorthand for accumulation reads: the totals of the registers the site has (a channel left
+        out is a register the site does not have: no controlled-load circuit, no solar)."""
         return cls(
             general=ChannelUsage.from_total(general),
-            controlled_load=ChannelUsage.from_total(controlled_load),
-            feed_in=ChannelUsage.from_total(feed_in),
+            controlled_load=None if controlled_load is None else ChannelUsage.from_total(controlled_load),
+            feed_in=None if feed_in is None else ChannelUsage.from_total(feed_in),
         )

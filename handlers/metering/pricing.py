@@ -152,7 +152,8 @@ def price_usage(
     for index, (start, end, tariff) in enumerate(segments):
         lines.append(_supply_line(tariff, start, end))
         lines.extend(_general_lines(tariff, start, end, general[index], usage.general))
-        lines.extend(_controlled_lines(tariff, start, end, controlled[index]))
+        if usage.controlled_load is not None:  # a site without a controlled-load register pays no CL supply
+            lines.extend(_controlled_lines(tariff, start, end, controlled[index]))
         if exported is not None and exported[index] != 0:
             lines.append(_feed_in_line(tariff, start, end, exported[index]))
     return lines

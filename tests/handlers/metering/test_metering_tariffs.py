@@ -462,3 +462,13 @@ def test_usage_quantities_add_up_to_the_total(total, start_offset, days, change_
     assert sum(l.quantity for l in lines if l.kind == "SUPPLY") == days
     for line in lines:
         assert line.amount == line.amount.quantize(D("0.01"))
+
+
+def test_the_controlled_load_supply_charge_is_billed_only_to_sites_with_that_circuit():
+    tariff = flat(controlledLoad={"centsPerUnit": "15", "supplyCentsPerDay": "20"})
+    period = (date(2024, 8, 1), date(2024, 8, 11))
+    without = price_usage(tariff, *period, Usage.of_totals(general="50"))  # no E2 register
+    assert [line.kind for line in without] == ["SUPPLY", "USAGE"]
+    idle = price_usage(tariff, *period, Usage.of_totals(general="50", controlled_load="0"))  # E2 read, unused
+    assert [line.kind for line in idle] == ["SUPPLY", "USAGE", "CONTROLLED_LOAD_SUPPLY", "CONTROLLED_LOAD"]
+    assert amounts(idle, "CONTROLLED_LOAD_SUPPLY") == [D("2.00")]  # 10 days x 20 c
