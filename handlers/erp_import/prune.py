@@ -2,7 +2,7 @@
 
 The scope of a prune is one meter + counter (the whole meter when the configuration names no
 ``meter_counter``), restricted to ``scope.source`` when set. Kept: every reading the payload created,
-updated or matched as a 24-hour duplicate. Deletion is permanent.
+updated or matched as a duplicate (same reading date). Deletion is permanent.
 
 Two protections the documentation leaves to us (decisions, see README):
 

@@ -21,7 +21,6 @@ from .timestamps import Instant
 
 __all__ = [
     "ANY",
-    "DAY_US",
     "ReadingRecord",
     "by_external_id",
     "delete_readings",
@@ -29,10 +28,9 @@ __all__ = [
     "insert_reading",
     "on_berlin_day",
     "update_reading",
-    "within_window",
+    "on_same_day",
 ]
 
-DAY_US: Final = 24 * 3600 * 1_000_000
 
 
 class _Any:
@@ -85,19 +83,20 @@ def on_berlin_day(
     return conn.execute(sql + " ORDER BY id", params).fetchall()
 
 
-def within_window(
+def on_same_day(
     conn: sqlite3.Connection,
     meter_id: int,
     counter: CounterRef,
     direction: str | None,
     reading_type: str | None,
+    day: str,
     epoch_us: int,
-    window_us: int = DAY_US,
 ) -> list[sqlite3.Row]:
-    """Readings less than ``window_us`` away from ``epoch_us`` (strictly: exactly 24 h is no duplicate)."""
+    """Readings of the meter (+ counter, + direction and reading type when given) on the German
+    calendar day ``day``, nearest to ``epoch_us`` first: the duplicates of a reading of that date."""
     where, params = _scope_filter(meter_id, counter)
-    sql = f"SELECT * FROM erp_reading WHERE {where} AND epoch_us > ? AND epoch_us < ?"
-    params = [*params, epoch_us - window_us, epoch_us + window_us]
+    sql = f"SELECT * FROM erp_reading WHERE {where} AND berlin_day = ?"
+    params = [*params, day]
     for column, value in (("direction", direction), ("reading_type", reading_type)):
         if value is not None:
             sql += f" AND {column} = ?"

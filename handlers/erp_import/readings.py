@@ -6,11 +6,12 @@ Upsert (``mode: upsert`` and ``upsert-prune-scope``):
 2. Check the core attributes (external_id, timestamp, source, value, reason).
 3. Match an existing reading. ``external_id`` (default): the same external id on the meter (and
    counter). ``strict-date``: the same external id first, else the same meter + counter + direction
-   on the same German calendar day; one match is updated, several are an error (logged, reading
-   skipped), none falls through. A reading of the same source that already carries another external
-   id is not a candidate (see ``_claimable``).
+   on the same German calendar day; one match is updated (as the seed says; but an *earlier* reading
+   of the same source with another external id does not overwrite the day's later one, see
+   ``_superseded_by``), several are an error (logged, reading skipped), none falls through.
 4. No match: deduplicate - a reading of the same meter (+ counter, + direction and reading type when
-   specified) less than 24 hours away means this one is skipped.
+   specified) with the same reading date (the German calendar day, 23 or 25 hours long across the
+   clock changes) means this one is skipped, as the seed judges duplicates "based on ... reading date".
 5. Otherwise create it.
 
 Delete (``mode: delete``): the reading with the same external id on the meter is deleted; with
@@ -39,7 +40,7 @@ from .reading_store import (
     insert_reading,
     on_berlin_day,
     update_reading,
-    within_window,
+    on_same_day,
 )
 from .rules import RuleViolation, check_external_id, check_reason, check_source, check_value, optional_text
 from .timestamps import Instant, TimestampError, parse_timestamp
@@ -116,13 +117,15 @@ def _upsert(
         tracker.kept(scope, match["id"])
         external_id = record.external_id or match["external_id"]
         return Outcome("updated" if changed else "unchanged", match["id"], external_id)
-    duplicates = within_window(
-        conn, meter_id, counter, record.direction, record.reading_type, record.instant.epoch_us
+    duplicates = on_same_day(
+        conn, meter_id, counter, record.direction, record.reading_type, record.instant.berlin_day,
+        record.instant.epoch_us,
     )
     if duplicates:
         first = duplicates[0]
         tracker.kept(scope, first["id"])
-        note = f"duplicate within 24 h of reading {first['id']} ({first['timestamp']})"
+        note = (f"duplicate of reading {first['id']} ({first['timestamp']}): the same reading date, "
+                f"{record.instant.berlin_day} (German day)")
         return Outcome("skipped", first["id"], record.external_id, note)
     row_id = insert_reading(conn, record)
     tracker.kept(scope, row_id)
@@ -143,23 +146,23 @@ def _find_match(
     rows = [
         row
         for row in on_berlin_day(conn, record.meter_id, counter, record.direction, record.instant.berlin_day)
-        if _claimable(row, record)
+        if not _superseded_by(row, record)
     ]
     if len(rows) > 1:
         raise _ambiguous(rows, "date", record.instant.berlin_day)
     return rows[0] if rows else None
 
 
-def _claimable(row: sqlite3.Row, record: ReadingRecord) -> bool:
-    """Can strict-date take over ``row``? Not when it is another reading of the same source.
+def _superseded_by(row: sqlite3.Row, record: ReadingRecord) -> bool:
+    """Whether the incoming reading is an *older* reading of the same source than ``row`` (another
+    external id, an earlier time of the same German day): then ``row`` is the day's newer reading
+    and stays; the incoming one is not a match (it is then a duplicate of that reading date, skipped).
 
-    Strict-date reconciles readings across sources (an ECP reading echoed back by the ERP). A reading
-    that already has a different external id from the same source is a distinct reading of that
-    source: re-labelling it would make every re-import flip two readings of one day back and forth.
-    """
-    if row["external_id"] is None or row["external_id"] == record.external_id:
-        return True
-    return bool(row["source"] != record.source)
+    A later (or simultaneous) one updates ``row``, as the seed's "single match: updates" says, so a
+    second ERP reading of a day is kept, not lost; and importing the same payload again changes
+    nothing, since the earlier reading of the day no longer re-labels the later one."""
+    return (row["external_id"] is not None and row["external_id"] != record.external_id
+            and row["source"] == record.source and record.instant.epoch_us < row["epoch_us"])
 
 
 def _delete(

@@ -14,7 +14,7 @@
 returns: no ``items``, at most 100 ``errors`` and ``errorsOmitted`` counting the rest.
 
 ``deleted`` counts readings removed by ``mode: delete``; ``pruned`` those removed by
-``upsert-prune-scope``. ``skipped`` readings are not errors (a duplicate inside the 24-hour window,
+``upsert-prune-scope``. ``skipped`` readings are not errors (a duplicate with the same reading date,
 nothing to delete); ``errors`` are, and each has an entry in ``errors``.
 """
 

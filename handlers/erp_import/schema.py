@@ -4,9 +4,9 @@ Meters and counters keep their attributes as JSON, plus one ``*_key`` row per sc
 lookup by any unique id (``meter_number``, ``external_id``...) is an indexed query. Key values are
 canonical text (``key_text``): ``"M001"``, ``1001`` and ``1001.0`` as ``1001``.
 
-A reading keeps its UTC instant twice: ISO text for people and microseconds since the epoch for the
-24-hour deduplication window, plus its German calendar day (``berlin_day``) for strict-date
-matching. ``counter_id`` is NULL for meters imported without ``meter_counter``.
+A reading keeps its UTC instant twice: ISO text for people and microseconds since the epoch (to
+order candidates by nearness), plus its German calendar day (``berlin_day``), its reading date for
+strict-date matching and deduplication. ``counter_id`` is NULL for meters imported without ``meter_counter``.
 """
 
 from __future__ import annotations

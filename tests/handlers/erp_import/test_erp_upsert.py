@@ -1,4 +1,4 @@
-"""Upsert: external_id matching, strict-date matching (German days), 24-hour deduplication."""
+"""Upsert: external_id matching, strict-date matching (German days), deduplication by reading date."""
 
 import json
 import logging
@@ -129,13 +129,21 @@ def test_strict_date_does_not_match_the_previous_german_day(seeded):
     assert [r["berlin_day"] for r in rows(seeded)] == ["2024-10-26", "2024-10-27"]
 
 
-def test_different_german_days_only_23_hours_apart_are_deduplicated(seeded):
-    # 23:30 local on 30 and 31 March are only 23 hours apart (clocks spring forward): different days
-    # for strict-date, but inside the 24-hour deduplication window.
+def test_different_german_days_only_23_hours_apart_are_different_readings(seeded):
+    # 23:30 local on 30 and 31 March are only 23 hours apart (clocks spring forward), but they are two
+    # reading dates: seed 002 judges duplicates "based on ... reading date", not on elapsed hours.
     import_readings(seeded, [reading(None, "2024-03-30T22:30:00Z", 1)], ECP_CONFIG)
     report = import_readings(seeded, [reading("E1", "2024-03-31T21:30:00Z", 2)], STRICT)
-    assert report["counts"]["skipped"] == 1
-    assert "duplicate within 24 h" in report["items"][0]["note"]
+    assert report["counts"]["created"] == 1
+    assert [r["berlin_day"] for r in rows(seeded)] == ["2024-03-30", "2024-03-31"]
+
+
+def test_daily_midnight_readings_across_the_spring_change_are_all_kept(seeded):
+    # Berlin midnight on 30, 31 March and 1 April: 24 and then 23 hours apart. None is a duplicate.
+    payload = [reading(f"D{n}", at, n) for n, at in enumerate(
+        ["2024-03-29T23:00:00Z", "2024-03-30T23:00:00Z", "2024-03-31T22:00:00Z"])]
+    report = import_readings(seeded, payload)
+    assert [i["action"] for i in report["items"]] == ["created"] * 3
 
 
 def test_strict_date_several_matches_is_an_error_and_nothing_changes(seeded, caplog):
@@ -162,15 +170,18 @@ def test_strict_date_claims_a_portal_reading_that_has_a_portal_id(seeded):
     assert [(r["external_id"], r["source"]) for r in rows(seeded)] == [("E1", "ERP")]
 
 
-def test_strict_date_leaves_another_reading_of_the_same_source_alone(seeded):
-    # Two ERP readings with their own ids one hour apart on one German day (00:00 and 01:00 CET):
-    # the second must not re-label the first, or every re-import would flip them back and forth.
+def test_strict_date_updates_the_days_one_reading_even_from_the_same_source(seeded):
+    # Seed 002: strict-date matches meter + counter + direction on the German day, and "a single match:
+    # updates the existing reading with ERP data". A second ERP reading of that day (its own id) is that
+    # update, not a duplicate skipped with its value lost.
     payload = [reading("R0", "2024-01-12T23:00:00Z", 5), reading("R1", "2024-01-13T00:00:00Z", 6)]
     first = import_readings(seeded, payload, STRICT)
-    assert [i["action"] for i in first["items"]] == ["created", "skipped"]
-    second = import_readings(seeded, payload, STRICT)
-    assert [i["action"] for i in second["items"]] == ["unchanged", "skipped"]
-    assert [(r["external_id"], r["value"]) for r in rows(seeded)] == [("R0", 5)]
+    assert [i["action"] for i in first["items"]] == ["created", "updated"]
+    assert [(r["external_id"], r["value"]) for r in rows(seeded)] == [("R1", 6)]
+    # importing the same payload again changes nothing: the earlier reading does not overwrite the later
+    again = import_readings(seeded, payload, STRICT)
+    assert [i["action"] for i in again["items"]] == ["skipped", "unchanged"]
+    assert [(r["external_id"], r["value"]) for r in rows(seeded)] == [("R1", 6)]
 
 
 def test_strict_date_respects_direction_when_given(seeded):
@@ -213,19 +224,18 @@ def test_naive_timestamps_are_berlin_time_and_kept_as_given(seeded):
 # --- deduplication ----------------------------------------------------------------------------
 
 
-def test_dedup_window_boundaries(seeded):
-    import_readings(seeded, [reading("BASE", "2024-05-10T12:00:00Z", 1)])
+def test_dedup_is_by_german_reading_date(seeded):
+    import_readings(seeded, [reading("BASE", "2024-05-10T12:00:00Z", 1)])  # 14:00 CEST on 10 May
     cases = [
-        ("JUST-INSIDE-AFTER", "2024-05-11T11:59:59Z", "skipped"),
-        ("JUST-INSIDE-BEFORE", "2024-05-09T12:00:01Z", "skipped"),
-        ("EXACTLY-24H-AFTER", "2024-05-11T12:00:00Z", "created"),
+        ("LAST-SECOND-OF-THE-DAY", "2024-05-10T21:59:59Z", "skipped"),  # 23:59:59 CEST, 10 May
+        ("FIRST-SECOND-OF-THE-DAY", "2024-05-09T22:00:00Z", "skipped"),  # 00:00:00 CEST, 10 May
+        ("NEXT-DAY", "2024-05-10T22:00:00Z", "created"),  # 00:00 CEST, 11 May: 8 hours later
+        ("DAY-BEFORE", "2024-05-09T21:59:59Z", "created"),  # 23:59:59 CEST, 9 May
     ]
     for reading_id, at, action in cases:
         report = import_readings(seeded, [reading(reading_id, at, 2)])
         assert report["items"][0]["action"] == action, reading_id
-    # EXACTLY-24H-AFTER is stored now, so 24 h before BASE is still free but 1 s later is not.
-    assert import_readings(seeded, [reading("EXACTLY-24H-BEFORE", "2024-05-09T12:00:00Z", 3)])["counts"]["created"] == 1
-    assert [r["external_id"] for r in rows(seeded)] == ["BASE", "EXACTLY-24H-AFTER", "EXACTLY-24H-BEFORE"]
+    assert [r["external_id"] for r in rows(seeded)] == ["BASE", "NEXT-DAY", "DAY-BEFORE"]
 
 
 def test_dedup_skip_names_the_existing_reading(seeded):
@@ -233,7 +243,8 @@ def test_dedup_skip_names_the_existing_reading(seeded):
     report = import_readings(seeded, [reading("OTHER", "2024-05-10T18:00:00Z", 1)])
     item = report["items"][0]
     assert item["action"] == "skipped" and item["reading_id"] == 1
-    assert item["note"] == "duplicate within 24 h of reading 1 (2024-05-10T12:00:00Z)"
+    assert item["note"] == ("duplicate of reading 1 (2024-05-10T12:00:00Z): the same reading date, "
+                            "2024-05-10 (German day)")
 
 
 def test_dedup_keys_counter_and_reading_type(seeded):
