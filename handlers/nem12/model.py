@@ -22,6 +22,7 @@ __all__ = [
     "QUALITY_FLAGS",
     "READ_INTERVAL_LENGTHS",
     "AccumulationRead",
+    "B2BDetail",
     "Channel",
     "IntervalDay",
     "NemFile",
@@ -60,11 +61,23 @@ class Channel:
 
 
 @dataclass(frozen=True, slots=True)
-class IntervalDay:
-    """One 300 record (with its 400 records applied): a day of interval values for a channel.
+class B2BDetail:
+    """One 500 record: the B2B service order behind a day's reading (kept with that day)."""
 
-    ``qualities[i]`` and ``reasons[i]`` belong to ``values[i]``; ``line`` is where the 300 record
-    was found (0 for days built in memory).
+    trans_code: str  # A alteration, C meter reconfiguration, G re-energisation, ... O other
+    ret_service_order: str = ""
+    read_at: datetime | None = None
+    index_read: str = ""  # the register's index as read, text as given
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalDay:
+    """One 300 record (with its 400 and 500 records): a day of interval values for a channel.
+
+    ``qualities[i]``, ``reasons[i]`` and ``descriptions[i]`` (the ReasonDescription, free text AEMO
+    requires with reason code 0) belong to ``values[i]``; ``msats_loaded`` is the 300 record's
+    MSATSLoadDateTime; ``b2b`` its 500 records; ``line`` is where the 300 record was found (0 for
+    days built in memory).
     """
 
     channel: Channel
@@ -74,6 +87,9 @@ class IntervalDay:
     reasons: tuple[str, ...] = ()
     updated: datetime | None = None
     line: int = 0
+    descriptions: tuple[str, ...] = ()
+    msats_loaded: datetime | None = None
+    b2b: tuple[B2BDetail, ...] = ()
 
     @property
     def total(self) -> Decimal:

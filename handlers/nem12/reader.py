@@ -29,7 +29,7 @@ from pathlib import Path
 from nemreader.nem_reader import parse_nem12_rows, parse_nem13_rows
 
 from .errors import NemFormatError
-from .model import AccumulationRead, IntervalDay, NemFile
+from .model import AccumulationRead, B2BDetail, IntervalDay, NemFile
 from .scan import Scan, parse_nem_datetime, scan_records
 
 __all__ = ["read_nem", "read_nem_bytes", "read_nem_text"]
@@ -122,13 +122,34 @@ def _nem12_file(scan: Scan) -> NemFile:
             raise NemFormatError(f"nemreader returned {len(readings)} values for "
                                  f"{key[0]} {key[1]} {key[2]:%Y-%m-%d}, expected {expected}",
                                  source=scan.source, line=found.line)
+        descriptions, msats_loaded, b2b = _day_details(found.rows, expected)
         days.append(IntervalDay(
             channel=found.channel, day=key[2],
             values=tuple(_decimal(r.read_value) for r in readings),
             qualities=tuple(r.quality_method or "" for r in readings),
             reasons=tuple(r.event_code or "" for r in readings),
-            updated=found.updated, line=found.line))
+            updated=found.updated, line=found.line, descriptions=descriptions,
+            msats_loaded=msats_loaded, b2b=b2b))
     return NemFile(days=tuple(days), **_header(scan))
+
+
+def _day_details(rows: list[list[str]], expected: int) -> tuple[tuple[str, ...], datetime | None,
+                                                               tuple[B2BDetail, ...]]:
+    """What nemreader does not hand back, from a day's checked records (200, 300, then its 400 and
+    500 records): each interval's ReasonDescription, the MSATSLoadDateTime and the B2B details."""
+    day_row = next(row for row in rows if row[0] == "300")
+    quality, _, description, _, msats = day_row[-5:]
+    descriptions = [description] * expected
+    b2b = []
+    for row in rows:
+        if row[0] == "400" and quality == "V":
+            start, end = int(row[1]), int(row[2])
+            descriptions[start - 1:end] = [row[5] if len(row) > 5 else ""] * (end - start + 1)
+        elif row[0] == "500":
+            fields = (row + [""] * 5)[:5]
+            b2b.append(B2BDetail(trans_code=fields[1], ret_service_order=fields[2], read_at=_when(fields[3]),
+                                 index_read=fields[4]))
+    return tuple(descriptions), _when(msats), tuple(b2b)
 
 
 def _when(text: str) -> datetime | None:

@@ -1,5 +1,6 @@
 """Write NEM12 files: 100 header, a 200 record per channel, 300 records per day, 400 records for
-days of mixed quality, 900 end.
+days of mixed quality, 500 records for a day's B2B details, 900 end. Reason descriptions and the
+MSATSLoadDateTime are written as read, so a file read and written back loses nothing.
 
 No maintained NEM12 writer exists, so this one is ours and is checked against ``nemreader``: what
 it writes reads back to the same values (see the tests). Values are written from
@@ -9,8 +10,9 @@ it writes reads back to the same values (see the tests). Values are written from
 Rules enforced (each violation raises :class:`NemWriteError` naming the channel, day and interval):
 interval length 5, 15 or 30 with 1440/L values; values finite and not negative; qualities ``A``,
 ``E<method>``, ``S<method>``, ``F<method>`` (``N`` is accepted on read but never written; ``V`` is
-derived here, never given); substituted and final-substituted intervals carry a reason code; no
-commas or line breaks inside fields; one record per channel and day.
+derived here, never given); substituted and final-substituted intervals carry a reason code, and
+reason code 0 its description; no commas or line breaks inside fields; one record per channel and
+day.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from itertools import groupby
 from pathlib import Path
 
 from .errors import NemWriteError
-from .model import INTERVAL_LENGTHS, Channel, IntervalDay, intervals_per_day
+from .model import INTERVAL_LENGTHS, B2BDetail, Channel, IntervalDay, intervals_per_day
 
 __all__ = ["format_value", "write_nem12", "write_nem12_file"]
 
@@ -80,8 +82,12 @@ def _day_records(day: IntervalDay, updated: datetime) -> list[str]:
     reasons = day.reasons or ("",) * expected
     if len(reasons) != expected:
         raise NemWriteError(f"{where}: {len(reasons)} reason codes given, {expected} needed")
+    descriptions = day.descriptions or ("",) * expected
+    if len(descriptions) != expected:
+        raise NemWriteError(f"{where}: {len(descriptions)} reason descriptions given, {expected} needed")
     texts = []
-    for i, (value, quality, reason) in enumerate(zip(day.values, day.qualities, reasons), 1):
+    for i, (value, quality, reason, description) in enumerate(
+            zip(day.values, day.qualities, reasons, descriptions), 1):
         try:
             text = format_value(value)
         except NemWriteError as exc:
@@ -94,18 +100,32 @@ def _day_records(day: IntervalDay, updated: datetime) -> list[str]:
         if quality[0] in "SF" and not reason:
             raise NemWriteError(f"{where} interval {i}: quality {quality} needs a reason code")
         _field(reason, f"{where} interval {i} reason")
+        if reason == "0" and not description:  # AEMO: reason code 0 ("free text") needs its description
+            raise NemWriteError(f"{where} interval {i}: reason code 0 needs a reason description")
+        _field(description, f"{where} interval {i} reason description")
         texts.append(text)
-    runs = [(key, len(list(group))) for key, group in groupby(zip(day.qualities, reasons))]
+    runs = [(key, len(list(group))) for key, group in groupby(zip(day.qualities, reasons, descriptions))]
     stamp = _stamp(day.updated or updated, 14)
+    msats = _stamp(day.msats_loaded, 14) if day.msats_loaded else ""
     if len(runs) == 1:
-        (quality, reason), _ = runs[0]
-        return [",".join(["300", f"{day.day:%Y%m%d}", *texts, quality, reason, "", stamp, ""])]
-    lines = [",".join(["300", f"{day.day:%Y%m%d}", *texts, "V", "", "", stamp, ""])]
-    start = 1
-    for (quality, reason), length in runs:
-        lines.append(f"400,{start},{start + length - 1},{quality},{reason},")
-        start += length
-    return lines
+        (quality, reason, description), _ = runs[0]
+        lines = [",".join(["300", f"{day.day:%Y%m%d}", *texts, quality, reason, description, stamp, msats])]
+    else:
+        lines = [",".join(["300", f"{day.day:%Y%m%d}", *texts, "V", "", "", stamp, msats])]
+        start = 1
+        for (quality, reason, description), length in runs:
+            lines.append(f"400,{start},{start + length - 1},{quality},{reason},{description}")
+            start += length
+    return lines + [_b2b_record(detail, where) for detail in day.b2b]
+
+
+def _b2b_record(detail: B2BDetail, where: str) -> str:
+    """A 500 record: TransCode, RetServiceOrder, ReadDateTime, IndexRead."""
+    if not detail.trans_code:
+        raise NemWriteError(f"{where}: a 500 record needs its TransCode")
+    fields = ["500", detail.trans_code, detail.ret_service_order,
+              _stamp(detail.read_at, 14) if detail.read_at else "", detail.index_read]
+    return ",".join(_field(f, f"{where} 500 record field") for f in fields)
 
 
 def write_nem12(days: Iterable[IntervalDay], *, from_participant: str, to_participant: str,

@@ -3,6 +3,7 @@ and a property test that nemreader reads back exactly what was written (5, 15 an
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -144,3 +145,27 @@ def test_property_nemreader_reads_back_exactly_what_we_wrote(length, data):
     assert [r.quality_method for r in readings] == qualities
     assert [r.event_code for r in readings] == reasons
     assert all((r.t_end - r.t_start).seconds == length * 60 for r in readings)
+
+
+def test_reason_descriptions_msats_time_and_b2b_records_round_trip():
+    from handlers.nem12 import B2BDetail
+
+    day = IntervalDay(
+        channel=Channel(nmi="NMI0000001", suffix="E1", interval_length=30, nmi_configuration="E1"),
+        day=date(2024, 9, 1), values=(Decimal("0.5"),) * 48, qualities=("S14",) * 24 + ("A",) * 24,
+        reasons=("0",) * 24 + ("",) * 24, descriptions=("meter bypassed by the customer",) * 24 + ("",) * 24,
+        updated=datetime(2024, 9, 2, 1, 0, 0), msats_loaded=datetime(2024, 9, 2, 3, 4, 5),
+        b2b=(B2BDetail("S", "SO-123", datetime(2024, 9, 1, 10, 30, 0), "001234.5"),))
+    text = write_nem12([day], from_participant="MDP", to_participant="RET", created=datetime(2024, 9, 2, 9, 0))
+    assert "400,1,24,S14,0,meter bypassed by the customer" in text
+    assert "500,S,SO-123,20240901103000,001234.5" in text
+    assert ",V,,,20240902010000,20240902030405" in text
+    (back,) = read_nem_text(text).days
+    assert dataclasses.replace(back, line=0) == day
+
+
+def test_reason_code_zero_needs_its_description():
+    day = IntervalDay(channel=Channel(nmi="NMI0000001", suffix="E1", interval_length=30), day=date(2024, 9, 1),
+                      values=(Decimal(1),) * 48, qualities=("S14",) * 48, reasons=("0",) * 48)
+    with pytest.raises(NemWriteError, match="interval 1: reason code 0 needs a reason description"):
+        write_nem12([day], from_participant="a", to_participant="b", created=datetime(2024, 1, 1))
