@@ -95,7 +95,7 @@ def _start(stages: tuple[str, ...]) -> dict[str, State]:
             "Type": "Fail", "Error": "BuaControlTableMissing",
             "Cause": f"The DynamoDB control table {CONTROL_TABLE} does not exist in this account and "
                      "region: create it (partition key 'process', sort key 'run_date', both "
-                     "strings), or locally seed it: aslrun aws execute ... --seed-file "
+                     "strings), or locally seed it: aslrun aws execute ... --aws-seed "
                      "fixtures/bua/aws-seed.json"},
         "RecordRunStart": _run_record(
             "SET run_status = :running, run_execution = :execution, run_started_at = :now "

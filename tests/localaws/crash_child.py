@@ -253,7 +253,7 @@ def _bua(directory: str, event_file: str, pause: str | None) -> None:
     machine = StateMachine.from_file(machines / "bua.asl.json",
                                      substitutions=load_substitutions(machines / "substitutions.json"))
     with LocalAws(state_dir=directory, reset=True) as aws:
-        aws.seed(load_seed_file(SEED_FILE))  # as --seed-file does on every run: what exists is kept
+        aws.seed(load_seed_file(SEED_FILE))  # as --aws-seed does on every run: what exists is kept
         if pause:
             _pause(aws, pause, event["run_date"])
         execution = machine.execute(event, handlers=HANDLERS,

@@ -92,3 +92,12 @@ def test_a_token_sent_from_another_process_completes_the_waiting_task(tmp_path):
     finally:
         running.kill()
     assert json.loads(out) == {"status": "SUCCEEDED", "output": {"approved": True}, "error": None, "cause": None}
+
+
+def test_a_token_no_running_execution_waits_for_is_refused_at_once(tmp_path):
+    state = tmp_path / "state"
+    result = CliRunner().invoke(main, ["aws", "send-task-success", "--token", "AQnot-a-waiting-token",
+                                       "--aws-state", str(state)])
+    assert result.exit_code == 2
+    assert "TaskDoesNotExist: no running 'aslrun aws execute" in result.output
+    assert not (state / "callbacks" / "inbox").exists() or not any((state / "callbacks" / "inbox").iterdir())

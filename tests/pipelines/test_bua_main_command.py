@@ -1,6 +1,6 @@
 """The README's main command: the whole BUA controller on embedded defaults against the local AWS.
 
-    aslrun aws execute machines/bua/bua.asl.json --seed-file fixtures/bua/aws-seed.json \\
+    aslrun aws execute machines/bua/bua.asl.json --aws-seed fixtures/bua/aws-seed.json \\
         --handlers handlers.bua.lambdas --sub-file machines/bua/substitutions.json
 
 run exactly so, from a folder laid out like a fresh checkout (machines/, fixtures/, handlers/ and
@@ -22,7 +22,7 @@ from aslrun.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 
-COMMAND = ("aws execute machines/bua/bua.asl.json --seed-file fixtures/bua/aws-seed.json "
+COMMAND = ("aws execute machines/bua/bua.asl.json --aws-seed fixtures/bua/aws-seed.json "
            "--handlers handlers.bua.lambdas --sub-file machines/bua/substitutions.json").split()
 
 
@@ -77,10 +77,10 @@ def test_without_the_seed_the_command_says_which_table_is_missing(tmp_path, monk
     for folder in ("machines", "fixtures", "handlers"):
         (tmp_path / folder).symlink_to(REPO / folder)
     monkeypatch.chdir(tmp_path)
-    command = [arg for arg in COMMAND if arg not in ("--seed-file", "fixtures/bua/aws-seed.json")]
+    command = [arg for arg in COMMAND if arg not in ("--aws-seed", "fixtures/bua/aws-seed.json")]
     result = CliRunner().invoke(main, command, catch_exceptions=False)
     assert result.exit_code == 1
     outcome = json.loads(result.stdout)
     assert outcome["error"] == "BuaControlTableMissing"
     assert "tst-anstead-ddb-bua does not exist" in outcome["cause"]
-    assert "--seed-file fixtures/bua/aws-seed.json" in outcome["cause"]
+    assert "--aws-seed fixtures/bua/aws-seed.json" in outcome["cause"]

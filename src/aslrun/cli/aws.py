@@ -2,7 +2,7 @@
 
     aslrun aws seed seed.yaml                 create tables, queues, topics, buckets (+ items, objects)
     aslrun aws show [--details] [--json]      what is in it
-    aslrun aws execute machine.asl.json ...   run against it (loaded before, saved after)
+    aslrun aws execute machine.asl.json ...   run against it (loaded before, saved after; --aws-seed FILE)
     aslrun aws callbacks                      task tokens a running execution waits for
     aslrun aws send-task-success --state S --output JSON   complete one (or --token; also
                                               send-task-failure / send-task-heartbeat)
@@ -112,7 +112,9 @@ def reset(state_dir: str) -> None:
               help="Bind one function name (or resource ARN) to a Lambda-style handler string.")
 @click.option("--sub", "sub_pairs", multiple=True, metavar="NAME=VALUE", help="A definition substitution for ${NAME}.")
 @click.option("--sub-file", "sub_files", multiple=True, metavar="FILE", help="Definition substitutions (JSON/YAML).")
-@click.option("--seed-file", metavar="FILE", help="Seed the local AWS with this document before the run.")
+@click.option("--aws-seed", "seed_file", metavar="FILE",
+              help="Create what this seed document names in the local AWS before the run (what exists is kept).")
+@click.option("--seed-file", "old_seed_file", metavar="FILE", hidden=True)  # the earlier name of --aws-seed
 @click.option("--json", "as_json", is_flag=True, help='Print one JSON object {"status","output","error","cause"}.')
 @seed_option
 @click.option("--name", help="The execution's name (default: a UUID from the seed).")
@@ -124,7 +126,8 @@ def reset(state_dir: str) -> None:
 def execute_command(machine: str, state_machine_id: str | None, input_: str | None,
                     handler_modules: tuple[str, ...],
                     handler_pairs: tuple[str, ...], sub_pairs: tuple[str, ...], sub_files: tuple[str, ...],
-                    seed_file: str | None, as_json: bool, seed: int | None, name: str | None, wait_callbacks: float,
+                    seed_file: str | None, old_seed_file: str | None, as_json: bool, seed: int | None,
+                    name: str | None, wait_callbacks: float,
                     no_save: bool, state_dir: str) -> None:
     """Run MACHINE against the local AWS (its state loaded before the run, every change kept). MACHINE
     may be a template (SAM, CloudFormation, CDK): its resources are created in the local AWS when
@@ -132,6 +135,7 @@ def execute_command(machine: str, state_machine_id: str | None, input_: str | No
     from ..errors import AslrunError
     from ..localaws import LocalAws, use_aws
 
+    seed_file = seed_file or old_seed_file
     try:
         with LocalAws(state_dir=state_dir, reset=True, autosave=not no_save) as local:
             use_aws(local)
@@ -227,11 +231,17 @@ def callbacks(state_dir: str) -> None:
 
 
 def _token(state_dir: str, token: str | None, state: str | None) -> str:
-    if token:
-        return token
+    """The token to complete: given (and waited for by a running execution), or the one waiting task's."""
     from ..localaws.callback_inbox import read_pending
 
-    matches = [e["token"] for e in read_pending(Path(state_dir)) if state is None or e["state"] == state]
+    waiting = read_pending(Path(state_dir))
+    if token:
+        if not any(entry["token"] == token for entry in waiting):
+            _fail(f"TaskDoesNotExist: no running 'aslrun aws execute --aws-state {state_dir}' waits for this task "
+                  f"token ({len(waiting)} task(s) wait; 'aslrun aws callbacks' lists them). A token is good only "
+                  "while its execution runs with --wait-callbacks")
+        return token
+    matches = [e["token"] for e in waiting if state is None or e["state"] == state]
     if len(matches) != 1:
         _fail(f"{len(matches)} waiting task(s) match{'' if state is None else f' state {state!r}'}: give the token")
     return matches[0]
