@@ -305,3 +305,11 @@ def test_a_handler_that_exits_does_not_end_the_cli(workdir):
                     "--sub", "Site=s", "--json", cwd=workdir)
     assert result.exit_code == 1
     assert only_json_object(result.stdout)["status"] == "FAILED"
+
+
+def test_a_sub_the_definition_does_not_use_is_said_with_a_close_name(tmp_path):
+    path = tmp_path / "sub.asl.json"
+    path.write_text('{"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": "${Name}", "End": true}}}')
+    result = CliRunner().invoke(main, ["execute", str(path), "--sub", "Name=1", "--sub", "Nmae=2", "--json"])
+    assert result.exit_code == 0
+    assert f"aslrun: --sub Nmae: {path} has no ${{Nmae}} placeholder (did you mean 'Name'?); ignored" in result.output

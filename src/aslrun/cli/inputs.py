@@ -110,11 +110,30 @@ def load_substitution_options(sub_pairs: tuple[str, ...], sub_files: tuple[str, 
 
 
 def load_machine(machine: str, sub_pairs: tuple[str, ...], sub_files: tuple[str, ...]) -> Any:
-    """The StateMachine of a definition file, with the substitution options applied."""
+    """The StateMachine of a definition file, with the substitution options applied. A ``--sub NAME``
+    the definition has no ``${NAME}`` for is said on stderr (a typo would otherwise pass unseen; a
+    ``--sub-file`` may hold values for other definitions too, so its names are not checked)."""
     from ..machine import StateMachine
 
     substitutions = load_substitution_options(sub_pairs, sub_files)
-    return StateMachine.from_file(machine, substitutions=substitutions or None)
+    loaded = StateMachine.from_file(machine, substitutions=substitutions or None)
+    _warn_unused_subs(machine, parse_pairs(sub_pairs, "--sub"))
+    return loaded
+
+
+def _warn_unused_subs(machine: str, given: dict[str, str]) -> None:
+    if not given:
+        return
+    from ..model.substitutions import PLACEHOLDER
+    from ..templates.errors import did_you_mean
+
+    try:
+        used = set(PLACEHOLDER.findall(Path(machine).read_text(encoding="utf-8-sig")))
+    except (OSError, UnicodeDecodeError):
+        return
+    for name in sorted(set(given) - used):
+        click.echo(f"aslrun: --sub {name}: {machine} has no ${{{name}}} placeholder"
+                   f"{did_you_mean(name, used)}; ignored", err=True)
 
 
 def load_bindings(handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...]) -> Any:
