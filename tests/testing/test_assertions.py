@@ -100,7 +100,10 @@ def test_a_failed_status_assertion_shows_the_path_and_the_failing_state():
     (lambda c: c.ran("Price", times=1), "expected Task 'Price' to run 1 time(s), it ran 2 time(s) (entered 2 time(s))"),
     (lambda c: c.state_input("Price", {"sku": "z"}), 'input of \'Price\' differs\n  expected: {"sku":"z"}\n'
                                                      '  got:      {"sku":"b","qty":1}'),
-    (lambda c: c.state_output("Nope", 1), "state 'Nope' was never entered"),
+    (lambda c: c.state_output("Rejected", 1), "state 'Rejected' was never entered"),
+    (lambda c: c.not_visited("Aprove"), "the state machine has no state 'Aprove' (did you mean 'Approve'?): an "
+                                        "assertion about it would prove nothing"),
+    (lambda c: c.ran("Nope", times=0), "the state machine has no state 'Nope': an assertion about it would prove"),
     (lambda c: c.not_visited("Approve"), "expected ['Approve'] never to be entered, but they were"),
     (lambda c: c.output_includes({"billed": 1}), "output does not include {\"billed\":1}: $.billed is 110, "
                                                  "expected 1"),

@@ -35,6 +35,7 @@ class ExecutionCheck:
 
     def __init__(self, execution: Any) -> None:
         self.execution = execution
+        self._names: set[str] | None = None  # the machine's state names, read when first needed
         self._visits: list[Visit] | None = None
 
     def __repr__(self) -> str:
@@ -80,7 +81,26 @@ class ExecutionCheck:
         return [v.name for v in self.visits]
 
     def visits_of(self, state: str) -> list[Visit]:
+        self._require_state(state)
         return [v for v in self.visits if v.name == state]
+
+    def _require_state(self, state: str) -> None:
+        """Fail when the machine has no state of that name: an assertion about it (``not_visited("Typo")``)
+        would pass without proving anything."""
+        known = self._state_names()
+        if known is not None and state not in known:
+            import difflib
+
+            close = difflib.get_close_matches(state, sorted(known), n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            self.fail(f"the state machine has no state '{state}'{hint}: an assertion about it would prove "
+                      f"nothing (its states: {', '.join(sorted(known))})")
+
+    def _state_names(self) -> set[str] | None:
+        if self._names is None:
+            program = getattr(self.execution, "program", None)
+            self._names = {state.name for state in program.walk()} if program is not None else set()
+        return self._names or None
 
     def runs_of(self, state: str) -> int:
         """How often a Task state called its resource (retries count) across all its visits."""
