@@ -41,6 +41,18 @@ __all__ = ["FUTURE_SLACK", "handler", "validate_reading"]
 FUTURE_SLACK = timedelta(minutes=5)
 
 
+def _no_reference_data(store: MeteringStore, issue: Issue) -> Issue:
+    """UNKNOWN_METER in a database that registers no meter at all: most likely not the database
+    meant (run from another directory, $ASLRUN_DB unset): say which one was opened and the way out."""
+    files = [row[2] for row in store.conn.execute("PRAGMA database_list") if row[1] == "main"]
+    where = files[0] if files and files[0] else "an in-memory database"
+    return Issue(issue.code, issue.field,
+                 f"{issue.message}: the database {where} registers no meter at all. Load the sample sites "
+                 "with `python -m fixtures.metering.samples --fresh` (it writes $ASLRUN_DB, else "
+                 ".aslrun/aslrun.sqlite3 under the current directory), or point $ASLRUN_DB at the database "
+                 "that has them")
+
+
 def _identity_issues(reading: Reading, meter: Meter | None) -> list[Issue]:
     if meter is None:
         return [Issue("UNKNOWN_METER", "meterId", f"meter {reading.meter_id!r} is not registered")]
@@ -345,6 +357,8 @@ def validate_reading(
 def _judge(store: MeteringStore, reading: Reading, now: datetime) -> dict[str, Any]:
     meter = store.meter(reading.meter_id)
     identity = _identity_issues(reading, meter)
+    if meter is None and not store.conn.execute("SELECT EXISTS (SELECT 1 FROM metering_meters)").fetchone()[0]:
+        identity = [_no_reference_data(store, identity[0])]
     if meter is None or identity:
         # the wrong meter, account or unit: measuring against this meter would only add noise
         return _verdict(reading.reading_id, reading.meter_id, identity)

@@ -36,6 +36,10 @@ def test_default_database_is_under_the_working_directory(tmp_path, monkeypatch):
     result = HANDLERS["ValidateMeterReading"](interval_event(), None)
     assert result["errors"][0]["code"] == "UNKNOWN_METER"  # a fresh, empty database
     assert (tmp_path / ".aslrun" / "aslrun.sqlite3").is_file()
+    # ... which the message names, with the way to the data (run from another directory by mistake?)
+    message = result["errors"][0]["message"]
+    assert f"the database {tmp_path / '.aslrun' / 'aslrun.sqlite3'} registers no meter at all" in message
+    assert "python -m fixtures.metering.samples --fresh" in message and "$ASLRUN_DB" in message
 
 
 def test_built_handlers_are_bound_to_their_database(db_path, clock):
