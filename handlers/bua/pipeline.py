@@ -19,7 +19,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any
 
 from handlers.nem12 import NemError
@@ -149,8 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m handlers.bua",
                                      description="Run the Bottom-Up Accruals pipeline locally.")
     parser.add_argument("--run-date", type=date.fromisoformat,
-                        default=date.today().replace(day=1), help="YYYY-MM-DD (default: 1st of "
-                        "this month)")
+                        default=datetime.now(timezone.utc).date(),
+                        help="YYYY-MM-DD (default: today, UTC, as the controller machine defaults to the "
+                             "day its execution starts)")
     parser.add_argument("--db", help="run database (default .aslrun/bua/run-<date>.sqlite3)")
     parser.add_argument("--snapshot", help="snapshot to restore (default: synthetic retailer)")
     parser.add_argument("--rerun", action="store_true", help="run stages that already succeeded")

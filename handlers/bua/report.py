@@ -1,13 +1,16 @@
 """BuaRunReport: what a finished (or failed) run produced, the controller's output.
 
 Stage statuses come from the event (the controller reads them from the DynamoDB control table)
-or, for the engine-free driver, from the run database. The totals come from the run database.
+or, for the engine-free driver, from the run database. Given the control record too (the
+controller passes it), the report says which stages this run ran and which it skipped because an
+earlier run of the run date had done them (``ran`` / ``skipped``). The totals come from the run database.
 The report names every place the two CSVs are: the local copy the export step wrote, and, when
 the export went to S3, the object in the export bucket, its copy in the integration bucket, and
 the file under which ``aslrun aws execute`` keeps that object in its state directory
 (``<aws_state>/objects/<bucket>/<key>``)::
 
     {"run_date": "2024-10-01", "complete": true, "stages": {"restore": "SUCCEEDED", ...},
+     "ran": ["export", "terminate"], "skipped": ["restore", ...],   # a resumed run: what it ran
      "accounts_accrued": 118, "accrued_ex_gst": "42177.00", "gst": "4217.76", ...,
      "exports": {"BUAAccountSummary": {"file": ".aslrun/bua/bua-out/.../BUAAccountSummary.csv",
                                        "s3": "s3://tst-anstead-s3-bua/export/csv/2024-10-01/...",
@@ -40,6 +43,23 @@ def _given_stages(value: Any) -> dict[str, str]:
             isinstance(status, str) for status in value.values()):
         raise BadEvent(f"stages: expected the status of each of {', '.join(STAGES)}")
     return {stage: value[stage] for stage in STAGES}
+
+
+def _ran_and_skipped(control: Any) -> dict[str, list[str]]:
+    """Which stages this run ran and which it skipped (done by an earlier run of the run date), from the
+    control record (DynamoDB's typed JSON): a stage started before the run started was skipped. Nothing
+    when the record is not given (the report lambda called on its own)."""
+    if not isinstance(control, Mapping):
+        return {}
+    run_started = (control.get("run_started_at") or {}).get("S")
+    if not isinstance(run_started, str):
+        return {}
+    ran, skipped = [], []
+    for stage in STAGES:
+        record = (control.get(stage) or {}).get("M") or {}
+        started = (record.get("started_at") or {}).get("S")
+        (ran if isinstance(started, str) and started >= run_started else skipped).append(stage)
+    return {"ran": ran, "skipped": skipped}
 
 
 def _text_field(locations: Mapping[str, Any], name: str) -> str:
@@ -85,7 +105,7 @@ def report_handler(event: Any, context: Any = None) -> dict[str, Any]:
         run = load_run(ctx.conn, ctx.run_date) if stages.get("export") == "SUCCEEDED" else None
     report = {"run_date": ctx.key, "db": path,
               "complete": all(status == "SUCCEEDED" for status in stages.values()),
-              "stages": stages, "accounts_accrued": row[0],
+              "stages": stages, **_ran_and_skipped(fields.get("control")), "accounts_accrued": row[0],
               "accrued_ex_gst": str(Decimal(row[1]).scaleb(-2)),
               "gst": str(Decimal(row[2]).scaleb(-2)), "account_errors": row[3]}
     if run is not None:  # where the export stage wrote the CSVs

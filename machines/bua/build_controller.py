@@ -134,12 +134,14 @@ def _finish(stages: tuple[str, ...]) -> dict[str, State]:
         "ReadFinal": task(
             "arn:aws:states:::dynamodb:getItem",
             {"TableName": CONTROL_TABLE, "Key": CONTROL_KEY, "ConsistentRead": True},
-            comment="Every stage's status, for the report.",
-            selector={"stages": {f"{stage}.$": f"$.Item.{stage}.M.status.S" for stage in stages}},
+            comment="Every stage's status, and the record (which stages this run ran), for the report.",
+            selector={"stages": {f"{stage}.$": f"$.Item.{stage}.M.status.S" for stage in stages},
+                      "control.$": "$.Item"},
             result_path="$.final", retry=DYNAMODB_RETRY, catch_to=None, next_="Report"),
         "Report": invoke(
             "BuaRunReport",
             {"run_date.$": "$.run_date", "db.$": "$.db", "stages.$": "$.final.stages",
+             "control.$": "$.final.control",
              "s3": {"bucket": "${BuaExportBucketName}", "prefix.$": EXPORT_PREFIX,
                     "outbound_bucket": "${BuaIntegrationBucketName}",
                     "outbound_prefix": OUTBOUND_PREFIX, "aws_state.$": "$.aws_state"}},

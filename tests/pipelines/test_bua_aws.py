@@ -200,6 +200,20 @@ def test_a_rerun_of_the_export_removes_old_files_first(tmp_path):
         assert scheduled(export, "copyObject") == 2
 
 
+def test_the_report_says_which_stages_a_run_ran_and_which_it_skipped(tmp_path):
+    event = cases_event(tmp_path)
+    with bua_aws():
+        first = run("bua", event)
+        assert (first.output["ran"], first.output["skipped"]) == (list(STAGES), [])
+        # an hour later (the harness's clock starts every run at the same instant): resumed, everything
+        # was done by the first run
+        controller = StateMachine.from_file(MACHINES / "bua.asl.json", substitutions=SUBSTITUTIONS)
+        again = controller.execute(event, handlers=HANDLERS, clock=VirtualClock(start="2024-10-01T02:00:00Z"))
+        assert again.status == "SUCCEEDED" and again.children == []
+        assert (again.output["ran"], again.output["skipped"]) == ([], list(STAGES))
+        assert again.output["accrued_ex_gst"] == first.output["accrued_ex_gst"]
+
+
 def test_the_control_record_and_the_exports_outlive_the_run_database(tmp_path):
     """terminate with delete_database: the database goes (production deletes the RDS stack), the
     DynamoDB record still says every stage SUCCEEDED, so starting again changes nothing."""

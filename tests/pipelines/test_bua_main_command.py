@@ -19,6 +19,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from aslrun.cli import main
+from handlers.bua.control import STAGES
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -65,8 +66,11 @@ def test_the_main_command_runs_everything_on_embedded_defaults(tmp_path, monkeyp
     assert record["run_date"] == {"S": run_date} and record["run_status"] == {"S": "SUCCEEDED"}
     assert record["export"]["M"]["status"] == {"S": "SUCCEEDED"}
 
-    again = run_command(tmp_path, monkeypatch)  # resumes: nothing left to do, same report
-    assert again["status"] == "SUCCEEDED" and again["output"] == report
+    again = run_command(tmp_path, monkeypatch)  # resumes: nothing left to do, the same report ...
+    assert again["status"] == "SUCCEEDED"
+    assert (report["ran"], report["skipped"]) == (list(STAGES), [])
+    assert (again["output"]["ran"], again["output"]["skipped"]) == ([], list(STAGES))  # ... but it says so
+    assert {**again["output"], "ran": report["ran"], "skipped": report["skipped"]} == report
     state = json.loads((tmp_path / ".aslrun/aws/state.json").read_text())
     subjects = [json.loads(m["body"])["Subject"]
                 for m in state["sqs"]["tst-anstead-sqs-bua-status"]["messages"]]
