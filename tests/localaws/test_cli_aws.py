@@ -101,3 +101,20 @@ def test_a_token_no_running_execution_waits_for_is_refused_at_once(tmp_path):
     assert result.exit_code == 2
     assert "TaskDoesNotExist: no running 'aslrun aws execute" in result.output
     assert not (state / "callbacks" / "inbox").exists() or not any((state / "callbacks" / "inbox").iterdir())
+
+
+def test_a_waiting_task_is_named_with_how_to_answer_it(tmp_path):
+    machine = tmp_path / "ask.asl.json"
+    machine.write_text(json.dumps({"StartAt": "Ask", "States": {"Ask": {
+        "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "TimeoutSeconds": 60,
+        "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/asks", "MessageBody": "?"},
+        "End": True}}}))
+    (tmp_path / "seed.json").write_text(json.dumps({"sqs": {"asks": {}}}))
+    base = ["aws", "execute", str(machine), "--aws-seed", str(tmp_path / "seed.json"), "--aws-state", str(tmp_path / "s")]
+    without = CliRunner().invoke(main, base)
+    assert without.exit_code == 1 and '"States.Timeout"' in without.output
+    assert ("aslrun: state 'Ask' waits for a task token, which nothing sends in this run: the timeout runs out "
+            "now (--wait-callbacks SECONDS") in without.output
+    waiting = CliRunner().invoke(main, [*base, "--wait-callbacks", "0.3"])
+    assert "aslrun: state 'Ask' waits for its task token (up to 0.3 s more): from another shell, aslrun aws " \
+           "send-task-success --state Ask --output JSON" in waiting.output

@@ -199,8 +199,16 @@ def _run_target(target: Any, input_: str | None, seed: int | None, name: str | N
                                      **target.identity)
     execution.run(until_callbacks=True)
     deadline = time.monotonic() + wait_callbacks
+    announced: set[str] = set()
     while execution.waiting_for_callbacks and time.monotonic() < deadline:
-        write_pending(state_dir, pending_tasks(execution))
+        waiting = pending_tasks(execution)
+        write_pending(state_dir, waiting)
+        for task in waiting:
+            if task.token not in announced and not quiet:
+                announced.add(task.token)
+                click.echo(f"aslrun: state '{task.state_name}' waits for its task token (up to {wait_callbacks:g} s "
+                           f"more): from another shell, aslrun aws send-task-success --state {task.state_name} "
+                           f"--output JSON --aws-state {state_dir}", err=True)
         applied = apply_inbox(state_dir)
         for line in applied:
             if not quiet:
@@ -211,6 +219,13 @@ def _run_target(target: Any, input_: str | None, seed: int | None, name: str | N
             time.sleep(0.1)
     write_pending(state_dir, [])
     if execution.waiting_for_callbacks:
+        if not quiet and not wait_callbacks:
+            states = sorted({task.state_name for task in pending_tasks(execution)})
+            who = (f"state '{states[0]}' waits" if len(states) == 1
+                   else f"states {', '.join(repr(s) for s in states)} wait")
+            click.echo(f"aslrun: {who} for a task token, which nothing sends in this run: the timeout runs out "
+                       "now (--wait-callbacks SECONDS waits for 'aslrun aws send-task-success' from another "
+                       "shell)", err=True)
         execution.run()  # nobody answered: the tasks' timeouts (if any) run out as they would on AWS
     if execution.waiting_for_callbacks and not quiet:
         click.echo("aslrun: the execution still waits for task tokens (no timeout set)", err=True)
