@@ -108,3 +108,20 @@ def test_graph_draws_placeholders_without_substitutions(workdir):
     (workdir / "bad.asl.json").write_text(json.dumps({"StartAt": "Nope", "States": {}}))
     bad = aslrun(workdir, "graph", "bad.asl.json")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_a_history_of_another_machine_is_refused_naming_its_states(workdir):
+    (workdir / "other.asl.json").write_text(json.dumps({"StartAt": "Hello", "States": {
+        "Hello": {"Type": "Pass", "Next": "Bye"}, "Bye": {"Type": "Succeed"}}}))
+    saved = aslrun(workdir, "execute", "other.asl.json", "--history", "other.jsonl", "--json")
+    assert saved.returncode == 0, saved.stderr
+    done = aslrun(workdir, "report", "orders.asl.json", "--history", "other.jsonl", "--out", "r.html")
+    assert done.returncode == 2 and not (workdir / "r.html").exists()
+    assert "the run entered states orders.asl.json does not have ('Bye', 'Hello')" in done.stderr
+
+
+def test_report_times_below_a_millisecond_are_not_zero():
+    from aslrun.report.html import duration
+
+    assert [duration(s) for s in (0, 4e-7, 0.00035, 0.0125, 1.2344, 125.04)] == [
+        "0", "0.4 µs", "350 µs", "12.5 ms", "1.234 s", "2 min 5.0 s"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -48,6 +49,7 @@ def report(machine: str, state_machine_id: str | None,
             substitutions.update(parse_pairs(sub_pairs, "--sub"))
             definition, name = drawable_definition(machine, substitutions, state_machine_id)  # nothing runs
             events = read_history_file(history_file)
+            _require_same_machine(definition, events, history_file, machine)
             status = next((e.type[len("Execution"):].upper() for e in reversed(events)
                            if e.type in ("ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut",
                                          "ExecutionAborted")), "RUNNING")
@@ -69,3 +71,27 @@ def report(machine: str, state_machine_id: str | None,
         click.echo(f"aslrun: {exc}", err=True)
         sys.exit(2)
     click.echo(f"report of a {status.replace('TIMEDOUT', 'TIMED_OUT')} execution written to {out}")
+
+
+def _require_same_machine(definition: dict[str, Any], events: list[Any], history_file: str, machine: str) -> None:
+    """A history whose states the definition does not have is another machine's: drawing it on this
+    one would show a run that never happened (all green), so it is refused, naming the strangers."""
+    from ..errors import AslrunError
+
+    known: set[str] = set()
+
+    def collect(states: Any) -> None:
+        for name, state in (states or {}).items():
+            known.add(name)
+            for branch in state.get("Branches") or []:
+                collect(branch.get("States"))
+            processor = state.get("ItemProcessor") or state.get("Iterator") or {}
+            collect(processor.get("States"))
+
+    collect(definition.get("States"))
+    entered = [e.details.get("name") for e in events if e.type.endswith("StateEntered")]
+    strangers = sorted({name for name in entered if name not in known})
+    if strangers:
+        shown = ", ".join(repr(s) for s in strangers[:5]) + (f" and {len(strangers) - 5} more" if len(strangers) > 5 else "")
+        raise AslrunError(f"--history {history_file}: the run entered states {machine} does not have ({shown}): it "
+                          "is the history of another state machine; give that machine's definition")

@@ -164,7 +164,7 @@ def _header(heading: str, outcome: dict[str, Any], events: list[Event], visits: 
     facts = []
     if events:
         facts.append(f"started {iso_timestamp(events[0].timestamp)}")
-        facts.append(f"took {events[-1].timestamp - events[0].timestamp:.3f} s (clock)")
+        facts.append(f"took {duration(events[-1].timestamp - events[0].timestamp)} (clock)")
     facts.append(f"{len(visits):,} state runs")
     facts.append(f"{len(events):,} events")
     status = outcome["status"]
@@ -197,12 +197,27 @@ def _timings(visits: list[Visit]) -> str:
     body = "".join(
         f'<tr data-state="{escape(name)}"><td>{escape(name)}</td><td>{escape(runs[0].type)}</td>'
         f'<td class="num">{len(runs):,}</td><td class="num">{sum(v.attempts for v in runs):,}</td>'
-        f'<td class="num">{sum(v.duration for v in runs):.3f}</td>'
-        f'<td class="num">{max(v.duration for v in runs):.3f}</td></tr>'
+        f'<td class="num">{duration(sum(v.duration for v in runs))}</td>'
+        f'<td class="num">{duration(max(v.duration for v in runs))}</td></tr>'
         for name, runs in rows)
     return ('<h2>Time per state</h2><table id="timings"><thead><tr><th>State</th><th>Type</th><th>Runs</th>'
-            "<th>Calls</th><th>Total (s)</th><th>Longest (s)</th></tr></thead>"
+            "<th>Calls</th><th>Total</th><th>Longest</th></tr></thead>"
             f"<tbody>{body}</tbody></table>")
+
+
+def duration(seconds: float) -> str:
+    """A duration people read: ``0``, ``350 µs``, ``12.5 ms``, ``1.234 s``, ``2 min 5.0 s`` (a time under
+    a millisecond is not ``0.000``)."""
+    if seconds <= 0:
+        return "0"
+    if seconds < 0.001:
+        return f"{seconds * 1e6:.3g} µs"
+    if seconds < 1:
+        return f"{seconds * 1000:.3g} ms"
+    if seconds < 60:
+        return f"{seconds:.3f} s"
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)} min {rest:.1f} s"
 
 
 def _value_cell(value: Any, present: bool = True) -> str:
