@@ -313,3 +313,16 @@ def test_a_sub_the_definition_does_not_use_is_said_with_a_close_name(tmp_path):
     result = CliRunner().invoke(main, ["execute", str(path), "--sub", "Name=1", "--sub", "Nmae=2", "--json"])
     assert result.exit_code == 0
     assert f"aslrun: --sub Nmae: {path} has no ${{Nmae}} placeholder (did you mean 'Name'?); ignored" in result.output
+
+
+def test_validate_hints_at_a_misspelt_state_name_or_field(tmp_path):
+    path = tmp_path / "typo.asl.json"
+    path.write_text('{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Bil"}, '
+                    '"Bill": {"Type": "Pass", "Resullt": 1, "End": true}}}')
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert "no state named 'Bil' in this scope  [MISSING_TRANSITION_TARGET]  (did you mean 'Bill'?)" in result.output
+    assert "Field 'Resullt' is not supported  [SCHEMA_VALIDATION_FAILED]  (did you mean 'Result'?)" in result.output
+    assert ": 3 problems" in result.output
+    as_json = CliRunner().invoke(main, ["validate", str(path), "--json"])
+    assert "did you mean" not in as_json.output  # AWS's diagnostics, as AWS words them

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import click
@@ -48,10 +49,64 @@ def validate(machines: tuple[str, ...], sub_pairs: tuple[str, ...], sub_files: t
             if not problems:
                 click.secho(f"✓ {machine}: valid", fg="green")
                 continue
-            click.secho(f"✗ {machine}: {len(problems)} problem(s)", fg="red", bold=True)
+            click.secho(f"✗ {machine}: {len(problems)} problem{'' if len(problems) == 1 else 's'}", fg="red",
+                        bold=True)
+            names = _state_names(machine)
             for problem in problems:
-                click.echo(f"  {problem}")
+                click.echo(f"  {problem}{_hint(str(problem), names)}")
     sys.exit(2 if any(problems for _, problems in report) else 0)
+
+
+#: every field a state may have (any type, either query language): what a misspelt one is compared with
+STATE_FIELDS = (
+    "Type", "Comment", "Next", "End", "InputPath", "OutputPath", "Parameters", "ResultPath", "ResultSelector",
+    "Result", "Resource", "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath",
+    "Retry", "Catch", "Credentials", "Choices", "Default", "Seconds", "SecondsPath", "Timestamp", "TimestampPath",
+    "Error", "ErrorPath", "Cause", "CausePath", "Branches", "Iterator", "ItemProcessor", "ItemsPath",
+    "ItemSelector", "ItemReader", "ItemBatcher", "ResultWriter", "MaxConcurrency", "MaxConcurrencyPath",
+    "ToleratedFailurePercentage", "ToleratedFailurePercentagePath", "ToleratedFailureCount",
+    "ToleratedFailureCountPath", "Label", "Arguments", "Output", "Assign", "QueryLanguage", "Items",
+)
+_MISSING_TARGET = re.compile(r"no state named '([^']+)'")
+_UNSUPPORTED_FIELD = re.compile(r"Field '([^']+)' is not supported")
+
+
+def _hint(problem: str, state_names: set[str]) -> str:
+    """`` (did you mean 'X'?)`` for a misspelt state name or field (the text output only: the JSON
+    diagnostics keep AWS's messages as they are)."""
+    import difflib
+
+    for pattern, candidates in ((_MISSING_TARGET, state_names), (_UNSUPPORTED_FIELD, STATE_FIELDS)):
+        match = pattern.search(problem)
+        if match:
+            close = difflib.get_close_matches(match.group(1), sorted(candidates), n=1, cutoff=0.6)
+            return f"  (did you mean '{close[0]}'?)" if close else ""
+    return ""
+
+
+def _state_names(machine: str) -> set[str]:
+    """Every state name of a definition file (nested ones too); none when it cannot be read."""
+    try:
+        document = json.loads(open(machine, encoding="utf-8-sig").read())
+    except (OSError, ValueError):
+        return set()
+    names: set[str] = set()
+
+    def collect(states: object) -> None:
+        if not isinstance(states, dict):
+            return
+        for name, state in states.items():
+            names.add(str(name))
+            if isinstance(state, dict):
+                for branch in state.get("Branches") or []:
+                    if isinstance(branch, dict):
+                        collect(branch.get("States"))
+                processor = state.get("ItemProcessor") or state.get("Iterator")
+                if isinstance(processor, dict):
+                    collect(processor.get("States"))
+
+    collect(document.get("States") if isinstance(document, dict) else None)
+    return names
 
 
 def _template_report(path: str, substitutions: dict[str, str]) -> list[tuple[str, list]]:
