@@ -164,3 +164,16 @@ def test_bad_substitution_values_are_refused() -> None:
         ("A", "the value of 'A' must be a string, number or boolean, got a list"),
         ("B", "the value of 'B' must be a string, number or boolean, got null"),
     ]
+
+
+def test_a_missing_substitution_does_not_hide_the_definitions_other_problems() -> None:
+    definition = {"StartAt": "A", "States": {
+        "A": {"Type": "Task", "Resource": "${FnArn}", "Next": "Bil"},
+        "Bill": {"Type": "Pass", "End": True}}}
+    with pytest.raises(DefinitionError) as info:
+        load_definition(definition)
+    assert [(p.location, p.code) for p in info.value.problems] == [
+        ("States.A.Resource", "MISSING_SUBSTITUTION"),  # the placeholder's field: its only problem
+        ("States.A.Next", "MISSING_TRANSITION_TARGET"),
+        ("States.Bill", "MISSING_TRANSITION_TARGET"),
+    ]

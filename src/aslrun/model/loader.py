@@ -60,8 +60,23 @@ def load_definition(
     # substitute() copies as it goes, so the caller's mapping stays untouched.
     definition, problems = substitute(document, values)
     if problems:
-        raise DefinitionError(problems, source=origin)
+        raise DefinitionError([*problems, *_structural_problems(definition, problems)], source=origin)
     return definition  # type: ignore[no-any-return]
+
+
+def _structural_problems(definition: Any, missing: list[Problem]) -> list[Problem]:
+    """The definition's other problems, found with each unfilled ``${Name}`` left as an opaque value, so
+    a missing substitution does not hide them (the problems of the fields holding a placeholder are
+    the placeholder's, and left out)."""
+    from .validate import validate_definition
+
+    places = {problem.location for problem in missing}
+    try:
+        found = list(validate_definition(definition))
+    except Exception:  # validation of a half-substituted definition: best effort, never a crash
+        return []
+    return [p for p in found if not any(p.location == place or p.location.startswith(place + ".")
+                                        or p.location.startswith(place + "[") for place in places)]
 
 
 def _read_text(source: str | os.PathLike[str] | bytes) -> tuple[str, str | None]:
