@@ -20,7 +20,8 @@ from typing import Any, Callable
 
 from .jsondepth import MAX_DEPTH, too_deep
 
-__all__ = ["MAX_INT_DIGITS", "JsonTextError", "decode_utf8", "dump_json", "json_value_problem", "read_json"]
+__all__ = ["MAX_INT_DIGITS", "JsonTextError", "decode_utf8", "dump_json", "json_value_problem", "read_json",
+           "read_json_input"]
 
 #: Python refuses to convert longer integers (``sys.get_int_max_str_digits()``'s default).
 MAX_INT_DIGITS = 4300
@@ -91,6 +92,21 @@ def read_json(text: str, *, object_pairs_hook: Callable[[list[tuple[str, Any]]],
     if problem is not None:
         raise JsonTextError(problem[1], problem[0] if problem[0] != root else None)
     return value
+
+
+def read_json_input(text: str, where: str) -> Any:
+    """:func:`read_json`, its refusal an :class:`~aslrun.errors.InputError` naming ``where`` (a file, an
+    option) and, for a syntax error, the line and column."""
+    from .errors import InputError
+
+    try:
+        return read_json(text)
+    except JsonTextError as exc:
+        if exc.position is not None:
+            line, column = exc.position
+            detail = exc.message.removeprefix("invalid JSON: ")
+            raise InputError(f"{where}: invalid JSON at line {line}, column {column}: {detail}") from None
+        raise InputError(f"{where}: {exc}") from None
 
 
 def json_value_problem(value: Any, *, check_types: bool = True, root: str = "$") -> tuple[str, str] | None:

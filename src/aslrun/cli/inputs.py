@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from ..errors import InputError
-from ..jsontext import JsonTextError, decode_utf8, read_json
+from ..jsontext import JsonTextError, decode_utf8, read_json_input
 
 __all__ = ["Target", "load_bindings", "load_machine", "load_substitution_options", "load_target", "parse_json_argument",
            "parse_pairs", "state_machine_option"]
@@ -77,14 +77,7 @@ def _is_number(text: str) -> bool:
 
 def _parse(text: str, where: str) -> Any:
     """Strict JSON (see :func:`parse_json_argument`)."""
-    try:
-        return read_json(text)
-    except JsonTextError as exc:
-        if exc.position is not None:
-            line, column = exc.position
-            detail = exc.message.removeprefix("invalid JSON: ")
-            raise InputError(f"{where}: invalid JSON at line {line}, column {column}: {detail}") from None
-        raise InputError(f"{where}: {exc}") from None
+    return read_json_input(text, where)
 
 
 def parse_pairs(values: tuple[str, ...], option: str) -> dict[str, str]:

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..history import Event
-from ..jsontext import JsonTextError, decode_utf8, read_json
+from ..jsontext import JsonTextError, decode_utf8, read_json, read_json_input
 
 __all__ = ["Visit", "read_history_file", "read_visits"]
 
@@ -234,14 +234,7 @@ def read_history_file(path: str | Path) -> list[Event]:
     stripped = text.lstrip()
     records: list[tuple[str, Any]] = []
     if stripped.startswith("[") or (stripped.startswith("{") and '"events"' in stripped[:200] and "\n{" not in text.strip()):
-        try:
-            document = read_json(text)
-        except JsonTextError as exc:
-            if exc.position is not None:
-                line, column = exc.position
-                detail = exc.message.removeprefix("invalid JSON: ")
-                raise InputError(f"{path}: invalid JSON at line {line}, column {column}: {detail}") from None
-            raise InputError(f"{path}: {exc}") from None
+        document = read_json_input(text, str(path))
         items = document.get("events") if isinstance(document, dict) else document
         if not isinstance(items, list):
             raise InputError(f"{path}: expected a list of history events (or {{\"events\": [...]}})")
