@@ -86,6 +86,13 @@ def test_a_token_sent_from_another_process_completes_the_waiting_task(tmp_path):
             time.sleep(0.05)
         listed = subprocess.run(command + ["callbacks", "--aws-state", str(state)], capture_output=True, text=True)
         assert listed.stdout.startswith("Ask\tAQ")
+        # another shell sees the run: who writes the directory, what waits, what it changed so far
+        shown = subprocess.run(command + ["show", "--aws-state", str(state)], capture_output=True, text=True)
+        assert shown.stdout.splitlines()[:3] == [
+            f"running now: process {running.pid} writes this state directory (its changes so far are shown)",
+            f"  state 'Ask' waits for its task token: aslrun aws send-task-success --state Ask --output JSON "
+            f"--aws-state {state}",
+            "sqs queue asks: 1 message(s)"]
         subprocess.run(command + ["send-task-success", "--state", "Ask", "--output", '{"approved": true}',
                                   "--aws-state", str(state)], check=True, capture_output=True)
         out, _ = running.communicate(timeout=60)

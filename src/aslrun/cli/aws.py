@@ -84,7 +84,22 @@ def show(details: bool, as_json: bool, state_dir: str) -> None:
             lines = _summary(local, details=details)
     except AslrunError as exc:
         _fail(str(exc))
-    click.echo("\n".join(lines))
+    click.echo("\n".join([*_running(Path(state_dir)), *lines]))
+
+
+def _running(state_dir: Path) -> list[str]:
+    """What a run writing the directory is doing now (its changes are in the summary already)."""
+    from ..localaws.callback_inbox import read_pending
+    from ..localaws.directory_lock import writer_of
+
+    writer = writer_of(state_dir)
+    if writer is None:
+        return []
+    lines = [f"running now: process {writer} writes this state directory (its changes so far are shown)"]
+    for entry in read_pending(state_dir):
+        lines.append(f"  state '{entry['state']}' waits for its task token: aslrun aws send-task-success --state "
+                     f"{entry['state']} --output JSON --aws-state {state_dir}")
+    return lines
 
 
 @aws.command()

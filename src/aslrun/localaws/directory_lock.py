@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import InputError
 
-__all__ = ["LOCK_FILE", "DirectoryLock", "StateDirectoryBusy"]
+__all__ = ["LOCK_FILE", "DirectoryLock", "StateDirectoryBusy", "writer_of"]
 
 LOCK_FILE = "lock"
 
@@ -60,3 +60,25 @@ class DirectoryLock:
 
     def __exit__(self, *_: object) -> None:
         self.release()
+
+
+def writer_of(directory: Path) -> str | None:
+    """The pid of the process writing the state directory now, or None (a shared lock taken and let go
+    at once: it waits for nobody, and tells a held lock from a stale lock file)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    try:
+        fd = os.open(directory / LOCK_FILE, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
