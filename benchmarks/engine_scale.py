@@ -58,7 +58,7 @@ def run_one(name: str) -> dict:
     machine = StateMachine(scenario["definition"])
     started = time.perf_counter()
     execution = machine.execute(scenario["input"], handlers={"Double": lambda event, context: event * 2},
-                                payload_limit=None)
+                                payload_limit=None, history_limit=None)
     seconds = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {

@@ -115,9 +115,7 @@ class Workload:
     def _run(self, document: Any, bindings: Any) -> Any:
         """One execution, without AWS's 25,000-event cap: w5_bulk's inline Map of 2,000 readings
         records more (on AWS it would fail with States.Runtime); the workloads measure throughput."""
-        execution = self.machine.start(document, handlers=bindings)
-        execution.history.limit = None
-        return execution.run()
+        return self.machine.execute(document, handlers=bindings, history_limit=None)
 
 
 def run_benchmarks(folder: Path, *, runs: int = 5, only: list[str] | None = None,

@@ -16,8 +16,8 @@ The cap itself is AWS's: an execution whose history would go past ``limit`` even
 Event 24,999 is the last the machine records; recording one more raises :class:`HistoryFull`
 through the branch (and any other branch that tries to record), and the execution ends with
 ``ExecutionFailed`` as event 25,000, error ``States.Runtime``, cause "The execution reached the
-maximum number of history events (25000)." (as AWS records it). ``limit=None`` lifts it (benchmarks
-of runaway loops: ``execution.history.limit = None`` before running).
+maximum number of history events (25000)." (as AWS records it). ``limit=None`` lifts it
+(``StateMachine.execute(..., history_limit=None)``: benchmarks of runs AWS would refuse).
 """
 
 from __future__ import annotations

@@ -96,6 +96,7 @@ class StateMachine:
         region: str | None = None,
         account: str | None = None,
         payload_limit: int | None = PAYLOAD_LIMIT_BYTES,
+        history_limit: int | None = AWS_HISTORY_LIMIT,
         scheduler: Any = None,
         parent: Execution | None = None,
         task_interceptor: Callable[[Any, Any], Any] | None = None,
@@ -106,6 +107,8 @@ class StateMachine:
         """An execution ready to run (``run()``), e.g. for stepping through it.
 
         ``watcher`` is told of the execution and of every execution it starts, as each is created.
+        ``history_limit=None`` lifts AWS's cap of 25,000 history events (and ``payload_limit=None`` the
+        256 KiB payload limit), for benchmarks of runs AWS would refuse; nested executions inherit both.
         ``check_bindings=False`` skips the check that every Task has a handler: a Task that reaches
         a resource nothing serves then fails as it would on AWS (a server runs machines so)."""
         unusable = json_value_problem(input)
@@ -138,6 +141,7 @@ class StateMachine:
             seed=seed,
             timeout_seconds=self.timeout_seconds,
             history_keep=history_keep,
+            history_limit=history_limit,
             listeners=listeners,
             region=region,
             account=account,

@@ -74,9 +74,26 @@ def test_a_long_run_under_the_cap_succeeds_and_the_cap_can_be_lifted():
     assert under.status == "FAILED" and len(under.history) == 25_000  # 6,500 rounds need 26,000 events
     fewer = StateMachine(counted).execute({"n": 1000})
     assert fewer.status == "SUCCEEDED" and len(fewer.history) < 25_000
-    lifted = StateMachine(counted).start({"n": 0})
-    lifted.history.limit = None
-    assert lifted.run().status == "SUCCEEDED" and len(lifted.history) > 25_000
+    lifted = StateMachine(counted).execute({"n": 0}, history_limit=None)
+    assert lifted.status == "SUCCEEDED" and len(lifted.history) > 25_000
+
+
+def test_nested_executions_inherit_a_lifted_cap():
+    parent = {"StartAt": "Run", "States": {"Run": {
+        "Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2", "End": True,
+        "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:Loop",
+                       "Input": {"n": 0}}}}}
+    counted = {"StartAt": "Count", "States": {
+        "Count": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)"}, "Next": "Enough"},
+        "Enough": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThanEquals": 6500,
+                                                  "Next": "Done"}], "Default": "Count"},
+        "Done": {"Type": "Succeed"}}}
+    loop = StateMachine(counted, name="Loop")
+    capped = StateMachine(parent).execute({}, handlers={"arn:aws:states:us-east-1:123456789012:stateMachine:Loop": loop})
+    assert capped.status == "FAILED"
+    lifted = StateMachine(parent).execute({}, handlers={"arn:aws:states:us-east-1:123456789012:stateMachine:Loop": loop},
+                                          history_limit=None)
+    assert lifted.status == "SUCCEEDED", lifted.cause
 
 
 def test_an_execution_that_reached_the_cap_is_not_redrivable():

@@ -53,6 +53,7 @@ class Execution:
         seed: int | None = 0,
         timeout_seconds: int | None = None,
         history_keep: int | None = AWS_HISTORY_LIMIT,
+        history_limit: int | None = AWS_HISTORY_LIMIT,
         listeners: list[Callable[[Event], None]] | None = None,
         region: str = "us-east-1",
         account: str = "123456789012",
@@ -80,7 +81,7 @@ class Execution:
         self.role_arn = role_arn or f"arn:aws:iam::{account}:role/aslrun-execution-role"
         self.payload_limit = payload_limit
         self.parent = parent
-        self.history = History(keep=history_keep, listeners=listeners)
+        self.history = History(keep=history_keep, limit=history_limit, listeners=listeners)
         self.scheduler = scheduler if scheduler is not None else Scheduler(self.clock)
         self.children: list[Execution] = []  # executions this one started (states:startExecution)
         self.map_run_children = 0  # child executions of distributed Maps (not kept: there may be 100,000s)
@@ -301,8 +302,8 @@ class Execution:
         """A child execution on this one's scheduler and clock (``main()`` not started yet)."""
         child = machine.start(
             input, handlers=self.bindings, clock=self.clock, seed=self.rng.getrandbits(32), name=name,
-            history_keep=self.history.keep, region=self.region, account=self.account,
-            payload_limit=self.payload_limit, scheduler=self.scheduler, parent=self,
+            history_keep=self.history.keep, history_limit=self.history.limit, region=self.region,
+            account=self.account, payload_limit=self.payload_limit, scheduler=self.scheduler, parent=self,
             task_interceptor=self.task_interceptor,
         )
         self.children.append(child)
@@ -313,8 +314,9 @@ class Execution:
         execution's scheduler, clock and deadline."""
         child = Execution(
             program, input, bindings=self.bindings, state_machine_name=f"{self.state_machine_name}/{label}",
-            clock=self.clock, seed=self.rng.getrandbits(32), history_keep=self.history.keep, region=self.region,
-            account=self.account, role_arn=self.role_arn, payload_limit=self.payload_limit, parent=self,
+            clock=self.clock, seed=self.rng.getrandbits(32), history_keep=self.history.keep,
+            history_limit=self.history.limit, region=self.region, account=self.account, role_arn=self.role_arn,
+            payload_limit=self.payload_limit, parent=self,
             scheduler=self.scheduler, machine=self.machine, task_interceptor=self.task_interceptor,
             in_map_run=map_run_arn,
         )
