@@ -77,18 +77,9 @@ def _require_same_machine(definition: dict[str, Any], events: list[Any], history
     """A history whose states the definition does not have is another machine's: drawing it on this
     one would show a run that never happened (all green), so it is refused, naming the strangers."""
     from ..errors import AslrunError
+    from ..model.state_names import state_names
 
-    known: set[str] = set()
-
-    def collect(states: Any) -> None:
-        for name, state in (states or {}).items():
-            known.add(name)
-            for branch in state.get("Branches") or []:
-                collect(branch.get("States"))
-            processor = state.get("ItemProcessor") or state.get("Iterator") or {}
-            collect(processor.get("States"))
-
-    collect(definition.get("States"))
+    known = state_names(definition)
     entered = [e.details.get("name") for e in events if e.type.endswith("StateEntered")]
     strangers = sorted({name for name in entered if name not in known})
     if strangers:

@@ -86,27 +86,12 @@ def _hint(problem: str, state_names: set[str]) -> str:
 
 def _state_names(machine: str) -> set[str]:
     """Every state name of a definition file (nested ones too); none when it cannot be read."""
+    from ..model.state_names import state_names
+
     try:
-        document = json.loads(open(machine, encoding="utf-8-sig").read())
+        return state_names(json.loads(open(machine, encoding="utf-8-sig").read()))
     except (OSError, ValueError):
         return set()
-    names: set[str] = set()
-
-    def collect(states: object) -> None:
-        if not isinstance(states, dict):
-            return
-        for name, state in states.items():
-            names.add(str(name))
-            if isinstance(state, dict):
-                for branch in state.get("Branches") or []:
-                    if isinstance(branch, dict):
-                        collect(branch.get("States"))
-                processor = state.get("ItemProcessor") or state.get("Iterator")
-                if isinstance(processor, dict):
-                    collect(processor.get("States"))
-
-    collect(document.get("States") if isinstance(document, dict) else None)
-    return names
 
 
 def _template_report(path: str, substitutions: dict[str, str]) -> list[tuple[str, list]]:
