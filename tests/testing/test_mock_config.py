@@ -120,7 +120,6 @@ def test_test_case_names_machine_and_case_like_aws():
 
 @pytest.mark.parametrize("document, message", [
     ([], "is a JSON object with StateMachines and MockedResponses"),
-    ({"StateMachine": {}}, "unknown top-level field(s) ['StateMachine']"),
     ({"MockedResponses": {"R": {"0": {"Return": 1, "Throw": {}}}}}, 'MockedResponses.R."0": a response holds exactly '
                                                                     "one field, Return or Throw"),
     ({"MockedResponses": {"R": {"first": {"Return": 1}}}}, 'MockedResponses.R: "first" is not an invocation number'),
@@ -184,3 +183,12 @@ def test_any_resource_can_be_mocked_callbacks_nested_executions_sdk_calls():
         "Child": {"0": {"Return": {"Output": {"x": 1}, "Status": "SUCCEEDED"}}},  # no 'Other' machine needed
         "Read": {"0": {"Return": {"Body": "hi"}}}})
     check.succeeded().has_output({"approval": {"approved": True}, "child": {"child": {"x": 1}}, "read": {"body": "hi"}})
+
+
+def test_unknown_top_level_fields_are_ignored_with_a_warning():
+    from aslrun.testing.mock_config import MockConfigWarning
+
+    with pytest.warns(MockConfigWarning, match=r"mocks.json: unknown top-level field\(s\) 'Comment', 'StateMachine' "
+                                               r"\(did you mean 'StateMachines'\?\) ignored"):
+        config = MockConfig({"Comment": "ours", "StateMachine": {}, "MockedResponses": {}}, source="mocks.json")
+    assert config.responses == {}

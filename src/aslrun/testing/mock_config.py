@@ -36,7 +36,7 @@ from weakref import WeakKeyDictionary
 from ..errors import InputError, StatesError
 from ..states.task import NOT_INTERCEPTED
 
-__all__ = ["MockConfig", "MockConfigError", "MockedResponse", "TestCaseMocks"]
+__all__ = ["MockConfig", "MockConfigError", "MockConfigWarning", "MockedResponse", "TestCaseMocks"]
 
 _KEY = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
 
@@ -119,6 +119,10 @@ def _label(first: int, last: int) -> str:
     return str(first) if first == last else f"{first}-{last}"
 
 
+class MockConfigWarning(UserWarning):
+    """Something in a mock configuration is ignored (an unknown top-level field)."""
+
+
 class MockConfig:
     """A parsed mock configuration file (or the same structure given as a dict)."""
 
@@ -131,10 +135,15 @@ class MockConfig:
         if not isinstance(document, Mapping):
             raise MockConfigError(f"{source}: the mock configuration is a JSON object with StateMachines and "
                                   "MockedResponses")
-        unknown = set(document) - {"StateMachines", "MockedResponses"}
-        if unknown:
-            raise MockConfigError(f"{source}: unknown top-level field(s) {sorted(unknown)} "
-                                  "(expected StateMachines and MockedResponses)")
+        unknown = sorted(set(document) - {"StateMachines", "MockedResponses"})
+        if unknown:  # ignored, as LocalStack ignores them (files carry comments and tool keys), but said
+            import difflib
+            import warnings
+
+            hints = [f"{key!r} (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(
+                key, ["StateMachines", "MockedResponses"], n=1, cutoff=0.6)) else repr(key) for key in unknown]
+            warnings.warn(f"{source}: unknown top-level field(s) {', '.join(hints)} ignored (a mock configuration "
+                          "has StateMachines and MockedResponses)", MockConfigWarning, stacklevel=2)
         responses = document.get("MockedResponses") or {}
         if not isinstance(responses, Mapping):
             raise MockConfigError(f"{source}: MockedResponses must be an object")
