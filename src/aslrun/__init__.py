@@ -7,7 +7,7 @@
 from .bindings import Bindings
 from .engine.clock import SystemClock, VirtualClock
 from .engine.execution import Execution
-from .errors import AslrunError, BindingError, DefinitionError, InputError, StatesError
+from .errors import AslrunError, BindingError, DefinitionError, InputError, StatesError, UnboundResourceWarning
 from .history import Event, History
 from .machine import StateMachine
 
@@ -25,5 +25,6 @@ __all__ = [
     "StateMachine",
     "StatesError",
     "SystemClock",
+    "UnboundResourceWarning",
     "VirtualClock",
 ]

@@ -22,6 +22,7 @@ __all__ = [
     "DefinitionError",
     "InputError",
     "StatesError",
+    "UnboundResourceWarning",
     "runtime_error",
 ]
 
@@ -52,6 +53,12 @@ class InputError(AslrunError):
 
 class BindingError(AslrunError):
     """A Task resource is bound to nothing: no handler, no mock, no local emulation."""
+
+
+class UnboundResourceWarning(UserWarning):
+    """Before a run: a Task's resource is bound to nothing. The run goes on; a Task that reaches it fails
+    as AWS fails it (``Lambda.ResourceNotFoundException``, else ``States.Runtime``), so untaken branches
+    may stay unbound, as mock-config suites leave them (``strict_bindings=True`` makes it an error)."""
 
 
 class StatesError(AslrunError):

@@ -18,7 +18,7 @@ from typing import Any
 from .bindings import Bindings, Handler
 from .engine.clock import Clock
 from .engine.execution import PAYLOAD_LIMIT_BYTES, Execution
-from .errors import BindingError, DefinitionError, InputError
+from .errors import BindingError, DefinitionError, InputError, UnboundResourceWarning
 from .jsondepth import MAX_DEPTH, too_deep
 from .jsontext import json_value_problem
 from .model.problems import INVALID_JSON_DESCRIPTION, Problem
@@ -102,6 +102,7 @@ class StateMachine:
         task_interceptor: Callable[[Any, Any], Any] | None = None,
         watcher: Callable[[Execution], None] | None = None,
         check_bindings: bool = True,
+        strict_bindings: bool = False,
         role_arn: str | None = None,
     ) -> Execution:
         """An execution ready to run (``run()``), e.g. for stepping through it.
@@ -109,8 +110,11 @@ class StateMachine:
         ``watcher`` is told of the execution and of every execution it starts, as each is created.
         ``history_limit=None`` lifts AWS's cap of 25,000 history events (and ``payload_limit=None`` the
         256 KiB payload limit), for benchmarks of runs AWS would refuse; nested executions inherit both.
-        ``check_bindings=False`` skips the check that every Task has a handler: a Task that reaches
-        a resource nothing serves then fails as it would on AWS (a server runs machines so)."""
+        Every Task's resource is checked before the run: one that nothing serves (no handler, no
+        mock, no local emulation) is an :class:`~aslrun.errors.UnboundResourceWarning`, and a Task
+        that reaches it fails as it would on AWS (untaken branches may stay unbound, as mock-config
+        suites leave them); ``strict_bindings=True`` makes it a :class:`~aslrun.errors.BindingError`
+        instead, ``check_bindings=False`` skips the check (a server runs machines so)."""
         unusable = json_value_problem(input)
         if unusable is not None:
             where, what = unusable
@@ -127,9 +131,15 @@ class StateMachine:
         if parent is None and check_bindings and \
                 (covers is not None or bindings.version != self._checked_bindings.get(id(bindings))):
             unbound = self.unbound_resources(bindings, covered=covers)
-            if unbound:
+            if unbound and strict_bindings:
                 raise BindingError("\n".join(unbound))
-            if covers is None:
+            if unbound:
+                import warnings
+
+                warnings.warn("\n".join([*unbound, "(a Task that reaches one of these fails as on AWS; "
+                                                  "strict_bindings / --strict-bindings refuses the run instead)"]),
+                              UnboundResourceWarning, stacklevel=2)
+            if covers is None and not unbound:
                 self._checked_bindings = {id(bindings): bindings.version}
         return Execution(
             self.program,

@@ -138,9 +138,20 @@ def test_input_from_a_file_and_from_stdin(workdir):
     assert only_json_object(from_stdin.stdout)["output"] == {"from": "stdin"}
 
 
-def test_unbound_handler_is_reported_before_running(workdir):
+def test_an_unbound_handler_is_a_warning_and_the_task_fails_when_reached(workdir):
     proc = aslrun("execute", "greet.asl.json", "--sub", "FunctionName=ValidateMeter", "--sub", "Site=s", "--json",
-                  "--history", "h.jsonl", cwd=workdir)
+                  cwd=workdir)
+    assert proc.returncode == 1
+    assert "aslrun: warning: state 'Validate': no handler is bound to Lambda function" in proc.stderr
+    assert "ValidateMeter" in proc.stderr and "--strict-bindings refuses the run instead" in proc.stderr
+    outcome = json.loads(proc.stdout)
+    assert outcome["error"] == "Lambda.ResourceNotFoundException"
+    assert "Traceback" not in proc.stderr
+
+
+def test_strict_bindings_refuse_an_unbound_handler_before_running(workdir):
+    proc = aslrun("execute", "greet.asl.json", "--sub", "FunctionName=ValidateMeter", "--sub", "Site=s", "--json",
+                  "--history", "h.jsonl", "--strict-bindings", cwd=workdir)
     assert proc.returncode == 2
     assert "no handler is bound to Lambda function" in proc.stderr and "ValidateMeter" in proc.stderr
     assert proc.stdout.strip() == ""

@@ -108,7 +108,7 @@ def test_execution_timeout_while_waiting_for_a_child(run):
 
 def test_unbound_state_machine_is_reported_before_the_run():
     with pytest.raises(BindingError, match="no state machine is bound to '" + CHILD_ARN):
-        StateMachine(parent(START + ".sync")).execute({})
+        StateMachine(parent(START + ".sync")).execute({}, strict_bindings=True)
 
 
 def test_child_found_beside_the_parent_file_with_substitutions(tmp_path, frozen):
@@ -128,7 +128,7 @@ def test_a_missing_sibling_file_is_reported_before_the_run(tmp_path):
     machine = StateMachine.from_file(tmp_path / "parent.asl.json",
                                      substitutions={"ChildName": "nobody", "Greeting": "x", "Region": "us-east-1"})
     with pytest.raises(BindingError, match="nobody.asl.json"):
-        machine.execute({})
+        machine.execute({}, strict_bindings=True)
 
 
 def test_children_run_side_by_side_in_a_map(run):

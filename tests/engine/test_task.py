@@ -212,7 +212,7 @@ def test_a_service_resource_nothing_serves_is_reported_before_the_run():
     # sqs:sendMessage and friends run against the local AWS emulation; ecs:runTask.sync has none
     machine = StateMachine(task(Resource="arn:aws:states:::ecs:runTask.sync", Parameters={"Cluster": "c"}))
     with pytest.raises(BindingError) as raised:
-        machine.execute({}, handlers={})
+        machine.execute({}, handlers={}, strict_bindings=True)
     assert "'T'" in str(raised.value) and "arn:aws:states:::ecs:runTask.sync" in str(raised.value)
 
 
@@ -223,7 +223,7 @@ def test_an_unbound_lambda_is_reported_before_anything_runs():
         "A": {"Type": "Task", "Resource": FN_ARN, "Next": "B"},
         "B": {"Type": "Task", "Resource": INVOKE, "Parameters": {"FunctionName": "Other"}, "End": True}}})
     with pytest.raises(BindingError) as raised:
-        machine.execute({}, handlers={})
+        machine.execute({}, handlers={}, strict_bindings=True)
     message = str(raised.value)
     assert f"state 'A': no handler is bound to Lambda function '{FN_ARN}'" in message
     assert "state 'B': no handler is bound to Lambda function 'Other'" in message

@@ -23,7 +23,7 @@ def test_an_unemulated_resource_is_reported_before_the_run(aws, resource, says):
         "First": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:F", "Next": "Call"},
         "Call": {"Type": "Task", "Resource": resource, "Parameters": {}, "End": True}}}
     with pytest.raises(BindingError) as raised:
-        StateMachine(definition).execute({}, handlers={"F": lambda e, c: ran.append(1)})
+        StateMachine(definition).execute({}, handlers={"F": lambda e, c: ran.append(1)}, strict_bindings=True)
     message = str(raised.value)
     assert "state 'Call'" in message and resource in message and says in message
     assert ran == []  # nothing ran
@@ -43,7 +43,7 @@ def test_an_unemulated_item_reader_is_reported_before_the_run(aws):
         "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
                           "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}}}
     with pytest.raises(BindingError, match="state 'M': ItemReader InputType 'PARQUET' is not emulated"):
-        StateMachine(definition).execute({})
+        StateMachine(definition).execute({}, strict_bindings=True)
 
 
 def test_service_calls_never_open_a_socket(aws, execute, monkeypatch):

@@ -56,13 +56,18 @@ def test_a_bad_seed_file_exits_2_without_a_traceback(tmp_path):
     assert "Traceback" not in result.output
 
 
-def test_an_unemulated_resource_exits_2_before_running(tmp_path):
+def test_an_unemulated_resource_is_a_warning_or_with_strict_bindings_exits_2_before_running(tmp_path):
     machine = tmp_path / "m.asl.json"
     machine.write_text(json.dumps({"StartAt": "A", "States": {"A": {
         "Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun.sync", "Parameters": {}, "End": True}}}))
-    result = CliRunner().invoke(main, ["aws", "execute", str(machine), "--aws-state", str(tmp_path / "s")])
+    result = CliRunner().invoke(main, ["aws", "execute", str(machine), "--aws-state", str(tmp_path / "s"),
+                                       "--strict-bindings"])
     assert result.exit_code == 2
     assert "state 'A': resource 'arn:aws:states:::glue:startJobRun.sync' is not emulated" in result.output
+    ran = CliRunner().invoke(main, ["aws", "execute", str(machine), "--aws-state", str(tmp_path / "s")])
+    assert ran.exit_code == 1  # without --strict-bindings: a warning, and the Task fails when reached
+    assert "aslrun: warning: state 'A': resource 'arn:aws:states:::glue:startJobRun.sync' is not emulated" in ran.output
+    assert '"States.Runtime"' in ran.output
 
 
 def test_a_token_sent_from_another_process_completes_the_waiting_task(tmp_path):

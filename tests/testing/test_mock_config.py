@@ -70,8 +70,27 @@ def test_a_mocked_lambda_needs_no_handler_but_an_unmocked_one_does():
         "B": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Fb", "End": True}}}
     check = run_machine(definition, {}, mocks={"A": {"0": {"Return": 1}}, "B": {"0": {"Return": 2}}})
     check.succeeded().has_output(2)
-    with pytest.raises(BindingError, match="Fb"):
-        run_machine(definition, {}, mocks={"A": {"0": {"Return": 1}}})
+    # an unmocked Lambda that the run reaches fails as AWS fails it (a warning said so before the run)
+    from aslrun import UnboundResourceWarning
+
+    with pytest.warns(UnboundResourceWarning, match="Fb"):
+        reached = run_machine(definition, {}, mocks={"A": {"0": {"Return": 1}}})
+    reached.failed("Lambda.ResourceNotFoundException", cause_contains="Function not found: "
+                   "arn:aws:lambda:us-east-1:123456789012:function:Fb")
+    with pytest.raises(BindingError, match="Fb"):  # or, asked to be strict, refused before the run
+        run_machine(definition, {}, mocks={"A": {"0": {"Return": 1}}}, strict_bindings=True)
+
+
+def test_a_branch_the_run_does_not_take_may_stay_unmocked():
+    from aslrun import UnboundResourceWarning
+
+    definition = {"StartAt": "Which", "States": {
+        "Which": {"Type": "Choice", "Choices": [{"Variable": "$.rare", "IsPresent": True, "Next": "Rare"}],
+                  "Default": "Usual"},
+        "Rare": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Rare", "End": True},
+        "Usual": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Usual", "End": True}}}
+    with pytest.warns(UnboundResourceWarning, match="Rare"):
+        run_machine(definition, {}, mocks={"Usual": {"0": {"Return": "ok"}}}).succeeded().has_output("ok")
 
 
 def test_map_iterations_share_the_invocation_count():

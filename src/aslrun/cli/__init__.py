@@ -17,6 +17,24 @@ __all__ = ["main"]
 @click.version_option(__version__, prog_name="aslrun")
 def main() -> None:
     """Run AWS Step Functions state machines locally, in-process and offline."""
+    _say_warnings_plainly()
+
+
+def _say_warnings_plainly() -> None:
+    """aslrun's own warnings (an unbound resource, an ignored mock-config field) as one line on stderr,
+    ``aslrun: warning: ...``, not Python's file-and-line form."""
+    import warnings
+
+    shown = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int, file=None,  # type: ignore[no-untyped-def]
+             line=None) -> None:
+        if category.__module__.startswith("aslrun"):
+            click.echo(f"aslrun: warning: {message}", err=True)
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
 
 
 from .execute import execute  # noqa: E402  (commands register on the group)

@@ -133,6 +133,9 @@ def reset(state_dir: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help='Print one JSON object {"status","output","error","cause"}.')
 @seed_option
 @click.option("--name", help="The execution's name (default: a UUID from the seed).")
+@click.option("--strict-bindings", is_flag=True,
+              help="Refuse to run (exit 2) when a Task's resource is bound to nothing, instead of a warning and "
+                   "the Task failing if the run reaches it.")
 @click.option("--wait-callbacks", type=float, default=0.0, show_default=True, metavar="SECONDS",
               help="When every branch waits for a task token, wait this long (real time) for "
                    "'aslrun aws send-task-*' before letting the tasks time out.")
@@ -142,7 +145,7 @@ def execute_command(machine: str, state_machine_id: str | None, input_: str | No
                     handler_modules: tuple[str, ...],
                     handler_pairs: tuple[str, ...], sub_pairs: tuple[str, ...], sub_files: tuple[str, ...],
                     seed_file: str | None, old_seed_file: str | None, as_json: bool, seed: int | None,
-                    name: str | None, wait_callbacks: float,
+                    name: str | None, strict_bindings: bool, wait_callbacks: float,
                     no_save: bool, state_dir: str) -> None:
     """Run MACHINE against the local AWS (its state loaded before the run, every change kept). MACHINE
     may be a template (SAM, CloudFormation, CDK): its resources are created in the local AWS when
@@ -160,7 +163,8 @@ def execute_command(machine: str, state_machine_id: str | None, input_: str | No
 
                     local.seed(load_seed_file(seed_file), base=Path(seed_file).resolve().parent)
                 execution = _run(machine, input_, handler_modules, handler_pairs, sub_pairs, sub_files, seed, name,
-                                 Path(state_dir), wait_callbacks, as_json, state_machine_id, local)
+                                 Path(state_dir), wait_callbacks, as_json, state_machine_id, local,
+                                 strict_bindings)
             finally:
                 local.stop()  # the extra start of use_aws()
     except AslrunError as exc:
@@ -180,7 +184,8 @@ def execute_command(machine: str, state_machine_id: str | None, input_: str | No
 
 def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
          sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], seed: int | None, name: str | None, state_dir: Path,
-         wait_callbacks: float, quiet: bool, state_machine_id: str | None = None, local: Any = None) -> Any:
+         wait_callbacks: float, quiet: bool, state_machine_id: str | None = None, local: Any = None,
+         strict_bindings: bool = False) -> Any:
     from .inputs import load_target
 
     target = load_target(machine, state_machine_id, sub_pairs, sub_files, handler_modules, handler_pairs,
@@ -192,7 +197,7 @@ def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], han
     elif target.seed and local is not None:
         local.seed(target.seed)
     try:
-        execution = _run_target(target, input_, seed, name, state_dir, wait_callbacks, quiet)
+        execution = _run_target(target, input_, seed, name, state_dir, wait_callbacks, quiet, strict_bindings)
         if runtime is not None:  # what the run set off: messages to mapped queues, events, started executions
             for delivery in runtime.deliver():
                 if not quiet:
@@ -204,14 +209,14 @@ def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], han
 
 
 def _run_target(target: Any, input_: str | None, seed: int | None, name: str | None, state_dir: Path,
-                wait_callbacks: float, quiet: bool) -> Any:
+                wait_callbacks: float, quiet: bool, strict_bindings: bool = False) -> Any:
     from ..integrations.callbacks import pending_tasks
     from ..localaws.callback_inbox import apply_inbox, write_pending
     from .inputs import parse_json_argument
 
     document = parse_json_argument(input_)
     execution = target.machine.start(document, handlers=target.bindings, seed=run_seed(seed), name=name,
-                                     **target.identity)
+                                     strict_bindings=strict_bindings, **target.identity)
     execution.run(until_callbacks=True)
     deadline = time.monotonic() + wait_callbacks
     announced: set[str] = set()

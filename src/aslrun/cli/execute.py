@@ -31,6 +31,9 @@ __all__ = ["execute"]
 @click.option("--verbose", "-v", is_flag=True, help="Trace the states inside Map iterations and Parallel branches too.")
 @seed_option
 @click.option("--name", help="The execution's name (default: a UUID from the seed).")
+@click.option("--strict-bindings", is_flag=True,
+              help="Refuse to run (exit 2) when a Task's resource is bound to nothing, instead of a warning and "
+                   "the Task failing if the run reaches it.")
 @click.option("--mock-config", "mock_config", type=click.Path(dir_okay=False), metavar="FILE",
               help="Mocked responses in AWS Step Functions Local's format (MockConfigFile.json).")
 @click.option("--test-case", "test_case", metavar="[MACHINE#]CASE",
@@ -39,8 +42,8 @@ __all__ = ["execute"]
               help="No live progress line (shown on long runs when the output is a terminal, never with --json).")
 def execute(machine: str, state_machine_id: str | None, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
             sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], as_json: bool, real_time: bool,
-            history_file: str | None, verbose: bool, seed: int | None, name: str | None, mock_config: str | None,
-            test_case: str | None, no_progress: bool) -> None:
+            history_file: str | None, verbose: bool, seed: int | None, name: str | None, strict_bindings: bool,
+            mock_config: str | None, test_case: str | None, no_progress: bool) -> None:
     """Run MACHINE once with the given input: an ASL JSON file, or a SAM / CloudFormation template or
     CDK cdk.out/*.template.json (its functions bind themselves; --state-machine picks one of several)."""
     from ..errors import AslrunError
@@ -49,7 +52,7 @@ def execute(machine: str, state_machine_id: str | None, input_: str | None, hand
     try:
         execution = _run(machine, input_, handler_modules, handler_pairs, sub_pairs, sub_files, as_json,
                          real_time, history_file, verbose, seed, name, mock_config, test_case, progress,
-                         state_machine_id)
+                         state_machine_id, strict_bindings)
     except AslrunError as exc:
         click.echo(f"aslrun: {exc}", err=True)
         sys.exit(2)
@@ -67,7 +70,8 @@ def execute(machine: str, state_machine_id: str | None, input_: str | None, hand
 def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
          sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], as_json: bool, real_time: bool,
          history_file: str | None, verbose: bool, seed: int | None, name: str | None, mock_config: str | None = None,
-         test_case: str | None = None, progress: bool = False, state_machine_id: str | None = None) -> Any:
+         test_case: str | None = None, progress: bool = False, state_machine_id: str | None = None,
+         strict_bindings: bool = False) -> Any:
     from ..engine.clock import SystemClock, VirtualClock
     from .inputs import load_target, parse_json_argument
 
@@ -117,7 +121,8 @@ def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], han
     try:
         execution = state_machine.execute(
             document, handlers=bindings, clock=SystemClock() if real_time else VirtualClock(), seed=run_seed(seed),
-            name=name, listeners=listeners, task_interceptor=interceptor, **target.identity,
+            name=name, listeners=listeners, task_interceptor=interceptor, strict_bindings=strict_bindings,
+            **target.identity,
         )
     finally:
         if live is not None:
