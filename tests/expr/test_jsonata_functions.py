@@ -169,3 +169,15 @@ def test_the_guarded_functions_still_answer_as_before():
     assert evaluate("$formatInteger(12, '#0')") == "12"
     assert evaluate("$parseInteger('12', '#0')") == 12
     assert evaluate("$fromMillis(0)") == "1970-01-01T00:00:00.000Z"
+
+
+@pytest.mark.parametrize("expression", ["$uppercase", "/ab+/", "function($x){$x}"])
+def test_a_result_that_is_not_json_fails_the_state_as_an_unsupported_result_type(expression):
+    from aslrun import StateMachine
+
+    definition = {"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Output": "{% " + expression + " %}", "End": True}}}
+    execution = StateMachine(definition).execute({})
+    assert execution.error == "States.QueryEvaluationError"
+    assert execution.cause.endswith(f"The JSONata expression '{expression}' specified for the field 'Output' "
+                                    "returned an unsupported result type.")

@@ -29,7 +29,8 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from ..errors import StatesError
-from .jsonata_engine import NOT_FOUND, Expression, JsonataEvaluationError, JsonataSyntaxError, compile_expression
+from .jsonata_engine import (NOT_FOUND, Expression, JsonataEvaluationError, JsonataSyntaxError,
+                             JsonataUnsupportedResult, compile_expression)
 from .jsonata_functions import SCOPE_FUNCTION_NAMES, scope_functions
 from .jsonata_values import UNDEFINED, ConversionMemo, json_type, to_jsonata
 from .template import compact_json
@@ -274,6 +275,11 @@ def _node(source: Any, field: str) -> _Literal | Evaluator:
 def _run(expression: Expression, scope: JsonataScope, field: str) -> Any:
     try:
         return expression.evaluate(scope.lookup, scope.memo)
+    except JsonataUnsupportedResult:
+        raise query_error(
+            f"The JSONata expression '{expression.text}' specified for the field '{field}' returned an unsupported "
+            "result type.", field
+        ) from None
     except JsonataEvaluationError as problem:
         raise query_error(
             f"The JSONata expression '{expression.text}' specified for the field '{field}' threw an error "

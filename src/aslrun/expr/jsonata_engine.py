@@ -36,9 +36,10 @@ from jsonata.utils import Utils
 
 from .jsonata_errors import describe
 from .jsonata_functions import AWS_FRAME
-from .jsonata_values import ConversionMemo, deep_copy, from_jsonata, js_string
+from .jsonata_values import ConversionMemo, UnsupportedResult, deep_copy, from_jsonata, js_string
 
 __all__ = ["MAX_STEPS", "NOT_FOUND", "Expression", "JsonataEvaluationError", "JsonataSyntaxError",
+           "JsonataUnsupportedResult",
            "compile_expression"]
 
 NOT_FOUND = Utils.NONE  # what a lookup returns for a name it does not know
@@ -53,6 +54,10 @@ class JsonataSyntaxError(ValueError):
 
 class JsonataEvaluationError(Exception):
     """Evaluation failed; ``str()`` is ``"<code>: <message>"`` as AWS reports it."""
+
+
+class JsonataUnsupportedResult(Exception):
+    """The expression's value is not JSON (a function, a regular expression)."""
 
 
 class _Runaway(Exception):
@@ -217,7 +222,10 @@ class Expression:
             raise JsonataEvaluationError(describe(error)) from None
         finally:
             current.jsonata = previous
-        return from_jsonata(result, memo)
+        try:
+            return from_jsonata(result, memo)
+        except UnsupportedResult:
+            raise JsonataUnsupportedResult() from None
 
 
 def _step_counter() -> Callable[..., None]:

@@ -175,10 +175,17 @@ class ConversionMemo:
 
 # -- out of JSONata -------------------------------------------------------------------------------
 
+class UnsupportedResult(ValueError):
+    """A JSONata result that is not JSON: a function, a regular expression (AWS fails the state)."""
+
+
 def from_jsonata(value: Any, memo: ConversionMemo | None = None) -> Any:
-    """A JSONata result as a JSON value, or :data:`UNDEFINED` when there is none."""
-    if value is None or isinstance(value, _FUNCTION_TYPES):
+    """A JSONata result as a JSON value, or :data:`UNDEFINED` when there is none;
+    :class:`UnsupportedResult` when it is a function or another value JSON cannot hold."""
+    if value is None:
         return UNDEFINED
+    if isinstance(value, _FUNCTION_TYPES):
+        raise UnsupportedResult(type(value).__name__)
     cls = value.__class__
     if memo is not None and (cls is dict or cls is list):
         hit = memo.out.get(id(value))
@@ -244,7 +251,9 @@ def _json(value: Any, walk: _Walk) -> Any:
         return _number(float(value))
     if isinstance(value, int):
         return int(value)
-    return value
+    if isinstance(value, str):
+        return str(value)
+    raise UnsupportedResult(type(value).__name__)  # a regular expression, ...: nothing JSON can hold
 
 
 def _number(value: float) -> Any:
