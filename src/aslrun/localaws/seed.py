@@ -233,17 +233,19 @@ def queue_messages(aws: LocalAws, queue_url: str) -> list[dict[str, Any]]:
     queue = backend.queues.get(name)
     if queue is None:
         return []
-    out = []
-    for message in list(queue._messages):
-        entry: dict[str, Any] = {"body": message.body}
-        if message.message_attributes:
-            entry["attributes"] = message.message_attributes
-        if getattr(message, "group_id", None):
-            entry["group"] = message.group_id
-        if getattr(message, "deduplication_id", None):
-            entry["deduplication"] = message.deduplication_id
-        out.append(entry)
-    return out
+    return [message_fields(message) for message in list(queue._messages)]
+
+
+def message_fields(message: Any) -> dict[str, Any]:
+    """A moto message as a seed document's message entry: body, attributes, FIFO group and deduplication id."""
+    entry: dict[str, Any] = {"body": message.body}
+    if message.message_attributes:
+        entry["attributes"] = message.message_attributes
+    if getattr(message, "group_id", None):
+        entry["group"] = message.group_id
+    if getattr(message, "deduplication_id", None):
+        entry["deduplication"] = message.deduplication_id
+    return entry
 
 
 # -- SNS ------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from ...errors import InputError
+from ..seed import message_fields
 
 if TYPE_CHECKING:
     from ..emulator import LocalAws
@@ -29,15 +30,8 @@ def queue_named(aws: LocalAws, name: str) -> Any:
 
 
 def message_entry(message: Any) -> dict[str, Any]:
-    """A moto message as the journal and the snapshot write it (the shape of seed.queue_messages)."""
-    entry: dict[str, Any] = {"key": getattr(message, MESSAGE_KEY), "body": message.body}
-    if message.message_attributes:
-        entry["attributes"] = message.message_attributes
-    if getattr(message, "group_id", None):
-        entry["group"] = message.group_id
-    if getattr(message, "deduplication_id", None):
-        entry["deduplication"] = message.deduplication_id
-    return entry
+    """A moto message as the journal and the snapshot write it: its key, then seed.message_fields."""
+    return {"key": getattr(message, MESSAGE_KEY), **message_fields(message)}
 
 
 def restore_messages(aws: LocalAws, queue_name: str, messages: list[dict[str, Any]], *,
