@@ -83,6 +83,8 @@ def install_hook(events: Any = None) -> None:
 
 
 def _before_call(event_name: str = "", model: Any = None, params: Any = None, **_: Any) -> Any:
+    if not _ANSWERERS:  # the usual case, on every AWS call of the process: nothing to look up
+        return None
     parts = event_name.split(".")
     if len(parts) < 3 or model is None:
         return None
