@@ -42,7 +42,8 @@ class StateMachine:
         #: ``account``; :meth:`start` runs it so unless told otherwise (given handlers are added on top)
         self.deployment: dict[str, Any] = {}
         self._deployed_cache: tuple[Any, int, Bindings] | None = None
-        self._checked_bindings: dict[int, int] = {}  # the bindings last checked complete (by id) and their version
+        #: the bindings last checked (by id): their version and what they left unbound
+        self._checked_bindings: dict[int, tuple[int, list[str]]] = {}
         unusable = json_value_problem(self.definition, root="")
         if unusable is not None:
             where, what = unusable
@@ -128,19 +129,8 @@ class StateMachine:
         if deployed.get("handlers") is not None and parent is None and bindings is not deployed["handlers"]:
             bindings = self._deployed_bindings(bindings)
         covers = getattr(task_interceptor, "covers", None)  # mocked states need no binding
-        if parent is None and check_bindings and \
-                (covers is not None or bindings.version != self._checked_bindings.get(id(bindings))):
-            unbound = self.unbound_resources(bindings, covered=covers)
-            if unbound and strict_bindings:
-                raise BindingError("\n".join(unbound))
-            if unbound:
-                import warnings
-
-                warnings.warn("\n".join([*unbound, "(a Task that reaches one of these fails as on AWS; "
-                                                  "strict_bindings / --strict-bindings refuses the run instead)"]),
-                              UnboundResourceWarning, stacklevel=2)
-            if covers is None and not unbound:
-                self._checked_bindings = {id(bindings): bindings.version}
+        if parent is None and check_bindings:
+            self._check_bindings(bindings, covers, strict_bindings)
         return Execution(
             self.program,
             {} if input is None else input,
@@ -163,6 +153,25 @@ class StateMachine:
             watcher=watcher,
             role_arn=role_arn,
         )
+
+    def _check_bindings(self, bindings: Bindings, covers: Any, strict: bool) -> None:
+        """Every Task's resource served (see :meth:`start`): a warning for those nothing serves, or with
+        ``strict`` a :class:`BindingError`. The same bindings (same version) are walked once."""
+        checked = self._checked_bindings.get(id(bindings))
+        if covers is None and checked is not None and checked[0] == bindings.version:
+            unbound, fresh = checked[1], False
+        else:
+            unbound, fresh = self.unbound_resources(bindings, covered=covers), True
+            if covers is None:
+                self._checked_bindings = {id(bindings): (bindings.version, unbound)}
+        if unbound and strict:
+            raise BindingError("\n".join(unbound))
+        if unbound and fresh:
+            import warnings
+
+            warnings.warn("\n".join([*unbound, "(a Task that reaches one of these fails as on AWS; "
+                                              "strict_bindings / --strict-bindings refuses the run instead)"]),
+                          UnboundResourceWarning, stacklevel=3)
 
     def _deployed_bindings(self, given: Bindings) -> Bindings:
         """The template's bindings with the given ones on top (the same object for the same given ones,

@@ -238,3 +238,20 @@ def test_a_handler_given_as_a_dotted_string_is_imported():
 def test_a_handler_string_naming_nothing_is_a_binding_error():
     with pytest.raises(BindingError, match="no_such_module_xyz"):
         StateMachine(task()).execute({}, handlers={"Fn": "no_such_module_xyz.handler"})
+
+
+def test_unbound_resources_are_said_once_per_bindings_and_strict_still_refuses():
+    import warnings
+
+    from aslrun import Bindings, UnboundResourceWarning
+
+    machine = StateMachine(task())
+    bindings = Bindings({})
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        first = machine.execute({}, handlers=bindings)
+        second = machine.execute({}, handlers=bindings)
+    assert [type(w.message) for w in seen] == [UnboundResourceWarning]  # the second run reuses the check
+    assert first.error == second.error == "Lambda.ResourceNotFoundException"
+    with pytest.raises(BindingError, match="no handler is bound to Lambda function"):
+        machine.execute({}, handlers=bindings, strict_bindings=True)
