@@ -97,9 +97,14 @@ def _running(state_dir: Path) -> list[str]:
         return []
     lines = [f"running now: process {writer} writes this state directory (its changes so far are shown)"]
     for entry in read_pending(state_dir):
-        lines.append(f"  state '{entry['state']}' waits for its task token: aslrun aws send-task-success --state "
-                     f"{entry['state']} --output JSON --aws-state {state_dir}")
+        state = entry["state"]
+        lines.append(f"  state '{state}' waits for its task token: {_answer_command(state, state_dir)}")
     return lines
+
+
+def _answer_command(state: str, state_dir: Path) -> str:
+    """The command that completes the task a state waits in."""
+    return f"aslrun aws send-task-success --state {state} --output JSON --aws-state {state_dir}"
 
 
 @aws.command()
@@ -227,8 +232,7 @@ def _run_target(target: Any, input_: str | None, seed: int | None, name: str | N
             if task.token not in announced and not quiet:
                 announced.add(task.token)
                 click.echo(f"aslrun: state '{task.state_name}' waits for its task token (up to {wait_callbacks:g} s "
-                           f"more): from another shell, aslrun aws send-task-success --state {task.state_name} "
-                           f"--output JSON --aws-state {state_dir}", err=True)
+                           f"more): from another shell, {_answer_command(task.state_name, state_dir)}", err=True)
         applied = apply_inbox(state_dir)
         for line in applied:
             if not quiet:
