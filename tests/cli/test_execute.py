@@ -337,3 +337,11 @@ def test_validate_hints_at_a_misspelt_state_name_or_field(tmp_path):
     assert ": 3 problems" in result.output
     as_json = CliRunner().invoke(main, ["validate", str(path), "--json"])
     assert "did you mean" not in as_json.output  # AWS's diagnostics, as AWS words them
+
+
+def test_a_template_missing_from_the_current_directory_is_named_as_missing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["aws", "execute", "template.yaml", "--state-machine", "Bua",
+                                       "--aws-state", str(tmp_path / "aws")])
+    assert result.exit_code == 2
+    assert f"template.yaml: no such definition file (the current directory is {tmp_path})" in result.output

@@ -190,6 +190,10 @@ def load_target(machine: str, state_machine_id: str | None, sub_pairs: tuple[str
     run (``start_local_aws=False``: the caller seeds its own, e.g. ``aslrun aws execute``)."""
     from ..templates import looks_like_template
 
+    if not Path(machine).exists():
+        from ..errors import InputError
+
+        raise InputError(f"{machine}: no such definition file (the current directory is {Path.cwd()})")
     if looks_like_template(machine):
         from ..templates import load_template
 
