@@ -91,6 +91,16 @@ def test_dollar_keys_hold_paths_or_intrinsic_calls_at_any_depth() -> None:
     assert "States.Frobnicate" in problems[2][2]
 
 
+def test_a_field_given_twice_once_dollar_is_stripped_is_refused_at_any_depth() -> None:
+    parameters = {"channel.$": "$.c", "channel": "general", "inner": {"a": 1, "a.$": "$.b", "b.$": "$.b"}}
+    assert problems_of(task(Next="Done", Parameters=parameters)) == [
+        ("States.T.Parameters.channel.$", SCHEMA,
+         "The field 'channel' is given twice in a payload template: as 'channel' and as 'channel.$'"),
+        ("States.T.Parameters.inner.a.$", SCHEMA,
+         "The field 'a' is given twice in a payload template: as 'a' and as 'a.$'"),
+    ]
+
+
 def test_every_template_field_is_checked() -> None:
     definition = machine({
         "P": {"Type": "Pass", "Parameters": {"a.$": "x"}, "Assign": {"b.$": "y"}, "Next": "T"},

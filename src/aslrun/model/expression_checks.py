@@ -142,10 +142,17 @@ def check_path_field(text: str, field: str, where: str, kind: PathKind, problems
 
 
 def check_template(template: Any, where: str, problems: list[Problem]) -> None:
-    """Every ``"key.$"`` in ``template`` (at any depth) must hold a path or intrinsic call."""
+    """Every ``"key.$"`` in ``template`` (at any depth) must hold a path or intrinsic call, and no object
+    may name a field twice once ``.$`` is stripped (the ASL specification's rule for payload templates:
+    ``"channel"`` beside ``"channel.$"`` leaves it unclear which value the state passes on)."""
     if isinstance(template, Mapping):
         for key, value in template.items():
             here = join_location(where, key)
+            if isinstance(key, str) and key.endswith(".$") and key[:-2] in template:
+                problems.append(
+                    Problem(here, f"The field '{key[:-2]}' is given twice in a payload template: as '{key[:-2]}' "
+                            f"and as '{key}'", SCHEMA_VALIDATION_FAILED)
+                )
             if isinstance(key, str) and key.endswith(".$"):
                 if not isinstance(value, str):
                     problems.append(
