@@ -304,7 +304,7 @@ def _tou_lines(
         _line(
             tariff,
             "USAGE",
-            f"General usage {band.name.replace('_', ' ').lower()}",
+            _band_description(band.name),
             start,
             end,
             by_band[band.name],
@@ -321,7 +321,7 @@ def _tou_lines(
             _line(
                 tariff,
                 "USAGE",
-                f"General usage {default.name.lower()}",
+                _band_description(default.name),
                 start,
                 end,
                 ZERO,
@@ -331,6 +331,11 @@ def _tou_lines(
             )
         )
     return lines
+
+
+def _band_description(name: str) -> str:
+    """``OFF_PEAK`` -> "General usage off peak": the same words whether or not the band used energy."""
+    return f"General usage {name.replace('_', ' ').lower()}"
 
 
 def _controlled_lines(tariff: Tariff, start: date, end: date, quantity: Decimal) -> list[BillLine]:
