@@ -42,6 +42,8 @@ class Runner:
         self.interceptor_for = interceptor_for  # mocked responses of a test case (Step Functions Local)
         self._on_end = on_end
         self.running: dict[str, Execution] = {}
+        #: told of every execution as it is created, nested ones too (the console's data-flow recorder)
+        self.watchers: list[Callable[[Execution], None]] = []
         self._threads: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
         self.recorder = Recorder(store, on_end=self._ended)
@@ -76,6 +78,8 @@ class Runner:
         if execution.parent is None:
             execution.service_registered = True  # type: ignore[attr-defined]  # its row is written by the API
         self.recorder(execution)
+        for watcher in self.watchers:
+            watcher(execution)
 
     def launch(self, execution: Execution) -> None:
         """Run ``execution`` on a thread of its own."""
