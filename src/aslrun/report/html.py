@@ -21,10 +21,8 @@ from typing import Any
 
 from ..engine.clock import iso_timestamp
 from ..history import Event
-from .graph import build_graph
-from .layout import layout
+from .drawing import LEGEND, draw_machine
 from .svg import STYLE as SVG_STYLE
-from .svg import RunMarks, render_svg
 from .visits import Visit, read_visits
 
 __all__ = ["render_report"]
@@ -117,8 +115,7 @@ def render_report(definition: dict[str, Any], events: Iterable[Event], *, machin
     visits = read_visits(events)
     outcome = _outcome(events)
     started = events[0].timestamp if events else 0.0
-    box = layout(build_graph(definition))
-    svg = render_svg(box, RunMarks.from_visits(visits, finished=outcome["status"] != "RUNNING"))
+    svg = draw_machine(definition, visits, finished=outcome["status"] != "RUNNING")
     heading = title or f"{machine_name}: execution report"
     parts = [
         "<!DOCTYPE html>",
@@ -130,11 +127,7 @@ def render_report(definition: dict[str, Any], events: Iterable[Event], *, machin
         "<main>",
         _cards(outcome),
         '<h2>Path taken</h2><div class="graph">', svg,
-        '<p class="legend"><i style="border-color:#2e7d32;background:#e8f5e9"></i>ran'
-        '<i style="border-color:#ef6c00;background:#fff3e0"></i>failed, caught'
-        '<i style="border-color:#c62828;background:#ffebee"></i>failed'
-        '<i style="border-color:#b0bec5;background:#fff;opacity:.55"></i>not run'
-        " &nbsp;·&nbsp; ×N: times entered &nbsp;·&nbsp; click a state to list its runs</p></div>",
+        f'<p class="legend">{LEGEND} &nbsp;·&nbsp; click a state to list its runs</p></div>',
         _timings(visits),
         _visit_table(visits, started),
         _history_table(events, started),
