@@ -19,6 +19,7 @@ from ..errors import StatesError
 from ..history import AWS_HISTORY_LIMIT, Event, History, HistoryFull
 from .clock import Clock, VirtualClock, iso_timestamp
 from .frame import Frame
+from .observers import ExecutionObserver, current_observer
 from .runner import ExecutionTerminated, ExecutionTimedOut, Outcome, run_branch
 from .scheduler import Paused, Scheduler, Sleep, Task, WaitingForCallbacks
 from .variables import Variables
@@ -113,6 +114,8 @@ class Execution:
         #: told of this execution and of every execution it starts (nested, distributed Map
         #: children) as each is created, before it runs: a server records them all this way
         self.watcher = watcher if watcher is not None or parent is None else parent.watcher
+        #: told of each state entered and each way one is left (see engine.observers); children inherit it
+        self.observer: ExecutionObserver | None = current_observer() if parent is None else parent.observer
         if self.watcher is not None:
             self.watcher(self)
 

@@ -110,6 +110,7 @@ def run_branch(execution: Execution, branch: Branch, data: Any, frame: Frame,
         frame.resume = resume.inner  # a Parallel or Map picks up its children from it
     clock = execution.clock
     deadline = execution.deadline
+    observer = execution.observer  # see engine.observers (None: nobody watches)
     while True:
         state = states[name]
         if deadline is not None and clock.now() >= deadline:
@@ -129,9 +130,12 @@ def run_branch(execution: Execution, branch: Branch, data: Any, frame: Frame,
         frame.task_token = None  # $$.Task exists only inside the callback task that issued it
         frame.entered_event_id = frame.emit(state.entered_event, {"name": name, "input": data}).id
         frame.result_bound = None
+        if observer is not None:
+            observer.entered(frame, state)
+        caught = None
         try:
             if state.retriers or state.catchers:
-                output, next_name = yield from _run_recoverable(state, frame, data)
+                output, next_name, caught = yield from _run_recoverable(state, frame, data)
             elif state.blocking:
                 output, next_name = yield from state.execute(frame, data)
             else:
@@ -153,20 +157,25 @@ def run_branch(execution: Execution, branch: Branch, data: Any, frame: Frame,
                 details["assignedVariables"] = frame.variables.take_assigned()
                 details["assignedVariablesDetails"] = {"truncated": False}
             frame.emit(state.exited_event, details)
+        if observer is not None:
+            observer.left(frame, state, next_name, caught)
         if next_name is None:
             return Outcome(output, bound=frame.data_bound, last_event_id=frame.last_event_id)
         data = output
         name = next_name
 
 
-def _run_recoverable(state: State, frame: Frame, data: Any) -> Generator[Any, Any, tuple[Any, str | None]]:
-    """Execute ``state``, retrying and catching as its Retry and Catch fields say."""
+def _run_recoverable(state: State, frame: Frame, data: Any) -> Generator[Any, Any, tuple[Any, str | None, int | None]]:
+    """Execute ``state``, retrying and catching as its Retry and Catch fields say; the output, the
+    next state and the number of the Catch entry that caught (None: none did)."""
     attempts = [0] * len(state.retriers)
     while True:
         try:
             if state.blocking:
-                return (yield from state.execute(frame, data))
-            return state.execute(frame, data)  # type: ignore[no-any-return]
+                output, next_name = yield from state.execute(frame, data)
+            else:
+                output, next_name = state.execute(frame, data)
+            return output, next_name, None
         except StatesError as raised:
             error = locate(raised, frame)
         if error.error == UNCATCHABLE:
@@ -179,15 +188,18 @@ def _run_recoverable(state: State, frame: Frame, data: Any) -> Generator[Any, An
                     attempts[i] += 1
                 break  # only the first matching retrier counts, exhausted or not
         if delay is not None:
+            observer = frame.execution.observer
+            if observer is not None:
+                observer.retried(frame, state, i)
             frame.retry_count += 1
             if delay > 0:
                 execution = frame.execution
                 yield from execution.sleep(execution.clock.now() + delay)
             continue
         _report_final_failure(state, frame, error)
-        for catcher in state.catchers:
+        for i, catcher in enumerate(state.catchers):
             if catcher.matches(error.error):
-                return state.io.catch_output(frame, data, error, catcher), catcher.next
+                return state.io.catch_output(frame, data, error, catcher), catcher.next, i
         raise error
 
 

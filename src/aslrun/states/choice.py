@@ -21,11 +21,17 @@ class ChoiceState(State):
     def execute(self, frame: Any, raw_input: Any) -> tuple[Any, str | None]:
         io = self.io
         data = io.effective_input(frame, raw_input)
-        for holds, next_state, rule in self.choices:
+        for index, (holds, next_state, rule) in enumerate(self.choices):
             frame.data = data
             if holds(frame):
+                observer = frame.execution.observer
+                if observer is not None:  # which rule held (two may lead to the same state)
+                    observer.chose(frame, self, index)
                 return io.choice_output(frame, raw_input, data, rule), next_state
         if self.default is not None:
+            observer = frame.execution.observer
+            if observer is not None:
+                observer.chose(frame, self, None)
             return io.choice_output(frame, raw_input, data, None), self.default
         raise StatesError(
             "States.NoChoiceMatched",
