@@ -9,7 +9,6 @@ message is filled in with the field's name when the error becomes a
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -17,6 +16,7 @@ from pydantic.functional_validators import PlainValidator
 from pydantic_core import PydanticCustomError
 
 from aslrun.model.syntax import is_jsonata
+from aslrun.model.timestamps import is_timestamp
 
 __all__ = [
     "ArrayOrJsonata",
@@ -40,13 +40,6 @@ __all__ = [
     "min_int",
     "one_of",
 ]
-
-#: RFC 3339 as ASL restricts it: upper-case ``T`` and ``Z``, numeric offsets allowed.
-_TIMESTAMP = re.compile(
-    r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?"
-    r"(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$"
-)
-
 
 class AslModel(BaseModel):
     """Base of every model: no coercion ("5" is not 5) and no field AWS does not know.
@@ -140,11 +133,6 @@ def _bool_or_jsonata(value: Any) -> bool | str:
     if isinstance(value, bool) or is_jsonata(value):
         return value  # type: ignore[no-any-return]
     raise _fail("Expected value of type [BOOLEAN] or a JSONata expression '{% ... %}'")
-
-
-def is_timestamp(value: object) -> bool:
-    """``value`` is an ASL timestamp string (RFC 3339, upper-case ``T`` and ``Z``)."""
-    return isinstance(value, str) and _TIMESTAMP.match(value) is not None
 
 
 def _timestamp(value: Any) -> str:

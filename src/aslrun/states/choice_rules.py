@@ -12,54 +12,33 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from ..errors import runtime_error
 from ..expr.jsonpath import Path, PathNotFound, compile_path
 from ..expr.template import read_path
+from ..model.timestamps import parse_timestamp
 
 __all__ = ["Predicate", "compile_rule", "parse_timestamp"]
 
 Predicate = Callable[[Any], bool]  # called with the frame, whose .data is the Choice's input
-
-_TIMESTAMP = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|z|[+-]\d{2}:\d{2})$"
-)
-
-
-def parse_timestamp(text: Any) -> datetime | None:
-    """An RFC 3339 date-time with a zone (``2016-03-14T01:59:00Z``), else None."""
-    if text.__class__ is not str:
-        return None
-    match = _TIMESTAMP.match(text)
-    if not match:
-        return None
-    fraction = (match.group(7) or "")[:7].ljust(7, "0") if match.group(7) else ""
-    zone = match.group(8)
-    normalised = text[: match.start(7) if match.group(7) else match.start(8)] + fraction[:7]
-    normalised += "+00:00" if zone in ("Z", "z") else zone
-    try:
-        return datetime.fromisoformat(normalised)
-    except ValueError:
-        return None
-
 
 def _is_number(value: Any) -> bool:
     return (value.__class__ is int or value.__class__ is float)
 
 
 def _string_pattern(pattern: str) -> re.Pattern[str]:
+    """``*`` matches any run of characters; ``\\x`` is a literal ``x`` (a trailing ``\\`` is itself).
+
+    One pass over the characters with a for loop: no index arithmetic, so no input loops forever.
+    """
     out = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        out.append(".*" if ch == "*" else re.escape(ch))
-        i += 1
+    characters = iter(pattern)
+    for ch in characters:
+        if ch == "\\":
+            out.append(re.escape(next(characters, "\\")))
+        else:
+            out.append(".*" if ch == "*" else re.escape(ch))
     return re.compile("".join(out), re.DOTALL)
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from ..errors import StatesError
 from ..expr.jsonata import Field, JsonataScope, compile_field, query_error, unexpected_type
 from ..expr.template import compact_json
-from .choice_rules import parse_timestamp
+from ..model.timestamps import parse_timestamp, wake_time
 
 __all__ = ["JsonataIO"]
 
@@ -233,7 +233,7 @@ class JsonataIO:
                 raise query_error("The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time "
                                   f"format string: {value}", "Timestamp")
             raise unexpected_type(field.text, "Timestamp", "timestamp", value)
-        return instant.timestamp()
+        return wake_time(instant)
 
     def task_timeouts(self, state: Any, frame: Any, raw_input: Any) -> tuple[int | None, int | None]:
         if "TimeoutSeconds" not in self.settings and "HeartbeatSeconds" not in self.settings:

@@ -1,7 +1,9 @@
 """Wait: delays its branch for ``Seconds`` or until a ``Timestamp`` (fixed, or read by a path).
 
 Waiting reads the execution's clock: with the default virtual clock the wait is skipped at once
-while time moves on; other branches keep running meanwhile.
+while time moves on; other branches keep running meanwhile. A timestamp is read as validation reads
+it (:mod:`aslrun.model.timestamps`) and, as AWS documents, counts to the second ("considers the time
+value up to seconds and truncates milliseconds").
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from typing import Any
 from ..errors import runtime_error
 from ..expr.jsonpath import PathNotFound, compile_path
 from ..expr.template import compact_json, read_path
+from ..model.timestamps import parse_timestamp, wake_time
 from .base import State
-from .choice_rules import parse_timestamp
 
 __all__ = ["WaitState"]
 
@@ -26,8 +28,8 @@ class WaitState(State):
         super().__init__(name, spec, build)
         self.seconds = spec.get("Seconds")
         timestamp = spec.get("Timestamp")
-        self.timestamp = parse_timestamp(timestamp).timestamp() if isinstance(timestamp, str) and \
-            parse_timestamp(timestamp) else timestamp
+        instant = parse_timestamp(timestamp)
+        self.timestamp = wake_time(instant) if instant is not None else timestamp
         self.seconds_path = compile_path(spec["SecondsPath"]) if "SecondsPath" in spec else None
         self.timestamp_path = compile_path(spec["TimestampPath"]) if "TimestampPath" in spec else None
 
@@ -48,14 +50,7 @@ class WaitState(State):
             return float(self.timestamp)
         frame.data = data
         if self.seconds_path is not None:
-            path = self.seconds_path
-            value = _read(path, frame)
-            if value.__class__ is not int or value < 0:
-                raise runtime_error(
-                    f"The SecondsPath parameter does not reference a valid non-negative integer value: "
-                    f"{path.text} == {compact_json(value)}"
-                )
-            return now + value
+            return now + self._seconds(frame)
         assert self.timestamp_path is not None
         path = self.timestamp_path
         value = _read(path, frame)
@@ -66,7 +61,23 @@ class WaitState(State):
                 "The TimestampPath parameter does not reference a valid ISO-8601 extended offset "
                 f"date-time format string: {path.text} == {shown}"
             )
-        return instant.timestamp()
+        return wake_time(instant)
+
+    def _seconds(self, frame: Any) -> int:
+        """The whole seconds ``SecondsPath`` finds, refused with AWS's causes (as LocalStack, which
+        snapshot-tests against AWS, words them): nothing there, not an integer, a negative integer."""
+        path = self.seconds_path
+        assert path is not None
+        try:
+            value = read_path(path, frame)
+        except PathNotFound:
+            raise runtime_error(f"The SecondsPath parameter does not reference an input value: {path.text}") from None
+        shown = value if isinstance(value, str) else compact_json(value)
+        if value.__class__ is not int:
+            raise runtime_error(f"The SecondsPath parameter cannot be parsed as a long value: {path.text} == {shown}")
+        if value < 0:
+            raise runtime_error(f"The SecondsPath parameter references a negative value: {path.text} == {shown}")
+        return int(value)
 
 
 def _read(path: Any, frame: Any) -> Any:
