@@ -11,7 +11,8 @@ days ``[last billed end, Pe)`` are estimated and priced:
 - segments (:mod:`.accounts`, :mod:`.profile_build`, :mod:`.profile_fix`): who is accrued over
   which days; macro profiles M(d) per jurisdiction x customer class x tariff type from interval
   data (days over 5 % estimated left out), thin/missing/negative profiles filled;
-- microscalar (:mod:`.microscalar`): k_a = billed Wh / sum of M(d) over the last bill's days;
+- microscalar (:mod:`.microscalar`): k_a = billed Wh / sum of M(d) over the last bill's days, or
+  from a basic meter's actual reads either side of the period end (README.md: the rules);
 - basic reads (:mod:`.basicreads`): estimated register reads at the period end, with rollover;
 - nem12 (:mod:`.nem12_stage`): missing interval days as NEM12 (quality E), read back, loaded;
 - invoice runs (:mod:`.invoices`): the billing pipeline's bill engine, lines split by month;

@@ -244,7 +244,7 @@ CREATE TABLE IF NOT EXISTS micro_scalar (
     run_date        TEXT NOT NULL,
     account_id      TEXT NOT NULL,
     scalar          REAL NOT NULL,          -- k_a
-    flag            TEXT NOT NULL,          -- BILLED, CLIPPED, METERED, NO_HISTORY, ADL
+    flag            TEXT NOT NULL,          -- BILLED, CLIPPED, METERED, NO_HISTORY, ADL, LATER_READ
     reference_start TEXT,
     reference_end   TEXT,
     reference_wh    INTEGER,

@@ -188,3 +188,80 @@ def test_estimates_never_feed_back_into_the_profile(finished):
                                    "customer_class = 'RESIDENTIAL'", (RUN,)).fetchone()[0],
                       10_000 * conn.execute("SELECT COUNT(*) FROM bua_date WHERE run_date = ?",
                                             (RUN,)).fetchone()[0])
+
+
+def _run_after_the_period(tmp_path, add):
+    """A run on 15 Oct of the hand-made cases for September, with accounts ``add`` puts in; the
+    snapshot's meter data reaches 15 Oct, so actual reads after the period end can exist."""
+    snapshot = build_cases(tmp_path / "snap.sqlite3", data_end="2024-10-15")
+    snap = SnapshotBuilder(connect(snapshot))
+    add(snap)
+    snap.close()
+    event = {"run_date": "2024-10-15", "db": str(tmp_path / "run.sqlite3"), "snapshot": str(snapshot),
+             "period_start": "2024-09-01", "period_end": "2024-10-01",
+             "config": {"min_segment_accounts": 1, "output_dir": str(tmp_path / "out")}}
+    run_pipeline(event)
+    conn = sqlite3.connect(event["db"])
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def test_a_later_actual_read_calibrates_an_account_without_history(tmp_path):
+    # H moved in on 1 Sep (read 1,000 kWh), no bill yet; read again on 11 Oct at 2,200 kWh: 30 kWh a
+    # day, three times the segment's 10. k = 1 (the national average) would accrue 300 kWh.
+    def add(snap):
+        snap.basic_nmi("NMI000000H", "NSW")
+        snap.account("H", "NMI000000H", "NSW-RES-FLAT", open_date="2024-09-01")
+        snap.basic_read("NMI000000H", "2024-09-01", 1_000_000)
+        snap.basic_read("NMI000000H", "2024-10-11", 2_200_000)
+
+    conn = _run_after_the_period(tmp_path, add)
+    scalar = conn.execute("SELECT * FROM micro_scalar WHERE account_id = 'H'").fetchone()
+    assert (scalar["flag"], scalar["reference_start"], scalar["reference_end"], scalar["reference_wh"]) == (
+        "LATER_READ", "2024-09-01", "2024-10-11", 1_200_000)
+    assert abs(scalar["scalar"] - 3.0) < 1e-12
+    assert read_at(conn, "NMI000000H", "2024-10-01") == 1_900_000  # 30 days x 30 kWh, below 2,200
+    summary = conn.execute("SELECT * FROM invoice_summary WHERE account_id = 'H'").fetchone()
+    assert summary["estimated_wh"] == 900_000
+    assert summary["flags"].startswith("LATER_READ")
+    assert (summary["amount_cents"], summary["gst_cents"]) == (3000 + 27000, 3000)
+    conn.close()
+
+
+def test_a_later_actual_read_keeps_the_estimated_read_below_it(tmp_path):
+    # J: billed 10 Aug - 10 Sep at the segment's 10 kWh a day (k = 1), then used 5 kWh a day: read on
+    # 5 Oct at 5,125 kWh. The bill's k would estimate 5,210 kWh on 1 Oct: a register running backwards.
+    def add(snap):
+        snap.basic_nmi("NMI000000J", "NSW")
+        snap.account("J", "NMI000000J", "NSW-RES-FLAT")
+        snap.bill("J", "2024-08-10", "2024-09-10", usage_wh=310_000)
+        snap.basic_read("NMI000000J", "2024-08-10", 4_690_000)
+        snap.basic_read("NMI000000J", "2024-09-10", 5_000_000)
+        snap.basic_read("NMI000000J", "2024-10-05", 5_125_000)
+
+    conn = _run_after_the_period(tmp_path, add)
+    scalar = conn.execute("SELECT * FROM micro_scalar WHERE account_id = 'J'").fetchone()
+    assert scalar["flag"] == "LATER_READ" and abs(scalar["scalar"] - 0.5) < 1e-12
+    assert read_at(conn, "NMI000000J", "2024-10-01") == 5_105_000  # 21 days x 5 kWh
+    assert read_at(conn, "NMI000000J", "2024-10-01") < 5_125_000
+    assert conn.execute("SELECT estimated_wh FROM invoice_summary WHERE account_id = 'J'").fetchone()[0] == 105_000
+    # A, read last on 19 Sep and not since, keeps its bill's scalar
+    assert conn.execute("SELECT flag FROM micro_scalar WHERE account_id = 'A'").fetchone()[0] == "BILLED"
+    conn.close()
+
+
+def test_a_later_read_past_the_registers_last_digit_is_counted_across_the_rollover(tmp_path):
+    # K: a 5-digit register read at 99,950 kWh on 11 Sep and at 100 kWh on 11 Oct: 150 kWh in 30 days,
+    # 5 kWh a day. The read on 21 Oct is after the run date (15 Oct) and is not used.
+    def add(snap):
+        snap.basic_nmi("NMI000000K", "NSW", digits=5)
+        snap.account("K", "NMI000000K", "NSW-RES-FLAT", open_date="2024-09-11")
+        snap.basic_read("NMI000000K", "2024-09-11", 99_950_000)
+        snap.basic_read("NMI000000K", "2024-10-11", 100_000)
+        snap.basic_read("NMI000000K", "2024-10-21", 150_000)
+
+    conn = _run_after_the_period(tmp_path, add)
+    scalar = conn.execute("SELECT * FROM micro_scalar WHERE account_id = 'K'").fetchone()
+    assert (scalar["flag"], scalar["reference_end"], scalar["reference_wh"]) == ("LATER_READ", "2024-10-11", 150_000)
+    assert read_at(conn, "NMI000000K", "2024-10-01") == 99_950_000 + 100_000 - 100_000_000  # wrapped: 50 kWh
+    conn.close()
