@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from conftest import NOW, basic_event, interval_event, wrapped
+from tests.helpers.metering import NOW, basic_event, interval_event, wrapped
 
 from handlers.metering import anomaly
 from handlers.metering.anomaly import detect_anomaly

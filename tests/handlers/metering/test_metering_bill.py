@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 import pytest
-from conftest import NOW, basic_event, interval_event, wrapped
+from tests.helpers.metering import NOW, basic_event, interval_event, wrapped
 
 from handlers.metering import bill
 from handlers.metering.bill import generate_bill

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 
 import pytest
-from conftest import wrapped
+from tests.helpers.metering import wrapped
 
 from fixtures.metering.generate import DEFECTS, generate, load_dataset
 from fixtures.metering.generate import main as generate_main

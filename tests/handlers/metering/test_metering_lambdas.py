@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import interval_event
+from tests.helpers.metering import interval_event
 
 from fixtures.metering.samples import create_sample_database, load_sample
 from handlers.metering.lambdas import HANDLERS, build_handlers

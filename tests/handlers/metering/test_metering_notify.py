@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import NOW, interval_event, wrapped
+from tests.helpers.metering import NOW, interval_event, wrapped
 
 from handlers.metering import notify
 from handlers.metering.bill import generate_bill

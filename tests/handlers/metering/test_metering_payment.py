@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import NOW, interval_event, wrapped
+from tests.helpers.metering import NOW, interval_event, wrapped
 
 from handlers.metering import payment
 from handlers.metering.bill import generate_bill

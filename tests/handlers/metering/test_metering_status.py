@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
-from conftest import NOW, interval_event
+from tests.helpers.metering import NOW, interval_event
 
 from handlers.metering import status
 from handlers.metering.errors import BadEvent, UnknownAccount

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from conftest import NOW, basic_event, interval_event
+from tests.helpers.metering import NOW, basic_event, interval_event
 
 from handlers.metering import usage
 from handlers.metering.errors import BadEvent

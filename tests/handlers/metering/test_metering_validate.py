@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from conftest import NOW, READ_AT, basic_event, interval_event
+from tests.helpers.metering import NOW, READ_AT, basic_event, interval_event
 
 from handlers.metering import validate
 from handlers.metering.store import open_store
