@@ -14,6 +14,10 @@ Fixtures:
 Scenario files (``*.scenario.yaml|yml|json``, see :mod:`aslrun.testing.scenario`) are collected
 as test items, one per scenario; a failing one reports the path taken with inputs and outputs.
 
+``--aslrun-cov`` measures which states and transitions of the machines the tests reach, reports
+it and writes ``.aslrun-coverage`` (``--aslrun-cov-fail-under=N``, ``--aslrun-cov-data``,
+``--aslrun-cov-report``; merged across pytest-xdist workers): see :mod:`aslrun.testing.pytest_coverage`.
+
 The module imports nothing of the engine until a fixture or a scenario is used, so the plugin
 costs nothing in a test session that does not use it.
 """
@@ -34,6 +38,29 @@ _DEFAULT_START = "2024-01-01T00:00:00Z"
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("aslrun_clock_start", "where the frozen clock of aslrun fixtures and scenarios starts",
                   default=_DEFAULT_START)
+    group = parser.getgroup("aslrun", "aslrun state machines")
+    group.addoption("--aslrun-cov", action="store_true", default=False,
+                    help="measure which states and transitions of the state machines the tests reach")
+    group.addoption("--aslrun-cov-fail-under", type=float, default=None, metavar="N",
+                    help="fail the run when the state-machine coverage (states and transitions) is below N%%")
+    group.addoption("--aslrun-cov-data", default=None, metavar="PATH",
+                    help="where to write the coverage data (default: .aslrun-coverage in the root directory)")
+    group.addoption("--aslrun-cov-report", choices=("missing", "figures", "none"), default="missing",
+                    help="the terminal report: figures and what was never reached (missing, the default), "
+                         "figures only, or none")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("aslrun_cov", default=False):
+        from .testing.pytest_coverage import CoveragePlugin
+
+        config.pluginmanager.register(CoveragePlugin(config), "aslrun-coverage")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    plugin = config.pluginmanager.get_plugin("aslrun-coverage")
+    if plugin is not None:
+        plugin.unconfigure()
 
 
 class MachineRunner:
