@@ -1,6 +1,10 @@
 """Helpers to look at pages in a real headless browser (Debian's chromium), and to read the PNG it
-writes. Tests using them skip with a reason when chromium is not installed (``.ci/install-browser``
-installs it in CI)."""
+writes.
+
+A test that needs the browser calls :func:`need_chromium` (or :func:`browser_missing` with its own
+reason). Without chromium it skips on a developer's machine, but FAILS when the environment sets
+``ASLRUN_REQUIRE_BROWSER=1``, as ``.ci/run`` does: CI cannot pass silently with its browser tests
+skipped because ``.ci/install-browser`` could not install chromium."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import struct
 import subprocess
 import zlib
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -21,9 +26,25 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--host-resolver-rules=MAP * ~NOTFOUND"]  # no network: the page must need none
 
 
+REQUIRE_BROWSER = "ASLRUN_REQUIRE_BROWSER"
+
+
+def browser_required() -> bool:
+    """Whether a missing browser is a failure here (CI) rather than a reason to skip."""
+    return os.environ.get(REQUIRE_BROWSER, "") not in ("", "0")
+
+
+def browser_missing(reason: str) -> NoReturn:
+    """Skip the test for ``reason``, or fail it when the browser is required (``ASLRUN_REQUIRE_BROWSER=1``)."""
+    if browser_required():
+        pytest.fail(f"{reason}; {REQUIRE_BROWSER}=1 requires the browser tests to run", pytrace=False)
+    pytest.skip(reason)
+
+
 def need_chromium() -> str:
+    """The chromium executable; a skip (or, in CI, a failure) when it is not installed."""
     if CHROMIUM is None:
-        pytest.skip("chromium is not installed (run .ci/install-browser: apt-get install -y chromium)")
+        browser_missing("chromium is not installed (run .ci/install-browser: apt-get install -y chromium)")
     return CHROMIUM
 
 
