@@ -73,3 +73,7 @@ main.add_command(report)
 from .serve import serve  # noqa: E402
 
 main.add_command(serve)
+
+from .explore import explore  # noqa: E402
+
+main.add_command(explore)
