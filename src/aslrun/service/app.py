@@ -5,6 +5,8 @@
 worker thread (the store and the engine are blocking code), and the answer or error written back
 as AWS writes it. Nothing a client sends can take the server down: an unexpected failure is logged
 and answered with ``InternalFailure`` (HTTP 500), which SDKs retry.
+
+A browser's ``GET /`` and the ``/console/`` paths are the web console (:mod:`aslrun.service.console`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from .console import Console
 from .context import region_of
 from .faults import ServiceError
 from .provider import StepFunctionsService
@@ -53,7 +56,11 @@ def build_app(service: StepFunctionsService) -> Starlette:
                                    status=500)
             return _json(error_body(failure), 500, request_id)
 
+    console = Console(service)  # a browser's GET / and /console/...: the web console (docs/console.md)
+
     async def index(request: Request) -> Response:
+        if console.wanted(request):
+            return await console.home(request)
         actions = ", ".join(service.actions)
         return PlainTextResponse(
             "aslrun serve: the AWS Step Functions API.\n"
@@ -61,7 +68,7 @@ def build_app(service: StepFunctionsService) -> Starlette:
             "X-Amz-Target: AWSStepFunctions.<Action>.\n"
             f"Actions: {actions}\n")
 
-    return Starlette(routes=[Route("/", api, methods=["POST"]), Route("/", index, methods=["GET"])])
+    return Starlette(routes=[Route("/", api, methods=["POST"]), Route("/", index, methods=["GET"]), *console.routes])
 
 
 async def _read_body(request: Request) -> bytes:
