@@ -41,6 +41,10 @@ svg.machine { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-ser
 .edge.catch.taken path { stroke: #ef6c00; }
 .edge text { font-size: 10.5px; fill: #546e7a; }
 .branch-label { font-size: 11px; fill: #607d8b; font-style: italic; }
+.state.never > .body { stroke: #c62828; stroke-width: 1.8; stroke-dasharray: 4 3; fill: #fff; }
+.state.never { opacity: .8; }
+.edge.never path { stroke: #c62828; stroke-dasharray: 2 4; stroke-width: 1.6; }
+.edge.never text { fill: #c62828; font-weight: 600; }
 """
 
 
@@ -53,6 +57,10 @@ class RunMarks:
         self.timing: dict[str, str] = {}
         #: transitions taken: (source, target, through a Catch); "__start__" / "__end__" for the ends
         self.taken: set[tuple[str, str, bool]] = set()
+        #: a coverage overlay (:mod:`aslrun.report.coverage`): times each transition was taken, by
+        #: (source, target, label); then what was never reached gets the class ``never``, and every
+        #: state entered shows its count
+        self.edge_counts: dict[tuple[str, str, str], int] | None = None
 
     @classmethod
     def from_visits(cls, visits: Iterable[Visit], *, finished: bool = True) -> RunMarks:
@@ -123,6 +131,8 @@ def _draw_node(node: PlacedNode, run: RunMarks | None, parts: list[str]) -> None
         status = run.status.get(node.name)
         classes.append({"SUCCEEDED": "visited", "CAUGHT": "caught", "FAILED": "failed", "RUNNING": "visited",
                         "ABORTED": "caught", None: "unvisited"}[status])
+        if status is None and run.edge_counts is not None:
+            classes.append("never")
         entries = run.entries.get(node.name, 0)
         if status is not None:
             title += f"\n{status.lower()}, entered {entries} time(s)\n{run.timing.get(node.name, '')}"
@@ -140,7 +150,7 @@ def _draw_node(node: PlacedNode, run: RunMarks | None, parts: list[str]) -> None
     parts.append(f'<text class="name" x="{node.cx:.1f}" y="{text_y:.1f}" text-anchor="middle">{escape(node.name)}</text>')
     parts.append(f'<text class="type" x="{node.cx:.1f}" y="{text_y + 14:.1f}" text-anchor="middle">'
                  f"{escape(node.type)}</text>")
-    if entries > 1 or (entries == 1 and node.inner):
+    if entries > 1 or (entries == 1 and (node.inner or (run is not None and run.edge_counts is not None))):
         label = f"×{entries}"
         bw = 10 + 6.5 * len(label)
         parts.append(f'<rect class="badge" x="{x + w - bw - 4:.1f}" y="{y - 8:.1f}" width="{bw:.1f}" height="16" rx="8"/>'
@@ -157,8 +167,14 @@ def _draw_node(node: PlacedNode, run: RunMarks | None, parts: list[str]) -> None
 def _draw_edge(edge: PlacedEdge, run: RunMarks | None, parts: list[str]) -> None:
     classes = ["edge", edge.kind]
     taken = run is not None and (edge.source.name, edge.target.name, edge.kind == "catch") in run.taken
+    counted = None if run is None or run.edge_counts is None else \
+        run.edge_counts.get((edge.source.name, edge.target.name, edge.label))
+    if counted is not None:
+        taken = counted > 0
     if taken:
         classes.append("taken")
+    elif counted == 0:
+        classes.append("never")
     points = edge.points
     if len(points) == 6:  # a detour past the nodes in the way
         (x1, y1), (_, top), (lane, _), (_, bottom), (x2, _), (_, y2) = points
