@@ -24,7 +24,7 @@ __all__ = ["Frame", "ItemScope"]
 class Frame:
     __slots__ = (
         "execution", "data", "state_name", "entered_time", "retry_count", "last_event_id",
-        "entered_event_id", "variables", "rng", "task_token", "depth", "data_bound", "result_bound",
+        "entered_event_id", "evaluation_source", "variables", "rng", "task_token", "depth", "data_bound", "result_bound",
         "retryable", "record", "now", "inspector", "resume",
     )
 
@@ -41,6 +41,7 @@ class Frame:
         self.retryable = False  # whether the current state can Retry (Task, Map, Parallel)
         self.last_event_id = last_event_id
         self.entered_event_id = 0
+        self.evaluation_source = 0  # where an EvaluationFailed of the current state links (see enter())
         self.variables = variables
         self.task_token: str | None = None
         # Payload-limit accounting: an upper bound of the JSON size of the branch's current data, and
@@ -62,6 +63,29 @@ class Frame:
     def emit(self, type: str, details: dict[str, Any] | None = None) -> Event:
         """Record a history event on this branch."""
         event = self.record(type, self.now(), self.last_event_id, details, self.depth)
+        self.last_event_id = event.id
+        return event
+
+    def enter(self, state: Any, details: dict[str, Any]) -> Event:
+        """Record ``state``'s Entered event, and where an ``EvaluationFailed`` of it would link.
+
+        AWS evaluates a state's fields (Arguments, Items, Output, Assign...) in the step that
+        enters it, and links a failure of that evaluation to the event the state was entered
+        from, as the Entered event itself is linked. A Wait evaluates its Seconds/Timestamp in a
+        step of its own, after its Entered event (``evaluates_on_entry = False``), and links to it.
+        (AWS-recorded histories: test_undefined_reference, test_map_state_items_input_types,
+        test_wait_timestamp_jsonata.)"""
+        source = self.last_event_id
+        event = self.emit(state.entered_event, details)
+        self.entered_event_id = event.id
+        self.evaluation_source = source if state.evaluates_on_entry else event.id
+        return event
+
+    def emit_evaluation_failed(self, details: dict[str, Any]) -> Event:
+        """``EvaluationFailed``: linked as :meth:`enter` says while the state has recorded nothing
+        since it was entered, else to the state's last event (a result's Output or Assign)."""
+        source = self.evaluation_source if self.last_event_id == self.entered_event_id else self.last_event_id
+        event = self.record("EvaluationFailed", self.now(), source, details, self.depth)
         self.last_event_id = event.id
         return event
 

@@ -87,7 +87,7 @@ def locate(error: StatesError, frame: Frame) -> StatesError:
         details = {"cause": located.cause, "error": located.error, "state": frame.state_name}
         if error.location is not None:
             details["location"] = error.location
-        frame.emit("EvaluationFailed", details)
+        frame.emit_evaluation_failed(details)
     return located
 
 
@@ -128,7 +128,7 @@ def run_branch(execution: Execution, branch: Branch, data: Any, frame: Frame,
         frame.retry_count = 0
         frame.retryable = state.can_retry
         frame.task_token = None  # $$.Task exists only inside the callback task that issued it
-        frame.entered_event_id = frame.emit(state.entered_event, {"name": name, "input": data}).id
+        frame.enter(state, {"name": name, "input": data})
         frame.result_bound = None
         if observer is not None:
             observer.entered(frame, state)

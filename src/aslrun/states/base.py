@@ -29,6 +29,8 @@ class State:
     can_retry: ClassVar[bool] = False
     #: the history event recorded when the state fails for good (after its retries), if any
     final_failure_event: ClassVar[str | None] = None
+    #: whether AWS evaluates the state's fields in the step that enters it (see Frame.enter)
+    evaluates_on_entry: ClassVar[bool] = True
 
     def __init__(self, name: str, spec: dict[str, Any], build: Builder) -> None:
         self.name = name

@@ -23,6 +23,7 @@ __all__ = ["WaitState"]
 class WaitState(State):
     type = "Wait"
     blocking = True
+    evaluates_on_entry = False  # Seconds/Timestamp are evaluated after WaitStateEntered
 
     def __init__(self, name: str, spec: dict[str, Any], build: Any) -> None:
         super().__init__(name, spec, build)
