@@ -19,23 +19,18 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import click
 
 from .inputs import run_seed, seed_option, state_machine_option
+from .local_aws import (LocalAwsChoice, answer_command, deploy_target, local_aws_options, run_answering_callbacks,
+                        state_dir_option)
 
 __all__ = ["aws"]
 
-_STATE_HELP = "The local AWS state directory (loaded before, every change kept as it is made)."
-_DEFAULT_STATE = ".aslrun/aws"
-
-
-def _state_option(function: Any) -> Any:
-    return click.option("--aws-state", "state_dir", default=_DEFAULT_STATE, show_default=True,
-                        type=click.Path(file_okay=False), help=_STATE_HELP)(function)
+_state_option = state_dir_option
 
 
 def _fail(message: str) -> None:
@@ -98,13 +93,8 @@ def _running(state_dir: Path) -> list[str]:
     lines = [f"running now: process {writer} writes this state directory (its changes so far are shown)"]
     for entry in read_pending(state_dir):
         state = entry["state"]
-        lines.append(f"  state '{state}' waits for its task token: {_answer_command(state, state_dir)}")
+        lines.append(f"  state '{state}' waits for its task token: {answer_command(state, state_dir)}")
     return lines
-
-
-def _answer_command(state: str, state_dir: Path) -> str:
-    """The command that completes the task a state waits in."""
-    return f"aslrun aws send-task-success --state {state} --output JSON --aws-state {state_dir}"
 
 
 @aws.command()
@@ -132,46 +122,27 @@ def reset(state_dir: str) -> None:
               help="Bind one function name (or resource ARN) to a Lambda-style handler string.")
 @click.option("--sub", "sub_pairs", multiple=True, metavar="NAME=VALUE", help="A definition substitution for ${NAME}.")
 @click.option("--sub-file", "sub_files", multiple=True, metavar="FILE", help="Definition substitutions (JSON/YAML).")
-@click.option("--aws-seed", "seed_file", metavar="FILE",
-              help="Create what this seed document names in the local AWS before the run (what exists is kept).")
-@click.option("--seed-file", "old_seed_file", metavar="FILE", hidden=True)  # the earlier name of --aws-seed
 @click.option("--json", "as_json", is_flag=True, help='Print one JSON object {"status","output","error","cause"}.')
 @seed_option
 @click.option("--name", help="The execution's name (default: a UUID from the seed).")
 @click.option("--strict-bindings", is_flag=True,
               help="Refuse to run (exit 2) when a Task's resource is bound to nothing, instead of a warning and "
                    "the Task failing if the run reaches it.")
-@click.option("--wait-callbacks", type=float, default=0.0, show_default=True, metavar="SECONDS",
-              help="When every branch waits for a task token, wait this long (real time) for "
-                   "'aslrun aws send-task-*' before letting the tasks time out.")
-@click.option("--no-save", is_flag=True, help="Only read the state directory: nothing the run changes is kept.")
-@_state_option
+@local_aws_options(always=True)
 def execute_command(machine: str, state_machine_id: str | None, input_: str | None,
                     handler_modules: tuple[str, ...],
                     handler_pairs: tuple[str, ...], sub_pairs: tuple[str, ...], sub_files: tuple[str, ...],
-                    seed_file: str | None, old_seed_file: str | None, as_json: bool, seed: int | None,
-                    name: str | None, strict_bindings: bool, wait_callbacks: float,
-                    no_save: bool, state_dir: str) -> None:
+                    as_json: bool, seed: int | None, name: str | None, strict_bindings: bool,
+                    local_aws: LocalAwsChoice) -> None:
     """Run MACHINE against the local AWS (its state loaded before the run, every change kept). MACHINE
     may be a template (SAM, CloudFormation, CDK): its resources are created in the local AWS when
     missing, its functions bind themselves, --state-machine picks one of its state machines."""
     from ..errors import AslrunError
-    from ..localaws import LocalAws, use_aws
 
-    seed_file = seed_file or old_seed_file
     try:
-        with LocalAws(state_dir=state_dir, reset=True, autosave=not no_save) as local:
-            use_aws(local)
-            try:
-                if seed_file:
-                    from ..localaws.seed import load_seed_file
-
-                    local.seed(load_seed_file(seed_file), base=Path(seed_file).resolve().parent)
-                execution = _run(machine, input_, handler_modules, handler_pairs, sub_pairs, sub_files, seed, name,
-                                 Path(state_dir), wait_callbacks, as_json, state_machine_id, local,
-                                 strict_bindings)
-            finally:
-                local.stop()  # the extra start of use_aws()
+        with local_aws.active() as local:
+            execution = _run(machine, input_, handler_modules, handler_pairs, sub_pairs, sub_files, seed, name,
+                             local_aws, as_json, state_machine_id, local, strict_bindings)
     except AslrunError as exc:
         _fail(str(exc))
     from ..jsontext import JsonTextError, dump_json
@@ -188,21 +159,22 @@ def execute_command(machine: str, state_machine_id: str | None, input_: str | No
 
 
 def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
-         sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], seed: int | None, name: str | None, state_dir: Path,
-         wait_callbacks: float, quiet: bool, state_machine_id: str | None = None, local: Any = None,
+         sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], seed: int | None, name: str | None,
+         local_aws: LocalAwsChoice, quiet: bool, state_machine_id: str | None = None, local: Any = None,
          strict_bindings: bool = False) -> Any:
-    from .inputs import load_target
+    from .inputs import load_target, parse_json_argument
 
     target = load_target(machine, state_machine_id, sub_pairs, sub_files, handler_modules, handler_pairs,
                          start_local_aws=False)
-    runtime = None
-    if target.template is not None and local is not None:
-        # the template's tables, queues, topics, buckets made when missing; its event sources attached
-        runtime = target.template.deploy(local)
-    elif target.seed and local is not None:
-        local.seed(target.seed)
+    runtime = deploy_target(target, local)
     try:
-        execution = _run_target(target, input_, seed, name, state_dir, wait_callbacks, quiet, strict_bindings)
+        document = parse_json_argument(input_)
+        execution = target.machine.start(document, handlers=target.bindings, seed=run_seed(seed), name=name,
+                                         strict_bindings=strict_bindings, **target.identity)
+        say = None if quiet else (lambda line: click.echo(line, err=True))
+        run_answering_callbacks(execution, local_aws.callbacks(say=say))
+        if execution.waiting_for_callbacks and not quiet:
+            click.echo("aslrun: the execution still waits for task tokens (no timeout set)", err=True)
         if runtime is not None:  # what the run set off: messages to mapped queues, events, started executions
             for delivery in runtime.deliver():
                 if not quiet:
@@ -210,49 +182,6 @@ def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], han
     finally:
         if runtime is not None:
             runtime.detach()
-    return execution
-
-
-def _run_target(target: Any, input_: str | None, seed: int | None, name: str | None, state_dir: Path,
-                wait_callbacks: float, quiet: bool, strict_bindings: bool = False) -> Any:
-    from ..integrations.callbacks import pending_tasks
-    from ..localaws.callback_inbox import apply_inbox, write_pending
-    from .inputs import parse_json_argument
-
-    document = parse_json_argument(input_)
-    execution = target.machine.start(document, handlers=target.bindings, seed=run_seed(seed), name=name,
-                                     strict_bindings=strict_bindings, **target.identity)
-    execution.run(until_callbacks=True)
-    deadline = time.monotonic() + wait_callbacks
-    announced: set[str] = set()
-    while execution.waiting_for_callbacks and time.monotonic() < deadline:
-        waiting = pending_tasks(execution)
-        write_pending(state_dir, waiting)
-        for task in waiting:
-            if task.token not in announced and not quiet:
-                announced.add(task.token)
-                click.echo(f"aslrun: state '{task.state_name}' waits for its task token (up to {wait_callbacks:g} s "
-                           f"more): from another shell, {_answer_command(task.state_name, state_dir)}", err=True)
-        applied = apply_inbox(state_dir)
-        for line in applied:
-            if not quiet:
-                click.echo(f"callback {line}", err=True)
-        if applied:
-            execution.run(until_callbacks=True)
-        else:
-            time.sleep(0.1)
-    write_pending(state_dir, [])
-    if execution.waiting_for_callbacks:
-        if not quiet and not wait_callbacks:
-            states = sorted({task.state_name for task in pending_tasks(execution)})
-            who = (f"state '{states[0]}' waits" if len(states) == 1
-                   else f"states {', '.join(repr(s) for s in states)} wait")
-            click.echo(f"aslrun: {who} for a task token, which nothing sends in this run: the timeout runs out "
-                       "now (--wait-callbacks SECONDS waits for 'aslrun aws send-task-success' from another "
-                       "shell)", err=True)
-        execution.run()  # nobody answered: the tasks' timeouts (if any) run out as they would on AWS
-    if execution.waiting_for_callbacks and not quiet:
-        click.echo("aslrun: the execution still waits for task tokens (no timeout set)", err=True)
     return execution
 
 

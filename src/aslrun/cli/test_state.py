@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from .debug import run_options
+from .local_aws import LocalAwsChoice, local_aws_options
 
 __all__ = ["test_state"]
 
@@ -28,16 +29,19 @@ __all__ = ["test_state"]
               help="Retries already made (TestState's retrierRetryCount): decides RETRIABLE or not.")
 @click.option("--variables", "variables", metavar="JSON", help="Workflow variables in reach of the state.")
 @click.option("--json", "as_json", is_flag=True, help="Print TestState's answer as JSON (its wire shape).")
+@local_aws_options(callbacks=False)
 def test_state(machine: str, state_machine_id: str | None,
                state_name: str, input_: str | None, handler_modules: tuple[str, ...],
                handler_pairs: tuple[str, ...], sub_pairs: tuple[str, ...], sub_files: tuple[str, ...],
                mock_config: str | None, test_case: str | None, mock_result: str | None, mock_error: str | None,
-               mock_cause: str | None, level: str, retry_count: int, variables: str | None, as_json: bool) -> None:
+               mock_cause: str | None, level: str, retry_count: int, variables: str | None, as_json: bool,
+               local_aws: LocalAwsChoice) -> None:
     """Run the state --state of MACHINE once on --input. Exit 0 unless the state FAILED (1)."""
     from ..debug.single_state import UNSET, run_test_state
     from ..errors import AslrunError, InputError
     from .debug import load_setup
     from .inputs import parse_json_argument
+    from .local_aws import deploy_target
 
     try:
         if mock_result is not None and mock_error is not None:
@@ -45,16 +49,18 @@ def test_state(machine: str, state_machine_id: str | None,
         if mock_cause is not None and mock_error is None:
             raise InputError("--mock-cause goes with --mock-error")
         setup = load_setup(machine, input_, handler_modules, handler_pairs, sub_pairs, sub_files, mock_config,
-                           test_case, state_machine_id)
+                           test_case, state_machine_id, start_local_aws=not local_aws.chosen)
         result_value: Any = UNSET if mock_result is None else parse_json_argument(mock_result, "--mock-result")
         values = parse_json_argument(variables, "--variables") if variables is not None else None
         if values is not None and not isinstance(values, dict):
             raise InputError("--variables must be a JSON object (name -> value)")
         interceptor = setup.interceptor_factory(setup.machine) if setup.interceptor_factory else None
-        result = run_test_state(setup.machine, state_name, setup.input, inspection_level=level,
-                                mock_result=result_value, mock_error=mock_error, mock_cause=mock_cause,
-                                handlers=setup.bindings, retry_count=retry_count, variables=values,
-                                interceptor=interceptor)
+        with local_aws.active() as local:
+            deploy_target(setup.target, local)
+            result = run_test_state(setup.machine, state_name, setup.input, inspection_level=level,
+                                    mock_result=result_value, mock_error=mock_error, mock_cause=mock_cause,
+                                    handlers=setup.bindings, retry_count=retry_count, variables=values,
+                                    interceptor=interceptor)
     except AslrunError as exc:
         click.echo(f"aslrun: {exc}", err=True)
         sys.exit(2)

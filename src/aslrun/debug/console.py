@@ -149,8 +149,9 @@ class DebuggerConsole(cmd.Cmd):
     # -- breakpoints ------------------------------------------------------------------------------
 
     def do_break(self, arg: str) -> bool:
-        """break STATE: pause before STATE (any branch). break --errors [ERROR...]: pause after an
-        error (any, or these names). break: list the breakpoints."""
+        """break STATE: pause before STATE (any branch, any machine; MACHINE:STATE: in that machine
+        only). break --errors [ERROR...]: pause after an error (any, or these names; in child
+        executions too). break: list the breakpoints."""
         session = self.session
         arg = arg.strip()
         if not arg:
@@ -163,11 +164,8 @@ class DebuggerConsole(cmd.Cmd):
             session.error_filter = set(shlex.split(arg[len("--errors"):]))
             self.out.print(f"will pause after {'errors ' + ', '.join(sorted(session.error_filter)) if session.error_filter else 'any error'}")
             return False
-        known = {state.name for state in session.machine.program.walk()}
-        if arg not in known:
-            raise AslrunError(f"no state named {arg!r}")
-        session.breakpoints.add(arg)
-        self.out.print(f"breakpoint before [cyan]{escape(arg)}[/]")
+        name = session.add_breakpoint(arg)
+        self.out.print(f"breakpoint before [cyan]{escape(name)}[/]")
         return False
 
     def do_delete(self, arg: str) -> bool:
@@ -205,13 +203,16 @@ class DebuggerConsole(cmd.Cmd):
     do_i = do_input
 
     def do_data(self, arg: str) -> bool:
-        """data [STATE]: each stage of the last run of STATE (default: the state just finished):
-        input, afterInputPath, afterParameters, result, afterResultSelector, afterResultPath, output
-        (JSONata: afterArguments)."""
-        visit, stages = self.session.stages(arg.strip() or None)
-        if visit is None:
+        """data [[MACHINE:]STATE]: each stage of the last run of STATE (default: the state just
+        finished) in the execution paused in (or the ones around it): input, afterInputPath,
+        afterParameters, result, afterResultSelector, afterResultPath, output (JSONata: afterArguments)."""
+        session = self.session
+        watched, visit, stages = session.stages_in(arg.strip() or None)
+        if visit is None or watched is None:
             raise AslrunError(f"no finished state {arg.strip()!r}" if arg.strip() else "no state has finished yet")
-        self.out.print(f"[bold]{escape(visit.where)}[/] ({visit.type}) {visit.status.lower()}")
+        place = session.execution_label(watched)
+        where = f"{place} > {visit.where}" if place else visit.where
+        self.out.print(f"[bold]{escape(where)}[/] ({visit.type}) {visit.status.lower()}")
         if not stages:
             self.out.print("[dim](no stages recorded: it ran where the debugger does not look, e.g. a "
                            "distributed Map's child execution)[/]")
@@ -240,8 +241,8 @@ class DebuggerConsole(cmd.Cmd):
         return False
 
     def do_history(self, arg: str) -> bool:
-        """history [N]: the last N history events (default 20; 'all' for every one)."""
-        events = self.session.events
+        """history [N]: the last N history events of the execution paused in (default 20; 'all')."""
+        events = self.session.here().events
         count = len(events) if arg.strip() == "all" else int(arg or 20)
         for event in events[-count:]:
             name = event.details.get("name")
@@ -255,10 +256,23 @@ class DebuggerConsole(cmd.Cmd):
         return False
 
     def do_where(self, arg: str) -> bool:
-        """where (w): the path taken so far, and where the session is paused."""
-        for visit in self.session.visits():
+        """where (w): the path taken so far in the execution paused in; in a child execution, the
+        stack of executions around it (each one's state machine, name, state and branch); and
+        where the session is paused."""
+        session = self.session
+        for visit in session.visits():
             mark = {"SUCCEEDED": "✓", "CAUGHT": "↪", "FAILED": "✗", "ABORTED": "⊘", "RUNNING": "…"}[visit.status]
             self.out.print(f"  {'  ' * visit.depth}{mark} {escape(visit.where.split(' > ')[-1])} ({visit.type})")
+        levels = session.stack()
+        if len(levels) > 1:
+            self.out.print("[bold]stack[/] (outermost first):")
+            for depth, level in enumerate(levels):
+                item = f", item {level.item}" if level.item is not None else ""
+                branch = f" in {escape(level.branch)}" if level.branch else ""
+                paused = " [bold yellow]⏸[/]" if depth == len(levels) - 1 else ""
+                self.out.print(f"  {'  ' * depth}{'└ ' if depth else ''}{escape(level.machine)} "
+                               f"[dim](execution {escape(level.execution_name)}{item})[/] at "
+                               f"[cyan]{escape(level.state)}[/] ({level.type}){branch}{paused}")
         self.show_position()
         return False
 
@@ -287,11 +301,15 @@ class DebuggerConsole(cmd.Cmd):
         return False
 
     def do_restart(self, arg: str) -> bool:
-        """restart [STATE] [JSON]: run again from the start, or from the top-level STATE, with JSON
-        as its input (default: what it received last time) and the variables it saw."""
+        """restart [[MACHINE:]STATE] [JSON]: run again from the start, or from the top-level STATE,
+        with JSON as its input (default: what it received last time) and the variables it saw. A
+        state of a child machine (paused in it, or MACHINE:STATE) runs that machine alone from it."""
+        session = self.session
         state, document = _split_state_and_json(arg.strip())
-        self.session.restart(state, _parse_json(document) if document else None)
+        session.restart(state, _parse_json(document) if document else None)
         where = f"from [cyan]{escape(state)}[/]" if state else "from the start"
+        if session.root_machine is not session.machine:
+            where = f"{escape(session.root_machine.name)} alone {where}"
         self.out.print(f"[bold]restarted[/] {where}")
         self.show_position()
         return False
@@ -303,7 +321,9 @@ class DebuggerConsole(cmd.Cmd):
         error = session.error_hit
         if error is not None:
             state = session.state_of(error)
+            place = session.error_place()
             name = f" in {escape(state)}" if state else ""
+            name += f" [dim]of {escape(place)}[/]" if place else ""
             what = error.details.get("error")
             cause = error.details.get("cause")
             self.out.print(f"[red]⚠ {error.type}{name}[/]" + (f": {escape(str(what))}" if what is not None else "")

@@ -19,6 +19,13 @@ Other branches run on freely while the followed one is stepped, as threads do in
 branch that arrives at a checkpoint while the session is paused waits there ("held") and is
 looked at again when the session resumes.
 
+Child executions are stepped as branches one level deeper (see :mod:`aslrun.debug.nesting`):
+``step`` on a Task that starts an execution, or on a distributed Map, pauses at the child's first
+state; ``next`` runs the child whole; ``out`` from a child's top level runs it to its end and
+pauses where the parent goes on (a child started without ``.sync`` runs beside its parent, as on
+AWS: the parent is not held for it). Breakpoints name a state of any machine or of one
+(``machine:State``, :mod:`aslrun.debug.breakpoints`).
+
 Errors break at the next checkpoint after they happen (a Retry or Catch has already been applied
 then), or at the end when they fail the execution. :meth:`restart` starts a new execution, from
 the beginning or from a top-level state, with an input of one's choosing and the workflow
@@ -31,15 +38,18 @@ import copy
 from collections.abc import Callable, Generator
 from typing import Any
 
+from ..bindings import Bindings
 from ..engine.clock import VirtualClock, iso_timestamp
 from ..engine.scheduler import CHECKPOINT
 from ..errors import AslrunError, StatesError
 from ..history import Event
 from ..report.visits import Visit, read_visits
 from ..states.task import NOT_INTERCEPTED
+from .breakpoints import machines_reachable, resolve_breakpoint
 from .inspector import Inspector
+from .nesting import Origin, Watched
 
-__all__ = ["DebugSession", "Position"]
+__all__ = ["DebugSession", "Position", "StackLevel"]
 
 MODES = ("step", "next", "out", "continue", "run", "pause")
 _ERROR_EVENTS = ("Failed", "TimedOut")
@@ -70,7 +80,7 @@ class Position:
 class DebugSession:
     def __init__(self, machine: Any, input: Any = None, *, handlers: Any = None,
                  interceptor_factory: Callable[[Any], Any] | None = None, clock_start: Any = None,
-                 frozen: bool = False, seed: int = 0) -> None:
+                 frozen: bool = False, seed: int = 0, callbacks: Callable[[Any], bool] | None = None) -> None:
         self.machine = machine
         self.initial_input = {} if input is None else input
         self.handlers = handlers
@@ -78,7 +88,10 @@ class DebugSession:
         self.clock_start = clock_start
         self.frozen = frozen  # a clock that moves only when the engine skips time (repeatable times)
         self.seed = seed
-        self.breakpoints: set[str] = set()
+        #: when every branch waits for a task token: answers them (True: one was answered, run on),
+        #: or gives up (False: the tasks' timeouts run out); None: time skips to the timeouts at once
+        self.callbacks = callbacks
+        self.breakpoints: set[str] = set()  # state names, or machine:state
         self.break_on_errors: bool = False
         self.error_filter: set[str] = set()  # error names that break (empty: all)
         self.mode = "step"
@@ -87,93 +100,195 @@ class DebugSession:
         self.error_hit: Event | None = None  # the error that made the session pause
         self.mocks: dict[tuple[int, str], tuple[str, Any]] = {}  # one-shot results for (frame, state)
         self.execution: Any = None
-        self.events: list[Event] = []
-        self.inspector = Inspector()
+        self.top: Watched | None = None  # the execution started, then its children as they start
+        self.root_machine = machine  # the machine the session's execution runs (a restart may choose another)
+        self._bindings = handlers if isinstance(handlers, Bindings) else Bindings(handlers)
+        self._machines: dict[str, Any] | None = None
+        self._watched: dict[int, Watched] = {}
+        self._error_in: Watched | None = None
         self._pending: Position | None = None
-        self._pending_error: Event | None = None
+        self._pending_error: tuple[Watched, Event] | None = None
         self._focus: Any = None
         self._frames_seen: set[int] = set()
-        self._frames_alive: list[Any] = []  # keeps frames alive so their ids stay unique
         self._origins: dict[int, tuple[int, int]] = {}  # frame id -> (event it started from, arrival order)
-        self._arrivals: dict[int, int] = {}  # event id -> branches that started from it so far
-        self._top_variables: dict[str, dict[str, Any]] = {}
+        self._arrivals: dict[tuple[int, int], int] = {}  # (execution, event id) -> branches started from it
+        self._top_variables: dict[tuple[str, str], dict[str, Any]] = {}  # (machine, state) -> variables seen
         self._inject_variables: dict[str, Any] | None = None
         self._user_interceptor: Any = None
+        self._calling: Any = None  # the branch whose Task called its resource last (a child's origin)
+        self._map_runs: dict[str, list[Any]] = {}  # Map Run ARN -> [parent Watched, Map's frame, children so far]
         self.start()
 
     # -- starting ---------------------------------------------------------------------------------
 
     def start(self, input: Any = None, *, start_at: str | None = None, variables: dict[str, Any] | None = None,
-              clock_start: Any = None) -> None:
-        """A new execution (from the beginning, or from the top-level state ``start_at``), paused
-        before its first state."""
-        machine = self.machine if start_at is None else self._machine_starting_at(start_at)
-        self._user_interceptor = self.interceptor_factory(machine) if self.interceptor_factory else None
+              clock_start: Any = None, machine: Any = None) -> None:
+        """A new execution (of the session's machine, or ``machine``; from the beginning, or from
+        the top-level state ``start_at``), paused before its first state."""
+        base = machine if machine is not None else self.machine
+        self.root_machine = base
+        runs = base if start_at is None else self._machine_starting_at(base, start_at)
+        self._user_interceptor = self.interceptor_factory(runs) if self.interceptor_factory else None
         start = clock_start if clock_start is not None else self.clock_start
-        self.events = []
-        self.inspector = Inspector()
-        self.paused, self.held, self.error_hit = None, [], None
+        self.paused, self.held, self.error_hit, self._error_in = None, [], None, None
         self._pending, self._pending_error, self._focus = None, None, None
-        self._frames_seen, self._frames_alive, self.mocks = set(), [], {}
+        self._frames_seen, self.mocks = set(), {}
         self._origins, self._arrivals, self._top_variables = {}, {}, {}
+        self._watched, self._map_runs, self._calling, self.top = {}, {}, None, None
         self._inject_variables = variables
-        self.execution = machine.start(
+        self.execution = runs.start(
             self.initial_input if input is None else input, handlers=self.handlers,
             clock=VirtualClock(start=start, frozen=self.frozen), seed=self.seed,
-            listeners=[self.events.append, self._watch_errors], task_interceptor=_SessionInterceptor(self),
+            task_interceptor=_SessionInterceptor(self), watcher=self._watch,
         )
-        self.execution.stepping = self  # the runner calls self.checkpoint before every state
         self.execution.scheduler.on_checkpoint = self._on_checkpoint
         self.mode = "step"
         self._advance()
 
-    def _machine_starting_at(self, name: str) -> Any:
-        if name not in self.machine.program.states:
-            nested = any(state.name == name for state in self.machine.program.walk())
+    @property
+    def events(self) -> list[Event]:
+        """The history of the session's execution so far (its children keep their own)."""
+        return self.top.events if self.top is not None else []
+
+    @property
+    def inspector(self) -> Inspector:
+        return self.top.inspector if self.top is not None else Inspector()
+
+    def _machine_starting_at(self, machine: Any, name: str) -> Any:
+        if name not in machine.program.states:
+            nested = any(state.name == name for state in machine.program.walk())
             raise AslrunError(f"'{name}' is " + ("inside a Map or Parallel: restart from the top-level state around "
                                                    "it, or pause before it and edit its input"
-                                                   if nested else "not a state of this machine"))
+                                                   if nested else f"not a state of {machine.name}"))
         from ..machine import StateMachine
 
-        definition = {**self.machine.definition, "StartAt": name}
-        return StateMachine(definition, name=self.machine.name, source=self.machine.source, validate=False,
-                            substitutions=self.machine.substitutions or None)
+        definition = {**machine.definition, "StartAt": name}
+        return StateMachine(definition, name=machine.name, source=machine.source, validate=False,
+                            substitutions=machine.substitutions or None)
 
     def restart(self, state: str | None = None, input: Any = None) -> None:
         """Run again: from the beginning (with ``input`` or the first input), or from the top-level
-        ``state`` with ``input`` (default: what it last received) and the variables it saw then."""
+        ``state`` with ``input`` (default: what it last received) and the variables it saw then.
+        ``state`` may be a child machine's (``machine:State``, or a state of the machine paused
+        in): that machine then runs alone from it, on the same local AWS."""
         if state is None:
             self.start(input)
             return
-        visit = next((v for v in reversed(self.visits()) if v.name == state and v.depth == 0), None)
+        machine, name = self._machine_of_state(state)
+        visit = None
+        for watched in reversed(list(self._watched.values())):  # its latest run first
+            if watched.machine_name != machine.name or (watched.origin is not None and watched.origin.index is not None):
+                continue  # another machine, or a distributed Map's child (it runs the Map's processor)
+            visit = next((v for v in reversed(read_visits(watched.events)) if v.name == name and v.depth == 0), None)
+            if visit is not None:
+                break
+        paused = self.paused
+        before = paused is not None and paused.name == name and paused.depth == 0 \
+            and self._watched_of(paused.frame).machine_name == machine.name
         if input is None:
-            if visit is None:
-                raise AslrunError(f"'{state}' has not run yet: give the input to start it with")
-            input = copy.deepcopy(visit.input)
-        variables = copy.deepcopy(self._top_variables.get(state)) if visit is not None else None
-        self.start(input, start_at=state, variables=variables, clock_start=visit.start if visit else None)
+            if before:  # paused before it: what it is about to receive
+                input = copy.deepcopy(paused.data)  # type: ignore[union-attr]
+            elif visit is None:
+                raise AslrunError(f"'{name}' has not run yet: give the input to start it with")
+            else:
+                input = copy.deepcopy(visit.input)
+        seen = visit is not None or before
+        variables = copy.deepcopy(self._top_variables.get((machine.name, name))) if seen else None
+        when = paused.frame.execution.clock.now() if before else visit.start if visit else None  # type: ignore[union-attr]
+        self.start(input, start_at=name, variables=variables, clock_start=when, machine=machine)
+
+    def _machine_of_state(self, spec: str) -> tuple[Any, str]:
+        """The machine a restart runs and its state: ``machine:State``, a state of the machine
+        paused in, else of the session's machine."""
+        machines = self.machines()
+        name, colon, state = spec.partition(":")
+        if colon and name in machines and spec not in self.machine.program.states:
+            return machines[name], state
+        if self.paused is not None:
+            here = self._watched_of(self.paused.frame)
+            if here.origin is not None and here.origin.index is None and spec in here.execution.machine.program.states:
+                return here.execution.machine, spec
+        return self.machine, spec
+
+    def machines(self) -> dict[str, Any]:
+        """The session's machine and every machine it starts (known before the run, or met in it)."""
+        if self._machines is None:
+            self._machines = machines_reachable(self.machine, self._bindings)
+        return self._machines
+
+    def add_breakpoint(self, spec: str) -> str:
+        """Pause before a state (``State`` in any machine, ``machine:State`` in one); return it.
+        A state no machine has is refused (AslrunError, with the closest name)."""
+        name = resolve_breakpoint(spec, self.machines())
+        self.breakpoints.add(name)
+        return name
+
+    # -- following executions (called by the engine as each is created) ---------------------------
+
+    def _watch(self, execution: Any) -> None:
+        if execution.parent is None:
+            watched = Watched(execution)
+            self.top = watched
+        else:
+            parent = self._watched.get(id(execution.parent))
+            if parent is None:  # started before the session followed it: leave it alone
+                return
+            watched = Watched(execution, parent, self._origin_of(execution, parent))
+            machine = execution.machine
+            if machine is not None and watched.origin is not None and watched.origin.index is None:
+                self.machines().setdefault(machine.name, machine)  # one named at run time
+        self._watched[id(execution)] = watched
+        execution.stepping = self  # the runner calls self.checkpoint before every state of it
+        execution.history.listeners.append(lambda event: self._heard(watched, event))
+
+    def _origin_of(self, execution: Any, parent: Watched) -> Origin | None:
+        run = self._map_runs.get(execution.in_map_run) if execution.in_map_run else None
+        if run is not None:
+            run[2] += 1  # a distributed Map starts its children in item order
+            return Origin(run[1], run[1].state_name if run[1] is not None else "Map", run[2] - 1)
+        calling = self._calling
+        if calling is not None and calling.execution is parent.execution:
+            return Origin(calling, calling.state_name)
+        return None
+
+    def _heard(self, watched: Watched, event: Event) -> None:
+        watched.events.append(event)
+        if event.type == "MapRunStarted":  # the Map's branch is the one whose last event this follows
+            frame = next((f for f in reversed(watched.frames) if f.last_event_id == event.previous_id), None)
+            self._map_runs[event.details.get("mapRunArn", "")] = [watched, frame, 0]
+        self._watch_errors(watched, event)
+
+    def _watched_of(self, frame: Any) -> Watched:
+        return self._watched[id(frame.execution)]
+
+    def depth_of(self, frame: Any) -> int:
+        """How deep a branch is among all the session's branches (children count one deeper)."""
+        return self._watched_of(frame).depth + int(frame.depth)
 
     # -- the stepping protocol (called by the runner and the scheduler) ---------------------------
 
     def checkpoint(self, frame: Any, state: Any, data: Any) -> Generator[Any, Any, Any]:
         """Before ``state`` is entered on ``frame``'s branch: pause or go on; return its input."""
-        frame.inspector = self.inspector
+        watched = self._watched_of(frame)
+        frame.inspector = watched.inspector
         fresh = id(frame) not in self._frames_seen
         if fresh:
             self._frames_seen.add(id(frame))
-            self._frames_alive.append(frame)
+            watched.frames.append(frame)
             started_from = frame.last_event_id  # MapIterationStarted / ParallelStateStarted for a new branch
-            order = self._arrivals.get(started_from, 0)
-            self._arrivals[started_from] = order + 1
+            key = (id(watched), started_from)
+            order = self._arrivals.get(key, 0)
+            self._arrivals[key] = order + 1
             self._origins[id(frame)] = (started_from, order)
-            if self._inject_variables is not None and frame.depth == 0:
+            if self._inject_variables is not None and frame.depth == 0 and watched is self.top:
                 frame.variables.assign(self._inject_variables)
                 frame.variables.take_assigned()
                 self._inject_variables = None
         position = Position(frame, state, data)
         if frame.depth == 0:  # what a restart from this state will give it (the latest entry last)
-            self._top_variables.pop(state.name, None)
-            self._top_variables[state.name] = copy.deepcopy(frame.variables.visible())
+            key2 = (watched.machine_name, state.name)
+            self._top_variables.pop(key2, None)
+            self._top_variables[key2] = copy.deepcopy(frame.variables.visible())
         while True:
             if self._pending is None:
                 if not self._wants_pause(position, fresh):
@@ -190,36 +305,52 @@ class DebugSession:
     def _on_checkpoint(self) -> bool:
         return self._pending is not None
 
+    def _at_breakpoint(self, position: Position) -> bool:
+        breakpoints = self.breakpoints
+        if not breakpoints:
+            return False
+        name = position.name
+        return name in breakpoints or f"{self._watched_of(position.frame).machine_name}:{name}" in breakpoints
+
     def _wants_pause(self, position: Position, fresh: bool) -> bool:
         mode = self.mode
         if mode == "run":
             return False
         if mode == "pause":  # asked to stop wherever the execution is (Ctrl-C)
             return True
-        if position.name in self.breakpoints or self._pending_error is not None:
+        if self._at_breakpoint(position) or self._pending_error is not None:
             return True
         focus = self._focus
         if focus is None or mode == "continue":
             return mode != "continue"
         if position.frame is focus:
             return mode in ("step", "next")
-        if position.depth < focus.depth:
+        here, followed = self._watched_of(position.frame), self._watched_of(focus)
+        if here is not followed and any(here is a for a in followed.ancestors()):
+            # the followed branch is in a child of this execution: the parent goes on once that child
+            # has ended; before that (a child started without .sync) it runs beside it, unpaused
+            child = followed
+            while child.parent is not here:
+                child = child.parent  # type: ignore[assignment]
+            return child.finished
+        if self.depth_of(position.frame) < self.depth_of(focus):
             return True  # the followed branch ended; its parent goes on
-        return mode == "step" and fresh  # the first state of a branch that starts (a Map iteration, ...)
+        return mode == "step" and fresh  # the first state of a branch that starts (a Map iteration, a child, ...)
 
-    def _watch_errors(self, event: Event) -> None:
+    def _watch_errors(self, watched: Watched, event: Event) -> None:
         if not self.break_on_errors or self.mode == "run" or self._pending_error is not None or not _is_error(event):
             return  # the first error until the next pause is the one shown (the others follow from it)
         error = event.details.get("error")
         if self.error_filter and error not in self.error_filter:
             return
-        self._pending_error = event
+        self._pending_error = (watched, event)
 
     # -- moving on --------------------------------------------------------------------------------
 
     @property
     def finished(self) -> bool:
-        return bool(self.execution.status != "RUNNING")
+        """Whether nothing is left to step: the execution has ended and no child is paused."""
+        return bool(self.execution.status != "RUNNING") and self.paused is None
 
     def resume(self, mode: str = "continue") -> None:
         """Go on until the next pause the mode asks for (or the end)."""
@@ -236,15 +367,26 @@ class DebugSession:
         self.mode = "pause"
 
     def _advance(self) -> None:
-        self.error_hit = None
-        self.execution.run()
+        self.error_hit, self._error_in = None, None
+        execution, callbacks = self.execution, self.callbacks
+        execution.run(until_callbacks=callbacks is not None)
+        while callbacks is not None and execution.waiting_for_callbacks and self._pending is None:
+            if callbacks(execution):
+                execution.run(until_callbacks=True)  # a token was answered: on until the next pause or wait
+            else:
+                execution.run()  # nobody answers: the tasks' timeouts run out
         if self._pending is not None:
             self.paused, self._pending = self._pending, None
-            self.error_hit, self._pending_error = self._pending_error, None
+            if self._pending_error is not None:
+                self._error_in, self.error_hit = self._pending_error
+            self._pending_error = None
         else:
             self.paused = None
             if self.break_on_errors and self.execution.status == "FAILED":
-                self.error_hit = self._pending_error or self._final_error()
+                if self._pending_error is not None:
+                    self._error_in, self.error_hit = self._pending_error
+                else:
+                    self._error_in, self.error_hit = self.top, self._final_error()
             self._pending_error = None
 
     def _final_error(self) -> Event | None:
@@ -275,7 +417,7 @@ class DebugSession:
             return dict(self.execution.context_base())
         frame, state = self.paused.frame, self.paused.state
         context = frame.context()
-        entered: dict[str, Any] = {"Name": state.name, "EnteredTime": iso_timestamp(self.execution.clock.now())}
+        entered: dict[str, Any] = {"Name": state.name, "EnteredTime": iso_timestamp(frame.execution.clock.now())}
         if state.can_retry:
             entered["RetryCount"] = 0
         context["State"] = entered
@@ -291,45 +433,97 @@ class DebugSession:
         last = next(reversed(self._top_variables))
         return dict(self._top_variables[last])
 
-    def visits(self) -> list[Visit]:
-        return read_visits(self.events)
+    def here(self) -> Watched:
+        """The execution paused in (the session's own when none is paused)."""
+        if self.paused is not None:
+            return self._watched_of(self.paused.frame)
+        assert self.top is not None
+        return self.top
+
+    def visits(self, watched: Watched | None = None) -> list[Visit]:
+        """The states run so far by one execution (default: the one paused in)."""
+        return read_visits((watched or self.here()).events)
 
     def stages(self, state: str | None = None) -> tuple[Visit | None, dict[str, Any]]:
         """The data at each stage of the last visit of ``state`` (default: the last state that
-        finished on the followed branch, else anywhere)."""
-        visits = [v for v in self.visits() if v.status != "RUNNING"]
-        if state is not None:
-            visits = [v for v in visits if v.name == state]
-        elif self.paused is not None:
-            mine = [v for v in visits if v.depth == self.paused.depth]
-            visits = mine or visits
-        if not visits:
-            return None, {}
-        visit = visits[-1]
-        return visit, self.inspector.stages_of(visit.entered.id)
+        finished on the followed branch, else anywhere) in the execution paused in; a state it
+        does not have is looked for in the executions around it, ``machine:State`` in the latest
+        execution of that machine."""
+        _, visit, stages = self.stages_in(state)
+        return visit, stages
+
+    def stages_in(self, state: str | None = None) -> tuple[Watched | None, Visit | None, dict[str, Any]]:
+        """:meth:`stages`, with the execution the visit belongs to."""
+        for watched, name in self._where_to_look(state):
+            visits = [v for v in self.visits(watched) if v.status != "RUNNING"]
+            if name is not None:
+                visits = [v for v in visits if v.name == name]
+            elif self.paused is not None:
+                mine = [v for v in visits if v.depth == self.paused.depth]
+                visits = mine or visits
+            if visits:
+                visit = visits[-1]
+                return watched, visit, watched.inspector.stages_of(visit.entered.id)
+        return None, None, {}
+
+    def _where_to_look(self, state: str | None) -> list[tuple[Watched, str | None]]:
+        here = self.here()
+        if state is None:
+            return [(here, None)]
+        places = [(here, state), *((a, state) for a in here.ancestors())]
+        machine, colon, name = state.partition(":")
+        if colon:
+            places += [(w, name) for w in reversed(list(self._watched.values())) if w.machine_name == machine]
+        return places
 
     def state_of(self, event: Event) -> str | None:
         """The name of the state an event belongs to (a Task's TaskFailed, ...)."""
         if "name" in event.details:
             return str(event.details["name"])
         owners: dict[int, Visit] = {}
-        read_visits(self.events, owners)
+        watched = self._error_in if self._error_in is not None and event is self.error_hit else self.top
+        read_visits(watched.events if watched is not None else [], owners)
         visit = owners.get(event.id)
         return visit.where if visit is not None else None
+
+    def error_place(self) -> str:
+        """Where the error that paused the session happened: its execution's label (children only)."""
+        return self.execution_label(self._error_in) if self._error_in is not None else ""
+
+    def execution_label(self, watched: Watched) -> str:
+        """How an execution is named in labels: "" for the session's own, ``bua-segments`` for a
+        child, ``bua-segments > Send[3]`` for a distributed Map's child inside it."""
+        return "" if watched.parent is None else self._label_of_execution(watched)
 
     # -- labels ---------------------------------------------------------------------------------
 
     def branch_of(self, position: Position) -> str:
         """Where a position is: "" at the top level, ``Each[2]`` in a Map iteration,
-        ``Both/branch 1`` in a Parallel branch, nested ones joined by " > "."""
-        frame = position.frame
+        ``Both/branch 1`` in a Parallel branch, ``bua-segments`` in a child execution (``Send[3]``:
+        a distributed Map's child of item 3), nested ones joined by " > "."""
+        return self.label_of(position.frame)
+
+    def label_of(self, frame: Any) -> str:
+        watched = self._watched_of(frame)
+        inner = self._branch_in(watched, frame)
+        if watched.parent is None:
+            return inner
+        return _join(self._label_of_execution(watched), inner)
+
+    def _label_of_execution(self, watched: Watched) -> str:
+        origin = watched.origin
+        outer = self.label_of(origin.frame) if origin is not None and origin.frame is not None else ""
+        return _join(outer, watched.segment())
+
+    def _branch_in(self, watched: Watched, frame: Any) -> str:
         if frame.depth == 0:
             return ""
         owners: dict[int, Visit] = {}
-        read_visits(self.events, owners)
+        events = watched.events
+        read_visits(events, owners)
         started_from, order = self._origins.get(id(frame), (frame.last_event_id, 0))
         visit = owners.get(started_from)
-        event = next((e for e in reversed(self.events) if e.id == started_from), None)
+        event = next((e for e in reversed(events) if e.id == started_from), None)
         if visit is None or event is None:
             return f"depth {frame.depth}"
         outer = _label_of(visit.parent, visit.iteration)
@@ -338,6 +532,55 @@ class DebugSession:
         if event.type == "ParallelStateStarted":
             return _join(outer, f"{visit.name}/branch {order}")
         return f"depth {frame.depth}"
+
+    def stack(self, position: Position | None = None) -> list[StackLevel]:
+        """The executions around a position, outermost first: in each, the state it is in (the one
+        that started the next, and last the paused one)."""
+        position = position or self.paused
+        if position is None:
+            return []
+        levels = []
+        frame, state_name, state_type = position.frame, position.name, position.state.type
+        while True:
+            watched = self._watched_of(frame)
+            levels.append(StackLevel(watched, state_name, state_type, self._branch_in(watched, frame)))
+            origin = watched.origin
+            if origin is None or origin.frame is None:
+                break
+            frame, state_name = origin.frame, origin.state
+            state_type = _state_type(watched.parent, state_name) if watched.parent is not None else ""
+        return levels[::-1]
+
+
+class StackLevel:
+    """One execution of a stack: its state machine and name, the state it is in, the branch."""
+
+    __slots__ = ("watched", "state", "type", "branch")
+
+    def __init__(self, watched: Watched, state: str, type: str, branch: str) -> None:
+        self.watched = watched
+        self.state = state
+        self.type = type
+        self.branch = branch
+
+    @property
+    def machine(self) -> str:
+        return str(self.watched.execution.state_machine_name)
+
+    @property
+    def execution_name(self) -> str:
+        return str(self.watched.execution.name)
+
+    @property
+    def item(self) -> int | None:
+        origin = self.watched.origin
+        return origin.index if origin is not None else None
+
+
+def _state_type(watched: Watched, name: str) -> str:
+    machine = watched.execution.machine
+    program = watched.execution.program if machine is None else machine.program
+    return next((str(state.type) for state in program.walk() if state.name == name), "")
 
 
 def _label_of(parent: Visit | None, iteration: int | None) -> str:
@@ -348,7 +591,7 @@ def _label_of(parent: Visit | None, iteration: int | None) -> str:
 
 
 def _join(outer: str, inner: str) -> str:
-    return f"{outer} > {inner}" if outer else inner
+    return f"{outer} > {inner}" if outer and inner else outer or inner
 
 
 def _is_error(event: Event) -> bool:
@@ -372,6 +615,7 @@ class _SessionInterceptor:
 
     def __call__(self, state: Any, call: Any) -> Any:
         session = self.session
+        session._calling = call.frame  # a child execution this call starts came from this branch
         mocked = session.mocks.pop((id(call.frame), state.name), None)
         if mocked is not None:
             kind, value = mocked
