@@ -28,6 +28,15 @@ def test_fail_without_error_or_cause(run):
     assert (execution.status, execution.error, execution.cause) == ("FAILED", None, None)
 
 
+def test_a_fail_state_without_error_or_cause_records_empty_failure_details(run):
+    # AWS records "executionFailedEventDetails": {} (LocalStack's test_state_fail_empty recording)
+    definition = {"StartAt": "F", "States": {"F": {"Type": "Fail"}}}
+    execution = run(definition)
+    last = execution.history.to_aws()[-1]
+    assert {key: value for key, value in last.items() if key != "timestamp"} == {
+        "id": 3, "previousEventId": 2, "type": "ExecutionFailed", "executionFailedEventDetails": {}}
+
+
 def test_fail_with_error_paths(run):
     execution = run(fail(ErrorPath="$.e", CausePath="$.c"), {"e": "Err", "c": "why"})
     assert (execution.error, execution.cause) == ("Err", "why")
@@ -41,7 +50,18 @@ def test_fail_with_an_intrinsic_cause_and_a_context_error(run):
 def test_fail_error_path_that_finds_nothing_is_a_runtime_error(run):
     execution = run(fail(ErrorPath="$.missing"), {"x": 1})
     assert (execution.status, execution.error) == ("FAILED", "States.Runtime")
-    assert execution.cause.startswith("An error occurred while executing the state 'F' (entered at the event id #4).")
+    assert execution.cause == ("An error occurred while executing the state 'F' (entered at the event id #4). "
+                               "The JSONPath '$.missing' specified for the field 'ErrorPath' could not be found "
+                               "in the input '{\"x\":1}'")
+
+
+def test_a_cause_path_that_finds_nothing_is_named_cause_path(run):
+    # as AWS words it (LocalStack's test_invalid_jsonpath[INVALID_JSONPATH_IN_CAUSEPATH] recording)
+    execution = run(fail(Error="E", CausePath="$.NoSuchCausePath"), {"Error": "error-value"})
+    assert (execution.status, execution.error) == ("FAILED", "States.Runtime")
+    assert execution.cause == ("An error occurred while executing the state 'F' (entered at the event id #4). "
+                               "The JSONPath '$.NoSuchCausePath' specified for the field 'CausePath' could not be "
+                               "found in the input '{\"Error\":\"error-value\"}'")
 
 
 @pytest.mark.parametrize("value", [5, {"a": 1}, ["x"], True])

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from ..errors import runtime_error
 from .jsonpath import Path, PathNotFound, compile_path
 
-__all__ = ["Scope", "Template", "compact_json", "compile_template", "read_path"]
+__all__ = ["Scope", "Template", "compact_json", "compile_field", "compile_template", "read_path"]
 
 
 class Scope(Protocol):
@@ -67,6 +67,13 @@ class Template:
 
 def compile_template(source: Any, field: str = "Parameters") -> Template:
     return Template(source, field)
+
+
+def compile_field(field: str, expression: str) -> Evaluator:
+    """A field that holds one path or intrinsic call outside a template (a Fail state's ErrorPath,
+    CausePath): a path that finds nothing is named by the field, as AWS names it
+    ("... specified for the field 'ErrorPath' could not be found in the input ...")."""
+    return _compile_dynamic(field, expression)
 
 
 class _Constant:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import StatesError, runtime_error
-from ..expr.template import compact_json, compile_template
+from ..expr.template import compact_json, compile_field
 from .base import State
 
 __all__ = ["FailState"]
@@ -23,9 +23,9 @@ class FailState(State):
         super().__init__(name, spec, build)
         self.error = spec.get("Error")
         self.cause = spec.get("Cause")
-        # ErrorPath/CausePath are evaluated like a template entry "Error.$": "<path>"
-        self.error_path = compile_template({"Error.$": spec["ErrorPath"]}) if "ErrorPath" in spec else None
-        self.cause_path = compile_template({"Cause.$": spec["CausePath"]}) if "CausePath" in spec else None
+        # ErrorPath/CausePath are evaluated like a template entry "key.$": "<path>", named by their field
+        self.error_path = compile_field("ErrorPath", spec["ErrorPath"]) if "ErrorPath" in spec else None
+        self.cause_path = compile_field("CausePath", spec["CausePath"]) if "CausePath" in spec else None
 
     def execute(self, frame: Any, raw_input: Any) -> tuple[Any, str | None]:
         raise self.io.fail_error(self, frame, raw_input)
@@ -34,9 +34,9 @@ class FailState(State):
         error, cause = self.error, self.cause
         frame.data = raw_input
         if self.error_path is not None:
-            error = _text(self.error_path.evaluate(frame)["Error"], "ErrorPath", self.spec["ErrorPath"])
+            error = _text(self.error_path(frame), "ErrorPath", self.spec["ErrorPath"])
         if self.cause_path is not None:
-            cause = _text(self.cause_path.evaluate(frame)["Cause"], "CausePath", self.spec["CausePath"])
+            cause = _text(self.cause_path(frame), "CausePath", self.spec["CausePath"])
         return StatesError(error, cause)
 
 
