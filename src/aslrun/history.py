@@ -34,8 +34,9 @@ __all__ = ["AWS_HISTORY_LIMIT", "DETAILS_EVEN_EMPTY", "Event", "History", "Histo
 AWS_HISTORY_LIMIT = 25_000
 
 _JSON_TEXT_FIELDS = ("input", "output", "parameters")
-# events AWS records with a details object even when it is empty
-DETAILS_EVEN_EMPTY = frozenset({"ExecutionAborted", "ActivityStarted"})
+# events AWS records with a details object even when it is empty (a Fail state with neither Error
+# nor Cause ends the execution with "executionFailedEventDetails": {})
+DETAILS_EVEN_EMPTY = frozenset({"ExecutionAborted", "ActivityStarted", "ExecutionFailed"})
 # the events that close an execution: recorded even when the history is full
 _CLOSING = frozenset({"ExecutionFailed", "ExecutionSucceeded", "ExecutionTimedOut", "ExecutionAborted"})
 
