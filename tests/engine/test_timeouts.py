@@ -1,5 +1,5 @@
-"""Timeouts: a Task's TimeoutSeconds / TimeoutSecondsPath against a slow handler (real time, kept to
-one second in all), and the execution's TimeoutSeconds against waits and retries (virtual time:
+"""Timeouts: a Task's TimeoutSeconds / TimeoutSecondsPath against a handler that never returns in
+time (it waits on an event the test sets only after the run; the engine waits its 1 s in real time), and the execution's TimeoutSeconds against waits and retries (virtual time:
 instant). Expected shapes follow the AWS-recorded cases (conformance timeouts/*): a timed-out task
 fails with States.Timeout and no cause; a timed-out execution is TIMED_OUT with neither error nor
 cause, and its history ends with ExecutionTimedOut.
@@ -7,20 +7,30 @@ cause, and its history ends with ExecutionTimedOut.
 
 from __future__ import annotations
 
-import time
+import threading
 
 import pytest
 
 FN = "arn:aws:lambda:us-east-1:123456789012:function:Slow"
 
 
-def slow(event, context):
-    time.sleep(1.5)
-    return "too late"
+@pytest.fixture
+def held():
+    """A handler that holds until the test is over (no race with the timeout), then returns."""
+    release, returned = threading.Event(), threading.Event()
+
+    def handler(event, context):
+        release.wait()
+        returned.set()
+        return "too late"
+
+    yield handler
+    release.set()
+    assert returned.wait(timeout=30)  # the abandoned handler thread ends: nothing sleeps on
 
 
-def test_task_timeout_seconds_path_against_a_slow_lambda_invoke_is_caught_as_states_timeout(run):
-    # the one real-time test: TimeoutSeconds 1 (read by a path), a handler sleeping 1.5 s
+def test_task_timeout_seconds_path_against_a_slow_lambda_invoke_is_caught_as_states_timeout(run, held):
+    # the one real-time test: TimeoutSeconds 1 (read by a path), a handler that has not returned
     definition = {"StartAt": "T", "States": {
         "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "TimeoutSecondsPath": "$.limit",
               "Parameters": {"FunctionName": "Slow", "Payload": {}}, "Next": "Unreached",
@@ -29,7 +39,7 @@ def test_task_timeout_seconds_path_against_a_slow_lambda_invoke_is_caught_as_sta
         "Unreached": {"Type": "Pass", "End": True},
         "WrongCatcher": {"Type": "Pass", "End": True},
         "TimedOut": {"Type": "Pass", "End": True}}}
-    execution = run(definition, {"limit": 1}, handlers={"Slow": slow})
+    execution = run(definition, {"limit": 1}, handlers={"Slow": held})
     assert execution.status == "SUCCEEDED"
     assert execution.output == {"limit": 1, "error": {"Error": "States.Timeout", "Cause": ""}}
     assert execution.history.states_entered()[-1] == "TimedOut"  # States.TaskFailed does not match a timeout
