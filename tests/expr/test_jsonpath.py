@@ -63,10 +63,13 @@ def document_and_object_route(draw):
 
 
 @st.composite
-def rendered(draw, steps):
-    """Path text for ``steps``, each step in a randomly chosen notation."""
+def rendered_with_quotes(draw, steps):
+    """Path text for ``steps``, each step in a randomly chosen notation, and the quote of each step
+    (``'`` for dot notation and indexes)."""
     parts = ["$"]
+    quotes = []
     for step in steps:
+        quote = "'"
         if isinstance(step, int):
             parts.append(f"[{step}]")
         elif DOT_KEYS_RE.fullmatch(step) and draw(st.booleans()):
@@ -74,8 +77,15 @@ def rendered(draw, steps):
         elif draw(st.booleans()):
             parts.append(f"['{step}']")
         else:
+            quote = '"'
             parts.append(f'["{step}"]')
-    return "".join(parts)
+        quotes.append(quote)
+    return "".join(parts), quotes
+
+
+def rendered(steps):
+    """Path text for ``steps``, each step in a randomly chosen notation."""
+    return rendered_with_quotes(steps).map(lambda drawn: drawn[0])
 
 
 DOT_KEYS_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -89,8 +99,11 @@ def walk(document, steps):
     return node
 
 
-def jayway(steps):
-    return "$" + "".join(f"[{s}]" if isinstance(s, int) else f"['{s}']" for s in steps)
+def jayway(steps, quotes=None):
+    """Jayway's text of ``steps``: names in ``'``, or in the ``quotes`` the path wrote them in (its
+    "No results" message prints the path's own tokens)."""
+    quotes = quotes or ["'"] * len(steps)
+    return "$" + "".join(f"[{s}]" if isinstance(s, int) else f"[{q}{s}{q}]" for s, q in zip(steps, quotes))
 
 
 # -- definite paths: properties ---------------------------------------------------------------------
@@ -138,13 +151,14 @@ def test_a_missing_property_uses_jayways_words(data, missing, tail):
     document, steps = data.draw(document_and_object_route())
     assume(missing not in walk(document, steps))
     full = steps + [missing] + tail
-    path = compile_path(data.draw(rendered(full)))
+    text, quotes = data.draw(rendered_with_quotes(full))
+    path = compile_path(text)
     with pytest.raises(PathNotFound) as raised:
         path.get(document)
     if tail:
         assert str(raised.value) == f"Missing property in path {jayway(steps + [missing])}"
     else:
-        assert str(raised.value) == f"No results for path: {jayway(full)}"
+        assert str(raised.value) == f"No results for path: {jayway(full, quotes)}"
 
 
 @SETTINGS

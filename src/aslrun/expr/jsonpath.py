@@ -13,6 +13,12 @@ definite path raises :class:`PathNotFound` carrying Jayway's wording, which AWS 
 
     No results for path: $['a']['b']       (the last step is missing)
     Missing property in path $['a']         (an intermediate step is missing)
+
+A quoted name in brackets is read as Jayway reads it: up to the closing quote of the same kind
+(``$['a.b']``, ``$["x'y"]``, ``$['a]b']``), a backslash escaping the next character
+(``$['it\\'s']``), then Jayway's unescaping (``\\n``, ``\\t``, ``\\uXXXX``...; any other escaped
+character stands for itself). "No results" shows each name in the quotes the path used, unescaped
+(``$["x'y"]``, the path's own text); "Missing property" always uses ``'`` (the walk's text), as Jayway.
 """
 
 from __future__ import annotations
@@ -44,21 +50,22 @@ _LENGTH = object()
 
 _NAME = re.compile(r"[^.\[\]\s()'\"]+")  # what may follow a dot
 _INDEX = re.compile(r"\[\s*(-?\d+)\s*\]")
-_QUOTED = re.compile(r"""\[\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*\]""")
+_ESCAPES = {"\\": "\\", "'": "'", '"': '"', "r": "\r", "f": "\f", "t": "\t", "n": "\n", "b": "\b"}
 _INDEFINITE_HINTS = ("*", "..", "?", ":", ",")
 
 
 class Path:
     """A compiled JSONPath. ``get(data)`` reads it; ``definite`` says whether the answer is a list."""
 
-    __slots__ = ("text", "root", "variable", "steps", "definite", "_ng", "_ng_text")
+    __slots__ = ("text", "root", "variable", "steps", "quotes", "definite", "_ng", "_ng_text")
 
     def __init__(self, text: str, root: str, variable: str | None, steps: tuple[Any, ...] | None,
-                 ng_text: str | None) -> None:
+                 ng_text: str | None, quotes: tuple[str, ...] | None = None) -> None:
         self.text = text
         self.root = root  # "data" | "context" | "variable"
         self.variable = variable
         self.steps = steps
+        self.quotes = quotes  # per step, the quote a name was written in (messages show it)
         self.definite = steps is not None
         self._ng_text = ng_text
         self._ng: Any = None
@@ -95,8 +102,8 @@ class Path:
     def _missing_message(self, failed_step: int) -> str:
         assert self.steps is not None
         if failed_step == len(self.steps) - 1:
-            return f"No results for path: {jayway_path(self.steps)}"
-        return f"Missing property in path {jayway_path(self.steps[: failed_step + 1])}"
+            return f"No results for path: {jayway_path(self.steps, self.quotes)}"
+        return f"Missing property in path {jayway_path(self.steps[: failed_step + 1])}"  # always '...' in Jayway
 
     def _get_indefinite(self, data: Any) -> list[Any]:
         if self._ng is None:
@@ -106,12 +113,14 @@ class Path:
         return [match.value for match in self._ng.find(data)]
 
 
-def jayway_path(steps: tuple[Any, ...]) -> str:
-    """Jayway's normalised form of a definite path: ``$['a'][0]['b']``."""
+def jayway_path(steps: tuple[Any, ...], quotes: tuple[str, ...] | None = None) -> str:
+    """Jayway's normalised form of a definite path: ``$['a'][0]['b']`` (a name in the quotes its
+    path wrote it in, ``'`` for dot notation)."""
     out = ["$"]
-    for step in steps:
+    for i, step in enumerate(steps):
         if step.__class__ is str:
-            out.append(f"['{step}']")
+            quote = quotes[i] if quotes is not None and i < len(quotes) else "'"
+            out.append(f"[{quote}{step}{quote}]")
         elif step is _LENGTH:
             out.append(".length()")
         else:
@@ -133,9 +142,10 @@ def compile_path(text: str) -> Path:
         else:
             root, variable, rest = "data", None, text[1:]
     rest = rest.strip()
-    steps = _definite_steps(rest)
-    if steps is not None:
-        return Path(text, root, variable, steps, None)
+    parsed = _definite_steps(rest)
+    if parsed is not None:
+        steps, quotes = parsed
+        return Path(text, root, variable, steps, None, quotes if any(q != "'" for q in quotes) else None)
     if not any(hint in rest for hint in _INDEFINITE_HINTS):
         raise PathSyntaxError(f"malformed path: {text!r}")
     ng_text = "$" + rest  # Jayway's filter syntax (==, <, &&, ||) is jsonpath-ng's too
@@ -156,16 +166,20 @@ def compile_reference_path(text: str) -> Path:
     return path
 
 
-def _definite_steps(rest: str) -> tuple[Any, ...] | None:
-    """Parse ``.a['b'][0].length()`` into steps, or None when the path is not definite."""
+def _definite_steps(rest: str) -> tuple[tuple[Any, ...], tuple[str, ...]] | None:
+    """Parse ``.a['b'][0].length()`` into steps (and the quote of each), or None when the path is not
+    definite."""
     steps: list[Any] = []
+    quotes: list[str] = []
     pos = 0
     n = len(rest)
     while pos < n:
         ch = rest[pos]
+        quote = "'"
         if ch == ".":
             if rest.startswith(".length()", pos) and pos + 9 == n:
                 steps.append(_LENGTH)
+                quotes.append(quote)
                 pos = n
                 continue
             match = _NAME.match(rest, pos + 1)
@@ -181,14 +195,71 @@ def _definite_steps(rest: str) -> tuple[Any, ...] | None:
             if match:
                 steps.append(int(match.group(1)))
                 pos = match.end()
-                continue
-            match = _QUOTED.match(rest, pos)
-            if match:
-                raw = match.group(1) if match.group(1) is not None else match.group(2)
-                steps.append(re.sub(r"\\(.)", r"\1", raw))
-                pos = match.end()
-                continue
-            return None
+            else:
+                quoted = _quoted_name(rest, pos)
+                if quoted is None:
+                    return None
+                name, quote, pos = quoted
+                steps.append(name)
         else:
             return None
-    return tuple(steps)
+        quotes.append(quote)
+    return tuple(steps), tuple(quotes)
+
+
+def _quoted_name(rest: str, pos: int) -> tuple[str, str, int] | None:
+    """``['name']`` or ``["name"]`` at ``pos``: (the unescaped name, its quote, where the step ends),
+    or None when the bracket holds something else (several names, a filter...)."""
+    start = pos + 1
+    while start < len(rest) and rest[start].isspace():
+        start += 1
+    if start >= len(rest) or rest[start] not in "'\"":
+        return None
+    quote = rest[start]
+    i = start + 1
+    while i < len(rest):
+        ch = rest[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == quote:
+            break
+        i += 1
+    else:
+        return None  # no closing quote
+    end = i + 1
+    while end < len(rest) and rest[end].isspace():
+        end += 1
+    if end >= len(rest) or rest[end] != "]":
+        return None
+    name = _unescape(rest[start + 1:i])
+    return (name, quote, end + 1) if name is not None else None
+
+
+def _unescape(text: str) -> str | None:
+    """Jayway's ``Utils.unescape``: ``\\n`` ``\\t`` ``\\r`` ``\\f`` ``\\b`` ``\\uXXXX``, any other escaped
+    character itself, a trailing backslash kept; None for a ``\\u`` without four hex digits."""
+    if "\\" not in text:
+        return text
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch != "\\":
+            out.append(ch)
+            i += 1
+            continue
+        if i + 1 == len(text):
+            out.append("\\")
+            break
+        escaped = text[i + 1]
+        if escaped == "u":
+            digits = text[i + 2:i + 6]
+            if len(digits) != 4 or not all(c in "0123456789abcdefABCDEF" for c in digits):
+                return None
+            out.append(chr(int(digits, 16)))
+            i += 6
+            continue
+        out.append(_ESCAPES.get(escaped, escaped))
+        i += 2
+    return "".join(out)
