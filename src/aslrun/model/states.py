@@ -89,7 +89,7 @@ class PassState(_StateBase, _Flow, _Io):
     """Passes its input (or ``Result``) on, optionally reshaped."""
 
     Type: Literal["Pass"]
-    Parameters: JsonObject | None = None
+    Parameters: Json = None  # any JSON value, as AWS accepts (a Map's stays an object)
     Result: Json = None
     ResultPath: OptionalPath = None
 
@@ -109,8 +109,8 @@ class TaskState(_StateBase, _Flow, _Io, _Recovery):
 
     Type: Literal["Task"]
     Resource: Text
-    Parameters: JsonObject | None = None
-    Arguments: ObjectOrJsonata | None = None
+    Parameters: Json = None  # any JSON value, as AWS accepts (a Map's stays an object)
+    Arguments: Json = None
     ResultSelector: JsonObject | None = None
     ResultPath: OptionalPath = None
     TimeoutSeconds: TaskSecondsOrJsonata | None = None
@@ -174,8 +174,8 @@ class ParallelState(_StateBase, _Flow, _Io, _Recovery):
 
     Type: Literal["Parallel"]
     Branches: Annotated[list[Branch], Field(min_length=1)]
-    Parameters: JsonObject | None = None
-    Arguments: ObjectOrJsonata | None = None
+    Parameters: Json = None  # any JSON value, as AWS accepts (a Map's stays an object)
+    Arguments: Json = None
     ResultSelector: JsonObject | None = None
     ResultPath: OptionalPath = None
 

@@ -71,9 +71,10 @@ class JsonPathIO:
         self.catch_assigns = {id(c): _assign_template(c) for c in spec.get("Catch") or () if "Assign" in c}
         self.input_path = _optional_path(spec, "InputPath")
         self.output_path = _optional_path(spec, "OutputPath")
-        params = spec.get(parameters_field) if parameters_field else None
+        # any JSON value, null included, is a payload template (AWS accepts them all for Parameters)
         self.parameters: Template | None = (
-            compile_template(params, parameters_field) if params is not None and parameters_field else None
+            compile_template(spec[parameters_field], parameters_field)
+            if parameters_field and parameters_field in spec else None
         )
         selector = spec.get("ResultSelector") if result_fields else None
         self.result_selector = compile_template(selector, "ResultSelector") if selector is not None else None
