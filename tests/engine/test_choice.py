@@ -36,6 +36,16 @@ def went(execution):
     ({"Variable": "$.x", "StringMatches": "log-*.txt"}, {"x": "log-2024-01.txt"}, "Yes"),
     ({"Variable": "$.x", "StringMatches": "a\\*c"}, {"x": "a*c"}, "Yes"),   # escaped star is literal
     ({"Variable": "$.x", "StringMatches": "a\\*c"}, {"x": "abc"}, "No"),
+    ({"Variable": "$.x", "StringMatches": "log-*.txt"}, {"x": "log-2024-01.csv"}, "No"),  # literal tail differs
+    ({"Variable": "$.x", "StringMatches": "abc"}, {"x": "abd"}, "No"),         # no wildcard: the whole text
+    ({"Variable": "$.x", "StringMatches": "abc"}, {"x": "abcd"}, "No"),        # matches the whole string only
+    ({"Variable": "$.x", "StringMatches": "a.c"}, {"x": "abc"}, "No"),         # a dot is a dot, not any char
+    ({"Variable": "$.x", "StringMatches": "a*"}, {"x": "a\nb"}, "Yes"),        # * spans a line break
+    ({"Variable": "$.x", "StringMatches": "ab\\*c\\*"}, {"x": "ab*c*"}, "Yes"),  # escapes past the first char
+    ({"Variable": "$.x", "StringMatches": "ab\\*c\\*"}, {"x": "abXcY"}, "No"),
+    ({"Variable": "$.x", "StringMatches": "a\\\\*"}, {"x": "a\\bc"}, "Yes"),    # \\ is one backslash, then *
+    ({"Variable": "$.x", "StringMatches": "ab\\"}, {"x": "ab\\"}, "Yes"),        # a trailing \ is itself
+    ({"Variable": "$.x", "StringMatches": "*"}, {"x": 5}, "No"),               # a number is no string
     ({"Variable": "$.x", "BooleanEquals": False}, {"x": False}, "Yes"),
     ({"Variable": "$.x", "BooleanEquals": False}, {"x": 0}, "No"),
     ({"Variable": "$.t", "TimestampGreaterThan": "2024-01-01T00:00:00Z"}, {"t": "2024-01-01T01:00:00+00:30"}, "Yes"),
@@ -49,6 +59,10 @@ def went(execution):
     ({"Variable": "$.x", "IsPresent": False}, {}, "Yes"),
     ({"Variable": "$.x", "IsPresent": True}, {"x": None}, "Yes"),          # present, though null
     ({"Variable": "$.x[*]", "IsPresent": True}, {"x": []}, "No"),          # an empty match is absent
+    ({"Variable": "$.x", "IsPresent": True}, {"x": []}, "Yes"),            # a definite path to [] is present
+    ({"Variable": "$.x", "IsPresent": False}, {"x": []}, "No"),
+    ({"Variable": "$.x[*]", "IsPresent": False}, {"x": []}, "Yes"),
+    ({"Variable": "$.x[*]", "IsPresent": True}, {"x": [0]}, "Yes"),
     ({"Variable": "$.x", "NumericLessThanPath": "$.y"}, {"x": 1, "y": 2}, "Yes"),
     ({"Variable": "$.x", "StringEqualsPath": "$.y"}, {"x": "a", "y": "b"}, "No"),
     ({"Variable": "$$.Execution.Input.x", "StringEquals": "v"}, {"x": "v"}, "Yes"),

@@ -206,6 +206,23 @@ def test_tolerated_failures(run, asl, fields, status):
         assert [execution.output[0], execution.output[2]] == [0, 0]
 
 
+def test_tolerated_failed_items_give_their_error_and_cause_in_place(run, asl):
+    definition = asl("map/distributed_odd_fails")
+    definition["States"]["Fan"].update(ToleratedFailureCount=2)
+    execution = run(definition, {"items": [0, 1, 0, 1]})
+    failed = {"Error": "Odd", "Cause": "item was 1"}
+    assert (execution.status, execution.output) == ("SUCCEEDED", [0, failed, 0, failed])
+
+
+def test_a_tolerated_failure_without_a_cause_has_an_empty_cause(run, asl):
+    definition = asl("map/distributed_odd_fails")
+    processor = definition["States"]["Fan"]["ItemProcessor"]
+    processor["States"]["Odd"] = {"Type": "Fail", "Error": "Odd"}
+    definition["States"]["Fan"].update(ToleratedFailurePercentage=50)
+    execution = run(definition, {"items": [1, 0]})
+    assert (execution.status, execution.output) == ("SUCCEEDED", [{"Error": "Odd", "Cause": ""}, 0])
+
+
 def test_with_both_thresholds_exceeding_either_fails(run, asl):
     # "If you specify both values, the workflow fails when it exceeds either value." (developer guide,
     # "Tolerated failure threshold for Distributed Map state")
