@@ -6,6 +6,7 @@ for intrinsic functions) or from the examples of the Step Functions developer gu
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
 from typing import Any
@@ -287,6 +288,36 @@ def test_base64_uses_utf8_and_accepts_missing_padding() -> None:
     assert run("States.Base64Decode('aMOpbGxvIOKCrA')") == "héllo €"
 
 
+@pytest.mark.parametrize(("encoded", "decoded"), [
+    ("QQ==", "A"), ("QQ", "A"),            # padding may be left out...
+    ("QUI=", "AB"), ("QUI", "AB"),
+    ("QUJD", "ABC"), ("QUJDRA", "ABCD"),
+    ("/w==", "\ufffd"),                     # bytes that are not UTF-8 become U+FFFD, as Java's String does
+])
+def test_base64_decode_with_and_without_padding(encoded: str, decoded: str) -> None:
+    assert run("States.Base64Decode($.s)", s=encoded) == decoded
+
+
+@pytest.mark.parametrize("encoded", [
+    "QQ=",        # ...but padding that is there must be complete (Java: "Input byte array has incorrect ending")
+    "QUJDRA=",
+    "Q",          # one character cannot hold a byte
+    "QUJDR",
+    "Q===",
+    "====",
+    "QQ==QQ==",   # data after the padding
+    "QQ=x",
+    "QQ!=",       # characters outside the alphabet
+    "Q Q=",
+    " QQ==",
+    "QQ\n==",
+    "QQ-_",       # the URL-safe alphabet is not the standard one
+])
+def test_base64_decode_refuses_invalid_input(encoded: str) -> None:
+    text = "States.Base64Decode($.s)"
+    assert cause_of(text, s=encoded) == f"argument 1 is not valid Base64: {json.dumps(encoded)}"
+
+
 def test_base64_limits_and_errors() -> None:
     assert run("States.Base64Encode($.s)", s="a" * 10_000)
     assert "10001 characters, more than the maximum of 10000" in cause_of("States.Base64Encode($.s)", s="a" * 10_001)
@@ -414,6 +445,8 @@ def test_math_random_without_rng_still_works() -> None:
           "\n   \n"]),
         ("Hello\nWorld", "\n", ["Hello", "World"]),
         ("", ",", []),
+        ("", "", []),                      # an empty string has no pieces, with or without delimiters
+        ("abc", "x", ["abc"]),
         ("abc", "", ["abc"]),
         ("a]b^c-d\\e", "]^-\\", ["a", "b", "c", "d", "e"]),  # regex metacharacters are plain
     ],
@@ -423,8 +456,8 @@ def test_string_split(text: str, delimiters: str, expected: list) -> None:
 
 
 def test_string_split_errors() -> None:
-    assert "argument 1 must be a string" in cause_of("States.StringSplit($.s, ',')", s=["a,b"])
-    assert "argument 2 must be a string" in cause_of("States.StringSplit('a', $.d)", d=1)
+    assert cause_of("States.StringSplit($.s, ',')", s=["a,b"]) == 'argument 1 must be a string, but was the array ["a,b"]'
+    assert cause_of("States.StringSplit('a', $.d)", d=1) == "argument 2 must be a string, but was the number 1"
 
 
 # --- States.UUID ------------------------------------------------------------------------------

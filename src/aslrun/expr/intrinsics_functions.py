@@ -118,8 +118,14 @@ def base64_encode(text: Any) -> str:
 
 
 def base64_decode(text: Any) -> str:
-    """The UTF-8 text of Base64 data (padding optional, as Java's decoder allows)."""
+    """The UTF-8 text of Base64 data, read as Java's ``Base64.getDecoder()`` reads it.
+
+    Padding may be left out (``QQ`` is ``A``), but padding that is there must be complete (``QQ=``
+    is refused), as must the last group (a single character left over is refused).
+    """
     source = _limited_string(text, MAX_ENCODING_CHARS)
+    if "=" in source and len(source) % 4:
+        raise ArgumentProblem(f"argument 1 is not valid Base64: {describe(source)}")
     padded = source + "=" * (-len(source) % 4)
     try:
         data = base64.b64decode(padded, validate=True)
