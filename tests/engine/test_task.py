@@ -161,6 +161,18 @@ def test_lambda_invoke_returns_the_invoke_response(run):
     assert {"ExecutedVersion", "Payload", "SdkHttpMetadata", "SdkResponseMetadata", "StatusCode"} <= set(out)
 
 
+@pytest.mark.parametrize(("payload", "length"), [
+    ({"theQuestion": "What is the answer to life, the universe, and everything?", "theAnswer": 42}, 93),
+    ("HelloWorld", 12), (0.0, 3), (None, 4), ([], 2), ({"name": "Zoë"}, 20)])
+def test_lambda_invoke_content_length_is_the_payload_as_the_python_runtime_serialises_it(run, payload, length):
+    # AWS-recorded responses (LocalStack's test_task_dataflow_to_state, test_invoke_json_values):
+    # json.dumps of the return value, default separators, non-ASCII escaped
+    definition = task(Resource=INVOKE, Parameters={"FunctionName": "Fn"})
+    out = run(definition, {}, handlers={"Fn": lambda e, c: payload}).output
+    assert out["SdkHttpMetadata"]["HttpHeaders"]["Content-Length"] == str(length)
+    assert out["SdkHttpMetadata"]["AllHttpHeaders"]["Content-Length"] == [str(length)]
+
+
 def test_lambda_invoke_result_selector_on_the_payload(run):
     definition = task(Resource=INVOKE, Parameters={"FunctionName": "Fn", "Payload": {"n": 2}},
                       ResultSelector={"value.$": "$.Payload.n"})
@@ -194,7 +206,15 @@ def test_lambda_invoke_of_a_function_named_at_run_time_that_does_not_exist(run):
     definition = task(Resource=INVOKE, Parameters={"FunctionName.$": "$.fn", "Payload": {}})
     execution = run(definition, {"fn": "Nope"}, handlers={"Fn": echo})
     assert (execution.status, execution.error) == ("FAILED", "Lambda.ResourceNotFoundException")
-    assert execution.cause.startswith("Function not found: arn:aws:lambda:us-east-1:123456789012:function:Nope")
+    assert execution.cause.startswith("Function not found: arn:aws:lambda:us-east-1:123456789012:function:Nope:$LATEST "
+                                      "(Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; "
+                                      "Request ID: ")
+
+
+def test_lambda_invoke_of_a_missing_version_names_that_version(run):
+    definition = task(Resource=INVOKE, Parameters={"FunctionName.$": "$.fn", "Payload": {}})
+    execution = run(definition, {"fn": "Nope:prod"}, handlers={"Fn": echo})
+    assert execution.cause.startswith("Function not found: arn:aws:lambda:us-east-1:123456789012:function:Nope:prod ")
 
 
 # -- other service integrations bound to a callable -------------------------------------------------

@@ -315,7 +315,7 @@ def test_without_a_test_case_tasks_call_their_resources_as_on_aws(start_server: 
     sfn = start_server("--virtual-time", "--mock-config", str(mock_file), "--handlers", HANDLERS).client()
     machine = create_machine(sfn, "OrderFlow", ORDER_FLOW)
     not_found = ("Lambda.ResourceNotFoundException",
-                 f"Function not found: {FUNCTION}ChargeCard (Service: AWSLambda; Status Code: 404; Error Code: "
+                 f"Function not found: {FUNCTION}ChargeCard:$LATEST (Service: AWSLambda; Status Code: 404; Error Code: "
                  "ResourceNotFoundException; Request ID: ")
     unmocked = run(sfn, machine, {"id": "o-7"})
     assert (unmocked["status"], unmocked["error"]) == ("FAILED", not_found[0])
