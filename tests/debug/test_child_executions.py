@@ -234,3 +234,67 @@ def test_restart_from_a_childs_state_runs_that_machine_alone(session):
     session.restart()
     assert session.root_machine.name == "pipeline"
     assert where(session) == ("", "Prepare")
+
+
+# -- the console and the command line ------------------------------------------------------------
+
+
+def _transcript(session, script):
+    import io
+
+    from rich.console import Console
+
+    from aslrun.debug.console import DebuggerConsole
+
+    out = io.StringIO()
+    console = DebuggerConsole(session, console=Console(file=out, highlight=False, width=200, no_color=True, soft_wrap=True),
+                              stdin=io.StringIO(script), stdout=out)
+    console.cmdloop()
+    return out.getvalue()
+
+
+def test_a_piped_session_through_a_child_and_a_map_item(session):
+    out = _transcript(session, "break stage:Work\nc\nwhere\ndata\nvars\nhistory 3\nout\ns\nwhere\nbreak stage:Wrok\n"
+                               "break\nq\n")
+    name = session.execution.name
+    assert "(aslrun) c\n⏸ before Work (Task) in stage\n  input: {\"job\": \"paint\"}\n" in out
+    assert ("stack (outermost first):\n"
+            f"  pipeline (execution {name}) at RunStage (Task)\n"
+            "    └ stage (execution stage-run) at Work (Task) ⏸\n") in out
+    assert "(aslrun) data\nstage > Begin (Pass) succeeded\n  input: {\"job\": \"paint\"}\n" in out
+    assert "(aslrun) vars\n  $phase = \"begun\"\n" in out
+    assert "(aslrun) history 3\n     1 ExecutionStarted\n     2 PassStateEntered 'Begin'\n" \
+           "     3 PassStateExited 'Begin'\n" in out
+    assert "(aslrun) out\n⏸ before Fan (Map)\n" in out
+    assert "(aslrun) s\n⏸ before Double (Pass) in Fan[0]\n  input: 1\n" in out
+    stack = out.split("(aslrun) where")[2].split("stack (outermost first):\n")[1].splitlines()
+    assert stack[0] == f"  pipeline (execution {name}) at Fan (Map)"
+    assert stack[1].startswith("    └ pipeline/Fan (execution ") and stack[1].endswith(", item 0) at Double (Pass) ⏸")
+    assert "(aslrun) break stage:Wrok\n✗ stage has no state named 'Wrok' (did you mean 'Work'?)\n" in out
+    assert "(aslrun) break\nbreakpoints: stage:Work; errors: off\n" in out
+
+
+def test_an_error_in_a_child_is_shown_with_the_machine_it_happened_in():
+    out = _transcript(_session("refuse"), "break --errors\nc\nq\n")
+    after = out.split("(aslrun) c\n")[1].splitlines()
+    assert after[0].startswith('⚠ LambdaFunctionFailed in Work of stage: JobRefused: {"errorMessage": "job refuse refused"')
+    assert after[1] == "⏸ before Recover (Pass)"
+
+
+def test_the_command_line_refuses_a_breakpoint_no_machine_has(tmp_path):
+    from click.testing import CliRunner
+
+    from aslrun.cli import main
+
+    for name in ("pipeline.asl.json", "stage.asl.json", "stage_handlers.py"):
+        (tmp_path / name).write_bytes((NESTED / name).read_bytes())
+    result = CliRunner().invoke(main, ["debug", str(tmp_path / "pipeline.asl.json"), "--handlers",
+                                       str(tmp_path / "stage_handlers.py"), "--break", "stage:Wrok"], input="q\n")
+    assert result.exit_code == 2
+    assert result.output == "aslrun: --break: stage has no state named 'Wrok' (did you mean 'Work'?)\n"
+    result = CliRunner().invoke(main, ["debug", str(tmp_path / "pipeline.asl.json"), "--handlers",
+                                       str(tmp_path / "stage_handlers.py"), "--break", "stage:Finish",
+                                       "--input", '{"job": "paint"}'], input="c\nc\nc\nq\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("⏸ before Finish (Pass) in stage\n") == 2
+    assert "■ SUCCEEDED after" in result.output

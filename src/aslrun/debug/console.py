@@ -52,7 +52,7 @@ class DebuggerConsole(cmd.Cmd):
         self.session = session
         self.out = console or Console(highlight=False, file=stdout or sys.stdout, soft_wrap=True)
         self.interactive = stdin.isatty()
-        self.use_rawinput = True
+        self.use_rawinput = stdin is sys.stdin  # input() (line editing) on the terminal; a given stream is read
 
     # -- loop plumbing ----------------------------------------------------------------------------
 
