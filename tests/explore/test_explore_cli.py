@@ -98,3 +98,11 @@ def test_examples_are_read_from_the_folder(folder):
     report = json.loads(result.output)
     assert report["search"]["kept_runs"][0] == {"reached": ["state Route", "state Refuse", "Route Choices[1] -> Refuse"],
                                                 "status": "FAILED"}
+
+
+def test_coverage_data_that_is_not_one_is_refused(folder):
+    (folder / "cov.json").write_text('{"format": "something else"}')
+    result = run("payments.asl.json", "--coverage", "cov.json")
+    assert result.exit_code == 2
+    assert result.output == ("aslrun: --coverage: cov.json: not an aslrun coverage data file (written by pytest "
+                             "--aslrun-cov)\n")

@@ -140,3 +140,17 @@ def test_a_scenario_whose_handler_answers_differently_on_replay_is_left_out(tmp_
     kept = yaml.safe_load(result.scenario_file.read_text())["scenarios"]
     assert {s["name"] for s in kept}.isdisjoint(result.left_out)
     assert json.dumps(kept)  # what is left is plain data
+
+
+def test_what_a_suite_already_reaches_is_not_searched_for_again(payments):
+    from aslrun.coverage import CoverageRecorder
+    from aslrun.testing import run_machine
+
+    with CoverageRecorder() as suite:
+        run_machine(payments, {"amount": 5}, check_bindings=False)  # Route -> Small -> Done
+    found = search(payments, max_examples=200, seed=0, reached_before=suite.data)
+    assert found.baseline == {"Route", "Small", "Done", ("Route", "Default"), ("Small", "Next")}
+    assert found.unreached == []
+    for run in found.runs:
+        assert not set(run.new) & found.baseline
+    assert ["Route", "Small", "Done"] not in [run.check.path for run in found.runs]

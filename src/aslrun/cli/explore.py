@@ -35,12 +35,15 @@ __all__ = ["explore"]
 @click.option("--max-examples", type=click.IntRange(min=1), default=200, show_default=True,
               help="Generated runs at most (the search stops sooner when everything reachable is reached).")
 @click.option("--seed", type=int, default=0, show_default=True, help="The search's seed: the same seed, the same runs.")
+@click.option("--coverage", "coverage_file", metavar="FILE",
+              help="Coverage data of a test suite (pytest --aslrun-cov writes .aslrun-coverage): what it reaches is "
+                   "not searched for, so the scenarios written reach only what the suite does not.")
 @click.option("--static", "static_only", is_flag=True, help="Only the static analysis (no run).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (findings, search figures).")
 def explore(machine: str, state_machine_id: str | None, handler_modules: tuple[str, ...],
             handler_pairs: tuple[str, ...], sub_pairs: tuple[str, ...], sub_files: tuple[str, ...],
             input_schema: str | None, examples_dir: str | None, out_dir: str | None, max_examples: int, seed: int,
-            static_only: bool, as_json: bool) -> None:
+            coverage_file: str | None, static_only: bool, as_json: bool) -> None:
     """Find what MACHINE can never reach (unreachable states, shadowed Choice rules, Catch and Retry
     entries that never match, loops with no way out, uncaught errors), then search inputs and mocked
     Task results (errors named in Retry/Catch included) that reach every other state and transition,
@@ -49,7 +52,7 @@ def explore(machine: str, state_machine_id: str | None, handler_modules: tuple[s
 
     try:
         result = _explore(machine, state_machine_id, handler_modules, handler_pairs, sub_pairs, sub_files,
-                          input_schema, examples_dir, out_dir, max_examples, seed, static_only)
+                          input_schema, examples_dir, out_dir, max_examples, seed, static_only, coverage_file)
     except AslrunError as exc:
         click.echo(f"aslrun: {exc}", err=True)
         sys.exit(2)
@@ -69,7 +72,7 @@ def explore(machine: str, state_machine_id: str | None, handler_modules: tuple[s
 def _explore(machine: str, state_machine_id: str | None, handler_modules: tuple[str, ...],
              handler_pairs: tuple[str, ...], sub_pairs: tuple[str, ...], sub_files: tuple[str, ...],
              input_schema: str | None, examples_dir: str | None, out_dir: str | None, max_examples: int, seed: int,
-             static_only: bool) -> Any:
+             static_only: bool, coverage_file: str | None = None) -> Any:
     from ..errors import InputError
     from ..explore import ScenarioSetup, explore as run_explore
     from .inputs import load_substitution_options, load_target, parse_json_argument, parse_pairs
@@ -87,6 +90,14 @@ def _explore(machine: str, state_machine_id: str | None, handler_modules: tuple[
         schema = parse_json_argument(input_schema, "--input-schema")
         check_schema(schema, f"--input-schema {input_schema}")
     examples = _read_examples(examples_dir) if examples_dir is not None else []
+    reached_before = None
+    if coverage_file is not None:
+        from ..coverage import CoverageData, CoverageDataError
+
+        try:
+            reached_before = CoverageData.read(coverage_file)
+        except CoverageDataError as exc:
+            raise InputError(f"--coverage: {exc}") from None
     setup = None
     if out_dir is not None:
         if target.template is not None:
@@ -96,7 +107,8 @@ def _explore(machine: str, state_machine_id: str | None, handler_modules: tuple[
                               handlers={**_module_handlers([m for m in handler_modules if not _is_file(m)]),
                                         **parse_pairs(handler_pairs, "--handler")})
     return run_explore(target.machine, bindings=target.bindings, schema=schema, examples=examples,
-                       max_examples=max_examples, seed=seed, out=out_dir, setup=setup, run_search=not static_only)
+                       max_examples=max_examples, seed=seed, out=out_dir, setup=setup, run_search=not static_only,
+                       reached_before=reached_before)
 
 
 def _is_file(source: str) -> bool:

@@ -57,15 +57,16 @@ def _location(result: Exploration, key: Any) -> str:
 
 def explore(machine: Any, *, bindings: Any = None, schema: Any = None, examples: Sequence[Any] = (),
             max_examples: int = 200, seed: int = 0, out: str | Path | None = None,
-            setup: ScenarioSetup | None = None, run_search: bool = True) -> Exploration:
-    """Analyse ``machine`` (a StateMachine), search it, and write what the search kept to ``out``."""
+            setup: ScenarioSetup | None = None, run_search: bool = True, reached_before: Any = None) -> Exploration:
+    """Analyse ``machine`` (a StateMachine), search it, and write what the search kept to ``out``
+    (``reached_before``: coverage data of what a test suite reaches already, see :func:`search`)."""
     result = Exploration(machine, analyse(machine.definition), seed=seed)
     if not run_search:
         return result
     from .searcher import search
 
     result.search = search(machine, bindings=bindings, schema=schema, examples=examples,
-                           max_examples=max_examples, seed=seed)
+                           max_examples=max_examples, seed=seed, reached_before=reached_before)
     if out is not None and result.search.runs:
         if setup is None:
             if machine.source is None:

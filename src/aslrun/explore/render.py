@@ -25,6 +25,8 @@ def to_json(result: Exploration) -> dict[str, Any]:
             "kept": len(found.runs),
             "states": {"reached": figures[0], "total": figures[1]},
             "transitions": {"reached": figures[2], "total": figures[3]},
+            "reached_before": {"states": sum(1 for k in found.model.states if k in found.baseline),
+                               "transitions": sum(1 for k in found.model.transitions if k in found.baseline)},
             "scenario_file": str(result.scenario_file) if result.scenario_file else None,
             "scenarios_left_out": result.left_out,
             "kept_runs": [{"reached": [found.describe(key) for key in run.new], "status": run.check.status}
@@ -37,8 +39,8 @@ def _figures(result: Exploration) -> tuple[int, int, int, int]:
     found = result.search
     assert found is not None
     model = found.model
-    return (sum(1 for key in model.states if key in found.covered), len(model.states),
-            sum(1 for key in model.transitions if key in found.covered), len(model.transitions))
+    return (sum(1 for key in model.states if key in found.reached), len(model.states),
+            sum(1 for key in model.transitions if key in found.reached), len(model.transitions))
 
 
 def print_text(result: Exploration, console: Any) -> None:
@@ -63,8 +65,13 @@ def print_text(result: Exploration, console: Any) -> None:
     if found is None:
         return
     states, states_total, transitions, transitions_total = _figures(result)
+    before = ""
+    if found.baseline:
+        model = found.model
+        before = (f"the coverage data reached states {sum(1 for k in model.states if k in found.baseline)}/{states_total}, "
+                  f"transitions {sum(1 for k in model.transitions if k in found.baseline)}/{transitions_total}; with it ")
     console.print(f"  search: {found.attempts} run{'s' if found.attempts != 1 else ''} (seed {result.seed}), "
-                  f"{len(found.runs)} kept; reached states {states}/{states_total}, "
+                  f"{len(found.runs)} kept; {before}reached states {states}/{states_total}, "
                   f"transitions {transitions}/{transitions_total}")
     dead = [(key, reason) for key, reason in found.unreached if reason]
     if dead:

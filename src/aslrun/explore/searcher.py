@@ -26,7 +26,7 @@ from ..errors import AslrunError
 from .flow import Scope
 from .shapes import MachineShapes, read_shapes, tree
 from .static import Analysis, analyse
-from .strategies import LAST_INVOCATION, input_strategy, mock_strategy
+from .strategies import LAST_INVOCATION, input_strategy, mock_strategy, task_mock_strategies
 
 __all__ = ["Run", "Search", "search", "task_facts"]
 
@@ -38,9 +38,12 @@ class Run:
     """One kept run: what it was given, what it did, what it reached first."""
 
     input: Any
-    mocks: dict[str, Any]
+    mocks: dict[str, Any]  # as used: each cut to the invocations made
     check: Any  # aslrun.testing.ExecutionCheck
     new: list[Key]
+    #: everything the run reached, and the mocks as drawn (the second phase varies them)
+    reached: set[Key] = field(default_factory=set)
+    drawn_mocks: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -52,6 +55,13 @@ class Search:
     #: statically dead targets, with why
     dead: dict[Key, str] = field(default_factory=dict)
     attempts: int = 0
+    #: targets reached before the search (a test suite's coverage data): not searched for again
+    baseline: set[Key] = field(default_factory=set)
+
+    @property
+    def reached(self) -> set[Key]:
+        """Reached by the baseline or by a run."""
+        return self.covered | self.baseline
 
     @property
     def targets(self) -> list[Key]:
@@ -60,7 +70,7 @@ class Search:
     @property
     def unreached(self) -> list[tuple[Key, str]]:
         """What no run reached, each with the reason when the analysis knows it."""
-        return [(key, self.dead.get(key, "")) for key in self.targets if key not in self.covered]
+        return [(key, self.dead.get(key, "")) for key in self.targets if key not in self.reached]
 
     def describe(self, key: Key) -> str:
         if isinstance(key, tuple):
@@ -73,10 +83,16 @@ class _AllReached(Exception):
 
 
 def search(machine: Any, *, bindings: Any = None, schema: Any = None, examples: Sequence[Any] = (),
-           max_examples: int = 200, seed: int = 0) -> Search:
-    """Search inputs and mocks for ``machine`` (a StateMachine); see the module docstring."""
+           max_examples: int = 200, seed: int = 0, reached_before: Any = None) -> Search:
+    """Search inputs and mocks for ``machine`` (a StateMachine); see the module docstring.
+
+    ``reached_before`` (:class:`aslrun.coverage.CoverageData`, e.g. read from what
+    ``pytest --aslrun-cov`` wrote) holds what a test suite already reaches: only runs reaching
+    something else are kept. ``max_examples`` bounds each of the two phases (fresh draws; kept runs
+    with one Task's mock drawn again)."""
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings, target
     from hypothesis import seed as seed_of
+    from hypothesis import strategies as st
 
     definition = machine.definition
     model = machine_model(definition, machine.name)
@@ -84,17 +100,20 @@ def search(machine: Any, *, bindings: Any = None, schema: Any = None, examples: 
     found.dead = _dead_keys(found.analysis, model)
     shapes = read_shapes(definition)
     tasks = task_facts(machine, found.analysis, bindings)
-    wanted = set(found.targets) - set(found.dead)
+    found.baseline = _baseline(reached_before, model)
+    wanted = set(found.targets) - set(found.dead) - found.baseline
 
     def attempt(document: Any, mocks: dict[str, Any]) -> int:
         found.attempts += 1
         check, reached = _run(machine, model, document, mocks, bindings)
         if check is None:
             return 0
-        new = [key for key in found.targets if key in reached and key not in found.covered]
+        new = [key for key in found.targets if key in reached and key not in found.reached]
         if new:
             found.covered |= set(new)
-            found.runs.append(Run(document, _used_mocks(mocks, check), check, new))
+            used = _used_mocks(mocks, check)
+            in_order = {name: used[name] for name in tasks if name in used}  # the definition's order
+            found.runs.append(Run(document, in_order, check, new, reached, dict(mocks)))
         return len(new)
 
     for example in examples:
@@ -111,11 +130,54 @@ def search(machine: Any, *, bindings: Any = None, schema: Any = None, examples: 
         if wanted <= found.covered:
             raise _AllReached
 
+    per_task = task_mock_strategies(tasks, shapes)
+    names = sorted(per_task)
+
+    @settings(max_examples=max_examples, database=None, deadline=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet)
+    @seed_of(seed)
+    @given(st.data())
+    def vary(data: Any) -> None:
+        frontier = _frontier(found, model) or found.runs  # grows as runs are kept: the draw must not depend on it
+        run = frontier[data.draw(st.integers(0, 1 << 16), label="run") % len(frontier)]
+        task = data.draw(st.sampled_from(names), label="task")
+        mocks = dict(run.drawn_mocks)
+        mock = data.draw(per_task[task], label="mock")
+        if mock is None:
+            mocks.pop(task, None)
+        else:
+            mocks[task] = mock
+        target(float(attempt(run.input, mocks)))
+        if wanted <= found.covered:
+            raise _AllReached
+
     try:
         probe()
+        if found.runs and names:  # second phase: a kept run with one Task's mock drawn again
+            vary()
     except _AllReached:
         pass
     return found
+
+
+def _baseline(data: Any, model: MachineModel) -> set[Key]:
+    """What ``data`` (CoverageData) records as reached in this machine (same name and shape)."""
+    if data is None:
+        return set()
+    reached: set[Key] = set()
+    for record in data:
+        if record.model.digest == model.digest and record.name == model.name:
+            reached |= {key for key, count in record.entered.items() if count}
+            reached |= {key for key, count in record.taken.items() if count}
+    return reached
+
+
+def _frontier(found: Search, model: MachineModel) -> list[Run]:
+    """Kept runs that entered a state with a transition not yet taken (not ruled out): changing one
+    Task's answer in them is the shortest way to the rest."""
+    open_sources = {edge.source for key, edge in model.transitions.items()
+                    if key not in found.reached and key not in found.dead}
+    return [run for run in found.runs if open_sources & run.reached]
 
 
 def _run(machine: Any, model: MachineModel, document: Any, mocks: dict[str, Any], bindings: Any) -> tuple[Any, set[Key]]:
@@ -127,12 +189,7 @@ def _run(machine: Any, model: MachineModel, document: Any, mocks: dict[str, Any]
             check = run_machine(machine, document, handlers=bindings, mocks=mocks or None, check_bindings=False)
     except AslrunError:  # an input the engine refuses before running (too deep, not JSON...)
         return None, set()
-    reached: set[Key] = set()
-    for record in recorder.data:
-        if record.model.digest == model.digest and record.name == model.name:
-            reached |= {key for key, count in record.entered.items() if count}
-            reached |= {key for key, count in record.taken.items() if count}
-    return check, reached
+    return check, _baseline(recorder.data, model)
 
 
 def task_facts(machine: Any, analysis: Analysis, bindings: Any) -> dict[str, dict[str, Any]]:

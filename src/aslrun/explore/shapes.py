@@ -202,7 +202,11 @@ def _result_shape(scope: Scope, name: str, state: Mapping[str, Any], shapes: Mac
     if "ResultSelector" in state:
         demanded |= {s for s in (_steps(p) for p in _template_paths(state["ResultSelector"])) if s is not None}
     elif root is not None:
-        demanded |= {p[len(root):] for p in shapes.reads[scope.where] if p[:len(root)] == root and len(p) > len(root)}
+        # what later states read is relative to this state's output: the data at OutputPath
+        output_path = state.get("OutputPath", "$")
+        out = (_steps(output_path) or ()) if isinstance(output_path, str) else ()
+        read_after = {out + p for p in shapes.reads[scope.where]} | shapes.reads[scope.where]
+        demanded |= {p[len(root):] for p in read_after if p[:len(root)] == root and len(p) > len(root)}
         if state.get("End") and scope.owner is not None:
             for rest in _owner_demand(scope, all_scopes, shapes):
                 if rest[:len(root)] == root and len(rest) > len(root):

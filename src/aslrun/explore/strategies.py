@@ -23,12 +23,15 @@ from hypothesis import strategies as st
 
 from .shapes import Hint, MachineShapes, Steps, tree
 
-__all__ = ["LAST_INVOCATION", "input_strategy", "mock_strategy", "thrown_errors"]
+__all__ = ["LAST_INVOCATION", "input_strategy", "mock_strategy", "task_mock_strategies", "thrown_errors"]
 
 #: the last response of a mocked sequence answers invocations up to this one
 LAST_INVOCATION = 9999
 INJECTED_CAUSE = "injected by aslrun explore"
 _WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=6)
+#: a value nothing compares: a number, a word, a boolean, or an empty object (an intrinsic such as
+#: States.JsonMerge may take it whole)
+_ANY = st.one_of(st.integers(0, 100), _WORDS, st.booleans(), st.just({}))
 
 
 def input_strategy(shapes: MachineShapes, *, schema: Any = None, examples: Sequence[Any] = ()) -> st.SearchStrategy[Any]:
@@ -63,7 +66,7 @@ def _value(node: Any, shapes: MachineShapes, scope: str, prefix: Steps, *, top: 
         return _leaf(_find_hint(shapes, scope, prefix))
     if any(isinstance(step, int) for step in node):
         size = max(step for step in node if isinstance(step, int)) + 1
-        items = [(_value(node[i], shapes, scope, prefix + (i,)) if i in node else _leaf(None)) for i in range(size)]
+        items = [(_value(node[i], shapes, scope, prefix + (i,)) if i in node else _ANY) for i in range(size)]
         return st.tuples(*items).map(list)
     required: dict[str, st.SearchStrategy[Any]] = {}
     optional: dict[str, st.SearchStrategy[Any]] = {}
@@ -109,7 +112,7 @@ def _find_hint(shapes: MachineShapes, scope: str, path: Steps) -> Hint | None:
 
 def _leaf(hint: Hint | None) -> st.SearchStrategy[Any]:
     if hint is None:
-        return st.one_of(st.integers(0, 100), _WORDS, st.booleans())
+        return _ANY
     options: list[st.SearchStrategy[Any]] = []
     if hint.booleans:
         options.append(st.booleans())
@@ -124,7 +127,7 @@ def _leaf(hint: Hint | None) -> st.SearchStrategy[Any]:
     if hint.nulls:
         options.append(st.none())
     if not options:
-        options.append(st.one_of(st.integers(0, 100), _WORDS, st.booleans()))
+        options.append(_ANY)
     return st.one_of(options)
 
 
@@ -158,6 +161,12 @@ def mock_strategy(tasks: Mapping[str, dict[str, Any]], shapes: MachineShapes) ->
     """Mocked responses by Task state name (a Task left out runs its handler).
 
     ``tasks`` maps each Task state to ``{"bound": bool, "errors": [names]}``."""
+    per_task = task_mock_strategies(tasks, shapes)
+    return st.fixed_dictionaries(per_task).map(lambda mocks: {k: v for k, v in mocks.items() if v is not None})
+
+
+def task_mock_strategies(tasks: Mapping[str, dict[str, Any]], shapes: MachineShapes) -> dict[str, st.SearchStrategy[Any]]:
+    """Per Task state: its mocked responses (None: its handler runs, for a Task a handler serves)."""
     per_task: dict[str, st.SearchStrategy[Any]] = {}
     for name, facts in tasks.items():
         result = _value(tree(shapes.results.get(name, set())), shapes, shapes.task_scopes.get(name, ""),
@@ -169,7 +178,7 @@ def mock_strategy(tasks: Mapping[str, dict[str, Any]], shapes: MachineShapes) ->
                                                                                   "Cause": INJECTED_CAUSE}}))
         sequence = st.lists(st.one_of(responses), min_size=1, max_size=3).map(_by_invocation)
         per_task[name] = st.one_of(st.none(), sequence) if facts["bound"] else sequence
-    return st.fixed_dictionaries(per_task).map(lambda mocks: {k: v for k, v in mocks.items() if v is not None})
+    return per_task
 
 
 def _by_invocation(responses: list[dict[str, Any]]) -> dict[str, Any]:
