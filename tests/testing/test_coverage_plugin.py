@@ -95,6 +95,7 @@ def test_the_report_names_what_the_tests_never_reached(project):
     result.stdout.fnmatch_lines(ONE_TEST_REPORT, consecutive=True)
     data = CoverageData.read(project.path / ".aslrun-coverage")
     (orders,) = data.named("orders")
+    assert orders.source == "orders.asl.json"  # relative to the root directory
     assert orders.entered == {"Validate": 1, "PriceLines": 1, "PriceLines/ItemProcessor/Price": 2, "Total": 1,
                               "Big?": 1, "Approve": 1, "Bill": 1}
     assert orders.taken == {("Validate", "Next"): 1, ("PriceLines", "Next"): 1,

@@ -26,6 +26,7 @@ from .svg import RunMarks, render_svg
 __all__ = ["COVERAGE_LEGEND", "coverage_marks", "draw_coverage", "render_coverage_report"]
 
 COVERAGE_LEGEND = ('<i style="border-color:#2e7d32;background:#e8f5e9"></i>entered'
+                   '<i style="border-color:#c62828;background:#ffebee"></i>a Fail state entered'
                    '<i style="border-color:#c62828;background:#fff;border-style:dashed"></i>never entered'
                    " &nbsp;·&nbsp; ×N: times entered or taken (×0: never taken, dashed red)")
 

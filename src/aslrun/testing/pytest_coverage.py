@@ -58,6 +58,10 @@ class CoveragePlugin:
         data.update(self.recorder.data)
         for path in self.worker_files:
             data.update(CoverageData.read(path))
+        for machine in data:  # machines named by their path in the project, as the tests are
+            if machine.source and Path(machine.source).is_absolute() \
+                    and Path(machine.source).is_relative_to(self.config.rootpath):
+                machine.source = str(Path(machine.source).relative_to(self.config.rootpath))
         data.write(self.data_file)
         for path in self.worker_files:
             Path(path).unlink(missing_ok=True)
