@@ -272,3 +272,32 @@ def test_item_batcher_after_item_selector(run):
                              ItemBatcher={"MaxItemsPerBatch": 3})
     assert run(definition, {"items": ["a", "b", "c", "d"]}).output == [
         {"Items": [{"i": 0}, {"i": 1}, {"i": 2}]}, {"Items": [{"i": 3}]}]
+
+
+# -- a distributed Map in the parent's history ---------------------------------------------------------
+
+DISTRIBUTED = {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, **PASS_PROCESSOR}
+
+
+def test_a_distributed_map_links_its_exit_to_map_run_started(run):
+    # as AWS records it since November 2024 (LocalStack recordings of test_map_state_nested_config_distributed,
+    # test_reference_in_map_state, test_map_item_reader_base_json_max_items_jsonata); recordings made before
+    # linked MapStateExited to MapRunSucceeded
+    definition = {"StartAt": "Start", "States": {
+        "Start": {"Type": "Pass", "Result": [1, 2, 3], "Next": "M"},
+        "M": {"Type": "Map", "ItemProcessor": DISTRIBUTED, "Next": "Done"},
+        "Done": {"Type": "Pass", "End": True}}}
+    execution = run(definition)
+    assert [(e.id, e.previous_id, e.type) for e in execution.history] == [
+        (1, 0, "ExecutionStarted"), (2, 0, "PassStateEntered"), (3, 2, "PassStateExited"),
+        (4, 3, "MapStateEntered"), (5, 4, "MapStateStarted"), (6, 5, "MapRunStarted"), (7, 6, "MapRunSucceeded"),
+        (8, 7, "MapStateSucceeded"), (9, 6, "MapStateExited"), (10, 9, "PassStateEntered"),
+        (11, 10, "PassStateExited"), (12, 11, "ExecutionSucceeded")]
+
+
+def test_a_first_state_distributed_map_links_its_exit_the_same_way(run):
+    execution = run(map_machine(DISTRIBUTED), [1, 2])
+    assert [(e.id, e.previous_id, e.type) for e in execution.history] == [
+        (1, 0, "ExecutionStarted"), (2, 0, "MapStateEntered"), (3, 2, "MapStateStarted"), (4, 3, "MapRunStarted"),
+        (5, 4, "MapRunSucceeded"), (6, 5, "MapStateSucceeded"), (7, 4, "MapStateExited"),
+        (8, 7, "ExecutionSucceeded")]

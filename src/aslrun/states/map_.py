@@ -86,12 +86,13 @@ class MapState(State):
         frame.emit("MapStateStarted", {"length": count})
         tolerated_count, tolerated_pct = io.map_tolerance(self, frame, raw_input, data)  # ...these after
         map_run_arn = ""
+        run_started = 0  # a distributed Map's MapRunStarted event
         cap = _DISTRIBUTED_CONCURRENCY if self.distributed else _INLINE_CONCURRENCY
         control = MapRunControl(limit or cap, tolerated_count, tolerated_pct)
         if self.distributed:
             map_run_arn = execution.map_run_arn(self.label or self.name)
             execution.map_runs[map_run_arn] = control  # UpdateMapRun may change it while it runs
-            frame.emit("MapRunStarted", {"mapRunArn": map_run_arn})
+            run_started = frame.emit("MapRunStarted", {"mapRunArn": map_run_arn}).id
         failures = [0]
         runs: list[ChildRun | None] | None = [None] * count if self.writer is not None else None
 
@@ -141,11 +142,14 @@ class MapState(State):
             result = [o.output for o in outcomes]
         if self.distributed:
             frame.emit("MapRunSucceeded")
+            # AWS links MapStateExited to MapRunStarted: recorded so since November 2024 whatever
+            # the Map's place (before then it linked to MapRunSucceeded, as an inline Map's exit
+            # links past MapStateSucceeded to its last iteration event)
+            closing = run_started
         else:
-            frame.last_event_id = last[0]
-        closing = frame.last_event_id
+            frame.last_event_id = closing = last[0]
         frame.emit("MapStateSucceeded")
-        frame.last_event_id = closing  # AWS links MapStateExited past MapStateSucceeded
+        frame.last_event_id = closing
         frame.result_bound = sum(o.bound for o in outcomes) + count + 2 \
             if not failures[0] and self.writer is None else None
         return io.output(frame, raw_input, result), self.next
