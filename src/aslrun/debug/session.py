@@ -47,7 +47,8 @@ from ..report.visits import Visit, read_visits
 from ..states.task import NOT_INTERCEPTED
 from .breakpoints import machines_reachable, resolve_breakpoint
 from .inspector import Inspector
-from .nesting import Origin, Watched
+from .restarts import plan_restart
+from .nesting import Family, StackLevel, Watched, execution_label, frame_label, stack_of
 
 __all__ = ["DebugSession", "Position", "StackLevel"]
 
@@ -100,23 +101,18 @@ class DebugSession:
         self.error_hit: Event | None = None  # the error that made the session pause
         self.mocks: dict[tuple[int, str], tuple[str, Any]] = {}  # one-shot results for (frame, state)
         self.execution: Any = None
-        self.top: Watched | None = None  # the execution started, then its children as they start
         self.root_machine = machine  # the machine the session's execution runs (a restart may choose another)
         self._bindings = handlers if isinstance(handlers, Bindings) else Bindings(handlers)
         self._machines: dict[str, Any] | None = None
-        self._watched: dict[int, Watched] = {}
+        self.family = Family(self, self._watch_errors)
         self._error_in: Watched | None = None
         self._pending: Position | None = None
         self._pending_error: tuple[Watched, Event] | None = None
         self._focus: Any = None
         self._frames_seen: set[int] = set()
-        self._origins: dict[int, tuple[int, int]] = {}  # frame id -> (event it started from, arrival order)
-        self._arrivals: dict[tuple[int, int], int] = {}  # (execution, event id) -> branches started from it
         self._top_variables: dict[tuple[str, str], dict[str, Any]] = {}  # (machine, state) -> variables seen
         self._inject_variables: dict[str, Any] | None = None
         self._user_interceptor: Any = None
-        self._calling: Any = None  # the branch whose Task called its resource last (a child's origin)
-        self._map_runs: dict[str, list[Any]] = {}  # Map Run ARN -> [parent Watched, Map's frame, children so far]
         self.start()
 
     # -- starting ---------------------------------------------------------------------------------
@@ -133,17 +129,22 @@ class DebugSession:
         self.paused, self.held, self.error_hit, self._error_in = None, [], None, None
         self._pending, self._pending_error, self._focus = None, None, None
         self._frames_seen, self.mocks = set(), {}
-        self._origins, self._arrivals, self._top_variables = {}, {}, {}
-        self._watched, self._map_runs, self._calling, self.top = {}, {}, None, None
+        self._top_variables = {}
+        self.family = Family(self, self._watch_errors)
         self._inject_variables = variables
         self.execution = runs.start(
             self.initial_input if input is None else input, handlers=self.handlers,
             clock=VirtualClock(start=start, frozen=self.frozen), seed=self.seed,
-            task_interceptor=_SessionInterceptor(self), watcher=self._watch,
+            task_interceptor=_SessionInterceptor(self), watcher=self.family.watch,
         )
         self.execution.scheduler.on_checkpoint = self._on_checkpoint
         self.mode = "step"
         self._advance()
+
+    @property
+    def top(self) -> Watched | None:
+        """The session's execution as the session follows it."""
+        return self.family.top
 
     @property
     def events(self) -> list[Event]:
@@ -174,46 +175,21 @@ class DebugSession:
         if state is None:
             self.start(input)
             return
-        machine, name = self._machine_of_state(state)
-        visit = None
-        for watched in reversed(list(self._watched.values())):  # its latest run first
-            if watched.machine_name != machine.name or (watched.origin is not None and watched.origin.index is not None):
-                continue  # another machine, or a distributed Map's child (it runs the Map's processor)
-            visit = next((v for v in reversed(read_visits(watched.events)) if v.name == name and v.depth == 0), None)
-            if visit is not None:
-                break
-        paused = self.paused
-        before = paused is not None and paused.name == name and paused.depth == 0 \
-            and self._watched_of(paused.frame).machine_name == machine.name
-        if input is None:
-            if before:  # paused before it: what it is about to receive
-                input = copy.deepcopy(paused.data)  # type: ignore[union-attr]
-            elif visit is None:
-                raise AslrunError(f"'{name}' has not run yet: give the input to start it with")
-            else:
-                input = copy.deepcopy(visit.input)
-        seen = visit is not None or before
-        variables = copy.deepcopy(self._top_variables.get((machine.name, name))) if seen else None
-        when = paused.frame.execution.clock.now() if before else visit.start if visit else None  # type: ignore[union-attr]
-        self.start(input, start_at=name, variables=variables, clock_start=when, machine=machine)
+        plan = plan_restart(self, state, input)
+        self.start(plan.input, start_at=plan.state, variables=plan.variables, clock_start=plan.clock_start,
+                   machine=plan.machine)
 
-    def _machine_of_state(self, spec: str) -> tuple[Any, str]:
-        """The machine a restart runs and its state: ``machine:State``, a state of the machine
-        paused in, else of the session's machine."""
-        machines = self.machines()
-        name, colon, state = spec.partition(":")
-        if colon and name in machines and spec not in self.machine.program.states:
-            return machines[name], state
-        if self.paused is not None:
-            here = self._watched_of(self.paused.frame)
-            if here.origin is not None and here.origin.index is None and spec in here.execution.machine.program.states:
-                return here.execution.machine, spec
-        return self.machine, spec
+    def variables_seen(self, machine: str, state: str) -> dict[str, Any] | None:
+        """The workflow variables the top-level ``state`` of ``machine`` saw when last entered."""
+        return self._top_variables.get((machine, state))
 
     def machines(self) -> dict[str, Any]:
         """The session's machine and every machine it starts (known before the run, or met in it)."""
         if self._machines is None:
             self._machines = machines_reachable(self.machine, self._bindings)
+        for watched in self.family.members():  # a machine named only at run time
+            if watched.origin is not None and watched.origin.index is None and watched.execution.machine is not None:
+                self._machines.setdefault(watched.machine_name, watched.execution.machine)
         return self._machines
 
     def add_breakpoint(self, spec: str) -> str:
@@ -223,43 +199,8 @@ class DebugSession:
         self.breakpoints.add(name)
         return name
 
-    # -- following executions (called by the engine as each is created) ---------------------------
-
-    def _watch(self, execution: Any) -> None:
-        if execution.parent is None:
-            watched = Watched(execution)
-            self.top = watched
-        else:
-            parent = self._watched.get(id(execution.parent))
-            if parent is None:  # started before the session followed it: leave it alone
-                return
-            watched = Watched(execution, parent, self._origin_of(execution, parent))
-            machine = execution.machine
-            if machine is not None and watched.origin is not None and watched.origin.index is None:
-                self.machines().setdefault(machine.name, machine)  # one named at run time
-        self._watched[id(execution)] = watched
-        execution.stepping = self  # the runner calls self.checkpoint before every state of it
-        execution.history.listeners.append(lambda event: self._heard(watched, event))
-
-    def _origin_of(self, execution: Any, parent: Watched) -> Origin | None:
-        run = self._map_runs.get(execution.in_map_run) if execution.in_map_run else None
-        if run is not None:
-            run[2] += 1  # a distributed Map starts its children in item order
-            return Origin(run[1], run[1].state_name if run[1] is not None else "Map", run[2] - 1)
-        calling = self._calling
-        if calling is not None and calling.execution is parent.execution:
-            return Origin(calling, calling.state_name)
-        return None
-
-    def _heard(self, watched: Watched, event: Event) -> None:
-        watched.events.append(event)
-        if event.type == "MapRunStarted":  # the Map's branch is the one whose last event this follows
-            frame = next((f for f in reversed(watched.frames) if f.last_event_id == event.previous_id), None)
-            self._map_runs[event.details.get("mapRunArn", "")] = [watched, frame, 0]
-        self._watch_errors(watched, event)
-
     def _watched_of(self, frame: Any) -> Watched:
-        return self._watched[id(frame.execution)]
+        return self.family.of(frame)
 
     def depth_of(self, frame: Any) -> int:
         """How deep a branch is among all the session's branches (children count one deeper)."""
@@ -275,11 +216,7 @@ class DebugSession:
         if fresh:
             self._frames_seen.add(id(frame))
             watched.frames.append(frame)
-            started_from = frame.last_event_id  # MapIterationStarted / ParallelStateStarted for a new branch
-            key = (id(watched), started_from)
-            order = self._arrivals.get(key, 0)
-            self._arrivals[key] = order + 1
-            self._origins[id(frame)] = (started_from, order)
+            watched.met(frame)
             if self._inject_variables is not None and frame.depth == 0 and watched is self.top:
                 frame.variables.assign(self._inject_variables)
                 frame.variables.take_assigned()
@@ -473,7 +410,7 @@ class DebugSession:
         places = [(here, state), *((a, state) for a in here.ancestors())]
         machine, colon, name = state.partition(":")
         if colon:
-            places += [(w, name) for w in reversed(list(self._watched.values())) if w.machine_name == machine]
+            places += [(w, name) for w in reversed(self.family.members()) if w.machine_name == machine]
         return places
 
     def state_of(self, event: Event) -> str | None:
@@ -493,105 +430,21 @@ class DebugSession:
     def execution_label(self, watched: Watched) -> str:
         """How an execution is named in labels: "" for the session's own, ``bua-segments`` for a
         child, ``bua-segments > Send[3]`` for a distributed Map's child inside it."""
-        return "" if watched.parent is None else self._label_of_execution(watched)
-
-    # -- labels ---------------------------------------------------------------------------------
+        return execution_label(watched, self._watched_of)
 
     def branch_of(self, position: Position) -> str:
         """Where a position is: "" at the top level, ``Each[2]`` in a Map iteration,
         ``Both/branch 1`` in a Parallel branch, ``bua-segments`` in a child execution (``Send[3]``:
         a distributed Map's child of item 3), nested ones joined by " > "."""
-        return self.label_of(position.frame)
-
-    def label_of(self, frame: Any) -> str:
-        watched = self._watched_of(frame)
-        inner = self._branch_in(watched, frame)
-        if watched.parent is None:
-            return inner
-        return _join(self._label_of_execution(watched), inner)
-
-    def _label_of_execution(self, watched: Watched) -> str:
-        origin = watched.origin
-        outer = self.label_of(origin.frame) if origin is not None and origin.frame is not None else ""
-        return _join(outer, watched.segment())
-
-    def _branch_in(self, watched: Watched, frame: Any) -> str:
-        if frame.depth == 0:
-            return ""
-        owners: dict[int, Visit] = {}
-        events = watched.events
-        read_visits(events, owners)
-        started_from, order = self._origins.get(id(frame), (frame.last_event_id, 0))
-        visit = owners.get(started_from)
-        event = next((e for e in reversed(events) if e.id == started_from), None)
-        if visit is None or event is None:
-            return f"depth {frame.depth}"
-        outer = _label_of(visit.parent, visit.iteration)
-        if event.type == "MapIterationStarted":
-            return _join(outer, f"{visit.name}[{event.details.get('index')}]")
-        if event.type == "ParallelStateStarted":
-            return _join(outer, f"{visit.name}/branch {order}")
-        return f"depth {frame.depth}"
+        return frame_label(position.frame, self._watched_of)
 
     def stack(self, position: Position | None = None) -> list[StackLevel]:
-        """The executions around a position, outermost first: in each, the state it is in (the one
-        that started the next, and last the paused one)."""
+        """The executions around a position (default: the paused one), outermost first: in each,
+        the state it is in (the one that started the next, and last the paused one)."""
         position = position or self.paused
         if position is None:
             return []
-        levels = []
-        frame, state_name, state_type = position.frame, position.name, position.state.type
-        while True:
-            watched = self._watched_of(frame)
-            levels.append(StackLevel(watched, state_name, state_type, self._branch_in(watched, frame)))
-            origin = watched.origin
-            if origin is None or origin.frame is None:
-                break
-            frame, state_name = origin.frame, origin.state
-            state_type = _state_type(watched.parent, state_name) if watched.parent is not None else ""
-        return levels[::-1]
-
-
-class StackLevel:
-    """One execution of a stack: its state machine and name, the state it is in, the branch."""
-
-    __slots__ = ("watched", "state", "type", "branch")
-
-    def __init__(self, watched: Watched, state: str, type: str, branch: str) -> None:
-        self.watched = watched
-        self.state = state
-        self.type = type
-        self.branch = branch
-
-    @property
-    def machine(self) -> str:
-        return str(self.watched.execution.state_machine_name)
-
-    @property
-    def execution_name(self) -> str:
-        return str(self.watched.execution.name)
-
-    @property
-    def item(self) -> int | None:
-        origin = self.watched.origin
-        return origin.index if origin is not None else None
-
-
-def _state_type(watched: Watched, name: str) -> str:
-    machine = watched.execution.machine
-    program = watched.execution.program if machine is None else machine.program
-    return next((str(state.type) for state in program.walk() if state.name == name), "")
-
-
-def _label_of(parent: Visit | None, iteration: int | None) -> str:
-    if parent is None:
-        return ""
-    inner = f"{parent.name}[{iteration}]" if parent.type == "Map" else f"{parent.name}/branch {iteration}"
-    return _join(_label_of(parent.parent, parent.iteration), inner)
-
-
-def _join(outer: str, inner: str) -> str:
-    return f"{outer} > {inner}" if outer and inner else outer or inner
+        return stack_of(position.frame, position.state, self._watched_of)
 
 
 def _is_error(event: Event) -> bool:
@@ -615,7 +468,7 @@ class _SessionInterceptor:
 
     def __call__(self, state: Any, call: Any) -> Any:
         session = self.session
-        session._calling = call.frame  # a child execution this call starts came from this branch
+        session.family.calling = call.frame  # a child execution this call starts came from this branch
         mocked = session.mocks.pop((id(call.frame), state.name), None)
         if mocked is not None:
             kind, value = mocked
