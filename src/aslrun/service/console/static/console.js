@@ -29,8 +29,8 @@
   }
   function duration(seconds) {
     if (!(seconds > 0)) { return '0'; }
-    if (seconds < 0.001) { return (seconds * 1e6).toPrecision(3) + ' \u00b5s'; }
-    if (seconds < 1) { return (seconds * 1000).toPrecision(3) + ' ms'; }
+    if (seconds < 0.001) { return Number((seconds * 1e6).toPrecision(3)) + ' \u00b5s'; }
+    if (seconds < 1) { return Number((seconds * 1000).toPrecision(3)) + ' ms'; }
     if (seconds < 60) { return seconds.toFixed(3) + ' s'; }
     return Math.floor(seconds / 60) + ' min ' + (seconds % 60).toFixed(1) + ' s';
   }
