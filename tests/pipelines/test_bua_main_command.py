@@ -12,19 +12,40 @@ the control record, so the same command again resumes (every stage already SUCCE
 from __future__ import annotations
 
 import csv
+import itertools
 import json
-from datetime import date, datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from click.testing import CliRunner
 
+import aslrun.engine.execution
 from aslrun.cli import main
+from aslrun.engine.clock import VirtualClock
 from handlers.bua.control import STAGES
 
 REPO = Path(__file__).resolve().parents[2]
 
 COMMAND = ("aws execute machines/bua/bua.asl.json --aws-seed fixtures/bua/aws-seed.json "
            "--handlers handlers.bua.lambdas --sub-file machines/bua/substitutions.json").split()
+
+
+FIRST_START = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)  # the runs' day, whatever day it is
+
+
+def starts():
+    """09:00, 09:10, 09:20 ... on 1 March 2025: each run starts on that day, at its own instant."""
+    return (FIRST_START + timedelta(minutes=10 * n) for n in itertools.count())
+
+
+class StartsOnTheFirst(VirtualClock):
+    """The CLI's virtual clock, started at the next of starts() instead of now: the run date is known,
+    and the second run resumes the first whatever day the test runs on (it broke across UTC midnight)."""
+
+    starts = starts()
+
+    def __init__(self, start=None, *, frozen: bool = False) -> None:
+        super().__init__(next(StartsOnTheFirst.starts) if start is None else start, frozen=frozen)
 
 
 def run_command(folder: Path, monkeypatch) -> dict:
@@ -39,11 +60,13 @@ def test_the_main_command_runs_everything_on_embedded_defaults(tmp_path, monkeyp
         (tmp_path / folder).symlink_to(REPO / folder)
     monkeypatch.delenv("ASLRUN_DB", raising=False)
     monkeypatch.delenv("ASLRUN_BUA_SNAPSHOTS", raising=False)
+    monkeypatch.setattr(StartsOnTheFirst, "starts", starts())
+    monkeypatch.setattr(aslrun.engine.execution, "VirtualClock", StartsOnTheFirst)  # the run's default clock
     outcome = run_command(tmp_path, monkeypatch)
     assert outcome["status"] == "SUCCEEDED", outcome
     report = outcome["output"]
     run_date = report["run_date"]
-    assert date.fromisoformat(run_date) == datetime.now(timezone.utc).date()  # the start's UTC day
+    assert run_date == "2025-03-01"  # the start's UTC day
     assert report["complete"] is True and set(report["stages"].values()) == {"SUCCEEDED"}
     assert report["accounts_accrued"] > 0 and report["account_errors"] == 0
     summary = report["exports"]["BUAAccountSummary"]
