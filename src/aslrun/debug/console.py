@@ -125,15 +125,17 @@ class DebuggerConsole(cmd.Cmd):
 
     def do_step(self, arg: str) -> bool:
         """step (s): run the paused state; pause before the next one of this branch, or the first
-        one of a Map iteration / Parallel branch that starts."""
+        one of a Map iteration / Parallel branch / child execution that starts."""
         return self._move("step")
 
     def do_next(self, arg: str) -> bool:
-        """next (n): run the paused state (all of a Map or Parallel); pause before the next one."""
+        """next (n): run the paused state (all of a Map, Parallel or child execution); pause before
+        the next one."""
         return self._move("next")
 
     def do_out(self, arg: str) -> bool:
-        """out (o): run to the end of this Map iteration / Parallel branch."""
+        """out (o): run to the end of this Map iteration / Parallel branch / child execution; pause
+        where its parent goes on."""
         return self._move("out")
 
     def do_continue(self, arg: str) -> bool:
