@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,7 @@ def test_the_billing_machine_started_from_the_console_and_watched_to_its_end(pag
     page.type_into('textarea[name="input"]', '{"meterId": "MTR-1001",}')
     page.wait_for("document.getElementById('start-button').disabled")
     assert page.text("#input-check").startswith("not JSON: ")
+    assert re.search(r"\(line 1,? column 24\)$", page.text("#input-check"))  # where the stray comma is
     page.type_into('textarea[name="input"]', billing_sample("valid"))
     page.wait_for("!document.getElementById('start-button').disabled")
     assert page.text("#input-check") == "valid JSON"
@@ -216,3 +218,19 @@ def test_the_executions_list_filters_by_status(page: Page, server: Any, billing:
     assert statuses and set(statuses) == {"FAILED"}
     page.open(f"{server.url}/console/executions")
     shoot(page, shots, "executions", 700)
+
+
+def test_an_open_page_follows_what_happens_elsewhere(page: Page, server: Any, sfn: Any, approval: str) -> None:
+    """No click: the page sees the task wait, then the answer an SDK sends, and the run's end."""
+    arn = sfn.start_execution(stateMachineArn=approval, input='{"order": 9}')["executionArn"]
+    page.open(f"{server.url}/console/execution?arn={arn}")
+    page.wait_for("document.querySelector('#waiting .callback')")
+    assert page.text("#running") == "Running now: AskForApproval"
+    token = page.evaluate("document.querySelector('#waiting .token').title")
+    sfn.send_task_success(taskToken=token, output='{"approved": "by mail"}')
+    page.wait_for("document.body.dataset.status === 'SUCCEEDED'")
+    assert page.evaluate("document.getElementById('waiting').hidden")
+    assert page.text("#running") == ""
+    assert page.evaluate("JSON.parse(document.querySelectorAll('#cards .card pre')[1].textContent)") == \
+        {"order": 9, "approval": {"approved": "by mail"}}
+    assert page.evaluate("document.querySelector('#drawing g.state[data-state=\"Approved\"]').classList.contains('visited')")

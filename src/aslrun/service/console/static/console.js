@@ -67,7 +67,7 @@
     try { JSON.parse(text); return null; } catch (error) {
       var message = String(error.message);
       var at = /position (\d+)/.exec(message);
-      if (at) {
+      if (at && !/line \d+/.test(message)) {  /* older browsers give only the offset */
         var before = text.slice(0, Number(at[1])).split('\n');
         message += ' (line ' + before.length + ', column ' + (before[before.length - 1].length + 1) + ')';
       }
