@@ -242,3 +242,17 @@ def test_observer_reports_reach_an_observer_of_the_engine_directly(rule):
     else:
         assert seen == [("entered", "Route"), ("chose", "Route", None), ("left", "Route", "Other", None),
                         ("entered", "Other"), ("left", "Other", None, None)]
+
+
+def test_an_execution_of_a_bare_program_counts_as_a_machine_of_its_own():
+    """What a Map's worker process runs: the item processor's program, with no StateMachine."""
+    from aslrun.bindings import Bindings
+    from aslrun.engine.execution import Execution
+
+    processor = StateMachine(NESTED, name="m").program.states["Each"].processor
+    with CoverageRecorder() as recorder:
+        Execution(processor, 30, bindings=Bindings(None), state_machine_name="m/Each").run()
+    machine = only(recorder.data)
+    assert machine.name == "m/Each"
+    assert machine.entered == {"Small?": 1, "Drop": 1}
+    assert machine.taken == {("Small?", "Default"): 1, ("Drop", "End"): 1}

@@ -91,22 +91,22 @@ class CoverageRecorder:
     # -- finding a state's machine --------------------------------------------------------------
 
     def _register(self, execution: Any, state: Any) -> tuple[MachineCoverage, str, bool]:
-        """Map every state of the execution's machine to its key (once per machine)."""
+        """Map every state of the execution's machine to its key (once per machine). A program that
+        is not its machine's (a Map's children run by a worker process of their own) counts as a
+        machine of its own, named as the execution names it."""
         machine = execution.machine
-        if machine is not None:
-            program, definition, name, source = machine.program, machine.definition, machine.name, machine.source
-        else:  # an execution made without a StateMachine: its program is all there is
-            program, definition, name, source = execution.program, execution.program.definition, \
-                execution.state_machine_name, None
         with self._lock:
+            if machine is not None and id(state) not in self._states:
+                self._add_program(machine.program, machine.definition, machine.name, machine.source)
             if id(state) not in self._states:
-                record = self.data.add_machine(MachineCoverage(machine_model(definition, name), source=source))
-                self._programs.append(program)
-                self._map_states(program, "", record)
-            found = self._states.get(id(state))
-        if found is None:  # a branch outside the machine's program (a Map's children run from a fork)
-            raise LookupError(f"state {state.name!r} is not part of the machine {name!r} it runs in")
-        return found
+                program = execution.program
+                self._add_program(program, program.definition, execution.state_machine_name, None)
+            return self._states[id(state)]
+
+    def _add_program(self, program: Any, definition: Any, name: str, source: str | None) -> None:
+        record = self.data.add_machine(MachineCoverage(machine_model(definition, name), source=source))
+        self._programs.append(program)
+        self._map_states(program, "", record)
 
     def _map_states(self, branch: Any, prefix: str, record: MachineCoverage) -> None:
         for name, state in branch.states.items():
