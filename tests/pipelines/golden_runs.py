@@ -1,0 +1,121 @@
+"""The runs the golden files record: the bulk machine over a seeded fleet, and the billing machine
+over its checked-in samples, each with a frozen clock.
+
+``python -m tests.pipelines.golden_runs`` rewrites the files in ``tests/pipelines/golden/`` from
+the current code. They were written before the speed work of issue 15 (one connection per
+database, batched commits, concurrent Map mode), so ``test_pipeline_golden.py`` proves that work
+changed no history, output, bill or stored row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = Path(__file__).resolve().parent / "golden"
+BULK_READINGS = 120
+BULK_DAYS = 32
+# the metering tables whose rows the bulk run writes (ordered by their key in the dump)
+BULK_TABLES = {
+    "metering_readings": "reading_id",
+    "metering_anomalies": "reading_id, anomaly_type",
+    "metering_bills": "bill_id",
+    "metering_registers": "meter_id, suffix",
+}
+
+
+# What the engine adds around a handler's result is not what these files guard, and other work
+# changes it (an engine drawing one more UUID renumbers every request id; the Content-Length
+# header): the SDK metadata of a lambda:invoke result and request ids are left out of the fingerprints.
+_SDK_METADATA = ("SdkHttpMetadata", "SdkResponseMetadata")
+_REQUEST_IDS = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _without_sdk_metadata(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _without_sdk_metadata(item) for key, item in value.items() if key not in _SDK_METADATA}
+    if isinstance(value, list):
+        return [_without_sdk_metadata(item) for item in value]
+    return value
+
+
+def digest(value: Any) -> str:
+    """A short fingerprint of a JSON value (the full values would make the files tens of MB)."""
+    text = json.dumps(_without_sdk_metadata(value), sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(_REQUEST_IDS.sub("<id>", text).encode()).hexdigest()[:16]
+
+
+def history_shape(execution: Any) -> list[list[Any]]:
+    """Each event's type and a fingerprint of its details (ids and timestamps left out: they are
+    not what this guards, and another change may renumber links)."""
+    return [[event.type, digest(event.details)] for event in execution.history]
+
+
+def output_shape(output: list[dict[str, Any]]) -> list[list[Any]]:
+    """Per Map item: its meter, its bill in full (to the cent) if it has one, and a fingerprint of
+    the whole item (it carries the reading's intervals)."""
+    return [[item.get("meterId"), (item.get("bill") or {}).get("Payload", {}).get("bill"), digest(item)]
+            for item in output]
+
+
+def table_rows(db: Path, tables: dict[str, str]) -> dict[str, list[list[Any]]]:
+    """The rows of ``tables`` in key order; the usage records (hundreds of daily rows) as fingerprints."""
+    conn = sqlite3.connect(db)
+    try:
+        rows = {table: [list(row) for row in conn.execute(f"SELECT * FROM {table} ORDER BY {key}")]
+                for table, key in tables.items()}
+        rows["metering_usage"] = [[row[0], digest(list(row))] for row in
+                                  conn.execute("SELECT * FROM metering_usage ORDER BY reading_id")]
+        return rows
+    finally:
+        conn.close()
+
+
+def bulk_run(folder: Path, **execute_options: Any) -> dict[str, Any]:
+    """The bulk machine over the seeded fleet: output, history shape and the rows written."""
+    from aslrun import StateMachine
+    from aslrun.engine.clock import VirtualClock
+    from fixtures.metering.generate import generate, load_dataset
+    from handlers.metering.clock import FixedClock
+    from handlers.metering.lambdas import build_handlers
+    from handlers.metering.periods import NEM_TZ
+
+    db = folder / "bulk.sqlite3"
+    dataset = generate(seed=7, meters=BULK_READINGS, period_days=BULK_DAYS)
+    load_dataset(dataset, db)
+    substitutions = json.loads((ROOT / "machines/metering.substitutions.json").read_text())
+    machine = StateMachine.from_file(ROOT / "machines/bulk-meter.asl.json", substitutions=substitutions)
+    clock = FixedClock(datetime(2024, 10, 15, 9, 0, tzinfo=NEM_TZ))
+    execution = machine.execute({"readings": dataset.readings}, handlers=build_handlers(db=db, clock=clock),
+                                clock=VirtualClock(clock.instant, frozen=True), payload_limit=None, history_limit=None, history_keep=None, **execute_options)
+    return {"status": execution.status, "output": output_shape(execution.output),
+            "history": history_shape(execution),
+            "tables": table_rows(db, BULK_TABLES)}
+
+
+def normalised(value: Any) -> Any:
+    """Through JSON, as the golden file holds it."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def main() -> int:
+    import tempfile
+
+    sys.path.insert(0, str(ROOT))
+    GOLDEN.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        result = normalised(bulk_run(Path(folder)))
+    (GOLDEN / "bulk_meter.json").write_text(json.dumps(result, indent=0, sort_keys=True) + "\n")
+    print(f"bulk: {result['status']}, {len(result['output'])} items, {len(result['history'])} events")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
