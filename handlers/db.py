@@ -6,19 +6,34 @@ writes inside :func:`transaction`, so a batch that fails part-way leaves no half
 
 Where the file lives: the ``path`` argument, else ``$ASLRUN_DB``, else ``.aslrun/aslrun.sqlite3``
 under the current directory. ``":memory:"`` gives a private in-memory database (tests).
+
+Handlers called thousands of times in one process take :func:`shared_connection` instead of
+:func:`connect`: closing a connection to a WAL database checkpoints it and syncs the disk (about
+8 ms, most of a bulk-machine handler call when each call opened and closed its own). A shared
+connection stays open for the thread that opened it; before it is handed out again the file's
+identity (device and inode) is checked, so a database deleted or replaced by another file gets a
+fresh connection, never the old file's rows. As SQLite requires of any open database, whoever
+deletes or replaces the file removes its ``-wal`` and ``-shm`` with it (``samples --fresh`` does).
+A connection whose file was replaced is never closed: closing checkpoints and deletes the WAL *by
+name*, which now names the new database's WAL; it is set aside instead (a few per process).
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 DEFAULT_PATH = Path(".aslrun") / "aslrun.sqlite3"
 
-__all__ = ["DEFAULT_PATH", "connect", "database_path", "transaction"]
+__all__ = ["DEFAULT_PATH", "apply_schema", "connect", "database_path", "shared_connection", "transaction"]
+
+#: how many databases a thread keeps open at once (the least recently used is closed past it)
+SHARED_PER_THREAD = 4
 
 
 def database_path(path: str | os.PathLike[str] | None = None) -> str:
@@ -43,10 +58,78 @@ def connect(path: str | os.PathLike[str] | None = None, *, schema: str | None = 
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
     if schema:
-        with transaction(conn):
-            for statement in _statements(schema):
-                conn.execute(statement)
+        apply_schema(conn, schema)
     return conn
+
+
+def apply_schema(conn: sqlite3.Connection, schema: str) -> None:
+    """Run a schema script's idempotent statements in one transaction."""
+    with transaction(conn):
+        for statement in _statements(schema):
+            conn.execute(statement)
+
+
+class _Shared(threading.local):
+    """A thread's open connections: path -> (connection, (st_dev, st_ino) of the file it opened)."""
+
+    def __init__(self) -> None:
+        self.open: OrderedDict[str, tuple[sqlite3.Connection, tuple[int, int]]] = OrderedDict()
+
+
+_shared = _Shared()
+
+
+def shared_connection(path: str | os.PathLike[str] | None = None, *, schema: str | None = None) -> sqlite3.Connection:
+    """This thread's open connection to the database (opened as :func:`connect` does on first use).
+
+    Do not close it. ``schema`` is applied when the connection is opened. ``":memory:"`` is never
+    shared (each call is a database of its own)."""
+    target = database_path(path)
+    if target == ":memory:":
+        return connect(target, schema=schema)
+    key = os.path.abspath(target)
+    held = _shared.open.get(key)
+    if held is not None:
+        conn, identity = held
+        if _identity(key) == identity:
+            _shared.open.move_to_end(key)
+            if conn.in_transaction:  # left open by a caller that did not use transaction()
+                conn.execute("ROLLBACK")
+            return conn
+        del _shared.open[key]
+        _set_aside(conn)
+    conn = connect(target, schema=schema)
+    identity = _identity(key)
+    if identity is None:  # nothing at that path to recognise later (cannot happen for a file SQLite opened)
+        return conn
+    _shared.open[key] = (conn, identity)
+    while len(_shared.open) > SHARED_PER_THREAD:
+        path_of_oldest, (oldest, its_identity) = _shared.open.popitem(last=False)
+        if _identity(path_of_oldest) == its_identity:
+            oldest.close()
+        else:
+            _set_aside(oldest)
+    return conn
+
+
+_SET_ASIDE_KEPT = 32
+_set_aside_connections: list[sqlite3.Connection] = []
+
+
+def _set_aside(conn: sqlite3.Connection) -> None:
+    """Keep a connection whose file was deleted or replaced open (see the module docstring); the
+    oldest past a few dozen is let go (its file long gone, its WAL name long reused or removed)."""
+    _set_aside_connections.append(conn)
+    if len(_set_aside_connections) > _SET_ASIDE_KEPT:
+        del _set_aside_connections[0]
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
 
 
 @contextmanager

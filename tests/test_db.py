@@ -1,8 +1,13 @@
 """The shared embedded database helper: schema on first use, all-or-nothing transactions."""
 
+import os
+import sqlite3
+import threading
+from pathlib import Path
+
 import pytest
 
-from handlers.db import connect, transaction
+from handlers.db import SHARED_PER_THREAD, connect, shared_connection, transaction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS item (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
@@ -37,3 +42,71 @@ def test_nested_transaction_joins_outer(tmp_path):
                 conn.execute("INSERT INTO item(name) VALUES ('b')")
             raise RuntimeError("boom")
     assert conn.execute("SELECT COUNT(*) FROM item").fetchone()[0] == 0
+
+
+def test_shared_connection_is_kept_for_the_thread(tmp_path):
+    path = tmp_path / "x.sqlite3"
+    first = shared_connection(path, schema=SCHEMA)
+    assert shared_connection(path) is first
+    assert shared_connection(str(path)) is first
+
+
+def test_shared_connection_sees_a_replaced_file(tmp_path):
+    path = tmp_path / "x.sqlite3"
+    old = shared_connection(path, schema=SCHEMA)
+    with transaction(old):
+        old.execute("INSERT INTO item(name) VALUES ('old')")
+    replacement = tmp_path / "new.sqlite3"
+    fresh = connect(replacement, schema=SCHEMA)
+    with transaction(fresh):
+        fresh.execute("INSERT INTO item(name) VALUES ('new')")
+    fresh.close()
+    for suffix in ("-wal", "-shm"):  # what replacing an SQLite database takes (see handlers.db)
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    os.replace(replacement, path)
+    again = shared_connection(path)
+    assert again is not old
+    assert [r["name"] for r in again.execute("SELECT name FROM item")] == ["new"]
+
+
+def test_shared_connection_to_a_deleted_file_opens_a_new_database(tmp_path):
+    path = tmp_path / "x.sqlite3"
+    old = shared_connection(path, schema=SCHEMA)
+    with transaction(old):
+        old.execute("INSERT INTO item(name) VALUES ('gone')")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink()
+    again = shared_connection(path, schema=SCHEMA)
+    assert again is not old
+    assert again.execute("SELECT COUNT(*) FROM item").fetchone()[0] == 0
+
+
+def test_shared_connection_is_per_thread_and_memory_is_never_shared(tmp_path):
+    path = tmp_path / "x.sqlite3"
+    mine = shared_connection(path, schema=SCHEMA)
+    theirs = []
+    worker = threading.Thread(target=lambda: theirs.append(shared_connection(path)))
+    worker.start()
+    worker.join()
+    assert theirs[0] is not mine
+    assert shared_connection(":memory:") is not shared_connection(":memory:")
+
+
+def test_shared_connections_past_the_bound_are_closed(tmp_path):
+    paths = [tmp_path / f"{n}.sqlite3" for n in range(SHARED_PER_THREAD + 1)]
+    first = shared_connection(paths[0], schema=SCHEMA)
+    for path in paths[1:]:
+        shared_connection(path, schema=SCHEMA)
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        first.execute("SELECT 1")
+    assert shared_connection(paths[0]) is not first
+
+
+def test_shared_connection_left_in_a_transaction_is_rolled_back(tmp_path):
+    path = tmp_path / "x.sqlite3"
+    conn = shared_connection(path, schema=SCHEMA)
+    conn.execute("BEGIN")
+    conn.execute("INSERT INTO item(name) VALUES ('half')")
+    again = shared_connection(path)
+    assert again is conn and not again.in_transaction
+    assert again.execute("SELECT COUNT(*) FROM item").fetchone()[0] == 0

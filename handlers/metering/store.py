@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
 
-from handlers.db import connect, transaction
+from handlers.db import apply_schema, shared_connection, transaction
 from handlers.metering.errors import UnknownAccount
 from handlers.metering.schema import SCHEMA
 from handlers.metering.tariff_model import Tariff, TariffSchedule
@@ -96,10 +96,12 @@ def _meter(row: sqlite3.Row) -> Meter:
 
 
 class MeteringStore(AbstractContextManager["MeteringStore"]):
-    """One open connection to the metering tables; use as a context manager to close it."""
+    """One open connection to the metering tables; use as a context manager to close it (a
+    connection the thread shares, from :func:`open_store`, stays open for the next call)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, *, owned: bool = True) -> None:
         self.conn = conn
+        self.owned = owned
 
     def __exit__(
         self,
@@ -107,7 +109,8 @@ class MeteringStore(AbstractContextManager["MeteringStore"]):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.conn.close()
+        if self.owned:
+            self.conn.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -263,15 +266,15 @@ _TABLES = SCHEMA.count("CREATE TABLE IF NOT EXISTS")
 def open_store(path: str | os.PathLike[str] | None = None) -> MeteringStore:
     """Open the metering database (created with its tables on first use).
 
-    The schema is applied only when a metering table is missing: one catalogue query instead
-    of some thirty idempotent statements on every Lambda call.
+    The connection is the thread's shared one (:func:`handlers.db.shared_connection`): a handler
+    called a thousand times opens the file once. The schema is applied only when a metering table
+    is missing: one catalogue query instead of some thirty idempotent statements on every call.
     """
-    conn = connect(path)
+    conn = shared_connection(path)
     present = conn.execute(
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 'metering\\_%' "
         "ESCAPE '\\'"
     ).fetchone()[0]
     if present < _TABLES:
-        conn.close()
-        conn = connect(path, schema=SCHEMA)
-    return MeteringStore(conn)
+        apply_schema(conn, SCHEMA)
+    return MeteringStore(conn, owned=False)
