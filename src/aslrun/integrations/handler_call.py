@@ -8,7 +8,9 @@
 * An exception becomes a failure named after its class, with Lambda's JSON cause
   (``errorMessage``, ``errorType``, ``requestId``, ``stackTrace``).
 * With a time limit the handler runs in a daemon thread and is abandoned when the limit passes
-  (Python cannot kill a thread; a hung handler no longer holds the execution).
+  (Python cannot kill a thread; a hung handler no longer holds the execution). The threads are
+  kept and reused (:class:`_Workers`): starting one per call cost more than many handlers' work,
+  and a handler keeping a per-thread resource (a database connection) finds it again next call.
 """
 
 from __future__ import annotations
@@ -158,12 +160,67 @@ def call_handler(handler: Callable[..., Any], event: Any, context: LambdaContext
         finally:
             done.set()
 
-    threading.Thread(target=run, name=f"aslrun-handler-{context.function_name}", daemon=True).start()
+    _WORKERS.start(run)
     if not done.wait(max(0.0, timeout)):
         raise HandlerTimedOut()
     if "error" in box:
         raise box["error"]
     return box["value"]  # type: ignore[no-any-return]
+
+
+class _Workers:
+    """Daemon threads that run timed handler calls, kept between calls.
+
+    A call takes an idle thread or starts a new one; the thread goes back to the idle list when
+    the handler returns. A handler abandoned at its timeout keeps its thread busy (and out of the
+    idle list) for as long as it runs, exactly as a thread of its own would be. At most
+    ``IDLE_KEPT`` idle threads are kept; a thread finding the list full ends."""
+
+    IDLE_KEPT = 16
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: list[_Worker] = []
+
+    def start(self, work: Callable[[], None]) -> None:
+        with self._lock:
+            worker = self._idle.pop() if self._idle else None
+        if worker is None:
+            worker = _Worker(self)
+        worker.give(work)
+
+    def rest(self, worker: _Worker) -> bool:
+        """Put a worker back in the idle list; False when the list is full (the worker ends)."""
+        with self._lock:
+            if len(self._idle) >= self.IDLE_KEPT:
+                return False
+            self._idle.append(worker)
+            return True
+
+
+class _Worker:
+    def __init__(self, pool: _Workers) -> None:
+        self._pool = pool
+        self._work: Callable[[], None] | None = None
+        self._ready = threading.Event()
+        threading.Thread(target=self._loop, name="aslrun-handler", daemon=True).start()
+
+    def give(self, work: Callable[[], None]) -> None:
+        self._work = work
+        self._ready.set()
+
+    def _loop(self) -> None:
+        while True:
+            self._ready.wait()
+            self._ready.clear()
+            work, self._work = self._work, None
+            assert work is not None
+            work()  # never raises: run() above keeps every exception for the caller
+            if not self._pool.rest(self):
+                return
+
+
+_WORKERS = _Workers()
 
 
 def _call(handler: Callable[..., Any], event: Any, context: LambdaContext) -> tuple[Any, int]:
