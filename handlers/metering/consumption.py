@@ -28,6 +28,14 @@ __all__ = ["ChannelUsage", "Usage"]
 VALID_INTERVAL_MINUTES = (5, 15, 30)
 
 
+def _checked_row(day: date, values: Sequence[object]) -> tuple[Decimal, ...]:
+    """A day's interval values as Decimals >= 0; a row checked upstream (every value a finite
+    Decimal >= 0, the usual case) is taken as it is without building a message per value."""
+    if all(type(q) is Decimal and q.is_finite() for q in values) and (not values or min(values) >= 0):
+        return tuple(values)  # type: ignore[arg-type]
+    return tuple(_number(q, f"usage on {day.isoformat()} interval {i + 1}") for i, q in enumerate(values))
+
+
 def _number(value: object, where: str) -> Decimal:
     if type(value) is Decimal and value.is_finite() and value >= 0:  # already checked upstream
         return value
@@ -77,10 +85,7 @@ class ChannelUsage:
                     f"usage on {day.isoformat()}: expected {expected} intervals of "
                     f"{interval_minutes} min, got {len(values)}"
                 )
-            rows[day] = tuple(
-                _number(q, f"usage on {day.isoformat()} interval {i + 1}")
-                for i, q in enumerate(values)
-            )
+            rows[day] = _checked_row(day, values)
         daily = {day: sum(values, ZERO) for day, values in rows.items()}
         return cls(
             total=sum(daily.values(), ZERO),

@@ -26,8 +26,10 @@ are ignored here.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import marshal
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -315,7 +317,36 @@ def _registers(p: _Parser) -> dict[str, RegisterRead]:
 
 
 def parse_reading(event: object) -> tuple[Reading | None, list[Issue]]:
-    """The reading, or None, and every problem found in its fields (no database needed)."""
+    """The reading, or None, and every problem found in its fields (no database needed).
+
+    Each of a pipeline's handlers parses the same reading again (validation, usage, anomaly,
+    bill: four times a month of interval values); the last few parses are kept, keyed by the exact
+    bytes of the reading's own fields (``marshal`` tells 1 from 1.0 from True and 0.0 from -0.0),
+    so the later handlers get the first parse. A :class:`Reading` is immutable, so sharing it is
+    safe; an event that is not plain JSON is parsed every time."""
+    key = _parse_key(event)
+    if key is None:
+        return _parse_reading(event)
+    reading, issues = _parse_marshalled(key)
+    return reading, list(issues)
+
+
+def _parse_key(event: object) -> bytes | None:
+    if type(event) is not dict:
+        return None
+    try:
+        return marshal.dumps([(name, event[name]) for name in READING_FIELDS if name in event], 2)
+    except ValueError:  # a value marshal cannot write: not plain JSON
+        return None
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_marshalled(key: bytes) -> tuple[Reading | None, tuple[Issue, ...]]:
+    reading, issues = _parse_reading(dict(marshal.loads(key)))
+    return reading, tuple(issues)
+
+
+def _parse_reading(event: object) -> tuple[Reading | None, list[Issue]]:
     if not isinstance(event, Mapping):
         return None, [
             Issue(
