@@ -59,8 +59,8 @@ def test_data_files_round_trip_and_merge_by_adding_counts(tmp_path):
     first = CoverageData([measured({"Call": 2, "Route": 1}, {("Call", "Next"): 1, ("Call", "Retry[0]"): 1})])
     second = CoverageData([measured({"Call": 1, "Broken": 1}, {("Call", "Catch[0]"): 1}, executions=1)])
     first.write(tmp_path / "a")
-    second.write(tmp_path / "b")
-    combined = CoverageData.combine([tmp_path / "a", tmp_path / "b"])
+    second.write(tmp_path / "new" / "b")  # a folder that is not there yet is made
+    combined = CoverageData.combine([tmp_path / "a", tmp_path / "new" / "b"])
     (machine,) = combined.named("m")
     assert machine.entered == {"Call": 3, "Route": 1, "Broken": 1}
     assert machine.taken == {("Call", "Next"): 1, ("Call", "Retry[0]"): 1, ("Call", "Catch[0]"): 1}

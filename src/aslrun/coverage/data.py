@@ -179,6 +179,7 @@ class CoverageData:
     def write(self, path: str | os.PathLike[str]) -> None:
         """Write the data file (atomically: a reader never sees half of it)."""
         target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f"{target.name}.{os.getpid()}.tmp")
         partial.write_text(json.dumps(self.to_json(), separators=(",", ":")), encoding="utf-8")
         os.replace(partial, target)
