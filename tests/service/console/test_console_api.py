@@ -304,3 +304,28 @@ def test_what_is_not_there_is_named(console: ConsoleClient) -> None:
     assert page.status == 404 and f"no execution {missing}" in page.text
     answer = console.request("GET", f"/console/api/execution?arn={missing}")
     assert answer.status == 404 and answer.json == {"error": "NotFound", "message": f"no execution {missing}"}
+
+
+def test_a_machines_versions_and_aliases_and_a_start_through_an_alias(console: ConsoleClient, sfn: Any) -> None:
+    definition = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "Result": "v1", "End": True}}}
+    created = sfn.create_state_machine(name="versioned", definition=json.dumps(definition), roleArn=ROLE,
+                                       publish=True, versionDescription="first")
+    machine, version = created["stateMachineArn"], created["stateMachineVersionArn"]
+    definition["States"]["Done"]["Result"] = "v2"
+    sfn.update_state_machine(stateMachineArn=machine, definition=json.dumps(definition))
+    alias = sfn.create_state_machine_alias(name="live", routingConfiguration=[
+        {"stateMachineVersionArn": version, "weight": 100}])["stateMachineAliasArn"]
+    view = console.get("machine", arn=machine)
+    assert [(v["arn"], v["version"], v["description"]) for v in view["versions"]] == [(version, 1, "first")]
+    assert [(a["arn"], a["name"], a["routing"]) for a in view["aliases"]] == \
+        [(alias, "live", [{"stateMachineVersionArn": version, "weight": 100}])]
+    assert json.loads(view["definition"]) == definition  # the latest revision
+    page = console.page("/console/machine", arn=machine).text
+    assert f'<option value="{alias}">alias live</option>' in page
+    assert f'<option value="{version}">version 1</option>' in page
+    assert "version 1: 100%" in page
+    arn = start(console, alias, {})
+    done = console.closed(arn)
+    assert (done["output"], done["aliasArn"], done["versionArn"]) == ("v1", alias, version)
+    latest = console.closed(start(console, machine, {}))
+    assert (latest["output"], latest["aliasArn"], latest["versionArn"]) == ("v2", None, None)
