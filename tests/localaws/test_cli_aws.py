@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -81,14 +80,19 @@ def test_a_token_sent_from_another_process_completes_the_waiting_task(tmp_path):
     command = [sys.executable, "-c", "from aslrun.cli import main; main()", "aws"]
     subprocess.run(command + ["seed", str(tmp_path / "seed.json"), "--aws-state", str(state)], check=True,
                    capture_output=True)
-    running = subprocess.Popen(command + ["execute", str(machine), "--aws-state", str(state), "--json",
-                                          "--wait-callbacks", "60"], stdout=subprocess.PIPE, text=True)
+    # not --json: that keeps stderr quiet, and the test waits for what the run says there
+    running = subprocess.Popen(command + ["execute", str(machine), "--aws-state", str(state),
+                                          "--wait-callbacks", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
     try:
-        pending = state / "callbacks" / "pending.json"
-        for _ in range(300):  # wait (bounded) until the execution lists its token
-            if pending.is_file() and json.loads(pending.read_text() or "[]"):
+        # the run says the task waits once it has listed its token: read up to that line (an event,
+        # not a poll against a deadline); the pipe closes, ending the loop, if the run ends instead
+        said = []
+        for line in running.stderr:
+            said.append(line)
+            if line.startswith("aslrun: state 'Ask' waits for its task token"):
                 break
-            time.sleep(0.05)
+        assert said and said[-1].startswith("aslrun: state 'Ask' waits for its task token (up to 60 s more)"), said
         listed = subprocess.run(command + ["callbacks", "--aws-state", str(state)], capture_output=True, text=True)
         assert listed.stdout.startswith("Ask\tAQ")
         # another shell sees the run: who writes the directory, what waits, what it changed so far
@@ -100,7 +104,7 @@ def test_a_token_sent_from_another_process_completes_the_waiting_task(tmp_path):
             "sqs queue asks: 1 message(s)"]
         subprocess.run(command + ["send-task-success", "--state", "Ask", "--output", '{"approved": true}',
                                   "--aws-state", str(state)], check=True, capture_output=True)
-        out, _ = running.communicate(timeout=60)
+        out, _ = running.communicate(timeout=60)  # a guard only: the answer ends the run at once
     finally:
         running.kill()
     assert json.loads(out) == {"status": "SUCCEEDED", "output": {"approved": True}, "error": None, "cause": None}
