@@ -329,3 +329,22 @@ def test_a_machines_versions_and_aliases_and_a_start_through_an_alias(console: C
     assert (done["output"], done["aliasArn"], done["versionArn"]) == ("v1", alias, version)
     latest = console.closed(start(console, machine, {}))
     assert (latest["output"], latest["aliasArn"], latest["versionArn"]) == ("v2", None, None)
+
+
+def test_a_child_waiting_for_its_token_is_answered_from_its_own_page(console: ConsoleClient, sfn: Any,
+                                                                    approval: str) -> None:
+    parent_machine = create(sfn, "asks-a-child", {"StartAt": "Ask", "States": {"Ask": {
+        "Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
+        "Parameters": {"StateMachineArn": approval, "Input": {"order": 3}}, "OutputPath": "$.Output", "End": True}}})
+    arn = start(console, parent_machine, {})
+    child = console.until(arn, lambda view: view["children"], "started its child")["children"][0]["arn"]
+    waiting = console.waiting(child)
+    assert [task["state"] for task in waiting["waiting"]] == ["AskForApproval"]
+    assert (waiting["stoppable"], waiting["parent"]["arn"]) == (False, arn)
+    parent = console.get("execution", arn=arn)
+    assert (parent["waiting"], parent["stoppable"], parent["running"]) == ([], True, ["Ask"])
+    answer = console.act("callback", {"executionArn": child, "taskToken": waiting["waiting"][0]["token"],
+                                      "outcome": "success", "output": '{"approved": "yes"}'})
+    assert answer.status == 200, answer.text
+    assert console.closed(arn)["output"] == {"order": 3, "approval": {"approved": "yes"}}
+    assert console.get("execution", arn=child)["status"] == "SUCCEEDED"

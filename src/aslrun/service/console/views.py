@@ -153,6 +153,8 @@ class ConsoleViews:
             "mapRuns": self._map_runs(arn),
             "parent": self._parent(row),
             "redrivable": _redrivable(row),
+            "stoppable": row["status"] == "RUNNING" and row["type"] == "STANDARD" and row["parent_arn"] is None
+            and row["map_run_arn"] is None,  # a child stops with its parent (the server stops root executions)
         })
         if history.last_id != since:
             revision = self.catalog.revision(row["revision_id"])
@@ -161,12 +163,9 @@ class ConsoleViews:
         return summary
 
     def _waiting(self, arn: str) -> list[dict[str, Any]]:
-        """Callback tasks of this execution waiting for their token (answerable from the page)."""
-        running = self.service.runner.running.get(arn)
-        if running is None:
-            return []
+        """Callback tasks of this execution (a nested child's too) waiting for their token."""
         return [{"state": task.state_name, "resource": task.resource, "token": task.token}
-                for task in pending_tasks() if task.execution is running]
+                for task in pending_tasks() if task.execution_arn == arn]
 
     def _children(self, arn: str) -> list[dict[str, Any]]:
         rows = self.store.all("SELECT * FROM executions WHERE parent_arn = ? AND map_run_arn IS NULL ORDER BY seq",

@@ -202,7 +202,7 @@
      el('span', {}, [el('code', {text: d.arn})])
     ].forEach(function (n) { if (n) { p.facts.appendChild(n); } });
     clear(p.actions);
-    if (d.status === 'RUNNING' && d.typeOf === 'STANDARD') {
+    if (d.stoppable) {
       p.actions.appendChild(el('button', {id: 'stop-button', 'class': 'danger', text: 'Stop execution',
         onclick: function () { self.action('stop', {executionArn: self.arn, error: 'aslrun.Console', cause: 'Stopped from the aslrun console'}); }}));
     }
