@@ -116,3 +116,42 @@ def test_map_inside_a_branch(run):
     fan = branch("M", {"M": {"Type": "Map", "ItemsPath": "$.items", "End": True,
                              "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}})
     assert run(parallel(fan, TAG_A), {"items": [1, 2]}).output == [[1, 2], {"branch": "A", "in": {"items": [1, 2]}}]
+
+
+# -- how a failed branch links what the Parallel records next (AWS-recorded: LocalStack's
+#    test_parallel_state_retry, test_parallel_state_fail, test_parallel_catch_error) -------------------
+
+FAILING = branch("Branch1", {"Branch1": {"Type": "Fail", "Error": "FailureType", "Cause": "Cause description"}})
+
+
+def links(execution):
+    return [(e.id, e.previous_id, e.type) for e in execution.history]
+
+
+def test_a_retry_and_the_final_failure_link_to_the_failed_branchs_last_event(run):
+    definition = parallel(FAILING, Retry=[{"ErrorEquals": ["FailureType"], "MaxAttempts": 2}])
+    assert links(run(definition)) == [
+        (1, 0, "ExecutionStarted"), (2, 0, "ParallelStateEntered"), (3, 2, "ParallelStateStarted"),
+        (4, 3, "FailStateEntered"), (5, 4, "ParallelStateStarted"), (6, 5, "FailStateEntered"),
+        (7, 6, "ParallelStateStarted"), (8, 7, "FailStateEntered"), (9, 8, "ParallelStateFailed"),
+        (10, 9, "ExecutionFailed")]
+
+
+def test_a_task_that_fails_its_branch_is_recorded_aborted_after_its_failure(run):
+    def boom(event, context):
+        raise Exception("Some exception was raised.")
+
+    task = branch("T", {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                              "Parameters": {"FunctionName": "f", "Payload": {"foo": "foobar"}}, "End": True}})
+    definition = {"StartAt": "P", "States": {
+        "P": {"Type": "Parallel", "Branches": [task], "Next": "Done",
+              "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 1, "IntervalSeconds": 1}],
+              "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Fallback"}]},
+        "Fallback": {"Type": "Pass", "End": True}, "Done": {"Type": "Pass", "End": True}}}
+    assert links(run(definition, {}, handlers={"f": boom})) == [
+        (1, 0, "ExecutionStarted"), (2, 0, "ParallelStateEntered"), (3, 2, "ParallelStateStarted"),
+        (4, 3, "TaskStateEntered"), (5, 4, "TaskScheduled"), (6, 5, "TaskStarted"), (7, 6, "TaskFailed"),
+        (8, 7, "TaskStateAborted"), (9, 7, "ParallelStateStarted"), (10, 9, "TaskStateEntered"),
+        (11, 10, "TaskScheduled"), (12, 11, "TaskStarted"), (13, 12, "TaskFailed"), (14, 13, "TaskStateAborted"),
+        (15, 13, "ParallelStateFailed"), (16, 15, "ParallelStateExited"), (17, 16, "PassStateEntered"),
+        (18, 17, "PassStateExited"), (19, 18, "ExecutionSucceeded")]

@@ -1,6 +1,7 @@
 """Parallel: runs every branch on the same input; the result is the list of branch outputs.
 
-The first branch to fail fails the state (the others are cancelled) with that branch's error.
+The first branch to fail fails the state (the others are cancelled) with that branch's error; what
+the state records next links to that branch's last event.
 """
 
 from __future__ import annotations
@@ -43,13 +44,17 @@ class ParallelState(State):
             picked_up = resume.resume.get(index) if resume is not None else None
             if picked_up is not None:
                 child.variables.restore(picked_up.variables)
-            return run_branch(execution, branches[index], data, child, picked_up)
+            return _branch(branches[index], run_branch(execution, branches[index], data, child, picked_up), child)
 
         outcomes, stopped = yield from run_children(
             execution.scheduler, branch_run, len(branches), 0, lambda _i, outcome: outcome.failed
         )
         if stopped:
-            raise next(o.error for o in outcomes if o is not None and o.failed)  # the runner records the failure
+            failed = next(o for o in outcomes if o is not None and o.failed)
+            # AWS links what follows (ParallelStateFailed, or ParallelStateStarted of a retry) to the
+            # failed branch's last event
+            frame.last_event_id = failed.last_event_id
+            raise failed.error  # the runner records the failure
         frame.last_event_id = max(o.last_event_id for o in outcomes)  # the branches' last event
         closing = frame.last_event_id
         frame.emit("ParallelStateSucceeded")
@@ -58,3 +63,15 @@ class ParallelState(State):
         frame.result_bound = sum(o.bound for o in outcomes) + len(outcomes) + 2
         return io.output(frame, raw_input, result), self.next
 
+
+def _branch(branch: Any, run: Generator[Any, Any, Outcome], frame: Any) -> Generator[Any, Any, Outcome]:
+    """A branch run; a Task whose failure ends the branch is then recorded as aborted.
+
+    AWS records ``TaskStateAborted`` after the ``TaskFailed`` (or ``TaskTimedOut``) that fails a
+    Parallel branch, linked to it; what follows (``ParallelStateFailed``, a retry's
+    ``ParallelStateStarted``) still links to the failure event (LocalStack's recordings of
+    test_parallel_catch_error and test_sqs_failure_in_wait_for_task_tok_no_error_field)."""
+    outcome = yield from run
+    if outcome.failed and branch.states[frame.state_name].type == "Task":
+        frame.emit("TaskStateAborted")
+    return outcome
