@@ -69,3 +69,18 @@ def test_bad_history_files_name_the_place(tmp_path, text, message):
         read_history_file(path)
     with pytest.raises(InputError, match="cannot read"):
         read_history_file(tmp_path / "missing.jsonl")
+
+
+def test_an_evaluation_failure_belongs_to_the_state_that_failed():
+    # AWS links EvaluationFailed to the event its state was entered from (the previous state's exit)
+    from aslrun import StateMachine, VirtualClock
+
+    definition = {"QueryLanguage": "JSONata", "StartAt": "Start", "States": {
+        "Start": {"Type": "Pass", "Next": "Shape"},
+        "Shape": {"Type": "Pass", "Output": {"result": "{% $missing %}"}, "End": True}}}
+    execution = StateMachine(definition).execute({}, clock=VirtualClock(frozen=True))
+    visits = read_visits(execution.history)
+    assert [(v.name, v.status, [e.type for e in v.events]) for v in visits] == [
+        ("Start", "SUCCEEDED", ["PassStateEntered", "PassStateExited"]),
+        ("Shape", "FAILED", ["PassStateEntered", "EvaluationFailed", "ExecutionFailed"])]
+    assert visits[1].error == "States.QueryEvaluationError"

@@ -167,6 +167,8 @@ def read_visits(events: Iterable[Event], owners: dict[int, Visit] | None = None)
             visits.append(visit)
             owner[event.id] = visit
             continue
+        if kind == "EvaluationFailed":  # AWS links it to the event its state was entered from
+            linked = _open_visit(visits, event.details.get("state")) or linked
         if linked is None:
             continue
         visit = linked
@@ -206,6 +208,14 @@ def _enclosing(visit: Visit, kind: str, event: Event) -> Visit | None:
         if current.type == kind and (name is None or current.name == name):
             return current
         current = current.parent
+    return None
+
+
+def _open_visit(visits: list[Visit], name: str | None) -> Visit | None:
+    """The latest visit of state ``name`` that has not exited."""
+    for visit in reversed(visits):
+        if visit.name == name and visit.exited is None:
+            return visit
     return None
 
 
