@@ -28,10 +28,14 @@ __all__ = ["ChannelUsage", "Usage"]
 VALID_INTERVAL_MINUTES = (5, 15, 30)
 
 
+_DECIMAL_ONLY = frozenset({Decimal})
+
+
 def _checked_row(day: date, values: Sequence[object]) -> tuple[Decimal, ...]:
     """A day's interval values as Decimals >= 0; a row checked upstream (every value a finite
     Decimal >= 0, the usual case) is taken as it is without building a message per value."""
-    if all(type(q) is Decimal and q.is_finite() for q in values) and (not values or min(values) >= 0):
+    if _DECIMAL_ONLY.issuperset(map(type, values)) and all(map(Decimal.is_finite, values)) and (  # type: ignore[arg-type]
+            not values or min(values) >= 0):  # type: ignore[type-var]
         return tuple(values)  # type: ignore[arg-type]
     return tuple(_number(q, f"usage on {day.isoformat()} interval {i + 1}") for i, q in enumerate(values))
 

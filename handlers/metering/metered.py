@@ -117,7 +117,7 @@ class Metered:
                 d.isoformat(): format_quantity(q) for d, q in sorted(self.daily().items())
             }
             record["maxIntervalUsage"] = format_quantity(
-                max((v for row in self.intervals["E1"].values() for v in row), default=ZERO)
+                max((max(row) for row in self.intervals["E1"].values() if row), default=ZERO)
             )
         if tou:
             record["touUsage"] = {band: format_quantity(q) for band, q in tou.items()}

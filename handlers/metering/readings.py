@@ -250,6 +250,9 @@ def _intervals(p: _Parser) -> tuple[int | None, dict[str, tuple[IntervalDay, ...
     return length, channels
 
 
+_FLOAT_ONLY = frozenset({float})
+
+
 def _interval_day(p: _Parser, where: str, row: object, length: int | None) -> IntervalDay | None:
     if not isinstance(row, Mapping):
         p.problem("INVALID_FIELD", where, f"{where} must be an object with date and values")
@@ -269,18 +272,19 @@ def _interval_day(p: _Parser, where: str, row: object, length: int | None) -> In
             f"{where}.values",
             f"{where}: expected {1440 // length} values of {length} min, got {len(values)}",
         )
-    numbers: list[Decimal | None] = []
-    for i, value in enumerate(values):
-        if type(value) is float and 0 <= value < math.inf:  # fast path: a plain JSON number
-            numbers.append(Decimal(repr(value)))
-        else:  # the location string is only built when it may be needed
-            numbers.append(p.amount(f"{where}.values[{i}]", value))
+    numbers: list[Decimal | None]
+    if (_FLOAT_ONLY.issuperset(map(type, values)) and values and not any(map(math.isnan, values))
+            and min(values) >= 0 and max(values) < math.inf):  # plain JSON numbers (checked in C)
+        numbers = list(map(Decimal, map(repr, values)))
+    else:  # the location string is only built where it may be needed
+        numbers = [Decimal(repr(value)) if type(value) is float and 0 <= value < math.inf
+                   else p.amount(f"{where}.values[{i}]", value) for i, value in enumerate(values)]
     reason = row.get("reasonCode")
-    if day is None or any(n is None for n in numbers):
+    if day is None or None in numbers:
         return None
     return IntervalDay(
         day,
-        tuple(n for n in numbers if n is not None),
+        tuple(numbers),  # type: ignore[arg-type]
         str(row.get("quality", "A")),
         reason if isinstance(reason, int) and not isinstance(reason, bool) else None,
     )
