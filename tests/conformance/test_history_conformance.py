@@ -1,0 +1,96 @@
+"""Every history AWS recorded for a case of ../shared/conformance/cases.jsonl, event by event.
+
+Each case of ../shared/conformance/histories.jsonl runs in-process and is graded by
+../shared/conformance/history_score.py's own ``AslrunEngine`` and ``grade`` (event types, then ids and
+``previousEventId`` links, then every event's details, with the scorer's tolerances), so this test
+judges exactly as ``python history_score.py cases.jsonl histories.jsonl`` does: a case passes when it
+is "history-exact".
+
+Cases that fail today are listed in known_history_failures.txt (``<case id>  # reason``) and run as
+strict xfails, so a regression of any history-exact case fails, and the list must shrink as the
+engine is fixed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "conformance"
+HISTORY_SCORER = SHARED / "history_score.py"
+KNOWN_FAILURES_FILE = Path(__file__).resolve().parent / "known_history_failures.txt"
+
+
+def _load_jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _known_failures() -> dict[str, str]:
+    known: dict[str, str] = {}
+    for line in KNOWN_FAILURES_FILE.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        case_id, *reason = re.split(r"\s+#\s*", line.strip(), maxsplit=1)  # ids hold '#', never ' #'
+        known[case_id] = reason[0] if reason else "known failure"
+    return known
+
+
+CASES = {case["id"]: case for case in _load_jsonl(SHARED / "cases.jsonl")}
+HISTORIES = [record for record in _load_jsonl(SHARED / "histories.jsonl") if record["id"] in CASES]
+KNOWN = _known_failures()
+
+
+@pytest.fixture(scope="module")
+def history_scorer() -> Any:
+    """history_score.py as a module (it imports run.py from its own folder)."""
+    if not HISTORY_SCORER.is_file():
+        pytest.skip(f"no history scorer at {HISTORY_SCORER} (../shared is absent)")
+    writes_bytecode = sys.dont_write_bytecode  # the scorer turns bytecode off for the process
+    spec = importlib.util.spec_from_file_location("aslrun_history_scorer", HISTORY_SCORER)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.dont_write_bytecode = writes_bytecode
+    return module
+
+
+def _params() -> list[Any]:
+    params = []
+    for record in HISTORIES:
+        marks = []
+        if record["id"] in KNOWN:
+            marks.append(pytest.mark.xfail(strict=True, reason=f"known failure: {KNOWN[record['id']]}"))
+        params.append(pytest.param(record, id=record["id"], marks=marks))
+    return params
+
+
+def test_histories_are_present() -> None:
+    if not HISTORIES:
+        pytest.skip(f"no recorded histories at {SHARED / 'histories.jsonl'} (../shared is absent)")
+    print(f"\n{len(HISTORIES)} AWS-recorded histories; {len(KNOWN)} listed in {KNOWN_FAILURES_FILE.name}")
+    assert len(HISTORIES) >= 214
+
+
+def test_known_failures_name_recorded_histories() -> None:
+    """A stale entry (a case id with no recorded history) would silently shrink the list."""
+    if not HISTORIES:
+        pytest.skip(f"no recorded histories at {SHARED / 'histories.jsonl'} (../shared is absent)")
+    assert sorted(set(KNOWN) - {record["id"] for record in HISTORIES}) == []
+
+
+@pytest.mark.parametrize("record", _params())
+def test_history(record: dict[str, Any], history_scorer: Any) -> None:
+    if not record.get("complete", True):
+        pytest.skip(f"the recording is incomplete: {record.get('problem')}")
+    events, _ = history_scorer.AslrunEngine().events(CASES[record["id"]], record.get("input_text"))
+    grade = history_scorer.grade(record, events)
+    assert grade["level"] == "exact", json.dumps(grade["mismatch"], default=str)[:2000]
