@@ -111,6 +111,7 @@ def serve(host: str, port: int, handler_modules: tuple[str, ...], handler_pairs:
         if service.interrupted:
             click.echo(f"aslrun serve: {len(service.interrupted)} execution(s) were running when the server last "
                        "stopped: recorded as FAILED (aslrun.ServerStopped); RedriveExecution continues them")
+        click.echo(f"aslrun serve: console on {url}/ (a browser; docs/console.md)")
         click.echo(f"aslrun serve: Step Functions API on {url}  (state: {where})")  # the last line: ready
         sys.stdout.flush()
 
