@@ -348,3 +348,10 @@ def test_a_child_waiting_for_its_token_is_answered_from_its_own_page(console: Co
     assert answer.status == 200, answer.text
     assert console.closed(arn)["output"] == {"order": 3, "approval": {"approved": "yes"}}
     assert console.get("execution", arn=child)["status"] == "SUCCEEDED"
+
+
+def test_the_server_says_where_its_console_is(server: Any) -> None:
+    lines = [line.rstrip("\n") for line in server.output]
+    assert f"aslrun serve: console on {server.url}/ (a browser; docs/console.md)" in lines
+    assert lines.index(f"aslrun serve: console on {server.url}/ (a browser; docs/console.md)") < \
+        next(i for i, line in enumerate(lines) if "Step Functions API on" in line)  # the ready line stays last
