@@ -276,11 +276,13 @@ def _interval_day(p: _Parser, where: str, row: object, length: int | None) -> In
     if (_FLOAT_ONLY.issuperset(map(type, values)) and values and not any(map(math.isnan, values))
             and min(values) >= 0 and max(values) < math.inf):  # plain JSON numbers (checked in C)
         numbers = list(map(Decimal, map(repr, values)))
+        complete = True
     else:  # the location string is only built where it may be needed
         numbers = [Decimal(repr(value)) if type(value) is float and 0 <= value < math.inf
                    else p.amount(f"{where}.values[{i}]", value) for i, value in enumerate(values)]
+        complete = not any(n is None for n in numbers)
     reason = row.get("reasonCode")
-    if day is None or None in numbers:
+    if day is None or not complete:
         return None
     return IntervalDay(
         day,

@@ -23,6 +23,7 @@ duplicate check, so two copies validated concurrently cannot both pass.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -128,12 +129,13 @@ def _interval_issues(reading: Reading, meter: Meter) -> tuple[list[Issue], date,
     for suffix, rows in reading.intervals.items():
         days = [row.day for row in rows]
         where = f"intervals.{suffix}"
-        repeated = sorted({d for d in days if days.count(d) > 1})
+        repeated = sorted(d for d, seen in Counter(days).items() if seen > 1)
         if repeated:
             issues.append(
                 Issue("INVALID_FIELD", where, f"{where} repeats {repeated[0].isoformat()}")
             )
-        missing = [d for d in expected if d not in set(days)]
+        present = set(days)
+        missing = [d for d in expected if d not in present]
         extra = sorted(d for d in set(days) if not start <= d < end)
         if missing or extra:
             if missing:
