@@ -82,14 +82,23 @@ class _AllReached(Exception):
     """Every target the analysis does not rule out has been reached: stop the search."""
 
 
+class _Stalled(Exception):
+    """The fresh draws stopped finding anything: go on to varying the kept runs."""
+
+
+#: fresh draws in a row that reach nothing new before the first phase gives way to the second
+STALL = 50
+
+
 def search(machine: Any, *, bindings: Any = None, schema: Any = None, examples: Sequence[Any] = (),
            max_examples: int = 200, seed: int = 0, reached_before: Any = None) -> Search:
     """Search inputs and mocks for ``machine`` (a StateMachine); see the module docstring.
 
     ``reached_before`` (:class:`aslrun.coverage.CoverageData`, e.g. read from what
     ``pytest --aslrun-cov`` wrote) holds what a test suite already reaches: only runs reaching
-    something else are kept. ``max_examples`` bounds each of the two phases (fresh draws; kept runs
-    with one Task's mock drawn again)."""
+    something else are kept. ``max_examples`` bounds each of the two phases: fresh draws (which give
+    way after :data:`STALL` runs in a row reach nothing new), then kept runs with one Task's mock
+    drawn again."""
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings, target
     from hypothesis import seed as seed_of
     from hypothesis import strategies as st
@@ -103,13 +112,17 @@ def search(machine: Any, *, bindings: Any = None, schema: Any = None, examples: 
     found.baseline = _baseline(reached_before, model)
     wanted = set(found.targets) - set(found.dead) - found.baseline
 
+    fruitless = [0]  # runs in a row that reached nothing new
+
     def attempt(document: Any, mocks: dict[str, Any]) -> int:
         found.attempts += 1
+        fruitless[0] += 1
         check, reached = _run(machine, model, document, mocks, bindings)
         if check is None:
             return 0
         new = [key for key in found.targets if key in reached and key not in found.reached]
         if new:
+            fruitless[0] = 0
             found.covered |= set(new)
             used = _used_mocks(mocks, check)
             in_order = {name: used[name] for name in tasks if name in used}  # the definition's order
@@ -129,6 +142,8 @@ def search(machine: Any, *, bindings: Any = None, schema: Any = None, examples: 
         target(float(attempt(document, mocks)))
         if wanted <= found.covered:
             raise _AllReached
+        if fruitless[0] >= STALL and found.runs:
+            raise _Stalled
 
     per_task = task_mock_strategies(tasks, shapes)
     names = sorted(per_task)
@@ -138,11 +153,20 @@ def search(machine: Any, *, bindings: Any = None, schema: Any = None, examples: 
     @seed_of(seed)
     @given(st.data())
     def vary(data: Any) -> None:
-        frontier = _frontier(found, model) or found.runs  # grows as runs are kept: the draw must not depend on it
+        # what to draw must not depend on the runs kept so far (they change): draw wide numbers, then pick
+        open_edges = _open_transitions(found, model)
+        pick = data.draw(st.integers(0, 1 << 16), label="edge")
+        edge = open_edges[pick % len(open_edges)] if open_edges else None
+        frontier = [run for run in found.runs if edge is not None and edge.source in run.reached] or found.runs
         run = frontier[data.draw(st.integers(0, 1 << 16), label="run") % len(frontier)]
+        own = data.draw(st.booleans(), label="own task")
         task = data.draw(st.sampled_from(names), label="task")
+        drawn = data.draw(st.fixed_dictionaries(per_task), label="mocks")  # every Task's: which one is used
+        source = model.states[edge.source].name if edge is not None else None  # depends on the runs kept
+        if own and source in per_task:  # a Retry or Catch of a Task: its own answer decides
+            task = source
         mocks = dict(run.drawn_mocks)
-        mock = data.draw(per_task[task], label="mock")
+        mock = drawn[task]
         if mock is None:
             mocks.pop(task, None)
         else:
@@ -152,7 +176,10 @@ def search(machine: Any, *, bindings: Any = None, schema: Any = None, examples: 
             raise _AllReached
 
     try:
-        probe()
+        try:
+            probe()
+        except _Stalled:
+            pass
         if found.runs and names:  # second phase: a kept run with one Task's mock drawn again
             vary()
     except _AllReached:
@@ -172,12 +199,12 @@ def _baseline(data: Any, model: MachineModel) -> set[Key]:
     return reached
 
 
-def _frontier(found: Search, model: MachineModel) -> list[Run]:
-    """Kept runs that entered a state with a transition not yet taken (not ruled out): changing one
-    Task's answer in them is the shortest way to the rest."""
-    open_sources = {edge.source for key, edge in model.transitions.items()
-                    if key not in found.reached and key not in found.dead}
-    return [run for run in found.runs if open_sources & run.reached]
+def _open_transitions(found: Search, model: MachineModel) -> list[Any]:
+    """Transitions not yet taken (nor ruled out) whose state some kept run entered: changing one Task's
+    answer in that run is the shortest way to them."""
+    entered = set().union(*(run.reached for run in found.runs)) if found.runs else set()
+    return [edge for key, edge in model.transitions.items()
+            if key not in found.reached and key not in found.dead and edge.source in entered]
 
 
 def _run(machine: Any, model: MachineModel, document: Any, mocks: dict[str, Any], bindings: Any) -> tuple[Any, set[Key]]:

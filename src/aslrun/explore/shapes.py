@@ -201,6 +201,11 @@ def _result_shape(scope: Scope, name: str, state: Mapping[str, Any], shapes: Mac
     demanded: set[Steps] = set()
     if "ResultSelector" in state:
         demanded |= {s for s in (_steps(p) for p in _template_paths(state["ResultSelector"])) if s is not None}
+        if root is not None:  # a field the selector copies is compared under its new name: hint the source
+            for field_steps, source in _selector_fields(state["ResultSelector"], ()):
+                hint = shapes.hints.get((scope.where, root + field_steps))
+                if hint is not None:
+                    shapes.hints.setdefault((scope.where, root + source), hint)
     elif root is not None:
         # what later states read is relative to this state's output: the data at OutputPath
         output_path = state.get("OutputPath", "$")
@@ -232,6 +237,19 @@ def _owner_demand(scope: Scope, all_scopes: list[Scope], shapes: MachineShapes) 
         if branch is None or p[len(root)] == branch:
             out.add(p[len(root) + 1:])
     return out
+
+
+def _selector_fields(template: Any, at: Steps) -> Iterable[tuple[Steps, Steps]]:
+    """``(field, source)`` for each ``"field.$": "$.source"`` of a payload template, nested fields too."""
+    if not isinstance(template, Mapping):
+        return
+    for key, value in template.items():
+        if isinstance(key, str) and key.endswith(".$"):
+            source = _steps(value) if isinstance(value, str) and "(" not in value else None
+            if source is not None:
+                yield at + (key[:-2],), source
+        elif isinstance(value, Mapping):
+            yield from _selector_fields(value, at + (key,))
 
 
 def _template_paths(template: Any) -> Iterable[str]:
