@@ -298,3 +298,23 @@ def test_the_command_line_refuses_a_breakpoint_no_machine_has(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.count("⏸ before Finish (Pass) in stage\n") == 2
     assert "■ SUCCEEDED after" in result.output
+
+
+def test_children_of_children_are_named_and_stacked_all_the_way_up():
+    machine = StateMachine.from_file(NESTED / "outer.asl.json")
+    session = DebugSession(machine, {"job": "paint"}, handlers=_handlers(), clock_start="2024-01-01T00:00:00Z",
+                           frozen=True)
+    assert session.add_breakpoint("pipeline:Double") == "pipeline:Double"
+    assert session.add_breakpoint("stage:Work") == "stage:Work"  # a machine two levels down
+    session.resume("continue")
+    assert where(session) == ("pipeline > stage", "Work")
+    session.resume("continue")
+    assert where(session) == ("pipeline > Fan[0]", "Double")
+    assert [(level.machine, level.execution_name if level.item is None else "-", level.state, level.item)
+            for level in session.stack()] == [
+        ("outer", session.execution.name, "RunPipeline", None), ("pipeline", "pipeline-run", "Fan", None),
+        ("pipeline/Fan", "-", "Double", 0)]
+    session.resume("out")
+    assert where(session) == ("pipeline > Fan[1]", "Double")  # the breakpoint, in the next item
+    session.resume("run")
+    assert session.finished and session.execution.output == "SUCCEEDED"
