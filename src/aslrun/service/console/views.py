@@ -168,9 +168,10 @@ class ConsoleViews:
                 for task in pending_tasks() if task.execution_arn == arn]
 
     def _children(self, arn: str) -> list[dict[str, Any]]:
-        rows = self.store.all("SELECT * FROM executions WHERE parent_arn = ? AND map_run_arn IS NULL ORDER BY seq",
-                              (arn,))
-        return [_summary(row) for row in rows[:PAGE_SIZE]]
+        """The executions its Tasks started (the first ``PAGE_SIZE``; the executions list has them all)."""
+        rows = self.store.all("SELECT * FROM executions WHERE parent_arn = ? AND map_run_arn IS NULL ORDER BY seq "
+                              "LIMIT ?", (arn, PAGE_SIZE))
+        return [_summary(row) for row in rows]
 
     def _map_runs(self, arn: str) -> list[dict[str, Any]]:
         runs = []
