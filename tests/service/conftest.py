@@ -6,15 +6,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .server_process import ServerProcess
+from tests.helpers.service import HANDLERS, ROLE
 
-HANDLERS = str(Path(__file__).resolve().parent / "service_handlers.py")
-ROLE = "arn:aws:iam::123456789012:role/aslrun-test"
+from .server_process import ServerProcess
 
 
 @pytest.fixture(scope="module")
@@ -56,26 +54,3 @@ def create(sfn: Any, request: pytest.FixtureRequest) -> Callable[..., str]:
     yield _create
     for arn in made:
         sfn.delete_state_machine(stateMachineArn=arn)
-
-
-def wait_done(sfn: Any, arn: str, timeout: float = 20.0) -> dict[str, Any]:
-    """DescribeExecution once the execution is no longer RUNNING."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while True:
-        described = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING" or time.monotonic() > deadline:
-            return described  # type: ignore[no-any-return]
-        time.sleep(0.02)
-
-
-def history(sfn: Any, arn: str) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    token = None
-    while True:
-        page = sfn.get_execution_history(executionArn=arn, **({"nextToken": token} if token else {}))
-        events += page["events"]
-        token = page.get("nextToken")
-        if not token:
-            return events

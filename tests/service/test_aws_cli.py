@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import ROLE
+from tests.helpers.service import ROLE
 
 ADD = {"StartAt": "Add", "States": {"Add": {"Type": "Task", "End": True,
                                             "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Add"}}}

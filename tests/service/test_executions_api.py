@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import history, wait_done
+from tests.helpers.service import history, wait_done
 
 PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"ok": True}, "End": True}}}
 ADD = {"StartAt": "Add", "States": {"Add": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Add",
@@ -145,7 +145,7 @@ def test_describe_and_history_of_what_does_not_exist(sfn: Any, create: Any) -> N
 
 
 def test_stop_execution_records_only_execution_aborted(start_server: Any) -> None:
-    from .conftest import HANDLERS, ROLE
+    from tests.helpers.service import HANDLERS, ROLE
 
     server = start_server("--handlers", HANDLERS)  # real time: the Wait really waits
     sfn = server.client()
@@ -165,7 +165,7 @@ def test_stop_execution_records_only_execution_aborted(start_server: Any) -> Non
 
 
 def test_waits_take_real_time_unless_virtual(start_server: Any, sfn: Any, create: Any) -> None:
-    from .conftest import ROLE
+    from tests.helpers.service import ROLE
 
     definition = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}}
     arn = sfn.start_execution(stateMachineArn=create(definition))["executionArn"]
@@ -347,7 +347,7 @@ def test_a_distributed_map_run_is_listed_described_and_its_children_listed(sfn: 
 
 
 def test_update_map_run_changes_a_running_map_runs_concurrency(start_server: Any) -> None:
-    from .conftest import HANDLERS, ROLE
+    from tests.helpers.service import HANDLERS, ROLE
 
     sfn = start_server("--handlers", HANDLERS).client()
     definition = json.loads(json.dumps(DISTRIBUTED))
@@ -366,7 +366,7 @@ def test_update_map_run_changes_a_running_map_runs_concurrency(start_server: Any
 
 
 def test_redrive_continues_a_failed_execution_over_the_api(start_server: Any, tmp_path: Any) -> None:
-    from .conftest import ROLE
+    from tests.helpers.service import ROLE
 
     flag = tmp_path / "healed"
     handlers = tmp_path / "flaky_handlers.py"
@@ -412,7 +412,7 @@ def test_redrive_continues_a_failed_execution_over_the_api(start_server: Any, tm
 
 
 def create_pass(sfn: Any) -> str:
-    from .conftest import ROLE
+    from tests.helpers.service import ROLE
 
     return str(sfn.create_state_machine(name="fine-pass", roleArn=ROLE, definition=json.dumps(PASS))[
         "stateMachineArn"])
@@ -459,7 +459,7 @@ def test_unchanged_sdk_code_reaches_the_server_through_environment_variables(ser
 
 
 def test_service_integrations_reach_the_seeded_local_aws(start_server: Any, tmp_path: Any) -> None:
-    from .conftest import ROLE
+    from tests.helpers.service import ROLE
 
     seed = tmp_path / "seed.yaml"
     seed.write_text("dynamodb:\n  orders:\n    key: {id: S}\n    items:\n      - {id: o1, total: 5}\n")
@@ -514,7 +514,7 @@ def test_handlers_run_one_at_a_time_unless_told_otherwise(start_server: Any, con
                                                           most: int) -> None:
     """Lambda gives each invocation an environment of its own: by default the server never runs two
     handler calls at once (executions still run side by side)."""
-    from .conftest import HANDLERS, ROLE
+    from tests.helpers.service import HANDLERS, ROLE
 
     options = ["--handler-concurrency", concurrency] if concurrency else []
     sfn = start_server("--handlers", HANDLERS, *options).client()

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import wait_done
+from tests.helpers.service import wait_done
 
 LOOP = {"StartAt": "Loop", "States": {
     "Loop": {"Type": "Choice", "Choices": [{"Variable": "$.stop", "IsPresent": True, "Next": "Done"}],

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import ROLE, wait_done
+from tests.helpers.service import ROLE, wait_done
 
 PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
 WAIT_AN_HOUR = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}}

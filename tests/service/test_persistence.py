@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import ROLE, history, wait_done
+from tests.helpers.service import ROLE, history, wait_done
 from .server_process import ServerProcess
 
 WAIT_AN_HOUR = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}}

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .conftest import history, wait_done
+from tests.helpers.service import history, wait_done
 from .server_process import ROOT
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import HANDLERS, ROLE, history, wait_done
+from tests.helpers.service import HANDLERS, ROLE, history, wait_done
 from .server_process import ServerProcess
 
 FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:"

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .conftest import wait_done
+from tests.helpers.service import wait_done
 
 TEMPLATE = """\
 Transform: AWS::Serverless-2016-10-31

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import ROLE
+from tests.helpers.service import ROLE
 
 ADD = "arn:aws:lambda:us-east-1:123456789012:function:Add"
 NUMBERS = {"numbers": {"a": 2, "b": 3}, "order": "o1"}

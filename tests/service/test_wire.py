@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import ROLE
+from tests.helpers.service import ROLE
 
 JSON_1_0 = "application/x-amz-json-1.0"
 MODELED = "com.amazonaws.swf.service.v2.model#"

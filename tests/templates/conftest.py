@@ -11,10 +11,6 @@ import pytest
 pytest.importorskip("cfnlint", reason="the 'templates' extra is not installed: pip install 'aslrun[templates]'")
 pytest.importorskip("samtranslator", reason="the 'templates' extra is not installed: pip install 'aslrun[templates]'")
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "templates"
-SAM_APP = FIXTURES / "sam_app" / "template.yaml"
-CDK_APP = FIXTURES / "cdk_app" / "cdk.out" / "GreetingStack.template.json"
-CFN_INTAKE = FIXTURES / "cfn" / "intake.json"
 
 
 @pytest.fixture

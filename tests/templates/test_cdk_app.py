@@ -7,7 +7,7 @@ import pytest
 
 from aslrun.templates import load_template
 
-from .conftest import CDK_APP
+from tests.helpers.templates import CDK_APP
 
 PARENT, CHILD = "ParentStateMachine0E1F2A3B", "ChildStateMachine6D2C5E8F"
 

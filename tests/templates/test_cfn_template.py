@@ -7,7 +7,7 @@ import json
 
 from aslrun.templates import load_template
 
-from .conftest import CFN_INTAKE
+from tests.helpers.templates import CFN_INTAKE
 
 ORDER = {"orderId": "o-1", "qty": 2}
 

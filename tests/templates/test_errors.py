@@ -6,7 +6,7 @@ import pytest
 
 from aslrun.templates import TemplateError, load_template
 
-from .conftest import CDK_APP
+from tests.helpers.templates import CDK_APP
 
 MACHINE_FILE = {"statemachine/flow.asl.json": '{"StartAt": "Call", "States": {"Call": {"Type": "Task", '
                                               '"Resource": "${FnArn}", "End": true}}}',

@@ -13,7 +13,7 @@ from aslrun.templates import looks_like_template
 from aslrun.templates.app import default_stack_name
 from aslrun.templates.decode import decode_template
 
-from .conftest import CDK_APP, CFN_INTAKE, SAM_APP
+from tests.helpers.templates import CDK_APP, CFN_INTAKE, SAM_APP
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "aslrun"
 

@@ -11,7 +11,7 @@ import pytest
 from aslrun.templates import load_template
 from aslrun.templates.lambda_runtime import PythonFunction
 
-from .conftest import SAM_APP
+from tests.helpers.templates import SAM_APP
 
 READING = {"meterId": "M1", "period": "2024-05", "kwh": 12}
 

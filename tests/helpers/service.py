@@ -1,0 +1,32 @@
+"""Constants and helpers of the server tests (plain functions: test modules import them from here,
+not from a conftest, so what they get never depends on which conftest was imported last)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+HANDLERS = str(Path(__file__).resolve().parents[1] / "service" / "service_handlers.py")
+ROLE = "arn:aws:iam::123456789012:role/aslrun-test"
+
+
+def wait_done(sfn: Any, arn: str, timeout: float = 20.0) -> dict[str, Any]:
+    """DescribeExecution once the execution is no longer RUNNING."""
+    deadline = time.monotonic() + timeout
+    while True:
+        described = sfn.describe_execution(executionArn=arn)
+        if described["status"] != "RUNNING" or time.monotonic() > deadline:
+            return described  # type: ignore[no-any-return]
+        time.sleep(0.02)
+
+
+def history(sfn: Any, arn: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    token = None
+    while True:
+        page = sfn.get_execution_history(executionArn=arn, **({"nextToken": token} if token else {}))
+        events += page["events"]
+        token = page.get("nextToken")
+        if not token:
+            return events

@@ -1,0 +1,10 @@
+"""The fixture templates of the template tests (imported from here, not from a conftest)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "templates"
+SAM_APP = FIXTURES / "sam_app" / "template.yaml"
+CDK_APP = FIXTURES / "cdk_app" / "cdk.out" / "GreetingStack.template.json"
+CFN_INTAKE = FIXTURES / "cfn" / "intake.json"
