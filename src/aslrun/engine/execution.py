@@ -19,6 +19,7 @@ from ..errors import StatesError
 from ..history import AWS_HISTORY_LIMIT, Event, History, HistoryFull
 from .clock import Clock, VirtualClock, iso_timestamp
 from .frame import Frame
+from .known_executions import remember
 from .observers import ExecutionObserver, current_observer
 from .runner import ExecutionTerminated, ExecutionTimedOut, Outcome, run_branch
 from .scheduler import Paused, Scheduler, Sleep, Task, WaitingForCallbacks
@@ -192,6 +193,7 @@ class Execution:
         """The whole life of the execution, as a scheduler task (a child runs on its parent's)."""
         if self.start_time is None:  # a host may have fixed it (a server answers StartExecution with it)
             self.start_time = self.clock.now()
+        remember(self)
         if self.timeout_seconds is not None:
             self.deadline = self.start_time + self.timeout_seconds
         if self.deadline_override is not None:

@@ -43,6 +43,7 @@ SDK_SERVICES = {
     "eventbridge": "events",
     "secretsmanager": "secretsmanager",
     "ssm": "ssm",
+    "sfn": "stepfunctions",
 }
 
 _BOTO_NAMES = {"events": "events"}  # optimized service -> boto3 service (the same for the others)
@@ -215,6 +216,15 @@ class AwsSdkService(_Emulated):
             raise StatesError("States.Runtime", f"the parameters of '{self.resource}' must be a JSON object",
                               in_state=True)
         client = self._client(call, self.boto_service)
+        if self.boto_service == "stepfunctions":  # the engine's own executions are known to the engine, not moto
+            from .step_functions_answers import answering_step_functions_calls
+
+            with answering_step_functions_calls(client):
+                return self._call(client, parameters, call)
+        return self._call(client, parameters, call)
+
+    def _call(self, client: Any, parameters: dict[str, Any], call: TaskCall) -> Any:
+        assert self.boto_service is not None
         operation = self._operation()
         assert operation is not None
         shape = client.meta.service_model.operation_model(operation).input_shape
