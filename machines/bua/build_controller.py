@@ -1,6 +1,8 @@
 """The controller machine ``bua``: the 13 stage machines in order for one run date, resumable.
 
-    Normalize -> control record RUNNING (DynamoDB; ``rerun``: a fresh record) -> read it ->
+    Normalize -> claim the run (the control record RUNNING, held by this execution; another
+    execution that holds it and is still RUNNING refuses the run, BuaRunInProgress; one that has
+    ended is taken over) -> ``rerun``: a fresh record -> read it ->
     the first stage not SUCCEEDED: its machine (startExecution.sync:2) -> read it again -> ...
     all SUCCEEDED -> run report (lambda) -> record SUCCEEDED -> announce on SNS -> the report
     A stage machine that fails: record FAILED -> announce on SNS -> Fail (BuaRunFailed)
@@ -62,6 +64,24 @@ MISSING_TABLE = [{"ErrorEquals": ["DynamoDB.ResourceNotFoundException"], "Result
                   "Next": "NoControlTable"}]
 
 
+def _claim(condition: str, values: dict[str, Any], comment: str) -> State:
+    """The control record RUNNING and held by this execution, if ``condition`` holds; if it does
+    not, another execution holds the run (read who); a missing table fails the run at once."""
+    state = _run_record(
+        "SET run_status = :running, run_execution = :execution, run_started_at = :now "
+        "REMOVE run_finished_at, run_error, run_cause", values, "Rerun?", comment)
+    state["Parameters"]["ConditionExpression"] = condition
+    state["Parameters"] = {k: state["Parameters"][k] for k in (
+        "TableName", "Key", "UpdateExpression", "ConditionExpression", "ExpressionAttributeValues")}
+    state["Catch"] = [
+        {"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "ResultPath": None,
+         "Next": "ReadHolder"},
+        *MISSING_TABLE]
+    state = {k: state[k] for k in ("Type", "Resource", "Comment", "Parameters", "ResultPath", "Retry",
+                                  "Catch", "Next")}
+    return state
+
+
 def _start(stages: tuple[str, ...]) -> dict[str, State]:
     now = {"S.$": "$$.State.EnteredTime"}
     execution = {"S.$": "$$.Execution.Id"}
@@ -78,18 +98,56 @@ def _start(stages: tuple[str, ...]) -> dict[str, State]:
                     "(named in the report)."),
         "ApplyDefaults": pass_state({"merged.$": "States.JsonMerge($.defaults, $.given, false)"},
                                     "Locate", output_path="$.merged"),
-        "Locate": pass_state({"topic_arn.$": topic_arn("${BuaStatusTopicName}")}, "Rerun?",
+        "Locate": pass_state({"topic_arn.$": topic_arn("${BuaStatusTopicName}")}, "ClaimRun",
                              comment="The status topic in this execution's region and account.",
                              result_path="$.aws"),
+        "ClaimRun": _claim(
+            "attribute_not_exists(run_status) OR run_status <> :running OR run_execution = :execution",
+            {":running": {"S": "RUNNING"}, ":execution": execution, ":now": now},
+            "Control table (key 'BUA Restore' + run date): the run RUNNING, held by this execution, "
+            "unless another execution holds it (compare-and-set: two runs of one date at once would "
+            "work on one run database); stage records kept."),
+        "ReadHolder": task(
+            "arn:aws:states:::dynamodb:getItem",
+            {"TableName": CONTROL_TABLE, "Key": CONTROL_KEY, "ConsistentRead": True},
+            comment="Another execution holds the run: which one.",
+            selector={"execution.$": "$.Item.run_execution.S", "started.$": "$.Item.run_started_at.S"},
+            result_path="$.holder", retry=DYNAMODB_RETRY, catch_to=None, next_="DescribeHolder"),
+        "DescribeHolder": {
+            **task("arn:aws:states:::aws-sdk:sfn:describeExecution",
+                   {"ExecutionArn.$": "$.holder.execution"},
+                   comment="Is the holder still running? (An execution killed with its process, or "
+                           "stopped, leaves the record RUNNING: its run is then taken over.)",
+                   selector={"status.$": "$.Status"}, result_path="$.holder.described",
+                   catch_to=None, next_="HolderRunning?"),
+            "Catch": [{"ErrorEquals": ["Sfn.ExecutionDoesNotExistException"], "ResultPath": None,
+                       "Next": "TakeOverRun"}]},
+        "HolderRunning?": {"Type": "Choice", "Choices": [
+            {"Variable": "$.holder.described.status", "StringEquals": "RUNNING",
+             "Next": "RunInProgress"}], "Default": "TakeOverRun"},
+        "RunInProgress": {
+            "Type": "Fail", "Error": "BuaRunInProgress",
+            "CausePath": "States.Format('Run {} is already in progress: execution {} (started {}) "
+                         f"holds it in the control table {CONTROL_TABLE}. Wait for it to end or "
+                         "stop it, then start this machine again: a run whose execution has ended "
+                         "is resumed from its first stage not SUCCEEDED.', $.run_date, "
+                         "$.holder.execution, $.holder.started)"},
+        "TakeOverRun": _claim(
+            "run_execution = :holder",
+            {":running": {"S": "RUNNING"}, ":execution": execution, ":now": now,
+             ":holder": {"S.$": "$.holder.execution"}},
+            "The holder has ended without recording it: this execution takes the run over, if "
+            "nobody else did meanwhile (then the new holder is asked again)."),
         "Rerun?": {"Type": "Choice", "Choices": [
             {"Variable": "$.rerun", "BooleanEquals": True, "Next": "NewControlRecord"}],
-            "Default": "RecordRunStart"},
+            "Default": "ReadControl"},
         "NewControlRecord": task(
             "arn:aws:states:::dynamodb:putItem",
             {"TableName": CONTROL_TABLE,
              "Item": {**CONTROL_KEY, "run_status": {"S": "RUNNING"}, "run_execution": execution,
                       "run_started_at": now}},
-            comment="rerun: a fresh control record for the run date, so every stage runs again.",
+            comment="rerun: a fresh control record for the run date (this execution holds the run), "
+                    "so every stage runs again.",
             result_path=None, retry=DYNAMODB_RETRY, catch_to=None, next_="ReadControl"),
         "NoControlTable": {
             "Type": "Fail", "Error": "BuaControlTableMissing",
@@ -97,11 +155,6 @@ def _start(stages: tuple[str, ...]) -> dict[str, State]:
                      "region: create it (partition key 'process', sort key 'run_date', both "
                      "strings), or locally seed it: aslrun aws execute ... --aws-seed "
                      "fixtures/bua/aws-seed.json"},
-        "RecordRunStart": _run_record(
-            "SET run_status = :running, run_execution = :execution, run_started_at = :now "
-            "REMOVE run_finished_at, run_error, run_cause",
-            {":running": {"S": "RUNNING"}, ":execution": execution, ":now": now}, "ReadControl",
-            "Control table (key 'BUA Restore' + run date): the run RUNNING; stage records kept."),
         "ReadControl": read_control(
             f"{camel(stages[0])}Done?", result_path="$.plan", catch_to=None,
             comment="Stages already SUCCEEDED for this run date are skipped (resume); read again "
@@ -187,10 +240,9 @@ def _finish(stages: tuple[str, ...]) -> dict[str, State]:
 
 def controller(stages: tuple[str, ...]) -> dict[str, Any]:
     states = {**_start(stages), **_stages(stages), **_finish(stages)}
-    for name in ("NewControlRecord", "RecordRunStart"):  # the first writes: a missing table
-        state = states[name]
-        states[name] = {**{k: v for k, v in state.items() if k not in ("Next",)},
-                        "Catch": MISSING_TABLE, "Next": state["Next"]}
+    state = states["NewControlRecord"]  # a missing table after the claim: deleted meanwhile
+    states["NewControlRecord"] = {**{k: v for k, v in state.items() if k not in ("Next",)},
+                                  "Catch": MISSING_TABLE, "Next": state["Next"]}
     states["ReadControl"]["ResultSelector"] = {
         "stages.$": f"States.JsonMerge({pending_record(list(stages))}, $.Item, false)"}
     # ResultSelector goes before ResultPath in the files' key order

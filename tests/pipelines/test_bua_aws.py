@@ -282,3 +282,67 @@ def test_a_stage_with_no_accounts_to_hand_out_sends_nothing_and_succeeds(tmp_pat
         assert scheduled(basicreads, "deleteMessage") == 0
         assert aws.object_text(WORK_BUCKET, worklist_key("2024-10-01", "basicreads")) == ""
         assert control_record(aws, "2024-10-01")["basicreads"]["status"] == "SUCCEEDED"
+
+
+# -- one run of a date at a time: the controller claims the run in the control table -------------------
+
+def _hold_the_run(aws, run_date: str, holder_arn: str) -> None:
+    """The control record as a controller execution leaves it while it runs."""
+    from fixtures.bua.aws import CONTROL_TABLE
+
+    aws.client("dynamodb").put_item(TableName=CONTROL_TABLE, Item={
+        "process": {"S": "BUA Restore"}, "run_date": {"S": run_date}, "run_status": {"S": "RUNNING"},
+        "run_execution": {"S": holder_arn}, "run_started_at": {"S": "2024-10-01T00:30:00Z"}})
+
+
+def _parked_execution():
+    """An execution of this process that stays RUNNING (it waits for a task token nobody sends)."""
+    parked = StateMachine({"StartAt": "Wait", "States": {"Wait": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        "Parameters": {"FunctionName": "park", "Payload": {"token.$": "$$.Task.Token"}}, "End": True}}},
+        name="BuaStateMachine-other")
+    execution = parked.start({}, handlers={"park": lambda event, context: None})
+    execution.run()
+    assert execution.status == "RUNNING"
+    return execution
+
+
+def test_a_second_run_of_a_date_is_refused_while_the_first_still_runs(tmp_path):
+    event = cases_event(tmp_path)
+    with bua_aws() as aws:
+        holder = _parked_execution()
+        _hold_the_run(aws, event["run_date"], holder.arn)
+        execution = run("bua", event)
+        assert (execution.status, execution.error) == ("FAILED", "BuaRunInProgress")
+        assert execution.cause == (
+            f"Run 2024-10-01 is already in progress: execution {holder.arn} (started "
+            "2024-10-01T00:30:00Z) holds it in the control table tst-anstead-ddb-bua. Wait for it to "
+            "end or stop it, then start this machine again: a run whose execution has ended is resumed "
+            "from its first stage not SUCCEEDED.")
+        assert scheduled(execution, "arn:aws:states:::states:startExecution.sync:2") == 0  # no stage ran
+        record = control_record(aws, event["run_date"])
+        assert (record["run_status"], record["run_execution"]) == ("RUNNING", holder.arn)
+        assert not Path(event["db"]).exists()  # the run database was never touched
+
+
+@pytest.mark.parametrize("holder", ["gone", "ended"])
+def test_a_run_held_by_an_execution_that_has_ended_is_taken_over(tmp_path, holder):
+    # gone: killed with its process (Step Functions no longer knows it); ended: it finished without
+    # recording it (stopped, or timed out), but the record still says RUNNING
+    event = cases_event(tmp_path)
+    with bua_aws() as aws:
+        if holder == "gone":
+            holder_arn = "arn:aws:states:us-east-1:123456789012:execution:BuaStateMachine-old:killed"
+        else:
+            ended = StateMachine({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+                                 name="BuaStateMachine-old").execute({})
+            holder_arn = ended.arn
+        _hold_the_run(aws, event["run_date"], holder_arn)
+        execution = run("bua", event)
+        assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
+        entered = [e.details["name"] for e in execution.history if e.type.endswith("StateEntered")]
+        assert entered[:6] == ["Normalize", "ApplyDefaults", "Locate", "ClaimRun", "ReadHolder",
+                               "DescribeHolder"]
+        assert "TakeOverRun" in entered and "RunInProgress" not in entered
+        record = control_record(aws, event["run_date"])
+        assert (record["run_status"], record["run_execution"]) == ("SUCCEEDED", execution.arn)

@@ -463,6 +463,10 @@ def test_policies_grant_what_each_machine_does(template: dict[str, Any]) -> None
             "distributed-map": own is not None and {("states:StartExecution", own),
                                                     ("states:DescribeExecution", f"{own_executions}:*"),
                                                     ("states:StopExecution", f"{own_executions}:*")} <= granted,
+            # aws-sdk:sfn:describeExecution asks about the machine's own executions (the BUA
+            # controller about the one holding its run): CloudFormation names them LogicalId-random
+            "sfn": ("states:DescribeExecution",
+                    f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:execution:{logical_id}-*") in granted,
             "states.sync": {"states:StartExecution", "states:DescribeExecution", "states:StopExecution"} <= actions
             and {("events:PutTargets", events_rule), ("events:PutRule", events_rule),
                  ("events:DescribeRule", events_rule)} <= granted,
