@@ -26,6 +26,7 @@ EXECUTIONS_PAGE_SIZE = 50
 STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 _ITERATION_ENDS = {"MapIterationStarted": "RUNNING", "MapIterationSucceeded": "SUCCEEDED",
                    "MapIterationFailed": "FAILED", "MapIterationAborted": "ABORTED"}
+_ENDINGS = ("ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted")
 _DETAIL_TEXT = 400  # characters of an event's details shown in the history list
 
 
@@ -158,8 +159,8 @@ class ConsoleViews:
         })
         if history.last_id != since:
             revision = self.catalog.revision(row["revision_id"])
-            summary["drawing"] = draw_machine(json.loads(revision.definition), visits,
-                                              finished=row["status"] != "RUNNING")
+            ended = bool(history.events) and history.events[-1].type in _ENDINGS  # as the history read says
+            summary["drawing"] = draw_machine(json.loads(revision.definition), visits, finished=ended)
         return summary
 
     def _waiting(self, arn: str) -> list[dict[str, Any]]:
