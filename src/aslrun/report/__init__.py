@@ -4,7 +4,8 @@
   debugger and the report);
 * :mod:`~aslrun.report.graph`: the machine as a graph, in Mermaid and Graphviz text;
 * :mod:`~aslrun.report.layout` and :mod:`~aslrun.report.svg`: the graph drawn as SVG by aslrun
-  itself, with what an execution did marked on it;
+  itself, with what an execution did marked on it; :mod:`~aslrun.report.drawing` puts the two
+  together (the drawing the report and the ``aslrun serve`` console share);
 * :mod:`~aslrun.report.html`: the self-contained HTML execution report (``aslrun report``);
 * :mod:`~aslrun.report.progress`: the live progress line of ``aslrun execute``.
 """
