@@ -11,6 +11,7 @@ A layer above :class:`~aslrun.machine.StateMachine`: nothing below imports it.
     store.py       the crash-safe SQLite store; recorder.py writes what executions do into it
     catalog.py     state machines, revisions, versions, aliases as the engine runs them
     arns.py, faults.py, paging.py, context.py, definitions.py, tags.py: the small parts
+    console/       the web console at the root URL, above the API's objects (docs/console.md)
 """
 
 from .provider import ServiceConfig, StepFunctionsService
