@@ -7,9 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from aslrun.cli import main
+from aslrun.testing.scenario import load_scenarios
 
 HERE = Path(__file__).parent
 
@@ -106,3 +108,17 @@ def test_coverage_data_that_is_not_one_is_refused(folder):
     assert result.exit_code == 2
     assert result.output == ("aslrun: --coverage: cov.json: not an aslrun coverage data file (written by pytest "
                              "--aslrun-cov)\n")
+
+
+def test_a_handlers_file_serves_tasks_and_is_named_in_the_scenario_file(folder):
+    (folder / "handlers.py").write_text(
+        "def charge(event, context=None):\n    return {'ok': event['amount'] < 300}\n"
+        "HANDLERS = {'charge': charge}\n")
+    result = run("payments.asl.json", "--handlers", "handlers.py", "--out", "explored", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["search"]["scenarios_left_out"] == []
+    written = yaml.safe_load((folder / "explored" / "payments.explore.scenario.yaml").read_text())
+    assert written["handlers_file"] == "../handlers.py"
+    for scenario in load_scenarios(folder / "explored" / "payments.explore.scenario.yaml"):
+        scenario.verify(scenario.run())
