@@ -82,7 +82,12 @@ def test_a_top_level_field_of_the_wrong_json_type_is_a_located_problem(tmp_path:
 
 @pytest.mark.parametrize("state, location", [
     ({"Type": "Pass", "Next": ["B"]}, "States.A.Next"),
-    ({"Type": "Pass", "End": True, "Parameters": None}, "States.A.Parameters"),
+    # a Pass's Parameters may be any JSON value, null included (AWS accepts them all:
+    # amazon-states-language-service#83); a Map's stays an object
+    ({"Type": "Map", "Parameters": None, "End": True,
+      "ItemProcessor": {"StartAt": "B", "States": {"B": {"Type": "Pass", "End": True}}}}, "States.A.Parameters"),
+    ({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True, "ResultSelector": [1]},
+     "States.A.ResultSelector"),
     ({"Type": "Wait", "Seconds": "10", "End": True}, "States.A.Seconds"),
     ({"Type": "Wait", "Seconds": 10 ** 30, "End": True}, "States.A.Seconds"),
     ({"Type": "Choice", "Choices": {"Next": "A"}}, "States.A.Choices"),
