@@ -12,7 +12,8 @@ import pytest
 
 from aslrun.report.svg import STYLE
 
-from .conftest import ROLE, ConsoleClient, billing_sample
+from tests.helpers.console import ROLE, ConsoleClient, billing_sample
+from tests.helpers.service import history
 
 BILLING_PATH = ["ValidateMeterReading", "IsReadingValid", "CheckMeterStatus", "IsMeterOnline", "CalculateUsage",
                 "AnomalyAndBillingAnalysis", "DetectAnomaly", "GenerateBill", "IsAnomalyFlagged", "ProcessPayment",
@@ -27,11 +28,6 @@ def start(console: ConsoleClient, machine: str, input: Any) -> str:
     answer = console.act("start", {"stateMachineArn": machine, "input": json.dumps(input)})
     assert answer.status == 200, answer.text
     return str(answer.json["executionArn"])
-
-
-def history(sfn: Any, arn: str) -> list[dict[str, Any]]:
-    pages = sfn.get_paginator("get_execution_history").paginate(executionArn=arn)
-    return [event for page in pages for event in page["events"]]
 
 
 # -- the root URL: the console for a browser, the API for a client -----------------------------------------

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from .cdp import Page
-from .conftest import ROLE, billing_sample
-from .test_console_api import history
+from tests.helpers.console import ROLE, billing_sample
+from tests.helpers.service import history
 
 from report_browser import read_png  # noqa: E402
 
