@@ -166,3 +166,13 @@ def test_every_state_and_transition_of_the_projects_pipelines_is_reached(name):
     found = search(machine, max_examples=200, seed=0)
     assert found.unreached == []
     assert found.attempts < 400
+
+
+def test_jsonata_conditions_comparing_input_fields_with_literals_are_reached():
+    machine = StateMachine.from_file(HERE / "machines" / "jsonata-orders.asl.json")
+    found = search(machine, max_examples=200, seed=0)
+    assert found.unreached == []
+    reached_by = {found.describe(key): run.input for run in found.runs for key in run.new}
+    assert reached_by["Route Choices[0] -> Large"]["order"]["total"] > 250
+    assert reached_by["Route Choices[1] -> Export"]["order"]["country"] == "NZ"
+    assert reached_by["Route Choices[2] -> Express"]["order"]["express"] is True

@@ -32,6 +32,10 @@ __all__ = ["Hint", "MachineShapes", "Steps", "read_shapes", "tree"]
 Steps = tuple[str | int, ...]
 
 _JSONATA_INPUT = re.compile(r"\$states\.input((?:\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])+)")
+#: ``$states.input.a.b > 100`` (or ``= "x"``, ``= true``) in a JSONata condition: a field and what it is compared with
+_JSONATA_COMPARISON = re.compile(
+    r"\$states\.input((?:\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])+)\s*(<=|>=|!=|<|>|=)\s*"
+    r"(-?\d+(?:\.\d+)?|\"[^\"]*\"|'[^']*'|true|false)")
 _PATH_IN_TEXT = re.compile(r"(?<![\w$])\$(?:\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\]|\['[^']*'\])+")
 _MAP_ITEM = ("Map", "Item", "Value")
 
@@ -180,6 +184,10 @@ def _read_rule(rule: Mapping[str, Any], scope: Scope, read: Any, shapes: Machine
     if isinstance(rule.get("Condition"), str):
         for match in _JSONATA_INPUT.finditer(rule["Condition"]):
             read("$" + match.group(1))
+        for match in _JSONATA_COMPARISON.finditer(rule["Condition"]):
+            steps = read("$" + match.group(1))
+            if steps is not None:
+                shapes.hints.setdefault((scope.where, steps), Hint()).add(*_jsonata_operand(match.group(3)))
     steps = read(rule.get("Variable"))
     if steps is None:
         return
@@ -190,6 +198,15 @@ def _read_rule(rule: Mapping[str, Any], scope: Scope, read: Any, shapes: Machine
         if operator.endswith("Path"):
             read(operand)
         hint.add(operator, operand)
+
+
+def _jsonata_operand(text: str) -> tuple[str, Any]:
+    """The hint a JSONata literal gives: (a Choice operator of its kind, its value)."""
+    if text in ("true", "false"):
+        return "BooleanEquals", text == "true"
+    if text[:1] in ("'", '"'):
+        return "StringEquals", text[1:-1]
+    return "NumericEquals", float(text) if "." in text else int(text)
 
 
 def _result_shape(scope: Scope, name: str, state: Mapping[str, Any], shapes: MachineShapes,
