@@ -20,7 +20,7 @@ import pytest
 
 from .cdp import Page
 from tests.helpers.console import ROLE, billing_sample
-from tests.helpers.service import history
+from tests.helpers.service import history, wait_done
 
 from report_browser import read_png  # noqa: E402
 
@@ -208,7 +208,11 @@ def test_a_child_execution_links_back_to_its_parent(page: Page, server: Any, sfn
         "/console/execution?arn=" + arn.replace(":", "%3A")
 
 
-def test_the_executions_list_filters_by_status(page: Page, server: Any, billing: str, shots: Path) -> None:
+def test_the_executions_list_filters_by_status(page: Page, server: Any, sfn: Any, billing: str, shots: Path) -> None:
+    failed = sfn.start_execution(stateMachineArn=billing, input=billing_sample("invalid"))["executionArn"]
+    succeeded = sfn.start_execution(stateMachineArn=billing, input=billing_sample("valid"))["executionArn"]
+    for arn in (failed, succeeded):
+        wait_done(sfn, arn)
     page.open(f"{server.url}/console/executions")
     page.evaluate("document.querySelector('select[name=status]').value = 'FAILED'")
     page.evaluate("document.querySelector('form.filters').submit()")
@@ -216,6 +220,9 @@ def test_the_executions_list_filters_by_status(page: Page, server: Any, billing:
     statuses = page.evaluate("Array.from(document.querySelectorAll('table.executions tbody .status'))"
                              ".map(s => s.textContent)")
     assert statuses and set(statuses) == {"FAILED"}
+    names = page.evaluate("Array.from(document.querySelectorAll('table.executions tbody td:first-child a'))"
+                          ".map(a => a.textContent)")
+    assert failed.rsplit(":", 1)[-1] in names and succeeded.rsplit(":", 1)[-1] not in names
     page.open(f"{server.url}/console/executions")
     shoot(page, shots, "executions", 700)
 
