@@ -176,3 +176,17 @@ def test_jsonata_conditions_comparing_input_fields_with_literals_are_reached():
     assert reached_by["Route Choices[0] -> Large"]["order"]["total"] > 250
     assert reached_by["Route Choices[1] -> Export"]["order"]["country"] == "NZ"
     assert reached_by["Route Choices[2] -> Express"]["order"]["express"] is True
+
+
+def test_no_mock_throws_an_error_the_state_cannot_raise():
+    machine = StateMachine({"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "f"},
+              "Catch": [{"ErrorEquals": ["States.HeartbeatTimeout"], "Next": "Beat"},
+                        {"ErrorEquals": ["Custom.Error"], "Next": "Custom"}], "End": True},
+        "Beat": {"Type": "Succeed"}, "Custom": {"Type": "Succeed"}}}, name="heartbeat")
+    found = search(machine, max_examples=100, seed=0)
+    assert [(found.describe(key), reason) for key, reason in found.unreached] == [
+        ("state Beat", "'Beat' is never entered: every transition into it is dead (States.T.Catch[0])"),
+        ("T Catch[0] [States.HeartbeatTimeout] -> Beat",
+         "Catch[0] of 'T' can never match: a Task without HeartbeatSeconds never raises States.HeartbeatTimeout"),
+    ]

@@ -23,6 +23,7 @@ from typing import Any
 
 from ..coverage import CoverageRecorder, MachineModel, machine_model
 from ..errors import AslrunError
+from .error_sets import impossible_errors
 from .flow import Scope
 from .shapes import MachineShapes, read_shapes, tree
 from .static import Analysis, analyse
@@ -234,9 +235,10 @@ def task_facts(machine: Any, analysis: Analysis, bindings: Any) -> dict[str, dic
             continue
         errors: list[str] = []
         for holder in [state, *_owners(scope, analysis)]:
+            impossible = impossible_errors(holder)  # a mock throwing one would reach what cannot happen
             for field_name in ("Retry", "Catch"):
                 for entry in holder.get(field_name) or []:
-                    errors.extend(str(e) for e in entry.get("ErrorEquals") or [])
+                    errors.extend(str(e) for e in entry.get("ErrorEquals") or [] if str(e) not in impossible)
         facts[name] = {"bound": name not in unbound, "errors": errors}
     return facts
 
