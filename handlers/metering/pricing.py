@@ -275,12 +275,11 @@ def _day_bands(pricing: TimeOfUseUsage, zone_name: str, day: date, minutes: int)
 def band_totals(tariff: Tariff, channel: ChannelUsage) -> dict[str, Decimal]:
     """Energy per time-of-use band of ``tariff`` (intervals needed; empty for other tariffs)."""
     pricing = tariff.usage
-    if not isinstance(pricing, TimeOfUseUsage) or channel.intervals is None:
+    if not isinstance(pricing, TimeOfUseUsage) or channel.intervals is None or channel.interval_minutes is None:
         return {}
-    minutes = channel.interval_minutes or 30
     totals = {band.name: ZERO for band in pricing.bands}
     for day, values in channel.intervals.items():
-        for name, quantity in zip(_day_bands(pricing, tariff.timezone, day, minutes), values):
+        for name, quantity in zip(_day_bands(pricing, tariff.timezone, day, channel.interval_minutes), values):
             totals[name] += quantity
     return totals
 

@@ -8,9 +8,12 @@ block under 1 kWh, or a renamed field all change at least one value here.
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from handlers.metering.tariffs import (
     ChannelUsage,
     Tariff,
+    TariffError,
     TariffSchedule,
     Usage,
     bill_totals,
@@ -271,3 +274,51 @@ def test_no_feed_in_line_when_nothing_was_exported():
     )
     lines = price_usage(tariff, date(2024, 9, 1), date(2024, 9, 2), Usage.of_totals("1", None, "0"))
     assert [item.kind for item in lines] == ["SUPPLY", "USAGE"]
+
+
+# --- refusals, word for word ------------------------------------------------------------------
+
+FLAT = Tariff.from_json(
+    {"code": "F", "effectiveFrom": "2024-01-01", "supplyCentsPerDay": "100",
+     "usage": {"kind": "FLAT", "centsPerUnit": "30"}}
+)
+
+
+@pytest.mark.parametrize(
+    ("usage", "message"),
+    [
+        (Usage(general=ChannelUsage.from_daily({date(2024, 6, 3): 1})),
+         "general (E1) usage has data for 2024-06-03, outside the billed period 2024-06-01 to 2024-06-02 "
+         "(end exclusive)"),
+        (Usage(general=ChannelUsage.from_total(1), controlled_load=ChannelUsage.from_daily({date(2024, 5, 31): 1})),
+         "controlled load (E2) usage has data for 2024-05-31, outside the billed period 2024-06-01 to "
+         "2024-06-02 (end exclusive)"),
+        (Usage(general=ChannelUsage.from_total(1), feed_in=ChannelUsage.from_daily({date(2024, 6, 2): 1})),
+         "feed-in (B1) usage has data for 2024-06-02, outside the billed period 2024-06-01 to 2024-06-02 "
+         "(end exclusive)"),
+        # exactly 1 kWh on a channel the tariff has no rate for is still refused
+        (Usage.of_totals(1, 1),
+         "tariff F has no controlled-load rate but 1 kWh of controlled load (E2) was metered from 2024-06-01"),
+        (Usage.of_totals(1, None, 1), "tariff F has no feed-in rate but 1 kWh was exported (B1) from 2024-06-01"),
+    ],
+)
+def test_usage_the_bill_cannot_price_is_refused_naming_the_channel(usage, message):
+    with pytest.raises(TariffError) as refused:
+        price_usage(FLAT, date(2024, 6, 1), date(2024, 6, 2), usage)
+    assert str(refused.value) == message
+
+
+def test_time_of_use_without_intervals_is_refused_saying_what_to_give():
+    tariff = tou("T", "2024-01-01", peak="50", off_peak="20", supply="100")
+    with pytest.raises(TariffError) as refused:
+        price_usage(tariff, date(2024, 6, 1), date(2024, 6, 2), Usage.of_totals(1))
+    assert str(refused.value) == (
+        "tariff T is time-of-use: general usage must be given as interval reads "
+        "(ChannelUsage.from_intervals), not as a total or daily figures"
+    )
+
+
+def test_totals_of_no_lines_are_zero_amounts():
+    assert bill_totals([]).to_json() == {
+        "taxableSubtotal": "0.00", "gst": "0.00", "gstFreeSubtotal": "0.00", "total": "0.00",
+    }
