@@ -33,7 +33,8 @@ __all__ = ["explore"]
 @click.option("--out", "out_dir", metavar="DIR",
               help="Write the runs that reached something new as DIR/<machine>.explore.scenario.yaml.")
 @click.option("--max-examples", type=click.IntRange(min=1), default=200, show_default=True,
-              help="Generated runs at most (the search stops sooner when everything reachable is reached).")
+              help="Runs at most in each of the search's two phases (fresh draws, then kept runs varied); it stops "
+                   "sooner when everything reachable is reached.")
 @click.option("--seed", type=int, default=0, show_default=True, help="The search's seed: the same seed, the same runs.")
 @click.option("--coverage", "coverage_file", metavar="FILE",
               help="Coverage data of a test suite (pytest --aslrun-cov writes .aslrun-coverage): what it reaches is "
