@@ -11,8 +11,10 @@ error matches a Retrier with attempts left, ``nextState`` is the state itself - 
 each stage of input and output processing (``input``, ``afterInputPath``, ``afterParameters``,
 ``result``, ``afterResultSelector``, ``afterResultPath``; JSONata: ``input``, ``afterArguments``,
 ``result``, ``variables``) and ``errorDetails`` (``retryIndex``, ``retryBackoffIntervalSeconds``,
-``catchIndex``). ``TRACE`` adds an HTTP Task's request and response on AWS; aslrun runs no HTTP
-Task, so TRACE shows what DEBUG shows. ``retry_count`` plays ``stateConfiguration.
+``catchIndex``). ``TRACE`` adds an HTTP Task's raw ``request`` (``protocol``, ``method``, ``url``,
+``headers``, ``body``) and ``response`` (``protocol``, ``statusCode``, ``statusMessage``, ``headers``,
+``body``), without what its EventBridge connection adds (authorization, parameters) unless
+``reveal_secrets``, as AWS's ``revealSecrets``. ``retry_count`` plays ``stateConfiguration.
 retrierRetryCount``: how many retries have already happened.
 
 A Task, a Map or a Parallel state can be mocked (``mock_result`` / ``mock_error``; any other type
@@ -64,6 +66,8 @@ _JSONATA_STAGES = ("input", "afterArguments", "result")
 #: what a mocked Map adds to its inspection data (numbers stay numbers on the wire)
 _MAP_STAGES = ("afterItemsPath", "afterItemSelector", "afterItemBatcher")
 _MAP_NUMBERS = ("maxConcurrency", "toleratedFailureCount", "toleratedFailurePercentage")
+#: inspection data sent as structures, not JSON text (the HTTP request and response have string members)
+_STRUCTURES = ("errorDetails", "request", "response")
 _THRESHOLD_EXCEEDED = ("States.ExceedToleratedFailureThreshold",
                        "The specified tolerated failure threshold was exceeded")
 
@@ -99,7 +103,7 @@ class TestStateResult:
         if self.inspection_data is not None:
             data: dict[str, Any] = {}
             for key, value in self.inspection_data.items():
-                data[key] = value if key == "errorDetails" or key in _MAP_NUMBERS else _text(value)
+                data[key] = value if key in _STRUCTURES or key in _MAP_NUMBERS else _text(value)
             out["inspectionData"] = data
         if self.next_state is not None:
             out["nextState"] = self.next_state
@@ -116,7 +120,8 @@ def run_test_state(machine: Any, state_name: str, input: Any = None, *, inspecti
                    handlers: Any = None, retry_count: int = 0, variables: dict[str, Any] | None = None,
                    clock_start: Any = "2024-01-01T00:00:00Z", interceptor: Any = None,
                    context: dict[str, Any] | None = None, map_failure_count: int = 0,
-                   map_reader_data: str | None = None, **start_options: Any) -> TestStateResult:
+                   map_reader_data: str | None = None, reveal_secrets: bool = False,
+                   **start_options: Any) -> TestStateResult:
     """Run ``state_name`` (any state of ``machine``, nested ones too) once on ``input``
     (``interceptor``: other mocked responses, e.g. a test case of a mock configuration;
     ``start_options``: how the throw-away execution starts, ``role_arn``, ``region``, ``account``,
@@ -145,6 +150,8 @@ def run_test_state(machine: Any, state_name: str, input: Any = None, *, inspecti
     result.events = list(execution.history)
     if level != "INFO":
         result.inspection_data = _inspection_data(state, frame.inspector, frame, details, data)
+        if level == "TRACE":
+            _add_http_trace(result.inspection_data, frame, reveal_secrets)
     return result
 
 
@@ -253,6 +260,19 @@ def _inspection_data(state: Any, inspector: Inspector, frame: Frame, error_detai
     if error_details is not None:
         data["errorDetails"] = error_details
     return data
+
+
+def _add_http_trace(data: dict[str, Any], frame: Frame, reveal_secrets: bool) -> None:
+    """An HTTP Task's raw request and response (recorded by :mod:`aslrun.integrations.http_task`),
+    placed where AWS places them: after the stages, before ``variables`` and ``errorDetails``."""
+    assert frame.inspector is not None
+    stages = frame.inspector.records.get(frame.entered_event_id, {})
+    if "httpRequest" not in stages:
+        return
+    after = {key: data.pop(key) for key in ("variables", "errorDetails") if key in data}
+    data["request"] = stages["httpRequest" if reveal_secrets else "httpRequestHidden"]
+    data["response"] = stages["httpResponse"]
+    data.update(after)
 
 
 def _stage_names(state: Any) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ parameters are evaluated.
     states:startExecution[.sync|.sync:2|.waitForTaskToken]          nested_execution.py
     activity:NAME (arn:aws:states:REGION:ACCOUNT:activity:NAME)      activity.py
     dynamodb / sqs / sns / events (optimized), aws-sdk:SERVICE:...  aws_service.py, on the local AWS
+    http:invoke (HTTP Task, with an EventBridge connection of the local AWS)  http_task.py
     anything else: a handler bound to the ARN, or a problem reported before the run   service.py
 """
 
@@ -59,6 +60,10 @@ def _request_response(resource: str, service: str, base: str, action: str) -> An
         from .nested_execution import StartExecution
 
         return StartExecution(resource, action if ".sync" in action else "startExecution")
+    if service == "http" and action == "invoke":  # request-response only, as on AWS
+        from .http_task import HttpInvoke
+
+        return HttpInvoke(resource)
     if service == "aws-sdk":
         from .aws_service import AwsSdkService
 

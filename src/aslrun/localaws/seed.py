@@ -23,6 +23,9 @@ A seed document (JSON or YAML) names what to create, by service::
         data/blob.bin: {base64: AAEC}
     events:
       orders-bus: {}                        # an EventBridge event bus (the default bus always exists)
+    connections:                            # EventBridge connections, for HTTP Tasks
+      Stripe: {AuthorizationType: API_KEY,  # (see aslrun.localaws.connections; not kept in a snapshot)
+               AuthParameters: {ApiKeyAuthParameters: {ApiKeyName: Authorization, ApiKeyValue: Bearer sk}}}
 
 A snapshot is the same shape (items typed, messages with their attributes), so saving a state and
 seeding from it round-trips. Seeding is additive: what exists already is kept (items and objects
@@ -44,7 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = ["apply_seed", "load_seed_file", "subscription_attributes", "subscription_entry", "take_snapshot"]
 
-_SERVICES = ("dynamodb", "sqs", "sns", "s3", "events")
+_SERVICES = ("dynamodb", "sqs", "sns", "s3", "events", "connections")
 
 
 def load_seed_file(path: str | Path) -> dict[str, Any]:
@@ -80,7 +83,8 @@ def apply_seed(aws: LocalAws, document: dict[str, Any], *, base: Path | None = N
              ("sqs", lambda name, spec: _seed_queue(aws, name, spec)),
              ("sns", lambda name, spec: _seed_topic(aws, name, spec)),
              ("s3", lambda name, spec: _seed_bucket(aws, name, spec, base)),
-             ("events", lambda name, spec: _seed_bus(aws, name))]
+             ("events", lambda name, spec: _seed_bus(aws, name)),
+             ("connections", lambda name, spec: _seed_connection(aws, name, spec))]
     for service, seed_one in steps:
         named = _named(document.get(service), service)
         if service == "sqs":  # a queue's dead-letter queue must exist before the queue names it
@@ -320,6 +324,12 @@ def _object_body(body: Any, where: str, base: Path | None) -> bytes:
 
 
 # -- EventBridge ----------------------------------------------------------------------------------------
+
+def _seed_connection(aws: LocalAws, name: str, spec: dict[str, Any]) -> None:
+    from .connections import create_connection
+
+    create_connection(aws, name, spec)
+
 
 def _seed_bus(aws: LocalAws, bus: str) -> None:
     client = aws.client("events")

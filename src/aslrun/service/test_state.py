@@ -33,11 +33,10 @@ The answer: ``status`` (``SUCCEEDED``, ``FAILED``, ``RETRIABLE``, ``CAUGHT_ERROR
 
 What aslrun does not do as AWS does, and what it does instead:
 
-* ``TRACE`` adds an HTTP Task's raw ``request`` and ``response`` on AWS. aslrun makes no HTTP call
-  of its own (an HTTP Task is served by a bound handler or mocked), so there is none to show:
-  TRACE answers what DEBUG answers. ``revealSecrets`` only uncovers what an EventBridge connection
-  adds to such a request; there is none, so it changes nothing (it is still refused with a mock,
-  as AWS refuses it).
+* ``TRACE`` adds an HTTP Task's raw ``request`` and ``response``; ``revealSecrets`` adds what its
+  EventBridge connection puts in the request (authorization, header, query and body parameters),
+  which is left out otherwise (refused with a mock, as AWS refuses it). ``headers`` is JSON text
+  of the headers by name (AWS's layout of that string is not documented).
 * Field validation knows the actions botocore models, called request-response. The result of a
   ``.sync`` call (which AWS checks against the service's describe call), of ``.waitForTaskToken``
   (what SendTaskSuccess sends), of an activity, a Lambda function ARN or an HTTP Task is taken as
@@ -104,7 +103,8 @@ class TestStateApi:
                 mock_result=mock.result, mock_error=mock.error, mock_cause=mock.cause,
                 handlers=self.service.runner.bindings, retry_count=configuration.retry_count,
                 variables=test.variables, context=test.context, map_failure_count=configuration.map_failure_count,
-                map_reader_data=configuration.map_reader_data, role_arn=test.role_arn, region=call.region,
+                map_reader_data=configuration.map_reader_data, reveal_secrets=test.reveal_secrets,
+                role_arn=test.role_arn, region=call.region,
                 account=call.account, check_bindings=False)
         except AslrunError as error:  # a request the engine cannot run (e.g. a mocked result of the wrong shape)
             raise validation(str(error)) from None
@@ -123,6 +123,7 @@ class _Test:
     input: Any
     variables: dict[str, Any] | None
     inspection_level: str
+    reveal_secrets: bool = False
 
 
 def _read_request(request: dict[str, Any]) -> _Test:
@@ -139,6 +140,7 @@ def _read_request(request: dict[str, Any]) -> _Test:
         input=_input(request.get("input")),
         variables=_variables(request.get("variables")),
         inspection_level=request.get("inspectionLevel") or "INFO",
+        reveal_secrets=bool(request.get("revealSecrets")),
     )
 
 
