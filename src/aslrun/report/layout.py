@@ -12,6 +12,10 @@ item processor or branches, so the outer layout just sees a bigger node. For one
 
 Edges are cubic curves from the bottom of a node to the top of the next; back edges leave a node
 on its right and come back in on the right of their target.
+
+The branches of a Parallel are named above their content (``Box.label_box``): each branch is made
+wide enough for its name and its content starts below it, so no two names overlap, however many
+branches there are or how deep Parallels nest.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ _GAP_X = 36
 _GAP_Y = 46
 _PAD = 16.0
 _HEADER = 34
+_BRANCH_CHAR = 6.6  # average width of a character of a branch's name (11 px italic)
+_BRANCH_LABEL_H = 14  # the line a branch's name takes
+_BRANCH_LABEL_GAP = 6  # room around the name, inside its branch
 
 
 class PlacedNode:
@@ -82,6 +89,26 @@ class Box:
         self.height = 0.0
         self.nodes: dict[str, PlacedNode] = {}
         self.edges: list[PlacedEdge] = []
+        self.label = ""  # the branch's name, drawn above its content (the branches of a Parallel)
+
+    def label_box(self) -> tuple[float, float, float, float]:
+        """Where the branch's name is drawn: (x, y, width, height), estimated from its length."""
+        return (self.x + _BRANCH_LABEL_GAP, self.y + 3, len(self.label) * _BRANCH_CHAR, _BRANCH_LABEL_H)
+
+    def make_room_for_label(self, label: str) -> None:
+        """Name the branch: widen it (content centred) until the name fits, and move the content
+        down below the name."""
+        self.label = label
+        needed = len(label) * _BRANCH_CHAR + 2 * _BRANCH_LABEL_GAP
+        if self.width < needed:
+            dx = (needed - self.width) / 2
+            self.shift(dx, 0)
+            self.x -= dx
+            self.width = needed
+        dy = _BRANCH_LABEL_H + 3
+        self.shift(0, dy)
+        self.y -= dy
+        self.height += dy
 
     def shift(self, dx: float, dy: float) -> None:
         """Move the whole box (and everything inside it) by (dx, dy)."""
@@ -182,6 +209,9 @@ def _place_node(graph: Graph, name: str, path: str) -> PlacedNode:
     inner = [layout(branch, f"{node_path}#{i}") for i, branch in enumerate(node.branches)]
     if not inner:
         return PlacedNode(name, node.type, max(110.0, text_width), _NODE_H, node, [], node_path)
+    if len(inner) > 1:  # a Parallel's branches are told apart by name
+        for branch in inner:
+            branch.make_room_for_label(branch.graph.label)
     width = sum(b.width for b in inner) + _GAP_X * (len(inner) - 1) + 2 * _PAD
     height = _HEADER + max(b.height for b in inner) + _PAD
     placed = PlacedNode(name, node.type, max(width, text_width), height, node, inner, node_path)

@@ -157,9 +157,9 @@ def _draw_node(node: PlacedNode, run: RunMarks | None, parts: list[str]) -> None
                      f'<text class="badge-text" x="{x + w - 4 - bw / 2:.1f}" y="{y + 4:.1f}" text-anchor="middle">'
                      f"{label}</text>")
     for inner in node.inner:
-        if len(node.inner) > 1:
-            parts.append(f'<text class="branch-label" x="{inner.x + 6:.1f}" y="{inner.y + 12:.1f}">'
-                         f"{escape(inner.graph.label)}</text>")
+        if inner.label:  # where the layout made room for it (text baseline 3 px above the box's bottom)
+            lx, ly, _, lh = inner.label_box()
+            parts.append(f'<text class="branch-label" x="{lx:.1f}" y="{ly + lh - 3:.1f}">{escape(inner.label)}</text>')
         _draw_box(inner, run, parts)
     parts.append("</g>")
 
