@@ -144,15 +144,14 @@ def price_usage(
         ]
     edges = [segments[0][0], *(right for _, right, _ in segments)]
     general = usage.general.split(edges)
-    no_energy = [ZERO] * len(segments)
-    controlled = usage.controlled_load.split(edges) if usage.controlled_load else no_energy
-    exported = usage.feed_in.split(edges) if usage.feed_in else None
+    controlled = usage.controlled_load.split(edges) if usage.controlled_load is not None else None
+    exported = usage.feed_in.split(edges) if usage.feed_in is not None else None
 
     lines: list[BillLine] = []
     for index, (start, end, tariff) in enumerate(segments):
         lines.append(_supply_line(tariff, start, end))
         lines.extend(_general_lines(tariff, start, end, general[index], usage.general))
-        if usage.controlled_load is not None:  # a site without a controlled-load register pays no CL supply
+        if controlled is not None:  # a site without a controlled-load register pays no CL supply
             lines.extend(_controlled_lines(tariff, start, end, controlled[index]))
         if exported is not None and exported[index] != 0:
             lines.append(_feed_in_line(tariff, start, end, exported[index]))
