@@ -340,3 +340,26 @@ def test_test_state_trace_shows_the_request_and_response(aws, api):
     wire = result.to_aws()["inspectionData"]
     assert wire["request"] == request and wire["response"] == response  # structures on the wire, not JSON text
     assert "request" not in run_test_state(machine, "Call", {}, inspection_level="DEBUG").inspection_data
+
+
+def test_the_test_state_command_traces_with_revealed_secrets(api, tmp_path):
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (tmp_path / "call.asl.json").write_text(json.dumps(http_task(api)))
+    (tmp_path / "seed.json").write_text(json.dumps({"connections": {"Example": {
+        "AuthorizationType": "BASIC", "AuthParameters": {"BasicAuthParameters": {"Username": "u", "Password": "p"}}}}}))
+    aslrun = shutil.which("aslrun") or str(Path(sys.executable).with_name("aslrun"))
+    done = subprocess.run([aslrun, "test-state", "call.asl.json", "--state", "Call", "--inspection-level", "TRACE",
+                           "--reveal-secrets", "--aws-seed", "seed.json", "--json"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["status"] == "SUCCEEDED"
+    headers = json.loads(answer["inspectionData"]["request"]["headers"])
+    assert headers["Authorization"] == ["Basic " + base64.b64encode(b"u:p").decode()]
+    assert answer["inspectionData"]["response"]["statusCode"] == "200"
+    assert api.last["headers"]["Authorization"] == "Basic " + base64.b64encode(b"u:p").decode()

@@ -24,7 +24,10 @@ __all__ = ["test_state"]
 @click.option("--mock-cause", "mock_cause", metavar="CAUSE", help="The cause that goes with --mock-error.")
 @click.option("--inspection-level", "level", type=click.Choice(["INFO", "DEBUG", "TRACE"], case_sensitive=False),
               default="INFO", show_default=True,
-              help="INFO: output, status, next state; DEBUG/TRACE: also the data at each stage.")
+              help="INFO: output, status, next state; DEBUG: also the data at each stage; TRACE: also an HTTP "
+                   "Task's raw request and response.")
+@click.option("--reveal-secrets", "reveal_secrets", is_flag=True,
+              help="TRACE shows what the HTTP Task's EventBridge connection adds (API key, credentials...).")
 @click.option("--retry-count", "retry_count", type=click.IntRange(0), default=0, show_default=True,
               help="Retries already made (TestState's retrierRetryCount): decides RETRIABLE or not.")
 @click.option("--variables", "variables", metavar="JSON", help="Workflow variables in reach of the state.")
@@ -34,8 +37,8 @@ def test_state(machine: str, state_machine_id: str | None,
                state_name: str, input_: str | None, handler_modules: tuple[str, ...],
                handler_pairs: tuple[str, ...], sub_pairs: tuple[str, ...], sub_files: tuple[str, ...],
                mock_config: str | None, test_case: str | None, mock_result: str | None, mock_error: str | None,
-               mock_cause: str | None, level: str, retry_count: int, variables: str | None, as_json: bool,
-               local_aws: LocalAwsChoice) -> None:
+               mock_cause: str | None, level: str, reveal_secrets: bool, retry_count: int, variables: str | None,
+               as_json: bool, local_aws: LocalAwsChoice) -> None:
     """Run the state --state of MACHINE once on --input. Exit 0 unless the state FAILED (1)."""
     from ..debug.single_state import UNSET, run_test_state
     from ..errors import AslrunError, InputError
@@ -60,7 +63,7 @@ def test_state(machine: str, state_machine_id: str | None,
             result = run_test_state(setup.machine, state_name, setup.input, inspection_level=level,
                                     mock_result=result_value, mock_error=mock_error, mock_cause=mock_cause,
                                     handlers=setup.bindings, retry_count=retry_count, variables=values,
-                                    interceptor=interceptor)
+                                    interceptor=interceptor, reveal_secrets=reveal_secrets)
     except AslrunError as exc:
         click.echo(f"aslrun: {exc}", err=True)
         sys.exit(2)
