@@ -75,6 +75,8 @@ def test_what_no_run_reached_is_a_finding(folder):
      "aslrun: --input-schema {\"type\": 5}: not a valid JSON Schema at type: 5 is not valid under any of the given schemas"),
     (["payments.asl.json", "--input-schema", "nope.json"], "aslrun: --input-schema: no such file: nope.json"),
     (["payments.asl.json", "--examples", "nowhere"], "aslrun: --examples: nowhere is not a folder"),
+    (["payments.asl.json", "--input-schema", '{"not": {}}'],
+     "aslrun: --input-schema: none of the values drawn for it passed its own validation"),
     (["payments.asl.json", "--examples", "bad"], "aslrun: --examples file bad/one.json: "),
 ])
 def test_bad_input_is_named_with_exit_2(folder, args, message):

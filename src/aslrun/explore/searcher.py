@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..coverage import CoverageRecorder, MachineModel, machine_model
-from ..errors import AslrunError
+from ..errors import AslrunError, InputError
 from .error_sets import impossible_errors
 from .flow import Scope
 from .shapes import MachineShapes, read_shapes, tree
@@ -103,6 +103,7 @@ def search(machine: Any, *, bindings: Any = None, schema: Any = None, examples: 
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings, target
     from hypothesis import seed as seed_of
     from hypothesis import strategies as st
+    from hypothesis.errors import Unsatisfiable
 
     definition = machine.definition
     model = machine_model(definition, machine.name)
@@ -181,6 +182,9 @@ def search(machine: Any, *, bindings: Any = None, schema: Any = None, examples: 
             probe()
         except _Stalled:
             pass
+        except Unsatisfiable:
+            raise InputError("--input-schema: none of the values drawn for it passed its own validation "
+                             "(a schema nothing satisfies, or one this generator cannot meet); loosen it") from None
         if found.runs and names:  # second phase: a kept run with one Task's mock drawn again
             vary()
     except _AllReached:
