@@ -9,6 +9,7 @@ import sqlite3
 from decimal import Decimal
 
 import numpy as np
+import pytest
 
 from fixtures.bua.builder import SnapshotBuilder
 from handlers.bua.pipeline import run_pipeline
@@ -16,7 +17,19 @@ from handlers.bua.store import unpack_wh
 from handlers.db import connect
 from handlers.nem12 import read_nem
 
-from fixtures.bua.cases import RUN, build_cases, lines_of, scalar_of, summary_of
+from fixtures.bua.cases import RUN, build_cases, cases_event, lines_of, scalar_of, summary_of
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """The hand-made cases after a complete run, once for the module: its tests only read it
+    (conftest's ``finished`` runs the pipeline again for each test that may change it)."""
+    cases = cases_event(tmp_path_factory.mktemp("cases"))
+    report = run_pipeline(cases)
+    conn = sqlite3.connect(cases["db"])
+    conn.row_factory = sqlite3.Row
+    yield {"event": cases, "report": report, "conn": conn}
+    conn.close()
 
 
 def read_at(conn, nmi, day, source="BUA"):
