@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -24,57 +22,15 @@ from aslrun import StateMachine
 from aslrun.debug.single_state import run_test_state
 from aslrun.integrations.http_request import form_encode
 from aslrun.integrations.http_task import host_allowed
+from tests.helpers.http_api import Api, serving_api
 
 CONNECTION = "arn:aws:events:us-east-2:123456789012:connection/Example/81210c42-8af1-456b-9c4a-6ff02fc664ac"
 PREFIX = "An error occurred while executing the state 'Call' (entered at the event id #2). "
 
 
-class Api:
-    """A loopback HTTP server answering by path; it keeps every request it received."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.answers: dict[str, tuple[int, str, bytes]] = {}
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def answer(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                api.requests.append({"method": self.command, "path": self.path, "headers": dict(self.headers),
-                                     "body": self.rfile.read(length).decode()})
-                status, content_type, body = api.answers.get(self.path.split("?")[0],
-                                                             (200, "application/json", b'{"ok":true}'))
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("X-Answer", "1")
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = answer
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def last(self) -> dict[str, Any]:
-        return self.requests[-1]
-
-
 @pytest.fixture
 def api() -> Iterator[Api]:
-    server = Api()
-    server.thread.start()
-    try:
-        yield server
-    finally:
-        server.server.shutdown()
-        server.server.server_close()
+    yield from serving_api()
 
 
 def connect(aws, kind: str = "API_KEY", name: str = "Example", **auth: Any) -> str:
