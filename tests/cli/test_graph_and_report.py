@@ -123,5 +123,5 @@ def test_a_history_of_another_machine_is_refused_naming_its_states(workdir):
 def test_report_times_below_a_millisecond_are_not_zero():
     from aslrun.report.html import duration
 
-    assert [duration(s) for s in (0, 4e-7, 0.00035, 0.0125, 1.2344, 125.04)] == [
-        "0", "0.4 µs", "350 µs", "12.5 ms", "1.234 s", "2 min 5.0 s"]
+    assert [duration(s) for s in (0, 4e-7, 0.00035, 9.9897e-05, 0.0125, 1.2344, 125.04)] == [
+        "0", "< 1 µs", "350 µs", "100 µs", "12.5 ms", "1.234 s", "2 min 5.0 s"]

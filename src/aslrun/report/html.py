@@ -22,6 +22,7 @@ from typing import Any
 from ..engine.clock import iso_timestamp
 from ..history import Event
 from .drawing import LEGEND, draw_machine
+from .durations import duration
 from .svg import STYLE as SVG_STYLE
 from .visits import Visit, read_visits
 
@@ -198,21 +199,6 @@ def _timings(visits: list[Visit]) -> str:
             f"<tbody>{body}</tbody></table>")
 
 
-def duration(seconds: float) -> str:
-    """A duration people read: ``0``, ``350 µs``, ``12.5 ms``, ``1.234 s``, ``2 min 5.0 s`` (a time under
-    a millisecond is not ``0.000``)."""
-    if seconds <= 0:
-        return "0"
-    if seconds < 0.001:
-        return f"{seconds * 1e6:.3g} µs"
-    if seconds < 1:
-        return f"{seconds * 1000:.3g} ms"
-    if seconds < 60:
-        return f"{seconds:.3f} s"
-    minutes, rest = divmod(seconds, 60)
-    return f"{int(minutes)} min {rest:.1f} s"
-
-
 def _value_cell(value: Any, present: bool = True) -> str:
     if not present:
         return "<td></td>"
@@ -236,14 +222,14 @@ def _visit_table(visits: list[Visit], started: float) -> str:
             f'<td style="{pad}">{escape(visit.name)}'
             f'{f"<div class=where>{escape(where)}</div>" if where else ""}</td>'
             f"<td>{escape(visit.type)}</td><td class=\"st\">{visit.status.lower()}</td>"
-            f'<td class="num">+{visit.start - started:.3f}</td><td class="num">{visit.duration:.3f}</td>'
+            f'<td class="num">+{duration(visit.start - started)}</td><td class="num">{duration(visit.duration)}</td>'
             f'<td class="num">{visit.attempts or ""}</td>{_value_cell(visit.input)}{result}</tr>')
     more = (f'<p class="note">The first {MAX_ROWS:,} of {len(visits):,} state runs are listed.</p>'
             if len(visits) > MAX_ROWS else "")
     return (f'<h2>State runs <span class="note">(<span id="visible-count">{min(len(visits), MAX_ROWS)}</span> '
             'shown)</span><span id="filter-note"></span></h2>'
-            '<table id="visits"><thead><tr><th>#</th><th>State</th><th>Type</th><th>Status</th><th>Start (s)</th>'
-            "<th>Took (s)</th><th>Calls</th><th>Input</th><th>Output / error</th></tr></thead>"
+            '<table id="visits"><thead><tr><th>#</th><th>State</th><th>Type</th><th>Status</th><th>Start</th>'
+            "<th>Took</th><th>Calls</th><th>Input</th><th>Output / error</th></tr></thead>"
             f'<tbody>{"".join(rows)}</tbody></table>{more}')
 
 
@@ -253,9 +239,9 @@ def _history_table(events: list[Event], started: float) -> str:
         details = {k: v for k, v in event.details.items() if k not in ("input", "output", "parameters")}
         shown = json.dumps(details, ensure_ascii=False, separators=(",", ":")) if details else ""
         rows.append(f'<tr><td class="num">{event.id}</td><td class="num">{event.previous_id}</td>'
-                    f"<td>{escape(event.type)}</td><td class=\"num\">+{event.timestamp - started:.3f}</td>"
+                    f"<td>{escape(event.type)}</td><td class=\"num\">+{duration(event.timestamp - started)}</td>"
                     f"<td><code>{escape(shown[:300])}</code></td></tr>")
     more = f'<p class="note">The first {MAX_EVENTS:,} of {len(events):,} events.</p>' if len(events) > MAX_EVENTS else ""
     return (f"<h2>History</h2><details><summary>{len(events):,} events</summary>"
-            '<table id="history"><thead><tr><th>Id</th><th>Previous</th><th>Type</th><th>Time (s)</th><th>Details</th>'
+            '<table id="history"><thead><tr><th>Id</th><th>Previous</th><th>Type</th><th>Time</th><th>Details</th>'
             f'</tr></thead><tbody>{"".join(rows)}</tbody></table>{more}</details>')

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from html import escape
 from typing import Any
 
+from .durations import duration
 from .layout import Box, PlacedEdge, PlacedNode
 from .visits import Visit
 
@@ -76,8 +77,8 @@ class RunMarks:
             durations.setdefault(visit.name, []).append(visit.duration)
         for name, values in durations.items():
             total = sum(values)
-            marks.timing[name] = (f"{len(values)} run(s), {total:.3f} s in all, longest {max(values):.3f} s"
-                                  if len(values) > 1 else f"{total:.3f} s")
+            marks.timing[name] = (f"{len(values)} runs, {duration(total)} in all, longest {duration(max(values))}"
+                                  if len(values) > 1 else duration(total))
         branches: dict[tuple[int, Any], list[Visit]] = {}
         for visit in visits:  # consecutive visits of one branch are the transitions it took
             branches.setdefault((id(visit.parent), visit.iteration), []).append(visit)
@@ -135,7 +136,8 @@ def _draw_node(node: PlacedNode, run: RunMarks | None, parts: list[str]) -> None
             classes.append("never")
         entries = run.entries.get(node.name, 0)
         if status is not None:
-            title += f"\n{status.lower()}, entered {entries} time(s)\n{run.timing.get(node.name, '')}"
+            title += (f"\n{status.lower()}, entered {entries} time{'' if entries == 1 else 's'}"
+                      f"\n{run.timing.get(node.name, '')}")
     x, y, w, h = node.x, node.y, node.width, node.height
     parts.append(f'<g class="{" ".join(classes)}" data-state="{escape(node.name)}" data-path="{escape(node.path)}">'
                  f"<title>{escape(title)}</title>")
