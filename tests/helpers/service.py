@@ -11,8 +11,9 @@ HANDLERS = str(Path(__file__).resolve().parents[1] / "service" / "service_handle
 ROLE = "arn:aws:iam::123456789012:role/aslrun-test"
 
 
-def wait_done(sfn: Any, arn: str, timeout: float = 20.0) -> dict[str, Any]:
-    """DescribeExecution once the execution is no longer RUNNING."""
+def wait_done(sfn: Any, arn: str, timeout: float = 120.0) -> dict[str, Any]:
+    """DescribeExecution once the execution is no longer RUNNING (``timeout`` is a guard against a hang,
+    generous so that a loaded machine does not fail a test; a passing test never waits it out)."""
     deadline = time.monotonic() + timeout
     while True:
         described = sfn.describe_execution(executionArn=arn)
