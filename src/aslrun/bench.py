@@ -8,7 +8,9 @@ placeholders are bound to the function ``X``.
 Per workload: the median wall time of several in-process runs (definition compiled once, start-up
 excluded, as the peers are measured; each execution is dropped once it has run), states entered
 per second, the peak memory of one extra run (tracemalloc, Python allocations), and a check that
-the outputs of a separate run are right, so speed never hides a wrong answer.
+the outputs of a separate run are right, so speed never hides a wrong answer. Beside it, the median
+time of the same work written as plain Python (:mod:`aslrun.bench_floor`, its outputs checked the
+same way), so what the engine adds over the work itself is visible.
 """
 
 from __future__ import annotations
@@ -130,7 +132,8 @@ def run_benchmarks(folder: Path, *, runs: int = 5, only: list[str] | None = None
         "runs": runs,
         "workloads": {},
     }
-    echo(f"{'workload':<12}{'median s':>10}{'states/s':>12}{'peak MiB':>10}{'node s':>9}{'moto s':>9}  check")
+    echo(f"{'workload':<12}{'median s':>10}{'floor s':>10}{'x floor':>8}{'states/s':>12}{'peak MiB':>10}"
+         f"{'node s':>9}{'moto s':>9}  check")
     for name in names:
         workload = Workload(folder, name)
         executions = workload.run_once()  # warm-up, and the run whose outputs are checked
@@ -155,6 +158,9 @@ def run_benchmarks(folder: Path, *, runs: int = 5, only: list[str] | None = None
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         median = statistics.median(times)
+        floor, floor_problem = _floor(workload, name, runs)
+        if problem is None and floor_problem is not None:
+            problem = f"plain-Python floor: {floor_problem}"
         count = expected_states or states or 0
         peers = PEERS.get(name, {})
         row = {
@@ -164,6 +170,8 @@ def run_benchmarks(folder: Path, *, runs: int = 5, only: list[str] | None = None
             "states_per_second": round(count / median) if median else None,
             "peak_memory_mib": round(peak / 2**20, 2),
             "compile_seconds": round(workload.compile_seconds, 6),
+            "floor_seconds": round(floor, 6) if floor is not None else None,
+            "times_floor": round(median / floor, 1) if floor else None,
             "executions": len(workload.inputs),
             "check": "ok" if problem is None else problem,
             "peers_seconds": peers,
@@ -171,7 +179,36 @@ def run_benchmarks(folder: Path, *, runs: int = 5, only: list[str] | None = None
         results["workloads"][name] = row
         node = peers.get("aws-local-stepfunctions")
         moto = peers.get("moto")
-        echo(f"{name:<12}{median:>10.4f}{row['states_per_second'] or 0:>12,}{row['peak_memory_mib']:>10.2f}"
+        echo(f"{name:<12}{median:>10.4f}{floor if floor is not None else float('nan'):>10.4f}"
+             f"{row['times_floor'] if row['times_floor'] is not None else float('nan'):>8.1f}"
+             f"{row['states_per_second'] or 0:>12,}{row['peak_memory_mib']:>10.2f}"
              f"{node if node is not None else float('nan'):>9.4f}{moto if moto is not None else float('nan'):>9.2f}"
              f"  {row['check']}")
     return results
+
+
+class _Done:
+    """What the output checks read of an execution: its output."""
+
+    def __init__(self, output: Any) -> None:
+        self.output = output
+        self.name = "plain-python"
+
+
+def _floor(workload: Workload, name: str, runs: int) -> tuple[float | None, str | None]:
+    """The median time of the workload's plain-Python floor, and what its check found wrong."""
+    from .bench_floor import FLOORS
+
+    floor = FLOORS.get(name)
+    if floor is None:
+        return None, None
+    outputs = floor(workload.inputs, workload.handlers)
+    check = CHECKS.get(name)
+    problem = check(workload.inputs, [_Done(output) for output in outputs]) if check else None
+    times = []
+    for _ in range(runs):
+        gc.collect()
+        started = time.perf_counter()
+        floor(workload.inputs, workload.handlers)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), problem
