@@ -71,6 +71,56 @@ def test_comparison(run, rule, data, expected):
     assert went(run(choice(rule), data)) == expected
 
 
+ORDERED = {  # (smaller, larger) values of each comparison family
+    "String": ("apple", "banana"),
+    "Numeric": (1.5, 2),
+    "Timestamp": ("2024-01-01T00:00:00Z", "2024-01-01T00:00:01+00:00"),
+}
+HOLDS = {  # operator: whether it holds for (smaller vs larger, equal, larger vs smaller)
+    "Equals": (False, True, False),
+    "LessThan": (True, False, False),
+    "LessThanEquals": (True, True, False),
+    "GreaterThan": (False, False, True),
+    "GreaterThanEquals": (False, True, True),
+}
+
+
+@pytest.mark.parametrize("family", sorted(ORDERED))
+@pytest.mark.parametrize("operator", sorted(HOLDS))
+def test_each_comparison_below_at_and_above_its_operand(run, family, operator):
+    small, large = ORDERED[family]
+    name = family + operator
+    definition = choice({"Variable": "$.x", name: small}, default="No")
+    outcomes = [went(run(definition, {"x": x})) == "Yes" for x in (large, small)]  # x vs operand small
+    # x larger than the operand, x equal to it; then x smaller than the operand (operand large)
+    outcomes.append(went(run(choice({"Variable": "$.x", name: large}), {"x": small})) == "Yes")
+    below, equal, above = HOLDS[operator]
+    assert outcomes == [above, equal, below]
+    # the ...Path form compares with another field of the input the same way
+    path_rule = {"Variable": "$.x", name + "Path": "$.y"}
+    assert [went(run(choice(path_rule), {"x": x, "y": y})) == "Yes"
+            for x, y in ((large, small), (small, small), (small, large))] == [above, equal, below]
+
+
+@pytest.mark.parametrize(("rule", "data"), [
+    ({"Variable": "$.x", "StringEqualsPath": "$.y"}, {"x": "1", "y": 1}),        # a number on the right
+    ({"Variable": "$.x", "StringEqualsPath": "$.y"}, {"x": 1, "y": "1"}),        # ... or on the left
+    ({"Variable": "$.x", "StringLessThanPath": "$.y"}, {"x": None, "y": "b"}),
+    ({"Variable": "$.x", "StringGreaterThanPath": "$.y"}, {"x": "b", "y": None}),
+    ({"Variable": "$.x", "NumericEqualsPath": "$.y"}, {"x": 1, "y": "1"}),
+    ({"Variable": "$.x", "NumericEqualsPath": "$.y"}, {"x": "1", "y": 1}),
+    ({"Variable": "$.x", "NumericGreaterThanPath": "$.y"}, {"x": 2, "y": True}),  # booleans are no numbers
+    ({"Variable": "$.x", "NumericLessThanPath": "$.y"}, {"x": False, "y": 2}),
+    ({"Variable": "$.x", "BooleanEqualsPath": "$.y"}, {"x": 1, "y": True}),
+    ({"Variable": "$.x", "BooleanEqualsPath": "$.y"}, {"x": True, "y": 1}),
+    ({"Variable": "$.x", "TimestampEqualsPath": "$.y"}, {"x": "2024-01-01T00:00:00Z", "y": "2024-01-01"}),
+    ({"Variable": "$.x", "TimestampEqualsPath": "$.y"}, {"x": "2024-01-01", "y": "2024-01-01T00:00:00Z"}),
+])
+def test_a_value_of_the_wrong_type_on_either_side_makes_a_comparison_false(run, rule, data):
+    assert went(run(choice(rule), data)) == "No"
+    assert went(run(choice({"Not": rule}), data)) == "Yes"
+
+
 def test_first_matching_rule_wins(run):
     definition = choice({"Variable": "$.x", "NumericGreaterThan": 0, "Next": "Other"},
                         {"Variable": "$.x", "NumericGreaterThan": 1})
@@ -114,10 +164,17 @@ def test_missing_variable_is_a_runtime_error(run):
                                "Invalid path '$.x': The choice state's condition path references an invalid value.")
 
 
-def test_missing_comparison_path_is_a_runtime_error(run):
-    execution = run(choice({"Variable": "$.x", "NumericLessThanPath": "$.nope"}), {"x": 1})
-    assert execution.error == "States.Runtime"
-    assert "Invalid path '$.nope'" in execution.cause
+@pytest.mark.parametrize(("rule", "path"), [
+    ({"Variable": "$.x", "NumericLessThanPath": "$.nope"}, "$.nope"),      # the operand's path
+    ({"Variable": "$$.Execution.Input.nope", "StringEquals": "a"}, "$$.Execution.Input.nope"),  # the context
+    ({"Variable": "$.list[5]", "NumericEquals": 1}, "$.list[5]"),
+])
+def test_missing_comparison_path_is_a_runtime_error(run, rule, path):
+    execution = run(choice(rule), {"x": 1, "list": [1]})
+    assert (execution.status, execution.error) == ("FAILED", "States.Runtime")
+    assert execution.cause == ("An error occurred while executing the state 'C' (entered at the event id #2). "
+                               f"Invalid path '{path}': The choice state's condition path references an invalid "
+                               "value.")
 
 
 def test_input_and_output_path_apply_and_the_input_passes_on(run):

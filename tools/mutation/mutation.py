@@ -8,8 +8,9 @@ Why a script rather than a bare ``mutmut run``: mutmut copies and mutates every 
 source paths and runs the tests from that copy, and this project shares its working tree. So the
 script copies the project (the files git knows, as they are now) into a scratch directory, writes
 mutmut's settings there for the one module and its tests (``modules.toml``), runs
-``mutmut run`` on one core, and prints killed / survived / timed out, the survivors by name with
-their diff, and the share killed of the mutants not judged equivalent (``equivalent.md``).
+``mutmut run`` on one core, runs each survivor again against all the module's tests (see
+:func:`recheck`), and prints killed / survived / timed out, the survivors by name with their diff,
+and the share killed of the mutants not judged equivalent (``equivalent.md``).
 
 Each mutant runs in a process forked from a server that has imported no project module
 (``process_isolation = "forkserver"``, ``forkserver_warmup = "none"``): code run at import time and
@@ -37,7 +38,7 @@ ROOT = HERE.parent.parent
 MODULES = HERE / "modules.toml"
 EQUIVALENT = HERE / "equivalent.md"
 KILLED_STATES = ("killed", "timeout")  # a mutant that hangs is caught by the time limit
-SKIPPED_STATES = ("no tests", "skipped", "not checked")
+SKIPPED_STATES = ("no tests", "skipped", "not checked")  # after recheck(): reached by no test at all
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         copy_project(scratch)
         write_settings(scratch, config["settings"], module)
         run_mutmut(scratch, args.jobs)
-        results = read_results(scratch)
+        results = recheck(scratch, read_results(scratch), module["tests"])
         equivalent = equivalent_mutants(args.module)
         return report(args.module, scratch, results, equivalent, args.threshold)
     finally:
@@ -118,6 +119,34 @@ def read_results(scratch: Path) -> dict[str, str]:
         if name:
             results[name] = status
     return results
+
+
+def recheck(scratch: Path, results: dict[str, str], tests: list[str]) -> dict[str, str]:
+    """Run each survivor again against ALL the module's tests, in a new process.
+
+    mutmut runs a mutant only against the tests during which the mutated function was called. A
+    function called at import time (a table of comparisons built when the module loads) is called
+    during no test, so mutmut tries it against one test at most and reports a false survivor; this
+    second run, a fresh ``python -m pytest`` with the mutant switched on, settles it."""
+    checked = dict(results)
+    environment = {**os.environ, "HYPOTHESIS_PROFILE": "ci", "PYTHONDONTWRITEBYTECODE": "1"}
+    for name, status in results.items():
+        if status not in ("survived", "no tests"):
+            continue
+        command = [sys.executable, "-m", "pytest", "-x", "-q", "-n", "0", "-p", "no:cacheprovider", *tests]
+        try:
+            completed = subprocess.run(command, cwd=scratch / "mutants", capture_output=True, timeout=600,
+                                       env={**environment, "MUTANT_UNDER_TEST": name})
+        except subprocess.TimeoutExpired:
+            checked[name] = "timeout"
+            continue
+        if completed.returncode in (1, 2):  # a test failed, or the mutant broke collection: killed
+            checked[name] = "killed"
+        elif completed.returncode == 0:
+            checked[name] = "survived"
+        else:  # pytest's internal or usage error: neither killed nor survived
+            checked[name] = "suspicious"
+    return checked
 
 
 def equivalent_mutants(module: str) -> dict[str, str]:
