@@ -87,3 +87,19 @@ def test_no_progress_when_piped_or_json(workdir):
     child.close()
     assert "states/s" not in child.before
     assert json.loads(child.before.strip().splitlines()[-1])["output"] == {"count": 300}
+
+
+def test_ctrl_c_erases_the_progress_line(workdir):
+    # KeyboardInterrupt raised in the running code, where Ctrl-C's signal handler raises it
+    (workdir / "interrupted.py").write_text(
+        "import time\n\ndef work(event, context):\n    time.sleep(0.003)\n    if event == 200:\n"
+        "        raise KeyboardInterrupt\n    return event\n\nHANDLERS = {'Work': work}\n")
+    child = pexpect.spawn(ASLRUN, ["execute", "slow.asl.json", "--input", "items.json", "--handlers",
+                                   "interrupted.py"], cwd=str(workdir), env={**os.environ, "COLUMNS": "160"},
+                          encoding="utf-8", timeout=60, dimensions=(40, 160))
+    child.expect("states/s")  # 200 handler calls of 3 ms: past the 0.3 s the line waits for
+    child.expect(pexpect.EOF)
+    child.close()
+    last_line = child.before.rsplit("⏵", 1)[1]
+    assert last_line.split("\x1b[0m", 1)[1] == "\r\x1b[2K\r\nAborted!\r\n"  # erased, then click's word
+    assert child.exitstatus == 1
