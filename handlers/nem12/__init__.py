@@ -4,10 +4,11 @@ Reading is a wrapper over the maintained ``nemreader`` package with record check
 front (strict and lenient modes, errors that name the line); writing is ours (``nemreader`` has no
 writer) and is round-trip checked with ``nemreader``::
 
-    from handlers.nem12 import read_nem, write_nem12, Channel, IntervalDay
+    from handlers.nem12 import read_nem, rewrite_nem12, write_nem12, Channel, IntervalDay
     nem = read_nem("meter.csv", strict=False)     # NemFile: days, reads, issues
-    text = write_nem12(nem.days, from_participant="MDP1", to_participant="RETAILER",
-                       created=datetime(2024, 10, 1, 9, 30))
+    text = rewrite_nem12(nem)                     # the file back, as read (null data included)
+    text = write_nem12(days, from_participant="MDP1", to_participant="RETAILER",
+                       created=datetime(2024, 10, 1, 9, 30))  # days we made: never null data
 """
 
 from .errors import Issue, NemError, NemFormatError, NemWriteError
@@ -22,7 +23,7 @@ from .model import (
     intervals_per_day,
 )
 from .reader import read_nem, read_nem_bytes, read_nem_text
-from .writer import format_value, write_nem12, write_nem12_file
+from .writer import format_value, rewrite_nem12, write_nem12, write_nem12_file
 
 __all__ = [
     "INTERVAL_LENGTHS",
@@ -41,6 +42,7 @@ __all__ = [
     "read_nem",
     "read_nem_bytes",
     "read_nem_text",
+    "rewrite_nem12",
     "write_nem12",
     "write_nem12_file",
 ]

@@ -9,10 +9,15 @@ it writes reads back to the same values (see the tests). Values are written from
 
 Rules enforced (each violation raises :class:`NemWriteError` naming the channel, day and interval):
 interval length 5, 15 or 30 with 1440/L values; values finite and not negative; qualities ``A``,
-``E<method>``, ``S<method>``, ``F<method>`` (``N`` is accepted on read but never written; ``V`` is
-derived here, never given); substituted and final-substituted intervals carry a reason code, and
-reason code 0 its description; no commas or line breaks inside fields; one record per channel and
-day.
+``E<method>``, ``S<method>``, ``F<method>`` (``V`` is derived here, never given); substituted and
+final-substituted intervals carry a reason code, and reason code 0 its description; no commas or
+line breaks inside fields; one record per channel and day.
+
+Days we produce never carry null data (quality ``N``: the meter data provider had no reading), so
+by default ``N`` is refused. A file someone else wrote may hold it, and the reader accepts it:
+``as_read=True`` (what :func:`rewrite_nem12` passes) writes such days back as they were read, with
+``N`` qualities, the 10-minute voltage channels the reader also accepts, a blank unit of measure
+and a blank UpdateDateTime kept blank, so a file read and written back loses nothing.
 """
 
 from __future__ import annotations
@@ -27,11 +32,13 @@ from itertools import groupby
 from pathlib import Path
 
 from .errors import NemWriteError
-from .model import INTERVAL_LENGTHS, B2BDetail, Channel, IntervalDay, intervals_per_day
+from .model import (INTERVAL_LENGTHS, READ_INTERVAL_LENGTHS, B2BDetail, Channel, IntervalDay, NemFile,
+                    intervals_per_day)
 
-__all__ = ["format_value", "write_nem12", "write_nem12_file"]
+__all__ = ["format_value", "rewrite_nem12", "write_nem12", "write_nem12_file"]
 
 _WRITABLE_QUALITY = re.compile(r"^(A|[ESF]\d{2})$")
+_READ_QUALITY = re.compile(r"^(A|N\d{0,2}|[ESF]\d{2})$")  # null data too, as a file we read may hold it
 
 
 def format_value(value: Decimal | int) -> str:
@@ -56,13 +63,13 @@ def _stamp(moment: datetime, digits: int) -> str:
     return moment.strftime("%Y%m%d%H%M%S" if digits == 14 else "%Y%m%d%H%M")
 
 
-def _channel_record(channel: Channel) -> str:
+def _channel_record(channel: Channel, as_read: bool) -> str:
     where = f"channel {channel.nmi} {channel.suffix}"
     if not channel.nmi or len(channel.nmi) > 10:
         raise NemWriteError(f"{where}: NMI must be 1-10 characters")
-    if channel.interval_length not in INTERVAL_LENGTHS:
+    if channel.interval_length not in (READ_INTERVAL_LENGTHS if as_read else INTERVAL_LENGTHS):
         raise NemWriteError(f"{where}: interval length {channel.interval_length} is not 5, 15 or 30")
-    if not channel.suffix or not channel.uom:
+    if not channel.suffix or not (channel.uom or as_read):
         raise NemWriteError(f"{where}: NMISuffix and UOM are required")
     fields = ["200", channel.nmi, channel.nmi_configuration or channel.suffix, channel.register_id,
               channel.suffix, channel.mdm_stream, channel.meter_serial, channel.uom,
@@ -71,7 +78,7 @@ def _channel_record(channel: Channel) -> str:
     return ",".join(_field(f, f"{where} field") for f in fields)
 
 
-def _day_records(day: IntervalDay, updated: datetime) -> list[str]:
+def _day_records(day: IntervalDay, updated: datetime | None, as_read: bool) -> list[str]:
     channel = day.channel
     where = f"{channel.nmi} {channel.suffix} {day.day:%Y-%m-%d}"
     expected = intervals_per_day(channel.interval_length)
@@ -94,9 +101,10 @@ def _day_records(day: IntervalDay, updated: datetime) -> list[str]:
             raise NemWriteError(f"{where} interval {i}: {exc}") from None
         if text.startswith("-"):
             raise NemWriteError(f"{where} interval {i}: value {text} is negative")
-        if not _WRITABLE_QUALITY.match(quality):
+        if not (_READ_QUALITY if as_read else _WRITABLE_QUALITY).match(quality):
+            null = " (null data, N, only as read: rewrite_nem12 or as_read=True)" if quality.startswith("N") else ""
             raise NemWriteError(f"{where} interval {i}: quality {quality!r} cannot be written "
-                                "(A, E<nn>, S<nn> or F<nn>)")
+                                f"(A, E<nn>, S<nn> or F<nn>){null}")
         if quality[0] in "SF" and not reason:
             raise NemWriteError(f"{where} interval {i}: quality {quality} needs a reason code")
         _field(reason, f"{where} interval {i} reason")
@@ -105,7 +113,8 @@ def _day_records(day: IntervalDay, updated: datetime) -> list[str]:
         _field(description, f"{where} interval {i} reason description")
         texts.append(text)
     runs = [(key, len(list(group))) for key, group in groupby(zip(day.qualities, reasons, descriptions))]
-    stamp = _stamp(day.updated or updated, 14)
+    when = day.updated or updated
+    stamp = _stamp(when, 14) if when else ""
     msats = _stamp(day.msats_loaded, 14) if day.msats_loaded else ""
     if len(runs) == 1:
         (quality, reason, description), _ = runs[0]
@@ -129,11 +138,12 @@ def _b2b_record(detail: B2BDetail, where: str) -> str:
 
 
 def write_nem12(days: Iterable[IntervalDay], *, from_participant: str, to_participant: str,
-                created: datetime, updated: datetime | None = None) -> str:
+                created: datetime, updated: datetime | None = None, as_read: bool = False) -> str:
     """The NEM12 text for ``days`` (any order; written sorted by channel, then day).
 
     ``created`` goes into the 100 header; ``updated`` (default ``created``) is the UpdateDateTime
-    of days that carry none.
+    of days that carry none (with ``as_read``, such days keep it blank). ``as_read``: the days are
+    a file's as read, written back whatever the reader accepted (see the module's docstring).
     """
     ordered = sorted(days, key=lambda d: (d.channel.nmi, d.channel.suffix, d.channel.register_id,
                                           d.channel.interval_length, d.day))
@@ -143,14 +153,25 @@ def write_nem12(days: Iterable[IntervalDay], *, from_participant: str, to_partic
     previous: IntervalDay | None = None
     for day in ordered:
         if previous is None or day.channel != previous.channel:
-            lines.append(_channel_record(day.channel))
+            lines.append(_channel_record(day.channel, as_read))
         elif day.day == previous.day:
             raise NemWriteError(f"{day.channel.nmi} {day.channel.suffix} {day.day:%Y-%m-%d} "
                                 "is given twice")
-        lines.extend(_day_records(day, updated or created))
+        lines.extend(_day_records(day, updated or (None if as_read else created), as_read))
         previous = day
     lines.append("900")
     return "\n".join(lines) + "\n"
+
+
+def rewrite_nem12(nem: NemFile) -> str:
+    """A NEM12 file read (``read_nem``) written back: its header and every day as read, null data
+    included; reading the text gives the same days again."""
+    if nem.version != "NEM12" or nem.reads:
+        raise NemWriteError(f"only NEM12 interval data can be written back, not {nem.version} reads")
+    if nem.created is None:
+        raise NemWriteError("the file read has no creation time in its 100 header")
+    return write_nem12(nem.days, from_participant=nem.from_participant, to_participant=nem.to_participant,
+                       created=nem.created, as_read=True)
 
 
 def write_nem12_file(path: str | os.PathLike[str], days: Iterable[IntervalDay], **header) -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.nem12 import NemFormatError, NemWriteError, read_nem, read_nem_text, write_nem12
+from handlers.nem12 import NemFormatError, NemWriteError, read_nem, read_nem_text, rewrite_nem12, write_nem12
 
 SAMPLES = Path(__file__).resolve().parents[3] / ".." / "shared" / "nem12-samples"
 
@@ -40,30 +40,40 @@ def test_every_valid_file_reads_in_strict_mode_without_issues(path):
         assert all(q and q != "V" for q in day.qualities)
 
 
+def as_written(days):
+    """The days in the writer's order (channel, then day), line numbers aside."""
+    def key(d):
+        return d.channel.nmi, d.channel.suffix, d.channel.register_id, d.channel.interval_length, d.day
+    return [dataclasses.replace(d, line=0) for d in sorted(days, key=key)]
+
+
 @pytest.mark.parametrize("path", VALID_NEM12, ids=lambda p: p.name)
 def test_every_valid_nem12_file_round_trips_through_our_writer(path, tmp_path):
     nem = read_nem(path)
-    writable = [d for d in nem.days if d.channel.interval_length in (5, 15, 30)]
-    text = write_nem12(writable, from_participant="MDP", to_participant="RET",
-                       created=datetime(2024, 10, 1, 9, 30))
+    text = rewrite_nem12(nem)
     back = read_nem_text(text, name="written")
-    original = {(d.channel.nmi, d.channel.suffix, d.day): d for d in writable}
-    assert {(d.channel.nmi, d.channel.suffix, d.day) for d in back.days} == set(original)
-    for day in back.days:
-        source = original[(day.channel.nmi, day.channel.suffix, day.day)]
-        # nothing lost: every field of the day as read (its line number aside; a blank UpdateDateTime,
-        # which AEMO requires, is written as the file's creation time)
-        assert dataclasses.replace(day, line=0) == dataclasses.replace(
-            source, line=0, updated=source.updated or datetime(2024, 10, 1, 9, 30))
+    # nothing lost: the header and every day (10-minute channels included) with every field as read,
+    # line numbers aside
+    assert dataclasses.replace(back, days=()) == dataclasses.replace(nem, days=())
+    assert as_written(back.days) == as_written(nem.days)
+    assert rewrite_nem12(back) == text
     # and nemreader itself, on the file as written to disk, sees the same numbers
     from nemreader import NEMFile
 
     written = tmp_path / "written.csv"
     written.write_text(text)
     data = NEMFile(str(written), strict=True).nem_data()
-    for (nmi, suffix, _), day in original.items():
-        floats = [r.read_value for r in data.readings[nmi][suffix] if r.t_start.date() == day.day]
+    for day in nem.days:
+        readings = data.readings[day.channel.nmi][day.channel.suffix]
+        floats = [r.read_value for r in readings if r.t_start.date() == day.day]
         assert [Decimal(repr(f)) for f in floats] == list(day.values)
+
+
+def test_the_pipelines_writer_refuses_what_only_a_file_read_may_hold():
+    ten_minute = [d for d in read_nem(SAMPLES / "valid" / "Example_NEM12_different_interval_length.csv").days
+                  if d.channel.suffix == "V1"]
+    with pytest.raises(NemWriteError, match="interval length 10"):
+        write_nem12(ten_minute, from_participant="a", to_participant="b", created=datetime(2024, 1, 1))
 
 
 def test_actual_interval_sample_values():
@@ -93,13 +103,11 @@ def test_multiple_quality_sample_applies_400_records_per_interval():
     assert day.estimated_intervals == 44
 
 
-def test_different_interval_length_sample_keeps_the_ten_minute_channel_but_we_never_write_it():
+def test_different_interval_length_sample_keeps_the_ten_minute_channel():
     nem = read_nem(SAMPLES / "valid" / "Example_NEM12_different_interval_length.csv")
     lengths = {d.channel.suffix: len(d.values) for d in nem.days}
     assert lengths == {"E1": 48, "E2": 48, "V1": 144}
-    ten_minute = [d for d in nem.days if d.channel.suffix == "V1"]
-    with pytest.raises(NemWriteError, match="interval length 10"):
-        write_nem12(ten_minute, from_participant="a", to_participant="b", created=datetime(2024, 1, 1))
+    assert "\n200,C123,E1E2V1,,V1,,,,10,\n" in rewrite_nem12(nem)  # written back as read: no unit, 10 minutes
 
 
 def test_five_minute_solar_month():

@@ -18,6 +18,7 @@ from handlers.nem12 import (
     format_value,
     read_nem,
     read_nem_text,
+    rewrite_nem12,
     write_nem12,
     write_nem12_file,
 )
@@ -169,3 +170,36 @@ def test_reason_code_zero_needs_its_description():
                       values=(Decimal(1),) * 48, qualities=("S14",) * 48, reasons=("0",) * 48)
     with pytest.raises(NemWriteError, match="interval 1: reason code 0 needs a reason description"):
         write_nem12([day], from_participant="a", to_participant="b", created=datetime(2024, 1, 1))
+
+
+NULL_DATA = "\n".join([  # a file another MDP wrote: a day of null data, and a day with a null run
+    "100,NEM12,202409051200,MDP1,RETAILER",
+    "200,NCDE001111,E1,1,E1,N1,M1,kWh,30,",
+    "300,20240903," + ",".join(["0"] * 48) + ",N,,,20240904120000,",
+    "300,20240904," + ",".join(["1.5"] * 48) + ",V,,,20240905120000,20240905130000",
+    "400,1,10,A,,",
+    "400,11,20,N,,",
+    "400,21,48,S53,76,Comms fault",
+    "900", ""])
+
+
+def test_a_file_with_null_data_is_written_back_as_read():
+    nem = read_nem_text(NULL_DATA, name="null.csv")
+    assert [sorted(set(d.qualities)) for d in nem.days] == [["N"], ["A", "N", "S53"]]
+    text = rewrite_nem12(nem)
+    assert text.splitlines()[2] == "300,20240903," + ",".join(["0.0"] * 48) + ",N,,,20240904120000,"
+    assert "400,11,20,N,," in text.splitlines()
+    back = read_nem_text(text, name="written")
+    assert [dataclasses.replace(d, line=0) for d in back.days] == [dataclasses.replace(d, line=0) for d in nem.days]
+    assert (back.created, back.from_participant, back.to_participant) == (
+        datetime(2024, 9, 5, 12, 0), "MDP1", "RETAILER")
+
+
+def test_days_we_make_never_carry_null_data():
+    nem = read_nem_text(NULL_DATA, name="null.csv")
+    with pytest.raises(NemWriteError, match=r"interval 1: quality 'N' cannot be written .*null data, N, only as read"):
+        write([nem.days[0]])
+    with pytest.raises(NemWriteError, match="interval 11: quality 'N' cannot be written"):
+        write([nem.days[1]])
+    written = write_nem12(nem.days, from_participant="a", to_participant="b", created=CREATED, as_read=True)
+    assert ",N,,," in written  # only when asked to write days as read
