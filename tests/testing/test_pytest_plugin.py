@@ -92,6 +92,36 @@ def test_a_failing_assertion_reports_the_path(project):
     ])
 
 
+
+def test_a_failure_report_shows_the_tests_line_not_the_plugins_frames(project):
+    project.makepyfile(test_fail='''
+        from aslrun.testing import expect
+        from order_handlers import HANDLERS
+
+        def test_expects_the_wrong_total(aslrun_runner):
+            check = aslrun_runner.run("orders.asl.json", {"lines": [{"sku": "a", "qty": 1}, {"sku": "b", "qty": 1}]},
+                                      handlers=HANDLERS)
+            check.succeeded().has_output({"billed": 100})
+
+        def test_names_a_state_the_machine_lacks(aslrun_runner):
+            check = aslrun_runner.run("orders.asl.json", {"lines": [{"sku": "a", "qty": 1}]}, handlers=HANDLERS)
+            expect(check).not_visited("Aprove")
+    ''')
+    result = project.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=2)
+    text = result.stdout.str()
+    assert "aslrun/testing" not in text and "def fail(" not in text and "raise AssertionError" not in text
+    result.stdout.fnmatch_lines([
+        '>       check.succeeded().has_output({"billed": 100})',
+        "E       AssertionError: output differs",
+        "test_fail.py:7: AssertionError",
+        '>       expect(check).not_visited("Aprove")',
+        "E       AssertionError: the state machine has no state 'Aprove' (did you mean 'Approve'?)*",
+        "test_fail.py:11: AssertionError",
+    ])
+    full = project.runpytest("-p", "no:cacheprovider", "--full-trace")  # still there when asked for
+    assert "aslrun/testing/assertions.py" in full.stdout.str()
+
 SCENARIOS = '''
 machine: orders.asl.json
 handlers_file: order_handlers.py

@@ -10,6 +10,9 @@ Every failed assertion raises ``AssertionError`` whose message says what was exp
 found, and the path the execution took, each state with its input and output (the failing state's
 error and cause): the first thing one looks for when a workflow test fails. The queries
 (``path``, ``input_of``, ``runs_of``...) read the history, through :mod:`aslrun.report.visits`.
+
+pytest leaves this module's frames out of a failure's traceback (``__tracebackhide__``): the report
+points at the test's line, and the message says the rest (``--full-trace`` shows them all).
 """
 
 from __future__ import annotations
@@ -22,11 +25,16 @@ from ..report.visits import Visit, read_visits
 
 __all__ = ["ExecutionCheck", "expect"]
 
+__tracebackhide__ = True  # pytest: a failed assertion is reported at the test's own line
+
 _SHOWN = 200  # characters of a value shown in a message
 
 
 def expect(execution: Any) -> ExecutionCheck:
-    """Assertions on a finished execution (``StateMachine.execute(...)`` or ``start(...).run()``)."""
+    """Assertions on a finished execution (``StateMachine.execute(...)`` or ``start(...).run()``); given
+    the checks already made (``run_machine``, ``aslrun_runner.run``), those."""
+    if isinstance(execution, ExecutionCheck):  # wrapping it again would lose the machine's state names
+        return execution
     return ExecutionCheck(execution)
 
 

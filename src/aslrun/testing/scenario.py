@@ -125,6 +125,7 @@ class Scenario:
 
     def verify(self, check: ExecutionCheck) -> None:
         """Check every expectation; raise AssertionError describing the execution on the first miss."""
+        __tracebackhide__ = True  # pytest reports the miss, not this frame
         expect = self.expect
         status = expect.get("status", "FAILED" if ("error" in expect or "cause" in expect) else None)
         if status is not None:
