@@ -213,8 +213,9 @@ class Execution:
             frame = Frame(self, redriven.id, Variables(values=resume.variables))
             if self.timeout_seconds is not None:  # the execution's time limit counts from the redrive
                 self.deadline = redriven.timestamp + self.timeout_seconds
-        if self.payload_limit is not None:
-            frame.data_bound = self.json_size(self.input)
+        if self.payload_limit is not None:  # an upper bound, as every state's (measured exactly only near the limit)
+            cheap = self.cheap_bound(self.input)
+            frame.data_bound = cheap if cheap <= self.payload_limit else self.json_size(self.input)
         try:
             outcome = yield from run_branch(self, self.program, self.input, frame, resume)
         except ExecutionTimedOut:
