@@ -42,7 +42,7 @@ class DefinitionError(AslrunError):
         self.problems = list(problems)
         self.source = source
         where = f" in {source}" if source else ""
-        lines = [f"{len(self.problems)} problem(s){where}:"]
+        lines = [f"{len(self.problems)} problem{'' if len(self.problems) == 1 else 's'}{where}:"]
         lines += [f"  {p}" for p in self.problems]
         super().__init__("\n".join(lines))
 

@@ -54,7 +54,9 @@ def execute(machine: str, state_machine_id: str | None, input_: str | None, hand
                          real_time, history_file, verbose, seed, name, mock_config, test_case, progress,
                          state_machine_id, strict_bindings)
     except AslrunError as exc:
-        click.echo(f"aslrun: {exc}", err=True)
+        from .validate import explain
+
+        click.echo(f"aslrun: {explain(exc)}", err=True)
         sys.exit(2)
     if as_json:
         from ..jsontext import JsonTextError, dump_json

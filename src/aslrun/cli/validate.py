@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
+from typing import Any
 
 import click
 
@@ -51,47 +51,38 @@ def validate(machines: tuple[str, ...], sub_pairs: tuple[str, ...], sub_files: t
                 continue
             click.secho(f"✗ {machine}: {len(problems)} problem{'' if len(problems) == 1 else 's'}", fg="red",
                         bold=True)
-            names = _state_names(machine)
+            definition = _definition(machine)
             for problem in problems:
-                click.echo(f"  {problem}{_hint(str(problem), names)}")
+                click.echo(f"  {problem}{_hint(problem, definition)}")
     sys.exit(2 if any(problems for _, problems in report) else 0)
 
 
-#: every field a state may have (any type, either query language): what a misspelt one is compared with
-STATE_FIELDS = (
-    "Type", "Comment", "Next", "End", "InputPath", "OutputPath", "Parameters", "ResultPath", "ResultSelector",
-    "Result", "Resource", "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath",
-    "Retry", "Catch", "Credentials", "Choices", "Default", "Seconds", "SecondsPath", "Timestamp", "TimestampPath",
-    "Error", "ErrorPath", "Cause", "CausePath", "Branches", "Iterator", "ItemProcessor", "ItemsPath",
-    "ItemSelector", "ItemReader", "ItemBatcher", "ResultWriter", "MaxConcurrency", "MaxConcurrencyPath",
-    "ToleratedFailurePercentage", "ToleratedFailurePercentagePath", "ToleratedFailureCount",
-    "ToleratedFailureCountPath", "Label", "Arguments", "Output", "Assign", "QueryLanguage", "Items",
-)
-_MISSING_TARGET = re.compile(r"no state named '([^']+)'")
-_UNSUPPORTED_FIELD = re.compile(r"Field '([^']+)' is not supported")
-
-
-def _hint(problem: str, state_names: set[str]) -> str:
-    """`` (did you mean 'X'?)`` for a misspelt state name or field (the text output only: the JSON
+def _hint(problem: object, definition: Any) -> str:
+    """`` (did you mean 'X'?)`` for a misspelt state name, field or type (the text output only: the JSON
     diagnostics keep AWS's messages as they are)."""
-    import difflib
+    from ..model.hints import did_you_mean
 
-    for pattern, candidates in ((_MISSING_TARGET, state_names), (_UNSUPPORTED_FIELD, STATE_FIELDS)):
-        match = pattern.search(problem)
-        if match:
-            close = difflib.get_close_matches(match.group(1), sorted(candidates), n=1, cutoff=0.6)
-            return f"  (did you mean '{close[0]}'?)" if close else ""
-    return ""
+    meant = did_you_mean(getattr(problem, "message", str(problem)), getattr(problem, "location", ""), definition)
+    return f"  (did you mean '{meant}'?)" if meant else ""
 
 
-def _state_names(machine: str) -> set[str]:
-    """Every state name of a definition file (nested ones too); none when it cannot be read."""
-    from ..model.state_names import state_names
+def explain(exc: Exception) -> str:
+    """An error's text, each problem of a definition file with its hint (``aslrun execute``'s refusal)."""
+    from ..errors import DefinitionError
 
+    if not isinstance(exc, DefinitionError) or not exc.source:
+        return str(exc)
+    definition = _definition(exc.source)
+    head = str(exc).splitlines()[0]
+    return "\n".join([head, *(f"  {p}{_hint(p, definition)}" for p in exc.problems)])
+
+
+def _definition(machine: str) -> Any:
+    """The definition file's JSON document; None when it cannot be read."""
     try:
-        return state_names(json.loads(open(machine, encoding="utf-8-sig").read()))
+        return json.loads(open(machine, encoding="utf-8-sig").read())
     except (OSError, ValueError):
-        return set()
+        return None
 
 
 def _template_report(path: str, substitutions: dict[str, str]) -> list[tuple[str, list]]:
