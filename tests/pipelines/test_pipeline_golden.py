@@ -1,7 +1,7 @@
-"""The bulk machine's history, output, bills and stored rows are exactly those recorded before the
-speed work of issue 15 (one connection per database, reused handler threads, the concurrent Map
-mode): ``golden/bulk_meter.json``, written by ``python -m tests.pipelines.golden_runs`` from the
-code as it was."""
+"""The bulk machine's history, output, bills and stored rows, and the BUA pipeline's exports, are
+exactly those recorded before the speed work of issue 15 (one connection per database, kept
+handler threads, cached parses, the restore through a rollback journal): ``golden/*.json``,
+written by ``python -m tests.pipelines.golden_runs`` from the code as it was."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from tests.pipelines.golden_runs import GOLDEN, bulk_run, normalised
+from tests.pipelines.golden_runs import GOLDEN, bua_run, bulk_run, normalised
 
 
 @pytest.fixture(scope="module")
@@ -25,3 +25,14 @@ def bulk(tmp_path_factory):
 @pytest.mark.parametrize("part", ["status", "output", "history", "tables"])
 def test_bulk_machine_matches_the_golden_run(golden, bulk, part):
     assert bulk[part] == golden[part]
+
+
+@pytest.fixture(scope="module")
+def bua(tmp_path_factory):
+    return normalised(bua_run(tmp_path_factory.mktemp("bua")))
+
+
+@pytest.mark.parametrize("part", ["stages", "exports"])
+def test_bua_exports_match_the_golden_run(bua, part):
+    golden = json.loads((GOLDEN / "bua_exports.json").read_text())
+    assert bua[part] == golden[part]
