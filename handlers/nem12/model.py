@@ -23,6 +23,7 @@ __all__ = [
     "READ_INTERVAL_LENGTHS",
     "AccumulationRead",
     "B2BDetail",
+    "B2BReadDetail",
     "Channel",
     "IntervalDay",
     "NemFile",
@@ -103,8 +104,22 @@ class IntervalDay:
 
 
 @dataclass(frozen=True, slots=True)
+class B2BReadDetail:
+    """One NEM13 550 record: the B2B service orders behind a basic read pair (kept with its read)."""
+
+    previous_trans_code: str = ""
+    previous_ret_service_order: str = ""
+    current_trans_code: str = ""
+    current_ret_service_order: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class AccumulationRead:
-    """One NEM13 250 record: a basic (accumulation) register read pair and the energy between."""
+    """One NEM13 250 record: a basic (accumulation) register read pair and the energy between.
+
+    The reason codes and descriptions of each read, the UpdateDateTime, the MSATSLoadDateTime and
+    the 550 records are kept as read, so the file can be written back with nothing lost.
+    """
 
     nmi: str
     suffix: str
@@ -123,6 +138,13 @@ class AccumulationRead:
     mdm_stream: str = ""
     next_read: date | None = None
     line: int = 0
+    previous_reason: str = ""
+    previous_description: str = ""
+    current_reason: str = ""
+    current_description: str = ""
+    updated: datetime | None = None
+    msats_loaded: datetime | None = None
+    b2b: tuple[B2BReadDetail, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from pathlib import Path
 from nemreader.nem_reader import parse_nem12_rows, parse_nem13_rows
 
 from .errors import NemFormatError
-from .model import AccumulationRead, B2BDetail, IntervalDay, NemFile
+from .model import AccumulationRead, B2BDetail, B2BReadDetail, IntervalDay, NemFile
 from .scan import Scan, parse_nem_datetime, scan_records
 
 __all__ = ["read_nem", "read_nem_bytes", "read_nem_text"]
@@ -163,7 +163,7 @@ def _nem13_file(scan: Scan) -> NemFile:
         for suffix, readings in channels.items():
             queues[(nmi, suffix)].extend(readings)
     reads: list[AccumulationRead] = []
-    for line, row in scan.reads:
+    for index, (line, row) in enumerate(scan.reads):
         queue = queues.get((row[1], row[4]))
         if not queue:
             raise NemFormatError("nemreader returned no reading for this 250 record",
@@ -177,5 +177,8 @@ def _nem13_file(scan: Scan) -> NemFile:
             previous_quality=row[10], current_value=_decimal(reading.val_end),
             current_at=reading.t_end, current_quality=reading.quality_method or "",
             quantity=_decimal(reading.read_value), uom=reading.uom,
-            next_read=next_read.date() if next_read else None, line=line))
+            next_read=next_read.date() if next_read else None, line=line,
+            previous_reason=row[11], previous_description=row[12], current_reason=row[16],
+            current_description=row[17], updated=_when(row[21]), msats_loaded=_when(row[22]),
+            b2b=tuple(B2BReadDetail(*fields[1:5]) for fields in scan.read_b2b.get(index, ()))))
     return NemFile(reads=tuple(reads), **_header(scan))

@@ -76,6 +76,7 @@ class Scan:
     header_assumed: bool = False
     days: dict[tuple[str, str, date], _Day] = field(default_factory=dict)
     reads: list[tuple[int, list[str]]] = field(default_factory=list)
+    read_b2b: dict[int, list[list[str]]] = field(default_factory=dict)  # index in reads -> its 550 records
     issues: list[Issue] = field(default_factory=list)
 
     def problem(self, line: int, message: str, *, fatal: bool = False) -> None:
@@ -369,6 +370,8 @@ class _Nem13Walker(_Walker):
         if kind == "550":
             if not self.scan.reads:
                 self.scan.problem(line, "550 record without a 250 record before it; ignored")
+            else:  # the B2B details of the read before it
+                self.scan.read_b2b.setdefault(len(self.scan.reads) - 1, []).append((row + [""] * 5)[:5])
             return
         if len(row) < _NEM13_REQUIRED:
             self.scan.problem(line, f"250 record has {len(row)} fields, expected at least "

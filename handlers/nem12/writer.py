@@ -15,7 +15,7 @@ line breaks inside fields; one record per channel and day.
 
 Days we produce never carry null data (quality ``N``: the meter data provider had no reading), so
 by default ``N`` is refused. A file someone else wrote may hold it, and the reader accepts it:
-``as_read=True`` (what :func:`rewrite_nem12` passes) writes such days back as they were read, with
+``as_read=True`` (what :func:`rewrite_nem` passes) writes such days back as they were read, with
 ``N`` qualities, the 10-minute voltage channels the reader also accepts, a blank unit of measure
 and a blank UpdateDateTime kept blank, so a file read and written back loses nothing.
 """
@@ -35,7 +35,7 @@ from .errors import NemWriteError
 from .model import (INTERVAL_LENGTHS, READ_INTERVAL_LENGTHS, B2BDetail, Channel, IntervalDay, NemFile,
                     intervals_per_day)
 
-__all__ = ["format_value", "rewrite_nem12", "write_nem12", "write_nem12_file"]
+__all__ = ["format_value", "rewrite_nem", "write_nem12", "write_nem12_file"]
 
 _WRITABLE_QUALITY = re.compile(r"^(A|[ESF]\d{2})$")
 _READ_QUALITY = re.compile(r"^(A|N\d{0,2}|[ESF]\d{2})$")  # null data too, as a file we read may hold it
@@ -53,13 +53,15 @@ def format_value(value: Decimal | int) -> str:
     return format(number, "f")
 
 
-def _field(text: str, what: str) -> str:
+def field_text(text: str, what: str) -> str:
+    """A field's text, refused if a comma or line break would break the record."""
     if any(c in text for c in ",\r\n"):
         raise NemWriteError(f"{what} {text!r} contains a comma or line break")
     return text
 
 
-def _stamp(moment: datetime, digits: int) -> str:
+def stamp(moment: datetime, digits: int) -> str:
+    """A date-time as the format writes it (14 digits, or 12 in a 100 header)."""
     return moment.strftime("%Y%m%d%H%M%S" if digits == 14 else "%Y%m%d%H%M")
 
 
@@ -75,7 +77,7 @@ def _channel_record(channel: Channel, as_read: bool) -> str:
               channel.suffix, channel.mdm_stream, channel.meter_serial, channel.uom,
               str(channel.interval_length),
               channel.next_read.strftime("%Y%m%d") if channel.next_read else ""]
-    return ",".join(_field(f, f"{where} field") for f in fields)
+    return ",".join(field_text(f, f"{where} field") for f in fields)
 
 
 def _day_records(day: IntervalDay, updated: datetime | None, as_read: bool) -> list[str]:
@@ -102,25 +104,25 @@ def _day_records(day: IntervalDay, updated: datetime | None, as_read: bool) -> l
         if text.startswith("-"):
             raise NemWriteError(f"{where} interval {i}: value {text} is negative")
         if not (_READ_QUALITY if as_read else _WRITABLE_QUALITY).match(quality):
-            null = " (null data, N, only as read: rewrite_nem12 or as_read=True)" if quality.startswith("N") else ""
+            null = " (null data, N, only as read: rewrite_nem or as_read=True)" if quality.startswith("N") else ""
             raise NemWriteError(f"{where} interval {i}: quality {quality!r} cannot be written "
                                 f"(A, E<nn>, S<nn> or F<nn>){null}")
         if quality[0] in "SF" and not reason:
             raise NemWriteError(f"{where} interval {i}: quality {quality} needs a reason code")
-        _field(reason, f"{where} interval {i} reason")
+        field_text(reason, f"{where} interval {i} reason")
         if reason == "0" and not description:  # AEMO: reason code 0 ("free text") needs its description
             raise NemWriteError(f"{where} interval {i}: reason code 0 needs a reason description")
-        _field(description, f"{where} interval {i} reason description")
+        field_text(description, f"{where} interval {i} reason description")
         texts.append(text)
     runs = [(key, len(list(group))) for key, group in groupby(zip(day.qualities, reasons, descriptions))]
     when = day.updated or updated
-    stamp = _stamp(when, 14) if when else ""
-    msats = _stamp(day.msats_loaded, 14) if day.msats_loaded else ""
+    update_stamp = stamp(when, 14) if when else ""
+    msats = stamp(day.msats_loaded, 14) if day.msats_loaded else ""
     if len(runs) == 1:
         (quality, reason, description), _ = runs[0]
-        lines = [",".join(["300", f"{day.day:%Y%m%d}", *texts, quality, reason, description, stamp, msats])]
+        lines = [",".join(["300", f"{day.day:%Y%m%d}", *texts, quality, reason, description, update_stamp, msats])]
     else:
-        lines = [",".join(["300", f"{day.day:%Y%m%d}", *texts, "V", "", "", stamp, msats])]
+        lines = [",".join(["300", f"{day.day:%Y%m%d}", *texts, "V", "", "", update_stamp, msats])]
         start = 1
         for (quality, reason, description), length in runs:
             lines.append(f"400,{start},{start + length - 1},{quality},{reason},{description}")
@@ -133,8 +135,8 @@ def _b2b_record(detail: B2BDetail, where: str) -> str:
     if not detail.trans_code:
         raise NemWriteError(f"{where}: a 500 record needs its TransCode")
     fields = ["500", detail.trans_code, detail.ret_service_order,
-              _stamp(detail.read_at, 14) if detail.read_at else "", detail.index_read]
-    return ",".join(_field(f, f"{where} 500 record field") for f in fields)
+              stamp(detail.read_at, 14) if detail.read_at else "", detail.index_read]
+    return ",".join(field_text(f, f"{where} 500 record field") for f in fields)
 
 
 def write_nem12(days: Iterable[IntervalDay], *, from_participant: str, to_participant: str,
@@ -147,9 +149,9 @@ def write_nem12(days: Iterable[IntervalDay], *, from_participant: str, to_partic
     """
     ordered = sorted(days, key=lambda d: (d.channel.nmi, d.channel.suffix, d.channel.register_id,
                                           d.channel.interval_length, d.day))
-    lines = [",".join(["100", "NEM12", _stamp(created, 12),
-                       _field(from_participant, "FromParticipant"),
-                       _field(to_participant, "ToParticipant")])]
+    lines = [",".join(["100", "NEM12", stamp(created, 12),
+                       field_text(from_participant, "FromParticipant"),
+                       field_text(to_participant, "ToParticipant")])]
     previous: IntervalDay | None = None
     for day in ordered:
         if previous is None or day.channel != previous.channel:
@@ -163,15 +165,17 @@ def write_nem12(days: Iterable[IntervalDay], *, from_participant: str, to_partic
     return "\n".join(lines) + "\n"
 
 
-def rewrite_nem12(nem: NemFile) -> str:
-    """A NEM12 file read (``read_nem``) written back: its header and every day as read, null data
-    included; reading the text gives the same days again."""
-    if nem.version != "NEM12" or nem.reads:
-        raise NemWriteError(f"only NEM12 interval data can be written back, not {nem.version} reads")
+def rewrite_nem(nem: NemFile) -> str:
+    """A file read (``read_nem``) written back: its header and every day or read as read, null data
+    included; reading the text gives the same again (NEM12 days, or NEM13 reads)."""
     if nem.created is None:
         raise NemWriteError("the file read has no creation time in its 100 header")
-    return write_nem12(nem.days, from_participant=nem.from_participant, to_participant=nem.to_participant,
-                       created=nem.created, as_read=True)
+    header = {"from_participant": nem.from_participant, "to_participant": nem.to_participant, "created": nem.created}
+    if nem.version == "NEM13":
+        from .writer_nem13 import write_nem13
+
+        return write_nem13(nem.reads, **header)
+    return write_nem12(nem.days, as_read=True, **header)
 
 
 def write_nem12_file(path: str | os.PathLike[str], days: Iterable[IntervalDay], **header) -> Path:

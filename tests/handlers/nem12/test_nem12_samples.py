@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.nem12 import NemFormatError, NemWriteError, read_nem, read_nem_text, rewrite_nem12, write_nem12
+from handlers.nem12 import NemFormatError, NemWriteError, read_nem, read_nem_text, rewrite_nem, write_nem12
 
 SAMPLES = Path(__file__).resolve().parents[3] / ".." / "shared" / "nem12-samples"
 
@@ -26,7 +26,7 @@ INVALID = sorted((SAMPLES / "invalid").glob("*.csv"))
 
 def test_the_sample_folders_are_not_empty():
     assert len(VALID) >= 10 and len(INVALID) >= 8
-    assert len(VALID) - len(VALID_NEM12) == 2  # the NEM13 files: no round trip through NEM12
+    assert len(VALID) - len(VALID_NEM12) == 2  # the NEM13 files: written back as NEM13
 
 
 @pytest.mark.parametrize("path", VALID, ids=lambda p: p.name)
@@ -50,13 +50,14 @@ def as_written(days):
 @pytest.mark.parametrize("path", VALID_NEM12, ids=lambda p: p.name)
 def test_every_valid_nem12_file_round_trips_through_our_writer(path, tmp_path):
     nem = read_nem(path)
-    text = rewrite_nem12(nem)
+    text = rewrite_nem(nem)
+    assert text.startswith("100,NEM12,")
     back = read_nem_text(text, name="written")
     # nothing lost: the header and every day (10-minute channels included) with every field as read,
     # line numbers aside
     assert dataclasses.replace(back, days=()) == dataclasses.replace(nem, days=())
     assert as_written(back.days) == as_written(nem.days)
-    assert rewrite_nem12(back) == text
+    assert rewrite_nem(back) == text
     # and nemreader itself, on the file as written to disk, sees the same numbers
     from nemreader import NEMFile
 
@@ -67,6 +68,19 @@ def test_every_valid_nem12_file_round_trips_through_our_writer(path, tmp_path):
         readings = data.readings[day.channel.nmi][day.channel.suffix]
         floats = [r.read_value for r in readings if r.t_start.date() == day.day]
         assert [Decimal(repr(f)) for f in floats] == list(day.values)
+
+
+@pytest.mark.parametrize("path", [p for p in VALID if p not in VALID_NEM12], ids=lambda p: p.name)
+def test_every_valid_nem13_file_round_trips_through_our_writer(path):
+    nem = read_nem(path)
+    text = rewrite_nem(nem)
+    assert text.startswith("100,NEM13,")
+    back = read_nem_text(text, name="written")
+    # nothing lost: the header and every read (reasons, update and MSATS times, 550 records) as read
+    assert dataclasses.replace(back, reads=()) == dataclasses.replace(nem, reads=())
+    assert [dataclasses.replace(r, line=0) for r in back.reads] == [dataclasses.replace(r, line=0) for r in nem.reads]
+    assert rewrite_nem(back) == text
+    assert text.count("\n550,") == path.read_text().count("\n550,")
 
 
 def test_the_pipelines_writer_refuses_what_only_a_file_read_may_hold():
@@ -107,7 +121,7 @@ def test_different_interval_length_sample_keeps_the_ten_minute_channel():
     nem = read_nem(SAMPLES / "valid" / "Example_NEM12_different_interval_length.csv")
     lengths = {d.channel.suffix: len(d.values) for d in nem.days}
     assert lengths == {"E1": 48, "E2": 48, "V1": 144}
-    assert "\n200,C123,E1E2V1,,V1,,,,10,\n" in rewrite_nem12(nem)  # written back as read: no unit, 10 minutes
+    assert "\n200,C123,E1E2V1,,V1,,,,10,\n" in rewrite_nem(nem)  # written back as read: no unit, 10 minutes
 
 
 def test_five_minute_solar_month():

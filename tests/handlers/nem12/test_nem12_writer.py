@@ -18,7 +18,7 @@ from handlers.nem12 import (
     format_value,
     read_nem,
     read_nem_text,
-    rewrite_nem12,
+    rewrite_nem,
     write_nem12,
     write_nem12_file,
 )
@@ -186,7 +186,7 @@ NULL_DATA = "\n".join([  # a file another MDP wrote: a day of null data, and a d
 def test_a_file_with_null_data_is_written_back_as_read():
     nem = read_nem_text(NULL_DATA, name="null.csv")
     assert [sorted(set(d.qualities)) for d in nem.days] == [["N"], ["A", "N", "S53"]]
-    text = rewrite_nem12(nem)
+    text = rewrite_nem(nem)
     assert text.splitlines()[2] == "300,20240903," + ",".join(["0.0"] * 48) + ",N,,,20240904120000,"
     assert "400,11,20,N,," in text.splitlines()
     back = read_nem_text(text, name="written")
