@@ -190,3 +190,17 @@ def test_no_mock_throws_an_error_the_state_cannot_raise():
         ("T Catch[0] [States.HeartbeatTimeout] -> Beat",
          "Catch[0] of 'T' can never match: a Task without HeartbeatSeconds never raises States.HeartbeatTimeout"),
     ]
+
+
+def test_a_field_a_pass_state_copies_is_generated_where_it_is_copied_from():
+    """``Prepare`` copies ``$.order`` to ``$.checked.order`` and replaces the data; the Choice after it reads
+    ``$.checked.order.total``: the input must carry ``order.total``, around the Choice's constant."""
+    machine = StateMachine({"StartAt": "Prepare", "States": {
+        "Prepare": {"Type": "Pass", "Parameters": {"checked": {"order.$": "$.order"}, "source": "web"}, "Next": "Big?"},
+        "Big?": {"Type": "Choice", "Choices": [{"Variable": "$.checked.order.total", "NumericGreaterThan": 1000,
+                                                "Next": "Big"}], "Default": "Small"},
+        "Big": {"Type": "Succeed"}, "Small": {"Type": "Succeed"}}}, name="copies")
+    found = search(machine, max_examples=100, seed=0)
+    assert found.unreached == []
+    assert {json.dumps(sorted(run.input)) for run in found.runs} == {'["order"]'}
+    assert any(run.input["order"]["total"] > 1000 for run in found.runs)

@@ -91,6 +91,10 @@ class MachineShapes:
     #: per scope location: the paths its states read, and the paths its states write
     reads: dict[str, set[Steps]] = field(default_factory=dict)
     writes: dict[str, set[Steps]] = field(default_factory=dict)
+    #: every scope by its location
+    scopes: dict[str, Scope] = field(default_factory=dict)
+    #: per state name: the paths that state reads (relative to its scope's data)
+    state_reads: dict[str, set[Steps]] = field(default_factory=dict)
     #: Map scopes: (scope of the Map, ItemsPath steps, processor scope location)
     item_lists: list[tuple[str, Steps, str]] = field(default_factory=list)
 
@@ -102,6 +106,7 @@ def read_shapes(definition: Mapping[str, Any]) -> MachineShapes:
     shapes = MachineShapes()
     all_scopes = list(scopes(definition))
     for scope in all_scopes:
+        shapes.scopes[scope.where] = scope
         shapes.reads[scope.where] = set()
         shapes.writes[scope.where] = set()
         for name, state in scope.states.items():
@@ -114,7 +119,11 @@ def read_shapes(definition: Mapping[str, Any]) -> MachineShapes:
         owner = owner_scope.states[scope.owner]
         if owner.get("Type") == "Parallel" and "Parameters" not in owner and "Arguments" not in owner:
             prefix = _steps(owner.get("InputPath", "$")) or ()
-            shapes.reads[owner_scope.where] |= {prefix + p for p in _unwritten(shapes, scope.where)}
+            inner = {prefix + p for p in _unwritten(shapes, scope.where)}
+            shapes.reads[owner_scope.where] |= inner
+            shapes.state_reads.setdefault(scope.owner, set()).update(inner)
+    for scope in all_scopes:
+        _follow_copies(scope, shapes)
     top = all_scopes[0].where
     shapes.input = _unwritten(shapes, top)
     for scope in all_scopes:
@@ -132,12 +141,44 @@ def unwritten_reads(shapes: MachineShapes, where: str) -> set[Steps]:
 
 
 def _unwritten(shapes: MachineShapes, where: str) -> set[Steps]:
+    """What the scope's input must hold: the paths read by the states an execution reaches before a
+    state replaces the whole data (a Task, Parallel or Map without ResultPath, a Pass with Parameters
+    or Result and no ResultPath: what is read after it comes from it), less what a state writes."""
     writes = shapes.writes.get(where, set())
-    return {p for p in shapes.reads.get(where, set()) if not any(p[:len(w)] == w for w in writes)}
+    scope = shapes.scopes.get(where)
+    reads = shapes.reads.get(where, set()) if scope is None else _reads_before_replacement(scope, shapes)
+    return {p for p in reads if not any(p[:len(w)] == w for w in writes)}
+
+
+def _reads_before_replacement(scope: Scope, shapes: MachineShapes) -> set[Steps]:
+    from .flow import edges_of
+
+    reads: set[Steps] = set()
+    seen: set[str] = set()
+    pending = [scope.start_at] if scope.start_at in scope.states else []
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        state = scope.states[name]
+        reads |= shapes.state_reads.get(name, set())
+        if _replaces_data(state):
+            continue
+        pending.extend(e.target for e in edges_of(name, state, "") if e.target in scope.states and e.kind != "catch")
+    return reads
+
+
+def _replaces_data(state: Mapping[str, Any]) -> bool:
+    if "ResultPath" in state:
+        return state["ResultPath"] == "$"
+    kind = state.get("Type")
+    return kind in ("Task", "Parallel", "Map") or (kind == "Pass" and ("Parameters" in state or "Result" in state))
 
 
 def _read_state(scope: Scope, name: str, state: Mapping[str, Any], shapes: MachineShapes) -> None:
     reads = shapes.reads[scope.where]
+    own = shapes.state_reads.setdefault(name, set())
     prefix = _steps(state.get("InputPath", "$")) if isinstance(state.get("InputPath", "$"), str) else ()
     prefix = prefix or ()
 
@@ -145,6 +186,7 @@ def _read_state(scope: Scope, name: str, state: Mapping[str, Any], shapes: Machi
         steps = _steps(path)
         if steps is not None:
             reads.add(base + steps)
+            own.add(base + steps)
             return base + steps
         return None
 
@@ -173,6 +215,68 @@ def _read_state(scope: Scope, name: str, state: Mapping[str, Any], shapes: Machi
         written = _steps(result_path) if isinstance(result_path, str) else None
         if written:
             shapes.writes[scope.where].add(written)
+
+
+def _follow_copies(scope: Scope, shapes: MachineShapes) -> None:
+    """A Pass state's ``Parameters`` copy fields (``"x.$": "$.a.b"``, or the path arguments of an intrinsic
+    such as ``States.JsonMerge``): what the states after it read below the copy is read below its source
+    too, at the Pass, with the same hints. Passes are taken last first, so a copy of a copy is followed."""
+    from .flow import edges_of
+
+    after: dict[str, set[str]] = {}
+    for name, state in scope.states.items():
+        after[name] = {e.target for e in edges_of(name, state, "") if e.target in scope.states}
+    for name in reversed(list(scope.states)):
+        state = scope.states[name]
+        if state.get("Type") != "Pass" or not isinstance(state.get("Parameters"), Mapping):
+            continue
+        result_path, output_path = state.get("ResultPath", "$"), state.get("OutputPath", "$")
+        root = _steps(result_path) if isinstance(result_path, str) else None
+        out = _steps(output_path) if isinstance(output_path, str) else None
+        if root is None or out is None:
+            continue
+        prefix = (_steps(state.get("InputPath", "$")) if isinstance(state.get("InputPath", "$"), str) else None) or ()
+        later = set().union(*(shapes.state_reads.get(n, set()) for n in _successors(name, after)))
+        own = shapes.state_reads.setdefault(name, set())
+        for landing, sources in _template_fields(state["Parameters"], ()):
+            landed = root + landing
+            for read in later:
+                seen = out + read  # a later read is relative to this Pass's output
+                if seen[:len(landed)] != landed or len(seen) == len(landed):
+                    continue
+                for source in sources:
+                    alias = prefix + source + seen[len(landed):]
+                    own.add(alias)
+                    shapes.reads[scope.where].add(alias)
+                    hint = shapes.hints.get((scope.where, read))
+                    if hint is not None:
+                        shapes.hints.setdefault((scope.where, alias), hint)
+
+
+def _successors(name: str, after: Mapping[str, set[str]]) -> set[str]:
+    seen: set[str] = set()
+    pending = list(after.get(name, ()))
+    while pending:
+        current = pending.pop()
+        if current not in seen:
+            seen.add(current)
+            pending.extend(after.get(current, ()))
+    return seen
+
+
+def _template_fields(template: Any, at: Steps) -> Iterable[tuple[Steps, list[Steps]]]:
+    """``(field, [source paths])`` for each ``.$`` field of a payload template (an intrinsic's path
+    arguments are its sources), nested fields too."""
+    if not isinstance(template, Mapping):
+        return
+    for key, value in template.items():
+        if isinstance(key, str) and key.endswith(".$") and isinstance(value, str):
+            paths = [value] if "(" not in value else [m.group(0) for m in _PATH_IN_TEXT.finditer(value)]
+            if "(" in value and re.search(r"(?<![\w$])\$(?![\w.\[$])", value):  # a bare $ argument: the whole input
+                paths.append("$")
+            yield at + (key[:-2],), [s for s in (_steps(p) for p in paths) if s is not None]
+        elif isinstance(value, Mapping):
+            yield from _template_fields(value, at + (key,))
 
 
 def _read_rule(rule: Mapping[str, Any], scope: Scope, read: Any, shapes: MachineShapes, prefix: Steps) -> None:
