@@ -79,3 +79,14 @@ def test_a_long_output_is_kept_to_a_screen_on_a_terminal():
     assert "… 62 more lines of output (--json, -v or --history FILE show all of it)" in screen
     piped = _trace(definition, {}, {})
     assert "more lines" not in piped and "99" in piped
+
+
+def test_a_fail_state_without_an_error_name_says_so_and_no_none_is_printed():
+    definition = {"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Result": None, "ResultPath": "$.x", "Next": "B"},
+        "B": {"Type": "Pass", "OutputPath": None, "Next": "C"}, "C": {"Type": "Fail"}}}
+    for verbose in (False, True):
+        text = _trace(definition, {"a": None}, {}, verbose=verbose)
+        assert "None" not in text
+        assert text.splitlines()[-1] == "error (no error name)"
+        assert "$.x = null" in text

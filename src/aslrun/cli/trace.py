@@ -157,7 +157,9 @@ class Trace:
         status = execution.status
         elapsed = ""
         if execution.start_time is not None and execution.stop_time is not None:
-            elapsed = f" after {execution.stop_time - execution.start_time:.3f} s (clock)"
+            from ..report.durations import duration
+
+            elapsed = f" after {duration(execution.stop_time - execution.start_time)} (clock)"
         nested = ""
         if self.nested and not self.verbose:
             hidden = [_plural(self.nested[key], word) for key, word in
@@ -168,7 +170,8 @@ class Trace:
         if status == "SUCCEEDED":
             self._output(execution.output)
         elif status == "FAILED":
-            console.print(f"[red]error[/] {escape(str(execution.error))}")
+            error = execution.error
+            console.print(f"[red]error[/] {escape(str(error)) if error is not None else '(no error name)'}")
             if execution.cause is not None:
                 console.print(f"[red]cause[/] {escape(str(execution.cause))}")
 
