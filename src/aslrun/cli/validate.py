@@ -81,7 +81,7 @@ def _definition(machine: str) -> Any:
     """The definition file's JSON document; None when it cannot be read."""
     try:
         return json.loads(open(machine, encoding="utf-8-sig").read())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # a definition too deep to read gets no hints
         return None
 
 
