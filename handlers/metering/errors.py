@@ -14,7 +14,8 @@ execution history can fix the input without a Python traceback.
 
 from __future__ import annotations
 
-__all__ = ["BadEvent", "MeteringError", "PaymentGatewayError", "TariffError", "UnknownAccount"]
+__all__ = ["AlreadyBilled", "BadEvent", "MeteringError", "PaymentGatewayError", "ReferenceDataMissing", "TariffError",
+           "UnknownAccount"]
 
 
 class MeteringError(Exception):
@@ -27,6 +28,12 @@ class BadEvent(MeteringError):
 
 class TariffError(MeteringError):
     """A tariff is malformed, missing for a day, or cannot price the usage it was given."""
+
+
+class ReferenceDataMissing(MeteringError):
+    """The database registers no meter at all: not a verdict on the reading (which is not recorded) but
+    the wrong database, most likely (run from another directory, $ASLRUN_DB unset). The message names
+    the database opened and the way to the right one."""
 
 
 class UnknownAccount(MeteringError):

@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from handlers.metering.clock import Clock, system_clock
+from handlers.metering.errors import ReferenceDataMissing
 from handlers.metering.metered import PreviousRead, unit_factor
 from handlers.metering.periods import NEM_TZ, days_between, iter_days, nem_date
 from handlers.metering.reading_log import find_duplicate, record_result, stored_result
@@ -42,16 +43,17 @@ __all__ = ["FUTURE_SLACK", "handler", "validate_reading"]
 FUTURE_SLACK = timedelta(minutes=5)
 
 
-def _no_reference_data(store: MeteringStore, issue: Issue) -> Issue:
-    """UNKNOWN_METER in a database that registers no meter at all: most likely not the database
-    meant (run from another directory, $ASLRUN_DB unset): say which one was opened and the way out."""
+def _no_reference_data(store: MeteringStore, meter_id: str) -> ReferenceDataMissing:
+    """A reading for a meter of a database that registers no meter at all: most likely not the
+    database meant (run from another directory, $ASLRUN_DB unset): say which one was opened and the
+    way out. Judging the reading INVALID there would record a wrong verdict for a good reading."""
     files = [row[2] for row in store.conn.execute("PRAGMA database_list") if row[1] == "main"]
     where = files[0] if files and files[0] else "an in-memory database"
-    return Issue(issue.code, issue.field,
-                 f"{issue.message}: the database {where} registers no meter at all. Load the sample sites "
-                 "with `python -m fixtures.metering.samples --fresh` (it writes $ASLRUN_DB, else "
-                 ".aslrun/aslrun.sqlite3 under the current directory), or point $ASLRUN_DB at the database "
-                 "that has them")
+    return ReferenceDataMissing(
+        f"meter {meter_id!r} cannot be checked: the database {where} registers no meter at all. Load the "
+        "sample sites with `python -m fixtures.metering.samples --fresh` (it writes $ASLRUN_DB, else "
+        ".aslrun/aslrun.sqlite3 under the current directory), or point $ASLRUN_DB at the database that "
+        "has them")
 
 
 def _identity_issues(reading: Reading, meter: Meter | None) -> list[Issue]:
@@ -358,9 +360,9 @@ def validate_reading(
 
 def _judge(store: MeteringStore, reading: Reading, now: datetime) -> dict[str, Any]:
     meter = store.meter(reading.meter_id)
-    identity = _identity_issues(reading, meter)
     if meter is None and not store.conn.execute("SELECT EXISTS (SELECT 1 FROM metering_meters)").fetchone()[0]:
-        identity = [_no_reference_data(store, identity[0])]
+        raise _no_reference_data(store, reading.meter_id)  # inside the verdict's transaction: nothing recorded
+    identity = _identity_issues(reading, meter)
     if meter is None or identity:
         # the wrong meter, account or unit: measuring against this meter would only add noise
         return _verdict(reading.reading_id, reading.meter_id, identity)

@@ -90,3 +90,21 @@ def test_a_fail_state_without_an_error_name_says_so_and_no_none_is_printed():
         assert "None" not in text
         assert text.splitlines()[-1] == "error (no error name)"
         assert "$.x = null" in text
+
+
+def test_a_run_failing_after_a_caught_error_ends_with_that_error_whole():
+    reason = "the database /x/.aslrun/aslrun.sqlite3 registers no meter at all: " + "point $ASLRUN_DB at it " * 8
+
+    def check(event, context):
+        raise LookupError(reason)
+
+    definition = {"StartAt": "Check", "States": {
+        "Check": {"Type": "Task", "Resource": FN + "Check", "Catch": [
+            {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Invalid"}], "End": True},
+        "Invalid": {"Type": "Fail", "Error": "InvalidMeterReading", "Cause": "failed validation checks"}}}
+    lines = _trace(definition, {}, {"Check": check}).splitlines()
+    assert lines[-3:] == ["error InvalidMeterReading", "cause failed validation checks",
+                          f"caught earlier LambdaFunctionFailed: LookupError: {reason}"]  # not clipped
+    # a run that ends with the failure itself does not say it twice
+    uncaught = {"StartAt": "Check", "States": {"Check": {"Type": "Task", "Resource": FN + "Check", "End": True}}}
+    assert "caught earlier" not in _trace(uncaught, {}, {"Check": check})

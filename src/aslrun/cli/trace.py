@@ -101,6 +101,9 @@ class Trace:
         self._inputs: dict[int, Any] = {}  # a state's entered event id -> its input
         self._attempts: dict[int, int] = {}  # a state's entered event id -> resource calls so far
         self._previous: dict[int, int] = {}  # event id -> the id of the event before it on its branch
+        #: the last failure on the way (kind, state, error, whole message): a run that fails later, at a
+        #: Fail state a Catch led to, says only the Fail state's words; this says what went wrong first
+        self._last_failure: tuple[str, str | None, Any, str | None] | None = None
 
     def on_event(self, event: Any) -> None:
         self._previous[event.id] = event.previous_id
@@ -140,6 +143,7 @@ class Trace:
 
     def _failure(self, indent: str, kind: str, details: dict[str, Any]) -> None:
         error, cause = details.get("error"), _message_of(details.get("cause"))
+        self._last_failure = (kind, details.get("name"), error, cause)
         where = f"{escape(details['name'])} " if "name" in details else ""
         said = escape(str(error)) if error is not None else "(no error name)"
         self.console.print(f"{indent}  [red]✗ {kind}[/] {where}{said}{': ' + escape(_clip(cause)) if cause else ''}")
@@ -174,6 +178,18 @@ class Trace:
             console.print(f"[red]error[/] {escape(str(error)) if error is not None else '(no error name)'}")
             if execution.cause is not None:
                 console.print(f"[red]cause[/] {escape(str(execution.cause))}")
+            self._caught_earlier(execution)
+
+    def _caught_earlier(self, execution: Any) -> None:
+        """The failure a Catch took on the way to the failed end, whole (the trace line clips it)."""
+        if self._last_failure is None:
+            return
+        kind, where, error, cause = self._last_failure
+        if error == execution.error and (cause is None or cause == _message_of(execution.cause)):
+            return  # the same failure ended the run: already said
+        said = escape(str(error)) if error is not None else "(no error name)"
+        place = f" in {escape(where)}" if where else ""
+        self.console.print(f"[red]caught earlier[/] {kind}{place}: {said}{': ' + escape(cause) if cause else ''}")
 
     def _output(self, output: Any) -> None:
         text = json.dumps(output, ensure_ascii=False, indent=2)

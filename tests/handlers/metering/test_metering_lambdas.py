@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import pytest
+
 from tests.helpers.metering import interval_event
 
 from fixtures.metering.samples import create_sample_database, load_sample
+from handlers.metering.errors import ReferenceDataMissing
 from handlers.metering.lambdas import HANDLERS, build_handlers
 
 
@@ -33,13 +38,16 @@ def test_default_handlers_use_the_database_named_by_the_environment(tmp_path, mo
 def test_default_database_is_under_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.delenv("ASLRUN_DB", raising=False)
     monkeypatch.chdir(tmp_path)
-    result = HANDLERS["ValidateMeterReading"](interval_event(), None)
-    assert result["errors"][0]["code"] == "UNKNOWN_METER"  # a fresh, empty database
+    with pytest.raises(ReferenceDataMissing) as refused:  # a fresh, empty database: not a verdict
+        HANDLERS["ValidateMeterReading"](interval_event(), None)
     assert (tmp_path / ".aslrun" / "aslrun.sqlite3").is_file()
     # ... which the message names, with the way to the data (run from another directory by mistake?)
-    message = result["errors"][0]["message"]
+    message = str(refused.value)
     assert f"the database {tmp_path / '.aslrun' / 'aslrun.sqlite3'} registers no meter at all" in message
     assert "python -m fixtures.metering.samples --fresh" in message and "$ASLRUN_DB" in message
+    conn = sqlite3.connect(tmp_path / ".aslrun" / "aslrun.sqlite3")
+    assert conn.execute("SELECT COUNT(*) FROM metering_readings").fetchone()[0] == 0  # nothing recorded
+    conn.close()
 
 
 def test_built_handlers_are_bound_to_their_database(db_path, clock):
