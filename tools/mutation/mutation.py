@@ -94,6 +94,9 @@ def write_settings(scratch: Path, settings: dict, module: dict) -> None:
     lines = ["", "[tool.mutmut]", f"source_paths = {json.dumps(roots)}",
              f"only_mutate = {json.dumps(module['source'])}",
              f"pytest_add_cli_args_test_selection = {json.dumps(module['tests'])}"]
+    # the project's other code goes along unmutated: tests of the engine import handlers, and back
+    others = [root for root in ("handlers", "src/aslrun") if root not in roots]
+    settings = {**settings, "also_copy": [*settings.get("also_copy", []), *others]}
     lines += [f"{key} = {json.dumps(value)}" for key, value in settings.items()]
     with open(scratch / "pyproject.toml", "a", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
