@@ -16,9 +16,10 @@ What 300,000 accounts showed (issue 15): the snapshot is 8.6 GB (31.8 million in
 generating it took 474 s and the pipeline 1,510 s at a peak of 760 MiB, of which about 10 minutes
 was the restore: SQLite's backup into the WAL-mode run database wrote every page into a 9 GB
 write-ahead log, then the checkpoint wrote each again. The restore now copies through a rollback
-journal (10,000 accounts: 6.0 s -> 2.4 s; 100,000 accounts end to end 138 s, peak 476 MiB). Peak
-memory grows slowly with size (476 MiB at 100,000, 760 MiB at 300,000): the stages stream in
-batches. Time grows linearly, so 1,000,000 accounts would take some 25 minutes on 2 cores, not 10.
+journal (10,000 accounts: 6.0 s -> 2.4 s; 100,000 accounts end to end 138 s, peak 476 MiB;
+300,000 accounts 459 s, peak 750 MiB, generated in 243 s). Peak memory grows slowly with size:
+the stages stream in batches. Time grows linearly, so 1,000,000 accounts would take some 25
+minutes on 2 cores, not 10.
 """
 
 from __future__ import annotations
