@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from aslrun.expr.jsonpath import PathNotFound, PathSyntaxError, compile_path, compile_reference_path
+from aslrun.expr.jsonpath import PathNotFound, PathSyntaxError, compile_path, compile_reference_path, jayway_path
 from aslrun.expr.reference import ReferencePathMismatch, set_at
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -194,6 +194,17 @@ def test_length_function():
     assert compile_path("$.l.length()").get({"l": [1, 2, 3]}) == 3
 
 
+def test_length_of_a_value_without_one_names_the_function_in_the_message():
+    with pytest.raises(PathNotFound) as raised:
+        compile_path("$.n.length()").get({"n": 5})
+    assert str(raised.value) == "No results for path: $['n'].length()"
+
+
+def test_jayway_path_quotes_a_name_past_the_given_quotes_in_single_quotes():
+    assert jayway_path(("a", "b", 0), ('"',)) == "$[\"a\"]['b'][0]"
+    assert jayway_path(("a", "b"), None) == "$['a']['b']"
+
+
 @pytest.mark.parametrize("text", ["$$.Execution.Input", "$$"])
 def test_context_paths_have_the_context_root(text):
     path = compile_path(text)
@@ -213,8 +224,9 @@ def test_malformed_paths_are_rejected(text):
 
 @pytest.mark.parametrize("text", ["$.a[*]", "$..a", "$.a.length()", "$.a[0:1]"])
 def test_reference_paths_are_definite_names_and_indexes_only(text):
-    with pytest.raises(PathSyntaxError):
+    with pytest.raises(PathSyntaxError) as raised:
         compile_reference_path(text)
+    assert str(raised.value) == f"a reference path may only name fields and indexes: {text!r}"
 
 
 @pytest.mark.parametrize(("document", "text"), [({"a": "s"}, "$.a.b"), ({"a": [1]}, "$.a[3]"), ([], "$.x"),

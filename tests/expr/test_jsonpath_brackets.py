@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from aslrun.expr.jsonpath import PathNotFound, compile_path
+from aslrun.expr.jsonpath import PathNotFound, PathSyntaxError, compile_path
 
 
 @pytest.mark.parametrize(("text", "steps"), [
@@ -61,6 +61,24 @@ def test_several_names_or_broken_quotes_are_not_one_step(text):
     except ValueError:
         return  # refused as malformed
     assert not path.definite
+
+
+@pytest.mark.parametrize("text", ["$['\\u41']", "$['\\u00zz']", "$['\\u00XX']", "$['\\u']"])
+def test_a_u_escape_without_four_hex_digits_is_a_malformed_path(text):
+    with pytest.raises(PathSyntaxError) as refused:
+        compile_path(text)
+    assert str(refused.value) == f"malformed path: {text!r}"
+
+
+@pytest.mark.parametrize("text", ["$['a'", "$[ 'a' ", "$[XaX]", "$[a]"])
+def test_a_bracket_without_a_quoted_name_and_its_closing_bracket_is_a_malformed_path(text):
+    with pytest.raises(PathSyntaxError) as refused:
+        compile_path(text)
+    assert str(refused.value) == f"malformed path: {text!r}"
+
+
+def test_u_escapes_take_upper_and_lower_case_hex_digits():
+    assert compile_path("$['\\u00C9\\u00e9\\u00Ab']").steps == ("\u00c9\u00e9\u00ab",)
 
 
 def test_a_state_reads_and_writes_quoted_names(run):
