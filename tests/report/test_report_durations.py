@@ -65,3 +65,11 @@ def test_a_state_run_several_times_sums_its_runs_in_its_tooltip() -> None:
         visit.exited.timestamp = visit.entered.timestamp + seconds
     marks = RunMarks.from_visits(check.visits)
     assert marks.timing["Count"] == "3 runs, 2 ms in all, longest 1.5 ms"
+
+
+def test_a_unit_is_chosen_after_rounding_to_what_it_shows() -> None:
+    from aslrun.report.durations import duration
+
+    assert [duration(s) for s in (3e-7, 0.00035, 0.0009996, 0.0125, 0.1, 0.9996, 1.5, 59.96, 59.9999, 125.0)] == [
+        "< 1 µs", "350 µs", "1 ms", "12.5 ms", "100 ms", "1.000 s", "1.500 s", "59.960 s", "1 min 0.0 s",
+        "2 min 5.0 s"]  # never "1e+03 ms" or "60.000 s"

@@ -19,9 +19,11 @@ def duration(seconds: float) -> str:
     seconds = round(seconds, 6)
     if seconds < 0.001:
         return f"{seconds * 1e6:.0f} µs"
-    if seconds < 1:
-        return f"{seconds * 1000:.3g} ms"
-    if seconds < 60:
+    # each unit is chosen after rounding to what it shows: 0.9996 s is "1.000 s", not "1e+03 ms"
+    millis = float(f"{seconds * 1000:.3g}")
+    if millis < 1000:
+        return f"{millis:g} ms"
+    if round(seconds, 3) < 60:
         return f"{seconds:.3f} s"
-    minutes, rest = divmod(seconds, 60)
+    minutes, rest = divmod(round(seconds, 1), 60)
     return f"{int(minutes)} min {rest:.1f} s"

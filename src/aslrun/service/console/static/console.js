@@ -29,10 +29,15 @@
   }
   function duration(seconds) {
     if (!(seconds > 0)) { return '0'; }
-    if (seconds < 0.001) { return Number((seconds * 1e6).toPrecision(3)) + ' \u00b5s'; }
-    if (seconds < 1) { return Number((seconds * 1000).toPrecision(3)) + ' ms'; }
-    if (seconds < 60) { return seconds.toFixed(3) + ' s'; }
-    return Math.floor(seconds / 60) + ' min ' + (seconds % 60).toFixed(1) + ' s';
+    // each unit is chosen after rounding to what it shows (0.9996 ms is "1 ms", not "1000 \u00b5s"),
+    // as the report's durations are
+    var micros = Math.round(seconds * 1e6);
+    if (micros < 1000) { return (micros < 1 ? '< 1' : micros) + ' \u00b5s'; }
+    var millis = Number((seconds * 1000).toPrecision(3));
+    if (millis < 1000) { return millis + ' ms'; }
+    if (Math.round(seconds * 1000) < 60000) { return seconds.toFixed(3) + ' s'; }
+    var tenths = Math.round(seconds * 10);
+    return Math.floor(tenths / 600) + ' min ' + ((tenths % 600) / 10).toFixed(1) + ' s';
   }
   function when(epoch) {
     return epoch === null || epoch === undefined ? '' : new Date(epoch * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
