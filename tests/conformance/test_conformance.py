@@ -16,7 +16,6 @@ xfails, so the list must shrink as the engine is fixed.
 from __future__ import annotations
 
 import json
-import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -24,31 +23,15 @@ from typing import Any
 import pytest
 
 from aslrun import AslrunError, StateMachine, VirtualClock
+from tests.helpers.conformance import known_failures, load_jsonl
 
 REPO = Path(__file__).resolve().parents[2]
 CASES_FILE = REPO / ".." / "shared" / "conformance" / "cases.jsonl"
 KNOWN_FAILURES_FILE = Path(__file__).resolve().parent / "known_failures.txt"
 
 
-def _load_cases() -> list[dict[str, Any]]:
-    if not CASES_FILE.is_file():
-        return []
-    with CASES_FILE.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def _known_failures() -> dict[str, str]:
-    known: dict[str, str] = {}
-    for line in KNOWN_FAILURES_FILE.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        case_id, *reason = re.split(r"\s+#\s*", line.strip(), maxsplit=1)  # ids hold '#', never ' #'
-        known[case_id] = reason[0] if reason else "known failure"
-    return known
-
-
-CASES = _load_cases()
-KNOWN = _known_failures()
+CASES = load_jsonl(CASES_FILE)
+KNOWN = known_failures(KNOWN_FAILURES_FILE)
 
 
 # -- handlers: what run.py's handlers_module generates ----------------------------------------------

@@ -15,38 +15,22 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.helpers.conformance import known_failures, load_jsonl
+
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "conformance"
 HISTORY_SCORER = SHARED / "history_score.py"
 KNOWN_FAILURES_FILE = Path(__file__).resolve().parent / "known_history_failures.txt"
 
 
-def _load_jsonl(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        return []
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def _known_failures() -> dict[str, str]:
-    known: dict[str, str] = {}
-    for line in KNOWN_FAILURES_FILE.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        case_id, *reason = re.split(r"\s+#\s*", line.strip(), maxsplit=1)  # ids hold '#', never ' #'
-        known[case_id] = reason[0] if reason else "known failure"
-    return known
-
-
-CASES = {case["id"]: case for case in _load_jsonl(SHARED / "cases.jsonl")}
-HISTORIES = [record for record in _load_jsonl(SHARED / "histories.jsonl") if record["id"] in CASES]
-KNOWN = _known_failures()
+CASES = {case["id"]: case for case in load_jsonl(SHARED / "cases.jsonl")}
+HISTORIES = [record for record in load_jsonl(SHARED / "histories.jsonl") if record["id"] in CASES]
+KNOWN = known_failures(KNOWN_FAILURES_FILE)
 
 
 @pytest.fixture(scope="module")
