@@ -12,25 +12,7 @@ pytest_plugins = ["pytester"]
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
-HANDLERS = '''
-class Denied(Exception):
-    pass
-
-Denied.__name__ = "Approval.Denied"
-
-def validate(event, context):
-    return {"ok": True}
-
-def price(event, context):
-    return {"amount": {"a": 30, "b": 50}[event["sku"]] * event["qty"]}
-
-def approve(event, context):
-    if event.get("vip") is False:
-        raise Denied("not a vip")
-    return {"approved": True}
-
-HANDLERS = {"ValidateOrder": validate, "PriceLine": price, "Approve": approve}
-'''
+HANDLERS = (FIXTURES / "order_handlers.py").read_text(encoding="utf-8")
 
 
 @pytest.fixture
