@@ -11,21 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from aslrun.cli import main
-
-#: reads a counter from a DynamoDB table and writes it back one higher
-COUNT = {"StartAt": "Get", "States": {
-    "Get": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
-            "Parameters": {"TableName": "control", "Key": {"pk": {"S": "run"}}},
-            "ResultSelector": {"count.$": "States.StringToJson($.Item.n.N)"}, "Next": "Put"},
-    "Put": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "End": True,
-            "Parameters": {"TableName": "control",
-                           "Item": {"pk": {"S": "run"}, "n": {"N.$": "States.Format('{}', States.MathAdd($.count, 1))"}}}}}}
-
+from tests.helpers.local_aws import write_counter
 
 @pytest.fixture
 def files(tmp_path):
-    (tmp_path / "seed.yaml").write_text("dynamodb:\n  control:\n    key: {pk: S}\n    items:\n      - {pk: run, n: 1}\n")
-    (tmp_path / "count.asl.json").write_text(json.dumps(COUNT))
+    write_counter(tmp_path)
     return tmp_path
 
 

@@ -10,21 +10,10 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from aslrun.cli import main
-
-MACHINE = {"StartAt": "Get", "States": {
-    "Get": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
-            "Parameters": {"TableName": "control", "Key": {"pk": {"S": "run"}}},
-            "ResultSelector": {"count.$": "States.StringToJson($.Item.n.N)"}, "Next": "Put"},
-    "Put": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "End": True,
-            "Parameters": {"TableName": "control",
-                           "Item": {"pk": {"S": "run"}, "n": {"N.$": "States.Format('{}', States.MathAdd($.count, 1))"}}}}}}
-
+from tests.helpers.local_aws import write_counter
 
 def _files(tmp_path: Path) -> tuple[Path, Path, Path]:
-    seed = tmp_path / "seed.yaml"
-    seed.write_text("dynamodb:\n  control:\n    key: {pk: S}\n    items:\n      - {pk: run, n: 1}\n")
-    machine = tmp_path / "count.asl.json"
-    machine.write_text(json.dumps(MACHINE))
+    seed, machine = write_counter(tmp_path)
     return seed, machine, tmp_path / "state"
 
 
