@@ -108,13 +108,16 @@ class ConsoleViews:
             parameters += [pattern, pattern]
         if not children:
             where.append("parent_arn IS NULL AND map_run_arn IS NULL")
-        condition = " AND ".join(where)
-        total = self.store.one(f"SELECT COUNT(*) FROM executions WHERE {condition}", parameters)[0]
+        return self._executions_page(" AND ".join(where), parameters, "seq DESC", EXECUTIONS_PAGE_SIZE, page)
+
+    def _executions_page(self, where: str, parameters: list[Any], order: str, size: int, page: Any) -> dict[str, Any]:
+        """One page of the executions ``where`` selects, in ``order``, with the count of them all."""
+        total = self.store.one(f"SELECT COUNT(*) FROM executions WHERE {where}", parameters)[0]
         number = _page_of(page)
-        rows = self.store.all(f"SELECT * FROM executions WHERE {condition} ORDER BY seq DESC LIMIT ? OFFSET ?",
-                              (*parameters, EXECUTIONS_PAGE_SIZE, (number - 1) * EXECUTIONS_PAGE_SIZE))
+        rows = self.store.all(f"SELECT * FROM executions WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+                              (*parameters, size, (number - 1) * size))
         return {"executions": [_summary(row) for row in rows], "total": total, "page": number,
-                "pages": _pages(total, EXECUTIONS_PAGE_SIZE)}
+                "pages": _pages(total, size)}
 
     def _row(self, arn: str) -> Any:
         row = self.store.one("SELECT * FROM executions WHERE arn = ?", (arn,))
@@ -201,12 +204,7 @@ class ConsoleViews:
         if status in STATUSES:
             where += " AND status = ?"
             parameters.append(status)
-        total = self.store.one(f"SELECT COUNT(*) FROM executions WHERE {where}", parameters)[0]
-        number = _page_of(page)
-        rows = self.store.all(f"SELECT * FROM executions WHERE {where} ORDER BY seq LIMIT ? OFFSET ?",
-                              (*parameters, PAGE_SIZE, (number - 1) * PAGE_SIZE))
-        return {"executions": [_summary(row) for row in rows], "total": total, "page": number,
-                "pages": _pages(total, PAGE_SIZE)}
+        return self._executions_page(where, parameters, "seq", PAGE_SIZE, page)
 
     # -- an execution's state runs, iterations, history --------------------------------------------------
 
