@@ -24,7 +24,7 @@ from .aws_shapes import from_boto_response, to_boto_request
 from .service import BoundService
 from .task_call import TaskCall
 
-__all__ = ["OPTIMIZED_ACTIONS", "SDK_SERVICES", "AwsSdkService", "AwsService"]
+__all__ = ["OPTIMIZED_ACTIONS", "SDK_SERVICES", "AwsSdkService", "AwsService", "EmulatedResource"]
 
 #: optimized integrations emulated: service -> actions
 OPTIMIZED_ACTIONS = {
@@ -49,8 +49,9 @@ SDK_SERVICES = {
 _BOTO_NAMES = {"events": "events"}  # optimized service -> boto3 service (the same for the others)
 
 
-class _Emulated:
-    """What the optimized and SDK integrations share: binding check, events, the bound-handler override."""
+class EmulatedResource:
+    """What the resources the local AWS serves share (optimized and SDK integrations, the HTTP Task):
+    binding check, events, the bound-handler override."""
 
     history = "Task"
     blocking = False
@@ -110,7 +111,7 @@ class _Emulated:
         return aws.client(boto_service, region=call.execution.region)
 
 
-class AwsService(_Emulated):
+class AwsService(EmulatedResource):
     """An optimized integration: ``arn:aws:states:::SERVICE:ACTION``."""
 
     def __init__(self, resource: str, service: str, action: str) -> None:
@@ -183,7 +184,7 @@ class AwsService(_Emulated):
         return dict(sorted(body.items()))
 
 
-class AwsSdkService(_Emulated):
+class AwsSdkService(EmulatedResource):
     """An AWS SDK integration: ``arn:aws:states:::aws-sdk:SERVICE:ACTION``."""
 
     def __init__(self, resource: str, service_action: str) -> None:

@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 
 from ..errors import StatesError
 from .http_request import ConnectionParts, HttpRequest, build_request, connection_arn, form_encode
-from .service import BoundService
+from .aws_service import EmulatedResource
 from .task_call import TaskCall
 
 __all__ = ["ALLOW_HOSTS_VARIABLE", "HttpInvoke", "host_allowed"]
@@ -65,24 +65,12 @@ def host_allowed(host: str, allowed: str | None = None) -> bool:
     return False
 
 
-class HttpInvoke:
-    history = "Task"
-    blocking = False
-    envelope_bytes = 0
+class HttpInvoke(EmulatedResource):
     resource_type = "http"
     resource_name = "invoke"
 
     def __init__(self, resource: str) -> None:
         self.resource = resource
-
-    def static_function_names(self, parameters: Any) -> list[str]:
-        return []
-
-    def limit_name(self, call: TaskCall) -> str:
-        return self.resource_type
-
-    def scheduled_details(self, call: TaskCall) -> dict[str, Any]:
-        return call.scheduled_details(self.resource_type, self.resource_name)
 
     def unbound_problem(self, bindings: Any) -> str | None:
         """Why this task cannot run (None: it can), known before the run: it reads its connection
@@ -96,9 +84,8 @@ class HttpInvoke:
                    f"{AWS_EXTRA_MISSING}"
         return None
 
-    def invoke(self, call: TaskCall) -> Any:
-        if call.bindings.service_handler(self.resource) is not None:  # a mock wins
-            return BoundService(self.resource, self.resource_type, self.resource_name).invoke(call)
+    def call_emulated(self, call: TaskCall) -> Any:
+        """The request built as AWS builds it, sent; a handler bound to the resource wins (invoke)."""
         parameters = call.parameters
         arn = connection_arn(parameters)
         region = call.execution.region
