@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from .inputs import state_machine_option
+from .inputs import handler_option, handlers_option, state_machine_option, sub_file_option, sub_option
 from .local_aws import LocalAwsChoice, local_aws_options
 
 __all__ = ["debug", "load_setup", "run_options"]
@@ -24,12 +24,10 @@ def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         state_machine_option,
         click.option("--input", "input_", metavar="FILE|JSON|-", help="Execution input: a file, JSON text or -."),
-        click.option("--handlers", "handler_modules", multiple=True, metavar="FILE_OR_MODULE",
-                     help="A module (dotted name or .py file) whose HANDLERS dict binds names to callables."),
-        click.option("--handler", "handler_pairs", multiple=True, metavar="NAME=MODULE.FUNCTION",
-                     help="Bind one function name (or resource ARN) to a Lambda-style handler string."),
-        click.option("--sub", "sub_pairs", multiple=True, metavar="NAME=VALUE", help="A substitution for ${NAME}."),
-        click.option("--sub-file", "sub_files", multiple=True, metavar="FILE", help="Definition substitutions file."),
+        handlers_option,
+        handler_option,
+        sub_option,
+        sub_file_option,
         click.option("--mock-config", "mock_config", type=click.Path(dir_okay=False), metavar="FILE",
                      help="Mocked responses in AWS Step Functions Local's format."),
         click.option("--test-case", "test_case", metavar="[MACHINE#]CASE", help="The test case of --mock-config."),

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .inputs import run_seed, seed_option, state_machine_option
+from .inputs import handler_option, handlers_option, run_seed, seed_option, state_machine_option, sub_file_option, sub_option
 
 __all__ = ["execute"]
 
@@ -17,13 +17,10 @@ __all__ = ["execute"]
 @click.argument("machine", type=click.Path(dir_okay=False))
 @state_machine_option
 @click.option("--input", "input_", metavar="FILE|JSON|-", help="Execution input: a file, JSON text or - (stdin).")
-@click.option("--handlers", "handler_modules", multiple=True, metavar="FILE_OR_MODULE",
-              help="A module (dotted name or .py file) whose HANDLERS dict binds function names to callables.")
-@click.option("--handler", "handler_pairs", multiple=True, metavar="NAME=MODULE.FUNCTION",
-              help="Bind one function name (or resource ARN) to a Lambda-style handler string.")
-@click.option("--sub", "sub_pairs", multiple=True, metavar="NAME=VALUE", help="A definition substitution for ${NAME}.")
-@click.option("--sub-file", "sub_files", multiple=True, metavar="FILE",
-              help="Definition substitutions: JSON, YAML or NAME=VALUE lines.")
+@handlers_option
+@handler_option
+@sub_option
+@sub_file_option
 @click.option("--json", "as_json", is_flag=True, help='Print one JSON object {"status","output","error","cause"}.')
 @click.option("--real-time", is_flag=True, help="Really wait in Wait states and retries (default: skip time).")
 @click.option("--history", "history_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE",

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from .inputs import state_machine_option
+from .inputs import handler_option, handlers_option, state_machine_option, sub_file_option, sub_option
 
 __all__ = ["explore"]
 
@@ -20,12 +20,10 @@ __all__ = ["explore"]
 @click.command()
 @click.argument("machine", metavar="MACHINE")
 @state_machine_option
-@click.option("--handlers", "handler_modules", multiple=True, metavar="FILE_OR_MODULE",
-              help="A handlers module or .py file (its HANDLERS dict): Tasks it serves run it unless a mock is chosen.")
-@click.option("--handler", "handler_pairs", multiple=True, metavar="NAME=MODULE.FUNCTION",
-              help="One function's handler.")
-@click.option("--sub", "sub_pairs", multiple=True, metavar="NAME=VALUE", help="A definition substitution for ${NAME}.")
-@click.option("--sub-file", "sub_files", multiple=True, metavar="FILE", help="Definition substitutions file.")
+@handlers_option
+@handler_option
+@sub_option
+@sub_file_option
 @click.option("--input-schema", "input_schema", metavar="FILE",
               help="A JSON Schema the generated execution inputs follow.")
 @click.option("--examples", "examples_dir", metavar="DIR",

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .inputs import state_machine_option
+from .inputs import state_machine_option, sub_file_option, sub_option
 
 __all__ = ["drawable_definition", "graph"]
 
@@ -18,8 +18,8 @@ __all__ = ["drawable_definition", "graph"]
 @state_machine_option
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "svg"]), default="mermaid", show_default=True,
               help="mermaid (renders in GitHub Markdown), dot (Graphviz) or svg (drawn by aslrun).")
-@click.option("--sub", "sub_pairs", multiple=True, metavar="NAME=VALUE", help="A substitution for ${NAME}.")
-@click.option("--sub-file", "sub_files", multiple=True, metavar="FILE", help="Definition substitutions file.")
+@sub_option
+@sub_file_option
 @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
               help="Write to FILE instead of the standard output.")
 def graph(machine: str, state_machine_id: str | None, fmt: str, sub_pairs: tuple[str, ...],

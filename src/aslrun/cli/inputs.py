@@ -139,6 +139,21 @@ def load_bindings(handler_modules: tuple[str, ...], handler_pairs: tuple[str, ..
     return bindings.merged(parse_pairs(handler_pairs, "--handler"))
 
 
+#: ``--handlers`` / ``--handler``: what serves a machine's Tasks (every command that runs one)
+handlers_option = click.option(
+    "--handlers", "handler_modules", multiple=True, metavar="FILE_OR_MODULE",
+    help="A module (dotted name or .py file) whose HANDLERS dict binds function names to callables.")
+handler_option = click.option(
+    "--handler", "handler_pairs", multiple=True, metavar="NAME=MODULE.FUNCTION",
+    help="Bind one function name (or resource ARN) to a Lambda-style handler string.")
+
+#: ``--sub`` / ``--sub-file``: a definition's ``${NAME}`` substitutions (every command that reads one)
+sub_option = click.option("--sub", "sub_pairs", multiple=True, metavar="NAME=VALUE",
+                          help="A definition substitution for ${NAME}.")
+sub_file_option = click.option("--sub-file", "sub_files", multiple=True, metavar="FILE",
+                               help="Definition substitutions: JSON, YAML or NAME=VALUE lines.")
+
+
 #: ``--seed N``: the execution's names and random values repeat run after run; without it each run
 #: draws a fresh seed, so its execution names (and States.UUID values) are new, as on AWS
 seed_option = click.option(

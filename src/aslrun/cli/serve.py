@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from .inputs import handler_option, handlers_option
+
 __all__ = ["serve"]
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -21,10 +23,8 @@ DEFAULT_MOCK_CONFIG = "MockConfigFile.json"
               help="Address to listen on. Anything but loopback exposes the server to the network.")
 @click.option("--port", default=8083, type=click.IntRange(0, 65535), show_default=True,
               help="Port (8083 is Step Functions Local's; 0 takes a free one and prints it).")
-@click.option("--handlers", "handler_modules", multiple=True, metavar="FILE_OR_MODULE",
-              help="A module (dotted name or .py file) whose HANDLERS dict binds function names to callables.")
-@click.option("--handler", "handler_pairs", multiple=True, metavar="NAME=MODULE.FUNCTION",
-              help="Bind one function name (or resource ARN) to a Lambda-style handler string.")
+@handlers_option
+@handler_option
 @click.option("--state-dir", type=click.Path(file_okay=False), metavar="DIR",
               help="Keep state machines, executions and histories here, across restarts "
                    "(default: a temporary directory, gone when the server stops).")

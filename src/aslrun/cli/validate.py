@@ -8,13 +8,14 @@ from typing import Any
 
 import click
 
+from .inputs import sub_file_option, sub_option
 __all__ = ["validate"]
 
 
 @click.command()
 @click.argument("machines", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--sub", "sub_pairs", multiple=True, metavar="NAME=VALUE", help="A definition substitution for ${NAME}.")
-@click.option("--sub-file", "sub_files", multiple=True, metavar="FILE", help="Definition substitutions file.")
+@sub_option
+@sub_file_option
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON (AWS's diagnostics shape).")
 def validate(machines: tuple[str, ...], sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], as_json: bool) -> None:
     """Check MACHINES without running them: ASL JSON files, or templates (SAM, CloudFormation, CDK
