@@ -169,20 +169,15 @@ def test_export_csvs_hold_ex_gst_gst_and_monthly_lines(finished):
 
 
 def test_bill_across_months_12_sep_to_14_oct_puts_19_of_32_days_in_september(tmp_path):
-    snapshot = build_cases(tmp_path / "snap.sqlite3", data_end="2024-10-15")
-    snap = SnapshotBuilder(connect(snapshot))
-    snap.basic_nmi("NMI000000B", "NSW")
-    snap.account("B", "NMI000000B", "NSW-RES-FLAT")
-    snap.bill("B", "2024-08-12", "2024-09-12", usage_wh=620_000)  # 31 days, k = 2
-    snap.basic_read("NMI000000B", "2024-09-12", 7_000_000)
-    snap.close()
-    event = {"run_date": "2024-10-15", "db": str(tmp_path / "run.sqlite3"), "snapshot": str(snapshot),
-             "period_start": "2024-09-01", "period_end": "2024-10-14",
-             "config": {"min_segment_accounts": 1, "output_dir": str(tmp_path / "out")}}
-    run_pipeline(event)
-    conn = sqlite3.connect(event["db"])
-    lines = conn.execute("SELECT month, kind, quantity, amount_cents FROM invoice_line WHERE "
-                         "account_id = 'B' ORDER BY line_no").fetchall()
+    def add(snap):
+        snap.basic_nmi("NMI000000B", "NSW")
+        snap.account("B", "NMI000000B", "NSW-RES-FLAT")
+        snap.bill("B", "2024-08-12", "2024-09-12", usage_wh=620_000)  # 31 days, k = 2
+        snap.basic_read("NMI000000B", "2024-09-12", 7_000_000)
+
+    conn = _run_on_15_october(tmp_path, add, period_end="2024-10-14")
+    lines = [tuple(row) for row in conn.execute("SELECT month, kind, quantity, amount_cents FROM invoice_line "
+                                                "WHERE account_id = 'B' ORDER BY line_no")]
     # 32 days, 640 kWh: September 19/32 (19 days, 380 kWh), October 13/32
     assert lines == [("2024-09", "SUPPLY", "19", 1900), ("2024-09", "USAGE", "380.000", 11400),
                      ("2024-10", "SUPPLY", "13", 1300), ("2024-10", "USAGE", "260.000", 7800)]
@@ -203,15 +198,16 @@ def test_estimates_never_feed_back_into_the_profile(finished):
                                             (RUN,)).fetchone()[0])
 
 
-def _run_after_the_period(tmp_path, add):
-    """A run on 15 Oct of the hand-made cases for September, with accounts ``add`` puts in; the
-    snapshot's meter data reaches 15 Oct, so actual reads after the period end can exist."""
+def _run_on_15_october(tmp_path, add, *, period_end="2024-10-01"):
+    """A run on 15 Oct of the hand-made cases (the period from 1 Sep to ``period_end``), with accounts
+    ``add`` puts in; the snapshot's meter data reaches 15 Oct, so actual reads after a period ending
+    on 1 Oct can exist. The run database, open (rows by name)."""
     snapshot = build_cases(tmp_path / "snap.sqlite3", data_end="2024-10-15")
     snap = SnapshotBuilder(connect(snapshot))
     add(snap)
     snap.close()
     event = {"run_date": "2024-10-15", "db": str(tmp_path / "run.sqlite3"), "snapshot": str(snapshot),
-             "period_start": "2024-09-01", "period_end": "2024-10-01",
+             "period_start": "2024-09-01", "period_end": period_end,
              "config": {"min_segment_accounts": 1, "output_dir": str(tmp_path / "out")}}
     run_pipeline(event)
     conn = sqlite3.connect(event["db"])
@@ -228,7 +224,7 @@ def test_a_later_actual_read_calibrates_an_account_without_history(tmp_path):
         snap.basic_read("NMI000000H", "2024-09-01", 1_000_000)
         snap.basic_read("NMI000000H", "2024-10-11", 2_200_000)
 
-    conn = _run_after_the_period(tmp_path, add)
+    conn = _run_on_15_october(tmp_path, add)
     scalar = conn.execute("SELECT * FROM micro_scalar WHERE account_id = 'H'").fetchone()
     assert (scalar["flag"], scalar["reference_start"], scalar["reference_end"], scalar["reference_wh"]) == (
         "LATER_READ", "2024-09-01", "2024-10-11", 1_200_000)
@@ -252,7 +248,7 @@ def test_a_later_actual_read_keeps_the_estimated_read_below_it(tmp_path):
         snap.basic_read("NMI000000J", "2024-09-10", 5_000_000)
         snap.basic_read("NMI000000J", "2024-10-05", 5_125_000)
 
-    conn = _run_after_the_period(tmp_path, add)
+    conn = _run_on_15_october(tmp_path, add)
     scalar = conn.execute("SELECT * FROM micro_scalar WHERE account_id = 'J'").fetchone()
     assert scalar["flag"] == "LATER_READ" and abs(scalar["scalar"] - 0.5) < 1e-12
     assert read_at(conn, "NMI000000J", "2024-10-01") == 5_105_000  # 21 days x 5 kWh
@@ -273,7 +269,7 @@ def test_a_later_read_past_the_registers_last_digit_is_counted_across_the_rollov
         snap.basic_read("NMI000000K", "2024-10-11", 100_000)
         snap.basic_read("NMI000000K", "2024-10-21", 150_000)
 
-    conn = _run_after_the_period(tmp_path, add)
+    conn = _run_on_15_october(tmp_path, add)
     scalar = conn.execute("SELECT * FROM micro_scalar WHERE account_id = 'K'").fetchone()
     assert (scalar["flag"], scalar["reference_end"], scalar["reference_wh"]) == ("LATER_READ", "2024-10-11", 150_000)
     assert read_at(conn, "NMI000000K", "2024-10-01") == 99_950_000 + 100_000 - 100_000_000  # wrapped: 50 kWh
