@@ -22,11 +22,13 @@ from aslrun import StateMachine, VirtualClock
 # Hypothesis profiles, chosen by HYPOTHESIS_PROFILE (``.ci/run`` sets "ci"). "ci" is derandomized: the
 # same examples on every run, so CI never fails on a draw a rerun would not repeat, and no example
 # database carries state between runs. "dev" (the default) explores fresh examples each run. Neither
-# has a deadline: a slow shared machine is not a failing test. Tests' own @settings keep their
-# max_examples and inherit the rest from the profile loaded here, before any test module is imported.
+# has a deadline: a slow shared machine is not a failing test. "dev" says derandomize=False itself:
+# Hypothesis's own defaults turn derandomize on when it sees a CI variable (CI=true), and a profile
+# inherits those defaults. Tests' own @settings keep their max_examples and inherit the rest from the
+# profile loaded here, before any test module is imported.
 settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("dev", deadline=None)
+settings.register_profile("dev", deadline=None, derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "asl"
