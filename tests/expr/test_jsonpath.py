@@ -190,6 +190,22 @@ def test_a_string_is_not_indexable_and_an_object_not_by_number():
         compile_path("$.o[0]").get({"o": {"0": "zero"}})
 
 
+def test_a_path_keeps_its_text():
+    path = compile_path("$.a['b'][0]")
+    assert (path.text, repr(path)) == ("$.a['b'][0]", "Path(\"$.a['b'][0]\")")
+
+
+@pytest.mark.parametrize(("index", "found"), [(1, True), (2, False), (-2, True), (-3, False)])
+def test_an_index_reads_inside_the_list_only(index, found):
+    path = compile_path(f"$.l[{index}]")
+    if found:
+        assert path.get({"l": ["x", "y"]}) in ("x", "y")
+    else:
+        with pytest.raises(PathNotFound) as raised:
+            path.get({"l": ["x", "y"]})
+        assert str(raised.value) == f"No results for path: $['l'][{index}]"
+
+
 def test_length_function():
     assert compile_path("$.l.length()").get({"l": [1, 2, 3]}) == 3
 

@@ -94,8 +94,7 @@ class Path:
                     current = current[step]
                     continue
             elif step is _LENGTH and isinstance(current, (list, str, dict)):
-                current = len(current)
-                continue
+                return len(current)  # length() is always the last step
             raise PathNotFound(self._missing_message(i))
         return current
 
@@ -178,12 +177,10 @@ def _definite_steps(rest: str) -> tuple[tuple[Any, ...], tuple[str, ...]] | None
         quote = "'"
         if ch == ".":
             if rest.startswith(".length()", pos) and pos + 9 == n:
-                steps.append(_LENGTH)
-                quotes.append(quote)
-                pos = n
-                continue
+                steps.append(_LENGTH)  # the last step, and one with no quote
+                break
             match = _NAME.match(rest, pos + 1)
-            if not match or rest.startswith("..", pos):
+            if not match:  # also "..": a name never starts with a dot
                 return None
             name = match.group(0)
             if name == "*":
