@@ -109,15 +109,75 @@ def read_json_input(text: str, where: str) -> Any:
         raise InputError(f"{where}: {exc}") from None
 
 
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
+_STR_ONLY = frozenset({str})
+
+
+def _surely_sound(value: Any) -> bool:
+    """True only when ``value`` is certainly sound: exact JSON types (dict with str keys, list, str,
+    int, float, bool, None), finite numbers, no lone surrogate, at most :data:`MAX_DEPTH` levels.
+    False means "look closer" (:func:`json_value_problem` then finds what and where). One walk over
+    the containers; a container of scalars only (a reading's thousands of values) is checked by C
+    routines: its types as a set, its floats by their sum (finite exactly when every one is, unless
+    the sum overflows, which only sends it to the closer look), its strings by encoding them all
+    at once (UTF-8 refuses any surrogate)."""
+    texts: list[str] = []
+    floats: list[float] = []
+    stack: list[tuple[Any, int]] = [([value], 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return False
+        if node.__class__ is dict:
+            keys = node.keys()
+            if not _STR_ONLY.issuperset(map(type, keys)):
+                return False
+            texts.extend(keys)
+            children = node.values()
+        else:
+            children = node
+        kinds = set(map(type, children))
+        if kinds <= _SCALAR_TYPES:
+            if str in kinds:
+                texts.extend(child for child in children if child.__class__ is str)
+            if float in kinds:
+                floats.extend(children if len(kinds) == 1 else (c for c in children if c.__class__ is float))
+            continue
+        for child in children:
+            cls = child.__class__
+            if cls is dict or cls is list:
+                stack.append((child, depth + 1))
+            elif cls is str:
+                texts.append(child)
+            elif cls is float:
+                floats.append(child)
+            elif cls not in _SCALAR_TYPES:
+                return False
+    if not math.isfinite(sum(floats)):
+        return False
+    try:
+        "".join(texts).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def json_value_problem(value: Any, *, check_types: bool = True, root: str = "$") -> tuple[str, str] | None:
     """``(where, what)`` of the first thing in ``value`` that is not JSON a run can use (a lone
     surrogate, NaN or an infinity, too deep a nesting, with ``check_types`` a Python value JSON has
     no type for), ``where`` a JSONPath-like location (``$.a[2]``, ``$`` the value itself); None
     when it is sound. ``root`` is the location of ``value`` itself (``""``: definition locations,
     ``States.A.Result``)."""
+    if _surely_sound(value):  # the fast answer for the usual document
+        return None
+    return _problem_found(value, check_types, root)
+
+
+def _problem_found(value: Any, check_types: bool, root: str) -> tuple[str, str] | None:
+    """:func:`json_value_problem` without its fast answer: the first problem and where."""
     if too_deep(value):
         return root, f"nested more than {MAX_DEPTH} levels deep (aslrun's limit)"
-    try:  # the fast answer for the usual, sound document
+    try:  # the next fastest, for a sound document of other types (a str subclass...)
         json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
         return None
     except (ValueError, TypeError, UnicodeEncodeError, RecursionError):

@@ -1,0 +1,80 @@
+"""json_value_problem's fast answer (``_surely_sound``) never calls an unsound value sound: it agrees
+with the precise walk (``_problem_found``) on any Python value, and takes the usual document itself."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aslrun.jsondepth import MAX_DEPTH
+from aslrun.jsontext import _problem_found, _surely_sound, json_value_problem
+
+SOUND_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
+                          st.text(st.characters(blacklist_categories=("Cs",)), max_size=5))
+ANY_SCALARS = st.one_of(SOUND_SCALARS, st.floats(), st.text(max_size=5), st.tuples(st.integers()),
+                        st.binary(max_size=2), st.sampled_from([math.nan, math.inf, -math.inf, "\ud800", 1e308]))
+KEYS = st.one_of(st.text(max_size=4), st.integers(0, 3), st.just("\udfff"))
+
+
+def documents(scalars, keys):
+    return st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=6),
+                                                         st.dictionaries(keys, inner, max_size=4)), max_leaves=30)
+
+
+@settings(max_examples=400)
+@given(documents(ANY_SCALARS, KEYS))
+def test_the_fast_answer_never_calls_a_problem_sound(value):
+    if _surely_sound(value):
+        assert _problem_found(value, True, "$") is None
+
+
+@settings(max_examples=200)
+@given(documents(SOUND_SCALARS, st.text(st.characters(blacklist_categories=("Cs",)), max_size=4)))
+def test_a_sound_document_gets_the_fast_answer(value):
+    total = [0.0]
+
+    def add_floats(node):
+        if isinstance(node, dict):
+            for child in node.values():
+                add_floats(child)
+        elif isinstance(node, list):
+            for child in node:
+                add_floats(child)
+        elif isinstance(node, float):
+            total[0] += node
+
+    add_floats(value)
+    if math.isfinite(total[0]):  # a sum that overflows is sent to the precise walk, which passes it
+        assert _surely_sound(value)
+    assert json_value_problem(value) is None
+
+
+def nested(depth: int):
+    value: list = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(("value", "where"), [
+    ({"a": [1.0, 2.0, math.nan]}, "$.a[2]"),
+    ({"a": {"b": [math.inf]}}, "$.a.b[0]"),
+    ({"a": ["x", "\ud800"]}, "$.a[1]"),
+    ({"a": {"\udfff": 1}}, "$.a"),
+    ({"a": [1, b"x"]}, "$.a[1]"),
+    (nested(MAX_DEPTH + 1), "$"),
+])
+def test_each_problem_is_still_found_and_placed(value, where):
+    assert not _surely_sound(value)
+    problem = json_value_problem(value)
+    assert problem is not None and problem[0] == where
+
+
+@pytest.mark.parametrize("value", [nested(MAX_DEPTH), [1e308, 1e308], {"s": type("Text", (str,), {})("x")},
+                                   {"a": [1, (2,)]}, {1: "one"}])
+def test_values_json_writes_are_left_to_the_closer_look_and_pass_it(value):
+    """A tuple is written as an array and an int key as a string, as ``json.dumps`` does."""
+    assert json_value_problem(value) is None
