@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from aslrun.cli import main
-from tests.helpers.local_aws import write_counter
+from tests.helpers.local_aws import COUNTER_MACHINE, write_counter
 
 @pytest.fixture
 def files(tmp_path):
@@ -66,6 +66,27 @@ def test_without_a_local_aws_option_a_fresh_empty_one_is_used(files, monkeypatch
     assert done.exit_code == 1
     assert "DynamoDB.ResourceNotFoundException" in done.output
     assert not (files / ".aslrun").exists()  # nothing kept anywhere
+
+
+def test_the_fresh_local_aws_is_fresh_even_after_another_run_in_the_same_process(files, monkeypatch):
+    """A local AWS an earlier run left active in this process (the in-memory one started on demand)
+    holding the table: a command given no local-AWS option still runs on an empty one."""
+    from aslrun import StateMachine
+    from aslrun.localaws.emulator import current_aws
+
+    earlier = current_aws()
+    earlier.client("dynamodb").create_table(
+        TableName="control", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    earlier.client("dynamodb").put_item(TableName="control", Item={"pk": {"S": "run"}, "n": {"N": "7"}})
+    try:
+        assert StateMachine(COUNTER_MACHINE).execute({}).status == "SUCCEEDED"  # the earlier run's table
+        monkeypatch.chdir(files)
+        done = CliRunner().invoke(main, ["debug", "count.asl.json"], input="r\nq\n")
+        assert done.exit_code == 1, done.output
+        assert "DynamoDB.ResourceNotFoundException" in done.output
+    finally:
+        earlier.stop()
 
 
 def test_test_state_runs_a_task_on_the_local_aws(files):

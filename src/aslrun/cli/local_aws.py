@@ -67,7 +67,10 @@ class LocalAwsChoice:
         """The chosen local AWS, started (its state loaded, then seeded) for what runs inside; None
         when none was chosen. Any problem (a bad seed, a busy directory) is an AslrunError."""
         if not self.chosen:
-            yield None
+            from ..localaws.emulator import fresh_on_demand
+
+            with fresh_on_demand():
+                yield None
             return
         from ..localaws import LocalAws, use_aws
 

@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from ..errors import BindingError
 
 __all__ = ["AWS_EXTRA_MISSING", "AwsUnavailable", "LocalAws", "NetworkBlocked", "aws_extra_installed",
-           "current_aws", "use_aws"]
+           "current_aws", "fresh_on_demand", "use_aws"]
 
 AWS_EXTRA_MISSING = ("the AWS service emulation needs moto and boto3: pip install 'aslrun[aws]'")
 
@@ -259,16 +261,48 @@ def _route_to_moto_only(client: Any) -> None:
 
 
 def current_aws(*, start: bool = True) -> LocalAws | None:
-    """The active local AWS; with ``start`` a fresh in-memory one is started when none is."""
+    """The active local AWS; with ``start`` a fresh in-memory one is started when none is (inside
+    :func:`fresh_on_demand`, a fresh one for that scope even when an earlier one is still active)."""
     with _LOCK:
+        scope = _ON_DEMAND[-1] if _ON_DEMAND else None
         for aws in reversed(_ACTIVE):
-            if aws.active:
+            if aws.active and (scope is None or aws not in scope.earlier):
                 return aws
         if not start:
             return None
-        aws = LocalAws()
+        aws = LocalAws(reset=scope is not None)
         aws.start()
+        if scope is not None:
+            scope.started.append(aws)
         return aws
+
+
+class _OnDemandScope:
+    __slots__ = ("earlier", "started")
+
+    def __init__(self, earlier: list[LocalAws]) -> None:
+        self.earlier = earlier  # the local AWS instances active before the scope: not used in it
+        self.started: list[LocalAws] = []
+
+
+_ON_DEMAND: list[_OnDemandScope] = []
+
+
+@contextmanager
+def fresh_on_demand() -> Iterator[None]:
+    """A scope (one CLI command) whose Tasks that reach AWS get a fresh, empty local AWS in memory,
+    started on first use and stopped at the scope's end, rather than one an earlier run in the same
+    process left active (moto's state is the process's: the fresh one empties it)."""
+    with _LOCK:
+        scope = _OnDemandScope(list(_ACTIVE))
+        _ON_DEMAND.append(scope)
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _ON_DEMAND.remove(scope)
+        for aws in scope.started:
+            aws.stop()
 
 
 def use_aws(aws: LocalAws) -> LocalAws:
