@@ -105,8 +105,15 @@ class StateMachine:
         check_bindings: bool = True,
         strict_bindings: bool = False,
         role_arn: str | None = None,
+        handler_threads: int | None = None,
     ) -> Execution:
         """An execution ready to run (``run()``), e.g. for stepping through it.
+
+        ``handler_threads=N`` runs Lambda handlers on N threads, so a Map's iterations (up to its
+        MaxConcurrency) and a Parallel's branches have their handlers running at once, as on AWS:
+        handlers that wait on I/O overlap; the history's order then follows the calls' ends (see
+        :mod:`aslrun.engine.handler_threads`). None (the default): one handler at a time, the same
+        history every run.
 
         ``watcher`` is told of the execution and of every execution it starts, as each is created.
         ``history_limit=None`` lifts AWS's cap of 25,000 history events (and ``payload_limit=None`` the
@@ -152,6 +159,7 @@ class StateMachine:
             task_interceptor=task_interceptor,
             watcher=watcher,
             role_arn=role_arn,
+            handler_threads=handler_threads,
         )
 
     def _check_bindings(self, bindings: Bindings, covers: Any, strict: bool) -> None:

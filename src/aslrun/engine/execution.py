@@ -19,6 +19,7 @@ from ..errors import StatesError
 from ..history import AWS_HISTORY_LIMIT, Event, History, HistoryFull
 from .clock import Clock, VirtualClock, iso_timestamp
 from .frame import Frame
+from .handler_threads import HandlerThreads
 from .known_executions import remember
 from .observers import ExecutionObserver, current_observer
 from .runner import ExecutionTerminated, ExecutionTimedOut, Outcome, run_branch
@@ -67,6 +68,7 @@ class Execution:
         task_interceptor: Callable[[Any, Any], Any] | None = None,
         watcher: Callable[[Execution], None] | None = None,
         in_map_run: str | None = None,
+        handler_threads: int | None = None,
     ) -> None:
         self.program = program
         self.machine = machine  # the StateMachine this runs (resolves nested state machines)
@@ -85,6 +87,11 @@ class Execution:
         self.parent = parent
         self.history = History(keep=history_keep, limit=history_limit, listeners=listeners)
         self.scheduler = scheduler if scheduler is not None else Scheduler(self.clock)
+        #: the threads Lambda handlers run on (the opt-in concurrent mode), shared with children; None:
+        #: handlers run on the scheduler's thread, one at a time (see engine.handler_threads)
+        self.handler_threads: HandlerThreads | None = (
+            parent.handler_threads if parent is not None
+            else HandlerThreads(self.scheduler, handler_threads) if handler_threads is not None else None)
         self.children: list[Execution] = []  # executions this one started (states:startExecution)
         self.map_run_children = 0  # child executions of distributed Maps (not kept: there may be 100,000s)
         self.map_runs: dict[str, Any] = {}  # Map Run ARN -> its live settings (states.map_.MapRunControl)
@@ -187,6 +194,8 @@ class Execution:
             self.waiting_for_callbacks = True
         finally:
             scheduler.pause_on_callbacks = False
+        if self.parent is None and self.handler_threads is not None and self.status != RUNNING:
+            self.handler_threads.close()
         return self
 
     def main(self) -> Generator[Any, Any, None]:

@@ -116,13 +116,17 @@ class Future:
 
 
 class WaitFuture:
-    """Resume when ``future`` is settled (receives True) or at ``until`` (receives False)."""
+    """Resume when ``future`` is settled (receives True) or at ``until`` (receives False).
 
-    __slots__ = ("future", "until")
+    ``internal``: the future is the scheduler's own business (a handler running on a thread, see
+    engine.handler_threads), not a callback from outside: it never makes a run stop for callbacks."""
 
-    def __init__(self, future: Future, until: float | None = None) -> None:
+    __slots__ = ("future", "until", "internal")
+
+    def __init__(self, future: Future, until: float | None = None, *, internal: bool = False) -> None:
         self.future = future
         self.until = until
+        self.internal = internal
 
 
 class WaitingForCallbacks(Exception):
@@ -207,7 +211,8 @@ class Scheduler:
         self._seq = 0
         self._timed_group_waits: dict[Task, Any] = {}  # tasks in a WaitGroup/WaitFuture with a time limit
         self.pause_requested = False
-        self.pending_futures: set[Future] = set()  # futures a task waits on, not settled yet
+        self.pending_futures: set[Future] = set()  # callbacks a task waits on, not settled yet
+        self.running_handlers = 0  # handler calls running on threads (engine.handler_threads)
         self.pause_on_callbacks = False
         self.inbox: Inbox | None = None  # set when hosted: work from other threads
         self._thread: int | None = None  # the thread running ``run`` (hosted schedulers)
@@ -278,14 +283,14 @@ class Scheduler:
             if inbox:
                 inbox.run_posted()
                 continue
-            if self.pause_on_callbacks and self.pending_futures:
+            if self.pause_on_callbacks and self.pending_futures and not self.running_handlers:
                 raise WaitingForCallbacks()
             if timers:
                 _, seq, task, when = timers[0]
                 if task.done or task._timer_seq != seq:
                     heapq.heappop(timers)  # a cancelled or stale timer
                     continue
-                if inbox is not None and (clock.real or self.pending_futures):
+                if inbox is not None and (clock.real or self.pending_futures or self.running_handlers):
                     ahead = when - clock.now()
                     if ahead > 0:  # wait in real time, for the timer or for work from outside
                         inbox.wait(ahead)
@@ -294,6 +299,9 @@ class Scheduler:
                 task._timer_seq = -1
                 clock.sleep_until(when)
                 ready.append((task, self._timer_fired(task)))
+                continue
+            if self.running_handlers:  # a handler's end comes through the inbox (time never skips past it)
+                inbox.wait(None)  # type: ignore[union-attr]
                 continue
             if root is None:
                 return
@@ -337,7 +345,8 @@ class Scheduler:
                 self._ready.append((task, True))
             else:
                 future.waiter = task
-                self.pending_futures.add(future)
+                if not command.internal:
+                    self.pending_futures.add(future)
                 if command.until is not None:
                     self._seq += 1
                     task._timer_seq = self._seq

@@ -1,7 +1,8 @@
 """What a Task's ``Resource`` does: the integration that runs it.
 
 :func:`integration_for` reads a resource ARN once, when the definition is compiled, and returns an
-object with ``invoke(call)`` (or a generator, when ``blocking``), the history names it records
+object with ``invoke(call)`` (or a generator, when ``blocking``; a non-blocking one says whether it
+``calls_handler``, a Lambda handler that the opt-in ``handler_threads`` mode runs on a thread), the history names it records
 (``history``: ``"Task"`` or ``"LambdaFunction"``), ``static_function_names(parameters)`` and
 ``unbound_problem(bindings)`` so the bindings can be checked before the run, and - for
 ``.waitForTaskToken`` resources - ``prepare(frame)``, which issues the task token before the

@@ -55,6 +55,7 @@ class EmulatedResource:
 
     history = "Task"
     blocking = False
+    calls_handler = False  # the local AWS answers on the scheduler's thread
     envelope_bytes = 0
     resource: str
     resource_type: str

@@ -53,6 +53,7 @@ class LambdaFunction:
     history = "LambdaFunction"
     resource_type = "lambda"
     blocking = False
+    calls_handler = True  # on a thread of its own with handler_threads (engine.handler_threads)
     envelope_bytes = 0  # the task result is the function's return value
 
     def __init__(self, resource: str) -> None:
@@ -90,6 +91,7 @@ class LambdaInvoke:
     resource_type = "lambda"
     resource_name = "invoke"
     blocking = False
+    calls_handler = True
     envelope_bytes = 1024  # the Invoke response around the payload (status, headers, request id)
 
     def __init__(self, resource: str) -> None:

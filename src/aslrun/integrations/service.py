@@ -31,6 +31,7 @@ class BoundService:
     history = "Task"
     envelope_bytes = 0
     blocking = False
+    calls_handler = False
 
     def __init__(self, resource: str, service: str, action: str) -> None:
         self.resource = resource

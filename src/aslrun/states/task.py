@@ -10,6 +10,7 @@ the result against the payload size limit.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from functools import partial
 from typing import Any
 
 from ..errors import StatesError, runtime_error
@@ -84,6 +85,8 @@ class TaskState(State):
                 result = mocked
             elif integration.blocking:
                 result = yield from integration.invoke(call)
+            elif execution.handler_threads is not None and integration.calls_handler:
+                result = yield from execution.handler_threads.run(partial(integration.invoke, call))
             else:
                 result = integration.invoke(call)
             self._check_result_size(frame, call, result)

@@ -1,0 +1,197 @@
+"""The opt-in concurrent mode (``handler_threads=N``): Lambda handlers on threads, so a Map's
+iterations (up to MaxConcurrency) and a Parallel's branches have theirs running at once.
+
+Concurrency is proven without timing: handlers meet at a barrier that only as many calls as should
+run at once can pass (a mode that ran fewer would break the barrier at its time limit). What the
+mode must not change is checked against the default mode's run of the same machine: the output (in
+item order), the events each iteration records, Retry, Catch and timeouts.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+
+from aslrun import StateMachine, SystemClock
+
+FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:"
+BARRIER_SECONDS = 20  # only a guard: a barrier that breaks fails the test
+
+
+def map_machine(max_concurrency: int, task: dict | None = None) -> dict:
+    return {"StartAt": "M", "States": {"M": {
+        "Type": "Map", "MaxConcurrency": max_concurrency, "ItemsPath": "$.items",
+        "ItemProcessor": {"StartAt": "T", "States": {"T": {
+            "Type": "Task", "Resource": FUNCTION + "work", "End": True, **(task or {})}}},
+        "End": True}}}
+
+
+class InFlight:
+    """A handler that counts the calls running at once."""
+
+    def __init__(self, barrier: threading.Barrier | None = None) -> None:
+        self.lock = threading.Lock()
+        self.running = self.peak = 0
+        self.barrier = barrier
+
+    def __call__(self, event, context):
+        with self.lock:
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+        try:
+            if self.barrier is not None:
+                self.barrier.wait(BARRIER_SECONDS)
+            return {"n": event["n"] * 10}
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def items(count: int) -> dict:
+    return {"items": [{"n": i} for i in range(count)]}
+
+
+def test_map_iterations_call_their_handlers_at_once_up_to_max_concurrency():
+    handler = InFlight(threading.Barrier(4))
+    execution = StateMachine(map_machine(4)).execute(items(8), handlers={"work": handler}, handler_threads=8)
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert handler.peak == 4
+    assert execution.output == [{"n": i * 10} for i in range(8)]
+
+
+def test_fewer_threads_than_max_concurrency_bound_the_calls_at_once():
+    handler = InFlight(threading.Barrier(2))
+    execution = StateMachine(map_machine(5)).execute(items(6), handlers={"work": handler}, handler_threads=2)
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert handler.peak == 2
+
+
+def test_parallel_branches_call_their_handlers_at_once():
+    handler = InFlight(threading.Barrier(3))
+    branches = [{"StartAt": f"T{i}", "States": {f"T{i}": {"Type": "Task", "Resource": FUNCTION + "work", "End": True}}}
+                for i in range(3)]
+    definition = {"StartAt": "P", "States": {"P": {"Type": "Parallel", "Branches": branches, "End": True}}}
+    execution = StateMachine(definition).execute({"n": 1}, handlers={"work": handler}, handler_threads=3)
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert (handler.peak, execution.output) == (3, [{"n": 10}] * 3)
+
+
+def iteration_events(execution) -> list[tuple[str, ...]]:
+    """Each iteration's own event types, in the order it recorded them (the iterations sorted)."""
+    by_iteration: dict[int, list[str]] = {}
+    for event in execution.history:
+        details = event.details
+        if "index" in details and event.type.startswith("MapIteration"):
+            by_iteration.setdefault(details["index"], []).append(event.type)
+    return [tuple(types) for _, types in sorted(by_iteration.items())]
+
+
+def test_the_output_and_each_iterations_events_are_the_default_modes():
+    machine = StateMachine(map_machine(3))
+    serial = machine.execute(items(12), handlers={"work": InFlight()})
+    threaded = machine.execute(items(12), handlers={"work": InFlight()}, handler_threads=3)
+    assert threaded.output == serial.output
+    assert Counter(e.type for e in threaded.history) == Counter(e.type for e in serial.history)
+    assert iteration_events(threaded) == iteration_events(serial)
+    ids = [event.id for event in threaded.history]
+    assert ids == list(range(1, len(ids) + 1))
+    assert all(event.previous_id < event.id for event in threaded.history if event.previous_id)
+
+
+def test_the_default_mode_is_one_call_at_a_time():
+    handler = InFlight()
+    StateMachine(map_machine(5)).execute(items(10), handlers={"work": handler})
+    assert handler.peak == 1
+
+
+def test_retry_and_catch_work_on_threads():
+    calls = Counter()
+    lock = threading.Lock()
+
+    def flaky(event, context):
+        with lock:
+            calls[event["n"]] += 1
+            attempt = calls[event["n"]]
+        if event["n"] % 2 and attempt == 1:
+            raise TimeoutError("once")
+        if event["n"] == 4:
+            raise ValueError("four is bad")
+        return event["n"]
+
+    definition = map_machine(4)
+    processor = definition["States"]["M"]["ItemProcessor"]
+    processor["States"] = {
+        "T": {"Type": "Task", "Resource": FUNCTION + "work", "Next": "Done",
+              "Retry": [{"ErrorEquals": ["TimeoutError"], "IntervalSeconds": 1, "MaxAttempts": 2}],
+              "Catch": [{"ErrorEquals": ["ValueError"], "Next": "Caught"}]},
+        "Caught": {"Type": "Pass", "Result": "caught", "End": True},
+        "Done": {"Type": "Pass", "End": True},
+    }
+    execution = StateMachine(definition).execute(items(6), handlers={"work": flaky}, handler_threads=4)
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert execution.output == [0, 1, 2, 3, "caught", 5]
+    assert calls == Counter({0: 1, 1: 2, 2: 1, 3: 2, 4: 1, 5: 2})
+
+
+def test_a_handler_past_its_timeout_fails_its_task_with_states_timeout():
+    released = threading.Event()
+
+    def hangs(event, context):
+        if event["n"] == 1:
+            released.wait(BARRIER_SECONDS)
+        return event["n"]
+
+    definition = map_machine(2, {"TimeoutSeconds": 1})
+    try:
+        execution = StateMachine(definition).execute(items(2), handlers={"work": hangs}, handler_threads=2,
+                                                     clock=SystemClock())
+    finally:
+        released.set()
+    assert (execution.status, execution.error) == ("FAILED", "States.Timeout")
+
+
+def test_a_failing_handler_fails_the_execution_with_its_error():
+    def fails(event, context):
+        raise KeyError("missing")
+
+    execution = StateMachine(map_machine(3)).execute(items(3), handlers={"work": fails}, handler_threads=3)
+    assert (execution.status, execution.error) == ("FAILED", "KeyError")
+
+
+@pytest.mark.parametrize("threads", [0, -1, True, 2.5, "2"])
+def test_handler_threads_must_be_a_whole_number_of_threads(threads):
+    with pytest.raises(ValueError, match="handler_threads must be a whole number of threads, at least 1"):
+        StateMachine(map_machine(1)).start(items(1), handlers={"work": InFlight()}, handler_threads=threads)
+
+
+def test_no_thread_is_left_once_the_execution_ended():
+    before = {t.name for t in threading.enumerate()}
+    StateMachine(map_machine(4)).execute(items(8), handlers={"work": InFlight()}, handler_threads=4)
+    for thread in threading.enumerate():
+        if thread.name.startswith("aslrun-handler-thread") and thread.name not in before:
+            thread.join(5)
+    assert not [t for t in threading.enumerate() if t.name.startswith("aslrun-handler-thread") and t.is_alive()
+                and t.name not in before]
+
+
+def test_the_cli_takes_handler_threads_and_refuses_zero(tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from aslrun.cli import main
+
+    (tmp_path / "machine.json").write_text(json.dumps(map_machine(3)), encoding="utf-8")
+    (tmp_path / "work_handlers.py").write_text("def work(event, context):\n    return event['n'] + 1\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    runner = CliRunner()
+    ran = runner.invoke(main, ["execute", "machine.json", "--input", json.dumps(items(5)), "--handler",
+                               f"{FUNCTION}work=work_handlers:work", "--handler-threads", "3", "--json"])
+    assert ran.exit_code == 0, ran.output
+    assert json.loads(ran.output)["output"] == [1, 2, 3, 4, 5]
+    refused = runner.invoke(main, ["execute", "machine.json", "--handler-threads", "0"])
+    assert refused.exit_code == 2
+    assert "--handler-threads" in refused.output and "0 is not in the range x>=1" in refused.output
