@@ -106,6 +106,7 @@ class StateMachine:
         strict_bindings: bool = False,
         role_arn: str | None = None,
         handler_threads: int | None = None,
+        handler_processes: int | None = None,
     ) -> Execution:
         """An execution ready to run (``run()``), e.g. for stepping through it.
 
@@ -113,7 +114,8 @@ class StateMachine:
         MaxConcurrency) and a Parallel's branches have their handlers running at once, as on AWS:
         handlers that wait on I/O overlap; the history's order then follows the calls' ends (see
         :mod:`aslrun.engine.handler_threads`). None (the default): one handler at a time, the same
-        history every run.
+        history every run. ``handler_processes=N`` does the same with each call made in one of N
+        worker processes, for handlers that compute (see :mod:`aslrun.integrations.handler_processes`).
 
         ``watcher`` is told of the execution and of every execution it starts, as each is created.
         ``history_limit=None`` lifts AWS's cap of 25,000 history events (and ``payload_limit=None`` the
@@ -123,6 +125,14 @@ class StateMachine:
         that reaches it fails as it would on AWS (untaken branches may stay unbound, as mock-config
         suites leave them); ``strict_bindings=True`` makes it a :class:`~aslrun.errors.BindingError`
         instead, ``check_bindings=False`` skips the check (a server runs machines so)."""
+        workers = None
+        if handler_processes is not None:
+            if handler_threads is not None:
+                raise ValueError("give handler_threads or handler_processes, not both")
+            from .integrations.handler_processes import handler_processes as worker_pool
+
+            workers = worker_pool(handler_processes)
+            handler_threads = handler_processes
         unusable = json_value_problem(input)
         if unusable is not None:
             where, what = unusable
@@ -160,6 +170,7 @@ class StateMachine:
             watcher=watcher,
             role_arn=role_arn,
             handler_threads=handler_threads,
+            handler_processes=workers,
         )
 
     def _check_bindings(self, bindings: Bindings, covers: Any, strict: bool) -> None:

@@ -1,20 +1,24 @@
-"""The opt-in concurrent mode (``handler_threads=N``): Lambda handlers on threads, so a Map's
-iterations (up to MaxConcurrency) and a Parallel's branches have theirs running at once.
+"""The opt-in concurrent modes: ``handler_threads=N`` (Lambda handlers on threads, so a Map's
+iterations, up to MaxConcurrency, and a Parallel's branches have theirs running at once) and
+``handler_processes=N`` (the same calls made in worker processes, for handlers that compute).
 
 Concurrency is proven without timing: handlers meet at a barrier that only as many calls as should
-run at once can pass (a mode that ran fewer would break the barrier at its time limit). What the
+run at once can pass (a mode that ran fewer would break the barrier at its time limit; worker processes meet through files). What the
 mode must not change is checked against the default mode's run of the same machine: the output (in
 item order), the events each iteration records, Retry, Catch and timeouts.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 from collections import Counter
 
 import pytest
 
 from aslrun import StateMachine, SystemClock
+from tests.helpers import worker_handlers  # importable by name: a worker process imports them
 
 FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:"
 BARRIER_SECONDS = 20  # only a guard: a barrier that breaks fails the test
@@ -177,8 +181,6 @@ def test_no_thread_is_left_once_the_execution_ended():
 
 
 def test_the_cli_takes_handler_threads_and_refuses_zero(tmp_path, monkeypatch):
-    import json
-
     from click.testing import CliRunner
 
     from aslrun.cli import main
@@ -195,3 +197,66 @@ def test_the_cli_takes_handler_threads_and_refuses_zero(tmp_path, monkeypatch):
     refused = runner.invoke(main, ["execute", "machine.json", "--handler-threads", "0"])
     assert refused.exit_code == 2
     assert "--handler-threads" in refused.output and "0 is not in the range x>=1" in refused.output
+
+
+# -- handler_processes: the calls made in worker processes ---------------------------------------------
+
+
+def test_handler_processes_make_the_calls_at_once_in_worker_processes(tmp_path):
+    definition = map_machine(2)
+    definition["States"]["M"]["ItemSelector"] = {"n.$": "$$.Map.Item.Value.n", "folder": str(tmp_path),
+                                                 "expected": 2}
+    execution = StateMachine(definition).execute(items(2), handlers={"work": worker_handlers.meet},
+                                                 handler_processes=2)
+    assert execution.status == "SUCCEEDED", execution.cause
+    pids = {answer["pid"] for answer in execution.output}
+    assert len(pids) == 2 and os.getpid() not in pids
+    assert [answer["n"] for answer in execution.output] == [0, 1]
+
+
+def test_a_worker_gets_the_lambda_context():
+    definition = map_machine(1, {"TimeoutSeconds": 60})
+    execution = StateMachine(definition).execute(items(1), handlers={"work": worker_handlers.where_am_i},
+                                                 handler_processes=1, clock=SystemClock())
+    assert execution.status == "SUCCEEDED", execution.cause
+    (answer,) = execution.output
+    assert answer["function"] == "work" and len(answer["request"]) == 36
+    assert 50_000 < answer["left_ms"] <= 60_000
+
+
+def test_a_failure_in_a_worker_is_the_tasks_failure_and_can_be_caught():
+    definition = map_machine(2)
+    processor = definition["States"]["M"]["ItemProcessor"]["States"]
+    processor["T"]["Catch"] = [{"ErrorEquals": ["MeterRejected"], "ResultPath": "$.error", "Next": "Caught"}]
+    processor["Caught"] = {"Type": "Pass", "End": True}
+    execution = StateMachine(definition).execute(items(2), handlers={"work": worker_handlers.refuse},
+                                                 handler_processes=2)
+    assert execution.status == "SUCCEEDED", execution.cause
+    error = execution.output[1]["error"]
+    assert error["Error"] == "MeterRejected"
+    assert json.loads(error["Cause"])["errorMessage"] == "meter 1 is unknown"
+
+
+def test_a_call_past_its_timeout_ends_its_worker_and_the_next_call_gets_a_new_one():
+    machine = StateMachine(map_machine(1, {"TimeoutSeconds": 1}))
+    slow = machine.execute({"items": [{"seconds": 30}]}, handlers={"work": worker_handlers.sleep_then_answer},
+                           handler_processes=1, clock=SystemClock())
+    assert (slow.status, slow.error) == ("FAILED", "States.Timeout")
+    quick = machine.execute({"items": [{"seconds": 0}]}, handlers={"work": worker_handlers.sleep_then_answer},
+                            handler_processes=1, clock=SystemClock())
+    assert quick.status == "SUCCEEDED", quick.cause
+
+
+def test_a_handler_a_worker_cannot_import_runs_here_with_a_warning():
+    def closure(event, context):
+        return os.getpid()
+
+    with pytest.warns(RuntimeWarning, match="the handler .*closure cannot be sent to a worker process"):
+        execution = StateMachine(map_machine(2)).execute(items(2), handlers={"work": closure}, handler_processes=2)
+    assert execution.output == [os.getpid()] * 2
+
+
+def test_threads_and_processes_are_not_given_together():
+    with pytest.raises(ValueError, match="give handler_threads or handler_processes, not both"):
+        StateMachine(map_machine(1)).start(items(1), handlers={"work": InFlight()}, handler_threads=2,
+                                           handler_processes=2)

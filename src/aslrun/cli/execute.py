@@ -41,10 +41,14 @@ __all__ = ["execute"]
               help="Run Lambda handlers on N threads: a Map's iterations (up to its MaxConcurrency) and a "
                    "Parallel's branches call theirs at once, as on AWS. For handlers that wait on I/O; the "
                    "history's order then varies run to run (default: one handler at a time, the same history).")
+@click.option("--handler-processes", "handler_processes", type=click.IntRange(min=1), default=None, metavar="N",
+              help="As --handler-threads, each call made in one of N worker processes: for handlers that compute. "
+                   "A handler a worker cannot import by name runs in this process (with a warning).")
 def execute(machine: str, state_machine_id: str | None, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
             sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], as_json: bool, real_time: bool,
             history_file: str | None, verbose: bool, seed: int | None, name: str | None, strict_bindings: bool,
-            mock_config: str | None, test_case: str | None, no_progress: bool, handler_threads: int | None) -> None:
+            mock_config: str | None, test_case: str | None, no_progress: bool, handler_threads: int | None,
+            handler_processes: int | None) -> None:
     """Run MACHINE once with the given input: an ASL JSON file, or a SAM / CloudFormation template or
     CDK cdk.out/*.template.json (its functions bind themselves; --state-machine picks one of several)."""
     from ..errors import AslrunError
@@ -53,7 +57,7 @@ def execute(machine: str, state_machine_id: str | None, input_: str | None, hand
     try:
         execution = _run(machine, input_, handler_modules, handler_pairs, sub_pairs, sub_files, as_json,
                          real_time, history_file, verbose, seed, name, mock_config, test_case, progress,
-                         state_machine_id, strict_bindings, handler_threads)
+                         state_machine_id, strict_bindings, handler_threads, handler_processes)
     except AslrunError as exc:
         from .validate import explain
 
@@ -74,7 +78,8 @@ def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], han
          sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], as_json: bool, real_time: bool,
          history_file: str | None, verbose: bool, seed: int | None, name: str | None, mock_config: str | None = None,
          test_case: str | None = None, progress: bool = False, state_machine_id: str | None = None,
-         strict_bindings: bool = False, handler_threads: int | None = None) -> Any:
+         strict_bindings: bool = False, handler_threads: int | None = None,
+         handler_processes: int | None = None) -> Any:
     from ..engine.clock import SystemClock, VirtualClock
     from .inputs import load_target, parse_json_argument
 
@@ -125,7 +130,7 @@ def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], han
         execution = state_machine.execute(
             document, handlers=bindings, clock=SystemClock() if real_time else VirtualClock(), seed=run_seed(seed),
             name=name, listeners=listeners, task_interceptor=interceptor, strict_bindings=strict_bindings,
-            handler_threads=handler_threads, **target.identity,
+            handler_threads=handler_threads, handler_processes=handler_processes, **target.identity,
         )
     finally:
         if live is not None:

@@ -69,6 +69,7 @@ class Execution:
         watcher: Callable[[Execution], None] | None = None,
         in_map_run: str | None = None,
         handler_threads: int | None = None,
+        handler_processes: Any = None,
     ) -> None:
         self.program = program
         self.machine = machine  # the StateMachine this runs (resolves nested state machines)
@@ -92,6 +93,8 @@ class Execution:
         self.handler_threads: HandlerThreads | None = (
             parent.handler_threads if parent is not None
             else HandlerThreads(self.scheduler, handler_threads) if handler_threads is not None else None)
+        #: the worker processes those threads hand Lambda handler calls to (integrations.handler_processes), or None
+        self.handler_processes: Any = parent.handler_processes if parent is not None else handler_processes
         self.children: list[Execution] = []  # executions this one started (states:startExecution)
         self.map_run_children = 0  # child executions of distributed Maps (not kept: there may be 100,000s)
         self.map_runs: dict[str, Any] = {}  # Map Run ARN -> its live settings (states.map_.MapRunControl)

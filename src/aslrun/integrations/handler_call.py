@@ -44,6 +44,9 @@ class HandlerFailed(Exception):
         self.error = error
         self.document = document
 
+    def __reduce__(self) -> tuple[Any, ...]:  # crosses from a worker process (handler_processes)
+        return (HandlerFailed, (self.error, self.document))
+
     def cause(self, *, compact: bool) -> str:
         if isinstance(self.document, str):  # a cause given as text (not a function's error document)
             return self.document
@@ -83,6 +86,23 @@ class LambdaContext:
         self._deadline = deadline  # time.monotonic() value, or None (no limit)
         #: the token of the ``.waitForTaskToken`` task that invoked this handler (else None)
         self.task_token: str | None = submitting_token()
+
+    def fields(self) -> dict[str, Any]:
+        """What rebuilds this context in a worker process (:meth:`from_fields`)."""
+        return {"function_name": self.function_name, "invoked_function_arn": self.invoked_function_arn,
+                "aws_request_id": self.aws_request_id, "deadline": self._deadline,
+                "function_version": self.function_version, "memory_limit_in_mb": self.memory_limit_in_mb,
+                "task_token": self.task_token}
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, Any]) -> LambdaContext:
+        """The context :meth:`fields` describes (the deadline is ``time.monotonic()``'s, which every
+        process of the machine shares)."""
+        given = dict(fields)
+        task_token = given.pop("task_token")
+        context = cls(**given)
+        context.task_token = task_token
+        return context
 
     def get_remaining_time_in_millis(self) -> int:
         if self._deadline is None:
@@ -137,24 +157,27 @@ def json_copy(value: Any) -> Any:
 
 
 def call_handler(handler: Callable[..., Any], event: Any, context: LambdaContext, *,
-                 timeout: float | None = None, gate: Any = None) -> tuple[Any, int]:
+                 timeout: float | None = None, gate: Any = None, processes: Any = None) -> tuple[Any, int]:
     """Call ``handler(event, context)``; return the result (a JSON copy) and its size in bytes.
 
     ``gate`` (a semaphore) bounds how many handlers run at once where executions run on several
     threads (a server): Lambda gives each invocation an environment of its own, so handlers are
     written as if nothing else ran beside them. The gate is held until the call returns or is
-    abandoned at its timeout."""
+    abandoned at its timeout. ``processes`` (:class:`~aslrun.integrations.handler_processes.HandlerProcesses`)
+    makes the call in one of its worker processes."""
     if gate is not None:
         with gate:
-            return call_handler(handler, event, context, timeout=timeout)
+            return call_handler(handler, event, context, timeout=timeout, processes=processes)
+    if processes is not None:  # a worker process does the call (handler_processes)
+        return processes.call(handler, event, context, timeout)  # type: ignore[no-any-return]
     if timeout is None:
-        return _call(handler, event, context)
+        return call_here(handler, event, context)
     box: dict[str, Any] = {}
     done = threading.Event()
 
     def run() -> None:
         try:
-            box["value"] = _call(handler, event, context)
+            box["value"] = call_here(handler, event, context)
         except BaseException as exc:  # delivered to the caller's thread below
             box["error"] = exc
         finally:
@@ -223,7 +246,9 @@ class _Worker:
 _WORKERS = _Workers()
 
 
-def _call(handler: Callable[..., Any], event: Any, context: LambdaContext) -> tuple[Any, int]:
+def call_here(handler: Callable[..., Any], event: Any, context: LambdaContext) -> tuple[Any, int]:
+    """One call on this thread, in this process: the event copied in, the result copied out (a JSON
+    copy and its size), a failure as :class:`HandlerFailed`."""
     private_event = marshal.loads(marshal.dumps(event))  # engine data is JSON already: a fast deep copy
     try:
         result = handler(private_event, context)

@@ -188,7 +188,7 @@ def _invoke(handler: Any, event: Any, call: TaskCall, name: str, arn: str, quali
     )
     try:
         result, size = call_handler(handler, event, context, timeout=call.real_timeout,
-                                    gate=call.bindings.handler_gate)
+                                    gate=call.bindings.handler_gate, processes=call.execution.handler_processes)
     except HandlerFailed as failed:
         raise StatesError(failed.error, failed.cause(compact=compact_cause)) from None
     call.result_size = size

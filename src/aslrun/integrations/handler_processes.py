@@ -1,0 +1,115 @@
+"""Handlers in worker processes: the opt-in mode for handlers that compute (``handler_processes=N``).
+
+``handler_threads=N`` (see :mod:`aslrun.engine.handler_threads`) lets a Map's iterations call their
+handlers at once, but Python runs one thread's bytecode at a time, so handlers that compute (parse,
+price, aggregate) gain nothing from it. With ``handler_processes=N`` the same N threads hand each
+Lambda handler call to one of N worker processes (:mod:`aslrun.integrations.handler_worker`) and
+wait for its answer: the calls run on as many cores. What crosses to a worker: the handler, by its
+module and name (the worker imports it), the event and the context's fields; what comes back: the
+result, or the failure (Lambda's error document). A handler that cannot be sent by name (a lambda, a
+closure, a function of the script being run) runs on its thread in this process instead, with a
+warning naming it.
+
+Workers start on first use, with the parent's ``sys.path`` and directory and a fresh interpreter
+(no database connection, lock or ``__main__`` of the parent inherited), and are kept for the
+process's life, shared by the executions asking for the same number: a handler keeping a
+per-process resource (a connection) finds it again. A call past its time limit ends its worker, as
+Lambda ends a timed-out function's environment; the next call starts a new one. Like a Lambda
+environment, a worker shares no memory with the caller: a handler answering its own task token
+with ``context.send_task_success`` needs the threads mode.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import queue
+import select
+import subprocess
+import sys
+import threading
+import warnings
+from typing import Any
+
+from .handler_call import HandlerTimedOut, LambdaContext, call_here
+from .handler_worker import read_message, write_message
+
+__all__ = ["HandlerProcesses", "handler_processes"]
+
+_POOLS: dict[int, HandlerProcesses] = {}
+_POOLS_LOCK = threading.Lock()
+_WORKER_MAIN = "from aslrun.integrations.handler_worker import serve; serve()"
+
+
+def handler_processes(processes: int) -> HandlerProcesses:
+    """The pool of ``processes`` workers (one per size, kept for the process's life)."""
+    if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
+        raise ValueError(f"handler_processes must be a whole number of processes, at least 1 (got {processes!r})")
+    with _POOLS_LOCK:
+        pool = _POOLS.get(processes)
+        if pool is None:
+            pool = _POOLS[processes] = HandlerProcesses(processes)
+        return pool
+
+
+class _Worker:
+    def __init__(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-c", _WORKER_MAIN], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE)
+        write_message(self.process.stdin, (list(sys.path), os.getcwd()))  # type: ignore[arg-type]
+
+    def call(self, message: Any, timeout: float | None) -> Any:
+        write_message(self.process.stdin, message)  # type: ignore[arg-type]
+        answers = self.process.stdout
+        assert answers is not None
+        if timeout is not None and not select.select([answers], [], [], max(0.0, timeout))[0]:
+            raise HandlerTimedOut()
+        return read_message(answers)  # type: ignore[arg-type]
+
+    def end(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+
+class HandlerProcesses:
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        self._idle: queue.SimpleQueue[_Worker | None] = queue.SimpleQueue()
+        for _ in range(processes):
+            self._idle.put(None)  # a place for a worker, started when first needed
+        self._unsendable: set[int] = set()
+
+    def call(self, handler: Any, event: Any, context: LambdaContext, timeout: float | None) -> tuple[Any, int]:
+        """:func:`call_here` in a worker: the result (a JSON copy) and its size."""
+        if id(handler) in self._unsendable or not self._sendable(handler):
+            return call_here(handler, event, context)
+        worker = self._idle.get() or _Worker()
+        try:
+            ok, answer = worker.call((handler, event, context.fields()), timeout)
+        except HandlerTimedOut:
+            worker.end()  # as Lambda ends a timed-out environment
+            self._idle.put(None)
+            raise
+        except (EOFError, OSError) as exc:  # the worker died (killed, or its handler ended the process)
+            worker.end()
+            self._idle.put(None)
+            raise RuntimeError(f"a handler worker process ended during the call: {exc or 'no answer'}") from None
+        self._idle.put(worker)
+        if not ok:
+            raise answer
+        return answer  # type: ignore[no-any-return]
+
+    def _sendable(self, handler: Any) -> bool:
+        module = getattr(handler, "__module__", None)
+        try:
+            if module == "__main__":
+                raise pickle.PicklingError("it is defined in the script being run, which a worker does not import")
+            pickle.dumps(handler)
+        except Exception as exc:  # pickle raises several types for a function it cannot name
+            self._unsendable.add(id(handler))
+            name = getattr(handler, "__qualname__", repr(handler))
+            warnings.warn(f"handler_processes: the handler {name} cannot be sent to a worker process ({exc}); "
+                          "it runs on a thread of this process", RuntimeWarning, stacklevel=2)
+            return False
+        return True

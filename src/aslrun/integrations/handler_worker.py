@@ -1,0 +1,79 @@
+"""A worker process of ``handler_processes`` (:mod:`aslrun.integrations.handler_processes`).
+
+Started as ``python -c "from aslrun.integrations.handler_worker import serve; serve()"``: it imports
+nothing of its parent (not its ``__main__``: a user's script runs once, in the parent), takes its
+parent's ``sys.path`` and directory from the first message, then answers calls one at a time:
+``(handler, event, context fields)`` in, ``(True, (result, size))`` or ``(False, exception)`` out,
+each a length-prefixed pickle on its own pipe. What a handler prints goes to standard error (the
+pipe is kept apart from standard output). The worker ends when its parent closes the pipe.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import struct
+import sys
+from typing import Any, BinaryIO
+
+__all__ = ["read_message", "serve", "write_message"]
+
+_LENGTH = struct.Struct("!Q")
+
+
+def write_message(stream: BinaryIO, message: Any) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_LENGTH.pack(len(data)) + data)
+    stream.flush()
+
+
+def read_message(stream: BinaryIO) -> Any:
+    """The next message, or raise EOFError when the other side closed the pipe."""
+    head = _read_exactly(stream, _LENGTH.size)
+    return pickle.loads(_read_exactly(stream, _LENGTH.unpack(head)[0]))
+
+
+def _read_exactly(stream: BinaryIO, count: int) -> bytes:
+    chunks, left = [], count
+    while left:
+        chunk = stream.read(left)
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def serve() -> None:
+    answers = os.fdopen(os.dup(1), "wb")  # the pipe to the parent...
+    os.dup2(2, 1)  # ...and a handler's print() goes to standard error
+    requests = sys.stdin.buffer
+    try:
+        path, directory = read_message(requests)
+    except EOFError:
+        return
+    sys.path[:] = path
+    os.chdir(directory)
+    from .handler_call import LambdaContext, call_here
+
+    while True:
+        try:
+            handler, event, fields = read_message(requests)
+        except EOFError:
+            return
+        except Exception as exc:  # the handler could not be imported here: the call fails with it
+            write_message(answers, (False, _sendable(exc)))
+            continue
+        try:
+            answer = (True, call_here(handler, event, LambdaContext.from_fields(fields)))
+        except Exception as exc:
+            answer = (False, _sendable(exc))
+        write_message(answers, answer)
+
+
+def _sendable(exc: Exception) -> Exception:
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc

@@ -1,0 +1,41 @@
+"""Handlers importable by name, for the tests of ``handler_processes`` (a worker process imports them)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+__all__ = ["meet", "refuse", "sleep_then_answer", "where_am_i"]
+
+
+class MeterRejected(Exception):
+    pass
+
+
+def where_am_i(event, context):
+    """The worker's pid and the context it was given."""
+    return {"n": event.get("n"), "pid": os.getpid(), "function": context.function_name,
+            "request": context.aws_request_id, "left_ms": context.get_remaining_time_in_millis()}
+
+
+def meet(event, context):
+    """Wait (up to 20 s) until ``event["expected"]`` calls have arrived in ``event["folder"]``: only calls
+    running at once can all pass."""
+    folder = Path(event["folder"])
+    (folder / f"{os.getpid()}-{event['n']}").touch()
+    deadline = time.monotonic() + 20
+    while len(list(folder.iterdir())) < event["expected"]:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"only {len(list(folder.iterdir()))} calls met")
+        time.sleep(0.01)
+    return {"n": event["n"], "pid": os.getpid()}
+
+
+def refuse(event, context):
+    raise MeterRejected(f"meter {event.get('n')} is unknown")
+
+
+def sleep_then_answer(event, context):
+    time.sleep(event.get("seconds", 0))
+    return {"pid": os.getpid()}
