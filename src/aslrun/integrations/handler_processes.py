@@ -78,23 +78,27 @@ class HandlerProcesses:
         self._idle: queue.SimpleQueue[_Worker | None] = queue.SimpleQueue()
         for _ in range(processes):
             self._idle.put(None)  # a place for a worker, started when first needed
-        self._unsendable: set[int] = set()
+        self._verdicts: dict[int, tuple[Any, bool]] = {}  # id of a handler -> it, and whether it can be sent
 
     def call(self, handler: Any, event: Any, context: LambdaContext, timeout: float | None) -> tuple[Any, int]:
         """:func:`call_here` in a worker: the result (a JSON copy) and its size."""
-        if id(handler) in self._unsendable or not self._sendable(handler):
+        verdict = self._verdicts.get(id(handler))
+        if verdict is None:  # the handler is kept with its verdict: its id cannot be reused
+            verdict = self._verdicts[id(handler)] = (handler, self._sendable(handler))
+        if not verdict[1]:
             return call_here(handler, event, context)
-        worker = self._idle.get() or _Worker()
+        slot = self._idle.get()
+        worker = None
         try:
+            worker = slot or _Worker()
             ok, answer = worker.call((handler, event, context.fields()), timeout)
-        except HandlerTimedOut:
-            worker.end()  # as Lambda ends a timed-out environment
+        except BaseException as exc:  # timed out, or the worker died: it is ended, its place kept
+            if worker is not None:
+                worker.end()  # as Lambda ends a timed-out environment
             self._idle.put(None)
+            if isinstance(exc, (EOFError, OSError)):
+                raise RuntimeError(f"a handler worker process ended during the call: {exc or 'no answer'}") from None
             raise
-        except (EOFError, OSError) as exc:  # the worker died (killed, or its handler ended the process)
-            worker.end()
-            self._idle.put(None)
-            raise RuntimeError(f"a handler worker process ended during the call: {exc or 'no answer'}") from None
         self._idle.put(worker)
         if not ok:
             raise answer
@@ -107,7 +111,6 @@ class HandlerProcesses:
                 raise pickle.PicklingError("it is defined in the script being run, which a worker does not import")
             pickle.dumps(handler)
         except Exception as exc:  # pickle raises several types for a function it cannot name
-            self._unsendable.add(id(handler))
             name = getattr(handler, "__qualname__", repr(handler))
             warnings.warn(f"handler_processes: the handler {name} cannot be sent to a worker process ({exc}); "
                           "it runs on a thread of this process", RuntimeWarning, stacklevel=2)
