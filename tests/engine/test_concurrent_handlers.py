@@ -197,6 +197,9 @@ def test_the_cli_takes_handler_threads_and_refuses_zero(tmp_path, monkeypatch):
     refused = runner.invoke(main, ["execute", "machine.json", "--handler-threads", "0"])
     assert refused.exit_code == 2
     assert "--handler-threads" in refused.output and "0 is not in the range x>=1" in refused.output
+    both = runner.invoke(main, ["execute", "machine.json", "--handler-threads", "2", "--handler-processes", "2"])
+    assert both.exit_code == 2
+    assert "give --handler-threads or --handler-processes, not both" in both.output
 
 
 # -- handler_processes: the calls made in worker processes ---------------------------------------------

@@ -53,6 +53,8 @@ def execute(machine: str, state_machine_id: str | None, input_: str | None, hand
     CDK cdk.out/*.template.json (its functions bind themselves; --state-machine picks one of several)."""
     from ..errors import AslrunError
 
+    if handler_threads is not None and handler_processes is not None:
+        raise click.UsageError("give --handler-threads or --handler-processes, not both")
     progress = not (no_progress or as_json) and sys.stdout.isatty()
     try:
         execution = _run(machine, input_, handler_modules, handler_pairs, sub_pairs, sub_files, as_json,
