@@ -40,6 +40,10 @@ def billing_unit(meter: Meter) -> str:
     return "MJ" if meter.fuel == "GAS" else "kWh"
 
 
+#: units whose factor is exactly 1 (``Decimal(1)``: exponent 0), so scaling changes no value's digits
+_UNIT_FACTOR_ONE = frozenset({"kWh", "MJ"})
+
+
 def unit_factor(reading: Reading, meter: Meter) -> Decimal:
     """Multiply a value in the reading's unit by this to get the billing unit."""
     if reading.unit in ELECTRIC_UNITS:
@@ -150,8 +154,9 @@ def measure(
     if reading.is_interval:
         start, end = _interval_period(reading)
         scale = convert if reading.unit == "m3" else factor.__mul__  # the same products, without a call per value
+        unscaled = reading.unit in _UNIT_FACTOR_ONE  # x 1 gives each value back digit for digit: skip it
         intervals = {
-            suffix: {row.day: tuple(map(scale, row.values)) for row in rows}
+            suffix: {row.day: row.values if unscaled else tuple(map(scale, row.values)) for row in rows}
             for suffix, rows in reading.intervals.items()
         }
         summed = {
