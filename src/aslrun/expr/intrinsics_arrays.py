@@ -58,12 +58,13 @@ def array_range(first: Any, last: Any, step: Any) -> list[int]:
     increment = expect_integer(step, 3)
     if increment == 0:
         raise ArgumentProblem("argument 3 (the increment) must not be 0")
-    count = (end - start) // increment + 1 if (end - start) * increment >= 0 else 0
+    # Not positive when ``last`` lies behind ``first`` for this step: range() is then empty.
+    count = (end - start) // increment + 1
     if count > MAX_RANGE_ITEMS:
         raise ArgumentProblem(
             f"the range would hold {count} items, more than the maximum of {MAX_RANGE_ITEMS}"
         )
-    return list(range(start, start + count * increment, increment)) if count else []
+    return list(range(start, start + count * increment, increment))
 
 
 def array_get_item(values: Any, index: Any) -> Any:

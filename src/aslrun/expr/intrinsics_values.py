@@ -136,8 +136,7 @@ def java_double_text(number: float) -> str:
     if number == 0:
         return "-0.0" if math.copysign(1.0, number) < 0 else "0.0"
     if 1e-3 <= abs(number) < 1e7:
-        text = repr(number)  # Python prints this range positionally too, with a '.'
-        return text if "." in text else text + ".0"
+        return repr(number)  # positional here too, and repr() always writes the '.' (1.0, 9999999.0)
     sign, digits, exponent = Decimal(repr(number)).normalize().as_tuple()
     assert isinstance(exponent, int)
     text = "".join(map(str, digits))
