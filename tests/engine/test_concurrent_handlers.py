@@ -263,3 +263,28 @@ def test_threads_and_processes_are_not_given_together():
     with pytest.raises(ValueError, match="give handler_threads or handler_processes, not both"):
         StateMachine(map_machine(1)).start(items(1), handlers={"work": InFlight()}, handler_threads=2,
                                            handler_processes=2)
+
+
+def callback_machine(timeout: int | None = None) -> dict:
+    task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+            "Parameters": {"FunctionName": "ask", "Payload": {"token.$": "$$.Task.Token"}}, "End": True}
+    if timeout is not None:
+        task["TimeoutSeconds"] = timeout
+    return {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": True, "Branches": [
+        {"StartAt": "Ask", "States": {"Ask": task}},
+        {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": FUNCTION + "work", "End": True}}},
+    ]}}}
+
+
+def test_a_run_still_stops_for_callbacks_once_the_handlers_on_threads_are_done():
+    execution = StateMachine(callback_machine()).start(
+        {"n": 2}, handlers={"ask": lambda event, context: None, "work": InFlight()}, handler_threads=2)
+    execution.run(until_callbacks=True)
+    assert (execution.status, execution.waiting_for_callbacks) == ("RUNNING", True)
+    assert any(event.type == "LambdaFunctionSucceeded" for event in execution.history)  # the Work branch's call ended
+
+
+def test_time_still_skips_to_a_callbacks_time_limit():
+    execution = StateMachine(callback_machine(timeout=3600)).execute(
+        {"n": 2}, handlers={"ask": lambda event, context: None, "work": InFlight()}, handler_threads=2)
+    assert (execution.status, execution.error) == ("FAILED", "States.Timeout")

@@ -38,13 +38,12 @@ class HandlerThreads:
         self.threads = threads
         self._queue: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
         self._started = 0
-        scheduler.host()  # a call's end is handed to the scheduler's thread through its inbox
 
     def run(self, work: Callable[[], Any]) -> Generator[Any, Any, Any]:
         """Run ``work()`` on a handler thread; the branch waits (others go on) and gets its result
         or its exception."""
         scheduler = self.scheduler
-        inbox = scheduler.host()
+        ends = scheduler.handler_ends()  # a call's end is handed to the scheduler's thread through it
         settled = Future(scheduler)
         context = contextvars.copy_context()  # what the call reads from its task (a task token)
 
@@ -61,7 +60,7 @@ class HandlerThreads:
                 else:
                     settled.set_error(error)
 
-            inbox.post(settle)  # even when the scheduler is between two runs: it settles it next run
+            ends.post(settle)  # even when the scheduler is between two runs: it settles it next run
 
         scheduler.running_handlers += 1
         self._submit(call)

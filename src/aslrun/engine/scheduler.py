@@ -213,6 +213,7 @@ class Scheduler:
         self.pause_requested = False
         self.pending_futures: set[Future] = set()  # callbacks a task waits on, not settled yet
         self.running_handlers = 0  # handler calls running on threads (engine.handler_threads)
+        self._handler_ends: Inbox | None = None  # where those calls' ends arrive when not hosted
         self.pause_on_callbacks = False
         self.inbox: Inbox | None = None  # set when hosted: work from other threads
         self._thread: int | None = None  # the thread running ``run`` (hosted schedulers)
@@ -222,6 +223,16 @@ class Scheduler:
         if self.inbox is None:
             self.inbox = Inbox()
         return self.inbox
+
+    def handler_ends(self) -> Inbox:
+        """Where a handler call running on another thread hands its end over (engine.handler_threads):
+        the inbox of a hosted scheduler, else one of its own, read only for that, so an unhosted
+        run keeps its rules for callbacks (it stops for them, or skips time to their limits)."""
+        if self.inbox is not None:
+            return self.inbox
+        if self._handler_ends is None:
+            self._handler_ends = Inbox()
+        return self._handler_ends
 
     def call_soon_threadsafe(self, work: Callable[[], Any]) -> None:
         """Run ``work`` on the scheduler's thread: now when called there (or when not hosted), else
@@ -283,25 +294,30 @@ class Scheduler:
             if inbox:
                 inbox.run_posted()
                 continue
+            ends = self._handler_ends
+            if ends:
+                ends.run_posted()
+                continue
             if self.pause_on_callbacks and self.pending_futures and not self.running_handlers:
                 raise WaitingForCallbacks()
+            outside = inbox if inbox is not None else ends  # what work from other threads wakes
             if timers:
                 _, seq, task, when = timers[0]
                 if task.done or task._timer_seq != seq:
                     heapq.heappop(timers)  # a cancelled or stale timer
                     continue
-                if inbox is not None and (clock.real or self.pending_futures or self.running_handlers):
+                if (inbox is not None and (clock.real or self.pending_futures)) or self.running_handlers:
                     ahead = when - clock.now()
                     if ahead > 0:  # wait in real time, for the timer or for work from outside
-                        inbox.wait(ahead)
+                        outside.wait(ahead)  # type: ignore[union-attr]
                         continue
                 heapq.heappop(timers)
                 task._timer_seq = -1
                 clock.sleep_until(when)
                 ready.append((task, self._timer_fired(task)))
                 continue
-            if self.running_handlers:  # a handler's end comes through the inbox (time never skips past it)
-                inbox.wait(None)  # type: ignore[union-attr]
+            if self.running_handlers:  # a handler's end comes through ``outside`` (time never skips past it)
+                outside.wait(None)  # type: ignore[union-attr]
                 continue
             if root is None:
                 return
