@@ -5,13 +5,15 @@ nothing of its parent (not its ``__main__``: a user's script runs once, in the p
 parent's ``sys.path`` and directory from the first message, then answers calls one at a time:
 ``(handler, event, context fields)`` in, ``(True, (result, size))`` or ``(False, exception)`` out,
 each a length-prefixed pickle on its own pipe. What a handler prints goes to standard error (the
-pipe is kept apart from standard output). The worker ends when its parent closes the pipe.
+pipe is kept apart from standard output). The worker ends when its parent closes the pipe, and
+leaves Ctrl-C to its parent (which then closes it).
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import signal
 import struct
 import sys
 from typing import Any, BinaryIO
@@ -45,6 +47,7 @@ def _read_exactly(stream: BinaryIO, count: int) -> bytes:
 
 
 def serve() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it ends us by closing the pipe
     answers = os.fdopen(os.dup(1), "wb")  # the pipe to the parent...
     os.dup2(2, 1)  # ...and a handler's print() goes to standard error
     requests = sys.stdin.buffer
@@ -68,7 +71,10 @@ def serve() -> None:
             answer = (True, call_here(handler, event, LambdaContext.from_fields(fields)))
         except Exception as exc:
             answer = (False, _sendable(exc))
-        write_message(answers, answer)
+        try:
+            write_message(answers, answer)
+        except OSError:  # the parent is gone (it exited, or gave up on this call at its time limit)
+            return
 
 
 def _sendable(exc: Exception) -> Exception:
