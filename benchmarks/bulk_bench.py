@@ -29,7 +29,12 @@ Where the time went (cProfile, 300-1,000 readings, issue 15):
   What is left is spread out: Decimal conversion of the values (~15%), the reading's JSON
   fingerprint (``content_hash``, ~8%), pricing and the usage record (~15%), SQLite (~6%), the
   engine itself under 10%. Threads cannot run these CPU-bound handlers faster (the GIL), so the
-  Map still runs one iteration at a time, as the history records.
+  Map runs one iteration at a time by default, as the history records.
+* issue 15, later: the engine's check of the execution input answers a sound document with C-level
+  checks (625 -> 160 us for a billing reading) and kWh values are not multiplied by 1: 221 -> 266
+  readings/s. ``--handler-processes 2`` (``handler_processes=2``) hands the handler calls to 2
+  worker processes, up to 2 iterations at once: 307 readings/s, the same bills and rows; the engine's
+  own share (about 1 ms a reading) and pickling the readings to the workers share the 2 cores.
 """
 
 from __future__ import annotations
