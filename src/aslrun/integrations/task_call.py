@@ -37,6 +37,12 @@ class TaskCall:
         self.request_id = frame.execution.new_uuid()
         self.result_size: int | None = None
 
+    def start_clock(self) -> None:
+        """The handler starts now: its time limit counts from here (a call that waited for a free
+        handler thread has not used any of it, as a Lambda invocation waiting to be run has not)."""
+        if self.real_timeout is not None:
+            self.real_deadline = time.monotonic() + self.real_timeout
+
     def scheduled_details(self, resource_type: str, resource_name: str) -> dict[str, Any]:
         """``TaskScheduled``'s details for an integration (``resourceType``, ``resource``, ``region``,
         ``parameters``, and the timeouts when set), as AWS records them."""

@@ -86,7 +86,7 @@ class TaskState(State):
             elif integration.blocking:
                 result = yield from integration.invoke(call)
             elif execution.handler_threads is not None and integration.calls_handler:
-                result = yield from execution.handler_threads.run(partial(integration.invoke, call))
+                result = yield from execution.handler_threads.run(partial(_invoke_from_now, integration, call))
             else:
                 result = integration.invoke(call)
             self._check_result_size(frame, call, result)
@@ -134,6 +134,12 @@ class TaskState(State):
             if self.heartbeat_path is not None:
                 heartbeat = _positive_int(self.heartbeat_path, frame, "HeartbeatSecondsPath")
         return timeout, heartbeat
+
+
+def _invoke_from_now(integration: Any, call: TaskCall) -> Any:
+    """On a handler thread: the call's time limit counts from when a thread took it up."""
+    call.start_clock()
+    return integration.invoke(call)
 
 
 def _resource_details(integration: Any) -> dict[str, Any]:
