@@ -245,8 +245,10 @@ def test_2500_map_iterations_and_their_10000_events_come_a_page_at_a_time(consol
     first = console.get("execution/iterations", arn=arn, id=the_map["id"])
     assert (first["total"], first["pages"], first["counts"]) == (2500, 25, {"SUCCEEDED": 2499, "FAILED": 1})
     assert [row["index"] for row in first["iterations"]] == list(range(100))
-    assert first["iterations"][3] == {"index": 3, "status": "SUCCEEDED", "states": 2, "took": 0.0,
-                                      "current": "Keep", "error": None}
+    fourth = dict(first["iterations"][3])
+    took = fourth.pop("took")  # this server's clock moves with real time: a busy machine makes it 0.001
+    assert fourth == {"index": 3, "status": "SUCCEEDED", "states": 2, "current": "Keep", "error": None}
+    assert isinstance(took, float) and 0 <= took < 1
     last = console.get("execution/iterations", arn=arn, id=the_map["id"], page=25)
     assert [row["index"] for row in last["iterations"]] == list(range(2400, 2500))
     failed = console.get("execution/iterations", arn=arn, id=the_map["id"], status="FAILED")
