@@ -15,22 +15,7 @@ import pytest
 
 from aslrun.errors import StatesError
 from aslrun.expr.intrinsics import FUNCTIONS, compile_intrinsic
-
-
-def run(text: str, rng: random.Random | None = None, **values: Any) -> Any:
-    """Evaluate ``text``; ``$.x`` reads keyword ``x`` (so ``run("States.ArrayLength($.a)", a=[1])``)."""
-    return compile_intrinsic(text).evaluate(lambda path: values[path[2:]], rng=rng)
-
-
-def cause_of(text: str, **values: Any) -> str:
-    """The cause of the States.Runtime error evaluating ``text`` raises."""
-    with pytest.raises(StatesError) as raised:
-        run(text, **values)
-    error = raised.value
-    assert error.error == "States.Runtime"
-    assert error.in_state is True  # the engine prefixes "An error occurred while executing the state..."
-    assert error.cause.startswith(f"The intrinsic function '{text}' could not be evaluated: ")
-    return error.cause.split(": ", 1)[1]
+from tests.helpers.intrinsics import cause_of, run
 
 
 def test_all_eighteen_functions_are_known() -> None:
