@@ -288,3 +288,14 @@ def test_time_still_skips_to_a_callbacks_time_limit():
     execution = StateMachine(callback_machine(timeout=3600)).execute(
         {"n": 2}, handlers={"ask": lambda event, context: None, "work": InFlight()}, handler_threads=2)
     assert (execution.status, execution.error) == ("FAILED", "States.Timeout")
+
+
+def test_a_worker_that_dies_fails_its_task_as_lambda_reports_a_runtime_exit():
+    machine = StateMachine(map_machine(1))
+    died = machine.execute({"items": [{"exit": True}]}, handlers={"work": worker_handlers.exit_process},
+                           handler_processes=1)
+    assert (died.status, died.error) == ("FAILED", "Runtime.ExitError")
+    assert "Runtime exited without providing a reason" in died.cause
+    again = machine.execute({"items": [{"exit": False}]}, handlers={"work": worker_handlers.exit_process},
+                            handler_processes=1)
+    assert again.status == "SUCCEEDED", again.cause

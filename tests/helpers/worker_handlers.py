@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-__all__ = ["meet", "refuse", "sleep_then_answer", "where_am_i"]
+__all__ = ["exit_process", "meet", "refuse", "sleep_then_answer", "where_am_i"]
 
 
 class MeterRejected(Exception):
@@ -38,4 +38,11 @@ def refuse(event, context):
 
 def sleep_then_answer(event, context):
     time.sleep(event.get("seconds", 0))
+    return {"pid": os.getpid()}
+
+
+def exit_process(event, context):
+    """Ends its process without a word (a crash), or answers when ``event["exit"]`` is false."""
+    if event.get("exit"):
+        os._exit(3)
     return {"pid": os.getpid()}

@@ -31,7 +31,7 @@ import threading
 import warnings
 from typing import Any
 
-from .handler_call import HandlerTimedOut, LambdaContext, call_here
+from .handler_call import HandlerFailed, HandlerTimedOut, LambdaContext, call_here
 from .handler_worker import read_message, write_message
 
 __all__ = ["HandlerProcesses", "handler_processes"]
@@ -96,8 +96,11 @@ class HandlerProcesses:
             if worker is not None:
                 worker.end()  # as Lambda ends a timed-out environment
             self._idle.put(None)
-            if isinstance(exc, (EOFError, OSError)):
-                raise RuntimeError(f"a handler worker process ended during the call: {exc or 'no answer'}") from None
+            if isinstance(exc, (EOFError, OSError)):  # the runtime exited: what Lambda reports then
+                raise HandlerFailed("Runtime.ExitError", {
+                    "errorType": "Runtime.ExitError",
+                    "errorMessage": f"RequestId: {context.aws_request_id} Error: Runtime exited without providing a "
+                                    "reason"}) from None
             raise
         self._idle.put(worker)
         if not ok:
