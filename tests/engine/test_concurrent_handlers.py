@@ -299,3 +299,19 @@ def test_a_worker_that_dies_fails_its_task_as_lambda_reports_a_runtime_exit():
     again = machine.execute({"items": [{"exit": False}]}, handlers={"work": worker_handlers.exit_process},
                             handler_processes=1)
     assert again.status == "SUCCEEDED", again.cause
+
+
+def test_a_handler_kept_here_still_has_its_time_limit():
+    released = threading.Event()
+
+    def hangs(event, context):  # a closure: no worker can import it
+        released.wait(BARRIER_SECONDS)
+        return 1
+
+    try:
+        with pytest.warns(RuntimeWarning, match="cannot be sent to a worker process"):
+            execution = StateMachine(map_machine(1, {"TimeoutSeconds": 1})).execute(
+                items(1), handlers={"work": hangs}, handler_processes=1, clock=SystemClock())
+    finally:
+        released.set()
+    assert (execution.status, execution.error) == ("FAILED", "States.Timeout")

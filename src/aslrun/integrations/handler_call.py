@@ -164,11 +164,12 @@ def call_handler(handler: Callable[..., Any], event: Any, context: LambdaContext
     threads (a server): Lambda gives each invocation an environment of its own, so handlers are
     written as if nothing else ran beside them. The gate is held until the call returns or is
     abandoned at its timeout. ``processes`` (:class:`~aslrun.integrations.handler_processes.HandlerProcesses`)
-    makes the call in one of its worker processes."""
+    makes the call in one of its worker processes when a worker can import the handler; one that
+    cannot is called here, with its time limit as usual."""
     if gate is not None:
         with gate:
             return call_handler(handler, event, context, timeout=timeout, processes=processes)
-    if processes is not None:  # a worker process does the call (handler_processes)
+    if processes is not None and processes.can_send(handler):  # a worker process does the call
         return processes.call(handler, event, context, timeout)  # type: ignore[no-any-return]
     if timeout is None:
         return call_here(handler, event, context)

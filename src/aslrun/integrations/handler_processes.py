@@ -31,7 +31,7 @@ import threading
 import warnings
 from typing import Any
 
-from .handler_call import HandlerFailed, HandlerTimedOut, LambdaContext, call_here
+from .handler_call import HandlerFailed, HandlerTimedOut, LambdaContext
 from .handler_worker import read_message, write_message
 
 __all__ = ["HandlerProcesses", "handler_processes"]
@@ -80,13 +80,17 @@ class HandlerProcesses:
             self._idle.put(None)  # a place for a worker, started when first needed
         self._verdicts: dict[int, tuple[Any, bool]] = {}  # id of a handler -> it, and whether it can be sent
 
-    def call(self, handler: Any, event: Any, context: LambdaContext, timeout: float | None) -> tuple[Any, int]:
-        """:func:`call_here` in a worker: the result (a JSON copy) and its size."""
+    def can_send(self, handler: Any) -> bool:
+        """Whether a worker can import ``handler`` by name (checked once; a warning names one that
+        cannot: the caller then calls it in this process, as without workers)."""
         verdict = self._verdicts.get(id(handler))
         if verdict is None:  # the handler is kept with its verdict: its id cannot be reused
             verdict = self._verdicts[id(handler)] = (handler, self._sendable(handler))
-        if not verdict[1]:
-            return call_here(handler, event, context)
+        return verdict[1]
+
+    def call(self, handler: Any, event: Any, context: LambdaContext, timeout: float | None) -> tuple[Any, int]:
+        """:func:`~aslrun.integrations.handler_call.call_here` in a worker (``handler`` one it
+        :meth:`can_send`): the result (a JSON copy) and its size."""
         slot = self._idle.get()
         worker = None
         try:
@@ -116,6 +120,6 @@ class HandlerProcesses:
         except Exception as exc:  # pickle raises several types for a function it cannot name
             name = getattr(handler, "__qualname__", repr(handler))
             warnings.warn(f"handler_processes: the handler {name} cannot be sent to a worker process ({exc}); "
-                          "it runs on a thread of this process", RuntimeWarning, stacklevel=2)
+                          "it runs on a thread of this process", RuntimeWarning, stacklevel=3)
             return False
         return True
