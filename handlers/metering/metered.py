@@ -11,6 +11,8 @@ before or without the others' results, the two machines running them in differen
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -83,8 +85,13 @@ class Metered:
         return {day: sum(values, ZERO) for day, values in self.intervals.get(suffix, {}).items()}
 
     def to_usage(self) -> Usage:
-        """The bill engine's view: intervals where the meter has them, totals otherwise."""
+        """The bill engine's view: intervals where the meter has them, totals otherwise (built once
+        per Metered: an interval reading's is shared by the handlers that measure it, see
+        :func:`measure`; a Usage is frozen)."""
+        return self._usage
 
+    @functools.cached_property
+    def _usage(self) -> Usage:
         def channel(suffix: str) -> ChannelUsage | None:
             if suffix in self.intervals:
                 return ChannelUsage.from_intervals(
@@ -144,25 +151,14 @@ def measure(
 
     Raises :class:`BadEvent` when a previous index is nowhere to be found or the period is empty.
     """
+    if reading.is_interval:
+        return _measured_intervals(reading, meter)
     factor = unit_factor(reading, meter)
     unit = billing_unit(meter)
 
     def convert(value: Decimal) -> Decimal:
         # m3 -> MJ multiplies by an inexact heating value: keep watt-hour / kilojoule precision
         return round_milli(value * factor) if reading.unit == "m3" else value * factor
-
-    if reading.is_interval:
-        start, end = _interval_period(reading)
-        scale = convert if reading.unit == "m3" else factor.__mul__  # the same products, without a call per value
-        unscaled = reading.unit in _UNIT_FACTOR_ONE  # x 1 gives each value back digit for digit: skip it
-        intervals = {
-            suffix: {row.day: row.values if unscaled else tuple(map(scale, row.values)) for row in rows}
-            for suffix, rows in reading.intervals.items()
-        }
-        summed = {
-            s: sum((sum(r, ZERO) for r in days.values()), ZERO) for s, days in intervals.items()
-        }
-        return Metered(reading, meter, unit, start, end, summed, intervals)
 
     totals: dict[str, Decimal] = {}
     rolled: list[str] = []
@@ -193,3 +189,44 @@ def measure(
             f"read {started.isoformat()}"
         )
     return Metered(reading, meter, unit, start, end, totals, {}, tuple(rolled))
+
+
+#: the last few interval readings measured: (id of the Reading, its meter) -> Metered
+_recent_intervals: dict[tuple[int, Meter], Metered] = {}
+_recent_lock = threading.Lock()
+_RECENT_KEPT = 8
+
+
+def _measured_intervals(reading: Reading, meter: Meter) -> Metered:
+    """An interval reading's energy, measured once for the handlers that each measure it.
+
+    :func:`~handlers.metering.readings.parse_reading` hands the later handlers of a pipeline the
+    very Reading object the first one parsed, so the last few measurements are kept by that
+    object's identity (the entry holds the Reading, so its id cannot be reused while kept) and
+    the meter's row (a meter changed in the database is measured afresh). Reading, Meter and
+    Metered are frozen; nothing writes to what they hold."""
+    key = (id(reading), meter)
+    kept = _recent_intervals.get(key)
+    if kept is not None and kept.reading is reading:
+        return kept
+    factor = unit_factor(reading, meter)
+
+    def convert(value: Decimal) -> Decimal:  # m3 -> MJ: see measure()
+        return round_milli(value * factor)
+
+    start, end = _interval_period(reading)
+    scale = convert if reading.unit == "m3" else factor.__mul__  # the same products, without a call per value
+    unscaled = reading.unit in _UNIT_FACTOR_ONE  # x 1 gives each value back digit for digit: skip it
+    intervals = {
+        suffix: {row.day: row.values if unscaled else tuple(map(scale, row.values)) for row in rows}
+        for suffix, rows in reading.intervals.items()
+    }
+    summed = {
+        s: sum((sum(r, ZERO) for r in days.values()), ZERO) for s, days in intervals.items()
+    }
+    metered = Metered(reading, meter, billing_unit(meter), start, end, summed, intervals)
+    with _recent_lock:
+        _recent_intervals[key] = metered
+        while len(_recent_intervals) > _RECENT_KEPT:
+            del _recent_intervals[next(iter(_recent_intervals))]
+    return metered

@@ -253,6 +253,25 @@ def _intervals(p: _Parser) -> tuple[int | None, dict[str, tuple[IntervalDay, ...
 _FLOAT_ONLY = frozenset({float})
 
 
+class _DecimalOfFloat(dict):  # type: ignore[type-arg]
+    """float -> ``Decimal(repr(value))``, the exact decimal a JSON number's text names, kept for the
+    values met so far: a fleet's interval values repeat (a few thousand distinct ones to three
+    decimals), and a lookup costs a tenth of a conversion. Zero is never kept: ``0.0 == -0.0``
+    would give one the other's Decimal (their signs differ). Past ``LIMIT`` entries new values
+    are converted without being kept, so memory stays bounded."""
+
+    LIMIT = 200_000
+
+    def __missing__(self, value: float) -> Decimal:
+        number = Decimal(repr(value))
+        if value and len(self) < self.LIMIT:
+            self[value] = number
+        return number
+
+
+_DECIMALS = _DecimalOfFloat()
+
+
 def _interval_day(p: _Parser, where: str, row: object, length: int | None) -> IntervalDay | None:
     if not isinstance(row, Mapping):
         p.problem("INVALID_FIELD", where, f"{where} must be an object with date and values")
@@ -275,7 +294,7 @@ def _interval_day(p: _Parser, where: str, row: object, length: int | None) -> In
     numbers: list[Decimal | None]
     if (_FLOAT_ONLY.issuperset(map(type, values)) and values and not any(map(math.isnan, values))
             and min(values) >= 0 and max(values) < math.inf):  # plain JSON numbers (checked in C)
-        numbers = list(map(Decimal, map(repr, values)))
+        numbers = list(map(_DECIMALS.__getitem__, values))
         complete = True
     else:  # the location string is only built where it may be needed
         numbers = [Decimal(repr(value)) if type(value) is float and 0 <= value < math.inf

@@ -9,6 +9,7 @@ handler that owns them and reach the connection as ``store.conn``; every write h
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
@@ -95,6 +96,17 @@ def _meter(row: sqlite3.Row) -> Meter:
     )
 
 
+@functools.lru_cache(maxsize=256)
+def _schedule_of(tariff_code: str, definitions: tuple[str, ...]) -> TariffSchedule:
+    """The schedule the stored definitions (JSON texts, oldest first) describe, parsed once per
+    distinct texts: every reading of an account prices against the same few versions, and a
+    :class:`Tariff` is frozen, so one parse serves them all (and the bill engine's per-day band
+    cache then finds the very same tariff object)."""
+    return TariffSchedule(
+        [Tariff.from_json(json.loads(text), where=f"tariff {tariff_code}") for text in definitions]
+    )
+
+
 class MeteringStore(AbstractContextManager["MeteringStore"]):
     """One open connection to the metering tables; use as a context manager to close it (a
     connection the thread shares, from :func:`open_store`, stays open for the next call)."""
@@ -136,12 +148,7 @@ class MeteringStore(AbstractContextManager["MeteringStore"]):
         ).fetchall()
         if not rows:
             raise UnknownAccount(f"tariff {tariff_code!r} is not in the database")
-        return TariffSchedule(
-            [
-                Tariff.from_json(json.loads(row["definition"]), where=f"tariff {tariff_code}")
-                for row in rows
-            ]
-        )
+        return _schedule_of(tariff_code, tuple(row["definition"] for row in rows))
 
     def put_account(self, account: Account) -> None:
         """Insert or replace an account."""
