@@ -19,6 +19,7 @@ Returns ``{"isAnomaly", "anomalyType" (null when clean), "anomalies": [{"type", 
 from __future__ import annotations
 
 import heapq
+import itertools
 import json
 from collections.abc import Mapping
 from datetime import datetime
@@ -79,16 +80,21 @@ def _longest_zero_run(metered: Metered) -> int:
 def _spike(metered: Metered) -> dict[str, Any] | None:
     if metered.unit != "kWh" or "E1" not in metered.intervals:
         return None
-    ranked = heapq.nlargest(  # the three highest intervals: what sorting them all in reverse began with
+    rows = metered.intervals["E1"]
+    highest = heapq.nlargest(3, itertools.chain.from_iterable(rows.values()))
+    if len(highest) < 3:
+        return None
+    floor = highest[2]  # the three highest intervals (what sorting them all in reverse began with)
+    ranked = heapq.nlargest(  # are among those at or above the third highest value: rank just those
         3,
         (
             (value, day, slot)
-            for day, row in metered.intervals["E1"].items()
+            for day, row in rows.items()
+            if row and max(row) >= floor
             for slot, value in enumerate(row)
+            if value >= floor
         ),
     )
-    if len(ranked) < 3:
-        return None
     top, day, slot = ranked[0]
     third = ranked[2][0]
     if top > Thresholds.SPIKE_FACTOR * third and top > Thresholds.SPIKE_MIN_KWH:

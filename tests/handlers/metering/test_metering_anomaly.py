@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.helpers.metering import NOW, basic_event, interval_event, wrapped
 
 from handlers.metering import anomaly
@@ -179,3 +183,34 @@ def test_defaults_are_those_of_the_domain_notes(thresholds):
 
 def test_lambda_entry_point(db_path, clock):
     assert anomaly.handler(interval_event(), None, db=db_path, clock=clock)["isAnomaly"] is False
+
+
+def _spike_by_full_sort(rows):
+    """The rule as first written: every interval ranked by (value, day, slot), highest first."""
+    ranked = sorted(((value, day, slot) for day, row in rows.items() for slot, value in enumerate(row)),
+                    reverse=True)
+    return ranked[:3]
+
+
+@settings(max_examples=200)
+@given(st.lists(st.lists(st.sampled_from(["0", "0.5", "1.2", "1.201", "2.5", "3"]).map(Decimal), max_size=5),
+                min_size=1, max_size=5))
+def test_the_spike_rule_ranks_the_three_highest_as_a_full_sort_does_ties_included(days):
+    """_spike finds the third-highest value first and ranks only the intervals at or above it: the
+    same three (value, day, slot), in the same order, as ranking every interval (ties resolved to
+    the later day and slot) on days with few distinct values, short and empty days."""
+    start = date(2024, 9, 1)
+    rows = {start + timedelta(days=i): tuple(values) for i, values in enumerate(days)}
+    metered = SimpleNamespace(unit="kWh", intervals={"E1": rows})
+    found = anomaly._spike(metered)
+    ranked = _spike_by_full_sort(rows)
+    if len(ranked) < 3:
+        assert found is None
+        return
+    top, day, slot = ranked[0]
+    third = ranked[2][0]
+    if top > 2 * third and top > 1:
+        assert found == {"type": "SPIKE", "date": day.isoformat(), "interval": slot + 1,
+                         "value": f"{top:.3f}", "thirdHighest": f"{third:.3f}"}
+    else:
+        assert found is None
