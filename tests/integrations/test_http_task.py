@@ -298,21 +298,18 @@ def test_test_state_trace_shows_the_request_and_response(aws, api):
     assert "request" not in run_test_state(machine, "Call", {}, inspection_level="DEBUG").inspection_data
 
 
-def test_the_test_state_command_traces_with_revealed_secrets(api, tmp_path):
-    import os
-    import shutil
-    import subprocess
-    import sys
-    from pathlib import Path
+def test_the_test_state_command_traces_with_revealed_secrets(api, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from aslrun.cli import main
 
     (tmp_path / "call.asl.json").write_text(json.dumps(http_task(api)))
     (tmp_path / "seed.json").write_text(json.dumps({"connections": {"Example": {
         "AuthorizationType": "BASIC", "AuthParameters": {"BasicAuthParameters": {"Username": "u", "Password": "p"}}}}}))
-    aslrun = shutil.which("aslrun") or str(Path(sys.executable).with_name("aslrun"))
-    done = subprocess.run([aslrun, "test-state", "call.asl.json", "--state", "Call", "--inspection-level", "TRACE",
-                           "--reveal-secrets", "--aws-seed", "seed.json", "--json"], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=60, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
-    assert done.returncode == 0, done.stderr
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(main, ["test-state", "call.asl.json", "--state", "Call", "--inspection-level", "TRACE",
+                                     "--reveal-secrets", "--aws-seed", "seed.json", "--json"])
+    assert done.exit_code == 0, done.output
     answer = json.loads(done.stdout)
     assert answer["status"] == "SUCCEEDED"
     headers = json.loads(answer["inspectionData"]["request"]["headers"])
