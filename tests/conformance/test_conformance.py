@@ -3,9 +3,11 @@
 Cases are judged by ../shared/conformance/run.py's own ``compare`` (status; output for SUCCEEDED
 with its JSON equality; error, and cause unless the case marks it unchecked).
 Every case runs; the three whose Lambda sleeps (60 s) past a Task timeout take that timeout in real
-time (about 5 s each), since a hung handler really is waited for until its deadline. Their handler
-waits on an event rather than sleeping, and the event is set once the run is over: the abandoned
-handler thread ends then instead of sleeping on for a minute.
+time (about 5 s each), since a hung handler really is waited for until its deadline. Those runs
+start together, on threads of their own, when the module's first test runs (tests/helpers/ahead.py),
+so the waits overlap instead of adding up; their tests take the outcome of their own run. Their
+handler waits on an event rather than sleeping, and the event is set once the run is over: the
+abandoned handler thread ends then instead of sleeping on for a minute.
 Lambda tasks get handlers built like run.py's ``handlers_module``: identity, constant, or raise an
 exception whose class is named ``errorType``.
 
@@ -17,12 +19,14 @@ from __future__ import annotations
 
 import json
 import threading
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from aslrun import AslrunError, StateMachine, VirtualClock
+from tests.helpers.ahead import Ahead
 from tests.helpers.conformance import known_failures, load_jsonl
 
 REPO = Path(__file__).resolve().parents[2]
@@ -82,6 +86,24 @@ SLEEPING = [case for case in CASES
             if any((spec.get("sleep_seconds") or 0) for spec in (case.get("handlers") or {}).values())]
 
 
+def _sleeping_run_that_fails() -> tuple[dict[str, Any], threading.Event]:
+    """The FAILED sleeping case's result, and the event its handler sets when it returns."""
+    case = next(case for case in SLEEPING if case["expected"]["status"] == "FAILED")
+    finished = threading.Event()
+    return run_case(case, finished), finished
+
+
+NO_HANDLER_ASLEEP = "the sleeping run that fails, its handler watched"
+AHEAD = Ahead({**{case["id"]: partial(run_case, case) for case in SLEEPING},
+               **({NO_HANDLER_ASLEEP: _sleeping_run_that_fails} if SLEEPING else {})})
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _sleeping_cases_started_ahead() -> None:
+    """The sleeping cases' runs begin with the module (once per process), beside its other tests."""
+    AHEAD.start()
+
+
 def _params() -> list[Any]:
     params = []
     for case in CASES:
@@ -109,7 +131,7 @@ def test_known_failures_name_real_cases() -> None:
 
 @pytest.mark.parametrize("case", _params())
 def test_case(case: dict[str, Any], scorer: Any) -> None:
-    actual = run_case(case)
+    actual = AHEAD.outcome(case["id"]) if case["id"] in AHEAD else run_case(case)
     ok, why = scorer.compare(case["expected"], actual)  # the scorer's own judgement
     assert ok, why
 
@@ -120,8 +142,6 @@ def test_the_sleeping_cases_leave_no_handler_asleep() -> None:
     if not CASES:
         pytest.skip(f"no conformance corpus at {CASES_FILE} (../shared is absent)")
     assert len(SLEEPING) == 3
-    case = next(case for case in SLEEPING if case["expected"]["status"] == "FAILED")
-    finished = threading.Event()
-    result = run_case(case, finished)
+    result, finished = AHEAD.outcome(NO_HANDLER_ASLEEP)  # run_case(the FAILED one, finished), started ahead
     assert (result["status"], result["error"]) == ("FAILED", "States.Timeout")
     assert finished.wait(timeout=30)  # set at once when the run released it; 30 s is only a guard
