@@ -15,8 +15,10 @@ a directory runs in the test process, as before."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -86,11 +88,28 @@ def loaded(directory: Path) -> dict[str, Any]:
         return aws.snapshot()
 
 
-def seeded(directory: Path) -> dict[str, Any]:
-    """BASE in the directory, saved by a clean exit (a snapshot, an empty journal)."""
+@pytest.fixture(scope="module")
+def _base_saved(tmp_path_factory) -> tuple[Path, dict[str, Any]]:
+    """A directory holding BASE, saved by a clean exit (a snapshot, an empty journal), and its state:
+    made once for the module, since every test that starts from BASE saved starts from the same."""
+    directory = tmp_path_factory.mktemp("base-saved")
     with LocalAws(state_dir=directory, reset=True) as aws:
         aws.seed(BASE)
-        return aws.snapshot()
+        snapshot = aws.snapshot()
+    return directory, snapshot
+
+
+@pytest.fixture
+def seeded(_base_saved) -> Callable[[Path], dict[str, Any]]:
+    """``seeded(directory)``: BASE in the directory, saved by a clean exit (a copy of the module's
+    directory, file for file); returns its state."""
+
+    def _seeded(directory: Path) -> dict[str, Any]:
+        saved, snapshot = _base_saved
+        shutil.copytree(saved, directory, dirs_exist_ok=True)
+        return copy.deepcopy(snapshot)
+
+    return _seeded
 
 
 def assert_clean_after_a_writer(directory: Path, expected: dict[str, Any]) -> None:
@@ -109,7 +128,7 @@ def assert_clean_after_a_writer(directory: Path, expected: dict[str, Any]) -> No
 # -- (a) every kind of change, killed right after its call returned -------------------------------------
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_a_change_survives_kill_9_right_after_its_call_returned(tmp_path, start, case):
+def test_a_change_survives_kill_9_right_after_its_call_returned(tmp_path, start, case, seeded):
     before = seeded(tmp_path)
     child = start("change", tmp_path, case)
     expected = snapshot_from(line_of(child))
@@ -131,7 +150,7 @@ def test_a_change_survives_kill_9_when_everything_is_in_the_journal(tmp_path, st
     assert_clean_after_a_writer(tmp_path, expected)
 
 
-def test_received_but_undeleted_messages_are_visible_again_after_a_restart(tmp_path, start):
+def test_received_but_undeleted_messages_are_visible_again_after_a_restart(tmp_path, start, seeded):
     seeded(tmp_path)
     child = start("change", tmp_path, "sqs-receive-only")  # two of the three messages in flight
     line_of(child)
@@ -144,7 +163,7 @@ def test_received_but_undeleted_messages_are_visible_again_after_a_restart(tmp_p
 
 
 @pytest.mark.parametrize("point, body", [("before-entry", "id\n1\n"), ("before-rename", "id\n2\n")])
-def test_an_object_is_either_as_before_or_as_written_never_half(tmp_path, start, point, body):
+def test_an_object_is_either_as_before_or_as_written_never_half(tmp_path, start, point, body, seeded):
     """Killed between staging the new bytes and their entry: the old object; between the entry and
     the rename into place: the new one (the next load finishes the rename)."""
     seeded(tmp_path)
@@ -262,7 +281,7 @@ def test_two_writers_in_one_process_are_refused_too(tmp_path):
     assert loaded(tmp_path)["s3"] == {"one-bucket": {"k": "v"}}
 
 
-def test_a_reader_that_saves_refuses_to_overwrite_what_changed_since_it_loaded(tmp_path, start):
+def test_a_reader_that_saves_refuses_to_overwrite_what_changed_since_it_loaded(tmp_path, start, seeded):
     seeded(tmp_path)
     with LocalAws(state_dir=tmp_path, reset=True, autosave=False) as reader:
         reader.put_object("data-bucket", "by-reader.txt", "x")
