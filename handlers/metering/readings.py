@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import marshal
 import math
@@ -256,20 +257,22 @@ _FLOAT_ONLY = frozenset({float})
 class _DecimalOfFloat(dict):  # type: ignore[type-arg]
     """float -> ``Decimal(repr(value))``, the exact decimal a JSON number's text names, kept for the
     values met so far: a fleet's interval values repeat (a few thousand distinct ones to three
-    decimals), and a lookup costs a tenth of a conversion. Zero is never kept: ``0.0 == -0.0``
-    would give one the other's Decimal (their signs differ). Past ``LIMIT`` entries new values
-    are converted without being kept, so memory stays bounded."""
+    decimals), and a lookup costs a tenth of a conversion. ``-0.0`` is never kept and never
+    looked up (:func:`_interval_day` converts a day holding one value by value): it equals ``0.0``
+    as a key, yet its Decimal has a sign. Past ``LIMIT`` entries new values are converted
+    without being kept, so memory stays bounded."""
 
     LIMIT = 200_000
 
     def __missing__(self, value: float) -> Decimal:
         number = Decimal(repr(value))
-        if value and len(self) < self.LIMIT:
+        if len(self) < self.LIMIT and not number.is_signed():
             self[value] = number
         return number
 
 
 _DECIMALS = _DecimalOfFloat()
+_ONES = itertools.repeat(1.0)
 
 
 def _interval_day(p: _Parser, where: str, row: object, length: int | None) -> IntervalDay | None:
@@ -294,7 +297,10 @@ def _interval_day(p: _Parser, where: str, row: object, length: int | None) -> In
     numbers: list[Decimal | None]
     if (_FLOAT_ONLY.issuperset(map(type, values)) and values and not any(map(math.isnan, values))
             and min(values) >= 0 and max(values) < math.inf):  # plain JSON numbers (checked in C)
-        numbers = list(map(_DECIMALS.__getitem__, values))
+        if min(values) == 0 and -1.0 in map(math.copysign, _ONES, values):  # a -0.0 (see _DecimalOfFloat)
+            numbers = [Decimal(repr(value)) for value in values]
+        else:
+            numbers = list(map(_DECIMALS.__getitem__, values))
         complete = True
     else:  # the location string is only built where it may be needed
         numbers = [Decimal(repr(value)) if type(value) is float and 0 <= value < math.inf

@@ -302,3 +302,16 @@ def test_concurrent_copies_cannot_both_pass(db_path):
 def test_lambda_entry_point_uses_the_explicit_database(db_path, clock):
     result = validate.handler(interval_event(), None, db=db_path, clock=clock)
     assert result["isValid"] is True
+
+
+def test_interval_values_keep_the_exact_decimal_of_their_text_negative_zero_included():
+    """Values are converted through a cache keyed by the float, where 0.0 and -0.0 are one key: a
+    day holding -0.0 is converted value by value, so each value's Decimal is the one its own text
+    names, whichever of the two zeros was met first."""
+    from handlers.metering.readings import _interval_day, _Parser
+
+    parser = _Parser({})
+    for values in ([0.0, -0.0, 0.5] * 16, [-0.0, 0.0, 0.5] * 16, [0.0, 0.125, 2.5] * 16):
+        day = _interval_day(parser, "intervals.E1[0]", {"date": "2024-09-01", "values": values}, 30)
+        assert [str(v) for v in day.values] == [repr(v) for v in values]
+    assert parser.issues == []
