@@ -8,7 +8,7 @@ Frozen clocks start at 2024-01-01T00:00:00Z (epoch 1704067200) unless a test say
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,22 @@ settings.register_profile("dev", deadline=None, derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "asl"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _botocore_data_read_once() -> Iterator[None]:
+    """Every boto3 session of this test process (each LocalAws makes one) shares botocore's parsed
+    data files instead of reading them again (tests/helpers/botocore_data.py); as usual after."""
+    try:
+        import botocore.session
+    except ImportError:  # (the 'aws' extra is not installed: nothing reads botocore's data)
+        yield
+        return
+    from tests.helpers.botocore_data import sharing_loader
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", sharing_loader)
+        yield
 
 
 @pytest.fixture

@@ -46,6 +46,8 @@ import time
 from pathlib import Path
 from typing import IO, Any, Self
 
+from tests.helpers.botocore_data import sharing_loader  # (ROOT is on the zygote's path too)
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 CHILD = HERE / "crash_child.py"
@@ -69,27 +71,6 @@ modules a case process had imported that the zygote had not)."""
 
 SERVICES = ("dynamodb", "sqs", "sns", "s3", "events")
 """The services the cases call, whose botocore data files the zygote reads (for botocore and moto)."""
-
-
-# -- botocore's data files, read once per process ----------------------------------------------------------
-
-_LOADER_CACHES: dict[str | None, dict[Any, Any]] = {}
-
-
-def sharing_loader(search_path_string: str | None = None) -> Any:
-    """botocore's ``create_loader``, but its loaders share what they read (one cache per search path).
-
-    botocore reads its data files (API models, endpoint rules: JSON) through a session's loader,
-    which keeps what it read for that session only. Every LocalAws makes a new boto3 session, so each
-    one started re-read and re-parsed the same files: ~0.1 s every time, several times in each test
-    (and in each case process). With ``botocore.session.create_loader`` replaced by this, they are read
-    once per process. The data are botocore's own, read-only and the same for every session; nothing
-    the tests check passes through them (no state of the local AWS does)."""
-    from botocore.loaders import create_loader
-
-    loader = create_loader(search_path_string)
-    loader._cache = _LOADER_CACHES.setdefault(search_path_string, {})  # (the dict its @instance_cache uses)
-    return loader
 
 
 # -- the zygote (python crash_zygote.py FD) ---------------------------------------------------------------

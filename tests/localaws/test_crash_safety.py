@@ -35,7 +35,7 @@ from aslrun.localaws import LocalAws, current_aws, journal
 from aslrun.localaws.journal import loads, read_journal
 from aslrun.localaws.state_dir import JOURNAL_FILE, SEQUENCE, STATE_FILE, StateDirectoryBusy, read_snapshot
 from crash_child import BASE, CASES, SAVE_POINTS  # (beside this file)
-from crash_zygote import Child, Spawner, Zygote, sharing_loader
+from crash_zygote import Child, Spawner, Zygote
 
 Start = Callable[..., Child]
 
@@ -50,17 +50,6 @@ def start() -> Iterator[Start]:
     children = Spawner() if os.environ.get("ASLRUN_CRASH_CHILDREN") == "spawn" else Zygote()
     with children:  # (at the end, any case still running is killed)
         yield children.start
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _botocore_data_read_once() -> Iterator[None]:
-    """This module's tests start a local AWS several times each, in this process too: botocore reads
-    its data files once for all of them (see crash_zygote.sharing_loader), and again as usual after."""
-    import botocore.session
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(botocore.session, "create_loader", sharing_loader)
-        yield
 
 
 def line_of(child: Child, timeout: float = 120) -> str:
