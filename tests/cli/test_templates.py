@@ -4,11 +4,14 @@ goes (execute, validate, graph, debug, test-state, report), --state-machine choo
 from __future__ import annotations
 
 import json
+import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from aslrun.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 SAM_APP = ROOT / "tests" / "fixtures" / "templates" / "sam_app" / "template.yaml"
@@ -16,8 +19,20 @@ CDK_APP = next((ROOT / "tests" / "fixtures" / "templates" / "cdk_app").rglob("*.
 
 
 def aslrun(*args: str, cwd: Path = ROOT, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "aslrun", *args], capture_output=True, text=True, cwd=cwd,
-                          input=stdin, timeout=120)
+    """``aslrun ARGS`` run in this process (CliRunner) from ``cwd``: its exit code, stdout and stderr.
+
+    In-process, the template's decoder (cfn-lint) and its functions' libraries are imported once
+    for all these tests instead of once per command. An exception out of the command (which a real
+    process would print as a traceback) fails the test."""
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=True)
+    finally:
+        os.chdir(old)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"aslrun {' '.join(args)} raised {result.exception!r}") from result.exception
+    return subprocess.CompletedProcess(["aslrun", *args], result.exit_code, result.stdout, result.stderr)
 
 
 def test_execute_runs_a_sam_template_with_its_functions_and_table() -> None:
