@@ -16,17 +16,21 @@ FN = "arn:aws:lambda:us-east-1:123456789012:function:Slow"
 
 @pytest.fixture
 def held():
-    """A handler that holds until the test is over (no race with the timeout), then returns."""
-    release, returned = threading.Event(), threading.Event()
+    """A handler that holds until the test is over (no race with the timeout), then returns: on
+    the main thread it is stopped in place at its deadline (SIGALRM), on another it is abandoned
+    there and released after the test. Either way it ends: nothing sleeps on."""
+    release, ended = threading.Event(), threading.Event()
 
     def handler(event, context):
-        release.wait()
-        returned.set()
-        return "too late"
+        try:
+            release.wait()
+            return "too late"
+        finally:
+            ended.set()
 
     yield handler
     release.set()
-    assert returned.wait(timeout=30)  # the abandoned handler thread ends: nothing sleeps on
+    assert ended.wait(timeout=30)
 
 
 def test_task_timeout_seconds_path_against_a_slow_lambda_invoke_is_caught_as_states_timeout(run, held):

@@ -26,6 +26,7 @@ from typing import Any
 from ..errors import StatesError
 
 from .callbacks import submitting_token
+from .handler_alarm import alarm_usable, call_with_alarm
 
 __all__ = ["HandlerFailed", "HandlerTimedOut", "LambdaContext", "LambdaFunctionError", "call_bound_handler", "call_handler",
            "json_copy"]
@@ -165,7 +166,9 @@ def call_handler(handler: Callable[..., Any], event: Any, context: LambdaContext
     written as if nothing else ran beside them. The gate is held until the call returns or is
     abandoned at its timeout. ``processes`` (:class:`~aslrun.integrations.handler_processes.HandlerProcesses`)
     makes the call in one of its worker processes when a worker can import the handler; one that
-    cannot is called here, with its time limit as usual."""
+    cannot is called here, with its time limit as usual. A call with a time limit is made in place
+    on the main thread, stopped at its deadline by SIGALRM (:mod:`.handler_alarm`), and elsewhere
+    on one of the kept threads below, abandoned there at its deadline."""
     if gate is not None:
         with gate:
             return call_handler(handler, event, context, timeout=timeout, processes=processes)
@@ -173,6 +176,8 @@ def call_handler(handler: Callable[..., Any], event: Any, context: LambdaContext
         return processes.call(handler, event, context, timeout)  # type: ignore[no-any-return]
     if timeout is None:
         return call_here(handler, event, context)
+    if timeout > 0 and alarm_usable():  # on the main thread: in place, stopped by SIGALRM
+        return call_with_alarm(lambda: call_here(handler, event, context), timeout, HandlerTimedOut)
     box: dict[str, Any] = {}
     done = threading.Event()
 
