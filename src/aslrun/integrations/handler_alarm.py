@@ -15,6 +15,7 @@ has still timed out. Anywhere else (another thread, a timer someone else set, a 
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -39,9 +40,12 @@ class _Armed:
 
 def alarm_usable() -> bool:
     """True where :func:`call_with_alarm` can stop a call: the main thread, SIGALRM's default
-    disposition (nobody else, and no call of ours further out, is using it), no timer running."""
+    disposition (nobody else, and no call of ours further out, is using it), no timer running,
+    and no debugger or tracer watching (a pause at a breakpoint in the handler is not cut short
+    by the alarm: the call takes the thread path, as before)."""
     return (
         _HAS_ITIMER
+        and sys.gettrace() is None
         and threading.current_thread() is threading.main_thread()
         and signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
         and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
