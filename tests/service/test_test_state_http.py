@@ -15,6 +15,8 @@ import pytest
 from tests.helpers.http_api import Api, serving_api
 from tests.helpers.service import ROLE
 
+from .server_process import ServerProcess
+
 CONNECTION = "arn:aws:events:us-east-1:123456789012:connection/Example/81210c42-8af1-456b-9c4a-6ff02fc664ac"
 
 
@@ -23,14 +25,16 @@ def api() -> Iterator[Api]:
     yield from serving_api()
 
 
-@pytest.fixture
-def sfn_with_connection(start_server, tmp_path) -> Any:
-    seed = tmp_path / "seed.json"
+@pytest.fixture(scope="module")
+def sfn_with_connection(tmp_path_factory) -> Iterator[Any]:
+    """One server for the module: TestState keeps nothing between calls, so every test may ask the same."""
+    seed = tmp_path_factory.mktemp("seed") / "seed.json"
     seed.write_text(json.dumps({"connections": {"Example": {
         "AuthorizationType": "API_KEY",
         "AuthParameters": {"ApiKeyAuthParameters": {"ApiKeyName": "Apikey", "ApiKeyValue": "key_value"},
                            "InvocationHttpParameters": {"QueryStringParameters": [{"Key": "token", "Value": "q1"}]}}}}}))
-    return start_server("--virtual-time", "--aws-seed", str(seed)).client()
+    with ServerProcess("--virtual-time", "--aws-seed", str(seed)) as server:
+        yield server.client()
 
 
 def definition(api: Api, path: str = "/orders") -> str:
