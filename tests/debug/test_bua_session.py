@@ -9,7 +9,8 @@ the segments stage's child execution, ``where`` shows the controller's state abo
 shows what the stage's states did (and the stage's own input), ``c`` runs the pipeline to its end
 on the local AWS, and the two CSV exports are the very bytes ``aslrun aws execute`` writes for the
 same run (same input and seed) in another folder. The run date is given, so the two runs agree
-whatever the day. Both runs happen once, in the module's fixture (a few seconds each).
+whatever the day. Both runs happen once, in the module's fixture (a few seconds each); the reference run of
+``aslrun aws execute`` is made in this process.
 """
 
 from __future__ import annotations
@@ -52,8 +53,22 @@ def runs(tmp_path_factory):
     session = _aslrun(debugged, "debug", *LOCAL_AWS, "--break", "bua-segments:MacroProfile", *SAME_RUN,
                       script=SCRIPT)
     executed = _checkout(tmp_path_factory.mktemp("executed"))
-    plain = _aslrun(executed, "aws", "execute", *LOCAL_AWS, *SAME_RUN, "--json")
+    plain = _aslrun_here(executed, "aws", "execute", *LOCAL_AWS, *SAME_RUN, "--json")
     return debugged, session, executed, plain
+
+
+def _aslrun_here(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The reference run, in this process (CliRunner) from ``folder``: what it writes is the same
+    bytes wherever the command runs, and this process has imported the handlers already."""
+    from click.testing import CliRunner
+
+    from aslrun.cli import main
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        patch.delenv("ASLRUN_DB", raising=False)
+        result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return subprocess.CompletedProcess(["aslrun", *args], result.exit_code, result.stdout, result.stderr)
 
 
 def _answers(stdout: str) -> dict[str, str]:
