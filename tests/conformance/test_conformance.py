@@ -4,8 +4,8 @@ Cases are judged by ../shared/conformance/run.py's own ``compare`` (status; outp
 with its JSON equality; error, and cause unless the case marks it unchecked).
 Every case runs; the three whose Lambda sleeps (60 s) past a Task timeout take that timeout in real
 time (about 5 s each), since a hung handler really is waited for until its deadline. Those runs
-start together, on threads of their own, when the module's first test runs (tests/helpers/ahead.py),
-so the waits overlap instead of adding up; their tests take the outcome of their own run. Their
+start together, on threads of their own, when the first test of this module or of the history module
+runs (tests/helpers/ahead.py), so the waits overlap instead of adding up; their tests take the outcome of their own run. Their
 handler waits on an event rather than sleeping, and the event is set once the run is over: the
 abandoned handler thread ends then instead of sleeping on for a minute.
 Lambda tasks get handlers built like run.py's ``handlers_module``: identity, constant, or raise an
@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from aslrun import AslrunError, StateMachine, VirtualClock
-from tests.helpers.ahead import Ahead
+from tests.helpers.ahead import Ahead, start_all
 from tests.helpers.conformance import known_failures, load_jsonl
 
 REPO = Path(__file__).resolve().parents[2]
@@ -100,8 +100,9 @@ AHEAD = Ahead({**{case["id"]: partial(run_case, case) for case in SLEEPING},
 
 @pytest.fixture(scope="module", autouse=True)
 def _sleeping_cases_started_ahead() -> None:
-    """The sleeping cases' runs begin with the module (once per process), beside its other tests."""
-    AHEAD.start()
+    """The sleeping cases' runs (this module's and the history module's) begin with the first test of
+    either module (once per process), beside the other tests."""
+    start_all()
 
 
 def _params() -> list[Any]:

@@ -8,8 +8,8 @@ is "history-exact".
 
 The three cases whose Lambda sleeps past a 5 s Task timeout wait that timeout in real time (a hung
 handler really is waited for until its deadline); their runs start together, on threads of their
-own, when the module's first test runs (tests/helpers/ahead.py), so the waits overlap instead of
-adding up, and each of their tests grades the events of its own run.
+own, when the first test of this module or of the conformance module runs (tests/helpers/ahead.py),
+so the waits overlap instead of adding up, and each of their tests grades the events of its own run.
 
 Cases that fail today are listed in known_history_failures.txt (``<case id>  # reason``) and run as
 strict xfails, so a regression of any history-exact case fails, and the list must shrink as the
@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.ahead import Ahead
+from tests.helpers.ahead import Ahead, start_all
 from tests.helpers.conformance import known_failures, load_jsonl
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "conformance"
@@ -76,15 +76,15 @@ def _scorer_module() -> Any:
 
 SLEEPING = [record for record in HISTORIES if record.get("complete", True)
             and any((spec.get("sleep_seconds") or 0) for spec in (CASES[record["id"]].get("handlers") or {}).values())]
-AHEAD = Ahead({record["id"]: partial(_events, record) for record in SLEEPING})
+AHEAD = Ahead({record["id"]: partial(_events, record) for record in SLEEPING},
+              before=_scorer_module)  # loaded in the starting thread, before any run needs it
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _sleeping_cases_started_ahead() -> None:
-    """The sleeping cases' runs begin with the module (once per process), beside its other tests."""
-    if HISTORY_SCORER.is_file():
-        _scorer_module()  # loaded here, before any thread needs it
-        AHEAD.start()
+    """The sleeping cases' runs (this module's and the conformance module's) begin with the first test
+    of either module (once per process), beside the other tests."""
+    start_all()
 
 
 def _params() -> list[Any]:

@@ -2,10 +2,11 @@
 
 A few conformance cases wait out a real Task timeout: their handler hangs, and a hung handler really
 is waited for until its deadline (5 s). Run one after the other, each such test costs those 5 s of
-idle waiting. Started together when the module's first test runs, the waits overlap each other and
-the module's other tests, and each test then takes the outcome of its own run. A run is the very
-call the test used to make itself (same engine, same arguments, its own handlers and clock); only
-when it starts differs. An exception a run raised is raised again in the test that asks for it.
+idle waiting. Started together when the first test of either conformance module runs
+(:func:`start_all`), the waits overlap each other and the other tests, and each test then takes the
+outcome of its own run. A run is the very call the test used to make itself (same engine, same
+arguments, its own handlers and clock); only when it starts differs. An exception a run raised is
+raised again in the test that asks for it.
 """
 
 from __future__ import annotations
@@ -14,19 +15,31 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["Ahead"]
+__all__ = ["Ahead", "start_all"]
+
+_EVERY: list[Ahead] = []
+
+
+def start_all() -> None:
+    """Start the runs of every :class:`Ahead` made so far (the test modules make theirs when they are
+    imported, before any test runs), so that all their waits overlap."""
+    for ahead in list(_EVERY):
+        ahead.start()
 
 
 class Ahead:
-    """``Ahead({key: run})``: ``start()`` begins every run on a daemon thread (once; later calls do
-    nothing); ``outcome(key)`` starts them if need be and waits for that run's result."""
+    """``Ahead({key: run}, before=None)``: ``start()`` calls ``before`` (in the calling thread), then
+    begins every run on a daemon thread (once; later calls do nothing); ``outcome(key)`` starts them
+    if need be and waits for that run's result."""
 
-    def __init__(self, runs: Mapping[str, Callable[[], Any]]) -> None:
+    def __init__(self, runs: Mapping[str, Callable[[], Any]], before: Callable[[], Any] | None = None) -> None:
         self._runs = dict(runs)
+        self._before = before
         self._lock = threading.Lock()
         self._done = {key: threading.Event() for key in self._runs}
         self._outcomes: dict[str, tuple[bool, Any]] = {}
         self._started = False
+        _EVERY.append(self)
 
     def __contains__(self, key: object) -> bool:
         return key in self._runs
@@ -36,6 +49,8 @@ class Ahead:
             if self._started:
                 return
             self._started = True
+            if self._runs and self._before is not None:
+                self._before()
         for key, run in self._runs.items():
             threading.Thread(target=self._run, args=(key, run), name=f"ahead {key}", daemon=True).start()
 
