@@ -152,7 +152,9 @@ def test_stop_execution_records_only_execution_aborted(start_server: Any) -> Non
     machine = sfn.create_state_machine(name="waits", roleArn=ROLE, definition=json.dumps(
         {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 60, "End": True}}}))["stateMachineArn"]
     arn = sfn.start_execution(stateMachineArn=machine)["executionArn"]
-    time.sleep(0.2)
+    deadline = time.monotonic() + 60  # a guard only: the Wait is entered at once
+    while "WaitStateEntered" not in [e["type"] for e in history(sfn, arn)] and time.monotonic() < deadline:
+        time.sleep(0.01)
     stopped = sfn.stop_execution(executionArn=arn, error="Operator", cause="no longer needed")
     described = sfn.describe_execution(executionArn=arn)
     assert described["status"] == "ABORTED" and described["stopDate"] == stopped["stopDate"]
