@@ -256,8 +256,14 @@ def call_here(handler: Callable[..., Any], event: Any, context: LambdaContext) -
     """One call on this thread, in this process: the event copied in, the result copied out (a JSON
     copy and its size), a failure as :class:`HandlerFailed`."""
     private_event = marshal.loads(marshal.dumps(event))  # engine data is JSON already: a fast deep copy
+    return call_with_own_event(handler, private_event, context)
+
+
+def call_with_own_event(handler: Callable[..., Any], event: Any, context: LambdaContext) -> tuple[Any, int]:
+    """:func:`call_here` for an event nobody else holds (a worker process's, just unpickled): no
+    copy is made of it."""
     try:
-        result = handler(private_event, context)
+        result = handler(event, context)
     except LambdaFunctionError as exc:
         raise HandlerFailed(exc.error, _remote_document(exc.document)) from None
     except Exception as exc:  # the function failed: Lambda reports it, the task fails with it

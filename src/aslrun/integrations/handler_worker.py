@@ -57,7 +57,7 @@ def serve() -> None:
         return
     sys.path[:] = path
     os.chdir(directory)
-    from .handler_call import LambdaContext, call_here
+    from .handler_call import LambdaContext, call_with_own_event
 
     while True:
         try:
@@ -68,7 +68,7 @@ def serve() -> None:
             write_message(answers, (False, _sendable(exc)))
             continue
         try:
-            answer = (True, call_here(handler, event, LambdaContext.from_fields(fields)))
+            answer = (True, call_with_own_event(handler, event, LambdaContext.from_fields(fields)))  # unpickled: ours
         except Exception as exc:
             answer = (False, _sendable(exc))
         try:
