@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from aslrun.cli import main
+from aslrun.localaws import current_aws
 
 ROOT = Path(__file__).resolve().parents[2]
 SAM_APP = ROOT / "tests" / "fixtures" / "templates" / "sam_app" / "template.yaml"
@@ -23,13 +24,20 @@ def aslrun(*args: str, cwd: Path = ROOT, stdin: str | None = None) -> subprocess
 
     In-process, the template's decoder (cfn-lint) and its functions' libraries are imported once
     for all these tests instead of once per command. An exception out of the command (which a real
-    process would print as a traceback) fails the test."""
-    old = os.getcwd()
+    process would print as a traceback) fails the test. A local AWS the command left active (a
+    template's resources are created in one that lives as long as the process) is stopped after it,
+    as the end of the process stops it."""
+    old, before = os.getcwd(), current_aws(start=False)
     os.chdir(cwd)
     try:
         result = CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=True)
     finally:
         os.chdir(old)
+        for _ in range(10):
+            left = current_aws(start=False)
+            if left is None or left is before:
+                break
+            left.stop()
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise AssertionError(f"aslrun {' '.join(args)} raised {result.exception!r}") from result.exception
     return subprocess.CompletedProcess(["aslrun", *args], result.exit_code, result.stdout, result.stderr)
