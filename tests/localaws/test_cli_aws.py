@@ -66,9 +66,9 @@ def test_a_token_sent_from_another_process_completes_the_waiting_task(tmp_path):
         "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/asks", "MessageBody": "?"},
         "End": True}}}))
     (tmp_path / "seed.json").write_text(json.dumps({"sqs": {"asks": {}}}))
+    seeded = CliRunner().invoke(main, ["aws", "seed", str(tmp_path / "seed.json"), "--aws-state", str(state)])
+    assert seeded.exit_code == 0, seeded.output  # (set-up, here; the run and the shells below are processes)
     command = [sys.executable, "-c", "from aslrun.cli import main; main()", "aws"]
-    subprocess.run(command + ["seed", str(tmp_path / "seed.json"), "--aws-state", str(state)], check=True,
-                   capture_output=True)
     # not --json: that keeps stderr quiet, and the test waits for what the run says there
     running = subprocess.Popen(command + ["execute", str(machine), "--aws-state", str(state),
                                           "--wait-callbacks", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
