@@ -9,7 +9,9 @@ is "history-exact".
 The three cases whose Lambda sleeps past a 5 s Task timeout wait that timeout in real time (a hung
 handler really is waited for until its deadline); their runs start together, on threads of their
 own, when the first test of this module or of the conformance module runs (tests/helpers/ahead.py),
-so the waits overlap instead of adding up, and each of their tests grades the events of its own run.
+so the waits overlap instead of adding up, and each of their tests grades the events of its own run
+(on a thread a timed handler is abandoned at its deadline; test_conformance.py runs one of these
+cases in the test's own thread, where it is stopped by SIGALRM, as history_score.py runs them).
 
 Cases that fail today are listed in known_history_failures.txt (``<case id>  # reason``) and run as
 strict xfails, so a regression of any history-exact case fails, and the list must shrink as the
