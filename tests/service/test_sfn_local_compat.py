@@ -415,11 +415,34 @@ class FakeLambda:
             {"Type": "User", "Message": f"Function not found: {FUNCTION}{function}"}
 
 
-@pytest.fixture
-def fake_lambda() -> Iterator[FakeLambda]:
+@pytest.fixture(scope="module")
+def _endpoint() -> Iterator[FakeLambda]:
     endpoint = FakeLambda().start()
     yield endpoint
     endpoint.stop()
+
+
+@pytest.fixture
+def fake_lambda(_endpoint: FakeLambda) -> FakeLambda:
+    """The module's fake Lambda API with its requests forgotten: a test sees only the calls it made."""
+    with _endpoint._lock:
+        _endpoint.requests.clear()
+    return _endpoint
+
+
+@pytest.fixture(scope="module")
+def endpoint_sfn(_endpoint: FakeLambda) -> Iterator[Any]:
+    """A server sending the Lambda tasks to the fake (virtual time), one for the tests below that
+    only create and run machines of names of their own on it (the server starts once, not each time)."""
+    with ServerProcess("--virtual-time", "--lambda-endpoint", _endpoint.url) as server:
+        yield server.client()
+
+
+@pytest.fixture(scope="module")
+def endpoint_and_handlers_sfn(_endpoint: FakeLambda) -> Iterator[Any]:
+    """The same with the tests' Python handlers bound too (they win over the endpoint)."""
+    with ServerProcess("--virtual-time", "--handlers", HANDLERS, "--lambda-endpoint", _endpoint.url) as server:
+        yield server.client()
 
 
 def single_task(resource: str, **fields: Any) -> dict[str, Any]:
@@ -437,8 +460,8 @@ def closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_bare_arn_and_lambda_invoke_tasks_get_the_endpoints_result(start_server: Any, fake_lambda: FakeLambda) -> None:
-    sfn = start_server("--virtual-time", "--lambda-endpoint", fake_lambda.url).client()
+def test_bare_arn_and_lambda_invoke_tasks_get_the_endpoints_result(endpoint_sfn: Any, fake_lambda: FakeLambda) -> None:
+    sfn = endpoint_sfn
     bare = run(sfn, create_machine(sfn, "Bare", single_task(FUNCTION + "Double")), {"n": 3})
     assert (bare["status"], json.loads(bare["output"])) == ("SUCCEEDED", {"doubled": 6})
     assert [e["type"] for e in history(sfn, bare["executionArn"])] == [
@@ -455,8 +478,8 @@ def test_bare_arn_and_lambda_invoke_tasks_get_the_endpoints_result(start_server:
         ("/2015-03-31/functions/Double/invocations", {"n": 4}, "RequestResponse")]
 
 
-def test_a_qualified_function_is_invoked_with_its_qualifier(start_server: Any, fake_lambda: FakeLambda) -> None:
-    sfn = start_server("--virtual-time", "--lambda-endpoint", fake_lambda.url).client()
+def test_a_qualified_function_is_invoked_with_its_qualifier(endpoint_sfn: Any, fake_lambda: FakeLambda) -> None:
+    sfn = endpoint_sfn
     alias = run(sfn, create_machine(sfn, "Alias", single_task(FUNCTION + "Double:live")), {"n": 1})
     version = run(sfn, create_machine(sfn, "Version", invoke_task(FUNCTION + "Double:7")), {"n": 2})
     assert alias["status"] == version["status"] == "SUCCEEDED"
@@ -465,9 +488,9 @@ def test_a_qualified_function_is_invoked_with_its_qualifier(start_server: Any, f
         "/2015-03-31/functions/Double/invocations?Qualifier=7"]
 
 
-def test_a_function_error_fails_the_task_as_a_python_handlers_exception_does(start_server: Any,
+def test_a_function_error_fails_the_task_as_a_python_handlers_exception_does(endpoint_and_handlers_sfn: Any,
                                                                             fake_lambda: FakeLambda) -> None:
-    sfn = start_server("--virtual-time", "--handlers", HANDLERS, "--lambda-endpoint", fake_lambda.url).client()
+    sfn = endpoint_and_handlers_sfn
     bare = run(sfn, create_machine(sfn, "Bare", single_task(FUNCTION + "Explode")), {"n": 7})
     invoked = run(sfn, create_machine(sfn, "Invoke", invoke_task("Explode")), {"n": 7})
     # the error is the function's errorType, the cause Lambda's error document (as each integration words it)
@@ -486,8 +509,8 @@ def test_a_function_error_fails_the_task_as_a_python_handlers_exception_does(sta
     assert local["cause"] == json.dumps(local_document)  # worded as the remote one is
 
 
-def test_retry_and_catch_handle_a_remote_function_error(start_server: Any, fake_lambda: FakeLambda) -> None:
-    sfn = start_server("--virtual-time", "--lambda-endpoint", fake_lambda.url).client()
+def test_retry_and_catch_handle_a_remote_function_error(endpoint_sfn: Any, fake_lambda: FakeLambda) -> None:
+    sfn = endpoint_sfn
     retried = run(sfn, create_machine(sfn, "Retried", single_task(
         FUNCTION + "Flaky", Retry=[{"ErrorEquals": ["TransientError"], "IntervalSeconds": 5, "MaxAttempts": 3}])),
         {"failures": 2})
@@ -503,9 +526,9 @@ def test_retry_and_catch_handle_a_remote_function_error(start_server: Any, fake_
                                                               "Cause": json.dumps(EXPLODE_DOCUMENT)}}
 
 
-def test_a_function_error_without_an_error_type_is_lambda_unknown(start_server: Any, fake_lambda: FakeLambda) -> None:
+def test_a_function_error_without_an_error_type_is_lambda_unknown(endpoint_sfn: Any, fake_lambda: FakeLambda) -> None:
     # AWS: "Unhandled errors in Lambda are reported as Lambda.Unknown ... out-of-memory errors and function timeouts"
-    sfn = start_server("--virtual-time", "--lambda-endpoint", fake_lambda.url).client()
+    sfn = endpoint_sfn
     timed_out = run(sfn, create_machine(sfn, "TimedOut", single_task(
         FUNCTION + "Sleepy", Retry=[{"ErrorEquals": ["Lambda.Unknown"], "IntervalSeconds": 1, "MaxAttempts": 1}])))
     assert (timed_out["status"], timed_out["error"], timed_out["cause"]) == \
@@ -513,9 +536,9 @@ def test_a_function_error_without_an_error_type_is_lambda_unknown(start_server: 
     assert len(fake_lambda.calls_to("Sleepy")) == 2  # Retry matched Lambda.Unknown
 
 
-def test_a_function_the_endpoint_does_not_know_is_resource_not_found(start_server: Any,
+def test_a_function_the_endpoint_does_not_know_is_resource_not_found(endpoint_sfn: Any,
                                                                       fake_lambda: FakeLambda) -> None:
-    sfn = start_server("--virtual-time", "--lambda-endpoint", fake_lambda.url).client()
+    sfn = endpoint_sfn
     missing = run(sfn, create_machine(sfn, "Missing", invoke_task("Nobody")))
     assert (missing["status"], missing["error"]) == ("FAILED", "Lambda.ResourceNotFoundException")
     assert missing["cause"] == (f"Function not found: {FUNCTION}Nobody (Service: AWSLambda; Status Code: 404; "
@@ -531,9 +554,9 @@ def test_an_unreachable_endpoint_fails_the_task_with_a_clear_cause(start_server:
                                       "to invoke Double (")
 
 
-def test_a_function_bound_to_a_python_handler_never_reaches_the_endpoint(start_server: Any,
+def test_a_function_bound_to_a_python_handler_never_reaches_the_endpoint(endpoint_and_handlers_sfn: Any,
                                                                          fake_lambda: FakeLambda) -> None:
-    sfn = start_server("--virtual-time", "--handlers", HANDLERS, "--lambda-endpoint", fake_lambda.url).client()
+    sfn = endpoint_and_handlers_sfn
     both = create_machine(sfn, "Both", {"StartAt": "Add", "States": {
         "Add": {"Type": "Task", "Resource": FUNCTION + "Add", "ResultPath": "$.added", "Next": "Echo"},
         "Echo": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
