@@ -253,7 +253,10 @@ def _granted(statements: list[dict[str, Any]], resolve: Resolver) -> set[tuple[s
 # ------------------------------------------------------------------------------------------ lint
 
 
-def test_cfn_lint_finds_no_error() -> None:
+def test_cfn_lint_finds_no_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # cfn-lint's SAM transform sets AWS_DEFAULT_REGION for the whole process: put it back after the
+    # test, or every server a later test of this worker starts defaults to that region (a flake)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     config = cfnlint_api.ManualArgs(regions=[REGION, "us-east-1"])
     matches = cfnlint_api.lint_file(TEMPLATE, config=config)
     errors = [m for m in matches if m.rule.id.startswith("E")]
