@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from ..integrations.handler_call import LambdaFunctionError, lambda_error_document
+from .code_cache import compiled_once
 
 __all__ = ["ImportFailed", "PythonFunction"]
 
@@ -182,7 +183,8 @@ def import_isolated(code_dir: Path, module_name: str, namespace: str) -> types.M
     sys.path.insert(0, folder)
     importlib.invalidate_caches()
     try:
-        return importlib.import_module(module_name)
+        with compiled_once(code_dir):
+            return importlib.import_module(module_name)
     except SyntaxError as exc:
         raise ImportFailed("Runtime.UserCodeSyntaxError",
                            f"Syntax error in module '{module_name}': {exc.msg} ({Path(exc.filename or '').name}, "
@@ -212,7 +214,8 @@ def function_world(code_dir: Path, namespace: str) -> Iterator[None]:
     folder = str(code_dir)
     sys.path.insert(0, folder)
     try:
-        yield
+        with compiled_once(code_dir):
+            yield
     finally:
         if folder in sys.path:
             sys.path.remove(folder)
