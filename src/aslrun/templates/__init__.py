@@ -12,9 +12,10 @@ template and gives what aslrun needs to run its state machines as CloudFormation
 
 Module map (one idea each):
 
-    decode.py          reading the file: YAML with the short-form intrinsic tags (!Ref, !GetAtt, !Sub, ...)
-                       through cfn-lint's decoder, JSON (cdk synth's output) with the standard library;
-                       errors name the file, line and column
+    decode.py          reading the file: YAML (cfn_yaml.py), JSON (cdk synth's output) with the standard
+                       library; errors name the file, line and column
+    cfn_yaml.py        CloudFormation's YAML: the short-form intrinsic tags (!Ref, !GetAtt, !Sub, ...) written
+                       out, a repeated key refused (as cfn-lint's decoder does, without importing cfn-lint)
     transform.py       SAM: AWS::Serverless::* expanded by SAM's own translator (aws-sam-translator),
                        offline; local DefinitionUri / CodeUri read as `sam build` would read them
     intrinsics.py      Ref, Fn::GetAtt, Fn::Sub, Fn::Join, Fn::If (conditions), Fn::Select, Fn::Split,
@@ -28,14 +29,14 @@ Module map (one idea each):
                        code; Handler, Environment, Timeout
     lambda_runtime.py  a Python function as a handler: imported in isolation, its environment set while
                        it runs, its Timeout enforced, failures reported as Lambda reports them
+    code_cache.py      functions sharing a code directory compile each file once
     resources.py       DynamoDB tables, SQS queues, SNS topics, S3 buckets, EventBridge buses as a seed
                        document for the local AWS
     errors.py          TemplateError; places written Resources.X.Properties.Y; "did you mean"
     app.py             TemplateApp: what load_template returns; the stack name chosen
 
-cfn-lint and the SAM translator (the ``templates`` extra) are imported only by this package, and only
-when needed: cfn-lint when a YAML template is read, the translator when a SAM template is
-transformed. Importing ``aslrun.templates`` imports neither.
+The SAM translator (the ``templates`` extra) is imported only by this package, and only when a SAM
+template is transformed. Importing ``aslrun.templates`` does not import it.
 
 A problem in a template (an unknown logical id, a !GetAtt to nothing, a missing CodeUri, a
 function no handler can serve) is a :class:`TemplateError` naming the resource and the place.

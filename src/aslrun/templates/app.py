@@ -143,7 +143,7 @@ class TemplateApp:
 def looks_like_template(path: str | os.PathLike[str]) -> bool:
     """Whether ``path`` is a CloudFormation / SAM / CDK template (a mapping with ``Resources``) rather
     than a state machine definition (``StartAt`` / ``States``). Reads the file quickly, without
-    cfn-lint; any file that cannot be read or parsed is not a template."""
+    building it; any file that cannot be read or parsed is not a template."""
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):

@@ -1,17 +1,16 @@
 """Reading a template file into plain Python values: YAML with CloudFormation's short-form tags, or JSON.
 
-YAML goes through cfn-lint's decoder (``cfnlint.decode``), made for CloudFormation: it turns the
-short forms (``!Ref X``, ``!GetAtt X.Arn``, ``!Sub ...``, ``!If [...]``, ``!Condition X``) into
-their long forms (``{"Ref": "X"}``, ``{"Fn::GetAtt": ["X", "Arn"]}``, ...) and refuses a key given
-twice in one mapping. It is imported only here and only when a YAML file is read: importing it
-takes most of a second.
+YAML goes through :mod:`.cfn_yaml`, made for CloudFormation: it turns the short forms (``!Ref X``,
+``!GetAtt X.Arn``, ``!Sub ...``, ``!If [...]``, ``!Condition X``) into their long forms
+(``{"Ref": "X"}``, ``{"Fn::GetAtt": ["X", "Arn"]}``, ...) and refuses a key given twice in one
+mapping, as cfn-lint's decoder does (a test holds the two to the same results).
 
 JSON (what ``cdk synth`` writes, and many CloudFormation templates) is read with the standard
 library: it has no tags, and ``json`` is exact and fast; a repeated key is refused here too.
 
-The result is plain ``dict`` / ``list`` / ``str`` / numbers / booleans / None: cfn-lint's
-position-carrying node types are unwrapped, and YAML dates and times (``Version: 2012-10-17``
-unquoted) go back to the text they were written as, since CloudFormation reads them as strings.
+The result is plain ``dict`` / ``list`` / ``str`` / numbers / booleans / None: YAML dates and times
+(``Version: 2012-10-17`` unquoted) go back to the text they were written as, since CloudFormation
+reads them as strings.
 A file that cannot be read or parsed is a :class:`TemplateError` naming the file, line and column.
 """
 
@@ -22,6 +21,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .cfn_yaml import CfnYamlError, load_cfn_yaml
 from .errors import TemplateError
 
 __all__ = ["decode_template", "is_json_text"]
@@ -72,20 +72,15 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _decode_yaml(text: str, path: Path) -> Any:
-    from cfnlint.decode import decode_str  # type: ignore[import-untyped]  # heavy: only for YAML templates
-
-    template, matches = decode_str(text)
-    if matches:
-        first = matches[0]
-        line, column = getattr(first, "linenumber", 0), getattr(first, "columnnumber", 0)
-        where = f"{path}:{line}:{column}" if line else str(path)
-        more = f" (and {len(matches) - 1} more problem(s))" if len(matches) > 1 else ""
-        raise TemplateError(f"{where}: invalid YAML: {first.message}{more}")
-    return plain(template)
+    try:
+        return plain(load_cfn_yaml(text))
+    except CfnYamlError as exc:
+        where = f"{path}:{exc.line}:{exc.column}" if exc.line else str(path)
+        raise TemplateError(f"{where}: invalid YAML: {exc.message}") from None
 
 
 def plain(node: Any) -> Any:
-    """``node`` with cfn-lint's node subclasses unwrapped into plain dict / list / str."""
+    """``node`` as plain dict / list / str (keys as text, subclasses unwrapped, dates as written)."""
     if isinstance(node, dict):
         return {str(key): plain(value) for key, value in node.items()}
     if isinstance(node, list):
