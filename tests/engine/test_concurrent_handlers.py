@@ -315,3 +315,47 @@ def test_a_handler_kept_here_still_has_its_time_limit():
     finally:
         released.set()
     assert (execution.status, execution.error) == ("FAILED", "States.Timeout")
+
+
+def test_a_worker_refuses_an_aws_call_while_the_run_uses_a_local_aws():
+    """The local AWS (moto) lives in this process: from a worker a boto3 call could only go to real
+    AWS, so the worker refuses it, naming the call; the same handler here is answered locally."""
+    pytest.importorskip("moto", reason="the local AWS needs the aws extra")
+    from aslrun.localaws import LocalAws
+
+    definition = map_machine(1, {"Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "End": None})
+    processor = definition["States"]["M"]["ItemProcessor"]["States"]
+    del processor["T"]["End"]
+    processor["T"]["Next"] = "Done"
+    processor["Done"] = {"Type": "Pass", "End": True}
+    processor["Caught"] = {"Type": "Pass", "End": True}
+    machine = StateMachine(definition)
+    with LocalAws(reset=True) as aws:
+        aws.client("dynamodb").create_table(TableName="meters", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                                            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                                            BillingMode="PAY_PER_REQUEST")
+        here = machine.execute(items(1), handlers={"work": worker_handlers.list_tables})
+        away = machine.execute(items(1), handlers={"work": worker_handlers.list_tables}, handler_processes=1)
+    assert here.status == "SUCCEEDED" and here.output[0]["tables"] == ["meters"]
+    assert away.status == "SUCCEEDED", away.cause
+    caught = away.output[0]
+    assert caught["Error"] == "LocalAwsOutOfReach"
+    message = json.loads(caught["Cause"])["errorMessage"]
+    assert message.startswith("handler_processes: the handler called AWS (POST https://dynamodb.us-east-1.amazonaws.com/)")
+    assert "run's local AWS lives in the parent process" in message
+
+
+def test_without_a_local_aws_a_workers_aws_calls_go_where_boto3_sends_them(tmp_path):
+    """No local AWS in this process: the worker leaves a handler's own AWS calls alone (here one sent
+    to an endpoint nothing listens on fails as boto3 fails, not as refused)."""
+    pytest.importorskip("boto3")
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        endpoint = f"http://127.0.0.1:{probe.getsockname()[1]}"  # closed once the with ends
+    machine = StateMachine(map_machine(1))
+    execution = machine.execute({"items": [{"n": 1, "endpoint": endpoint}]},
+                                handlers={"work": worker_handlers.list_tables}, handler_processes=1)
+    assert execution.status == "FAILED"
+    assert execution.error == "EndpointConnectionError", execution.cause

@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-__all__ = ["exit_process", "meet", "refuse", "sleep_then_answer", "where_am_i"]
+__all__ = ["exit_process", "list_tables", "meet", "refuse", "sleep_then_answer", "where_am_i"]
 
 
 class MeterRejected(Exception):
@@ -46,3 +46,14 @@ def exit_process(event, context):
     if event.get("exit"):
         os._exit(3)
     return {"pid": os.getpid()}
+
+
+def list_tables(event, context):
+    """Calls DynamoDB through boto3 from wherever it runs (a worker process, or this one)."""
+    import boto3
+    from botocore.config import Config
+
+    client = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="testing",
+                          aws_secret_access_key="testing", endpoint_url=event.get("endpoint"),
+                          config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+    return {"tables": client.list_tables()["TableNames"], "pid": os.getpid()}

@@ -16,7 +16,10 @@ process's life, shared by the executions asking for the same number: a handler k
 per-process resource (a connection) finds it again. A call past its time limit ends its worker, as
 Lambda ends a timed-out function's environment; the next call starts a new one. Like a Lambda
 environment, a worker shares no memory with the caller: a handler answering its own task token
-with ``context.send_task_success`` needs the threads mode.
+with ``context.send_task_success`` needs the threads mode, and so does a handler calling AWS while
+the run uses a local AWS (moto, in the caller's memory): from a worker such a call could only go to
+real AWS, so the worker refuses it (:class:`~aslrun.integrations.handler_worker.LocalAwsOutOfReach`,
+naming the call) instead.
 """
 
 from __future__ import annotations
@@ -72,6 +75,13 @@ class _Worker:
         self.process.wait()
 
 
+def _local_aws_running() -> bool:
+    """Whether this process runs a local AWS (moto in its memory), so a worker must not send AWS calls
+    anywhere (see handler_worker._guard_aws). Asked of the local AWS only when it was imported."""
+    emulator = sys.modules.get("aslrun.localaws.emulator")
+    return emulator is not None and emulator.current_aws(start=False) is not None
+
+
 class HandlerProcesses:
     def __init__(self, processes: int) -> None:
         self.processes = processes
@@ -95,7 +105,7 @@ class HandlerProcesses:
         worker = None
         try:
             worker = slot or _Worker()
-            ok, answer = worker.call((handler, event, context.fields()), timeout)
+            ok, answer = worker.call((handler, event, context.fields(), _local_aws_running()), timeout)
         except BaseException as exc:  # timed out, or the worker died: it is ended, its place kept
             if worker is not None:
                 worker.end()  # as Lambda ends a timed-out environment

@@ -3,7 +3,7 @@
 Started as ``python -c "from aslrun.integrations.handler_worker import serve; serve()"``: it imports
 nothing of its parent (not its ``__main__``: a user's script runs once, in the parent), takes its
 parent's ``sys.path`` and directory from the first message, then answers calls one at a time:
-``(handler, event, context fields)`` in, ``(True, (result, size))`` or ``(False, exception)`` out,
+``(handler, event, context fields, whether the parent runs a local AWS)`` in, ``(True, (result, size))`` or ``(False, exception)`` out,
 each a length-prefixed pickle on its own pipe. What a handler prints goes to standard error (the
 pipe is kept apart from standard output). The worker ends when its parent closes the pipe, and
 leaves Ctrl-C to its parent (which then closes it).
@@ -57,11 +57,12 @@ def serve() -> None:
         return
     sys.path[:] = path
     os.chdir(directory)
+    _guard_aws()
     from .handler_call import LambdaContext, call_with_own_event
 
     while True:
         try:
-            handler, event, fields = read_message(requests)
+            handler, event, fields, _AwsGuard.parent_has_local_aws = read_message(requests)
         except EOFError:
             return
         except Exception as exc:  # the handler could not be imported here: the call fails with it
@@ -75,6 +76,35 @@ def serve() -> None:
             write_message(answers, answer)
         except OSError:  # the parent is gone (it exited, or gave up on this call at its time limit)
             return
+
+
+class LocalAwsOutOfReach(RuntimeError):
+    """A handler in a worker process called AWS while the run's local AWS lives in the parent."""
+
+
+class _AwsGuard:
+    #: set with each call: the parent runs a local AWS, which answers its handlers' AWS calls
+    parent_has_local_aws = False
+
+
+def _guard_aws() -> None:
+    """Every botocore client made in this worker checks each request before it is sent: while the
+    parent runs a local AWS (moto, in its memory), a request from here could only go to real AWS, so
+    it is refused, naming the call, instead (aslrun's runs never reach the network)."""
+    try:
+        import botocore.handlers  # type: ignore[import-untyped]
+    except ImportError:  # no botocore: nothing here can call AWS
+        return
+    botocore.handlers.BUILTIN_HANDLERS.append(("before-send", _refuse_while_parent_has_local_aws))
+
+
+def _refuse_while_parent_has_local_aws(request: Any = None, **kwargs: Any) -> None:
+    if _AwsGuard.parent_has_local_aws:
+        raise LocalAwsOutOfReach(
+            f"handler_processes: the handler called AWS ({getattr(request, 'method', '')} "
+            f"{getattr(request, 'url', '?')}) from a worker process, but the run's local AWS lives in the "
+            "parent process; the call is refused rather than sent to AWS. Run handlers that call AWS "
+            "with handler_threads, or one at a time")
 
 
 def _sendable(exc: Exception) -> Exception:
