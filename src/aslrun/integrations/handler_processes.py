@@ -24,6 +24,7 @@ naming the call) instead.
 
 from __future__ import annotations
 
+import atexit
 import os
 import pickle
 import queue
@@ -42,6 +43,16 @@ __all__ = ["HandlerProcesses", "handler_processes"]
 _POOLS: dict[int, HandlerProcesses] = {}
 _POOLS_LOCK = threading.Lock()
 _WORKER_MAIN = "from aslrun.integrations.handler_worker import serve; serve()"
+
+
+@atexit.register
+def _close_pools() -> None:
+    """At exit, the idle workers are ended and waited for (a worker still in a call ends when this
+    process's end closes its pipe)."""
+    with _POOLS_LOCK:
+        pools = list(_POOLS.values())
+    for pool in pools:
+        pool.close()
 
 
 def handler_processes(processes: int) -> HandlerProcesses:
@@ -73,6 +84,23 @@ class _Worker:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
+        self._close_pipes()
+
+    def close(self, grace: float = 2.0) -> None:
+        """End an idle worker as it expects: its pipe closed, it returns (killed past ``grace``)."""
+        self._close_pipes()
+        try:
+            self.process.wait(grace)
+        except subprocess.TimeoutExpired:
+            self.end()
+
+    def _close_pipes(self) -> None:
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None and not pipe.closed:
+                try:
+                    pipe.close()
+                except OSError:  # a worker that died with data unread
+                    pass
 
 
 def _local_aws_running() -> bool:
@@ -120,6 +148,20 @@ class HandlerProcesses:
         if not ok:
             raise answer
         return answer  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """End the idle workers (their places stay: a later call starts a new one)."""
+        ended = []
+        while True:
+            try:
+                slot = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            if slot is not None:
+                slot.close()
+            ended.append(None)
+        for place in ended:
+            self._idle.put(place)
 
     def _sendable(self, handler: Any) -> bool:
         module = getattr(handler, "__module__", None)
