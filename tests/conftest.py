@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import os
+import sys
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -32,6 +33,23 @@ settings.register_profile("dev", deadline=None, derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "asl"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Where Python may not write bytecode (``PYTHONDONTWRITEBYTECODE``, set on this machine), every
+    process of the suite compiled every project module from source: each xdist worker, and each of
+    the hundreds of ``python -m aslrun`` processes the tests start (collection alone took twice as
+    long). The controller writes the project's own bytecode once, before the workers start, into
+    the usual ``__pycache__`` folders (ignored by git; a changed file is compiled again, as Python
+    does); nothing outside the project is touched. ``ASLRUN_TESTS_NO_BYTECODE=1`` leaves the tree
+    as it is (tools/mutation sets it for its scratch copies)."""
+    if not sys.dont_write_bytecode or os.environ.get("ASLRUN_TESTS_NO_BYTECODE") or hasattr(config, "workerinput"):
+        return
+    import compileall
+
+    for folder in ("src", "handlers", "fixtures", "tests"):
+        compileall.compile_dir(ROOT / folder, quiet=2)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -103,7 +103,8 @@ def write_settings(scratch: Path, settings: dict, module: dict) -> None:
 
 
 def run_mutmut(scratch: Path, jobs: int) -> None:
-    environment = {**os.environ, "HYPOTHESIS_PROFILE": "ci", "PYTHONDONTWRITEBYTECODE": "1"}
+    environment = {**os.environ, "HYPOTHESIS_PROFILE": "ci", "PYTHONDONTWRITEBYTECODE": "1",
+                   "ASLRUN_TESTS_NO_BYTECODE": "1"}
     command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs)]
     completed = subprocess.run(command, cwd=scratch, env=environment)
     if completed.returncode != 0:
@@ -132,7 +133,8 @@ def recheck(scratch: Path, results: dict[str, str], tests: list[str]) -> dict[st
     during no test, so mutmut tries it against one test at most and reports a false survivor; this
     second run, a fresh ``python -m pytest`` with the mutant switched on, settles it."""
     checked = dict(results)
-    environment = {**os.environ, "HYPOTHESIS_PROFILE": "ci", "PYTHONDONTWRITEBYTECODE": "1"}
+    environment = {**os.environ, "HYPOTHESIS_PROFILE": "ci", "PYTHONDONTWRITEBYTECODE": "1",
+                   "ASLRUN_TESTS_NO_BYTECODE": "1"}
     for name, status in results.items():
         if status not in ("survived", "no tests"):
             continue
