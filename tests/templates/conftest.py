@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("cfnlint", reason="the 'templates' extra is not installed: pip install 'aslrun[templates]'")
 pytest.importorskip("samtranslator", reason="the 'templates' extra is not installed: pip install 'aslrun[templates]'")
 
 

@@ -11,7 +11,6 @@ import pytest
 from aslrun.templates.cfn_yaml import CfnYamlError, load_cfn_yaml
 from aslrun.templates.decode import plain
 
-cfnlint_decode = pytest.importorskip("cfnlint.decode", reason="cfn-lint (a test dependency) is the reference")
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = [ROOT / "template.yaml", ROOT / "tests" / "fixtures" / "templates" / "sam_app" / "template.yaml"]
@@ -92,6 +91,8 @@ BROKEN = {
 
 
 def cfn_lint_values(text: str):
+    """cfn-lint's reading (imported when a test asks, not at collection: it takes most of a second)."""
+    cfnlint_decode = pytest.importorskip("cfnlint.decode", reason="cfn-lint (a test dependency) is the reference")
     template, matches = cfnlint_decode.decode_str(text)
     return plain(template), matches
 

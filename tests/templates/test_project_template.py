@@ -23,9 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import cfnlint.api as cfnlint_api
 import pytest
-from cfnlint.decode import decode
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -52,6 +50,10 @@ def _plain(node: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
+    """The template as cfn-lint's decoder reads it (a reader independent of aslrun's own; imported
+    here, not at collection: importing cfn-lint takes most of a second)."""
+    from cfnlint.decode import decode
+
     decoded, problems = decode(str(TEMPLATE))
     assert not problems, [str(p) for p in problems]
     return _plain(decoded)
@@ -257,6 +259,8 @@ def test_cfn_lint_finds_no_error(monkeypatch: pytest.MonkeyPatch) -> None:
     # cfn-lint's SAM transform sets AWS_DEFAULT_REGION for the whole process: put it back after the
     # test, or every server a later test of this worker starts defaults to that region (a flake)
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    import cfnlint.api as cfnlint_api
+
     config = cfnlint_api.ManualArgs(regions=[REGION, "us-east-1"])
     matches = cfnlint_api.lint_file(TEMPLATE, config=config)
     errors = [m for m in matches if m.rule.id.startswith("E")]

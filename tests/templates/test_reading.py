@@ -74,11 +74,19 @@ def test_importing_the_package_imports_neither_cfn_lint_nor_the_sam_translator()
     assert result.stdout.strip() == "[]"
 
 
-def test_a_json_template_is_loaded_without_cfn_lint():
+@pytest.mark.parametrize("template", [CFN_INTAKE, SAM_APP], ids=["JSON", "YAML (SAM)"])
+def test_a_template_is_loaded_without_cfn_lint(template):
     code = ("import sys; from aslrun.templates import load_template; "
-            f"load_template({str(CFN_INTAKE)!r}); print('cfnlint' in sys.modules)")
+            f"load_template({str(template)!r}); print('cfnlint' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_aslrun_never_imports_cfn_lint():
+    """cfn-lint is a test dependency only (the reference the YAML reader is tested against)."""
+    users = [path for path in SRC.rglob("*.py") if "import cfnlint" in path.read_text(encoding="utf-8")
+             or "from cfnlint" in path.read_text(encoding="utf-8")]
+    assert users == []
 
 
 @pytest.mark.parametrize("library", ["cfnlint", "samtranslator"])
