@@ -4,10 +4,11 @@ at its limit keeps its thread while a new call gets another."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
-from aslrun.integrations.handler_call import HandlerTimedOut, LambdaContext, call_handler
+from aslrun.integrations.handler_call import _WORKERS, HandlerTimedOut, LambdaContext, call_handler
 
 
 def context() -> LambdaContext:
@@ -38,9 +39,19 @@ def off_the_main_thread(work):
     return box["value"], thread.ident
 
 
+def rested(idle_before: int) -> None:
+    """Until the thread that just answered is back among the idle ones (the last of them, taken
+    first): it answers the caller first and then rests, so a call made at once may find it busy."""
+    deadline = time.monotonic() + 10  # only a guard
+    while len(_WORKERS._idle) < idle_before and time.monotonic() < deadline:
+        time.sleep(0.001)
+
+
 def test_timed_calls_reuse_one_thread_and_not_the_callers():
     def two_calls():
+        idle_before = max(1, len(_WORKERS._idle))
         first, _ = call_handler(which_thread, {"n": 1}, context(), timeout=60)
+        rested(idle_before)
         second, _ = call_handler(which_thread, {"n": 2}, context(), timeout=60)
         return first, second
 
