@@ -55,15 +55,41 @@ def test_packages_and_namespace_packages_of_the_code_directory_import_as_usual(c
     assert type(sys.modules["aslrun_test_fn_a.pkg.mod"].__loader__).__name__ == "_KeptCodeLoader"
 
 
-def test_the_finder_stands_in_the_standard_finders_place_and_leaves(code_dir):
+def test_the_finder_comes_first_and_leaves(code_dir):
     before = list(sys.meta_path)
     with compiled_once(code_dir):
         during = list(sys.meta_path)
     assert sys.meta_path == before
-    added = [finder for finder in during if finder not in before]
-    assert len(added) == 1
-    standard = during.index(next(f for f in during if getattr(f, "__name__", "") == "PathFinder"))
-    assert during.index(added[0]) == standard - 1  # built-in and frozen modules still come first
+    assert during[1:] == before and type(during[0]).__name__ == "_CodeDirectoryFinder"
+
+
+def test_another_finder_ahead_of_the_standard_one_does_not_hide_the_code_directory(code_dir, monkeypatch):
+    """A test runner or a package may put finders of its own ahead (pytest's assertion rewriter does):
+    the function's modules still come from the code directory, compiled once."""
+
+    class Ahead:
+        @staticmethod
+        def find_spec(name, path=None, target=None):
+            return importlib.machinery.PathFinder.find_spec(name, path, target)
+
+    monkeypatch.setattr(sys, "meta_path", [Ahead, *sys.meta_path])
+    first = import_isolated(code_dir, "app", "aslrun_test_fn_a")
+    second = import_isolated(code_dir, "app", "aslrun_test_fn_b")
+    assert first.handler.__code__ is second.handler.__code__
+
+
+def test_a_code_directory_module_named_like_a_built_in_one_does_not_replace_it(code_dir):
+    """Built-in modules come first, as they do without the finder (xxsubtype: a built-in module of
+    CPython that nothing imports, so this import is the first)."""
+    if "xxsubtype" not in sys.builtin_module_names or "xxsubtype" in sys.modules:
+        pytest.skip("this interpreter has no unimported built-in xxsubtype module to shadow")
+    (code_dir / "app.py").write_text("import xxsubtype\n\ndef handler(event, context):\n"
+                                     "    return hasattr(xxsubtype, 'spamlist')\n")
+    (code_dir / "xxsubtype.py").write_text("SHADOW = True\n")
+    try:
+        assert import_isolated(code_dir, "app", "aslrun_test_fn_a").handler(None, None) is True
+    finally:
+        sys.modules.pop("xxsubtype", None)
 
 
 def test_a_module_outside_the_code_directory_keeps_its_own_loader(code_dir, tmp_path_factory, monkeypatch):

@@ -9,10 +9,11 @@ needed. Python normally reads the compiled code from ``__pycache__``, but where 
 there (``PYTHONDONTWRITEBYTECODE``, a read-only checkout) every import compiled every file afresh:
 most of the time a large template took to load.
 
-While a function's modules are imported, :func:`compiled_once` puts a finder first on
-``sys.meta_path`` that finds a module exactly as the standard path finder does (the same entries in
-the same order, namespace packages left to it), with one difference for a module in the code
-directory: its loader keeps the code compiled from each file's source, by the file's path and a
+While a function's modules are imported (its code directory first on ``sys.path``),
+:func:`compiled_once` puts a finder first on ``sys.meta_path`` that finds the modules of the code
+directory as the standard path finder would (built-in and frozen modules still come first;
+namespace packages and every other directory are left to the standard finders), with one
+difference: its loader keeps the code compiled from each file's source, by the file's path and a
 digest of its exact bytes, and the next import of the same bytes runs that code object again (code
 objects are immutable; Python shares them the same way when it reads ``__pycache__``). A file that
 changed is compiled afresh. Compiled code found in ``__pycache__`` is used first, as always.
@@ -65,14 +66,16 @@ class _CodeDirectoryFinder(importlib.abc.MetaPathFinder):
 
     def find_spec(self, name: str, path: Sequence[str] | None = None,
                   target: types.ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+        if (importlib.machinery.BuiltinImporter.find_spec(name) is not None
+                or importlib.machinery.FrozenImporter.find_spec(name) is not None):
+            return None  # built-in and frozen modules come first, as always
         for entry in sys.path if path is None else path:
             if not isinstance(entry, str):
                 continue
             place = os.path.realpath(entry or os.getcwd())
-            if (place == self.root or place.startswith(self.root + os.sep)) and os.path.isdir(place):
-                spec = self._finder(place).find_spec(name, target)
-            else:
-                spec = importlib.machinery.PathFinder.find_spec(name, [entry], target)
+            if not (place == self.root or place.startswith(self.root + os.sep)) or not os.path.isdir(place):
+                continue  # another entry: the standard finders search it, in their turn
+            spec = self._finder(place).find_spec(name, target)
             if spec is not None:
                 # a namespace package may have portions in several entries: the standard finder assembles it
                 return spec if spec.loader is not None else None
@@ -92,9 +95,9 @@ class _CodeDirectoryFinder(importlib.abc.MetaPathFinder):
 def compiled_once(code_dir: os.PathLike[str] | str) -> Iterator[None]:
     """While inside, modules imported from ``code_dir`` reuse the code compiled for the same source."""
     finder = _CodeDirectoryFinder(os.fspath(code_dir))
-    # in the standard finder's place: built-in, frozen and other finders before it keep their turn
-    standard = [i for i, f in enumerate(sys.meta_path) if f is importlib.machinery.PathFinder]
-    sys.meta_path.insert(standard[0] if standard else len(sys.meta_path), finder)
+    # first, whatever other finders a test runner or a package added (the code directory is first on
+    # sys.path meanwhile: its modules are found before any other, as in Lambda), built-ins excepted
+    sys.meta_path.insert(0, finder)
     try:
         yield
     finally:
