@@ -24,20 +24,15 @@ def aslrun(*args: str, cwd: Path = ROOT, stdin: str | None = None) -> subprocess
 
     In-process, the template's decoder (cfn-lint) and its functions' libraries are imported once
     for all these tests instead of once per command. An exception out of the command (which a real
-    process would print as a traceback) fails the test. A local AWS the command left active (a
-    template's resources are created in one that lives as long as the process) is stopped after it,
-    as the end of the process stops it."""
+    process would print as a traceback) fails the test. The local AWS a command starts for a
+    template's resources ends with the command: none is left active after it."""
     old, before = os.getcwd(), current_aws(start=False)
     os.chdir(cwd)
     try:
         result = CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=True)
     finally:
         os.chdir(old)
-        for _ in range(10):
-            left = current_aws(start=False)
-            if left is None or left is before:
-                break
-            left.stop()
+    assert current_aws(start=False) is before, f"aslrun {' '.join(args)} left its local AWS active"
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise AssertionError(f"aslrun {' '.join(args)} raised {result.exception!r}") from result.exception
     return subprocess.CompletedProcess(["aslrun", *args], result.exit_code, result.stdout, result.stderr)

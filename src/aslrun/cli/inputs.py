@@ -193,6 +193,15 @@ class Target:
         return {"region": self.template.region, "account": self.template.account}
 
 
+def _stopped_with_the_command(local: Any) -> None:
+    """A local AWS a command starts for its template's resources ends with the command. In a process
+    of its own the exit would end it anyway; run in-process (``main()`` called, click's CliRunner) it
+    would stay the process's active local AWS, and a later run would find its tables."""
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.find_root().call_on_close(local.stop)
+
+
 def load_target(machine: str, state_machine_id: str | None, sub_pairs: tuple[str, ...], sub_files: tuple[str, ...],
                 handler_modules: tuple[str, ...] = (), handler_pairs: tuple[str, ...] = (), *,
                 start_local_aws: bool = True) -> Target:
@@ -221,7 +230,9 @@ def load_target(machine: str, state_machine_id: str | None, sub_pairs: tuple[str
             from ..localaws import LocalAws
             from ..localaws.emulator import use_aws
 
-            use_aws(LocalAws(reset=True, region=template.region, account=template.account)).seed(template.seed)
+            local = use_aws(LocalAws(reset=True, region=template.region, account=template.account))
+            _stopped_with_the_command(local)
+            local.seed(template.seed)
         return target
     if state_machine_id is not None:
         from ..errors import InputError
