@@ -121,25 +121,16 @@ def test_the_short_forms_written_out():
                       "D": {"Fn::Sub": ["x", {}]}, "E": {"Ref": "5"}}
 
 
-@pytest.mark.parametrize("name", REFUSED)
-def test_what_cfn_lint_refuses_is_refused_at_the_same_line(name):
-    text = REFUSED[name]
+@pytest.mark.parametrize("name", [*REFUSED, *BROKEN])
+def test_what_cfn_lint_refuses_is_refused_at_the_same_place(name):
+    """A repeated or null key, a syntax error: both refuse it, at the same line and column."""
+    text = REFUSED.get(name) or BROKEN[name]
     _, matches = cfn_lint_values(text)
     with pytest.raises(CfnYamlError) as refused:
         load_cfn_yaml(text)
     assert matches and (refused.value.line, refused.value.column) == (matches[0].linenumber, matches[0].columnnumber)
     if "twice" in name:
         assert refused.value.message.startswith(matches[0].message.split(" (line")[0])  # "Duplicate found 'Type'"
-
-
-@pytest.mark.parametrize("name", BROKEN)
-def test_a_syntax_error_is_placed_where_cfn_lint_places_it(name):
-    text = BROKEN[name]
-    _, matches = cfn_lint_values(text)
-    with pytest.raises(CfnYamlError) as refused:
-        load_cfn_yaml(text)
-    assert matches
-    assert (refused.value.line, refused.value.column) == (matches[0].linenumber, matches[0].columnnumber)
 
 
 def test_a_second_document_is_refused_where_it_starts():
