@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -532,8 +533,44 @@ def test_handlers_run_one_at_a_time_unless_told_otherwise(start_server: Any, con
     assert max(output["most_at_once"] for output in outputs) == most
 
 
-@pytest.mark.parametrize("text", ["1e400", '{"x": NaN}', "[" * 100_000 + "]" * 100_000])
+# short ids: a test's id goes into PYTEST_CURRENT_TEST, which a server started during the test inherits
+# (100,000 brackets in it made the environment too long to start a process: E2BIG)
+@pytest.mark.parametrize("text", ["1e400", '{"x": NaN}', "[" * 100_000 + "]" * 100_000],
+                         ids=["number-too-big", "nan", "nested-too-deep"])
 def test_input_json_cannot_hold_is_refused(sfn: Any, create: Any, text: str) -> None:
     machine = create(PASS)
     with pytest.raises(sfn.exceptions.InvalidExecutionInput, match="Invalid State Machine Execution Input: '"):
         sfn.start_execution(stateMachineArn=machine, input=text)
+
+
+@pytest.mark.parametrize("mode", ["--handler-threads", "--handler-processes"])
+def test_a_maps_iterations_call_their_handlers_at_once_when_asked(start_server: Any, tmp_path: Path, mode: str) -> None:
+    """--handler-threads / --handler-processes N: inside an execution a Map's iterations call their
+    handlers at once, as on AWS. The handler waits until all three calls have arrived: only calls
+    running at the same time can all answer."""
+    from tests.helpers.service import ROLE
+
+    sfn = start_server("--handler", "Meet=tests.helpers.worker_handlers.meet", mode, "3").client()
+    machine = sfn.create_state_machine(name="meet", roleArn=ROLE, definition=json.dumps({
+        "StartAt": "M", "States": {"M": {
+            "Type": "Map", "MaxConcurrency": 3, "ItemsPath": "$.items", "End": True,
+            "ItemProcessor": {"StartAt": "T", "States": {"T": {
+                "Type": "Task", "End": True, "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Meet"}}}}}}))
+    items = [{"n": n, "folder": str(tmp_path), "expected": 3} for n in range(3)]
+    arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input=json.dumps({"items": items}))["executionArn"]
+    described = wait_done(sfn, arn, timeout=60)
+    assert described["status"] == "SUCCEEDED", described.get("cause")
+    output = json.loads(described["output"])
+    assert [answer["n"] for answer in output] == [0, 1, 2]
+    pids = {answer["pid"] for answer in output}
+    assert len(pids) == (3 if mode == "--handler-processes" else 1)  # worker processes, or the server's threads
+
+
+def test_handler_threads_and_processes_are_not_given_together() -> None:
+    from click.testing import CliRunner
+
+    from aslrun.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--handler-threads", "2", "--handler-processes", "2"])
+    assert result.exit_code == 2
+    assert "give --handler-threads or --handler-processes, not both" in result.output

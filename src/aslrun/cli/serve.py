@@ -32,6 +32,13 @@ DEFAULT_MOCK_CONFIG = "MockConfigFile.json"
               help="Handler calls that may run at once across executions. Lambda runs each invocation in an "
                    "environment of its own, so handlers seldom expect company: raise it only for thread-safe "
                    "handlers (I/O-bound ones gain; CPU-bound ones share one interpreter anyway).")
+@click.option("--handler-threads", "handler_threads", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Inside each execution, run up to N Lambda handler calls at once on threads (a Map's "
+                   "iterations, a Parallel's branches), as AWS runs them side by side; for handlers that wait. "
+                   "Raises --handler-concurrency to N if it is lower.")
+@click.option("--handler-processes", "handler_processes", type=click.IntRange(min=1), default=None, metavar="N",
+              help="As --handler-threads, each call made in one of N worker processes: for handlers that compute. "
+                   "A handler that calls AWS needs --handler-threads (the local AWS is in this process).")
 @click.option("--virtual-time", is_flag=True,
               help="Skip waits: an execution's clock jumps ahead whenever it only waits for time.")
 @click.option("--mock-config", "mock_config", type=click.Path(dir_okay=False), metavar="FILE",
@@ -54,7 +61,8 @@ DEFAULT_MOCK_CONFIG = "MockConfigFile.json"
 @click.option("--account", default=None, metavar="ID",
               help="Account id in ARNs [env AWS_ACCOUNT_ID, else 123456789012].")
 def serve(host: str, port: int, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
-          state_dir: str | None, handler_concurrency: int, virtual_time: bool, mock_config: str | None,
+          state_dir: str | None, handler_concurrency: int, handler_threads: int | None,
+          handler_processes: int | None, virtual_time: bool, mock_config: str | None,
           lambda_endpoint: str | None, template_path: str | None, parameter_pairs: tuple[str, ...],
           aws_seed: str | None, region: str | None, account: str | None) -> None:
     """Serve the Step Functions API (boto3 endpoint_url, aws --endpoint-url, SAM, Terraform)."""
@@ -73,7 +81,11 @@ def serve(host: str, port: int, handler_modules: tuple[str, ...], handler_pairs:
     try:
         config = _config(handler_modules, handler_pairs, state_dir, virtual_time, mock_config, lambda_endpoint,
                          region, account)
-        config.handler_concurrency = handler_concurrency
+        if handler_threads is not None and handler_processes is not None:
+            raise InputError("give --handler-threads or --handler-processes, not both")
+        at_once = handler_threads or handler_processes or 1
+        config.handler_concurrency = max(handler_concurrency, at_once)  # the calls of one execution count too
+        config.handler_threads, config.handler_processes = handler_threads, handler_processes
         if aws_seed is not None:
             from ..localaws.seed import load_seed_file
 

@@ -51,6 +51,9 @@ class ServiceConfig:
     #: handler calls that may run at once across executions (1: one at a time, as Lambda handlers
     #: written for an environment of their own expect; more only for thread-safe handlers)
     handler_concurrency: int = 1
+    #: inside each execution, up to N handler calls at once on threads / in worker processes (None: one)
+    handler_threads: int | None = None
+    handler_processes: int | None = None
     mock_config: Any = None  # a testing.mock_config.MockConfig (SFN_MOCK_CONFIG)
     lambda_endpoint: str | None = None  # LAMBDA_ENDPOINT: Lambda tasks no handler serves go there
     aws_seed: tuple[Path, dict[str, Any]] | None = None  # (file, document): the local AWS's contents at start
@@ -82,6 +85,7 @@ class StepFunctionsService:
         bindings.activities = self.activities.broker
         bindings.handler_gate = threading.BoundedSemaphore(max(1, config.handler_concurrency))
         self.runner = Runner(self.store, self.catalog, bindings, virtual_time=config.virtual_time,
+                             handler_threads=config.handler_threads, handler_processes=config.handler_processes,
                              interceptor_for=self._interceptor_for, on_end=self._execution_ended)
         self.versions = VersionApi(self.store, self.catalog)
         self.machines = MachineApi(self.store, self.catalog, self.versions)

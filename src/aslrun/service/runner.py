@@ -34,11 +34,14 @@ _HISTORY_IN_MEMORY = 1_000  # the store keeps every event; memory keeps the late
 class Runner:
     def __init__(self, store: Store, catalog: Catalog, bindings: Bindings, *, virtual_time: bool = False,
                  interceptor_for: Callable[[Target, str | None], Any] | None = None,
-                 on_end: Callable[[Execution], None] | None = None) -> None:
+                 on_end: Callable[[Execution], None] | None = None, handler_threads: int | None = None,
+                 handler_processes: int | None = None) -> None:
         self.store = store
         self.catalog = catalog
         self.bindings = bindings
         self.virtual_time = virtual_time
+        #: each execution's handler calls at once (engine.handler_threads), and where (threads, processes)
+        self.handler_modes = {"handler_threads": handler_threads, "handler_processes": handler_processes}
         self.interceptor_for = interceptor_for  # mocked responses of a test case (Step Functions Local)
         self._on_end = on_end
         self.running: dict[str, Execution] = {}
@@ -60,7 +63,7 @@ class Runner:
         interceptor = self.interceptor_for(target, test_case) if self.interceptor_for is not None else None
         options = dict(handlers=self.bindings, seed=None, history_keep=_HISTORY_IN_MEMORY, region=region,
                        account=account, watcher=self._watch_root, check_bindings=False,
-                       role_arn=target.revision.role_arn, task_interceptor=interceptor)
+                       role_arn=target.revision.role_arn, task_interceptor=interceptor, **self.handler_modes)
         if redrive is None:
             execution = machine.start(input, clock=self.clock(start), name=name, **options)
         else:
