@@ -123,3 +123,22 @@ def test_a_waiting_task_is_named_with_how_to_answer_it(tmp_path):
     waiting = CliRunner().invoke(main, [*base, "--wait-callbacks", "0.3"])
     assert "aslrun: state 'Ask' waits for its task token (up to 0.3 s more): from another shell, aslrun aws " \
            "send-task-success --state Ask --output JSON" in waiting.output
+
+
+def test_aws_execute_runs_a_maps_handlers_at_once_with_handler_threads(tmp_path):
+    """--handler-threads 3: the Map's three iterations call their handler at once (it answers only
+    when all three calls have arrived), on the local AWS's run."""
+    machine = tmp_path / "meet.asl.json"
+    machine.write_text(json.dumps({"StartAt": "M", "States": {"M": {
+        "Type": "Map", "MaxConcurrency": 3, "ItemsPath": "$.items", "End": True,
+        "ItemProcessor": {"StartAt": "T", "States": {"T": {
+            "Type": "Task", "End": True, "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Meet"}}}}}}))
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    items = [{"n": n, "folder": str(folder), "expected": 3} for n in range(3)]
+    result = CliRunner().invoke(main, ["aws", "execute", str(machine), "--aws-state", str(tmp_path / "s"), "--json",
+                                       "--handler", "Meet=tests.helpers.worker_handlers.meet", "--handler-threads", "3",
+                                       "--input", json.dumps({"items": items})])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer["status"] == "SUCCEEDED" and [item["n"] for item in answer["output"]] == [0, 1, 2]

@@ -126,12 +126,16 @@ def reset(state_dir: str) -> None:
 @click.option("--strict-bindings", is_flag=True,
               help="Refuse to run (exit 2) when a Task's resource is bound to nothing, instead of a warning and "
                    "the Task failing if the run reaches it.")
+@click.option("--handler-threads", "handler_threads", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Run up to N Lambda handler calls at once on threads (a Map's iterations, a Parallel's branches), "
+                   "as AWS runs them side by side; for handlers that wait. Default: one at a time, the same history "
+                   "every run. (Worker processes are not offered here: handlers there cannot reach the local AWS.)")
 @local_aws_options(always=True)
 def execute_command(machine: str, state_machine_id: str | None, input_: str | None,
                     handler_modules: tuple[str, ...],
                     handler_pairs: tuple[str, ...], sub_pairs: tuple[str, ...], sub_files: tuple[str, ...],
                     as_json: bool, seed: int | None, name: str | None, strict_bindings: bool,
-                    local_aws: LocalAwsChoice) -> None:
+                    handler_threads: int | None, local_aws: LocalAwsChoice) -> None:
     """Run MACHINE against the local AWS (its state loaded before the run, every change kept). MACHINE
     may be a template (SAM, CloudFormation, CDK): its resources are created in the local AWS when
     missing, its functions bind themselves, --state-machine picks one of its state machines."""
@@ -140,7 +144,7 @@ def execute_command(machine: str, state_machine_id: str | None, input_: str | No
     try:
         with local_aws.active() as local:
             execution = _run(machine, input_, handler_modules, handler_pairs, sub_pairs, sub_files, seed, name,
-                             local_aws, as_json, state_machine_id, local, strict_bindings)
+                             local_aws, as_json, state_machine_id, local, strict_bindings, handler_threads)
     except AslrunError as exc:
         _fail(str(exc))
     from ..jsontext import JsonTextError, dump_json
@@ -159,7 +163,7 @@ def execute_command(machine: str, state_machine_id: str | None, input_: str | No
 def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
          sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], seed: int | None, name: str | None,
          local_aws: LocalAwsChoice, quiet: bool, state_machine_id: str | None = None, local: Any = None,
-         strict_bindings: bool = False) -> Any:
+         strict_bindings: bool = False, handler_threads: int | None = None) -> Any:
     from .inputs import load_target, parse_json_argument
 
     target = load_target(machine, state_machine_id, sub_pairs, sub_files, handler_modules, handler_pairs,
@@ -168,7 +172,8 @@ def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], han
     try:
         document = parse_json_argument(input_)
         execution = target.machine.start(document, handlers=target.bindings, seed=run_seed(seed), name=name,
-                                         strict_bindings=strict_bindings, **target.identity)
+                                         strict_bindings=strict_bindings, handler_threads=handler_threads,
+                                         **target.identity)
         say = None if quiet else (lambda line: click.echo(line, err=True))
         run_answering_callbacks(execution, local_aws.callbacks(say=say))
         if execution.waiting_for_callbacks and not quiet:
