@@ -24,6 +24,7 @@ from typing import Any
 
 import click
 
+from .handler_modes import handler_mode_options
 from .inputs import handler_option, handlers_option, run_seed, seed_option, state_machine_option, sub_file_option, sub_option
 from .local_aws import (LocalAwsChoice, answer_command, deploy_target, local_aws_options, run_answering_callbacks,
                         state_dir_option)
@@ -126,10 +127,8 @@ def reset(state_dir: str) -> None:
 @click.option("--strict-bindings", is_flag=True,
               help="Refuse to run (exit 2) when a Task's resource is bound to nothing, instead of a warning and "
                    "the Task failing if the run reaches it.")
-@click.option("--handler-threads", "handler_threads", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Run up to N Lambda handler calls at once on threads (a Map's iterations, a Parallel's branches), "
-                   "as AWS runs them side by side; for handlers that wait. Default: one at a time, the same history "
-                   "every run. (Worker processes are not offered here: handlers there cannot reach the local AWS.)")
+@handler_mode_options(processes=False, note="(Worker processes are not offered here: handlers there cannot "
+                                                "reach the local AWS.)")
 @local_aws_options(always=True)
 def execute_command(machine: str, state_machine_id: str | None, input_: str | None,
                     handler_modules: tuple[str, ...],

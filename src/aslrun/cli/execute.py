@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from .handler_modes import handler_mode_options, one_handler_mode
 from .inputs import handler_option, handlers_option, run_seed, seed_option, state_machine_option, sub_file_option, sub_option
 
 __all__ = ["execute"]
@@ -37,13 +38,7 @@ __all__ = ["execute"]
               help="The test case of --mock-config to use (machine: this file's name unless given).")
 @click.option("--no-progress", "no_progress", is_flag=True,
               help="No live progress line (shown on long runs when the output is a terminal, never with --json).")
-@click.option("--handler-threads", "handler_threads", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Run Lambda handlers on N threads: a Map's iterations (up to its MaxConcurrency) and a "
-                   "Parallel's branches call theirs at once, as on AWS. For handlers that wait on I/O; the "
-                   "history's order then varies run to run (default: one handler at a time, the same history).")
-@click.option("--handler-processes", "handler_processes", type=click.IntRange(min=1), default=None, metavar="N",
-              help="As --handler-threads, each call made in one of N worker processes: for handlers that compute. "
-                   "A handler a worker cannot import by name runs in this process (with a warning).")
+@handler_mode_options()
 def execute(machine: str, state_machine_id: str | None, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
             sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], as_json: bool, real_time: bool,
             history_file: str | None, verbose: bool, seed: int | None, name: str | None, strict_bindings: bool,
@@ -53,8 +48,7 @@ def execute(machine: str, state_machine_id: str | None, input_: str | None, hand
     CDK cdk.out/*.template.json (its functions bind themselves; --state-machine picks one of several)."""
     from ..errors import AslrunError
 
-    if handler_threads is not None and handler_processes is not None:
-        raise click.UsageError("give --handler-threads or --handler-processes, not both")
+    one_handler_mode(handler_threads, handler_processes)
     progress = not (no_progress or as_json) and sys.stdout.isatty()
     try:
         execution = _run(machine, input_, handler_modules, handler_pairs, sub_pairs, sub_files, as_json,

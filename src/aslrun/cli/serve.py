@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from .handler_modes import handler_mode_options, one_handler_mode
 from .inputs import handler_option, handlers_option
 
 __all__ = ["serve"]
@@ -32,13 +33,7 @@ DEFAULT_MOCK_CONFIG = "MockConfigFile.json"
               help="Handler calls that may run at once across executions. Lambda runs each invocation in an "
                    "environment of its own, so handlers seldom expect company: raise it only for thread-safe "
                    "handlers (I/O-bound ones gain; CPU-bound ones share one interpreter anyway).")
-@click.option("--handler-threads", "handler_threads", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Inside each execution, run up to N Lambda handler calls at once on threads (a Map's "
-                   "iterations, a Parallel's branches), as AWS runs them side by side; for handlers that wait. "
-                   "Raises --handler-concurrency to N if it is lower.")
-@click.option("--handler-processes", "handler_processes", type=click.IntRange(min=1), default=None, metavar="N",
-              help="As --handler-threads, each call made in one of N worker processes: for handlers that compute. "
-                   "A handler that calls AWS needs --handler-threads (the local AWS is in this process).")
+@handler_mode_options(note="In every execution; raises --handler-concurrency to N if it is lower.")
 @click.option("--virtual-time", is_flag=True,
               help="Skip waits: an execution's clock jumps ahead whenever it only waits for time.")
 @click.option("--mock-config", "mock_config", type=click.Path(dir_okay=False), metavar="FILE",
@@ -78,11 +73,10 @@ def serve(host: str, port: int, handler_modules: tuple[str, ...], handler_pairs:
     mock_config_source = _mock_config_source(mock_config)
     if mock_config_source is not None:
         mock_config = mock_config_source[0]
+    one_handler_mode(handler_threads, handler_processes)
     try:
         config = _config(handler_modules, handler_pairs, state_dir, virtual_time, mock_config, lambda_endpoint,
                          region, account)
-        if handler_threads is not None and handler_processes is not None:
-            raise InputError("give --handler-threads or --handler-processes, not both")
         at_once = handler_threads or handler_processes or 1
         config.handler_concurrency = max(handler_concurrency, at_once)  # the calls of one execution count too
         config.handler_threads, config.handler_processes = handler_threads, handler_processes
