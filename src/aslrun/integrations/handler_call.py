@@ -21,15 +21,17 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import StatesError
 
 from .callbacks import submitting_token
 from .handler_alarm import alarm_usable, call_with_alarm
 
+T = TypeVar("T")
+
 __all__ = ["HandlerFailed", "HandlerTimedOut", "LambdaContext", "LambdaFunctionError", "call_bound_handler", "call_handler",
-           "json_copy"]
+           "json_copy", "within_time_limit"]
 
 
 class HandlerFailed(Exception):
@@ -176,14 +178,21 @@ def call_handler(handler: Callable[..., Any], event: Any, context: LambdaContext
         return processes.call(handler, event, context, timeout)  # type: ignore[no-any-return]
     if timeout is None:
         return call_here(handler, event, context)
-    if timeout > 0 and alarm_usable():  # on the main thread: in place, stopped by SIGALRM
-        return call_with_alarm(lambda: call_here(handler, event, context), timeout, HandlerTimedOut)
+    return within_time_limit(lambda: call_here(handler, event, context), timeout)
+
+
+def within_time_limit(work: Callable[[], T], timeout: float) -> T:
+    """``work()``, or :class:`HandlerTimedOut` once ``timeout`` seconds have passed: on the main
+    thread it runs in place and is stopped there by SIGALRM (:mod:`.handler_alarm`); elsewhere it
+    runs on one of the kept threads below and is abandoned there. Its exception reaches the caller."""
+    if timeout > 0 and alarm_usable():
+        return call_with_alarm(work, timeout, HandlerTimedOut)
     box: dict[str, Any] = {}
     done = threading.Event()
 
     def run() -> None:
         try:
-            box["value"] = call_here(handler, event, context)
+            box["value"] = work()
         except BaseException as exc:  # delivered to the caller's thread below
             box["error"] = exc
         finally:

@@ -14,9 +14,10 @@ what Lambda's runtime does around the function's handler:
 * **environment.** ``Environment.Variables`` and Lambda's own variables (``AWS_REGION``,
   ``AWS_LAMBDA_FUNCTION_NAME``, ``LAMBDA_TASK_ROOT``, ``_HANDLER``, ...) are set while the module
   is imported (Lambda's init) and while each invocation runs, and restored afterwards;
-* **timeout.** The handler runs in a thread given ``Timeout`` seconds; one still running then is
-  abandoned, and the invocation fails as Lambda reports it: ``Sandbox.Timedout``, "Task timed out
-  after 3.00 seconds". ``context.get_remaining_time_in_millis()`` counts down to that deadline;
+* **timeout.** The handler is given ``Timeout`` seconds, as every timed handler call is
+  (:func:`~aslrun.integrations.handler_call.within_time_limit`: stopped in place on the main
+  thread, else abandoned on a kept thread), and the invocation fails as Lambda reports it:
+  ``Sandbox.Timedout``, "Task timed out after 3.00 seconds". ``context.get_remaining_time_in_millis()`` counts down to that deadline;
 * **errors.** A handler that cannot be imported fails the way Lambda's runtime reports it
   (``Runtime.ImportModuleError``, ``Runtime.HandlerNotFound``, ``Runtime.UserCodeSyntaxError``,
   ``Runtime.MalformedHandlerName``); :meth:`PythonFunction.load` raises the same as
@@ -48,7 +49,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..integrations.handler_call import LambdaFunctionError, lambda_error_document
+from ..integrations.handler_call import HandlerTimedOut, LambdaFunctionError, lambda_error_document, within_time_limit
 from .code_cache import compiled_once
 
 __all__ = ["ImportFailed", "PythonFunction"]
@@ -109,29 +110,17 @@ class PythonFunction:
     # -- running ----------------------------------------------------------------------------------
 
     def _run(self, function: Callable[[Any, Any], Any], event: Any, context: Any) -> Any:
-        box: dict[str, Any] = {}
-        done = threading.Event()
-
-        def invoke() -> None:
+        def invoke() -> Any:
             try:
-                box["result"] = function(event, context)
+                return function(event, context)
             except Exception as exc:  # the function's own failure: Lambda's error document, made here
-                box["failure"] = LambdaFunctionError(type(exc).__name__,
-                                                     lambda_error_document(exc, context.aws_request_id))
-            except SystemExit as exc:
-                box["exit"] = exc
-            finally:
-                done.set()
+                raise LambdaFunctionError(type(exc).__name__, lambda_error_document(exc, context.aws_request_id)) from exc
 
-        threading.Thread(target=invoke, name=f"aslrun-lambda-{self.name}", daemon=True).start()
-        if not done.wait(self.timeout):
+        try:  # the shared mechanism of timed handler calls: stopped in place, or abandoned on a kept thread
+            return within_time_limit(invoke, self.timeout)
+        except HandlerTimedOut:
             message = f"RequestId: {context.aws_request_id} Error: Task timed out after {self.timeout:.2f} seconds"
-            raise LambdaFunctionError("Sandbox.Timedout", {"errorMessage": message, "errorType": "Sandbox.Timedout"})
-        if "failure" in box:
-            raise box["failure"]
-        if "exit" in box:
-            raise box["exit"]
-        return box.get("result")
+            raise LambdaFunctionError("Sandbox.Timedout", {"errorMessage": message, "errorType": "Sandbox.Timedout"}) from None
 
     def _context_with_deadline(self, context: Any) -> Any:
         """The context, its remaining time counting down to this function's Timeout."""
