@@ -160,3 +160,28 @@ def test_a_subscriptions_filter_policy_is_kept_by_the_snapshot_and_the_journal(t
                                 "raw": True, "filter_policy": {"kind": ["big"]},
                                 "filter_policy_scope": "MessageAttributes"}
         assert _publish_both(again) == ["big"]
+
+
+def test_local_aws_instances_share_one_boto3_session_made_again_when_botocores_handlers_change(monkeypatch):
+    """Each local AWS used to make its own session and read botocore's JSON data again (about 0.2 s);
+    they share one, but a hook added to botocore's built-in handlers afterwards (as the journal and
+    the answered calls add theirs) must still reach the clients made from then on."""
+    from botocore import handlers
+
+    from aslrun.localaws import emulator
+
+    with LocalAws(reset=True) as first:
+        first.client("sqs")
+        session = first._session
+    with LocalAws(reset=True) as second:
+        second.client("sqs")
+        assert second._session is session
+
+    calls: list[str] = []
+    monkeypatch.setattr(handlers, "BUILTIN_HANDLERS", [*handlers.BUILTIN_HANDLERS,
+                                                       ("before-call.sqs", lambda **kw: calls.append(kw["model"].name))])
+    with LocalAws(reset=True) as third:
+        third.client("sqs").list_queues()
+        assert third._session is not session
+    assert calls == ["ListQueues"]
+    assert emulator._SESSION  # kept for the next local AWS

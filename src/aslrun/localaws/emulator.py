@@ -166,11 +166,7 @@ class LocalAws:
             return found
         with _LOCK:
             if self._session is None:
-                import boto3  # type: ignore[import-untyped]
-
-                # explicit fake credentials: botocore never looks for real ones (no metadata service)
-                self._session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                                      aws_session_token="testing", region_name=self.region)
+                self._session = _process_session()
             from botocore.config import Config  # type: ignore[import-untyped]
 
             client = self._session.client(service, region_name=key[1],
@@ -236,6 +232,31 @@ class LocalAws:
     def __repr__(self) -> str:
         where = f" state_dir={str(self.state_dir)!r}" if self.state_dir is not None else ""
         return f"<LocalAws {self.region} {'active' if self.active else 'stopped'}{where}>"
+
+
+_SESSION: list[Any] = []  # [(the session, botocore's built-in handlers when it was made)], made on first use
+
+
+def _process_session() -> Any:
+    """The boto3 session every local AWS of this process makes its clients from (under ``_LOCK``).
+
+    One session, not one per local AWS: a session loads botocore's endpoint rules and each
+    service's model from JSON on its first client (about 0.2 s), and they are the same for every
+    local AWS (the region is given per client; the credentials are fixed fakes; a client holds no
+    emulated state: moto's backends are the process's anyway). A session takes botocore's built-in
+    handlers when it is made, and hooks are added to them later (the journal's, the answered
+    calls'): when they changed since, a new session is made."""
+    from botocore import handlers  # type: ignore[import-untyped]
+
+    built_in = tuple(handlers.BUILTIN_HANDLERS)
+    if not _SESSION or _SESSION[0][1] != built_in:
+        import boto3  # type: ignore[import-untyped]
+
+        # explicit fake credentials: botocore never looks for real ones (no metadata service)
+        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                        aws_session_token="testing")
+        _SESSION[:] = [(session, built_in)]
+    return _SESSION[0][0]
 
 
 def _route_to_moto_only(client: Any) -> None:
