@@ -52,6 +52,17 @@ def pytest_configure(config: pytest.Config) -> None:
         compileall.compile_dir(ROOT / folder, quiet=2)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The conformance runs that wait out a real 5 s Task timeout (tests/helpers/ahead.py) start as
+    soon as this process has collected, not when the first conformance test comes up: by then their
+    waits are over, beside the tests before them, instead of idling this process (xdist hands each
+    worker its tests only later, so every worker starts them; they cost a few threads asleep)."""
+    if "tests.helpers.ahead" in sys.modules:  # a conformance module was collected
+        from tests.helpers.ahead import start_all
+
+        start_all()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _botocore_data_read_once() -> Iterator[None]:
     """Every boto3 session of this test process (each LocalAws makes one) shares botocore's parsed

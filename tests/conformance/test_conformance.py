@@ -3,12 +3,13 @@
 Cases are judged by ../shared/conformance/run.py's own ``compare`` (status; output for SUCCEEDED
 with its JSON equality; error, and cause unless the case marks it unchecked).
 Every case runs; the three whose Lambda sleeps (60 s) past a Task timeout take that timeout in real
-time (about 5 s each), since a hung handler really is waited for until its deadline. The first runs
-in its test's own thread, as the CLI runs it; the others start together, on threads of their own,
-when the first test of this module or of the history module runs (tests/helpers/ahead.py), so the
-waits overlap instead of adding up, and their tests take the outcome of their own run. Their handler
-waits on an event rather than sleeping, and the event is set once the run is over: the abandoned
-handler thread ends then instead of sleeping on for a minute.
+time (about 5 s each), since a hung handler really is waited for until its deadline. They start
+together as soon as the test process has collected (tests/helpers/ahead.py, tests/conftest.py), so
+the waits overlap each other and the tests before them instead of adding up, and their tests take
+the outcome of their own run. The first runs through the CLI in a process of its own, exactly as
+run.py runs every case (its handler sleeps in the main thread, stopped by SIGALRM); the others run
+in this process on threads of their own, their handler waiting on an event rather than sleeping,
+set once the run is over: the abandoned handler thread ends then instead of sleeping on a minute.
 Lambda tasks get handlers built like run.py's ``handlers_module``: identity, constant, or raise an
 exception whose class is named ``errorType``.
 
@@ -18,7 +19,10 @@ xfails, so the list must shrink as the engine is fixed.
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import shlex
+import sys
 import threading
 from functools import partial
 from pathlib import Path
@@ -32,6 +36,7 @@ from tests.helpers.conformance import known_failures, load_jsonl
 
 REPO = Path(__file__).resolve().parents[2]
 CASES_FILE = REPO / ".." / "shared" / "conformance" / "cases.jsonl"
+RUNNER = REPO / ".." / "shared" / "conformance" / "run.py"
 KNOWN_FAILURES_FILE = Path(__file__).resolve().parent / "known_failures.txt"
 
 
@@ -94,18 +99,32 @@ def _sleeping_run_that_fails() -> tuple[dict[str, Any], threading.Event]:
     return run_case(case, finished), finished
 
 
+def run_through_the_cli(case: dict[str, Any]) -> dict[str, Any]:
+    """The case's result as run.py's own CLI adapter gets it: ``python -m aslrun execute DEFINITION
+    --input INPUT --json --handlers handlers.py`` in a process of its own, whose handlers module
+    run.py writes (there the Lambda really sleeps, ``time.sleep(60)``, in the main thread)."""
+    spec = importlib.util.spec_from_file_location("aslrun_conformance_runner", RUNNER)
+    assert spec is not None and spec.loader is not None
+    runner = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runner)
+    command = f"{shlex.quote(sys.executable)} -m aslrun execute {{definition_file}} --input {{input_file}} --json"
+    return runner.CliAdapter(command, runner.DEFAULT_HANDLERS_ARG, timeout=120, shell=False).run(case)  # type: ignore[no-any-return]
+
+
 NO_HANDLER_ASLEEP = "the sleeping run that fails, its handler watched"
-# the first sleeping case runs in its test's own (main) thread, as the CLI runs it (a timed handler
-# there is stopped by SIGALRM); the others on threads of their own (the handler abandoned at its
-# deadline), their waits overlapping that one's
+# the first sleeping case runs through the CLI, as run.py runs every case (the hung handler is in
+# the main thread there, stopped by SIGALRM at its deadline); the others in this process on threads
+# of their own (the handler abandoned at its deadline); all started ahead, their waits overlapping
 AHEAD = Ahead({**{case["id"]: partial(run_case, case) for case in SLEEPING[1:]},
-               **({NO_HANDLER_ASLEEP: _sleeping_run_that_fails} if SLEEPING else {})})
+               **({SLEEPING[0]["id"]: partial(run_through_the_cli, SLEEPING[0]),
+                   NO_HANDLER_ASLEEP: _sleeping_run_that_fails} if SLEEPING else {})})
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _sleeping_cases_started_ahead() -> None:
-    """The sleeping cases' runs (this module's and the history module's) begin with the first test of
-    either module (once per process), beside the other tests."""
+    """The sleeping cases' runs (this module's and the history module's) have begun once this
+    process collected (tests/conftest.py); at the latest, they begin with the first test of either
+    module (once per process), beside the other tests."""
     start_all()
 
 

@@ -8,10 +8,10 @@ is "history-exact".
 
 The three cases whose Lambda sleeps past a 5 s Task timeout wait that timeout in real time (a hung
 handler really is waited for until its deadline); their runs start together, on threads of their
-own, when the first test of this module or of the conformance module runs (tests/helpers/ahead.py),
-so the waits overlap instead of adding up, and each of their tests grades the events of its own run
-(on a thread a timed handler is abandoned at its deadline; test_conformance.py runs one of these
-cases in the test's own thread, where it is stopped by SIGALRM, as history_score.py runs them).
+own, as soon as the test process has collected (tests/helpers/ahead.py, tests/conftest.py), so the
+waits overlap instead of adding up, and each of their tests grades the events of its own run (on a
+thread a timed handler is abandoned at its deadline; test_conformance.py runs one of these cases
+through the CLI, where it is stopped by SIGALRM in the main thread, as run.py runs them).
 
 Cases that fail today are listed in known_history_failures.txt (``<case id>  # reason``) and run as
 strict xfails, so a regression of any history-exact case fails, and the list must shrink as the
@@ -84,8 +84,9 @@ AHEAD = Ahead({record["id"]: partial(_events, record) for record in SLEEPING},
 
 @pytest.fixture(scope="module", autouse=True)
 def _sleeping_cases_started_ahead() -> None:
-    """The sleeping cases' runs (this module's and the conformance module's) begin with the first test
-    of either module (once per process), beside the other tests."""
+    """The sleeping cases' runs (this module's and the conformance module's) have begun once this
+    process collected (tests/conftest.py); at the latest, they begin with the first test of either
+    module (once per process), beside the other tests."""
     start_all()
 
 

@@ -2,9 +2,9 @@
 
 A few conformance cases wait out a real Task timeout: their handler hangs, and a hung handler really
 is waited for until its deadline (5 s). Run one after the other, each such test costs those 5 s of
-idle waiting. Started together when the first test of either conformance module runs
-(:func:`start_all`), the waits overlap each other and the other tests, and each test then takes the
-outcome of its own run. A run is the very call the test used to make itself (same engine, same
+idle waiting. Started together as soon as the test process has collected (:func:`start_all`, from
+tests/conftest.py; at the latest by the first test of either conformance module), the waits overlap
+each other and the other tests, and each test then takes the outcome of its own run. A run is the very call the test used to make itself (same engine, same
 arguments, its own handlers and clock); only when it starts differs. An exception a run raised is
 raised again in the test that asks for it.
 """
