@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-__all__ = ["exit_process", "list_tables", "meet", "refuse", "sleep_then_answer", "where_am_i"]
+__all__ = ["exit_process", "list_tables", "meet", "refuse", "s3_round_trip", "sleep_then_answer", "where_am_i"]
 
 
 class MeterRejected(Exception):
@@ -57,3 +57,25 @@ def list_tables(event, context):
                           aws_secret_access_key="testing", endpoint_url=event.get("endpoint"),
                           config=Config(retries={"max_attempts": 1, "mode": "standard"}))
     return {"tables": client.list_tables()["TableNames"], "pid": os.getpid()}
+
+
+def s3_round_trip(event, context):
+    """boto3's own S3 client, as a handler on AWS makes it (no endpoint, region or credentials
+    given): a file uploaded in parts by S3's transfer threads, read back as a stream, and a missing
+    key caught as the modeled exception."""
+    import io
+
+    import boto3
+
+    client = boto3.client("s3", region_name="us-east-1")
+    body = bytes(range(256)) * (event["kib"] * 4)
+    client.upload_fileobj(io.BytesIO(body), event["bucket"], "big.bin")  # parts over 8 MiB, on threads
+    client.put_object(Bucket=event["bucket"], Key="small.txt", Body=io.BytesIO(b"small"))
+    read = client.get_object(Bucket=event["bucket"], Key="big.bin")["Body"].read()
+    try:
+        client.get_object(Bucket=event["bucket"], Key="missing")
+        missing = "found"
+    except client.exceptions.NoSuchKey as error:
+        missing = error.response["Error"]["Code"]
+    return {"same": read == body, "size": len(read), "missing": missing, "pid": os.getpid(),
+            "keys": sorted(o["Key"] for o in client.list_objects_v2(Bucket=event["bucket"])["Contents"])}

@@ -142,3 +142,30 @@ def test_aws_execute_runs_a_maps_handlers_at_once_with_handler_threads(tmp_path)
     assert result.exit_code == 0, result.output
     answer = json.loads(result.stdout.strip().splitlines()[-1])
     assert answer["status"] == "SUCCEEDED" and [item["n"] for item in answer["output"]] == [0, 1, 2]
+
+
+def test_aws_execute_with_handler_processes_keeps_what_the_workers_wrote_to_the_local_aws(tmp_path):
+    """--handler-processes 2: each iteration's handler runs in a worker process and writes to S3 with
+    boto3; the calls are made on the command's local AWS, so the state directory keeps the objects."""
+    machine = tmp_path / "upload.asl.json"
+    machine.write_text(json.dumps({"StartAt": "M", "States": {"M": {
+        "Type": "Map", "MaxConcurrency": 2, "ItemsPath": "$.items", "End": True,
+        "ItemProcessor": {"StartAt": "T", "States": {"T": {
+            "Type": "Task", "End": True, "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Upload"}}}}}}))
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"s3": {"bucket-a": {}, "bucket-b": {}}}))
+    state = tmp_path / "state"
+    items = [{"bucket": bucket, "kib": 1} for bucket in ("bucket-a", "bucket-b")]
+    result = CliRunner().invoke(main, ["aws", "execute", str(machine), "--aws-state", str(state), "--aws-seed",
+                                       str(seed), "--json", "--handler", "Upload=tests.helpers.worker_handlers.s3_round_trip",
+                                       "--handler-processes", "2", "--input", json.dumps({"items": items})])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer["status"] == "SUCCEEDED", answer
+    assert [item["keys"] for item in answer["output"]] == [["big.bin", "small.txt"]] * 2
+    shown = json.loads(CliRunner().invoke(main, ["aws", "show", "--json", "--aws-state", str(state)]).output)
+    assert {bucket: sorted(objects) for bucket, objects in shown["s3"].items()} == {
+        "bucket-a": ["big.bin", "small.txt"], "bucket-b": ["big.bin", "small.txt"]}
+    both = CliRunner().invoke(main, ["aws", "execute", str(machine), "--aws-state", str(state),
+                                     "--handler-threads", "2", "--handler-processes", "2"])
+    assert both.exit_code == 2 and "give --handler-threads or --handler-processes, not both" in both.output

@@ -24,7 +24,7 @@ from typing import Any
 
 import click
 
-from .handler_modes import handler_mode_options
+from .handler_modes import handler_mode_options, one_handler_mode
 from .inputs import handler_option, handlers_option, run_seed, seed_option, state_machine_option, sub_file_option, sub_option
 from .local_aws import (LocalAwsChoice, answer_command, deploy_target, local_aws_options, run_answering_callbacks,
                         state_dir_option)
@@ -127,23 +127,24 @@ def reset(state_dir: str) -> None:
 @click.option("--strict-bindings", is_flag=True,
               help="Refuse to run (exit 2) when a Task's resource is bound to nothing, instead of a warning and "
                    "the Task failing if the run reaches it.")
-@handler_mode_options(processes=False, note="(Worker processes are not offered here: handlers there cannot "
-                                                "reach the local AWS.)")
+@handler_mode_options()
 @local_aws_options(always=True)
 def execute_command(machine: str, state_machine_id: str | None, input_: str | None,
                     handler_modules: tuple[str, ...],
                     handler_pairs: tuple[str, ...], sub_pairs: tuple[str, ...], sub_files: tuple[str, ...],
                     as_json: bool, seed: int | None, name: str | None, strict_bindings: bool,
-                    handler_threads: int | None, local_aws: LocalAwsChoice) -> None:
+                    handler_threads: int | None, handler_processes: int | None, local_aws: LocalAwsChoice) -> None:
     """Run MACHINE against the local AWS (its state loaded before the run, every change kept). MACHINE
     may be a template (SAM, CloudFormation, CDK): its resources are created in the local AWS when
     missing, its functions bind themselves, --state-machine picks one of its state machines."""
     from ..errors import AslrunError
 
+    one_handler_mode(handler_threads, handler_processes)
     try:
         with local_aws.active() as local:
             execution = _run(machine, input_, handler_modules, handler_pairs, sub_pairs, sub_files, seed, name,
-                             local_aws, as_json, state_machine_id, local, strict_bindings, handler_threads)
+                             local_aws, as_json, state_machine_id, local, strict_bindings, handler_threads,
+                             handler_processes)
     except AslrunError as exc:
         _fail(str(exc))
     from ..jsontext import JsonTextError, dump_json
@@ -162,7 +163,8 @@ def execute_command(machine: str, state_machine_id: str | None, input_: str | No
 def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], handler_pairs: tuple[str, ...],
          sub_pairs: tuple[str, ...], sub_files: tuple[str, ...], seed: int | None, name: str | None,
          local_aws: LocalAwsChoice, quiet: bool, state_machine_id: str | None = None, local: Any = None,
-         strict_bindings: bool = False, handler_threads: int | None = None) -> Any:
+         strict_bindings: bool = False, handler_threads: int | None = None,
+         handler_processes: int | None = None) -> Any:
     from .inputs import load_target, parse_json_argument
 
     target = load_target(machine, state_machine_id, sub_pairs, sub_files, handler_modules, handler_pairs,
@@ -172,6 +174,7 @@ def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], han
         document = parse_json_argument(input_)
         execution = target.machine.start(document, handlers=target.bindings, seed=run_seed(seed), name=name,
                                          strict_bindings=strict_bindings, handler_threads=handler_threads,
+                                         handler_processes=handler_processes,
                                          **target.identity)
         say = None if quiet else (lambda line: click.echo(line, err=True))
         run_answering_callbacks(execution, local_aws.callbacks(say=say))

@@ -15,20 +15,19 @@ _THREADS_HELP = ("Run up to N Lambda handler calls at once on threads: a Map's i
                  "and a Parallel's branches call theirs at once, as on AWS. For handlers that wait on I/O; the "
                  "history's order then varies run to run (default: one handler at a time, the same history).")
 _PROCESSES_HELP = ("As --handler-threads, each call made in one of N worker processes: for handlers that compute. "
-                   "A handler a worker cannot import by name runs in this process (with a warning); one that calls "
-                   "AWS needs --handler-threads while the run uses the local AWS (it is in this process).")
+                   "A handler a worker cannot import by name runs in this process (with a warning); a handler's "
+                   "AWS calls go to the run's local AWS in this process, as from a thread.")
 
 
-def handler_mode_options(*, processes: bool = True, note: str = "") -> Callable[[Any], Any]:
-    """``--handler-threads`` (and, with ``processes``, ``--handler-processes``), each a whole number
-    at least 1, handed to the command as ``handler_threads`` / ``handler_processes``; ``note`` ends
-    both helps (what the command does besides)."""
+def handler_mode_options(*, note: str = "") -> Callable[[Any], Any]:
+    """``--handler-threads`` and ``--handler-processes``, each a whole number at least 1, handed to
+    the command as ``handler_threads`` / ``handler_processes``; ``note`` ends both helps (what the
+    command does besides)."""
     suffix = f" {note}" if note else ""
     options = [click.option("--handler-threads", "handler_threads", type=click.IntRange(min=1), default=None,
-                            metavar="N", help=_THREADS_HELP + suffix)]
-    if processes:
-        options.append(click.option("--handler-processes", "handler_processes", type=click.IntRange(min=1),
-                                    default=None, metavar="N", help=_PROCESSES_HELP + suffix))
+                            metavar="N", help=_THREADS_HELP + suffix),
+               click.option("--handler-processes", "handler_processes", type=click.IntRange(min=1),
+                            default=None, metavar="N", help=_PROCESSES_HELP + suffix)]
 
     def decorate(function: Any) -> Any:
         for option in reversed(options):

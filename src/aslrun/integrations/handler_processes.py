@@ -16,10 +16,10 @@ process's life, shared by the executions asking for the same number: a handler k
 per-process resource (a connection) finds it again. A call past its time limit ends its worker, as
 Lambda ends a timed-out function's environment; the next call starts a new one. Like a Lambda
 environment, a worker shares no memory with the caller: a handler answering its own task token
-with ``context.send_task_success`` needs the threads mode, and so does a handler calling AWS while
-the run uses a local AWS (moto, in the caller's memory): from a worker such a call could only go to
-real AWS, so the worker refuses it (:class:`~aslrun.integrations.handler_worker.LocalAwsOutOfReach`,
-naming the call) instead.
+with ``context.send_task_success`` needs the threads mode. A handler's AWS calls while the run uses
+a local AWS (moto, in the caller's memory) are handed to the caller, which makes them on its local
+AWS in the thread waiting for that worker (:mod:`aslrun.integrations.worker_aws_calls`): journaled
+and answered as they would be from a thread.
 """
 
 from __future__ import annotations
@@ -32,11 +32,13 @@ import select
 import subprocess
 import sys
 import threading
+import time
 import warnings
 from typing import Any
 
 from .handler_call import HandlerFailed, HandlerTimedOut, LambdaContext
-from .handler_worker import read_message, write_message
+from .worker_aws_calls import AWS_CALL, answer_in_caller
+from .worker_messages import read_message, write_message
 
 __all__ = ["HandlerProcesses", "handler_processes"]
 
@@ -73,12 +75,19 @@ class _Worker:
         write_message(self.process.stdin, (list(sys.path), os.getcwd()))  # type: ignore[arg-type]
 
     def call(self, message: Any, timeout: float | None) -> Any:
+        """The worker's answer to ``message``; meanwhile, the AWS calls its handler makes are made
+        here, on the local AWS, and answered (the time limit counts them in, as Lambda's does)."""
         write_message(self.process.stdin, message)  # type: ignore[arg-type]
         answers = self.process.stdout
         assert answers is not None
-        if timeout is not None and not select.select([answers], [], [], max(0.0, timeout))[0]:
-            raise HandlerTimedOut()
-        return read_message(answers)  # type: ignore[arg-type]
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            if deadline is not None and not select.select([answers], [], [], max(0.0, deadline - time.monotonic()))[0]:
+                raise HandlerTimedOut()
+            answer = read_message(answers)  # type: ignore[arg-type]
+            if not (isinstance(answer, tuple) and answer and answer[0] == AWS_CALL):
+                return answer
+            write_message(self.process.stdin, answer_in_caller(*answer[1:]))  # type: ignore[arg-type]
 
     def end(self) -> None:
         if self.process.poll() is None:
@@ -103,11 +112,19 @@ class _Worker:
                     pass
 
 
-def _local_aws_running() -> bool:
-    """Whether this process runs a local AWS (moto in its memory), so a worker must not send AWS calls
-    anywhere (see handler_worker._guard_aws). Asked of the local AWS only when it was imported."""
+def _local_aws_environment() -> dict[str, str | None] | None:
+    """None when this process runs no local AWS; else its AWS settings from the environment (the fake
+    credentials and the region the local AWS set), which a worker takes on for the call: its
+    handler's clients then resolve them as here (never from a metadata service) and hand their calls
+    to this process (see worker_aws_calls). Asked of the local AWS only when it was imported."""
     emulator = sys.modules.get("aslrun.localaws.emulator")
-    return emulator is not None and emulator.current_aws(start=False) is not None
+    if emulator is None or emulator.current_aws(start=False) is None:
+        return None
+    return {name: os.environ.get(name) for name in _AWS_SETTINGS}
+
+
+_AWS_SETTINGS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+                 "AWS_DEFAULT_REGION", "AWS_REGION")
 
 
 class HandlerProcesses:
@@ -133,7 +150,7 @@ class HandlerProcesses:
         worker = None
         try:
             worker = slot or _Worker()
-            ok, answer = worker.call((handler, event, context.fields(), _local_aws_running()), timeout)
+            ok, answer = worker.call((handler, event, context.fields(), _local_aws_environment()), timeout)
         except BaseException as exc:  # timed out, or the worker died: it is ended, its place kept
             if worker is not None:
                 worker.end()  # as Lambda ends a timed-out environment
