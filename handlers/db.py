@@ -27,10 +27,12 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 DEFAULT_PATH = Path(".aslrun") / "aslrun.sqlite3"
 
-__all__ = ["DEFAULT_PATH", "apply_schema", "connect", "database_path", "shared_connection", "transaction"]
+__all__ = ["DEFAULT_PATH", "DeferredWrites", "apply_schema", "connect", "database_path", "shared_connection",
+           "transaction"]
 
 #: how many databases a thread keeps open at once (the least recently used is closed past it)
 SHARED_PER_THREAD = 4
@@ -145,6 +147,37 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+class DeferredWrites:
+    """A connection for work that reads, computes, then writes: its reads (``SELECT``, ``WITH``) run at
+    once, its writes are kept and made together by :meth:`apply`, in one transaction.
+
+    A transaction that begins with the work holds the database's write lock while it computes, so
+    processes working on other batches of the same database wait for it: with the writes kept for
+    the end, they compute side by side and only the writes take turns. The outcome is the same for
+    work that never reads back what it wrote itself (its reads see what was committed before).
+    Work that fails part-way writes nothing, as a rolled-back transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.writes: list[tuple[bool, str, Any]] = []  # (many, statement, parameters), in order
+
+    def execute(self, sql: str, parameters: Any = ()) -> sqlite3.Cursor | None:
+        if sql.lstrip()[:6].upper().startswith(("SELECT", "WITH")):
+            return self.conn.execute(sql, parameters)
+        self.writes.append((False, sql, parameters))
+        return None
+
+    def executemany(self, sql: str, rows: Any) -> None:
+        self.writes.append((True, sql, list(rows)))
+
+    def apply(self) -> None:
+        """Make the kept writes, in order, in one transaction."""
+        with transaction(self.conn):
+            for many, sql, parameters in self.writes:
+                (self.conn.executemany if many else self.conn.execute)(sql, parameters)
+        self.writes.clear()
 
 
 def _statements(schema: str) -> list[str]:

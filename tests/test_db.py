@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.db import SHARED_PER_THREAD, connect, shared_connection, transaction
+from handlers.db import SHARED_PER_THREAD, DeferredWrites, connect, shared_connection, transaction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS item (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
@@ -110,3 +110,33 @@ def test_shared_connection_left_in_a_transaction_is_rolled_back(tmp_path):
     again = shared_connection(path)
     assert again is conn and not again.in_transaction
     assert again.execute("SELECT COUNT(*) FROM item").fetchone()[0] == 0
+
+
+def test_deferred_writes_read_at_once_and_write_together_at_the_end_holding_no_lock_before(tmp_path):
+    """Work that reads, computes, then writes, through DeferredWrites: its reads run at once, its
+    writes wait for apply() and are made in order in one transaction; until then another connection
+    writes at once (no lock is held), and work that fails before apply() leaves nothing."""
+    path = tmp_path / "x.sqlite3"
+    conn = connect(path, schema=SCHEMA)
+    with transaction(conn):
+        conn.execute("INSERT INTO item(name) VALUES ('old')")
+    kept = DeferredWrites(conn)
+    names = [r["name"] for r in kept.execute("SELECT name FROM item")]
+    assert names == ["old"]
+    assert kept.execute("DELETE FROM item WHERE name = ?", ("old",)) is None
+    kept.executemany("INSERT INTO item(name) VALUES (?)", iter([("a",), ("b",)]))
+    assert [r["name"] for r in kept.execute("WITH t AS (SELECT name FROM item) SELECT * FROM t")] == ["old"]
+    other = connect(path, schema=SCHEMA)
+    other.execute("PRAGMA busy_timeout = 0")  # a held write lock would fail this at once
+    with transaction(other):
+        other.execute("INSERT INTO item(name) VALUES ('other')")
+    kept.apply()
+    assert sorted(r["name"] for r in conn.execute("SELECT name FROM item")) == ["a", "b", "other"]
+    assert kept.writes == [] and not conn.in_transaction
+
+    failed = DeferredWrites(conn)
+    failed.execute("DELETE FROM item")
+    failed.executemany("INSERT INTO item(name) VALUES (?)", [("z",), ("z",)])  # a duplicate: apply() fails on it
+    with pytest.raises(sqlite3.IntegrityError):
+        failed.apply()
+    assert sorted(r["name"] for r in conn.execute("SELECT name FROM item")) == ["a", "b", "other"]  # all or none

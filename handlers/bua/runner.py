@@ -14,9 +14,10 @@ the engine-free driver (:mod:`.pipeline`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from handlers.db import transaction
+from handlers.db import DeferredWrites, transaction
 
 from .control import (
     STAGES,
@@ -60,15 +61,24 @@ def stage_of(event: Any) -> str:
     return stage
 
 
-def run_batches(event: Any, stage: str, work: BatchWork) -> dict[str, Any]:
-    """Run ``work`` for each batch of the event, each in its own transaction; record outcomes."""
+def run_batches(event: Any, stage: str, work: BatchWork, *, writes_last: bool = False) -> dict[str, Any]:
+    """Run ``work`` for each batch of the event, each in its own transaction; record outcomes.
+
+    ``writes_last``: for work that never reads back its own writes: it reads and computes outside the
+    transaction and its writes are made together at the end (:class:`~handlers.db.DeferredWrites`),
+    so batches run by other processes at once (``handler_processes``) do not wait on its write lock."""
     batches = batches_of(event)
     with open_context(event) as ctx:
         outcomes = []
         for batch in batches:
             try:
-                with transaction(ctx.conn):
-                    detail = work(ctx, batch)
+                if writes_last:
+                    kept = DeferredWrites(ctx.conn)
+                    detail = work(replace(ctx, conn=kept), batch)  # type: ignore[arg-type]
+                    kept.apply()
+                else:
+                    with transaction(ctx.conn):
+                        detail = work(ctx, batch)
             except Exception as exc:  # recorded: the stage's check step retries or fails it
                 error = f"{type(exc).__name__}: {exc}"
                 record_batch(ctx.conn, ctx.run_date, stage, batch.number, ok=False, error=error,

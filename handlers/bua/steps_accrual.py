@@ -87,7 +87,7 @@ def invoice_batch_handler(event: Any, context: Any = None) -> dict[str, Any]:
     """BuaInvoiceBatch (RUN_INVOICE_BATCH): simulated invoices for one batch."""
     def work(ctx: Context, batch: Batch) -> dict[str, Any]:
         return simulate_batch(ctx.conn, ctx.info, batch, load_profile(ctx))
-    return run_batches(event, "invoiceruns", work)
+    return run_batches(event, "invoiceruns", work, writes_last=True)  # (it reads nothing it writes)
 
 
 def export_reset_handler(event: Any, context: Any = None) -> dict[str, Any]:

@@ -69,7 +69,8 @@ def profile_list_handler(event: Any, context: Any = None) -> dict[str, Any]:
 
 def profile_extract_handler(event: Any, context: Any = None) -> dict[str, Any]:
     """BuaProfileExtract (Map item): one batch's per-segment, per-day sums."""
-    return run_batches(event, "segments", lambda ctx, b: extract_batch(ctx.conn, ctx.info, b))
+    return run_batches(event, "segments", lambda ctx, b: extract_batch(ctx.conn, ctx.info, b),
+                       writes_last=True)  # (it reads nothing it writes)
 
 
 def profile_average_handler(event: Any, context: Any = None) -> dict[str, Any]:

@@ -121,6 +121,27 @@ def test_controller_runs_every_stage_and_matches_the_direct_run(tmp_path, aws):
     conn.close()
 
 
+def test_the_controller_with_its_handlers_in_worker_processes_writes_what_the_direct_run_writes(tmp_path, aws):
+    """handler_processes=2: the fan-out stages' batches are handled two at a time, each in a worker
+    process, whose S3 calls (the worklists, the CSV uploads) are made on this process's local AWS;
+    the invoice and segment batches compute outside the run database's write lock. The run database
+    and the exports are the direct run's, and every stage's control record says SUCCEEDED."""
+    import warnings
+
+    direct = cases_event(tmp_path / "direct")
+    run_pipeline(direct)
+    event = cases_event(tmp_path / "asl")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # every handler must reach a worker, none run here
+        execution = controller().execute(event, handlers=HANDLERS, clock=VirtualClock(start="2024-10-01T01:00:00Z"),
+                                         handler_processes=2)
+    assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
+    ours = run_fingerprint(event["db"], event["config"]["output_dir"])
+    theirs = run_fingerprint(direct["db"], direct["config"]["output_dir"])
+    assert {k: v for k, v in theirs.items() if not k.startswith("outbound/")} == ours
+    assert statuses(aws) == {stage: "SUCCEEDED" for stage in STAGES}
+
+
 def test_a_failed_run_resumes_from_the_failed_stage(tmp_path, monkeypatch, aws):
     event = cases_event(tmp_path)
 
