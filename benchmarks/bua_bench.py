@@ -2,13 +2,16 @@
 
     python benchmarks/bua_bench.py                       # all three sizes, engine + direct
     python benchmarks/bua_bench.py --sizes 1000 --modes asl --json out.json
+    python benchmarks/bua_bench.py --sizes 100000 --modes asl asl-workers   # handlers in 2 processes
 
 For each size: generate the synthetic retailer snapshot, then run the whole pipeline (restore to
 terminate) on a fresh run database, either through the ASL machines on the aslrun engine and its
 local AWS (``asl``: the controller, 13 nested stage executions, control records in DynamoDB,
 each fan-out stage's worklist written to S3 and handed out by a distributed Map, whose child
 executions send the batches through SQS queues, the CSVs into S3 and copied, all on moto in the
-same process) or by calling the handlers in order (``direct``: no AWS at all). Every phase runs in its own process, so its peak resident memory
+same process), the same with the stages' handlers in worker processes (``asl-workers``:
+``handler_processes=--workers``, 2 by default; the batches of a Map then run two at a time), or by
+calling the handlers in order (``direct``: no AWS at all). Every phase runs in its own process, so its peak resident memory
 (``ru_maxrss`` of that process) is its own. Prints a table and writes JSON. Run from the
 repository root.
 
@@ -57,7 +60,7 @@ subs = load_substitutions("machines/bua/substitutions.json")
 machine = StateMachine.from_file("machines/bua/bua.asl.json", substitutions=subs)
 with bua_aws() as aws:
     execution = machine.execute({"run_date": "2024-10-01", "db": sys.argv[1], "snapshot": sys.argv[2]},
-                                handlers=HANDLERS)
+                                handlers=HANDLERS, handler_processes=int(sys.argv[3]) or None)
     s3 = aws.describe()["s3"]
 print(json.dumps({"status": execution.status, "error": execution.error,
                   "children": len(execution.children),
@@ -92,7 +95,7 @@ def measured(script: str, *args: str) -> dict[str, Any]:
             "result": json.loads(output.decode().strip().splitlines()[-1])}
 
 
-def bench(size: int, modes: list[str], workdir: Path) -> dict[str, Any]:
+def bench(size: int, modes: list[str], workdir: Path, workers: int = 2) -> dict[str, Any]:
     snapshot = workdir / f"snapshot-{size}.sqlite3"
     generated = measured(GENERATE, str(snapshot), str(size))
     row: dict[str, Any] = {"accounts": size, "generate": {
@@ -101,11 +104,14 @@ def bench(size: int, modes: list[str], workdir: Path) -> dict[str, Any]:
         "interval_days": generated["result"]["interval_days"]}
     for mode in modes:
         db = workdir / f"run-{size}-{mode}.sqlite3"
-        outcome = measured(RUN_ASL if mode == "asl" else RUN_DIRECT, str(db), str(snapshot))
+        if mode == "direct":
+            outcome = measured(RUN_DIRECT, str(db), str(snapshot))
+        else:
+            outcome = measured(RUN_ASL, str(db), str(snapshot), str(workers if mode == "asl-workers" else 0))
         if outcome["result"]["status"] != "SUCCEEDED":
             raise SystemExit(f"{mode} run of {size} accounts failed: {outcome['result']}")
         row[mode] = {"seconds": outcome["seconds"], "peak_mib": outcome["peak_mib"]}
-        if mode == "asl":  # the worklists, both CSVs in the export bucket and again outbound
+        if mode.startswith("asl"):  # the worklists, both CSVs in the export bucket and again outbound
             row[mode].update({k: outcome["result"][k] for k in ("s3_mib", "map_runs", "batches")})
         if mode == "direct":
             row[mode]["stages"] = outcome["result"]["stages"]
@@ -119,7 +125,8 @@ def bench(size: int, modes: list[str], workdir: Path) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
-    parser.add_argument("--modes", nargs="+", choices=["asl", "direct"], default=["asl", "direct"])
+    parser.add_argument("--modes", nargs="+", choices=["asl", "asl-workers", "direct"], default=["asl", "direct"])
+    parser.add_argument("--workers", type=int, default=2, help="asl-workers: handler_processes (default 2)")
     parser.add_argument("--json", default=str(Path(".aslrun") / "bench" / "bua_bench.json"),
                         help="where to write the figures (default .aslrun/bench/bua_bench.json)")
     parser.add_argument("--workdir", help="scratch folder (default: a temporary one)")
@@ -130,15 +137,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'accounts':>9} {'generate s':>10} {'MiB':>6} " +
           " ".join(f"{m + ' s':>9} {'MiB':>6}" for m in args.modes))
     for size in args.sizes:
-        row = bench(size, args.modes, workdir)
+        row = bench(size, args.modes, workdir, args.workers)
         rows.append(row)
         print(f"{size:>9} {row['generate']['seconds']:>10} {row['generate']['peak_mib']:>6} " +
               " ".join(f"{row[m]['seconds']:>9} {row[m]['peak_mib']:>6}" for m in args.modes),
               flush=True)
-        if "asl" in row:
-            print(f"{'':>9} asl: {row['asl']['map_runs']} distributed Map runs, "
-                  f"{row['asl']['batches']} batches (child executions), "
-                  f"{row['asl']['s3_mib']} MiB in S3", flush=True)
+        for mode in ("asl", "asl-workers"):
+            if mode in row:
+                print(f"{'':>9} {mode}: {row[mode]['map_runs']} distributed Map runs, "
+                      f"{row[mode]['batches']} batches (child executions), "
+                      f"{row[mode]['s3_mib']} MiB in S3", flush=True)
     report = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                           "platform": platform.platform()}, "runs": rows}
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)

@@ -103,7 +103,8 @@ def export_list_handler(event: Any, context: Any = None) -> dict[str, Any]:
 
 def export_batch_handler(event: Any, context: Any = None) -> dict[str, Any]:
     """BuaExportBatch (bua_prepare_export_data): export rows for one batch."""
-    return run_batches(event, "export", lambda ctx, b: prepare_batch(ctx.conn, ctx.info, b))
+    return run_batches(event, "export", lambda ctx, b: prepare_batch(ctx.conn, ctx.info, b),
+                       writes_last=True)  # (it reads nothing it writes)
 
 
 def export_write_handler(event: Any, context: Any = None) -> dict[str, Any]:

@@ -107,7 +107,7 @@ def microscalar_batch_handler(event: Any, context: Any = None) -> dict[str, Any]
     """BuaMicroScalarBatch (Map item): k_a for one batch."""
     def work(ctx: Context, batch: Batch) -> dict[str, Any]:
         return compute_scalars(ctx.conn, ctx.info, batch, load_profile(ctx))
-    return run_batches(event, "microscalar", work)
+    return run_batches(event, "microscalar", work, writes_last=True)  # (it reads nothing it writes)
 
 
 def list_handler(event: Any, stage: str, selection: str) -> dict[str, Any]:
