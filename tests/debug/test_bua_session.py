@@ -9,8 +9,8 @@ the segments stage's child execution, ``where`` shows the controller's state abo
 shows what the stage's states did (and the stage's own input), ``c`` runs the pipeline to its end
 on the local AWS, and the two CSV exports are the very bytes ``aslrun aws execute`` writes for the
 same run (same input and seed) in another folder. The run date is given, so the two runs agree
-whatever the day. Both runs happen once, in the module's fixture (a few seconds each); the reference run of
-``aslrun aws execute`` is made in this process.
+whatever the day. Both runs happen once, at the same time, in the module's fixture (a few seconds
+each); the reference run of ``aslrun aws execute`` is made in this process.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -40,21 +41,39 @@ def _checkout(folder: Path) -> Path:
     return folder
 
 
-def _aslrun(folder: Path, *args: str, script: str | None = None) -> subprocess.CompletedProcess[str]:
+def _start_aslrun(folder: Path, *args: str, script: str) -> Callable[[], subprocess.CompletedProcess[str]]:
+    """Start ``aslrun ARGS`` in ``folder`` with ``script`` as its whole input (its output goes to
+    files beside it); returns the function that waits for it and gives its outcome."""
     env = {key: value for key, value in os.environ.items() if key not in ("ASLRUN_DB", "NO_COLOR")}
     env.update({"PYTHONPATH": str(folder), "PYTHONDONTWRITEBYTECODE": "1", "NO_COLOR": "1", "COLUMNS": "200"})
-    return subprocess.run([ASLRUN, *args], cwd=folder, input=script, capture_output=True, text=True, env=env,
-                          timeout=900)
+    out, err = folder / "session.out", folder / "session.err"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        process = subprocess.Popen([ASLRUN, *args], cwd=folder, stdin=subprocess.PIPE, stdout=stdout,
+                                   stderr=stderr, text=True, env=env)
+    assert process.stdin is not None
+    process.stdin.write(script)
+    process.stdin.close()
+
+    def finished() -> subprocess.CompletedProcess[str]:
+        try:
+            returncode = process.wait(900)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        return subprocess.CompletedProcess(process.args, returncode, out.read_text(), err.read_text())
+
+    return finished
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
+    """The debugger session runs in its own process while the reference run is made here, at once."""
     debugged = _checkout(tmp_path_factory.mktemp("debugged"))
-    session = _aslrun(debugged, "debug", *LOCAL_AWS, "--break", "bua-segments:MacroProfile", *SAME_RUN,
-                      script=SCRIPT)
+    session_ended = _start_aslrun(debugged, "debug", *LOCAL_AWS, "--break", "bua-segments:MacroProfile",
+                                  *SAME_RUN, script=SCRIPT)
     executed = _checkout(tmp_path_factory.mktemp("executed"))
     plain = _aslrun_here(executed, "aws", "execute", *LOCAL_AWS, *SAME_RUN, "--json")
-    return debugged, session, executed, plain
+    return debugged, session_ended(), executed, plain
 
 
 def _aslrun_here(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
