@@ -358,6 +358,30 @@ def test_a_workers_s3_transfers_streams_and_errors_reach_the_callers_local_aws_a
         assert fresh.object_bytes("meter-data", "big.bin") == bytes(range(256)) * (9 * 1024 * 4)
 
 
+def test_an_aws_call_from_a_thread_left_behind_by_a_returned_handler_is_refused_and_the_worker_goes_on(tmp_path):
+    """After its handler returned, a worker's caller no longer reads its pipe: a call made then by a
+    thread the handler left behind is refused (LocalAwsOutOfReach), never sent, and the worker's
+    next call is answered as usual."""
+    pytest.importorskip("moto", reason="the local AWS needs the aws extra")
+    import time
+
+    from aslrun.localaws import LocalAws
+
+    machine = StateMachine(map_machine(1))
+    outcome = tmp_path / "outcome.txt"
+    with LocalAws(reset=True):
+        left = machine.execute({"items": [{"file": str(outcome)}]},
+                               handlers={"work": worker_handlers.leave_a_thread_calling_aws}, handler_processes=1)
+        assert left.status == "SUCCEEDED", left.cause
+        deadline = time.monotonic() + 20
+        while not outcome.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert outcome.read_text().startswith("LocalAwsOutOfReach: handler_processes: an AWS call (ListQueues) was "
+                                              "made from a worker process after its handler had returned")
+        after = machine.execute(items(1), handlers={"work": worker_handlers.list_tables}, handler_processes=1)
+    assert after.status == "SUCCEEDED" and after.output[0]["pid"] == left.output[0]["pid"]
+
+
 def test_without_a_local_aws_a_workers_aws_calls_go_where_boto3_sends_them(tmp_path):
     """No local AWS in this process: the worker leaves a handler's own AWS calls alone (here one sent
     to an endpoint nothing listens on fails as boto3 fails, not as refused)."""

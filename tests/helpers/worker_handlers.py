@@ -6,7 +6,8 @@ import os
 import time
 from pathlib import Path
 
-__all__ = ["exit_process", "list_tables", "meet", "refuse", "s3_round_trip", "sleep_then_answer", "where_am_i"]
+__all__ = ["exit_process", "leave_a_thread_calling_aws", "list_tables", "meet", "refuse", "s3_round_trip",
+           "sleep_then_answer", "where_am_i"]
 
 
 class MeterRejected(Exception):
@@ -79,3 +80,23 @@ def s3_round_trip(event, context):
         missing = error.response["Error"]["Code"]
     return {"same": read == body, "size": len(read), "missing": missing, "pid": os.getpid(),
             "keys": sorted(o["Key"] for o in client.list_objects_v2(Bucket=event["bucket"])["Contents"])}
+
+
+def leave_a_thread_calling_aws(event, context):
+    """Returns at once, leaving a thread that calls AWS a moment later and writes what came of it
+    to ``event["file"]``."""
+    import threading
+
+    import boto3
+
+    def later():
+        time.sleep(0.2)
+        try:
+            boto3.client("sqs", region_name="us-east-1").list_queues()
+            outcome = "answered"
+        except Exception as exc:
+            outcome = f"{type(exc).__name__}: {exc}"
+        Path(event["file"]).write_text(outcome)
+
+    threading.Thread(target=later).start()
+    return {"pid": os.getpid()}

@@ -17,7 +17,13 @@ import os
 import signal
 import sys
 
-from .worker_aws_calls import PIPE_LOCK, LocalAwsOutOfReach, install_in_worker, set_caller_has_local_aws
+from .worker_aws_calls import (
+    PIPE_LOCK,
+    LocalAwsOutOfReach,
+    call_ended,
+    install_in_worker,
+    set_caller_has_local_aws,
+)
 from .worker_messages import read_message, sendable, write_message
 
 __all__ = ["LocalAwsOutOfReach", "read_message", "serve", "write_message"]
@@ -56,6 +62,7 @@ def serve() -> None:
             answer = (True, call_with_own_event(handler, event, LambdaContext.from_fields(fields)))  # unpickled: ours
         except Exception as exc:
             answer = (False, sendable(exc))
+        call_ended()
         try:
             with PIPE_LOCK:
                 write_message(answers, answer)

@@ -15,7 +15,9 @@ modeled exception classes, datetimes, a readable ``StreamingBody``. A file-like 
 upload's ``Body``) is read into bytes to cross; a streaming body comes back as bytes.
 
 A request bound for AWS that was not handed over (nothing kept of its parameters) is refused before
-it is sent (:class:`LocalAwsOutOfReach`, naming it): from a worker it could only reach real AWS.
+it is sent (:class:`LocalAwsOutOfReach`, naming it): from a worker it could only reach real AWS. So
+is a call made by a thread the handler left behind once it returned: its caller reads the pipe only
+while the handler runs (on Lambda, too, nothing runs between invocations).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from urllib.parse import urlsplit
 
 from .worker_messages import read_message, sendable, write_message
 
-__all__ = ["AWS_CALL", "PIPE_LOCK", "LocalAwsOutOfReach", "answer_in_caller", "install_in_worker",
+__all__ = ["AWS_CALL", "PIPE_LOCK", "LocalAwsOutOfReach", "answer_in_caller", "call_ended", "install_in_worker",
            "set_caller_has_local_aws"]
 
 AWS_CALL = "aws-call"
@@ -58,6 +60,7 @@ class _Channel:
     answers: BinaryIO | None = None  # to the caller
     requests: BinaryIO | None = None  # from the caller
     caller_has_local_aws = False  # set with each handler call
+    in_call = False  # a handler call is running (its caller reads the pipe until it answers)
 
 
 def install_in_worker(answers: BinaryIO, requests: BinaryIO) -> None:
@@ -73,7 +76,14 @@ def install_in_worker(answers: BinaryIO, requests: BinaryIO) -> None:
 
 
 def set_caller_has_local_aws(value: bool) -> None:
+    """A handler call begins; its caller runs a local AWS or not."""
     _Channel.caller_has_local_aws = value
+    _Channel.in_call = True
+
+
+def call_ended() -> None:
+    """The handler returned: a call its threads make from now on has no caller to take it."""
+    _Channel.in_call = False
 
 
 def _bound_for_aws(url: str) -> bool:
@@ -92,6 +102,9 @@ def _hand_to_caller(model: Any = None, params: Any = None, context: Any = None, 
     url = (params or {}).get("url", "")
     if not _bound_for_aws(url):
         return None
+    if not _Channel.in_call:  # (a thread the handler left behind: its caller no longer reads the pipe)
+        raise LocalAwsOutOfReach(f"handler_processes: an AWS call ({model.name}) was made from a worker process "
+                                 "after its handler had returned; the run's local AWS is not reachable then")
     api_params = {name: value.read() if hasattr(value, "read") else value
                   for name, value in context.pop(_PARAMS).items()}
     call = (AWS_CALL, model.service_model.service_name, context.get("client_region"), model.name, api_params)
