@@ -176,3 +176,26 @@ def test_a_dependency_from_a_virtual_environment_inside_the_code_directory_is_lo
 
     assert sys.modules["aslrun_test_shared_dep"].LOADS == [1]
     assert app.execute(input={}).output == 1
+
+
+def test_with_handler_processes_a_function_runs_in_a_worker_process_as_in_an_environment_of_its_own(write):
+    """A template's function crosses to a worker process as what it is made of (its code folder, its
+    handler, its settings): the worker imports it there once and keeps it (its module state is the
+    worker's), with the function's environment set for each call."""
+    import os
+    import warnings
+
+    code = ("import os\n\nCALLS = []\n\ndef handler(event, context):\n    CALLS.append(event)\n"
+            "    return {'pid': os.getpid(), 'calls': len(CALLS), 'stage': os.environ['STAGE'],\n"
+            "            'name': context.function_name}\n")
+    path = write("template.yaml", sam("Runtime: python3.12\nCodeUri: src\nHandler: app.handler\n"
+                                      "Environment: {Variables: {STAGE: test}}"), {"src/app.py": code})
+    app = load_template(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no "cannot be sent": it runs in the worker
+        first = app.execute(input={"n": 1}, handler_processes=1)
+        second = app.execute(input={"n": 2}, handler_processes=1)
+    assert first.status == second.status == "SUCCEEDED", (first.cause, second.cause)
+    assert first.output["pid"] == second.output["pid"] != os.getpid()
+    assert (first.output["calls"], second.output["calls"]) == (1, 2)  # imported once, kept in the worker
+    assert first.output["stage"] == "test" and first.output["name"] == app.functions["Fn"].name

@@ -39,6 +39,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import importlib
+import json
 import os
 import sys
 import threading
@@ -69,6 +70,9 @@ class PythonFunction:
 
     def __init__(self, *, logical_id: str, name: str, code_dir: Path, handler: str, runtime: str,
                  environment: dict[str, str], timeout: int, memory: int, region: str) -> None:
+        self._arguments = {"logical_id": logical_id, "name": name, "code_dir": code_dir, "handler": handler,
+                           "runtime": runtime, "environment": dict(environment), "timeout": timeout,
+                           "memory": memory, "region": region}
         self.logical_id = logical_id
         self.name = name
         self.code_dir = code_dir
@@ -86,6 +90,12 @@ class PythonFunction:
         self._function: Callable[[Any, Any], Any] | None = None
         self.module: types.ModuleType | None = None  # the handler's module, once imported
         self._lock = threading.Lock()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Sent to a handler worker process (``handler_processes``) as what it is made of: the worker
+        makes its own, once, which imports the function there, as a Lambda environment of its own
+        would (none of this process's module state goes with it)."""
+        return _function_in_this_process, (self._arguments,)
 
     def load(self) -> Callable[[Any, Any], Any]:
         """Import the handler (once); :class:`ImportFailed` when it cannot be."""
@@ -159,6 +169,18 @@ class PythonFunction:
         if not callable(function):
             raise ImportFailed("Runtime.HandlerNotFound", f"Handler '{attribute}' missing on module '{module_path}'")
         return function  # type: ignore[no-any-return]
+
+
+_MADE_HERE: dict[str, PythonFunction] = {}  # a worker process's functions, by what they are made of
+
+
+def _function_in_this_process(arguments: dict[str, Any]) -> PythonFunction:
+    """The function made of ``arguments`` in this process (made on first use, then kept)."""
+    key = json.dumps(arguments, sort_keys=True, default=str)
+    function = _MADE_HERE.get(key)
+    if function is None:
+        function = _MADE_HERE[key] = PythonFunction(**arguments)
+    return function
 
 
 def import_isolated(code_dir: Path, module_name: str, namespace: str) -> types.ModuleType:
