@@ -165,11 +165,23 @@ def answer_in_caller(service: str, region: str | None, operation: str, params: d
         from botocore.response import StreamingBody  # type: ignore[import-untyped]
 
         client = aws.client(service, region)
-        method = {api: name for name, api in client.meta.method_to_api_mapping.items()}[operation]
-        parsed = getattr(client, method)(**params)
+        parsed = getattr(client, _method_name(client, operation))(**params)
     except ClientError as error:
         return "error", error.response
     except Exception as exc:  # refused parameters, an API the local AWS does not emulate...
         return "raise", sendable(exc)
     return "ok", {name: _Body(value.read()) if isinstance(value, StreamingBody) else value
                   for name, value in parsed.items()}
+
+
+_METHOD_NAMES: dict[tuple[str, str], str] = {}  # (service, operation) -> the client's method
+
+
+def _method_name(client: Any, operation: str) -> str:
+    key = (client.meta.service_model.service_name, operation)
+    name = _METHOD_NAMES.get(key)
+    if name is None:
+        for name, api in client.meta.method_to_api_mapping.items():
+            _METHOD_NAMES[(key[0], api)] = name
+        name = _METHOD_NAMES[key]
+    return name
