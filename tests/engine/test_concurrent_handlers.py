@@ -317,6 +317,16 @@ def test_a_handler_kept_here_still_has_its_time_limit():
     assert (execution.status, execution.error) == ("FAILED", "States.Timeout")
 
 
+def test_a_callable_object_no_worker_can_import_is_named_by_its_class_and_runs_here():
+    class Meter:  # defined in a function: no worker can import it
+        def __call__(self, event, context):
+            return {"pid": os.getpid()}
+
+    with pytest.warns(RuntimeWarning, match=r"the handler \S*Meter object cannot be sent to a worker process"):
+        execution = StateMachine(map_machine(1)).execute(items(1), handlers={"work": Meter()}, handler_processes=1)
+    assert execution.status == "SUCCEEDED" and execution.output[0]["pid"] == os.getpid()
+
+
 def test_a_workers_aws_calls_are_answered_by_the_callers_local_aws():
     """The local AWS (moto) lives in this process: a handler in a worker hands its boto3 calls to it,
     and gets what the same handler gets here: the tables this process created."""

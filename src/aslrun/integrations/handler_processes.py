@@ -187,7 +187,7 @@ class HandlerProcesses:
                 raise pickle.PicklingError("it is defined in the script being run, which a worker does not import")
             pickle.dumps(handler)
         except Exception as exc:  # pickle raises several types for a function it cannot name
-            name = getattr(handler, "__qualname__", repr(handler))
+            name = getattr(handler, "__qualname__", None) or f"{type(handler).__qualname__} object"
             warnings.warn(f"handler_processes: the handler {name} cannot be sent to a worker process ({exc}); "
                           "it runs on a thread of this process", RuntimeWarning, stacklevel=3)
             return False
