@@ -125,14 +125,19 @@ def test_a_waiting_task_is_named_with_how_to_answer_it(tmp_path):
            "send-task-success --state Ask --output JSON" in waiting.output
 
 
+def _map_calling(path: Path, function: str, *, max_concurrency: int) -> Path:
+    """A machine whose Map calls Lambda ``function`` for each of ``$.items``, written to ``path``."""
+    path.write_text(json.dumps({"StartAt": "M", "States": {"M": {
+        "Type": "Map", "MaxConcurrency": max_concurrency, "ItemsPath": "$.items", "End": True,
+        "ItemProcessor": {"StartAt": "T", "States": {"T": {
+            "Type": "Task", "End": True, "Resource": f"arn:aws:lambda:us-east-1:123456789012:function:{function}"}}}}}}))
+    return path
+
+
 def test_aws_execute_runs_a_maps_handlers_at_once_with_handler_threads(tmp_path):
     """--handler-threads 3: the Map's three iterations call their handler at once (it answers only
     when all three calls have arrived), on the local AWS's run."""
-    machine = tmp_path / "meet.asl.json"
-    machine.write_text(json.dumps({"StartAt": "M", "States": {"M": {
-        "Type": "Map", "MaxConcurrency": 3, "ItemsPath": "$.items", "End": True,
-        "ItemProcessor": {"StartAt": "T", "States": {"T": {
-            "Type": "Task", "End": True, "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Meet"}}}}}}))
+    machine = _map_calling(tmp_path / "meet.asl.json", "Meet", max_concurrency=3)
     folder = tmp_path / "calls"
     folder.mkdir()
     items = [{"n": n, "folder": str(folder), "expected": 3} for n in range(3)]
@@ -147,11 +152,7 @@ def test_aws_execute_runs_a_maps_handlers_at_once_with_handler_threads(tmp_path)
 def test_aws_execute_with_handler_processes_keeps_what_the_workers_wrote_to_the_local_aws(tmp_path):
     """--handler-processes 2: each iteration's handler runs in a worker process and writes to S3 with
     boto3; the calls are made on the command's local AWS, so the state directory keeps the objects."""
-    machine = tmp_path / "upload.asl.json"
-    machine.write_text(json.dumps({"StartAt": "M", "States": {"M": {
-        "Type": "Map", "MaxConcurrency": 2, "ItemsPath": "$.items", "End": True,
-        "ItemProcessor": {"StartAt": "T", "States": {"T": {
-            "Type": "Task", "End": True, "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Upload"}}}}}}))
+    machine = _map_calling(tmp_path / "upload.asl.json", "Upload", max_concurrency=2)
     seed = tmp_path / "seed.json"
     seed.write_text(json.dumps({"s3": {"bucket-a": {}, "bucket-b": {}}}))
     state = tmp_path / "state"
