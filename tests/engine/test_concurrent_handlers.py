@@ -378,11 +378,12 @@ def test_an_aws_call_from_a_thread_left_behind_by_a_returned_handler_is_refused_
     from aslrun.localaws import LocalAws
 
     machine = StateMachine(map_machine(1))
-    outcome = tmp_path / "outcome.txt"
+    outcome, go = tmp_path / "outcome.txt", tmp_path / "go"
     with LocalAws(reset=True):
-        left = machine.execute({"items": [{"file": str(outcome)}]},
+        left = machine.execute({"items": [{"file": str(outcome), "go": str(go)}]},
                                handlers={"work": worker_handlers.leave_a_thread_calling_aws}, handler_processes=1)
         assert left.status == "SUCCEEDED", left.cause
+        go.touch()  # the execution has ended: the thread calls now
         deadline = time.monotonic() + 20
         while not outcome.exists() and time.monotonic() < deadline:
             time.sleep(0.02)

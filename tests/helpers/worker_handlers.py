@@ -83,14 +83,16 @@ def s3_round_trip(event, context):
 
 
 def leave_a_thread_calling_aws(event, context):
-    """Returns at once, leaving a thread that calls AWS a moment later and writes what came of it
-    to ``event["file"]``."""
+    """Returns at once, leaving a thread that calls AWS once ``event["go"]`` exists (the test makes it
+    after the execution ended) and writes what came of it to ``event["file"]``."""
     import threading
 
     import boto3
 
     def later():
-        time.sleep(0.2)
+        deadline = time.monotonic() + 20
+        while not Path(event["go"]).exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
         try:
             boto3.client("sqs", region_name="us-east-1").list_queues()
             outcome = "answered"
