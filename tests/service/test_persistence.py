@@ -4,6 +4,8 @@ the server's end are reported honestly; one state directory serves one server.""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +85,33 @@ def test_a_clean_stop_records_running_executions_at_once(start_server: Any, tmp_
     restarted = start_server(state_dir=state)
     assert "were running" not in restarted.log  # already recorded when the server stopped
     assert restarted.client().describe_execution(executionArn=arn)["error"] == "aslrun.ServerStopped"
+
+
+def test_a_request_in_flight_when_the_server_is_stopped_gets_its_answer(start_server: Any, tmp_path: Path) -> None:
+    """SIGTERM while a StartSyncExecution is running: the server stops taking requests, but the
+    one in flight finishes and is answered before the server exits cleanly."""
+    begun = tmp_path / "begun"
+    handlers = tmp_path / "slow_handlers.py"
+    handlers.write_text("import time\nfrom pathlib import Path\n"
+                        "def slow(event, context):\n"
+                        f"    Path({str(begun)!r}).touch()\n"
+                        "    time.sleep(0.5)\n"
+                        "    return {'slept': 0.5}\n"
+                        "HANDLERS = {'Slow': slow}\n")
+    server = start_server("--handlers", str(handlers))
+    sfn = server.client()
+    slow = {"StartAt": "S", "States": {"S": {"Type": "Task", "End": True,
+                                             "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Slow"}}}
+    machine = _machine(sfn, "slow-sync", slow, type="EXPRESS")
+    answers: list[Any] = []
+    call = threading.Thread(target=lambda: answers.append(sfn.start_sync_execution(stateMachineArn=machine)))
+    call.start()
+    deadline = time.monotonic() + 60  # a guard: the handler begins as soon as the request arrives
+    while not begun.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.stop() == 0
+    call.join(60)
+    assert answers and answers[0]["status"] == "SUCCEEDED" and json.loads(answers[0]["output"]) == {"slept": 0.5}
 
 
 def test_one_state_directory_serves_one_server(start_server: Any, tmp_path: Path) -> None:
