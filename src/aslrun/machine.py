@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -21,6 +19,7 @@ from .engine.execution import PAYLOAD_LIMIT_BYTES, Execution
 from .errors import BindingError, DefinitionError, InputError, UnboundResourceWarning
 from .jsondepth import MAX_DEPTH, too_deep
 from .jsontext import json_value_problem
+from .model.known_valid import definition_problems
 from .model.problems import INVALID_JSON_DESCRIPTION, Problem
 from .history import AWS_HISTORY_LIMIT, Event
 from .states.compile import Builder, compile_branch
@@ -51,7 +50,7 @@ class StateMachine:
                 what = f"the definition nests more than {MAX_DEPTH} levels deep (aslrun's limit)"
             raise DefinitionError([Problem(where, what, INVALID_JSON_DESCRIPTION)], source=source)
         if validate:
-            problems = _validate(self.definition)
+            problems = definition_problems(self.definition)
             if problems:
                 raise DefinitionError(problems, source=source)
         try:
@@ -302,46 +301,3 @@ def _machine_name(path: str | os.PathLike[str]) -> str:
         if stem.endswith(suffix):
             return stem[: -len(suffix)]
     return stem
-
-
-def _validate(definition: dict[str, Any]) -> list[Any]:
-    """Every problem of the definition (none: it is valid).
-
-    Importing the validator (pydantic models of the whole language) costs more than running a small
-    machine, so a definition found valid once is remembered by the hash of its text and aslrun's
-    version (``$ASLRUN_CACHE_DIR``, default ``~/.cache/aslrun``; ``ASLRUN_CACHE=0`` turns it off).
-    """
-    marker = _valid_marker(definition)
-    if marker is not None and marker.exists():
-        return []
-    from .model.validate import validate_definition
-
-    problems = list(validate_definition(definition))
-    if not problems and marker is not None:
-        try:
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            marker.touch()
-        except OSError:  # a read-only home is no reason to fail
-            pass
-    return problems
-
-
-def _valid_marker(definition: dict[str, Any]) -> Path | None:
-    if os.environ.get("ASLRUN_CACHE", "1") == "0":
-        return None
-    try:
-        text = json.dumps(definition, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    except (TypeError, ValueError):
-        return None
-    from . import __version__
-
-    digest = hashlib.sha256(f"{__version__}\n{_validator_fingerprint()}\n{text}".encode()).hexdigest()
-    root = Path(os.environ.get("ASLRUN_CACHE_DIR") or Path.home() / ".cache" / "aslrun")
-    return root / "valid" / digest[:2] / digest
-
-
-def _validator_fingerprint() -> str:
-    """Changes whenever a file of the validator changes (an edited checkout invalidates the cache)."""
-    folder = Path(__file__).parent / "model"
-    stamps = sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.glob("*.py"))
-    return hashlib.sha256(repr(stamps).encode()).hexdigest()

@@ -77,8 +77,8 @@ def read_definition(text: str, kind: str = "STANDARD") -> dict[str, Any]:
 
 
 def _diagnose(text: str, kind: str) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
+    from ..model.known_valid import definition_problems
     from ..model.loader import load_definition
-    from ..model.validate import validate_definition
 
     not_json = _json_syntax(text)
     if not_json is not None:
@@ -90,7 +90,7 @@ def _diagnose(text: str, kind: str) -> tuple[dict[str, Any] | None, list[Diagnos
     except (RecursionError, ValueError) as error:
         return None, [Diagnostic(INVALID_JSON_DESCRIPTION, f"the definition cannot be read: {error}", None)]
     try:
-        found = [_from_problem(problem) for problem in validate_definition(definition)]
+        found = [_from_problem(problem) for problem in definition_problems(definition)]
     except RecursionError:
         found = [Diagnostic(SCHEMA_VALIDATION_FAILED, "the definition is nested too deeply", None)]
     if kind == "EXPRESS":
