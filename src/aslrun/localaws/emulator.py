@@ -93,6 +93,9 @@ class LocalAws:
             os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
             from moto import mock_aws
 
+            from .moto_speedups import apply as speed_up_moto
+
+            speed_up_moto()
             first = not any(aws.active for aws in _ACTIVE)
             self._mock = mock_aws()
             self._mock.start(reset=first)  # a local AWS inside another one shares its state
