@@ -24,6 +24,7 @@ import json
 import math
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from ..expr.json_types import json_type
@@ -41,10 +42,26 @@ _CORAL_ERRORS = frozenset({"UnknownOperationException", "SerializationException"
 
 @lru_cache(maxsize=1)
 def service_model() -> Any:
-    """botocore's model of Step Functions (loaded once; about 20 ms)."""
-    import botocore.session
+    """botocore's model of Step Functions (loaded once).
 
-    return botocore.session.get_session().get_service_model("stepfunctions")
+    Read from botocore's own data file of the service's newest API version, as a botocore session
+    would find it, but without the session: importing a session's machinery was about 0.1 s of
+    every server's start. A botocore laid out otherwise is asked through a session."""
+    import gzip
+
+    import botocore
+    from botocore.model import ServiceModel
+
+    folder = Path(botocore.__file__).parent / "data" / "stepfunctions"
+    try:
+        newest = max(p for p in folder.iterdir() if p.is_dir())
+        packed = newest / "service-2.json.gz"
+        text = gzip.decompress(packed.read_bytes()) if packed.exists() else (newest / "service-2.json").read_bytes()
+        return ServiceModel(json.loads(text), service_name="stepfunctions")
+    except (OSError, ValueError):
+        import botocore.session
+
+        return botocore.session.get_session().get_service_model("stepfunctions")
 
 
 def operation(target: str | None) -> Any:
