@@ -77,5 +77,33 @@ def test_a_moto_whose_queue_changed_is_left_alone(monkeypatch):
 
     monkeypatch.setattr(models, "Queue", LaterQueue)
     monkeypatch.setattr(moto_speedups, "ORIGINALS", {})
+    monkeypatch.setattr(moto_speedups, "_APPLIED", [])
     moto_speedups.apply()
     assert moto_speedups.ORIGINALS == {} and vars(LaterQueue).get("messages") is None
+
+
+def test_every_subscription_signs_with_one_key_and_the_signature_checks_out():
+    """Two topics' subscriptions deliver signed envelopes; the signatures verify with the one key."""
+    import base64
+    import json
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    with LocalAws(reset=True) as aws:
+        sns, sqs = aws.client("sns"), aws.client("sqs")
+        url = sqs.create_queue(QueueName="inbox")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        for name in ("first", "second"):
+            topic = sns.create_topic(Name=name)["TopicArn"]
+            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+            sns.publish(TopicArn=topic, Message=f"to {name}")
+        envelopes = [json.loads(m["Body"]) for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
+    assert sorted(e["Message"] for e in envelopes) == ["to first", "to second"]
+    assert len(moto_speedups.SIGNING_KEY) == 1
+    public = moto_speedups.SIGNING_KEY[0].public_key()
+    for envelope in envelopes:
+        fields = ["Message", envelope["Message"], "MessageId", envelope["MessageId"], "Timestamp",
+                  envelope["Timestamp"], "TopicArn", envelope["TopicArn"], "Type", envelope["Type"]]
+        signed = "".join(f"{field}\n" for field in fields).encode()
+        public.verify(base64.b64decode(envelope["Signature"]), signed, padding.PKCS1v15(), hashes.SHA256())

@@ -1,4 +1,5 @@
-"""Cheaper ways for moto to answer what it already answers, where its cost grows with the data.
+"""Cheaper ways for moto to answer what it already answers, where its cost grows with the data or
+is paid again and again for nothing.
 
 moto's SQS queue counts its messages by asking each one whether it is visible and whether it is
 delayed, and each message reads the clock (a timezone-aware datetime, made naive, turned into
@@ -14,6 +15,12 @@ receivable messages, at about 0.2 us a message.
 the properties it replaces (a later moto), and a message without the two fields falls back to
 moto's own property. tests/localaws/test_moto_speedups.py checks every replacement against moto's
 original on queues holding visible, received (in flight) and delayed messages.
+
+moto's SNS signs each notification it delivers to a queue (the envelope's ``Signature``) with an
+RSA key it generates for each subscription (2048 bits: 30-100 ms), so each BUA run, whose status
+topic is subscribed anew by every fresh local AWS, spent about a tenth of its CPU on one key.
+Nobody can check those signatures (their ``SigningCertURL`` is not a real certificate), so every
+subscription of the process now signs with one key, generated on first use.
 """
 
 from __future__ import annotations
@@ -28,10 +35,40 @@ ORIGINALS: dict[str, property] = {}
 """moto's own properties, as they were before :func:`apply` (empty until then)."""
 
 
+_APPLIED: list[bool] = []
+SIGNING_KEY: list[Any] = []
+"""The one RSA key every SNS subscription of this process signs with (made on first use)."""
+
+
 def apply() -> None:
-    """Replace moto's per-message clock reads in SQS queue counts (once per process)."""
-    if ORIGINALS:
+    """Replace moto's per-message clock reads in SQS queue counts and its per-subscription SNS
+    signing keys (once per process)."""
+    if _APPLIED:
         return
+    _APPLIED.append(True)
+    _one_sns_signing_key()
+    _sqs_counts_with_one_clock_read()
+
+
+def _one_sns_signing_key() -> None:
+    try:
+        from moto.sns import models
+    except ImportError:
+        return
+    subscription = models.Subscription
+    generate = getattr(subscription.__dict__.get("private_key"), "__wrapped__", None)  # (under lru_cache)
+    if generate is None or not callable(generate):
+        return
+
+    def private_key(self: Any) -> Any:
+        if not SIGNING_KEY:
+            SIGNING_KEY.append(generate(self))
+        return SIGNING_KEY[0]
+
+    subscription.private_key = private_key
+
+
+def _sqs_counts_with_one_clock_read() -> None:
     try:
         from moto.sqs import models
     except ImportError:  # (an older moto without SQS models where we expect them: nothing to do)
