@@ -24,7 +24,7 @@ import os
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -72,45 +72,62 @@ def apply_schema(conn: sqlite3.Connection, schema: str) -> None:
 
 
 class _Shared(threading.local):
-    """A thread's open connections: path -> (connection, (st_dev, st_ino) of the file it opened)."""
+    """A thread's open connections: path -> (connection, (st_dev, st_ino) of the file it opened, and
+    with ``watch_content`` its st_mtime_ns and st_size when last used)."""
 
     def __init__(self) -> None:
-        self.open: OrderedDict[str, tuple[sqlite3.Connection, tuple[int, int]]] = OrderedDict()
+        self.open: OrderedDict[str, tuple[sqlite3.Connection, tuple[int, ...]]] = OrderedDict()
 
 
 _shared = _Shared()
 
 
-def shared_connection(path: str | os.PathLike[str] | None = None, *, schema: str | None = None) -> sqlite3.Connection:
+def shared_connection(path: str | os.PathLike[str] | None = None, *, schema: str | None = None,
+                      prepare: Callable[[sqlite3.Connection], None] | None = None,
+                      watch_content: bool = False) -> sqlite3.Connection:
     """This thread's open connection to the database (opened as :func:`connect` does on first use).
 
-    Do not close it. ``schema`` is applied when the connection is opened. ``":memory:"`` is never
-    shared (each call is a database of its own)."""
+    Do not close it. ``schema`` is applied, and ``prepare`` called (pragmas of the connection), when
+    the connection is opened. ``":memory:"`` is never shared (each call is a database of its own).
+    With ``watch_content`` the file's size and modification time count too: a file someone else
+    wrote since this thread last used it (:func:`used_until_now` after each use records this thread's
+    own writes) gets a fresh connection, which reads the file as it is now (a connection kept open
+    could go on answering from the pages it holds, not seeing that the file was damaged)."""
     target = database_path(path)
     if target == ":memory:":
-        return connect(target, schema=schema)
+        return _prepared(connect(target, schema=schema), prepare)
     key = os.path.abspath(target)
     held = _shared.open.get(key)
     if held is not None:
         conn, identity = held
-        if _identity(key) == identity:
+        if _identity(key, watch_content) == identity:
             _shared.open.move_to_end(key)
             if conn.in_transaction:  # left open by a caller that did not use transaction()
                 conn.execute("ROLLBACK")
             return conn
         del _shared.open[key]
         _set_aside(conn)
-    conn = connect(target, schema=schema)
-    identity = _identity(key)
+    conn = _prepared(connect(target, schema=schema), prepare)
+    identity = _identity(key, watch_content)
     if identity is None:  # nothing at that path to recognise later (cannot happen for a file SQLite opened)
         return conn
     _shared.open[key] = (conn, identity)
     while len(_shared.open) > SHARED_PER_THREAD:
         path_of_oldest, (oldest, its_identity) = _shared.open.popitem(last=False)
-        if _identity(path_of_oldest) == its_identity:
+        if _identity(path_of_oldest) == its_identity[:2]:  # (its file, whatever was written since)
             oldest.close()
         else:
             _set_aside(oldest)
+    return conn
+
+
+def _prepared(conn: sqlite3.Connection, prepare: Callable[[sqlite3.Connection], None] | None) -> sqlite3.Connection:
+    if prepare is not None:
+        try:
+            prepare(conn)
+        except BaseException:
+            conn.close()
+            raise
     return conn
 
 
@@ -126,11 +143,24 @@ def _set_aside(conn: sqlite3.Connection) -> None:
         del _set_aside_connections[0]
 
 
-def _identity(path: str) -> tuple[int, int] | None:
+def used_until_now(path: str | os.PathLike[str] | None = None) -> None:
+    """Count the file as it is now as what this thread's connection (``watch_content``) has seen:
+    called after each use, so that the thread's own writes never make it open the file again."""
+    key = os.path.abspath(database_path(path))
+    held = _shared.open.get(key)
+    if held is not None and len(held[1]) == 4:
+        identity = _identity(key, True)
+        if identity is not None and identity[:2] == held[1][:2]:  # (still the same file)
+            _shared.open[key] = (held[0], identity)
+
+
+def _identity(path: str, watch_content: bool = False) -> tuple[int, ...] | None:
     try:
         status = os.stat(path)
     except OSError:
         return None
+    if watch_content:
+        return status.st_dev, status.st_ino, status.st_mtime_ns, status.st_size
     return status.st_dev, status.st_ino
 
 

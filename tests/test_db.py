@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.db import SHARED_PER_THREAD, DeferredWrites, connect, shared_connection, transaction
+from handlers.db import SHARED_PER_THREAD, DeferredWrites, connect, shared_connection, transaction, used_until_now
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS item (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
@@ -140,3 +140,35 @@ def test_deferred_writes_read_at_once_and_write_together_at_the_end_holding_no_l
     with pytest.raises(sqlite3.IntegrityError):
         failed.apply()
     assert sorted(r["name"] for r in conn.execute("SELECT name FROM item")) == ["a", "b", "other"]  # all or none
+
+
+def test_prepare_is_called_once_when_the_connection_is_opened(tmp_path):
+    path = tmp_path / "x.sqlite3"
+    calls = []
+
+    def prepare(conn):
+        calls.append(conn)
+        conn.execute("PRAGMA busy_timeout = 1234")
+
+    first = shared_connection(path, schema=SCHEMA, prepare=prepare)
+    assert shared_connection(path, prepare=prepare) is first and calls == [first]
+    assert first.execute("PRAGMA busy_timeout").fetchone()[0] == 1234
+
+
+def test_watch_content_opens_again_after_someone_else_wrote_the_file(tmp_path):
+    path = tmp_path / "x.sqlite3"
+    mine = shared_connection(path, schema=SCHEMA, watch_content=True)
+    with transaction(mine):
+        mine.execute("INSERT INTO item(name) VALUES ('mine')")
+    mine.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # this thread's own write reaches the file
+    used_until_now(path)
+    assert shared_connection(path, watch_content=True) is mine  # its own writes: kept
+    other = connect(path)
+    with transaction(other):
+        other.execute("INSERT INTO item(name) VALUES ('theirs')")
+    other.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    other.close()
+    os.utime(path, ns=(0, 0))  # (a write inside the file system's timestamp tick looks the same: make it plain)
+    again = shared_connection(path, watch_content=True)
+    assert again is not mine
+    assert sorted(r["name"] for r in again.execute("SELECT name FROM item")) == ["mine", "theirs"]

@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from handlers.db import used_until_now
+
 from .config import RunInfo, parse_date_field
 from .errors import BadEvent
-from .store import damage_named, load_run, open_db, run_db_path
+from .store import damage_named, load_run, run_db_path, shared_db
 
 __all__ = ["Batch", "Context", "batches_of", "common_fields", "open_context", "run_date_of"]
 
@@ -120,16 +122,16 @@ class Context:
 
 @contextmanager
 def open_context(event: Any, *, need_run: bool = True) -> Iterator[Context]:
-    """Parse the event, open the run database, load the run; closes the database afterwards."""
+    """Parse the event, take this thread's connection to the run database, load the run. The
+    connection stays open for the next call (:func:`~.store.shared_db`); a transaction the block
+    left open is rolled back when it is next taken."""
     run_date = run_date_of(event)
     db = common_fields(event).get("db")
     if db is not None and not isinstance(db, str):
         raise BadEvent(f"db: expected a file path, got {db!r}")
     path = run_db_path(db, run_date)
-    conn = open_db(path)
-    try:
-        with damage_named(path):  # damage found by a query, not at opening
-            run = load_run(conn, run_date) if need_run else None
-            yield Context(run_date=run_date, db_path=path, db=db, conn=conn, run=run)
-    finally:
-        conn.close()
+    conn = shared_db(path)
+    with damage_named(path):  # damage found by a query, not at opening
+        run = load_run(conn, run_date) if need_run else None
+        yield Context(run_date=run_date, db_path=path, db=db, conn=conn, run=run)
+    used_until_now(path)  # (this thread's own writes are no reason to open the file again)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from handlers.db import connect
+from handlers.db import connect, shared_connection
 
 from .config import RunConfig, RunInfo
 from .errors import RunDatabaseDamaged, RunNotReady
@@ -27,6 +27,7 @@ __all__ = [
     "damage_named",
     "load_run",
     "open_db",
+    "shared_db",
     "output_dir",
     "pack_wh",
     "run_db_path",
@@ -47,13 +48,28 @@ def run_db_path(db: str | os.PathLike[str] | None, run_date: date) -> str:
 
 def open_db(path: str) -> sqlite3.Connection:
     """Connect with the BUA schema applied, waiting (not failing) while another batch writes;
-    :class:`RunDatabaseDamaged` when the file is not a readable SQLite database."""
+    :class:`RunDatabaseDamaged` when the file is not a readable SQLite database. The caller closes it."""
     with damage_named(path):
         conn = connect(path, schema=SCHEMA)
-        conn.execute("PRAGMA busy_timeout = 120000")
-        conn.execute("PRAGMA cache_size = -65536")
-        conn.execute("PRAGMA temp_store = MEMORY")
+        _run_db_pragmas(conn)
     return conn
+
+
+def shared_db(path: str) -> sqlite3.Connection:
+    """:func:`open_db`'s connection, kept open for this thread (:func:`handlers.db.shared_connection`,
+    which opens it again when the file was replaced or removed): a stage's handler calls share it
+    instead of each opening the database, applying the schema and closing it (closing a WAL
+    database checkpoints it): about 0.5 ms a call. Never close it. A file written by anyone else
+    since this thread last used it (``watch_content``; :func:`handlers.db.used_until_now` after each
+    use) gets a fresh connection, which finds damage where a fresh open always did."""
+    with damage_named(path):
+        return shared_connection(path, schema=SCHEMA, prepare=_run_db_pragmas, watch_content=True)
+
+
+def _run_db_pragmas(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA busy_timeout = 120000")
+    conn.execute("PRAGMA cache_size = -65536")
+    conn.execute("PRAGMA temp_store = MEMORY")
 
 
 @contextmanager

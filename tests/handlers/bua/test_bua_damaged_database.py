@@ -55,3 +55,14 @@ def test_an_emptied_database_says_restore_or_rerun(cases):
         pass
     assert f"({cases['db']})" in str(raised.value)
     assert 'the database was replaced or emptied since: run again with "rerun": true' in str(raised.value)
+
+
+def test_damage_done_while_this_thread_holds_the_database_is_named_too(cases):
+    """The stages share one connection per thread (store.shared_db): a database damaged after it was
+    opened is named just the same when the next stage reads it."""
+    infra.restore(cases)
+    with open_context(cases) as context:
+        assert context.run is not None
+    _garble(Path(cases["db"]))
+    with pytest.raises(RunDatabaseDamaged), open_context(cases) as context:
+        context.conn.execute("SELECT COUNT(*) FROM account").fetchone()
