@@ -67,6 +67,10 @@ def shared_db(path: str) -> sqlite3.Connection:
 
 
 def _run_db_pragmas(conn: sqlite3.Connection) -> None:
+    # a connection kept open keeps the write-ahead log at the largest size it reached (a stage's
+    # writes go in one transaction: gigabytes at a million accounts) until its last connection
+    # closes; SQLite cuts it back to this size after each checkpoint instead
+    conn.execute(f"PRAGMA journal_size_limit = {64 * 2**20}")
     conn.execute("PRAGMA busy_timeout = 120000")
     conn.execute("PRAGMA cache_size = -65536")
     conn.execute("PRAGMA temp_store = MEMORY")
