@@ -174,3 +174,18 @@ def test_an_execution_cut_off_by_a_kill_is_redriven_from_the_state_it_was_in(sta
         "ExecutionRedriven", "WaitStateEntered", "WaitStateExited", "PassStateEntered", "PassStateExited",
         "ExecutionSucceeded"]
 
+
+def test_a_second_stop_signal_while_the_state_is_closed_is_ignored():
+    """serve() closes its store with SIGINT and SIGTERM ignored (a second Ctrl-C does not cut the
+    recording of the stop short), then puts the handlers back."""
+    import os
+    import signal
+
+    from aslrun.service.server import _stop_signals_ignored
+
+    before = signal.getsignal(signal.SIGINT)
+    with _stop_signals_ignored():
+        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGTERM)
+        reached = True
+    assert reached and signal.getsignal(signal.SIGINT) is before

@@ -8,8 +8,12 @@ seconds), and executions still running are then recorded as interrupted, never l
 
 from __future__ import annotations
 
+import signal
 import socket
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from .provider import ServiceConfig, StepFunctionsService
@@ -124,7 +128,22 @@ def serve(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 8083, a
     try:
         server.run(sockets=[sock])
     finally:
-        service.close()
-        sock.close()
+        with _stop_signals_ignored():  # a second Ctrl-C does not cut short the recording of the stop
+            service.close()
+            sock.close()
     if not server.started:
         sys.exit(1)
+
+
+@contextmanager
+def _stop_signals_ignored() -> Iterator[None]:
+    """SIGINT and SIGTERM ignored in the block (in the main thread; elsewhere nothing changes)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    kept = {number: signal.signal(number, signal.SIG_IGN) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in kept.items():
+            signal.signal(number, handler)
