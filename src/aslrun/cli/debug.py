@@ -63,17 +63,17 @@ def load_setup(machine: str, input_: str | None, handler_modules: tuple[str, ...
                          start_local_aws=start_local_aws)
     state_machine, bindings = target.machine, target.bindings
     document = parse_json_argument(input_)
-    factory = None
-    if mock_config or test_case:
-        if not (mock_config and test_case):
-            raise InputError("--mock-config and --test-case go together (the file, and which of its test cases)")
-        from ..testing.mock_config import MockConfig
+    if not (mock_config or test_case):
+        return Setup(state_machine, document, bindings, None, target)
+    if not (mock_config and test_case):
+        raise InputError("--mock-config and --test-case go together (the file, and which of its test cases)")
+    from ..testing.mock_config import MockConfig
 
-        config = MockConfig.load(mock_config)
-        config.test_case(state_machine, test_case)  # a wrong case is reported now, before anything runs
+    config = MockConfig.load(mock_config)
+    config.test_case(state_machine, test_case)  # a wrong case is reported now, before anything runs
 
-        def factory(machine: Any) -> Any:
-            return config.test_case(machine, test_case)
+    def factory(machine: Any) -> Any:
+        return config.test_case(machine, test_case)
 
     return Setup(state_machine, document, bindings, factory, target)
 

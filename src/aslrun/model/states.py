@@ -26,7 +26,6 @@ from aslrun.model.fields import (
     ObjectOrJsonata,
     OptionalPath,
     PercentageOrJsonata,
-    PositiveIntOrJsonata,
     TaskSecondsOrJsonata,
     Text,
     TimestampOrJsonata,
