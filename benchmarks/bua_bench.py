@@ -33,8 +33,8 @@ and 113 s to drain; since ``aslrun.localaws.moto_speedups`` (one clock read per 
 call opened the run database, applied its schema and closed it (a WAL checkpoint): about 0.5 ms
 a call, 154 calls on the hand-made cases (18 % of that run's CPU); the stages' handlers now share
 one connection per thread (``store.shared_db``). 100,000 accounts: 123 s (136 s before), 87 s
-with ``asl-workers`` (92 s before). Linear from there, a million would take about 20 minutes, 15
-with the workers.
+with ``asl-workers`` (92 s before); 300,000 with ``asl-workers`` 253 s (312 s before), peak 519
+MiB. Linear from there, a million would take about 20 minutes, 14 with the workers.
 """
 
 from __future__ import annotations
