@@ -15,7 +15,6 @@ from aslrun.templates import TemplateError, load_template
 from aslrun.templates.event_delivery import EventsStillFlowing
 
 RECORDER = """\
-import json
 import os
 
 CALLS = []
@@ -29,7 +28,8 @@ def handler(event, context):
         return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in records if "bad" in r["body"]]}
     if mode == "malformed":
         return {"batchItemFailures": [{"itemIdentifier": ""}]}
-    if mode == "fail" or any("bad" in json.dumps(r) for r in records):
+    # "bad" in a message's own text, not anywhere in its record (a random id or signature may hold it)
+    if mode == "fail" or any("bad" in str(r.get("body", r.get("Sns", {}).get("Message", ""))) for r in records):
         raise ValueError("cannot take it")
     if mode == "flaky" and len(CALLS) < 3:
         raise RuntimeError("not yet")
