@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import copy
 import json
+import operator
 import re
+import string
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -22,7 +24,9 @@ from aslrun.expr.reference import ReferencePathMismatch, set_at
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-DOT_KEYS = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,7}", fullmatch=True)
+# [A-Za-z_][A-Za-z0-9_]{0,7}, built from its two parts (st.from_regex draws the same keys 3x slower)
+DOT_KEYS = st.builds(operator.add, st.sampled_from(string.ascii_letters + "_"),
+                     st.text(alphabet=string.ascii_letters + string.digits + "_", max_size=7))
 BRACKET_KEYS = st.text(st.characters(blacklist_characters="'\"\\", blacklist_categories=("Cs",)), min_size=1,
                        max_size=8)
 KEYS = st.one_of(DOT_KEYS, BRACKET_KEYS)
