@@ -24,6 +24,7 @@ segments the run's accounts belong to, into ``macro_profile``.
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from typing import Any
 
 import numpy as np
@@ -219,6 +220,8 @@ def create_macro_profile(conn: sqlite3.Connection, run: RunInfo) -> dict[str, An
         "shape, source) SELECT p.run_date, p.jurisdiction, p.customer_class, p.tariff_type, p.day, "
         "p.final_wh, p.final_shape, COALESCE(p.fill, 'MEASURED') FROM segment_profile p "
         "WHERE p.run_date = ? AND p.customer_class <> '*' AND p.final_wh IS NOT NULL", (key,))
+    conn.execute("INSERT INTO macro_profile_version (run_date, token) VALUES (?, ?) "
+                 "ON CONFLICT (run_date) DO UPDATE SET token = excluded.token", (key, uuid.uuid4().hex))
     count = conn.execute("SELECT COUNT(DISTINCT jurisdiction || customer_class || tariff_type), "
                          "COUNT(*) FROM macro_profile WHERE run_date = ?", (key,)).fetchone()
     return {"macro_segments": count[0], "macro_days": count[1], "window_start":

@@ -240,6 +240,13 @@ CREATE TABLE IF NOT EXISTS macro_profile (
     PRIMARY KEY (run_date, jurisdiction, customer_class, tariff_type, day)
 ) WITHOUT ROWID;
 
+-- a new token each time macro_profile is written for the run: readers key what they keep of the
+-- profile on it (steps_profile.load_profile), so a profile written again is read again
+CREATE TABLE IF NOT EXISTS macro_profile_version (
+    run_date        TEXT PRIMARY KEY,
+    token           TEXT NOT NULL
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS micro_scalar (
     run_date        TEXT NOT NULL,
     account_id      TEXT NOT NULL,

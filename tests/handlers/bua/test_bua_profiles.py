@@ -4,6 +4,7 @@ national), validation anomalies, and the 5 % estimated-interval exclusion."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 
 import numpy as np
 import pytest
@@ -114,3 +115,29 @@ def test_validation_reports_a_spike_day_without_failing(two_segments):
     anomalies = two_segments.execute("SELECT customer_class, tariff_type, day, kind FROM "
                                      "segment_anomaly").fetchall()
     assert ("RESIDENTIAL", "TOU", "2024-09-15", "HIGH") in anomalies
+
+
+def test_the_macro_profile_is_read_once_until_the_segments_stage_writes_it_again(finished):
+    """steps_profile.load_profile keeps the profile (read-only) under the token create_macro_profile
+    writes with it: the same object until the profile is written again, then the new values."""
+    from handlers.bua.events import open_context
+    from handlers.bua.profile_fix import create_macro_profile
+    from handlers.bua.steps_profile import load_profile
+
+    event = finished["event"]
+    with open_context(event) as ctx:
+        first = load_profile(ctx)
+        assert load_profile(ctx) is first
+        with pytest.raises(ValueError):
+            first.wh[0, 0] = 1.0  # kept for every batch: nobody may change it
+        day = ctx.conn.execute("SELECT MIN(day) FROM segment_profile WHERE run_date = ? AND customer_class <> '*' "
+                               "AND final_wh IS NOT NULL", (ctx.key,)).fetchone()[0]
+        ctx.conn.execute("UPDATE segment_profile SET final_wh = final_wh + 1000 WHERE run_date = ? AND day = ?",
+                         (ctx.key, day))
+        create_macro_profile(ctx.conn, ctx.info)  # the segments stage's last step, again
+        again = load_profile(ctx)
+        assert again is not first
+        offset = again.offset(date.fromisoformat(day))
+        assert np.allclose(again.wh[:, offset], first.wh[:, offset] + 1000)
+        ctx.conn.execute("DELETE FROM macro_profile_version")  # a database written before the token
+        assert load_profile(ctx) is not load_profile(ctx)
