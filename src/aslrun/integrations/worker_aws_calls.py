@@ -122,22 +122,14 @@ def _response(url: str, kind: str, parsed: dict[str, Any]) -> tuple[Any, dict[st
     from botocore.awsrequest import AWSResponse  # type: ignore[import-untyped]
     from botocore.response import StreamingBody  # type: ignore[import-untyped]
 
+    from ..localaws.answered_calls import RawBody
+
     for name, value in list(parsed.items()):
         if isinstance(value, _Body):
             parsed[name] = StreamingBody(io.BytesIO(value.data), len(value.data))
     metadata = parsed.get("ResponseMetadata") or {}
     status = metadata.get("HTTPStatusCode") or (200 if kind == "ok" else 400)
-    return AWSResponse(url, status, dict(metadata.get("HTTPHeaders") or {}), _NoRawBody()), parsed
-
-
-class _NoRawBody:
-    """The raw body of an answer that came parsed (nothing is left to read)."""
-
-    def stream(self, *_: Any, **__: Any) -> Any:
-        yield b""
-
-    def read(self, *_: Any, **__: Any) -> bytes:
-        return b""
+    return AWSResponse(url, status, dict(metadata.get("HTTPHeaders") or {}), RawBody(b"")), parsed
 
 
 def _refuse_what_was_not_handed_over(request: Any = None, **_: Any) -> None:

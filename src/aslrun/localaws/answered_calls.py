@@ -28,7 +28,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-__all__ = ["AnsweredError", "answer_calls", "install_hook"]
+__all__ = ["AnsweredError", "RawBody", "answer_calls", "install_hook"]
 
 Answer = Callable[[str, dict[str, Any]], "dict[str, Any] | None"]
 
@@ -123,7 +123,7 @@ def _reply(model: Any, status: int, document: dict[str, Any]) -> tuple[Any, dict
     protocol = model.service_model.metadata.get("protocol", "json")
     parsed = parsers.create_parser(protocol).parse({"status_code": status, "headers": headers, "body": body},
                                                    model.output_shape)
-    response = AWSResponse("https://aslrun.invalid/", status, headers, _Raw(body))
+    response = AWSResponse("https://aslrun.invalid/", status, headers, RawBody(body))
     return response, parsed
 
 
@@ -133,8 +133,9 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
-class _Raw:
-    """The body of an in-process reply, read as urllib3's response would be."""
+class RawBody:
+    """The body of an in-process reply, read as urllib3's response would be (``b""`` for an answer
+    that comes already parsed)."""
 
     def __init__(self, body: bytes) -> None:
         self._body = body
