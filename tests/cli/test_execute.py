@@ -349,7 +349,7 @@ def test_a_template_missing_from_the_current_directory_is_named_as_missing(tmp_p
 
 def test_a_definition_file_runs_without_importing_the_templates_package(tmp_path):
     """A JSON object with StartAt is a definition, told apart from a template without the templates
-    package (its YAML reader and the rest: about 20 ms of every command)."""
+    package's app (its YAML reader and the rest: about 20 ms of every command)."""
     machine = tmp_path / "pass.asl.json"
     machine.write_text(json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}))
     template = tmp_path / "template.json"  # and a template is still read as one
@@ -357,7 +357,7 @@ def test_a_definition_file_runs_without_importing_the_templates_package(tmp_path
         "Definition": {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "from the template", "End": True}}}}}}}))
     script = ("import sys\nfrom aslrun.cli import main\n"
               "try:\n    main(['execute', sys.argv[1], '--input', '{}', '--json'])\n"
-              "finally:\n    print('templates imported:', 'aslrun.templates' in sys.modules)\n")
+              "finally:\n    print('templates imported:', 'aslrun.templates.app' in sys.modules)\n")
     src = Path(__file__).resolve().parents[2] / "src"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")])}
     plain = subprocess.run([sys.executable, "-c", script, str(machine)], capture_output=True, text=True, env=env)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -203,25 +202,6 @@ def _stopped_with_the_command(local: Any) -> None:
         context.find_root().call_on_close(local.stop)
 
 
-def _plainly_a_definition(path: str) -> bool:
-    """A JSON object with ``StartAt`` or ``States``: a state machine definition, told without
-    importing the templates package (its YAML reader and the rest: about 20 ms of each command)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-        if not text.lstrip().startswith("{"):
-            return False
-        document = json.loads(text)
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
-        return False
-    return isinstance(document, dict) and ("StartAt" in document or "States" in document)
-
-
-def _looks_like_template(path: str) -> bool:
-    from ..templates import looks_like_template
-
-    return looks_like_template(path)
-
-
 def load_target(machine: str, state_machine_id: str | None, sub_pairs: tuple[str, ...], sub_files: tuple[str, ...],
                 handler_modules: tuple[str, ...] = (), handler_pairs: tuple[str, ...] = (), *,
                 start_local_aws: bool = True) -> Target:
@@ -232,11 +212,13 @@ def load_target(machine: str, state_machine_id: str | None, sub_pairs: tuple[str
     its Parameters; ``--handlers`` / ``--handler`` still win over the template's functions. The
     tables, queues, topics and buckets it declares are created in an in-memory local AWS before the
     run (``start_local_aws=False``: the caller seeds its own, e.g. ``aslrun aws execute``)."""
+    from ..templates import looks_like_template
+
     if not Path(machine).exists():
         from ..errors import InputError
 
         raise InputError(f"{machine}: no such definition file (the current directory is {Path.cwd()})")
-    if not _plainly_a_definition(machine) and _looks_like_template(machine):
+    if looks_like_template(machine):
         from ..templates import load_template
 
         template = load_template(machine, parameters=load_substitution_options(sub_pairs, sub_files) or None)

@@ -44,6 +44,21 @@ function no handler can serve) is a :class:`TemplateError` naming the resource a
 
 from __future__ import annotations
 
-from .app import TemplateApp, TemplateError, load_template, looks_like_template
+from typing import TYPE_CHECKING, Any
+
+from .sniff import looks_like_template
+
+if TYPE_CHECKING:
+    from .app import TemplateApp, TemplateError, load_template
 
 __all__ = ["TemplateApp", "TemplateError", "load_template", "looks_like_template"]
+
+
+def __getattr__(name: str) -> Any:
+    """The rest of the package (the app, its YAML reader...) is imported when first asked for:
+    telling a definition from a template (:func:`looks_like_template`) needs none of it."""
+    if name in ("TemplateApp", "TemplateError", "load_template"):
+        from . import app
+
+        return getattr(app, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -49,6 +49,7 @@ from .lambda_runtime import ImportFailed, PythonFunction
 from .machines import definition_of
 from .names import Deployment, ResourceNames
 from .resources import seed_document
+from .sniff import looks_like_template
 from .transform import apply_transforms
 
 __all__ = ["TemplateApp", "TemplateError", "TemplateFunction", "TemplateStateMachine", "load_template",
@@ -138,28 +139,6 @@ class TemplateApp:
                                 f"{did_you_mean(logical_id, self.state_machines)}; the template defines "
                                 f"{', '.join(self.state_machines) or 'none'}")
         return found
-
-
-def looks_like_template(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` is a CloudFormation / SAM / CDK template (a mapping with ``Resources``) rather
-    than a state machine definition (``StartAt`` / ``States``). Reads the file quickly, without
-    building it; any file that cannot be read or parsed is not a template."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return False
-    import yaml  # type: ignore[import-untyped]
-
-    try:
-        if text.lstrip().startswith("{"):
-            document = json.loads(text)
-        else:
-            document = yaml.load(text, Loader=_tag_blind_loader())  # a SafeLoader that ignores tags
-    except (ValueError, yaml.YAMLError, RecursionError):  # not JSON, not YAML: not a template
-        return False
-    if not isinstance(document, dict) or "States" in document or "StartAt" in document:
-        return False
-    return isinstance(document.get("Resources"), dict)
 
 
 def load_template(path: str | os.PathLike[str], *, parameters: Mapping[str, str] | None = None,
@@ -349,13 +328,3 @@ def _called_functions(machine: TemplateStateMachine) -> list[tuple[str, str]]:
         if names is not None:
             found.extend((state.name, reference) for reference in names())
     return found
-
-
-def _tag_blind_loader() -> Any:
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        """YAML's safe loader reading ``!Ref`` and the other CloudFormation tags as plain values."""
-
-    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
-    return Loader
