@@ -14,9 +14,10 @@ priced (bad tariff, no tariff in force) does not fail its batch: it is reported 
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -46,17 +47,16 @@ __all__ = ["simulate_batch"]
 _CENTS = Decimal(100)
 
 
-class _Kwh:
-    """Wh integers as Decimal kWh, memoised (the same small values recur millions of times)."""
+class _Kwh(dict):  # type: ignore[type-arg]
+    """Wh integers as Decimal kWh, memoised (the same small values recur millions of times):
+    ``kwh[wh]``, or ``map(kwh.__getitem__, values)`` for a day's intervals in C."""
 
-    def __init__(self) -> None:
-        self.cache: dict[int, Decimal] = {}
+    def __missing__(self, wh: int) -> Decimal:
+        value = self[wh] = Decimal(wh).scaleb(-3)
+        return value
 
     def __call__(self, wh: int) -> Decimal:
-        value = self.cache.get(wh)
-        if value is None:
-            value = self.cache[wh] = Decimal(wh).scaleb(-3)
-        return value
+        return self[wh]
 
 
 def _schedules(conn: sqlite3.Connection) -> dict[str, TariffSchedule | str]:
@@ -64,28 +64,39 @@ def _schedules(conn: sqlite3.Connection) -> dict[str, TariffSchedule | str]:
     versions: dict[str, list] = {}
     for row in conn.execute("SELECT tariff_code, effective_from, definition FROM tariff "
                             "ORDER BY tariff_code, effective_from"):
-        versions.setdefault(row[0], []).append(row)
-    schedules: dict[str, TariffSchedule | str] = {}
-    for code, rows in versions.items():
-        try:
-            schedules[code] = TariffSchedule([
-                Tariff.from_json(json.loads(r[2]), where=f"tariff {code} from {r[1]}") for r in rows])
-        except (TariffError, ValueError) as exc:
-            schedules[code] = str(exc)
-    return schedules
+        versions.setdefault(row[0], []).append((row[1], row[2]))
+    return {code: _schedule(code, tuple(rows)) for code, rows in versions.items()}
+
+
+@functools.lru_cache(maxsize=1024)
+def _schedule(code: str, versions: tuple[tuple[str, str], ...]) -> TariffSchedule | str:
+    """One code's schedule from its ``(effective_from, definition)`` rows, parsed once per
+    distinct rows: every batch of a run reads the same table, and the very same (frozen) tariff
+    objects then meet the bill engine's time-of-use band cache by identity."""
+    try:
+        return TariffSchedule([Tariff.from_json(json.loads(text), where=f"tariff {code} from {since}")
+                               for since, text in versions])
+    except (TariffError, ValueError) as exc:
+        return str(exc)
+
+
+@functools.lru_cache(maxsize=4096)
+def _days(start: date, count: int) -> tuple[date, ...]:
+    """The ``count`` days from ``start`` (accounts of a run share a few unbilled periods)."""
+    return tuple(start + timedelta(days=offset) for offset in range(count))
 
 
 def _channel(usage: AccountUsage, tou: bool, kwh: _Kwh, profile: ProfileSet,
              segment: tuple[str, str, str]) -> ChannelUsage:
+    days = _days(usage.start, len(usage.daily))
     if not tou:
-        return ChannelUsage.from_daily({usage.day(d): kwh(int(v)) for d, v in enumerate(usage.daily)})
+        return ChannelUsage.from_daily(dict(zip(days, map(kwh.__getitem__, usage.daily.tolist()))))
     intervals = {}
-    for d, wh in enumerate(usage.daily):
-        day = usage.day(d)
+    for day, wh in zip(days, usage.daily.tolist()):
         values = usage.intervals.get(day)
         if values is None:  # a basic meter on a time-of-use tariff: the segment's shape
-            values = shape_day(int(wh), profile.shape(segment, day), usage.interval_length)
-        intervals[day] = tuple(kwh(int(v)) for v in values)
+            values = shape_day(wh, profile.shape(segment, day), usage.interval_length)
+        intervals[day] = tuple(map(kwh.__getitem__, np.asarray(values).tolist()))
     return ChannelUsage.from_intervals(intervals, interval_minutes=usage.interval_length)
 
 

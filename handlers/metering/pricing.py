@@ -261,14 +261,57 @@ def _block_lines(
     return lines
 
 
-@lru_cache(maxsize=8192)
-def _day_bands(pricing: TimeOfUseUsage, zone_name: str, day: date, minutes: int) -> tuple[str, ...]:
-    """The band name of each interval of a NEM day (memoised: days repeat across accounts)."""
-    zone = ZoneInfo(zone_name)
-    return tuple(
-        pricing.band_for(local_start(day, slot, minutes, zone)).name
-        for slot in range(1440 // minutes)
-    )
+class _BandLayout:
+    """Where each time-of-use band falls among a NEM day's intervals, for one tariff's pricing,
+    time zone and interval length: per day, each band's runs of consecutive intervals, found once
+    per day and kept (days repeat across the readings and accounts priced on one tariff)."""
+
+    DAYS_KEPT = 4096  # past this many days the kept layouts are dropped and found again
+
+    def __init__(self, pricing: TimeOfUseUsage, zone_name: str, minutes: int) -> None:
+        self.pricing, self.zone, self.minutes = pricing, ZoneInfo(zone_name), minutes
+        self.days: dict[date, tuple[tuple[str, tuple[tuple[int, int], ...]], ...]] = {}
+
+    def runs(self, day: date) -> tuple[tuple[str, tuple[tuple[int, int], ...]], ...]:
+        """``(band name, ((first, stop), ...))`` for the bands of ``day`` that hold an interval."""
+        found = self.days.get(day)
+        if found is None:
+            names = [self.pricing.band_for(local_start(day, slot, self.minutes, self.zone)).name
+                     for slot in range(1440 // self.minutes)]
+            runs: dict[str, list[tuple[int, int]]] = {}
+            first = 0
+            for slot in range(1, len(names) + 1):
+                if slot == len(names) or names[slot] != names[first]:
+                    runs.setdefault(names[first], []).append((first, slot))
+                    first = slot
+            if len(self.days) >= self.DAYS_KEPT:
+                self.days.clear()
+            found = self.days[day] = tuple((name, tuple(spans)) for name, spans in runs.items())
+        return found
+
+
+@lru_cache(maxsize=256)
+def _band_layout(pricing: TimeOfUseUsage, zone_name: str, minutes: int) -> _BandLayout:
+    return _BandLayout(pricing, zone_name, minutes)
+
+
+def _sum_by_band(tariff: Tariff, pricing: TimeOfUseUsage, channel: ChannelUsage,
+                 start: date | None = None, end: date | None = None) -> dict[str, Decimal]:
+    """Energy per band of ``pricing`` over the channel's interval days (those in ``[start, end)``
+    when given). Each band's intervals are added in the order a loop over every interval would
+    add them (a day's runs in order, the days in order), each run by ``sum`` in C."""
+    assert channel.intervals is not None and channel.interval_minutes is not None
+    layout = _band_layout(pricing, tariff.timezone, channel.interval_minutes)
+    totals = {band.name: ZERO for band in pricing.bands}
+    for day, values in channel.intervals.items():
+        if start is not None and not start <= day < end:  # type: ignore[operator]
+            continue
+        for name, spans in layout.runs(day):
+            total = totals[name]
+            for first, stop in spans:
+                total = sum(values[first:stop], total)
+            totals[name] = total
+    return totals
 
 
 def band_totals(tariff: Tariff, channel: ChannelUsage) -> dict[str, Decimal]:
@@ -276,11 +319,7 @@ def band_totals(tariff: Tariff, channel: ChannelUsage) -> dict[str, Decimal]:
     pricing = tariff.usage
     if not isinstance(pricing, TimeOfUseUsage) or channel.intervals is None or channel.interval_minutes is None:
         return {}
-    totals = {band.name: ZERO for band in pricing.bands}
-    for day, values in channel.intervals.items():
-        for name, quantity in zip(_day_bands(pricing, tariff.timezone, day, channel.interval_minutes), values):
-            totals[name] += quantity
-    return totals
+    return _sum_by_band(tariff, pricing, channel)
 
 
 def _tou_lines(
@@ -291,13 +330,7 @@ def _tou_lines(
             f"tariff {tariff.code} is time-of-use: general usage must be given as interval reads "
             "(ChannelUsage.from_intervals), not as a total or daily figures"
         )
-    by_band = {band.name: ZERO for band in pricing.bands}
-    for day, values in channel.intervals.items():
-        if start <= day < end:
-            for name, quantity in zip(
-                _day_bands(pricing, tariff.timezone, day, channel.interval_minutes), values
-            ):
-                by_band[name] += quantity
+    by_band = _sum_by_band(tariff, pricing, channel, start, end)
     lines = [
         _line(
             tariff,

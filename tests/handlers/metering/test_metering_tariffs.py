@@ -338,6 +338,37 @@ def test_tou_window_wrapping_midnight():
     assert {l.band: l.quantity for l in lines if l.kind == "USAGE"} == {"NIGHT": 18, "DAY": 30}
 
 
+_DAY_VALUES = st.lists(
+    st.decimals(min_value=0, max_value=10**6, allow_nan=False, allow_infinity=False, places=None)
+    .filter(lambda d: d.is_finite()),
+    min_size=48, max_size=48,
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(first=st.dates(min_value=date(2023, 1, 1), max_value=date(2025, 12, 1)),
+       days=st.lists(_DAY_VALUES, min_size=1, max_size=2))
+def test_band_totals_add_each_band_in_interval_order(first, days):
+    # the bill engine adds a band's intervals run by run; a loop over every interval (the
+    # reference) must give the very same Decimals, rounding included (values of any precision)
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from handlers.metering.money import ZERO
+    from handlers.metering.tariff_model import local_start
+    from handlers.metering.tariffs import band_totals
+
+    tariff = Tariff.from_json(TOU)
+    intervals = {first + timedelta(days=i): values for i, values in enumerate(days)}
+    expected = {band.name: ZERO for band in tariff.usage.bands}
+    for day, values in intervals.items():
+        for slot, quantity in enumerate(values):
+            start = local_start(day, slot, 30, ZoneInfo("Australia/Sydney"))
+            expected[tariff.usage.band_for(start).name] += quantity
+    got = band_totals(tariff, ChannelUsage.from_intervals(intervals))
+    assert {k: str(v) for k, v in got.items()} == {k: str(v) for k, v in expected.items()}
+
+
 def test_tou_needs_intervals():
     with pytest.raises(TariffError, match="time-of-use"):
         price_usage(Tariff.from_json(TOU), date(2024, 7, 1), date(2024, 8, 1), Usage.of_totals(10))
