@@ -29,7 +29,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
-import json
 import marshal
 import math
 from collections.abc import Mapping
@@ -41,6 +40,7 @@ from typing import Any
 from handlers.metering.errors import BadEvent
 from handlers.metering.money import as_decimal
 from handlers.metering.periods import parse_date, parse_timestamp
+from handlers.metering.sorted_json import sorted_json_text
 
 __all__ = [
     "READING_FIELDS",
@@ -140,7 +140,7 @@ class Reading:
 def content_hash(event: Mapping[str, Any]) -> str:
     """A fingerprint of the reading's own fields, to tell a retry from a conflicting resend."""
     own = {key: event[key] for key in READING_FIELDS if key in event}
-    return hashlib.sha256(json.dumps(own, sort_keys=True, default=str).encode()).hexdigest()
+    return hashlib.sha256(sorted_json_text(own, default=str).encode()).hexdigest()
 
 
 def alarm_flags(event: Mapping[str, Any]) -> set[str]:

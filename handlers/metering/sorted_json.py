@@ -1,0 +1,99 @@
+"""``json.dumps(value, sort_keys=True)``'s exact text, written faster for readings' value lists.
+
+A reading's fingerprint (:func:`handlers.metering.readings.content_hash`) hashes that text, and
+stored rows keep the hash, so the text must not change by a byte. ``json.dumps`` formats each
+float with ``float.__repr__``; a month of half-hour values is 1,536 of them, a third of the
+validation handler's time. A fleet's values repeat (a few thousand distinct ones to three
+decimals), so :func:`sorted_json_text` keeps each float's text once met and joins a list of
+floats in C. Anything outside plain JSON (a non-string key, an object ``json`` would hand to its
+``default``) is left to ``json.dumps`` itself, so the answer is always that text.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from json.encoder import encode_basestring_ascii  # json.dumps' string writer (ensure_ascii)
+from typing import Any
+
+__all__ = ["sorted_json_text"]
+
+
+class _FloatText(dict):  # type: ignore[type-arg]
+    """float -> its JSON text, kept for the finite values met (up to ``LIMIT``). ``-0.0`` equals
+    ``0.0`` as a key yet is written with its sign: the one zero kept is ``0.0``, and a list
+    holding a ``-0.0`` is written value by value (:func:`_floats`)."""
+
+    LIMIT = 200_000
+
+    def __missing__(self, value: float) -> str:
+        if value != value:
+            return "NaN"
+        if value in (math.inf, -math.inf):
+            return "Infinity" if value > 0 else "-Infinity"
+        text = float.__repr__(value)
+        if value and len(self) < self.LIMIT:  # a -0.0 is written, never kept
+            self[value] = text
+        return text
+
+
+_FLOAT_TEXT = _FloatText({0.0: "0.0"})
+_FLOAT_ONLY = frozenset({float})
+_STR_ONLY = frozenset({str})
+_DAY_KEYS = frozenset({"date", "quality", "values"})
+_ONES = itertools.repeat(1.0)
+
+
+class _NotPlain(Exception):
+    """A value this writer does not write the way ``json.dumps`` would: hand it to json."""
+
+
+def sorted_json_text(value: Any, default: Any = None) -> str:
+    """``json.dumps(value, sort_keys=True, default=default)``, byte for byte."""
+    try:
+        return _text(value)
+    except (_NotPlain, RecursionError):
+        return json.dumps(value, sort_keys=True, default=default)
+
+
+def _floats(values: list[Any]) -> str:
+    if 0.0 in values and -1.0 in map(math.copysign, _ONES, values):  # a -0.0: value by value
+        return ", ".join([float.__repr__(v) if v == 0 else _FLOAT_TEXT[v] for v in values])
+    return ", ".join(map(_FLOAT_TEXT.__getitem__, values))
+
+
+def _text(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        return encode_basestring_ascii(value)
+    if kind is float:
+        return _FLOAT_TEXT[value] if value else float.__repr__(value)
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is list or kind is tuple:
+        if not value:
+            return "[]"
+        if _FLOAT_ONLY.issuperset(map(type, value)):
+            return f"[{_floats(value)}]"  # type: ignore[arg-type]
+        return f"[{', '.join(map(_text, value))}]"
+    if kind is dict:
+        if value.keys() == _DAY_KEYS:  # a reading's interval day, the usual shape: one format
+            date, quality, values = value["date"], value["quality"], value["values"]
+            if (type(date) is str and type(quality) is str and type(values) is list and values
+                    and _FLOAT_ONLY.issuperset(map(type, values))):
+                return (f'{{"date": {encode_basestring_ascii(date)}, "quality": '
+                        f'{encode_basestring_ascii(quality)}, "values": [{_floats(values)}]}}')
+        if not value:
+            return "{}"
+        if not _STR_ONLY.issuperset(map(type, value)):
+            raise _NotPlain  # json turns such keys into text, and may refuse to sort them
+        return "{" + ", ".join([f"{encode_basestring_ascii(key)}: {_text(value[key])}"
+                                for key in sorted(value)]) + "}"
+    raise _NotPlain
