@@ -13,7 +13,9 @@ Both steps replace their own rows for the run date, so running them again gives 
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
+from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
@@ -37,17 +39,23 @@ from .store import WH_DTYPE
 __all__ = ["average_profiles", "extract_batch", "profile_account_ids"]
 
 _SEGMENTS: list[Segment] = [(j, c, t) for j in JURISDICTIONS for c in CLASSES for t in TARIFF_TYPES]
-_SEGMENT_INDEX = {key: i for i, key in enumerate(_SEGMENTS)}
 
 _KIND = ("SELECT tariff_code, MIN(tariff_type) AS tariff_type FROM tariff GROUP BY tariff_code")
 
+_SEGMENT_ROWS = ", ".join(f"('{j}', '{c}', '{t}', {i})" for i, (j, c, t) in enumerate(_SEGMENTS))
+
+# Rows come out as (segment index, account, day, interval length, Wh blob, day Wh): SQLite maps a
+# row's segment to its index (fewer Python objects per row than three strings), and the joins are
+# taken in the order written (CROSS JOIN): account range, its NMI, tariff kind, segment, reads.
 _EXTRACT_SQL = f"""
-SELECT n.jurisdiction, a.customer_class, k.tariff_type, a.account_id, r.day,
-       r.interval_length, r.wh, r.day_wh
+WITH segment(jurisdiction, customer_class, tariff_type, idx) AS (VALUES {_SEGMENT_ROWS})
+SELECT s.idx, a.account_id, r.day, r.interval_length, r.wh, r.day_wh
 FROM account a
-JOIN nmi n ON n.nmi = a.nmi AND n.meter_type = 'INTERVAL'
-JOIN ({_KIND}) k ON k.tariff_code = a.tariff_code
-JOIN interval_read r ON r.nmi = a.nmi AND r.suffix = 'E1'
+CROSS JOIN nmi n ON n.nmi = a.nmi AND n.meter_type = 'INTERVAL'
+CROSS JOIN ({_KIND}) k ON k.tariff_code = a.tariff_code
+CROSS JOIN segment s ON s.jurisdiction = n.jurisdiction AND s.customer_class = a.customer_class
+     AND s.tariff_type = k.tariff_type
+CROSS JOIN interval_read r ON r.nmi = a.nmi AND r.suffix = 'E1'
      AND r.day >= MAX(a.open_date, :ws) AND r.day < MIN(COALESCE(a.close_date, :pe), :pe)
 WHERE a.account_id BETWEEN :first AND :last
   AND r.source = 'METER'
@@ -79,27 +87,30 @@ def extract_batch(conn: sqlite3.Connection, run: RunInfo, batch: Batch) -> dict[
     counts = np.zeros(cells, dtype=np.int64)
     totals = np.zeros(cells, dtype=np.int64)
     shapes = np.zeros((cells, HALF_HOURS))
-    members: dict[int, set[str]] = {}
+    segment_of: dict[str, int] = {}  # the accounts with a usable day, and their segment
     day_index = {(start + timedelta(days=d)).isoformat(): d for d in range(days)}
     cursor = conn.execute(_EXTRACT_SQL, {
         "ws": start.isoformat(), "pe": run.period_end.isoformat(), "first": batch.first,
         "last": batch.last, "fraction": run.config.max_estimated_fraction})
     used = 0
-    while rows := cursor.fetchmany(20_000):
+    while rows := cursor.fetchmany(20_000):  # each chunk's columns handled in C
         used += len(rows)
-        by_length: dict[int, list] = {}
-        for row in rows:
-            seg = _SEGMENT_INDEX[(row[0], row[1], row[2])]
-            members.setdefault(seg, set()).add(row[3])
-            by_length.setdefault(row[5], []).append((seg * days + day_index[row[4]], row[6], row[7]))
-        for length, group in by_length.items():
-            cell = np.fromiter((g[0] for g in group), dtype=np.int64, count=len(group))
-            values = np.frombuffer(b"".join(g[1] for g in group), dtype=WH_DTYPE)
-            values = half_hours(values.reshape(len(group), -1).astype(np.int64), length)
-            counts += np.bincount(cell, minlength=cells)
-            totals += np.bincount(cell, weights=[g[2] for g in group], minlength=cells).astype(np.int64)
+        segments, accounts, day_texts, lengths, blobs, day_wh = zip(*rows)
+        segment_of.update(zip(accounts, segments))
+        cell = (np.array(segments, dtype=np.int64) * days
+                + np.fromiter(map(day_index.__getitem__, day_texts), dtype=np.int64, count=len(rows)))
+        weights = np.array(day_wh, dtype=np.float64)
+        met = dict.fromkeys(lengths)  # the interval lengths met, in order (usually one)
+        for length in met:
+            picked = slice(None) if len(met) == 1 else np.array(lengths) == length
+            group_cell = cell[picked]
+            picked_blobs = blobs if len(met) == 1 else itertools.compress(blobs, picked)
+            values = np.frombuffer(b"".join(picked_blobs), dtype=WH_DTYPE)
+            values = half_hours(values.reshape(len(group_cell), -1).astype(np.int64), length)
+            counts += np.bincount(group_cell, minlength=cells)
+            totals += np.bincount(group_cell, weights=weights[picked], minlength=cells).astype(np.int64)
             for h in range(HALF_HOURS):
-                shapes[:, h] += np.bincount(cell, weights=values[:, h], minlength=cells)
+                shapes[:, h] += np.bincount(group_cell, weights=values[:, h], minlength=cells)
     conn.execute("DELETE FROM profile_partial WHERE run_date = ? AND batch_no = ?", (key, batch.number))
     conn.execute("DELETE FROM profile_member WHERE run_date = ? AND batch_no = ?", (key, batch.number))
     filled = np.nonzero(counts)[0]
@@ -111,8 +122,9 @@ def extract_batch(conn: sqlite3.Connection, run: RunInfo, batch: Batch) -> dict[
     conn.executemany(
         "INSERT INTO profile_member (run_date, batch_no, jurisdiction, customer_class, "
         "tariff_type, accounts) VALUES (?, ?, ?, ?, ?, ?)",
-        [(key, batch.number, *_SEGMENTS[seg], len(ids)) for seg, ids in sorted(members.items())])
-    return {"accounts": sum(len(ids) for ids in members.values()), "nmi_days": used}
+        [(key, batch.number, *_SEGMENTS[seg], accounts)
+         for seg, accounts in sorted(Counter(segment_of.values()).items())])
+    return {"accounts": len(segment_of), "nmi_days": used}
 
 
 def _levels(segment: Segment) -> list[Segment]:
