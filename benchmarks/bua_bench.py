@@ -3,6 +3,8 @@
     python benchmarks/bua_bench.py                       # all three sizes, engine + direct
     python benchmarks/bua_bench.py --sizes 1000 --modes asl --json out.json
     python benchmarks/bua_bench.py --sizes 100000 --modes asl asl-workers   # handlers in 2 processes
+    python benchmarks/bua_bench.py --sizes 1000000 --modes --snapshots /big/disk   # generate, keep
+    python benchmarks/bua_bench.py --sizes 1000000 --modes asl-workers --snapshots /big/disk
 
 For each size: generate the synthetic retailer snapshot, then run the whole pipeline (restore to
 terminate) on a fresh run database, either through the ASL machines on the aslrun engine and its
@@ -110,9 +112,26 @@ def measured(script: str, *args: str) -> dict[str, Any]:
             "result": json.loads(output.decode().strip().splitlines()[-1])}
 
 
-def bench(size: int, modes: list[str], workdir: Path, workers: int = 2) -> dict[str, Any]:
-    snapshot = workdir / f"snapshot-{size}.sqlite3"
-    generated = measured(GENERATE, str(snapshot), str(size))
+def snapshot_of(size: int, folder: Path) -> tuple[Path, dict[str, Any]]:
+    """The generated snapshot of ``size`` accounts in ``folder`` and its generation figures: one
+    generated before (kept with ``--snapshots``: the generator is seeded, so it is the same
+    retailer), or generated now under a temporary name and renamed once complete."""
+    snapshot = folder / f"snapshot-{size}.sqlite3"
+    figures = folder / f"snapshot-{size}.json"
+    if snapshot.is_file() and figures.is_file():
+        return snapshot, json.loads(figures.read_text())
+    partial = folder / f"snapshot-{size}.partial.sqlite3"
+    for stale in (partial, Path(f"{partial}-journal"), Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+        stale.unlink(missing_ok=True)
+    generated = measured(GENERATE, str(partial), str(size))
+    os.replace(partial, snapshot)
+    figures.write_text(json.dumps(generated) + "\n")
+    return snapshot, generated
+
+
+def bench(size: int, modes: list[str], workdir: Path, workers: int = 2,
+          snapshots: Path | None = None) -> dict[str, Any]:
+    snapshot, generated = snapshot_of(size, snapshots or workdir)
     row: dict[str, Any] = {"accounts": size, "generate": {
         k: generated[k] for k in ("seconds", "peak_mib")},
         "snapshot_mib": round(snapshot.stat().st_size / 2**20, 1),
@@ -133,26 +152,34 @@ def bench(size: int, modes: list[str], workdir: Path, workers: int = 2) -> dict[
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         shutil.rmtree(workdir / "bua-out", ignore_errors=True)
-    snapshot.unlink()
+    if snapshots is None:
+        snapshot.unlink()
+        snapshot.with_suffix(".json").unlink()
     return row
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
-    parser.add_argument("--modes", nargs="+", choices=["asl", "asl-workers", "direct"], default=["asl", "direct"])
+    parser.add_argument("--modes", nargs="*", choices=["asl", "asl-workers", "direct"], default=["asl", "direct"],
+                        help="how to run the pipeline (none: only generate, with --snapshots)")
     parser.add_argument("--workers", type=int, default=2, help="asl-workers: handler_processes (default 2)")
     parser.add_argument("--json", default=str(Path(".aslrun") / "bench" / "bua_bench.json"),
                         help="where to write the figures (default .aslrun/bench/bua_bench.json)")
     parser.add_argument("--workdir", help="scratch folder (default: a temporary one)")
+    parser.add_argument("--snapshots", help="keep each generated snapshot in this folder and reuse it "
+                        "next time (default: generate afresh, delete after)")
     args = parser.parse_args(argv)
+    snapshots = Path(args.snapshots) if args.snapshots else None
+    if snapshots is not None:
+        snapshots.mkdir(parents=True, exist_ok=True)
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="bua-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     rows = []
     print(f"{'accounts':>9} {'generate s':>10} {'MiB':>6} " +
           " ".join(f"{m + ' s':>9} {'MiB':>6}" for m in args.modes))
     for size in args.sizes:
-        row = bench(size, args.modes, workdir, args.workers)
+        row = bench(size, args.modes, workdir, args.workers, snapshots)
         rows.append(row)
         print(f"{size:>9} {row['generate']['seconds']:>10} {row['generate']['peak_mib']:>6} " +
               " ".join(f"{row[m]['seconds']:>9} {row[m]['peak_mib']:>6}" for m in args.modes),
