@@ -32,7 +32,7 @@ class AccountUsage:
     end: date
     daily: np.ndarray                     # int64 Wh per day
     estimated: np.ndarray                 # bool per day
-    intervals: dict[date, np.ndarray] = field(default_factory=dict)
+    intervals: dict[date, np.ndarray] = field(default_factory=dict)  # Wh per interval
     interval_length: int = 30
     flags: list[str] = field(default_factory=list)
 
@@ -56,13 +56,16 @@ def interval_usage(start: date, end: date, rows: list[tuple[str, int, bytes, int
     usage = AccountUsage(start=start, end=end, daily=np.zeros(days, dtype=np.int64),
                          estimated=np.zeros(days, dtype=bool), interval_length=interval_length)
     seen = np.zeros(days, dtype=bool)
+    offsets, day_whs, estimated = [], [], []
     for day_text, length, blob, day_wh, source in rows:
-        d = (date.fromisoformat(day_text) - start).days
-        usage.daily[d] = day_wh
-        usage.estimated[d] = source == "BUA"
-        usage.intervals[usage.day(d)] = unpack_wh(blob).astype(np.int64)
+        day = date.fromisoformat(day_text)
+        offsets.append((day - start).days)
+        day_whs.append(day_wh)
+        estimated.append(source == "BUA")
+        usage.intervals[day] = unpack_wh(blob)  # a read-only view of the row's values
         usage.interval_length = length
-        seen[d] = True
+    if offsets:  # one row per day (the table's key), set in one assignment each
+        usage.daily[offsets], usage.estimated[offsets], seen[offsets] = day_whs, estimated, True
     if not seen.all():
         # days neither metered nor estimated as NEM12 (should not happen after the nem12 stage)
         fill = estimate_days(profile, segment, scalar, start, end)

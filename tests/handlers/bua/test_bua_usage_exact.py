@@ -40,7 +40,9 @@ def test_metered_and_nem12_days_are_taken_as_they_are():
     assert usage.daily.tolist() == [4_800, 9_600] and usage.daily.dtype == np.int64
     assert usage.estimated.tolist() == [False, True]
     assert _intervals(usage) == {"2024-09-10": metered, "2024-09-11": estimated}
-    assert all(values.dtype == np.int64 for values in usage.intervals.values())
+    # whole Wh: the stored int32 values as they are (a view of the row, never written to)
+    assert all(np.issubdtype(values.dtype, np.integer) and not values.flags.writeable
+               for values in usage.intervals.values())
     assert (usage.interval_length, usage.flags) == (30, [])
     assert (usage.actual_wh, usage.estimated_wh) == (4_800, 9_600)
 
