@@ -30,7 +30,6 @@ from build_states import (
     SQS_RETRY,
     State,
     distributed_map,
-    inline_map,
     invoke,
     pass_state,
     task,
@@ -128,12 +127,12 @@ def fan_out_states(spec: FanOut, after: str) -> dict[str, State]:
         f"{n}Received?": {"Type": "Choice", "Choices": [
             {"Variable": "$.received.Messages", "IsPresent": True, "Next": f"Process{n}"}],
             "Default": f"Wait{n}Queue"},
-        f"Process{n}": inline_map(
-            "$.received.Messages",
-            {"queue_url.$": "$.aws.queue_url",
-             "batch.$": "States.StringToJson($$.Map.Item.Value.Body)",
-             "receipt.$": "$$.Map.Item.Value.ReceiptHandle"},
-            "ProcessBatch", {
+        f"Process{n}": distributed_map(
+            items_path="$.received.Messages",
+            selector={"queue_url.$": "$.aws.queue_url",
+                      "batch.$": "States.StringToJson($$.Map.Item.Value.Body)",
+                      "receipt.$": "$$.Map.Item.Value.ReceiptHandle"},
+            concurrency=RECEIVE_MAX, execution_type="STANDARD", start="ProcessBatch", states={
                 "ProcessBatch": invoke(
                     spec.batch_function, "$.batch",
                     comment="One batch in one transaction; its outcome (even a failure) goes to "
@@ -151,7 +150,12 @@ def fan_out_states(spec: FanOut, after: str) -> dict[str, State]:
                     "Parameters": {"unprocessed.$": "$.batch.batch", "error.$": "$.error.Error"},
                     "End": True},
             },
-            f"Receive{n}", comment="Process the received batches side by side."),
+            next_=f"Receive{n}",
+            comment="Process the received batches side by side, one child execution each "
+                    "(STANDARD: a batch may take longer than an EXPRESS child's five minutes): "
+                    "the stage's own history grows by a few events a round, not by each batch's "
+                    "dozen, so a stage of thousands of batches stays under Step Functions' "
+                    "25,000 events."),
         f"Wait{n}Queue": task(
             "arn:aws:states:::aws-sdk:sqs:getQueueAttributes",
             {"QueueUrl.$": "$.aws.queue_url",

@@ -126,17 +126,33 @@ def inline_map(items_path: str, selector: dict[str, Any], start: str, states: di
     return state
 
 
-def distributed_map(*, reader: dict[str, Any], batcher: dict[str, Any], start: str,
-                    states: dict[str, State], next_: str, comment: str,
+def distributed_map(*, start: str, states: dict[str, State], next_: str, comment: str,
+                    reader: dict[str, Any] | None = None, batcher: dict[str, Any] | None = None,
+                    items_path: str | None = None, selector: dict[str, Any] | None = None,
+                    concurrency: int | None = None, execution_type: str = "EXPRESS",
                     catch_to: str = "StageFailed") -> State:
-    """A distributed Map: items from ``reader`` (S3), cut into batches by ``batcher``, one EXPRESS
-    child execution per batch (short, and every child's work is safe to repeat: the queue's
-    consumers already take a message more than once). The results are the children's small
+    """A distributed Map: items from ``reader`` (S3), cut into batches by ``batcher``, or the
+    array at ``items_path`` of the state's input (each shaped by ``selector``), one child
+    execution each (EXPRESS: short, and every child's work is safe to repeat, as the queue's
+    consumers already take a message more than once; STANDARD for work that may run longer than
+    EXPRESS's five minutes). Each child records its own history, so the Map adds a handful of
+    events to its execution's however many items it runs. The results are the children's
     outputs, dropped (``ResultPath`` null); any child failing fails the Map."""
-    return {"Type": "Map", "Comment": comment, "ItemReader": reader, "ItemBatcher": batcher,
-            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
-                              "StartAt": start, "States": states},
-            "ResultPath": None, "Catch": catch(catch_to), "Next": next_}
+    state: State = {"Type": "Map", "Comment": comment}
+    if reader is not None:
+        state["ItemReader"] = reader
+    if items_path is not None:
+        state["ItemsPath"] = items_path
+    if selector is not None:
+        state["ItemSelector"] = selector
+    if batcher is not None:
+        state["ItemBatcher"] = batcher
+    if concurrency is not None:
+        state["MaxConcurrency"] = concurrency
+    state["ItemProcessor"] = {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": execution_type},
+                              "StartAt": start, "States": states}
+    state.update({"ResultPath": None, "Catch": catch(catch_to), "Next": next_})
+    return state
 
 
 def pending_record(stages: list[str]) -> str:

@@ -108,19 +108,22 @@ def test_every_stage_queue_is_drained(finished):
 
 def test_each_stage_hands_out_its_worklist_through_a_distributed_map(finished):
     """The list step writes the worklist to S3, one distributed Map run reads and batches it, its
-    child execution sends the batch (one: the cases fit in a batch), the stage drains its queue."""
+    child execution sends the batch (one: the cases fit in a batch), the stage receives it and a
+    second Map run's child execution processes it and deletes its message."""
     aws = finished["aws"]
     for child in finished["execution"].children:
         stage = child.state_machine_name.removeprefix("bua-")
         if stage not in FAN_OUT_STAGES:
             assert map_runs(child) == [] and scheduled(child, "sendMessage") == 0, stage
             continue
-        run, = map_runs(child)
+        send, process = map_runs(child)
         noun = "Profiles" if stage == "segments" else "Batches"
-        assert f":mapRun:bua-{stage}/Send{noun}:" in run.details["mapRunArn"], stage
-        assert child.map_run_children == 1, stage  # one batch, one child execution
-        assert scheduled(child, "sendMessage") == 0, stage  # the child execution sent it
-        assert scheduled(child, "deleteMessage") == 1 and scheduled(child, "purgeQueue") == 1, stage
+        assert f":mapRun:bua-{stage}/Send{noun}:" in send.details["mapRunArn"], stage
+        assert f":mapRun:bua-{stage}/Process{noun}:" in process.details["mapRunArn"], stage
+        assert child.map_run_children == 2, stage  # one batch: a child sends it, a child processes it
+        assert scheduled(child, "sendMessage") == 0, stage  # the child executions sent it
+        assert scheduled(child, "deleteMessage") == 0, stage  # ... and deleted it
+        assert aws.queue_bodies(stage_queue(stage)) == [] and scheduled(child, "purgeQueue") == 1, stage
         assert scheduled(child, "getQueueAttributes") == 1, stage
         assert worklist(aws, "2024-10-01", stage) == [
             {"account_id": account, "batch": 0} for account in WORKLISTS[stage]], stage
@@ -248,14 +251,15 @@ def test_small_batches_all_go_through_the_queue_and_give_the_same_results(tmp_pa
         execution = run("bua", small, {**HANDLERS, "BuaInvoiceBatch": invoice_batch})
         assert execution.status == "SUCCEEDED"
         invoiceruns = next(c for c in execution.children if c.state_machine_name == "bua-invoiceruns")
-        assert len(map_runs(invoiceruns)) == 1 and invoiceruns.map_run_children == 4
-        assert scheduled(invoiceruns, "deleteMessage") == 4
+        # one Map run sends the 4 batches, one processes the 4 received (a child execution each,
+        # which deletes its message)
+        assert len(map_runs(invoiceruns)) == 2 and invoiceruns.map_run_children == 8
         assert scheduled(invoiceruns, "receiveMessage") == 2  # 4 messages, then none
         assert aws.queue_bodies(stage_queue("invoiceruns")) == []
         assert [item["batch"] for item in worklist(aws, "2024-10-01", "invoiceruns")] == [
             0, 0, 1, 1, 2, 2, 3, 3]
         segments = next(c for c in execution.children if c.state_machine_name == "bua-segments")
-        assert segments.map_run_children == 1  # profile_batch_size (5,000) is its own
+        assert segments.map_run_children == 2  # one batch: profile_batch_size (5,000) is its own
     # what the children sent: each batch as a range of two accounts
     assert sorted((e["batch"], e["first"], e["last"], e["count"]) for e in received) == [
         (0, "A", "C", 2), (1, "D", "E", 2), (2, "F", "G", 2), (3, "P1", "P2", 2)]

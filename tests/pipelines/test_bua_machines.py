@@ -202,9 +202,15 @@ def test_failed_invoice_batches_are_resubmitted_through_the_queue(tmp_path, monk
                         ).fetchone() == ("SUCCEEDED", 3)
     conn.close()
     invoiceruns = next(c for c in execution.children if c.state_machine_name == "bua-invoiceruns")
-    # the worklist through the distributed Map, then twice the check step's retry worklist
-    runs = [e for e in invoiceruns.history if e.type == "MapRunStarted"]
-    assert len(runs) == 3 and invoiceruns.map_run_children == 3  # one batch each time
+    # the worklist through the Send Map, then twice the check step's retry worklist; each time
+    # its one batch is received and processed by a child execution of the Process Map
+    runs, entered = [], None
+    for e in invoiceruns.history:
+        entered = e.details.get("name", entered) if e.type == "MapStateEntered" else entered
+        if e.type == "MapRunStarted":
+            runs.append(entered)
+    assert runs == ["SendBatches", "ProcessBatches"] * 3
+    assert invoiceruns.map_run_children == 6  # one child each time
     unbilled = [{"account_id": a, "batch": 0} for a in ("A", "C", "D", "E", "F", "G", "P1", "P2")]
     assert worklist(aws, "2024-10-01", "invoiceruns") == unbilled
     assert worklist(aws, "2024-10-01", "invoiceruns", "retry-1.jsonl") == unbilled
@@ -228,6 +234,27 @@ def test_invoice_batches_failing_after_both_resubmissions_fail_the_stage(tmp_pat
     assert [item["account_id"] for item in worklist(aws, "2024-10-01", "invoiceruns",
                                                     "retry-3.jsonl")] == [
         "A", "C", "D", "E", "F", "G", "P1", "P2"]
+
+
+def test_a_stage_history_does_not_grow_with_its_batches(tmp_path):
+    # each received batch is processed by a child execution of its own: batches of one account
+    # (eight times as many) add no events to the stage's own history, which must stay under Step
+    # Functions' 25,000 however many batches a large retailer has
+    def stage_histories(folder: Path, config: dict) -> dict[str, tuple[int, int]]:
+        event = cases_event(folder)
+        event["config"].update(config)
+        with bua_aws():
+            execution = execute(controller(), event)
+        assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
+        return {child.state_machine_name: (len(child.history), child.map_run_children)
+                for child in execution.children if child.state_machine_name in {
+                    f"bua-{stage}" for stage in ("microscalar", "invoiceruns", "export")}}
+
+    whole = stage_histories(tmp_path / "whole", {})
+    single = stage_histories(tmp_path / "single", {"batch_size": 1})
+    for name, (events, children) in single.items():
+        assert events - whole[name][0] <= 12, (name, events, whole[name][0])
+        assert children >= 8 * whole[name][1] >= 8, name  # eight or more times the batches
 
 
 def test_a_stage_machine_run_by_hand_with_the_same_run_date_changes_nothing(tmp_path, aws):
