@@ -84,7 +84,10 @@ print(json.dumps({"status": execution.status, "error": execution.error,
                   "map_runs": sum(1 for c in execution.children for e in c.history
                                   if e.type == "MapRunStarted"),
                   "batches": sum(c.map_run_children for c in execution.children),
-                  "s3_mib": round(sum(sum(b.values()) for b in s3.values()) / 2**20, 1)}))
+                  "s3_mib": round(sum(sum(b.values()) for b in s3.values()) / 2**20, 1),
+                  "stages": {c.state_machine_name.removeprefix("bua-"):
+                             round(c.history[-1].timestamp - c.history[0].timestamp, 2)
+                             for c in execution.children if len(c.history)}}))
 """
 
 RUN_DIRECT = """
@@ -147,8 +150,7 @@ def bench(size: int, modes: list[str], workdir: Path, workers: int = 2,
         row[mode] = {"seconds": outcome["seconds"], "peak_mib": outcome["peak_mib"]}
         if mode.startswith("asl"):  # the worklists, both CSVs in the export bucket and again outbound
             row[mode].update({k: outcome["result"][k] for k in ("s3_mib", "map_runs", "batches")})
-        if mode == "direct":
-            row[mode]["stages"] = outcome["result"]["stages"]
+        row[mode]["stages"] = outcome["result"]["stages"]  # seconds each stage took
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         shutil.rmtree(workdir / "bua-out", ignore_errors=True)
@@ -189,6 +191,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{'':>9} {mode}: {row[mode]['map_runs']} distributed Map runs, "
                       f"{row[mode]['batches']} batches (child executions), "
                       f"{row[mode]['s3_mib']} MiB in S3", flush=True)
+        for mode in args.modes:
+            slowest = sorted(row[mode]["stages"].items(), key=lambda item: -(item[1] or 0))[:5]
+            print(f"{'':>9} {mode}, slowest stages: " + ", ".join(f"{name} {seconds} s"
+                                                           for name, seconds in slowest), flush=True)
     report = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                           "platform": platform.platform()}, "runs": rows}
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
