@@ -40,6 +40,28 @@ MiB. Then each batch after the segments stage read the macro profile again (abou
 700 times at 100,000 accounts); it is now kept per process under a token the segments stage
 writes with it: 100,000 accounts 112 s, 77 s with ``asl-workers``; 300,000 with ``asl-workers``
 227 s (peak 575 MiB). Linear from there, a million would take about 19 minutes, 13 with the workers.
+
+Issue 15, the stop after. Profiled in-process at 20,000 accounts (``cProfile`` of the direct
+run): a time-of-use invoice added its 1,536 interval Decimals one by one in Python, and each day's
+band layout was looked up through an ``lru_cache`` keyed by the tariff's pydantic model, hashed
+deeply every call and, since the invoice step parsed the tariffs afresh per batch, compared field
+by field (800,000 ``__eq__`` calls). The tariff schedules are now parsed once per distinct rows,
+a day's band runs are found once per tariff and added with ``sum`` in C (the same order, so the
+same Decimals), and a day's kWh are built with a memo dict in C: invoice runs 18.4 -> 11.5 s under
+the profiler. The profile extraction made three strings per row to find the row's segment; SQLite
+now maps it to the segment's index (7.4 -> 6.5 s). 50,000 accounts with the workers: 40.4 -> 34.2 s;
+100,000: 95 s, 65 s with the workers.
+
+Then a million accounts, measured for the first time (``--sizes 1000000 --snapshots DIR``: a
+28.5 GB snapshot of 106 million interval days, generated in 658 s; the run database is as big
+again). The run failed: each stage processed a received batch in an inline Map iteration, about
+a dozen history events per batch, and the microscalar stage's 2,000 batches passed Step
+Functions' 25,000 events (``States.Runtime``; AWS would fail it the same way). Each received batch
+now runs in a child execution of a second distributed Map, and a stage records about a dozen
+events per round of up to 10 batches. 1,000,000 accounts with the workers: 673 s (peak 1,038
+MiB; 904 Map runs, 17,880 child executions); with ``--workers 3`` 685 s, its slowest stages
+segments 209 s, invoice runs 193 s, restore 87 s, NEM12 79 s and export 72 s. Not yet the 10
+minutes aimed at.
 """
 
 from __future__ import annotations

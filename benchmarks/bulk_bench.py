@@ -52,6 +52,12 @@ Where the time went (cProfile, 300-1,000 readings, issue 15):
   processes: 401 readings/s; the parse cache misses when a reading's next call goes to the other
   worker (preferring the worker that served the iteration was tried: with 5 iterations in flight
   and 2 workers the preferred one is busy half the time, and nothing was gained).
+* issue 15, the stop after: the reading's fingerprint is written by ``handlers.metering.sorted_json``,
+  ``json.dumps(sort_keys=True)``'s exact text with each float's text kept once met and an interval
+  day in one format (385 -> 275 us an interval reading), and time-of-use usage and bills add each
+  band's runs of intervals with ``sum`` in C (the same order; a day's runs found once per tariff).
+  372 readings/s, 2.65 ms of CPU (validation 0.99, usage 0.52, anomaly 0.28, bill 0.22, the engine
+  0.65); with 2 worker processes 415 readings/s.
 """
 
 from __future__ import annotations
