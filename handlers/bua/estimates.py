@@ -94,6 +94,26 @@ def round_wh(value: float) -> int:
     return int(math.floor(value + 0.5))
 
 
+def apportion_few(total: int, weights: list[float]) -> list[int]:
+    """:func:`apportion` for fewer than 8 weights, in plain Python: the same floats in the same
+    order (numpy adds fewer than 8 values one after another, as ``sum`` does), so the same parts,
+    without numpy's cost per call on tiny arrays (an invoice's GST over its few lines)."""
+    if len(weights) >= 8:
+        raise ValueError("apportion_few takes fewer than 8 weights (numpy adds more pairwise)")
+    if not weights:
+        return []
+    mass = sum(weights)
+    if not math.isfinite(mass) or mass <= 0:
+        weights, mass = [1.0] * len(weights), float(len(weights))
+    exact = [(weight / mass) * total for weight in weights]
+    parts = [math.floor(share) for share in exact]
+    short = int(total - sum(parts))
+    if short > 0:
+        for index in sorted(range(len(parts)), key=lambda i: -(exact[i] - parts[i]))[:short]:
+            parts[index] += 1
+    return parts
+
+
 def apportion(total: int, weights: np.ndarray) -> np.ndarray:
     """``total`` split into integers proportional to ``weights`` (largest remainder; equal split
     when the weights are all zero). The result sums to ``total`` exactly."""

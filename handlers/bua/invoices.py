@@ -37,7 +37,7 @@ from handlers.metering.tariffs import (
 from .basicreads import rollover_wh
 from .config import RunInfo
 from .errors import BuaError
-from .estimates import apportion, load_scalars, require_scalar, shape_day
+from .estimates import apportion, apportion_few, load_scalars, require_scalar, shape_day
 from .events import Batch
 from .profile import ProfileSet
 from .usage import AccountUsage, basic_usage, interval_usage
@@ -48,15 +48,23 @@ _CENTS = Decimal(100)
 
 
 class _Kwh(dict):  # type: ignore[type-arg]
-    """Wh integers as Decimal kWh, memoised (the same small values recur millions of times):
-    ``kwh[wh]``, or ``map(kwh.__getitem__, values)`` for a day's intervals in C."""
+    """Wh integers as Decimal kWh, memoised (the same small values recur millions of times, in
+    every batch): ``kwh[wh]``, or ``map(kwh.__getitem__, values)`` for a day's intervals in C.
+    Past ``LIMIT`` values new ones are converted without being kept, so memory stays bounded."""
+
+    LIMIT = 500_000
 
     def __missing__(self, wh: int) -> Decimal:
-        value = self[wh] = Decimal(wh).scaleb(-3)
+        value = Decimal(wh).scaleb(-3)
+        if len(self) < self.LIMIT:
+            self[wh] = value
         return value
 
     def __call__(self, wh: int) -> Decimal:
         return self[wh]
+
+
+_KWH = _Kwh()  # kept by the process: a Decimal is immutable, and the next batch meets the same values
 
 
 def _schedules(conn: sqlite3.Connection) -> dict[str, TariffSchedule | str]:
@@ -102,8 +110,10 @@ def _channel(usage: AccountUsage, tou: bool, kwh: _Kwh, profile: ProfileSet,
 
 def _gst_shares(amounts: list[Decimal], gst: Decimal) -> list[int]:
     """The invoice's GST (cents) shared over lines in proportion to their amounts."""
-    weights = np.array([float(a) for a in amounts])
-    return [int(v) for v in apportion(int(gst * _CENTS), np.clip(weights, 0, None))]
+    weights = [max(float(a), 0.0) for a in amounts]
+    if len(weights) < 8:
+        return apportion_few(int(gst * _CENTS), weights)
+    return [int(v) for v in apportion(int(gst * _CENTS), np.array(weights))]
 
 
 def simulate_batch(conn: sqlite3.Connection, run: RunInfo, batch: Batch,
@@ -143,7 +153,7 @@ def simulate_batch(conn: sqlite3.Connection, run: RunInfo, batch: Batch,
                  "AND :last", where)
     conn.execute("DELETE FROM invoice_summary WHERE run_date = :run AND account_id BETWEEN "
                  ":first AND :last", where)
-    kwh = _Kwh()
+    kwh = _KWH
     lines_out, summaries, errors = [], [], 0
     for a in accounts:
         account_id = a["account_id"]

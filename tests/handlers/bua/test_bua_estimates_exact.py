@@ -8,11 +8,14 @@ from datetime import date
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from handlers.bua.errors import RunNotReady
 from handlers.bua.estimates import (
     Scalar,
     apportion,
+    apportion_few,
     estimate_days,
     estimate_total,
     load_scalars,
@@ -145,3 +148,17 @@ def test_shape_day_refuses_a_shape_or_interval_length_it_cannot_use(size, minute
     assert str(caught.value) == (f"cannot shape a day of {minutes}-minute intervals from {size} "
                                  "half-hour fractions")
 
+
+
+@settings(max_examples=500, deadline=None)
+@given(total=st.integers(min_value=0, max_value=10**9),
+       weights=st.lists(st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([0.0, 1.0, 0.5]),
+                        max_size=7))
+def test_apportion_few_gives_numpys_parts(total, weights):
+    # an invoice's GST over its few lines, in plain Python: the very parts numpy gives
+    assert apportion_few(total, weights) == apportion(total, np.array(weights, dtype=float)).tolist()
+
+
+def test_apportion_few_refuses_eight_weights_or_more():
+    with pytest.raises(ValueError, match="fewer than 8"):
+        apportion_few(10, [1.0] * 8)

@@ -251,6 +251,13 @@ def test_kwh_of_a_wh_figure_is_memoised():
     assert str(kwh[0]) == "0.000" and len(kwh) == 3
 
 
+def test_the_kwh_memo_stops_growing_at_its_limit(monkeypatch):
+    monkeypatch.setattr(_Kwh, "LIMIT", 2)
+    kwh = _Kwh()
+    assert [str(kwh[wh]) for wh in (1, 2, 3, 3)] == ["0.001", "0.002", "0.003", "0.003"]
+    assert sorted(kwh) == [1, 2]
+
+
 def test_accounts_of_another_run_outside_the_batch_or_fully_billed_are_not_priced(simulated):
     db, _ = simulated
     assert db.rows("SELECT COUNT(*) FROM invoice_summary WHERE account_id IN ('ACC70', 'ACC99', "

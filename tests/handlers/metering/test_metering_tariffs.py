@@ -503,3 +503,14 @@ def test_the_controlled_load_supply_charge_is_billed_only_to_sites_with_that_cir
     idle = price_usage(tariff, *period, Usage.of_totals(general="50", controlled_load="0"))  # E2 read, unused
     assert [line.kind for line in idle] == ["SUPPLY", "USAGE", "CONTROLLED_LOAD_SUPPLY", "CONTROLLED_LOAD"]
     assert amounts(idle, "CONTROLLED_LOAD_SUPPLY") == [D("2.00")]  # 10 days x 20 c
+
+
+@pytest.mark.parametrize("bad, message", [
+    (D("-1"), "must not be negative"), (D("NaN"), "finite"), (D("sNaN"), "finite"),
+    (D("Infinity"), "finite"), (-1, "must not be negative"), ("x", "expected a number")])
+def test_daily_usage_refuses_what_is_not_energy_named_by_its_day(bad, message):
+    # checked Decimals are taken as they are; anything else is checked value by value
+    with pytest.raises(TariffError, match=f"usage on 2024-01-02: .*{message}"):
+        ChannelUsage.from_daily({date(2024, 1, 1): D(1), date(2024, 1, 2): bad})
+    daily = {date(2024, 1, 1): D("1.5"), date(2024, 1, 2): D(0)}
+    assert ChannelUsage.from_daily(daily).daily == daily and ChannelUsage.from_daily(daily).total == D("1.5")
