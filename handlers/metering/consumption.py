@@ -72,7 +72,7 @@ class ChannelUsage:
         quantities = daily.values()
         if _DECIMAL_ONLY.issuperset(map(type, quantities)) and all(map(Decimal.is_finite, quantities)) and (  # type: ignore[arg-type]
                 not quantities or min(quantities) >= 0):  # type: ignore[type-var]
-            values = dict(daily)  # checked upstream, as _checked_row takes a checked row
+            values = dict(daily)  # every figure a finite Decimal >= 0 (checked in C): taken as it is
         else:
             values = {day: _number(q, f"usage on {day.isoformat()}") for day, q in daily.items()}
         return cls(total=sum(values.values(), ZERO), daily=values)
