@@ -81,7 +81,7 @@ def test_the_main_command_runs_everything_on_embedded_defaults(tmp_path, monkeyp
         assert (tmp_path / places["aws_state_file"]).read_bytes() == local, name
         outbound = tmp_path / ".aslrun/aws/objects/tst-anstead-s3-rw-integration/ADH/OUTBOUND/BUA"
         assert (outbound / f"{name}.csv").read_bytes() == local, name
-    rows = list(csv.DictReader((tmp_path / summary["file"]).open()))
+    rows = list(csv.DictReader((tmp_path / summary["file"]).read_text().splitlines()))
     assert len(rows) == report["accounts_accrued"] and {r["run_date"] for r in rows} == {run_date}
 
     state = json.loads((tmp_path / ".aslrun/aws/state.json").read_text())
