@@ -95,9 +95,10 @@ def round_wh(value: float) -> int:
 
 
 def apportion_few(total: int, weights: list[float]) -> list[int]:
-    """:func:`apportion` for fewer than 8 weights, in plain Python: the same floats in the same
-    order (numpy adds fewer than 8 values one after another, as ``sum`` does), so the same parts,
-    without numpy's cost per call on tiny arrays (an invoice's GST over its few lines)."""
+    """:func:`apportion` for fewer than 8 weights (each >= 0, NaN or infinite), in plain Python:
+    the same floats in the same order (numpy adds fewer than 8 values one after another, as
+    ``sum`` does), so the same parts, without numpy's cost per call on tiny arrays (an invoice's
+    GST over its few lines)."""
     if len(weights) >= 8:
         raise ValueError("apportion_few takes fewer than 8 weights (numpy adds more pairwise)")
     if not weights:
