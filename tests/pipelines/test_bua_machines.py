@@ -252,6 +252,7 @@ def test_a_stage_history_does_not_grow_with_its_batches(tmp_path):
 
     whole = stage_histories(tmp_path / "whole", {})
     single = stage_histories(tmp_path / "single", {"batch_size": 1})
+    assert set(single) == set(whole) == {"bua-microscalar", "bua-invoiceruns", "bua-export"}
     for name, (events, children) in single.items():
         assert events - whole[name][0] <= 12, (name, events, whole[name][0])
         assert children >= 8 * whole[name][1] >= 8, name  # eight or more times the batches
