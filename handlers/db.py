@@ -31,8 +31,8 @@ from typing import Any
 
 DEFAULT_PATH = Path(".aslrun") / "aslrun.sqlite3"
 
-__all__ = ["DEFAULT_PATH", "DeferredWrites", "apply_schema", "connect", "database_path", "shared_connection",
-           "transaction"]
+__all__ = ["DEFAULT_PATH", "DeferredWrites", "apply_schema", "connect", "database_path", "file_identity",
+           "shared_connection", "transaction", "used_until_now"]
 
 #: how many databases a thread keeps open at once (the least recently used is closed past it)
 SHARED_PER_THREAD = 4
@@ -100,7 +100,7 @@ def shared_connection(path: str | os.PathLike[str] | None = None, *, schema: str
     held = _shared.open.get(key)
     if held is not None:
         conn, identity = held
-        if _identity(key, watch_content) == identity:
+        if file_identity(key, watch_content) == identity:
             _shared.open.move_to_end(key)
             if conn.in_transaction:  # left open by a caller that did not use transaction()
                 conn.execute("ROLLBACK")
@@ -108,13 +108,13 @@ def shared_connection(path: str | os.PathLike[str] | None = None, *, schema: str
         del _shared.open[key]
         _set_aside(conn)
     conn = _prepared(connect(target, schema=schema), prepare)
-    identity = _identity(key, watch_content)
+    identity = file_identity(key, watch_content)
     if identity is None:  # nothing at that path to recognise later (cannot happen for a file SQLite opened)
         return conn
     _shared.open[key] = (conn, identity)
     while len(_shared.open) > SHARED_PER_THREAD:
         path_of_oldest, (oldest, its_identity) = _shared.open.popitem(last=False)
-        if _identity(path_of_oldest) == its_identity[:2]:  # (its file, whatever was written since)
+        if file_identity(path_of_oldest) == its_identity[:2]:  # (its file, whatever was written since)
             oldest.close()
         else:
             _set_aside(oldest)
@@ -149,12 +149,14 @@ def used_until_now(path: str | os.PathLike[str] | None = None) -> None:
     key = os.path.abspath(database_path(path))
     held = _shared.open.get(key)
     if held is not None and len(held[1]) == 4:
-        identity = _identity(key, True)
+        identity = file_identity(key, True)
         if identity is not None and identity[:2] == held[1][:2]:  # (still the same file)
             _shared.open[key] = (held[0], identity)
 
 
-def _identity(path: str, watch_content: bool = False) -> tuple[int, ...] | None:
+def file_identity(path: str, watch_content: bool = False) -> tuple[int, ...] | None:
+    """``(st_dev, st_ino)`` of the file at ``path`` (which file it is: a replaced file is another),
+    with ``watch_content`` also its ``st_mtime_ns`` and ``st_size``; None when there is none."""
     try:
         status = os.stat(path)
     except OSError:

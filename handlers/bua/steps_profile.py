@@ -7,13 +7,12 @@ Each returns JSON-serialisable data; each writes in one transaction (a batch: it
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from handlers.db import transaction
+from handlers.db import file_identity, transaction
 
 from .accounts import prepare_accounts
 from .batches import hand_out, selection_ids
@@ -61,8 +60,7 @@ def load_profile(ctx: Context) -> ProfileSet:
                            (run.run_date.isoformat(),)).fetchone()
     if row is None:
         return ProfileSet.load(ctx.conn, run.run_date, start, run.period_end)
-    status = os.stat(ctx.db_path)
-    key = (status.st_dev, status.st_ino, run.run_date, start, run.period_end, row[0])
+    key = (file_identity(ctx.db_path), run.run_date, start, run.period_end, row[0])
     with _PROFILES_LOCK:
         kept = _PROFILES.get(key)
     if kept is not None:
