@@ -60,9 +60,6 @@ class _Kwh(dict):  # type: ignore[type-arg]
             self[wh] = value
         return value
 
-    def __call__(self, wh: int) -> Decimal:
-        return self[wh]
-
 
 _KWH = _Kwh()  # kept by the process: a Decimal is immutable, and the next batch meets the same values
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import itertools
 import marshal
 import math
 from collections.abc import Mapping
@@ -40,7 +39,7 @@ from typing import Any
 from handlers.metering.errors import BadEvent
 from handlers.metering.money import as_decimal
 from handlers.metering.periods import parse_date, parse_timestamp
-from handlers.metering.sorted_json import sorted_json_text
+from handlers.metering.sorted_json import has_negative_zero, sorted_json_text
 
 __all__ = [
     "READING_FIELDS",
@@ -272,7 +271,6 @@ class _DecimalOfFloat(dict):  # type: ignore[type-arg]
 
 
 _DECIMALS = _DecimalOfFloat()
-_ONES = itertools.repeat(1.0)
 
 
 def _interval_day(p: _Parser, where: str, row: object, length: int | None) -> IntervalDay | None:
@@ -297,7 +295,7 @@ def _interval_day(p: _Parser, where: str, row: object, length: int | None) -> In
     numbers: list[Decimal | None]
     if (_FLOAT_ONLY.issuperset(map(type, values)) and values and not any(map(math.isnan, values))
             and min(values) >= 0 and max(values) < math.inf):  # plain JSON numbers (checked in C)
-        if min(values) == 0 and -1.0 in map(math.copysign, _ONES, values):  # a -0.0 (see _DecimalOfFloat)
+        if has_negative_zero(values):  # see _DecimalOfFloat
             numbers = [Decimal(repr(value)) for value in values]
         else:
             numbers = list(map(_DECIMALS.__getitem__, values))

@@ -17,7 +17,7 @@ import math
 from json.encoder import encode_basestring_ascii  # json.dumps' string writer (ensure_ascii)
 from typing import Any
 
-__all__ = ["sorted_json_text"]
+__all__ = ["has_negative_zero", "sorted_json_text"]
 
 
 class _FloatText(dict):  # type: ignore[type-arg]
@@ -57,8 +57,14 @@ def sorted_json_text(value: Any, default: Any = None) -> str:
         return json.dumps(value, sort_keys=True, default=default)
 
 
+def has_negative_zero(values: list[float]) -> bool:
+    """Whether a list of floats holds a ``-0.0`` (it equals ``0.0``, so a lookup keyed by value
+    would take it for one), checked in C."""
+    return 0.0 in values and -1.0 in map(math.copysign, _ONES, values)
+
+
 def _floats(values: list[Any]) -> str:
-    if 0.0 in values and -1.0 in map(math.copysign, _ONES, values):  # a -0.0: value by value
+    if has_negative_zero(values):  # written value by value
         return ", ".join([float.__repr__(v) if v == 0 else _FLOAT_TEXT[v] for v in values])
     return ", ".join(map(_FLOAT_TEXT.__getitem__, values))
 

@@ -243,9 +243,9 @@ def test_gst_is_shared_in_proportion_to_the_amounts_to_the_cent():
 
 def test_kwh_of_a_wh_figure_is_memoised():
     kwh = _Kwh()
-    first = kwh(1_234)
+    first = kwh[1_234]
     assert first == Decimal("1.234") and str(first) == "1.234"
-    assert kwh(1_234) is first and kwh[1_234] is first
+    assert kwh[1_234] is first
     assert kwh == {1_234: Decimal("1.234")}
     assert list(map(kwh.__getitem__, [0, 1_234, 5])) == [Decimal("0.000"), first, Decimal("0.005")]
     assert str(kwh[0]) == "0.000" and len(kwh) == 3
