@@ -169,6 +169,9 @@ def bench(size: int, modes: list[str], workdir: Path, workers: int = 2,
         "interval_days": generated["result"]["interval_days"]}
     for mode in modes:
         db = workdir / f"run-{size}-{mode}.sqlite3"
+        for suffix in ("", "-wal", "-shm", "-journal"):  # a run killed before it cleaned up:
+            Path(f"{db}{suffix}").unlink(missing_ok=True)  # its database would skip the restore
+        shutil.rmtree(workdir / "bua-out", ignore_errors=True)
         if mode == "direct":
             outcome = measured(RUN_DIRECT, str(db), str(snapshot))
         else:
