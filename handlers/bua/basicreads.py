@@ -31,13 +31,19 @@ def rollover_wh(digits: int) -> int:
     return 10 ** digits * 1000
 
 
+_DELETE_ESTIMATES = (
+    "DELETE FROM basic_read WHERE source = 'BUA' AND run_date = :run AND nmi IN (SELECT nmi "
+    "FROM bua_account WHERE run_date = :run AND account_id BETWEEN :first AND :last "
+    "AND meter_type = 'BASIC')")
+
+
+def _batch_of_run(run: RunInfo, batch: Batch) -> dict[str, str]:
+    return {"run": run.run_date.isoformat(), "first": batch.first, "last": batch.last}
+
+
 def reset_basic_reads(conn: sqlite3.Connection, run: RunInfo, batch: Batch) -> dict[str, Any]:
     """Delete this run's estimated reads for the batch's basic NMIs."""
-    deleted = conn.execute(
-        "DELETE FROM basic_read WHERE source = 'BUA' AND run_date = :run AND nmi IN (SELECT nmi "
-        "FROM bua_account WHERE run_date = :run AND account_id BETWEEN :first AND :last "
-        "AND meter_type = 'BASIC')",
-        {"run": run.run_date.isoformat(), "first": batch.first, "last": batch.last}).rowcount
+    deleted = conn.execute(_DELETE_ESTIMATES, _batch_of_run(run, batch)).rowcount
     return {"reads_deleted": deleted}
 
 
@@ -45,7 +51,9 @@ def create_basic_reads(conn: sqlite3.Connection, run: RunInfo, batch: Batch,
                        profile: ProfileSet) -> dict[str, Any]:
     """Estimated reads for the batch's unbilled basic accounts (replacing this run's earlier ones)."""
     key = run.run_date.isoformat()
-    reset_basic_reads(conn, run, batch)
+    # this run's earlier estimates go first (the reads below never look at them, so the delete
+    # may also be one of the writes kept for the end: steps_accrual's writes_last)
+    conn.execute(_DELETE_ESTIMATES, _batch_of_run(run, batch))
     accounts = conn.execute(
         "SELECT a.account_id, a.nmi, a.jurisdiction, a.customer_class, a.tariff_type, "
         "a.unbilled_start, a.unbilled_end, g.register_id, g.digits, "

@@ -20,7 +20,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import sqlite3
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -73,10 +75,86 @@ def _copy_snapshot(snapshot: str, path: str) -> None:
         conn.close()
 
 
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _restore_as_new_file(snapshot: str, path: str) -> bool:
+    """Restore into a run database that does not exist yet by copying the snapshot's file.
+
+    The kernel copies the file (``shutil.copyfile``: ``sendfile``), about twice as fast as the
+    backup's page-by-page copy through SQLite (a million accounts: 28.5 GB). The copy is made under
+    a temporary name beside the database, gets the run schema, is synced, and is then linked to the
+    database's name, which fails if anything created that name meanwhile (a second restore of the
+    same run): the caller then restores the usual way. False, with nothing changed, unless the
+    database and its log files are absent and the snapshot is a SQLite file whose whole content is
+    in the file itself (no write-ahead log or hot journal beside it)."""
+    if any(os.path.lexists(f"{path}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")):
+        return False
+    source = sqlite3.connect(f"file:{snapshot}?mode=ro", uri=True, isolation_level=None)
+    try:
+        source.execute("BEGIN")  # a read lock for the copy: no writer commits into the file meanwhile
+        source.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        if os.path.exists(f"{snapshot}-journal") or _non_empty(f"{snapshot}-wal"):
+            return False
+        folder = os.path.dirname(os.path.abspath(path))
+        os.makedirs(folder, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".restoring")
+        os.close(handle)
+        try:
+            shutil.copyfile(snapshot, temp)
+            try:
+                open_db(temp).close()  # the run schema, in the copy (closing it removes its log files)
+            except RunDatabaseDamaged:
+                raise DataError(f"snapshot {snapshot} cannot be read: it is damaged") from None
+            with open(temp, "rb+") as copy:
+                os.fsync(copy.fileno())
+            try:
+                os.link(temp, path)
+            except FileExistsError:
+                return False
+        finally:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(f"{temp}{suffix}")
+        _sync_folder(folder)
+        return True
+    finally:
+        source.close()
+
+
+def _non_empty(path: str) -> bool:
+    try:
+        return os.path.getsize(path) > 0
+    except OSError:
+        return False
+
+
+def _has_sqlite_header(path: str) -> bool:
+    with open(path, "rb") as file:
+        return file.read(len(_SQLITE_HEADER)) == _SQLITE_HEADER
+
+
+def _sync_folder(folder: str) -> None:
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
 def _default_snapshot(run_date) -> str:
     from fixtures.bua.default import ensure_default_snapshot  # the local stand-in for RDS
 
     return os.fspath(ensure_default_snapshot(run_date))
+
+
+def _snapshot_named(fields: dict[str, Any], run_date) -> str:
+    snapshot = fields.get("snapshot") or _default_snapshot(run_date)
+    if not isinstance(snapshot, str) or not Path(snapshot).is_file():
+        raise BadEvent(f"snapshot: {snapshot!r} is not a snapshot database file")
+    if not _has_sqlite_header(snapshot):
+        raise BadEvent(f"snapshot: {snapshot!r} is not a snapshot database file (not an SQLite database)")
+    return snapshot
 
 
 def _create_run(conn: sqlite3.Connection, event: Any, run_date) -> dict[str, Any]:
@@ -127,23 +205,25 @@ def restore(event: Any, context: Any = None) -> dict[str, Any]:
     fields = common_fields(event)
     path = run_db_path(fields.get("db"), run_date)
     moved_aside = None
+    snapshot = None
+    restored = False
+    if not os.path.lexists(path):  # a new run: the snapshot's file is copied (the quick way)
+        snapshot = _snapshot_named(fields, run_date)
+        restored = _restore_as_new_file(snapshot, path)
     try:
         conn = open_db(path)
     except RunDatabaseDamaged:  # restore builds the database: the damaged one is kept aside, not lost
         moved_aside = _move_aside(path)
         conn = open_db(path)
     try:
-        restored = False
-        if not _snapshot_has_data(conn):
-            snapshot = fields.get("snapshot") or _default_snapshot(run_date)
-            if not isinstance(snapshot, str) or not Path(snapshot).is_file():
-                raise BadEvent(f"snapshot: {snapshot!r} is not a snapshot database file")
+        if not restored and not _snapshot_has_data(conn):
+            snapshot = snapshot or _snapshot_named(fields, run_date)
             conn.close()
             _copy_snapshot(snapshot, path)
             conn = open_db(path)
             restored = True
-            if not _snapshot_has_data(conn):
-                raise DataError(f"snapshot {snapshot} holds no accounts")
+        if restored and not _snapshot_has_data(conn):
+            raise DataError(f"snapshot {snapshot} holds no accounts")
         created = _create_run(conn, event, run_date)
         run = load_run(conn, run_date)
         counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]

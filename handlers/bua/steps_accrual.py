@@ -57,7 +57,7 @@ def basicreads_batch_handler(event: Any, context: Any = None) -> dict[str, Any]:
     """BuaBasicReadsBatch: estimated reads at the end of the unbilled days, one batch."""
     def work(ctx: Context, batch: Batch) -> dict[str, Any]:
         return create_basic_reads(ctx.conn, ctx.info, batch, load_profile(ctx))
-    return run_batches(event, "basicreads", work)
+    return run_batches(event, "basicreads", work, writes_last=True)  # (it reads no estimate)
 
 
 def nem12_list_handler(event: Any, context: Any = None) -> dict[str, Any]:
@@ -75,7 +75,7 @@ def nem12_batch_handler(event: Any, context: Any = None) -> dict[str, Any]:
     def work(ctx: Context, batch: Batch) -> dict[str, Any]:
         out = output_dir(ctx.info, ctx.db_path)
         return generate_batch(ctx.conn, ctx.info, batch, load_profile(ctx), out)
-    return run_batches(event, "nem12", work)
+    return run_batches(event, "nem12", work, writes_last=True)  # (it reads no estimate)
 
 
 def invoice_list_handler(event: Any, context: Any = None) -> dict[str, Any]:

@@ -80,3 +80,61 @@ def test_command_line_runs_and_reports_failures_without_a_traceback(cases, capsy
     assert main(args) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["stages"]["export"]["status"] == "SUCCEEDED"
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".restoring" in p.name)
+
+
+def test_a_new_run_database_is_the_snapshot_file_copied_with_the_run_schema(cases, monkeypatch):
+    monkeypatch.setattr(infra, "_copy_snapshot", None)  # (SQLite's backup is not called)
+    restored = infra.restore(cases)
+    assert restored["restored"] and restored["accounts"] == 8
+    db = Path(cases["db"])
+    assert _leftovers(db.parent) == [] and not Path(f"{db}-wal").exists()
+    with sqlite3.connect(db) as conn, sqlite3.connect(cases["snapshot"]) as snap:
+        for table in ("account", "interval_read", "bill"):
+            assert conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall() == \
+                snap.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
+        assert conn.execute("SELECT run_date FROM bua_run").fetchall() == [(cases["run_date"],)]
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_snapshot_with_writes_still_in_its_log_is_restored_through_sqlite(cases, tmp_path):
+    """The file alone would miss what the snapshot's write-ahead log holds: the backup reads both."""
+    snapshot = tmp_path / "logged.sqlite3"
+    with sqlite3.connect(cases["snapshot"]) as source, sqlite3.connect(snapshot) as copy:
+        source.backup(copy)
+    writer = sqlite3.connect(snapshot)
+    writer.execute("PRAGMA journal_mode = WAL")
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.execute("DELETE FROM account WHERE account_id = 'G'")
+    writer.commit()
+    assert Path(f"{snapshot}-wal").stat().st_size > 0
+    try:
+        restored = infra.restore({**cases, "snapshot": str(snapshot)})
+    finally:
+        writer.close()
+    assert restored["restored"] and restored["accounts"] == 7
+
+
+def test_a_file_that_is_not_a_database_is_refused_as_a_snapshot(cases, tmp_path):
+    fake = tmp_path / "fake.sqlite3"
+    fake.write_text("account_id,nmi\nA,NMI0000000\n")
+    with pytest.raises(BadEvent, match="not an SQLite database"):
+        infra.restore({**cases, "snapshot": str(fake)})
+    assert not Path(cases["db"]).exists() and _leftovers(Path(cases["db"]).parent) == []
+
+
+def test_a_database_made_meanwhile_by_another_restore_is_restored_the_usual_way(cases, monkeypatch):
+    """Two restores of one run at once: the one whose copy finds the name taken keeps the other's file."""
+    real_link = infra.os.link
+
+    def other_restore_first(source, target):
+        sqlite3.connect(target).close()  # the other restore's (still empty) database
+        return real_link(source, target)
+
+    monkeypatch.setattr(infra.os, "link", other_restore_first)
+    restored = infra.restore(cases)
+    assert restored["restored"] and restored["accounts"] == 8
+    assert _leftovers(Path(cases["db"]).parent) == []

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from fixtures.bua.builder import SnapshotBuilder, flat_tariff, tou_tariff
+from handlers.bua import accounts
 from handlers.bua.pipeline import run_stage
 from handlers.bua.profile_fix import _fill_one
 
@@ -141,3 +142,40 @@ def test_the_macro_profile_is_read_once_until_the_segments_stage_writes_it_again
         assert np.allclose(again.wh[:, offset], first.wh[:, offset] + 1000)
         ctx.conn.execute("DELETE FROM macro_profile_version")  # a database written before the token
         assert load_profile(ctx) is not load_profile(ctx)
+
+
+def _window_of(tmp_path, first_days, config=None):
+    """The profile window's first day for interval meters whose data begins on ``first_days``;
+    every account's reference bill runs from 2024-06-01 (the run's period is September 2024)."""
+    snap = SnapshotBuilder.create(tmp_path / "snap.sqlite3")
+    snap.tariff("FLAT", flat_tariff("FLAT"))
+    for i, first in enumerate(first_days):
+        nmi = f"NMI000000{i}"
+        snap.interval_nmi(nmi, "NSW")
+        snap.account(f"A{i}", nmi, "FLAT", open_date="2024-01-01")
+        snap.bill(f"A{i}", "2024-06-01", "2024-09-01", usage_wh=92 * 10_000)
+        snap.interval_days(nmi, first, "2024-10-01", day_wh=10_000)
+    snap.close()
+    event = {"run_date": "2024-10-01", "db": str(tmp_path / "run.sqlite3"),
+             "snapshot": str(tmp_path / "snap.sqlite3"),
+             "config": {"output_dir": str(tmp_path / "out"), **(config or {})}}
+    for stage in ("restore", "segments"):
+        run_stage(event, stage)
+    with sqlite3.connect(event["db"]) as conn:
+        return conn.execute("SELECT window_start FROM bua_run").fetchone()[0]
+
+
+@pytest.mark.parametrize(("first_days", "lookback", "window"), [
+    (["2024-07-15", "2024-08-01"], None, "2024-07-15"),  # no meter has data that early: its first day
+    (["2024-08-01", "2024-05-20", "2024-07-15"], None, "2024-06-01"),  # one has: the reference period
+    (["2024-08-01", "2024-06-01"], None, "2024-06-01"),
+    (["2024-08-01", "2024-06-02"], None, "2024-06-02"),
+    (["2024-08-01", "2024-06-20"], 100, "2024-06-23"),  # never before the lookback limit
+    (["2024-08-01", "2024-07-20"], 100, "2024-07-20"),
+])
+@pytest.mark.parametrize("nmis_per_reader", [1000, 1])  # (the NMIs in one range, or each in its own)
+def test_the_window_reaches_back_to_the_reference_bills_or_the_first_meter_data(
+        tmp_path, monkeypatch, first_days, lookback, window, nmis_per_reader):
+    monkeypatch.setattr(accounts, "_NMIS_PER_READER", nmis_per_reader)
+    config = {"max_lookback_days": lookback} if lookback else None
+    assert _window_of(tmp_path, first_days, config) == window
