@@ -14,6 +14,7 @@ Both steps replace their own rows for the run date, so running them again gives 
 from __future__ import annotations
 
 import itertools
+import operator
 import sqlite3
 from collections import Counter
 from datetime import date, timedelta
@@ -62,6 +63,11 @@ WHERE a.account_id BETWEEN :first AND :last
   AND r.est_intervals <= :fraction * (1440 / r.interval_length)
 """
 
+# a row's columns, taken out of a chunk of rows with map() (transposing it with zip(*rows) cost
+# more than SQLite's step: 0.68 -> 0.25 us a row)
+_SEGMENT, _DAY, _LENGTH, _WH, _DAY_WH = (operator.itemgetter(i) for i in (0, 2, 3, 4, 5))
+_ACCOUNT_AND_SEGMENT = operator.itemgetter(1, 0)
+
 
 def _window(run: RunInfo) -> tuple[date, int]:
     if run.window_start is None:
@@ -93,18 +99,21 @@ def extract_batch(conn: sqlite3.Connection, run: RunInfo, batch: Batch) -> dict[
         "ws": start.isoformat(), "pe": run.period_end.isoformat(), "first": batch.first,
         "last": batch.last, "fraction": run.config.max_estimated_fraction})
     used = 0
-    while rows := cursor.fetchmany(20_000):  # each chunk's columns handled in C
-        used += len(rows)
-        segments, accounts, day_texts, lengths, blobs, day_wh = zip(*rows)
-        segment_of.update(zip(accounts, segments))
-        cell = (np.array(segments, dtype=np.int64) * days
-                + np.fromiter(map(day_index.__getitem__, day_texts), dtype=np.int64, count=len(rows)))
-        weights = np.array(day_wh, dtype=np.float64)
-        met = dict.fromkeys(lengths)  # the interval lengths met, in order (usually one)
+    while rows := cursor.fetchmany(20_000):  # each chunk's columns taken out in C
+        n = len(rows)
+        used += n
+        segment_of.update(map(_ACCOUNT_AND_SEGMENT, rows))
+        cell = (np.fromiter(map(_SEGMENT, rows), dtype=np.int64, count=n) * days
+                + np.fromiter(map(day_index.__getitem__, map(_DAY, rows)), dtype=np.int64, count=n))
+        weights = np.fromiter(map(_DAY_WH, rows), dtype=np.float64, count=n)
+        met = dict.fromkeys(map(_LENGTH, rows))  # the interval lengths met, in order (usually one)
         for length in met:
-            picked = slice(None) if len(met) == 1 else np.array(lengths) == length
+            if len(met) == 1:
+                picked, picked_blobs = slice(None), map(_WH, rows)
+            else:
+                picked = np.fromiter(map(_LENGTH, rows), dtype=np.int64, count=n) == length
+                picked_blobs = itertools.compress(map(_WH, rows), picked)
             group_cell = cell[picked]
-            picked_blobs = blobs if len(met) == 1 else itertools.compress(blobs, picked)
             values = np.frombuffer(b"".join(picked_blobs), dtype=WH_DTYPE)
             values = half_hours(values.reshape(len(group_cell), -1).astype(np.int64), length)
             counts += np.bincount(group_cell, minlength=cells)
