@@ -68,6 +68,23 @@ costs ~30 us a call on such tiny arrays; the parts are numpy's, a property test 
 1,000,000 with the workers 652 s (peak 1,022 MiB): segments 206 s, invoice runs 167 s, restore 84
 s, NEM12 77 s, export 75 s. Not yet the 10 minutes aimed at: the profile extraction reads 106
 million rows (SQLite's fetch is most of its time), and the restore writes 30 GB.
+
+Issue 15, the stop after. Profiled at a million accounts with ``py-spy record --subprocesses
+--idle`` (20 samples a second) beside ``vmstat``: the NEM12 batches held the run database's write
+lock while they estimated, wrote and read back their file, so the other worker waited (64 s of
+the workers' time); they and the basic-read batches now keep their writes for the end (their
+reads never look at estimates). The restore copied 28.5 GB page by page through SQLite, a core
+busy in the kernel for a minute: a run database that does not exist yet is now the snapshot file
+copied by the kernel (``sendfile``), given the run schema, synced and linked into place (SQLite's
+backup still does it when a database is already there, or the snapshot has a write-ahead log or
+hot journal beside it). The accounts step sought every interval NMI's first metered day one at a
+time, waiting on the disk (27 s in the run; 64 s with nothing cached): it now stops at the first
+NMI whose data begins early enough to leave the window as it is, and otherwise reads 8 key ranges
+on connections of their own (64 -> 20 s with nothing cached). The extraction transposed each
+chunk of rows with ``zip(*rows)``, which cost more than SQLite's step: 0.68 -> 0.25 us a row with
+``map(itemgetter)``. 1,000,000 accounts with the workers: 549, 565 (the OS page cache dropped
+first) and 570 s, median 565 s, peak 1,031-1,037 MiB: segments 168-177 s, invoice runs 168-170 s,
+export 75-76 s, restore 41-64 s, NEM12 44-49 s. 100,000 accounts: 86 s, 52 s with the workers.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Restore, scale, warm and terminate: the infrastructure stages, done locally.
 
 - restore: production restores an RDS snapshot into a new instance. Here the run database is
-  built from a snapshot file (SQLite's online backup, page by page) when it does not exist yet,
-  holds no data, or is damaged (then moved aside to ``<db>.damaged-<UTC time>`` first, never
-  deleted); with no snapshot given, the default synthetic retailer
+  built from a snapshot file when it does not exist yet (the file copied by the kernel, then
+  linked into place), holds no data, or is damaged (then moved aside to
+  ``<db>.damaged-<UTC time>`` first, never deleted; these two through SQLite's online backup,
+  page by page, which keeps the database's run rows); with no snapshot given, the default synthetic retailer
   (:mod:`fixtures.bua.default`) is generated for the run date first. It also creates the run
   record (period and settings) that every later stage reads; running it again changes nothing.
 - scale up / scale down: there is no cluster; the steps check the run is ready (and scale down
