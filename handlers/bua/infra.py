@@ -99,7 +99,9 @@ def _restore_as_new_file(snapshot: str, path: str) -> bool:
             return False
         folder = os.path.dirname(os.path.abspath(path))
         os.makedirs(folder, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".restoring")
+        _remove_abandoned_copies(folder, os.path.basename(path))
+        handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.{os.getpid()}.",
+                                        suffix=".restoring")
         os.close(handle)
         try:
             shutil.copyfile(snapshot, temp)
@@ -121,6 +123,30 @@ def _restore_as_new_file(snapshot: str, path: str) -> bool:
         return True
     finally:
         source.close()
+
+
+def _remove_abandoned_copies(folder: str, name: str) -> None:
+    """Remove the copies (``.<name>.<pid>.<random>.restoring``) of restores whose process is gone:
+    a restore killed mid-copy (``kill -9``, a power cut) leaves its copy behind, as big as the
+    snapshot. A live process's copy is left to it (two restores of the same run at once)."""
+    prefix = f".{name}."
+    for entry in os.scandir(folder):
+        if not entry.name.startswith(prefix) or ".restoring" not in entry.name:
+            continue
+        pid = entry.name[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(entry.path)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def _non_empty(path: str) -> bool:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -138,3 +141,18 @@ def test_a_database_made_meanwhile_by_another_restore_is_restored_the_usual_way(
     restored = infra.restore(cases)
     assert restored["restored"] and restored["accounts"] == 8
     assert _leftovers(Path(cases["db"]).parent) == []
+
+
+def test_a_copy_left_by_a_killed_restore_is_removed_by_the_next(cases):
+    """kill -9 mid-copy leaves the copy (as big as the snapshot); a live restore's copy is kept."""
+    folder = Path(cases["db"]).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    name = Path(cases["db"]).name
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    abandoned = [folder / f".{name}.{dead}.x1y2.restoring", folder / f".{name}.{dead}.x1y2.restoring-wal"]
+    live = folder / f".{name}.{os.getpid()}.z3.restoring"
+    for path in [*abandoned, live]:
+        path.write_bytes(b"half a copy")
+    assert infra.restore(cases)["restored"]
+    assert _leftovers(folder) == [live.name]
