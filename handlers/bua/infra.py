@@ -22,8 +22,8 @@ import contextlib
 import json
 import os
 import shutil
+import secrets
 import sqlite3
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -100,9 +100,9 @@ def _restore_as_new_file(snapshot: str, path: str) -> bool:
         folder = os.path.dirname(os.path.abspath(path))
         os.makedirs(folder, exist_ok=True)
         _remove_abandoned_copies(folder, os.path.basename(path))
-        handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.{os.getpid()}.",
-                                        suffix=".restoring")
-        os.close(handle)
+        # (not mkstemp: its 0600 would make the run database private; this is as SQLite creates files)
+        temp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.{secrets.token_hex(4)}.restoring")
+        os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
         try:
             shutil.copyfile(snapshot, temp)
             try:

@@ -85,6 +85,12 @@ def test_command_line_runs_and_reports_failures_without_a_traceback(cases, capsy
     assert report["stages"]["export"]["status"] == "SUCCEEDED"
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def _leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if ".restoring" in p.name)
 
@@ -95,6 +101,7 @@ def test_a_new_run_database_is_the_snapshot_file_copied_with_the_run_schema(case
     assert restored["restored"] and restored["accounts"] == 8
     db = Path(cases["db"])
     assert _leftovers(db.parent) == [] and not Path(f"{db}-wal").exists()
+    assert db.stat().st_mode & 0o777 == 0o644 & ~_umask()  # (as SQLite creates a database: not private)
     with sqlite3.connect(db) as conn, sqlite3.connect(cases["snapshot"]) as snap:
         for table in ("account", "interval_read", "bill"):
             assert conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall() == \
