@@ -2,10 +2,11 @@
 
 - restore: production restores an RDS snapshot into a new instance. Here the run database is
   built from a snapshot file when it does not exist yet (the file copied by the kernel, then
-  linked into place), holds no data, or is damaged (then moved aside to
+  linked into place; log files left by a deleted database are moved aside to
+  ``<db>-wal.orphaned-<UTC time>`` first), holds no data, or is damaged (then moved aside to
   ``<db>.damaged-<UTC time>`` first, never deleted; these two through SQLite's online backup,
-  page by page, which keeps the database's run rows); with no snapshot given, the default synthetic retailer
-  (:mod:`fixtures.bua.default`) is generated for the run date first. It also creates the run
+  page by page, which keeps the database's run rows); with no snapshot given, the default
+  synthetic retailer (:mod:`fixtures.bua.default`) is generated for the run date first. It also creates the run
   record (period and settings) that every later stage reads; running it again changes nothing.
 - scale up / scale down: there is no cluster; the steps check the run is ready (and scale down
   checkpoints the write-ahead log) so the machines keep production's shape.
@@ -21,8 +22,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import secrets
+import shutil
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -145,7 +146,7 @@ def _process_alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:  # someone else's process
-        return True
+        pass
     return True
 
 
@@ -226,6 +227,16 @@ def _move_aside(path: str) -> str:
     return target
 
 
+def _move_orphaned_logs(path: str) -> None:
+    """Move aside the log files of a database deleted without them (``<db>-wal.orphaned-<UTC
+    time>``): the restored copy, a write-ahead-log database, would meet the stale log under its
+    name and SQLite would replay it into the copy (so the quick copy is not taken while one is there)."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    for suffix in ("-wal", "-shm", "-journal"):
+        if os.path.lexists(f"{path}{suffix}"):
+            os.replace(f"{path}{suffix}", f"{path}{suffix}.orphaned-{stamp}")
+
+
 def restore(event: Any, context: Any = None) -> dict[str, Any]:
     """BuaRestore: the run database from the snapshot (if empty), and the run record."""
     run_date = run_date_of(event)
@@ -236,6 +247,7 @@ def restore(event: Any, context: Any = None) -> dict[str, Any]:
     restored = False
     if not os.path.lexists(path):  # a new run: the snapshot's file is copied (the quick way)
         snapshot = _snapshot_named(fields, run_date)
+        _move_orphaned_logs(path)
         restored = _restore_as_new_file(snapshot, path)
     try:
         conn = open_db(path)

@@ -163,3 +163,27 @@ def test_a_copy_left_by_a_killed_restore_is_removed_by_the_next(cases):
         path.write_bytes(b"half a copy")
     assert infra.restore(cases)["restored"]
     assert _leftovers(folder) == [live.name]
+
+
+def test_the_log_of_a_deleted_run_database_is_moved_aside_not_replayed_into_the_new_one(cases, monkeypatch):
+    """A run database deleted without its -wal: SQLite would replay that log (an old run's rows)
+    into the restored copy, a write-ahead-log database of the same name; it is moved aside and the
+    quick copy taken."""
+    monkeypatch.setattr(infra, "_copy_snapshot", None)  # (SQLite's backup is not called)
+    old = sqlite3.connect(cases["db"])
+    old.execute("PRAGMA journal_mode = WAL")
+    old.execute("PRAGMA wal_autocheckpoint = 0")
+    old.execute("CREATE TABLE account (account_id TEXT PRIMARY KEY)")
+    old.execute("INSERT INTO account VALUES ('STALE')")
+    old.commit()
+    wal = Path(f"{cases['db']}-wal")
+    stale = wal.read_bytes()
+    old.close()
+    Path(cases["db"]).unlink()
+    wal.write_bytes(stale)  # (closing checkpointed and removed it: put it back, as a crash leaves it)
+    restored = infra.restore(cases)
+    assert restored["restored"] and restored["accounts"] == 8
+    with sqlite3.connect(cases["db"]) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM account WHERE account_id = 'STALE'").fetchone() == (0,)
+    assert [p.name.split(".orphaned-")[0] for p in Path(cases["db"]).parent.glob("*.orphaned-*")] == \
+        [wal.name]
