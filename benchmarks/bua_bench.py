@@ -83,7 +83,7 @@ NMI whose data begins early enough to leave the window as it is, and otherwise r
 on connections of their own (64 -> 20 s with nothing cached). The extraction transposed each
 chunk of rows with ``zip(*rows)``, which cost more than SQLite's step: 0.68 -> 0.25 us a row with
 ``map(itemgetter)``. 1,000,000 accounts with the workers: 549, 565 (the OS page cache dropped
-first) and 570 s, median 565 s, peak 1,031-1,037 MiB: segments 168-177 s, invoice runs 168-170 s,
+first), 570 and 565 s, median 565 s, peak 1,004-1,037 MiB: segments 168-177 s, invoice runs 168-170 s,
 export 75-76 s, restore 41-64 s, NEM12 44-49 s. 100,000 accounts: 86 s, 52 s with the workers.
 """
 
