@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import urllib.parse
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,7 +32,7 @@ from typing import Any
 
 DEFAULT_PATH = Path(".aslrun") / "aslrun.sqlite3"
 
-__all__ = ["DEFAULT_PATH", "DeferredWrites", "apply_schema", "connect", "database_path", "file_identity",
+__all__ = ["DEFAULT_PATH", "DeferredWrites", "apply_schema", "connect", "connect_read_only", "database_path", "file_identity",
            "shared_connection", "transaction", "used_until_now"]
 
 #: how many databases a thread keeps open at once (the least recently used is closed past it)
@@ -62,6 +63,14 @@ def connect(path: str | os.PathLike[str] | None = None, *, schema: str | None = 
     if schema:
         apply_schema(conn, schema)
     return conn
+
+
+def connect_read_only(path: str | os.PathLike[str], **options: Any) -> sqlite3.Connection:
+    """A read-only connection to the existing database file at ``path``, whatever characters its
+    name holds (``#``, ``?`` or ``%`` written into a ``file:`` URI as they are would cut the name
+    short, drop ``mode=ro`` and create another file): the name is percent-escaped."""
+    uri = f"file:{urllib.parse.quote(os.path.abspath(os.fspath(path)))}?mode=ro"
+    return sqlite3.connect(uri, uri=True, **options)
 
 
 def apply_schema(conn: sqlite3.Connection, schema: str) -> None:

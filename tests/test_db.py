@@ -172,3 +172,21 @@ def test_watch_content_opens_again_after_someone_else_wrote_the_file(tmp_path):
     again = shared_connection(path, watch_content=True)
     assert again is not mine
     assert sorted(r["name"] for r in again.execute("SELECT name FROM item")) == ["mine", "theirs"]
+
+
+def test_a_read_only_connection_opens_the_file_named_whatever_its_name_holds(tmp_path):
+    """'#', '?' and '%' in a file: URI would cut the name short, drop mode=ro and create a file."""
+    from handlers.db import connect_read_only
+
+    path = tmp_path / "run #1?x=%41 y.sqlite3"
+    with connect(path) as conn:
+        conn.execute("CREATE TABLE t (x)")
+        conn.execute("INSERT INTO t VALUES (1)")
+    reader = connect_read_only(path)
+    try:
+        assert reader.execute("SELECT x FROM t").fetchall() == [(1,)]
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            reader.execute("INSERT INTO t VALUES (2)")
+    finally:
+        reader.close()
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [path.name]

@@ -21,6 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
 
+from handlers.db import connect_read_only
+
 from .config import RunInfo
 from .errors import DataError
 
@@ -146,7 +148,7 @@ def _first_meter_day_after(conn: sqlite3.Connection, threshold: date) -> str | N
     covered = threading.Event()
 
     def read_range(first: str, end: str | None) -> str | None:
-        reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        reader = connect_read_only(path)
         try:
             return _first_day_in_range(reader, limit, first, end, covered)
         finally:

@@ -29,7 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from handlers.db import transaction
+from handlers.db import connect_read_only, transaction
 
 from .config import RunConfig, default_period, parse_config, parse_date_field
 from .errors import BadEvent, DataError, RunDatabaseDamaged
@@ -54,7 +54,7 @@ def _copy_snapshot(snapshot: str, path: str) -> None:
     conn = open_db(path)
     keep = {table: [tuple(r) for r in conn.execute(f"SELECT * FROM {table}")]
             for table in ("bua_run", "bua_control")}
-    source = sqlite3.connect(f"file:{snapshot}?mode=ro", uri=True)
+    source = connect_read_only(snapshot)
     try:
         # through a rollback journal, not the write-ahead log: in WAL mode every page of the copy
         # went into the log and was then copied again by the checkpoint (a 9 GB log for 300,000
@@ -92,7 +92,7 @@ def _restore_as_new_file(snapshot: str, path: str) -> bool:
     in the file itself (no write-ahead log or hot journal beside it)."""
     if any(os.path.lexists(f"{path}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")):
         return False
-    source = sqlite3.connect(f"file:{snapshot}?mode=ro", uri=True, isolation_level=None)
+    source = connect_read_only(snapshot, isolation_level=None)
     try:
         source.execute("BEGIN")  # a read lock for the copy: no writer commits into the file meanwhile
         source.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()

@@ -179,3 +179,26 @@ def test_the_window_reaches_back_to_the_reference_bills_or_the_first_meter_data(
     monkeypatch.setattr(accounts, "_NMIS_PER_READER", nmis_per_reader)
     config = {"max_lookback_days": lookback} if lookback else None
     assert _window_of(tmp_path, first_days, config) == window
+
+
+def test_a_run_whose_paths_hold_uri_characters_restores_and_profiles(tmp_path, monkeypatch):
+    """The snapshot and run database are opened read-only by name ('#', '?', '%' escaped)."""
+    monkeypatch.setattr(accounts, "_NMIS_PER_READER", 1)  # (the window's readers, by name too)
+    odd = tmp_path / "data #1?%41"
+    odd.mkdir()
+    snap = SnapshotBuilder.create(odd / "snap #?.sqlite3")
+    snap.tariff("FLAT", flat_tariff("FLAT"))
+    for i, first in enumerate(["2024-07-15", "2024-08-01"]):
+        snap.interval_nmi(f"NMI000000{i}", "NSW")
+        snap.account(f"A{i}", f"NMI000000{i}", "FLAT", open_date="2024-01-01")
+        snap.bill(f"A{i}", "2024-06-01", "2024-09-01", usage_wh=92 * 10_000)
+        snap.interval_days(f"NMI000000{i}", first, "2024-10-01", day_wh=10_000)
+    snap.close()
+    event = {"run_date": "2024-10-01", "db": str(odd / "run #?%.sqlite3"),
+             "snapshot": str(odd / "snap #?.sqlite3"), "config": {"output_dir": str(tmp_path / "out")}}
+    for stage in ("restore", "segments"):
+        run_stage(event, stage)
+    with sqlite3.connect(event["db"]) as conn:
+        assert conn.execute("SELECT window_start FROM bua_run").fetchone()[0] == "2024-07-15"
+    assert sorted(p.name for p in odd.iterdir() if not p.name.endswith(("-wal", "-shm"))) == \
+        ["run #?%.sqlite3", "snap #?.sqlite3"]
