@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from handlers.metering.consumption import VALID_INTERVAL_MINUTES
 from handlers.metering.tariffs import (
     ChannelUsage,
     Tariff,
@@ -96,13 +97,23 @@ def _channel(usage: AccountUsage, tou: bool, kwh: _Kwh, profile: ProfileSet,
     days = _days(usage.start, len(usage.daily))
     if not tou:
         return ChannelUsage.from_daily(dict(zip(days, map(kwh.__getitem__, usage.daily.tolist()))))
-    intervals = {}
+    rows = []
     for day, wh in zip(days, usage.daily.tolist()):
         values = usage.intervals.get(day)
         if values is None:  # a basic meter on a time-of-use tariff: the segment's shape
             values = shape_day(wh, profile.shape(segment, day), usage.interval_length)
-        intervals[day] = tuple(map(kwh.__getitem__, np.asarray(values).tolist()))
-    return ChannelUsage.from_intervals(intervals, interval_minutes=usage.interval_length)
+        rows.append(values)
+    per_day = 1440 // usage.interval_length if usage.interval_length in VALID_INTERVAL_MINUTES else 0
+    if rows and all(len(values) == per_day for values in rows):
+        wh = np.vstack(rows).astype(np.int64, copy=False)
+        if wh.min() >= 0:  # checked here, as a whole: each day's kWh and their sum made in C
+            return ChannelUsage.from_checked_intervals(
+                {day: tuple(map(kwh.__getitem__, values)) for day, values in zip(days, wh.tolist())},
+                dict(zip(days, map(kwh.__getitem__, wh.sum(axis=1).tolist()))),
+                interval_minutes=usage.interval_length)
+    intervals = {day: tuple(map(kwh.__getitem__, np.asarray(values).tolist()))
+                 for day, values in zip(days, rows)}
+    return ChannelUsage.from_intervals(intervals, interval_minutes=usage.interval_length)  # (refuses it)
 
 
 def _gst_shares(amounts: list[Decimal], gst: Decimal) -> list[int]:

@@ -103,6 +103,21 @@ class ChannelUsage:
             interval_minutes=interval_minutes,
         )
 
+    @classmethod
+    def from_checked_intervals(
+        cls, days: Mapping[date, tuple[Decimal, ...]], daily: Mapping[date, Decimal], *,
+        interval_minutes: int,
+    ) -> ChannelUsage:
+        """:meth:`from_intervals` for rows its caller has checked and summed already: each day
+        1440 / ``interval_minutes`` finite ``Decimal`` values >= 0, ``daily`` their exact sums
+        (same value and exponent as ``sum(values, ZERO)``). Nothing is checked again."""
+        return cls(
+            total=sum(daily.values(), ZERO),
+            daily=dict(daily),
+            intervals=dict(days),
+            interval_minutes=interval_minutes,
+        )
+
     def check_within(self, start: date, end: date, channel: str) -> None:
         """Refuse data on days outside ``[start, end)``: it would silently go unbilled."""
         for day in self.daily or {}:

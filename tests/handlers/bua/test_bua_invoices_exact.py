@@ -19,7 +19,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fixtures.bua.builder import flat_tariff, tou_tariff
 from handlers.bua.config import RunInfo, parse_config
@@ -264,3 +267,57 @@ def test_accounts_of_another_run_outside_the_batch_or_fully_billed_are_not_price
                    "'ACC60')") == [(0,)]
     assert db.rows("SELECT COUNT(*) FROM invoice_line WHERE account_id IN ('ACC70', 'ACC99', "
                    "'ACC60')") == [(0,)]
+
+
+def _exact(channel):
+    """A channel's figures as text (Decimal equality ignores the exponent; the invoice's text does not)."""
+    return (str(channel.total), channel.interval_minutes,
+            [(d, str(q)) for d, q in channel.daily.items()],
+            [(d, [str(q) for q in row]) for d, row in channel.intervals.items()])
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), minutes=st.sampled_from([5, 15, 30]), days=st.integers(1, 6),
+       shaped=st.lists(st.booleans(), min_size=6, max_size=6))
+def test_a_time_of_use_channel_is_what_from_intervals_makes_of_the_same_rows(data, minutes, days,
+                                                                              shaped):
+    """_channel checks and sums a time-of-use account's days as a whole (one numpy pass) and hands
+    them to ChannelUsage.from_checked_intervals: the very Decimals from_intervals gives."""
+    from handlers.bua.invoices import _KWH, _channel
+    from handlers.bua.usage import AccountUsage
+    from handlers.metering.consumption import ChannelUsage
+
+    per_day = 1440 // minutes
+    start = date(2024, 9, 20)  # (inside the profile's September)
+    usage = AccountUsage(start=start, end=date.fromordinal(start.toordinal() + days),
+                         daily=np.array(data.draw(st.lists(st.integers(0, 10**6), min_size=days,
+                                                           max_size=days)), dtype=np.int64),
+                         estimated=np.zeros(days, dtype=bool), interval_length=minutes)
+    for offset in range(days):
+        if not shaped[offset]:  # a metered day (int32 blob view), else the segment's shape
+            values = data.draw(st.lists(st.integers(0, 2**31 - 1), min_size=per_day, max_size=per_day))
+            usage.intervals[usage.day(offset)] = np.array(values, dtype="<i4")
+    got = _channel(usage, True, _KWH, _profile(), TOU_KEY)
+    rows = {usage.day(d): got.intervals[usage.day(d)] for d in range(days)}
+    expected = ChannelUsage.from_intervals(rows, interval_minutes=minutes)
+    assert _exact(got) == _exact(expected)
+    for offset in range(days):
+        if not shaped[offset]:
+            assert [int(q.scaleb(3)) for q in got.intervals[usage.day(offset)]] == \
+                usage.intervals[usage.day(offset)].tolist()
+
+
+def test_a_negative_or_short_interval_day_is_refused_as_from_intervals_refuses_it():
+    from handlers.bua.invoices import _KWH, _channel
+    from handlers.bua.usage import AccountUsage
+    from handlers.metering.tariffs import TariffError
+
+    start = date(2024, 9, 27)
+    usage = AccountUsage(start=start, end=date(2024, 9, 28), daily=np.array([10], dtype=np.int64),
+                         estimated=np.zeros(1, dtype=bool))
+    usage.intervals[start] = np.array([-1] + [0] * 47, dtype="<i4")
+    with pytest.raises(TariffError, match="energy must not be negative"):
+        _channel(usage, True, _KWH, _profile(), TOU_KEY)
+    usage.intervals[start] = np.zeros(47, dtype="<i4")
+    with pytest.raises(TariffError, match="expected 48 intervals of 30 min, got 47"):
+        _channel(usage, True, _KWH, _profile(), TOU_KEY)
