@@ -111,9 +111,11 @@ def _channel(usage: AccountUsage, tou: bool, kwh: _Kwh, profile: ProfileSet,
                 {day: tuple(map(kwh.__getitem__, values)) for day, values in zip(days, wh.tolist())},
                 dict(zip(days, map(kwh.__getitem__, wh.sum(axis=1).tolist()))),
                 interval_minutes=usage.interval_length)
+    # no days, or a day of the wrong length or with a negative value: from_intervals refuses the
+    # latter naming the day and interval
     intervals = {day: tuple(map(kwh.__getitem__, np.asarray(values).tolist()))
                  for day, values in zip(days, rows)}
-    return ChannelUsage.from_intervals(intervals, interval_minutes=usage.interval_length)  # (refuses it)
+    return ChannelUsage.from_intervals(intervals, interval_minutes=usage.interval_length)
 
 
 def _gst_shares(amounts: list[Decimal], gst: Decimal) -> list[int]:
