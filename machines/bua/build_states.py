@@ -97,19 +97,16 @@ def invoke(function: str, payload: Any, **options: Any) -> State:
                 {"FunctionName": f"${{{function}FunctionArn}}", key: payload}, **options)
 
 
+def _given(fields: dict[str, Any]) -> dict[str, Any]:
+    """The optional fields given (None: not given, so the field is left out), in order."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
 def pass_state(parameters: dict[str, Any] | None, next_: str, *, comment: str | None = None,
                result_path: str | None = None, output_path: str | None = None) -> State:
-    state: State = {"Type": "Pass"}
-    if comment:
-        state["Comment"] = comment
-    if parameters is not None:
-        state["Parameters"] = parameters
-    if result_path is not None:
-        state["ResultPath"] = result_path
-    if output_path is not None:
-        state["OutputPath"] = output_path
-    state["Next"] = next_
-    return state
+    return {"Type": "Pass", **_given({"Comment": comment or None, "Parameters": parameters,
+                                      "ResultPath": result_path, "OutputPath": output_path}),
+            "Next": next_}
 
 
 def inline_map(items_path: str, selector: dict[str, Any], start: str, states: dict[str, State],
@@ -138,21 +135,12 @@ def distributed_map(*, start: str, states: dict[str, State], next_: str, comment
     EXPRESS's five minutes). Each child records its own history, so the Map adds a handful of
     events to its execution's however many items it runs. The results are the children's
     outputs, dropped (``ResultPath`` null); any child failing fails the Map."""
-    state: State = {"Type": "Map", "Comment": comment}
-    if reader is not None:
-        state["ItemReader"] = reader
-    if items_path is not None:
-        state["ItemsPath"] = items_path
-    if selector is not None:
-        state["ItemSelector"] = selector
-    if batcher is not None:
-        state["ItemBatcher"] = batcher
-    if concurrency is not None:
-        state["MaxConcurrency"] = concurrency
-    state["ItemProcessor"] = {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": execution_type},
-                              "StartAt": start, "States": states}
-    state.update({"ResultPath": None, "Catch": catch(catch_to), "Next": next_})
-    return state
+    return {"Type": "Map", "Comment": comment,
+            **_given({"ItemReader": reader, "ItemsPath": items_path, "ItemSelector": selector,
+                      "ItemBatcher": batcher, "MaxConcurrency": concurrency}),
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": execution_type},
+                              "StartAt": start, "States": states},
+            "ResultPath": None, "Catch": catch(catch_to), "Next": next_}
 
 
 def pending_record(stages: list[str]) -> str:
