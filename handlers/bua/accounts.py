@@ -136,6 +136,9 @@ def _first_meter_day_after(conn: sqlite3.Connection, threshold: date) -> str | N
     ``interval_read``, in key ranges on connections of their own (it reads only committed meter
     data, which the caller's transaction does not change)."""
     limit = threshold.isoformat()
+    first = conn.execute(f"{_FIRST_DAY_SQL} ORDER BY n.nmi LIMIT 1", ("", None, None)).fetchone()
+    if first is not None and first[0] is not None and first[0] <= limit:
+        return None  # (the usual case, known before counting and splitting the NMIs)
     path = next((r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "")
     count = conn.execute("SELECT COUNT(*) FROM nmi WHERE meter_type = 'INTERVAL'").fetchone()[0]
     readers = min(_FIRST_DAY_READERS, count // _NMIS_PER_READER) if path else 0

@@ -168,6 +168,7 @@ def _window_of(tmp_path, first_days, config=None):
 @pytest.mark.parametrize(("first_days", "lookback", "window"), [
     (["2024-07-15", "2024-08-01"], None, "2024-07-15"),  # no meter has data that early: its first day
     (["2024-08-01", "2024-05-20", "2024-07-15"], None, "2024-06-01"),  # one has: the reference period
+    (["2024-05-20", "2024-08-01"], None, "2024-06-01"),  # the first NMI has
     (["2024-08-01", "2024-06-01"], None, "2024-06-01"),
     (["2024-08-01", "2024-06-02"], None, "2024-06-02"),
     (["2024-08-01", "2024-06-20"], 100, "2024-06-23"),  # never before the lookback limit
