@@ -27,42 +27,19 @@ import re
 import tempfile
 from collections.abc import Iterable
 from datetime import datetime
-from decimal import Decimal
 from itertools import groupby
 from pathlib import Path
 
 from .errors import NemWriteError
+from .fields import field_text, format_value, stamp
 from .model import (INTERVAL_LENGTHS, READ_INTERVAL_LENGTHS, B2BDetail, Channel, IntervalDay, NemFile,
                     intervals_per_day)
+from .writer_nem13 import write_nem13
 
 __all__ = ["format_value", "rewrite_nem", "write_nem12", "write_nem12_file"]
 
 _WRITABLE_QUALITY = re.compile(r"^(A|[ESF]\d{2})$")
 _READ_QUALITY = re.compile(r"^(A|N\d{0,2}|[ESF]\d{2})$")  # null data too, as a file we read may hold it
-
-
-def format_value(value: Decimal | int) -> str:
-    """A value as a NEM12 field: plain notation, no exponent, no float noise, no ``-0``."""
-    if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
-        raise NemWriteError(f"value {value!r} must be a Decimal or int (floats carry noise)")
-    number = Decimal(value)
-    if not number.is_finite():
-        raise NemWriteError(f"value {value!r} is not finite")
-    if number.is_zero():
-        number = abs(number)
-    return format(number, "f")
-
-
-def field_text(text: str, what: str) -> str:
-    """A field's text, refused if a comma or line break would break the record."""
-    if any(c in text for c in ",\r\n"):
-        raise NemWriteError(f"{what} {text!r} contains a comma or line break")
-    return text
-
-
-def stamp(moment: datetime, digits: int) -> str:
-    """A date-time as the format writes it (14 digits, or 12 in a 100 header)."""
-    return moment.strftime("%Y%m%d%H%M%S" if digits == 14 else "%Y%m%d%H%M")
 
 
 def _channel_record(channel: Channel, as_read: bool) -> str:
@@ -172,8 +149,6 @@ def rewrite_nem(nem: NemFile) -> str:
         raise NemWriteError("the file read has no creation time in its 100 header")
     header = {"from_participant": nem.from_participant, "to_participant": nem.to_participant, "created": nem.created}
     if nem.version == "NEM13":
-        from .writer_nem13 import write_nem13
-
         return write_nem13(nem.reads, **header)
     return write_nem12(nem.days, as_read=True, **header)
 

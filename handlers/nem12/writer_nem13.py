@@ -14,7 +14,7 @@ from datetime import datetime
 
 from .errors import NemWriteError
 from .model import AccumulationRead
-from .writer import field_text, format_value, stamp
+from .fields import field_text, format_value, stamp
 
 __all__ = ["write_nem13"]
 

@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .engine.clock import iso_timestamp
+from .model.timestamps import iso_timestamp
 
 __all__ = ["AWS_HISTORY_LIMIT", "DETAILS_EVEN_EMPTY", "Event", "History", "HistoryFull", "details_key"]
 

@@ -22,6 +22,7 @@ from .jsontext import json_value_problem
 from .model.known_valid import definition_problems
 from .model.problems import INVALID_JSON_DESCRIPTION, Problem
 from .history import AWS_HISTORY_LIMIT, Event
+from .integrations.catalog import INTEGRATIONS
 from .states.compile import Builder, compile_branch
 
 __all__ = ["StateMachine"]
@@ -54,7 +55,8 @@ class StateMachine:
             if problems:
                 raise DefinitionError(problems, source=source)
         try:
-            self.program = compile_branch(self.definition, Builder(self.definition.get("QueryLanguage", "JSONPath")))
+            build = Builder(self.definition.get("QueryLanguage", "JSONPath"), services=INTEGRATIONS)
+            self.program = compile_branch(self.definition, build)
         except (ValueError, KeyError, TypeError) as exc:
             raise DefinitionError([f"cannot compile the definition: {exc}"], source=source) from exc
         self.timeout_seconds: int | None = self.definition.get("TimeoutSeconds")

@@ -150,7 +150,7 @@ class CallbackWaiter:
         self._announced: set[str] = set()
 
     def __call__(self, execution: Any) -> bool:
-        from ..integrations.callbacks import pending_tasks
+        from ..integrations.callbacks import TaskTokenError, apply_callback_request, pending_tasks
         from ..localaws.callback_inbox import apply_inbox, write_pending
 
         if self._deadline is None:
@@ -163,7 +163,7 @@ class CallbackWaiter:
                     self._announced.add(task.token)
                     self.say(f"aslrun: state '{task.state_name}' waits for its task token (up to {self.seconds:g} s "
                              f"more): from another shell, {answer_command(task.state_name, self.state_dir)}")
-            applied = apply_inbox(self.state_dir)
+            applied = apply_inbox(self.state_dir, apply_callback_request, (TaskTokenError,))
             for line in applied:
                 self.say(f"callback {line}")
             if applied:

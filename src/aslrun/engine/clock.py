@@ -9,13 +9,16 @@ test can run a machine that waits a day in milliseconds and still see a day pass
   ``$$`` times are then identical from run to run.
 * :class:`SystemClock` is wall time; sleeping really sleeps (``aslrun execute --real-time``).
 
-Times are seconds since the Unix epoch (floats); :func:`iso_timestamp` formats them as AWS does.
+Times are seconds since the Unix epoch (floats); :func:`iso_timestamp` formats them as AWS does (it lives
+in :mod:`aslrun.model.timestamps`, below the history, which writes them too).
 """
 
 from __future__ import annotations
 
 import time
 from datetime import datetime, timezone
+
+from ..model.timestamps import iso_timestamp
 
 __all__ = ["Clock", "SystemClock", "VirtualClock", "iso_timestamp", "parse_start"]
 
@@ -85,12 +88,3 @@ def parse_start(start: float | datetime | str) -> float:
     if start.tzinfo is None:
         start = start.replace(tzinfo=timezone.utc)
     return start.timestamp()
-
-
-def iso_timestamp(seconds: float) -> str:
-    """``2024-06-01T00:00:00.123Z``: the form of ``$$.Execution.StartTime`` and friends."""
-    whole = int(seconds)
-    millis = int(round((seconds - whole) * 1000))
-    if millis == 1000:
-        whole, millis = whole + 1, 0
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{millis:03d}Z"

@@ -25,7 +25,7 @@ from ..engine.scheduler import Future
 from ..errors import StatesError
 from .callbacks import PendingTask, new_token, register_pending, unregister_pending, wait_for_token
 from .handler_call import call_bound_handler
-from .task_call import TaskCall
+from ..engine.task_call import TaskCall
 
 __all__ = ["ActivityTask"]
 

@@ -28,12 +28,14 @@ import weakref
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from ..errors import StatesError
+from ..engine.scheduler import Future, WaitFuture
+from ..engine.task_call import HandlerTimedOut
+from ..errors import InputError, StatesError
 
 if TYPE_CHECKING:
-    from .task_call import TaskCall
+    from ..engine.task_call import TaskCall
 
-__all__ = ["CallbackTask", "PendingTask", "TaskTokenError", "looks_issued", "new_token", "pending_tasks",
+__all__ = ["CallbackTask", "PendingTask", "TaskTokenError", "apply_callback_request", "looks_issued", "new_token", "pending_tasks",
            "register_pending", "send_task_failure", "send_task_heartbeat", "send_task_success", "submitting_token",
            "unregister_pending", "wait_for_token"]
 
@@ -106,6 +108,21 @@ def send_task_heartbeat(task_token: str) -> None:
         pending.heartbeat_deadline = pending.clock.now() + pending.heartbeat_seconds
 
 
+def apply_callback_request(request: dict[str, Any]) -> None:
+    """Apply one request of a callback inbox (:mod:`aslrun.localaws.callback_inbox`):
+    ``{"action": "success", "token", "output"}``, ``{"action": "failure", "token", "error", "cause"}``
+    or ``{"action": "heartbeat", "token"}``; TaskTokenError or InputError when refused."""
+    action, token = request.get("action"), request.get("token")
+    if action == "success":
+        send_task_success(token, request.get("output"))  # type: ignore[arg-type]
+    elif action == "failure":
+        send_task_failure(token, request.get("error"), request.get("cause"))  # type: ignore[arg-type]
+    elif action == "heartbeat":
+        send_task_heartbeat(token)  # type: ignore[arg-type]
+    else:
+        raise InputError(f"unknown callback action {action!r}")
+
+
 def pending_tasks(execution: Any = None) -> list[PendingTask]:
     """Tasks waiting for a token (of ``execution`` and the executions it started, or of all)."""
     with _LOCK:
@@ -157,8 +174,6 @@ class CallbackTask:
         frame.task_token = new_token(frame)
 
     def invoke(self, call: TaskCall) -> Generator[Any, Any, Any]:
-        from ..engine.scheduler import Future
-
         frame = call.frame
         if frame.task_token is None:  # the engine did not call prepare(): issue it now
             self.prepare(frame)
@@ -199,9 +214,6 @@ def unregister_pending(pending: PendingTask) -> None:
 def wait_for_token(call: TaskCall, pending: PendingTask) -> Generator[Any, Any, Any]:
     """Wait until the token is sent back (its result, or its error raised), the task's
     TimeoutSeconds or HeartbeatSeconds run out (HandlerTimedOut), or the execution's deadline."""
-    from ..engine.scheduler import WaitFuture
-    from .handler_call import HandlerTimedOut
-
     execution = call.execution
     clock = execution.clock
     timeout_at = call.frame.entered_time + call.timeout if call.timeout is not None else None

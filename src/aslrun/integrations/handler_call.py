@@ -23,9 +23,10 @@ import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from ..engine.task_call import HandlerTimedOut
 from ..errors import StatesError
 
-from .callbacks import submitting_token
+from .callbacks import send_task_failure, send_task_heartbeat, send_task_success, submitting_token
 from .handler_alarm import alarm_usable, call_with_alarm
 
 T = TypeVar("T")
@@ -65,10 +66,6 @@ class LambdaFunctionError(Exception):
         super().__init__(error)
         self.error = error
         self.document = document
-
-
-class HandlerTimedOut(Exception):
-    """The handler was still running when its time limit passed."""
 
 
 class LambdaContext:
@@ -115,19 +112,13 @@ class LambdaContext:
     # -- completing the callback task that invoked this handler (see integrations.callbacks) --------
 
     def send_task_success(self, output: Any, task_token: str | None = None) -> None:
-        from .callbacks import send_task_success
-
         send_task_success(self._token(task_token), output)
 
     def send_task_failure(self, error: str | None = None, cause: str | None = None,
                           task_token: str | None = None) -> None:
-        from .callbacks import send_task_failure
-
         send_task_failure(self._token(task_token), error, cause)
 
     def send_task_heartbeat(self, task_token: str | None = None) -> None:
-        from .callbacks import send_task_heartbeat
-
         send_task_heartbeat(self._token(task_token))
 
     def _token(self, task_token: str | None) -> str:

@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 from ..errors import StatesError
 from .http_request import ConnectionParts, HttpRequest, build_request, connection_arn, form_encode
 from .aws_service import EmulatedResource
-from .task_call import TaskCall
+from ..engine.task_call import TaskCall
 
 __all__ = ["ALLOW_HOSTS_VARIABLE", "HttpInvoke", "host_allowed"]
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import StatesError
 from .handler_call import HandlerFailed, LambdaContext, call_handler
-from .task_call import TaskCall
+from ..engine.task_call import TaskCall
 
 __all__ = ["LambdaFunction", "LambdaInvoke", "parse_function_name"]
 

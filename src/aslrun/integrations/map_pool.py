@@ -16,6 +16,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ..engine.execution import Execution
+from .lambda_ import LambdaFunction, LambdaInvoke
+
 __all__ = ["MIN_CHILDREN", "eligible", "run_in_pool"]
 
 MIN_CHILDREN = 5_000  # below this the in-process run is as fast (measured: benchmarks/distributed_map.py)
@@ -33,8 +36,6 @@ def eligible(state: Any, execution: Any, count: int) -> bool:
         return False  # every child is to be seen (a server records them); a threaded host must not fork
     if not hasattr(os, "fork"):
         return False
-    from .lambda_ import LambdaFunction, LambdaInvoke
-
     for child_state in state.processor.walk():
         if child_state.type not in _PURE_STATES or child_state.retriers:
             return False
@@ -66,8 +67,6 @@ def run_in_pool(state: Any, execution: Any, inputs: list[Any]) -> list[tuple[Any
 
 
 def _run_chunk(chunk: tuple[int, list[Any], list[int]]) -> list[tuple[Any, ...]]:
-    from ..engine.execution import Execution
-
     _, inputs, seeds = chunk
     state, parent = _JOB["state"], _JOB["execution"]
     label = f"{parent.state_machine_name}/{state.label or state.name}"

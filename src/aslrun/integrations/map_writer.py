@@ -26,6 +26,7 @@ import json
 from typing import Any
 
 from ..errors import StatesError
+from ..model.timestamps import iso_timestamp
 from .map_resource_parameters import ResourceParameters
 
 __all__ = ["ChildRun", "ResultWriter"]
@@ -60,8 +61,6 @@ class ChildRun:
 
     def entry_text(self, dump: Any) -> str:
         """The entry of a succeeded run as compact JSON text (what entry() gives, serialised, faster)."""
-        from ..engine.clock import iso_timestamp
-
         return (f'{{"ExecutionArn":{dump(self.arn)},"Input":{dump(dump(self.input))},"InputDetails":{{"Included":true}},'
                 f'"Name":{dump(self.name)},"Output":{dump(dump(self.output))},"OutputDetails":{{"Included":true}},'
                 '"RedriveCount":0,"RedriveStatus":"NOT_REDRIVABLE","RedriveStatusReason":"Execution is SUCCEEDED and '
@@ -70,8 +69,6 @@ class ChildRun:
                 f'"StopDate":"{iso_timestamp(self.stop)}"}}')
 
     def entry(self) -> dict[str, Any]:
-        from ..engine.clock import iso_timestamp
-
         out: dict[str, Any] = {}
         if self.status != "SUCCEEDED":
             if self.cause is not None:
@@ -100,6 +97,11 @@ class ChildRun:
 
 class ResultWriter:
     """Compiled from a Map's ``ResultWriter`` field."""
+
+    #: what the results files say about a child execution that ran here (``run_of(child)``), or in a
+    #: worker process (``run_from_row(state_machine_arn, item_input, row)``)
+    run_of = ChildRun
+    run_from_row = ChildRun.from_row
 
     def __init__(self, spec: dict[str, Any], *, jsonata: bool) -> None:
         self.resource: str | None = spec.get("Resource")

@@ -21,8 +21,9 @@ import json
 from collections.abc import Generator
 from typing import Any
 
+from ..engine.scheduler import Group, WaitGroup
+from ..engine.task_call import HandlerTimedOut, TaskCall
 from ..errors import StatesError
-from .task_call import TaskCall
 
 __all__ = ["StartExecution"]
 
@@ -57,8 +58,6 @@ class StartExecution:
         return call.scheduled_details(self.resource_type, self.resource_name)
 
     def invoke(self, call: TaskCall) -> Generator[Any, Any, Any]:
-        from ..engine.scheduler import Group, WaitGroup
-
         request = call.parameters
         if not isinstance(request, dict) or not isinstance(request.get("StateMachineArn"), str):
             raise StatesError("States.Runtime", "The field 'StateMachineArn' is required by states:startExecution",
@@ -99,8 +98,6 @@ class StartExecution:
                 parent.scheduler.cancel(task)
                 child.abort()
                 parent.check_deadline()
-                from .handler_call import HandlerTimedOut
-
                 raise HandlerTimedOut()
         if task.error is not None:
             raise task.error

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import StatesError
 from .handler_call import call_bound_handler
-from .task_call import TaskCall
+from ..engine.task_call import TaskCall
 
 __all__ = ["BoundService", "parse_service_resource"]
 

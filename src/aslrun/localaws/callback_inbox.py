@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -61,10 +62,13 @@ def post(state_dir: Path, request: dict[str, Any]) -> Path:
     return target
 
 
-def apply_inbox(state_dir: Path) -> list[str]:
-    """Apply every request in the inbox (oldest first); return one line per request applied or refused."""
-    from ..integrations.callbacks import TaskTokenError, send_task_failure, send_task_heartbeat, send_task_success
-
+def apply_inbox(state_dir: Path, apply: Callable[[dict[str, Any]], None],
+                refusals: tuple[type[Exception], ...] = ()) -> list[str]:
+    """Hand every request in the inbox to ``apply`` (oldest first; each is removed once handed
+    over) and return one line per request applied or refused: a request that is not a JSON object
+    with a string ``action``, or that ``apply`` refuses with an InputError or one of ``refusals``.
+    ``apply`` is what completes a task token (:func:`aslrun.integrations.callbacks.apply_callback_request`,
+    handed in by the caller: the local AWS knows the inbox, not the engine's waiting tasks)."""
     inbox = _folder(state_dir) / "inbox"
     if not inbox.is_dir():
         return []
@@ -72,17 +76,11 @@ def apply_inbox(state_dir: Path) -> list[str]:
     for path in sorted(inbox.glob("*.json")):
         try:
             request = json.loads(path.read_text(encoding="utf-8"))
-            action, token = request.get("action"), request.get("token")
-            if action == "success":
-                send_task_success(token, request.get("output"))
-            elif action == "failure":
-                send_task_failure(token, request.get("error"), request.get("cause"))
-            elif action == "heartbeat":
-                send_task_heartbeat(token)
-            else:
-                raise InputError(f"unknown callback action {action!r}")
-            report.append(f"{action}: {str(token)[:16]}...")
-        except (TaskTokenError, InputError, ValueError, AttributeError) as refused:
+            if not isinstance(request, dict) or not isinstance(request.get("action"), str):
+                raise InputError("a callback request is a JSON object with an action")
+            apply(request)
+            report.append(f"{request['action']}: {str(request.get('token'))[:16]}...")
+        except (InputError, ValueError, AttributeError, *refusals) as refused:
             report.append(f"refused {path.name}: {refused}")
         finally:
             path.unlink(missing_ok=True)

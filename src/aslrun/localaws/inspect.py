@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from .seed import from_typed_item, list_keys, queue_messages, scan_typed_items
+
 if TYPE_CHECKING:
     from .emulator import LocalAws
 
@@ -17,28 +19,12 @@ __all__ = ["describe", "object_bytes", "queue_bodies", "scan_typed_items", "summ
 
 def table_items(aws: LocalAws, table: str, *, typed: bool = False) -> list[dict[str, Any]]:
     """Every item of a table (plain JSON unless ``typed``), in scan order."""
-    from .seed import from_typed_item
-
     items = scan_typed_items(aws.client("dynamodb"), table)
     return items if typed else [from_typed_item(item) for item in items]
 
 
-def scan_typed_items(client: Any, table: str) -> list[dict[str, Any]]:
-    """Every item of a table as DynamoDB types it, page after page."""
-    items: list[dict[str, Any]] = []
-    request: dict[str, Any] = {"TableName": table}
-    while True:
-        page = client.scan(**request)
-        items.extend(page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return items
-        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
 def queue_bodies(aws: LocalAws, queue: str, *, parse_json: bool = False) -> list[Any]:
     """The bodies of every message of a queue (by name or URL), oldest first."""
-    from .seed import queue_messages
-
     url = queue if queue.startswith("http") else aws.client("sqs").get_queue_url(QueueName=queue)["QueueUrl"]
     bodies = [m["body"] for m in queue_messages(aws, url)]
     if not parse_json:
@@ -59,8 +45,6 @@ def object_bytes(aws: LocalAws, bucket: str, key: str) -> bytes:
 def describe(aws: LocalAws) -> dict[str, Any]:
     """Counts and names: ``{"dynamodb": {table: n_items}, "sqs": {queue: n_messages},
     "sns": {topic: [subscription endpoints]}, "s3": {bucket: {key: size}}}``."""
-    from .seed import list_keys, queue_messages
-
     out: dict[str, Any] = {"dynamodb": {}, "sqs": {}, "sns": {}, "s3": {}}
     dynamodb = aws.client("dynamodb")
     for table in dynamodb.list_tables()["TableNames"]:

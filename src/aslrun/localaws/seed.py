@@ -376,11 +376,21 @@ def _snapshot_tables(aws: LocalAws) -> dict[str, Any]:
                    for i in table.get("GlobalSecondaryIndexes", [])}
         if indexes:
             spec["indexes"] = indexes
-        from .inspect import scan_typed_items  # (inspect imports this module)
-
         spec["typed_items"] = scan_typed_items(client, name)
         out[name] = spec
     return out
+
+
+def scan_typed_items(client: Any, table: str) -> list[dict[str, Any]]:
+    """Every item of a table as DynamoDB types it, page after page."""
+    items: list[dict[str, Any]] = []
+    request: dict[str, Any] = {"TableName": table}
+    while True:
+        page = client.scan(**request)
+        items.extend(page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return items
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def _snapshot_queues(aws: LocalAws) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The one reading of an ASL timestamp, shared by validation and run time so both accept the same text.
+"""The one reading of an ASL timestamp, shared by validation and run time so both accept the same text,
+and the one writing of a time as AWS records it (:func:`iso_timestamp`: the history, ``$$`` times).
 
 AWS documents timestamps as "the RFC3339 profile of ISO 8601, with the further restrictions that an
 uppercase T must separate the date and time portions, and an uppercase Z must denote that a numeric
@@ -17,10 +18,11 @@ with. Where RFC 3339 and Java differ, Java decides what runs:
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-__all__ = ["is_timestamp", "parse_timestamp", "wake_time"]
+__all__ = ["is_timestamp", "iso_timestamp", "parse_timestamp", "wake_time"]
 
 _TIMESTAMP = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:(Z)|([+-])(\d{2}):(\d{2}))",
@@ -64,3 +66,12 @@ def wake_time(instant: datetime) -> float:
     """The clock time a Wait until ``instant`` ends: its whole second, as AWS documents ("considers the
     time value up to seconds and truncates milliseconds")."""
     return float(int(instant.timestamp() // 1))
+
+
+def iso_timestamp(seconds: float) -> str:
+    """``2024-06-01T00:00:00.123Z``: the form of ``$$.Execution.StartTime`` and friends."""
+    whole = int(seconds)
+    millis = int(round((seconds - whole) * 1000))
+    if millis == 1000:
+        whole, millis = whole + 1, 0
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{millis:03d}Z"

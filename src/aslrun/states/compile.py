@@ -1,8 +1,9 @@
 """From a validated definition to compiled states.
 
 The :class:`Builder` carries what compiling a state needs to know from around it (the machine's
-query language) and is the one place where a query language picks its data-flow strategy, its
-Choice conditions and its Retry/Catch compilation.
+query language, and the services its Tasks and distributed Maps call: see :mod:`.services`) and is
+the one place where a query language picks its data-flow strategy, its Choice conditions and its
+Retry/Catch compilation.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .io_jsonpath import JsonPathIO, optional_reference_path
 from .map_ import MapState
 from .parallel import ParallelState
 from .pass_ import PassState
+from .services import Services
 from .succeed import SucceedState
 from .task import TaskState
 from .wait import WaitState
@@ -41,8 +43,9 @@ _NO_RESULT = ("Choice", "Wait", "Succeed", "Fail")
 
 
 class Builder:
-    def __init__(self, query_language: str = "JSONPath") -> None:
+    def __init__(self, query_language: str = "JSONPath", *, services: Services) -> None:
         self.query_language = query_language
+        self.services = services
 
     def _jsonata(self, state: State) -> bool:
         return state.query_language == "JSONata"

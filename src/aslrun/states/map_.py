@@ -24,9 +24,6 @@ from ..engine.frame import ItemScope
 from ..engine.runner import ExecutionTimedOut, Outcome, reused, run_branch
 from ..expr.jsonpath import PathNotFound, compile_path
 from ..expr.template import compact_json, compile_template, read_path
-from ..integrations import map_pool
-from ..integrations.map_reader import ItemReader
-from ..integrations.map_writer import ChildRun, ResultWriter
 from .base import State
 
 __all__ = ["MapRunControl", "MapState"]
@@ -60,9 +57,13 @@ class MapState(State):
         self.tolerated_percentage = _Setting(spec, "ToleratedFailurePercentage", None)
         self.retriers, self.catchers = build.recovery(self, spec)
         jsonata = self.query_language == "JSONata"
-        # a distributed Map may read its items from S3 and write its results there (the local AWS)
-        self.reader = ItemReader(spec["ItemReader"], jsonata=jsonata) if spec.get("ItemReader") else None
-        self.writer = ResultWriter(spec["ResultWriter"], jsonata=jsonata) if spec.get("ResultWriter") else None
+        # a distributed Map may read its items from S3 and write its results there (the local AWS), and
+        # run its children in worker processes: the integrations do those (see states.services)
+        services = build.services
+        self.reader = services.item_reader(spec["ItemReader"], jsonata=jsonata) if spec.get("ItemReader") else None
+        self.writer = services.result_writer(spec["ResultWriter"], jsonata=jsonata) \
+            if spec.get("ResultWriter") else None
+        self.child_pool = services.child_pool
 
     def unbound_problem(self, bindings: Any) -> str | None:
         """What keeps the ItemReader / ResultWriter from running (checked before the run)."""
@@ -94,7 +95,7 @@ class MapState(State):
             execution.map_runs[map_run_arn] = control  # UpdateMapRun may change it while it runs
             run_started = frame.emit("MapRunStarted", {"mapRunArn": map_run_arn}).id
         failures = [0]
-        runs: list[ChildRun | None] | None = [None] * count if self.writer is not None else None
+        runs: list[Any] | None = [None] * count if self.writer is not None else None
 
         resume, frame.resume = frame.resume, None  # redriven: the iterations that succeeded are not run again
 
@@ -116,7 +117,7 @@ class MapState(State):
                 return allowed is None or failures[0] > allowed
             return False
 
-        if self.distributed and map_pool.eligible(self, execution, count):
+        if self.distributed and self.child_pool.eligible(self, execution, count):
             outcomes, stopped = self._pooled(execution, inputs, runs, stop)
         else:
             outcomes, stopped = yield from run_children(execution.scheduler, iteration, count,
@@ -154,11 +155,11 @@ class MapState(State):
             if not failures[0] and self.writer is None else None
         return io.output(frame, raw_input, result), self.next
 
-    def _pooled(self, execution: Any, inputs: list[Any], runs: list[ChildRun | None] | None,
+    def _pooled(self, execution: Any, inputs: list[Any], runs: list[Any] | None,
                 stop: Any) -> tuple[list[Any], bool]:
-        """The children run in worker processes (see integrations.map_pool); their outcomes are then
+        """The children run in worker processes (the child pool); their outcomes are then
         taken in item order, as the in-process run takes them, until the failures exceed the tolerance."""
-        rows = map_pool.run_in_pool(self, execution, inputs)
+        rows = self.child_pool.run_in_pool(self, execution, inputs)
         machine_arn = (f"arn:aws:states:{execution.region}:{execution.account}:stateMachine:"
                        f"{execution.state_machine_name}/{self.label or self.name}")
         outcomes: list[Any] = [None] * len(inputs)
@@ -170,12 +171,12 @@ class MapState(State):
                 outcome = Outcome(error=StatesError(error, cause))
             outcomes[index] = outcome
             if runs is not None:
-                runs[index] = ChildRun.from_row(machine_arn, inputs[index], row)
+                runs[index] = self.writer.run_from_row(machine_arn, inputs[index], row)
             if stop(index, outcome):
                 return outcomes, True
         return outcomes, False
 
-    def _iteration(self, frame: Any, index: int, item_input: Any, runs: list[ChildRun | None] | None = None,
+    def _iteration(self, frame: Any, index: int, item_input: Any, runs: list[Any] | None = None,
                    map_run_arn: str | None = None, resume: Any = None) -> Generator[Any, Any, Outcome]:
         if self.distributed:
             return (yield from self._child_execution(frame, item_input, index, runs, map_run_arn))
@@ -195,7 +196,7 @@ class MapState(State):
                                           details).id
         return outcome
 
-    def _child_execution(self, frame: Any, item_input: Any, index: int = 0, runs: list[ChildRun | None] | None = None,
+    def _child_execution(self, frame: Any, item_input: Any, index: int = 0, runs: list[Any] | None = None,
                          map_run_arn: str | None = None) -> Generator[Any, Any, Outcome]:
         """A distributed Map runs each item as a child execution with its own history (and no outer
         variables); the parent's history only shows MapRunStarted / MapRunSucceeded. With a
@@ -207,10 +208,10 @@ class MapState(State):
         except GeneratorExit:
             child.abort()
             if runs is not None:
-                runs[index] = ChildRun(child)
+                runs[index] = self.writer.run_of(child)
             raise
         if runs is not None:
-            runs[index] = ChildRun(child)
+            runs[index] = self.writer.run_of(child)
         if child.status == "TIMED_OUT":
             parent.check_deadline()  # the parent's deadline passed while the child ran
         if child.status == "SUCCEEDED":

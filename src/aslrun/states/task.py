@@ -1,7 +1,8 @@
 """Task: calls its resource (a Lambda function, an AWS service, a nested execution) and passes on
 the result through ResultSelector / ResultPath / OutputPath.
 
-The integration (see :mod:`aslrun.integrations`) does the call; this state records the events
+The integration (see :mod:`aslrun.integrations`; the compiler's services give it, see
+:mod:`aslrun.states.services`) does the call; this state records the events
 around it with the integration's names (``TaskScheduled``/``TaskStarted``/``TaskSucceeded`` or
 ``LambdaFunctionScheduled``/...), enforces ``TimeoutSeconds`` / ``TimeoutSecondsPath``, and checks
 the result against the payload size limit.
@@ -13,12 +14,10 @@ from collections.abc import Callable, Generator
 from functools import partial
 from typing import Any
 
+from ..engine.task_call import HandlerTimedOut, TaskCall
 from ..errors import StatesError, runtime_error
 from ..expr.jsonpath import PathNotFound, compile_path
 from ..expr.template import compact_json, read_path
-from ..integrations import integration_for
-from ..integrations.handler_call import HandlerTimedOut
-from ..integrations.task_call import TaskCall
 from .base import State
 
 __all__ = ["NOT_INTERCEPTED", "PAYLOAD_LIMIT_BYTES", "TaskInterceptor", "TaskState"]
@@ -43,7 +42,7 @@ class TaskState(State):
     def __init__(self, name: str, spec: dict[str, Any], build: Any) -> None:
         super().__init__(name, spec, build)
         self.resource: str = spec["Resource"]
-        self.integration = integration_for(self.resource)
+        self.integration = build.services.task_integration(self.resource)
         events = self.integration.history
         self.scheduled_event = f"{events}Scheduled"
         self.started_event = f"{events}Started"

@@ -130,7 +130,7 @@ def _table_definition(journal: Journal, table: str) -> dict[str, Any]:
 
 
 def _record_table(journal: Journal, table: str) -> None:
-    from ..inspect import scan_typed_items
+    from ..seed import scan_typed_items
 
     journal.key_names.pop(table, None)
     fragment = {**_table_definition(journal, table),

@@ -1,4 +1,8 @@
-"""One invocation of a Task's resource: what an integration needs to know to do its work."""
+"""One invocation of a Task's resource: what an integration needs to know to do its work, and how it
+says the work ran past its time limit (:class:`HandlerTimedOut`).
+
+Both sit in the engine, below the states that make the calls and the integrations that answer them
+(:mod:`aslrun.integrations`), so neither imports the other for them."""
 
 from __future__ import annotations
 
@@ -8,9 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..bindings import Bindings
-    from ..engine.frame import Frame
+    from .frame import Frame
 
-__all__ = ["TaskCall"]
+__all__ = ["HandlerTimedOut", "TaskCall"]
+
+
+class HandlerTimedOut(Exception):
+    """The handler was still running when its time limit passed (the Task then records it timed out)."""
 
 
 @lru_cache(maxsize=64)
