@@ -58,6 +58,15 @@ Where the time went (cProfile, 300-1,000 readings, issue 15):
   band's runs of intervals with ``sum`` in C (the same order; a day's runs found once per tariff).
   372 readings/s, 2.65 ms of CPU (validation 0.99, usage 0.52, anomaly 0.28, bill 0.22, the engine
   0.65); with 2 worker processes 415 readings/s.
+* issue 15, later (a day this machine ran about 7% slower: 348 readings/s, the same code): the
+  engine's private copy of an event costs 56 us a reading-sized event through marshal; a copy of
+  the containers only (lists of scalars copied whole, leaves shared) costs 54 us, so it was not
+  taken. With ``--handler-processes 2`` at 2,000 readings the caller used 1.2 ms of CPU a reading
+  (the engine, pickling the events) and the workers more than twice the in-process handler time
+  (each of a reading's four calls may go to either worker, which then parses the reading again):
+  3 processes on 2 cores. Running whole iterations in the workers would end both, but the
+  arithmetic says it cannot reach 1,000 readings/s either: 2.65 ms of CPU a reading over 2 cores
+  is at most about 750 readings/s before any overhead.
 """
 
 from __future__ import annotations

@@ -62,6 +62,15 @@ The stop after: the same fingerprint writer and time-of-use sums as the bulk ben
 of CPU (validation 0.92, usage 0.52, bill 0.29, anomaly 0.28, payment 0.18, notify 0.12, status
 0.07, the engine 1.17: its private copies of each event 0.44 of it, the input check 0.2) and 293
 executions/s (median of 3).
+
+Later (issue 15, measured on a day this machine ran 7-11% slower: 262 executions/s, the same code):
+a census of the SQL (a trace callback on the handlers' connections, 200 executions) counts 52
+statements an execution, about 0.65 ms: 6 transactions (BEGIN IMMEDIATE + COMMIT), 5.8 catalogue
+checks (``open_store``), 4.2 meter and 3.9 account reads (each handler reads what it needs, as each
+Lambda would), 3.4 reading lookups, then one or two of each write. Halving it would save under a
+tenth of an execution. Two forked processes running executions side by side on one database gave
+1.55 times one process (the second core is shared with SQLite's write lock and the OS), so about
+400 executions/s: 500 needs an execution under about 2 ms of CPU, two thirds of today's.
 """
 
 from __future__ import annotations
