@@ -81,7 +81,7 @@ class Event:
             "type": self.type,
         }
         if self.details or self.type in DETAILS_EVEN_EMPTY:
-            details = {}
+            details: dict[str, Any] = {}
             for key, value in self.details.items():
                 if key in _JSON_TEXT_FIELDS:
                     details[key] = json.dumps(value, separators=(",", ":"), ensure_ascii=False)

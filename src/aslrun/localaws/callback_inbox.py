@@ -72,6 +72,7 @@ def apply_inbox(state_dir: Path, apply: Callable[[dict[str, Any]], None],
     inbox = _folder(state_dir) / "inbox"
     if not inbox.is_dir():
         return []
+    refused_types: tuple[type[Exception], ...] = (InputError, ValueError, AttributeError, *refusals)
     report = []
     for path in sorted(inbox.glob("*.json")):
         try:
@@ -80,7 +81,7 @@ def apply_inbox(state_dir: Path, apply: Callable[[dict[str, Any]], None],
                 raise InputError("a callback request is a JSON object with an action")
             apply(request)
             report.append(f"{request['action']}: {str(request.get('token'))[:16]}...")
-        except (InputError, ValueError, AttributeError, *refusals) as refused:
+        except refused_types as refused:
             report.append(f"refused {path.name}: {refused}")
         finally:
             path.unlink(missing_ok=True)

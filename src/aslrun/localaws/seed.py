@@ -359,7 +359,7 @@ def take_snapshot(aws: LocalAws, *, bodies_dir: Path | None = None) -> dict[str,
     buckets = _snapshot_buckets(aws, bodies_dir)
     if buckets:
         document["s3"] = buckets
-    buses = {name: {} for name in _bus_names(aws) if name != "default"}
+    buses: dict[str, Any] = {name: {} for name in _bus_names(aws) if name != "default"}
     if buses:
         document["events"] = buses
     return document

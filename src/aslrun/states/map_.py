@@ -60,8 +60,9 @@ class MapState(State):
         # a distributed Map may read its items from S3 and write its results there (the local AWS), and
         # run its children in worker processes: the integrations do those (see states.services)
         services = build.services
-        self.reader = services.item_reader(spec["ItemReader"], jsonata=jsonata) if spec.get("ItemReader") else None
-        self.writer = services.result_writer(spec["ResultWriter"], jsonata=jsonata) \
+        self.reader: Any = services.item_reader(spec["ItemReader"], jsonata=jsonata) if spec.get("ItemReader") else None
+        # (None without a ResultWriter: then no runs are kept for it, see execute)
+        self.writer: Any = services.result_writer(spec["ResultWriter"], jsonata=jsonata) \
             if spec.get("ResultWriter") else None
         self.child_pool = services.child_pool
 
