@@ -1,0 +1,167 @@
+"""Terraform against ``aslrun serve``: the AWS provider's ``endpoints { sfn = URL }`` is the one change.
+
+A real ``terraform`` with the real AWS provider creates a state machine (tags, logging and tracing
+settings, a published version), an activity and an alias; updates the definition (a new version,
+the alias moved to it); plans again and finds nothing to change, which holds only when every
+Describe/List answer reads back exactly what the provider wrote; runs the alias through boto3; and
+destroys it all.
+
+Each Terraform command loads the provider's schema of every AWS resource (about 2 s a step here),
+so the whole takes some 40 s: it runs when ``ASLRUN_TERRAFORM=1`` (CI sets it) and Terraform and
+the AWS provider are found (``terraform`` on the PATH; the provider in a plugin directory:
+``$ASLRUN_TERRAFORM_PLUGINS``, ``/opt/tf-plugins`` or Terraform's own mirror directories, since
+the Terraform registry may be out of reach), and is skipped with the reason otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.service import wait_done
+
+from .server_process import ServerProcess
+
+ROLE = "arn:aws:iam::123456789012:role/service-role/StepFunctions"
+_PROVIDER = "registry.terraform.io/hashicorp/aws"
+
+
+def _plugin_directory() -> Path | None:
+    """The first plugin directory holding the AWS provider for this platform."""
+    candidates = [os.environ.get("ASLRUN_TERRAFORM_PLUGINS"), "/opt/tf-plugins", "~/.terraform.d/plugins",
+                  "~/.local/share/terraform/plugins", "/usr/local/share/terraform/plugins",
+                  "/usr/share/terraform/plugins"]
+    for candidate in candidates:
+        if candidate:
+            folder = Path(candidate).expanduser()
+            if any(folder.glob(f"{_PROVIDER}/*/linux_amd64/terraform-provider-aws*")):
+                return folder
+    return None
+
+
+def _why_not() -> str | None:
+    if os.environ.get("ASLRUN_TERRAFORM") != "1":
+        return "Terraform against the server takes about 40 s: set ASLRUN_TERRAFORM=1 to run it (CI does)"
+    if shutil.which("terraform") is None:
+        return "terraform is not on the PATH"
+    if _plugin_directory() is None:
+        return "no plugin directory holds the hashicorp/aws provider (set ASLRUN_TERRAFORM_PLUGINS)"
+    return None
+
+
+pytestmark = pytest.mark.skipif(_why_not() is not None, reason=_why_not() or "")
+
+
+def _configuration(url: str, result: str, team: str) -> str:
+    definition = json.dumps({"StartAt": "Hi", "States": {"Hi": {"Type": "Pass", "Result": result, "End": True}}})
+    return f"""
+terraform {{
+  required_providers {{
+    aws = {{ source = "hashicorp/aws" }}
+  }}
+}}
+
+provider "aws" {{
+  region                      = "us-east-1"
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  endpoints {{
+    sfn = "{url}"
+  }}
+}}
+
+resource "aws_sfn_state_machine" "hello" {{
+  name       = "hello"
+  role_arn   = "{ROLE}"
+  definition = {json.dumps(definition)}
+  publish    = true
+  tags       = {{ team = "{team}" }}
+  logging_configuration {{
+    level = "OFF"
+  }}
+  tracing_configuration {{
+    enabled = false
+  }}
+}}
+
+resource "aws_sfn_activity" "approve" {{
+  name = "approve"
+  tags = {{ team = "{team}" }}
+}}
+
+resource "aws_sfn_alias" "live" {{
+  name = "live"
+  routing_configuration {{
+    state_machine_version_arn = aws_sfn_state_machine.hello.state_machine_version_arn
+    weight                    = 100
+  }}
+}}
+"""
+
+
+class Terraform:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        (folder / "terraformrc").write_text("")
+        self.env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1",
+                    "TF_CLI_CONFIG_FILE": str(folder / "terraformrc"), "AWS_EC2_METADATA_DISABLED": "true"}
+        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+            self.env.pop(name, None)
+
+    def configure(self, text: str) -> None:
+        (self.folder / "main.tf").write_text(text)
+
+    def run(self, *args: str, expect: int = 0) -> str:
+        done = subprocess.run(["terraform", *args, "-no-color", "-input=false"], cwd=self.folder, env=self.env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == expect, f"terraform {' '.join(args)} exited {done.returncode}:\n" \
+                                          f"{done.stdout}\n{done.stderr}"
+        return done.stdout
+
+
+def test_terraform_creates_updates_reads_back_and_destroys_state_machines_on_the_server(tmp_path: Path) -> None:
+    with ServerProcess("--virtual-time") as server:
+        sfn = server.client()
+        terraform = Terraform(tmp_path)
+        terraform.configure(_configuration(server.url, "hello", "billing"))
+        terraform.run("init", f"-plugin-dir={_plugin_directory()}")
+
+        terraform.run("apply", "-auto-approve")
+        machine_arn = "arn:aws:states:us-east-1:123456789012:stateMachine:hello"
+        described = sfn.describe_state_machine(stateMachineArn=machine_arn)
+        assert json.loads(described["definition"])["States"]["Hi"]["Result"] == "hello"
+        assert described["roleArn"] == ROLE and described["type"] == "STANDARD"
+        assert sfn.list_tags_for_resource(resourceArn=machine_arn)["tags"] == [{"key": "team", "value": "billing"}]
+        activities = sfn.list_activities()["activities"]
+        assert [a["name"] for a in activities] == ["approve"]
+        assert sfn.list_tags_for_resource(resourceArn=activities[0]["activityArn"])["tags"] == \
+            [{"key": "team", "value": "billing"}]
+        alias = sfn.describe_state_machine_alias(stateMachineAliasArn=f"{machine_arn}:live")
+        assert alias["routingConfiguration"] == [{"stateMachineVersionArn": f"{machine_arn}:1", "weight": 100}]
+
+        terraform.configure(_configuration(server.url, "hello again", "metering"))
+        terraform.run("apply", "-auto-approve")
+        terraform.run("plan", "-detailed-exitcode")  # 0: what the server answers is what Terraform wrote
+        versions = sfn.list_state_machine_versions(stateMachineArn=machine_arn)["stateMachineVersions"]
+        assert sorted(v["stateMachineVersionArn"] for v in versions) == [f"{machine_arn}:1", f"{machine_arn}:2"]
+        alias = sfn.describe_state_machine_alias(stateMachineAliasArn=f"{machine_arn}:live")
+        assert alias["routingConfiguration"] == [{"stateMachineVersionArn": f"{machine_arn}:2", "weight": 100}]
+        assert sfn.list_tags_for_resource(resourceArn=machine_arn)["tags"] == [{"key": "team", "value": "metering"}]
+
+        run = sfn.start_execution(stateMachineArn=f"{machine_arn}:live")
+        finished = wait_done(sfn, run["executionArn"])
+        assert finished["status"] == "SUCCEEDED" and json.loads(finished["output"]) == "hello again"
+        assert finished["stateMachineVersionArn"] == f"{machine_arn}:2"
+
+        terraform.run("destroy", "-auto-approve")
+        assert sfn.list_state_machines()["stateMachines"] == []
+        assert sfn.list_activities()["activities"] == []
+
