@@ -4,7 +4,8 @@ What a function needs to run here is read from its (SAM-translated) resource:
 
 * **code**, a directory: SAM's ``CodeUri`` (a directory or .zip relative to the template, see
   :mod:`.transform`); a CDK asset, named by the resource's ``Metadata`` (``aws:asset:path``:
-  ``asset.<hash>``, relative to ``cdk.out``, with ``aws:asset:property: Code``); inline
+  ``asset.<hash>``, relative to ``cdk.out``, with ``aws:asset:property: Code``), or without that
+  metadata the asset the assembly's manifest publishes under the code's ``S3Key`` (:mod:`.cdk_assets`); inline
   ``Code.ZipFile`` (written to ``index.py`` as Lambda writes it); or ``Code`` as a local path (what
   ``aws cloudformation package`` accepts), also as the ``S3Key`` of an S3 location when that path
   exists beside the template. A ``.zip`` is unpacked into the app's scratch directory. Code that
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .cdk_assets import asset_source
 from .errors import TemplateError, join
 from .intrinsics import NO_VALUE, Intrinsics
 from .transform import local_path
@@ -104,6 +106,9 @@ def _code_dir(logical_id: str, resource: dict[str, Any], code: Any, base: Path,
     key = code.get("S3Key")
     if isinstance(key, str) and (base / key).exists():
         return _local(base / key, join(where, "S3Key"), key, scratch, logical_id)
+    uploaded = asset_source(key, base) if isinstance(key, str) else None
+    if uploaded is not None:  # a CDK asset, found by the key the assembly publishes it under
+        return _local(uploaded, join(where, "S3Key"), f"{key} (the CDK asset {uploaded.name})", scratch, logical_id)
     return None, (f"{where}: the code is in S3 (s3://{code.get('S3Bucket')}/{key}), which aslrun does not read: "
                   "point CodeUri (or Code) at a local directory")
 

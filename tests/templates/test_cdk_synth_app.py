@@ -1,0 +1,59 @@
+"""A cloud assembly CDK wrote itself (tests/fixtures/templates/cdk_synth_app: aws-cdk-lib 2.275.0, its
+app.py beside it): an inline Map over readings, each priced by a Lambda function (LambdaInvoke with
+payloadResponseOnly), stored with DynamoDB PutItem (States.Format into an N attribute), and a Choice
+that notifies on a big bill. Synthesized by running the app, the template carries no asset metadata:
+the functions' code is the asset the assembly's manifest publishes under the code's S3Key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from aslrun.templates import load_template
+from aslrun.templates.cdk_assets import asset_source
+
+from tests.helpers.templates import CDK_SYNTH_APP
+
+MACHINE = "BillingFlow3D7F93ED"
+READINGS = {"readings": [{"meterId": "M1", "kwh": 100}, {"meterId": "M2", "kwh": 500}]}
+
+
+@pytest.fixture(scope="module")
+def app():
+    return load_template(CDK_SYNTH_APP)
+
+
+def test_the_template_names_its_code_only_in_s3(app):
+    resources = json.loads(CDK_SYNTH_APP.read_text())["Resources"]
+    price = resources["Price89D349F1"]
+    assert "Metadata" not in price and set(price["Properties"]["Code"]) == {"S3Bucket", "S3Key"}
+
+
+def test_the_functions_code_is_the_asset_the_manifest_publishes_under_its_key(app):
+    asset = CDK_SYNTH_APP.parent / "asset.da205923006bbfe7f24c00c014d6bef38cf14454f40ad62ec99a17c087c73734"
+    assert {f.code_dir for f in app.functions.values()} == {asset.resolve()}
+    assert sorted(f.handler.module.__name__.rsplit(".", 1)[-1] for f in app.functions.values()) == ["notify", "price"]
+
+
+def test_the_map_prices_stores_and_notifies_on_the_local_aws(app, aws):
+    app.deploy(aws).detach()
+    execution = app.execute(MACHINE, READINGS)
+    assert execution.status == "SUCCEEDED", execution.cause
+    first, second = execution.output
+    assert first["bill"] == {"meterId": "M1", "kwh": 100.0, "amount": 30.0} and "notice" not in first
+    assert second["bill"]["amount"] == 150.0 and second["notice"] == {"sent": True, "to": "M2"}
+    table = app.names.physical_name("BillsDE67BFC8")  # the table CDK named Bills
+    assert sorted(aws.table_items(table), key=lambda item: item["meterId"]) == \
+        [{"meterId": "M1", "amount": 30}, {"meterId": "M2", "amount": 150}]
+
+
+def test_a_key_no_manifest_publishes_is_not_found_and_an_unreadable_manifest_is_passed_over(tmp_path: Path):
+    (tmp_path / "Broken.assets.json").write_text("{not json")
+    (tmp_path / "Stack.assets.json").write_text(json.dumps({"files": {"h": {
+        "source": {"path": "asset.h", "packaging": "zip"},
+        "destinations": {"d": {"bucketName": "b", "objectKey": "h.zip"}}}}}))
+    assert asset_source("h.zip", tmp_path) == tmp_path / "asset.h"
+    assert asset_source("other.zip", tmp_path) is None
+    assert asset_source("h.zip", tmp_path / "missing") is None
