@@ -1,8 +1,15 @@
 """A cloud assembly CDK wrote itself (tests/fixtures/templates/cdk_synth_app: aws-cdk-lib 2.275.0, its
-app.py beside it): an inline Map over readings, each priced by a Lambda function (LambdaInvoke with
-payloadResponseOnly), stored with DynamoDB PutItem (States.Format into an N attribute), and a Choice
-that notifies on a big bill. Synthesized by running the app, the template carries no asset metadata:
-the functions' code is the asset the assembly's manifest publishes under the code's S3Key."""
+app.py beside it), two stacks:
+
+* BillingStack: an inline Map over readings, each priced by a Lambda function (LambdaInvoke with
+  payloadResponseOnly), stored with DynamoDB PutItem (States.Format into an N attribute), and a
+  Choice that notifies on a big bill;
+* FlowStack: a Parallel whose branch runs a JSONata child machine (LambdaInvoke.jsonata) with
+  StartExecution .sync:2 and a Retry, sends the bill to SQS, waits 30 s, then by a Choice fails, or
+  publishes to SNS and puts the bill in S3 (CallAwsService s3:putObject), or only puts it.
+
+Synthesized by running the app, the templates carry no asset metadata: the functions' code is the
+asset the assembly's manifests publish under the code's S3Key."""
 
 from __future__ import annotations
 
@@ -14,7 +21,7 @@ import pytest
 from aslrun.templates import load_template
 from aslrun.templates.cdk_assets import asset_source
 
-from tests.helpers.templates import CDK_SYNTH_APP
+from tests.helpers.templates import CDK_SYNTH_APP, CDK_SYNTH_FLOW
 
 MACHINE = "BillingFlow3D7F93ED"
 READINGS = {"readings": [{"meterId": "M1", "kwh": 100}, {"meterId": "M2", "kwh": 500}]}
@@ -47,6 +54,42 @@ def test_the_map_prices_stores_and_notifies_on_the_local_aws(app, aws):
     table = app.names.physical_name("BillsDE67BFC8")  # the table CDK named Bills
     assert sorted(aws.table_items(table), key=lambda item: item["meterId"]) == \
         [{"meterId": "M1", "amount": 30}, {"meterId": "M2", "amount": 150}]
+
+
+@pytest.fixture(scope="module")
+def flow():
+    return load_template(CDK_SYNTH_FLOW)
+
+
+@pytest.mark.parametrize("kwh, amount, alerted", [(100, 30, False), (500, 150, True)])
+def test_the_flow_runs_its_jsonata_child_and_reaches_sqs_sns_and_s3(flow, aws, kwh, amount, alerted):
+    runtime = flow.deploy(aws)
+    try:
+        execution = flow.execute("Main54E5BC70", {"meterId": f"M{kwh}", "kwh": kwh})
+    finally:
+        runtime.detach()
+    assert execution.status == "SUCCEEDED", execution.cause
+    bill = {"meterId": f"M{kwh}", "kwh": kwh, "amount": amount}
+    assert execution.output == [{"bill": bill}, {"audited": True}]
+    child, = execution.children
+    assert child.status == "SUCCEEDED" and child.output == bill
+    sent = [json.loads(body) for body in aws.queue_bodies(flow.names.physical_name("BillsDE67BFC8"))]
+    assert sent == [bill]
+    archived = aws.object_bytes(flow.names.physical_name("ArchiveDA4CB258"), f"M{kwh}.json")
+    assert json.loads(archived) == bill
+    published = [e.type for e in execution.history if e.type == "TaskScheduled"
+                 and e.details.get("resource") == "publish"]
+    assert bool(published) == alerted
+    assert sum(e.type == "WaitStateEntered" for e in execution.history) == 1  # 30 s, skipped by the virtual clock
+
+
+def test_a_bill_over_the_limit_fails_the_flow_with_the_fail_states_error(flow, aws):
+    runtime = flow.deploy(aws)
+    try:
+        execution = flow.execute("Main54E5BC70", {"meterId": "M9", "kwh": 5000})
+    finally:
+        runtime.detach()
+    assert (execution.status, execution.error, execution.cause) == ("FAILED", "TooBig", "amount over 1000")
 
 
 def test_a_key_no_manifest_publishes_is_not_found_and_an_unreadable_manifest_is_passed_over(tmp_path: Path):
