@@ -110,6 +110,22 @@ def test_the_sam_transform_leaves_cloudformation(app):
     assert app.seed == {"dynamodb": {"bills-test": {"key": {"meterId": "S", "period": "S"}}}}
 
 
+def test_the_template_sam_build_writes_runs_with_the_built_copies_of_the_code(aws):
+    """``sam build`` (SAM CLI 1.170.0) wrote .aws-sam/build beside the fixture: a template whose CodeUri
+    names the build directories and whose DefinitionUri climbs back to the source's statemachine/."""
+    built_path = SAM_APP.parent / ".aws-sam" / "build" / "template.yaml"
+    built = load_template(built_path)
+    assert {f.code_dir for f in built.functions.values()} == \
+        {(built_path.parent / name).resolve() for name in ("PriceFunction", "ValidateFunction")}
+    aws.seed(built.seed)
+    execution = built.execute(input=READING)
+    assert execution.status == "SUCCEEDED", execution.cause
+    output = dict(execution.output)
+    assert 0 < output.pop("remaining_ms") <= 10_000
+    assert output == {"meterId": "M1", "period": "2024-05", "stage": "test", "cents": 300, "priced_by": "price",
+                      "validated_by": "validate"}
+
+
 def _context():
     from aslrun.integrations.handler_call import LambdaContext
 
