@@ -1,7 +1,7 @@
 """Terraform against ``aslrun serve``: the AWS provider's ``endpoints { sfn = URL }`` is the one change.
 
 A real ``terraform`` with the real AWS provider creates a state machine (tags, logging and tracing
-settings, a published version), an activity and an alias; updates the definition (a new version,
+settings, a published version), an EXPRESS one logging to CloudWatch Logs, an activity and an alias; updates the definition (a new version,
 the alias moved to it); plans again and finds nothing to change, which holds only when every
 Describe/List answer reads back exactly what the provider wrote; runs the alias through boto3; and
 destroys it all.
@@ -92,6 +92,21 @@ resource "aws_sfn_state_machine" "hello" {{
   }}
 }}
 
+resource "aws_sfn_state_machine" "quick" {{
+  name       = "quick"
+  role_arn   = "{ROLE}"
+  type       = "EXPRESS"
+  definition = {json.dumps(definition)}
+  logging_configuration {{
+    level                  = "ALL"
+    include_execution_data = true
+    log_destination        = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/states/quick:*"
+  }}
+  encryption_configuration {{
+    type = "AWS_OWNED_KEY"
+  }}
+}}
+
 resource "aws_sfn_activity" "approve" {{
   name = "approve"
   tags = {{ team = "{team}" }}
@@ -146,6 +161,10 @@ def test_terraform_creates_updates_reads_back_and_destroys_state_machines_on_the
             [{"key": "team", "value": "billing"}]
         alias = sfn.describe_state_machine_alias(stateMachineAliasArn=f"{machine_arn}:live")
         assert alias["routingConfiguration"] == [{"stateMachineVersionArn": f"{machine_arn}:1", "weight": 100}]
+        quick = sfn.describe_state_machine(stateMachineArn=machine_arn.replace(":hello", ":quick"))
+        assert quick["type"] == "EXPRESS" and quick["loggingConfiguration"] == {
+            "level": "ALL", "includeExecutionData": True, "destinations": [{"cloudWatchLogsLogGroup": {
+                "logGroupArn": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/states/quick:*"}}]}
 
         terraform.configure(_configuration(server.url, "hello again", "metering"))
         terraform.run("apply", "-auto-approve")
