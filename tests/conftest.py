@@ -63,10 +63,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The conformance modules' tests run last (their order among themselves kept): the runs they
-    take started ahead (below) wait out a real 5 s timeout, and coming first in the alphabet, those
-    tests were reached before the waits were over."""
-    items.sort(key=lambda item: item.nodeid.startswith("tests/conformance/"))
+    """Tests marked ``runs_long`` (tens of seconds: Terraform) run first, so that the other workers
+    take the rest of the suite meanwhile instead of waiting for them at its end; the conformance
+    modules' tests run last (their order among themselves kept): the runs they take started ahead
+    (below) wait out a real 5 s timeout, and coming first in the alphabet, those tests were reached
+    before the waits were over."""
+    def place(item: pytest.Item) -> int:
+        if item.get_closest_marker("runs_long") is not None:
+            return 0
+        return 2 if item.nodeid.startswith("tests/conformance/") else 1
+
+    items.sort(key=place)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
