@@ -181,6 +181,18 @@ class LocalAws:
             self._clients[key] = client
         return client
 
+    def answer_request(self, request: Any) -> tuple[int, dict[str, str], Any] | None:
+        """moto's answer to a raw AWS request (a botocore ``AWSPreparedRequest`` addressed to the
+        service's AWS endpoint): status, headers and body, or None when moto has none. ``aslrun serve``
+        passes on this way what clients send it for other services than Step Functions
+        (:mod:`aslrun.service.aws_proxy`); such requests are not journaled (the server's local AWS
+        lives in memory)."""
+        if self._mock is None:
+            self.start()
+        from moto.core.models import botocore_stubber
+
+        return botocore_stubber.process_request(request)  # type: ignore[no-any-return]
+
     def seed(self, document: dict[str, Any], *, base: str | os.PathLike[str] | None = None) -> None:
         """Create tables, queues, topics and buckets (with their items, messages and objects) from a
         seed document (see :mod:`aslrun.localaws.seed`); ``base`` resolves ``file:`` bodies."""

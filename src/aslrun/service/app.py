@@ -7,6 +7,8 @@ as AWS writes it. Nothing a client sends can take the server down: an unexpected
 and answered with ``InternalFailure`` (HTTP 500), which SDKs retry.
 
 A browser's ``GET /`` and the ``/console/`` paths are the web console (:mod:`aslrun.service.console`).
+A request signed for another service (DynamoDB, S3 at any path, SQS...) is the local AWS's
+(:mod:`aslrun.service.aws_proxy`): a suite that used one endpoint for everything keeps doing so.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from . import aws_proxy
+from .aws_proxy import PROXIED_SERVICES, signed_for
 from .console import Console
 from .context import region_of
 from .faults import ServiceError
@@ -31,6 +35,7 @@ from .wire import JSON_CONTENT_TYPE, error_body, operation, parse_request, seria
 __all__ = ["build_app"]
 
 MAX_BODY_BYTES = 8 * 1024 * 1024  # a 1 MiB definition or 256 KiB input, JSON-escaped, fits many times over
+LOCAL_AWS_MAX_BODY_BYTES = 512 * 1024 * 1024  # an S3 object (or part) sent to the local AWS, held in memory
 _WORKER_THREADS = 256  # requests answered at once (GetActivityTask long-polls hold one each)
 
 
@@ -38,6 +43,10 @@ def build_app(service: StepFunctionsService) -> Starlette:
     limiter = anyio.CapacityLimiter(_WORKER_THREADS)
 
     async def api(request: Request) -> Response:
+        signed = signed_for(request.headers, request.url.query, service.config.region)
+        if signed is not None and signed[0] != "states" and not request.headers.get("x-amz-target", "").startswith(
+                "AWSStepFunctions."):
+            return await local_aws(request, *signed)
         call = service.call(region_of(request.headers.get("authorization"), service.config.region))
         request_id = call.request_id  # every answer carries it, refusals too
         try:
@@ -58,7 +67,37 @@ def build_app(service: StepFunctionsService) -> Starlette:
 
     console = Console(service)  # a browser's GET / and /console/...: the web console (docs/console.md)
 
+    async def local_aws(request: Request, aws_service: str, region: str) -> Response:
+        """A request for a service of the local AWS (:mod:`.aws_proxy`), answered by moto."""
+        if aws_service not in PROXIED_SERVICES:
+            status, headers, content = aws_proxy.not_served(aws_service)
+            return Response(content, status_code=status, headers=headers)
+        try:
+            body = await _read_body(request, LOCAL_AWS_MAX_BODY_BYTES)
+            status, headers, content = await anyio.to_thread.run_sync(
+                aws_proxy.answer, request.method, request.url.path, request.url.query, dict(request.headers), body,
+                aws_service, region, limiter=limiter)
+        except ServiceError as error:  # too large a body
+            return PlainTextResponse(error.message or error.code, status_code=error.status)
+        except Exception as exc:  # the local AWS failed (or is not installed): a 500, logged
+            print("aslrun serve: the local AWS failed to answer a request:", file=sys.stderr)
+            traceback.print_exception(exc)
+            return PlainTextResponse(f"aslrun's local AWS failed to answer: {type(exc).__name__}: {exc}",
+                                     status_code=500)
+        return Response(content, status_code=status, headers=headers)
+
+    async def other(request: Request) -> Response:
+        """Any other method or path: an S3 request (PUT /bucket/key, GET /bucket...) of the local AWS."""
+        signed = signed_for(request.headers, request.url.query, service.config.region)
+        if signed is not None and signed[0] != "states":
+            return await local_aws(request, *signed)
+        return PlainTextResponse("aslrun serve: nothing here (Step Functions is POST /, the console GET /)",
+                                 status_code=404)
+
     async def index(request: Request) -> Response:
+        signed = signed_for(request.headers, request.url.query, service.config.region)
+        if signed is not None and signed[0] != "states":  # S3's ListBuckets is GET /
+            return await local_aws(request, *signed)
         if console.wanted(request):
             return await console.home(request)
         actions = ", ".join(service.actions)
@@ -68,21 +107,21 @@ def build_app(service: StepFunctionsService) -> Starlette:
             "X-Amz-Target: AWSStepFunctions.<Action>.\n"
             f"Actions: {actions}\n")
 
-    return Starlette(routes=[Route("/", api, methods=["POST"]), Route("/", index, methods=["GET"]), *console.routes])
+    anything = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"]
+    return Starlette(routes=[Route("/", api, methods=["POST"]), Route("/", index, methods=["GET"]), *console.routes,
+                             Route("/", other, methods=anything), Route("/{path:path}", other, methods=anything)])
 
 
-async def _read_body(request: Request) -> bytes:
+async def _read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise ServiceError("ValidationException", f"The request is larger than {MAX_BODY_BYTES} bytes",
-                           status=413)
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ServiceError("ValidationException", f"The request is larger than {limit} bytes", status=413)
     chunks = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise ServiceError("ValidationException", f"The request is larger than {MAX_BODY_BYTES} bytes",
-                               status=413)
+        if size > limit:
+            raise ServiceError("ValidationException", f"The request is larger than {limit} bytes", status=413)
         chunks.append(chunk)
     return b"".join(chunks)
 
