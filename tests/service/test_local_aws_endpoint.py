@@ -102,3 +102,14 @@ def test_step_functions_and_the_console_are_where_they_were(server):
     assert client(server, "stepfunctions").list_activities()["activities"] == []
     assert requests.get(server.url, headers={"Accept": "text/html"}, timeout=30).status_code == 200
     assert requests.put(f"{server.url}/anything", timeout=30).status_code == 404  # unsigned: not for the local AWS
+
+
+def test_one_environment_variable_points_every_client_here(server, monkeypatch):
+    """``AWS_ENDPOINT_URL`` (boto3, the AWS CLI and the other current SDKs read it): code that names
+    no endpoint at all reaches Step Functions and the local AWS alike."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
+    monkeypatch.setenv("AWS_DISABLE_HOST_PREFIX_INJECTION", "true")
+    session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
+    session.client("sqs").create_queue(QueueName="from-env")
+    assert any(url.endswith("/from-env") for url in session.client("sqs").list_queues()["QueueUrls"])
+    assert "stateMachines" in session.client("stepfunctions").list_state_machines()
