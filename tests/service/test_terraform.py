@@ -1,7 +1,9 @@
 """Terraform against ``aslrun serve``: the AWS provider's ``endpoints { sfn = URL }`` is the one change.
 
 A real ``terraform`` with the real AWS provider creates a state machine (tags, logging and tracing
-settings, a published version), an EXPRESS one logging to CloudWatch Logs, an activity and an alias; updates the definition (a new version,
+settings, a published version), an EXPRESS one logging to CloudWatch Logs, an activity, an alias,
+and a DynamoDB table (the server's local AWS answers DynamoDB on the same URL) with a machine that
+writes to it; updates the definition (a new version,
 the alias moved to it); plans again and finds nothing to change, which holds only when every
 Describe/List answer reads back exactly what the provider wrote; runs the alias through boto3; and
 destroys it all.
@@ -21,6 +23,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import boto3
 import pytest
 
 from tests.helpers.service import wait_done
@@ -59,6 +62,9 @@ pytestmark = [pytest.mark.skipif(_why_not() is not None, reason=_why_not() or ""
 
 def _configuration(url: str, result: str, team: str) -> str:
     definition = json.dumps({"StartAt": "Hi", "States": {"Hi": {"Type": "Pass", "Result": result, "End": True}}})
+    store = json.dumps({"StartAt": "Put", "States": {"Put": {
+        "Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "End": True,
+        "Parameters": {"TableName": "bills", "Item": {"id": {"S.$": "$.id"}}}}}})
     return f"""
 terraform {{
   required_providers {{
@@ -74,8 +80,25 @@ provider "aws" {{
   skip_requesting_account_id  = true
   skip_metadata_api_check     = true
   endpoints {{
-    sfn = "{url}"
+    sfn      = "{url}"
+    dynamodb = "{url}"
   }}
+}}
+
+resource "aws_dynamodb_table" "bills" {{
+  name         = "bills"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "id"
+  attribute {{
+    name = "id"
+    type = "S"
+  }}
+}}
+
+resource "aws_sfn_state_machine" "store" {{
+  name       = "store"
+  role_arn   = "{ROLE}"
+  definition = {json.dumps(store)}
 }}
 
 resource "aws_sfn_state_machine" "hello" {{
@@ -180,7 +203,14 @@ def test_terraform_creates_updates_reads_back_and_destroys_state_machines_on_the
         assert finished["status"] == "SUCCEEDED" and json.loads(finished["output"]) == "hello again"
         assert finished["stateMachineVersionArn"] == f"{machine_arn}:2"
 
+        stored = sfn.start_execution(stateMachineArn=machine_arn.replace(":hello", ":store"), input='{"id": "M1"}')
+        assert wait_done(sfn, stored["executionArn"])["status"] == "SUCCEEDED"
+        dynamodb = boto3.client("dynamodb", endpoint_url=server.url, region_name="us-east-1",
+                                aws_access_key_id="test", aws_secret_access_key="test")
+        assert dynamodb.get_item(TableName="bills", Key={"id": {"S": "M1"}})["Item"] == {"id": {"S": "M1"}}
+
         terraform.run("destroy", "-auto-approve")
+        assert dynamodb.list_tables()["TableNames"] == []
         assert sfn.list_state_machines()["stateMachines"] == []
         assert sfn.list_activities()["activities"] == []
 
