@@ -67,6 +67,9 @@ def test_s3_objects_go_in_and_come_back_whole_by_any_way_an_sdk_sends_them(serve
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["archive"]  # GET / signed for S3
     presigned = s3.generate_presigned_url("get_object", Params={"Bucket": "archive", "Key": "bills/M1.json"})
     assert requests.get(presigned, timeout=30).content == b'{"cents": 300}'
+    s3.create_bucket(Bucket="console")  # named like the console's pages: still the bucket's
+    s3.put_object(Bucket="console", Key="machine", Body=b"not a page")
+    assert s3.get_object(Bucket="console", Key="machine")["Body"].read() == b"not a page"
     s3.delete_object(Bucket="archive", Key="bills/M1.json")
     with pytest.raises(ClientError, match="404"):
         s3.head_object(Bucket="archive", Key="bills/M1.json")

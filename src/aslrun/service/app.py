@@ -39,14 +39,12 @@ LOCAL_AWS_MAX_BODY_BYTES = 512 * 1024 * 1024  # an S3 object (or part) sent to t
 _WORKER_THREADS = 256  # requests answered at once (GetActivityTask long-polls hold one each)
 
 
-def build_app(service: StepFunctionsService) -> Starlette:
+def build_app(service: StepFunctionsService) -> Any:
+    """The server's ASGI app: a request signed for a service of the local AWS goes to it
+    (:mod:`.aws_proxy`), the rest to the routes (Step Functions at ``POST /``, the console)."""
     limiter = anyio.CapacityLimiter(_WORKER_THREADS)
 
     async def api(request: Request) -> Response:
-        signed = signed_for(request.headers, request.url.query, service.config.region)
-        if signed is not None and signed[0] != "states" and not request.headers.get("x-amz-target", "").startswith(
-                "AWSStepFunctions."):
-            return await local_aws(request, *signed)
         call = service.call(region_of(request.headers.get("authorization"), service.config.region))
         request_id = call.request_id  # every answer carries it, refusals too
         try:
@@ -86,18 +84,7 @@ def build_app(service: StepFunctionsService) -> Starlette:
                                      status_code=500)
         return Response(content, status_code=status, headers=headers)
 
-    async def other(request: Request) -> Response:
-        """Any other method or path: an S3 request (PUT /bucket/key, GET /bucket...) of the local AWS."""
-        signed = signed_for(request.headers, request.url.query, service.config.region)
-        if signed is not None and signed[0] != "states":
-            return await local_aws(request, *signed)
-        return PlainTextResponse("aslrun serve: nothing here (Step Functions is POST /, the console GET /)",
-                                 status_code=404)
-
     async def index(request: Request) -> Response:
-        signed = signed_for(request.headers, request.url.query, service.config.region)
-        if signed is not None and signed[0] != "states":  # S3's ListBuckets is GET /
-            return await local_aws(request, *signed)
         if console.wanted(request):
             return await console.home(request)
         actions = ", ".join(service.actions)
@@ -107,9 +94,21 @@ def build_app(service: StepFunctionsService) -> Starlette:
             "X-Amz-Target: AWSStepFunctions.<Action>.\n"
             f"Actions: {actions}\n")
 
-    anything = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"]
-    return Starlette(routes=[Route("/", api, methods=["POST"]), Route("/", index, methods=["GET"]), *console.routes,
-                             Route("/", other, methods=anything), Route("/{path:path}", other, methods=anything)])
+    async def local_aws_first(scope: Any, receive: Any, send: Any) -> None:
+        """Every request signed for a service of the local AWS goes there, whatever its path (an S3
+        bucket may be named like a console page); the rest to the routes."""
+        if scope["type"] == "http":
+            request = Request(scope, receive)
+            signed = signed_for(request.headers, request.url.query, service.config.region)
+            if signed is not None and signed[0] != "states" and \
+                    not request.headers.get("x-amz-target", "").startswith("AWSStepFunctions."):
+                response = await local_aws(request, *signed)
+                await response(scope, receive, send)
+                return
+        await routes(scope, receive, send)
+
+    routes = Starlette(routes=[Route("/", api, methods=["POST"]), Route("/", index, methods=["GET"]), *console.routes])
+    return local_aws_first
 
 
 async def _read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
