@@ -2,8 +2,8 @@
 
 A real ``terraform`` with the real AWS provider creates a state machine (tags, logging and tracing
 settings, a published version), an EXPRESS one logging to CloudWatch Logs, an activity, an alias,
-and a DynamoDB table (the server's local AWS answers DynamoDB on the same URL) with a machine that
-writes to it; updates the definition (a new version,
+a DynamoDB table, an S3 bucket and an SNS topic (the server's local AWS answers them on the same
+URL) and a machine that writes to the table; updates the definition (a new version,
 the alias moved to it); plans again and finds nothing to change, which holds only when every
 Describe/List answer reads back exactly what the provider wrote; runs the alias through boto3; and
 destroys it all.
@@ -79,10 +79,21 @@ provider "aws" {{
   skip_credentials_validation = true
   skip_requesting_account_id  = true
   skip_metadata_api_check     = true
+  s3_use_path_style           = true
   endpoints {{
     sfn      = "{url}"
     dynamodb = "{url}"
+    s3       = "{url}"
+    sns      = "{url}"
   }}
+}}
+
+resource "aws_s3_bucket" "archive" {{
+  bucket = "archive"
+}}
+
+resource "aws_sns_topic" "alerts" {{
+  name = "alerts"
 }}
 
 resource "aws_dynamodb_table" "bills" {{
@@ -208,9 +219,15 @@ def test_terraform_creates_updates_reads_back_and_destroys_state_machines_on_the
         dynamodb = boto3.client("dynamodb", endpoint_url=server.url, region_name="us-east-1",
                                 aws_access_key_id="test", aws_secret_access_key="test")
         assert dynamodb.get_item(TableName="bills", Key={"id": {"S": "M1"}})["Item"] == {"id": {"S": "M1"}}
+        sns = boto3.client("sns", endpoint_url=server.url, region_name="us-east-1", aws_access_key_id="test",
+                           aws_secret_access_key="test")
+        assert [t["TopicArn"] for t in sns.list_topics()["Topics"]] == ["arn:aws:sns:us-east-1:123456789012:alerts"]
 
         terraform.run("destroy", "-auto-approve")
         assert dynamodb.list_tables()["TableNames"] == []
+        s3 = boto3.client("s3", endpoint_url=server.url, region_name="us-east-1", aws_access_key_id="test",
+                          aws_secret_access_key="test")
+        assert s3.list_buckets()["Buckets"] == []
         assert sfn.list_state_machines()["stateMachines"] == []
         assert sfn.list_activities()["activities"] == []
 
