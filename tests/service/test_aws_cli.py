@@ -42,8 +42,8 @@ class Cli:
         for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SFN"):
             self.env.pop(name, None)
 
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "awscli", "stepfunctions", *args, "--endpoint-url", self.url,
+    def run(self, *args: str, service: str = "stepfunctions") -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "awscli", service, *args, "--endpoint-url", self.url,
                    "--region", "us-east-1", "--output", "json"]
         return subprocess.run(command, env=self.env, capture_output=True, text=True, timeout=60)
 
@@ -92,3 +92,22 @@ def test_a_refusal_is_an_error_exit_naming_the_aws_error(cli: Cli) -> None:
     assert done.stdout == ""
     assert ("An error occurred (StateMachineDoesNotExist) when calling the DescribeStateMachine operation: "
             f"State Machine Does Not Exist: '{missing}'") in done.stderr
+
+
+def test_the_local_aws_answers_the_cli_on_the_same_url(cli: Cli, tmp_path: Path) -> None:
+    """``aws dynamodb`` and ``aws s3`` (its high-level cp and ls) pointed at the server reach its local AWS."""
+    made = cli.run("create-table", "--table-name", "cli-bills", "--billing-mode", "PAY_PER_REQUEST",
+                   "--attribute-definitions", "AttributeName=id,AttributeType=S",
+                   "--key-schema", "AttributeName=id,KeyType=HASH", service="dynamodb")
+    assert made.returncode == 0, made.stderr
+    assert "cli-bills" in json.loads(cli.run("list-tables", service="dynamodb").stdout)["TableNames"]
+    assert cli.run("mb", "s3://cli-archive", service="s3").returncode == 0
+    source = tmp_path / "bill.json"
+    source.write_text('{"cents": 300}')
+    assert cli.run("cp", str(source), "s3://cli-archive/bills/bill.json", service="s3").returncode == 0
+    listed = cli.run("ls", "s3://cli-archive/bills/", service="s3")
+    assert listed.returncode == 0 and "bill.json" in listed.stdout
+    copied = tmp_path / "back.json"
+    assert cli.run("cp", "s3://cli-archive/bills/bill.json", str(copied), service="s3").returncode == 0
+    assert copied.read_text() == '{"cents": 300}'
+
