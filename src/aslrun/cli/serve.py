@@ -60,7 +60,11 @@ def serve(host: str, port: int, handler_modules: tuple[str, ...], handler_pairs:
           handler_processes: int | None, virtual_time: bool, mock_config: str | None,
           lambda_endpoint: str | None, template_path: str | None, parameter_pairs: tuple[str, ...],
           aws_seed: str | None, region: str | None, account: str | None) -> None:
-    """Serve the Step Functions API (boto3 endpoint_url, aws --endpoint-url, SAM, Terraform)."""
+    """Serve the Step Functions API (boto3 endpoint_url, aws --endpoint-url, SAM, Terraform).
+
+    The same URL answers the local AWS the Tasks use (DynamoDB, S3, SQS, SNS, EventBridge, SSM,
+    Secrets Manager): requests signed for those go there (AWS_ENDPOINT_URL points every client here).
+    """
     from importlib.util import find_spec
 
     from ..errors import AslrunError, InputError
