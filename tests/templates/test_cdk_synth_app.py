@@ -6,7 +6,9 @@ app.py beside it), two stacks:
   Choice that notifies on a big bill;
 * FlowStack: a Parallel whose branch runs a JSONata child machine (LambdaInvoke.jsonata) with
   StartExecution .sync:2 and a Retry, sends the bill to SQS, waits 30 s, then by a Choice fails, or
-  publishes to SNS and puts the bill in S3 (CallAwsService s3:putObject), or only puts it.
+  publishes to SNS and puts the bill in S3 (CallAwsService s3:putObject), or only puts it;
+* FileStack: a machine whose definition is a file (DefinitionBody.fromFile): the template names it
+  only by its S3 location (DefinitionS3Location), the assembly holds it as an asset.
 
 Synthesized by running the app, the templates carry no asset metadata: the functions' code is the
 asset the assembly's manifests publish under the code's S3Key."""
@@ -21,7 +23,7 @@ import pytest
 from aslrun.templates import load_template
 from aslrun.templates.cdk_assets import asset_source
 
-from tests.helpers.templates import CDK_SYNTH_APP, CDK_SYNTH_FLOW
+from tests.helpers.templates import CDK_SYNTH_APP, CDK_SYNTH_FILE, CDK_SYNTH_FLOW
 
 MACHINE = "BillingFlow3D7F93ED"
 READINGS = {"readings": [{"meterId": "M1", "kwh": 100}, {"meterId": "M2", "kwh": 500}]}
@@ -90,6 +92,14 @@ def test_a_bill_over_the_limit_fails_the_flow_with_the_fail_states_error(flow, a
     finally:
         runtime.detach()
     assert (execution.status, execution.error, execution.cause) == ("FAILED", "TooBig", "amount over 1000")
+
+
+def test_a_definition_from_a_file_is_read_from_the_asset_its_s3_location_names():
+    template = json.loads(CDK_SYNTH_FILE.read_text())
+    machine, = (k for k, v in template["Resources"].items() if v["Type"] == "AWS::StepFunctions::StateMachine")
+    assert set(template["Resources"][machine]["Properties"]["DefinitionS3Location"]) == {"Bucket", "Key"}
+    execution = load_template(CDK_SYNTH_FILE).execute(machine, {})
+    assert execution.status == "SUCCEEDED" and execution.output == {"from": "file"}
 
 
 def test_a_key_no_manifest_publishes_is_not_found_and_an_unreadable_manifest_is_passed_over(tmp_path: Path):

@@ -24,7 +24,7 @@ Module map (one idea each):
     names.py           what each resource is called once deployed: physical names (given or generated),
                        what Ref and Fn::GetAtt return per resource type (ARNs, queue URLs, ...)
     machines.py        AWS::StepFunctions::StateMachine: Definition, DefinitionString,
-                       DefinitionS3Location (a local file), DefinitionSubstitutions
+                       DefinitionS3Location (a local file or a CDK asset), DefinitionSubstitutions
     functions.py       AWS::Lambda::Function: code from CodeUri, a CDK asset directory, a .zip or inline
                        code; Handler, Environment, Timeout
     lambda_runtime.py  a Python function as a handler: imported in isolation, its environment set while

@@ -9,7 +9,8 @@ CloudFormation takes the definition from exactly one of three properties:
   it). aslrun reads a *local* file instead: the one SAM's ``DefinitionUri`` named (see
   :mod:`.transform`), or a path relative to the template, given as ``DefinitionS3Location:
   path/to/machine.asl.json`` (as ``aws cloudformation package`` accepts) or as the ``Key`` of
-  ``{Bucket, Key}``. JSON or YAML.
+  ``{Bucket, Key}``, or the CDK asset published under that ``Key`` (``DefinitionBody.fromFile``:
+  the assembly's ``*.assets.json`` names it, see :mod:`.cdk_assets`). JSON or YAML.
 
 Then ``DefinitionSubstitutions`` replace ``${Name}`` placeholders in the definition's strings, their
 values resolved first (they are usually ``!GetAtt Fn.Arn``, ``!Ref Table``, ``!Sub ...``). A
@@ -25,6 +26,7 @@ from typing import Any
 
 from ..errors import DefinitionError
 from ..model.substitutions import normalise_substitutions, substitute
+from .cdk_assets import asset_source
 from .errors import TemplateError, join
 from .intrinsics import NO_VALUE, Intrinsics
 from .transform import local_path
@@ -90,6 +92,10 @@ def _definition_file(location: Any, here: str, base: Path) -> Path:
         return base / location
     if isinstance(location, dict) and isinstance(location.get("Key"), str) and (base / location["Key"]).is_file():
         return base / location["Key"]
+    uploaded = asset_source(location["Key"], base) \
+        if isinstance(location, dict) and isinstance(location.get("Key"), str) else None
+    if uploaded is not None and uploaded.is_file():  # a CDK asset (DefinitionBody.fromFile), by its key
+        return uploaded
     shown = location if isinstance(location, str) else f"s3://{location.get('Bucket')}/{location.get('Key')}" \
         if isinstance(location, dict) else json.dumps(location)
     raise TemplateError(f"{here}: the definition is in S3 ({shown}), which aslrun does not read: point it at a "
