@@ -8,7 +8,9 @@ app.py beside it), two stacks:
   StartExecution .sync:2 and a Retry, sends the bill to SQS, waits 30 s, then by a Choice fails, or
   publishes to SNS and puts the bill in S3 (CallAwsService s3:putObject), or only puts it;
 * FileStack: a machine whose definition is a file (DefinitionBody.fromFile): the template names it
-  only by its S3 location (DefinitionS3Location), the assembly holds it as an asset.
+  only by its S3 location (DefinitionS3Location), the assembly holds it as an asset;
+* EventStack: a machine logging to a log group, started by an EventBridge rule (SfnStateMachine
+  target) and by a function (SqsEventSource on a queue) that calls StartExecution.
 
 Synthesized by running the app, the templates carry no asset metadata: the functions' code is the
 asset the assembly's manifests publish under the code's S3Key."""
@@ -23,7 +25,7 @@ import pytest
 from aslrun.templates import load_template
 from aslrun.templates.cdk_assets import asset_source
 
-from tests.helpers.templates import CDK_SYNTH_APP, CDK_SYNTH_FILE, CDK_SYNTH_FLOW
+from tests.helpers.templates import CDK_SYNTH_APP, CDK_SYNTH_EVENTS, CDK_SYNTH_FILE, CDK_SYNTH_FLOW
 
 MACHINE = "BillingFlow3D7F93ED"
 READINGS = {"readings": [{"meterId": "M1", "kwh": 100}, {"meterId": "M2", "kwh": 500}]}
@@ -100,6 +102,16 @@ def test_a_definition_from_a_file_is_read_from_the_asset_its_s3_location_names()
     assert set(template["Resources"][machine]["Properties"]["DefinitionS3Location"]) == {"Bucket", "Key"}
     execution = load_template(CDK_SYNTH_FILE).execute(machine, {})
     assert execution.status == "SUCCEEDED" and execution.output == {"from": "file"}
+
+
+def test_an_event_and_a_queue_message_start_the_machine_through_the_rule_and_the_function(aws):
+    app = load_template(CDK_SYNTH_EVENTS)
+    with app.deploy(aws) as runtime:
+        by_rule = runtime.put_event("shop", "Order", {"id": 1})
+        by_queue = runtime.send_message("OrdersA9B65338", {"id": 2})
+    assert [(d.source, d.target, d.outcome) for d in by_rule] == [("OnOrder13439675", "FlowA74D6E88", "succeeded")]
+    assert [(d.target, d.outcome) for d in by_queue] == [("Starter7C284AFD", "succeeded"),
+                                                          ("FlowA74D6E88", "succeeded")]
 
 
 def test_a_key_no_manifest_publishes_is_not_found_and_an_unreadable_manifest_is_passed_over(tmp_path: Path):
