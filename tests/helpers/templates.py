@@ -10,5 +10,6 @@ CDK_APP = FIXTURES / "cdk_app" / "cdk.out" / "GreetingStack.template.json"
 CDK_SYNTH_APP = FIXTURES / "cdk_synth_app" / "cdk.out" / "BillingStack.template.json"  # CDK's own output
 CDK_SYNTH_FLOW = FIXTURES / "cdk_synth_app" / "cdk.out" / "FlowStack.template.json"  # ...its second stack
 CDK_SYNTH_FILE = FIXTURES / "cdk_synth_app" / "cdk.out" / "FileStack.template.json"  # ...its third
-CDK_SYNTH_EVENTS = FIXTURES / "cdk_synth_app" / "cdk.out" / "EventStack.template.json"  # ...and its fourth
+CDK_SYNTH_EVENTS = FIXTURES / "cdk_synth_app" / "cdk.out" / "EventStack.template.json"  # ...its fourth
+CDK_SYNTH_OUTER = FIXTURES / "cdk_synth_app" / "cdk.out" / "OuterStack.template.json"  # ...and its fifth (nested)
 CFN_INTAKE = FIXTURES / "cfn" / "intake.json"

@@ -10,7 +10,9 @@ app.py beside it), two stacks:
 * FileStack: a machine whose definition is a file (DefinitionBody.fromFile): the template names it
   only by its S3 location (DefinitionS3Location), the assembly holds it as an asset;
 * EventStack: a machine logging to a log group, started by an EventBridge rule (SfnStateMachine
-  target) and by a function (SqsEventSource on a queue) that calls StartExecution.
+  target) and by a function (SqsEventSource on a queue) that calls StartExecution;
+* OuterStack: a NestedStack whose machine writes to the parent's table (its name a parameter of the
+  nested stack), started .sync by the parent's machine (its ARN an output of the nested stack).
 
 Synthesized by running the app, the templates carry no asset metadata: the functions' code is the
 asset the assembly's manifests publish under the code's S3Key."""
@@ -25,7 +27,8 @@ import pytest
 from aslrun.templates import load_template
 from aslrun.templates.cdk_assets import asset_source
 
-from tests.helpers.templates import CDK_SYNTH_APP, CDK_SYNTH_EVENTS, CDK_SYNTH_FILE, CDK_SYNTH_FLOW
+from tests.helpers.templates import (CDK_SYNTH_APP, CDK_SYNTH_EVENTS, CDK_SYNTH_FILE, CDK_SYNTH_FLOW,
+                                    CDK_SYNTH_OUTER)
 
 MACHINE = "BillingFlow3D7F93ED"
 READINGS = {"readings": [{"meterId": "M1", "kwh": 100}, {"meterId": "M2", "kwh": 500}]}
@@ -112,6 +115,23 @@ def test_an_event_and_a_queue_message_start_the_machine_through_the_rule_and_the
     assert [(d.source, d.target, d.outcome) for d in by_rule] == [("OnOrder13439675", "FlowA74D6E88", "succeeded")]
     assert [(d.target, d.outcome) for d in by_queue] == [("Starter7C284AFD", "succeeded"),
                                                           ("FlowA74D6E88", "succeeded")]
+
+
+def test_a_nested_stack_is_deployed_with_its_parent_parameters_in_and_outputs_out(aws):
+    app = load_template(CDK_SYNTH_OUTER)
+    assert set(app.state_machines) == {"OuterFlowD53D5D08", "InnerFlow488F54CA"}
+    inner = app.state_machines["InnerFlow488F54CA"]
+    nested, = app.nested_stacks
+    assert nested.app.stack_name.startswith("OuterStack-InnerNestedStackInnerNestedStackResource")  # as CFN names it
+    outer = app.state_machines["OuterFlowD53D5D08"]
+    assert outer.definition["States"]["RunInner"]["Parameters"]["StateMachineArn"] == inner.arn  # an output
+    table = app.names.physical_name("BillsDE67BFC8")
+    assert inner.definition["States"]["Record"]["Parameters"]["TableName"] == table  # a parameter
+    app.deploy(aws).detach()
+    execution = app.execute("OuterFlowD53D5D08", {"id": "M1"})
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert execution.output == {"inner": True, "id": "M1"}
+    assert aws.table_items(table) == [{"id": "M1"}]
 
 
 def test_a_key_no_manifest_publishes_is_not_found_and_an_unreadable_manifest_is_passed_over(tmp_path: Path):

@@ -15,7 +15,10 @@ builds what CloudFormation would deploy:
   of it), the state machines bound by ARN (a ``states:startExecution`` from one to another finds
   it), and ``lambda_fallback`` to the endpoint when given;
 * :attr:`TemplateApp.seed`: tables, queues, topics, buckets and buses for the local AWS
-  (:mod:`.resources`).
+  (:mod:`.resources`);
+* nested stacks (``AWS::CloudFormation::Stack``) loaded first, with the parameters the template
+  gives them, their state machines, functions, resources and event sources taken in, their outputs
+  read by ``Fn::GetAtt`` (:mod:`.nested_stacks`).
 
 **The stack name** (``AWS::StackName``, and the prefix of generated names) is ``stack_name=`` when
 given; else, for a CDK assembly, the ``stackName`` its ``manifest.json`` records for the template;
@@ -48,6 +51,7 @@ from .intrinsics import Intrinsics
 from .lambda_runtime import ImportFailed, PythonFunction
 from .machines import definition_of
 from .names import Deployment, ResourceNames
+from .nested_stacks import load_nested_stacks
 from .resources import seed_document
 from .sniff import looks_like_template
 from .transform import apply_transforms
@@ -98,6 +102,8 @@ class TemplateApp:
     scratch: Any = field(default=None, repr=False)  # the directory holding inline and unzipped code
     event_sources: EventSources = field(default_factory=EventSources)  # queues, topics, rules, schedules
     names: ResourceNames | None = field(default=None, repr=False)  # physical names and ARNs of every resource
+    intrinsics: Intrinsics | None = field(default=None, repr=False)  # the evaluator (a nested stack's outputs)
+    nested_stacks: list[Any] = field(default_factory=list, repr=False)  # NestedStack each (see .nested_stacks)
 
     def deploy(self, aws: Any) -> Any:
         """Create the template's resources in the local AWS ``aws`` (those missing) and attach its event
@@ -163,6 +169,8 @@ def load_template(path: str | os.PathLike[str], *, parameters: Mapping[str, str]
     base = path.resolve().parent
     template = apply_transforms(source, base=base, deployment=deployment, parameters=given)
     intrinsics = Intrinsics(template, deployment, given)
+    nested = load_nested_stacks(intrinsics, base, deployment.stack_name, lambda child, values, name: load_template(
+        child, parameters=values, region=region, account=account, lambda_endpoint=lambda_endpoint, stack_name=name))
     scratch = tempfile.TemporaryDirectory(prefix="aslrun-template-")
     bindings = Bindings(lambda_fallback=_remote(lambda_endpoint) if lambda_endpoint else None)
 
@@ -180,13 +188,36 @@ def load_template(path: str | os.PathLike[str], *, parameters: Mapping[str, str]
         bindings.bind(machines[logical_id].arn, machines[logical_id].machine)
     _bind_machine_versions(intrinsics, machines, bindings)
     _prepare_called_functions(machines, functions, lambda_endpoint)
+    seed = seed_document(intrinsics)
+    event_sources = read_event_sources(intrinsics, functions, machines)
+    for child in nested:  # the nested stacks' machines, functions, resources and event sources are the app's too
+        _take_in(child.app, path, machines, functions, seed, event_sources)
+        bindings = bindings.merged(child.app.bindings)  # their functions, machines, versions and aliases
     for machine in machines.values():  # run as deployed: with the template's functions, region and account
         assert machine.machine is not None
         machine.machine.deployment = {"handlers": bindings, "region": region, "account": account}
     return TemplateApp(path=path, region=region, account=account, state_machines=machines, functions=functions,
-                       bindings=bindings, seed=seed_document(intrinsics), stack_name=deployment.stack_name,
-                       template=template, scratch=scratch,
-                       event_sources=read_event_sources(intrinsics, functions, machines), names=intrinsics.names)
+                       bindings=bindings, seed=seed, stack_name=deployment.stack_name,
+                       template=template, scratch=scratch, event_sources=event_sources, names=intrinsics.names,
+                       intrinsics=intrinsics, nested_stacks=nested)
+
+
+def _take_in(child: TemplateApp, path: Path, machines: dict[str, TemplateStateMachine],
+             functions: dict[str, TemplateFunction], seed: dict[str, Any], event_sources: EventSources) -> None:
+    """A nested stack's state machines, functions, resources and event sources taken into its
+    parent's app (its logical ids are the parent's to use; its scratch directory stays with it)."""
+    for kind, theirs, ours in (("state machine", child.state_machines, machines), ("function", child.functions,
+                                                                                   functions)):
+        for logical_id, item in theirs.items():
+            if logical_id in ours:
+                raise TemplateError(f"{path}: the {kind} {logical_id} of the nested stack {child.stack_name} has the "
+                                    "logical id of one of the template's own: aslrun knows both by it")
+            ours[logical_id] = item
+    for service, resources in child.seed.items():
+        seed.setdefault(service, {}).update(resources)
+    event_sources.queues += child.event_sources.queues
+    event_sources.topics += child.event_sources.topics
+    event_sources.rules += child.event_sources.rules
 
 
 def _check_resource_shapes(resources: dict[str, Any]) -> None:

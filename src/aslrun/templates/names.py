@@ -261,6 +261,8 @@ class ResourceNames:
         self.resolve = resolve
         self._names: dict[str, str] = {}
         self._naming: set[str] = set()
+        #: a nested stack's outputs by its logical id, once it is loaded (see :mod:`.nested_stacks`)
+        self.nested_outputs: dict[str, dict[str, Any]] = {}
 
     def kind(self, logical_id: str) -> _Kind | None:
         return KINDS.get(str(self.resources[logical_id].get("Type", "")))
@@ -300,6 +302,8 @@ class ResourceNames:
         """What ``{"Fn::GetAtt": [logical_id, attribute]}`` returns (a TemplateError for an unknown one)."""
         kind = self.kind(logical_id)
         type_name = self.type(logical_id)
+        if type_name == "AWS::CloudFormation::Stack" and attribute.startswith("Outputs."):
+            return self._nested_output(logical_id, attribute.removeprefix("Outputs."), path)
         if kind is None:
             raise TemplateError(f"{path}: Fn::GetAtt {logical_id}.{attribute}: aslrun does not know the attributes "
                                 f"of {type_name} resources (it knows those of {', '.join(sorted(KINDS))})")
@@ -310,6 +314,19 @@ class ResourceNames:
                                 f"({type_name}) has no attribute '{attribute}'{did_you_mean(attribute, known)}; "
                                 f"it has {', '.join(known) or 'none'}")
         return getter(_Resource(self, logical_id))
+
+    def _nested_output(self, logical_id: str, name: str, path: str) -> Any:
+        outputs = self.nested_outputs.get(logical_id)
+        if outputs is None:
+            raise TemplateError(f"{path}: Fn::GetAtt {logical_id}.Outputs.{name}: the nested stack is not loaded "
+                                "yet (a nested stack's parameters can use only the outputs of those before it)")
+        if name not in outputs:
+            raise TemplateError(f"{path}: Fn::GetAtt {logical_id}.Outputs.{name}: the nested stack has no output "
+                                f"'{name}'{did_you_mean(name, outputs)}; it has {', '.join(outputs) or 'none'}")
+        value = outputs[name]
+        if isinstance(value, TemplateError):
+            raise TemplateError(f"{path}: Fn::GetAtt {logical_id}.Outputs.{name}: {value}")
+        return value
 
     def _name(self, logical_id: str) -> str:
         kind = self.kind(logical_id) or _Kind()
