@@ -88,3 +88,32 @@ def test_a_child_resource_with_a_parent_resources_logical_id_is_refused(write):
     clash = PARENT.replace("      Caller:", "      Greeter:").replace("Caller", "Greeter")
     with pytest.raises(TemplateError, match="the state machine Greeter of the nested stack .* has the logical id"):
         load_template(write("parent.yaml", clash, {"nested/child.yaml": CHILD}))
+
+
+QUEUED_CHILD = """\
+    AWSTemplateFormatVersion: "2010-09-09"
+    Resources:
+      Work:
+        Type: AWS::SQS::Queue
+      Worker:
+        Type: AWS::Lambda::Function
+        Properties:
+          Runtime: python3.12
+          Handler: app.handler
+          Role: arn:aws:iam::123456789012:role/r
+          Code: worker
+      FromWork:
+        Type: AWS::Lambda::EventSourceMapping
+        Properties: {EventSourceArn: !GetAtt Work.Arn, FunctionName: !Ref Worker}
+"""
+
+
+def test_a_nested_stacks_queue_and_function_are_the_apps_event_sources(write, aws):
+    parent = "Resources:\n  Jobs:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: child.yaml}\n"
+    app = load_template(write("parent.yaml", parent, {
+        "child.yaml": QUEUED_CHILD,
+        "worker/app.py": "SEEN = []\n\ndef handler(event, context):\n    SEEN.extend(r['body'] for r in event['Records'])\n"}))
+    with app.deploy(aws) as runtime:
+        done = runtime.send_message("Work", "job-1")  # the child's logical id
+    assert [(d.target, d.outcome) for d in done] == [("Worker", "succeeded")]
+    assert app.functions["Worker"].handler.module.SEEN == ["job-1"]

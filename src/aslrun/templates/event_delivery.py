@@ -457,10 +457,14 @@ class EventRuntime:
         return name
 
     def _resource_name(self, reference: str, kind: str, what: str) -> str:
-        """The physical name a logical id of the template gives (else the reference's last part)."""
-        resource = self.app.template.get("Resources", {}).get(reference)
-        if isinstance(resource, dict) and resource.get("Type") == kind and self.app.names is not None:
-            return self.app.names.physical_name(reference)
+        """The physical name a logical id of the template (or of a nested stack's) gives, else the
+        reference's last part."""
+        apps = [self.app]
+        for app in apps:  # (grows: each nested stack's own nested stacks are looked at in turn)
+            resource = app.template.get("Resources", {}).get(reference)
+            if isinstance(resource, dict) and resource.get("Type") == kind and app.names is not None:
+                return app.names.physical_name(reference)
+            apps.extend(nested.app for nested in app.nested_stacks)
         return reference.rsplit(":", 1)[-1]
 
     def _suggestion(self, reference: str, kind: str) -> str:
