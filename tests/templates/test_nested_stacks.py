@@ -117,3 +117,9 @@ def test_a_nested_stacks_queue_and_function_are_the_apps_event_sources(write, aw
         done = runtime.send_message("Work", "job-1")  # the child's logical id
     assert [(d.target, d.outcome) for d in done] == [("Worker", "succeeded")]
     assert app.functions["Worker"].handler.module.SEEN == ["job-1"]
+
+
+def test_a_template_that_nests_itself_is_refused(write):
+    loop = "Resources:\n  Again:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: loop.yaml}\n"
+    with pytest.raises(TemplateError, match=r"Resources\.Again\.Properties\.TemplateURL: loop\.yaml nests itself"):
+        load_template(write("loop.yaml", loop))

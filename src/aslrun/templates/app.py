@@ -169,7 +169,7 @@ def load_template(path: str | os.PathLike[str], *, parameters: Mapping[str, str]
     base = path.resolve().parent
     template = apply_transforms(source, base=base, deployment=deployment, parameters=given)
     intrinsics = Intrinsics(template, deployment, given)
-    nested = load_nested_stacks(intrinsics, base, deployment.stack_name, lambda child, values, name: load_template(
+    nested = load_nested_stacks(intrinsics, path, deployment.stack_name, lambda child, values, name: load_template(
         child, parameters=values, region=region, account=account, lambda_endpoint=lambda_endpoint, stack_name=name))
     scratch = tempfile.TemporaryDirectory(prefix="aslrun-template-")
     bindings = Bindings(lambda_fallback=_remote(lambda_endpoint) if lambda_endpoint else None)

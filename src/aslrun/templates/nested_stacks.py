@@ -18,6 +18,7 @@ resolved is an error only when the parent asks for it).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ from .names import generated_name
 __all__ = ["NESTED_STACK", "NestedStack", "load_nested_stacks", "outputs_of"]
 
 NESTED_STACK = "AWS::CloudFormation::Stack"
+_NESTING = threading.local()  # the templates being loaded, outermost first (a template may not nest itself)
 
 
 @dataclass
@@ -41,11 +43,21 @@ class NestedStack:
     outputs: dict[str, Any] = field(default_factory=dict)  # name -> value, or the TemplateError resolving it
 
 
-def load_nested_stacks(intrinsics: Intrinsics, base: Path, stack_name: str,
+def load_nested_stacks(intrinsics: Intrinsics, template_path: Path, stack_name: str,
                        load: Callable[[Path, dict[str, str], str], Any]) -> list[NestedStack]:
-    """Every created nested stack of the template, loaded with ``load(path, parameters, stack_name)``,
-    in template order; each one's outputs are available to the parent's ``Fn::GetAtt`` as soon as it
-    is loaded (a later sibling's parameters may use them)."""
+    """Every created nested stack of the template at ``template_path``, loaded with ``load(path,
+    parameters, stack_name)``, in template order; each one's outputs are available to the parent's
+    ``Fn::GetAtt`` as soon as it is loaded (a later sibling's parameters may use them)."""
+    nesting = _NESTING.__dict__.setdefault("paths", [])
+    nesting.append(template_path.resolve())
+    try:
+        return _load_each(intrinsics, template_path.resolve().parent, stack_name, load, nesting)
+    finally:
+        nesting.pop()
+
+
+def _load_each(intrinsics: Intrinsics, base: Path, stack_name: str, load: Callable[[Path, dict[str, str], str], Any],
+               nesting: list[Path]) -> list[NestedStack]:
     loaded = []
     for logical_id, resource in intrinsics.resources.items():
         if not (isinstance(resource, dict) and resource.get("Type") == NESTED_STACK and intrinsics.created(logical_id)):
@@ -54,6 +66,9 @@ def load_nested_stacks(intrinsics: Intrinsics, base: Path, stack_name: str,
         properties = resource.get("Properties") or {}
         path = _template_file(intrinsics.resolve(properties.get("TemplateURL"), join(where, "TemplateURL")),
                               join(where, "TemplateURL"), base)
+        if path.resolve() in nesting:
+            raise TemplateError(f"{join(where, 'TemplateURL')}: {path.name} nests itself (it is one of the templates "
+                                "this nested stack is in)")
         parameters = _parameters(intrinsics.resolve(properties.get("Parameters", {}), join(where, "Parameters")),
                                  join(where, "Parameters"))
         child_name = generated_name(stack_name, logical_id, limit=128)
