@@ -22,10 +22,10 @@ from collections.abc import Generator
 from typing import Any
 
 from ..engine.scheduler import Future
+from ..engine.task_call import TaskCall
 from ..errors import StatesError
 from .callbacks import PendingTask, new_token, register_pending, unregister_pending, wait_for_token
 from .handler_call import call_bound_handler
-from ..engine.task_call import TaskCall
 
 __all__ = ["ActivityTask"]
 

@@ -18,11 +18,11 @@ import json
 import zlib
 from typing import Any
 
+from ..engine.task_call import TaskCall
 from ..errors import StatesError
 from .aws_errors import optimized_error, sdk_client_name, sdk_error
 from .aws_shapes import from_boto_response, to_boto_request
 from .service import BoundService
-from ..engine.task_call import TaskCall
 
 __all__ = ["OPTIMIZED_ACTIONS", "SDK_SERVICES", "AwsSdkService", "AwsService", "EmulatedResource"]
 

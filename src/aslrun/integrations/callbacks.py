@@ -35,9 +35,9 @@ from ..errors import InputError, StatesError
 if TYPE_CHECKING:
     from ..engine.task_call import TaskCall
 
-__all__ = ["CallbackTask", "PendingTask", "TaskTokenError", "apply_callback_request", "looks_issued", "new_token", "pending_tasks",
-           "register_pending", "send_task_failure", "send_task_heartbeat", "send_task_success", "submitting_token",
-           "unregister_pending", "wait_for_token"]
+__all__ = ["CallbackTask", "PendingTask", "TaskTokenError", "apply_callback_request", "looks_issued", "new_token",
+           "pending_tasks", "register_pending", "send_task_failure", "send_task_heartbeat", "send_task_success",
+           "submitting_token", "unregister_pending", "wait_for_token"]
 
 _LOCK = threading.RLock()
 _PENDING: weakref.WeakValueDictionary[str, PendingTask] = weakref.WeakValueDictionary()

@@ -36,10 +36,10 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..engine.task_call import TaskCall
 from ..errors import StatesError
 from .http_request import ConnectionParts, HttpRequest, build_request, connection_arn, form_encode
 from .aws_service import EmulatedResource
-from ..engine.task_call import TaskCall
 
 __all__ = ["ALLOW_HOSTS_VARIABLE", "HttpInvoke", "host_allowed"]
 

@@ -21,9 +21,9 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from ..engine.task_call import TaskCall
 from ..errors import StatesError
 from .handler_call import HandlerFailed, LambdaContext, call_handler
-from ..engine.task_call import TaskCall
 
 __all__ = ["LambdaFunction", "LambdaInvoke", "parse_function_name"]
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..engine.task_call import TaskCall
 from ..errors import StatesError
 from .handler_call import call_bound_handler
-from ..engine.task_call import TaskCall
 
 __all__ = ["BoundService", "parse_service_resource"]
 

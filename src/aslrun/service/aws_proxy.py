@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
+
+from .context import credential_scope
 
 __all__ = ["PROXIED_SERVICES", "answer", "not_served", "signed_for"]
 
@@ -36,11 +37,9 @@ PROXIED_SERVICES = {
     "secretsmanager": "secretsmanager.{region}.amazonaws.com",
 }
 
-_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 _QUERY_SCOPE = re.compile(r"^[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request$")
 # hop-by-hop and length headers: the server writes its own for what it sends
 _NOT_FORWARDED = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive"})
-_START_LOCK = threading.Lock()
 
 
 def signed_for(headers: Mapping[str, str], query: str, default_region: str = "us-east-1") -> tuple[str, str] | None:
@@ -48,9 +47,9 @@ def signed_for(headers: Mapping[str, str], query: str, default_region: str = "us
     A SigV2 signature (``Authorization: AWS key:signature``, or a presigned URL's ``AWSAccessKeyId``),
     which only S3 still takes, is S3's in ``default_region``."""
     authorization = headers.get("authorization", "")
-    match = _SCOPE.search(authorization)
-    if match:
-        return match.group(2), match.group(1)
+    scope = credential_scope(authorization)
+    if scope is not None and scope[1] is not None:
+        return scope[1], scope[0]
     fields = parse_qs(query)
     for credential in fields.get("X-Amz-Credential", []):
         found = _QUERY_SCOPE.match(credential)
@@ -97,8 +96,8 @@ def answer(method: str, path: str, query: str, headers: Mapping[str, str], body:
 
 
 def _local_aws() -> Any:
-    """The server's local AWS (started on first use, as a Task's first AWS call starts it)."""
+    """The server's local AWS (started on first use, as a Task's first AWS call starts it; one
+    start even when requests come at once: current_aws holds the local AWS's lock)."""
     from ..localaws.emulator import current_aws
 
-    with _START_LOCK:
-        return current_aws(start=True)
+    return current_aws(start=True)

@@ -12,9 +12,10 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-__all__ = ["Call", "region_of"]
+__all__ = ["Call", "credential_scope", "region_of"]
 
-_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/")
+# Credential=KEY/DATE/REGION/SERVICE/aws4_request (the service part, where present, is the signing name)
+_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/(?:([a-z0-9-]+)/aws4_request)?")
 
 
 @dataclass
@@ -26,10 +27,14 @@ class Call:
     now: float = field(default_factory=lambda: round(time.time(), 3))
 
 
+def credential_scope(authorization: str | None) -> tuple[str, str | None] | None:
+    """``(region, service)`` of a SigV4 ``Authorization`` header's credential scope (the service None
+    when the scope does not name one); None when the header is not SigV4."""
+    match = _SCOPE.search(authorization) if authorization else None
+    return (match.group(1), match.group(2)) if match else None
+
+
 def region_of(authorization: str | None, default: str) -> str:
     """The region of a SigV4 ``Authorization`` header's credential scope (``default`` if none)."""
-    if authorization:
-        match = _SCOPE.search(authorization)
-        if match:
-            return match.group(1)
-    return default
+    scope = credential_scope(authorization)
+    return scope[0] if scope else default

@@ -104,11 +104,13 @@ def _code_dir(logical_id: str, resource: dict[str, Any], code: Any, base: Path,
     if placeholder is not None:
         return _local(placeholder, f"Resources.{logical_id}.Properties.CodeUri", str(placeholder), scratch, logical_id)
     key = code.get("S3Key")
-    if isinstance(key, str) and (base / key).exists():
-        return _local(base / key, join(where, "S3Key"), key, scratch, logical_id)
-    uploaded = asset_source(key, base) if isinstance(key, str) else None
-    if uploaded is not None:  # a CDK asset, found by the key the assembly publishes it under
-        return _local(uploaded, join(where, "S3Key"), f"{key} (the CDK asset {uploaded.name})", scratch, logical_id)
+    if isinstance(key, str):
+        if (base / key).exists():
+            return _local(base / key, join(where, "S3Key"), key, scratch, logical_id)
+        uploaded = asset_source(key, base)
+        if uploaded is not None:  # a CDK asset, found by the key the assembly publishes it under
+            return _local(uploaded, join(where, "S3Key"), f"{key} (the CDK asset {uploaded.name})", scratch,
+                          logical_id)
     return None, (f"{where}: the code is in S3 (s3://{code.get('S3Bucket')}/{key}), which aslrun does not read: "
                   "point CodeUri (or Code) at a local directory")
 

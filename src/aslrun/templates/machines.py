@@ -90,12 +90,13 @@ def _definition_file(location: Any, here: str, base: Path) -> Path:
         return placeholder
     if isinstance(location, str) and not location.startswith("s3://"):
         return base / location
-    if isinstance(location, dict) and isinstance(location.get("Key"), str) and (base / location["Key"]).is_file():
-        return base / location["Key"]
-    uploaded = asset_source(location["Key"], base) \
-        if isinstance(location, dict) and isinstance(location.get("Key"), str) else None
-    if uploaded is not None and uploaded.is_file():  # a CDK asset (DefinitionBody.fromFile), by its key
-        return uploaded
+    if isinstance(location, dict) and isinstance(location.get("Key"), str):
+        key = location["Key"]
+        if (base / key).is_file():
+            return base / key
+        uploaded = asset_source(key, base)
+        if uploaded is not None and uploaded.is_file():  # a CDK asset (DefinitionBody.fromFile), by its key
+            return uploaded
     shown = location if isinstance(location, str) else f"s3://{location.get('Bucket')}/{location.get('Key')}" \
         if isinstance(location, dict) else json.dumps(location)
     raise TemplateError(f"{here}: the definition is in S3 ({shown}), which aslrun does not read: point it at a "
