@@ -10,7 +10,8 @@ Handlers are Lambda-style callables ``(event, context) -> result``. Bind them by
   or ``"handlers.metering.validate:handler"`` (imported when bound, as Lambda imports it).
 
 Two fallbacks serve what nothing is bound to: ``lambda_fallback``, a handler for every Lambda
-function not bound by name (e.g. one that calls a Lambda Invoke endpoint), and ``machine_resolver``,
+function not bound by name (e.g. one that calls a Lambda Invoke endpoint; one with a
+``handler_for(reference)`` method is asked, and may answer None: nothing serves that name), and ``machine_resolver``,
 which finds the state machine a nested execution names (e.g. in a server's store).
 
 :func:`load_handlers_module` reads a module (dotted name or ``.py`` file) whose ``HANDLERS`` dict
@@ -78,7 +79,11 @@ class Bindings:
         parsed = parse_function_name(function_reference)
         if parsed is None:
             return None
-        return self._by_function_name.get(parsed[0], self.lambda_fallback)
+        bound = self._by_function_name.get(parsed[0])
+        if bound is not None:
+            return bound
+        narrows = getattr(self.lambda_fallback, "handler_for", None)  # a fallback serving some names only
+        return narrows(function_reference) if narrows is not None else self.lambda_fallback
 
     def service_handler(self, resource: str) -> Handler | None:
         return self._exact.get(resource)

@@ -111,3 +111,23 @@ def test_the_local_aws_answers_the_cli_on_the_same_url(cli: Cli, tmp_path: Path)
     assert cli.run("cp", "s3://cli-archive/bills/bill.json", str(copied), service="s3").returncode == 0
     assert copied.read_text() == '{"cents": 300}'
 
+
+
+def test_a_function_is_created_from_a_zip_file_and_invoked_with_the_cli(cli: Cli, tmp_path: Path) -> None:
+    """``aws lambda create-function --zip-file fileb://...`` and ``aws lambda invoke`` on the server's URL."""
+    import zipfile
+
+    code = tmp_path / "function.zip"
+    with zipfile.ZipFile(code, "w") as zipped:
+        zipped.writestr("app.py", "def handler(event, context):\n    return {'hello': event['name']}\n")
+    made = cli.run("create-function", "--function-name", "cli-hello", "--runtime", "python3.11", "--handler",
+                   "app.handler", "--role", "arn:aws:iam::123456789012:role/runs-functions",
+                   "--zip-file", f"fileb://{code}", service="lambda")
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["FunctionArn"].endswith(":function:cli-hello")
+    answer = tmp_path / "answer.json"
+    invoked = cli.run("invoke", "--function-name", "cli-hello",
+                      "--payload", '{"name": "Ada"}', str(answer), service="lambda")
+    assert invoked.returncode == 0, invoked.stderr
+    assert json.loads(invoked.stdout)["StatusCode"] == 200
+    assert json.loads(answer.read_text()) == {"hello": "Ada"}

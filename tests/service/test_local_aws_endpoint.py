@@ -96,9 +96,10 @@ def test_queues_topics_parameters_secrets_and_events_answer_there_too(server):
 
 def test_a_service_the_local_aws_does_not_emulate_is_refused_naming_those_it_does(server):
     with pytest.raises(ClientError) as refused:
-        client(server, "lambda").list_functions()
+        client(server, "kinesis").list_streams()
     assert refused.value.response["Error"]["Code"] == "NotImplementedException"
-    assert "dynamodb, events, s3, secretsmanager, sns, sqs, ssm; not lambda" in str(refused.value)
+    assert "Step Functions, Lambda and, from its local AWS, dynamodb, events, iam, logs, s3, secretsmanager, sns, " \
+           "sqs, ssm, sts; not kinesis" in str(refused.value)
 
 
 def test_step_functions_and_the_console_are_where_they_were(server):

@@ -3,8 +3,9 @@
 A real ``terraform`` with the real AWS provider creates a state machine (tags, logging and tracing
 settings, a published version), an EXPRESS one logging to CloudWatch Logs, an activity, an alias,
 a DynamoDB table, an S3 bucket and an SNS topic (the server's local AWS answers them on the same
-URL) and a machine that writes to the table; updates the definition (a new version,
-the alias moved to it); plans again and finds nothing to change, which holds only when every
+URL) and a machine that writes to the table; IAM roles, a Python Lambda function from a .zip (published,
+with an alias and a permission; the server's Lambda API) and a machine that invokes it by the alias; updates the definition (a new version,
+the alias moved to it) and the function's code and environment; plans again and finds nothing to change, which holds only when every
 Describe/List answer reads back exactly what the provider wrote; runs the alias through boto3; and
 destroys it all.
 
@@ -21,6 +22,7 @@ import json
 import os
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import boto3
@@ -60,7 +62,17 @@ def _why_not() -> str | None:
 pytestmark = [pytest.mark.skipif(_why_not() is not None, reason=_why_not() or ""), pytest.mark.runs_long]
 
 
-def _configuration(url: str, result: str, team: str) -> str:
+def _function_archive(folder: Path, greeting: str) -> Path:
+    """The doubler function's .zip (its greeting changes between the two applies: new code)."""
+    archive = folder / "doubler.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("app.py", "import os\n\ndef handler(event, context):\n"
+                                  f"    return {{'doubled': event['n'] * 2, 'greeting': {greeting!r}, "
+                                  "'stage': os.environ['STAGE']}\n")
+    return archive
+
+
+def _configuration(url: str, result: str, team: str, archive: Path) -> str:
     definition = json.dumps({"StartAt": "Hi", "States": {"Hi": {"Type": "Pass", "Result": result, "End": True}}})
     store = json.dumps({"StartAt": "Put", "States": {"Put": {
         "Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "End": True,
@@ -85,7 +97,69 @@ provider "aws" {{
     dynamodb = "{url}"
     s3       = "{url}"
     sns      = "{url}"
+    lambda   = "{url}"
+    iam      = "{url}"
+    sts      = "{url}"
   }}
+}}
+
+resource "aws_iam_role" "runs_functions" {{
+  name               = "runs-functions"
+  assume_role_policy = jsonencode({{
+    Version   = "2012-10-17"
+    Statement = [{{ Effect = "Allow", Action = "sts:AssumeRole", Principal = {{ Service = "lambda.amazonaws.com" }} }}]
+  }})
+}}
+
+resource "aws_iam_role" "runs_machines" {{
+  name               = "runs-machines"
+  assume_role_policy = jsonencode({{
+    Version   = "2012-10-17"
+    Statement = [{{ Effect = "Allow", Action = "sts:AssumeRole", Principal = {{ Service = "states.amazonaws.com" }} }}]
+  }})
+}}
+
+resource "aws_lambda_function" "doubler" {{
+  function_name    = "doubler"
+  role             = aws_iam_role.runs_functions.arn
+  runtime          = "python3.11"
+  handler          = "app.handler"
+  filename         = "{archive}"
+  source_code_hash = filebase64sha256("{archive}")
+  timeout          = 10
+  publish          = true
+  environment {{
+    variables = {{ STAGE = "{team}" }}
+  }}
+  tags = {{ team = "{team}" }}
+}}
+
+resource "aws_lambda_alias" "doubler_live" {{
+  name             = "live"
+  function_name    = aws_lambda_function.doubler.function_name
+  function_version = aws_lambda_function.doubler.version
+}}
+
+resource "aws_lambda_permission" "from_machines" {{
+  statement_id  = "AllowStepFunctions"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.doubler.function_name
+  principal     = "states.amazonaws.com"
+}}
+
+resource "aws_sfn_state_machine" "double" {{
+  name       = "double"
+  role_arn   = aws_iam_role.runs_machines.arn
+  definition = jsonencode({{
+    StartAt = "Double"
+    States = {{ Double = {{
+      Type       = "Task"
+      Resource   = "arn:aws:states:::lambda:invoke"
+      OutputPath = "$.Payload"
+      End        = true
+      Parameters = {{ FunctionName = aws_lambda_alias.doubler_live.arn, "Payload.$" = "$" }}
+    }} }}
+  }})
 }}
 
 resource "aws_s3_bucket" "archive" {{
@@ -180,7 +254,7 @@ def test_terraform_creates_updates_reads_back_and_destroys_state_machines_on_the
     with ServerProcess("--virtual-time") as server:
         sfn = server.client()
         terraform = Terraform(tmp_path)
-        terraform.configure(_configuration(server.url, "hello", "billing"))
+        terraform.configure(_configuration(server.url, "hello", "billing", _function_archive(tmp_path, "hi")))
         terraform.run("init", f"-plugin-dir={_plugin_directory()}")
 
         terraform.run("apply", "-auto-approve")
@@ -200,7 +274,11 @@ def test_terraform_creates_updates_reads_back_and_destroys_state_machines_on_the
             "level": "ALL", "includeExecutionData": True, "destinations": [{"cloudWatchLogsLogGroup": {
                 "logGroupArn": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/states/quick:*"}}]}
 
-        terraform.configure(_configuration(server.url, "hello again", "metering"))
+        double_arn = machine_arn.replace(":hello", ":double")
+        doubled = wait_done(sfn, sfn.start_execution(stateMachineArn=double_arn, input='{"n": 21}')["executionArn"])
+        assert json.loads(doubled["output"]) == {"doubled": 42, "greeting": "hi", "stage": "billing"}
+
+        terraform.configure(_configuration(server.url, "hello again", "metering", _function_archive(tmp_path, "hello")))
         terraform.run("apply", "-auto-approve")
         terraform.run("plan", "-detailed-exitcode")  # 0: what the server answers is what Terraform wrote
         versions = sfn.list_state_machine_versions(stateMachineArn=machine_arn)["stateMachineVersions"]
@@ -213,6 +291,14 @@ def test_terraform_creates_updates_reads_back_and_destroys_state_machines_on_the
         finished = wait_done(sfn, run["executionArn"])
         assert finished["status"] == "SUCCEEDED" and json.loads(finished["output"]) == "hello again"
         assert finished["stateMachineVersionArn"] == f"{machine_arn}:2"
+
+        doubled = wait_done(sfn, sfn.start_execution(stateMachineArn=double_arn, input='{"n": 4}')["executionArn"])
+        assert json.loads(doubled["output"]) == {"doubled": 8, "greeting": "hello", "stage": "metering"}
+        lambda_ = boto3.client("lambda", endpoint_url=server.url, region_name="us-east-1", aws_access_key_id="test",
+                               aws_secret_access_key="test")
+        assert [v["Version"] for v in lambda_.list_versions_by_function(FunctionName="doubler")["Versions"]] == \
+            ["$LATEST", "1", "2"]
+        assert lambda_.get_alias(FunctionName="doubler", Name="live")["FunctionVersion"] == "2"
 
         stored = sfn.start_execution(stateMachineArn=machine_arn.replace(":hello", ":store"), input='{"id": "M1"}')
         assert wait_done(sfn, stored["executionArn"])["status"] == "SUCCEEDED"
@@ -230,4 +316,8 @@ def test_terraform_creates_updates_reads_back_and_destroys_state_machines_on_the
         assert s3.list_buckets()["Buckets"] == []
         assert sfn.list_state_machines()["stateMachines"] == []
         assert sfn.list_activities()["activities"] == []
+        assert lambda_.list_functions()["Functions"] == []
+        iam = boto3.client("iam", endpoint_url=server.url, region_name="us-east-1", aws_access_key_id="test",
+                           aws_secret_access_key="test")
+        assert iam.list_roles()["Roles"] == []
 

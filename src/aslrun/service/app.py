@@ -36,6 +36,7 @@ __all__ = ["build_app"]
 
 MAX_BODY_BYTES = 8 * 1024 * 1024  # a 1 MiB definition or 256 KiB input, JSON-escaped, fits many times over
 LOCAL_AWS_MAX_BODY_BYTES = 512 * 1024 * 1024  # an S3 object (or part) sent to the local AWS, held in memory
+LAMBDA_MAX_BODY_BYTES = 70 * 1024 * 1024  # a 50 MB .zip, base64 in a CreateFunction request
 _WORKER_THREADS = 256  # requests answered at once (GetActivityTask long-polls hold one each)
 
 
@@ -67,6 +68,8 @@ def build_app(service: StepFunctionsService) -> Any:
 
     async def local_aws(request: Request, aws_service: str, region: str) -> Response:
         """A request for a service of the local AWS (:mod:`.aws_proxy`), answered by moto."""
+        if aws_service == "lambda":  # functions created and invoked here (service.lambda_api)
+            return await lambda_api(request, region)
         if aws_service not in PROXIED_SERVICES:
             status, headers, content = aws_proxy.not_served(aws_service)
             return Response(content, status_code=status, headers=headers)
@@ -82,6 +85,18 @@ def build_app(service: StepFunctionsService) -> Any:
             traceback.print_exception(exc)
             return PlainTextResponse(f"aslrun's local AWS failed to answer: {type(exc).__name__}: {exc}",
                                      status_code=500)
+        return Response(content, status_code=status, headers=headers)
+
+    async def lambda_api(request: Request, region: str) -> Response:
+        try:
+            body = await _read_body(request, LAMBDA_MAX_BODY_BYTES)
+        except ServiceError as error:
+            status, headers, content = 413, {"x-amzn-ErrorType": "RequestTooLargeException"}, \
+                json.dumps({"Type": "User", "message": error.message}).encode()
+        else:
+            status, headers, content = await anyio.to_thread.run_sync(
+                service.lambda_functions.answer, request.method, request.url.path, request.url.query,
+                dict(request.headers), body, region, limiter=limiter)
         return Response(content, status_code=status, headers=headers)
 
     async def index(request: Request) -> Response:

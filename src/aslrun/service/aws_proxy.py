@@ -35,6 +35,9 @@ PROXIED_SERVICES = {
     "events": "events.{region}.amazonaws.com",
     "ssm": "ssm.{region}.amazonaws.com",
     "secretsmanager": "secretsmanager.{region}.amazonaws.com",
+    "iam": "iam.amazonaws.com",  # roles a Terraform configuration creates for its machines and functions
+    "sts": "sts.{region}.amazonaws.com",
+    "logs": "logs.{region}.amazonaws.com",
 }
 
 _QUERY_SCOPE = re.compile(r"^[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request$")
@@ -61,10 +64,10 @@ def signed_for(headers: Mapping[str, str], query: str, default_region: str = "us
 
 
 def not_served(service: str) -> tuple[int, dict[str, str], bytes]:
-    """The answer to a request signed for a service the local AWS does not emulate (Lambda's API...):
+    """The answer to a request signed for a service the local AWS does not emulate (Kinesis...):
     501, with a message an SDK shows."""
-    message = (f"aslrun serve answers Step Functions and, from its local AWS, {', '.join(sorted(PROXIED_SERVICES))}; "
-               f"not {service}")
+    message = (f"aslrun serve answers Step Functions, Lambda and, from its local AWS, "
+               f"{', '.join(sorted(PROXIED_SERVICES))}; not {service}")
     body = json.dumps({"__type": "NotImplementedException", "message": message, "Message": message}).encode()
     return 501, {"x-amzn-ErrorType": "NotImplementedException", "content-type": "application/json"}, body
 

@@ -26,6 +26,8 @@ from .context import Call
 from .deploy import deploy_template
 from .executions import ExecutionApi
 from .faults import ServiceError
+from .lambda_api import LambdaEndpoint
+from .lambda_api.errors import LambdaError
 from .machines import MachineApi
 from .map_runs import MapRunApi
 from .runner import Runner
@@ -79,11 +81,17 @@ class StepFunctionsService:
         explicit = config.bindings
         if config.template is not None:  # its functions, unless --handlers binds the same names
             explicit = config.template.bindings.without_state_machines().merged(explicit)
-        bindings = explicit.merged(Bindings(machine_resolver=self.catalog.resolve_for_nested,
-                                            lambda_fallback=_lambda_fallback(config)))
+        handler_gate = threading.BoundedSemaphore(max(1, config.handler_concurrency))
+        # functions created through Lambda's API on this port (service.lambda_api), for Invoke and for Tasks
+        self.lambda_functions = LambdaEndpoint(self.store, state_dir, account=config.account,
+                                               remote_endpoint=config.lambda_endpoint, gate=handler_gate,
+                                               read_object=_object_of_local_s3)
+        bindings = explicit.merged(Bindings(
+            machine_resolver=self.catalog.resolve_for_nested,
+            lambda_fallback=self.lambda_functions.task_fallback(then=_lambda_fallback(config))))
         self.activities = ActivityApi(self.store, poll_seconds=config.activity_poll_seconds)
         bindings.activities = self.activities.broker
-        bindings.handler_gate = threading.BoundedSemaphore(max(1, config.handler_concurrency))
+        bindings.handler_gate = handler_gate
         self.runner = Runner(self.store, self.catalog, bindings, virtual_time=config.virtual_time,
                              handler_threads=config.handler_threads, handler_processes=config.handler_processes,
                              interceptor_for=self._interceptor_for, on_end=self._execution_ended)
@@ -193,6 +201,23 @@ def _seeded_local_aws(config: ServiceConfig) -> Any:
     if template_seed:
         apply_seed(aws, template_seed)
     return aws
+
+
+def _object_of_local_s3(bucket: str, key: str, version: str | None) -> bytes:
+    """An object's bytes from the server's local S3 (a function's code given as S3Bucket/S3Key)."""
+    from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+
+    from ..localaws.emulator import current_aws
+
+    s3 = current_aws(start=True).client("s3")  # type: ignore[union-attr]
+    try:
+        found = s3.get_object(Bucket=bucket, Key=key, **({"VersionId": version} if version else {}))
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        message = error.response.get("Error", {}).get("Message", "")
+        raise LambdaError("InvalidParameterValueException", f"Error occurred while GetObject. S3 Error Code: "
+                                                            f"{code}. S3 Error Message: {message}") from None
+    return found["Body"].read()  # type: ignore[no-any-return]
 
 
 def _lambda_fallback(config: ServiceConfig) -> Any:

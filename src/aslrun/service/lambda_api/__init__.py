@@ -1,0 +1,130 @@
+"""Lambda's API on the server's port: functions created, invoked and run by ``aslrun serve``.
+
+A team whose Terraform (or SAM deploy, CDK, boto3 set-up code) creates its functions and then the
+state machine that calls them points every client at one URL: a request signed for ``lambda``
+comes here (:mod:`aslrun.service.aws_proxy` routes by the SigV4 scope). A function is a .zip with a
+Python handler, created from the archive's bytes (``ZipFile``) or from the local S3
+(``S3Bucket``/``S3Key``); Invoke runs it as Lambda's Python runtime would, and so does a state
+machine's Task that names it (``arn:aws:states:::lambda:invoke`` or the function's ARN) when no
+``--handlers`` or template function has that name.
+
+    wire          the REST-JSON protocol, read from botocore's model (routes, members)
+    errors        Lambda's errors, named, worded and given their status as AWS does
+    configuration FunctionConfiguration: defaults, checks, updates
+    code_store    the .zip archives, kept durably by digest, unpacked once
+    registry      functions, versions, aliases in the server's database
+    runtime       running a configuration (Python in process; other runtimes at --lambda-endpoint)
+    api           the actions
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+import uuid
+from pathlib import Path
+from typing import Any
+
+from botocore import xform_name  # type: ignore[import-untyped]
+
+from ...integrations.handler_call import LambdaFunctionError
+from ...integrations.lambda_ import parse_function_name
+from ..store import Store
+from .api import Answer, LambdaApi
+from .code_store import CodeStore
+from .errors import LambdaError
+from .registry import Registry
+from .runtime import Runtimes
+from .wire import answer_body, parse_members, route_of
+
+__all__ = ["LambdaEndpoint"]
+
+
+class LambdaEndpoint:
+    """The server's Lambda: answers the API's requests and runs the functions for Tasks."""
+
+    def __init__(self, store: Store, state_dir: Path, *, account: str, remote_endpoint: str | None,
+                 gate: Any = None, read_object: Any = None) -> None:
+        codes = CodeStore(state_dir / "lambda")
+        self.registry = Registry(store)
+        self.api = LambdaApi(self.registry, codes, Runtimes(codes, remote_endpoint=remote_endpoint), account=account,
+                             gate=gate, read_object=read_object)
+        self.remote_endpoint = remote_endpoint
+        codes.forget_unused(self.registry.digests_in_use())  # what a crash left between archive and row
+
+    def answer(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes,
+               region: str) -> tuple[int, dict[str, str], bytes]:
+        """Status, headers and body of the answer to one request signed for ``lambda`` (each with its
+        request id, as Lambda's are)."""
+        status, answer_headers, content = self._answer(method, path, query, headers, body, region)
+        answer_headers.setdefault("x-amzn-RequestId", str(uuid.uuid4()))
+        return status, answer_headers, content
+
+    def _answer(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes,
+                region: str) -> tuple[int, dict[str, str], bytes]:
+        try:
+            routed = route_of(method, path, query)
+            if routed is None:
+                raise LambdaError("ResourceNotFoundException", f"no Lambda API operation is {method} {path}", status=404)
+            operation, path_members = routed
+            action = getattr(self.api, xform_name(operation), None)
+            if action is None:
+                raise LambdaError("NotImplementedException", f"aslrun serve does not answer Lambda's {operation} yet")
+            answer: Answer = action(parse_members(operation, path_members, query, headers, body), region)
+        except LambdaError as error:
+            document = {"Type": "User", "message": error.message}
+            return error.status, {"x-amzn-ErrorType": error.code, "content-type": "application/json"}, \
+                answer_body(document)
+        except Exception as exc:  # a bug: answered, logged, never a dropped connection
+            print("aslrun serve: unexpected failure answering a Lambda request:", file=sys.stderr)
+            traceback.print_exception(exc)
+            document = {"Type": "Service", "message": f"aslrun failed to answer: {type(exc).__name__}: {exc}"}
+            return 500, {"x-amzn-ErrorType": "ServiceException", "content-type": "application/json"}, \
+                answer_body(document)
+        if isinstance(answer.body, bytes):
+            return answer.status, {"content-type": "application/json", **answer.headers}, answer.body
+        content = b"" if answer.body is None else answer_body(answer.body)
+        return answer.status, {"content-type": "application/json", **answer.headers}, content
+
+    def task_fallback(self, then: Any) -> Any:
+        """The handler for Lambda Tasks no binding serves: a function created through this API, else
+        ``then`` (the --lambda-endpoint handler, or None)."""
+        return _CreatedFunctions(self, then)
+
+
+class _CreatedFunctions:
+    """A Task's call of a function by name: the one created through the API, if any."""
+
+    def __init__(self, endpoint: LambdaEndpoint, then: Any) -> None:
+        self.endpoint = endpoint
+        self.then = then
+
+    def handler_for(self, reference: str) -> Any:
+        """This handler for a name a function created here has (in any region: the call finds it in
+        the execution's), else ``then``; None when nothing serves it (the Task fails as on AWS)."""
+        parsed = parse_function_name(reference)
+        if parsed is not None and self.endpoint.registry.named(parsed[0]):
+            return self
+        return self.then
+
+    def __call__(self, event: Any, context: Any) -> Any:
+        arn = context.invoked_function_arn
+        parsed = parse_function_name(arn)
+        region = arn.split(":")[3] if arn.startswith("arn:") else None
+        if parsed is not None and region is not None and self.endpoint.registry.function(region, parsed[0]) is not None:
+            try:
+                return self.endpoint.api.run_for_task(region, parsed[0], parsed[1], event, context)
+            except LambdaError as error:  # (a version or alias it does not have)
+                raise LambdaFunctionError(f"Lambda.{error.code}", _sdk_cause(error, context)) from None
+        if self.then is not None:
+            return self.then(event, context)
+        missing = arn if parsed is None or parsed[1] is not None else f"{arn}:$LATEST"
+        raise LambdaFunctionError("Lambda.ResourceNotFoundException",
+                                  _sdk_cause(LambdaError("ResourceNotFoundException", f"Function not found: {missing}"),
+                                             context))
+
+
+def _sdk_cause(error: LambdaError, context: Any) -> str:
+    """The cause as Step Functions words an SDK error of Lambda's."""
+    return (f"{error.message} (Service: AWSLambda; Status Code: {error.status}; Error Code: {error.code}; "
+            f"Request ID: {context.aws_request_id}; Proxy: null)")
