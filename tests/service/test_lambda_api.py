@@ -358,3 +358,18 @@ def test_the_state_directory_holds_each_archive_once(start_server, tmp_path: Pat
     create(lambda_, "one")
     create(lambda_, "two")
     assert len(list((state / "lambda" / "code").glob("*.zip"))) == 1
+
+
+def test_invoke_runs_the_handlers_the_server_binds_as_sam_local_start_lambda_would(start_server):
+    """``--handlers`` (or ``--template``) functions answer Invoke on the same URL, failures as Lambda's."""
+    from tests.helpers.service import HANDLERS
+
+    lambda_ = client(start_server("--handlers", HANDLERS), "lambda")
+    result, answer = invoke(lambda_, "Add", {"a": 2, "b": 3})
+    assert answer["StatusCode"] == 200 and "FunctionError" not in answer
+    assert result == {"sum": 5}
+    failed, answer = invoke(lambda_, "Fail", {"amount": 7})
+    assert answer["FunctionError"] == "Unhandled"
+    assert (failed["errorType"], failed["errorMessage"]) == ("InvalidAmount", "amount 7 is not allowed")
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        lambda_.invoke(FunctionName="Add", Qualifier="1", Payload=b"{}")  # a bound handler has no versions

@@ -121,6 +121,10 @@ def serve(host: str, port: int, handler_modules: tuple[str, ...], handler_pairs:
         if service.interrupted:
             click.echo(f"aslrun serve: {len(service.interrupted)} execution(s) were running when the server last "
                        "stopped: recorded as FAILED (aslrun.ServerStopped); RedriveExecution continues them")
+        functions = service.lambda_functions.registry.count()
+        if functions:
+            click.echo(f"aslrun serve: {functions} Lambda function(s) created through its API earlier, kept in "
+                       f"{service.state_dir}")
         click.echo(f"aslrun serve: console on {url}/ (a browser; docs/console.md)")
         click.echo(f"aslrun serve: Step Functions API on {url}  (state: {where})")  # the last line: ready
         sys.stdout.flush()

@@ -85,7 +85,7 @@ class StepFunctionsService:
         # functions created through Lambda's API on this port (service.lambda_api), for Invoke and for Tasks
         self.lambda_functions = LambdaEndpoint(self.store, state_dir, account=config.account,
                                                remote_endpoint=config.lambda_endpoint, gate=handler_gate,
-                                               read_object=_object_of_local_s3)
+                                               read_object=_object_of_local_s3, bound=explicit.lambda_handler)
         bindings = explicit.merged(Bindings(
             machine_resolver=self.catalog.resolve_for_nested,
             lambda_fallback=self.lambda_functions.task_fallback(then=_lambda_fallback(config))))
@@ -111,7 +111,7 @@ class StepFunctionsService:
             self.events = EventPump(self, config.template, self.local_aws)
 
     def _action_table(self) -> dict[str, Any]:
-        from botocore import xform_name
+        from botocore import xform_name  # type: ignore[import-untyped]
 
         from .wire import service_model
 

@@ -44,11 +44,11 @@ class LambdaEndpoint:
     """The server's Lambda: answers the API's requests and runs the functions for Tasks."""
 
     def __init__(self, store: Store, state_dir: Path, *, account: str, remote_endpoint: str | None,
-                 gate: Any = None, read_object: Any = None) -> None:
+                 gate: Any = None, read_object: Any = None, bound: Any = None) -> None:
         codes = CodeStore(state_dir / "lambda")
         self.registry = Registry(store)
         self.api = LambdaApi(self.registry, codes, Runtimes(codes, remote_endpoint=remote_endpoint), account=account,
-                             gate=gate, read_object=read_object)
+                             gate=gate, read_object=read_object, bound=bound)
         self.remote_endpoint = remote_endpoint
         codes.forget_unused(self.registry.digests_in_use())  # what a crash left between archive and row
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ...integrations.handler_call import LambdaFunctionError
+from ...integrations.handler_call import LambdaFunctionError, lambda_error_document
 from ...integrations.lambda_ import parse_function_name
 from .code_store import CodeStore, StoredCode
 from .configuration import check_name, function_arn, last_modified, new_configuration, updated_configuration
@@ -45,13 +45,15 @@ class Answer:
 
 class LambdaApi:
     def __init__(self, registry: Registry, codes: CodeStore, runtimes: Runtimes, *, account: str,
-                 gate: Any = None, read_object: Any = None) -> None:
+                 gate: Any = None, read_object: Any = None, bound: Any = None) -> None:
         self.registry = registry
         self.codes = codes
         self.runtimes = runtimes
         self.account = account
         self.gate = gate  # the server's bound on handlers running at once (the environment is process-wide)
         self.read_object = read_object  # (bucket, key, version) -> bytes, from the local AWS's S3
+        #: FunctionName -> the handler --handlers or --template binds to it (or None): Invoke runs those too
+        self.bound = bound or (lambda reference: None)
         self._changes = threading.Lock()
 
     # -- functions --------------------------------------------------------------------------------
@@ -303,9 +305,9 @@ class LambdaApi:
         if len(payload) > limit:
             raise LambdaError("RequestTooLargeException",
                               f"Request must be smaller than {limit} bytes for the InvokeFunction operation")
-        row = self._invocable(region, name, qualifier)
         event = _event(payload)
         invoked = function_arn(region, self.account, name, qualifier)
+        row = self._invocable_or_bound(region, name, qualifier, invoked)
         headers = {"X-Amz-Executed-Version": row.config["Version"]}
         if invocation_type == "DryRun":
             return Answer(b"", 204, headers)
@@ -332,7 +334,7 @@ class LambdaApi:
 
     def _run(self, row: FunctionRow, event: Any, invoked: str, request_id: str,
              client_context: Any) -> tuple[int, bytes, str | None, str]:
-        function = self.runtimes.function(row.config, row.digest)
+        function = row.handler if isinstance(row, _BoundFunction) else self.runtimes.function(row.config, row.digest)
         context = context_for(row.config, invoked, request_id, client_context)
         printed = PrintedOutput()
         gate = self.gate
@@ -341,7 +343,9 @@ class LambdaApi:
         try:
             with contextlib.redirect_stdout(printed):
                 result = function(event, context)
-        except LambdaFunctionError as failed:
+        except Exception as exc:
+            failed = exc if isinstance(exc, LambdaFunctionError) else \
+                LambdaFunctionError(type(exc).__name__, lambda_error_document(exc, request_id))
             document = failed.document if isinstance(failed.document, dict) else {"errorMessage": str(failed.document),
                                                                                   "errorType": failed.error}
             return 200, json.dumps(document).encode(), "Unhandled", printed.kept.getvalue()
@@ -414,6 +418,15 @@ class LambdaApi:
             self._latest(region, name)
             raise function_not_found(function_arn(region, self.account, name, qualifier))
         return self._row(region, name, alias["FunctionVersion"])
+
+    def _invocable_or_bound(self, region: str, name: str, qualifier: str | None, invoked: str) -> FunctionRow:
+        """The function Invoke runs: one created here, else the handler --handlers or --template binds
+        to the name (as ``sam local start-lambda`` invokes a template's functions)."""
+        if self.registry.function(region, name) is None and qualifier in (None, "$LATEST"):
+            handler = self.bound(invoked)
+            if handler is not None:
+                return _BoundFunction(name, invoked, handler)
+        return self._invocable(region, name, qualifier)
 
     def _invocable(self, region: str, name: str, qualifier: str | None) -> FunctionRow:
         row = self.registry.function(region, name)
@@ -500,6 +513,15 @@ class LambdaApi:
 
     def _forget_unused_code(self) -> None:
         self.codes.forget_unused(self.registry.digests_in_use())
+
+
+class _BoundFunction(FunctionRow):
+    """A handler bound by --handlers or --template, invoked through the API: a configuration of its
+    own for the context (name, ``$LATEST``, 128 MB) and no code of this store."""
+
+    def __init__(self, name: str, arn: str, handler: Any) -> None:
+        super().__init__({"FunctionName": name, "FunctionArn": arn, "Version": "$LATEST", "MemorySize": 128}, "")
+        self.handler = handler
 
 
 def _same_settings(version: dict[str, Any], latest: dict[str, Any]) -> bool:

@@ -68,6 +68,10 @@ class Registry:
                              (region, name, version))
         return FunctionRow(json.loads(row["config"]), row["digest"]) if row is not None else None
 
+    def count(self) -> int:
+        """How many functions there are (every region)."""
+        return int(self.store.one("SELECT COUNT(*) FROM lambda_functions")[0])  # type: ignore[index]
+
     def named(self, name: str) -> bool:
         """Whether a function of that name exists in some region."""
         return self.store.one("SELECT 1 FROM lambda_functions WHERE name = ? LIMIT 1", (name,)) is not None
