@@ -54,7 +54,7 @@ class LambdaApi:
         self.read_object = read_object  # (bucket, key, version) -> bytes, from the local AWS's S3
         #: FunctionName -> the handler --handlers or --template binds to it (or None): Invoke runs those too
         self.bound = bound or (lambda reference: None)
-        self._changes = threading.Lock()
+        self._changes = threading.Lock()  # read-check-write changes of $LATEST, and code kept or forgotten
 
     # -- functions --------------------------------------------------------------------------------
 
@@ -62,11 +62,12 @@ class LambdaApi:
         name = self._plain_name(members.get("FunctionName"))
         config = new_configuration(members, name=name, region=region, account=self.account,
                                    runs=self.runtimes.check_runnable)
-        code = self._code(members.get("Code") or {})
-        config.update(CodeSha256=code.sha256_base64, CodeSize=code.size)
         tags = members.get("Tags") or {}
-        if not self.registry.create(region, name, FunctionRow(config, code.digest), tags, config["FunctionArn"]):
-            raise LambdaError("ResourceConflictException", f"Function already exist: {name}")
+        with self._changes:  # (an archive kept is named by a row before unused ones are looked for)
+            code = self._code(members.get("Code") or {})
+            config.update(CodeSha256=code.sha256_base64, CodeSize=code.size)
+            if not self.registry.create(region, name, FunctionRow(config, code.digest), tags, config["FunctionArn"]):
+                raise LambdaError("ResourceConflictException", f"Function already exist: {name}")
         if members.get("Publish"):
             self._publish(region, name, config["RevisionId"], None)
         return Answer(config, 201)
@@ -104,8 +105,8 @@ class LambdaApi:
         if members.get("ImageUri"):
             raise LambdaError("InvalidParameterValueException", "aslrun serve runs .zip functions; container images "
                                                                 "(ImageUri) are not supported")
-        code = self._code(members)
         with self._changes:
+            code = self._code(members)
             latest = self._latest(region, name)
             _check_revision(members, latest.config)
             if members.get("DryRun"):
@@ -512,7 +513,8 @@ class LambdaApi:
         return published
 
     def _forget_unused_code(self) -> None:
-        self.codes.forget_unused(self.registry.digests_in_use())
+        with self._changes:  # never between an archive kept and the row that names it
+            self.codes.forget_unused(self.registry.digests_in_use())
 
 
 class _BoundFunction(FunctionRow):
