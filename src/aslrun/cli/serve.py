@@ -63,7 +63,9 @@ def serve(host: str, port: int, handler_modules: tuple[str, ...], handler_pairs:
     """Serve the Step Functions API (boto3 endpoint_url, aws --endpoint-url, SAM, Terraform).
 
     The same URL answers the local AWS the Tasks use (DynamoDB, S3, SQS, SNS, EventBridge, SSM,
-    Secrets Manager): requests signed for those go there (AWS_ENDPOINT_URL points every client here).
+    Secrets Manager, IAM, STS, CloudWatch Logs): requests signed for those go there (AWS_ENDPOINT_URL
+    points every client here). It answers Lambda's API too: functions created from a .zip of Python
+    code, invoked, and run by the Tasks that name them (kept in --state-dir).
     """
     from importlib.util import find_spec
 
