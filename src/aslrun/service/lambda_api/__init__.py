@@ -99,6 +99,11 @@ class _CreatedFunctions:
         self.endpoint = endpoint
         self.then = then
 
+    def __reduce__(self) -> Any:
+        """Not sent to --handler-processes workers (the functions are found in this server's store):
+        the warning that says so names the reason."""
+        raise TypeError("a function created through the server's Lambda API runs in the server's process")
+
     def handler_for(self, reference: str) -> Any:
         """This handler for a name a function created here has (in any region: the call finds it in
         the execution's), else ``then``; None when nothing serves it (the Task fails as on AWS)."""
