@@ -11,6 +11,16 @@ HANDLERS = str(Path(__file__).resolve().parents[1] / "service" / "service_handle
 ROLE = "arn:aws:iam::123456789012:role/aslrun-test"
 
 
+def aws_client(server: Any, service: str, region: str = "us-east-1") -> Any:
+    """A boto3 client of any service for a server's URL (``server.url``), with fake credentials and
+    no retries (a failure shows at once)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(service, endpoint_url=server.url, region_name=region, aws_access_key_id="test",
+                        aws_secret_access_key="test", config=Config(retries={"total_max_attempts": 1}))
+
+
 def wait_done(sfn: Any, arn: str, timeout: float = 120.0) -> dict[str, Any]:
     """DescribeExecution once the execution is no longer RUNNING (``timeout`` is a guard against a hang,
     generous so that a loaded machine does not fail a test; a passing test never waits it out)."""

@@ -16,12 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.helpers.service import ROLE, history, wait_done
+from tests.helpers.service import ROLE, aws_client as client, history, wait_done
 
 from .server_process import ServerProcess
 
@@ -46,10 +44,6 @@ def archive(files: dict[str, str]) -> bytes:
             zipped.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), text)
     return buffer.getvalue()
 
-
-def client(server: ServerProcess, service: str, region: str = "us-east-1") -> Any:
-    return boto3.client(service, endpoint_url=server.url, region_name=region, aws_access_key_id="test",
-                        aws_secret_access_key="test", config=Config(retries={"total_max_attempts": 1}))
 
 
 @pytest.fixture(scope="module")
@@ -247,6 +241,8 @@ def test_code_is_read_from_the_local_s3_on_the_same_url(server, lambda_):
 @pytest.mark.parametrize("change, code, words", [
     ({"Code": {"ZipFile": b"not a zip"}}, "InvalidParameterValueException", "Could not unzip uploaded file"),
     ({"Role": "runs-functions"}, "ValidationException", "at 'role' failed to satisfy constraint"),
+    ({"FunctionName": "f" * 65}, "ValidationException", "at 'functionName' failed to satisfy constraint"),
+    ({"FunctionName": "two words"}, "ValidationException", "at 'functionName' failed to satisfy constraint"),
     ({"Timeout": 901}, "ValidationException", "at 'timeout' failed to satisfy constraint: Member must have value "
                                               "less than or equal to 900"),
     ({"Runtime": "nodejs20.x"}, "InvalidParameterValueException", "a nodejs20.x function runs when the server is "

@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import boto3
 import pytest
 import requests
 from boto3.s3.transfer import TransferConfig
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.helpers.service import ROLE, wait_done
+from tests.helpers.service import ROLE, aws_client as client, wait_done
 
 from .server_process import ServerProcess
 
@@ -27,10 +25,6 @@ def server() -> Iterator[ServerProcess]:
     with ServerProcess("--virtual-time") as running:
         yield running
 
-
-def client(server: ServerProcess, service: str, region: str = "us-east-1") -> Any:
-    return boto3.client(service, endpoint_url=server.url, region_name=region, aws_access_key_id="test",
-                        aws_secret_access_key="test", config=Config(retries={"total_max_attempts": 1}))
 
 
 def test_a_table_seeded_through_the_endpoint_is_written_by_a_task_and_read_back_there(server):

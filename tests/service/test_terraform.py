@@ -25,10 +25,9 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-import boto3
 import pytest
 
-from tests.helpers.service import wait_done
+from tests.helpers.service import aws_client, wait_done
 
 from .server_process import ServerProcess
 
@@ -294,30 +293,25 @@ def test_terraform_creates_updates_reads_back_and_destroys_state_machines_on_the
 
         doubled = wait_done(sfn, sfn.start_execution(stateMachineArn=double_arn, input='{"n": 4}')["executionArn"])
         assert json.loads(doubled["output"]) == {"doubled": 8, "greeting": "hello", "stage": "metering"}
-        lambda_ = boto3.client("lambda", endpoint_url=server.url, region_name="us-east-1", aws_access_key_id="test",
-                               aws_secret_access_key="test")
+        lambda_ = aws_client(server, "lambda")
         assert [v["Version"] for v in lambda_.list_versions_by_function(FunctionName="doubler")["Versions"]] == \
             ["$LATEST", "1", "2"]
         assert lambda_.get_alias(FunctionName="doubler", Name="live")["FunctionVersion"] == "2"
 
         stored = sfn.start_execution(stateMachineArn=machine_arn.replace(":hello", ":store"), input='{"id": "M1"}')
         assert wait_done(sfn, stored["executionArn"])["status"] == "SUCCEEDED"
-        dynamodb = boto3.client("dynamodb", endpoint_url=server.url, region_name="us-east-1",
-                                aws_access_key_id="test", aws_secret_access_key="test")
+        dynamodb = aws_client(server, "dynamodb")
         assert dynamodb.get_item(TableName="bills", Key={"id": {"S": "M1"}})["Item"] == {"id": {"S": "M1"}}
-        sns = boto3.client("sns", endpoint_url=server.url, region_name="us-east-1", aws_access_key_id="test",
-                           aws_secret_access_key="test")
+        sns = aws_client(server, "sns")
         assert [t["TopicArn"] for t in sns.list_topics()["Topics"]] == ["arn:aws:sns:us-east-1:123456789012:alerts"]
 
         terraform.run("destroy", "-auto-approve")
         assert dynamodb.list_tables()["TableNames"] == []
-        s3 = boto3.client("s3", endpoint_url=server.url, region_name="us-east-1", aws_access_key_id="test",
-                          aws_secret_access_key="test")
+        s3 = aws_client(server, "s3")
         assert s3.list_buckets()["Buckets"] == []
         assert sfn.list_state_machines()["stateMachines"] == []
         assert sfn.list_activities()["activities"] == []
         assert lambda_.list_functions()["Functions"] == []
-        iam = boto3.client("iam", endpoint_url=server.url, region_name="us-east-1", aws_access_key_id="test",
-                           aws_secret_access_key="test")
+        iam = aws_client(server, "iam")
         assert iam.list_roles()["Roles"] == []
 

@@ -25,7 +25,7 @@ from ..engine.task_call import TaskCall
 from ..errors import StatesError
 from .handler_call import HandlerFailed, LambdaContext, call_handler
 
-__all__ = ["LambdaFunction", "LambdaInvoke", "parse_function_name"]
+__all__ = ["LambdaFunction", "LambdaInvoke", "function_arn", "lambda_sdk_cause", "log_tail", "parse_function_name"]
 
 _ARN = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]+)(?::([A-Za-z0-9_$-]+))?$")
 _PARTIAL = re.compile(r"^(\d{12}):function:([A-Za-z0-9_-]+)(?::([A-Za-z0-9_$-]+))?$")
@@ -139,7 +139,7 @@ class LambdaInvoke:
             return _response("", call, version, 0, status=202)
         response = _response(result, call, version, _payload_length(result))
         if request.get("LogType") == "Tail":
-            response["LogResult"] = _log_tail(call, version, arn)
+            response["LogResult"] = log_tail(call.request_id, version)
             for headers in (response["SdkHttpMetadata"]["HttpHeaders"],):
                 headers["X-Amz-Log-Result"] = response["LogResult"]
             response["SdkHttpMetadata"]["AllHttpHeaders"]["X-Amz-Log-Result"] = [response["LogResult"]]
@@ -168,13 +168,19 @@ def _event_from_payload(payload: Any, call: TaskCall) -> Any:
     return payload
 
 
-def _log_tail(call: TaskCall, version: str, arn: str) -> str:
-    """``LogType: Tail``: the base64 of the invocation's log tail (Lambda's START/END/REPORT lines)."""
-    request = call.request_id
-    text = (f"START RequestId: {request} Version: {version}\nEND RequestId: {request}\n"
-            f"REPORT RequestId: {request}\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\t"
+def log_tail(request_id: str, version: str, *, memory_mb: int = 128, printed: str = "") -> str:
+    """``LogType: Tail``: the base64 of the invocation's last 4 KB of log, as Lambda writes it
+    (START, what the function printed, END, REPORT)."""
+    text = (f"START RequestId: {request_id} Version: {version}\n{printed}END RequestId: {request_id}\n"
+            f"REPORT RequestId: {request_id}\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: {memory_mb} MB\t"
             "Max Memory Used: 40 MB\t\n")
-    return base64.b64encode(text.encode()).decode()
+    return base64.b64encode(text.encode()[-4096:]).decode("ascii")
+
+
+def lambda_sdk_cause(message: str, status: int, code: str, request_id: str) -> str:
+    """A Lambda service error as Step Functions words it in a task's cause (the Java SDK's text)."""
+    return (f"{message} (Service: AWSLambda; Status Code: {status}; Error Code: {code}; Request ID: {request_id}; "
+            "Proxy: null)")
 
 
 def _invoke(handler: Any, event: Any, call: TaskCall, name: str, arn: str, qualifier: str | None, *,
@@ -227,7 +233,4 @@ def _response(payload: Any, call: TaskCall, version: str, content_length: int, s
 
 
 def _not_found(arn: str, call: TaskCall) -> str:
-    return (
-        f"Function not found: {arn} (Service: AWSLambda; Status Code: 404; Error Code: "
-        f"ResourceNotFoundException; Request ID: {call.request_id}; Proxy: null)"
-    )
+    return lambda_sdk_cause(f"Function not found: {arn}", 404, "ResourceNotFoundException", call.request_id)

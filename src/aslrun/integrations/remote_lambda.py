@@ -28,7 +28,7 @@ from email.message import Message
 from typing import Any
 
 from .handler_call import LambdaFunctionError
-from .lambda_ import parse_function_name
+from .lambda_ import lambda_sdk_cause, parse_function_name
 
 __all__ = ["RemoteLambda"]
 
@@ -108,10 +108,7 @@ def _refusal(status: int, headers: Message, text: str) -> LambdaFunctionError:
     code = _error_code(status, headers, document)
     message = document.get("Message") or document.get("message") or text.strip() or f"HTTP {status}"
     request_id = headers.get("x-amzn-RequestId") or "null"
-    return LambdaFunctionError(
-        f"Lambda.{code}",
-        f"{message} (Service: AWSLambda; Status Code: {status}; Error Code: {code}; Request ID: {request_id}; "
-        "Proxy: null)")
+    return LambdaFunctionError(f"Lambda.{code}", lambda_sdk_cause(message, status, code, request_id))
 
 
 def _error_code(status: int, headers: Message, document: dict[str, Any]) -> str:

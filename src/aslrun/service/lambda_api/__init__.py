@@ -28,7 +28,7 @@ from typing import Any
 from botocore import xform_name  # type: ignore[import-untyped]
 
 from ...integrations.handler_call import LambdaFunctionError
-from ...integrations.lambda_ import parse_function_name
+from ...integrations.lambda_ import lambda_sdk_cause, parse_function_name
 from ..store import Store
 from .api import Answer, LambdaApi
 from .code_store import CodeStore
@@ -116,20 +116,15 @@ class _CreatedFunctions:
         arn = context.invoked_function_arn
         parsed = parse_function_name(arn)
         region = arn.split(":")[3] if arn.startswith("arn:") else None
-        if parsed is not None and region is not None and self.endpoint.registry.function(region, parsed[0]) is not None:
+        latest = self.endpoint.registry.function(region, parsed[0]) if parsed and region else None
+        if latest is not None:
             try:
-                return self.endpoint.api.run_for_task(region, parsed[0], parsed[1], event, context)
+                return self.endpoint.api.run_for_task(latest, parsed[1], event, context)  # type: ignore[index]
             except LambdaError as error:  # (a version or alias it does not have)
-                raise LambdaFunctionError(f"Lambda.{error.code}", _sdk_cause(error, context)) from None
+                raise LambdaFunctionError(f"Lambda.{error.code}", lambda_sdk_cause(
+                    error.message, error.status, error.code, context.aws_request_id)) from None
         if self.then is not None:
             return self.then(event, context)
         missing = arn if parsed is None or parsed[1] is not None else f"{arn}:$LATEST"
-        raise LambdaFunctionError("Lambda.ResourceNotFoundException",
-                                  _sdk_cause(LambdaError("ResourceNotFoundException", f"Function not found: {missing}"),
-                                             context))
-
-
-def _sdk_cause(error: LambdaError, context: Any) -> str:
-    """The cause as Step Functions words an SDK error of Lambda's."""
-    return (f"{error.message} (Service: AWSLambda; Status Code: {error.status}; Error Code: {error.code}; "
-            f"Request ID: {context.aws_request_id}; Proxy: null)")
+        raise LambdaFunctionError("Lambda.ResourceNotFoundException", lambda_sdk_cause(
+            f"Function not found: {missing}", 404, "ResourceNotFoundException", context.aws_request_id))

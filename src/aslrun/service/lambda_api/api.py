@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from ...integrations.handler_call import LambdaFunctionError, lambda_error_document
-from ...integrations.lambda_ import parse_function_name
+from ...integrations.lambda_ import function_arn, log_tail, parse_function_name
 from .code_store import CodeStore, StoredCode
-from .configuration import check_name, function_arn, last_modified, new_configuration, updated_configuration
+from .configuration import check_name, invalid_name, last_modified, new_configuration, updated_configuration
 from .errors import LambdaError, function_not_found
 from .registry import FunctionRow, Registry
 from .runtime import PrintedOutput, Runtimes, context_for
@@ -59,7 +59,7 @@ class LambdaApi:
     # -- functions --------------------------------------------------------------------------------
 
     def create_function(self, members: dict[str, Any], region: str) -> Answer:
-        name = self._plain_name(members.get("FunctionName"))
+        name = check_name(self._plain_name(members.get("FunctionName")))  # (at most 64 characters)
         config = new_configuration(members, name=name, region=region, account=self.account,
                                    runs=self.runtimes.check_runnable)
         tags = members.get("Tags") or {}
@@ -80,7 +80,7 @@ class LambdaApi:
             "Configuration": row.config,
             "Code": {"RepositoryType": "S3", "Location": Path(self.codes.folder, "code", f"{row.digest}.zip").as_uri()},
         }
-        tags = self.registry.tags(function_arn(region, self.account, name))
+        tags = self.registry.tags(self._arn(region, name))
         if tags:
             answer["Tags"] = tags
         if latest.concurrency is not None:
@@ -132,7 +132,7 @@ class LambdaApi:
         name, qualifier = self._name_and_qualifier(members)
         self._latest(region, name)
         if qualifier is None:
-            self.registry.delete_function(region, name, function_arn(region, self.account, name))
+            self.registry.delete_function(region, name, self._arn(region, name))
         elif qualifier == "$LATEST" or not qualifier.isdigit():
             raise LambdaError("InvalidParameterValueException",
                               "$LATEST version cannot be deleted without deleting the function." if qualifier ==
@@ -227,7 +227,7 @@ class LambdaApi:
                 raise LambdaError("ResourceConflictException",
                                   f"The statement id ({statement_id}) provided already exists. Please provide a new "
                                   "statement id, or remove the existing statement.")
-            statement = _statement(members, statement_id, function_arn(region, self.account, name, qualifier))
+            statement = _statement(members, statement_id, self._arn(region, name, qualifier))
             policy = {**policy, "Statement": [*policy["Statement"], statement]}
             self._replace(region, name, latest, latest.config, latest.digest, policy=policy)
         return Answer({"Statement": json.dumps(statement)}, 201)
@@ -307,8 +307,8 @@ class LambdaApi:
             raise LambdaError("RequestTooLargeException",
                               f"Request must be smaller than {limit} bytes for the InvokeFunction operation")
         event = _event(payload)
-        invoked = function_arn(region, self.account, name, qualifier)
-        row = self._invocable_or_bound(region, name, qualifier, invoked)
+        invoked = self._arn(region, name, qualifier)
+        row = self._invocable(region, name, qualifier, bound_arn=invoked)
         headers = {"X-Amz-Executed-Version": row.config["Version"]}
         if invocation_type == "DryRun":
             return Answer(b"", 204, headers)
@@ -322,14 +322,17 @@ class LambdaApi:
         if function_error:
             headers["X-Amz-Function-Error"] = function_error
         if members.get("LogType") == "Tail":
-            headers["X-Amz-Log-Result"] = _log_tail(request_id, row.config, printed)
+            headers["X-Amz-Log-Result"] = log_tail(request_id, row.config["Version"], memory_mb=row.config["MemorySize"],
+                                                   printed=printed)
         headers["x-amzn-RequestId"] = request_id
         return Answer(body, status, headers)
 
-    def run_for_task(self, region: str, name: str, qualifier: str | None, event: Any, context: Any) -> Any:
-        """A Task's call of a function created through this API (the engine holds the handler gate):
-        its result, or :class:`LambdaFunctionError` as the function failed."""
-        row = self._invocable(region, name, qualifier)
+    def run_for_task(self, latest: FunctionRow, qualifier: str | None, event: Any, context: Any) -> Any:
+        """A Task's call of a function created through this API, its ``$LATEST`` read already (the
+        engine holds the handler gate): its result, or :class:`LambdaFunctionError` as the function
+        failed; :class:`LambdaError` when it has no such version or alias."""
+        config = latest.config
+        row = self._row(config["FunctionArn"].split(":")[3], config["FunctionName"], qualifier, latest)
         function = self.runtimes.function(row.config, row.digest)
         return function(event, context)
 
@@ -394,53 +397,50 @@ class LambdaApi:
     def _parse(self, reference: Any) -> tuple[str, str | None]:
         parsed = parse_function_name(reference) if isinstance(reference, str) else None
         if parsed is None:
-            check_name(reference)  # raises, naming the pattern
-            raise AssertionError
+            raise invalid_name(reference)
         return parsed
+
+    def _arn(self, region: str, name: str, qualifier: str | None = None) -> str:
+        return function_arn(name, qualifier, region, self.account)
 
     def _latest(self, region: str, name: str) -> FunctionRow:
         row = self.registry.function(region, name)
         if row is None:
-            raise function_not_found(function_arn(region, self.account, name))
+            raise function_not_found(self._arn(region, name))
         return row
 
-    def _row(self, region: str, name: str, qualifier: str | None) -> FunctionRow:
-        """The configuration a qualifier names: ``$LATEST``, a version number or an alias."""
+    def _row(self, region: str, name: str, qualifier: str | None, latest: FunctionRow | None = None) -> FunctionRow:
+        """The configuration a qualifier names: ``$LATEST``, a version number or an alias (``latest``:
+        the function's ``$LATEST``, when the caller has read it already)."""
+        latest = latest if latest is not None else self._latest(region, name)
         if qualifier in (None, "$LATEST"):
-            return self._latest(region, name)
+            return latest
         if qualifier.isdigit():
-            self._latest(region, name)
             row = self.registry.version(region, name, int(qualifier))
             if row is None:
-                raise function_not_found(function_arn(region, self.account, name, qualifier))
+                raise function_not_found(self._arn(region, name, qualifier))
             return row
         alias = self.registry.alias(region, name, qualifier)
         if alias is None:
-            self._latest(region, name)
-            raise function_not_found(function_arn(region, self.account, name, qualifier))
-        return self._row(region, name, alias["FunctionVersion"])
+            raise function_not_found(self._arn(region, name, qualifier))
+        return self._row(region, name, alias["FunctionVersion"], latest)
 
-    def _invocable_or_bound(self, region: str, name: str, qualifier: str | None, invoked: str) -> FunctionRow:
+    def _invocable(self, region: str, name: str, qualifier: str | None, *, bound_arn: str) -> FunctionRow:
         """The function Invoke runs: one created here, else the handler --handlers or --template binds
-        to the name (as ``sam local start-lambda`` invokes a template's functions)."""
-        if self.registry.function(region, name) is None and qualifier in (None, "$LATEST"):
-            handler = self.bound(invoked)
+        to ``bound_arn`` (as ``sam local start-lambda`` invokes a template's functions)."""
+        latest = self.registry.function(region, name)
+        if latest is None:
+            handler = self.bound(bound_arn) if qualifier in (None, "$LATEST") else None
             if handler is not None:
-                return _BoundFunction(name, invoked, handler)
-        return self._invocable(region, name, qualifier)
-
-    def _invocable(self, region: str, name: str, qualifier: str | None) -> FunctionRow:
-        row = self.registry.function(region, name)
-        if row is None:  # Invoke names the version it looked for
-            raise function_not_found(function_arn(region, self.account, name, qualifier or "$LATEST"))
-        return self._row(region, name, qualifier)
+                return _BoundFunction(name, bound_arn, handler)
+            raise function_not_found(self._arn(region, name, qualifier or "$LATEST"))  # naming the version looked for
+        return self._row(region, name, qualifier, latest)
 
     def _alias(self, region: str, name: str, alias: Any) -> dict[str, Any]:
         self._latest(region, name)
         found = self.registry.alias(region, name, str(alias))
         if found is None:
-            raise LambdaError("ResourceNotFoundException",
-                              f"Alias not found: {function_arn(region, self.account, name, str(alias))}")
+            raise LambdaError("ResourceNotFoundException", f"Alias not found: {self._arn(region, name, str(alias))}")
         return found
 
     def _alias_config(self, region: str, name: str, alias: str, members: dict[str, Any],
@@ -449,7 +449,7 @@ class LambdaApi:
         if not isinstance(version, str) or (version != "$LATEST" and not version.isdigit()):
             raise LambdaError("InvalidParameterValueException", f"Invalid FunctionVersion: {version}")
         self._row(region, name, version)
-        config = {"AliasArn": function_arn(region, self.account, name, alias), "Name": alias,
+        config = {"AliasArn": self._arn(region, name, alias), "Name": alias,
                   "FunctionVersion": version,
                   "Description": str(members.get("Description", current.get("Description", "")) or ""),
                   "RevisionId": str(uuid.uuid4())}
@@ -463,7 +463,7 @@ class LambdaApi:
         if parsed is None or parsed[1] is not None:
             raise LambdaError("InvalidParameterValueException", f"Invalid resource ARN for tagging: {arn}")
         self._latest(region, parsed[0])
-        return function_arn(region, self.account, parsed[0])
+        return self._arn(region, parsed[0])
 
     # -- changes ----------------------------------------------------------------------------------
 
@@ -581,14 +581,6 @@ def _client_context(encoded: Any) -> Any:
     except (binascii.Error, ValueError):
         raise LambdaError("InvalidRequestContentException", "Client context must be the base64 of a JSON object") \
             from None
-
-
-def _log_tail(request_id: str, config: dict[str, Any], printed: str) -> str:
-    """``X-Amz-Log-Result``: the base64 of the invocation's last 4 KB of log, as Lambda writes it."""
-    text = (f"START RequestId: {request_id} Version: {config['Version']}\n{printed}"
-            f"END RequestId: {request_id}\nREPORT RequestId: {request_id}\tDuration: 1.00 ms\tBilled Duration: 1 ms\t"
-            f"Memory Size: {config['MemorySize']} MB\tMax Memory Used: 40 MB\t\n")
-    return base64.b64encode(text.encode()[-4096:]).decode("ascii")
 
 
 def _page(items: list[dict[str, Any]], members: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:

@@ -22,6 +22,7 @@ import threading
 import zipfile
 from pathlib import Path
 
+from ...localaws.object_files import fsync_directory
 from .errors import LambdaError
 
 __all__ = ["CodeStore", "StoredCode"]
@@ -124,8 +125,4 @@ def _write_durably(target: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    folder = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    fsync_directory(target.parent)

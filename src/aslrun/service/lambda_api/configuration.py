@@ -8,9 +8,10 @@ import time
 import uuid
 from typing import Any
 
+from ...integrations.lambda_ import function_arn
 from .errors import LambdaError
 
-__all__ = ["PYTHON_RUNTIMES", "function_arn", "last_modified", "new_configuration", "updated_configuration"]
+__all__ = ["PYTHON_RUNTIMES", "check_name", "invalid_name", "last_modified", "new_configuration", "updated_configuration"]
 
 PYTHON_RUNTIMES = ("python3.9", "python3.10", "python3.11", "python3.12", "python3.13", "python3.14")
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -21,11 +22,6 @@ _ENVIRONMENT_BYTES = 4096  # Lambda's limit on the variables' names and values t
 _KEPT_AS_GIVEN = ("VpcConfig", "DeadLetterConfig", "KMSKeyArn", "FileSystemConfigs", "ImageConfig")
 
 
-def function_arn(region: str, account: str, name: str, qualifier: str | None = None) -> str:
-    arn = f"arn:aws:lambda:{region}:{account}:function:{name}"
-    return f"{arn}:{qualifier}" if qualifier else arn
-
-
 def last_modified(now: float | None = None) -> str:
     """Lambda's ``LastModified``: ``2024-01-31T09:30:00.000+0000``."""
     now = time.time() if now is None else now
@@ -33,13 +29,19 @@ def last_modified(now: float | None = None) -> str:
 
 
 def check_name(name: Any) -> str:
+    """A function's name (1-64 letters, digits, - and _), or the ValidationException Lambda answers."""
     if not isinstance(name, str) or not _NAME.match(name):
-        raise LambdaError("ValidationException",
-                          f"1 validation error detected: Value '{name}' at 'functionName' failed to satisfy "
-                          "constraint: Member must satisfy regular expression pattern: "
-                          "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?"
-                          "([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
+        raise invalid_name(name)
     return name
+
+
+def invalid_name(name: Any) -> LambdaError:
+    """The ValidationException of a FunctionName that is no name, ARN or partial ARN."""
+    return LambdaError("ValidationException",
+                       f"1 validation error detected: Value '{name}' at 'functionName' failed to satisfy "
+                       "constraint: Member must satisfy regular expression pattern: "
+                       "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?"
+                       "([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
 
 
 def new_configuration(request: dict[str, Any], *, name: str, region: str, account: str,
@@ -57,7 +59,7 @@ def new_configuration(request: dict[str, Any], *, name: str, region: str, accoun
                           "packages.")
     config: dict[str, Any] = {
         "FunctionName": name,
-        "FunctionArn": function_arn(region, account, name),
+        "FunctionArn": function_arn(name, None, region, account),
         "Runtime": None, "Role": None, "Handler": None,
         "Description": "", "Timeout": 3, "MemorySize": 128,
         "Version": "$LATEST",

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from ..store import Store
+from ..tags import put_tags
 
 __all__ = ["FunctionRow", "Registry"]
 
@@ -112,7 +113,7 @@ class Registry:
                 return False
             db.execute("INSERT INTO lambda_functions (region, name, config, digest, seq) VALUES (?, ?, ?, ?, ?)",
                        (region, name, json.dumps(row.config), row.digest, self.store.next_seq()))
-            self._put_tags(db, arn, tags)
+            put_tags(db, self.store, arn, [(str(k), str(v)) for k, v in tags.items()])
         return True
 
     def replace(self, region: str, name: str, row: FunctionRow, expected_revision: str) -> bool:
@@ -173,14 +174,9 @@ class Registry:
 
     def tag(self, arn: str, tags: dict[str, str]) -> None:
         with self.store.write() as db:
-            self._put_tags(db, arn, tags)
+            put_tags(db, self.store, arn, [(str(k), str(v)) for k, v in tags.items()])
 
     def untag(self, arn: str, keys: list[str]) -> None:
         with self.store.write() as db:
             db.executemany("DELETE FROM tags WHERE resource_arn = ? AND key = ?", [(arn, key) for key in keys])
 
-    def _put_tags(self, db: Any, arn: str, tags: dict[str, str]) -> None:
-        for key, value in tags.items():
-            db.execute("INSERT INTO tags (resource_arn, key, value, seq) VALUES (?, ?, ?, ?) ON CONFLICT "
-                       "(resource_arn, key) DO UPDATE SET value = excluded.value",
-                       (arn, str(key), str(value), self.store.next_seq()))
