@@ -3,6 +3,7 @@ answer exactly what moto's own properties answer."""
 
 from __future__ import annotations
 
+import json
 import types
 
 import pytest
@@ -107,3 +108,111 @@ def test_every_subscription_signs_with_one_key_and_the_signature_checks_out():
                   envelope["Timestamp"], "TopicArn", envelope["TopicArn"], "Type", envelope["Type"]]
         signed = "".join(f"{field}\n" for field in fields).encode()
         public.verify(base64.b64decode(envelope["Signature"]), signed, padding.PKCS1v15(), hashes.SHA256())
+
+
+# -- moto's response serializer: member names worked out once per shape ------------------------------------
+
+def _answers_of_a_workload() -> list[Any]:
+    """The parsed answers (times and request ids left out) of calls across the services the local
+    AWS emulates, on a fresh local AWS with moto's ids seeded."""
+    import datetime
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: "<time>" if k.endswith("Timestamp") else "<uuid4>" if k == "VersionId" else plain(v)
+                    for k, v in value.items() if k != "ResponseMetadata"}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        if isinstance(value, datetime.datetime):
+            return "<time>"
+        return value.read() if hasattr(value, "read") else value
+
+    answers: list[Any] = []
+    with LocalAws(reset=True, random_seed=0) as aws:
+        ddb = aws.client("dynamodb")
+        ask = lambda call, **request: answers.append(plain(call(**request)))  # noqa: E731
+        ask(ddb.create_table, TableName="t", BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": a, "AttributeType": t} for a, t in
+                                  (("pk", "S"), ("sk", "N"), ("status", "S"))],
+            GlobalSecondaryIndexes=[{"IndexName": "byStatus", "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"}],
+                                     "Projection": {"ProjectionType": "ALL"}}])
+        every_type = {"s": {"S": "text"}, "n": {"N": "1.50"}, "b": {"B": b"\x00\x01"}, "ss": {"SS": ["p", "q"]},
+                      "ns": {"NS": ["1", "2"]}, "bs": {"BS": [b"x"]}, "bool": {"BOOL": False}, "null": {"NULL": True},
+                      "m": {"M": {"l": {"L": [{"S": "y"}, {"M": {}}, {"L": []}]}, "SS": {"S": "a member named SS"}}}}
+        for sk in range(5):
+            ask(ddb.put_item, TableName="t", Item={"pk": {"S": "a"}, "sk": {"N": str(sk)}, "status": {"S": "DONE"},
+                                                    **every_type})
+        ask(ddb.get_item, TableName="t", Key={"pk": {"S": "a"}, "sk": {"N": "1"}}, ReturnConsumedCapacity="TOTAL")
+        ask(ddb.query, TableName="t", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "a"}},
+            Limit=2)
+        ask(ddb.scan, TableName="t", IndexName="byStatus", Limit=3)
+        ask(ddb.update_item, TableName="t", Key={"pk": {"S": "a"}, "sk": {"N": "2"}}, UpdateExpression="SET s = :s",
+            ExpressionAttributeValues={":s": {"S": "changed"}}, ReturnValues="ALL_NEW")
+        ask(ddb.batch_get_item, RequestItems={"t": {"Keys": [{"pk": {"S": "a"}, "sk": {"N": "3"}}]}})
+        ask(ddb.transact_get_items, TransactItems=[{"Get": {"TableName": "t", "Key": {"pk": {"S": "a"}, "sk": {"N": "4"}}}}])
+        ask(ddb.describe_table, TableName="t")
+        ask(ddb.list_tables)
+        sqs = aws.client("sqs")
+        url = sqs.create_queue(QueueName="q")["QueueUrl"]
+        ask(sqs.send_message, QueueUrl=url, MessageBody="hi",
+            MessageAttributes={"kind": {"DataType": "String", "StringValue": "x"}})
+        ask(sqs.receive_message, QueueUrl=url, MessageAttributeNames=["All"], AttributeNames=["All"])
+        ask(sqs.get_queue_attributes, QueueUrl=url, AttributeNames=["All"])
+        sns = aws.client("sns")
+        topic = sns.create_topic(Name="n")["TopicArn"]
+        ask(sns.subscribe, TopicArn=topic, Protocol="sqs", Endpoint=f"arn:aws:sqs:us-east-1:{aws.account}:q")
+        ask(sns.list_subscriptions_by_topic, TopicArn=topic)
+        ask(sns.publish, TopicArn=topic, Message="m")
+        events = aws.client("events")
+        ask(events.create_event_bus, Name="bus")
+        ask(events.list_event_buses)
+        ask(events.put_events, Entries=[{"Source": "s", "DetailType": "d", "Detail": "{}", "EventBusName": "bus"}])
+        s3 = aws.client("s3")
+        ask(s3.create_bucket, Bucket="serialized")
+        ask(s3.put_object, Bucket="serialized", Key="k", Body=b"body")
+        ask(s3.list_objects_v2, Bucket="serialized")
+        ask(s3.get_object, Bucket="serialized", Key="k")
+        ssm = aws.client("ssm")
+        ask(ssm.put_parameter, Name="/p", Value="v", Type="String")
+        ask(ssm.get_parameter, Name="/p")
+        secrets = aws.client("secretsmanager")
+        ask(secrets.create_secret, Name="s", SecretString="x")
+        ask(secrets.get_secret_value, SecretId="s")
+    return answers
+
+
+def test_the_serializer_answers_what_moto_s_own_member_lookup_answers(monkeypatch):
+    from moto.core import serialize
+
+    faster = _answers_of_a_workload()
+    assert moto_speedups.GET_VALUE_ORIGINAL  # applied when the local AWS started
+    assert serialize.ResponseSerializer.get_value is not moto_speedups.GET_VALUE_ORIGINAL[0]
+    monkeypatch.setattr(serialize.ResponseSerializer, "get_value", moto_speedups.GET_VALUE_ORIGINAL[0])
+    assert _answers_of_a_workload() == faster
+    assert len(faster) == 31 and faster[6]["Item"]["m"] == {"M": {"l": {"L": [{"S": "y"}, {"M": {}}, {"L": []}]},
+                                                                  "SS": {"S": "a member named SS"}}}
+
+
+def test_a_member_found_under_another_name_is_found_under_the_same_name_first(monkeypatch):
+    """moto tries a member's shape name before the member's own (ListTables' ``TableNames`` is a
+    ``TableNameList``) and snake_case after each: the kept names keep that order."""
+    from moto.core import serialize
+    from moto.core.utils import get_service_model
+
+    LocalAws(reset=True).start().stop()  # (the speed-ups are applied when a local AWS starts)
+    operation = get_service_model("dynamodb").operation_model("ListTables")
+    results = [{"TableNameList": ["by shape name"], "TableNames": ["by own name"]},
+               {"table_names": ["in snake case"], "LastEvaluatedTableName": None},
+               {"table_name_list": ["shape name in snake case"], "table_names": ["own name in snake case"]},
+               {"TableNames": ["plain"], "LastEvaluatedTableName": "t"}, {}]
+
+    def bodies() -> list[str]:
+        return [serialize.JSONSerializer(operation_model=operation, value_picker=serialize.XFormedAttributePicker())
+                .serialize(result)["body"] for result in results]
+
+    faster = bodies()
+    monkeypatch.setattr(serialize.ResponseSerializer, "get_value", moto_speedups.GET_VALUE_ORIGINAL[0])
+    assert bodies() == faster
+    assert [json.loads(body).get("TableNames") for body in faster] == [
+        ["by shape name"], ["in snake case"], ["shape name in snake case"], ["plain"], None]

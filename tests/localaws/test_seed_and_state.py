@@ -162,26 +162,43 @@ def test_a_subscriptions_filter_policy_is_kept_by_the_snapshot_and_the_journal(t
         assert _publish_both(again) == ["big"]
 
 
-def test_local_aws_instances_share_one_boto3_session_made_again_when_botocores_handlers_change(monkeypatch):
-    """Each local AWS used to make its own session and read botocore's JSON data again (about 0.2 s);
-    they share one, but a hook added to botocore's built-in handlers afterwards (as the journal and
-    the answered calls add theirs) must still reach the clients made from then on."""
+def test_local_aws_instances_share_one_session_and_its_clients_made_again_when_botocores_handlers_change(monkeypatch):
+    """Each local AWS used to make its own session and read botocore's JSON data again (about 0.2 s),
+    then its own clients (about 7 ms each); they share them, but a hook added to botocore's built-in
+    handlers afterwards (as the journal and the answered calls add theirs) must still reach the
+    clients made from then on."""
     from botocore import handlers
 
     from aslrun.localaws import emulator
 
     with LocalAws(reset=True) as first:
-        first.client("sqs")
-        session = first._session
+        client = first.client("sqs")
+        session = emulator._SESSION[0][0]
+        assert first.client("sqs", "eu-west-1") is not client  # one client per service and region
     with LocalAws(reset=True) as second:
-        second.client("sqs")
-        assert second._session is session
+        assert second.client("sqs") is client
+        assert emulator._SESSION[0][0] is session
 
     calls: list[str] = []
     monkeypatch.setattr(handlers, "BUILTIN_HANDLERS", [*handlers.BUILTIN_HANDLERS,
                                                        ("before-call.sqs", lambda **kw: calls.append(kw["model"].name))])
     with LocalAws(reset=True) as third:
         third.client("sqs").list_queues()
-        assert third._session is not session
+        assert third.client("sqs") is not client
+        assert emulator._SESSION[0][0] is not session
     assert calls == ["ListQueues"]
     assert emulator._SESSION  # kept for the next local AWS
+
+
+def test_a_kept_client_reaches_only_the_local_aws_active_when_it_is_called(tmp_path):
+    """A client kept for the process carries no state: what it writes goes to the local AWS active
+    at the call (journaled in its state directory)."""
+    with LocalAws(reset=True) as first:
+        client = first.client("sqs")
+        client.create_queue(QueueName="in-memory")
+    with LocalAws(reset=True, state_dir=tmp_path) as second:
+        assert second.client("sqs") is client
+        assert client.list_queues().get("QueueUrls", []) == []
+        client.create_queue(QueueName="kept")
+    with LocalAws(reset=True, state_dir=tmp_path, autosave=False) as third:
+        assert [url.rsplit("/", 1)[-1] for url in third.client("sqs").list_queues()["QueueUrls"]] == ["kept"]

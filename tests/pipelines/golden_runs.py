@@ -38,10 +38,15 @@ _SDK_METADATA = ("SdkHttpMetadata", "SdkResponseMetadata")
 _REQUEST_IDS = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
+_SCALAR_TYPES = {str, int, float, bool, type(None)}
+
+
 def _without_sdk_metadata(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _without_sdk_metadata(item) for key, item in value.items() if key not in _SDK_METADATA}
     if isinstance(value, list):
+        if set(map(type, value)) <= _SCALAR_TYPES:  # (a day's interval values: nothing to leave out)
+            return value
         return [_without_sdk_metadata(item) for item in value]
     return value
 

@@ -70,7 +70,6 @@ class LocalAws:
         self.reset = reset  # empty moto's state on start (None: only when no other local AWS is active)
         self.random_seed = random_seed  # moto's ids (message ids, request ids) repeat run after run
         self._mock: Any = None
-        self._session: Any = None
         self._clients: dict[tuple[str, str], Any] = {}
         self._depth = 0
         self._state: Any = None  # the open state directory (state_dir.StateDirectory)
@@ -132,7 +131,6 @@ class LocalAws:
                     state.close()  # the journal closed, the directory unlocked
                 mock, self._mock = self._mock, None
                 self._clients.clear()
-                self._session = None
                 if self in _ACTIVE:
                     _ACTIVE.remove(self)
                 mock.stop()
@@ -168,17 +166,7 @@ class LocalAws:
         if found is not None:
             return found
         with _LOCK:
-            if self._session is None:
-                self._session = _process_session()
-            from botocore.config import Config  # type: ignore[import-untyped]
-
-            client = self._session.client(service, region_name=key[1],
-                                          config=Config(retries={"max_attempts": 1, "mode": "standard"}))
-            _route_to_moto_only(client)
-            from .journal import install_hooks
-
-            install_hooks(client.meta.events)  # what it changes is journaled while a state_dir is kept
-            self._clients[key] = client
+            client = self._clients[key] = _process_client(*key)
         return client
 
     def answer_request(self, request: Any) -> tuple[int, dict[str, str], Any] | None:
@@ -250,6 +238,7 @@ class LocalAws:
 
 
 _SESSION: list[Any] = []  # [(the session, botocore's built-in handlers when it was made)], made on first use
+_CLIENTS: dict[tuple[str, str], Any] = {}  # (service, region) -> a client of the session in _SESSION
 
 
 def _process_session() -> Any:
@@ -271,7 +260,30 @@ def _process_session() -> Any:
         session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
                                         aws_session_token="testing")
         _SESSION[:] = [(session, built_in)]
+        _CLIENTS.clear()
     return _SESSION[0][0]
+
+
+def _process_client(service: str, region: str) -> Any:
+    """The process's client of ``service`` in ``region`` (under ``_LOCK``), routed to moto only and
+    journaled. Clients are kept for the process, like the session: a client holds no emulated state
+    and no tie to one local AWS (its hooks find the active journal and moto's state when called),
+    and making one costs about 7 ms (its model, endpoint rules and hooks), which every local AWS
+    started again (each command of ``aslrun aws``, each test) paid for each service it used."""
+    session = _process_session()
+    found = _CLIENTS.get((service, region))
+    if found is not None:
+        return found
+    from botocore.config import Config  # type: ignore[import-untyped]
+
+    client = session.client(service, region_name=region,
+                            config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+    _route_to_moto_only(client)
+    from .journal import install_hooks
+
+    install_hooks(client.meta.events)  # what it changes is journaled while a state_dir is kept
+    _CLIENTS[(service, region)] = client
+    return client
 
 
 def _route_to_moto_only(client: Any) -> None:

@@ -21,6 +21,17 @@ RSA key it generates for each subscription (2048 bits: 30-100 ms), so each BUA r
 topic is subscribed anew by every fresh local AWS, spent about a tenth of its CPU on one key.
 Nobody can check those signatures (their ``SigningCertURL`` is not a real certificate), so every
 subscription of the process now signs with one key, generated on first use.
+
+moto answers DynamoDB (and other JSON and query services) by walking the operation's output shape
+and picking each member's value from the result with an attribute picker, which asks six alias
+providers, member by member, which names the value might have (the member's name, its shape's name,
+prefixes stripped, and each of those in snake_case). A DynamoDB item's every attribute value is a
+structure of ten members, nine of them absent, so each attribute cost about 60 provider objects
+and a GetItem of a 20-attribute item over 2 ms; the BUA pipeline's control table and the tests'
+stage records paid it on every read. For a plain ``dict`` (what moto's DynamoDB results are) those
+names depend only on the member, its shape and its parent shape, never on the dict's contents, so
+they are worked out once per (member, shape, parent) and kept, and looked up in the same order as
+before: the same value, without a picker context and six providers per member.
 """
 
 from __future__ import annotations
@@ -48,6 +59,7 @@ def apply() -> None:
     _APPLIED.append(True)
     _one_sns_signing_key()
     _sqs_counts_with_one_clock_read()
+    _member_names_worked_out_once()
 
 
 def _one_sns_signing_key() -> None:
@@ -108,3 +120,51 @@ def _sqs_counts_with_one_clock_read() -> None:
     queue.approximate_number_of_messages = property(visible_count)
     queue.approximate_number_of_messages_delayed = property(delayed_count)
     queue.approximate_number_of_messages_not_visible = property(not_visible_count)
+
+
+GET_VALUE_ORIGINAL: list[Any] = []
+"""moto's own ``ResponseSerializer.get_value``, as it was before :func:`apply` (empty until then)."""
+
+
+def _member_names_worked_out_once() -> None:
+    try:
+        from moto.core import serialize
+        from moto.core.utils import get_value as moto_get_value
+    except ImportError:
+        return
+    serializer = getattr(serialize, "ResponseSerializer", None)
+    kinds = tuple(getattr(serialize, name, None) for name in ("AttributePicker", "XFormedAttributePicker"))
+    defaults = getattr(serialize, "DEFAULT_ALIAS_PROVIDERS", None)
+    context_class = getattr(serialize, "AttributePickerContext", None)
+    missing = getattr(serialize, "MISSING", None)
+    original = serializer.__dict__.get("get_value") if serializer is not None else None
+    if original is None or None in kinds or defaults is None or context_class is None or missing is None:
+        return  # (a moto whose serializer is not the one this was written for: left as it is)
+    GET_VALUE_ORIGINAL.append(original)
+    names: dict[tuple[Any, ...], tuple[Any, Any, tuple[str, ...], bool]] = {}
+
+    def get_value(self: Any, value: Any, key: str, shape: Any) -> Any:
+        picker = getattr(self, "_value_picker", None)
+        if (type(value) is not dict or type(picker) not in kinds or picker.alias_providers is not defaults
+                or picker.response_transformers):
+            return original(self, value, key, shape)
+        parent = getattr(shape, "parent", None)
+        cache_key = (type(picker), key, id(shape), id(parent))
+        found = names.get(cache_key)
+        if found is None or found[0] is not shape or found[1] is not parent:
+            context = context_class(obj=value, key=key, shape=shape, operation_model=self.operation_model,
+                                    service_model=self.operation_model.service_model, key_path=".".join(self.path))
+            possible = tuple(picker.get_possible_keys(context))
+            found = names[cache_key] = (shape, parent, possible, any("." in name for name in possible))
+        if found[3]:  # (a dotted name is a path into the value: moto's own lookup)
+            for name in found[2]:
+                picked = moto_get_value(value, name, missing)
+                if picked is not missing:
+                    return picked
+            return None
+        for name in found[2]:
+            if name in value:
+                return value[name]
+        return None
+
+    serializer.get_value = get_value

@@ -22,7 +22,7 @@ from .cdp import Page
 from tests.helpers.console import ROLE, billing_sample
 from tests.helpers.service import history, wait_done
 
-from report_browser import read_png  # noqa: E402
+from report_browser import png_size  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def shoot(page: Page, shots: Path, name: str, height: int = 1400, top_of: str | None = None) -> None:
     path = page.screenshot(shots / f"{name}.png", full_height=height, top_of=top_of)
-    width, tall, _ = read_png(path)
+    width, tall = png_size(path)
     assert width == 1280 and 300 < tall <= height
 
 
