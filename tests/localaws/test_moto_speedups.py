@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import types
+from typing import Any
 
 import pytest
 
