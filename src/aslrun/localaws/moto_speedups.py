@@ -132,7 +132,7 @@ def _member_names_worked_out_once() -> None:
         from moto.core.utils import get_value as moto_get_value
     except ImportError:
         return
-    serializer = getattr(serialize, "ResponseSerializer", None)
+    serializer: Any = getattr(serialize, "ResponseSerializer", None)
     kinds = tuple(getattr(serialize, name, None) for name in ("AttributePicker", "XFormedAttributePicker"))
     defaults = getattr(serialize, "DEFAULT_ALIAS_PROVIDERS", None)
     context_class = getattr(serialize, "AttributePickerContext", None)
@@ -144,7 +144,7 @@ def _member_names_worked_out_once() -> None:
     names: dict[tuple[Any, ...], tuple[Any, Any, tuple[str, ...], bool]] = {}
 
     def get_value(self: Any, value: Any, key: str, shape: Any) -> Any:
-        picker = getattr(self, "_value_picker", None)
+        picker: Any = getattr(self, "_value_picker", None)
         if (type(value) is not dict or type(picker) not in kinds or picker.alias_providers is not defaults
                 or picker.response_transformers):
             return original(self, value, key, shape)
