@@ -217,3 +217,30 @@ def test_a_member_found_under_another_name_is_found_under_the_same_name_first(mo
     assert bodies() == faster
     assert [json.loads(body).get("TableNames") for body in faster] == [
         ["by shape name"], ["in snake case"], ["shape name in snake case"], ["plain"], None]
+
+
+def test_the_kept_method_lists_and_snake_case_names_are_moto_s_own():
+    from moto.core import responses
+    from moto.sqs import models as sqs_models
+
+    LocalAws(reset=True).start().stop()  # (the speed-ups are applied when a local AWS starts)
+    original_methods = moto_speedups.NAMES_ORIGINAL["method_names_from_class"]
+    original_snake = moto_speedups.NAMES_ORIGINAL["camelcase_to_underscores"]
+    assert responses.method_names_from_class is not original_methods
+    assert sqs_models.camelcase_to_underscores is not original_snake
+    classes = [responses.BaseResponse, *_subclasses(responses.BaseResponse)]
+    assert len(classes) > 5
+    for clazz in classes * 2:  # (the second time from what was kept)
+        assert responses.method_names_from_class(clazz) == original_methods(clazz), clazz
+    for name in ("ReceiveMessage", "GetQueueAttributes", "ApproximateNumberOfMessagesNotVisible", "FifoQueue",
+                 "KmsMasterKeyId", "SQSManagedSseEnabled", "createQueue", "already_snake", "ARN", ""):
+        for _ in range(2):
+            assert responses.camelcase_to_underscores(name) == original_snake(name), name
+            assert sqs_models.camelcase_to_underscores(name) == original_snake(name), name
+
+
+def _subclasses(clazz: type) -> list[type]:
+    found = []
+    for sub in clazz.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found

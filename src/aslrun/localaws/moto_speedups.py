@@ -32,6 +32,11 @@ stage records paid it on every read. For a plain ``dict`` (what moto's DynamoDB 
 names depend only on the member, its shape and its parent shape, never on the dict's contents, so
 they are worked out once per (member, shape, parent) and kept, and looked up in the same order as
 before: the same value, without a picker context and six providers per member.
+
+Before each request moto lists its response class's methods with ``inspect.getmembers`` (about
+0.3 ms) to see whether the action is one of them, and turns the action's name into snake_case with
+a regular expression; SQS does the same for every attribute of a queue each time its attributes
+are read (every SendMessage). Both answers depend only on the class or the name: they are kept.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ def apply() -> None:
     _one_sns_signing_key()
     _sqs_counts_with_one_clock_read()
     _member_names_worked_out_once()
+    _names_and_methods_kept()
 
 
 def _one_sns_signing_key() -> None:
@@ -168,3 +174,35 @@ def _member_names_worked_out_once() -> None:
         return None
 
     serializer.get_value = get_value
+
+
+NAMES_ORIGINAL: dict[str, Any] = {}
+"""moto's own ``method_names_from_class`` and ``camelcase_to_underscores`` (empty until :func:`apply`)."""
+
+
+def _names_and_methods_kept() -> None:
+    import functools
+
+    try:
+        from moto.core import responses, utils
+        from moto.sqs import models as sqs_models
+    except ImportError:
+        return
+    methods = getattr(utils, "method_names_from_class", None)
+    snake = getattr(utils, "camelcase_to_underscores", None)
+    if methods is None or snake is None or getattr(responses, "method_names_from_class", None) is not methods:
+        return
+    NAMES_ORIGINAL.update(method_names_from_class=methods, camelcase_to_underscores=snake)
+    kept: dict[type, list[str]] = {}
+
+    def method_names_from_class(clazz: Any) -> list[str]:
+        names = kept.get(clazz)
+        if names is None:
+            names = kept[clazz] = methods(clazz)
+        return names
+
+    snake_case = functools.lru_cache(maxsize=8192)(snake)
+    responses.method_names_from_class = method_names_from_class
+    for module in (responses, sqs_models):
+        if getattr(module, "camelcase_to_underscores", None) is snake:
+            module.camelcase_to_underscores = snake_case
