@@ -188,8 +188,8 @@ def _names_and_methods_kept() -> None:
         from moto.sqs import models as sqs_models
     except ImportError:
         return
-    methods = getattr(utils, "method_names_from_class", None)
-    snake = getattr(utils, "camelcase_to_underscores", None)
+    methods: Any = getattr(utils, "method_names_from_class", None)
+    snake: Any = getattr(utils, "camelcase_to_underscores", None)
     if methods is None or snake is None or getattr(responses, "method_names_from_class", None) is not methods:
         return
     NAMES_ORIGINAL.update(method_names_from_class=methods, camelcase_to_underscores=snake)
@@ -205,4 +205,4 @@ def _names_and_methods_kept() -> None:
     responses.method_names_from_class = method_names_from_class
     for module in (responses, sqs_models):
         if getattr(module, "camelcase_to_underscores", None) is snake:
-            module.camelcase_to_underscores = snake_case
+            setattr(module, "camelcase_to_underscores", snake_case)
