@@ -41,6 +41,7 @@ are read (every SendMessage). Both answers depend only on the class or the name:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["apply"]
@@ -193,12 +194,13 @@ def _names_and_methods_kept() -> None:
     if methods is None or snake is None or getattr(responses, "method_names_from_class", None) is not methods:
         return
     NAMES_ORIGINAL.update(method_names_from_class=methods, camelcase_to_underscores=snake)
+    listed: Callable[[Any], list[str]] = methods
     kept: dict[type, list[str]] = {}
 
     def method_names_from_class(clazz: Any) -> list[str]:
         names = kept.get(clazz)
         if names is None:
-            names = kept[clazz] = methods(clazz)
+            names = kept[clazz] = listed(clazz)
         return names
 
     snake_case = functools.lru_cache(maxsize=8192)(snake)
