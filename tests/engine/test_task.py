@@ -173,6 +173,25 @@ def test_lambda_invoke_content_length_is_the_payload_as_the_python_runtime_seria
     assert out["SdkHttpMetadata"]["AllHttpHeaders"]["Content-Length"] == [str(length)]
 
 
+def test_lambda_invoke_sends_a_json_text_payload_as_its_bytes(run):
+    """Invoke sends ``Payload`` as raw bytes: a JSON text arrives decoded; text that is not JSON is
+    refused by Lambda in its JSON reader's words, before the function runs."""
+    called = []
+    handlers = {"Fn": lambda e, c: called.append(e) or e}
+    definition = task(Resource=INVOKE, Parameters={"FunctionName": "Fn", "Payload": '{"n": [1, 2]}'})
+    assert run(definition, {}, handlers=handlers).output["Payload"] == {"n": [1, 2]}
+    failed = run(task(Resource=INVOKE, Parameters={"FunctionName": "Fn", "Payload": "test data"}), {},
+                 handlers=handlers)
+    assert (failed.status, failed.error) == ("FAILED", "Lambda.InvalidRequestContentException")
+    assert failed.cause.startswith(
+        "Could not parse request body into json: Could not parse payload into json: Unrecognized token 'test': was "
+        "expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n"
+        ' at [Source: (byte[])"test data"; line: 1, column: 6] (Service: AWSLambda; Status Code: 400; Error Code: '
+        "InvalidRequestContentException; Request ID: ")
+    assert failed.cause.endswith("; Proxy: null)")
+    assert called == [{"n": [1, 2]}]
+
+
 def test_lambda_invoke_result_selector_on_the_payload(run):
     definition = task(Resource=INVOKE, Parameters={"FunctionName": "Fn", "Payload": {"n": 2}},
                       ResultSelector={"value.$": "$.Payload.n"})

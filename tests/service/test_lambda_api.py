@@ -271,8 +271,15 @@ def test_names_that_are_taken_or_missing(lambda_):
     assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
     assert missing.value.response["Error"]["Message"] == \
         "Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope:$LATEST"
-    with pytest.raises(ClientError, match="InvalidRequestContentException"):
-        lambda_.invoke(FunctionName="doubler", Payload=b"{not json")
+    with pytest.raises(ClientError) as unreadable:  # Lambda's words (its JSON reader's, Jackson's)
+        lambda_.invoke(FunctionName="doubler", Payload=b"test data")
+    assert unreadable.value.response["Error"]["Code"] == "InvalidRequestContentException"
+    assert unreadable.value.response["Error"]["Message"] == (
+        "Could not parse request body into json: Could not parse payload into json: Unrecognized token 'test': was "
+        "expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n"
+        ' at [Source: (byte[])"test data"; line: 1, column: 6]')
+    with pytest.raises(ClientError, match="InvalidRequestContentException.*Invalid UTF-8 start byte 0x97"):
+        lambda_.invoke(FunctionName="doubler", Payload=b"\x97{}")
     with pytest.raises(ClientError) as unanswered:
         lambda_.list_layers()
     assert unanswered.value.response["Error"]["Code"] == "NotImplementedException"

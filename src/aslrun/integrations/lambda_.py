@@ -21,6 +21,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from .. import jackson
 from ..engine.task_call import TaskCall
 from ..errors import StatesError
 from .handler_call import HandlerFailed, LambdaContext, call_handler
@@ -158,14 +159,19 @@ def _event_from_payload(payload: Any, call: TaskCall) -> Any:
     if isinstance(payload, str):
         try:
             return json.loads(payload)
-        except ValueError:
-            raise StatesError(
-                "Lambda.InvalidRequestContentException",
-                "Could not parse request body into json: Could not parse payload into json: Unrecognized token "
-                f"(Service: AWSLambda; Status Code: 400; Error Code: InvalidRequestContentException; Request ID: "
-                f"{call.request_id}; Proxy: null)",
-            ) from None
+        except ValueError as error:  # (a JSONDecodeError, or a number Python will not read)
+            raise StatesError("Lambda.InvalidRequestContentException", lambda_sdk_cause(
+                unreadable_payload(payload, error), 400, "InvalidRequestContentException", call.request_id)) from None
     return payload
+
+
+def unreadable_payload(text: str, error: ValueError) -> str:
+    """Lambda's message for an Invoke payload that is not JSON (its reader's words: :mod:`aslrun.jackson`)."""
+    prefix = "Could not parse request body into json: Could not parse payload into json: "
+    if not isinstance(error, json.JSONDecodeError):
+        return prefix + str(error)
+    message, location = jackson.describe(text, error, source="byte[]")
+    return f"{prefix}{message}\n at {location}"
 
 
 def log_tail(request_id: str, version: str, *, memory_mb: int = 128, printed: str = "") -> str:

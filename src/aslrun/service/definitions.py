@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .. import jackson
 from ..errors import DefinitionError
 from ..model.problems import INVALID_JSON_DESCRIPTION, SCHEMA_VALIDATION_FAILED, Problem
 from .faults import ServiceError
@@ -29,8 +30,6 @@ _INDEX = re.compile(r"\[(\d+)\]")
 _REQUIRED = re.compile(r"^These fields are required: \[(.*)\]$")
 _ACTIVITY = re.compile(r"^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:activity:")
 _SYNC = re.compile(r"\.sync(:\d+)?$")
-_JACKSON_SOURCE_LIMIT = 500  # Jackson quotes at most this much of the text in a location
-_EXPECTED_VALUE = "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
 
 
 @dataclass(frozen=True)
@@ -143,42 +142,9 @@ def _json_syntax(text: str) -> Diagnostic | None:
 
 
 def _jackson(text: str, error: json.JSONDecodeError) -> Diagnostic:
-    """Python's reading of the error, in Jackson's words (the kinds AWS users meet: a bare word,
-    an unexpected character, the end of the text); others keep Python's words in Jackson's frame."""
-    position = error.pos
-    found = text[position] if position < len(text) else ""
-    end = position  # Jackson names the place just after what it read
-    if not found:
-        message = "Unexpected end-of-input"
-    elif error.msg == "Expecting value" and (found.isalnum() or found in "_$"):
-        end = _word_end(text, position)
-        message = f"Unrecognized token '{text[position:end]}': was expecting {_EXPECTED_VALUE}"
-    elif error.msg == "Expecting value":
-        end = position + 1
-        message = f"Unexpected character ('{found}' (code {ord(found)})): expected a valid value {_EXPECTED_VALUE}"
-    elif error.msg.startswith("Expecting property name"):
-        end = position + 1
-        message = f"Unexpected character ('{found}' (code {ord(found)})): was expecting double-quote to start " \
-                  "field name"
-    else:
-        message = error.msg
-    line = text.count("\n", 0, end) + 1
-    column = end - (text.rfind("\n", 0, end) + 1) + 1
-    location = f"[Source: {_jackson_source(text)}; line: {line}, column: {column}]"
+    """Python's reading of the error, in the words of Step Functions' JSON reader (:mod:`aslrun.jackson`)."""
+    message, location = jackson.describe(text, error, source="String")
     return Diagnostic(INVALID_JSON_DESCRIPTION, f"{message}\n at {location}", location)
-
-
-def _word_end(text: str, start: int) -> int:
-    end = start
-    while end < len(text) and (text[end].isalnum() or text[end] in "_$"):
-        end += 1
-    return end
-
-
-def _jackson_source(text: str) -> str:
-    if len(text) <= _JACKSON_SOURCE_LIMIT:
-        return f'(String)"{text}"'
-    return f'(String)"{text[:_JACKSON_SOURCE_LIMIT]}"[truncated {len(text) - _JACKSON_SOURCE_LIMIT} chars]'
 
 
 # -- what an EXPRESS machine may not do -------------------------------------------------------------------

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ...integrations.handler_call import LambdaFunctionError, lambda_error_document
-from ...integrations.lambda_ import function_arn, log_tail, parse_function_name
+from ...integrations.lambda_ import function_arn, log_tail, parse_function_name, unreadable_payload
 from .code_store import CodeStore, StoredCode
 from .configuration import check_name, invalid_name, last_modified, new_configuration, updated_configuration
 from .errors import LambdaError, function_not_found
@@ -567,10 +567,14 @@ def _event(payload: bytes) -> Any:
     if not payload.strip():
         return {}
     try:
-        return json.loads(payload)
-    except ValueError as exc:
-        raise LambdaError("InvalidRequestContentException",
-                          f"Could not parse request body into json: Could not parse payload into json: {exc}") from None
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        raise LambdaError("InvalidRequestContentException", "Could not parse request body into json: Could not parse "
+                          f"payload into json: Invalid UTF-8 start byte 0x{payload[bad.start]:02x}") from None
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise LambdaError("InvalidRequestContentException", unreadable_payload(text, error)) from None
 
 
 def _client_context(encoded: Any) -> Any:
