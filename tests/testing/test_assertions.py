@@ -117,6 +117,27 @@ def test_failure_messages_say_what_differs(assertion, expected_message):
     assert "\npath taken:\n  ✓ Validate (Task)\n" in str(caught.value)
 
 
+def test_output_includes_reads_arrays_item_by_item():
+    """A Map's output: each item may hold more than the test checks; the count must agree, and JSON's
+    true is not 1."""
+    definition = {"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "ItemProcessor": {"StartAt": "Charge", "States": {"Charge": {
+            "Type": "Pass", "Parameters": {"id.$": "$.id", "charged.$": "$.qty", "paid": True}, "End": True}}},
+        "End": True}}}
+    items = StateMachine(definition).execute([{"id": "o1", "qty": 10}, {"id": "o2", "qty": 30}],
+                                                      clock=frozen_clock())
+    expect(items).output_includes([{"charged": 10}, {"charged": 30, "paid": True}])
+    for subset, message in [
+            ([{"charged": 10}], "$ has 2 item(s), expected 1"),
+            ([{"charged": 10}, {"charged": 31}], "$[1].charged is 30, expected 31"),
+            ([{"charged": 10}, {"paid": 1}], "$[1].paid is true, expected 1"),
+            ({"charged": 10}, "$ is [{"),
+            ([{"charged": 10}, [1]], "$[1] is {")]:
+        with pytest.raises(AssertionError) as caught:
+            expect(items).output_includes(subset)
+        assert message in str(caught.value), (subset, str(caught.value)[:200])
+
+
 def test_expect_wraps_an_execution_run_by_hand():
     machine = StateMachine.from_file(ORDERS)
     execution = machine.execute(LINES, handlers=handlers(), clock=frozen_clock())

@@ -173,7 +173,8 @@ class ExecutionCheck:
         return self
 
     def output_includes(self, subset: Any) -> ExecutionCheck:
-        """Every key of ``subset`` (recursively) is in the output with that value."""
+        """Every key of ``subset`` (recursively, arrays item by item, of the same length) is in the
+        output with that value."""
         mismatch = _subset_mismatch(subset, self.output, "$")
         if mismatch:
             self.fail(f"output does not include {_short(subset)}: {mismatch}\n  output: {_short(self.output)}")
@@ -323,6 +324,16 @@ def _subset_mismatch(subset: Any, found: Any, path: str) -> str | None:
             if inner:
                 return inner
         return None
-    if subset != found:
+    if isinstance(subset, list):  # item by item: a Map's outputs, each with more keys than checked
+        if not isinstance(found, list):
+            return f"{path} is {_short(found)}, not an array"
+        if len(found) != len(subset):
+            return f"{path} has {len(found)} item(s), expected {len(subset)}: {_short(found)}"
+        for index, (value, item) in enumerate(zip(subset, found)):
+            inner = _subset_mismatch(value, item, f"{path}[{index}]")
+            if inner:
+                return inner
+        return None
+    if subset != found or (type(subset) is bool) != (type(found) is bool):  # (JSON's true is not 1)
         return f"{path} is {_short(found)}, expected {_short(subset)}"
     return None
