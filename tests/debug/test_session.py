@@ -100,6 +100,26 @@ def test_continue_stops_at_breakpoints_in_every_iteration(session):
     assert where(session) == "SUCCEEDED"
 
 
+@pytest.mark.parametrize("mode", ["continue", "next"])
+def test_a_breakpoint_every_iteration_reaches_at_once_pauses_once_per_iteration(mode):
+    """Without MaxConcurrency every iteration reaches the breakpoint before any enters it: the one
+    the user moves on from is not paused again when another iteration paused meanwhile."""
+    definition = json.loads((FIXTURES / "orders.asl.json").read_text())
+    del definition["States"]["Each"]["MaxConcurrency"]
+    session = DebugSession(StateMachine(definition), INPUT, handlers=_handlers(),
+                           clock_start="2024-01-01T00:00:00Z", frozen=True)
+    session.breakpoints.add("Charge")
+    session.resume("continue")
+    assert where(session) == ("Each[0]", "Charge")
+    assert [session.branch_of(p) for p in session.held] == ["Each[0]", "Each[1]"]  # (both before Charge)
+    session.set_input({"order": {"id": "o1", "qty": 2}})
+    session.resume(mode)
+    assert where(session) == ("Each[1]", "Charge")
+    session.resume("continue")
+    assert where(session) == "SUCCEEDED"
+    assert [r["charged"] for r in session.execution.output] == [20, 30]  # the edited input was used once
+
+
 def test_run_ignores_breakpoints(session):
     session.breakpoints.add("Receipt")
     session.resume("run")

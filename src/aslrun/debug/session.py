@@ -59,12 +59,13 @@ _ERROR_EVENTS = ("Failed", "TimedOut")
 class Position:
     """A branch paused before entering a state."""
 
-    __slots__ = ("frame", "state", "data")
+    __slots__ = ("frame", "state", "data", "released")
 
     def __init__(self, frame: Any, state: Any, data: Any) -> None:
         self.frame = frame
         self.state = state
         self.data = data  # the input the state will receive (editable while paused)
+        self.released = False  # the user moved on from it: its branch enters the state when next run
 
     @property
     def name(self) -> str:
@@ -234,8 +235,9 @@ class DebugSession:
             self.held.append(position)
             yield CHECKPOINT
             self.held.remove(position)
-            if position is self.paused:  # the user moves on from here
-                self.paused = None
+            if position.released:  # the user moved on from here (perhaps while another branch paused since)
+                if position is self.paused:
+                    self.paused = None
                 return position.data
             fresh = False  # held while another branch was paused: look again under the current mode
 
@@ -297,6 +299,8 @@ class DebugSession:
             return
         self.mode = mode
         self._focus = self.paused.frame if self.paused is not None else None
+        if self.paused is not None:
+            self.paused.released = True
         self._advance()
 
     def request_pause(self) -> None:
