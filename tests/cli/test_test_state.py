@@ -71,6 +71,16 @@ def test_human_output_lists_the_stages(workdir):
     ]
 
 
+def test_a_long_value_stays_on_its_line_when_printed_to_a_pipe(workdir):
+    """Not wrapped at 80 columns: a terminal wraps it, and a script reading the pipe gets each
+    value whole."""
+    orders = {"orders": [{"order": {"id": f"o{n}", "qty": n}} for n in range(12)]}
+    done = test_state(workdir, "orders.asl.json", "--state", "Load", "--input", json.dumps(orders))
+    assert done.returncode == 0, done.stderr
+    output = next(line for line in done.stdout.splitlines() if line.startswith("  output"))
+    assert json.loads(output.removeprefix("  output").strip()) == orders
+
+
 def test_a_mocked_error_fails_the_state(workdir):
     done = test_state(workdir, "orders.asl.json", "--state", "Charge", "--input", '{"order": {}}',
                       "--mock-error", "Card.Declined", "--mock-cause", "no funds", "--json")

@@ -84,7 +84,7 @@ def _show(result: Any, state_name: str) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)  # (a JSON value stays on its line: a terminal wraps it)
     colour = {"SUCCEEDED": "green", "FAILED": "red", "RETRIABLE": "yellow", "CAUGHT_ERROR": "yellow"}[result.status]
     console.print(f"[bold]{escape(state_name)}[/] [bold {colour}]{result.status}[/]")
     if result.inspection_data:
