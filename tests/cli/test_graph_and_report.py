@@ -44,6 +44,8 @@ def test_graph_formats(workdir, fmt, start):
 def test_graph_to_a_file_and_bad_input(workdir):
     done = aslrun(workdir, "graph", "orders.asl.json", "--out", "g.mmd")
     assert done.returncode == 0 and (workdir / "g.mmd").read_text().startswith("flowchart TD")
+    short = aslrun(workdir, "graph", "orders.asl.json", "-o", "short.mmd")  # (the short name people try first)
+    assert short.returncode == 0 and (workdir / "short.mmd").read_text() == (workdir / "g.mmd").read_text()
     missing = aslrun(workdir, "graph", "nope.json")
     assert missing.returncode == 2 and "Traceback" not in missing.stderr and "nope.json" in missing.stderr
 
@@ -56,7 +58,7 @@ def test_report_of_a_run_and_of_a_saved_history_agree(workdir):
     saved = aslrun(workdir, "execute", "orders.asl.json", "--input", "orders_input.json", "--handlers",
                    "charge_handlers.py", "--history", "run.jsonl", "--json")
     assert saved.returncode == 0, saved.stderr
-    again = aslrun(workdir, "report", "orders.asl.json", "--history", "run.jsonl", "--out", "saved.html")
+    again = aslrun(workdir, "report", "orders.asl.json", "--history", "run.jsonl", "-o", "saved.html")
     assert again.returncode == 0, again.stderr
 
     def runs(page):

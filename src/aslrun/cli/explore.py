@@ -28,7 +28,7 @@ __all__ = ["explore"]
               help="A JSON Schema the generated execution inputs follow.")
 @click.option("--examples", "examples_dir", metavar="DIR",
               help="A folder of example inputs (*.json), run first and varied.")
-@click.option("--out", "out_dir", metavar="DIR",
+@click.option("--out", "-o", "out_dir", metavar="DIR",
               help="Write the runs that reached something new as DIR/<machine>.explore.scenario.yaml.")
 @click.option("--max-examples", type=click.IntRange(min=1), default=200, show_default=True,
               help="Runs at most in each of the search's two phases (fresh draws, then kept runs varied); it stops "

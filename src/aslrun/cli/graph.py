@@ -20,7 +20,7 @@ __all__ = ["drawable_definition", "graph"]
               help="mermaid (renders in GitHub Markdown), dot (Graphviz) or svg (drawn by aslrun).")
 @sub_option
 @sub_file_option
-@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+@click.option("--out", "-o", "out", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
               help="Write to FILE instead of the standard output.")
 def graph(machine: str, state_machine_id: str | None, fmt: str, sub_pairs: tuple[str, ...],
           sub_files: tuple[str, ...], out: str | None) -> None:

@@ -24,7 +24,7 @@ __all__ = ["report"]
 @click.option("--coverage", "coverage_file", type=click.Path(dir_okay=False), metavar="DATAFILE",
               help="Draw the coverage measured by pytest --aslrun-cov (its data file, e.g. .aslrun-coverage) on "
                    "the machine instead of running it: how often each state and transition was reached.")
-@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), metavar="FILE", required=True,
+@click.option("--out", "-o", "out", type=click.Path(dir_okay=False, writable=True), metavar="FILE", required=True,
               help="The HTML file to write.")
 @click.option("--title", help="The page title (default: the machine's name).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of States.UUID/MathRandom and names.")
