@@ -164,9 +164,14 @@ def test_a_failing_scenario_shows_what_happened(project):
 def test_a_malformed_scenario_is_a_collection_error_naming_the_place(project):
     (project.path / "typo.scenario.yaml").write_text(
         "machine: orders.asl.json\nscenarios:\n  - name: one\n    expect: {stauts: SUCCEEDED}\n", encoding="utf-8")
+    (project.path / "keys.scenario.yaml").write_text(
+        "machine: orders.asl.json\nscenarios:\n  - name: two\n    hanlders_file: h.py\n    zzz: 1\n", encoding="utf-8")
     (project.path / "broken.scenario.yaml").write_text("machine: [unclosed\n", encoding="utf-8")
     result = project.runpytest("-p", "no:cacheprovider")
-    result.assert_outcomes(errors=2)
+    result.assert_outcomes(errors=3)
     shown = result.stdout.str()
-    assert "typo.scenario.yaml scenario 'one': unknown expect key(s) ['stauts']" in shown
+    assert "keys.scenario.yaml scenario 'two': unknown key(s) 'hanlders_file' (did you mean 'handlers_file'?), " \
+        "'zzz' (known: [" in shown
+    assert "typo.scenario.yaml scenario 'one': unknown expect key(s) 'stauts' (did you mean 'status'?) (known: [" \
+        in shown
     assert "broken.scenario.yaml: invalid YAML at line 2, column 1" in shown

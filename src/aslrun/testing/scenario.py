@@ -59,6 +59,14 @@ def is_scenario_file(path: str | Path) -> bool:
     return str(path).endswith(SCENARIO_SUFFIXES)
 
 
+def _with_hints(unknown: set[Any], known: Any) -> str:
+    """``'stauts' (did you mean 'status'?), 'x'``: each unknown key, with the known one it is closest to."""
+    import difflib
+
+    return ", ".join(f"{key!r} (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(
+        str(key), sorted(known), n=1, cutoff=0.6)) else repr(key) for key in sorted(unknown, key=str))
+
+
 class Scenario:
     """One scenario: how to run the machine and what to expect of the execution."""
 
@@ -69,7 +77,8 @@ class Scenario:
         self.where = where
         unknown = set(spec) - _SETUP_KEYS
         if unknown:
-            raise ScenarioError(f"{where}: unknown key(s) {sorted(unknown)} (known: {sorted(_SETUP_KEYS)})")
+            raise ScenarioError(f"{where}: unknown key(s) {_with_hints(unknown, _SETUP_KEYS)} "
+                                f"(known: {sorted(_SETUP_KEYS)})")
         if "machine" not in spec:
             raise ScenarioError(f"{where}: 'machine' (the definition file) is required")
         expect = spec.get("expect") or {}
@@ -77,7 +86,8 @@ class Scenario:
             raise ScenarioError(f"{where}: 'expect' must be a mapping")
         unknown = set(expect) - _EXPECT_KEYS
         if unknown:
-            raise ScenarioError(f"{where}: unknown expect key(s) {sorted(unknown)} (known: {sorted(_EXPECT_KEYS)})")
+            raise ScenarioError(f"{where}: unknown expect key(s) {_with_hints(unknown, _EXPECT_KEYS)} "
+                                f"(known: {sorted(_EXPECT_KEYS)})")
         for key in ("ran", "entered", "state_input", "state_output"):
             if key in expect and not isinstance(expect[key], Mapping):
                 raise ScenarioError(f"{where}: expect.{key} maps state names to values")
