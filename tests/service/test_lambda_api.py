@@ -158,6 +158,22 @@ def test_a_result_that_is_not_json_is_a_marshal_error(lambda_):
     create(lambda_, "sets", code="def handler(event, context):\n    return {1, 2}\n")
     result, answer = invoke(lambda_, "sets", {})
     assert answer["FunctionError"] == "Unhandled" and result["errorType"] == "Runtime.MarshalError"
+    create(lambda_, "nan", code="def handler(event, context):\n    return float('nan')\n")  # (not the text NaN)
+    result, answer = invoke(lambda_, "nan", {})
+    assert answer["FunctionError"] == "Unhandled" and result["errorType"] == "Runtime.MarshalError"
+    assert result["errorMessage"].startswith("Unable to marshal response: Out of range float values")
+
+
+def test_a_function_that_exits_fails_its_invocation_not_the_server(lambda_):
+    """Lambda's runtime reports the exit; the function's sys.exit is not the server's (it was a 500)."""
+    create(lambda_, "quits", code="import sys\ndef handler(event, context):\n    sys.exit(3)\n")
+    result, answer = invoke(lambda_, "quits", {})
+    request_id = answer["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+    assert answer["StatusCode"] == 200 and answer["FunctionError"] == "Unhandled"
+    assert result == {"errorType": "Runtime.ExitError",
+                      "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: exit status 3"}
+    create(lambda_, "doubler")
+    assert invoke(lambda_, "doubler", {"n": 2})[0]["doubled"] == 4  # the server goes on
 
 
 # -- versions, aliases, updates ----------------------------------------------------------------------

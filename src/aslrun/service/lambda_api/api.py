@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ...integrations.handler_call import LambdaFunctionError, lambda_error_document
+from ...integrations.handler_call import HandlerFailed, call_with_own_event
 from ...integrations.lambda_ import function_arn, log_tail, parse_function_name, unreadable_payload
 from .code_store import CodeStore, StoredCode
 from .configuration import check_name, invalid_name, last_modified, new_configuration, updated_configuration
@@ -344,24 +344,17 @@ class LambdaApi:
         gate = self.gate
         if gate is not None:
             gate.acquire()
-        try:
+        try:  # the engine's boundary of a handler call: its failures, exits and unserialisable results
             with contextlib.redirect_stdout(printed):
-                result = function(event, context)
-        except Exception as exc:
-            failed = exc if isinstance(exc, LambdaFunctionError) else \
-                LambdaFunctionError(type(exc).__name__, lambda_error_document(exc, request_id))
-            document = failed.document if isinstance(failed.document, dict) else {"errorMessage": str(failed.document),
+                result, _ = call_with_own_event(function, event, context)
+        except HandlerFailed as failed:
+            document = failed.document if isinstance(failed.document, dict) else {"errorMessage": failed.document,
                                                                                   "errorType": failed.error}
             return 200, json.dumps(document).encode(), "Unhandled", printed.kept.getvalue()
         finally:
             if gate is not None:
                 gate.release()
-        try:
-            body = json.dumps(result).encode()
-        except (TypeError, ValueError) as exc:
-            document = {"errorMessage": f"Unable to marshal response: {exc}", "errorType": "Runtime.MarshalError",
-                        "requestId": request_id, "stackTrace": []}
-            return 200, json.dumps(document).encode(), "Unhandled", printed.kept.getvalue()
+        body = json.dumps(result).encode()
         if len(body) > MAX_PAYLOAD_BYTES:
             document = {"errorMessage": f"Response payload size ({len(body)} bytes) exceeded maximum allowed payload "
                                         f"size ({MAX_PAYLOAD_BYTES} bytes).", "errorType": "Function.ResponseSizeTooLarge"}
