@@ -487,11 +487,11 @@ class LambdaApi:
                               f"{latest.config['FunctionArn']}")
 
     def _publish(self, region: str, name: str, revision: str, description: str | None) -> dict[str, Any]:
-        for version in reversed(self.registry.versions(region, name)):  # nothing changed: the last version
-            latest = self._latest(region, name)
-            if version.digest == latest.digest and _same_settings(version.config, latest.config):
-                return version.config
-            break
+        versions = self.registry.versions(region, name)
+        if versions:  # nothing changed since the last version: that version
+            last, latest = versions[-1], self._latest(region, name)
+            if last.digest == latest.digest and _same_settings(last.config, latest.config):
+                return last.config
 
         def make(latest: dict[str, Any], number: int) -> dict[str, Any]:
             return {**latest, "Version": str(number), "FunctionArn": f"{latest['FunctionArn']}:{number}",
@@ -500,9 +500,7 @@ class LambdaApi:
 
         published = self.registry.publish(region, name, revision, make)
         if published is None:
-            raise LambdaError("PreconditionFailedException",
-                              "The Revision Id provided does not match the latest Revision Id. Call the "
-                              "GetFunction/GetAlias API to retrieve the latest Revision Id")
+            raise _revision_mismatch()
         return published
 
     def _forget_unused_code(self) -> None:
@@ -526,9 +524,13 @@ def _same_settings(version: dict[str, Any], latest: dict[str, Any]) -> bool:
 
 def _check_revision(members: dict[str, Any], config: dict[str, Any]) -> None:
     if members.get("RevisionId") and members["RevisionId"] != config["RevisionId"]:
-        raise LambdaError("PreconditionFailedException",
-                          "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/"
-                          "GetAlias API to retrieve the latest Revision Id")
+        raise _revision_mismatch()
+
+
+def _revision_mismatch() -> LambdaError:
+    return LambdaError("PreconditionFailedException", "The Revision Id provided does not match the latest Revision "
+                                                      "Id. Call the GetFunction/GetAlias API to retrieve the latest "
+                                                      "Revision Id")
 
 
 def _alias_name(name: Any) -> str:
