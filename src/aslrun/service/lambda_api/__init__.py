@@ -81,9 +81,8 @@ class LambdaEndpoint:
             document = {"Type": "Service", "message": f"aslrun failed to answer: {type(exc).__name__}: {exc}"}
             return 500, {"x-amzn-ErrorType": "ServiceException", "content-type": "application/json"}, \
                 answer_body(document)
-        if isinstance(answer.body, bytes):
-            return answer.status, {"content-type": "application/json", **answer.headers}, answer.body
-        content = b"" if answer.body is None else answer_body(answer.body)
+        given = answer.body
+        content = given if isinstance(given, bytes) else b"" if given is None else answer_body(given)
         return answer.status, {"content-type": "application/json", **answer.headers}, content
 
     def task_fallback(self, then: Any) -> Any:
@@ -119,7 +118,7 @@ class _CreatedFunctions:
         latest = self.endpoint.registry.function(region, parsed[0]) if parsed and region else None
         if latest is not None:
             try:
-                return self.endpoint.api.run_for_task(latest, parsed[1], event, context)  # type: ignore[index]
+                return self.endpoint.api.run_for_task(region, latest, parsed[1], event, context)  # type: ignore[arg-type, index]
             except LambdaError as error:  # (a version or alias it does not have)
                 raise LambdaFunctionError(f"Lambda.{error.code}", lambda_sdk_cause(
                     error.message, error.status, error.code, context.aws_request_id)) from None

@@ -327,12 +327,11 @@ class LambdaApi:
         headers["x-amzn-RequestId"] = request_id
         return Answer(body, status, headers)
 
-    def run_for_task(self, latest: FunctionRow, qualifier: str | None, event: Any, context: Any) -> Any:
+    def run_for_task(self, region: str, latest: FunctionRow, qualifier: str | None, event: Any, context: Any) -> Any:
         """A Task's call of a function created through this API, its ``$LATEST`` read already (the
         engine holds the handler gate): its result, or :class:`LambdaFunctionError` as the function
         failed; :class:`LambdaError` when it has no such version or alias."""
-        config = latest.config
-        row = self._row(config["FunctionArn"].split(":")[3], config["FunctionName"], qualifier, latest)
+        row = self._row(region, latest.config["FunctionName"], qualifier, latest)
         function = self.runtimes.function(row.config, row.digest)
         return function(event, context)
 
