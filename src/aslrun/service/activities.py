@@ -21,7 +21,7 @@ from .context import Call
 from .faults import activity_does_not_exist
 from .paging import page
 from .store import Store
-from .tags import put_tags, read_tags
+from .tags import forget_tags, put_tags, read_tags
 
 __all__ = ["ActivityApi", "ActivityBroker"]
 
@@ -118,7 +118,7 @@ class ActivityApi:
         require_arn(arn, "activity")
         with self.store.write() as db:
             db.execute("DELETE FROM activities WHERE arn = ?", (arn,))
-            db.execute("DELETE FROM tags WHERE resource_arn = ?", (arn,))
+            forget_tags(db, arn)
         return {}
 
     def get_activity_task(self, request: dict[str, Any], call: Call) -> dict[str, Any]:

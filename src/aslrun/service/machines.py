@@ -18,7 +18,7 @@ from .definitions import diagnostics, read_definition
 from .faults import ServiceError, machine_does_not_exist, validation
 from .paging import page
 from .store import Store
-from .tags import MAX_TAGS, put_tags, read_tags, require_taggable
+from .tags import MAX_TAGS, forget_tags, put_tags, read_tags, remove_tags, require_taggable, tags_of
 
 __all__ = ["MachineApi"]
 
@@ -241,16 +241,14 @@ class MachineApi:
         arn = request["resourceArn"]
         with self.store.write() as db:
             require_taggable(db, arn)
-            db.executemany("DELETE FROM tags WHERE resource_arn = ? AND key = ?",
-                           [(arn, key) for key in request["tagKeys"]])
+            remove_tags(db, arn, request["tagKeys"])
         return {}
 
     def list_tags_for_resource(self, request: dict[str, Any], call: Call) -> dict[str, Any]:
         arn = request["resourceArn"]
         with self.store.write() as db:
             require_taggable(db, arn)
-        rows = self.store.all("SELECT key, value FROM tags WHERE resource_arn = ? ORDER BY seq", (arn,))
-        return {"tags": [{"key": row["key"], "value": row["value"]} for row in rows]}
+        return {"tags": [{"key": key, "value": value} for key, value in tags_of(self.store, arn)]}
 
 
 def delete_machine(db: Any, arn: str) -> None:
@@ -258,7 +256,7 @@ def delete_machine(db: Any, arn: str) -> None:
     db.execute("DELETE FROM state_machines WHERE arn = ?", (arn,))
     db.execute("DELETE FROM versions WHERE machine_arn = ?", (arn,))
     db.execute("DELETE FROM aliases WHERE machine_arn = ?", (arn,))
-    db.execute("DELETE FROM tags WHERE resource_arn = ?", (arn,))
+    forget_tags(db, arn)
 
 
 def _check_version_description(request: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from ..store import Store
-from ..tags import put_tags
+from ..tags import forget_tags, put_tags, remove_tags, tags_of
 
 __all__ = ["FunctionRow", "Registry"]
 
@@ -101,8 +101,7 @@ class Registry:
         return {row["digest"] for row in rows}
 
     def tags(self, arn: str) -> dict[str, str]:
-        return {row["key"]: row["value"] for row in
-                self.store.all("SELECT key, value FROM tags WHERE resource_arn = ? ORDER BY seq", (arn,))}
+        return dict(tags_of(self.store, arn))
 
     # -- acknowledged changes ---------------------------------------------------------------------
 
@@ -149,7 +148,7 @@ class Registry:
         with self.store.write() as db:
             for table in ("lambda_functions", "lambda_versions", "lambda_aliases"):
                 db.execute(f"DELETE FROM {table} WHERE region = ? AND name = ?", (region, name))
-            db.execute("DELETE FROM tags WHERE resource_arn = ?", (arn,))
+            forget_tags(db, arn)
 
     def delete_version(self, region: str, name: str, version: int) -> None:
         with self.store.write() as db:
@@ -178,5 +177,5 @@ class Registry:
 
     def untag(self, arn: str, keys: list[str]) -> None:
         with self.store.write() as db:
-            db.executemany("DELETE FROM tags WHERE resource_arn = ? AND key = ?", [(arn, key) for key in keys])
+            remove_tags(db, arn, keys)
 
