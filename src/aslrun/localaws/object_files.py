@@ -103,6 +103,23 @@ class ObjectFiles:
         return digest
 
 
+def replace_durably(target: Path, data: bytes) -> None:
+    """``target`` holds ``data``, whole, on disk: written beside it (``.<name>.new``), flushed and
+    fsynced, renamed over it, the folder fsynced. A crash leaves the old file or the new one. One
+    writer at a time per target (the caller's lock)."""
+    temporary = target.parent / f".{target.name}.new"
+    try:
+        with open(temporary, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    fsync_directory(target.parent)
+
+
 def fsync_directory(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:

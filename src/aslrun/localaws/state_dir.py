@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from .directory_lock import LOCK_FILE, DirectoryLock, StateDirectoryBusy
-from .object_files import ObjectFiles, fsync_directory
+from .object_files import ObjectFiles, fsync_directory, replace_durably
 
 if TYPE_CHECKING:
     from .emulator import LocalAws
@@ -232,13 +232,7 @@ def commit_snapshot(directory: Path, document: dict[str, Any]) -> None:
     from .journal import dumps
 
     directory.mkdir(parents=True, exist_ok=True)
-    temporary = directory / f".{STATE_FILE}.new"
-    with open(temporary, "w", encoding="utf-8") as out:
-        out.write(dumps(document, indent=1, sort_keys=True) + "\n")
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temporary, directory / STATE_FILE)
-    fsync_directory(directory)
+    replace_durably(directory / STATE_FILE, (dumps(document, indent=1, sort_keys=True) + "\n").encode("utf-8"))
 
 
 def truncate_journal(directory: Path) -> None:

@@ -22,7 +22,7 @@ import threading
 import zipfile
 from pathlib import Path
 
-from ...localaws.object_files import fsync_directory
+from ...localaws.object_files import replace_durably
 from .errors import LambdaError
 
 __all__ = ["CodeStore", "StoredCode"]
@@ -63,7 +63,7 @@ class CodeStore:
         with self._lock:
             if not target.exists():
                 self._archives.mkdir(parents=True, exist_ok=True)
-                _write_durably(target, archive)
+                replace_durably(target, archive)
         return StoredCode(digest, len(archive))
 
     def archive(self, digest: str) -> bytes:
@@ -112,17 +112,3 @@ def _check_archive(archive: bytes) -> None:
     if unzipped > MAX_UNZIPPED_BYTES:
         raise LambdaError("InvalidParameterValueException",
                           f"Unzipped size must be smaller than {MAX_UNZIPPED_BYTES} bytes")
-
-
-def _write_durably(target: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    fsync_directory(target.parent)
