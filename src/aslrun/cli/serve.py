@@ -50,7 +50,8 @@ DEFAULT_MOCK_CONFIG = "MockConfigFile.json"
               help="A value of one of the template's Parameters.")
 @click.option("--aws-seed", "aws_seed", type=click.Path(dir_okay=False, exists=True), metavar="FILE",
               help="Tables, queues, topics and buckets (+ items, objects) for the local AWS that service "
-                   "integration Tasks reach (as `aslrun aws seed` takes them); it lives in memory.")
+                   "integration Tasks reach (as `aslrun aws seed` takes them); with --state-dir, applied "
+                   "once, when its local AWS is new.")
 @click.option("--region", default=None, metavar="REGION",
               help="Region of requests that do not name one [env AWS_DEFAULT_REGION, else us-east-1].")
 @click.option("--account", default=None, metavar="ID",
@@ -123,6 +124,15 @@ def serve(host: str, port: int, handler_modules: tuple[str, ...], handler_pairs:
         if service.interrupted:
             click.echo(f"aslrun serve: {len(service.interrupted)} execution(s) were running when the server last "
                        "stopped: recorded as FAILED (aslrun.ServerStopped); RedriveExecution continues them")
+        server_aws = service.server_aws
+        if server_aws.directory is not None:
+            state = "loaded from" if server_aws.loaded else "kept in"
+            click.echo(f"aslrun serve: local AWS (DynamoDB, S3, SQS, SNS, EventBridge) {state} {server_aws.directory}"
+                       + ("" if server_aws.aws is not None else " (started on first use)"))
+        if server_aws.seed_skipped:
+            click.echo(f"aslrun serve: --aws-seed {aws_seed} not applied: {server_aws.directory} already holds a "
+                       f"local AWS (seeded when it was new; `aslrun aws reset --aws-state {server_aws.directory}` "
+                       "empties it)")
         functions = service.lambda_functions.registry.count()
         if functions:
             click.echo(f"aslrun serve: {functions} Lambda function(s) created through its API earlier, kept in "
@@ -138,6 +148,9 @@ def serve(host: str, port: int, handler_modules: tuple[str, ...], handler_pairs:
         sys.exit(2)
     except ServiceError as refused:  # deploying the template: a machine the API itself refuses
         click.echo(f"aslrun: {template_path}: {refused.code}: {refused.message}", err=True)
+        sys.exit(2)
+    except AslrunError as exc:  # the local AWS's state directory: busy, or unreadable
+        click.echo(f"aslrun: {exc}", err=True)
         sys.exit(2)
     kept = f"kept in {config.state_dir}" if config.state_dir is not None else "gone with it (--state-dir keeps it)"
     click.echo(f"aslrun serve: stopped; its state is {kept}")

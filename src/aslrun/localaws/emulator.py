@@ -19,19 +19,20 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from ..errors import BindingError
 
-__all__ = ["AWS_EXTRA_MISSING", "AwsUnavailable", "LocalAws", "NetworkBlocked", "aws_extra_installed",
-           "current_aws", "fresh_on_demand", "use_aws"]
+__all__ = ["AWS_EXTRA_MISSING", "LOCAL_AWS_LOCK", "AwsUnavailable", "LocalAws", "NetworkBlocked", "aws_extra_installed",
+           "current_aws", "fresh_on_demand", "start_on_demand_with", "use_aws"]
 
 AWS_EXTRA_MISSING = ("the AWS service emulation needs moto and boto3: pip install 'aslrun[aws]'")
 
 _LOCK = threading.RLock()
+LOCAL_AWS_LOCK = _LOCK  # held while a local AWS starts, stops or is chosen (current_aws)
 _ACTIVE: list[LocalAws] = []  # entered local AWS instances, innermost last (moto's state is per process)
 
 
@@ -171,17 +172,42 @@ class LocalAws:
             client = self._clients[key] = _process_client(*key)
         return client
 
-    def answer_request(self, request: Any) -> tuple[int, dict[str, str], Any] | None:
+    def answer_request(self, request: Any, *, service: str | None = None,
+                       region: str | None = None) -> tuple[int, dict[str, str], Any] | None:
         """moto's answer to a raw AWS request (a botocore ``AWSPreparedRequest`` addressed to the
         service's AWS endpoint): status, headers and body, or None when moto has none. ``aslrun serve``
         passes on this way what clients send it for other services than Step Functions
-        (:mod:`aslrun.service.aws_proxy`); such requests are not journaled (the server's local AWS
-        lives in memory)."""
+        (:mod:`aslrun.service.aws_proxy`). Given the request's ``service`` (its SigV4 signing name)
+        and ``region``, a change it makes is journaled as a client's call is, while this local AWS
+        keeps a state directory (:mod:`.raw_requests` reads the operation and its parameters)."""
         if self._mock is None:
             self.start()
         from moto.core.models import botocore_stubber
 
-        return botocore_stubber.process_request(request)  # type: ignore[no-any-return]
+        call, noted, unreadable = None, None, None
+        if service is not None:
+            from .journal import is_recorded, note_call
+            from .raw_requests import UnreadableRequest, read_call
+
+            try:
+                call = read_call(service, request, is_recorded)
+            except UnreadableRequest as exc:
+                unreadable = exc  # moto may refuse it too; if it makes the change, it cannot be kept
+            if call is not None:
+                noted = note_call(service, call.operation, call.params, region)
+        answered = botocore_stubber.process_request(request)
+        if answered is None or int(answered[0]) >= 300:
+            return answered  # type: ignore[no-any-return]
+        if unreadable is not None:
+            raise RuntimeError(f"the local AWS made a change it cannot journal: {unreadable}")
+        if noted is not None and call is not None:
+            from .journal import record_call
+            from .raw_requests import answer_parsed
+
+            status, headers, content = answered
+            record_call(noted, answer_parsed(call, int(status), headers or {},
+                                             content.encode("utf-8") if isinstance(content, str) else content or b""))
+        return answered  # type: ignore[no-any-return]
 
     def seed(self, document: dict[str, Any], *, base: str | os.PathLike[str] | None = None) -> None:
         """Create tables, queues, topics and buckets (with their items, messages and objects) from a
@@ -320,11 +346,25 @@ def current_aws(*, start: bool = True) -> LocalAws | None:
                 return aws
         if not start:
             return None
+        if scope is None and _ON_DEMAND_MAKER:
+            return _ON_DEMAND_MAKER[-1]()
         aws = LocalAws(reset=scope is not None)
         aws.start()
         if scope is not None:
             scope.started.append(aws)
         return aws
+
+
+_ON_DEMAND_MAKER: list[Callable[[], LocalAws]] = []
+
+
+def start_on_demand_with(maker: Callable[[], LocalAws] | None) -> None:
+    """How :func:`current_aws` starts the local AWS on first use from now on (None: a fresh one in
+    memory, the default). ``aslrun serve`` starts its own, in its state directory and region: the
+    first request or Task that needs AWS loads it, and a server that never does never imports moto.
+    ``maker`` is called under the local AWS's lock and returns a started, active local AWS."""
+    with _LOCK:
+        _ON_DEMAND_MAKER[:] = [maker] if maker is not None else []
 
 
 class _OnDemandScope:

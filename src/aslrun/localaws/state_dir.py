@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from .journal import Journal
 
 __all__ = ["JOURNAL_FILE", "LOCK_FILE", "STATE_FILE", "DirectoryLock", "ObjectFiles", "StateDirectory",
-           "StateDirectoryBusy", "clear_state", "fsync_directory", "load_state", "save_state"]
+           "StateDirectoryBusy", "clear_state", "fsync_directory", "holds_state", "load_state", "save_state"]
 
 STATE_FILE = "state.json"
 JOURNAL_FILE = "journal.jsonl"
@@ -182,6 +182,12 @@ def read_snapshot(directory: Path) -> dict[str, Any]:
     if not isinstance(document, dict) or not isinstance(document.get(SEQUENCE, 0), int):
         raise InputError(f"AWS state {path}: expected an object")
     return document
+
+
+def holds_state(directory: Path) -> bool:
+    """Whether the directory holds a saved local AWS (a snapshot, or a journal with an entry)."""
+    journal = directory / JOURNAL_FILE
+    return (directory / STATE_FILE).exists() or (journal.exists() and journal.stat().st_size > 0)
 
 
 def last_sequence(directory: Path) -> int:

@@ -43,6 +43,7 @@ PROXIED_SERVICES = {
 _QUERY_SCOPE = re.compile(r"^[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request$")
 # hop-by-hop and length headers: the server writes its own for what it sends
 _NOT_FORWARDED = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive"})
+_WRITTEN_BY_SERVER = frozenset({"date", "server"})  # the HTTP server writes its own: not twice
 
 
 def signed_for(headers: Mapping[str, str], query: str, default_region: str = "us-east-1") -> tuple[str, str] | None:
@@ -86,7 +87,7 @@ def answer(method: str, path: str, query: str, headers: Mapping[str, str], body:
     if body:
         forwarded["content-length"] = str(len(body))
     request = AWSPreparedRequest(method, url, forwarded, body, stream_output=False)  # (headers: any case, as moto reads them)
-    answered = aws.answer_request(request)
+    answered = aws.answer_request(request, service=service, region=region)
     if answered is None:
         return 404, {}, b"the local AWS has no answer to this request"
     status, response_headers, content = answered
@@ -94,7 +95,8 @@ def answer(method: str, path: str, query: str, headers: Mapping[str, str], body:
         content = content.encode("utf-8")
     keep_length = method == "HEAD"  # no body: the length moto gives is the object's, to be kept
     kept = {str(name): str(value) for name, value in (response_headers or {}).items()
-            if str(name).lower() not in _NOT_FORWARDED or (keep_length and str(name).lower() == "content-length")}
+            if str(name).lower() not in _NOT_FORWARDED | _WRITTEN_BY_SERVER
+            or (keep_length and str(name).lower() == "content-length")}
     return int(status), kept, bytes(content or b"")
 
 

@@ -28,6 +28,7 @@ from .executions import ExecutionApi
 from .faults import ServiceError
 from .lambda_api import LambdaEndpoint
 from .lambda_api.errors import LambdaError
+from .local_aws import ServerAws
 from .machines import MachineApi
 from .map_runs import MapRunApi
 from .runner import Runner
@@ -58,7 +59,7 @@ class ServiceConfig:
     handler_processes: int | None = None
     mock_config: Any = None  # a testing.mock_config.MockConfig (SFN_MOCK_CONFIG)
     lambda_endpoint: str | None = None  # LAMBDA_ENDPOINT: Lambda tasks no handler serves go there
-    aws_seed: tuple[Path, dict[str, Any]] | None = None  # (file, document): the local AWS's contents at start
+    aws_seed: tuple[Path, dict[str, Any]] | None = None  # (file, document): a new local AWS's contents
     template: Any = None  # a templates.TemplateApp deployed at start (serve --template)
     #: how long GetActivityTask waits for work (AWS: 60 s; $ASLRUN_ACTIVITY_POLL_SECONDS for tests)
     activity_poll_seconds: float = field(default_factory=lambda: float(
@@ -76,7 +77,9 @@ class StepFunctionsService:
         self.state_dir = state_dir
         self.store = Store(state_dir / DATABASE_NAME)
         self.interrupted = self.store.close_interrupted_executions(round(time.time(), 3))
-        self.local_aws = _seeded_local_aws(config)
+        # the local AWS its Tasks and the port reach: kept in DIR/aws with --state-dir, else in memory
+        self.server_aws = ServerAws(config, config.state_dir)
+        self.local_aws = self.server_aws.open()  # None: it starts on first use
         self.catalog = Catalog(self.store)
         explicit = config.bindings
         if config.template is not None:  # its functions, unless --handlers binds the same names
@@ -176,31 +179,9 @@ class StepFunctionsService:
         self.store.flush()
         self.store.close_interrupted_executions(round(time.time(), 3))
         self.store.close()
-        if self.local_aws is not None:
-            self.local_aws.stop()
+        self.server_aws.stop()
         if self._temporary is not None:
             shutil.rmtree(self._temporary, ignore_errors=True)
-
-
-def _seeded_local_aws(config: ServiceConfig) -> Any:
-    """The local AWS (moto, in memory) the service integration Tasks reach, seeded with --aws-seed and
-    the template's resources (None when neither asks for one and the template has no event sources:
-    it starts on first use)."""
-    template_seed = config.template.seed if config.template is not None else None
-    has_events = config.template is not None and bool(config.template.event_sources)
-    if config.aws_seed is None and not template_seed and not has_events:
-        return None
-    from ..localaws import LocalAws
-    from ..localaws.emulator import use_aws
-    from ..localaws.seed import apply_seed
-
-    aws = use_aws(LocalAws(region=config.region, account=config.account, reset=True))
-    if config.aws_seed is not None:
-        path, document = config.aws_seed
-        apply_seed(aws, document, base=path.parent)
-    if template_seed:
-        apply_seed(aws, template_seed)
-    return aws
 
 
 def _object_of_local_s3(bucket: str, key: str, version: str | None) -> bytes:

@@ -2,7 +2,8 @@
 
 While a local AWS writes a state directory (:mod:`aslrun.localaws.state_dir`), botocore hooks on
 every client (``before-parameter-build`` notes the call, ``after-call`` records it if it succeeded:
-:mod:`.capture`) append what the call *changed*, in the terms of the saved state, to
+:mod:`.capture`), and the local AWS's answer to a raw request (:mod:`aslrun.localaws.raw_requests`:
+``aslrun serve`` passing on what any SDK sent it) append what the call *changed*, in the terms of the saved state, to
 ``DIR/journal.jsonl``, flushed and fsynced (:mod:`.file`). Never the API call itself: replaying calls
 would misbehave (receipt handles of another process, visibility timeouts, fresh random ids, FIFO
 deduplication). Each entry is a JSON line::
@@ -68,7 +69,7 @@ The modules:
 from __future__ import annotations
 
 from . import dynamodb, messaging, s3
-from .capture import activate, deactivate, install_hooks, suspended
+from .capture import NotedCall, activate, deactivate, install_hooks, is_recorded, note_call, record_call, suspended
 from .encoding import dumps, loads
 from .file import Journal, JournalRead, read_journal
 from .keyed_messages import message_keys, restore_messages
@@ -77,5 +78,6 @@ from .s3 import s3_object
 
 _RECORDING = (dynamodb, messaging, s3)  # imported for their recorders, which join the capture's table
 
-__all__ = ["Journal", "JournalRead", "activate", "deactivate", "dumps", "install_hooks", "loads", "message_keys",
-           "read_journal", "remember_objects", "replay", "restore_messages", "s3_object", "suspended"]
+__all__ = ["Journal", "JournalRead", "NotedCall", "activate", "deactivate", "dumps", "install_hooks", "is_recorded",
+           "loads", "message_keys", "note_call", "read_journal", "record_call", "remember_objects", "replay",
+           "restore_messages", "s3_object", "suspended"]

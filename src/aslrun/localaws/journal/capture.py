@@ -1,5 +1,7 @@
-"""Capturing changes: the botocore hooks that note a call before it is made and, once it succeeded,
-hand it to the recorder its operation has (the table :func:`records` fills), while a journal is active.
+"""Capturing changes: a call is noted before it is made and, once it succeeded, handed to the recorder
+its operation has (the table :func:`records` fills), while a journal is active. Calls through boto3
+clients are noted by botocore hooks; raw requests (``aslrun serve`` passing on what clients send it)
+by :meth:`~aslrun.localaws.LocalAws.answer_request`, through :func:`note_call` and :func:`record_call`.
 
 ``before-parameter-build`` notes the call (and lets its recorder look at the state it is about to
 change), ``after-call`` records it if it succeeded. A call is recorded only when a journal is active,
@@ -18,7 +20,8 @@ from typing import Any, NamedTuple
 
 from .file import Journal
 
-__all__ = ["activate", "deactivate", "install_hooks", "records", "resource_name", "suspended"]
+__all__ = ["NotedCall", "activate", "deactivate", "install_hooks", "is_recorded", "note_call", "record_call", "records",
+           "resource_name", "suspended"]
 
 _ACTIVE: list[Journal] = []
 _LOCAL = threading.local()  # .suspended: loading a state, whose calls are no changes to journal
@@ -78,21 +81,52 @@ _RECORDERS: dict[tuple[str, str], _Recorder] = {}
 _GLOBAL_SERVICES = {"s3"}
 
 
-def _before_call(params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
-    if not _ACTIVE or getattr(_LOCAL, "suspended", 0) or _NOTED in context:
-        return
-    context[_NOTED] = None  # a client may carry the hooks twice (built in and put on): once is enough
-    service = model.service_model.service_name
-    recorder = _RECORDERS.get((service, model.name))
+class NotedCall(NamedTuple):
+    """A call about to be made that the journal will record once it succeeded."""
+
+    journal: Journal
+    recorder: _Recorder
+    params: dict[str, Any]
+    memo: Any
+
+
+def is_recorded(service: str, operation: str) -> bool:
+    """Whether a successful call of this operation is journaled while a journal is active."""
+    return bool(_ACTIVE) and (service, operation) in _RECORDERS
+
+
+def note_call(service: str, operation: str, params: dict[str, Any], region: str | None) -> NotedCall | None:
+    """Before a call (botocore's service and operation names, its parameters, its region): what the
+    journal needs to record it once it succeeded (its recorder has looked at the state it is about
+    to change), or None when it is not journaled (no active journal, suspended here, another
+    process's journal, another region, an operation that changes nothing kept)."""
+    if not _ACTIVE or getattr(_LOCAL, "suspended", 0):
+        return None
+    recorder = _RECORDERS.get((service, operation))
     if recorder is None:
-        return
+        return None
     journal = _ACTIVE[-1]
     if journal.pid != os.getpid():  # a forked worker changes its own copy of moto's state, not this one
-        return
-    if service not in _GLOBAL_SERVICES and context.get("client_region") != journal.aws.region:
-        return
+        return None
+    if service not in _GLOBAL_SERVICES and region != journal.aws.region:
+        return None
     memo = recorder.prepare(journal, params) if recorder.prepare else None
-    context[_NOTED] = (journal, recorder, params, memo)  # params: as later hooks complete them
+    return NotedCall(journal, recorder, params, memo)
+
+
+def record_call(noted: NotedCall, parsed: dict[str, Any]) -> None:
+    """Journal a noted call that succeeded (``parsed``: its answer as botocore parses it). The
+    recorder reads the state and appends under the journal's lock, so when calls from several
+    threads change the same thing, the last entry is read after the last change."""
+    with noted.journal.lock:
+        noted.recorder.record(noted.journal, noted.params, parsed, noted.memo)
+
+
+def _before_call(params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+    if _NOTED in context:  # a client may carry the hooks twice (built in and put on): once is enough
+        return
+    context[_NOTED] = note_call(model.service_model.service_name, model.name, params,
+                                context.get("client_region"))  # params: as later hooks complete them
 
 
 def _after_call(http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any],
@@ -100,8 +134,7 @@ def _after_call(http_response: Any, parsed: dict[str, Any], model: Any, context:
     noted = context.pop(_NOTED, None)
     if noted is None or http_response.status_code >= 300:
         return
-    journal, recorder, params, memo = noted
-    recorder.record(journal, params, parsed, memo)
+    record_call(noted, parsed)
 
 
 def records(service: str, *operations: str, prepare: Callable[[Journal, dict[str, Any]], Any] | None = None

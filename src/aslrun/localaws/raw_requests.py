@@ -1,0 +1,275 @@
+"""What a raw request asks of the local AWS, for the journal: its operation and parameters as
+botocore names them, and its answer parsed as botocore parses it.
+
+``aslrun serve`` passes on to moto the requests any SDK sends it for DynamoDB, S3, SQS, SNS,
+EventBridge... (:mod:`aslrun.service.aws_proxy`). Those never went through a boto3 client of the
+local AWS, so the journal's botocore hooks did not see them; :meth:`LocalAws.answer_request` reads
+the request here instead, only when its operation is one the journal records, and hands the call to
+the same recorders (:mod:`aslrun.localaws.journal.capture`). The recorders need only names and keys
+(a table and an item's key, a queue's URL, a bucket and an object's key, a topic's ARN) and, for
+a few operations, the answer (the ids of the messages sent, a subscription's ARN).
+
+The wire formats, by how the request says what it is:
+
+* ``X-Amz-Target: Service.Operation`` with a JSON body (DynamoDB, SQS, EventBridge, SSM...): the
+  body read against the operation's input shape by botocore's own JSON parser (a binary value
+  comes out as bytes, as a boto3 caller gives it).
+* ``Action=Operation`` form fields (SNS; SQS's older query protocol): the fields gathered into the
+  input shape's structures, lists (``Name.member.N``) and maps (``Name.entry.N.key``) by their
+  serialized names. SQS's model no longer has its query names, so its few recorded operations
+  are read by name (``Attribute.N.Name``, ``SendMessageBatchRequestEntry.N.Id``...).
+* S3's REST paths (path-style, as an SDK addresses a custom endpoint): the operation from the method,
+  the path and the sub-resource in the query (``?delete``, ``?uploadId=``, ``x-amz-copy-source``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+from urllib.parse import parse_qs, unquote, urlsplit
+
+__all__ = ["RawCall", "UnreadableRequest", "answer_parsed", "read_call"]
+
+
+class UnreadableRequest(ValueError):
+    """A request for an operation the journal records whose parameters could not be read."""
+
+
+class RawCall(NamedTuple):
+    """A raw request read as a call: botocore's service and operation names, its parameters."""
+
+    service: str
+    operation: str
+    params: dict[str, Any]
+    protocol: str  # how the answer is written: json, query, rest-xml, or sqs-query (SQS's older one)
+
+
+def read_call(service: str, request: Any, is_recorded: Any) -> RawCall | None:
+    """The call ``request`` (a botocore ``AWSPreparedRequest``) makes of ``service``, when
+    ``is_recorded(service, operation)``; None for anything else (a read, an operation the journal
+    does not keep, a request whose operation cannot be told). Raises :class:`UnreadableRequest` when
+    the operation is recorded but its parameters cannot be read."""
+    headers = {str(name).lower(): str(value) for name, value in request.headers.items()}
+    body = _bytes(request.body)
+    split = urlsplit(request.url)
+    if service == "s3":
+        found = _s3_operation(request.method, split.path, split.query, headers)
+        if found is None or not is_recorded(service, found[0]):
+            return None
+        operation, params = found
+        if operation == "DeleteObjects":
+            params["Delete"] = {"Objects": [{"Key": key} for key in _deleted_keys(body)]}
+        return RawCall(service, operation, params, "rest-xml")
+    target = headers.get("x-amz-target")
+    if target:
+        operation = target.rsplit(".", 1)[-1]
+        if not is_recorded(service, operation):
+            return None
+        return RawCall(service, operation, _json_params(service, operation, body), "json")
+    fields = _form_fields(split.query, body, headers)
+    operation = (fields.get("Action") or [""])[0]
+    if not operation or not is_recorded(service, operation):
+        return None
+    if service == "sqs":
+        return RawCall(service, operation, _sqs_query_params(fields), "sqs-query")
+    return RawCall(service, operation, _query_params(service, operation, fields), "query")
+
+
+def answer_parsed(call: RawCall, status: int, headers: Mapping[str, Any], body: bytes) -> dict[str, Any]:
+    """The answer to ``call`` as botocore would parse it for a boto3 caller (the recorders read a
+    message id or a subscription's ARN from it); ``{}`` for S3, whose recorders read none."""
+    if call.protocol == "rest-xml":
+        return {}
+    if call.protocol == "sqs-query":  # the ids of the messages sent: all the recorder reads
+        ids = [found.decode("utf-8") for found in re.findall(rb"<MessageId>([^<]*)</MessageId>", body)]
+        return {"Successful": [{"MessageId": one} for one in ids]}
+    from botocore.parsers import create_parser  # type: ignore[import-untyped]
+
+    shape = _operation_model(call.service, call.operation).output_shape
+    if shape is None:
+        return {}
+    answer = {"body": body, "headers": {str(k): str(v) for k, v in headers.items()}, "status_code": status}
+    return create_parser(call.protocol).parse(answer, shape)  # type: ignore[no-any-return]
+
+
+# -- JSON: X-Amz-Target and a JSON body ---------------------------------------------------------------------
+
+def _json_params(service: str, operation: str, body: bytes) -> dict[str, Any]:
+    import json
+
+    from botocore.parsers import create_parser
+
+    try:
+        document = json.loads(body or b"{}")
+    except ValueError as exc:
+        raise UnreadableRequest(f"{service} {operation}: the body is not JSON ({exc})") from None
+    if not isinstance(document, dict):
+        raise UnreadableRequest(f"{service} {operation}: the body is not a JSON object")
+    shape = _operation_model(service, operation).input_shape
+    parsed = create_parser("json").parse({"body": body or b"{}", "headers": {}, "status_code": 200}, shape)
+    parsed.pop("ResponseMetadata", None)
+    return parsed  # type: ignore[no-any-return]
+
+
+# -- the query protocol: Action=... form fields -------------------------------------------------------------
+
+def _form_fields(query: str, body: bytes, headers: Mapping[str, str]) -> dict[str, list[str]]:
+    fields = parse_qs(query, keep_blank_values=True)
+    if body and "x-www-form-urlencoded" in headers.get("content-type", "x-www-form-urlencoded"):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return fields
+        for name, values in parse_qs(text, keep_blank_values=True).items():
+            fields.setdefault(name, []).extend(values)
+    return fields
+
+
+def _query_params(service: str, operation: str, fields: dict[str, list[str]]) -> dict[str, Any]:
+    flat = {name: values[-1] for name, values in fields.items()}
+    shape = _operation_model(service, operation).input_shape
+    if shape is None:
+        return {}
+    return _gathered(shape, "", flat) or {}
+
+
+def _gathered(shape: Any, prefix: str, flat: dict[str, str]) -> Any:
+    """The value of ``shape`` serialized under ``prefix`` in the flat query fields (None: absent)."""
+    kind = shape.type_name
+    if kind == "structure":
+        found = {}
+        for name, member in shape.members.items():
+            key = member.serialization.get("name", name)
+            value = _gathered(member, f"{prefix}.{key}" if prefix else key, flat)
+            if value is not None:
+                found[name] = value
+        return found or None
+    if kind == "list":
+        member = shape.member
+        item_name = member.serialization.get("name", "member")
+        base = prefix if shape.serialization.get("flattened") else f"{prefix}.{item_name}"
+        items = []
+        for index in _indexes(base, flat):
+            value = _gathered(member, f"{base}.{index}", flat)
+            if value is not None:
+                items.append(value)
+        return items if items or prefix in flat else None
+    if kind == "map":
+        base = prefix if shape.serialization.get("flattened") else f"{prefix}.entry"
+        key_name = shape.key.serialization.get("name", "key")
+        value_name = shape.value.serialization.get("name", "value")
+        entries = {}
+        for index in _indexes(base, flat):
+            key = flat.get(f"{base}.{index}.{key_name}")
+            if key is not None:
+                entries[key] = _gathered(shape.value, f"{base}.{index}.{value_name}", flat)
+        return entries or None
+    value = flat.get(prefix)
+    if value is None:
+        return None
+    if kind in ("integer", "long"):
+        return int(value) if re.fullmatch(r"-?\d+", value) else value
+    if kind == "boolean":
+        return value.lower() == "true"
+    return value
+
+
+def _indexes(base: str, flat: dict[str, str]) -> list[int]:
+    pattern = re.compile(re.escape(base) + r"\.(\d+)(?:\.|$)")
+    return sorted({int(found.group(1)) for name in flat if (found := pattern.match(name))})
+
+
+def _sqs_query_params(fields: dict[str, list[str]]) -> dict[str, Any]:
+    """SQS's older query protocol, for the operations the journal records: the queue, the
+    attributes (``Attribute.N.Name`` / ``.Value``), a receipt handle, batch entries (``...Entry.N.Field``)."""
+    flat = {name: values[-1] for name, values in fields.items()}
+    params: dict[str, Any] = {name: flat[name] for name in ("QueueUrl", "QueueName", "ReceiptHandle", "MessageBody")
+                              if name in flat}
+    attributes = {flat[f"Attribute.{i}.Name"]: flat.get(f"Attribute.{i}.Value", "")
+                  for i in _indexes("Attribute", flat) if f"Attribute.{i}.Name" in flat}
+    if attributes:
+        params["Attributes"] = attributes
+    entries: dict[int, dict[str, str]] = {}
+    for name, value in flat.items():
+        found = re.fullmatch(r"\w+BatchRequestEntry\.(\d+)\.(\w+)", name)
+        if found:
+            entries.setdefault(int(found.group(1)), {})[found.group(2)] = value
+    if entries:
+        params["Entries"] = [entries[index] for index in sorted(entries)]
+    return params
+
+
+# -- S3: the REST paths ---------------------------------------------------------------------------------
+
+_SIGNING_FIELDS = re.compile(r"^(x-amz-|x-id$)", re.IGNORECASE)  # a presigned URL's, and newer SDKs' x-id
+
+
+def _s3_operation(method: str, path: str, query: str, headers: Mapping[str, str]) -> tuple[str, dict[str, Any]] | None:
+    """The S3 operation a path-style request makes, among those that change buckets and objects."""
+    bucket, _, key = path.lstrip("/").partition("/")
+    bucket, key = unquote(bucket), unquote(key)
+    if not bucket:
+        return None
+    sub = {name for name in parse_qs(query, keep_blank_values=True) if not _SIGNING_FIELDS.match(name)}
+    method = method.upper()
+    if not key:  # the bucket itself (``/bucket`` or ``/bucket/``)
+        if sub == set() and method == "PUT":
+            return "CreateBucket", {"Bucket": bucket}
+        if sub == set() and method == "DELETE":
+            return "DeleteBucket", {"Bucket": bucket}
+        if sub == {"delete"} and method == "POST":
+            return "DeleteObjects", {"Bucket": bucket}
+        return None
+    params = {"Bucket": bucket, "Key": key}
+    if method == "PUT" and not sub:
+        return ("CopyObject" if "x-amz-copy-source" in headers else "PutObject"), params
+    if method == "POST" and sub == {"uploadId"}:
+        return "CompleteMultipartUpload", params
+    if method == "DELETE" and sub <= {"versionId"}:
+        return "DeleteObject", params
+    return None
+
+
+def _deleted_keys(body: bytes) -> list[str]:
+    """The keys a DeleteObjects body names (``<Delete><Object><Key>...``)."""
+    import xml.etree.ElementTree as ElementTree
+
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError as exc:
+        raise UnreadableRequest(f"s3 DeleteObjects: the body is not XML ({exc})") from None
+    return [element.text or "" for element in root.iter() if element.tag.rsplit("}", 1)[-1] == "Key"]
+
+
+# -- shared ---------------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def _service_model(service: str) -> Any:
+    """botocore's model of ``service``, loaded once for the process."""
+    import botocore.session  # type: ignore[import-untyped]
+
+    return botocore.session.get_session().get_service_model(service)
+
+
+def _operation_model(service: str, operation: str) -> Any:
+    try:
+        return _service_model(service).operation_model(operation)
+    except Exception:  # botocore's OperationNotFoundError
+        raise UnreadableRequest(f"{service} has no operation {operation}") from None
+
+
+def _bytes(body: Any) -> bytes:
+    if body is None:
+        return b""
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    read = getattr(body, "read", None)
+    if read is not None:  # a stream: read, then put back for moto
+        data = read()
+        body.seek(0)
+        return data if isinstance(data, bytes) else str(data).encode("utf-8")
+    return b""

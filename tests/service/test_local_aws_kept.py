@@ -1,0 +1,208 @@
+"""The server's local AWS with --state-dir: what it acknowledged, through the port or by a Task, is
+on disk before the answer goes out, so it is there after a restart or a kill -9 (DIR/aws, journaled
+as ``aslrun aws`` keeps its own); --aws-seed seeds it once; without --state-dir nothing is kept."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from boto3.s3.transfer import TransferConfig
+
+from tests.helpers.service import ROLE, aws_client as client, wait_done
+
+pytest.importorskip("moto", reason="the 'aws' extra is not installed: pip install 'aslrun[aws]'")
+
+KEY = {"AttributeName": "id", "KeyType": "HASH"}
+
+
+def _table(dynamodb: Any, name: str, kind: str = "S") -> None:
+    dynamodb.create_table(TableName=name, KeySchema=[KEY], AttributeDefinitions=[{"AttributeName": "id",
+                                                                                   "AttributeType": kind}],
+                          BillingMode="PAY_PER_REQUEST")
+
+
+def test_what_clients_wrote_through_the_port_survives_kill_9(start_server: Any, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    server = start_server(state_dir=state)
+    assert f"local AWS (DynamoDB, S3, SQS, SNS, EventBridge) kept in {state / 'aws'} (started on first use)" \
+        in server.log
+    dynamodb = client(server, "dynamodb")
+    _table(dynamodb, "blobs", "B")
+    dynamodb.put_item(TableName="blobs", Item={"id": {"B": b"\x00\x01"}, "cents": {"N": "300"}})
+    dynamodb.put_item(TableName="blobs", Item={"id": {"B": b"\x02"}, "cents": {"N": "1"}})
+    dynamodb.update_item(TableName="blobs", Key={"id": {"B": b"\x00\x01"}}, UpdateExpression="SET paid = :t",
+                         ExpressionAttributeValues={":t": {"BOOL": True}})
+    dynamodb.delete_item(TableName="blobs", Key={"id": {"B": b"\x02"}})
+    _table(dynamodb, "batch")
+    dynamodb.batch_write_item(RequestItems={"batch": [{"PutRequest": {"Item": {"id": {"S": f"b{i}"}}}}
+                                                      for i in range(3)]})
+    dynamodb.transact_write_items(TransactItems=[{"Delete": {"TableName": "batch", "Key": {"id": {"S": "b0"}}}}])
+
+    s3 = client(server, "s3")
+    s3.create_bucket(Bucket="archive")
+    s3.put_object(Bucket="archive", Key="bills/M 1.json", Body=b'{"cents": 300}')
+    s3.copy_object(Bucket="archive", Key="copy.json", CopySource={"Bucket": "archive", "Key": "bills/M 1.json"})
+    s3.put_object(Bucket="archive", Key="gone", Body=b"x")
+    s3.delete_objects(Bucket="archive", Delete={"Objects": [{"Key": "gone"}]})
+    s3.put_object(Bucket="archive", Key="gone-too", Body=b"x")
+    s3.delete_object(Bucket="archive", Key="gone-too")
+    big = tmp_path / "big.bin"
+    big.write_bytes(bytes(range(256)) * (6 * 4096))  # 6 MiB: a multipart upload of two parts
+    s3.upload_file(str(big), "archive", "big.bin", Config=TransferConfig(multipart_threshold=5 * 1024 * 1024,
+                                                                         multipart_chunksize=5 * 1024 * 1024))
+    s3.create_bucket(Bucket="short-lived")
+    s3.delete_bucket(Bucket="short-lived")
+
+    sqs = client(server, "sqs")
+    url = sqs.create_queue(QueueName="work", Attributes={"VisibilityTimeout": "40"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="first")
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "a", "MessageBody": "second"},
+                                                  {"Id": "b", "MessageBody": "third"}])
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"][0]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=received["ReceiptHandle"])
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns = client(server, "sns")
+    topic = sns.create_topic(Name="notices", Attributes={"DisplayName": "Notices"})["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    sns.publish(TopicArn=topic, Message="via sns")
+    client(server, "events").create_event_bus(Name="orders")
+    server.kill()  # nothing written after the answers: only what each call put on disk before it
+
+    again = start_server(state_dir=state)
+    assert f"local AWS (DynamoDB, S3, SQS, SNS, EventBridge) loaded from {state / 'aws'}" in again.log
+    dynamodb = client(again, "dynamodb")
+    assert dynamodb.scan(TableName="blobs")["Items"] == [
+        {"id": {"B": b"\x00\x01"}, "cents": {"N": "300"}, "paid": {"BOOL": True}}]
+    assert sorted(item["id"]["S"] for item in dynamodb.scan(TableName="batch")["Items"]) == ["b1", "b2"]
+    s3 = client(again, "s3")
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["archive"]
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="archive")["Contents"]] == \
+        ["big.bin", "bills/M 1.json", "copy.json"]
+    assert s3.get_object(Bucket="archive", Key="copy.json")["Body"].read() == b'{"cents": 300}'
+    assert s3.get_object(Bucket="archive", Key="big.bin")["Body"].read() == big.read_bytes()
+    sqs = client(again, "sqs")
+    url = sqs.get_queue_url(QueueName="work")["QueueUrl"]
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"] == \
+        {"VisibilityTimeout": "40"}
+    bodies = [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
+    assert sorted(bodies) == ["second", "third", "via sns"]  # "first" was deleted
+    sns = client(again, "sns")
+    assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["DisplayName"] == "Notices"
+    subscription = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"][0]
+    assert subscription["Endpoint"] == queue_arn
+    assert "orders" in [bus["Name"] for bus in client(again, "events").list_event_buses()["EventBuses"]]
+
+
+def test_what_a_task_wrote_survives_kill_9_and_a_clean_stop_writes_a_snapshot(start_server: Any,
+                                                                              tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    server = start_server("--virtual-time", state_dir=state)
+    dynamodb = client(server, "dynamodb")
+    _table(dynamodb, "bills")
+    sfn = server.client()
+    definition = {"StartAt": "Put", "States": {"Put": {
+        "Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "End": True,
+        "Parameters": {"TableName": "bills", "Item": {"id": {"S.$": "$.id"}, "cents": {"N": "300"}}}}}}
+    machine = sfn.create_state_machine(name="put-bill", definition=json.dumps(definition),
+                                       roleArn=ROLE)["stateMachineArn"]
+    run = sfn.start_execution(stateMachineArn=machine, input=json.dumps({"id": "M1"}))["executionArn"]
+    assert wait_done(sfn, run)["status"] == "SUCCEEDED"
+    server.kill()
+
+    again = start_server("--virtual-time", state_dir=state)
+    assert client(again, "dynamodb").get_item(TableName="bills", Key={"id": {"S": "M1"}})["Item"] == \
+        {"id": {"S": "M1"}, "cents": {"N": "300"}}
+    assert again.stop() == 0  # a clean stop: the snapshot holds it all, the journal is emptied
+    snapshot = json.loads((state / "aws" / "state.json").read_text())
+    assert snapshot["dynamodb"]["bills"]["typed_items"] == [{"id": {"S": "M1"}, "cents": {"N": "300"}}]
+    assert (state / "aws" / "journal.jsonl").read_bytes() == b""
+    third = start_server(state_dir=state)
+    assert client(third, "dynamodb").scan(TableName="bills")["Count"] == 1
+
+
+def test_writes_from_clients_at_once_are_kept_as_the_last_answer_left_them(start_server: Any,
+                                                                           tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    server = start_server(state_dir=state)
+    _table(client(server, "dynamodb"), "counters")
+    clients = [client(server, "dynamodb") for _ in range(4)]  # (made here: boto3 makes them one at a time)
+
+    def work(worker: int) -> None:
+        for i in range(30):  # the same 3 items, changed by every worker
+            clients[worker].update_item(TableName="counters", Key={"id": {"S": f"k{i % 3}"}},
+                                        UpdateExpression="ADD n :one SET latest = :who",
+                                        ExpressionAttributeValues={":one": {"N": "1"}, ":who": {"S": f"{worker}-{i}"}})
+
+    threads = [threading.Thread(target=work, args=(worker,)) for worker in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    before = sorted(clients[0].scan(TableName="counters")["Items"], key=lambda item: item["id"]["S"])
+    assert [item["n"] for item in before] == [{"N": "40"}] * 3
+    server.kill()
+
+    again = start_server(state_dir=state)
+    after = sorted(client(again, "dynamodb").scan(TableName="counters")["Items"], key=lambda item: item["id"]["S"])
+    assert after == before
+
+
+def test_aws_seed_seeds_a_new_state_directory_once(start_server: Any, tmp_path: Path) -> None:
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"sqs": {"work": {"messages": ["seeded"]}},
+                                "dynamodb": {"control": {"key": {"pk": "S"}, "items": [{"pk": "run", "n": 1}]}}}))
+    state = tmp_path / "state"
+    first = start_server("--aws-seed", str(seed), state_dir=state)
+    dynamodb = client(first, "dynamodb")
+    dynamodb.put_item(TableName="control", Item={"pk": {"S": "run"}, "n": {"N": "2"}})  # changed since
+    first.kill()
+
+    again = start_server("--aws-seed", str(seed), state_dir=state)
+    assert f"--aws-seed {seed} not applied: {state / 'aws'} already holds a local AWS" in again.log
+    assert client(again, "dynamodb").get_item(TableName="control", Key={"pk": {"S": "run"}})["Item"]["n"] == \
+        {"N": "2"}  # not put back to the seed's value
+    sqs = client(again, "sqs")
+    url = sqs.get_queue_url(QueueName="work")["QueueUrl"]
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]] == ["seeded"]
+
+
+def test_sqs_older_query_protocol_is_kept_too(start_server: Any, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    server = start_server(state_dir=state)
+    signed = {"Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, "
+                               "SignedHeaders=host, Signature=0",
+              "Content-Type": "application/x-www-form-urlencoded"}
+
+    def query(**fields: str) -> requests.Response:
+        answer = requests.post(server.url + "/", data=fields, headers=signed, timeout=30)
+        assert answer.status_code == 200, answer.text
+        return answer
+
+    query(Action="CreateQueue", QueueName="legacy", **{"Attribute.1.Name": "DelaySeconds", "Attribute.1.Value": "0"})
+    url = client(server, "sqs").get_queue_url(QueueName="legacy")["QueueUrl"]
+    query(Action="SendMessage", QueueUrl=url, MessageBody="one")
+    query(Action="SendMessageBatch", QueueUrl=url, **{
+        "SendMessageBatchRequestEntry.1.Id": "a", "SendMessageBatchRequestEntry.1.MessageBody": "two",
+        "SendMessageBatchRequestEntry.2.Id": "b", "SendMessageBatchRequestEntry.2.MessageBody": "three"})
+    server.kill()
+
+    again = start_server(state_dir=state)
+    sqs = client(again, "sqs")
+    url = sqs.get_queue_url(QueueName="legacy")["QueueUrl"]
+    assert sorted(m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]) == \
+        ["one", "three", "two"]
+
+
+def test_without_a_state_dir_the_local_aws_goes_with_the_server(start_server: Any, tmp_path: Path) -> None:
+    server = start_server(cwd=tmp_path)
+    _table(client(server, "dynamodb"), "fleeting")
+    assert "local AWS" not in server.log
+    assert server.stop() == 0
+    again = start_server(cwd=tmp_path)
+    assert client(again, "dynamodb").list_tables()["TableNames"] == []
+    assert list(tmp_path.iterdir()) == []  # nothing written where it was started
