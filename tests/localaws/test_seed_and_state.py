@@ -202,3 +202,28 @@ def test_a_kept_client_reaches_only_the_local_aws_active_when_it_is_called(tmp_p
         client.create_queue(QueueName="kept")
     with LocalAws(reset=True, state_dir=tmp_path, autosave=False) as third:
         assert [url.rsplit("/", 1)[-1] for url in third.client("sqs").list_queues()["QueueUrls"]] == ["kept"]
+
+
+def test_items_are_seeded_in_batches_and_a_key_seeded_twice_keeps_its_last_item(aws):
+    items = [{"pk": f"k{i % 40}", "n": i} for i in range(100)]  # 100 puts of 40 keys: later ones win
+    aws.seed({"dynamodb": {"t": {"key": {"pk": "S"}, "items": items}}})
+    assert {item["pk"]: item["n"] for item in aws.table_items("t")} == {f"k{i % 40}": i for i in range(100)}
+
+
+def test_a_journal_of_item_changes_replays_in_order(tmp_path):
+    """Item changes of one table in a row are replayed 25 to a BatchWriteItem: puts and deletes of
+    the same keys interleaved come back as the calls left them."""
+    local = LocalAws(state_dir=tmp_path, reset=True).start()
+    local.seed({"dynamodb": {"t": {"key": {"pk": "S"}}, "u": {"key": {"pk": "S"}}}})
+    dynamodb = local.client("dynamodb")
+    for i in range(300):
+        dynamodb.put_item(TableName="t" if i % 50 else "u", Item={"pk": {"S": f"k{i % 70}"}, "n": {"N": str(i)}})
+        if i % 9 == 0:
+            dynamodb.delete_item(TableName="t", Key={"pk": {"S": f"k{(i * 7) % 70}"}})
+    expected = {table: local.table_items(table) for table in ("t", "u")}
+    local.stop(save=False)  # as a kill would leave it: no snapshot, everything in the journal
+    assert not (tmp_path / "state.json").exists()
+    with LocalAws(state_dir=tmp_path, reset=True, autosave=False) as again:
+        for table in ("t", "u"):
+            assert sorted(again.table_items(table), key=lambda item: item["pk"]) == \
+                sorted(expected[table], key=lambda item: item["pk"])

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...errors import InputError
 from ..object_files import ObjectFiles
-from ..seed import subscription_attributes
+from ..seed import subscription_attributes, write_items
 from .keyed_messages import MESSAGE_KEY, queue_named, restore_messages
 from .messaging import sns_backend
 from .s3 import s3_object
@@ -45,20 +45,42 @@ def replay(aws: LocalAws, entries: list[dict[str, Any]], objects: ObjectFiles, *
     """Apply journal entries, in order, to a local AWS loaded from the snapshot before them."""
     from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
-    for entry in entries:
+    index = 0
+    while index < len(entries):
+        entry = entries[index]
+        run = _item_run(entries, index)  # items of one table in a row: written 25 to a call
         try:
-            _REPLAYS[entry["change"]](aws, entry, objects)
+            if run:
+                write_items(aws.client("dynamodb"), entry["table"], [_item_request(one) for one in run])
+            else:
+                _REPLAYS[entry["change"]](aws, entry, objects)
         except (KeyError, ValueError, TypeError, OSError, InputError, ClientError, BotoCoreError) as exc:
-            raise InputError(f"AWS state {source}: entry {entry['seq']} ({entry.get('change')}) cannot be "
-                             f"replayed: {exc}; remove the directory (aslrun aws reset) to start afresh") from None
+            which = (f"entries {run[0]['seq']}-{run[-1]['seq']} (items of table {entry['table']})" if len(run) > 1
+                     else f"entry {entry['seq']} ({entry.get('change')})")
+            raise InputError(f"AWS state {source}: {which} cannot be replayed: {exc}; remove the directory "
+                             "(aslrun aws reset) to start afresh") from None
+        index += max(1, len(run))
 
 
-def _replay_item(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) -> None:
-    aws.client("dynamodb").put_item(TableName=entry["table"], Item=entry["item"])
+_ITEM_CHANGES = ("item", "item_deleted")
 
 
-def _replay_item_deleted(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) -> None:
-    aws.client("dynamodb").delete_item(TableName=entry["table"], Key=entry["key"])
+def _item_run(entries: list[dict[str, Any]], start: int) -> list[dict[str, Any]]:
+    """The item changes of one table in a row from ``start`` ([] when that entry is not one)."""
+    first = entries[start]
+    if first.get("change") not in _ITEM_CHANGES:
+        return []
+    end = start
+    while end < len(entries) and entries[end].get("change") in _ITEM_CHANGES and \
+            entries[end].get("table") == first.get("table"):
+        end += 1
+    return entries[start:end]
+
+
+def _item_request(entry: dict[str, Any]) -> dict[str, Any]:
+    if entry["change"] == "item":
+        return {"PutRequest": {"Item": entry["item"]}}
+    return {"DeleteRequest": {"Key": entry["key"]}}
 
 
 def _replay_created(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) -> None:
@@ -154,7 +176,7 @@ def _replay_object_deleted(aws: LocalAws, entry: dict[str, Any], objects: Object
 
 
 _REPLAYS: dict[str, Callable[[LocalAws, dict[str, Any], ObjectFiles], None]] = {
-    "item": _replay_item, "item_deleted": _replay_item_deleted, "created": _replay_created,
+    "created": _replay_created,  # ("item" and "item_deleted": in runs, see replay)
     "table": _replay_table, "deleted": _replay_deleted, "message": _replay_message,
     "message_deleted": _replay_message_deleted, "queue_purged": _replay_queue_purged,
     "queue_attributes": _replay_queue_attributes, "subscription": _replay_subscription,
