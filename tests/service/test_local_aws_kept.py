@@ -206,3 +206,19 @@ def test_without_a_state_dir_the_local_aws_goes_with_the_server(start_server: An
     again = start_server(cwd=tmp_path)
     assert client(again, "dynamodb").list_tables()["TableNames"] == []
     assert list(tmp_path.iterdir()) == []  # nothing written where it was started
+
+
+def test_a_change_in_another_region_is_answered_and_said_not_to_be_kept(start_server: Any, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    server = start_server("--region", "us-east-1", state_dir=state)
+    _table(client(server, "dynamodb", region="eu-west-1"), "elsewhere")
+    _table(client(server, "dynamodb", region="eu-west-1"), "elsewhere-too")
+    _table(client(server, "dynamodb"), "here")
+    said = [line for line in server.output if "keeps region" in line]
+    assert said == [f"aslrun: the local AWS in {state / 'aws'} keeps region us-east-1 (and S3): the dynamodb change "
+                    "just made in eu-west-1, and any later one there, lives in memory only and is gone at the next "
+                    "start (start with --region eu-west-1 to keep that region)\n"]  # once per region
+    server.kill()
+    again = start_server("--region", "us-east-1", state_dir=state)
+    assert client(again, "dynamodb", region="eu-west-1").list_tables()["TableNames"] == []
+    assert client(again, "dynamodb").list_tables()["TableNames"] == ["here"]

@@ -18,6 +18,7 @@ machines that call no AWS service.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -74,6 +75,7 @@ class LocalAws:
         self._clients: dict[tuple[str, str], Any] = {}
         self._depth = 0
         self._state: Any = None  # the open state directory (state_dir.StateDirectory)
+        self._regions_told: set[str] = set()  # regions whose changes were said not to be kept
 
     # -- life cycle -----------------------------------------------------------------------------
 
@@ -198,6 +200,8 @@ class LocalAws:
         answered = botocore_stubber.process_request(request)
         if answered is None or int(answered[0]) >= 300:
             return answered  # type: ignore[no-any-return]
+        if call is not None and noted is None and region not in (None, self.region) and service != "s3":
+            self._say_region_not_kept(str(region), service)
         if unreadable is not None:
             raise RuntimeError(f"the local AWS made a change it cannot journal: {unreadable}")
         if noted is not None and call is not None:
@@ -208,6 +212,16 @@ class LocalAws:
             record_call(noted, answer_parsed(call, int(status), headers or {},
                                              content.encode("utf-8") if isinstance(content, str) else content or b""))
         return answered  # type: ignore[no-any-return]
+
+    def _say_region_not_kept(self, region: str, service: str) -> None:
+        """Once per region: a change made in another region than this local AWS's own is answered but
+        not kept in its state directory (it keeps one region, and S3)."""
+        if self._state is None or self._state.journal is None or region in self._regions_told:
+            return
+        self._regions_told.add(region)
+        print(f"aslrun: the local AWS in {self.state_dir} keeps region {self.region} (and S3): the {service} change "
+              f"just made in {region}, and any later one there, lives in memory only and is gone at the next "
+              f"start (start with --region {region} to keep that region)", file=sys.stderr, flush=True)
 
     def seed(self, document: dict[str, Any], *, base: str | os.PathLike[str] | None = None) -> None:
         """Create tables, queues, topics and buckets (with their items, messages and objects) from a
