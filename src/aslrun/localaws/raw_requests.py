@@ -26,11 +26,15 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+import sys
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
-__all__ = ["RawCall", "UnreadableRequest", "answer_parsed", "read_call"]
+if TYPE_CHECKING:
+    from .emulator import LocalAws
+
+__all__ = ["RawCall", "UnreadableRequest", "answer_journaled", "answer_parsed", "read_call"]
 
 
 class UnreadableRequest(ValueError):
@@ -44,6 +48,44 @@ class RawCall(NamedTuple):
     operation: str
     params: dict[str, Any]
     protocol: str  # how the answer is written: json, query, rest-xml, or sqs-query (SQS's older one)
+
+
+def answer_journaled(aws: LocalAws, request: Any, service: str, region: str | None,
+                     answer: Callable[[Any], Any]) -> Any:
+    """``answer(request)`` (moto's answer: status, headers, body, or None), with the change it made
+    journaled like a client's call when ``aws`` keeps a state directory. A change the journal would
+    keep but cannot read is refused once made (an error: it is not kept); a change in another region
+    than the one ``aws`` keeps is said, once per region, to live in memory only."""
+    from .journal import is_recorded, note_call, record_call
+
+    call, noted, unreadable = None, None, None
+    try:
+        call = read_call(service, request, is_recorded)
+    except UnreadableRequest as exc:
+        unreadable = exc  # moto may refuse it too; if it makes the change, it cannot be kept
+    if call is not None:
+        noted = note_call(service, call.operation, call.params, region)
+    answered = answer(request)
+    if answered is None or int(answered[0]) >= 300:
+        return answered
+    if unreadable is not None:
+        raise RuntimeError(f"the local AWS made a change it cannot journal: {unreadable}")
+    if noted is not None and call is not None:
+        status, headers, content = answered
+        body = content.encode("utf-8") if isinstance(content, str) else content or b""
+        record_call(noted, answer_parsed(call, int(status), headers or {}, body))
+    elif call is not None and region not in (None, aws.region) and service != "s3":
+        _say_region_not_kept(aws, str(region), service)
+    return answered
+
+
+def _say_region_not_kept(aws: LocalAws, region: str, service: str) -> None:
+    if not aws.journaling or region in aws.regions_told:
+        return
+    aws.regions_told.add(region)
+    print(f"aslrun: the local AWS in {aws.state_dir} keeps region {aws.region} (and S3): the {service} change "
+          f"just made in {region}, and any later one there, lives in memory only and is gone at the next "
+          f"start (start with --region {region} to keep that region)", file=sys.stderr, flush=True)
 
 
 def read_call(service: str, request: Any, is_recorded: Any) -> RawCall | None:
