@@ -40,6 +40,8 @@ BASE: dict[str, Any] = {
     "sns": {"notify": {"subscriptions": [{"protocol": "sqs", "endpoint": "inbox"}]}, "old-topic": {}},
     "s3": {"data-bucket": {"in/a.csv": "id\n1\n", "in/b.bin": {"base64": "AAEC"}}, "old-bucket": {"x.txt": "x"}},
     "events": {"orders-bus": {}, "old-bus": {}},
+    "ssm": {"/bua/env": "tst", "/old/param": {"value": "x", "type": "SecureString"}},
+    "secretsmanager": {"bua/db": "hunter2", "old/secret": {"base64": "AAEC"}},
 }
 """What exists before the change (a snapshot, or journaled by the same process)."""
 
@@ -149,6 +151,10 @@ CASES: dict[str, Any] = {
                                   aws.client("s3").delete_bucket(Bucket="old-bucket")],
     "create-bus": lambda aws: aws.client("events").create_event_bus(Name="new-bus"),
     "delete-bus": lambda aws: aws.client("events").delete_event_bus(Name="old-bus"),
+    "ssm-put": lambda aws: aws.client("ssm").put_parameter(Name="/bua/env", Value="prd", Type="String", Overwrite=True),
+    "ssm-delete": lambda aws: aws.client("ssm").delete_parameters(Names=["/old/param", "/never/there"]),
+    "secret-put": lambda aws: aws.client("secretsmanager").put_secret_value(SecretId="bua/db", SecretString="new"),
+    "secret-delete": lambda aws: aws.client("secretsmanager").delete_secret(SecretId="old/secret"),
 }
 """One kind of change each, made through the local AWS's (or a handler's own) boto3 client."""
 

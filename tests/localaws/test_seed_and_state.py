@@ -18,6 +18,9 @@ SEED = {
     "sns": {"notify": {"subscriptions": [{"protocol": "sqs", "endpoint": "work"}]}},
     "s3": {"bua-data": {"export/a.csv": "id\n1\n", "config.json": {"json": {"x": 1}},
                         "blob.bin": {"base64": "AAEC"}}},
+    "ssm": {"/bua/env": "tst", "/bua/db/password": {"value": "s3cret", "type": "SecureString",
+                                                    "description": "the database's"}},
+    "secretsmanager": {"bua/db": "hunter2", "bua/api": {"json": {"key": "abc"}}, "bua/cert": {"base64": "AAEC"}},
 }
 
 
@@ -28,7 +31,14 @@ def test_seed_creates_what_it_names_and_inspection_reads_it(aws):
         "sqs": {"work": 2, "jobs.fifo": 1},
         "sns": {"notify": ["arn:aws:sqs:us-east-1:123456789012:work"]},
         "s3": {"bua-data": {"blob.bin": 3, "config.json": 7, "export/a.csv": 5}},
+        "ssm": {"/bua/env": "String", "/bua/db/password": "SecureString"},
+        "secretsmanager": ["bua/db", "bua/api", "bua/cert"],
     }
+    parameter = aws.client("ssm").get_parameter(Name="/bua/db/password", WithDecryption=True)["Parameter"]
+    assert parameter["Value"] == "s3cret"
+    secrets = aws.client("secretsmanager")
+    assert json.loads(secrets.get_secret_value(SecretId="bua/api")["SecretString"]) == {"key": "abc"}
+    assert secrets.get_secret_value(SecretId="bua/cert")["SecretBinary"] == b"\x00\x01\x02"
     items = sorted(aws.table_items("control"), key=lambda item: item["sk"])
     assert items == [{"pk": "BUA", "sk": 1, "status": "DONE", "ratio": 0.5, "tags": ["a"]},
                      {"pk": "BUA", "sk": 2, "status": "RUNNING"}]
@@ -66,7 +76,7 @@ def test_changes_made_while_active_are_kept_on_a_clean_exit_and_after_a_failure(
 def test_a_fresh_local_aws_is_empty(aws):
     aws.seed({"s3": {"some-bucket": {}}})
     with LocalAws(reset=True) as other:
-        assert other.describe() == {"dynamodb": {}, "sqs": {}, "sns": {}, "s3": {}}
+        assert other.describe() == {"dynamodb": {}, "sqs": {}, "sns": {}, "s3": {}, "ssm": {}, "secretsmanager": []}
 
 
 @pytest.mark.parametrize("document, message", [
@@ -78,6 +88,10 @@ def test_a_fresh_local_aws_is_empty(aws):
     ({"s3": {"good-bucket": {"k": 5}}}, "seed: s3.good-bucket.k must be text"),
     ({"s3": {"good-bucket": {"k": {"file": "missing.bin"}}}}, "seed: s3.good-bucket.k: cannot read"),
     ({"sns": {"t": {"subscriptions": [{"protocol": "sqs"}]}}}, "seed: sns.t.subscriptions[1] needs 'endpoint'"),
+    ({"ssm": {"/p": 5}}, "seed: ssm./p must be an object"),
+    ({"ssm": {"/p": {"value": "x", "type": "Number"}}}, "seed: ssm./p.type must be one of String, StringList"),
+    ({"secretsmanager": {"s": {"value": "x", "json": 1}}}, "seed: secretsmanager.s needs one of value"),
+    ({"secretsmanager": {"s": {"base64": "%%"}}}, "seed: secretsmanager.s.base64 is not valid base64"),
 ])
 def test_a_bad_seed_says_where(aws, document, message):
     with pytest.raises(InputError) as raised:

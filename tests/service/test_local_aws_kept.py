@@ -71,6 +71,8 @@ def test_what_clients_wrote_through_the_port_survives_kill_9(start_server: Any, 
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
     sns.publish(TopicArn=topic, Message="via sns")
     client(server, "events").create_event_bus(Name="orders")
+    client(server, "ssm").put_parameter(Name="/bua/env", Value="tst", Type="String")
+    client(server, "secretsmanager").create_secret(Name="bua/db", SecretString="hunter2")
     server.kill()  # nothing written after the answers: only what each call put on disk before it
 
     again = start_server(state_dir=state)
@@ -96,6 +98,8 @@ def test_what_clients_wrote_through_the_port_survives_kill_9(start_server: Any, 
     subscription = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"][0]
     assert subscription["Endpoint"] == queue_arn
     assert "orders" in [bus["Name"] for bus in client(again, "events").list_event_buses()["EventBuses"]]
+    assert client(again, "ssm").get_parameter(Name="/bua/env")["Parameter"]["Value"] == "tst"
+    assert client(again, "secretsmanager").get_secret_value(SecretId="bua/db")["SecretString"] == "hunter2"
 
 
 def test_what_a_task_wrote_survives_kill_9_and_a_clean_stop_writes_a_snapshot(start_server: Any,

@@ -44,8 +44,9 @@ def object_bytes(aws: LocalAws, bucket: str, key: str) -> bytes:
 
 def describe(aws: LocalAws) -> dict[str, Any]:
     """Counts and names: ``{"dynamodb": {table: n_items}, "sqs": {queue: n_messages},
-    "sns": {topic: [subscription endpoints]}, "s3": {bucket: {key: size}}}``."""
-    out: dict[str, Any] = {"dynamodb": {}, "sqs": {}, "sns": {}, "s3": {}}
+    "sns": {topic: [subscription endpoints]}, "s3": {bucket: {key: size}}, "ssm": {parameter: type},
+    "secretsmanager": [secret names]}``."""
+    out: dict[str, Any] = {"dynamodb": {}, "sqs": {}, "sns": {}, "s3": {}, "ssm": {}, "secretsmanager": []}
     dynamodb = aws.client("dynamodb")
     for table in dynamodb.list_tables()["TableNames"]:
         out["dynamodb"][table] = len(table_items(aws, table, typed=True))
@@ -64,6 +65,14 @@ def describe(aws: LocalAws) -> dict[str, Any]:
         for key in list_keys(aws, name):
             sizes[key] = s3.head_object(Bucket=name, Key=key)["ContentLength"]
         out["s3"][name] = sizes
+    from .seed_values import in_use
+
+    if in_use("ssm"):
+        for page in aws.client("ssm").get_paginator("describe_parameters").paginate():
+            out["ssm"].update({p["Name"]: p["Type"] for p in page.get("Parameters", [])})
+    if in_use("secretsmanager"):
+        for page in aws.client("secretsmanager").get_paginator("list_secrets").paginate():
+            out["secretsmanager"] += [s["Name"] for s in page.get("SecretList", []) if not s.get("DeletedDate")]
     return out
 
 
@@ -91,4 +100,8 @@ def summary_lines(aws: LocalAws, *, details: bool = False, limit: int = 20) -> l
         if details:
             for key, size in list(sizes.items())[:limit]:
                 lines.append(f"    {key} ({size} bytes)")
+    for name, kind in sorted(summary["ssm"].items()):
+        lines.append(f"ssm parameter {name} ({kind})")
+    for name in sorted(summary["secretsmanager"]):
+        lines.append(f"secretsmanager secret {name}")
     return lines

@@ -26,6 +26,11 @@ A seed document (JSON or YAML) names what to create, by service::
     connections:                            # EventBridge connections, for HTTP Tasks
       Stripe: {AuthorizationType: API_KEY,  # (see aslrun.localaws.connections; not kept in a snapshot)
                AuthParameters: {ApiKeyAuthParameters: {ApiKeyName: Authorization, ApiKeyValue: Bearer sk}}}
+    ssm:                                    # SSM parameters (see aslrun.localaws.seed_values)
+      /bua/env: tst
+      /bua/db/password: {value: s3cret, type: SecureString}
+    secretsmanager:                         # Secrets Manager secrets: text, {json: ...} or {base64: ...}
+      bua/db: s3cret
 
 A snapshot is the same shape (items typed, messages with their attributes), so saving a state and
 seeding from it round-trips. Seeding is additive: what exists already is kept (items and objects
@@ -41,6 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
+from .seed_values import normalized_section, seed_parameter, seed_secret, snapshot_parameters, snapshot_secrets
 
 if TYPE_CHECKING:
     from .emulator import LocalAws
@@ -48,7 +54,7 @@ if TYPE_CHECKING:
 __all__ = ["apply_seed", "load_seed_file", "subscription_attributes", "subscription_entry", "take_snapshot",
            "write_items"]
 
-_SERVICES = ("dynamodb", "sqs", "sns", "s3", "events", "connections")
+_SERVICES = ("dynamodb", "sqs", "sns", "s3", "events", "connections", "ssm", "secretsmanager")
 
 
 def load_seed_file(path: str | Path) -> dict[str, Any]:
@@ -85,9 +91,12 @@ def apply_seed(aws: LocalAws, document: dict[str, Any], *, base: Path | None = N
              ("sns", lambda name, spec: _seed_topic(aws, name, spec)),
              ("s3", lambda name, spec: _seed_bucket(aws, name, spec, base)),
              ("events", lambda name, spec: _seed_bus(aws, name)),
-             ("connections", lambda name, spec: _seed_connection(aws, name, spec))]
+             ("connections", lambda name, spec: _seed_connection(aws, name, spec)),
+             ("ssm", lambda name, spec: seed_parameter(aws, name, spec)),
+             ("secretsmanager", lambda name, spec: seed_secret(aws, name, spec))]
     for service, seed_one in steps:
-        named = _named(document.get(service), service)
+        section = document.get(service)
+        named = _named(normalized_section(section) if service in _VALUE_SERVICES else section, service)
         if service == "sqs":  # a queue's dead-letter queue must exist before the queue names it
             named.sort(key=lambda entry: "RedrivePolicy" in (entry[1].get("attributes") or {}))
         for name, spec in named:
@@ -98,6 +107,9 @@ def apply_seed(aws: LocalAws, document: dict[str, Any], *, base: Path | None = N
                 raise InputError(f"seed: {service}.{name}: {error.get('Code')}: {error.get('Message')}") from None
             except BotoCoreError as invalid:
                 raise InputError(f"seed: {service}.{name}: {invalid}") from None
+
+
+_VALUE_SERVICES = ("ssm", "secretsmanager")  # their entries may be plain text: the value itself
 
 
 def _named(section: Any, where: str) -> list[tuple[str, dict[str, Any]]]:
@@ -398,6 +410,12 @@ def take_snapshot(aws: LocalAws, *, bodies_dir: Path | None = None) -> dict[str,
     buses: dict[str, Any] = {name: {} for name in _bus_names(aws) if name != "default"}
     if buses:
         document["events"] = buses
+    parameters = snapshot_parameters(aws)
+    if parameters:
+        document["ssm"] = parameters
+    secrets = snapshot_secrets(aws)
+    if secrets:
+        document["secretsmanager"] = secrets
     return document
 
 

@@ -1,7 +1,8 @@
 """Keeping the local AWS between runs: a state directory, durable at every change it acknowledges.
 
     DIR/state.json       the snapshot: a seed document (tables with typed items, queues with their
-                         messages, topics with subscriptions, buckets with object keys, event buses)
+                         messages, topics with subscriptions, buckets with object keys, event buses,
+                         SSM parameters, Secrets Manager secrets)
                          and ``journal_sequence``, the number of the last journal entry it includes
     DIR/objects/B/KEY    the bytes of object KEY of bucket B: always its last acknowledged bytes
                          (``objects/.keys/<digest>`` for a key that cannot be a path: ``a`` beside ``a/b``;

@@ -37,6 +37,9 @@ What each call becomes:
   ``CreateBucket``, ``DeleteBucket``.
 * EventBridge ``PutEvents``: the messages its rules put into queues. ``CreateEventBus``,
   ``DeleteEventBus``.
+* SSM ``PutParameter``, ``DeleteParameter(s)``; Secrets Manager ``CreateSecret``, ``PutSecretValue``,
+  ``UpdateSecret``, ``UpdateSecretVersionStage``, ``RotateSecret``, ``RestoreSecret``, ``DeleteSecret``:
+  the parameter's or the secret's current value after the call (or its deletion).
 
 A call whose change cannot be written down (a full disk) raises, although the running local AWS
 made it: the caller was told it failed, and it is not kept.
@@ -49,8 +52,8 @@ Not journaled, as the snapshot does not keep them either: ``ReceiveMessage`` and
 ``ChangeMessageVisibility`` (a restarted process sees received but undeleted messages visible again, as
 AWS does once their visibility timeout passes; receive counts start again, so a message moved to a
 dead-letter queue by a receive comes back in its queue), tags, policies and bucket settings, EventBridge
-rules and targets, Secrets Manager and SSM, anything in a region other than the local AWS's own (S3 is
-global). Clients of a boto3 session made before the first journal started do not have the hooks
+rules and targets, earlier versions of parameters and secrets, anything in a region other than the local
+AWS's own (S3 is global). Clients of a boto3 session made before the first journal started do not have the hooks
 (LocalAws's clients, boto3's default session and every later session do).
 
 The modules:
@@ -62,13 +65,14 @@ The modules:
     messaging        SQS, SNS and EventBridge changes: messages into and out of queues; queues, topics,
                      subscriptions, buses
     s3               S3's changes: objects (their bytes staged in objects/), buckets
+    values           SSM parameters and Secrets Manager secrets: their current values
     keyed_messages   SQS messages named by the journal's own key; put back into a queue by key
     loading          the entries applied on load, and the object files they name remembered
 """
 
 from __future__ import annotations
 
-from . import dynamodb, messaging, s3
+from . import dynamodb, messaging, s3, values
 from .capture import NotedCall, activate, deactivate, install_hooks, is_recorded, note_call, record_call, suspended
 from .encoding import dumps, loads
 from .file import Journal, JournalRead, read_journal
@@ -76,7 +80,7 @@ from .keyed_messages import message_keys, restore_messages
 from .loading import remember_objects, replay
 from .s3 import s3_object
 
-_RECORDING = (dynamodb, messaging, s3)  # imported for their recorders, which join the capture's table
+_RECORDING = (dynamodb, messaging, s3, values)  # imported for their recorders, which join the capture's table
 
 __all__ = ["Journal", "JournalRead", "NotedCall", "activate", "deactivate", "dumps", "install_hooks", "is_recorded",
            "loads", "message_keys", "note_call", "read_journal", "record_call", "remember_objects", "replay",

@@ -112,6 +112,10 @@ def _replay_deleted(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) 
             client.delete_topic(TopicArn=f"arn:aws:sns:{aws.region}:{aws.account}:{name}")
         elif service == "events":
             client.delete_event_bus(Name=name)
+        elif service == "ssm":
+            client.delete_parameter(Name=name)
+        elif service == "secretsmanager":
+            client.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
         elif service == "s3":
             from ..seed import list_keys
 
