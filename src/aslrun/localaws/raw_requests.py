@@ -56,6 +56,8 @@ def answer_journaled(aws: LocalAws, request: Any, service: str, region: str | No
     journaled like a client's call when ``aws`` keeps a state directory. A change the journal would
     keep but cannot read is refused once made (an error: it is not kept); a change in another region
     than the one ``aws`` keeps is said, once per region, to live in memory only."""
+    if not aws.journaling:  # in memory: nothing to keep, nothing to read
+        return answer(request)
     from .journal import is_recorded, note_call, record_call
 
     call, noted, unreadable = None, None, None
@@ -94,16 +96,16 @@ def read_call(service: str, request: Any, is_recorded: Any) -> RawCall | None:
     does not keep, a request whose operation cannot be told). Raises :class:`UnreadableRequest` when
     the operation is recorded but its parameters cannot be read."""
     headers = {str(name).lower(): str(value) for name, value in request.headers.items()}
-    body = _bytes(request.body)
     split = urlsplit(request.url)
-    if service == "s3":
+    if service == "s3":  # (its body, an object's bytes maybe, is read only for DeleteObjects)
         found = _s3_operation(request.method, split.path, split.query, headers)
         if found is None or not is_recorded(service, found[0]):
             return None
         operation, params = found
         if operation == "DeleteObjects":
-            params["Delete"] = {"Objects": [{"Key": key} for key in _deleted_keys(body)]}
+            params["Delete"] = {"Objects": [{"Key": key} for key in _deleted_keys(_bytes(request.body))]}
         return RawCall(service, operation, params, "rest-xml")
+    body = _bytes(request.body)
     target = headers.get("x-amz-target")
     if target:
         operation = target.rsplit(".", 1)[-1]
