@@ -42,6 +42,10 @@ BASE: dict[str, Any] = {
     "events": {"orders-bus": {}, "old-bus": {}},
     "ssm": {"/bua/env": "tst", "/old/param": {"value": "x", "type": "SecureString"}},
     "secretsmanager": {"bua/db": "hunter2", "old/secret": {"base64": "AAEC"}},
+    "iam": {"roles": {"old-role": {"assume_role_policy": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "states.amazonaws.com"}}]},
+                                   "inline_policies": {"p": {"Version": "2012-10-17", "Statement": [
+                                       {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}}}}},
 }
 """What exists before the change (a snapshot, or journaled by the same process)."""
 
@@ -82,6 +86,10 @@ def _handler_client_put(aws: Any) -> None:
 
     boto3.client("s3", region_name="us-east-1").put_object(Bucket="data-bucket", Key="out/handler.csv", Body=b"x\n")
 
+
+_TRUST = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", '
+          '"Principal": {"Service": "lambda.amazonaws.com"}}]}')
+_READ_S3 = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}'
 
 CASES: dict[str, Any] = {
     "ddb-put": lambda aws: aws.client("dynamodb").put_item(TableName="control", Item={
@@ -155,6 +163,12 @@ CASES: dict[str, Any] = {
     "ssm-delete": lambda aws: aws.client("ssm").delete_parameters(Names=["/old/param", "/never/there"]),
     "secret-put": lambda aws: aws.client("secretsmanager").put_secret_value(SecretId="bua/db", SecretString="new"),
     "secret-delete": lambda aws: aws.client("secretsmanager").delete_secret(SecretId="old/secret"),
+    "iam-role": lambda aws: [aws.client("iam").create_role(RoleName="new-role", AssumeRolePolicyDocument=_TRUST),
+                             aws.client("iam").attach_role_policy(
+                                 RoleName="new-role", PolicyArn=aws.client("iam").create_policy(
+                                     PolicyName="new-policy", PolicyDocument=_READ_S3)["Policy"]["Arn"])],
+    "iam-delete-role": lambda aws: [aws.client("iam").delete_role_policy(RoleName="old-role", PolicyName="p"),
+                                    aws.client("iam").delete_role(RoleName="old-role")],
 }
 """One kind of change each, made through the local AWS's (or a handler's own) boto3 client."""
 

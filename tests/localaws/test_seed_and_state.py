@@ -21,6 +21,14 @@ SEED = {
     "ssm": {"/bua/env": "tst", "/bua/db/password": {"value": "s3cret", "type": "SecureString",
                                                     "description": "the database's"}},
     "secretsmanager": {"bua/db": "hunter2", "bua/api": {"json": {"key": "abc"}}, "bua/cert": {"base64": "AAEC"}},
+    "iam": {"policies": {"write-bills": {"path": "/billing/", "document": {
+                "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": "*"}]}}},
+            "roles": {"runs-functions": {
+                "assume_role_policy": '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+                                      '"Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}]}',
+                "path": "/service-role/", "inline_policies": {"logs": {"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]}},
+                "managed_policies": ["arn:aws:iam::123456789012:policy/billing/write-bills"], "tags": {"team": "billing"}}}},
 }
 
 
@@ -33,7 +41,12 @@ def test_seed_creates_what_it_names_and_inspection_reads_it(aws):
         "s3": {"bua-data": {"blob.bin": 3, "config.json": 7, "export/a.csv": 5}},
         "ssm": {"/bua/env": "String", "/bua/db/password": "SecureString"},
         "secretsmanager": ["bua/db", "bua/api", "bua/cert"],
+        "iam": ["runs-functions"],
     }
+    role = aws.client("iam").get_role(RoleName="runs-functions")["Role"]
+    assert role["Arn"] == "arn:aws:iam::123456789012:role/service-role/runs-functions"
+    assert aws.client("iam").list_attached_role_policies(RoleName="runs-functions")["AttachedPolicies"] == [
+        {"PolicyName": "write-bills", "PolicyArn": "arn:aws:iam::123456789012:policy/billing/write-bills"}]
     parameter = aws.client("ssm").get_parameter(Name="/bua/db/password", WithDecryption=True)["Parameter"]
     assert parameter["Value"] == "s3cret"
     secrets = aws.client("secretsmanager")
@@ -76,7 +89,8 @@ def test_changes_made_while_active_are_kept_on_a_clean_exit_and_after_a_failure(
 def test_a_fresh_local_aws_is_empty(aws):
     aws.seed({"s3": {"some-bucket": {}}})
     with LocalAws(reset=True) as other:
-        assert other.describe() == {"dynamodb": {}, "sqs": {}, "sns": {}, "s3": {}, "ssm": {}, "secretsmanager": []}
+        assert other.describe() == {"dynamodb": {}, "sqs": {}, "sns": {}, "s3": {}, "ssm": {}, "secretsmanager": [],
+                                    "iam": []}
 
 
 @pytest.mark.parametrize("document, message", [
@@ -92,6 +106,12 @@ def test_a_fresh_local_aws_is_empty(aws):
     ({"ssm": {"/p": {"value": "x", "type": "Number"}}}, "seed: ssm./p.type must be one of String, StringList"),
     ({"secretsmanager": {"s": {"value": "x", "json": 1}}}, "seed: secretsmanager.s needs one of value"),
     ({"secretsmanager": {"s": {"base64": "%%"}}}, "seed: secretsmanager.s.base64 is not valid base64"),
+    ({"iam": {"users": {}}}, "seed: 'iam' must be an object with 'roles' and/or 'policies'"),
+    ({"iam": {"roles": {"r": {"assume_role_policy": "{not json"}}}},
+     "seed: iam.roles.r.assume_role_policy is not a JSON policy document"),
+    ({"iam": {"roles": {"r": {"assume_role_policy": {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}]},
+        "managed_policies": ["arn:aws:iam::123456789012:policy/none"]}}}}, "seed: iam: NoSuchEntity"),
 ])
 def test_a_bad_seed_says_where(aws, document, message):
     with pytest.raises(InputError) as raised:

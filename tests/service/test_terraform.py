@@ -6,8 +6,9 @@ a DynamoDB table, an S3 bucket and an SNS topic (the server's local AWS answers 
 URL) and a machine that writes to the table; IAM roles, a Python Lambda function from a .zip (published,
 with an alias and a permission; the server's Lambda API) and a machine that invokes it by the alias; updates the definition (a new version,
 the alias moved to it) and the function's code and environment; plans again and finds nothing to change, which holds only when every
-Describe/List answer reads back exactly what the provider wrote; runs the alias through boto3; and
-destroys it all.
+Describe/List answer reads back exactly what the provider wrote; runs the alias through boto3; kills
+the server (``--state-dir``) and starts it again, and plans again: nothing to change, the roles,
+table, bucket and topic of the local AWS included; and destroys it all.
 
 Each Terraform command loads the provider's schema of every AWS resource (about 2 s a step here),
 so the whole takes some 40 s: it runs when ``ASLRUN_TERRAFORM=1`` (CI sets it) and Terraform and
@@ -250,7 +251,8 @@ class Terraform:
 
 
 def test_terraform_creates_updates_reads_back_and_destroys_state_machines_on_the_server(tmp_path: Path) -> None:
-    with ServerProcess("--virtual-time") as server:
+    state = tmp_path / "state"
+    with ServerProcess("--virtual-time", state_dir=state) as server:
         sfn = server.client()
         terraform = Terraform(tmp_path)
         terraform.configure(_configuration(server.url, "hello", "billing", _function_archive(tmp_path, "hi")))
@@ -304,6 +306,15 @@ def test_terraform_creates_updates_reads_back_and_destroys_state_machines_on_the
         assert dynamodb.get_item(TableName="bills", Key={"id": {"S": "M1"}})["Item"] == {"id": {"S": "M1"}}
         sns = aws_client(server, "sns")
         assert [t["TopicArn"] for t in sns.list_topics()["Topics"]] == ["arn:aws:sns:us-east-1:123456789012:alerts"]
+        server.kill()  # no clean stop: only what each answer had put on disk
+
+    # started again on its state directory: everything Terraform made reads back as it wrote it (the
+    # machines, the function, and the local AWS's roles, table, bucket and topic)
+    with ServerProcess("--virtual-time", state_dir=state) as server:
+        terraform.configure(_configuration(server.url, "hello again", "metering", tmp_path / "doubler.zip"))
+        terraform.run("plan", "-detailed-exitcode")
+        sfn, dynamodb, lambda_ = server.client(), aws_client(server, "dynamodb"), aws_client(server, "lambda")
+        assert dynamodb.get_item(TableName="bills", Key={"id": {"S": "M1"}})["Item"] == {"id": {"S": "M1"}}
 
         terraform.run("destroy", "-auto-approve")
         assert dynamodb.list_tables()["TableNames"] == []

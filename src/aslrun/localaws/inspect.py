@@ -45,8 +45,8 @@ def object_bytes(aws: LocalAws, bucket: str, key: str) -> bytes:
 def describe(aws: LocalAws) -> dict[str, Any]:
     """Counts and names: ``{"dynamodb": {table: n_items}, "sqs": {queue: n_messages},
     "sns": {topic: [subscription endpoints]}, "s3": {bucket: {key: size}}, "ssm": {parameter: type},
-    "secretsmanager": [secret names]}``."""
-    out: dict[str, Any] = {"dynamodb": {}, "sqs": {}, "sns": {}, "s3": {}, "ssm": {}, "secretsmanager": []}
+    "secretsmanager": [secret names], "iam": [role names]}``."""
+    out: dict[str, Any] = {"dynamodb": {}, "sqs": {}, "sns": {}, "s3": {}, "ssm": {}, "secretsmanager": [], "iam": []}
     dynamodb = aws.client("dynamodb")
     for table in dynamodb.list_tables()["TableNames"]:
         out["dynamodb"][table] = len(table_items(aws, table, typed=True))
@@ -73,6 +73,9 @@ def describe(aws: LocalAws) -> dict[str, Any]:
     if in_use("secretsmanager"):
         for page in aws.client("secretsmanager").get_paginator("list_secrets").paginate():
             out["secretsmanager"] += [s["Name"] for s in page.get("SecretList", []) if not s.get("DeletedDate")]
+    if in_use("iam"):
+        for page in aws.client("iam").get_paginator("list_roles").paginate():
+            out["iam"] += [role["RoleName"] for role in page.get("Roles", [])]
     return out
 
 
@@ -104,4 +107,6 @@ def summary_lines(aws: LocalAws, *, details: bool = False, limit: int = 20) -> l
         lines.append(f"ssm parameter {name} ({kind})")
     for name in sorted(summary["secretsmanager"]):
         lines.append(f"secretsmanager secret {name}")
+    for name in sorted(summary["iam"]):
+        lines.append(f"iam role {name}")
     return lines

@@ -31,6 +31,8 @@ A seed document (JSON or YAML) names what to create, by service::
       /bua/db/password: {value: s3cret, type: SecureString}
     secretsmanager:                         # Secrets Manager secrets: text, {json: ...} or {base64: ...}
       bua/db: s3cret
+    iam:                                    # roles and customer managed policies (aslrun.localaws.seed_iam)
+      roles: {runs-functions: {assume_role_policy: {...}, managed_policies: [...]}}
 
 A snapshot is the same shape (items typed, messages with their attributes), so saving a state and
 seeding from it round-trips. Seeding is additive: what exists already is kept (items and objects
@@ -46,6 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
+from .seed_iam import seed_iam, snapshot_iam
 from .seed_values import normalized_section, seed_parameter, seed_secret, snapshot_parameters, snapshot_secrets
 
 if TYPE_CHECKING:
@@ -54,7 +57,7 @@ if TYPE_CHECKING:
 __all__ = ["apply_seed", "load_seed_file", "subscription_attributes", "subscription_entry", "take_snapshot",
            "write_items"]
 
-_SERVICES = ("dynamodb", "sqs", "sns", "s3", "events", "connections", "ssm", "secretsmanager")
+_SERVICES = ("dynamodb", "sqs", "sns", "s3", "events", "connections", "ssm", "secretsmanager", "iam")
 
 
 def load_seed_file(path: str | Path) -> dict[str, Any]:
@@ -94,6 +97,11 @@ def apply_seed(aws: LocalAws, document: dict[str, Any], *, base: Path | None = N
              ("connections", lambda name, spec: _seed_connection(aws, name, spec)),
              ("ssm", lambda name, spec: seed_parameter(aws, name, spec)),
              ("secretsmanager", lambda name, spec: seed_secret(aws, name, spec))]
+    try:  # roles and policies first: what the rest is made for may name them
+        seed_iam(aws, document.get("iam"))
+    except ClientError as refused:
+        error = refused.response.get("Error", {})
+        raise InputError(f"seed: iam: {error.get('Code')}: {error.get('Message')}") from None
     for service, seed_one in steps:
         section = document.get(service)
         named = _named(normalized_section(section) if service in _VALUE_SERVICES else section, service)
@@ -416,6 +424,9 @@ def take_snapshot(aws: LocalAws, *, bodies_dir: Path | None = None) -> dict[str,
     secrets = snapshot_secrets(aws)
     if secrets:
         document["secretsmanager"] = secrets
+    iam = snapshot_iam(aws)
+    if iam:
+        document["iam"] = iam
     return document
 
 

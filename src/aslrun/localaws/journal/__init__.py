@@ -40,6 +40,9 @@ What each call becomes:
 * SSM ``PutParameter``, ``DeleteParameter(s)``; Secrets Manager ``CreateSecret``, ``PutSecretValue``,
   ``UpdateSecret``, ``UpdateSecretVersionStage``, ``RotateSecret``, ``RestoreSecret``, ``DeleteSecret``:
   the parameter's or the secret's current value after the call (or its deletion).
+* IAM: a role after any call that changes it (``CreateRole``, ``PutRolePolicy``, ``AttachRolePolicy``,
+  ``UpdateAssumeRolePolicy``, ``TagRole``...), a customer managed policy after ``CreatePolicy`` or a
+  change of its versions; their deletion.
 
 A call whose change cannot be written down (a full disk) raises, although the running local AWS
 made it: the caller was told it failed, and it is not kept.
@@ -66,13 +69,14 @@ The modules:
                      subscriptions, buses
     s3               S3's changes: objects (their bytes staged in objects/), buckets
     values           SSM parameters and Secrets Manager secrets: their current values
+    iam              IAM roles and customer managed policies
     keyed_messages   SQS messages named by the journal's own key; put back into a queue by key
     loading          the entries applied on load, and the object files they name remembered
 """
 
 from __future__ import annotations
 
-from . import dynamodb, messaging, s3, values
+from . import dynamodb, iam, messaging, s3, values
 from .capture import NotedCall, activate, deactivate, install_hooks, is_recorded, note_call, record_call, suspended
 from .encoding import dumps, loads
 from .file import Journal, JournalRead, read_journal
@@ -80,7 +84,7 @@ from .keyed_messages import message_keys, restore_messages
 from .loading import remember_objects, replay
 from .s3 import s3_object
 
-_RECORDING = (dynamodb, messaging, s3, values)  # imported for their recorders, which join the capture's table
+_RECORDING = (dynamodb, iam, messaging, s3, values)  # imported for their recorders, which join the capture's table
 
 __all__ = ["Journal", "JournalRead", "NotedCall", "activate", "deactivate", "dumps", "install_hooks", "is_recorded",
            "loads", "message_keys", "note_call", "read_journal", "record_call", "remember_objects", "replay",

@@ -78,7 +78,7 @@ class _Recorder(NamedTuple):
 
 
 _RECORDERS: dict[tuple[str, str], _Recorder] = {}
-_GLOBAL_SERVICES = {"s3"}
+_GLOBAL_SERVICES = {"s3", "iam"}  # kept whatever region a call names
 
 
 class NotedCall(NamedTuple):

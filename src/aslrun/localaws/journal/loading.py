@@ -102,6 +102,11 @@ def _replay_deleted(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) 
     from botocore.exceptions import ClientError
 
     service, name = entry["service"], entry["name"]
+    if service == "iam":
+        from ..seed_iam import delete_iam
+
+        delete_iam(aws, name)
+        return
     client = aws.client(service)
     try:
         if service == "dynamodb":
