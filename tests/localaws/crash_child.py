@@ -39,7 +39,8 @@ BASE: dict[str, Any] = {
             "inbox": {}, "old-queue": {"messages": ["gone"]}},
     "sns": {"notify": {"subscriptions": [{"protocol": "sqs", "endpoint": "inbox"}]}, "old-topic": {}},
     "s3": {"data-bucket": {"in/a.csv": "id\n1\n", "in/b.bin": {"base64": "AAEC"}}, "old-bucket": {"x.txt": "x"}},
-    "events": {"orders-bus": {}, "old-bus": {}},
+    "events": {"orders-bus": {}, "old-bus": {}, "default": {"rules": {"old-rule": {
+        "pattern": {"source": ["billing"]}, "targets": [{"Id": "inbox", "Arn": "arn:aws:sqs:us-east-1:123456789012:inbox"}]}}}},
     "ssm": {"/bua/env": "tst", "/old/param": {"value": "x", "type": "SecureString"}},
     "secretsmanager": {"bua/db": "hunter2", "old/secret": {"base64": "AAEC"}},
     "iam": {"roles": {"old-role": {"assume_role_policy": {"Version": "2012-10-17", "Statement": [
@@ -167,6 +168,12 @@ CASES: dict[str, Any] = {
                              aws.client("iam").attach_role_policy(
                                  RoleName="new-role", PolicyArn=aws.client("iam").create_policy(
                                      PolicyName="new-policy", PolicyDocument=_READ_S3)["Policy"]["Arn"])],
+    "events-rule": lambda aws: [aws.client("events").put_rule(Name="new-rule", EventBusName="orders-bus",
+                                                              EventPattern='{"source": ["orders"]}'),
+                                aws.client("events").put_targets(Rule="new-rule", EventBusName="orders-bus", Targets=[
+                                    {"Id": "work", "Arn": "arn:aws:sqs:us-east-1:123456789012:work", "Input": "{}"}])],
+    "events-delete-rule": lambda aws: [aws.client("events").remove_targets(Rule="old-rule", Ids=["inbox"]),
+                                       aws.client("events").delete_rule(Name="old-rule")],
     "iam-delete-role": lambda aws: [aws.client("iam").delete_role_policy(RoleName="old-role", PolicyName="p"),
                                     aws.client("iam").delete_role(RoleName="old-role")],
 }

@@ -71,6 +71,14 @@ def test_what_clients_wrote_through_the_port_survives_kill_9(start_server: Any, 
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
     sns.publish(TopicArn=topic, Message="via sns")
     client(server, "events").create_event_bus(Name="orders")
+    events = client(server, "events")
+    events.put_rule(Name="bills-ready", EventPattern=json.dumps({"source": ["billing"]}))
+    events.put_targets(Rule="bills-ready", Targets=[{"Id": "work", "Arn": queue_arn}])
+    iam = client(server, "iam")
+    iam.create_role(RoleName="runs-machines", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Principal": {"Service": "states.amazonaws.com"}}]}))
+    iam.attach_role_policy(RoleName="runs-machines", PolicyArn="arn:aws:iam::aws:policy/AWSStepFunctionsFullAccess")
     client(server, "ssm").put_parameter(Name="/bua/env", Value="tst", Type="String")
     client(server, "secretsmanager").create_secret(Name="bua/db", SecretString="hunter2")
     server.kill()  # nothing written after the answers: only what each call put on disk before it
@@ -99,6 +107,13 @@ def test_what_clients_wrote_through_the_port_survives_kill_9(start_server: Any, 
     assert subscription["Endpoint"] == queue_arn
     assert "orders" in [bus["Name"] for bus in client(again, "events").list_event_buses()["EventBuses"]]
     assert client(again, "ssm").get_parameter(Name="/bua/env")["Parameter"]["Value"] == "tst"
+    assert client(again, "iam").list_attached_role_policies(RoleName="runs-machines")["AttachedPolicies"][0][
+        "PolicyArn"] == "arn:aws:iam::aws:policy/AWSStepFunctionsFullAccess"
+    client(again, "events").put_events(Entries=[{"Source": "billing", "DetailType": "BillReady",
+                                                 "Detail": json.dumps({"bill": "B-1"})}])  # the kept rule routes it
+    delivered = [json.loads(m["Body"]) for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+                 if m["Body"].startswith("{")]
+    assert [event["detail"] for event in delivered if event.get("source") == "billing"] == [{"bill": "B-1"}]
     assert client(again, "secretsmanager").get_secret_value(SecretId="bua/db")["SecretString"] == "hunter2"
 
 

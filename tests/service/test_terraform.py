@@ -3,7 +3,7 @@
 A real ``terraform`` with the real AWS provider creates a state machine (tags, logging and tracing
 settings, a published version), an EXPRESS one logging to CloudWatch Logs, an activity, an alias,
 a DynamoDB table, an S3 bucket and an SNS topic (the server's local AWS answers them on the same
-URL) and a machine that writes to the table; IAM roles, a Python Lambda function from a .zip (published,
+URL) and a machine that writes to the table; IAM roles (one with an AWS managed policy attached), a Python Lambda function from a .zip (published,
 with an alias and a permission; the server's Lambda API) and a machine that invokes it by the alias; updates the definition (a new version,
 the alias moved to it) and the function's code and environment; plans again and finds nothing to change, which holds only when every
 Describe/List answer reads back exactly what the provider wrote; runs the alias through boto3; kills
@@ -109,6 +109,11 @@ resource "aws_iam_role" "runs_functions" {{
     Version   = "2012-10-17"
     Statement = [{{ Effect = "Allow", Action = "sts:AssumeRole", Principal = {{ Service = "lambda.amazonaws.com" }} }}]
   }})
+}}
+
+resource "aws_iam_role_policy_attachment" "functions_log" {{
+  role       = aws_iam_role.runs_functions.name
+  policy_arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 }}
 
 resource "aws_iam_role" "runs_machines" {{

@@ -23,6 +23,8 @@ A seed document (JSON or YAML) names what to create, by service::
         data/blob.bin: {base64: AAEC}
     events:
       orders-bus: {}                        # an EventBridge event bus (the default bus always exists)
+      default: {rules: {bills: {pattern: {source: [billing]}, targets: [{Id: q, Arn: "arn:aws:sqs:..."}]}}}
+                                            # rules and their targets (see aslrun.localaws.seed_rules)
     connections:                            # EventBridge connections, for HTTP Tasks
       Stripe: {AuthorizationType: API_KEY,  # (see aslrun.localaws.connections; not kept in a snapshot)
                AuthParameters: {ApiKeyAuthParameters: {ApiKeyName: Authorization, ApiKeyValue: Bearer sk}}}
@@ -49,6 +51,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from .seed_iam import seed_iam, snapshot_iam
+from .seed_rules import seed_bus, snapshot_buses
 from .seed_values import normalized_section, seed_parameter, seed_secret, snapshot_parameters, snapshot_secrets
 
 if TYPE_CHECKING:
@@ -93,7 +96,7 @@ def apply_seed(aws: LocalAws, document: dict[str, Any], *, base: Path | None = N
              ("sqs", lambda name, spec: _seed_queue(aws, name, spec)),
              ("sns", lambda name, spec: _seed_topic(aws, name, spec)),
              ("s3", lambda name, spec: _seed_bucket(aws, name, spec, base)),
-             ("events", lambda name, spec: _seed_bus(aws, name)),
+             ("events", lambda name, spec: seed_bus(aws, name, spec)),
              ("connections", lambda name, spec: _seed_connection(aws, name, spec)),
              ("ssm", lambda name, spec: seed_parameter(aws, name, spec)),
              ("secretsmanager", lambda name, spec: seed_secret(aws, name, spec))]
@@ -387,16 +390,6 @@ def _seed_connection(aws: LocalAws, name: str, spec: dict[str, Any]) -> None:
     create_connection(aws, name, spec)
 
 
-def _seed_bus(aws: LocalAws, bus: str) -> None:
-    client = aws.client("events")
-    if bus != "default" and bus not in _bus_names(aws):
-        client.create_event_bus(Name=bus)
-
-
-def _bus_names(aws: LocalAws) -> list[str]:
-    return [b["Name"] for b in aws.client("events").list_event_buses().get("EventBuses", [])]
-
-
 # -- snapshot -------------------------------------------------------------------------------------------
 
 def take_snapshot(aws: LocalAws, *, bodies_dir: Path | None = None) -> dict[str, Any]:
@@ -415,7 +408,7 @@ def take_snapshot(aws: LocalAws, *, bodies_dir: Path | None = None) -> dict[str,
     buckets = _snapshot_buckets(aws, bodies_dir)
     if buckets:
         document["s3"] = buckets
-    buses: dict[str, Any] = {name: {} for name in _bus_names(aws) if name != "default"}
+    buses = snapshot_buses(aws)
     if buses:
         document["events"] = buses
     parameters = snapshot_parameters(aws)

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from ..errors import InputError
+from .iam_policies import AWS_MANAGED_POLICY_PREFIX, ensure_aws_managed_policies
 
 if TYPE_CHECKING:
     from .emulator import LocalAws
@@ -146,6 +147,8 @@ def _seed_role(aws: LocalAws, name: str, spec: dict[str, Any]) -> None:
     managed = spec.get("managed_policies") or []
     if not isinstance(managed, list):
         raise InputError(f"seed: {where}.managed_policies must be a list of policy ARNs")
+    if any(str(arn).startswith(AWS_MANAGED_POLICY_PREFIX) for arn in managed):
+        ensure_aws_managed_policies(aws)
     attached = {p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]}
     for arn in managed:
         if arn not in attached:

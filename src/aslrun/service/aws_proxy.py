@@ -80,6 +80,10 @@ def answer(method: str, path: str, query: str, headers: Mapping[str, str], body:
     from botocore.awsrequest import AWSPreparedRequest, HeadersDict
 
     aws = _local_aws()
+    if service == "iam":  # roles attach AWS's own policies: moto makes them when asked (iam_policies)
+        from ..localaws.iam_policies import ensure_aws_managed_policies
+
+        ensure_aws_managed_policies(aws)
     host = PROXIED_SERVICES[service].format(region=region)
     url = f"https://{host}{path}" + (f"?{query}" if query else "")
     forwarded = HeadersDict({name: value for name, value in headers.items() if name.lower() not in _NOT_FORWARDED})

@@ -17,7 +17,7 @@ deduplication). Each entry is a JSON line::
     {"seq": 13, "change": "object", "bucket": "b", "key": "k", "file": "b/k", "staged": ".incoming/…"}
     {"seq": 14, "change": "object_deleted", "bucket": "b", "key": "k"}
     {"seq": 15, "change": "created", "fragment": {"sqs": {"work": {...}}}}     a seed-document fragment
-    {"seq": 16, "change": "deleted", "service": "sqs", "name": "work"}
+    {"seq": 16, "change": "deleted", "service": "sqs", "name": "work"}    (an EventBridge rule: "rule" too)
     {"seq": 17, "change": "table", "table": "t", "fragment": {...}}          a whole table, items too
     {"seq": 18, "change": "subscription", "topic": "t", "subscription": {...}}
     {"seq": 19, "change": "unsubscribed", "topic": "t", "protocol": "sqs", "endpoint": "arn:…"}
@@ -36,7 +36,8 @@ What each call becomes:
   bytes (staged in ``objects/`` before the entry, renamed into place after it) or its deletion.
   ``CreateBucket``, ``DeleteBucket``.
 * EventBridge ``PutEvents``: the messages its rules put into queues. ``CreateEventBus``,
-  ``DeleteEventBus``.
+  ``DeleteEventBus``; a rule with its targets after ``PutRule``, ``PutTargets``, ``RemoveTargets``,
+  ``EnableRule``, ``DisableRule`` (or its ``DeleteRule``).
 * SSM ``PutParameter``, ``DeleteParameter(s)``; Secrets Manager ``CreateSecret``, ``PutSecretValue``,
   ``UpdateSecret``, ``UpdateSecretVersionStage``, ``RotateSecret``, ``RestoreSecret``, ``DeleteSecret``:
   the parameter's or the secret's current value after the call (or its deletion).
@@ -54,10 +55,10 @@ seeded), so they cannot name a message across a restart (:mod:`.keyed_messages`)
 Not journaled, as the snapshot does not keep them either: ``ReceiveMessage`` and
 ``ChangeMessageVisibility`` (a restarted process sees received but undeleted messages visible again, as
 AWS does once their visibility timeout passes; receive counts start again, so a message moved to a
-dead-letter queue by a receive comes back in its queue), tags, policies and bucket settings, EventBridge
-rules and targets, earlier versions of parameters and secrets, anything in a region other than the local
-AWS's own (S3 is global). Clients of a boto3 session made before the first journal started do not have the hooks
-(LocalAws's clients, boto3's default session and every later session do).
+dead-letter queue by a receive comes back in its queue), tags (but an IAM role's), resource policies and
+bucket settings, earlier versions of parameters, secrets and policies, anything in a region other than
+the local AWS's own (S3 and IAM are global). Clients of a boto3 session made before the first journal
+started do not have the hooks (LocalAws's clients, boto3's default session and every later session do).
 
 The modules:
 

@@ -107,6 +107,11 @@ def _replay_deleted(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) 
 
         delete_iam(aws, name)
         return
+    if service == "events" and entry.get("rule"):
+        from ..seed_rules import delete_rule
+
+        delete_rule(aws, name, entry["rule"])
+        return
     client = aws.client(service)
     try:
         if service == "dynamodb":

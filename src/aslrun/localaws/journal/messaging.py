@@ -163,6 +163,29 @@ def _create_bus(journal: Journal, params: dict[str, Any], parsed: dict[str, Any]
     journal.append({"change": "created", "fragment": {"events": {params["Name"]: {}}}})
 
 
+def _rule_of(params: dict[str, Any]) -> tuple[str, str] | None:
+    """``(bus, rule)`` a rule call names (its bus by name or ARN; ``default`` when it names none)."""
+    rule = params.get("Name") or params.get("Rule")
+    if not rule:
+        return None
+    return resource_name(str(params.get("EventBusName") or "default")), resource_name(str(rule))
+
+
+@records("events", "PutRule", "PutTargets", "RemoveTargets", "EnableRule", "DisableRule", "DeleteRule")
+def _rule(journal: Journal, params: dict[str, Any], parsed: dict[str, Any], memo: Any) -> None:
+    from ..seed_rules import rule_entry
+
+    named = _rule_of(params)
+    if named is None:
+        return
+    bus, rule = named
+    entry = rule_entry(journal.aws, bus, rule)
+    if entry is None:
+        journal.append({"change": "deleted", "service": "events", "name": bus, "rule": rule})
+    else:
+        journal.append({"change": "created", "fragment": {"events": {bus: {"rules": {rule: entry}}}}})
+
+
 @records("events", "DeleteEventBus")
 def _delete_bus(journal: Journal, params: dict[str, Any], parsed: dict[str, Any], memo: Any) -> None:
     journal.append({"change": "deleted", "service": "events", "name": params["Name"]})
