@@ -24,14 +24,15 @@ SEED = {
     "events": {"default": {"rules": {"bills-ready": {
         "pattern": {"source": ["billing"]}, "description": "bills to the notifier",
         "targets": [{"Id": "work", "Arn": "arn:aws:sqs:us-east-1:123456789012:work", "InputPath": "$.detail"}]}}}},
-    "iam": {"policies": {"write-bills": {"path": "/billing/", "document": {
-                "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": "*"}]}}},
+    "iam": {"policies": {"write-bills": {"path": "/billing/", "document": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": "*"}]}}},
             "roles": {"runs-functions": {
                 "assume_role_policy": '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
                                       '"Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}]}',
                 "path": "/service-role/", "inline_policies": {"logs": {"Version": "2012-10-17", "Statement": [
                     {"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]}},
-                "managed_policies": ["arn:aws:iam::123456789012:policy/billing/write-bills"], "tags": {"team": "billing"}}}},
+                "managed_policies": ["arn:aws:iam::123456789012:policy/billing/write-bills"],
+                "tags": {"team": "billing"}}}},
 }
 
 
@@ -110,7 +111,8 @@ def test_a_fresh_local_aws_is_empty(aws):
     ({"secretsmanager": {"s": {"value": "x", "json": 1}}}, "seed: secretsmanager.s needs one of value"),
     ({"secretsmanager": {"s": {"base64": "%%"}}}, "seed: secretsmanager.s.base64 is not valid base64"),
     ({"iam": {"users": {}}}, "seed: 'iam' must be an object with 'roles' and/or 'policies'"),
-    ({"events": {"default": {"rules": {"r": {"targets": []}}}}}, "seed: events.default.rules.r needs a pattern or a schedule"),
+    ({"events": {"default": {"rules": {"r": {"targets": []}}}}},
+     "seed: events.default.rules.r needs a pattern or a schedule"),
     ({"events": {"default": {"rules": {"r": {"pattern": {"source": ["x"]}, "target": []}}}}},
      "seed: events.default.rules.r: unknown field(s) target"),
     ({"events": {"default": {"rules": {"r": {"pattern": {"source": ["x"]}, "targets": [{"Id": "a"}]}}}}},

@@ -3,15 +3,17 @@
 A real ``terraform`` with the real AWS provider creates a state machine (tags, logging and tracing
 settings, a published version), an EXPRESS one logging to CloudWatch Logs, an activity, an alias,
 a DynamoDB table, an S3 bucket and an SNS topic (the server's local AWS answers them on the same
-URL) and a machine that writes to the table; IAM roles (one with an AWS managed policy attached), a Python Lambda function from a .zip (published,
-with an alias and a permission; the server's Lambda API) and a machine that invokes it by the alias; updates the definition (a new version,
-the alias moved to it) and the function's code and environment; plans again and finds nothing to change, which holds only when every
-Describe/List answer reads back exactly what the provider wrote; runs the alias through boto3; kills
-the server (``--state-dir``) and starts it again, and plans again: nothing to change, the roles,
-table, bucket and topic of the local AWS included; and destroys it all.
+URL) and a machine that writes to the table; IAM roles (one with an AWS managed policy attached), a
+Python Lambda function from a .zip (published, with an alias and a permission; the server's Lambda
+API) and a machine that invokes it by the alias; updates the definition (a new version, the alias
+moved to it) and the function's code and environment; plans again and finds nothing to change,
+which holds only when every Describe/List answer reads back exactly what the provider wrote; runs
+the alias through boto3; kills the server (``--state-dir``) and starts it again, and plans again:
+nothing to change, the roles, table, bucket and topic of the local AWS included; and destroys it
+all.
 
 Each Terraform command loads the provider's schema of every AWS resource (about 2 s a step here),
-so the whole takes some 40 s: it runs when ``ASLRUN_TERRAFORM=1`` (CI sets it) and Terraform and
+so the whole takes some 60 s: it runs when ``ASLRUN_TERRAFORM=1`` (CI sets it) and Terraform and
 the AWS provider are found (``terraform`` on the PATH; the provider in a plugin directory:
 ``$ASLRUN_TERRAFORM_PLUGINS``, ``/opt/tf-plugins`` or Terraform's own mirror directories, since
 the Terraform registry may be out of reach), and is skipped with the reason otherwise.
