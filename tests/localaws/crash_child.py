@@ -43,6 +43,8 @@ BASE: dict[str, Any] = {
         "pattern": {"source": ["billing"]}, "targets": [{"Id": "inbox", "Arn": "arn:aws:sqs:us-east-1:123456789012:inbox"}]}}}},
     "ssm": {"/bua/env": "tst", "/old/param": {"value": "x", "type": "SecureString"}},
     "secretsmanager": {"bua/db": "hunter2", "old/secret": {"base64": "AAEC"}},
+    "tags": {"arn:aws:dynamodb:us-east-1:123456789012:table/control": {"team": "billing"},
+             "arn:aws:s3:::data-bucket": {"team": "billing"}},
     "iam": {"roles": {"old-role": {"assume_role_policy": {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "states.amazonaws.com"}}]},
                                    "inline_policies": {"p": {"Version": "2012-10-17", "Statement": [
@@ -174,6 +176,11 @@ CASES: dict[str, Any] = {
                                     {"Id": "work", "Arn": "arn:aws:sqs:us-east-1:123456789012:work", "Input": "{}"}])],
     "events-delete-rule": lambda aws: [aws.client("events").remove_targets(Rule="old-rule", Ids=["inbox"]),
                                        aws.client("events").delete_rule(Name="old-rule")],
+    "tags": lambda aws: [aws.client("sqs").tag_queue(QueueUrl=_url(aws, "work"), Tags={"team": "metering"}),
+                         aws.client("dynamodb").untag_resource(ResourceArn=ARN.format("dynamodb", "table/control"),
+                                                               TagKeys=["team"]),
+                         aws.client("s3").put_bucket_tagging(Bucket="data-bucket", Tagging={"TagSet": [
+                             {"Key": "team", "Value": "metering"}]})],
     "iam-delete-role": lambda aws: [aws.client("iam").delete_role_policy(RoleName="old-role", PolicyName="p"),
                                     aws.client("iam").delete_role(RoleName="old-role")],
 }

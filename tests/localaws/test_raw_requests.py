@@ -43,6 +43,8 @@ S3 = "https://s3.us-east-1.amazonaws.com"
     ("DELETE", "/bucket/k?uploadId=7", {}, None),
     ("PUT", "/bucket/k?tagging", {}, None),
     ("PUT", "/bucket?versioning", {}, None),
+    ("PUT", "/bucket?tagging", {}, ("PutBucketTagging", {"Bucket": "bucket"})),
+    ("DELETE", "/bucket?tagging", {}, ("DeleteBucketTagging", {"Bucket": "bucket"})),
     ("GET", "/bucket/k", {}, None),
     ("PUT", "/", {}, None),
 ])

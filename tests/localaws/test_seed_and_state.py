@@ -21,6 +21,10 @@ SEED = {
     "ssm": {"/bua/env": "tst", "/bua/db/password": {"value": "s3cret", "type": "SecureString",
                                                     "description": "the database's"}},
     "secretsmanager": {"bua/db": "hunter2", "bua/api": {"json": {"key": "abc"}}, "bua/cert": {"base64": "AAEC"}},
+    "tags": {"arn:aws:dynamodb:us-east-1:123456789012:table/control": {"team": "billing"},
+             "arn:aws:sqs:us-east-1:123456789012:work": {"team": "billing", "queue": "work"},
+             "arn:aws:sns:us-east-1:123456789012:notify": {"team": "billing"},
+             "arn:aws:s3:::bua-data": {"team": "billing"}},
     "events": {"default": {"rules": {"bills-ready": {
         "pattern": {"source": ["billing"]}, "description": "bills to the notifier",
         "targets": [{"Id": "work", "Arn": "arn:aws:sqs:us-east-1:123456789012:work", "InputPath": "$.detail"}]}}}},
@@ -47,6 +51,9 @@ def test_seed_creates_what_it_names_and_inspection_reads_it(aws):
         "secretsmanager": ["bua/db", "bua/api", "bua/cert"],
         "iam": ["runs-functions"],
     }
+    work = aws.client("sqs").get_queue_url(QueueName="work")["QueueUrl"]
+    assert aws.client("sqs").list_queue_tags(QueueUrl=work)["Tags"] == {"team": "billing", "queue": "work"}
+    assert aws.client("s3").get_bucket_tagging(Bucket="bua-data")["TagSet"] == [{"Key": "team", "Value": "billing"}]
     role = aws.client("iam").get_role(RoleName="runs-functions")["Role"]
     assert role["Arn"] == "arn:aws:iam::123456789012:role/service-role/runs-functions"
     assert aws.client("iam").list_attached_role_policies(RoleName="runs-functions")["AttachedPolicies"] == [
@@ -111,6 +118,11 @@ def test_a_fresh_local_aws_is_empty(aws):
     ({"secretsmanager": {"s": {"value": "x", "json": 1}}}, "seed: secretsmanager.s needs one of value"),
     ({"secretsmanager": {"s": {"base64": "%%"}}}, "seed: secretsmanager.s.base64 is not valid base64"),
     ({"iam": {"users": {}}}, "seed: 'iam' must be an object with 'roles' and/or 'policies'"),
+    ({"tags": {"arn:aws:lambda:us-east-1:123456789012:function:f": {"a": "b"}}},
+     "seed: tags: 'arn:aws:lambda:us-east-1:123456789012:function:f' is not the ARN of a DynamoDB table"),
+    ({"tags": {"arn:aws:sqs:us-east-1:123456789012:none": {"a": "b"}}},
+     "seed: tags: there is no arn:aws:sqs:us-east-1:123456789012:none"),
+    ({"tags": {"arn:aws:s3:::b": "team"}}, "seed: 'tags' must map resource ARNs to their tags"),
     ({"events": {"default": {"rules": {"r": {"targets": []}}}}},
      "seed: events.default.rules.r needs a pattern or a schedule"),
     ({"events": {"default": {"rules": {"r": {"pattern": {"source": ["x"]}, "target": []}}}}},

@@ -80,6 +80,10 @@ def test_what_clients_wrote_through_the_port_survives_kill_9(start_server: Any, 
                                                 "Principal": {"Service": "states.amazonaws.com"}}]}))
     iam.attach_role_policy(RoleName="runs-machines", PolicyArn="arn:aws:iam::aws:policy/AWSStepFunctionsFullAccess")
     client(server, "ssm").put_parameter(Name="/bua/env", Value="tst", Type="String")
+    sqs.tag_queue(QueueUrl=url, Tags={"team": "billing"})
+    s3.put_bucket_tagging(Bucket="archive", Tagging={"TagSet": [{"Key": "team", "Value": "billing"}]})
+    dynamodb.tag_resource(ResourceArn="arn:aws:dynamodb:us-east-1:123456789012:table/batch",
+                          Tags=[{"Key": "team", "Value": "billing"}])
     client(server, "secretsmanager").create_secret(Name="bua/db", SecretString="hunter2")
     server.kill()  # nothing written after the answers: only what each call put on disk before it
 
@@ -107,6 +111,10 @@ def test_what_clients_wrote_through_the_port_survives_kill_9(start_server: Any, 
     assert subscription["Endpoint"] == queue_arn
     assert "orders" in [bus["Name"] for bus in client(again, "events").list_event_buses()["EventBuses"]]
     assert client(again, "ssm").get_parameter(Name="/bua/env")["Parameter"]["Value"] == "tst"
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"team": "billing"}
+    assert s3.get_bucket_tagging(Bucket="archive")["TagSet"] == [{"Key": "team", "Value": "billing"}]
+    assert dynamodb.list_tags_of_resource(ResourceArn="arn:aws:dynamodb:us-east-1:123456789012:table/batch")[
+        "Tags"] == [{"Key": "team", "Value": "billing"}]
     assert client(again, "iam").list_attached_role_policies(RoleName="runs-machines")["AttachedPolicies"][0][
         "PolicyArn"] == "arn:aws:iam::aws:policy/AWSStepFunctionsFullAccess"
     client(again, "events").put_events(Entries=[{"Source": "billing", "DetailType": "BillReady",

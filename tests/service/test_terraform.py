@@ -9,8 +9,8 @@ API) and a machine that invokes it by the alias; updates the definition (a new v
 moved to it) and the function's code and environment; plans again and finds nothing to change,
 which holds only when every Describe/List answer reads back exactly what the provider wrote; runs
 the alias through boto3; kills the server (``--state-dir``) and starts it again, and plans again:
-nothing to change, the roles, table, bucket and topic of the local AWS included; and destroys it
-all.
+nothing to change, the roles, table, bucket and topic of the local AWS included, and every
+resource's tags (the provider's ``default_tags``); and destroys it all.
 
 Each Terraform command loads the provider's schema of every AWS resource (about 2 s a step here),
 so the whole takes some 60 s: it runs when ``ASLRUN_TERRAFORM=1`` (CI sets it) and Terraform and
@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,6 +36,7 @@ from tests.helpers.service import aws_client, wait_done
 from .server_process import ServerProcess
 
 ROLE = "arn:aws:iam::123456789012:role/service-role/StepFunctions"
+OWNER = {"owner": "platform"}  # every resource's tag, from the provider's default_tags
 _PROVIDER = "registry.terraform.io/hashicorp/aws"
 
 
@@ -94,6 +96,9 @@ provider "aws" {{
   skip_requesting_account_id  = true
   skip_metadata_api_check     = true
   s3_use_path_style           = true
+  default_tags {{
+    tags = {{ owner = "platform" }}
+  }}
   endpoints {{
     sfn      = "{url}"
     dynamodb = "{url}"
@@ -237,6 +242,10 @@ resource "aws_sfn_alias" "live" {{
 """
 
 
+def _tags(sfn: Any, arn: str) -> dict[str, str]:
+    return {tag["key"]: tag["value"] for tag in sfn.list_tags_for_resource(resourceArn=arn)["tags"]}
+
+
 class Terraform:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -270,11 +279,10 @@ def test_terraform_creates_updates_reads_back_and_destroys_state_machines_on_the
         described = sfn.describe_state_machine(stateMachineArn=machine_arn)
         assert json.loads(described["definition"])["States"]["Hi"]["Result"] == "hello"
         assert described["roleArn"] == ROLE and described["type"] == "STANDARD"
-        assert sfn.list_tags_for_resource(resourceArn=machine_arn)["tags"] == [{"key": "team", "value": "billing"}]
+        assert _tags(sfn, machine_arn) == {**OWNER, "team": "billing"}
         activities = sfn.list_activities()["activities"]
         assert [a["name"] for a in activities] == ["approve"]
-        assert sfn.list_tags_for_resource(resourceArn=activities[0]["activityArn"])["tags"] == \
-            [{"key": "team", "value": "billing"}]
+        assert _tags(sfn, activities[0]["activityArn"]) == {**OWNER, "team": "billing"}
         alias = sfn.describe_state_machine_alias(stateMachineAliasArn=f"{machine_arn}:live")
         assert alias["routingConfiguration"] == [{"stateMachineVersionArn": f"{machine_arn}:1", "weight": 100}]
         quick = sfn.describe_state_machine(stateMachineArn=machine_arn.replace(":hello", ":quick"))
@@ -293,7 +301,7 @@ def test_terraform_creates_updates_reads_back_and_destroys_state_machines_on_the
         assert sorted(v["stateMachineVersionArn"] for v in versions) == [f"{machine_arn}:1", f"{machine_arn}:2"]
         alias = sfn.describe_state_machine_alias(stateMachineAliasArn=f"{machine_arn}:live")
         assert alias["routingConfiguration"] == [{"stateMachineVersionArn": f"{machine_arn}:2", "weight": 100}]
-        assert sfn.list_tags_for_resource(resourceArn=machine_arn)["tags"] == [{"key": "team", "value": "metering"}]
+        assert _tags(sfn, machine_arn) == {**OWNER, "team": "metering"}
 
         run = sfn.start_execution(stateMachineArn=f"{machine_arn}:live")
         finished = wait_done(sfn, run["executionArn"])

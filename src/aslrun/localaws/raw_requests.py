@@ -265,6 +265,8 @@ def _s3_operation(method: str, path: str, query: str, headers: Mapping[str, str]
             return "DeleteBucket", {"Bucket": bucket}
         if sub == {"delete"} and method == "POST":
             return "DeleteObjects", {"Bucket": bucket}
+        if sub == {"tagging"} and method in ("PUT", "DELETE"):
+            return ("PutBucketTagging" if method == "PUT" else "DeleteBucketTagging"), {"Bucket": bucket}
         return None
     params = {"Bucket": bucket, "Key": key}
     if method == "PUT" and not sub:

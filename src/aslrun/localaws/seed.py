@@ -35,6 +35,8 @@ A seed document (JSON or YAML) names what to create, by service::
       bua/db: s3cret
     iam:                                    # roles and customer managed policies (aslrun.localaws.seed_iam)
       roles: {runs-functions: {assume_role_policy: {...}, managed_policies: [...]}}
+    tags:                                   # tables', queues', topics', buckets' tags by ARN (seed_tags)
+      arn:aws:dynamodb:us-east-1:123456789012:table/control: {team: billing}
 
 A snapshot is the same shape (items typed, messages with their attributes), so saving a state and
 seeding from it round-trips. Seeding is additive: what exists already is kept (items and objects
@@ -52,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InputError
 from .seed_iam import seed_iam, snapshot_iam
 from .seed_rules import seed_bus, snapshot_buses
+from .seed_tags import seed_tags, snapshot_tags
 from .seed_values import normalized_section, seed_parameter, seed_secret, snapshot_parameters, snapshot_secrets
 
 if TYPE_CHECKING:
@@ -60,7 +63,7 @@ if TYPE_CHECKING:
 __all__ = ["apply_seed", "load_seed_file", "subscription_attributes", "subscription_entry", "take_snapshot",
            "write_items"]
 
-_SERVICES = ("dynamodb", "sqs", "sns", "s3", "events", "connections", "ssm", "secretsmanager", "iam")
+_SERVICES = ("dynamodb", "sqs", "sns", "s3", "events", "connections", "ssm", "secretsmanager", "iam", "tags")
 
 
 def load_seed_file(path: str | Path) -> dict[str, Any]:
@@ -118,6 +121,11 @@ def apply_seed(aws: LocalAws, document: dict[str, Any], *, base: Path | None = N
                 raise InputError(f"seed: {service}.{name}: {error.get('Code')}: {error.get('Message')}") from None
             except BotoCoreError as invalid:
                 raise InputError(f"seed: {service}.{name}: {invalid}") from None
+    try:  # last: the resources they tag are made above
+        seed_tags(aws, document.get("tags"))
+    except ClientError as refused:
+        error = refused.response.get("Error", {})
+        raise InputError(f"seed: tags: {error.get('Code')}: {error.get('Message')}") from None
 
 
 _VALUE_SERVICES = ("ssm", "secretsmanager")  # their entries may be plain text: the value itself
@@ -420,6 +428,9 @@ def take_snapshot(aws: LocalAws, *, bodies_dir: Path | None = None) -> dict[str,
     iam = snapshot_iam(aws)
     if iam:
         document["iam"] = iam
+    tags = snapshot_tags(aws, document)
+    if tags:
+        document["tags"] = tags
     return document
 
 

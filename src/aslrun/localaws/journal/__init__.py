@@ -21,6 +21,7 @@ deduplication). Each entry is a JSON line::
     {"seq": 17, "change": "table", "table": "t", "fragment": {...}}          a whole table, items too
     {"seq": 18, "change": "subscription", "topic": "t", "subscription": {...}}
     {"seq": 19, "change": "unsubscribed", "topic": "t", "protocol": "sqs", "endpoint": "arn:…"}
+    {"seq": 20, "change": "tags", "arn": "arn:aws:sqs:…:work", "tags": {"team": "billing"}}   a whole tag set
 
 What each call becomes:
 
@@ -44,6 +45,8 @@ What each call becomes:
 * IAM: a role after any call that changes it (``CreateRole``, ``PutRolePolicy``, ``AttachRolePolicy``,
   ``UpdateAssumeRolePolicy``, ``TagRole``...), a customer managed policy after ``CreatePolicy`` or a
   change of its versions; their deletion.
+* Tags of a DynamoDB table, SQS queue, SNS topic or S3 bucket (``TagResource``, ``TagQueue``,
+  ``PutBucketTagging``..., or given at creation): the resource's whole tag set after the call.
 
 A call whose change cannot be written down (a full disk) raises, although the running local AWS
 made it: the caller was told it failed, and it is not kept.
@@ -55,7 +58,7 @@ seeded), so they cannot name a message across a restart (:mod:`.keyed_messages`)
 Not journaled, as the snapshot does not keep them either: ``ReceiveMessage`` and
 ``ChangeMessageVisibility`` (a restarted process sees received but undeleted messages visible again, as
 AWS does once their visibility timeout passes; receive counts start again, so a message moved to a
-dead-letter queue by a receive comes back in its queue), tags (but an IAM role's), resource policies and
+dead-letter queue by a receive comes back in its queue), other services' tags, resource policies and
 bucket settings, earlier versions of parameters, secrets and policies, anything in a region other than
 the local AWS's own (S3 and IAM are global). Clients of a boto3 session made before the first journal
 started do not have the hooks (LocalAws's clients, boto3's default session and every later session do).
@@ -71,13 +74,14 @@ The modules:
     s3               S3's changes: objects (their bytes staged in objects/), buckets
     values           SSM parameters and Secrets Manager secrets: their current values
     iam              IAM roles and customer managed policies
+    tags             tables', queues', topics' and buckets' tags
     keyed_messages   SQS messages named by the journal's own key; put back into a queue by key
     loading          the entries applied on load, and the object files they name remembered
 """
 
 from __future__ import annotations
 
-from . import dynamodb, iam, messaging, s3, values
+from . import dynamodb, iam, messaging, s3, tags, values
 from .capture import NotedCall, activate, deactivate, install_hooks, is_recorded, note_call, record_call, suspended
 from .encoding import dumps, loads
 from .file import Journal, JournalRead, read_journal
@@ -85,7 +89,7 @@ from .keyed_messages import message_keys, restore_messages
 from .loading import remember_objects, replay
 from .s3 import s3_object
 
-_RECORDING = (dynamodb, iam, messaging, s3, values)  # imported for their recorders, which join the capture's table
+_RECORDING = (dynamodb, iam, messaging, s3, tags, values)  # imported for their recorders, which join the capture's table
 
 __all__ = ["Journal", "JournalRead", "NotedCall", "activate", "deactivate", "dumps", "install_hooks", "is_recorded",
            "loads", "message_keys", "note_call", "read_journal", "record_call", "remember_objects", "replay",

@@ -9,6 +9,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from .capture import records, resource_name
+from .tags import record_tags, table_arn
 
 if TYPE_CHECKING:
     from .file import Journal
@@ -51,6 +52,8 @@ def _create_table(journal: Journal, params: dict[str, Any], parsed: dict[str, An
     table = resource_name(params["TableName"])
     journal.key_names.pop(table, None)
     journal.append({"change": "created", "fragment": {"dynamodb": {table: _table_definition(journal, table)}}})
+    if params.get("Tags"):
+        record_tags(journal, table_arn(journal, table))
 
 
 @records("dynamodb", "DeleteTable")
@@ -136,3 +139,4 @@ def _record_table(journal: Journal, table: str) -> None:
     fragment = {**_table_definition(journal, table),
                 "typed_items": scan_typed_items(journal.aws.client("dynamodb"), table)}
     journal.append({"change": "table", "table": table, "fragment": {"dynamodb": {table: fragment}}})
+    record_tags(journal, table_arn(journal, table))  # (the table's replay makes it anew, untagged)

@@ -189,10 +189,17 @@ def _replay_object_deleted(aws: LocalAws, entry: dict[str, Any], objects: Object
     aws.client("s3").delete_object(Bucket=entry["bucket"], Key=entry["key"])
 
 
+def _replay_tags(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) -> None:
+    from ..seed_tags import set_tags
+
+    set_tags(aws, entry["arn"], entry["tags"])
+
+
 _REPLAYS: dict[str, Callable[[LocalAws, dict[str, Any], ObjectFiles], None]] = {
     "created": _replay_created,  # ("item" and "item_deleted": in runs, see replay)
     "table": _replay_table, "deleted": _replay_deleted, "message": _replay_message,
     "message_deleted": _replay_message_deleted, "queue_purged": _replay_queue_purged,
     "queue_attributes": _replay_queue_attributes, "subscription": _replay_subscription,
     "unsubscribed": _replay_unsubscribed, "object": _replay_object, "object_deleted": _replay_object_deleted,
+    "tags": _replay_tags,
 }

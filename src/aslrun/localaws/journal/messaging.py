@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..seed import subscription_entry
 from .capture import records, resource_name
 from .keyed_messages import MESSAGE_KEY, message_entry, queue_named
+from .tags import queue_arn, record_tags, topic_arn
 
 if TYPE_CHECKING:
     from ..emulator import LocalAws
@@ -74,6 +75,8 @@ def _create_queue(journal: Journal, params: dict[str, Any], parsed: dict[str, An
     attributes = params.get("Attributes") or {}
     journal.append({"change": "created", "fragment": {
         "sqs": {params["QueueName"]: {"attributes": attributes} if attributes else {}}}})
+    if params.get("tags"):
+        record_tags(journal, queue_arn(journal, params["QueueName"]))
 
 
 @records("sqs", "DeleteQueue")
@@ -119,6 +122,8 @@ def _create_topic(journal: Journal, params: dict[str, Any], parsed: dict[str, An
     attributes = params.get("Attributes") or {}
     journal.append({"change": "created", "fragment": {
         "sns": {params["Name"]: {"attributes": attributes} if attributes else {}}}})
+    if params.get("Tags"):
+        record_tags(journal, topic_arn(journal, params["Name"]))
 
 
 @records("sns", "DeleteTopic")
