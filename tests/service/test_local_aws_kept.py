@@ -249,3 +249,42 @@ def test_a_change_in_another_region_is_answered_and_said_not_to_be_kept(start_se
     again = start_server("--region", "us-east-1", state_dir=state)
     assert client(again, "dynamodb", region="eu-west-1").list_tables()["TableNames"] == []
     assert client(again, "dynamodb").list_tables()["TableNames"] == ["here"]
+
+
+def test_a_damaged_state_is_refused_at_start_naming_it(start_server: Any, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    state = tmp_path / "state"
+    (state / "aws").mkdir(parents=True)
+    (state / "aws" / "journal.jsonl").write_text('{"seq": 1, "change": "item"}\nnot json\n')
+    done = subprocess.run([sys.executable, "-m", "aslrun", "serve", "--port", "0", "--state-dir", str(state)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert f"aslrun: AWS state {state / 'aws' / 'journal.jsonl'}: line 2 is not a journal entry" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_local_aws_that_cannot_start_fails_each_request_never_falling_back_to_memory(start_server: Any,
+                                                                                    tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from botocore.exceptions import ClientError
+
+    state = tmp_path / "state"
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom aslrun.localaws import LocalAws\n"
+                               f"LocalAws(state_dir={str(state / 'aws')!r}).start()\nprint('held', flush=True)\n"
+                               "time.sleep(120)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        server = start_server(state_dir=state)  # its local AWS starts on first use: then the directory is busy
+        dynamodb = client(server, "dynamodb")
+        for _ in range(2):
+            with pytest.raises(ClientError) as refused:
+                dynamodb.list_tables()
+            assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+        assert f"is in use by process {holder.pid}" in server.log
+    finally:
+        holder.kill()
+        holder.wait(10)

@@ -74,7 +74,6 @@ class ServerAws:
             from ..localaws.seed import apply_seed
             from ..localaws.state_dir import holds_state
 
-            start_on_demand_with(None)
             self.loaded = self.directory is not None and holds_state(self.directory)
             aws = use_aws(LocalAws(region=self.config.region, account=self.config.account,
                                    state_dir=self.directory, reset=True))
@@ -91,6 +90,9 @@ class ServerAws:
                 aws.stop(save=False)
                 raise
             self.aws = aws
+            # only now: after a failed start the next use fails the same way, never falling back
+            # to a local AWS in memory that would keep nothing
+            start_on_demand_with(None)
             return aws
 
     def stop(self) -> None:
