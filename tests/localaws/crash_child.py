@@ -37,7 +37,8 @@ BASE: dict[str, Any] = {
     "sqs": {"work": {"messages": ["first", {"site": "S1"}, "third"]},
             "jobs.fifo": {"attributes": {"ContentBasedDeduplication": "true"}, "messages": ["one"]},
             "inbox": {}, "old-queue": {"messages": ["gone"]}},
-    "sns": {"notify": {"subscriptions": [{"protocol": "sqs", "endpoint": "inbox"}]}, "old-topic": {}},
+    "sns": {"notify": {"subscriptions": [{"protocol": "sqs", "endpoint": "inbox"}]}, "old-topic": {},
+            "orders.fifo": {"attributes": {"FifoTopic": "true", "ContentBasedDeduplication": "true"}}},
     "s3": {"data-bucket": {"in/a.csv": "id\n1\n", "in/b.bin": {"base64": "AAEC"}}, "old-bucket": {"x.txt": "x"}},
     "events": {"orders-bus": {}, "old-bus": {}, "default": {"rules": {"old-rule": {
         "pattern": {"source": ["billing"]}, "targets": [{"Id": "inbox", "Arn": "arn:aws:sqs:us-east-1:123456789012:inbox"}]}}}},
@@ -176,6 +177,8 @@ CASES: dict[str, Any] = {
                                     {"Id": "work", "Arn": "arn:aws:sqs:us-east-1:123456789012:work", "Input": "{}"}])],
     "events-delete-rule": lambda aws: [aws.client("events").remove_targets(Rule="old-rule", Ids=["inbox"]),
                                        aws.client("events").delete_rule(Name="old-rule")],
+    "sns-set-attributes": lambda aws: aws.client("sns").set_topic_attributes(
+        TopicArn=ARN.format("sns", "orders.fifo"), AttributeName="DisplayName", AttributeValue="Orders"),
     "tags": lambda aws: [aws.client("sqs").tag_queue(QueueUrl=_url(aws, "work"), Tags={"team": "metering"}),
                          aws.client("dynamodb").untag_resource(ResourceArn=ARN.format("dynamodb", "table/control"),
                                                                TagKeys=["team"]),

@@ -301,3 +301,18 @@ def test_aws_managed_policies_are_made_when_a_role_attaches_one(tmp_path):
         attached = reader.client("iam").list_attached_role_policies(RoleName="runs-functions")["AttachedPolicies"]
         assert [policy["PolicyArn"] for policy in attached] == [BASIC]
         assert len(reader.client("iam").list_policies(Scope="AWS", MaxItems=2000)["Policies"]) > 1000
+
+
+def test_a_topics_attributes_are_kept_a_fifo_topic_too(tmp_path):
+    """A snapshot kept no topic attributes: a FIFO topic came back without FifoTopic, which SNS refuses
+    for a name ending in .fifo, and the state directory could not be loaded at all."""
+    with LocalAws(state_dir=tmp_path, reset=True) as local:
+        sns = local.client("sns")
+        arn = sns.create_topic(Name="orders.fifo", Attributes={"FifoTopic": "true", "DisplayName": "Orders"})["TopicArn"]
+        sns.set_topic_attributes(TopicArn=arn, AttributeName="DisplayName", AttributeValue="All orders")
+        sns.create_topic(Name="plain")
+    assert json.loads((tmp_path / "state.json").read_text())["sns"] == {
+        "orders.fifo": {"attributes": {"DisplayName": "All orders", "FifoTopic": "true"}}, "plain": {}}
+    with LocalAws(state_dir=tmp_path, reset=True, autosave=False) as again:
+        attributes = again.client("sns").get_topic_attributes(TopicArn=arn)["Attributes"]
+        assert (attributes["FifoTopic"], attributes["DisplayName"]) == ("true", "All orders")

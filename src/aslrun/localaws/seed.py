@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     from .emulator import LocalAws
 
 __all__ = ["apply_seed", "load_seed_file", "subscription_attributes", "subscription_entry", "take_snapshot",
-           "write_items"]
+           "topic_attributes", "write_items"]
 
 _SERVICES = ("dynamodb", "sqs", "sns", "s3", "events", "connections", "ssm", "secretsmanager", "iam", "tags")
 
@@ -324,7 +324,14 @@ def message_fields(message: Any) -> dict[str, Any]:
 def _seed_topic(aws: LocalAws, topic: str, spec: dict[str, Any]) -> None:
     client = aws.client("sns")
     attributes = {k: str(v) for k, v in (spec.get("attributes") or {}).items()}
-    arn = client.create_topic(Name=topic, Attributes=attributes)["TopicArn"]
+    current = topic_attributes(aws, topic)
+    if current is None:
+        arn = client.create_topic(Name=topic, Attributes=attributes)["TopicArn"]
+    else:  # (CreateTopic of an existing topic with other attributes is refused: each one set instead)
+        arn = _topic_arn(aws, topic)
+        for name, value in attributes.items():
+            if name != "FifoTopic" and current.get(name) != value:
+                client.set_topic_attributes(TopicArn=arn, AttributeName=name, AttributeValue=value)
     for number, subscription in enumerate(spec.get("subscriptions") or [], 1):
         if not isinstance(subscription, dict) or "endpoint" not in subscription:
             raise InputError(f"seed: sns.{topic}.subscriptions[{number}] needs 'endpoint' (and 'protocol')")
@@ -334,6 +341,34 @@ def _seed_topic(aws: LocalAws, topic: str, spec: dict[str, Any]) -> None:
             endpoint = f"arn:aws:sqs:{aws.region}:{aws.account}:{endpoint}"
         client.subscribe(TopicArn=arn, Protocol=protocol, Endpoint=endpoint,
                          Attributes=subscription_attributes(subscription))
+
+
+#: the topic attributes a snapshot keeps (CreateTopic / SetTopicAttributes take them), when not
+#: the default: the others are SNS's own figures (Owner, counts, EffectiveDeliveryPolicy...)
+_TOPIC_ATTRIBUTES = ("DisplayName", "DeliveryPolicy", "Policy", "FifoTopic", "ContentBasedDeduplication",
+                     "SignatureVersion", "TracingConfig", "KmsMasterKeyId", "ArchivePolicy", "FifoThroughputScope")
+_TOPIC_DEFAULTS = {"DisplayName": "", "DeliveryPolicy": "", "FifoTopic": "false", "ContentBasedDeduplication": "false",
+                   "SignatureVersion": "1", "TracingConfig": "PassThrough", "KmsMasterKeyId": "", "ArchivePolicy": ""}
+
+
+def _topic_arn(aws: LocalAws, topic: str) -> str:
+    return f"arn:aws:sns:{aws.region}:{aws.account}:{topic}"
+
+
+def topic_attributes(aws: LocalAws, topic: str) -> dict[str, str] | None:
+    """A topic's attributes as a seed document keeps them (None: there is no such topic). Its
+    policy counts only when it is not SNS's default one."""
+    from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+
+    try:
+        found = aws.client("sns").get_topic_attributes(TopicArn=_topic_arn(aws, topic)).get("Attributes", {})
+    except ClientError:
+        return None
+    kept = {name: found[name] for name in _TOPIC_ATTRIBUTES
+            if name in found and found[name] != _TOPIC_DEFAULTS.get(name)}
+    if "__default_policy_ID" in kept.get("Policy", "__default_policy_ID"):
+        kept.pop("Policy", None)
+    return kept
 
 
 def subscription_attributes(entry: dict[str, Any]) -> dict[str, str]:
@@ -491,7 +526,14 @@ def _snapshot_topics(aws: LocalAws) -> dict[str, Any]:
             attributes = client.get_subscription_attributes(
                 SubscriptionArn=subscription["SubscriptionArn"]).get("Attributes", {})
             subscriptions.append(subscription_entry(subscription["Protocol"], subscription["Endpoint"], attributes))
-        out[arn.rsplit(":", 1)[-1]] = {"subscriptions": subscriptions} if subscriptions else {}
+        name = arn.rsplit(":", 1)[-1]
+        spec: dict[str, Any] = {}
+        attributes = topic_attributes(aws, name)
+        if attributes:
+            spec["attributes"] = attributes
+        if subscriptions:
+            spec["subscriptions"] = subscriptions
+        out[name] = spec
     return out
 
 

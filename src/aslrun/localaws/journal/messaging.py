@@ -126,6 +126,16 @@ def _create_topic(journal: Journal, params: dict[str, Any], parsed: dict[str, An
         record_tags(journal, topic_arn(journal, params["Name"]))
 
 
+@records("sns", "SetTopicAttributes")
+def _topic_attributes(journal: Journal, params: dict[str, Any], parsed: dict[str, Any], memo: Any) -> None:
+    from ..seed import topic_attributes
+
+    name = resource_name(str(params["TopicArn"]))
+    attributes = topic_attributes(journal.aws, name)
+    if attributes is not None:
+        journal.append({"change": "created", "fragment": {"sns": {name: {"attributes": attributes}}}})
+
+
 @records("sns", "DeleteTopic")
 def _delete_topic(journal: Journal, params: dict[str, Any], parsed: dict[str, Any], memo: Any) -> None:
     journal.append({"change": "deleted", "service": "sns", "name": resource_name(params["TopicArn"])})
