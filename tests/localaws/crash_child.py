@@ -177,6 +177,8 @@ CASES: dict[str, Any] = {
                                     {"Id": "work", "Arn": "arn:aws:sqs:us-east-1:123456789012:work", "Input": "{}"}])],
     "events-delete-rule": lambda aws: [aws.client("events").remove_targets(Rule="old-rule", Ids=["inbox"]),
                                        aws.client("events").delete_rule(Name="old-rule")],
+    "ddb-ttl": lambda aws: aws.client("dynamodb").update_time_to_live(
+        TableName="control", TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"}),
     "sns-set-attributes": lambda aws: aws.client("sns").set_topic_attributes(
         TopicArn=ARN.format("sns", "orders.fifo"), AttributeName="DisplayName", AttributeValue="Orders"),
     "tags": lambda aws: [aws.client("sqs").tag_queue(QueueUrl=_url(aws, "work"), Tags={"team": "metering"}),

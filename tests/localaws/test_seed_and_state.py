@@ -316,3 +316,32 @@ def test_a_topics_attributes_are_kept_a_fifo_topic_too(tmp_path):
     with LocalAws(state_dir=tmp_path, reset=True, autosave=False) as again:
         attributes = again.client("sns").get_topic_attributes(TopicArn=arn)["Attributes"]
         assert (attributes["FifoTopic"], attributes["DisplayName"]) == ("true", "All orders")
+
+
+def test_a_tables_definition_is_kept_whole(tmp_path):
+    """Capacity, index projections, local indexes, the TTL and the stream come back as they were made
+    (a snapshot kept only the key and the global indexes: a PROVISIONED table came back on demand)."""
+    definition = {"key": {"account": "S", "period": "S"}, "provisioned": {"read": 5, "write": 3},
+                  "indexes": {"byStatus": {"key": {"status": "S"}, "projection": "KEYS_ONLY",
+                                           "provisioned": {"read": 1, "write": 1}}},
+                  "local_indexes": {"byIssued": {"key": {"account": "S", "issued": "S"}, "projection": ["total"]}},
+                  "stream": "NEW_IMAGE", "ttl": "expiresAt"}
+    with LocalAws(state_dir=tmp_path, reset=True) as local:
+        local.seed({"dynamodb": {"bills": definition}})
+        table = local.client("dynamodb").describe_table(TableName="bills")["Table"]
+        assert table["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
+        assert table["LocalSecondaryIndexes"][0]["Projection"] == {"ProjectionType": "INCLUDE",
+                                                                   "NonKeyAttributes": ["total"]}
+    with LocalAws(state_dir=tmp_path, reset=True, autosave=False) as again:
+        assert again.snapshot()["dynamodb"]["bills"] == {**definition, "typed_items": []}
+
+
+@pytest.mark.parametrize("definition, message", [
+    ({"key": {"pk": "S"}, "provisioned": {"read": 1}}, "seed: dynamodb.t.provisioned must be {read: N, write: N}"),
+    ({"key": {"pk": "S"}, "indexes": {"i": {"key": {"x": "S"}, "projection": "SOME"}}},
+     "seed: dynamodb.t.indexes.i.projection must be ALL, KEYS_ONLY or a list of attribute names"),
+    ({"key": {"pk": "S"}, "stream": "ALL"}, "seed: dynamodb.t.stream must be one of KEYS_ONLY"),
+])
+def test_a_bad_table_definition_says_where(aws, definition, message):
+    with pytest.raises(InputError, match=message):
+        aws.seed({"dynamodb": {"t": definition}})

@@ -183,12 +183,18 @@ resource "aws_sns_topic" "alerts" {{
 }}
 
 resource "aws_dynamodb_table" "bills" {{
-  name         = "bills"
-  billing_mode = "PAY_PER_REQUEST"
-  hash_key     = "id"
+  name           = "bills"
+  billing_mode   = "PROVISIONED"
+  read_capacity  = 5
+  write_capacity = 5
+  hash_key       = "id"
   attribute {{
     name = "id"
     type = "S"
+  }}
+  ttl {{
+    attribute_name = "expiresAt"
+    enabled        = true
   }}
 }}
 

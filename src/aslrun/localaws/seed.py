@@ -6,6 +6,8 @@ A seed document (JSON or YAML) names what to create, by service::
       control:                              # table name
         key: {pk: S, sk: S}                 # partition key first, then the sort key (S, N or B)
         indexes: {byStatus: {key: {status: S}}}   # global secondary indexes (projection ALL)
+                                            # (and provisioned, local_indexes, ttl, stream:
+                                            # see aslrun.localaws.seed_tables)
         items:                              # plain JSON items (numbers become DynamoDB numbers)
           - {pk: BUA Restore, sk: "2024-05", status: DONE}
         typed_items: [{pk: {S: x}, sk: {S: y}}]   # or items in DynamoDB's typed JSON
@@ -54,6 +56,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InputError
 from .seed_iam import seed_iam, snapshot_iam
 from .seed_rules import seed_bus, snapshot_buses
+from .seed_tables import create_table, table_spec
 from .seed_tags import seed_tags, snapshot_tags
 from .seed_values import normalized_section, seed_parameter, seed_secret, snapshot_parameters, snapshot_secrets
 
@@ -150,38 +153,11 @@ def _named(section: Any, where: str) -> list[tuple[str, dict[str, Any]]]:
 
 # -- DynamoDB -----------------------------------------------------------------------------------------
 
-def _key_schema(key: Any, where: str) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    if not isinstance(key, dict) or not 1 <= len(key) <= 2:
-        raise InputError(f"seed: {where}.key must name the partition key (and optionally the sort key) "
-                         "with their types, e.g. {pk: S, sk: N}")
-    schema, definitions = [], []
-    for (name, kind), role in zip(key.items(), ("HASH", "RANGE")):
-        if kind not in ("S", "N", "B"):
-            raise InputError(f"seed: {where}.key.{name}: the type must be S, N or B, not {kind!r}")
-        schema.append({"AttributeName": name, "KeyType": role})
-        definitions.append({"AttributeName": name, "AttributeType": kind})
-    return schema, definitions
-
-
 def _seed_table(aws: LocalAws, table: str, spec: dict[str, Any]) -> None:
     client = aws.client("dynamodb")
     where = f"dynamodb.{table}"
-    existing = client.list_tables()["TableNames"]
-    if table not in existing:
-        schema, definitions = _key_schema(spec.get("key"), where)
-        request: dict[str, Any] = {"TableName": table, "KeySchema": schema, "AttributeDefinitions": definitions,
-                                   "BillingMode": "PAY_PER_REQUEST"}
-        indexes = []
-        for index, index_spec in _named(spec.get("indexes"), f"{where}.indexes"):
-            index_schema, index_definitions = _key_schema(index_spec.get("key"), f"{where}.indexes.{index}")
-            for definition in index_definitions:
-                if definition["AttributeName"] not in {d["AttributeName"] for d in definitions}:
-                    definitions.append(definition)
-            indexes.append({"IndexName": index, "KeySchema": index_schema,
-                            "Projection": {"ProjectionType": "ALL"}})
-        if indexes:
-            request["GlobalSecondaryIndexes"] = indexes
-        client.create_table(**request)
+    if table not in client.list_tables()["TableNames"]:
+        create_table(aws, table, spec, _named)
     typed = []
     for number, item in enumerate(spec.get("items") or [], 1):
         if not isinstance(item, dict):
@@ -473,15 +449,7 @@ def _snapshot_tables(aws: LocalAws) -> dict[str, Any]:
     client = aws.client("dynamodb")
     out: dict[str, Any] = {}
     for name in client.list_tables()["TableNames"]:
-        table = client.describe_table(TableName=name)["Table"]
-        types = {d["AttributeName"]: d["AttributeType"] for d in table["AttributeDefinitions"]}
-        spec: dict[str, Any] = {"key": {k["AttributeName"]: types[k["AttributeName"]] for k in table["KeySchema"]}}
-        indexes = {i["IndexName"]: {"key": {k["AttributeName"]: types[k["AttributeName"]] for k in i["KeySchema"]}}
-                   for i in table.get("GlobalSecondaryIndexes", [])}
-        if indexes:
-            spec["indexes"] = indexes
-        spec["typed_items"] = scan_typed_items(client, name)
-        out[name] = spec
+        out[name] = {**table_spec(aws, name), "typed_items": scan_typed_items(client, name)}
     return out
 
 

@@ -89,7 +89,8 @@ from .keyed_messages import message_keys, restore_messages
 from .loading import remember_objects, replay
 from .s3 import s3_object
 
-_RECORDING = (dynamodb, iam, messaging, s3, tags, values)  # imported for their recorders, which join the capture's table
+# imported for their recorders, which join the capture's table
+_RECORDING = (dynamodb, iam, messaging, s3, tags, values)
 
 __all__ = ["Journal", "JournalRead", "NotedCall", "activate", "deactivate", "dumps", "install_hooks", "is_recorded",
            "loads", "message_keys", "note_call", "read_journal", "record_call", "remember_objects", "replay",

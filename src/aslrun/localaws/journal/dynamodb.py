@@ -1,6 +1,6 @@
 """DynamoDB's changes in the journal: each written key's item as it is after the call (or its
 deletion), read from moto; a table created or deleted; the whole table after a call that changes it
-otherwise (``UpdateTable``, PartiQL writes, restores from backups)."""
+otherwise (``UpdateTable``, ``UpdateTimeToLive``, PartiQL writes, restores from backups)."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def _delete_table(journal: Journal, params: dict[str, Any], parsed: dict[str, An
     journal.append({"change": "deleted", "service": "dynamodb", "name": table})
 
 
-@records("dynamodb", "UpdateTable", "RestoreTableFromBackup", "RestoreTableToPointInTime")
+@records("dynamodb", "UpdateTable", "UpdateTimeToLive", "RestoreTableFromBackup", "RestoreTableToPointInTime")
 def _whole_table(journal: Journal, params: dict[str, Any], parsed: dict[str, Any], memo: Any) -> None:
     _record_table(journal, resource_name(params.get("TargetTableName") or params["TableName"]))
 
@@ -121,15 +121,10 @@ def _sdk_typed(value: Any) -> dict[str, Any]:
 
 
 def _table_definition(journal: Journal, table: str) -> dict[str, Any]:
-    """A table's key and indexes, as a snapshot names them."""
-    described = journal.aws.client("dynamodb").describe_table(TableName=table)["Table"]
-    types = {d["AttributeName"]: d["AttributeType"] for d in described["AttributeDefinitions"]}
-    spec: dict[str, Any] = {"key": {k["AttributeName"]: types[k["AttributeName"]] for k in described["KeySchema"]}}
-    indexes = {i["IndexName"]: {"key": {k["AttributeName"]: types[k["AttributeName"]] for k in i["KeySchema"]}}
-               for i in described.get("GlobalSecondaryIndexes", [])}
-    if indexes:
-        spec["indexes"] = indexes
-    return spec
+    """A table's definition (key, capacity, indexes, TTL, stream), as a snapshot names it."""
+    from ..seed_tables import table_spec
+
+    return table_spec(journal.aws, table)
 
 
 def _record_table(journal: Journal, table: str) -> None:
