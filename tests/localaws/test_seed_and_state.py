@@ -345,3 +345,19 @@ def test_a_tables_definition_is_kept_whole(tmp_path):
 def test_a_bad_table_definition_says_where(aws, definition, message):
     with pytest.raises(InputError, match=message):
         aws.seed({"dynamodb": {"t": definition}})
+
+
+def test_a_queues_settable_attributes_are_kept(tmp_path):
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+                                                              "Action": "sqs:SendMessage", "Resource": "*"}]})
+    with LocalAws(state_dir=tmp_path, reset=True) as local:
+        local.client("sqs").create_queue(QueueName="jobs.fifo", Attributes={
+            "FifoQueue": "true", "DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perMessageGroupId",
+            "Policy": policy, "VisibilityTimeout": "45"})
+    with LocalAws(state_dir=tmp_path, reset=True, autosave=False) as again:
+        sqs = again.client("sqs")
+        url = sqs.get_queue_url(QueueName="jobs.fifo")["QueueUrl"]
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        assert (attributes["DeduplicationScope"], attributes["FifoThroughputLimit"], attributes["VisibilityTimeout"]) == \
+            ("messageGroup", "perMessageGroupId", "45")
+        assert json.loads(attributes["Policy"]) == json.loads(policy)

@@ -465,15 +465,21 @@ def scan_typed_items(client: Any, table: str) -> list[dict[str, Any]]:
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
+#: the queue attributes a snapshot keeps: those CreateQueue / SetQueueAttributes take
+_QUEUE_ATTRIBUTES = frozenset({
+    "FifoQueue", "ContentBasedDeduplication", "VisibilityTimeout", "DelaySeconds", "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds", "RedrivePolicy", "MaximumMessageSize", "Policy", "KmsMasterKeyId",
+    "KmsDataKeyReusePeriodSeconds", "SqsManagedSseEnabled", "DeduplicationScope", "FifoThroughputLimit",
+    "RedriveAllowPolicy"})
+
+
 def _snapshot_queues(aws: LocalAws) -> dict[str, Any]:
     client = aws.client("sqs")
     out: dict[str, Any] = {}
     for url in client.list_queues().get("QueueUrls", []):
         name = url.rstrip("/").rsplit("/", 1)[-1]
         attributes = client.get_queue_attributes(QueueUrl=url, AttributeNames=["All"]).get("Attributes", {})
-        kept = {k: v for k, v in attributes.items() if k in (
-            "FifoQueue", "ContentBasedDeduplication", "VisibilityTimeout", "DelaySeconds", "MessageRetentionPeriod",
-            "ReceiveMessageWaitTimeSeconds", "RedrivePolicy", "MaximumMessageSize")}
+        kept = {k: v for k, v in attributes.items() if k in _QUEUE_ATTRIBUTES}
         spec: dict[str, Any] = {}
         if kept:
             spec["attributes"] = kept
