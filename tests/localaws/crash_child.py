@@ -177,6 +177,10 @@ CASES: dict[str, Any] = {
                                     {"Id": "work", "Arn": "arn:aws:sqs:us-east-1:123456789012:work", "Input": "{}"}])],
     "events-delete-rule": lambda aws: [aws.client("events").remove_targets(Rule="old-rule", Ids=["inbox"]),
                                        aws.client("events").delete_rule(Name="old-rule")],
+    "s3-notification": lambda aws: [aws.client("s3").put_bucket_notification_configuration(
+        Bucket="data-bucket", NotificationConfiguration={"QueueConfigurations": [
+            {"QueueArn": "arn:aws:sqs:us-east-1:123456789012:inbox", "Events": ["s3:ObjectCreated:*"]}]}),
+        aws.client("s3").put_object(Bucket="data-bucket", Key="in/c.csv", Body=b"id\n3\n")],
     "ddb-ttl": lambda aws: aws.client("dynamodb").update_time_to_live(
         TableName="control", TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"}),
     "sns-set-attributes": lambda aws: aws.client("sns").set_topic_attributes(

@@ -123,6 +123,9 @@ def test_a_fresh_local_aws_is_empty(aws):
     ({"tags": {"arn:aws:sqs:us-east-1:123456789012:none": {"a": "b"}}},
      "seed: tags: there is no arn:aws:sqs:us-east-1:123456789012:none"),
     ({"tags": {"arn:aws:s3:::b": "team"}}, "seed: 'tags' must map resource ARNs to their tags"),
+    ({"s3_settings": {"good-bucket": {"cors": []}}}, "seed: s3_settings.good-bucket: unknown setting"),
+    ({"s3_settings": {"good-bucket": {"versioning": "On"}}},
+     "seed: s3_settings.good-bucket.versioning must be Enabled or Suspended"),
     ({"events": {"default": {"rules": {"r": {"targets": []}}}}},
      "seed: events.default.rules.r needs a pattern or a schedule"),
     ({"events": {"default": {"rules": {"r": {"pattern": {"source": ["x"]}, "target": []}}}}},
@@ -361,3 +364,30 @@ def test_a_queues_settable_attributes_are_kept(tmp_path):
         assert (attributes["DeduplicationScope"], attributes["FifoThroughputLimit"], attributes["VisibilityTimeout"]) == \
             ("messageGroup", "perMessageGroupId", "45")
         assert json.loads(attributes["Policy"]) == json.loads(policy)
+
+
+def test_a_buckets_notifications_and_versioning_are_kept_and_send_nothing_twice(tmp_path):
+    """A notification set and an object put each send one message (S3's s3:TestEvent, then the
+    object's event); a load puts the bucket's settings and objects back without sending them again."""
+    notify = {"QueueConfigurations": [{"QueueArn": "arn:aws:sqs:us-east-1:123456789012:new-files",
+                                       "Events": ["s3:ObjectCreated:*"]}]}
+    local = LocalAws(state_dir=tmp_path, reset=True).start()
+    local.seed({"sqs": {"new-files": {}}, "s3": {"uploads": {}}})
+    s3 = local.client("s3")
+    s3.put_bucket_versioning(Bucket="uploads", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_notification_configuration(Bucket="uploads", NotificationConfiguration=notify)
+    s3.put_object(Bucket="uploads", Key="meters.csv", Body=b"nmi\n")
+    events = [json.loads(body) for body in local.queue_bodies("new-files")]
+    assert [event.get("Event") or event["Records"][0]["eventName"] for event in events] == \
+        ["s3:TestEvent", "ObjectCreated:Put"]
+    local.stop(save=False)  # everything in the journal
+    for _ in range(2):  # from the journal, then from the snapshot its clean exit wrote
+        with LocalAws(state_dir=tmp_path, reset=True) as again:
+            assert [json.loads(body) for body in again.queue_bodies("new-files")] == events
+            s3 = again.client("s3")
+            assert s3.get_bucket_versioning(Bucket="uploads")["Status"] == "Enabled"
+            assert s3.get_bucket_notification_configuration(Bucket="uploads")["QueueConfigurations"][0]["Events"] == \
+                ["s3:ObjectCreated:*"]
+    with LocalAws(state_dir=tmp_path, reset=True) as last:
+        last.client("s3").put_object(Bucket="uploads", Key="more.csv", Body=b"nmi\n")  # still notifies
+        assert len(last.queue_bodies("new-files")) == 3

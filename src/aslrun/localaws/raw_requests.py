@@ -267,6 +267,10 @@ def _s3_operation(method: str, path: str, query: str, headers: Mapping[str, str]
             return "DeleteObjects", {"Bucket": bucket}
         if sub == {"tagging"} and method in ("PUT", "DELETE"):
             return ("PutBucketTagging" if method == "PUT" else "DeleteBucketTagging"), {"Bucket": bucket}
+        if sub == {"notification"} and method == "PUT":
+            return "PutBucketNotificationConfiguration", {"Bucket": bucket}
+        if sub == {"versioning"} and method == "PUT":
+            return "PutBucketVersioning", {"Bucket": bucket}
         return None
     params = {"Bucket": bucket, "Key": key}
     if method == "PUT" and not sub:

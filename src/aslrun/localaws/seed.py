@@ -39,6 +39,8 @@ A seed document (JSON or YAML) names what to create, by service::
       roles: {runs-functions: {assume_role_policy: {...}, managed_policies: [...]}}
     tags:                                   # tables', queues', topics', buckets' tags by ARN (seed_tags)
       arn:aws:dynamodb:us-east-1:123456789012:table/control: {team: billing}
+    s3_settings:                            # buckets' notifications and versioning (seed_buckets)
+      bua: {notifications: {QueueConfigurations: [{QueueArn: ..., Events: ["s3:ObjectCreated:*"]}]}}
 
 A snapshot is the same shape (items typed, messages with their attributes), so saving a state and
 seeding from it round-trips. Seeding is additive: what exists already is kept (items and objects
@@ -54,6 +56,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
+from .seed_buckets import seed_bucket_settings, snapshot_bucket_settings
 from .seed_iam import seed_iam, snapshot_iam
 from .seed_rules import seed_bus, snapshot_buses
 from .seed_tables import create_table, table_spec
@@ -66,7 +69,8 @@ if TYPE_CHECKING:
 __all__ = ["apply_seed", "load_seed_file", "subscription_attributes", "subscription_entry", "take_snapshot",
            "topic_attributes", "write_items"]
 
-_SERVICES = ("dynamodb", "sqs", "sns", "s3", "events", "connections", "ssm", "secretsmanager", "iam", "tags")
+_SERVICES = ("dynamodb", "sqs", "sns", "s3", "events", "connections", "ssm", "secretsmanager", "iam", "tags",
+             "s3_settings")
 
 
 def load_seed_file(path: str | Path) -> dict[str, Any]:
@@ -124,11 +128,12 @@ def apply_seed(aws: LocalAws, document: dict[str, Any], *, base: Path | None = N
                 raise InputError(f"seed: {service}.{name}: {error.get('Code')}: {error.get('Message')}") from None
             except BotoCoreError as invalid:
                 raise InputError(f"seed: {service}.{name}: {invalid}") from None
-    try:  # last: the resources they tag are made above
-        seed_tags(aws, document.get("tags"))
-    except ClientError as refused:
-        error = refused.response.get("Error", {})
-        raise InputError(f"seed: tags: {error.get('Code')}: {error.get('Message')}") from None
+    for section, seed_section in (("tags", seed_tags), ("s3_settings", seed_bucket_settings)):
+        try:  # last: the resources they tag or notify are made above
+            seed_section(aws, document.get(section))
+        except ClientError as refused:
+            error = refused.response.get("Error", {})
+            raise InputError(f"seed: {section}: {error.get('Code')}: {error.get('Message')}") from None
 
 
 _VALUE_SERVICES = ("ssm", "secretsmanager")  # their entries may be plain text: the value itself
@@ -442,6 +447,9 @@ def take_snapshot(aws: LocalAws, *, bodies_dir: Path | None = None) -> dict[str,
     tags = snapshot_tags(aws, document)
     if tags:
         document["tags"] = tags
+    settings = snapshot_bucket_settings(aws, document.get("s3"))
+    if settings:
+        document["s3_settings"] = settings
     return document
 
 

@@ -122,6 +122,7 @@ class StateDirectory:
         journal's complete entries (a torn last line, never acknowledged, lies beyond)."""
         from .journal import read_journal, remember_objects, replay, restore_messages, suspended
         from .seed import apply_seed
+        from .seed_buckets import no_s3_notifications
 
         journal = read_journal(self.directory / JOURNAL_FILE)  # before the snapshot: see the docstring
         document = read_snapshot(self.directory)
@@ -133,7 +134,7 @@ class StateDirectory:
             raise InputError(f"AWS state {self.directory / JOURNAL_FILE}: its entries start at {later[0]['seq']} "
                              f"but {STATE_FILE} includes entries up to {included} only: some are missing; "
                              "remove the directory (aslrun aws reset) to start afresh")
-        with suspended():
+        with suspended(), no_s3_notifications():
             apply_seed(self.aws, document, base=self.objects.root)
             for queue, queue_messages in messages.items():
                 restore_messages(self.aws, queue, queue_messages, default_key=f"snapshot-{included}-{queue}")

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ..emulator import LocalAws
     from .file import Journal
 
-__all__ = ["sns_backend"]
+__all__ = ["adopt_new_messages", "sns_backend"]
 
 
 # -- SQS ------------------------------------------------------------------------------------------------
@@ -90,7 +90,7 @@ def _queue_attributes(journal: Journal, params: dict[str, Any], parsed: dict[str
                     "attributes": params["Attributes"]})
 
 
-def _adopt_new_messages(journal: Journal, queue_names: list[str]) -> None:
+def adopt_new_messages(journal: Journal, queue_names: list[str]) -> None:
     """Journal the messages a call delivered into these queues: those the journal does not know yet."""
     for name in queue_names:
         queue = queue_named(journal.aws, name)
@@ -114,7 +114,7 @@ def _published(journal: Journal, params: dict[str, Any], parsed: dict[str, Any],
     home = f":{journal.aws.region}:{journal.aws.account}:"
     queues = [s.endpoint.rsplit(":", 1)[-1] for s in list(sns_backend(journal.aws).subscriptions.values())
               if s.topic.arn == topic and s.protocol == "sqs" and home in s.endpoint]
-    _adopt_new_messages(journal, queues)
+    adopt_new_messages(journal, queues)
 
 
 @records("sns", "CreateTopic")
@@ -170,7 +170,7 @@ def _unsubscribed(journal: Journal, params: dict[str, Any], parsed: dict[str, An
 def _events_put(journal: Journal, params: dict[str, Any], parsed: dict[str, Any], memo: Any) -> None:
     from moto.sqs.models import sqs_backends
 
-    _adopt_new_messages(journal, list(sqs_backends[journal.aws.account][journal.aws.region].queues))
+    adopt_new_messages(journal, list(sqs_backends[journal.aws.account][journal.aws.region].queues))
 
 
 @records("events", "CreateEventBus")

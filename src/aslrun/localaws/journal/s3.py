@@ -39,6 +39,19 @@ def _record_object(journal: Journal, bucket: str, key: str) -> None:
         journal.append({"change": "object_deleted", "bucket": bucket, "key": key})
     else:
         journal.append_object(bucket, key, source)
+    _adopt_notifications(journal, bucket)
+
+
+def _adopt_notifications(journal: Journal, bucket: str) -> None:
+    """The messages a bucket's notifications just sent to queues (directly or through topics)."""
+    configuration = getattr(_s3(journal.aws).buckets[bucket], "notification_configuration", None)
+    if configuration is None or not (configuration.queue or configuration.topic):
+        return
+    from moto.sqs.models import sqs_backends  # type: ignore[import-untyped]
+
+    from .messaging import adopt_new_messages
+
+    adopt_new_messages(journal, list(sqs_backends[journal.aws.account][journal.aws.region].queues))
 
 
 @records("s3", "PutObject", "CopyObject", "CompleteMultipartUpload", "DeleteObject")
@@ -61,3 +74,13 @@ def _create_bucket(journal: Journal, params: dict[str, Any], parsed: dict[str, A
 def _delete_bucket(journal: Journal, params: dict[str, Any], parsed: dict[str, Any], memo: Any) -> None:
     journal.objects.forget(params["Bucket"])
     journal.append({"change": "deleted", "service": "s3", "name": params["Bucket"]})
+
+
+@records("s3", "PutBucketNotificationConfiguration", "PutBucketVersioning")
+def _bucket_settings(journal: Journal, params: dict[str, Any], parsed: dict[str, Any], memo: Any) -> None:
+    from ..seed_buckets import bucket_settings
+
+    settings = bucket_settings(journal.aws, params["Bucket"])
+    if settings is not None:
+        journal.append({"change": "created", "fragment": {"s3_settings": {params["Bucket"]: settings}}})
+        _adopt_notifications(journal, params["Bucket"])  # the s3:TestEvent the setting sent
