@@ -37,19 +37,9 @@ BASE: dict[str, Any] = {
     "sqs": {"work": {"messages": ["first", {"site": "S1"}, "third"]},
             "jobs.fifo": {"attributes": {"ContentBasedDeduplication": "true"}, "messages": ["one"]},
             "inbox": {}, "old-queue": {"messages": ["gone"]}},
-    "sns": {"notify": {"subscriptions": [{"protocol": "sqs", "endpoint": "inbox"}]}, "old-topic": {},
-            "orders.fifo": {"attributes": {"FifoTopic": "true", "ContentBasedDeduplication": "true"}}},
+    "sns": {"notify": {"subscriptions": [{"protocol": "sqs", "endpoint": "inbox"}]}, "old-topic": {}},
     "s3": {"data-bucket": {"in/a.csv": "id\n1\n", "in/b.bin": {"base64": "AAEC"}}, "old-bucket": {"x.txt": "x"}},
-    "events": {"orders-bus": {}, "old-bus": {}, "default": {"rules": {"old-rule": {
-        "pattern": {"source": ["billing"]}, "targets": [{"Id": "inbox", "Arn": "arn:aws:sqs:us-east-1:123456789012:inbox"}]}}}},
-    "ssm": {"/bua/env": "tst", "/old/param": {"value": "x", "type": "SecureString"}},
-    "secretsmanager": {"bua/db": "hunter2", "old/secret": {"base64": "AAEC"}},
-    "tags": {"arn:aws:dynamodb:us-east-1:123456789012:table/control": {"team": "billing"},
-             "arn:aws:s3:::data-bucket": {"team": "billing"}},
-    "iam": {"roles": {"old-role": {"assume_role_policy": {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "states.amazonaws.com"}}]},
-                                   "inline_policies": {"p": {"Version": "2012-10-17", "Statement": [
-                                       {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}}}}},
+    "events": {"orders-bus": {}, "old-bus": {}},
 }
 """What exists before the change (a snapshot, or journaled by the same process)."""
 
@@ -163,10 +153,15 @@ CASES: dict[str, Any] = {
                                   aws.client("s3").delete_bucket(Bucket="old-bucket")],
     "create-bus": lambda aws: aws.client("events").create_event_bus(Name="new-bus"),
     "delete-bus": lambda aws: aws.client("events").delete_event_bus(Name="old-bus"),
-    "ssm-put": lambda aws: aws.client("ssm").put_parameter(Name="/bua/env", Value="prd", Type="String", Overwrite=True),
-    "ssm-delete": lambda aws: aws.client("ssm").delete_parameters(Names=["/old/param", "/never/there"]),
-    "secret-put": lambda aws: aws.client("secretsmanager").put_secret_value(SecretId="bua/db", SecretString="new"),
-    "secret-delete": lambda aws: aws.client("secretsmanager").delete_secret(SecretId="old/secret"),
+    "ssm-put": lambda aws: aws.client("ssm").put_parameter(Name="/bua/env", Value="prd", Type="String"),
+    "ssm-delete": lambda aws: [aws.client("ssm").put_parameter(Name="/old/param", Value="x", Type="SecureString"),
+                               aws.client("ssm").put_parameter(Name="/kept/param", Value="y", Type="String"),
+                               aws.client("ssm").delete_parameters(Names=["/old/param", "/never/there"])],
+    "secret-put": lambda aws: [aws.client("secretsmanager").create_secret(Name="bua/db", SecretString="old"),
+                               aws.client("secretsmanager").put_secret_value(SecretId="bua/db", SecretString="new")],
+    "secret-delete": lambda aws: [aws.client("secretsmanager").create_secret(Name="old/secret", SecretBinary=b"\x00"),
+                                  aws.client("secretsmanager").create_secret(Name="kept/secret", SecretString="k"),
+                                  aws.client("secretsmanager").delete_secret(SecretId="old/secret")],
     "iam-role": lambda aws: [aws.client("iam").create_role(RoleName="new-role", AssumeRolePolicyDocument=_TRUST),
                              aws.client("iam").attach_role_policy(
                                  RoleName="new-role", PolicyArn=aws.client("iam").create_policy(
@@ -175,8 +170,19 @@ CASES: dict[str, Any] = {
                                                               EventPattern='{"source": ["orders"]}'),
                                 aws.client("events").put_targets(Rule="new-rule", EventBusName="orders-bus", Targets=[
                                     {"Id": "work", "Arn": "arn:aws:sqs:us-east-1:123456789012:work", "Input": "{}"}])],
-    "events-delete-rule": lambda aws: [aws.client("events").remove_targets(Rule="old-rule", Ids=["inbox"]),
+    "events-delete-rule": lambda aws: [aws.client("events").put_rule(Name="old-rule", EventPattern='{"source": ["x"]}'),
+                                       aws.client("events").put_rule(Name="kept-rule", ScheduleExpression="rate(1 day)"),
+                                       aws.client("events").put_targets(Rule="old-rule", Targets=[
+                                           {"Id": "inbox", "Arn": "arn:aws:sqs:us-east-1:123456789012:inbox"}]),
+                                       aws.client("events").remove_targets(Rule="old-rule", Ids=["inbox"]),
                                        aws.client("events").delete_rule(Name="old-rule")],
+    "tags": lambda aws: [aws.client("sqs").tag_queue(QueueUrl=_url(aws, "work"), Tags={"team": "metering"}),
+                         aws.client("dynamodb").tag_resource(ResourceArn=ARN.format("dynamodb", "table/control"),
+                                                             Tags=[{"Key": "team", "Value": "a"}, {"Key": "x", "Value": "b"}]),
+                         aws.client("dynamodb").untag_resource(ResourceArn=ARN.format("dynamodb", "table/control"),
+                                                               TagKeys=["team"]),
+                         aws.client("s3").put_bucket_tagging(Bucket="data-bucket", Tagging={"TagSet": [
+                             {"Key": "team", "Value": "metering"}]})],
     "s3-notification": lambda aws: [aws.client("s3").put_bucket_notification_configuration(
         Bucket="data-bucket", NotificationConfiguration={"QueueConfigurations": [
             {"QueueArn": "arn:aws:sqs:us-east-1:123456789012:inbox", "Events": ["s3:ObjectCreated:*"]}]}),
@@ -184,13 +190,13 @@ CASES: dict[str, Any] = {
     "ddb-ttl": lambda aws: aws.client("dynamodb").update_time_to_live(
         TableName="control", TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"}),
     "sns-set-attributes": lambda aws: aws.client("sns").set_topic_attributes(
-        TopicArn=ARN.format("sns", "orders.fifo"), AttributeName="DisplayName", AttributeValue="Orders"),
-    "tags": lambda aws: [aws.client("sqs").tag_queue(QueueUrl=_url(aws, "work"), Tags={"team": "metering"}),
-                         aws.client("dynamodb").untag_resource(ResourceArn=ARN.format("dynamodb", "table/control"),
-                                                               TagKeys=["team"]),
-                         aws.client("s3").put_bucket_tagging(Bucket="data-bucket", Tagging={"TagSet": [
-                             {"Key": "team", "Value": "metering"}]})],
-    "iam-delete-role": lambda aws: [aws.client("iam").delete_role_policy(RoleName="old-role", PolicyName="p"),
+        TopicArn=aws.client("sns").create_topic(Name="orders.fifo", Attributes={"FifoTopic": "true"})["TopicArn"],
+        AttributeName="DisplayName", AttributeValue="Orders"),
+    "iam-delete-role": lambda aws: [aws.client("iam").create_role(RoleName="old-role", AssumeRolePolicyDocument=_TRUST),
+                                    aws.client("iam").create_role(RoleName="kept-role", AssumeRolePolicyDocument=_TRUST),
+                                    aws.client("iam").put_role_policy(RoleName="old-role", PolicyName="p",
+                                                                      PolicyDocument=_READ_S3),
+                                    aws.client("iam").delete_role_policy(RoleName="old-role", PolicyName="p"),
                                     aws.client("iam").delete_role(RoleName="old-role")],
 }
 """One kind of change each, made through the local AWS's (or a handler's own) boto3 client."""
