@@ -238,8 +238,8 @@ def test_a_second_writer_is_refused_naming_the_directory_and_the_process(tmp_pat
         with pytest.raises(StateDirectoryBusy) as refused:
             second.start()
         assert str(refused.value) == (f"the local AWS state directory {state} is in use by process {pid} (another "
-                                      "'aslrun aws' run?): wait for it to finish, or use another directory "
-                                      "(--aws-state)")
+                                      "'aslrun aws' run, or an 'aslrun serve --state-dir' that keeps its local AWS "
+                                      "there?): wait for it to finish, or use another directory (--aws-state)")
         assert not second.active and current_aws(start=False) is not second
         machine = tmp_path / "m.asl.json"
         machine.write_text(json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}))

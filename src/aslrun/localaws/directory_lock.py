@@ -41,7 +41,8 @@ class DirectoryLock:
             os.close(fd)
             raise StateDirectoryBusy(
                 f"the local AWS state directory {self.directory} is in use by process {holder} (another "
-                "'aslrun aws' run?): wait for it to finish, or use another directory (--aws-state)") from None
+                "'aslrun aws' run, or an 'aslrun serve --state-dir' that keeps its local AWS there?): wait for "
+                "it to finish, or use another directory (--aws-state)") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd
