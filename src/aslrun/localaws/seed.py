@@ -110,11 +110,7 @@ def apply_seed(aws: LocalAws, document: dict[str, Any], *, base: Path | None = N
              ("connections", lambda name, spec: _seed_connection(aws, name, spec)),
              ("ssm", lambda name, spec: seed_parameter(aws, name, spec)),
              ("secretsmanager", lambda name, spec: seed_secret(aws, name, spec))]
-    try:  # roles and policies first: what the rest is made for may name them
-        seed_iam(aws, document.get("iam"))
-    except ClientError as refused:
-        error = refused.response.get("Error", {})
-        raise InputError(f"seed: iam: {error.get('Code')}: {error.get('Message')}") from None
+    _seed_section(aws, "iam", seed_iam, document)  # roles and policies first: what the rest may name
     for service, seed_one in steps:
         section = document.get(service)
         named = _named(normalized_section(section) if service in _VALUE_SERVICES else section, service)
@@ -129,11 +125,20 @@ def apply_seed(aws: LocalAws, document: dict[str, Any], *, base: Path | None = N
             except BotoCoreError as invalid:
                 raise InputError(f"seed: {service}.{name}: {invalid}") from None
     for section, seed_section in (("tags", seed_tags), ("s3_settings", seed_bucket_settings)):
-        try:  # last: the resources they tag or notify are made above
-            seed_section(aws, document.get(section))
-        except ClientError as refused:
-            error = refused.response.get("Error", {})
-            raise InputError(f"seed: {section}: {error.get('Code')}: {error.get('Message')}") from None
+        _seed_section(aws, section, seed_section, document)  # last: what they tag or notify is made above
+
+
+def _seed_section(aws: LocalAws, section: str, seed_section: Any, document: dict[str, Any]) -> None:
+    """A section seeded whole (its own errors name their place; the service's are named here)."""
+    from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+
+    try:
+        seed_section(aws, document.get(section))
+    except ClientError as refused:
+        error = refused.response.get("Error", {})
+        raise InputError(f"seed: {section}: {error.get('Code')}: {error.get('Message')}") from None
+    except BotoCoreError as invalid:
+        raise InputError(f"seed: {section}: {invalid}") from None
 
 
 _VALUE_SERVICES = ("ssm", "secretsmanager")  # their entries may be plain text: the value itself
