@@ -50,6 +50,7 @@ def test_seed_creates_what_it_names_and_inspection_reads_it(aws):
         "ssm": {"/bua/env": "String", "/bua/db/password": "SecureString"},
         "secretsmanager": ["bua/db", "bua/api", "bua/cert"],
         "iam": ["runs-functions"],
+        "events": {"default": {"bills-ready": 1}},
     }
     work = aws.client("sqs").get_queue_url(QueueName="work")["QueueUrl"]
     assert aws.client("sqs").list_queue_tags(QueueUrl=work)["Tags"] == {"team": "billing", "queue": "work"}
@@ -101,7 +102,7 @@ def test_a_fresh_local_aws_is_empty(aws):
     aws.seed({"s3": {"some-bucket": {}}})
     with LocalAws(reset=True) as other:
         assert other.describe() == {"dynamodb": {}, "sqs": {}, "sns": {}, "s3": {}, "ssm": {}, "secretsmanager": [],
-                                    "iam": []}
+                                    "iam": [], "events": {}}
 
 
 @pytest.mark.parametrize("document, message", [

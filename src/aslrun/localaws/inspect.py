@@ -45,8 +45,9 @@ def object_bytes(aws: LocalAws, bucket: str, key: str) -> bytes:
 def describe(aws: LocalAws) -> dict[str, Any]:
     """Counts and names: ``{"dynamodb": {table: n_items}, "sqs": {queue: n_messages},
     "sns": {topic: [subscription endpoints]}, "s3": {bucket: {key: size}}, "ssm": {parameter: type},
-    "secretsmanager": [secret names], "iam": [role names]}``."""
-    out: dict[str, Any] = {"dynamodb": {}, "sqs": {}, "sns": {}, "s3": {}, "ssm": {}, "secretsmanager": [], "iam": []}
+    "secretsmanager": [secret names], "iam": [role names], "events": {bus: {rule: n_targets}}}``."""
+    out: dict[str, Any] = {"dynamodb": {}, "sqs": {}, "sns": {}, "s3": {}, "ssm": {}, "secretsmanager": [], "iam": [],
+                           "events": {}}
     dynamodb = aws.client("dynamodb")
     for table in dynamodb.list_tables()["TableNames"]:
         out["dynamodb"][table] = len(table_items(aws, table, typed=True))
@@ -73,6 +74,10 @@ def describe(aws: LocalAws) -> dict[str, Any]:
     if in_use("secretsmanager"):
         for page in aws.client("secretsmanager").get_paginator("list_secrets").paginate():
             out["secretsmanager"] += [s["Name"] for s in page.get("SecretList", []) if not s.get("DeletedDate")]
+    from .seed_rules import snapshot_buses
+
+    out["events"] = {bus: {rule: len(spec.get("targets", [])) for rule, spec in (entry.get("rules") or {}).items()}
+                     for bus, entry in snapshot_buses(aws).items() if entry.get("rules")}
     if in_use("iam"):
         for page in aws.client("iam").get_paginator("list_roles").paginate():
             out["iam"] += [role["RoleName"] for role in page.get("Roles", [])]
@@ -109,4 +114,7 @@ def summary_lines(aws: LocalAws, *, details: bool = False, limit: int = 20) -> l
         lines.append(f"secretsmanager secret {name}")
     for name in sorted(summary["iam"]):
         lines.append(f"iam role {name}")
+    for bus, rules in sorted(summary["events"].items()):
+        for rule, targets in sorted(rules.items()):
+            lines.append(f"events rule {rule} on bus {bus}: {targets} target(s)")
     return lines
