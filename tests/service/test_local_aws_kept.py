@@ -288,3 +288,37 @@ def test_a_local_aws_that_cannot_start_fails_each_request_never_falling_back_to_
     finally:
         holder.kill()
         holder.wait(10)
+
+
+def test_an_eventbridge_rule_starts_the_state_machine_it_targets(start_server: Any, tmp_path: Path) -> None:
+    """moto delivers events to queues and buses only (anything else failed the whole PutEvents);
+    the server starts a targeted state machine with the input AWS gives it, and the rule is kept."""
+    state = tmp_path / "state"
+    server = start_server("--virtual-time", state_dir=state)
+    sfn = server.client()
+    machine = sfn.create_state_machine(name="on-bill", roleArn=ROLE, definition=json.dumps(
+        {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}))["stateMachineArn"]
+    sqs = client(server, "sqs")
+    audit = sqs.create_queue(QueueName="audit")["QueueUrl"]
+    events = client(server, "events")
+    events.put_rule(Name="bills", EventPattern=json.dumps({"source": ["billing"]}))
+    events.put_targets(Rule="bills", Targets=[
+        {"Id": "whole", "Arn": machine, "RoleArn": ROLE},
+        {"Id": "detail", "Arn": machine, "RoleArn": ROLE, "InputPath": "$.detail"},
+        {"Id": "constant", "Arn": machine, "RoleArn": ROLE, "Input": json.dumps({"fixed": True})},
+        {"Id": "audit", "Arn": "arn:aws:sqs:us-east-1:123456789012:audit"}])
+    answer = events.put_events(Entries=[{"Source": "billing", "DetailType": "BillReady",
+                                         "Detail": json.dumps({"bill": "B-1"})}])
+    assert answer["FailedEntryCount"] == 0
+    assert len(sqs.receive_message(QueueUrl=audit, MaxNumberOfMessages=10)["Messages"]) == 1  # moto's own
+    server.kill()
+
+    again = start_server("--virtual-time", state_dir=state)
+    sfn = again.client()
+    inputs = [json.loads(wait_done(sfn, e["executionArn"])["input"])
+              for e in sfn.list_executions(stateMachineArn=machine)["executions"]]
+    assert sorted(json.dumps(value, sort_keys=True) for value in inputs if "source" not in value) == \
+        ['{"bill": "B-1"}', '{"fixed": true}']
+    assert [value["detail"] for value in inputs if "source" in value] == [{"bill": "B-1"}]
+    client(again, "events").put_events(Entries=[{"Source": "billing", "DetailType": "BillReady", "Detail": "{}"}])
+    assert len(sfn.list_executions(stateMachineArn=machine)["executions"]) == 6  # the kept rule starts it again

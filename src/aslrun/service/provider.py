@@ -107,6 +107,9 @@ class StepFunctionsService:
         self.test_states = TestStateApi(self)
         self._handlers = self._action_table()
         self.deployed = deploy_template(self, config.template) if config.template is not None else []
+        from ..localaws.event_targets import deliver_to
+
+        deliver_to("states", self._start_from_event)  # EventBridge rules' state machine targets (the port's)
         self.events = None  # the template's event sources, delivered on a thread (service.events)
         if config.template is not None and config.template.event_sources and self.local_aws is not None:
             from .events import EventPump
@@ -154,6 +157,21 @@ class StepFunctionsService:
         if events is not None:  # what the execution sent may be waiting for a function
             events.poke()
 
+    def _start_from_event(self, machine_arn: str, payload: Any) -> None:
+        """An EventBridge rule's state machine target: an execution with the event as its input (a
+        machine that cannot start is logged, as EventBridge counts a failed invocation: the
+        PutEvents that matched is not refused)."""
+        import json
+        import sys
+
+        region = machine_arn.split(":")[3] if machine_arn.count(":") >= 3 else None
+        try:
+            self.executions.start_execution({"stateMachineArn": machine_arn, "input": json.dumps(payload)},
+                                            self.call(region or None))
+        except ServiceError as failed:
+            print(f"aslrun serve: an EventBridge rule's target {machine_arn} did not start: {failed.code}: "
+                  f"{failed.message}", file=sys.stderr, flush=True)
+
     def _interceptor_for(self, target: Any, test_case: str | None) -> Any:
         mock_config = self.config.mock_config
         if test_case is None:
@@ -174,6 +192,9 @@ class StepFunctionsService:
         """Stop: running executions are given ``wait`` seconds, then recorded as interrupted."""
         if self.events is not None:
             self.events.stop()
+        from ..localaws.event_targets import deliver_to
+
+        deliver_to("states", None)
         if wait:
             self.runner.wait_all(wait)
         self.store.flush()

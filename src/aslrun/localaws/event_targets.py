@@ -1,0 +1,91 @@
+"""EventBridge rule targets that moto does not deliver to, delivered by whoever can: a state machine
+target starts an execution on ``aslrun serve``.
+
+moto's EventBridge delivers what matches a rule to queues, log groups, archives and other buses;
+for any other target (a state machine, a Lambda function) it raises ``NotImplementedError``, so a
+``PutEvents`` that matches such a rule failed whole. A Terraform or CDK deployment routing events
+to a state machine (``aws_cloudwatch_event_target`` with the machine's ARN) is common: the server
+registers a deliverer for ``states`` targets (:func:`deliver_to`), and a rule's targets of that
+service are handed to it, with the input AWS gives a target (the event; ``Input``, a constant;
+``InputPath``, a part of the event; ``InputTransformer``, moto's reading of it). The other targets
+go to moto as before; a service nobody delivers to is skipped, and the rest of the rule delivered,
+rather than failing the caller's ``PutEvents``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["apply", "deliver_to", "target_input"]
+
+#: the services moto's EventBridge delivers to itself
+_MOTO_DELIVERS = frozenset({"sqs", "logs", "events"})
+_DELIVERERS: dict[str, Callable[[str, Any], None]] = {}
+_LOCK = threading.Lock()
+_APPLIED: list[bool] = []
+
+
+def deliver_to(service: str, deliver: Callable[[str, Any], None] | None) -> None:
+    """From now on, hand a rule's targets of ``service`` (``states``) to ``deliver(arn, input)``
+    (None: stop)."""
+    with _LOCK:
+        if deliver is None:
+            _DELIVERERS.pop(service, None)
+        else:
+            _DELIVERERS[service] = deliver
+
+
+def target_input(target: dict[str, Any], event: dict[str, Any]) -> Any:
+    """What a target receives for an event, as EventBridge computes it."""
+    if target.get("Input") is not None:
+        return json.loads(target["Input"])
+    if target.get("InputPath"):
+        from ..expr.jsonpath import compile_reference_path
+
+        return compile_reference_path(target["InputPath"]).get(event)
+    if target.get("InputTransformer"):
+        from moto.events.utils import EventTemplateParser  # type: ignore[import-untyped]
+
+        transformer = target["InputTransformer"]
+        return EventTemplateParser.parse(input_template=transformer.get("InputTemplate"),
+                                         input_paths_map=transformer.get("InputPathsMap", {}),
+                                         event=event)  # type: ignore[arg-type]
+    return event
+
+
+def apply() -> None:
+    """Route moto's rules' other targets here (once per process; idempotent)."""
+    if _APPLIED:
+        return
+    from moto.events.models import Rule  # type: ignore[import-untyped]
+
+    moto_delivers = Rule.send_to_targets
+
+    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+        others = [t for t in self.targets if _service(t["Arn"]) not in _MOTO_DELIVERS]
+        if not others or not self.event_pattern.matches_event(original_event):
+            return moto_delivers(self, original_event, transform_input)  # type: ignore[no-any-return]
+        for target in others:
+            deliver = _DELIVERERS.get(_service(target["Arn"]))
+            if deliver is None:
+                print(f"aslrun: EventBridge rule {self.name}: its target {target['Arn']} is not delivered to (the "
+                      "local AWS delivers to SQS queues, log groups, buses, and on aslrun serve to state machines)",
+                      file=sys.stderr, flush=True)
+                continue
+            deliver(target["Arn"], target_input(target, original_event))
+        rest = copy.copy(self)
+        rest.targets = [t for t in self.targets if t not in others]
+        return moto_delivers(rest, original_event, transform_input)  # type: ignore[no-any-return]
+
+    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+    _APPLIED.append(True)
+
+
+def _service(arn: str) -> str:
+    parts = str(arn).split(":")
+    return parts[2] if len(parts) > 2 else ""
