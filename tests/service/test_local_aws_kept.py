@@ -322,3 +322,33 @@ def test_an_eventbridge_rule_starts_the_state_machine_it_targets(start_server: A
     assert [value["detail"] for value in inputs if "source" in value] == [{"bill": "B-1"}]
     client(again, "events").put_events(Entries=[{"Source": "billing", "DetailType": "BillReady", "Detail": "{}"}])
     assert len(sfn.list_executions(stateMachineArn=machine)["executions"]) == 6  # the kept rule starts it again
+
+
+def test_an_eventbridge_rule_invokes_the_function_it_targets(start_server: Any) -> None:
+    import io
+    import time
+    import zipfile
+
+    server = start_server()
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as zipped:  # the function files what it got in the local S3
+        zipped.writestr("app.py", "import json, boto3\n\ndef handler(event, context):\n"
+                                  "    boto3.client('s3', region_name='us-east-1').put_object(\n"
+                                  "        Bucket='seen', Key=event['detail']['bill'], Body=json.dumps(event))\n")
+    lambda_ = client(server, "lambda")
+    function = lambda_.create_function(FunctionName="on-bill", Runtime="python3.11", Handler="app.handler",
+                                       Role=ROLE, Code={"ZipFile": code.getvalue()})["FunctionArn"]
+    s3 = client(server, "s3")
+    s3.create_bucket(Bucket="seen")
+    events = client(server, "events")
+    events.put_rule(Name="bills", EventPattern=json.dumps({"source": ["billing"]}))
+    events.put_targets(Rule="bills", Targets=[{"Id": "fn", "Arn": function},
+                                              {"Id": "gone", "Arn": function.replace("on-bill", "missing")}])
+    assert events.put_events(Entries=[{"Source": "billing", "DetailType": "BillReady",
+                                       "Detail": json.dumps({"bill": "B-7"})}])["FailedEntryCount"] == 0
+    deadline = time.monotonic() + 30  # (an asynchronous invocation: on a thread of its own)
+    while "Contents" not in s3.list_objects_v2(Bucket="seen") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert json.loads(s3.get_object(Bucket="seen", Key="B-7")["Body"].read())["detail"] == {"bill": "B-7"}
+    assert "an EventBridge rule's target arn:aws:lambda:us-east-1:123456789012:function:missing was not invoked: " \
+           "ResourceNotFoundException" in server.log

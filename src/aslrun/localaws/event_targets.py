@@ -1,12 +1,12 @@
-"""EventBridge rule targets that moto does not deliver to, delivered by whoever can: a state machine
-target starts an execution on ``aslrun serve``.
+"""EventBridge rule targets that moto does not deliver to, delivered by whoever can: on ``aslrun
+serve`` a state machine target starts an execution, a function target is invoked asynchronously.
 
 moto's EventBridge delivers what matches a rule to queues, log groups, archives and other buses;
 for any other target (a state machine, a Lambda function) it raises ``NotImplementedError``, so a
 ``PutEvents`` that matches such a rule failed whole. A Terraform or CDK deployment routing events
 to a state machine (``aws_cloudwatch_event_target`` with the machine's ARN) is common: the server
-registers a deliverer for ``states`` targets (:func:`deliver_to`), and a rule's targets of that
-service are handed to it, with the input AWS gives a target (the event; ``Input``, a constant;
+registers deliverers for ``states`` and ``lambda`` targets (:func:`deliver_to`), and a rule's
+targets of those services are handed to them, with the input AWS gives a target (the event; ``Input``, a constant;
 ``InputPath``, a part of the event; ``InputTransformer``, moto's reading of it). The other targets
 go to moto as before; a service nobody delivers to is skipped, and the rest of the rule delivered,
 rather than failing the caller's ``PutEvents``.
@@ -74,8 +74,8 @@ def apply() -> None:
             deliver = _DELIVERERS.get(_service(target["Arn"]))
             if deliver is None:
                 print(f"aslrun: EventBridge rule {self.name}: its target {target['Arn']} is not delivered to (the "
-                      "local AWS delivers to SQS queues, log groups, buses, and on aslrun serve to state machines)",
-                      file=sys.stderr, flush=True)
+                      "local AWS delivers to SQS queues, log groups, buses, and on aslrun serve to state machines "
+                      "and functions)", file=sys.stderr, flush=True)
                 continue
             deliver(target["Arn"], target_input(target, original_event))
         rest = copy.copy(self)

@@ -109,7 +109,8 @@ class StepFunctionsService:
         self.deployed = deploy_template(self, config.template) if config.template is not None else []
         from ..localaws.event_targets import deliver_to
 
-        deliver_to("states", self._start_from_event)  # EventBridge rules' state machine targets (the port's)
+        deliver_to("states", self._start_from_event)  # EventBridge rules' state machine and function targets
+        deliver_to("lambda", self._invoke_from_event)
         self.events = None  # the template's event sources, delivered on a thread (service.events)
         if config.template is not None and config.template.event_sources and self.local_aws is not None:
             from .events import EventPump
@@ -172,6 +173,20 @@ class StepFunctionsService:
             print(f"aslrun serve: an EventBridge rule's target {machine_arn} did not start: {failed.code}: "
                   f"{failed.message}", file=sys.stderr, flush=True)
 
+    def _invoke_from_event(self, function_arn: str, payload: Any) -> None:
+        """An EventBridge rule's Lambda function target: an asynchronous invocation (``Event``), as
+        EventBridge makes it; one that cannot be made is logged."""
+        import json
+        import sys
+
+        region = function_arn.split(":")[3] if function_arn.count(":") >= 3 else ""
+        try:
+            self.lambda_functions.api.invoke({"FunctionName": function_arn, "InvocationType": "Event",
+                                              "Payload": json.dumps(payload).encode()}, region or self.config.region)
+        except LambdaError as failed:
+            print(f"aslrun serve: an EventBridge rule's target {function_arn} was not invoked: {failed}",
+                  file=sys.stderr, flush=True)
+
     def _interceptor_for(self, target: Any, test_case: str | None) -> Any:
         mock_config = self.config.mock_config
         if test_case is None:
@@ -195,6 +210,7 @@ class StepFunctionsService:
         from ..localaws.event_targets import deliver_to
 
         deliver_to("states", None)
+        deliver_to("lambda", None)
         if wait:
             self.runner.wait_all(wait)
         self.store.flush()
