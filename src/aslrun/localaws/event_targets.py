@@ -77,7 +77,11 @@ def apply() -> None:
                       "local AWS delivers to SQS queues, log groups, buses, and on aslrun serve to state machines "
                       "and functions)", file=sys.stderr, flush=True)
                 continue
-            deliver(target["Arn"], target_input(target, original_event))
+            try:
+                deliver(target["Arn"], target_input(target, original_event))
+            except Exception as exc:  # (a failed invocation: EventBridge counts it; the PutEvents stands)
+                print(f"aslrun: EventBridge rule {self.name}: its target {target['Arn']} failed: "
+                      f"{type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
         rest = copy.copy(self)
         rest.targets = [t for t in self.targets if t not in others]
         return moto_delivers(rest, original_event, transform_input)  # type: ignore[no-any-return]
