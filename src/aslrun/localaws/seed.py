@@ -58,6 +58,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InputError
 from .seed_buckets import seed_bucket_settings, snapshot_bucket_settings
 from .seed_iam import seed_iam, snapshot_iam
+from .seed_names import named
 from .seed_rules import seed_bus, snapshot_buses
 from .seed_tables import create_table, table_spec
 from .seed_tags import seed_tags, snapshot_tags
@@ -113,10 +114,10 @@ def apply_seed(aws: LocalAws, document: dict[str, Any], *, base: Path | None = N
     _seed_section(aws, "iam", seed_iam, document)  # roles and policies first: what the rest may name
     for service, seed_one in steps:
         section = document.get(service)
-        named = _named(normalized_section(section) if service in _VALUE_SERVICES else section, service)
+        entries = named(normalized_section(section) if service in _VALUE_SERVICES else section, service)
         if service == "sqs":  # a queue's dead-letter queue must exist before the queue names it
-            named.sort(key=lambda entry: "RedrivePolicy" in (entry[1].get("attributes") or {}))
-        for name, spec in named:
+            entries.sort(key=lambda entry: "RedrivePolicy" in (entry[1].get("attributes") or {}))
+        for name, spec in entries:
             try:
                 seed_one(name, spec)
             except ClientError as refused:  # the emulated service's own answer, e.g. an invalid name
@@ -144,30 +145,13 @@ def _seed_section(aws: LocalAws, section: str, seed_section: Any, document: dict
 _VALUE_SERVICES = ("ssm", "secretsmanager")  # their entries may be plain text: the value itself
 
 
-def _named(section: Any, where: str) -> list[tuple[str, dict[str, Any]]]:
-    if section is None:
-        return []
-    if isinstance(section, list):  # just names
-        section = {name: {} for name in section}
-    if not isinstance(section, dict):
-        raise InputError(f"seed: '{where}' must map names to their settings")
-    out = []
-    for name, spec in section.items():
-        if spec is None:
-            spec = {}
-        if not isinstance(spec, dict):
-            raise InputError(f"seed: {where}.{name} must be an object")
-        out.append((str(name), spec))
-    return out
-
-
 # -- DynamoDB -----------------------------------------------------------------------------------------
 
 def _seed_table(aws: LocalAws, table: str, spec: dict[str, Any]) -> None:
     client = aws.client("dynamodb")
     where = f"dynamodb.{table}"
     if table not in client.list_tables()["TableNames"]:
-        create_table(aws, table, spec, _named)
+        create_table(aws, table, spec)
     typed = []
     for number, item in enumerate(spec.get("items") or [], 1):
         if not isinstance(item, dict):
@@ -197,8 +181,8 @@ def write_items(client: Any, table: str, requests: list[dict[str, Any]]) -> None
     batch: list[dict[str, Any]] = []
     keys: set[str] = set()
     for request in requests:
-        named = request["PutRequest"]["Item"] if "PutRequest" in request else request["DeleteRequest"]["Key"]
-        key = json.dumps([named.get(name) for name in key_names], sort_keys=True, default=repr)
+        fields = request["PutRequest"]["Item"] if "PutRequest" in request else request["DeleteRequest"]["Key"]
+        key = json.dumps([fields.get(name) for name in key_names], sort_keys=True, default=repr)
         if len(batch) == _BATCH or key in keys:
             _write_batch(client, table, batch)
             batch, keys = [], set()

@@ -34,6 +34,7 @@ from urllib.parse import unquote
 
 from ..errors import InputError
 from .iam_policies import AWS_MANAGED_POLICY_PREFIX, ensure_aws_managed_policies
+from .seed_names import named
 
 if TYPE_CHECKING:
     from .emulator import LocalAws
@@ -77,18 +78,10 @@ def seed_iam(aws: LocalAws, section: Any) -> None:
         return
     if not isinstance(section, dict) or set(section) - {"roles", "policies"}:
         raise InputError("seed: 'iam' must be an object with 'roles' and/or 'policies'")
-    for name, spec in _named(section.get("policies"), "iam.policies"):
+    for name, spec in named(section.get("policies"), "iam.policies"):
         _seed_policy(aws, name, spec)
-    for name, spec in _named(section.get("roles"), "iam.roles"):
+    for name, spec in named(section.get("roles"), "iam.roles"):
         _seed_role(aws, name, spec)
-
-
-def _named(section: Any, where: str) -> list[tuple[str, dict[str, Any]]]:
-    if section is None:
-        return []
-    if not isinstance(section, dict) or not all(isinstance(spec, dict) for spec in section.values()):
-        raise InputError(f"seed: '{where}' must map names to their settings (objects)")
-    return [(str(name), spec) for name, spec in section.items()]
 
 
 def _seed_policy(aws: LocalAws, name: str, spec: dict[str, Any]) -> None:

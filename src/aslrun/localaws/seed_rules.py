@@ -27,6 +27,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
+from .seed_names import named
 
 if TYPE_CHECKING:
     from .emulator import LocalAws
@@ -45,11 +46,8 @@ def seed_bus(aws: LocalAws, bus: str, spec: dict[str, Any]) -> None:
     client = aws.client("events")
     if bus != "default" and bus not in bus_names(aws):
         client.create_event_bus(Name=bus)
-    rules = spec.get("rules") or {}
-    if not isinstance(rules, dict) or not all(isinstance(rule, dict) for rule in rules.values()):
-        raise InputError(f"seed: events.{bus}.rules must map rule names to their settings (objects)")
-    for name, rule in rules.items():
-        _seed_rule(aws, bus, str(name), rule)
+    for name, rule in named(spec.get("rules"), f"events.{bus}.rules"):
+        _seed_rule(aws, bus, name, rule)
 
 
 def _seed_rule(aws: LocalAws, bus: str, name: str, spec: dict[str, Any]) -> None:

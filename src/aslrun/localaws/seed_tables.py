@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
+from .seed_names import named
 
 if TYPE_CHECKING:
     from .emulator import LocalAws
@@ -62,8 +63,8 @@ def _projection(spec: Any, where: str) -> dict[str, Any]:
     raise InputError(f"seed: {where}.projection must be ALL, KEYS_ONLY or a list of attribute names")
 
 
-def create_table(aws: LocalAws, table: str, spec: dict[str, Any], named: Any) -> None:
-    """Make the table a seed document's entry describes (``named``: the seed's name-to-settings reader)."""
+def create_table(aws: LocalAws, table: str, spec: dict[str, Any]) -> None:
+    """Make the table a seed document's entry describes."""
     where = f"dynamodb.{table}"
     schema, definitions = _key_schema(spec.get("key"), where)
     request: dict[str, Any] = {"TableName": table, "KeySchema": schema, "AttributeDefinitions": definitions}
