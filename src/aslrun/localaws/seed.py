@@ -56,6 +56,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
+from .arns import queue_arn, topic_arn
 from .seed_buckets import seed_bucket_settings, snapshot_bucket_settings
 from .seed_iam import seed_iam, snapshot_iam
 from .seed_names import named
@@ -298,7 +299,7 @@ def _seed_topic(aws: LocalAws, topic: str, spec: dict[str, Any]) -> None:
     if current is None:
         arn = client.create_topic(Name=topic, Attributes=attributes)["TopicArn"]
     else:  # (CreateTopic of an existing topic with other attributes is refused: each one set instead)
-        arn = _topic_arn(aws, topic)
+        arn = topic_arn(aws, topic)
         for name, value in attributes.items():
             if name != "FifoTopic" and current.get(name) != value:
                 client.set_topic_attributes(TopicArn=arn, AttributeName=name, AttributeValue=value)
@@ -308,7 +309,7 @@ def _seed_topic(aws: LocalAws, topic: str, spec: dict[str, Any]) -> None:
         protocol = subscription.get("protocol", "sqs")
         endpoint = str(subscription["endpoint"])
         if protocol == "sqs" and not endpoint.startswith("arn:"):
-            endpoint = f"arn:aws:sqs:{aws.region}:{aws.account}:{endpoint}"
+            endpoint = queue_arn(aws, endpoint)
         client.subscribe(TopicArn=arn, Protocol=protocol, Endpoint=endpoint,
                          Attributes=subscription_attributes(subscription))
 
@@ -321,17 +322,13 @@ _TOPIC_DEFAULTS = {"DisplayName": "", "DeliveryPolicy": "", "FifoTopic": "false"
                    "SignatureVersion": "1", "TracingConfig": "PassThrough", "KmsMasterKeyId": "", "ArchivePolicy": ""}
 
 
-def _topic_arn(aws: LocalAws, topic: str) -> str:
-    return f"arn:aws:sns:{aws.region}:{aws.account}:{topic}"
-
-
 def topic_attributes(aws: LocalAws, topic: str) -> dict[str, str] | None:
     """A topic's attributes as a seed document keeps them (None: there is no such topic). Its
     policy counts only when it is not SNS's default one."""
     from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
     try:
-        found = aws.client("sns").get_topic_attributes(TopicArn=_topic_arn(aws, topic)).get("Attributes", {})
+        found = aws.client("sns").get_topic_attributes(TopicArn=topic_arn(aws, topic)).get("Attributes", {})
     except ClientError:
         return None
     kept = {name: found[name] for name in _TOPIC_ATTRIBUTES

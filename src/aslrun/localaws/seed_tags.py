@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
+from .arns import bucket_arn, queue_arn, table_arn, topic_arn
 
 if TYPE_CHECKING:
     from .emulator import LocalAws
@@ -73,12 +74,7 @@ def set_tags(aws: LocalAws, arn: str, tags: dict[str, str]) -> None:
         raise InputError(f"seed: tags: there is no {arn}")
     gone = sorted(set(current) - set(tags))
     pairs = [{"Key": str(key), "Value": str(value)} for key, value in tags.items()]
-    if service == "dynamodb":
-        if gone:
-            client.untag_resource(ResourceArn=arn, TagKeys=gone)
-        if pairs:
-            client.tag_resource(ResourceArn=arn, Tags=pairs)
-    elif service == "sns":
+    if service in ("dynamodb", "sns"):  # (the same two calls in both APIs)
         if gone:
             client.untag_resource(ResourceArn=arn, TagKeys=gone)
         if pairs:
@@ -106,11 +102,10 @@ def seed_tags(aws: LocalAws, section: Any) -> None:
 
 def snapshot_tags(aws: LocalAws, document: dict[str, Any]) -> dict[str, Any]:
     """The tags of every table, queue, topic and bucket a snapshot document names (those with any)."""
-    prefix = f"{aws.region}:{aws.account}"
-    arns = [f"arn:aws:dynamodb:{prefix}:table/{name}" for name in document.get("dynamodb") or {}]
-    arns += [f"arn:aws:sqs:{prefix}:{name}" for name in document.get("sqs") or {}]
-    arns += [f"arn:aws:sns:{prefix}:{name}" for name in document.get("sns") or {}]
-    arns += [f"arn:aws:s3:::{name}" for name in document.get("s3") or {}]
+    arns = [table_arn(aws, name) for name in document.get("dynamodb") or {}]
+    arns += [queue_arn(aws, name) for name in document.get("sqs") or {}]
+    arns += [topic_arn(aws, name) for name in document.get("sns") or {}]
+    arns += [bucket_arn(name) for name in document.get("s3") or {}]
     out = {}
     for arn in arns:
         tags = resource_tags(aws, arn)

@@ -9,7 +9,8 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from .capture import records, resource_name
-from .tags import record_tags, table_arn
+from ..arns import table_arn
+from .tags import record_tags
 
 if TYPE_CHECKING:
     from .file import Journal
@@ -53,7 +54,7 @@ def _create_table(journal: Journal, params: dict[str, Any], parsed: dict[str, An
     journal.key_names.pop(table, None)
     journal.append({"change": "created", "fragment": {"dynamodb": {table: _table_definition(journal, table)}}})
     if params.get("Tags"):
-        record_tags(journal, table_arn(journal, table))
+        record_tags(journal, table_arn(journal.aws, table))
 
 
 @records("dynamodb", "DeleteTable")
@@ -134,4 +135,4 @@ def _record_table(journal: Journal, table: str) -> None:
     fragment = {**_table_definition(journal, table),
                 "typed_items": scan_typed_items(journal.aws.client("dynamodb"), table)}
     journal.append({"change": "table", "table": table, "fragment": {"dynamodb": {table: fragment}}})
-    record_tags(journal, table_arn(journal, table))  # (the table's replay makes it anew, untagged)
+    record_tags(journal, table_arn(journal.aws, table))  # (the table's replay makes it anew, untagged)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...errors import InputError
+from ..arns import topic_arn
 from ..object_files import ObjectFiles
 from ..seed import subscription_attributes, write_items
 from .keyed_messages import MESSAGE_KEY, queue_named, restore_messages
@@ -119,7 +120,7 @@ def _replay_deleted(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) 
         elif service == "sqs":
             client.delete_queue(QueueUrl=client.get_queue_url(QueueName=name)["QueueUrl"])
         elif service == "sns":
-            client.delete_topic(TopicArn=f"arn:aws:sns:{aws.region}:{aws.account}:{name}")
+            client.delete_topic(TopicArn=topic_arn(aws, name))
         elif service == "events":
             client.delete_event_bus(Name=name)
         elif service == "ssm":
@@ -165,7 +166,7 @@ def _replay_queue_attributes(aws: LocalAws, entry: dict[str, Any], objects: Obje
 def _replay_subscription(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) -> None:
     subscription = entry["subscription"]
     client = aws.client("sns")
-    arn = client.subscribe(TopicArn=f"arn:aws:sns:{aws.region}:{aws.account}:{entry['topic']}",
+    arn = client.subscribe(TopicArn=topic_arn(aws, entry["topic"]),
                            Protocol=subscription["protocol"], Endpoint=subscription["endpoint"],
                            ReturnSubscriptionArn=True)["SubscriptionArn"]
     attributes = {"RawMessageDelivery": "false", **subscription_attributes(subscription)}
@@ -174,7 +175,7 @@ def _replay_subscription(aws: LocalAws, entry: dict[str, Any], objects: ObjectFi
 
 
 def _replay_unsubscribed(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) -> None:
-    topic = f"arn:aws:sns:{aws.region}:{aws.account}:{entry['topic']}"
+    topic = topic_arn(aws, entry["topic"])
     for found in list(sns_backend(aws).subscriptions.values()):
         if found.topic.arn == topic and found.protocol == entry["protocol"] and found.endpoint == entry["endpoint"]:
             aws.client("sns").unsubscribe(SubscriptionArn=found.arn)

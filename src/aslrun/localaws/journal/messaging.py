@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 from ..seed import subscription_entry
 from .capture import records, resource_name
 from .keyed_messages import MESSAGE_KEY, message_entry, queue_named
-from .tags import queue_arn, record_tags, topic_arn
+from ..arns import queue_arn, topic_arn
+from .tags import record_tags
 
 if TYPE_CHECKING:
     from ..emulator import LocalAws
@@ -76,7 +77,7 @@ def _create_queue(journal: Journal, params: dict[str, Any], parsed: dict[str, An
     journal.append({"change": "created", "fragment": {
         "sqs": {params["QueueName"]: {"attributes": attributes} if attributes else {}}}})
     if params.get("tags"):
-        record_tags(journal, queue_arn(journal, params["QueueName"]))
+        record_tags(journal, queue_arn(journal.aws, params["QueueName"]))
 
 
 @records("sqs", "DeleteQueue")
@@ -123,7 +124,7 @@ def _create_topic(journal: Journal, params: dict[str, Any], parsed: dict[str, An
     journal.append({"change": "created", "fragment": {
         "sns": {params["Name"]: {"attributes": attributes} if attributes else {}}}})
     if params.get("Tags"):
-        record_tags(journal, topic_arn(journal, params["Name"]))
+        record_tags(journal, topic_arn(journal.aws, params["Name"]))
 
 
 @records("sns", "SetTopicAttributes")

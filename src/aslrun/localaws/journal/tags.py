@@ -5,25 +5,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..arns import bucket_arn, queue_arn
 from ..seed_tags import resource_tags
 from .capture import records, resource_name
 
 if TYPE_CHECKING:
     from .file import Journal
 
-__all__ = ["record_tags", "table_arn", "queue_arn", "topic_arn"]
-
-
-def table_arn(journal: Journal, table: str) -> str:
-    return f"arn:aws:dynamodb:{journal.aws.region}:{journal.aws.account}:table/{resource_name(table)}"
-
-
-def queue_arn(journal: Journal, queue: str) -> str:
-    return f"arn:aws:sqs:{journal.aws.region}:{journal.aws.account}:{resource_name(queue)}"
-
-
-def topic_arn(journal: Journal, topic: str) -> str:
-    return f"arn:aws:sns:{journal.aws.region}:{journal.aws.account}:{resource_name(topic)}"
+__all__ = ["record_tags"]
 
 
 def record_tags(journal: Journal, arn: str) -> None:
@@ -41,9 +30,9 @@ def _tagged(journal: Journal, params: dict[str, Any], parsed: dict[str, Any], me
 
 @records("sqs", "TagQueue", "UntagQueue")
 def _queue_tagged(journal: Journal, params: dict[str, Any], parsed: dict[str, Any], memo: Any) -> None:
-    record_tags(journal, queue_arn(journal, str(params["QueueUrl"])))
+    record_tags(journal, queue_arn(journal.aws, resource_name(str(params["QueueUrl"]))))
 
 
 @records("s3", "PutBucketTagging", "DeleteBucketTagging")
 def _bucket_tagged(journal: Journal, params: dict[str, Any], parsed: dict[str, Any], memo: Any) -> None:
-    record_tags(journal, f"arn:aws:s3:::{params['Bucket']}")
+    record_tags(journal, bucket_arn(params["Bucket"]))
