@@ -52,6 +52,7 @@ from __future__ import annotations
 import base64
 import json
 from decimal import Decimal
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -406,36 +407,22 @@ def take_snapshot(aws: LocalAws, *, bodies_dir: Path | None = None) -> dict[str,
     """Everything in the local AWS as a seed document. With ``bodies_dir`` object bodies are written
     there as files (``{file: relative path}``); otherwise they are inline (text, or base64)."""
     document: dict[str, Any] = {}
-    tables = _snapshot_tables(aws)
-    if tables:
-        document["dynamodb"] = tables
-    queues = _snapshot_queues(aws)
-    if queues:
-        document["sqs"] = queues
-    topics = _snapshot_topics(aws)
-    if topics:
-        document["sns"] = topics
-    buckets = _snapshot_buckets(aws, bodies_dir)
-    if buckets:
-        document["s3"] = buckets
-    buses = snapshot_buses(aws)
-    if buses:
-        document["events"] = buses
-    parameters = snapshot_parameters(aws)
-    if parameters:
-        document["ssm"] = parameters
-    secrets = snapshot_secrets(aws)
-    if secrets:
-        document["secretsmanager"] = secrets
-    iam = snapshot_iam(aws)
-    if iam:
-        document["iam"] = iam
-    tags = snapshot_tags(aws, document)
-    if tags:
-        document["tags"] = tags
-    settings = snapshot_bucket_settings(aws, document.get("s3"))
-    if settings:
-        document["s3_settings"] = settings
+    sections: list[tuple[str, Callable[[], dict[str, Any]]]] = [
+        ("dynamodb", lambda: _snapshot_tables(aws)),
+        ("sqs", lambda: _snapshot_queues(aws)),
+        ("sns", lambda: _snapshot_topics(aws)),
+        ("s3", lambda: _snapshot_buckets(aws, bodies_dir)),
+        ("events", lambda: snapshot_buses(aws)),
+        ("ssm", lambda: snapshot_parameters(aws)),
+        ("secretsmanager", lambda: snapshot_secrets(aws)),
+        ("iam", lambda: snapshot_iam(aws)),
+        ("tags", lambda: snapshot_tags(aws, document)),  # (these two read the sections above)
+        ("s3_settings", lambda: snapshot_bucket_settings(aws, document.get("s3"))),
+    ]
+    for section, snapshot in sections:
+        found = snapshot()
+        if found:
+            document[section] = found
     return document
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import json
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
@@ -90,16 +91,10 @@ def parameter_entry(aws: LocalAws, name: str) -> tuple[str, dict[str, Any]] | No
 def snapshot_parameters(aws: LocalAws) -> dict[str, Any]:
     if not in_use("ssm"):
         return {}
-    client = aws.client("ssm")
     names: list[str] = []
-    for page in client.get_paginator("describe_parameters").paginate():
+    for page in aws.client("ssm").get_paginator("describe_parameters").paginate():
         names.extend(parameter["Name"] for parameter in page.get("Parameters", []))
-    out = {}
-    for name in sorted(names):
-        found = parameter_entry(aws, name)
-        if found is not None:
-            out[found[0]] = found[1]
-    return out
+    return _entries(aws, names, parameter_entry)
 
 
 # -- Secrets Manager secrets ------------------------------------------------------------------------------
@@ -154,13 +149,18 @@ def secret_entry(aws: LocalAws, secret_id: str) -> tuple[str, dict[str, Any]] | 
 def snapshot_secrets(aws: LocalAws) -> dict[str, Any]:
     if not in_use("secretsmanager"):
         return {}
-    client = aws.client("secretsmanager")
     names: list[str] = []
-    for page in client.get_paginator("list_secrets").paginate():
+    for page in aws.client("secretsmanager").get_paginator("list_secrets").paginate():
         names.extend(secret["Name"] for secret in page.get("SecretList", []) if not secret.get("DeletedDate"))
+    return _entries(aws, names, secret_entry)
+
+
+def _entries(aws: LocalAws, names: list[str],
+             entry_of: Callable[[LocalAws, str], tuple[str, dict[str, Any]] | None]) -> dict[str, Any]:
+    """Each named thing's entry, under the name it has (those gone meanwhile left out), by name."""
     out = {}
     for name in sorted(names):
-        found = secret_entry(aws, name)
+        found = entry_of(aws, name)
         if found is not None:
             out[found[0]] = found[1]
     return out

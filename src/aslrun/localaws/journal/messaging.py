@@ -91,8 +91,13 @@ def _queue_attributes(journal: Journal, params: dict[str, Any], parsed: dict[str
                     "attributes": params["Attributes"]})
 
 
-def adopt_new_messages(journal: Journal, queue_names: list[str]) -> None:
-    """Journal the messages a call delivered into these queues: those the journal does not know yet."""
+def adopt_new_messages(journal: Journal, queue_names: list[str] | None = None) -> None:
+    """Journal the messages a call delivered into these queues (None: every queue of the local AWS's
+    region): those the journal does not know yet."""
+    if queue_names is None:
+        from moto.sqs.models import sqs_backends  # type: ignore[import-untyped]
+
+        queue_names = list(sqs_backends[journal.aws.account][journal.aws.region].queues)
     for name in queue_names:
         queue = queue_named(journal.aws, name)
         for message in list(queue._messages) if queue is not None else []:
@@ -169,9 +174,7 @@ def _unsubscribed(journal: Journal, params: dict[str, Any], parsed: dict[str, An
 
 @records("events", "PutEvents")
 def _events_put(journal: Journal, params: dict[str, Any], parsed: dict[str, Any], memo: Any) -> None:
-    from moto.sqs.models import sqs_backends
-
-    adopt_new_messages(journal, list(sqs_backends[journal.aws.account][journal.aws.region].queues))
+    adopt_new_messages(journal)  # (the queues its rules' targets name, or buses' further on)
 
 
 @records("events", "CreateEventBus")

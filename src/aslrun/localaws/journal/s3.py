@@ -47,11 +47,9 @@ def _adopt_notifications(journal: Journal, bucket: str) -> None:
     configuration = getattr(_s3(journal.aws).buckets[bucket], "notification_configuration", None)
     if configuration is None or not (configuration.queue or configuration.topic):
         return
-    from moto.sqs.models import sqs_backends  # type: ignore[import-untyped]
-
     from .messaging import adopt_new_messages
 
-    adopt_new_messages(journal, list(sqs_backends[journal.aws.account][journal.aws.region].queues))
+    adopt_new_messages(journal)
 
 
 @records("s3", "PutObject", "CopyObject", "CompleteMultipartUpload", "DeleteObject")
