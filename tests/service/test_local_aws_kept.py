@@ -4,14 +4,20 @@ as ``aslrun aws`` keeps its own); --aws-seed seeds it once; without --state-dir 
 
 from __future__ import annotations
 
+import io
 import json
+import subprocess
+import sys
 import threading
+import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from boto3.s3.transfer import TransferConfig
+from botocore.exceptions import ClientError
 
 from tests.helpers.service import ROLE, aws_client as client, wait_done
 
@@ -252,9 +258,6 @@ def test_a_change_in_another_region_is_answered_and_said_not_to_be_kept(start_se
 
 
 def test_a_damaged_state_is_refused_at_start_naming_it(start_server: Any, tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     state = tmp_path / "state"
     (state / "aws").mkdir(parents=True)
     (state / "aws" / "journal.jsonl").write_text('{"seq": 1, "change": "item"}\nnot json\n')
@@ -267,11 +270,6 @@ def test_a_damaged_state_is_refused_at_start_naming_it(start_server: Any, tmp_pa
 
 def test_a_local_aws_that_cannot_start_fails_each_request_never_falling_back_to_memory(start_server: Any,
                                                                                     tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    from botocore.exceptions import ClientError
-
     state = tmp_path / "state"
     holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom aslrun.localaws import LocalAws\n"
                                f"LocalAws(state_dir={str(state / 'aws')!r}).start()\nprint('held', flush=True)\n"
@@ -325,10 +323,6 @@ def test_an_eventbridge_rule_starts_the_state_machine_it_targets(start_server: A
 
 
 def test_an_eventbridge_rule_invokes_the_function_it_targets(start_server: Any) -> None:
-    import io
-    import time
-    import zipfile
-
     server = start_server()
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as zipped:  # the function files what it got in the local S3

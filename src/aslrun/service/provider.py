@@ -10,8 +10,10 @@ of actions is botocore's model itself. This layer calls the engine (``StateMachi
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -162,13 +164,9 @@ class StepFunctionsService:
         """An EventBridge rule's state machine target: an execution with the event as its input (a
         machine that cannot start is logged, as EventBridge counts a failed invocation: the
         PutEvents that matched is not refused)."""
-        import json
-        import sys
-
-        region = machine_arn.split(":")[3] if machine_arn.count(":") >= 3 else None
         try:
             self.executions.start_execution({"stateMachineArn": machine_arn, "input": json.dumps(payload)},
-                                            self.call(region or None))
+                                            self.call(_region_in(machine_arn)))
         except ServiceError as failed:
             print(f"aslrun serve: an EventBridge rule's target {machine_arn} did not start: {failed.code}: "
                   f"{failed.message}", file=sys.stderr, flush=True)
@@ -176,13 +174,10 @@ class StepFunctionsService:
     def _invoke_from_event(self, function_arn: str, payload: Any) -> None:
         """An EventBridge rule's Lambda function target: an asynchronous invocation (``Event``), as
         EventBridge makes it; one that cannot be made is logged."""
-        import json
-        import sys
-
-        region = function_arn.split(":")[3] if function_arn.count(":") >= 3 else ""
         try:
             self.lambda_functions.api.invoke({"FunctionName": function_arn, "InvocationType": "Event",
-                                              "Payload": json.dumps(payload).encode()}, region or self.config.region)
+                                              "Payload": json.dumps(payload).encode()},
+                                             _region_in(function_arn) or self.config.region)
         except LambdaError as failed:
             print(f"aslrun serve: an EventBridge rule's target {function_arn} was not invoked: {failed}",
                   file=sys.stderr, flush=True)
@@ -219,6 +214,12 @@ class StepFunctionsService:
         self.server_aws.stop()
         if self._temporary is not None:
             shutil.rmtree(self._temporary, ignore_errors=True)
+
+
+def _region_in(arn: str) -> str | None:
+    """The region an ARN names (None when it names none)."""
+    parts = arn.split(":")
+    return (parts[3] or None) if len(parts) > 3 else None
 
 
 def _object_of_local_s3(bucket: str, key: str, version: str | None) -> bytes:
