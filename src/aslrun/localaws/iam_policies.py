@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 __all__ = ["AWS_MANAGED_POLICY_PREFIX", "ensure_aws_managed_policies"]
 
 AWS_MANAGED_POLICY_PREFIX = "arn:aws:iam::aws:policy/"
-_MADE = "aslrun_aws_managed_policies"  # set on a backend once they are in it
 
 
 @functools.lru_cache(maxsize=1)
@@ -40,11 +39,10 @@ def ensure_aws_managed_policies(aws: LocalAws) -> None:
 
     with MOTO_LOCK:
         backend = iam_backends[aws.account]["aws"]
-        if getattr(backend, _MADE, False) or backend.aws_managed_policies:
+        if backend.aws_managed_policies:  # (made already: here, or by moto when configured to)
             return
         policies: list[Any] = [AWSManagedPolicy.from_data(name, backend.account_id, backend.region_name, data)
                                for name, data in _policy_data().items()]
         backend.aws_managed_policies = policies
         for policy in policies:
             backend.managed_policies.setdefault(policy.arn, policy)
-        setattr(backend, _MADE, True)

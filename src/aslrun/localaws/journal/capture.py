@@ -1,7 +1,8 @@
 """Capturing changes: a call is noted before it is made and, once it succeeded, handed to the recorder
 its operation has (the table :func:`records` fills), while a journal is active. Calls through boto3
 clients are noted by botocore hooks; raw requests (``aslrun serve`` passing on what clients send it)
-by :meth:`~aslrun.localaws.LocalAws.answer_request`, through :func:`note_call` and :func:`record_call`.
+by :func:`aslrun.localaws.raw_requests.answer_journaled`, through :func:`note_call` and
+:func:`record_call`.
 
 ``before-parameter-build`` notes the call (and lets its recorder look at the state it is about to
 change), ``after-call`` records it if it succeeded. A call is recorded only when a journal is active,
