@@ -25,6 +25,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -70,7 +71,12 @@ def _function_archive(folder: Path, greeting: str) -> Path:
     """The doubler function's .zip (its greeting changes between the two applies: new code)."""
     archive = folder / "doubler.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
-        zipped.writestr("app.py", "import os\n\ndef handler(event, context):\n"
+        zipped.writestr("app.py", "import os\n\nimport boto3\n\ndef handler(event, context):\n"
+                                  "    for record in event.get('Records', []):  # a batch from the orders queue\n"
+                                  "        boto3.client('dynamodb', region_name='us-east-1').put_item(\n"
+                                  "            TableName='bills', Item={'id': {'S': record['body']}})\n"
+                                  "    if 'Records' in event:\n"
+                                  "        return {'batchItemFailures': []}\n"
                                   f"    return {{'doubled': event['n'] * 2, 'greeting': {greeting!r}, "
                                   "'stage': os.environ['STAGE']}\n")
     return archive
@@ -105,6 +111,7 @@ provider "aws" {{
     s3       = "{url}"
     sns      = "{url}"
     lambda   = "{url}"
+    sqs      = "{url}"
     iam      = "{url}"
     sts      = "{url}"
   }}
@@ -172,6 +179,18 @@ resource "aws_sfn_state_machine" "double" {{
       Parameters = {{ FunctionName = aws_lambda_alias.doubler_live.arn, "Payload.$" = "$" }}
     }} }}
   }})
+}}
+
+resource "aws_sqs_queue" "orders" {{
+  name = "orders"
+}}
+
+resource "aws_lambda_event_source_mapping" "orders_to_doubler" {{
+  event_source_arn        = aws_sqs_queue.orders.arn
+  function_name           = aws_lambda_function.doubler.arn
+  batch_size              = 5
+  function_response_types = ["ReportBatchItemFailures"]
+  tags                    = {{ team = "{team}" }}
 }}
 
 resource "aws_s3_bucket" "archive" {{
@@ -252,6 +271,17 @@ def _tags(sfn: Any, arn: str) -> dict[str, str]:
     return {tag["key"]: tag["value"] for tag in sfn.list_tags_for_resource(resourceArn=arn)["tags"]}
 
 
+def _send_and_see_billed(server: ServerProcess, bill_id: str) -> None:
+    """A message on the orders queue reaches the function through the event source mapping, which
+    writes its body to the bills table."""
+    sqs, dynamodb = aws_client(server, "sqs"), aws_client(server, "dynamodb")
+    sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName="orders")["QueueUrl"], MessageBody=bill_id)
+    deadline = time.monotonic() + 30
+    while "Item" not in dynamodb.get_item(TableName="bills", Key={"id": {"S": bill_id}}):
+        assert time.monotonic() < deadline, f"{bill_id} never reached the function:\n{server.log}"
+        time.sleep(0.05)
+
+
 class Terraform:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -327,6 +357,7 @@ def test_terraform_creates_updates_reads_back_and_destroys_state_machines_on_the
         assert dynamodb.get_item(TableName="bills", Key={"id": {"S": "M1"}})["Item"] == {"id": {"S": "M1"}}
         sns = aws_client(server, "sns")
         assert [t["TopicArn"] for t in sns.list_topics()["Topics"]] == ["arn:aws:sns:us-east-1:123456789012:alerts"]
+        _send_and_see_billed(server, "Q1")  # the event source mapping's poller hands it to the function
         server.kill()  # no clean stop: only what each answer had put on disk
 
     # started again on its state directory: everything Terraform made reads back as it wrote it (the
@@ -336,8 +367,10 @@ def test_terraform_creates_updates_reads_back_and_destroys_state_machines_on_the
         terraform.run("plan", "-detailed-exitcode")
         sfn, dynamodb, lambda_ = server.client(), aws_client(server, "dynamodb"), aws_client(server, "lambda")
         assert dynamodb.get_item(TableName="bills", Key={"id": {"S": "M1"}})["Item"] == {"id": {"S": "M1"}}
+        _send_and_see_billed(server, "Q2")  # the mapping was kept: the restarted server polls the queue again
 
         terraform.run("destroy", "-auto-approve")
+        assert lambda_.list_event_source_mappings()["EventSourceMappings"] == []
         assert dynamodb.list_tables()["TableNames"] == []
         s3 = aws_client(server, "s3")
         assert s3.list_buckets()["Buckets"] == []

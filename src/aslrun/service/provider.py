@@ -113,6 +113,7 @@ class StepFunctionsService:
 
         deliver_to("states", self._start_from_event)  # EventBridge rules' state machine and function targets
         deliver_to("lambda", self._invoke_from_event)
+        self.lambda_functions.start_polling()  # event source mappings made through Lambda's API
         self.events = None  # the template's event sources, delivered on a thread (service.events)
         if config.template is not None and config.template.event_sources and self.local_aws is not None:
             from .events import EventPump
@@ -202,6 +203,7 @@ class StepFunctionsService:
         """Stop: running executions are given ``wait`` seconds, then recorded as interrupted."""
         if self.events is not None:
             self.events.stop()
+        self.lambda_functions.stop()
         from ..localaws.event_targets import deliver_to
 
         deliver_to("states", None)

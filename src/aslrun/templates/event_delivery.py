@@ -55,6 +55,7 @@ from .errors import TemplateError, did_you_mean
 from .event_input import event_entry, scheduled_event, target_input
 from .event_records import failed_items, sns_event, sqs_event
 from .event_sources import QueueTrigger, RuleTarget, RuleTrigger, TopicTrigger
+from .queue_batches import receive_batch, settle_batch
 from .step_functions_calls import StepFunctionsCalls
 
 if TYPE_CHECKING:
@@ -338,13 +339,7 @@ class EventRuntime:
         """One batch from the mapping's queue, if it has one, handed to its function."""
         sqs = self.aws.client("sqs")
         url = self._queue_url(mapping.queue_name)
-        messages: list[dict[str, Any]] = []
-        while len(messages) < mapping.batch_size:
-            got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=min(10, mapping.batch_size - len(messages)),
-                                      AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
-            if not got:
-                break
-            messages.extend(got)
+        messages = receive_batch(sqs, url, mapping.batch_size)
         if not messages:
             return
         event = sqs_event(messages, queue_arn=mapping.queue_arn, region=self.app.region)
@@ -357,52 +352,9 @@ class EventRuntime:
             reported = failed_items(reply, ids) if mapping.report_batch_item_failures else []
             failed = ids if reported is None else reported
             detail = "the reply's batchItemFailures is malformed: the whole batch failed" if reported is None else ""
-        kept = set(failed)
-        succeeded = [m for m in messages if m["MessageId"] not in kept]
-        for start in range(0, len(succeeded), 10):
-            entries = [{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(succeeded[start:start + 10])]
-            sqs.delete_message_batch(QueueUrl=url, Entries=entries)
-        moved = self._return_to_queue(url, [m for m in messages if m["MessageId"] in kept]) if kept else 0
-        outcome = "succeeded" if not kept else "failed" if len(kept) == len(messages) else "partial"
-        summary = f"{len(messages)} message(s)"
-        if len(kept) > moved:
-            summary += f", {len(kept) - moved} kept for retry"
-        if moved:
-            summary += f", {moved} moved to the dead-letter queue"
-        done.append(Delivery(mapping.logical_id, mapping.function, outcome, summary + (f"; {detail}" if detail else "")))
-
-    def _return_to_queue(self, url: str, messages: list[dict[str, Any]]) -> int:
-        """Failed messages: with a redrive policy, one received ``maxReceiveCount`` times moves to the
-        dead-letter queue and the others are visible again at once (retried now); without, they stay
-        invisible until the queue's visibility timeout passes, as on AWS.
-
-        The move is made here, as a send to the dead-letter queue and a delete, rather than left to the
-        local AWS's next receive: both are journaled, so a state directory keeps the message where it
-        went (the moved copy has a new message id; its body and attributes are the same)."""
-        sqs = self.aws.client("sqs")
-        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"]).get("Attributes", {})
-        if not attributes.get("RedrivePolicy"):
-            return 0
-        policy = json.loads(attributes["RedrivePolicy"])
-        limit = int(policy.get("maxReceiveCount", 0))
-        dead_letters = sqs.get_queue_url(QueueName=str(policy["deadLetterTargetArn"]).rsplit(":", 1)[-1])["QueueUrl"]
-        moved = 0
-        for message in messages:
-            receives = int((message.get("Attributes") or {}).get("ApproximateReceiveCount", "1"))
-            if limit and receives >= limit:
-                request: dict[str, Any] = {"QueueUrl": dead_letters, "MessageBody": message["Body"]}
-                if message.get("MessageAttributes"):
-                    request["MessageAttributes"] = message["MessageAttributes"]
-                if dead_letters.endswith(".fifo"):
-                    group = (message.get("Attributes") or {}).get("MessageGroupId", "aslrun")
-                    request.update(MessageGroupId=group, MessageDeduplicationId=message["MessageId"])
-                sqs.send_message(**request)
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-                moved += 1
-            else:
-                sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],
-                                              VisibilityTimeout=0)
-        return moved
+        settled = settle_batch(sqs, url, messages, failed)
+        done.append(Delivery(mapping.logical_id, mapping.function, settled.outcome,
+                             settled.summary() + (f"; {detail}" if detail else "")))
 
     # -- invoking functions -----------------------------------------------------------------------------
 

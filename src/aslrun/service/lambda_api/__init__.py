@@ -15,6 +15,8 @@ machine's Task that names it (``arn:aws:states:::lambda:invoke`` or the function
     registry      functions, versions, aliases in the server's database
     runtime       running a configuration (Python in process; other runtimes at --lambda-endpoint)
     api           the actions
+    mapping_config / mappings / queue_poller / mapping_api
+                  event source mappings: an SQS queue of the local AWS polled for a function
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ from ..store import Store
 from .api import Answer, LambdaApi
 from .code_store import CodeStore
 from .errors import LambdaError
+from .mapping_api import MappingApi
+from .mappings import MappingRegistry
+from .queue_poller import QueuePollers
 from .registry import Registry
 from .runtime import Runtimes
 from .wire import answer_body, parse_members, route_of
@@ -51,6 +56,18 @@ class LambdaEndpoint:
                              gate=gate, read_object=read_object, bound=bound)
         self.remote_endpoint = remote_endpoint
         codes.forget_unused(self.registry.digests_in_use())  # what a crash left between archive and row
+        mappings = MappingRegistry(store)
+        self.pollers = QueuePollers(mappings, self.api.invoke_for_event_source, _local_sqs)
+        self.mappings = MappingApi(mappings, self.api, self.pollers, account=account, sqs_for=_local_sqs)
+        self.api.other_taggable = mappings.exists_arn
+
+    def start_polling(self) -> None:
+        """Poll the queues of the enabled event source mappings kept (a restarted server goes on)."""
+        self.pollers.sync()
+
+    def stop(self) -> None:
+        """Stop polling (a batch in hand is finished first)."""
+        self.pollers.stop()
 
     def answer(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes,
                region: str) -> tuple[int, dict[str, str], bytes]:
@@ -67,7 +84,7 @@ class LambdaEndpoint:
             if routed is None:
                 raise LambdaError("ResourceNotFoundException", f"no Lambda API operation is {method} {path}", status=404)
             operation, path_members = routed
-            action = getattr(self.api, xform_name(operation), None)
+            action = getattr(self.api, xform_name(operation), None) or getattr(self.mappings, xform_name(operation), None)
             if action is None:
                 raise LambdaError("NotImplementedException", f"aslrun serve does not answer Lambda's {operation} yet")
             answer: Answer = action(parse_members(operation, path_members, query, headers, body), region)
@@ -127,3 +144,10 @@ class _CreatedFunctions:
         missing = arn if parsed is None or parsed[1] is not None else f"{arn}:$LATEST"
         raise LambdaFunctionError("Lambda.ResourceNotFoundException", lambda_sdk_cause(
             f"Function not found: {missing}", 404, "ResourceNotFoundException", context.aws_request_id))
+
+
+def _local_sqs(region: str) -> Any:
+    """A boto3 SQS client of the server's local AWS (started now if it has not been)."""
+    from ...localaws.emulator import current_aws
+
+    return current_aws(start=True).client("sqs", region)  # type: ignore[union-attr]

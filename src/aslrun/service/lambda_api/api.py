@@ -55,6 +55,8 @@ class LambdaApi:
         #: FunctionName -> the handler --handlers or --template binds to it (or None): Invoke runs those too
         self.bound = bound or (lambda reference: None)
         self._changes = threading.Lock()  # read-check-write changes of $LATEST, and code kept or forgotten
+        #: arn -> whether it names another taggable resource of this API (an event source mapping)
+        self.other_taggable: Any = lambda arn: False
 
     # -- functions --------------------------------------------------------------------------------
 
@@ -335,6 +337,36 @@ class LambdaApi:
         function = self.runtimes.function(row.config, row.digest)
         return function(event, context)
 
+    def can_invoke(self, function_arn: str) -> bool:
+        """Whether the function (a version or alias when the ARN names one) exists here or is bound."""
+        try:
+            self._invocable_arn(function_arn)
+        except LambdaError:
+            return False
+        return True
+
+    def invoke_for_event_source(self, function_arn: str, event: Any) -> tuple[Any, str | None]:
+        """An event source mapping's synchronous invocation: ``(reply, None)``, or ``(None,
+        "ErrorType: message")`` when the function failed or is gone."""
+        try:
+            row = self._invocable_arn(function_arn)
+        except LambdaError as error:
+            return None, f"{error.code}: {error.message}"
+        _, body, function_error, _ = self._run(row, event, function_arn, str(uuid.uuid4()), None)
+        document = json.loads(body) if body else None
+        if function_error:
+            if isinstance(document, dict):
+                return None, f"{document.get('errorType', 'Unhandled')}: {document.get('errorMessage', '')}"
+            return None, f"Unhandled: {document}"
+        return document, None
+
+    def _invocable_arn(self, function_arn: str) -> FunctionRow:
+        parsed = parse_function_name(function_arn)
+        if parsed is None:
+            raise invalid_name(function_arn)
+        region = function_arn.split(":")[3]
+        return self._invocable(region, parsed[0], parsed[1], bound_arn=function_arn)
+
     def _run(self, row: FunctionRow, event: Any, invoked: str, request_id: str,
              client_context: Any) -> tuple[int, bytes, str | None, str]:
         function = row.handler if isinstance(row, _BoundFunction) else self.runtimes.function(row.config, row.digest)
@@ -451,6 +483,8 @@ class LambdaApi:
         return config
 
     def _taggable(self, arn: Any, region: str) -> str:
+        if isinstance(arn, str) and self.other_taggable(arn):
+            return arn
         parsed = parse_function_name(arn) if isinstance(arn, str) and arn.startswith("arn:") else None
         if parsed is None or parsed[1] is not None:
             raise LambdaError("InvalidParameterValueException", f"Invalid resource ARN for tagging: {arn}")

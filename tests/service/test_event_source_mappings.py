@@ -1,0 +1,331 @@
+"""Event source mappings through Lambda's API on the server's port: an SQS queue of the local AWS
+polled for a function, as Terraform's ``aws_lambda_event_source_mapping`` (test_terraform.py), SAM or
+a team's boto3 set-up makes one.
+
+Each test drives the server with boto3 at its URL: the queue, the table the function writes and the
+mapping are all made through the port; what the function was given is read back from that table.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.helpers.service import HANDLERS, aws_client as client
+
+from .server_process import ServerProcess
+
+ACCOUNT = "123456789012"
+QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:{}"
+#: writes each record it is given to the "seen" table (with its batch's request id and size); a
+#: body holding "bad" is reported failed, "crash" fails the whole invocation
+RECORDER = """\
+import json, os
+
+import boto3
+
+
+def handler(event, context):
+    if any("crash" in record["body"] for record in event["Records"]):
+        raise RuntimeError("the batch crashed")
+    table = boto3.client("dynamodb", region_name=os.environ.get("AWS_REGION", "us-east-1"))
+    failures = []
+    for record in event["Records"]:
+        table.put_item(TableName="seen", Item={
+            "id": {"S": record["messageId"] + "/" + record["attributes"]["ApproximateReceiveCount"]},
+            "body": {"S": record["body"]}, "batch": {"S": context.aws_request_id},
+            "size": {"N": str(len(event["Records"]))}, "record": {"S": json.dumps(record)}})
+        if "bad" in record["body"]:
+            failures.append({"itemIdentifier": record["messageId"]})
+    return {"batchItemFailures": failures}
+"""
+
+
+def _archive(text: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zipped:
+        zipped.writestr(zipfile.ZipInfo("app.py", date_time=(2024, 1, 1, 0, 0, 0)), text)
+    return buffer.getvalue()
+
+
+class Local:
+    """The clients of one server, and the set-up every test repeats."""
+
+    def __init__(self, server: ServerProcess) -> None:
+        self.server = server
+        self.lambda_ = client(server, "lambda")
+        self.sqs = client(server, "sqs")
+        self.dynamodb = client(server, "dynamodb")
+
+    def queue(self, name: str, **attributes: Any) -> str:
+        return self.sqs.create_queue(QueueName=name, Attributes={k: str(v) for k, v in attributes.items()})["QueueUrl"]
+
+    def function(self, name: str = "recorder") -> None:
+        self.lambda_.create_function(FunctionName=name, Runtime="python3.11", Handler="app.handler",
+                                     Role=f"arn:aws:iam::{ACCOUNT}:role/runs-functions",
+                                     Code={"ZipFile": _archive(RECORDER)})
+
+    def seen_table(self) -> None:
+        self.dynamodb.create_table(TableName="seen", BillingMode="PAY_PER_REQUEST",
+                                   KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                                   AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+
+    def seen(self) -> list[dict[str, Any]]:
+        """What the function was given: one row per record (body, batch, size, the record itself)."""
+        items = self.dynamodb.scan(TableName="seen")["Items"]
+        return [{"body": i["body"]["S"], "batch": i["batch"]["S"], "size": int(i["size"]["N"]),
+                 "record": json.loads(i["record"]["S"])} for i in items]
+
+    def waiting(self, url: str) -> tuple[int, int]:
+        """(visible, in flight) messages of a queue."""
+        found = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        return int(found["ApproximateNumberOfMessages"]), int(found["ApproximateNumberOfMessagesNotVisible"])
+
+    def bodies(self, url: str) -> list[str]:
+        got = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        return sorted(m["Body"] for m in got)
+
+    def send(self, url: str, *bodies: str) -> None:
+        for body in bodies:
+            self.sqs.send_message(QueueUrl=url, MessageBody=body)
+
+
+def eventually(check: Callable[[], Any], what: str, server: ServerProcess, timeout: float = 30.0) -> Any:
+    """``check()`` once it is truthy (polled), else the test fails with the server's output."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"{what} did not happen:\n{server.log}"
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ServerProcess]:
+    with ServerProcess("--handlers", HANDLERS) as running:
+        yield running
+
+
+@pytest.fixture
+def local(server: ServerProcess) -> Iterator[Local]:
+    """The module's server, emptied of mappings, functions, queues and tables after each test."""
+    made = Local(server)
+    yield made
+    for mapping in made.lambda_.list_event_source_mappings()["EventSourceMappings"]:
+        made.lambda_.delete_event_source_mapping(UUID=mapping["UUID"])
+    for function in made.lambda_.list_functions()["Functions"]:
+        made.lambda_.delete_function(FunctionName=function["FunctionName"])
+    for url in made.sqs.list_queues().get("QueueUrls", []):
+        made.sqs.delete_queue(QueueUrl=url)
+    for table in made.dynamodb.list_tables()["TableNames"]:
+        made.dynamodb.delete_table(TableName=table)
+
+
+def refused(call: Callable[..., Any], **request: Any) -> tuple[str, str, int]:
+    with pytest.raises(ClientError) as raised:
+        call(**request)
+    error = raised.value.response
+    return error["Error"]["Code"], error["Error"]["Message"], error["ResponseMetadata"]["HTTPStatusCode"]
+
+
+# -- the API -----------------------------------------------------------------------------------------
+
+def test_a_mapping_is_answered_as_lambda_answers_it_then_read_back_settled(local: Local) -> None:
+    local.queue("orders")
+    local.function()
+    created = local.lambda_.create_event_source_mapping(FunctionName="recorder", EventSourceArn=QUEUE_ARN.format(
+        "orders"), BatchSize=5, FunctionResponseTypes=["ReportBatchItemFailures"], Tags={"team": "billing"})
+    assert created["ResponseMetadata"]["HTTPStatusCode"] == 202
+    mapping_id = created["UUID"]
+    assert {k: v for k, v in created.items() if k not in ("ResponseMetadata", "LastModified")} == {
+        "UUID": mapping_id, "BatchSize": 5, "MaximumBatchingWindowInSeconds": 0,
+        "EventSourceArn": QUEUE_ARN.format("orders"),
+        "FunctionArn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:recorder",
+        "State": "Creating", "StateTransitionReason": "USER_INITIATED",
+        "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        "EventSourceMappingArn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:event-source-mapping:{mapping_id}"}
+    assert abs(created["LastModified"].timestamp() - time.time()) < 60
+
+    got = local.lambda_.get_event_source_mapping(UUID=mapping_id)
+    assert got["State"] == "Enabled" and got["BatchSize"] == 5
+    listed = local.lambda_.list_event_source_mappings(FunctionName="recorder")["EventSourceMappings"]
+    assert [m["UUID"] for m in listed] == [mapping_id]
+    assert [m["UUID"] for m in local.lambda_.list_event_source_mappings(
+        EventSourceArn=QUEUE_ARN.format("orders"))["EventSourceMappings"]] == [mapping_id]
+    assert local.lambda_.list_event_source_mappings(FunctionName="other")["EventSourceMappings"] == []
+    arn = created["EventSourceMappingArn"]
+    assert local.lambda_.list_tags(Resource=arn)["Tags"] == {"team": "billing"}
+    local.lambda_.tag_resource(Resource=arn, Tags={"stage": "test"})
+    assert local.lambda_.list_tags(Resource=arn)["Tags"] == {"team": "billing", "stage": "test"}
+
+    updated = local.lambda_.update_event_source_mapping(UUID=mapping_id, BatchSize=3)
+    assert (updated["State"], updated["BatchSize"]) == ("Updating", 3)
+    assert local.lambda_.update_event_source_mapping(UUID=mapping_id, Enabled=False)["State"] == "Disabling"
+    assert local.lambda_.get_event_source_mapping(UUID=mapping_id)["State"] == "Disabled"
+    assert local.lambda_.update_event_source_mapping(UUID=mapping_id, Enabled=True)["State"] == "Enabling"
+    assert local.lambda_.get_event_source_mapping(UUID=mapping_id)["State"] == "Enabled"
+
+    assert local.lambda_.delete_event_source_mapping(UUID=mapping_id)["State"] == "Deleting"
+    assert refused(local.lambda_.get_event_source_mapping, UUID=mapping_id) == (
+        "ResourceNotFoundException", "The resource you requested does not exist.", 404)
+    assert local.lambda_.list_event_source_mappings()["EventSourceMappings"] == []
+
+
+def test_what_lambda_refuses_is_refused_with_its_words(local: Local) -> None:
+    local.queue("orders")
+    local.queue("jobs.fifo", FifoQueue="true")
+    local.function()
+    create = local.lambda_.create_event_source_mapping
+    orders = QUEUE_ARN.format("orders")
+    assert refused(create, FunctionName="recorder", EventSourceArn=orders, StartingPosition="LATEST") == (
+        "InvalidParameterValueException", "StartingPosition is not valid for SQS event sources.", 400)
+    assert refused(create, FunctionName="recorder", EventSourceArn=orders, BatchSize=11)[:2] == (
+        "InvalidParameterValueException",
+        "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10")
+    assert refused(create, FunctionName="recorder", EventSourceArn=QUEUE_ARN.format("jobs.fifo"), BatchSize=11,
+                   MaximumBatchingWindowInSeconds=1)[0] == "InvalidParameterValueException"
+    assert refused(create, FunctionName="recorder", EventSourceArn=QUEUE_ARN.format("missing"))[:2] == (
+        "InvalidParameterValueException", "Error occurred while ReceiveMessage. SQS Error Code: "
+        "AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue does not exist.")
+    assert refused(create, FunctionName="nobody", EventSourceArn=orders) == (
+        "ResourceNotFoundException", "Function does not exist", 404)
+    code, message, _ = refused(create, FunctionName="recorder",
+                               EventSourceArn="arn:aws:kinesis:us-east-1:123456789012:stream/readings")
+    assert code == "InvalidParameterValueException" and "SQS queues only" in message and "Kinesis" in message
+    assert refused(create, FunctionName="recorder", EventSourceArn="arn:aws:sqs:us-east-1:999999999999:orders")[:2] \
+        == ("InvalidParameterValueException",
+            "The provided execution role does not have permissions to call ReceiveMessage on SQS")
+    assert refused(create, FunctionName="recorder", EventSourceArn=orders, MaximumRetryAttempts=2)[0] == \
+        "InvalidParameterValueException"
+    assert refused(create, FunctionName="recorder", EventSourceArn=orders,
+                   FilterCriteria={"Filters": [{"Pattern": "not json"}]})[0] == "InvalidParameterValueException"
+
+    first = create(FunctionName="recorder", EventSourceArn=orders)["UUID"]
+    code, message, status = refused(create, FunctionName="recorder", EventSourceArn=orders)
+    assert (code, status) == ("ResourceConflictException", 409)
+    assert message == (f"An event source mapping with SQS arn (\" {orders} \") and function (\" recorder \") already "
+                       f"exists. Please update or delete the existing mapping with UUID {first}")
+    for call in (local.lambda_.update_event_source_mapping, local.lambda_.delete_event_source_mapping):
+        assert refused(call, UUID="00000000-0000-0000-0000-000000000000")[0] == "ResourceNotFoundException"
+    assert refused(local.lambda_.update_event_source_mapping, UUID=first, FunctionName="nobody")[0] == \
+        "ResourceNotFoundException"
+    assert local.lambda_.get_event_source_mapping(UUID=first)["FunctionArn"].endswith(":function:recorder")
+
+
+# -- polling -----------------------------------------------------------------------------------------
+
+def test_each_batch_reaches_the_function_and_its_reply_settles_it(local: Local) -> None:
+    """ReportBatchItemFailures: the messages the reply names fail (to the dead-letter queue after
+    maxReceiveCount receives), the others are deleted; the records are Lambda's SQS records."""
+    local.seen_table()
+    dead = local.queue("orders-dlq")
+    orders = local.queue("orders", RedrivePolicy=json.dumps({"deadLetterTargetArn": QUEUE_ARN.format("orders-dlq"),
+                                                             "maxReceiveCount": "2"}))
+    local.function()
+    local.sqs.send_message(QueueUrl=orders, MessageBody='{"bill": 1}', MessageAttributes={
+        "kind": {"DataType": "String", "StringValue": "reading"}})
+    local.send(orders, "bad two", "three")
+    local.lambda_.create_event_source_mapping(FunctionName="recorder", EventSourceArn=QUEUE_ARN.format("orders"),
+                                              FunctionResponseTypes=["ReportBatchItemFailures"])
+
+    eventually(lambda: "1 moved to the dead-letter queue" in local.server.log,
+               "the failed message moving to the dead-letter queue", local.server)
+    assert local.bodies(dead) == ["bad two"] and local.waiting(orders) == (0, 0)
+    seen = local.seen()
+    assert sorted(s["body"] for s in seen) == sorted(['{"bill": 1}', "bad two", "bad two", "three"])  # retried once
+    record = next(s["record"] for s in seen if s["body"] == '{"bill": 1}')
+    assert record["eventSource"] == "aws:sqs" and record["eventSourceARN"] == QUEUE_ARN.format("orders")
+    assert record["awsRegion"] == "us-east-1" and record["md5OfBody"]
+    assert record["messageAttributes"]["kind"]["stringValue"] == "reading"
+    assert "orders -> recorder: partial (3 message(s), 1 kept for retry)" in local.server.log
+
+
+def test_a_function_error_keeps_the_whole_batch_and_a_disabled_mapping_polls_nothing(local: Local) -> None:
+    local.seen_table()
+    orders = local.queue("orders", VisibilityTimeout=600)
+    local.function()
+    mapping = local.lambda_.create_event_source_mapping(FunctionName="recorder", Enabled=False,
+                                                        EventSourceArn=QUEUE_ARN.format("orders"))
+    assert mapping["State"] == "Creating"
+    local.send(orders, "one", "crash")
+    time.sleep(0.5)  # several polling rounds: a disabled mapping reads nothing
+    assert local.waiting(orders) == (2, 0)
+    local.lambda_.update_event_source_mapping(UUID=mapping["UUID"], Enabled=True)
+    eventually(lambda: "RuntimeError: the batch crashed" in local.server.log, "the batch failing", local.server)
+    assert local.waiting(orders) == (0, 2)  # both stay, invisible for the queue's 600 s
+    assert local.seen() == []  # (the function raised before writing)
+
+
+def test_batch_size_and_batching_window_shape_the_batches(local: Local) -> None:
+    local.seen_table()
+    orders = local.queue("orders")
+    local.function()
+    local.send(orders, *[f"m{n}" for n in range(7)])
+    mapping = local.lambda_.create_event_source_mapping(FunctionName="recorder", BatchSize=3,
+                                                        EventSourceArn=QUEUE_ARN.format("orders"))
+    seen = eventually(lambda: len(local.seen()) == 7 and local.seen(), "seven messages delivered", local.server)
+    sizes = sorted(len([s for s in seen if s["batch"] == batch]) for batch in {s["batch"] for s in seen})
+    assert sizes == [1, 3, 3]
+
+    assert mapping["BatchSize"] == 3
+    gathered = local.queue("gathered")
+    local.lambda_.create_event_source_mapping(FunctionName="recorder", BatchSize=20, MaximumBatchingWindowInSeconds=1,
+                                              EventSourceArn=QUEUE_ARN.format("gathered"))
+    for n in range(12):  # arriving one by one: the first receive finds few, the window gathers the rest
+        local.send(gathered, f"w{n}")
+        time.sleep(0.02)
+    seen = eventually(lambda: len(local.seen()) == 19 and local.seen(), "twelve more delivered", local.server)
+    late = [s for s in seen if s["body"].startswith("w")]
+    assert len({s["batch"] for s in late}) == 1 and late[0]["size"] == 12
+
+
+def test_filter_criteria_pass_matching_messages_and_delete_the_others(local: Local) -> None:
+    local.seen_table()
+    orders = local.queue("orders")
+    local.function()
+    local.send(orders, '{"kind": "order", "n": 1}', '{"kind": "refund"}', "plain text", '{"kind": "order", "n": 2}')
+    local.lambda_.create_event_source_mapping(
+        FunctionName="recorder", EventSourceArn=QUEUE_ARN.format("orders"),
+        FilterCriteria={"Filters": [{"Pattern": json.dumps({"body": {"kind": ["order"]}})}]})
+    eventually(lambda: local.waiting(orders) == (0, 0), "the queue emptied", local.server)
+    assert sorted(s["body"] for s in local.seen()) == ['{"kind": "order", "n": 1}', '{"kind": "order", "n": 2}']
+
+
+def test_a_handler_the_server_binds_can_be_a_mappings_function(local: Local) -> None:
+    """``--handlers`` functions are invocable by name (as Invoke finds them): a mapping may name one."""
+    orders = local.queue("orders")
+    local.lambda_.create_event_source_mapping(FunctionName="Echo", EventSourceArn=QUEUE_ARN.format("orders"))
+    local.send(orders, "hello")
+    eventually(lambda: "orders -> Echo: succeeded (1 message(s))" in local.server.log, "the message delivered to Echo",
+               local.server)
+    assert local.waiting(orders) == (0, 0)
+
+
+# -- kept ---------------------------------------------------------------------------------------------
+
+def test_a_mapping_and_what_it_consumed_survive_kill_9(start_server, tmp_path) -> None:
+    state = tmp_path / "state"
+    first = Local(start_server(state_dir=state))
+    first.seen_table()
+    orders = first.queue("orders")
+    first.function()
+    mapping = first.lambda_.create_event_source_mapping(FunctionName="recorder", BatchSize=2,
+                                                        EventSourceArn=QUEUE_ARN.format("orders"))
+    first.send(orders, "before")
+    eventually(lambda: first.waiting(orders) == (0, 0) and first.seen(), "the first message consumed", first.server)
+    first.server.kill()  # no clean stop: only what each answer and each delete had put on disk
+
+    second = Local(start_server(state_dir=state))
+    assert second.lambda_.get_event_source_mapping(UUID=mapping["UUID"])["BatchSize"] == 2
+    assert second.waiting(orders) == (0, 0)  # the consumed message was deleted for good
+    second.send(orders, "after")
+    eventually(lambda: sorted(s["body"] for s in second.seen()) == ["after", "before"],
+               "the restarted server polling the queue", second.server)
