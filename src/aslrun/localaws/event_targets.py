@@ -1,5 +1,6 @@
-"""EventBridge rule targets that moto does not deliver to, delivered by whoever can: on ``aslrun
-serve`` a state machine target starts an execution, a function target is invoked asynchronously.
+"""EventBridge rule targets and SNS subscriptions that moto does not deliver to, delivered by
+whoever can: on ``aslrun serve`` a state machine target starts an execution, a function target
+(or a topic's ``lambda`` subscription) is invoked asynchronously.
 
 moto's EventBridge delivers what matches a rule to queues, log groups, archives and other buses;
 for any other target (a state machine, a Lambda function) it raises ``NotImplementedError``, so a
@@ -10,6 +11,13 @@ targets of those services are handed to them, with the input AWS gives a target 
 ``InputPath``, a part of the event; ``InputTransformer``, moto's reading of it). The other targets
 go to moto as before; a service nobody delivers to is skipped, and the rest of the rule delivered,
 rather than failing the caller's ``PutEvents``.
+
+SNS's ``lambda`` subscriptions are the same story: moto hands the notification to its own Lambda,
+which holds no function, and the caller's ``Publish`` failed whole. A notification for a function
+(after the subscription's filter policy, and ``MessageStructure: json`` read as moto reads it) is
+handed to the ``lambda`` deliverer as the event Lambda gives a function subscribed to a topic
+(:func:`~aslrun.localaws.lambda_events.sns_event`: one record with SNS's envelope); with none
+registered it is skipped with a line on the error output, as a failed delivery never fails a Publish.
 """
 
 from __future__ import annotations
@@ -87,7 +95,42 @@ def apply() -> None:
         return moto_delivers(rest, original_event, transform_input)  # type: ignore[no-any-return]
 
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+    _deliver_lambda_subscriptions()
     _APPLIED.append(True)
+
+
+def _deliver_lambda_subscriptions() -> None:
+    from moto.sns.models import Subscription  # type: ignore[import-untyped]
+
+    from .lambda_events import sns_event
+
+    moto_publishes = Subscription.publish
+
+    def publish(self: Any, message: str, message_id: str, subject: str | None = None,
+                message_attributes: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> None:
+        if self.protocol != "lambda":
+            return moto_publishes(self, message, message_id, subject, message_attributes,  # type: ignore[no-any-return]
+                                  *args, **kwargs)
+        matcher = self._filter_policy_matcher
+        if matcher is not None and not matcher.matches(message_attributes, message):
+            return None
+        structure = kwargs.get("message_structure", args[2] if len(args) > 2 else None)
+        if structure == "json":
+            message = self._parse_message_structure(message, self.protocol)
+        deliver = _DELIVERERS.get("lambda")
+        if deliver is None:
+            print(f"aslrun: SNS topic {self.topic.arn}: its subscriber {self.endpoint} is not delivered to (the local "
+                  "AWS delivers to SQS queues, and on aslrun serve to functions)", file=sys.stderr, flush=True)
+            return None
+        envelope = self.get_post_data(message, message_id, subject, message_attributes=message_attributes)
+        try:
+            deliver(self.endpoint, sns_event(envelope, subscription_arn=self.arn))
+        except Exception as exc:  # (a failed delivery: SNS retries it and counts it; the Publish stands)
+            print(f"aslrun: SNS topic {self.topic.arn}: its subscriber {self.endpoint} failed: "
+                  f"{type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        return None
+
+    Subscription.publish = publish  # type: ignore[method-assign]
 
 
 def _service(arn: str) -> str:

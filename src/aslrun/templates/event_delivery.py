@@ -14,7 +14,7 @@ schedules reach the functions and state machines they are wired to.
 * :meth:`EventRuntime.deliver` then runs everything that is waiting, in rounds, until nothing is:
   executions functions started; each relay queue's notifications (the function invoked with an SNS
   event) and events (each target given its input, :mod:`.event_input`); each SQS event source
-  mapping's batches (:mod:`.event_records`). It returns a :class:`Delivery` per thing done.
+  mapping's batches (:mod:`aslrun.localaws.lambda_events`). It returns a :class:`Delivery` per thing done.
 
 How each source behaves, as Lambda and EventBridge do:
 
@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any
 from ..integrations.handler_call import LambdaContext, LambdaFunctionError
 from .errors import TemplateError, did_you_mean
 from .event_input import event_entry, scheduled_event, target_input
-from .event_records import failed_items, sns_event, sqs_event
+from ..localaws.lambda_events import failed_items, sns_event, sqs_event
 from .event_sources import QueueTrigger, RuleTarget, RuleTrigger, TopicTrigger
 from .queue_batches import receive_batch, settle_batch
 from .step_functions_calls import StepFunctionsCalls

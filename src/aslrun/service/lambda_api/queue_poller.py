@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ...templates.event_records import failed_items, sqs_event
+from ...localaws.lambda_events import failed_items, sqs_event
 from ...templates.queue_batches import receive_batch, settle_batch
 from .mapping_config import queue_of
 from .mappings import MappingRegistry

@@ -1,6 +1,7 @@
-"""Event source mappings through Lambda's API on the server's port: an SQS queue of the local AWS
-polled for a function, as Terraform's ``aws_lambda_event_source_mapping`` (test_terraform.py), SAM or
-a team's boto3 set-up makes one.
+"""What runs a function on the server besides Invoke and Tasks: SQS event source mappings made through
+Lambda's API (a queue of the local AWS polled for the function, as Terraform's
+``aws_lambda_event_source_mapping`` in test_terraform.py, SAM or a team's boto3 set-up makes one),
+and topics' ``lambda`` subscriptions (EventBridge rules' function targets: test_local_aws_kept.py).
 
 Each test drives the server with boto3 at its URL: the queue, the table the function writes and the
 mapping are all made through the port; what the function was given is read back from that table.
@@ -48,6 +49,23 @@ def handler(event, context):
 """
 
 
+#: writes each notification it is given to the "seen" table
+SNS_RECORDER = """\
+import json, os
+
+import boto3
+
+
+def handler(event, context):
+    table = boto3.client("dynamodb", region_name=os.environ.get("AWS_REGION", "us-east-1"))
+    for record in event["Records"]:
+        table.put_item(TableName="seen", Item={
+            "id": {"S": record["Sns"]["MessageId"] + "/1"}, "body": {"S": record["Sns"]["Message"]},
+            "batch": {"S": context.aws_request_id}, "size": {"N": str(len(event["Records"]))},
+            "record": {"S": json.dumps(record)}})
+"""
+
+
 def _archive(text: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zipped:
@@ -67,10 +85,10 @@ class Local:
     def queue(self, name: str, **attributes: Any) -> str:
         return self.sqs.create_queue(QueueName=name, Attributes={k: str(v) for k, v in attributes.items()})["QueueUrl"]
 
-    def function(self, name: str = "recorder") -> None:
+    def function(self, name: str = "recorder", code: str = RECORDER) -> None:
         self.lambda_.create_function(FunctionName=name, Runtime="python3.11", Handler="app.handler",
                                      Role=f"arn:aws:iam::{ACCOUNT}:role/runs-functions",
-                                     Code={"ZipFile": _archive(RECORDER)})
+                                     Code={"ZipFile": _archive(code)})
 
     def seen_table(self) -> None:
         self.dynamodb.create_table(TableName="seen", BillingMode="PAY_PER_REQUEST",
@@ -307,6 +325,34 @@ def test_a_handler_the_server_binds_can_be_a_mappings_function(local: Local) -> 
     eventually(lambda: "orders -> Echo: succeeded (1 message(s))" in local.server.log, "the message delivered to Echo",
                local.server)
     assert local.waiting(orders) == (0, 0)
+
+
+# -- SNS subscriptions --------------------------------------------------------------------------------
+
+def test_a_topics_lambda_subscription_invokes_the_function_with_each_notification(local: Local) -> None:
+    """Publish hands each notification its filter policy lets through to the function (asynchronously,
+    with Lambda's SNS event); a Publish never fails for its subscribers."""
+    local.seen_table()
+    local.function("notified", SNS_RECORDER)
+    sns = client(local.server, "sns")
+    topic = sns.create_topic(Name="alerts")["TopicArn"]
+    function = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:notified"
+    subscription = sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=function, ReturnSubscriptionArn=True,
+                                 Attributes={"FilterPolicy": json.dumps({"kind": ["order"]})})["SubscriptionArn"]
+    try:
+        sns.publish(TopicArn=topic, Message="an order", Subject="new", MessageAttributes={
+            "kind": {"DataType": "String", "StringValue": "order"}})
+        sns.publish(TopicArn=topic, Message="a refund", MessageAttributes={
+            "kind": {"DataType": "String", "StringValue": "refund"}})  # the filter policy keeps it away
+        seen = eventually(lambda: local.seen(), "the notification reaching the function", local.server)
+        time.sleep(0.3)  # (the refund, were it delivered, would have arrived by now)
+        assert [s["body"] for s in local.seen()] == ["an order"]
+        record = seen[0]["record"]
+        assert (record["EventSource"], record["EventSubscriptionArn"]) == ("aws:sns", subscription)
+        assert record["Sns"]["TopicArn"] == topic and record["Sns"]["Subject"] == "new"
+        assert record["Sns"]["MessageAttributes"]["kind"] == {"Type": "String", "Value": "order"}
+    finally:
+        sns.delete_topic(TopicArn=topic)
 
 
 # -- kept ---------------------------------------------------------------------------------------------
