@@ -92,8 +92,8 @@ def test_a_service_the_local_aws_does_not_emulate_is_refused_naming_those_it_doe
     with pytest.raises(ClientError) as refused:
         client(server, "kinesis").list_streams()
     assert refused.value.response["Error"]["Code"] == "NotImplementedException"
-    assert "Step Functions, Lambda and, from its local AWS, dynamodb, events, iam, logs, s3, secretsmanager, sns, " \
-           "sqs, ssm, sts; not kinesis" in str(refused.value)
+    assert "Step Functions, Lambda and, from its local AWS, dynamodb, events, iam, kms, logs, monitoring, s3, " \
+           "scheduler, secretsmanager, sns, sqs, ssm, sts; not kinesis" in str(refused.value)
 
 
 def test_step_functions_and_the_console_are_where_they_were(server):

@@ -170,3 +170,35 @@ def test_a_handler_waiting_in_start_sync_execution_lends_its_handler_slot(start_
         time.sleep(0.05)
     delivered = [line for line in server.output if "event delivered: WaiterFromWork" in line]
     assert delivered == ["aslrun serve: event delivered: WaiterFromWork -> Waiter: succeeded (1 message(s))\n"]
+
+
+SCHEDULED_TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  MonthEnd:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Name: month-end
+      Definition: {{StartAt: Done, States: {{Done: {{Type: Pass, End: true}}}}}}
+      Events:
+        Once:
+          Type: ScheduleV2
+          Properties:
+            ScheduleExpression: at({at})
+            Input: '{{"run_date": "2024-10-31"}}'
+"""
+
+
+def test_a_templates_schedules_fire_by_the_clock_while_it_is_served(start_server: Any, tmp_path: Path) -> None:
+    """A SAM ScheduleV2 (an AWS::Scheduler::Schedule) fires at its time, starting the machine."""
+    from datetime import datetime, timedelta, timezone
+
+    at = (datetime.now(timezone.utc) + timedelta(seconds=3)).strftime("%Y-%m-%dT%H:%M:%S")
+    (tmp_path / "template.yaml").write_text(SCHEDULED_TEMPLATE.format(at=at))
+    server = start_server("--template", str(tmp_path / "template.yaml"))
+    sfn = server.client()
+    (fired,) = _listed(sfn, "month-end")
+    described = wait_done(sfn, fired["executionArn"])
+    assert (described["status"], json.loads(described["input"])) == ("SUCCEEDED", {"run_date": "2024-10-31"})
+    time.sleep(1.5)  # at() fires once
+    assert len(_listed(sfn, "month-end")) == 1

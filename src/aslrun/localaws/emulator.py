@@ -74,7 +74,7 @@ class LocalAws:
         self._clients: dict[tuple[str, str], Any] = {}
         self._depth = 0
         self._state: Any = None  # the open state directory (state_dir.StateDirectory)
-        self.regions_told: set[str] = set()  # regions whose changes were said not to be kept (raw_requests)
+        self.not_kept_told: set[str] = set()  # regions and services said not to be kept (raw_requests)
 
     # -- life cycle -----------------------------------------------------------------------------
 

@@ -58,6 +58,9 @@ def answer_journaled(aws: LocalAws, request: Any, service: str, region: str | No
     than the one ``aws`` keeps is said, once per region, to live in memory only."""
     if not aws.journaling:  # in memory: nothing to keep, nothing to read
         return answer(request)
+    if service in NOT_KEPT:
+        _say_service_not_kept(aws, service)
+        return answer(request)
     from .journal import is_recorded, note_call, record_call
 
     call, noted, unreadable = None, None, None
@@ -81,10 +84,22 @@ def answer_journaled(aws: LocalAws, request: Any, service: str, region: str | No
     return answered
 
 
-def _say_region_not_kept(aws: LocalAws, region: str, service: str) -> None:
-    if not aws.journaling or region in aws.regions_told:
+#: services the local AWS answers but whose state a state directory does not keep
+NOT_KEPT = frozenset({"logs", "scheduler", "kms", "monitoring"})
+
+
+def _say_service_not_kept(aws: LocalAws, service: str) -> None:
+    if service in aws.not_kept_told:
         return
-    aws.regions_told.add(region)
+    aws.not_kept_told.add(service)
+    print(f"aslrun: the local AWS in {aws.state_dir} answers {service} in memory only: what is made there is "
+          "gone at the next start", file=sys.stderr, flush=True)
+
+
+def _say_region_not_kept(aws: LocalAws, region: str, service: str) -> None:
+    if not aws.journaling or region in aws.not_kept_told:
+        return
+    aws.not_kept_told.add(region)
     print(f"aslrun: the local AWS in {aws.state_dir} keeps region {aws.region} (and S3): the {service} change "
           f"just made in {region}, and any later one there, lives in memory only and is gone at the next "
           f"start (start with --region {region} to keep that region)", file=sys.stderr, flush=True)

@@ -38,6 +38,9 @@ PROXIED_SERVICES = {
     "iam": "iam.amazonaws.com",  # roles a Terraform configuration creates for its machines and functions
     "sts": "sts.{region}.amazonaws.com",
     "logs": "logs.{region}.amazonaws.com",
+    "scheduler": "scheduler.{region}.amazonaws.com",
+    "kms": "kms.{region}.amazonaws.com",
+    "monitoring": "monitoring.{region}.amazonaws.com",
 }
 
 _QUERY_SCOPE = re.compile(r"^[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request$")

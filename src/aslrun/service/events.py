@@ -13,7 +13,9 @@ local AWS with the server's own ways of doing things:
 
 A thread (:class:`EventPump`) delivers what waits (SQS event source mappings, notifications and
 events for functions, executions to start) when an execution ends and every ``interval`` seconds
-otherwise, since a function or a handler may send a message at any time. Each delivery is a line
+otherwise, since a function or a handler may send a message at any time. It also fires the
+template's schedules (a rule's ``ScheduleExpression``, an ``AWS::Scheduler::Schedule``) by the wall
+clock, in UTC, from the moment the server started (:class:`~aslrun.service.schedules.DueTimes`). Each delivery is a line
 on the server's output (``aslrun serve: event delivered: Rule -> Machine: started (arn...)``); one
 that raises is a line on its error output, and the pump goes on.
 """
@@ -23,12 +25,14 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
-from collections.abc import Iterator
 import uuid
+from collections.abc import Iterator
+from datetime import datetime, timezone
 from typing import Any
 
 from .context import Call
 from .faults import ServiceError
+from .schedules import DueTimes
 
 __all__ = ["EventPump"]
 
@@ -47,6 +51,8 @@ class EventPump:
                                     step_functions=self._answer).attach()
         self._wake = threading.Event()
         self._stopping = threading.Event()
+        self._began = datetime.now(timezone.utc)
+        self._due = DueTimes(lambda key, text: print(f"aslrun serve: {key} {text}", file=sys.stderr, flush=True))
         self._thread = threading.Thread(target=self._loop, name="aslrun-events", daemon=True)
         self._thread.start()
 
@@ -67,10 +73,23 @@ class EventPump:
             if self._stopping.is_set():
                 return
             try:
-                for delivery in self.runtime.deliver():
+                for delivery in [*self._fire_due_schedules(), *self.runtime.deliver()]:
                     print(f"aslrun serve: event delivered: {delivery}", flush=True)
             except Exception as problem:  # a delivery must not end the pump; the next round tries again
                 print(f"aslrun serve: event delivery failed: {problem}", file=sys.stderr, flush=True)
+
+    def _fire_due_schedules(self) -> list[Any]:
+        """Fire the template's schedules whose time has come; what that delivered."""
+        now = datetime.now(timezone.utc)
+        done: list[Any] = []
+        for rule in self.template.event_sources.rules:
+            if rule.schedule is None or not rule.enabled:
+                continue
+            fired = self._due.take(f"template schedule {rule.logical_id}", rule.schedule, now=now, anchor=self._began,
+                                   allow_at=rule.scheduler)
+            if fired is not None:
+                done += self.runtime.fire(rule.logical_id, at=fired)
+        return done
 
     def _start(self, logical_id: str, value: Any) -> str:
         import json

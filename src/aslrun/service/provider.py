@@ -114,6 +114,11 @@ class StepFunctionsService:
         deliver_to("states", self._start_from_event)  # EventBridge rules' state machine and function targets
         deliver_to("lambda", self._invoke_from_event)
         self.lambda_functions.start_polling()  # event source mappings made through Lambda's API
+        from ..localaws.emulator import current_aws
+        from .schedules import ScheduleClock
+
+        self.schedules = ScheduleClock(lambda: current_aws(start=False), start_execution=self._start_from_event,
+                                       invoke_function=self._invoke_from_event).start()
         self.events = None  # the template's event sources, delivered on a thread (service.events)
         if config.template is not None and config.template.event_sources and self.local_aws is not None:
             from .events import EventPump
@@ -204,6 +209,7 @@ class StepFunctionsService:
         if self.events is not None:
             self.events.stop()
         self.lambda_functions.stop()
+        self.schedules.stop()
         from ..localaws.event_targets import deliver_to
 
         deliver_to("states", None)
