@@ -81,6 +81,26 @@ def _handler_client_put(aws: Any) -> None:
     boto3.client("s3", region_name="us-east-1").put_object(Bucket="data-bucket", Key="out/handler.csv", Body=b"x\n")
 
 
+def _schedules(aws: Any) -> None:
+    """Scheduler: a group, schedules in it and in default (a start date, a time zone), one updated, one deleted."""
+    from datetime import datetime, timedelta, timezone
+
+    scheduler = aws.client("scheduler")
+    target = {"Arn": ARN.format("states", "stateMachine:accruals"), "RoleArn": ARN.format("iam", "role/r").replace(
+        "us-east-1", ""), "Input": '{"run": "nightly"}'}
+    scheduler.create_schedule_group(Name="reports")
+    scheduler.create_schedule(Name="nightly", ScheduleExpression="cron(0 2 * * ? *)", FlexibleTimeWindow={"Mode": "OFF"},
+                              ScheduleExpressionTimezone="Australia/Sydney", Target=target,
+                              StartDate=datetime.now(timezone.utc) + timedelta(days=1))
+    scheduler.create_schedule(Name="weekly", GroupName="reports", ScheduleExpression="rate(7 days)", State="DISABLED",
+                              FlexibleTimeWindow={"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 15}, Target=target)
+    scheduler.create_schedule(Name="gone", ScheduleExpression="rate(1 day)", FlexibleTimeWindow={"Mode": "OFF"},
+                              Target=target)
+    scheduler.delete_schedule(Name="gone")
+    scheduler.update_schedule(Name="weekly", GroupName="reports", ScheduleExpression="rate(14 days)",
+                              FlexibleTimeWindow={"Mode": "OFF"}, Target=target)
+
+
 _TRUST = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", '
           '"Principal": {"Service": "lambda.amazonaws.com"}}]}')
 _READ_S3 = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}'
@@ -198,6 +218,7 @@ CASES: dict[str, Any] = {
                                                                       PolicyDocument=_READ_S3),
                                     aws.client("iam").delete_role_policy(RoleName="old-role", PolicyName="p"),
                                     aws.client("iam").delete_role(RoleName="old-role")],
+    "scheduler": lambda aws: _schedules(aws),
 }
 """One kind of change each, made through the local AWS's (or a handler's own) boto3 client."""
 

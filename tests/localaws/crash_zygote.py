@@ -63,7 +63,8 @@ PRELOAD = (
     "moto.sns.urls", "moto.s3.models", "moto.s3.responses", "moto.s3.urls", "moto.events.models",
     "moto.events.responses", "moto.events.urls", "moto.iam.models", "moto.iam.access_control", "moto.sts.models",
     "moto.ssm.models", "moto.ssm.responses", "moto.ssm.urls", "moto.secretsmanager.models",
-    "moto.secretsmanager.responses", "moto.secretsmanager.urls",
+    "moto.secretsmanager.responses", "moto.secretsmanager.urls", "moto.scheduler.models", "moto.scheduler.responses",
+    "moto.scheduler.urls",
     "py_partiql_parser", "jsonpath_ng.ext", "xml.dom.expatbuilder",
     # the BUA runs
     "fixtures.bua.aws", "fixtures.bua.cases", "handlers.bua.lambdas", "handlers.bua.control",
@@ -71,7 +72,7 @@ PRELOAD = (
 """What the zygote imports before it forks: what the cases would import anyway (found by listing the
 modules a case process had imported that the zygote had not)."""
 
-SERVICES = ("dynamodb", "sqs", "sns", "s3", "events", "ssm", "secretsmanager")
+SERVICES = ("dynamodb", "sqs", "sns", "s3", "events", "ssm", "secretsmanager", "scheduler")
 """The services the cases call, whose botocore data files the zygote reads (for botocore and moto)."""
 
 

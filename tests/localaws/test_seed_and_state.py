@@ -392,3 +392,56 @@ def test_a_buckets_notifications_and_versioning_are_kept_and_send_nothing_twice(
     with LocalAws(state_dir=tmp_path, reset=True) as last:
         last.client("s3").put_object(Bucket="uploads", Key="more.csv", Body=b"nmi\n")  # still notifies
         assert len(last.queue_bodies("new-files")) == 3
+
+
+SCHEDULES = {"scheduler": {
+    "default": {"schedules": {"month-end": {
+        "expression": "cron(0 23 L * ? *)", "timezone": "Australia/Sydney", "description": "accruals",
+        "start_date": "2024-01-01T00:00:00Z",  # (CreateSchedule refuses one this far past: kept anyway)
+        "target": {"Arn": "arn:aws:states:us-east-1:123456789012:stateMachine:accruals",
+                   "RoleArn": "arn:aws:iam::123456789012:role/r", "Input": '{"run": "month-end"}',
+                   "RetryPolicy": {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 2}}}}},
+    "reports": {"tags": {"team": "billing"}, "schedules": {"weekly": {
+        "expression": "rate(7 days)", "state": "DISABLED", "timezone": "UTC",
+        "flexible_time_window": {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 15},
+        "target": {"Arn": "arn:aws:sqs:us-east-1:123456789012:reports", "RoleArn": "arn:aws:iam::123456789012:role/r",
+                   "RetryPolicy": {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}}}}},
+    "empty": {},
+}}
+
+
+@pytest.mark.parametrize("how", ["snapshot", "journal"])
+def test_schedules_and_their_groups_are_seeded_and_kept(tmp_path, how):
+    """A seed document's schedules read back as it named them, from a snapshot (a clean exit) and from
+    the journal alone (no snapshot taken)."""
+    with LocalAws(state_dir=tmp_path, reset=True) as aws:
+        aws.seed(SCHEDULES)
+        assert aws.snapshot()["scheduler"] == SCHEDULES["scheduler"]
+        scheduler = aws.client("scheduler")
+        scheduler.update_schedule(Name="weekly", GroupName="reports", ScheduleExpression="rate(14 days)",
+                                  FlexibleTimeWindow={"Mode": "OFF"}, ScheduleExpressionTimezone="UTC",
+                                  Target=SCHEDULES["scheduler"]["reports"]["schedules"]["weekly"]["target"])
+        scheduler.delete_schedule_group(Name="empty")
+        expected = aws.snapshot()["scheduler"]
+        if how == "journal":
+            aws.stop(save=False)
+            aws.start()
+    assert expected["reports"]["schedules"]["weekly"]["expression"] == "rate(14 days)"
+    assert "state" not in expected["reports"]["schedules"]["weekly"]  # an update without State: ENABLED, as on AWS
+    assert "empty" not in expected
+    with LocalAws(state_dir=tmp_path, reset=True, autosave=False) as aws:
+        assert aws.snapshot()["scheduler"] == expected
+
+
+@pytest.mark.parametrize(("document", "message"), [
+    ({"scheduler": {"default": {"schedules": {"x": {"target": {"Arn": "a", "RoleArn": "r"}}}}}}, "expression is required"),
+    ({"scheduler": {"default": {"schedules": {"x": {"expression": "rate(1 day)", "target": {}, "when": 1}}}}},
+     "unknown field(s) when"),
+    ({"scheduler": {"default": {"rules": {}}}}, "scheduler.default: unknown field(s) rules"),
+    ({"scheduler": {"default": {"schedules": {"x": {"expression": "rate(1 day)", "start_date": "soon",
+                                                     "target": {"Arn": "a", "RoleArn": "r"}}}}}}, "not an ISO 8601"),
+])
+def test_a_bad_schedule_in_a_seed_says_where(aws, document, message):
+    with pytest.raises(InputError) as refused:
+        aws.seed(document)
+    assert message in str(refused.value)

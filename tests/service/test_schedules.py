@@ -205,16 +205,21 @@ def test_the_server_starts_an_execution_when_a_schedule_made_through_its_port_co
     assert f"schedule default/month-end (at({at})) fired: {machine}" in server.log
 
 
-def test_scheduler_kms_and_cloudwatch_are_answered_and_said_not_to_be_kept(start_server, tmp_path) -> None:
-    """What a Terraform configuration beside its machines holds (a schedule, a key, an alarm) is made
-    through the port; a state directory says, once per service, that it does not keep them."""
-    server: ServerProcess = start_server(state_dir=tmp_path / "state")
+def test_schedules_made_through_the_port_are_kept_and_kms_and_cloudwatch_said_not_to_be(start_server, tmp_path) -> None:
+    """What a Terraform configuration beside its machines holds (schedules, a key, an alarm) is made
+    through the port; with a state directory the schedules survive a kill -9 (and fire after it),
+    while KMS and CloudWatch are said, once each, to live in memory only."""
+    state = tmp_path / "state"
+    server: ServerProcess = start_server(state_dir=state)
     scheduler = aws_client(server, "scheduler")
+    scheduler.create_schedule_group(Name="reports")
     scheduler.create_schedule(Name="nightly", ScheduleExpression="cron(0 2 * * ? *)", FlexibleTimeWindow=OFF,
+                              ScheduleExpressionTimezone="Australia/Sydney", Target={"Arn": MACHINE, "RoleArn": ROLE})
+    scheduler.create_schedule(Name="weekly", GroupName="reports", ScheduleExpression="cron(0 2 ? * MON *)",
+                              FlexibleTimeWindow=OFF, Target={"Arn": MACHINE, "RoleArn": ROLE})
+    scheduler.create_schedule(Name="gone", ScheduleExpression="rate(1 day)", FlexibleTimeWindow=OFF,
                               Target={"Arn": MACHINE, "RoleArn": ROLE})
-    scheduler.create_schedule(Name="weekly", ScheduleExpression="cron(0 2 ? * MON *)", FlexibleTimeWindow=OFF,
-                              Target={"Arn": MACHINE, "RoleArn": ROLE})
-    assert sorted(s["Name"] for s in scheduler.list_schedules()["Schedules"]) == ["nightly", "weekly"]
+    scheduler.delete_schedule(Name="gone")
     key = aws_client(server, "kms").create_key(Description="machines")["KeyMetadata"]["Arn"]
     assert aws_client(server, "kms").describe_key(KeyId=key)["KeyMetadata"]["Enabled"]
     cloudwatch = aws_client(server, "cloudwatch")
@@ -222,5 +227,14 @@ def test_scheduler_kms_and_cloudwatch_are_answered_and_said_not_to_be_kept(start
                                 Statistic="Sum", Period=300, EvaluationPeriods=1, Threshold=1,
                                 ComparisonOperator="GreaterThanOrEqualToThreshold")
     assert [a["AlarmName"] for a in cloudwatch.describe_alarms()["MetricAlarms"]] == ["failed"]
-    for service in ("scheduler", "kms", "monitoring"):
+    for service in ("kms", "monitoring"):
         assert server.log.count(f"answers {service} in memory only") == 1, server.log
+    assert "scheduler in memory only" not in server.log
+    server.kill()
+
+    again: ServerProcess = start_server(state_dir=state)
+    scheduler = aws_client(again, "scheduler")
+    listed = {(s["GroupName"], s["Name"]) for s in scheduler.list_schedules()["Schedules"]}
+    assert listed == {("default", "nightly"), ("reports", "weekly")}
+    assert scheduler.get_schedule(Name="nightly")["ScheduleExpressionTimezone"] == "Australia/Sydney"
+    assert aws_client(again, "cloudwatch").describe_alarms()["MetricAlarms"] == []  # (in memory only)

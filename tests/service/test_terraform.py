@@ -112,6 +112,7 @@ provider "aws" {{
     sns      = "{url}"
     lambda   = "{url}"
     sqs      = "{url}"
+    scheduler = "{url}"
     iam      = "{url}"
     sts      = "{url}"
   }}
@@ -191,6 +192,25 @@ resource "aws_lambda_event_source_mapping" "orders_to_doubler" {{
   batch_size              = 5
   function_response_types = ["ReportBatchItemFailures"]
   tags                    = {{ team = "{team}" }}
+}}
+
+resource "aws_scheduler_schedule_group" "reports" {{
+  name = "reports"
+}}
+
+resource "aws_scheduler_schedule" "nightly_hello" {{
+  name                         = "nightly-hello"
+  group_name                   = aws_scheduler_schedule_group.reports.name
+  schedule_expression          = "cron(0 2 * * ? *)"
+  schedule_expression_timezone = "Australia/Sydney"
+  flexible_time_window {{
+    mode = "OFF"
+  }}
+  target {{
+    arn      = aws_sfn_state_machine.hello.arn
+    role_arn = aws_iam_role.runs_machines.arn
+    input    = jsonencode({{ team = "{team}" }})
+  }}
 }}
 
 resource "aws_s3_bucket" "archive" {{
@@ -367,6 +387,8 @@ def test_terraform_creates_updates_reads_back_and_destroys_state_machines_on_the
         terraform.run("plan", "-detailed-exitcode")
         sfn, dynamodb, lambda_ = server.client(), aws_client(server, "dynamodb"), aws_client(server, "lambda")
         assert dynamodb.get_item(TableName="bills", Key={"id": {"S": "M1"}})["Item"] == {"id": {"S": "M1"}}
+        schedule = aws_client(server, "scheduler").get_schedule(Name="nightly-hello", GroupName="reports")
+        assert json.loads(schedule["Target"]["Input"]) == {"team": "metering"}  # the second apply's, kept
         _send_and_see_billed(server, "Q2")  # the mapping was kept: the restarted server polls the queue again
 
         terraform.run("destroy", "-auto-approve")

@@ -96,11 +96,13 @@ class LocalAws:
 
             from .event_targets import apply as deliver_other_targets
             from .moto_calls import apply as one_call_at_a_time
+            from .moto_fixes import apply as answer_as_aws_does
             from .moto_speedups import apply as speed_up_moto
 
             speed_up_moto()
             one_call_at_a_time()
             deliver_other_targets()
+            answer_as_aws_does()
             first = not any(aws.active for aws in _ACTIVE)
             self._mock = mock_aws()
             self._mock.start(reset=first)  # a local AWS inside another one shares its state

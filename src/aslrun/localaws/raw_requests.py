@@ -47,7 +47,7 @@ class RawCall(NamedTuple):
     service: str
     operation: str
     params: dict[str, Any]
-    protocol: str  # how the answer is written: json, query, rest-xml, or sqs-query (SQS's older one)
+    protocol: str  # how the answer is written: json, rest-json, query, rest-xml, or sqs-query (SQS's older one)
 
 
 def answer_journaled(aws: LocalAws, request: Any, service: str, region: str | None,
@@ -85,7 +85,7 @@ def answer_journaled(aws: LocalAws, request: Any, service: str, region: str | No
 
 
 #: services the local AWS answers but whose state a state directory does not keep
-NOT_KEPT = frozenset({"logs", "scheduler", "kms", "monitoring"})
+NOT_KEPT = frozenset({"logs", "kms", "monitoring"})
 
 
 def _say_service_not_kept(aws: LocalAws, service: str) -> None:
@@ -121,6 +121,8 @@ def read_call(service: str, request: Any, is_recorded: Any) -> RawCall | None:
             params["Delete"] = {"Objects": [{"Key": key} for key in _deleted_keys(_bytes(request.body))]}
         return RawCall(service, operation, params, "rest-xml")
     body = _bytes(request.body)
+    if service in REST_JSON:
+        return _rest_json_call(service, request.method, split.path, split.query, headers, body, is_recorded)
     target = headers.get("x-amz-target")
     if target:
         operation = target.rsplit(".", 1)[-1]
@@ -151,6 +153,27 @@ def answer_parsed(call: RawCall, status: int, headers: Mapping[str, Any], body: 
         return {}
     answer = {"body": body, "headers": {str(k): str(v) for k, v in headers.items()}, "status_code": status}
     return create_parser(call.protocol).parse(answer, shape)  # type: ignore[no-any-return]
+
+
+# -- REST-JSON: the operation in the method and path ----------------------------------------------------------
+
+#: services the journal keeps whose protocol is REST-JSON
+REST_JSON = frozenset({"scheduler"})
+
+
+def _rest_json_call(service: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes,
+                    is_recorded: Any) -> RawCall | None:
+    from .rest_json import BadMember, UnreadableBody, parse_members, route_of
+
+    routed = route_of(service, method, path, query)  # (its members unquoted one by one)
+    if routed is None or not is_recorded(service, routed[0]):
+        return None
+    operation, path_members = routed
+    try:
+        params = parse_members(service, operation, path_members, query, headers, body)
+    except (UnreadableBody, BadMember) as exc:
+        raise UnreadableRequest(f"{service} {operation}: {exc}") from None
+    return RawCall(service, operation, params, "rest-json")
 
 
 # -- JSON: X-Amz-Target and a JSON body ---------------------------------------------------------------------

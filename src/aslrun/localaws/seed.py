@@ -27,6 +27,8 @@ A seed document (JSON or YAML) names what to create, by service::
       orders-bus: {}                        # an EventBridge event bus (the default bus always exists)
       default: {rules: {bills: {pattern: {source: [billing]}, targets: [{Id: q, Arn: "arn:aws:sqs:..."}]}}}
                                             # rules and their targets (see aslrun.localaws.seed_rules)
+    scheduler:                              # EventBridge Scheduler groups and schedules (seed_schedules)
+      default: {schedules: {nightly: {expression: "cron(0 2 * * ? *)", target: {Arn: ..., RoleArn: ...}}}}
     connections:                            # EventBridge connections, for HTTP Tasks
       Stripe: {AuthorizationType: API_KEY,  # (see aslrun.localaws.connections; not kept in a snapshot)
                AuthParameters: {ApiKeyAuthParameters: {ApiKeyName: Authorization, ApiKeyValue: Bearer sk}}}
@@ -62,6 +64,7 @@ from .seed_buckets import seed_bucket_settings, snapshot_bucket_settings
 from .seed_iam import seed_iam, snapshot_iam
 from .seed_names import named
 from .seed_rules import seed_bus, snapshot_buses
+from .seed_schedules import seed_schedule_group, snapshot_schedule_groups
 from .seed_tables import create_table, table_spec
 from .seed_tags import seed_tags, snapshot_tags
 from .seed_values import normalized_section, seed_parameter, seed_secret, snapshot_parameters, snapshot_secrets
@@ -72,8 +75,8 @@ if TYPE_CHECKING:
 __all__ = ["apply_seed", "load_seed_file", "subscription_attributes", "subscription_entry", "take_snapshot",
            "topic_attributes", "write_items"]
 
-_SERVICES = ("dynamodb", "sqs", "sns", "s3", "events", "connections", "ssm", "secretsmanager", "iam", "tags",
-             "s3_settings")
+_SERVICES = ("dynamodb", "sqs", "sns", "s3", "events", "scheduler", "connections", "ssm", "secretsmanager", "iam",
+             "tags", "s3_settings")
 
 
 def load_seed_file(path: str | Path) -> dict[str, Any]:
@@ -110,6 +113,7 @@ def apply_seed(aws: LocalAws, document: dict[str, Any], *, base: Path | None = N
              ("sns", lambda name, spec: _seed_topic(aws, name, spec)),
              ("s3", lambda name, spec: _seed_bucket(aws, name, spec, base)),
              ("events", lambda name, spec: seed_bus(aws, name, spec)),
+             ("scheduler", lambda name, spec: seed_schedule_group(aws, name, spec)),
              ("connections", lambda name, spec: _seed_connection(aws, name, spec)),
              ("ssm", lambda name, spec: seed_parameter(aws, name, spec)),
              ("secretsmanager", lambda name, spec: seed_secret(aws, name, spec))]
@@ -413,6 +417,7 @@ def take_snapshot(aws: LocalAws, *, bodies_dir: Path | None = None) -> dict[str,
         ("sns", lambda: _snapshot_topics(aws)),
         ("s3", lambda: _snapshot_buckets(aws, bodies_dir)),
         ("events", lambda: snapshot_buses(aws)),
+        ("scheduler", lambda: snapshot_schedule_groups(aws)),
         ("ssm", lambda: snapshot_parameters(aws)),
         ("secretsmanager", lambda: snapshot_secrets(aws)),
         ("iam", lambda: snapshot_iam(aws)),

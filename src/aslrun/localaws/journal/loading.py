@@ -108,6 +108,11 @@ def _replay_deleted(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) 
 
         delete_iam(aws, name)
         return
+    if service == "scheduler":
+        from ..seed_schedules import delete_schedule_entry
+
+        delete_schedule_entry(aws, name, entry.get("schedule"))
+        return
     if service == "events" and entry.get("rule"):
         from ..seed_rules import delete_rule
 
