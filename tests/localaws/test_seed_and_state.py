@@ -51,6 +51,7 @@ def test_seed_creates_what_it_names_and_inspection_reads_it(aws):
         "secretsmanager": ["bua/db", "bua/api", "bua/cert"],
         "iam": ["runs-functions"],
         "events": {"default": {"bills-ready": 1}},
+        "scheduler": {},
     }
     work = aws.client("sqs").get_queue_url(QueueName="work")["QueueUrl"]
     assert aws.client("sqs").list_queue_tags(QueueUrl=work)["Tags"] == {"team": "billing", "queue": "work"}
@@ -102,7 +103,7 @@ def test_a_fresh_local_aws_is_empty(aws):
     aws.seed({"s3": {"some-bucket": {}}})
     with LocalAws(reset=True) as other:
         assert other.describe() == {"dynamodb": {}, "sqs": {}, "sns": {}, "s3": {}, "ssm": {}, "secretsmanager": [],
-                                    "iam": [], "events": {}}
+                                    "iam": [], "events": {}, "scheduler": {}}
 
 
 @pytest.mark.parametrize("document, message", [
@@ -431,6 +432,10 @@ def test_schedules_and_their_groups_are_seeded_and_kept(tmp_path, how):
     assert "empty" not in expected
     with LocalAws(state_dir=tmp_path, reset=True, autosave=False) as aws:
         assert aws.snapshot()["scheduler"] == expected
+        from aslrun.localaws.inspect import summary_lines
+
+        assert "scheduler schedule default/month-end: cron(0 23 L * ? *) -> " \
+               "arn:aws:states:us-east-1:123456789012:stateMachine:accruals" in summary_lines(aws)
 
 
 @pytest.mark.parametrize(("document", "message"), [

@@ -45,9 +45,10 @@ def object_bytes(aws: LocalAws, bucket: str, key: str) -> bytes:
 def describe(aws: LocalAws) -> dict[str, Any]:
     """Counts and names: ``{"dynamodb": {table: n_items}, "sqs": {queue: n_messages},
     "sns": {topic: [subscription endpoints]}, "s3": {bucket: {key: size}}, "ssm": {parameter: type},
-    "secretsmanager": [secret names], "iam": [role names], "events": {bus: {rule: n_targets}}}``."""
+    "secretsmanager": [secret names], "iam": [role names], "events": {bus: {rule: n_targets}},
+    "scheduler": {group: {schedule: (expression, target ARN)}}}``."""
     out: dict[str, Any] = {"dynamodb": {}, "sqs": {}, "sns": {}, "s3": {}, "ssm": {}, "secretsmanager": [], "iam": [],
-                           "events": {}}
+                           "events": {}, "scheduler": {}}
     dynamodb = aws.client("dynamodb")
     for table in dynamodb.list_tables()["TableNames"]:
         out["dynamodb"][table] = len(table_items(aws, table, typed=True))
@@ -81,6 +82,11 @@ def describe(aws: LocalAws) -> dict[str, Any]:
     if in_use("iam"):
         for page in aws.client("iam").get_paginator("list_roles").paginate():
             out["iam"] += [role["RoleName"] for role in page.get("Roles", [])]
+    from .seed_schedules import snapshot_schedule_groups
+
+    out["scheduler"] = {group: {name: (spec["expression"], spec["target"].get("Arn", ""))
+                                for name, spec in (entry.get("schedules") or {}).items()}
+                        for group, entry in snapshot_schedule_groups(aws).items()}
     return out
 
 
@@ -117,4 +123,9 @@ def summary_lines(aws: LocalAws, *, details: bool = False, limit: int = 20) -> l
     for bus, rules in sorted(summary["events"].items()):
         for rule, targets in sorted(rules.items()):
             lines.append(f"events rule {rule} on bus {bus}: {targets} target(s)")
+    for group, schedules in sorted(summary["scheduler"].items()):
+        if not schedules:
+            lines.append(f"scheduler group {group}: no schedules")
+        for name, (expression, target) in sorted(schedules.items()):
+            lines.append(f"scheduler schedule {group}/{name}: {expression} -> {target}")
     return lines
