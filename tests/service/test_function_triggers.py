@@ -370,6 +370,8 @@ def test_a_mapping_and_what_it_consumed_survive_kill_9(start_server, tmp_path) -
     first.server.kill()  # no clean stop: only what each answer and each delete had put on disk
 
     second = Local(start_server(state_dir=state))
+    assert "1 Lambda function(s) created through its API earlier, 1 event source mapping(s) polling" in \
+        second.server.log
     assert second.lambda_.get_event_source_mapping(UUID=mapping["UUID"])["BatchSize"] == 2
     assert second.waiting(orders) == (0, 0)  # the consumed message was deleted for good
     second.send(orders, "after")

@@ -35,7 +35,7 @@ def _table(dynamodb: Any, name: str, kind: str = "S") -> None:
 def test_what_clients_wrote_through_the_port_survives_kill_9(start_server: Any, tmp_path: Path) -> None:
     state = tmp_path / "state"
     server = start_server(state_dir=state)
-    assert f"local AWS (DynamoDB, S3, SQS, SNS, EventBridge) kept in {state / 'aws'} (started on first use)" \
+    assert f"local AWS (DynamoDB, S3, SQS, SNS, EventBridge, Scheduler...) kept in {state / 'aws'} (started on first use)" \
         in server.log
     dynamodb = client(server, "dynamodb")
     _table(dynamodb, "blobs", "B")
@@ -94,7 +94,7 @@ def test_what_clients_wrote_through_the_port_survives_kill_9(start_server: Any, 
     server.kill()  # nothing written after the answers: only what each call put on disk before it
 
     again = start_server(state_dir=state)
-    assert f"local AWS (DynamoDB, S3, SQS, SNS, EventBridge) loaded from {state / 'aws'}" in again.log
+    assert f"local AWS (DynamoDB, S3, SQS, SNS, EventBridge, Scheduler...) loaded from {state / 'aws'}" in again.log
     dynamodb = client(again, "dynamodb")
     assert dynamodb.scan(TableName="blobs")["Items"] == [
         {"id": {"B": b"\x00\x01"}, "cents": {"N": "300"}, "paid": {"BOOL": True}}]

@@ -63,10 +63,11 @@ def serve(host: str, port: int, handler_modules: tuple[str, ...], handler_pairs:
           aws_seed: str | None, region: str | None, account: str | None) -> None:
     """Serve the Step Functions API (boto3 endpoint_url, aws --endpoint-url, SAM, Terraform).
 
-    The same URL answers the local AWS the Tasks use (DynamoDB, S3, SQS, SNS, EventBridge, SSM,
-    Secrets Manager, IAM, STS, CloudWatch Logs): requests signed for those go there (AWS_ENDPOINT_URL
-    points every client here). It answers Lambda's API too: functions created from a .zip of Python
-    code, invoked, and run by the Tasks that name them (kept in --state-dir).
+    The same URL answers the local AWS the Tasks use (DynamoDB, S3, SQS, SNS, EventBridge, EventBridge
+    Scheduler, SSM, Secrets Manager, IAM, STS, KMS, CloudWatch, CloudWatch Logs): requests signed for
+    those go there (AWS_ENDPOINT_URL points every client here), and its schedules fire by the clock.
+    It answers Lambda's API too: functions created from a .zip of Python code, invoked, run by the
+    Tasks that name them and by SQS event source mappings (kept in --state-dir).
     """
     from importlib.util import find_spec
 
@@ -127,16 +128,19 @@ def serve(host: str, port: int, handler_modules: tuple[str, ...], handler_pairs:
         server_aws = service.server_aws
         if server_aws.directory is not None:
             state = "loaded from" if server_aws.loaded else "kept in"
-            click.echo(f"aslrun serve: local AWS (DynamoDB, S3, SQS, SNS, EventBridge) {state} {server_aws.directory}"
+            click.echo(f"aslrun serve: local AWS (DynamoDB, S3, SQS, SNS, EventBridge, Scheduler...) {state} "
+                       f"{server_aws.directory}"
                        + ("" if server_aws.aws is not None else " (started on first use)"))
         if server_aws.seed_skipped:
             click.echo(f"aslrun serve: --aws-seed {aws_seed} not applied: {server_aws.directory} already holds a "
                        f"local AWS (seeded when it was new; `aslrun aws reset --aws-state {server_aws.directory}` "
                        "empties it)")
         functions = service.lambda_functions.registry.count()
-        if functions:
-            click.echo(f"aslrun serve: {functions} Lambda function(s) created through its API earlier, kept in "
-                       f"{service.state_dir}")
+        mappings = len(service.lambda_functions.pollers.polling)
+        if functions or mappings:
+            click.echo(f"aslrun serve: {functions} Lambda function(s) created through its API earlier"
+                       + (f", {mappings} event source mapping(s) polling" if mappings else "")
+                       + f", kept in {service.state_dir}")
         click.echo(f"aslrun serve: console on {url}/ (a browser; docs/console.md)")
         click.echo(f"aslrun serve: Step Functions API on {url}  (state: {where})")  # the last line: ready
         sys.stdout.flush()
