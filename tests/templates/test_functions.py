@@ -199,3 +199,69 @@ def test_with_handler_processes_a_function_runs_in_a_worker_process_as_in_an_env
     assert first.output["pid"] == second.output["pid"] != os.getpid()
     assert (first.output["calls"], second.output["calls"]) == (1, 2)  # imported once, kept in the worker
     assert first.output["stage"] == "test" and first.output["name"] == app.functions["Fn"].name
+
+
+LAYERED = """\
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Layers: [!Ref Shared]
+Resources:
+  Flow:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Definition:
+        StartAt: Price
+        States:
+          Price: {Type: Task, Resource: !GetAtt Price.Arn, Next: Audit}
+          Audit: {Type: Task, Resource: !GetAtt Audit.Arn, End: true}
+  Shared:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {LayerName: shared, ContentUri: layers/shared}
+  Built:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {LayerName: built, ContentUri: layers/built}
+    Metadata: {BuildMethod: python3.12}  # (its source: sam build would put it under python/)
+  Price:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: price
+      Handler: app.handler
+      Layers:
+        - !Ref Built
+        - arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3:7
+  Audit:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.12, CodeUri: audit, Handler: app.handler}
+"""
+
+
+def test_a_functions_layers_are_imported_as_on_lambda(write):
+    """SAM layers (by !Ref, in Globals too): a layer's python/ modules are the function's own (each
+    function its own copy), its site-packages a dependency loaded once; a layer built by sam's
+    BuildMethod is its own python directory; a published layer's ARN is left to the interpreter."""
+    path = write("template.yaml", LAYERED, {
+        "layers/shared/python/common.py": "RATE = 2\nseen = []\n",
+        "layers/shared/python/lib/python3.12/site-packages/tinydep/__init__.py": "def tag(v):\n    return f'<{v}>'\n",
+        "layers/built/pricing.py": "def price(n):\n    import common\n    return n * common.RATE\n",
+        "price/app.py": "import common, pricing, tinydep\n\ndef handler(event, context):\n"
+                        "    common.seen.append('price')\n"
+                        "    return {'n': pricing.price(event['n']), 'tag': tinydep.tag(event['n'])}\n",
+        "audit/app.py": "import common, tinydep\n\ndef handler(event, context):\n"
+                        "    return {**event, 'seen_by_audit': list(common.seen), 'same_dep': tinydep.__name__}\n",
+    })
+    app = load_template(path)
+    price = app.functions["Price"]
+    assert price.handler.libraries and len(price.handler.code_dirs) == 3  # its code, then Built, then Shared
+    execution = app.execute(input={"n": 21})
+    assert execution.status == "SUCCEEDED", execution.cause
+    # each function has its own copy of the layer's module state, as each Lambda function has
+    assert execution.output == {"n": 42, "tag": "<21>", "seen_by_audit": [], "same_dep": "tinydep"}
+
+
+def test_a_layer_that_is_not_there_is_refused_naming_it(write):
+    path = write("template.yaml", LAYERED, {"price/app.py": "def handler(e, c):\n    return e\n",
+                                             "audit/app.py": "def handler(e, c):\n    return e\n"})
+    with pytest.raises(TemplateError, match=r"Resources.Shared.Properties.ContentUri: no such directory: layers/shared"):
+        load_template(path)

@@ -286,7 +286,8 @@ def _function(spec: FunctionSpec, region: str, endpoint: str | None) -> Template
     if is_python(spec.runtime) and spec.code_dir is not None:
         handler = PythonFunction(logical_id=spec.logical_id, name=spec.name, code_dir=spec.code_dir,
                                  handler=spec.handler, runtime=spec.runtime, environment=spec.environment,
-                                 timeout=spec.timeout, memory=spec.memory, region=region)
+                                 timeout=spec.timeout, memory=spec.memory, region=region, layers=spec.layers,
+                                 libraries=spec.libraries)
     elif endpoint:
         handler = _remote(endpoint, function_name=spec.logical_id)  # sam local knows functions by logical id
     return TemplateFunction(logical_id=spec.logical_id, name=spec.name, arn=spec.arn, runtime=spec.runtime,

@@ -13,7 +13,16 @@ What a function needs to run here is read from its (SAM-translated) resource:
 * ``Runtime`` (``PackageType: Image`` functions have none: they are not Python), ``Handler``
   (``module.function``, ``pkg.module.function`` or ``pkg/sub.module.function``);
 * ``Environment.Variables`` (SAM's Globals already merged in by the translator), each value a string;
-* ``Timeout`` (seconds, 3 when absent, as Lambda's default) and ``MemorySize`` (128).
+* ``Timeout`` (seconds, 3 when absent, as Lambda's default) and ``MemorySize`` (128);
+* ``Layers`` (SAM's Globals merged in): each layer the template defines (``AWS::Lambda::LayerVersion``,
+  SAM's ``AWS::Serverless::LayerVersion`` with its ``ContentUri``, a CDK asset) by ``!Ref`` or by its
+  ARN. Its content is found as the function's code is; its ``python`` directory holds modules the
+  function imports as its own (a layer whose top holds Python modules and no ``python`` directory,
+  the source of a ``BuildMethod: python3.x`` layer, is that directory itself, as ``sam build``
+  would lay it out), and its ``python/lib/python3.x/site-packages`` dependencies, loaded once for
+  the process. A layer the
+  template does not define (a published layer's ARN) is left to the interpreter: what it holds must be
+  installed there, as the function's ``requirements.txt`` must.
 """
 
 from __future__ import annotations
@@ -48,6 +57,9 @@ class FunctionSpec:
     environment: dict[str, str] = field(default_factory=dict)
     timeout: int = _DEFAULT_TIMEOUT
     memory: int = _DEFAULT_MEMORY
+    layers: tuple[Path, ...] = ()  # the layers' python directories, the last layer first
+    libraries: tuple[Path, ...] = ()  # the layers' site-packages directories
+    external_layers: tuple[str, ...] = ()  # the ARNs of layers the template does not define
 
 
 def is_python(runtime: str) -> bool:
@@ -82,15 +94,69 @@ def read_function(logical_id: str, resource: dict[str, Any], intrinsics: Intrins
     if code_dir is None:
         raise TemplateError(problem)
     spec.code_dir = code_dir
+    _read_layers(spec, properties.get("Layers"), join(where, "Layers"), intrinsics, base, scratch)
     return spec
 
 
+def _read_layers(spec: FunctionSpec, layers: Any, where: str, intrinsics: Intrinsics, base: Path,
+                 scratch: Callable[[str], Path]) -> None:
+    if layers is None:
+        return
+    if not isinstance(layers, list):
+        raise TemplateError(f"{where}: a list of layer version ARNs")
+    defined = {intrinsics.names.arn(logical_id): logical_id for logical_id, resource in intrinsics.resources.items()
+               if isinstance(resource, dict) and resource.get("Type") == "AWS::Lambda::LayerVersion"}
+    python_dirs: list[Path] = []
+    libraries: list[Path] = []
+    external: list[str] = []
+    for index, entry in enumerate(layers):
+        here = join(where, str(index))
+        named = entry.get("Ref") if isinstance(entry, dict) and set(entry) == {"Ref"} else None
+        layer = named if named in defined.values() else None
+        if layer is None:
+            value = intrinsics.resolve(entry, here)
+            if value is NO_VALUE:
+                continue
+            layer = defined.get(str(value))
+            if layer is None:
+                external.append(str(value))
+                continue
+        content, problem = _code_dir(layer, intrinsics.resources[layer],
+                                     intrinsics.resolve((intrinsics.resources[layer].get("Properties") or {}).get(
+                                         "Content"), f"Resources.{layer}.Properties.Content"),
+                                     base, scratch, asset_property="Content")
+        if content is None:
+            raise TemplateError(f"{here}: the layer {layer}: {problem}")
+        python_dir, site_packages = _layer_python(content, spec.runtime)
+        if python_dir is not None:
+            python_dirs.append(python_dir)
+        libraries += site_packages
+    spec.layers = tuple(reversed(python_dirs))  # (a later layer's files overwrite an earlier one's)
+    spec.libraries = tuple(reversed(libraries))
+    spec.external_layers = tuple(external)
+
+
+def _layer_python(content: Path, runtime: str) -> tuple[Path | None, list[Path]]:
+    """A layer's python directory (None when it has none) and its site-packages directories (the
+    function's Python version's first). Without a ``python`` directory, a layer whose top holds
+    Python modules is the source ``sam build`` lays out under ``python/`` (``BuildMethod:
+    python3.x``, which SAM's translation does not keep): it is its own python directory."""
+    python = content / "python"
+    if not python.is_dir():
+        modules = any(entry.suffix == ".py" or (entry / "__init__.py").is_file() for entry in content.iterdir())
+        return (content if modules else None), []
+    version = runtime.removeprefix("python")
+    packages = sorted(python.glob("lib/python3*/site-packages"), key=lambda p: p.parent.name != f"python{version}")
+    return python, packages
+
+
 def _code_dir(logical_id: str, resource: dict[str, Any], code: Any, base: Path,
-              scratch: Callable[[str], Path]) -> tuple[Path | None, str]:
-    where = f"Resources.{logical_id}.Properties.Code"
+              scratch: Callable[[str], Path], *, asset_property: str = "Code") -> tuple[Path | None, str]:
+    """Where the code (a function's ``Code``, a layer's ``Content``) is, as a local directory; else why not."""
+    where = f"Resources.{logical_id}.Properties.{asset_property}"
     metadata = resource.get("Metadata") or {}
     asset = metadata.get("aws:asset:path") if isinstance(metadata, dict) else None
-    if isinstance(asset, str) and metadata.get("aws:asset:property", "Code") == "Code":
+    if isinstance(asset, str) and metadata.get("aws:asset:property", asset_property) == asset_property:
         return _local(base / asset, f"Resources.{logical_id}.Metadata.aws:asset:path", asset, scratch, logical_id)
     if isinstance(code, str):
         return _local(base / code, where, code, scratch, logical_id)

@@ -36,6 +36,7 @@ installed in the running interpreter, as ``sam build`` would vendor them.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import importlib
@@ -45,7 +46,7 @@ import sys
 import threading
 import time
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -69,13 +70,19 @@ class PythonFunction:
     """The handler of one Python function of a template, Lambda-style (see the module docstring)."""
 
     def __init__(self, *, logical_id: str, name: str, code_dir: Path, handler: str, runtime: str,
-                 environment: dict[str, str], timeout: int, memory: int, region: str) -> None:
+                 environment: dict[str, str], timeout: int, memory: int, region: str,
+                 layers: tuple[Path, ...] = (), libraries: tuple[Path, ...] = ()) -> None:
         self._arguments = {"logical_id": logical_id, "name": name, "code_dir": code_dir, "handler": handler,
                            "runtime": runtime, "environment": dict(environment), "timeout": timeout,
-                           "memory": memory, "region": region}
+                           "memory": memory, "region": region, "layers": tuple(layers),
+                           "libraries": tuple(libraries)}
         self.logical_id = logical_id
         self.name = name
         self.code_dir = code_dir
+        #: the function's own code first, then its layers' (each layer's ``python`` directory, the last
+        #: layer first: on Lambda a later layer's files overwrite an earlier one's in /opt)
+        self.code_dirs = (code_dir, *layers)
+        self.libraries = tuple(libraries)  # the layers' site-packages: dependencies, loaded once per process
         self.handler = handler
         self.timeout = timeout
         self.memory = memory
@@ -114,7 +121,7 @@ class PythonFunction:
                                                           "requestId": context.aws_request_id,
                                                           "stackTrace": []}) from None
         context = self._context_with_deadline(context)
-        with self._environment_set(), function_world(self.code_dir, self.namespace):
+        with self._environment_set(), function_world(self.code_dirs, self.namespace, self.libraries):
             return self._run(function, event, context)
 
     # -- running ----------------------------------------------------------------------------------
@@ -163,7 +170,7 @@ class PythonFunction:
             raise ImportFailed("Runtime.MalformedHandlerName",
                                f"Bad handler '{self.handler}': not enough values to unpack (expected 2, got 1)")
         module_name = module_path.replace("/", ".")
-        module = import_isolated(self.code_dir, module_name, self.namespace)
+        module = import_isolated(self.code_dirs, module_name, self.namespace, self.libraries)
         self.module = module
         function = getattr(module, attribute, None)
         if not callable(function):
@@ -183,18 +190,21 @@ def _function_in_this_process(arguments: dict[str, Any]) -> PythonFunction:
     return function
 
 
-def import_isolated(code_dir: Path, module_name: str, namespace: str) -> types.ModuleType:
-    """Import ``module_name`` from ``code_dir`` without touching, or leaving behind, modules of the same names.
+def import_isolated(code_dirs: Path | Sequence[Path], module_name: str, namespace: str,
+                    libraries: Sequence[Path] = ()) -> types.ModuleType:
+    """Import ``module_name`` from ``code_dirs`` (a function's code, then its layers') without touching,
+    or leaving behind, modules of the same names.
 
-    Modules loaded from ``code_dir`` end up registered as ``<namespace>.<name>`` only."""
-    own = _top_level_names(code_dir) - _KEPT
+    Modules loaded from the code directories end up registered as ``<namespace>.<name>`` only;
+    ``libraries`` (layers' site-packages) are on ``sys.path`` meanwhile, after them, and what is
+    loaded from there stays loaded under its own name, as an installed dependency does."""
+    roots = _as_roots(code_dirs)
+    own = _own_names(roots)
     hidden = {key: sys.modules.pop(key) for key in list(sys.modules) if key.partition(".")[0] in own}
     before = set(sys.modules)
-    folder = str(code_dir)
-    sys.path.insert(0, folder)
     importlib.invalidate_caches()
     try:
-        with compiled_once(code_dir):
+        with _on_path(roots, libraries):
             return importlib.import_module(module_name)
     except SyntaxError as exc:
         raise ImportFailed("Runtime.UserCodeSyntaxError",
@@ -205,35 +215,59 @@ def import_isolated(code_dir: Path, module_name: str, namespace: str) -> types.M
     except Exception as exc:  # the module's own code failed while it was imported (Lambda's init)
         raise ImportFailed(type(exc).__name__, f"{exc} (while importing module '{module_name}')") from None
     finally:
-        if folder in sys.path:
-            sys.path.remove(folder)
-        _rename_loaded(set(sys.modules) - before, code_dir, own, namespace)
+        _rename_loaded(set(sys.modules) - before, roots, own, namespace)
         sys.modules.update(hidden)
 
 
 @contextmanager
-def function_world(code_dir: Path, namespace: str) -> Iterator[None]:
-    """While an invocation runs, the function's code directory is what Lambda makes it: first on
-    ``sys.path``, its modules under their own names, so what the handler imports lazily, inside its
-    body, is found there (and then kept under ``namespace`` like the rest)."""
-    own = _top_level_names(code_dir) - _KEPT
+def function_world(code_dirs: Path | Sequence[Path], namespace: str, libraries: Sequence[Path] = ()) -> Iterator[None]:
+    """While an invocation runs, the function's code directories are what Lambda makes them: first on
+    ``sys.path`` (its own code, then its layers', then the layers' site-packages), its modules under
+    their own names, so what the handler imports lazily, inside its body, is found there (and then
+    kept under ``namespace`` like the rest)."""
+    roots = _as_roots(code_dirs)
+    own = _own_names(roots)
     hidden = {key: sys.modules.pop(key) for key in list(sys.modules) if key.partition(".")[0] in own}
     prefix = namespace + "."
     mine = {key[len(prefix):]: module for key, module in list(sys.modules.items()) if key.startswith(prefix)}
     sys.modules.update(mine)
     before = set(sys.modules)
-    folder = str(code_dir)
-    sys.path.insert(0, folder)
     try:
-        with compiled_once(code_dir):
+        with _on_path(roots, libraries):
             yield
     finally:
-        if folder in sys.path:
-            sys.path.remove(folder)
         for key in mine:
             sys.modules.pop(key, None)  # still there under the function's private names
-        _rename_loaded(set(sys.modules) - before, code_dir, own, namespace)
+        _rename_loaded(set(sys.modules) - before, roots, own, namespace)
         sys.modules.update(hidden)
+
+
+def _as_roots(code_dirs: Path | Sequence[Path]) -> list[Path]:
+    return [code_dirs] if isinstance(code_dirs, (str, os.PathLike)) else list(code_dirs)  # type: ignore[list-item]
+
+
+def _own_names(roots: Sequence[Path]) -> set[str]:
+    """The module names the code directories define at their tops, but the interpreter's own."""
+    names: set[str] = set()
+    for root in roots:
+        names |= _top_level_names(root)
+    return names - _KEPT
+
+
+@contextmanager
+def _on_path(roots: Sequence[Path], libraries: Sequence[Path]) -> Iterator[None]:
+    """The code directories first on ``sys.path`` (then the libraries), each compiled once."""
+    folders = [str(root) for root in roots] + [str(library) for library in libraries]
+    sys.path[:0] = folders
+    try:
+        with contextlib.ExitStack() as stack:
+            for root in roots:
+                stack.enter_context(compiled_once(root))
+            yield
+    finally:
+        for folder in folders:
+            if folder in sys.path:
+                sys.path.remove(folder)
 
 
 # modules loaded before any function code (the standard library, aslrun itself) stay as they are, as
@@ -243,7 +277,7 @@ _KEPT = set(sys.stdlib_module_names) | set(sys.builtin_module_names) | {"aslrun"
 
 def _top_level_names(code_dir: Path) -> set[str]:
     """The module names the code directory defines at its top (``app`` for app.py, ``pkg`` for pkg/)."""
-    names = set()
+    names: set[str] = set()
     try:
         entries = list(code_dir.iterdir())
     except OSError:
@@ -256,22 +290,24 @@ def _top_level_names(code_dir: Path) -> set[str]:
     return names
 
 
-def _rename_loaded(new_names: set[str], code_dir: Path, own: set[str], namespace: str) -> None:
-    """Move the modules just loaded from ``code_dir`` under ``namespace`` in ``sys.modules``.
+def _rename_loaded(new_names: set[str], roots: Sequence[Path], own: set[str], namespace: str) -> None:
+    """Move the modules just loaded from the code directories (``roots``) under ``namespace`` in
+    ``sys.modules``.
 
-    Only modules of the names the code directory defines at its top (``own``) are the function's: a
-    dependency imported from a virtual environment that happens to sit inside the code directory
-    (``.venv/lib/.../site-packages``) is the interpreter's and stays loaded once, under its own name
-    (a compiled extension cannot be loaded a second time in one process)."""
-    root = os.path.realpath(code_dir)
+    Only modules of the names the code directories define at their tops (``own``) are the function's:
+    a dependency imported from a virtual environment that happens to sit inside a code directory
+    (``.venv/lib/.../site-packages``), or from a layer's site-packages, is the interpreter's and stays
+    loaded once, under its own name (a compiled extension cannot be loaded a second time in one
+    process)."""
+    places = [os.path.realpath(root) for root in roots]
     moved = False
     for key in sorted(new_names):
         module = sys.modules.get(key)
-        if module is not None and key.partition(".")[0] in own and _defined_in(module, root):
+        if module is not None and key.partition(".")[0] in own and any(_defined_in(module, place) for place in places):
             sys.modules[f"{namespace}.{key}"] = sys.modules.pop(key)
             moved = True
     if moved and namespace not in sys.modules:
-        package = types.ModuleType(namespace, f"the modules of the Lambda function code in {root}")
+        package = types.ModuleType(namespace, f"the modules of the Lambda function code in {places[0]}")
         package.__path__ = []
         sys.modules[namespace] = package
 
