@@ -297,9 +297,9 @@ def test_names_that_are_taken_or_missing(lambda_):
     with pytest.raises(ClientError, match="InvalidRequestContentException.*Invalid UTF-8 start byte 0x97"):
         lambda_.invoke(FunctionName="doubler", Payload=b"\x97{}")
     with pytest.raises(ClientError) as unanswered:
-        lambda_.list_layers()
+        lambda_.get_function_url_config(FunctionName="doubler")
     assert unanswered.value.response["Error"]["Code"] == "NotImplementedException"
-    assert "ListLayers" in unanswered.value.response["Error"]["Message"]
+    assert "GetFunctionUrlConfig" in unanswered.value.response["Error"]["Message"]
 
 
 def test_functions_are_regional(server, lambda_):
@@ -392,3 +392,58 @@ def test_invoke_runs_the_handlers_the_server_binds_as_sam_local_start_lambda_wou
     assert (failed["errorType"], failed["errorMessage"]) == ("InvalidAmount", "amount 7 is not allowed")
     with pytest.raises(ClientError, match="ResourceNotFoundException"):
         lambda_.invoke(FunctionName="Add", Qualifier="1", Payload=b"{}")  # a bound handler has no versions
+
+
+# -- layers -------------------------------------------------------------------------------------------
+
+PRICED = "import common, tinydep\n\ndef handler(event, context):\n    return {'n': event['n'] * common.RATE, 'tag': tinydep.TAG}\n"
+
+
+def _layer(lambda_: Any, rate: int) -> dict[str, Any]:
+    return lambda_.publish_layer_version(  # type: ignore[no-any-return]
+        LayerName="shared", CompatibleRuntimes=["python3.11"], Description=f"rate {rate}", Content={"ZipFile": archive({
+            "python/common.py": f"RATE = {rate}\n",
+            "python/lib/python3.11/site-packages/tinydep/__init__.py": "TAG = 'from the layer'\n"})})
+
+
+def test_a_layer_published_here_is_imported_by_the_functions_that_name_it(start_server, tmp_path):
+    """PublishLayerVersion and the rest of layers' API as Lambda answers them; a function naming a
+    version imports its python/ modules and site-packages; versions are never numbered twice; a
+    layer of another account is taken as given; everything survives a kill -9."""
+    state = tmp_path / "state"
+    server = start_server(state_dir=state)
+    lambda_ = client(server, "lambda")
+    first = _layer(lambda_, 2)
+    assert first["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert (first["LayerVersionArn"], first["Version"], first["Description"]) == (
+        "arn:aws:lambda:us-east-1:123456789012:layer:shared:1", 1, "rate 2")
+    assert first["Content"]["CodeSha256"] and first["Content"]["CodeSize"] > 0
+    create(lambda_, "priced", PRICED, Layers=[first["LayerVersionArn"]])
+    assert lambda_.get_function_configuration(FunctionName="priced")["Layers"] == [
+        {"Arn": first["LayerVersionArn"], "CodeSize": first["Content"]["CodeSize"]}]
+    assert invoke(lambda_, "priced", {"n": 21})[0] == {"n": 42, "tag": "from the layer"}
+
+    second = _layer(lambda_, 3)
+    lambda_.update_function_configuration(FunctionName="priced", Layers=[
+        "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3:7", second["LayerVersionArn"]])
+    assert invoke(lambda_, "priced", {"n": 21})[0]["n"] == 63  # the new version, after a new configuration
+    assert [v["Version"] for v in lambda_.list_layer_versions(LayerName="shared")["LayerVersions"]] == [2, 1]
+    (listed,) = lambda_.list_layers()["Layers"]
+    assert (listed["LayerName"], listed["LatestMatchingVersion"]["Version"]) == ("shared", 2)
+    assert lambda_.get_layer_version_by_arn(Arn=first["LayerVersionArn"])["Description"] == "rate 2"
+    with pytest.raises(ClientError, match="Layer version arn:aws:lambda:us-east-1:123456789012:layer:shared:9 "
+                                          "does not exist"):
+        lambda_.update_function_configuration(FunctionName="priced", Layers=[
+            "arn:aws:lambda:us-east-1:123456789012:layer:shared:9"])
+    lambda_.delete_layer_version(LayerName="shared", VersionNumber=1)
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        lambda_.get_layer_version(LayerName="shared", VersionNumber=1)
+    server.kill()
+
+    again = client(start_server(state_dir=state), "lambda")
+    assert invoke(again, "priced", {"n": 1})[0]["n"] == 3
+    assert _layer(again, 4)["Version"] == 3  # (1 was deleted: never given again)
+    again.delete_function(FunctionName="priced")
+    for version in (2, 3):
+        again.delete_layer_version(LayerName="shared", VersionNumber=version)
+    assert not list((state / "lambda" / "code").glob("*.zip"))  # no archive outlives what named it

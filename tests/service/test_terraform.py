@@ -71,18 +71,27 @@ def _function_archive(folder: Path, greeting: str) -> Path:
     """The doubler function's .zip (its greeting changes between the two applies: new code)."""
     archive = folder / "doubler.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
-        zipped.writestr("app.py", "import os\n\nimport boto3\n\ndef handler(event, context):\n"
+        zipped.writestr("app.py", "import os\n\nimport boto3\nimport shared\n\ndef handler(event, context):\n"
                                   "    for record in event.get('Records', []):  # a batch from the orders queue\n"
                                   "        boto3.client('dynamodb', region_name='us-east-1').put_item(\n"
                                   "            TableName='bills', Item={'id': {'S': record['body']}})\n"
                                   "    if 'Records' in event:\n"
                                   "        return {'batchItemFailures': []}\n"
                                   f"    return {{'doubled': event['n'] * 2, 'greeting': {greeting!r}, "
-                                  "'stage': os.environ['STAGE']}\n")
+                                  "'stage': os.environ['STAGE'], 'mark': shared.MARK}\n")
+    return archive
+
+
+def _layer_archive(folder: Path) -> Path:
+    """The shared layer's .zip: a module the doubler imports from python/."""
+    archive = folder / "shared.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr(zipfile.ZipInfo("python/shared.py", date_time=(2024, 1, 1, 0, 0, 0)), "MARK = 'layered'\n")
     return archive
 
 
 def _configuration(url: str, result: str, team: str, archive: Path) -> str:
+    layer = _layer_archive(archive.parent)
     definition = json.dumps({"StartAt": "Hi", "States": {"Hi": {"Type": "Pass", "Result": result, "End": True}}})
     store = json.dumps({"StartAt": "Put", "States": {"Put": {
         "Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "End": True,
@@ -139,6 +148,13 @@ resource "aws_iam_role" "runs_machines" {{
   }})
 }}
 
+resource "aws_lambda_layer_version" "shared" {{
+  layer_name          = "shared"
+  filename            = "{layer}"
+  source_code_hash    = filebase64sha256("{layer}")
+  compatible_runtimes = ["python3.11"]
+}}
+
 resource "aws_lambda_function" "doubler" {{
   function_name    = "doubler"
   role             = aws_iam_role.runs_functions.arn
@@ -148,6 +164,7 @@ resource "aws_lambda_function" "doubler" {{
   source_code_hash = filebase64sha256("{archive}")
   timeout          = 10
   publish          = true
+  layers           = [aws_lambda_layer_version.shared.arn]
   environment {{
     variables = {{ STAGE = "{team}" }}
   }}
@@ -348,7 +365,7 @@ def test_terraform_creates_updates_reads_back_and_destroys_state_machines_on_the
 
         double_arn = machine_arn.replace(":hello", ":double")
         doubled = wait_done(sfn, sfn.start_execution(stateMachineArn=double_arn, input='{"n": 21}')["executionArn"])
-        assert json.loads(doubled["output"]) == {"doubled": 42, "greeting": "hi", "stage": "billing"}
+        assert json.loads(doubled["output"]) == {"doubled": 42, "greeting": "hi", "stage": "billing", "mark": "layered"}
 
         terraform.configure(_configuration(server.url, "hello again", "metering", _function_archive(tmp_path, "hello")))
         terraform.run("apply", "-auto-approve")
@@ -365,7 +382,8 @@ def test_terraform_creates_updates_reads_back_and_destroys_state_machines_on_the
         assert finished["stateMachineVersionArn"] == f"{machine_arn}:2"
 
         doubled = wait_done(sfn, sfn.start_execution(stateMachineArn=double_arn, input='{"n": 4}')["executionArn"])
-        assert json.loads(doubled["output"]) == {"doubled": 8, "greeting": "hello", "stage": "metering"}
+        assert json.loads(doubled["output"]) == {"doubled": 8, "greeting": "hello", "stage": "metering",
+                                                 "mark": "layered"}
         lambda_ = aws_client(server, "lambda")
         assert [v["Version"] for v in lambda_.list_versions_by_function(FunctionName="doubler")["Versions"]] == \
             ["$LATEST", "1", "2"]

@@ -36,6 +36,7 @@ from typing import Any
 from .cdk_assets import asset_source
 from .errors import TemplateError, join
 from .intrinsics import NO_VALUE, Intrinsics
+from .lambda_runtime import layer_paths
 from .transform import local_path
 
 __all__ = ["FunctionSpec", "is_python", "read_function"]
@@ -127,27 +128,13 @@ def _read_layers(spec: FunctionSpec, layers: Any, where: str, intrinsics: Intrin
                                      base, scratch, asset_property="Content")
         if content is None:
             raise TemplateError(f"{here}: the layer {layer}: {problem}")
-        python_dir, site_packages = _layer_python(content, spec.runtime)
+        python_dir, site_packages = layer_paths(content, spec.runtime)
         if python_dir is not None:
             python_dirs.append(python_dir)
         libraries += site_packages
     spec.layers = tuple(reversed(python_dirs))  # (a later layer's files overwrite an earlier one's)
     spec.libraries = tuple(reversed(libraries))
     spec.external_layers = tuple(external)
-
-
-def _layer_python(content: Path, runtime: str) -> tuple[Path | None, list[Path]]:
-    """A layer's python directory (None when it has none) and its site-packages directories (the
-    function's Python version's first). Without a ``python`` directory, a layer whose top holds
-    Python modules is the source ``sam build`` lays out under ``python/`` (``BuildMethod:
-    python3.x``, which SAM's translation does not keep): it is its own python directory."""
-    python = content / "python"
-    if not python.is_dir():
-        modules = any(entry.suffix == ".py" or (entry / "__init__.py").is_file() for entry in content.iterdir())
-        return (content if modules else None), []
-    version = runtime.removeprefix("python")
-    packages = sorted(python.glob("lib/python3*/site-packages"), key=lambda p: p.parent.name != f"python{version}")
-    return python, packages
 
 
 def _code_dir(logical_id: str, resource: dict[str, Any], code: Any, base: Path,

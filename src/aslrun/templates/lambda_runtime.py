@@ -54,7 +54,7 @@ from typing import Any
 from ..integrations.handler_call import HandlerTimedOut, LambdaFunctionError, lambda_error_document, within_time_limit
 from .code_cache import compiled_once
 
-__all__ = ["ImportFailed", "PythonFunction"]
+__all__ = ["ImportFailed", "PythonFunction", "layer_paths"]
 
 
 class ImportFailed(Exception):
@@ -176,6 +176,20 @@ class PythonFunction:
         if not callable(function):
             raise ImportFailed("Runtime.HandlerNotFound", f"Handler '{attribute}' missing on module '{module_path}'")
         return function  # type: ignore[no-any-return]
+
+
+def layer_paths(content: Path, runtime: str) -> tuple[Path | None, list[Path]]:
+    """A layer's python directory (None when it has none) and its site-packages directories (the
+    function's Python version's first). Without a ``python`` directory, a layer whose top holds
+    Python modules is the source ``sam build`` lays out under ``python/`` (``BuildMethod:
+    python3.x``, which SAM's translation does not keep): it is its own python directory."""
+    python = content / "python"
+    if not python.is_dir():
+        modules = any(entry.suffix == ".py" or (entry / "__init__.py").is_file() for entry in content.iterdir())
+        return (content if modules else None), []
+    version = runtime.removeprefix("python")
+    packages = sorted(python.glob("lib/python3*/site-packages"), key=lambda p: p.parent.name != f"python{version}")
+    return python, packages
 
 
 _MADE_HERE: dict[str, PythonFunction] = {}  # a worker process's functions, by what they are made of

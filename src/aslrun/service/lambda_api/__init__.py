@@ -15,6 +15,7 @@ machine's Task that names it (``arn:aws:states:::lambda:invoke`` or the function
     registry      functions, versions, aliases in the server's database
     runtime       running a configuration (Python in process; other runtimes at --lambda-endpoint)
     api           the actions
+    layers        layer versions published, read, deleted, and given to the functions that name them
     mapping_config / mappings / queue_poller / mapping_api
                   event source mappings: an SQS queue of the local AWS polled for a function
 """
@@ -35,6 +36,7 @@ from ..store import Store
 from .api import Answer, LambdaApi
 from .code_store import CodeStore
 from .errors import LambdaError
+from .layers import LayerApi, LayerRegistry
 from .mapping_api import MappingApi
 from .mappings import MappingRegistry
 from .queue_poller import QueuePollers
@@ -52,10 +54,13 @@ class LambdaEndpoint:
                  gate: Any = None, read_object: Any = None, bound: Any = None) -> None:
         codes = CodeStore(state_dir / "lambda")
         self.registry = Registry(store)
-        self.api = LambdaApi(self.registry, codes, Runtimes(codes, remote_endpoint=remote_endpoint), account=account,
-                             gate=gate, read_object=read_object, bound=bound)
+        layers = LayerRegistry(store, codes)
+        self.api = LambdaApi(self.registry, codes, Runtimes(codes, remote_endpoint=remote_endpoint,
+                                                            layer_content=layers.content),
+                             account=account, gate=gate, read_object=read_object, bound=bound, layers=layers)
+        self.layers = LayerApi(layers, account=account, code=self.api)
         self.remote_endpoint = remote_endpoint
-        codes.forget_unused(self.registry.digests_in_use())  # what a crash left between archive and row
+        codes.forget_unused(self.api.digests_in_use())  # what a crash left between archive and row
         mappings = MappingRegistry(store)
         self.pollers = QueuePollers(mappings, self.api.invoke_for_event_source, _local_sqs)
         self.mappings = MappingApi(mappings, self.api, self.pollers, account=account, sqs_for=_local_sqs)
@@ -84,7 +89,9 @@ class LambdaEndpoint:
             if routed is None:
                 raise LambdaError("ResourceNotFoundException", f"no Lambda API operation is {method} {path}", status=404)
             operation, path_members = routed
-            action = getattr(self.api, xform_name(operation), None) or getattr(self.mappings, xform_name(operation), None)
+            method = xform_name(operation)
+            action = next((found for api in (self.api, self.mappings, self.layers)
+                           if (found := getattr(api, method, None)) is not None), None)
             if action is None:
                 raise LambdaError("NotImplementedException", f"aslrun serve does not answer Lambda's {operation} yet")
             answer: Answer = action(parse_members(operation, path_members, query, headers, body), region)

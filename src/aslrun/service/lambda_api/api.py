@@ -45,8 +45,9 @@ class Answer:
 
 class LambdaApi:
     def __init__(self, registry: Registry, codes: CodeStore, runtimes: Runtimes, *, account: str,
-                 gate: Any = None, read_object: Any = None, bound: Any = None) -> None:
+                 gate: Any = None, read_object: Any = None, bound: Any = None, layers: Any = None) -> None:
         self.registry = registry
+        self.layers = layers  # the layer versions published here (a layers.LayerRegistry), or None
         self.codes = codes
         self.runtimes = runtimes
         self.account = account
@@ -64,6 +65,7 @@ class LambdaApi:
         name = check_name(self._plain_name(members.get("FunctionName")))  # (at most 64 characters)
         config = new_configuration(members, name=name, region=region, account=self.account,
                                    runs=self.runtimes.check_runnable)
+        self._check_layers(config)
         tags = members.get("Tags") or {}
         with self._changes:  # (an archive kept is named by a row before unused ones are looked for)
             code = self._code(members.get("Code") or {})
@@ -127,6 +129,7 @@ class LambdaApi:
             latest = self._latest(region, name)
             _check_revision(members, latest.config)
             config = updated_configuration(latest.config, members, self.runtimes.check_runnable)
+            self._check_layers(config)
             self._replace(region, name, latest, config, latest.digest)
         return Answer(config)
 
@@ -538,7 +541,34 @@ class LambdaApi:
 
     def _forget_unused_code(self) -> None:
         with self._changes:  # never between an archive kept and the row that names it
-            self.codes.forget_unused(self.registry.digests_in_use())
+            self.codes.forget_unused(self.digests_in_use())
+
+    @contextlib.contextmanager
+    def keeping_code(self) -> Any:
+        """``keep(content)``, within the lock that keeps a new archive from being forgotten before the
+        row naming it is written (layers publish their archives this way)."""
+        with self._changes:
+            yield self._code
+
+    forget_unused_code = _forget_unused_code
+
+    def digests_in_use(self) -> set[str]:
+        """The archives some function, version or layer version names."""
+        return self.registry.digests_in_use() | (self.layers.digests() if self.layers is not None else set())
+
+    def _check_layers(self, config: dict[str, Any]) -> None:
+        """A function's layers: one of this account must have been published here (as Lambda refuses
+        a version that does not exist); their sizes are read from there. A layer of another account (a
+        published one, AWS's own) cannot be looked at: taken as given."""
+        layers = []
+        for layer in config.get("Layers") or []:
+            arn = layer["Arn"]
+            if self.layers is not None and f":{self.account}:layer:" in arn:
+                if self.layers.by_arn(arn) is None:
+                    raise LambdaError("InvalidParameterValueException", f"Layer version {arn} does not exist.")
+                layer = {"Arn": arn, "CodeSize": self.layers.code_size(arn)}
+            layers.append(layer)
+        config["Layers"] = layers
 
 
 class _BoundFunction(FunctionRow):

@@ -14,10 +14,12 @@ import contextlib
 import io
 import sys
 import threading
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ...integrations.handler_call import LambdaContext
-from ...templates.lambda_runtime import PythonFunction
+from ...templates.lambda_runtime import PythonFunction, layer_paths
 from .code_store import CodeStore
 from .configuration import PYTHON_RUNTIMES
 from .errors import LambdaError
@@ -26,9 +28,11 @@ __all__ = ["Runtimes"]
 
 
 class Runtimes:
-    def __init__(self, codes: CodeStore, *, remote_endpoint: str | None) -> None:
+    def __init__(self, codes: CodeStore, *, remote_endpoint: str | None,
+                 layer_content: Callable[[str], Path | None] = lambda arn: None) -> None:
         self.codes = codes
         self.remote_endpoint = remote_endpoint
+        self.layer_content = layer_content  # a layer version's ARN -> its unpacked archive (None: not here)
         self._warm: dict[tuple[str, str], Any] = {}  # (qualified ARN, revision) -> the callable
         self._lock = threading.Lock()
 
@@ -66,10 +70,26 @@ class Runtimes:
         region = config["FunctionArn"].split(":")[3]
         environment = dict((config.get("Environment") or {}).get("Variables") or {})
         environment["AWS_LAMBDA_FUNCTION_VERSION"] = version
+        layers, libraries = self._layers(config)
         return PythonFunction(logical_id=f"{name}_{version.strip('$')}", name=name,
                               code_dir=self.codes.unpacked(digest), handler=config["Handler"],
                               runtime=config["Runtime"], environment=environment, timeout=config["Timeout"],
-                              memory=config["MemorySize"], region=region)
+                              memory=config["MemorySize"], region=region, layers=layers, libraries=libraries)
+
+    def _layers(self, config: dict[str, Any]) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
+        """The python directories and site-packages of the function's layers published here, a later
+        layer first (its files overwrite an earlier one's on Lambda); others are left to the interpreter."""
+        python_dirs: list[Path] = []
+        libraries: list[Path] = []
+        for layer in config.get("Layers") or []:
+            content = self.layer_content(layer["Arn"])
+            if content is None:
+                continue
+            python_dir, packages = layer_paths(content, config["Runtime"])
+            if python_dir is not None:
+                python_dirs.append(python_dir)
+            libraries += packages
+        return tuple(reversed(python_dirs)), tuple(reversed(libraries))
 
 
 def context_for(config: dict[str, Any], invoked_arn: str, request_id: str, client_context: Any = None) -> LambdaContext:
