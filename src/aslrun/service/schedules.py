@@ -196,11 +196,16 @@ class ScheduleClock:
         except ValueError:
             value = text
         arn = target["Arn"]
-        if arn in _SFN_UNIVERSAL:
+        if arn in _SFN_UNIVERSAL:  # its Input is StartExecution's request
             request = value if isinstance(value, dict) else {}
-            machine = request.get("StateMachineArn", "")
             given = request.get("Input", "{}")
-            return self._deliver(aws, machine, json.loads(given) if isinstance(given, str) else given, {})
+            try:
+                execution_input = json.loads(given) if isinstance(given, str) else given
+            except ValueError:
+                print(f"aslrun serve: a schedule's target {arn}: its Input's Input is not JSON: {given!r}",
+                      file=sys.stderr, flush=True)
+                return f"{arn} failed"
+            return self._deliver(aws, str(request.get("StateMachineArn", "")), execution_input, {})
         return self._deliver(aws, arn, value, target)
 
     def _deliver(self, aws: Any, arn: str, value: Any, target: dict[str, Any]) -> str:

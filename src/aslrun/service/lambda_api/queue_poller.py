@@ -76,12 +76,13 @@ class QueuePollers:
                     thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Stop every poller (a batch being processed is finished first)."""
+        """Stop every poller (a batch being processed is finished first, for ``timeout`` seconds in all)."""
         self.stopping.set()
         with self._lock:
             threads = list(self._threads.values())
+        deadline = time.monotonic() + timeout
         for thread in threads:
-            thread.join(timeout)
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     @property
     def polling(self) -> list[str]:
@@ -132,7 +133,7 @@ class _QueueReader:
         event = sqs_event(messages, queue_arn=source, region=region)
         passed = _filtered(config, messages, event["Records"])
         if len(passed) < len(messages):  # the others are deleted unseen, as Lambda does for a queue
-            unseen = [m for m, _ in zip(messages, event["Records"]) if m["MessageId"] not in passed]
+            unseen = [m for m in messages if m["MessageId"] not in passed]
             settle_batch(sqs, url, unseen, [])
             messages = [m for m in messages if m["MessageId"] in passed]
             event = {"Records": [r for r in event["Records"] if r["messageId"] in passed]}
