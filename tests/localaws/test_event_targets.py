@@ -1,6 +1,7 @@
 """Deliveries moto does not make itself (:mod:`aslrun.localaws.event_targets`): a topic's ``lambda``
-subscriptions, handed to whoever registered a ``lambda`` deliverer (``aslrun serve`` does), else
-skipped with a line on the error output; the Publish never fails for them."""
+subscriptions and a bucket's notifications to functions, handed to whoever registered a ``lambda``
+deliverer (``aslrun serve`` does), else skipped with a line on the error output; the Publish or the
+PutObject never fails for them."""
 
 from __future__ import annotations
 
@@ -74,3 +75,26 @@ def test_a_failing_deliverer_does_not_fail_the_publish(sns: Any, capsys) -> None
     finally:
         deliver_to("lambda", None)
     assert "failed: RuntimeError: no such function" in capsys.readouterr().err
+
+
+def test_a_buckets_notification_to_a_function_goes_to_the_lambda_deliverer_with_s3s_event(capsys) -> None:
+    with LocalAws(reset=True) as aws:
+        s3 = aws.client("s3")
+        s3.create_bucket(Bucket="inbox")
+        s3.put_bucket_notification_configuration(Bucket="inbox", NotificationConfiguration={
+            "LambdaFunctionConfigurations": [{"LambdaFunctionArn": FUNCTION, "Events": ["s3:ObjectCreated:*"],
+                                              "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": ".csv"}]}}}]})
+        s3.put_object(Bucket="inbox", Key="skipped.csv", Body=b"x")  # no deliverer yet: said, the put stands
+        assert "an S3 notification for " + FUNCTION + " is not delivered" in capsys.readouterr().err
+        delivered: list[tuple[str, Any]] = []
+        deliver_to("lambda", lambda arn, event: delivered.append((arn, event)))
+        try:
+            s3.put_object(Bucket="inbox", Key="readings.csv", Body=b"id\n1\n")
+            s3.put_object(Bucket="inbox", Key="notes.txt", Body=b"no")  # the filter keeps it away
+        finally:
+            deliver_to("lambda", None)
+    assert [arn for arn, _ in delivered] == [FUNCTION]
+    (record,) = delivered[0][1]["Records"]
+    assert (record["eventSource"], record["s3"]["bucket"]["name"], record["s3"]["object"]["key"]) == \
+        ("aws:s3", "inbox", "readings.csv")
+    assert record["eventName"].startswith("ObjectCreated:")

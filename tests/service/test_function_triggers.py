@@ -1,7 +1,8 @@
 """What runs a function on the server besides Invoke and Tasks: SQS event source mappings made through
 Lambda's API (a queue of the local AWS polled for the function, as Terraform's
 ``aws_lambda_event_source_mapping`` in test_terraform.py, SAM or a team's boto3 set-up makes one),
-and topics' ``lambda`` subscriptions (EventBridge rules' function targets: test_local_aws_kept.py).
+topics' ``lambda`` subscriptions and buckets' notifications to functions (EventBridge rules' function
+targets: test_local_aws_kept.py).
 
 Each test drives the server with boto3 at its URL: the queue, the table the function writes and the
 mapping are all made through the port; what the function was given is read back from that table.
@@ -15,6 +16,7 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import unquote_plus
 
 import pytest
 from botocore.exceptions import ClientError
@@ -353,6 +355,51 @@ def test_a_topics_lambda_subscription_invokes_the_function_with_each_notificatio
         assert record["Sns"]["MessageAttributes"]["kind"] == {"Type": "String", "Value": "order"}
     finally:
         sns.delete_topic(TopicArn=topic)
+
+
+# -- S3 notifications ---------------------------------------------------------------------------------
+
+S3_RECORDER = """\
+import json, os
+
+import boto3
+
+
+def handler(event, context):
+    table = boto3.client("dynamodb", region_name=os.environ.get("AWS_REGION", "us-east-1"))
+    for record in event["Records"]:
+        table.put_item(TableName="seen", Item={
+            "id": {"S": record["s3"]["object"]["key"] + "/1"}, "body": {"S": record["s3"]["object"]["key"]},
+            "batch": {"S": context.aws_request_id}, "size": {"N": str(len(event["Records"]))},
+            "record": {"S": json.dumps(record)}})
+"""
+
+
+def test_a_buckets_notification_invokes_the_function_with_s3s_event(local: Local) -> None:
+    """An object landing in a bucket whose notifications name a function (the usual start of a
+    file-driven pipeline) invokes it asynchronously with S3's event; the put never waits for it."""
+    local.seen_table()
+    local.function("on-upload", S3_RECORDER)
+    s3 = client(local.server, "s3")
+    s3.create_bucket(Bucket="uploads")
+    try:
+        s3.put_bucket_notification_configuration(Bucket="uploads", NotificationConfiguration={
+            "LambdaFunctionConfigurations": [{
+                "LambdaFunctionArn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:on-upload",
+                "Events": ["s3:ObjectCreated:*"],
+                "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "in/"}]}}}]})
+        s3.put_object(Bucket="uploads", Key="in/readings.csv", Body=b"id\n1\n")
+        s3.put_object(Bucket="uploads", Key="out/report.csv", Body=b"no")  # the filter keeps it away
+        seen = eventually(lambda: local.seen(), "the notification reaching the function", local.server)
+        time.sleep(0.3)
+        # (the key comes URL-encoded, as S3's notifications give it: functions unquote_plus it)
+        assert [unquote_plus(s["body"]) for s in local.seen()] == ["in/readings.csv"]
+        record = seen[0]["record"]
+        assert (record["eventSource"], record["s3"]["bucket"]["name"]) == ("aws:s3", "uploads")
+    finally:
+        for key in ("in/readings.csv", "out/report.csv"):
+            s3.delete_object(Bucket="uploads", Key=key)
+        s3.delete_bucket(Bucket="uploads")
 
 
 # -- kept ---------------------------------------------------------------------------------------------

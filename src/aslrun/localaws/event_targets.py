@@ -18,6 +18,9 @@ which holds no function, and the caller's ``Publish`` failed whole. A notificati
 handed to the ``lambda`` deliverer as the event Lambda gives a function subscribed to a topic
 (:func:`~aslrun.localaws.lambda_events.sns_event`: one record with SNS's envelope); with none
 registered it is skipped with a line on the error output, as a failed delivery never fails a Publish.
+So are an S3 bucket's notifications to a function (``LambdaFunctionConfigurations``), which moto
+handed to its own Lambda and dropped there: the ``lambda`` deliverer gets S3's event (``Records``
+with the bucket and the object), and without one the skip is said.
 """
 
 from __future__ import annotations
@@ -96,7 +99,29 @@ def apply() -> None:
 
     Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
     _deliver_lambda_subscriptions()
+    _deliver_bucket_notifications_to_functions()
     _APPLIED.append(True)
+
+
+def _deliver_bucket_notifications_to_functions() -> None:
+    from moto.s3 import notifications  # type: ignore[import-untyped]
+
+    if not hasattr(notifications, "_invoke_awslambda"):  # (another moto: left as it is)
+        return
+
+    def invoke(account_id: str, event_body: Any, function_arn: str, region_name: str) -> None:
+        deliver = _DELIVERERS.get("lambda")
+        if deliver is None:
+            print(f"aslrun: an S3 notification for {function_arn} is not delivered (the local AWS delivers S3 "
+                  "notifications to queues and topics, and on aslrun serve to functions)", file=sys.stderr, flush=True)
+            return
+        try:
+            deliver(function_arn, event_body)
+        except Exception as exc:  # (asynchronous on AWS: the object stands)
+            print(f"aslrun: an S3 notification for {function_arn} failed: {type(exc).__name__}: {exc}",
+                  file=sys.stderr, flush=True)
+
+    notifications._invoke_awslambda = invoke
 
 
 def _deliver_lambda_subscriptions() -> None:
