@@ -447,3 +447,74 @@ def test_a_layer_published_here_is_imported_by_the_functions_that_name_it(start_
     for version in (2, 3):
         again.delete_layer_version(LayerName="shared", VersionNumber=version)
     assert not list((state / "lambda" / "code").glob("*.zip"))  # no archive outlives what named it
+
+
+# -- asynchronous invocations -------------------------------------------------------------------------
+
+COUNTED = """\
+import json, os
+
+import boto3
+
+
+def handler(event, context):
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName="attempts")["QueueUrl"], MessageBody=json.dumps(event))
+    if event.get("fail"):
+        raise ValueError("a bad reading")
+    return {"ok": event["n"]}
+"""
+
+
+def _bodies(sqs: Any, queue: str, expected: int) -> list[str]:
+    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    got: list[str] = []
+    deadline = time.monotonic() + 30
+    while len(got) < expected and time.monotonic() < deadline:
+        got += [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])]
+        time.sleep(0.05)
+    return got
+
+
+def test_an_asynchronous_invocation_is_retried_and_its_record_sent_to_its_destination(start_server):
+    """Event invocations: a failure retried (Lambda's 2 by default, MaximumRetryAttempts when
+    configured), then Lambda's invocation record to OnSuccess / OnFailure; the configuration's API as
+    Lambda answers it, and gone with its function."""
+    server = start_server()
+    lambda_, sqs = client(server, "lambda"), client(server, "sqs")
+    for queue in ("attempts", "succeeded", "failed"):
+        sqs.create_queue(QueueName=queue)
+    create(lambda_, "counted", COUNTED)
+    lambda_.invoke(FunctionName="counted", InvocationType="Event", Payload=b'{"n": 1, "fail": true}')
+    assert len(_bodies(sqs, "attempts", 3)) == 3  # no configuration: tried, then retried twice
+
+    with pytest.raises(ClientError, match="The function arn:aws:lambda:us-east-1:123456789012:function:counted:"
+                                          r"\$LATEST doesn't have an EventInvokeConfig"):
+        lambda_.get_function_event_invoke_config(FunctionName="counted")
+    put = lambda_.put_function_event_invoke_config(FunctionName="counted", MaximumRetryAttempts=1, DestinationConfig={
+        "OnSuccess": {"Destination": "arn:aws:sqs:us-east-1:123456789012:succeeded"},
+        "OnFailure": {"Destination": "arn:aws:sqs:us-east-1:123456789012:failed"}})
+    assert (put["FunctionArn"], put["MaximumRetryAttempts"]) == (
+        "arn:aws:lambda:us-east-1:123456789012:function:counted:$LATEST", 1)
+    updated = lambda_.update_function_event_invoke_config(FunctionName="counted", MaximumEventAgeInSeconds=120)
+    assert (updated["MaximumRetryAttempts"], updated["MaximumEventAgeInSeconds"]) == (1, 120)  # merged
+    assert [c["FunctionArn"] for c in lambda_.list_function_event_invoke_configs(FunctionName="counted")[
+        "FunctionEventInvokeConfigs"]] == [put["FunctionArn"]]
+    with pytest.raises(ClientError, match="ValidationException"):
+        lambda_.put_function_event_invoke_config(FunctionName="counted", MaximumRetryAttempts=3)
+
+    lambda_.invoke(FunctionName="counted", InvocationType="Event", Payload=b'{"n": 2}')
+    lambda_.invoke(FunctionName="counted", InvocationType="Event", Payload=b'{"n": 3, "fail": true}')
+    (succeeded,) = [json.loads(body) for body in _bodies(sqs, "succeeded", 1)]
+    (failed,) = [json.loads(body) for body in _bodies(sqs, "failed", 1)]
+    assert succeeded["requestContext"]["condition"] == "Success" and succeeded["responsePayload"] == {"ok": 2}
+    assert succeeded["requestPayload"] == {"n": 2} and succeeded["responseContext"] == {
+        "statusCode": 200, "executedVersion": "$LATEST"}
+    assert failed["requestContext"]["condition"] == "RetriesExhausted"
+    assert failed["requestContext"]["approximateInvokeCount"] == 2  # once, and the one retry configured
+    assert failed["responseContext"]["functionError"] == "Unhandled"
+    assert failed["responsePayload"]["errorMessage"] == "a bad reading"
+
+    lambda_.delete_function(FunctionName="counted")
+    create(lambda_, "counted", COUNTED)
+    assert lambda_.list_function_event_invoke_configs(FunctionName="counted")["FunctionEventInvokeConfigs"] == []

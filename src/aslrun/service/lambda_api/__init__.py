@@ -16,6 +16,9 @@ machine's Task that names it (``arn:aws:states:::lambda:invoke`` or the function
     runtime       running a configuration (Python in process; other runtimes at --lambda-endpoint)
     api           the actions
     layers        layer versions published, read, deleted, and given to the functions that name them
+    async_invocations
+                  asynchronous invocations retried and their results sent to destinations (event
+                  invoke configurations)
     mapping_config / mappings / queue_poller / mapping_api
                   event source mappings: an SQS queue of the local AWS polled for a function
 """
@@ -35,6 +38,7 @@ from ...integrations.lambda_ import lambda_sdk_cause, parse_function_name
 from ..store import Store
 from .api import Answer, LambdaApi
 from .code_store import CodeStore
+from .async_invocations import AsyncInvocations, InvokeConfigApi, InvokeConfigs, destination_sender
 from .errors import LambdaError
 from .layers import LayerApi, LayerRegistry
 from .mapping_api import MappingApi
@@ -59,6 +63,10 @@ class LambdaEndpoint:
                                                             layer_content=layers.content),
                              account=account, gate=gate, read_object=read_object, bound=bound, layers=layers)
         self.layers = LayerApi(layers, account=account, code=self.api)
+        invoke_configs = InvokeConfigs(store)
+        self.invoke_configs = InvokeConfigApi(invoke_configs, self.api)
+        self.api.async_runs = AsyncInvocations(invoke_configs, destination_sender(self.api))
+        self.api.on_deleted = lambda region, name: invoke_configs.delete(region, name)
         self.remote_endpoint = remote_endpoint
         codes.forget_unused(self.api.digests_in_use())  # what a crash left between archive and row
         mappings = MappingRegistry(store)
@@ -90,7 +98,7 @@ class LambdaEndpoint:
                 raise LambdaError("ResourceNotFoundException", f"no Lambda API operation is {method} {path}", status=404)
             operation, path_members = routed
             method = xform_name(operation)
-            action = next((found for api in (self.api, self.mappings, self.layers)
+            action = next((found for api in (self.api, self.mappings, self.layers, self.invoke_configs)
                            if (found := getattr(api, method, None)) is not None), None)
             if action is None:
                 raise LambdaError("NotImplementedException", f"aslrun serve does not answer Lambda's {operation} yet")

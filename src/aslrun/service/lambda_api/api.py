@@ -48,6 +48,10 @@ class LambdaApi:
                  gate: Any = None, read_object: Any = None, bound: Any = None, layers: Any = None) -> None:
         self.registry = registry
         self.layers = layers  # the layer versions published here (a layers.LayerRegistry), or None
+        #: runs asynchronous invocations (retries, destinations: async_invocations.AsyncInvocations), or None
+        self.async_runs: Any = None
+        #: called with (region, name) when a function is deleted (its event invoke configurations go too)
+        self.on_deleted: Any = lambda region, name: None
         self.codes = codes
         self.runtimes = runtimes
         self.account = account
@@ -138,6 +142,7 @@ class LambdaApi:
         self._latest(region, name)
         if qualifier is None:
             self.registry.delete_function(region, name, self._arn(region, name))
+            self.on_deleted(region, name)
         elif qualifier == "$LATEST" or not qualifier.isdigit():
             raise LambdaError("InvalidParameterValueException",
                               "$LATEST version cannot be deleted without deleting the function." if qualifier ==
@@ -320,7 +325,8 @@ class LambdaApi:
         client_context = _client_context(members.get("ClientContext"))
         request_id = str(uuid.uuid4())
         if invocation_type == "Event":
-            threading.Thread(target=self._run_quietly, args=(row, event, invoked, request_id, client_context),
+            threading.Thread(target=self._run_quietly, args=(row, event, invoked, request_id, client_context,
+                                                             region, name, qualifier or "$LATEST"),
                              name=f"aslrun-lambda-{name}", daemon=True).start()
             return Answer(b"", 202, {"x-amzn-RequestId": request_id})
         status, body, function_error, printed = self._run(row, event, invoked, request_id, client_context)
@@ -395,15 +401,35 @@ class LambdaApi:
             return 200, json.dumps(document).encode(), "Unhandled", printed.kept.getvalue()
         return 200, body, None, printed.kept.getvalue()
 
-    def _run_quietly(self, row: FunctionRow, event: Any, invoked: str, request_id: str, client_context: Any) -> None:
-        try:
+    def _run_quietly(self, row: FunctionRow, event: Any, invoked: str, request_id: str, client_context: Any,
+                     region: str, name: str, qualifier: str) -> None:
+        def attempt() -> tuple[bytes, str | None, str]:
             _, body, error, _ = self._run(row, event, invoked, request_id, client_context)
+            return body, error, str(row.config.get("Version", "$LATEST"))
+
+        try:
+            if self.async_runs is not None:  # retried, its record sent to a destination
+                self.async_runs.run(region, name, qualifier, invoked, event, attempt, request_id=request_id)
+                return
+            body, error, _ = attempt()
         except Exception as exc:  # an asynchronous invocation has no one to answer: the server's log says it
             print(f"aslrun serve: the asynchronous invocation {request_id} of {invoked} failed: {exc}", file=sys.stderr)
             return
         if error:
             print(f"aslrun serve: the asynchronous invocation {request_id} of {invoked} failed: {body.decode()}",
                   file=sys.stderr)
+
+    # -- for the other APIs of the same port ------------------------------------------------------
+
+    def name_and_qualifier(self, members: dict[str, Any]) -> tuple[str, str | None]:
+        return self._name_and_qualifier(members)
+
+    def configuration(self, region: str, name: str, qualifier: str | None) -> FunctionRow:
+        """The configuration a qualifier names (ResourceNotFoundException when there is none)."""
+        return self._row(region, name, qualifier)
+
+    def qualified_arn(self, region: str, name: str, qualifier: str | None) -> str:
+        return self._arn(region, name, qualifier)
 
     # -- lookups ----------------------------------------------------------------------------------
 
