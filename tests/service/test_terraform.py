@@ -203,6 +203,20 @@ resource "aws_sqs_queue" "orders" {{
   name = "orders"
 }}
 
+resource "aws_sqs_queue" "failures" {{
+  name = "failures"
+}}
+
+resource "aws_lambda_function_event_invoke_config" "doubler" {{
+  function_name          = aws_lambda_function.doubler.function_name
+  maximum_retry_attempts = 1
+  destination_config {{
+    on_failure {{
+      destination = aws_sqs_queue.failures.arn
+    }}
+  }}
+}}
+
 resource "aws_lambda_event_source_mapping" "orders_to_doubler" {{
   event_source_arn        = aws_sqs_queue.orders.arn
   function_name           = aws_lambda_function.doubler.arn
@@ -405,6 +419,10 @@ def test_terraform_creates_updates_reads_back_and_destroys_state_machines_on_the
         terraform.run("plan", "-detailed-exitcode")
         sfn, dynamodb, lambda_ = server.client(), aws_client(server, "dynamodb"), aws_client(server, "lambda")
         assert dynamodb.get_item(TableName="bills", Key={"id": {"S": "M1"}})["Item"] == {"id": {"S": "M1"}}
+        invoke_config = lambda_.get_function_event_invoke_config(FunctionName="doubler")
+        assert invoke_config["MaximumRetryAttempts"] == 1
+        assert invoke_config["DestinationConfig"]["OnFailure"] == {
+            "Destination": "arn:aws:sqs:us-east-1:123456789012:failures"}
         schedule = aws_client(server, "scheduler").get_schedule(Name="nightly-hello", GroupName="reports")
         assert json.loads(schedule["Target"]["Input"]) == {"team": "metering"}  # the second apply's, kept
         _send_and_see_billed(server, "Q2")  # the mapping was kept: the restarted server polls the queue again
