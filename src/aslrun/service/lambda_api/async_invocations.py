@@ -32,7 +32,7 @@ from typing import Any
 
 from ..store import Store
 from .api import Answer, LambdaApi
-from .errors import LambdaError
+from .errors import LambdaError, whole_number
 
 __all__ = ["AsyncInvocations", "InvokeConfigApi", "InvokeConfigs", "destination_sender", "invocation_record"]
 
@@ -128,9 +128,9 @@ class InvokeConfigApi:
         config: dict[str, Any] = dict(current or {}) if merge else {}
         config.update(FunctionArn=arn, LastModified=round(time.time(), 3))
         if members.get("MaximumRetryAttempts") is not None:
-            config["MaximumRetryAttempts"] = _whole(members["MaximumRetryAttempts"], "maximumRetryAttempts", 0, 2)
+            config["MaximumRetryAttempts"] = whole_number(members["MaximumRetryAttempts"], "maximumRetryAttempts", 0, 2)
         if members.get("MaximumEventAgeInSeconds") is not None:
-            config["MaximumEventAgeInSeconds"] = _whole(members["MaximumEventAgeInSeconds"],
+            config["MaximumEventAgeInSeconds"] = whole_number(members["MaximumEventAgeInSeconds"],
                                                         "maximumEventAgeInSeconds", 60, 21600)
         if members.get("DestinationConfig") is not None:
             config["DestinationConfig"] = _destinations(members["DestinationConfig"], merge and current or None)
@@ -221,17 +221,6 @@ def _destinations(given: Any, current: dict[str, Any] | None) -> dict[str, Any]:
             else:
                 out[key] = {}
     return out
-
-
-def _whole(value: Any, member: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise LambdaError("ValidationException", f"1 validation error detected: Value '{value}' at '{member}' failed "
-                                                 "to satisfy constraint: Member must be a whole number")
-    if not low <= value <= high:
-        bound = f"greater than or equal to {low}" if value < low else f"less than or equal to {high}"
-        raise LambdaError("ValidationException", f"1 validation error detected: Value '{value}' at '{member}' failed "
-                                                 f"to satisfy constraint: Member must have value {bound}")
-    return value
 
 
 def destination_sender(functions: LambdaApi) -> Callable[[str, dict[str, Any], str], None]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["LambdaError", "function_not_found"]
+__all__ = ["LambdaError", "function_not_found", "whole_number"]
 
 _STATUS = {
     "ResourceNotFoundException": 404,
@@ -30,3 +30,16 @@ class LambdaError(Exception):
 def function_not_found(arn: str) -> LambdaError:
     """``Function not found: <arn>``: Lambda names the version it looked for ($LATEST when none)."""
     return LambdaError("ResourceNotFoundException", f"Function not found: {arn}")
+
+
+def whole_number(value: object, member: str, low: int, high: int) -> int:
+    """``value`` when it is a whole number from ``low`` to ``high``; else Lambda's ValidationException
+    naming the member (``batchSize``, ``maximumRetryAttempts``...)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise LambdaError("ValidationException", f"1 validation error detected: Value '{value}' at '{member}' failed "
+                                                 "to satisfy constraint: Member must be a whole number")
+    if not low <= value <= high:
+        bound = f"greater than or equal to {low}" if value < low else f"less than or equal to {high}"
+        raise LambdaError("ValidationException", f"1 validation error detected: Value '{value}' at '{member}' failed "
+                                                 f"to satisfy constraint: Member must have value {bound}")
+    return value

@@ -35,7 +35,7 @@ class MappingApi:
     def create_event_source_mapping(self, members: dict[str, Any], region: str) -> Answer:
         fifo = self._queue_checked(members.get("EventSourceArn"), region)
         config = new_mapping(members, region=region, account=self.account, fifo=fifo)
-        self._function_checked(config["FunctionArn"], region)
+        self._function_checked(config["FunctionArn"])
         existing = self.registry.create(region, config, members.get("Tags") or {})
         if existing is not None:
             raise _conflict(config, existing)
@@ -67,7 +67,7 @@ class MappingApi:
         fifo = current["EventSourceArn"].endswith(".fifo")
         config = updated_mapping(current, members, region=region, account=self.account, fifo=fifo)
         if config["FunctionArn"] != current["FunctionArn"]:
-            self._function_checked(config["FunctionArn"], region)
+            self._function_checked(config["FunctionArn"])
         existing = self.registry.replace(config)
         if existing is not None:
             raise _conflict(config, existing)
@@ -108,7 +108,7 @@ class MappingApi:
                               "not exist.") from None
         return name.endswith(".fifo")
 
-    def _function_checked(self, function_arn: str, region: str) -> None:
+    def _function_checked(self, function_arn: str) -> None:
         if not self.functions.can_invoke(function_arn):
             raise LambdaError("ResourceNotFoundException", "Function does not exist")
 

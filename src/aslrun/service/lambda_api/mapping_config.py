@@ -19,7 +19,7 @@ from typing import Any
 
 from ...integrations.lambda_ import function_arn, parse_function_name
 from .configuration import invalid_name
-from .errors import LambdaError
+from .errors import LambdaError, whole_number
 
 __all__ = ["mapping_arn", "new_mapping", "queue_of", "shown_as", "updated_mapping"]
 
@@ -112,9 +112,9 @@ def resolved_function_arn(reference: Any, region: str, account: str) -> str:
 
 def _apply(config: dict[str, Any], request: dict[str, Any], fifo: bool) -> dict[str, Any]:
     if request.get("BatchSize") is not None:
-        config["BatchSize"] = _whole(request["BatchSize"], "batchSize", 1, 10000)
+        config["BatchSize"] = whole_number(request["BatchSize"], "batchSize", 1, 10000)
     if request.get("MaximumBatchingWindowInSeconds") is not None:
-        config["MaximumBatchingWindowInSeconds"] = _whole(request["MaximumBatchingWindowInSeconds"],
+        config["MaximumBatchingWindowInSeconds"] = whole_number(request["MaximumBatchingWindowInSeconds"],
                                                           "maximumBatchingWindowInSeconds", 0, 300)
     if request.get("FunctionResponseTypes") is not None:
         config["FunctionResponseTypes"] = _response_types(request["FunctionResponseTypes"])
@@ -127,7 +127,7 @@ def _apply(config: dict[str, Any], request: dict[str, Any], fifo: bool) -> dict[
     if request.get("ScalingConfig") is not None:
         scaling = request["ScalingConfig"] or {}
         if scaling.get("MaximumConcurrency") is not None:
-            _whole(scaling["MaximumConcurrency"], "scalingConfig.maximumConcurrency", 2, 1000)
+            whole_number(scaling["MaximumConcurrency"], "scalingConfig.maximumConcurrency", 2, 1000)
         config["ScalingConfig"] = dict(scaling)
     for name in _KEPT_AS_GIVEN:
         if request.get(name) is not None:
@@ -148,21 +148,6 @@ def _refuse_stream_parameters(request: dict[str, Any]) -> None:
         if request.get(name) is not None:
             raise LambdaError("InvalidParameterValueException",
                               f"Unsupported {name} parameter for given event source mapping type.")
-
-
-def _whole(value: Any, member: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise LambdaError("ValidationException", f"1 validation error detected: Value '{value}' at '{member}' failed "
-                                                 "to satisfy constraint: Member must be a whole number")
-    if value < low:
-        raise LambdaError("ValidationException", f"1 validation error detected: Value '{value}' at '{member}' failed "
-                                                 f"to satisfy constraint: Member must have value greater than or "
-                                                 f"equal to {low}")
-    if value > high:
-        raise LambdaError("ValidationException", f"1 validation error detected: Value '{value}' at '{member}' failed "
-                                                 f"to satisfy constraint: Member must have value less than or equal "
-                                                 f"to {high}")
-    return value
 
 
 def _response_types(types: Any) -> list[str]:
