@@ -219,7 +219,8 @@ def test_what_lambda_refuses_is_refused_with_its_words(local: Local) -> None:
         "ResourceNotFoundException", "Function does not exist", 404)
     code, message, _ = refused(create, FunctionName="recorder",
                                EventSourceArn="arn:aws:kinesis:us-east-1:123456789012:stream/readings")
-    assert code == "InvalidParameterValueException" and "SQS queues only" in message and "Kinesis" in message
+    assert code == "InvalidParameterValueException" and "SQS queues and DynamoDB streams only" in message
+    assert "Kinesis" in message
     assert refused(create, FunctionName="recorder", EventSourceArn="arn:aws:sqs:us-east-1:999999999999:orders")[:2] \
         == ("InvalidParameterValueException",
             "The provided execution role does not have permissions to call ReceiveMessage on SQS")
@@ -329,6 +330,92 @@ def test_a_handler_the_server_binds_can_be_a_mappings_function(local: Local) -> 
     assert local.waiting(orders) == (0, 0)
 
 
+# -- DynamoDB streams ---------------------------------------------------------------------------------
+
+#: writes each change it is given to the "seen" table; an item whose "n" is "bad" fails the batch
+STREAM_RECORDER = """\
+import json, os
+
+import boto3
+
+
+def handler(event, context):
+    table = boto3.client("dynamodb", region_name=os.environ.get("AWS_REGION", "us-east-1"))
+    for record in event["Records"]:
+        image = record["dynamodb"].get("NewImage") or {}
+        if image.get("n", {}).get("S") == "bad":
+            raise ValueError("a bad bill")
+        table.put_item(TableName="seen", Item={
+            "id": {"S": record["dynamodb"]["SequenceNumber"]}, "body": {"S": record["eventName"]},
+            "batch": {"S": context.aws_request_id}, "size": {"N": str(len(event["Records"]))},
+            "record": {"S": json.dumps(record)}})
+"""
+
+
+def _bills_table(local: Local) -> str:
+    made = local.dynamodb.create_table(
+        TableName="bills", BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+    return str(made["TableDescription"]["LatestStreamArn"])
+
+
+def _bill(local: Local, bill_id: str, n: str) -> None:
+    local.dynamodb.put_item(TableName="bills", Item={"id": {"S": bill_id}, "n": {"S": n}})
+
+
+def test_a_dynamodb_streams_changes_reach_the_function_in_order(local: Local) -> None:
+    """A stream mapping (StartingPosition required) gives the function Lambda's DynamoDB records, in
+    order, from TRIM_HORIZON or LATEST; filters pass over what they do not match."""
+    local.seen_table()
+    stream = _bills_table(local)
+    local.function("changes", STREAM_RECORDER)
+    create = local.lambda_.create_event_source_mapping
+    assert refused(create, FunctionName="changes", EventSourceArn=stream)[0] == "InvalidParameterValueException"
+    assert refused(create, FunctionName="changes", EventSourceArn=stream, StartingPosition="LATEST",
+                   FunctionResponseTypes=["ReportBatchItemFailures"], Queues=["q"])[0] == \
+        "InvalidParameterValueException"
+    _bill(local, "b1", "1")  # before the mapping: TRIM_HORIZON reads it
+    mapping = create(FunctionName="changes", EventSourceArn=stream, StartingPosition="TRIM_HORIZON", BatchSize=10,
+                     FilterCriteria={"Filters": [{"Pattern": json.dumps({"eventName": ["INSERT", "REMOVE"]})}]})
+    assert (mapping["StartingPosition"], mapping["MaximumRetryAttempts"], mapping["StateTransitionReason"]) == (
+        "TRIM_HORIZON", -1, "User action")
+    _bill(local, "b1", "2")  # a MODIFY: filtered out
+    local.dynamodb.delete_item(TableName="bills", Key={"id": {"S": "b1"}})
+    seen = eventually(lambda: len(local.seen()) == 2 and local.seen(), "the changes reaching the function", local.server)
+    assert sorted(s["body"] for s in seen) == ["INSERT", "REMOVE"]
+    record = next(s["record"] for s in seen if s["body"] == "INSERT")
+    assert (record["eventSource"], record["eventVersion"], record["eventSourceARN"]) == ("aws:dynamodb", "1.1", stream)
+    assert record["dynamodb"]["Keys"] == {"id": {"S": "b1"}} and isinstance(
+        record["dynamodb"]["ApproximateCreationDateTime"], int)
+    assert refused(create, FunctionName="changes", EventSourceArn=stream, StartingPosition="LATEST")[:2] == (
+        "ResourceConflictException", f"The event source arn (\" {stream} \") and function (\" changes \") provided "
+        f"mapping already exists. Please update or delete the existing mapping with UUID {mapping['UUID']}")
+
+
+def test_a_failing_stream_batch_is_retried_then_described_to_its_on_failure_queue(local: Local) -> None:
+    local.seen_table()
+    stream = _bills_table(local)
+    local.queue("stream-failures")
+    local.function("changes", STREAM_RECORDER)
+    local.lambda_.create_event_source_mapping(
+        FunctionName="changes", EventSourceArn=stream, StartingPosition="LATEST", BatchSize=1, MaximumRetryAttempts=1,
+        DestinationConfig={"OnFailure": {"Destination": QUEUE_ARN.format("stream-failures")}})
+    _bill(local, "b1", "bad")  # (LATEST: what is written after the mapping's answer)
+    _bill(local, "b2", "fine")
+    failures = local.sqs.get_queue_url(QueueName="stream-failures")["QueueUrl"]
+    (described,) = [json.loads(body) for body in eventually(lambda: local.bodies(failures), "the failure described",
+                                                            local.server)]
+    assert described["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert described["requestContext"]["approximateInvokeCount"] == 2  # once, and the one retry
+    info = described["DDBStreamBatchInfo"]
+    assert (info["batchSize"], info["streamArn"], info["startSequenceNumber"]) == (1, stream, info["endSequenceNumber"])
+    # the shard moved on past the failed batch: the next change (b2) reached the function
+    eventually(lambda: any(s["record"]["dynamodb"]["Keys"] == {"id": {"S": "b2"}} for s in local.seen()),
+               "the next change", local.server)
+    assert all(s["record"]["dynamodb"]["Keys"] != {"id": {"S": "b1"}} for s in local.seen())
+
+
 # -- SNS subscriptions --------------------------------------------------------------------------------
 
 def test_a_topics_lambda_subscription_invokes_the_function_with_each_notification(local: Local) -> None:
@@ -424,3 +511,26 @@ def test_a_mapping_and_what_it_consumed_survive_kill_9(start_server, tmp_path) -
     second.send(orders, "after")
     eventually(lambda: sorted(s["body"] for s in second.seen()) == ["after", "before"],
                "the restarted server polling the queue", second.server)
+
+
+def test_a_stream_mapping_kept_over_kill_9_reads_on_from_the_streams_end(start_server, tmp_path) -> None:
+    """After a restart the kept mapping goes on from the stream's end: the records of the local AWS's
+    reload (every item written again) are not delivered as new changes."""
+    state = tmp_path / "state"
+    first = Local(start_server(state_dir=state))
+    first.seen_table()
+    stream = _bills_table(first)
+    first.function("changes", STREAM_RECORDER)
+    first.lambda_.create_event_source_mapping(FunctionName="changes", EventSourceArn=stream,
+                                              StartingPosition="TRIM_HORIZON")
+    _bill(first, "b1", "1")
+    eventually(lambda: len(first.seen()) == 1, "the first change", first.server)
+    first.server.kill()
+
+    second = Local(start_server(state_dir=state))
+    _bill(second, "b2", "1")
+    seen = eventually(lambda: len(second.seen()) >= 2 and second.seen(), "the change after the restart",
+                      second.server)
+    time.sleep(0.3)
+    keys = sorted(s["record"]["dynamodb"]["Keys"]["id"]["S"] for s in second.seen())
+    assert keys == ["b1", "b2"] and len(seen) == 2  # b1 once: its reload was not a change

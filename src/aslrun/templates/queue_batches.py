@@ -1,7 +1,7 @@
 """How Lambda's SQS poller takes a batch from a queue and settles it after the function ran.
 
 Shared by a template's event source mappings (:mod:`.event_delivery`, delivered on demand) and by
-the mappings ``aslrun serve`` keeps through Lambda's API (:mod:`aslrun.service.lambda_api.queue_poller`,
+the mappings ``aslrun serve`` keeps through Lambda's API (:mod:`aslrun.service.lambda_api.queue_reader`,
 polled on a thread):
 
 * :func:`receive_batch`: up to ``batch_size`` messages, received 10 at a time (SQS's most per call)

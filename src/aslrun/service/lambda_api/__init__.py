@@ -19,8 +19,9 @@ machine's Task that names it (``arn:aws:states:::lambda:invoke`` or the function
     async_invocations
                   asynchronous invocations retried and their results sent to destinations (event
                   invoke configurations)
-    mapping_config / mappings / queue_poller / mapping_api
-                  event source mappings: an SQS queue of the local AWS polled for a function
+    mapping_config / mappings / pollers / queue_reader / stream_reader / mapping_api
+                  event source mappings: an SQS queue or a DynamoDB stream of the local AWS polled for
+                  a function
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from .errors import LambdaError
 from .layers import LayerApi, LayerRegistry
 from .mapping_api import MappingApi
 from .mappings import MappingRegistry
-from .queue_poller import QueuePollers
+from .pollers import MappingPollers
 from .registry import Registry
 from .runtime import Runtimes
 from .wire import answer_body, parse_members, route_of
@@ -70,8 +71,9 @@ class LambdaEndpoint:
         self.remote_endpoint = remote_endpoint
         codes.forget_unused(self.api.digests_in_use())  # what a crash left between archive and row
         mappings = MappingRegistry(store)
-        self.pollers = QueuePollers(mappings, self.api.invoke_for_event_source, _local_sqs)
-        self.mappings = MappingApi(mappings, self.api, self.pollers, account=account, sqs_for=_local_sqs)
+        self.pollers = MappingPollers(mappings, self.api.invoke_for_event_source, _local_client,
+                                      send=destination_sender(self.api))
+        self.mappings = MappingApi(mappings, self.api, self.pollers, account=account, client_for=_local_client)
         self.api.other_taggable = mappings.exists_arn
 
     def start_polling(self) -> None:
@@ -161,8 +163,8 @@ class _CreatedFunctions:
             f"Function not found: {missing}", 404, "ResourceNotFoundException", context.aws_request_id))
 
 
-def _local_sqs(region: str) -> Any:
-    """A boto3 SQS client of the server's local AWS (started now if it has not been)."""
+def _local_client(service: str, region: str) -> Any:
+    """A boto3 client of the server's local AWS (started now if it has not been)."""
     from ...localaws.emulator import current_aws
 
-    return current_aws(start=True).client("sqs", region)  # type: ignore[union-attr]
+    return current_aws(start=True).client(service, region)  # type: ignore[union-attr]

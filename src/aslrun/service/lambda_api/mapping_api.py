@@ -1,10 +1,11 @@
-"""Lambda's event source mapping actions: an SQS queue of the server's local AWS polled for a function.
+"""Lambda's event source mapping actions: an SQS queue or a DynamoDB stream of the server's local AWS
+polled for a function.
 
 CreateEventSourceMapping, GetEventSourceMapping, ListEventSourceMappings, UpdateEventSourceMapping
 and DeleteEventSourceMapping, as Lambda answers them for a queue (:mod:`.mapping_config` checks the
-values, :mod:`.mappings` keeps them, :mod:`.queue_poller` polls). The function must exist (created
-through this API, or bound by ``--handlers`` / ``--template``) and so must the queue; one mapping per
-queue and function.
+values, :mod:`.mappings` keeps them, :mod:`.pollers` polls). The function must exist (created
+through this API, or bound by ``--handlers`` / ``--template``) and so must the queue or the stream; one
+mapping per source and function.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from typing import Any
 
 from .api import Answer, LambdaApi
 from .errors import LambdaError
-from .mapping_config import new_mapping, queue_of, resolved_function_arn, shown_as, updated_mapping
+from .mapping_config import Source, new_mapping, resolved_function_arn, shown_as, source_of, updated_mapping
 from .mappings import MappingRegistry
-from .queue_poller import QueuePollers
+from .pollers import MappingPollers
 
 __all__ = ["MappingApi"]
 
@@ -24,21 +25,23 @@ _PAGE = 100
 
 
 class MappingApi:
-    def __init__(self, registry: MappingRegistry, functions: LambdaApi, pollers: QueuePollers, *,
-                 account: str, sqs_for: Callable[[str], Any]) -> None:
+    def __init__(self, registry: MappingRegistry, functions: LambdaApi, pollers: MappingPollers, *,
+                 account: str, client_for: Callable[[str, str], Any]) -> None:
         self.registry = registry
         self.functions = functions
         self.pollers = pollers
         self.account = account
-        self.sqs_for = sqs_for  # region -> a boto3 SQS client of the server's local AWS
+        self.client_for = client_for  # (service, region) -> a boto3 client of the server's local AWS
 
     def create_event_source_mapping(self, members: dict[str, Any], region: str) -> Answer:
-        fifo = self._queue_checked(members.get("EventSourceArn"), region)
-        config = new_mapping(members, region=region, account=self.account, fifo=fifo)
+        source = source_of(members.get("EventSourceArn"))
+        fifo = self._source_checked(source, str(members["EventSourceArn"]), region)
+        config = new_mapping(members, region=region, account=self.account, kind=source.kind, fifo=fifo)
         self._function_checked(config["FunctionArn"])
         existing = self.registry.create(region, config, members.get("Tags") or {})
         if existing is not None:
             raise _conflict(config, existing)
+        self.pollers.created_here.add(config["UUID"])
         self.pollers.sync()
         return Answer(shown_as(config, "Creating"), 202)
 
@@ -64,8 +67,9 @@ class MappingApi:
 
     def update_event_source_mapping(self, members: dict[str, Any], region: str) -> Answer:
         current = self._mapping(members.get("UUID"))
-        fifo = current["EventSourceArn"].endswith(".fifo")
-        config = updated_mapping(current, members, region=region, account=self.account, fifo=fifo)
+        source = source_of(current["EventSourceArn"])
+        config = updated_mapping(current, members, region=region, account=self.account, kind=source.kind,
+                                 fifo=current["EventSourceArn"].endswith(".fifo"))
         if config["FunctionArn"] != current["FunctionArn"]:
             self._function_checked(config["FunctionArn"])
         existing = self.registry.replace(config)
@@ -89,24 +93,29 @@ class MappingApi:
             raise LambdaError("ResourceNotFoundException", "The resource you requested does not exist.")
         return config
 
-    def _queue_checked(self, source_arn: Any, region: str) -> bool:
-        """Whether the queue is FIFO; the error Lambda answers when it cannot read the queue."""
+    def _source_checked(self, source: Source, arn: str, region: str) -> bool:
+        """Whether the queue is FIFO; the error Lambda answers when it cannot read the source."""
         from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
-        queue_region, account, name = queue_of(source_arn)
-        if account != self.account:
+        if source.account != self.account:
+            action = "ReceiveMessage on SQS" if source.kind == "sqs" else "DescribeStream on the stream"
             raise LambdaError("InvalidParameterValueException",
-                              "The provided execution role does not have permissions to call ReceiveMessage on SQS")
+                              f"The provided execution role does not have permissions to call {action}")
         try:
-            if queue_region != region:
+            if source.region != region:
                 raise LookupError
-            self.sqs_for(queue_region).get_queue_url(QueueName=name)
+            if source.kind == "sqs":
+                self.client_for("sqs", region).get_queue_url(QueueName=source.name)
+            else:
+                self.client_for("dynamodbstreams", region).describe_stream(StreamArn=arn)
         except (ClientError, LookupError):
+            if source.kind == "dynamodb":
+                raise LambdaError("InvalidParameterValueException", f"Stream not found: {arn}") from None
             raise LambdaError("InvalidParameterValueException",
                               "Error occurred while ReceiveMessage. SQS Error Code: "
                               "AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue does "
                               "not exist.") from None
-        return name.endswith(".fifo")
+        return source.name.endswith(".fifo")
 
     def _function_checked(self, function_arn: str) -> None:
         if not self.functions.can_invoke(function_arn):
@@ -115,7 +124,11 @@ class MappingApi:
 
 def _conflict(config: dict[str, Any], existing: str) -> LambdaError:
     function = config["FunctionArn"].split(":function:", 1)[-1]
+    source = config["EventSourceArn"]
+    if ":sqs:" in source:
+        return LambdaError("ResourceConflictException",
+                           f"An event source mapping with SQS arn (\" {source} \") and function (\" {function} \") "
+                           f"already exists. Please update or delete the existing mapping with UUID {existing}")
     return LambdaError("ResourceConflictException",
-                       f"An event source mapping with SQS arn (\" {config['EventSourceArn']} \") and function "
-                       f"(\" {function} \") already exists. Please update or delete the existing mapping with "
-                       f"UUID {existing}")
+                       f"The event source arn (\" {source} \") and function (\" {function} \") provided mapping "
+                       f"already exists. Please update or delete the existing mapping with UUID {existing}")
