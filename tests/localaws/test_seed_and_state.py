@@ -337,8 +337,12 @@ def test_a_tables_definition_is_kept_whole(tmp_path):
         assert table["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
         assert table["LocalSecondaryIndexes"][0]["Projection"] == {"ProjectionType": "INCLUDE",
                                                                    "NonKeyAttributes": ["total"]}
+        stream_arn = table["LatestStreamArn"]
     with LocalAws(state_dir=tmp_path, reset=True, autosave=False) as again:
-        assert again.snapshot()["dynamodb"]["bills"] == {**definition, "typed_items": []}
+        kept = again.snapshot()["dynamodb"]["bills"]
+        assert kept == {**definition, "typed_items": [], "stream_label": stream_arn.rsplit("/", 1)[-1]}
+        # the stream keeps its ARN (a new table would get a new one): what names it still does
+        assert again.client("dynamodb").describe_table(TableName="bills")["Table"]["LatestStreamArn"] == stream_arn
 
 
 @pytest.mark.parametrize("definition, message", [

@@ -73,8 +73,13 @@ def _function_archive(folder: Path, greeting: str) -> Path:
     with zipfile.ZipFile(archive, "w") as zipped:
         zipped.writestr("app.py", "import os\n\nimport boto3\nimport shared\n\ndef handler(event, context):\n"
                                   "    for record in event.get('Records', []):  # a batch from the orders queue\n"
-                                  "        boto3.client('dynamodb', region_name='us-east-1').put_item(\n"
-                                  "            TableName='bills', Item={'id': {'S': record['body']}})\n"
+                                  "        if record['eventSource'] == 'aws:sqs':\n"
+                                  "            boto3.client('dynamodb', region_name='us-east-1').put_item(\n"
+                                  "                TableName='bills', Item={'id': {'S': record['body']}})\n"
+                                  "        else:  # a change of the bills table: counted in the audit table\n"
+                                  "            boto3.client('dynamodb', region_name='us-east-1').put_item(\n"
+                                  "                TableName='audit', Item={'id': {'S': record['dynamodb']['SequenceNumber']},\n"
+                                  "                                         'change': {'S': record['eventName']}})\n"
                                   "    if 'Records' in event:\n"
                                   "        return {'batchItemFailures': []}\n"
                                   f"    return {{'doubled': event['n'] * 2, 'greeting': {greeting!r}, "
@@ -266,6 +271,26 @@ resource "aws_dynamodb_table" "bills" {{
     attribute_name = "expiresAt"
     enabled        = true
   }}
+  stream_enabled   = true
+  stream_view_type = "NEW_AND_OLD_IMAGES"
+}}
+
+resource "aws_dynamodb_table" "audit" {{
+  name         = "audit"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "id"
+  attribute {{
+    name = "id"
+    type = "S"
+  }}
+}}
+
+resource "aws_lambda_event_source_mapping" "bills_to_doubler" {{
+  event_source_arn       = aws_dynamodb_table.bills.stream_arn
+  function_name          = aws_lambda_function.doubler.arn
+  starting_position      = "LATEST"
+  batch_size             = 10
+  maximum_retry_attempts = 2
 }}
 
 resource "aws_sfn_state_machine" "store" {{
@@ -330,6 +355,18 @@ def _send_and_see_billed(server: ServerProcess, bill_id: str) -> None:
     deadline = time.monotonic() + 30
     while "Item" not in dynamodb.get_item(TableName="bills", Key={"id": {"S": bill_id}}):
         assert time.monotonic() < deadline, f"{bill_id} never reached the function:\n{server.log}"
+        time.sleep(0.05)
+
+
+def _see_audited(server: ServerProcess, bill_id: str) -> None:
+    """The bill's INSERT on the bills table's stream reached the function, which noted it in audit."""
+    dynamodb = aws_client(server, "dynamodb")
+    deadline = time.monotonic() + 30
+    while True:
+        items = dynamodb.scan(TableName="audit")["Items"]
+        if any(item["change"]["S"] == "INSERT" for item in items) and len(items) >= (1 if bill_id == "Q1" else 2):
+            return
+        assert time.monotonic() < deadline, f"the INSERT of {bill_id} never reached the function:\n{server.log}"
         time.sleep(0.05)
 
 
@@ -410,6 +447,7 @@ def test_terraform_creates_updates_reads_back_and_destroys_state_machines_on_the
         sns = aws_client(server, "sns")
         assert [t["TopicArn"] for t in sns.list_topics()["Topics"]] == ["arn:aws:sns:us-east-1:123456789012:alerts"]
         _send_and_see_billed(server, "Q1")  # the event source mapping's poller hands it to the function
+        _see_audited(server, "Q1")  # and the bill's INSERT on the table's stream reaches it too
         server.kill()  # no clean stop: only what each answer had put on disk
 
     # started again on its state directory: everything Terraform made reads back as it wrote it (the
@@ -426,6 +464,7 @@ def test_terraform_creates_updates_reads_back_and_destroys_state_machines_on_the
         schedule = aws_client(server, "scheduler").get_schedule(Name="nightly-hello", GroupName="reports")
         assert json.loads(schedule["Target"]["Input"]) == {"team": "metering"}  # the second apply's, kept
         _send_and_see_billed(server, "Q2")  # the mapping was kept: the restarted server polls the queue again
+        _see_audited(server, "Q2")  # (the stream kept its ARN: its mapping still names it)
 
         terraform.run("destroy", "-auto-approve")
         assert lambda_.list_event_source_mappings()["EventSourceMappings"] == []

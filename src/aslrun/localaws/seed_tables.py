@@ -10,10 +10,12 @@
           byDate: {key: {account: S, issued: S}, projection: [total]}   # and a sort key of their own
         ttl: expiresAt                               # the time-to-live attribute
         stream: NEW_AND_OLD_IMAGES                   # a stream and its view type
+        stream_label: "2026-01-31T09:30:00.000000"   # (a snapshot's: the stream's ARN stays the same)
 
 An index's ``projection`` is ``ALL`` (the default), ``KEYS_ONLY`` or the list of attributes it
 includes. A snapshot names each table so, which a clean stop and a load then keep: a Terraform
-table made PROVISIONED, with a TTL or a stream, reads back as it was made.
+table made PROVISIONED, with a TTL or a stream, reads back as it was made (a stream with the same
+ARN: an event source mapping naming it still does, and Terraform plans no change).
 """
 
 from __future__ import annotations
@@ -103,9 +105,18 @@ def create_table(aws: LocalAws, table: str, spec: dict[str, Any]) -> None:
         request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream}
     client = aws.client("dynamodb")
     client.create_table(**request)
+    if stream is not None and spec.get("stream_label"):
+        _keep_stream_label(aws, table, str(spec["stream_label"]))
     if spec.get("ttl"):
         client.update_time_to_live(TableName=table, TimeToLiveSpecification={
             "Enabled": True, "AttributeName": str(spec["ttl"])})
+
+
+def _keep_stream_label(aws: LocalAws, table: str, label: str) -> None:
+    """The stream's label (the end of its ARN) as it was: moto makes a new one for each new table."""
+    from moto.dynamodb.models import dynamodb_backends  # type: ignore[import-untyped]
+
+    dynamodb_backends[aws.account][aws.region].get_table(table).latest_stream_label = label
 
 
 def _projection_spec(projection: dict[str, Any]) -> Any:
@@ -152,6 +163,8 @@ def table_spec(aws: LocalAws, table: str) -> dict[str, Any]:
     stream = described.get("StreamSpecification") or {}
     if stream.get("StreamEnabled"):
         spec["stream"] = stream.get("StreamViewType", "NEW_AND_OLD_IMAGES")
+        if described.get("LatestStreamLabel"):
+            spec["stream_label"] = described["LatestStreamLabel"]
     ttl = client.describe_time_to_live(TableName=table).get("TimeToLiveDescription", {})
     if ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING") and ttl.get("AttributeName"):
         spec["ttl"] = ttl["AttributeName"]
