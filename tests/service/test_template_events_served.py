@@ -202,3 +202,65 @@ def test_a_templates_schedules_fire_by_the_clock_while_it_is_served(start_server
     assert (described["status"], json.loads(described["input"])) == ("SUCCEEDED", {"run_date": "2024-10-31"})
     time.sleep(1.5)  # at() fires once
     assert len(_listed(sfn, "month-end")) == 1
+
+
+STREAM_TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Bills:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: bills
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+      StreamSpecification: {StreamViewType: NEW_IMAGE}
+  Audit: {Type: AWS::SQS::Queue, Properties: {QueueName: audit}}
+  Auditor:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: src
+      Handler: auditor.handler
+      Environment: {Variables: {AUDIT: !Ref Audit}}
+      Events:
+        Changes:
+          Type: DynamoDB
+          Properties: {Stream: !GetAtt Bills.StreamArn, StartingPosition: TRIM_HORIZON, BatchSize: 5}
+"""
+
+AUDITOR = """\
+import boto3, os
+
+
+def handler(event, context):
+    for record in event["Records"]:
+        boto3.client("sqs").send_message(QueueUrl=os.environ["AUDIT"], MessageBody=record["eventName"] + " " +
+                                         record["dynamodb"]["Keys"]["id"]["S"])
+"""
+
+
+def test_a_templates_dynamodb_stream_events_reach_its_function_while_it_is_served(start_server: Any,
+                                                                                 tmp_path: Path) -> None:
+    """A SAM DynamoDB event (an AWS::Lambda::EventSourceMapping of the table's stream) is polled by the
+    server as a mapping of Lambda's API, listed there; a restart keeps it (not made twice)."""
+    from tests.helpers.service import aws_client
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "auditor.py").write_text(AUDITOR)
+    (tmp_path / "template.yaml").write_text(STREAM_TEMPLATE)
+    state = tmp_path / "state"
+    server = start_server("--template", str(tmp_path / "template.yaml"), state_dir=state)
+    dynamodb, sqs = aws_client(server, "dynamodb"), aws_client(server, "sqs")
+    (mapping,) = aws_client(server, "lambda").list_event_source_mappings()["EventSourceMappings"]
+    assert (mapping["StartingPosition"], mapping["BatchSize"]) == ("TRIM_HORIZON", 5)
+    dynamodb.put_item(TableName="bills", Item={"id": {"S": "b1"}})
+    url = sqs.get_queue_url(QueueName="audit")["QueueUrl"]
+    deadline, bodies = time.monotonic() + 30, []
+    while not bodies and time.monotonic() < deadline:
+        bodies = [m["Body"] for m in sqs.receive_message(QueueUrl=url).get("Messages", [])]
+        time.sleep(0.05)
+    assert bodies == ["INSERT b1"], server.log
+    server.kill()
+    again = start_server("--template", str(tmp_path / "template.yaml"), state_dir=state)
+    assert len(aws_client(again, "lambda").list_event_source_mappings()["EventSourceMappings"]) == 1

@@ -25,7 +25,7 @@ from ..bindings import Bindings
 from .activities import POLL_SECONDS, ActivityApi
 from .catalog import Catalog
 from .context import Call
-from .deploy import deploy_template
+from .deploy import deploy_template, map_template_streams
 from .executions import ExecutionApi
 from .faults import ServiceError
 from .lambda_api import LambdaEndpoint
@@ -109,6 +109,8 @@ class StepFunctionsService:
         self.test_states = TestStateApi(self)
         self._handlers = self._action_table()
         self.deployed = deploy_template(self, config.template) if config.template is not None else []
+        if config.template is not None:  # its DynamoDB stream mappings, which Lambda's API polls
+            map_template_streams(self, config.template)
         from ..localaws.event_targets import deliver_to
 
         deliver_to("states", self._start_from_event)  # EventBridge rules' state machine and function targets

@@ -5,7 +5,8 @@ from the deployed template only:
 
     AWS::Lambda::EventSourceMapping   an SQS queue polled for a function (``BatchSize``,
                                       ``FunctionResponseTypes: [ReportBatchItemFailures]``,
-                                      ``Enabled``): :class:`QueueTrigger`
+                                      ``Enabled``): :class:`QueueTrigger`; a DynamoDB table's
+                                      stream: :class:`StreamTrigger` (polled by ``aslrun serve``)
     AWS::SNS::Subscription            ``Protocol: lambda`` (also a topic's inline ``Subscription``
                                       list): a function invoked with each message published
                                       (``FilterPolicy``, ``FilterPolicyScope``): :class:`TopicTrigger`
@@ -31,7 +32,8 @@ from typing import Any
 from .errors import TemplateError, join
 from .intrinsics import Intrinsics, ResourceProperties
 
-__all__ = ["EventSources", "QueueTrigger", "RuleTarget", "RuleTrigger", "TopicTrigger", "read_event_sources"]
+__all__ = ["EventSources", "QueueTrigger", "RuleTarget", "RuleTrigger", "StreamTrigger", "TopicTrigger",
+           "read_event_sources"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,18 @@ class QueueTrigger:
     batch_size: int = 10
     report_batch_item_failures: bool = False
     enabled: bool = True
+
+
+@dataclass(frozen=True)
+class StreamTrigger:
+    """A DynamoDB table's stream mapped to a function (``aslrun serve --template`` polls it; elsewhere
+    it is not delivered)."""
+
+    logical_id: str
+    stream_arn: str
+    function: str  # the function's logical id
+    starting_position: str = "LATEST"
+    request: dict[str, Any] = field(default_factory=dict)  # the mapping's other properties, as the API takes them
 
 
 @dataclass(frozen=True)
@@ -97,9 +111,10 @@ class EventSources:
     queues: list[QueueTrigger] = field(default_factory=list)
     topics: list[TopicTrigger] = field(default_factory=list)
     rules: list[RuleTrigger] = field(default_factory=list)
+    streams: list[StreamTrigger] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.queues or self.topics or self.rules)
+        return bool(self.queues or self.topics or self.rules or self.streams)
 
     def rule(self, reference: str) -> RuleTrigger:
         """A rule or schedule by logical id, name or ARN."""
@@ -124,6 +139,9 @@ def read_event_sources(intrinsics: Intrinsics, functions: dict[str, Any], machin
             trigger = _queue_trigger(properties, resolver)
             if trigger is not None:
                 sources.queues.append(trigger)
+            stream = _stream_trigger(properties, resolver)
+            if stream is not None:
+                sources.streams.append(stream)
         elif kind == "AWS::SNS::Subscription" and properties.get("Protocol") == "lambda":
             sources.topics.append(_topic_trigger(logical_id, str(properties.get("TopicArn")),
                                                  properties.get("Endpoint"), properties, resolver))
@@ -199,6 +217,22 @@ def _queue_trigger(mapping: ResourceProperties, resolver: _Targets) -> QueueTrig
                         function=function, batch_size=batch_size,
                         report_batch_item_failures="ReportBatchItemFailures" in response_types,
                         enabled=_true(mapping.get("Enabled", True)))
+
+
+#: a stream mapping's properties passed on as CreateEventSourceMapping takes them
+_STREAM_PROPERTIES = ("BatchSize", "MaximumBatchingWindowInSeconds", "MaximumRetryAttempts", "BisectBatchOnFunctionError",
+                      "MaximumRecordAgeInSeconds", "ParallelizationFactor", "TumblingWindowInSeconds",
+                      "FunctionResponseTypes", "FilterCriteria", "DestinationConfig", "Enabled")
+
+
+def _stream_trigger(mapping: ResourceProperties, resolver: _Targets) -> StreamTrigger | None:
+    source = str(mapping.get("EventSourceArn") or "")
+    if ":dynamodb:" not in source or "/stream/" not in source:
+        return None
+    function = resolver.function(mapping.get("FunctionName"), join(mapping.where, "FunctionName"))
+    request = {key: mapping.get(key) for key in _STREAM_PROPERTIES if mapping.get(key) is not None}
+    return StreamTrigger(logical_id=mapping.logical_id, stream_arn=source, function=function,
+                         starting_position=str(mapping.get("StartingPosition") or "LATEST"), request=request)
 
 
 def _topic_trigger(logical_id: str, topic_arn: str, endpoint: Any, subscription: ResourceProperties | None,

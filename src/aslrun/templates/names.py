@@ -34,7 +34,11 @@ from typing import Any
 
 from .errors import TemplateError, did_you_mean, join
 
-__all__ = ["Deployment", "ResourceNames"]
+__all__ = ["STREAM_LABEL", "Deployment", "ResourceNames"]
+
+#: the label of a template table's stream (the end of the ARN Fn::GetAtt StreamArn gives, and of the
+#: local table's stream: resources.py makes it so)
+STREAM_LABEL = "1970-01-01T00:00:00.000"
 
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _MIXED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -192,7 +196,7 @@ KINDS: dict[str, _Kind] = {
         attributes={"Arn": lambda r: r.arn, "Name": lambda r: r.name}),
     "AWS::DynamoDB::Table": _Kind(
         "TableName", limit=255, arn=lambda r: r.deployment.arn("dynamodb", f"table/{r.name}"),
-        attributes={"Arn": lambda r: r.arn, "StreamArn": lambda r: f"{r.arn}/stream/1970-01-01T00:00:00.000"}),
+        attributes={"Arn": lambda r: r.arn, "StreamArn": lambda r: f"{r.arn}/stream/{STREAM_LABEL}"}),
     "AWS::DynamoDB::GlobalTable": _Kind(
         "TableName", limit=255, arn=lambda r: r.deployment.arn("dynamodb", f"table/{r.name}"),
         attributes={"Arn": lambda r: r.arn, "StreamArn": lambda r: f"{r.arn}/stream/1970-01-01T00:00:00.000",

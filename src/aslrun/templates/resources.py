@@ -4,8 +4,9 @@ The document has the shape :func:`aslrun.localaws.seed.apply_seed` reads (and ``
 takes from a file), every resource under its physical name (see :mod:`.names`), so the names a
 state machine's tasks use (``!Ref OrdersTable``, ``!GetAtt WorkQueue.QueueUrl``) exist once seeded:
 
-    AWS::DynamoDB::Table       key (KeySchema with the types of AttributeDefinitions) and global
-                               secondary indexes; also AWS::DynamoDB::GlobalTable
+    AWS::DynamoDB::Table       key (KeySchema with the types of AttributeDefinitions), global
+                               secondary indexes and the stream (its ARN the one Fn::GetAtt
+                               StreamArn gives); also AWS::DynamoDB::GlobalTable
     AWS::SQS::Queue            FIFO, content-based deduplication, visibility timeout, delays,
                                retention, RedrivePolicy (its dead-letter queue created first)
     AWS::SNS::Topic            FIFO attributes; SQS subscriptions (the topic's Subscription list
@@ -15,7 +16,7 @@ state machine's tasks use (``!Ref OrdersTable``, ``!GetAtt WorkQueue.QueueUrl``)
     AWS::Events::EventBus      the bus
 
 Resources whose Condition is false are left out. What the local AWS does not emulate (local
-secondary indexes, stream settings, subscriptions to HTTP endpoints, encryption, policies) is
+secondary indexes, subscriptions to HTTP endpoints, encryption, policies) is
 left out too (subscriptions of functions are event sources: :mod:`.event_sources`): none of it changes what a state machine's tasks read or write.
 """
 
@@ -26,6 +27,7 @@ from typing import Any
 
 from .errors import TemplateError, join
 from .intrinsics import Intrinsics, ResourceProperties
+from .names import STREAM_LABEL
 
 __all__ = ["seed_document"]
 
@@ -81,6 +83,10 @@ def _table(table: ResourceProperties) -> dict[str, Any]:
         indexes[str(index["IndexName"])] = {"key": _key(index.get("KeySchema"), types, join(where, "KeySchema"))}
     if indexes:
         spec["indexes"] = indexes
+    stream = table.get("StreamSpecification")
+    if isinstance(stream, dict) and stream.get("StreamViewType"):
+        # the label Fn::GetAtt Table.StreamArn gives (names.py): the local stream has the ARN the template names
+        spec.update(stream=str(stream["StreamViewType"]), stream_label=STREAM_LABEL)
     return spec
 
 
