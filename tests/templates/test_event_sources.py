@@ -346,7 +346,11 @@ def test_a_scheduled_rule_fires_when_asked_with_a_scheduled_event(deployed):
         Nightly: {Type: Schedule, Properties: {Schedule: rate(1 day)}}
         Fixed: {Type: Schedule, Properties: {Schedule: cron(0 0 1 * ? *), Input: '{"n": 1}'}}
         V2: {Type: ScheduleV2, Properties: {ScheduleExpression: rate(1 hour)}}
+        Sydney: {Type: ScheduleV2, Properties: {ScheduleExpression: cron(0 9 * * ? *),
+                                                 ScheduleExpressionTimezone: Australia/Sydney}}
         """)))
+    assert runtime.sources.rule("FlowSydney").timezone == "Australia/Sydney"  # (serve fires it at 09:00 there)
+    assert runtime.sources.rule("FlowV2").timezone == "UTC"
     (nightly,) = runtime.fire("FlowNightly")
     event = nightly.execution.output
     rule = runtime.sources.rule("FlowNightly")

@@ -14,8 +14,8 @@ local AWS with the server's own ways of doing things:
 A thread (:class:`EventPump`) delivers what waits (SQS event source mappings, notifications and
 events for functions, executions to start) when an execution ends and every ``interval`` seconds
 otherwise, since a function or a handler may send a message at any time. It also fires the
-template's schedules (a rule's ``ScheduleExpression``, an ``AWS::Scheduler::Schedule``) by the wall
-clock, in UTC, from the moment the server started (:class:`~aslrun.service.schedules.DueTimes`). Each delivery is a line
+template's schedules (a rule's ``ScheduleExpression``, an ``AWS::Scheduler::Schedule`` in its
+``ScheduleExpressionTimezone``) by the wall clock, from the moment the server started (:class:`~aslrun.service.schedules.DueTimes`). Each delivery is a line
 on the server's output (``aslrun serve: event delivered: Rule -> Machine: started (arn...)``); one
 that raises is a line on its error output, and the pump goes on.
 """
@@ -86,7 +86,7 @@ class EventPump:
             if rule.schedule is None or not rule.enabled:
                 continue
             fired = self._due.take(f"template schedule {rule.logical_id}", rule.schedule, now=now, anchor=self._began,
-                                   allow_at=rule.scheduler)
+                                   zone=rule.timezone, allow_at=rule.scheduler)
             if fired is not None:
                 done += self.runtime.fire(rule.logical_id, at=fired)
         return done

@@ -102,6 +102,7 @@ class RuleTrigger:
     targets: tuple[RuleTarget, ...] = ()
     enabled: bool = True
     scheduler: bool = False  # AWS::Scheduler::Schedule (its events are the target's Input only)
+    timezone: str = "UTC"  # a Scheduler schedule's ScheduleExpressionTimezone (a cron's or an at()'s local time)
 
 
 @dataclass
@@ -285,7 +286,8 @@ def _schedule(logical_id: str, schedule: ResourceProperties, intrinsics: Intrins
                               input="{}")
     return RuleTrigger(logical_id=logical_id, name=name, arn=deployment.arn("scheduler", f"schedule/{group}/{name}"),
                        schedule=str(schedule.get("ScheduleExpression", "")), targets=(resolved,),
-                       enabled=str(schedule.get("State", "ENABLED")).upper() == "ENABLED", scheduler=True)
+                       enabled=str(schedule.get("State", "ENABLED")).upper() == "ENABLED", scheduler=True,
+                       timezone=str(schedule.get("ScheduleExpressionTimezone") or "UTC"))
 
 
 def _true(value: Any) -> bool:
