@@ -23,6 +23,7 @@ from ..bindings import Bindings
 from ..engine.clock import Clock, SystemClock, VirtualClock
 from ..engine.execution import Execution
 from .catalog import Catalog, Target
+from .execution_logs import logger_for
 from .recorder import Recorder
 from .store import Store
 
@@ -74,6 +75,9 @@ class Runner:
         execution.input = input  # JSON null too (StateMachine.start reads no input as {})
         execution.given_arn = arn  # what the API answered (an express execution's differs from the engine's)
         execution.start_time = start
+        logger = logger_for(target.revision.logging, target.name)  # (the machine's loggingConfiguration)
+        if logger is not None:
+            logger.attach(execution)
         execution.scheduler.host()
         return execution
 
