@@ -219,6 +219,12 @@ CASES: dict[str, Any] = {
                                     aws.client("iam").delete_role_policy(RoleName="old-role", PolicyName="p"),
                                     aws.client("iam").delete_role(RoleName="old-role")],
     "scheduler": lambda aws: _schedules(aws),
+    "log-groups": lambda aws: [aws.client("logs").create_log_group(logGroupName="/aws/lambda/notify",
+                                                                   tags={"team": "billing"}),
+                               aws.client("logs").put_retention_policy(logGroupName="/aws/lambda/notify",
+                                                                       retentionInDays=14),
+                               aws.client("logs").create_log_group(logGroupName="/gone"),
+                               aws.client("logs").delete_log_group(logGroupName="/gone")],
 }
 """One kind of change each, made through the local AWS's (or a handler's own) boto3 client."""
 

@@ -454,3 +454,22 @@ def test_a_bad_schedule_in_a_seed_says_where(aws, document, message):
     with pytest.raises(InputError) as refused:
         aws.seed(document)
     assert message in str(refused.value)
+
+
+def test_log_groups_are_seeded_and_kept_without_their_events(tmp_path):
+    with LocalAws(state_dir=tmp_path, reset=True) as aws:
+        aws.seed({"logs": {"/aws/lambda/notify": {"retention_days": 14, "tags": {"team": "billing"}},
+                           "/aws/vendedlogs/states/accruals": {}}})
+        logs = aws.client("logs")
+        logs.create_log_stream(logGroupName="/aws/lambda/notify", logStreamName="run")
+        logs.put_log_events(logGroupName="/aws/lambda/notify", logStreamName="run",
+                            logEvents=[{"timestamp": 1, "message": "a record of a run"}])
+        expected = aws.snapshot()["logs"]
+    assert expected == {"/aws/lambda/notify": {"retention_days": 14, "tags": {"team": "billing"}},
+                        "/aws/vendedlogs/states/accruals": {}}
+    with LocalAws(state_dir=tmp_path, reset=True, autosave=False) as again:
+        assert again.snapshot()["logs"] == expected
+        assert again.client("logs").describe_log_streams(logGroupName="/aws/lambda/notify")["logStreams"] == []
+    with pytest.raises(InputError, match="logs./x: unknown field"):
+        with LocalAws(reset=True) as aws:
+            aws.seed({"logs": {"/x": {"retention": 1}}})

@@ -127,6 +127,7 @@ provider "aws" {{
     lambda   = "{url}"
     sqs      = "{url}"
     scheduler = "{url}"
+    logs     = "{url}"
     iam      = "{url}"
     sts      = "{url}"
   }}
@@ -313,6 +314,11 @@ resource "aws_sfn_state_machine" "hello" {{
   }}
 }}
 
+resource "aws_cloudwatch_log_group" "quick" {{
+  name              = "/aws/vendedlogs/states/quick"
+  retention_in_days = 14
+}}
+
 resource "aws_sfn_state_machine" "quick" {{
   name       = "quick"
   role_arn   = "{ROLE}"
@@ -321,7 +327,7 @@ resource "aws_sfn_state_machine" "quick" {{
   logging_configuration {{
     level                  = "ALL"
     include_execution_data = true
-    log_destination        = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/states/quick:*"
+    log_destination        = "${{aws_cloudwatch_log_group.quick.arn}}:*"
   }}
   encryption_configuration {{
     type = "AWS_OWNED_KEY"
@@ -413,6 +419,13 @@ def test_terraform_creates_updates_reads_back_and_destroys_state_machines_on_the
         assert quick["type"] == "EXPRESS" and quick["loggingConfiguration"] == {
             "level": "ALL", "includeExecutionData": True, "destinations": [{"cloudWatchLogsLogGroup": {
                 "logGroupArn": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/states/quick:*"}}]}
+
+        quick_run = sfn.start_sync_execution(stateMachineArn=machine_arn.replace(":hello", ":quick"))
+        assert quick_run["status"] == "SUCCEEDED"
+        logs = aws_client(server, "logs")  # the EXPRESS execution's events, in its log group
+        (stream,) = logs.describe_log_streams(logGroupName="/aws/vendedlogs/states/quick")["logStreams"]
+        logged = logs.get_log_events(logGroupName="/aws/vendedlogs/states/quick", logStreamName=stream["logStreamName"])
+        assert [json.loads(e["message"])["type"] for e in logged["events"]][-1] == "ExecutionSucceeded"
 
         double_arn = machine_arn.replace(":hello", ":double")
         doubled = wait_done(sfn, sfn.start_execution(stateMachineArn=double_arn, input='{"n": 21}')["executionArn"])

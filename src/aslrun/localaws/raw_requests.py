@@ -85,7 +85,7 @@ def answer_journaled(aws: LocalAws, request: Any, service: str, region: str | No
 
 
 #: services the local AWS answers but whose state a state directory does not keep
-NOT_KEPT = frozenset({"logs", "kms", "monitoring"})
+NOT_KEPT = frozenset({"kms", "monitoring"})
 
 
 def _say_service_not_kept(aws: LocalAws, service: str) -> None:

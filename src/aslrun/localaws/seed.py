@@ -27,6 +27,7 @@ A seed document (JSON or YAML) names what to create, by service::
       orders-bus: {}                        # an EventBridge event bus (the default bus always exists)
       default: {rules: {bills: {pattern: {source: [billing]}, targets: [{Id: q, Arn: "arn:aws:sqs:..."}]}}}
                                             # rules and their targets (see aslrun.localaws.seed_rules)
+    logs: {/aws/lambda/notify: {retention_days: 14}}   # CloudWatch Logs groups (seed_log_groups)
     scheduler:                              # EventBridge Scheduler groups and schedules (seed_schedules)
       default: {schedules: {nightly: {expression: "cron(0 2 * * ? *)", target: {Arn: ..., RoleArn: ...}}}}
     connections:                            # EventBridge connections, for HTTP Tasks
@@ -63,6 +64,7 @@ from .arns import queue_arn, topic_arn
 from .seed_buckets import seed_bucket_settings, snapshot_bucket_settings
 from .seed_iam import seed_iam, snapshot_iam
 from .seed_names import named
+from .seed_log_groups import seed_log_group, snapshot_log_groups
 from .seed_rules import seed_bus, snapshot_buses
 from .seed_schedules import seed_schedule_group, snapshot_schedule_groups
 from .seed_tables import create_table, table_spec
@@ -76,7 +78,7 @@ __all__ = ["apply_seed", "load_seed_file", "subscription_attributes", "subscript
            "topic_attributes", "write_items"]
 
 _SERVICES = ("dynamodb", "sqs", "sns", "s3", "events", "scheduler", "connections", "ssm", "secretsmanager", "iam",
-             "tags", "s3_settings")
+             "logs", "tags", "s3_settings")
 
 
 def load_seed_file(path: str | Path) -> dict[str, Any]:
@@ -114,6 +116,7 @@ def apply_seed(aws: LocalAws, document: dict[str, Any], *, base: Path | None = N
              ("s3", lambda name, spec: _seed_bucket(aws, name, spec, base)),
              ("events", lambda name, spec: seed_bus(aws, name, spec)),
              ("scheduler", lambda name, spec: seed_schedule_group(aws, name, spec)),
+             ("logs", lambda name, spec: seed_log_group(aws, name, spec)),
              ("connections", lambda name, spec: _seed_connection(aws, name, spec)),
              ("ssm", lambda name, spec: seed_parameter(aws, name, spec)),
              ("secretsmanager", lambda name, spec: seed_secret(aws, name, spec))]
@@ -418,6 +421,7 @@ def take_snapshot(aws: LocalAws, *, bodies_dir: Path | None = None) -> dict[str,
         ("s3", lambda: _snapshot_buckets(aws, bodies_dir)),
         ("events", lambda: snapshot_buses(aws)),
         ("scheduler", lambda: snapshot_schedule_groups(aws)),
+        ("logs", lambda: snapshot_log_groups(aws)),
         ("ssm", lambda: snapshot_parameters(aws)),
         ("secretsmanager", lambda: snapshot_secrets(aws)),
         ("iam", lambda: snapshot_iam(aws)),

@@ -81,7 +81,7 @@ The modules:
 
 from __future__ import annotations
 
-from . import dynamodb, iam, messaging, s3, schedules, tags, values
+from . import dynamodb, iam, log_groups, messaging, s3, schedules, tags, values
 from .capture import NotedCall, activate, deactivate, install_hooks, is_recorded, note_call, record_call, suspended
 from .encoding import dumps, loads
 from .file import Journal, JournalRead, read_journal
@@ -90,7 +90,7 @@ from .loading import remember_objects, replay
 from .s3 import s3_object
 
 # imported for their recorders, which join the capture's table
-_RECORDING = (dynamodb, iam, messaging, s3, schedules, tags, values)
+_RECORDING = (dynamodb, iam, log_groups, messaging, s3, schedules, tags, values)
 
 __all__ = ["Journal", "JournalRead", "NotedCall", "activate", "deactivate", "dumps", "install_hooks", "is_recorded",
            "loads", "message_keys", "note_call", "read_journal", "record_call", "remember_objects", "replay",

@@ -130,6 +130,8 @@ def _replay_deleted(aws: LocalAws, entry: dict[str, Any], objects: ObjectFiles) 
             client.delete_event_bus(Name=name)
         elif service == "ssm":
             client.delete_parameter(Name=name)
+        elif service == "logs":
+            client.delete_log_group(logGroupName=name)
         elif service == "secretsmanager":
             client.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
         elif service == "s3":
