@@ -248,6 +248,8 @@ def test_a_functions_layers_are_imported_as_on_lambda(write):
         "price/app.py": "import common, pricing, tinydep\n\ndef handler(event, context):\n"
                         "    common.seen.append('price')\n"
                         "    return {'n': pricing.price(event['n']), 'tag': tinydep.tag(event['n'])}\n",
+        "price/pricing_note.py": "",
+        "audit/common.py": "seen = ['the function\\'s own common wins over the layer\\'s']\n",
         "audit/app.py": "import common, tinydep\n\ndef handler(event, context):\n"
                         "    return {**event, 'seen_by_audit': list(common.seen), 'same_dep': tinydep.__name__}\n",
     })
@@ -256,8 +258,9 @@ def test_a_functions_layers_are_imported_as_on_lambda(write):
     assert price.handler.libraries and len(price.handler.code_dirs) == 3  # its code, then Built, then Shared
     execution = app.execute(input={"n": 21})
     assert execution.status == "SUCCEEDED", execution.cause
-    # each function has its own copy of the layer's module state, as each Lambda function has
-    assert execution.output == {"n": 42, "tag": "<21>", "seen_by_audit": [], "same_dep": "tinydep"}
+    # Audit's own common.py comes before the layer's (its code directory is first, as /var/task is on Lambda)
+    assert execution.output == {"n": 42, "tag": "<21>", "seen_by_audit": ["the function's own common wins over the "
+                                                                          "layer's"], "same_dep": "tinydep"}
 
 
 def test_a_layer_that_is_not_there_is_refused_naming_it(write):

@@ -275,7 +275,7 @@ def _on_path(roots: Sequence[Path], libraries: Sequence[Path]) -> Iterator[None]
     sys.path[:0] = folders
     try:
         with contextlib.ExitStack() as stack:
-            for root in roots:
+            for root in reversed(roots):  # (each finder goes first: the function's own code ends up before its layers')
                 stack.enter_context(compiled_once(root))
             yield
     finally:
