@@ -128,10 +128,11 @@ class InvokeConfigApi:
         config: dict[str, Any] = dict(current or {}) if merge else {}
         config.update(FunctionArn=arn, LastModified=round(time.time(), 3))
         if members.get("MaximumRetryAttempts") is not None:
-            config["MaximumRetryAttempts"] = whole_number(members["MaximumRetryAttempts"], "maximumRetryAttempts", 0, 2)
+            config["MaximumRetryAttempts"] = whole_number(members["MaximumRetryAttempts"], "maximumRetryAttempts", 0,
+                                                          2)
         if members.get("MaximumEventAgeInSeconds") is not None:
             config["MaximumEventAgeInSeconds"] = whole_number(members["MaximumEventAgeInSeconds"],
-                                                        "maximumEventAgeInSeconds", 60, 21600)
+                                                              "maximumEventAgeInSeconds", 60, 21600)
         if members.get("DestinationConfig") is not None:
             config["DestinationConfig"] = _destinations(members["DestinationConfig"], merge and current or None)
         elif not merge:

@@ -151,7 +151,7 @@ def _apply(config: dict[str, Any], request: dict[str, Any], kind: str, fifo: boo
         config["BatchSize"] = whole_number(request["BatchSize"], "batchSize", 1, 10000)
     if request.get("MaximumBatchingWindowInSeconds") is not None:
         config["MaximumBatchingWindowInSeconds"] = whole_number(request["MaximumBatchingWindowInSeconds"],
-                                                          "maximumBatchingWindowInSeconds", 0, 300)
+                                                                "maximumBatchingWindowInSeconds", 0, 300)
     if request.get("FunctionResponseTypes") is not None:
         config["FunctionResponseTypes"] = _response_types(request["FunctionResponseTypes"])
     if request.get("FilterCriteria") is not None:
