@@ -10,6 +10,12 @@ Fixtures:
   beside the test file first, then from the current directory.
 * ``aslrun_clock``: a frozen :class:`~aslrun.VirtualClock` (start: the ``aslrun_clock_start`` ini
   option, default 2024-01-01T00:00:00Z) for tests that drive ``StateMachine`` themselves.
+* ``aslrun_endpoint`` (session): ``aslrun serve`` started for the session in a subprocess on a free
+  loopback port, its arguments from the ``aslrun_serve_args`` ini option (``--template
+  template.yaml --virtual-time``...), stopped by its pid at the end: ``.url``, ``.client(service)``,
+  ``.environment()`` (``AWS_ENDPOINT_URL`` for code that names no endpoint), ``.log``
+  (:class:`~aslrun.testing.endpoint.ServedEndpoint`). A suite that tested through Step Functions
+  Local or LocalStack points here.
 
 Scenario files (``*.scenario.yaml|yml|json``, see :mod:`aslrun.testing.scenario`) are collected
 as test items, one per scenario; a failing one reports the path taken with inputs and outputs.
@@ -38,6 +44,8 @@ _DEFAULT_START = "2024-01-01T00:00:00Z"
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("aslrun_clock_start", "where the frozen clock of aslrun fixtures and scenarios starts",
                   default=_DEFAULT_START)
+    parser.addini("aslrun_serve_args", "the arguments of the aslrun serve the aslrun_endpoint fixture starts "
+                  "(e.g. --template template.yaml --virtual-time)", default="")
     group = parser.getgroup("aslrun", "aslrun state machines")
     group.addoption("--aslrun-cov", action="store_true", default=False,
                     help="measure which states and transitions of the state machines the tests reach")
@@ -124,6 +132,18 @@ def aslrun_clock(request: pytest.FixtureRequest) -> Any:
 def aslrun_runner(request: pytest.FixtureRequest) -> MachineRunner:
     """Run state machines in a test: ``aslrun_runner.run(machine, input, handlers=...)``."""
     return MachineRunner(Path(request.path).parent, request.config.getini("aslrun_clock_start") or _DEFAULT_START)
+
+
+@pytest.fixture(scope="session")
+def aslrun_endpoint(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """``aslrun serve`` for the test session: ``aslrun_endpoint.url``, ``.client("stepfunctions")``."""
+    import shlex
+
+    from .testing.endpoint import ServedEndpoint
+
+    args = shlex.split(request.config.getini("aslrun_serve_args") or "")
+    with ServedEndpoint(args, cwd=request.config.rootpath) as served:
+        yield served
 
 
 # -- scenario files -----------------------------------------------------------------------------------
