@@ -534,3 +534,19 @@ def test_a_stream_mapping_kept_over_kill_9_reads_on_from_the_streams_end(start_s
     time.sleep(0.3)
     keys = sorted(s["record"]["dynamodb"]["Keys"]["id"]["S"] for s in second.seen())
     assert keys == ["b1", "b2"] and len(seen) == 2  # b1 once: its reload was not a change
+
+
+def test_a_stream_mapping_disabled_and_enabled_again_goes_on_from_where_it_was(local: Local) -> None:
+    local.seen_table()
+    stream = _bills_table(local)
+    local.function("changes", STREAM_RECORDER)
+    mapping = local.lambda_.create_event_source_mapping(FunctionName="changes", EventSourceArn=stream,
+                                                        StartingPosition="TRIM_HORIZON")
+    _bill(local, "b1", "1")
+    eventually(lambda: len(local.seen()) == 1, "the first change", local.server)
+    local.lambda_.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)
+    _bill(local, "b2", "1")  # while disabled: delivered once enabled again, b1 not again
+    local.lambda_.update_event_source_mapping(UUID=mapping["UUID"], Enabled=True)
+    eventually(lambda: len(local.seen()) >= 2, "the change made while disabled", local.server)
+    time.sleep(0.3)
+    assert sorted(s["record"]["dynamodb"]["Keys"]["id"]["S"] for s in local.seen()) == ["b1", "b2"]

@@ -52,6 +52,9 @@ class MappingPollers:
         self.created_here: set[str] = set()
         self._lock = threading.Lock()
         self._threads: dict[str, threading.Thread] = {}
+        #: each mapping's reader, kept while the server runs: a mapping disabled and enabled again
+        #: goes on from where its stream's shards were
+        self._readers: dict[str, Any] = {}
         self.stopping = threading.Event()
 
     def sync(self) -> None:
@@ -62,11 +65,13 @@ class MappingPollers:
             for config in self.registry.all():
                 mapping_id = config["UUID"]
                 if config["State"] == "Enabled" and mapping_id not in self._threads:
-                    reader = self._reader(config)
-                    try:
-                        reader.prepare(config)  # (a stream's place taken now: what is written after, is read)
-                    except Exception as problem:  # (the source cannot be read yet: the thread says so)
-                        reader.complain(config, problem)
+                    reader = self._readers.get(mapping_id)
+                    if reader is None:
+                        reader = self._readers[mapping_id] = self._reader(config)
+                        try:
+                            reader.prepare(config)  # (a stream's place taken now: what is written after, is read)
+                        except Exception as problem:  # (the source cannot be read yet: the thread says so)
+                            reader.complain(config, problem)
                     thread = threading.Thread(target=self._poll, args=(mapping_id, reader), daemon=True,
                                               name=f"aslrun-poller-{mapping_id[:8]}")
                     self._threads[mapping_id] = thread
@@ -106,6 +111,8 @@ class MappingPollers:
                 config = self.registry.get(mapping_id)
                 if config is None or config["State"] != "Enabled":
                     del self._threads[mapping_id]
+                    if config is None:  # (deleted: a mapping made again is another)
+                        self._readers.pop(mapping_id, None)
                     return
             try:
                 worked = reader.one_batch(config)
