@@ -36,17 +36,19 @@ class EndpointDidNotStart(RuntimeError):
 
 
 class ServedEndpoint:
-    """One ``aslrun serve`` process (see the module docstring)."""
+    """One ``aslrun serve`` process (see the module docstring). ``env``: variables added to the
+    server's environment."""
 
     def __init__(self, args: Sequence[str] = (), *, cwd: str | os.PathLike[str] | None = None,
-                 start_timeout: float = 60.0, stop_timeout: float = 20.0) -> None:
+                 env: dict[str, str] | None = None, start_timeout: float = 60.0, stop_timeout: float = 20.0) -> None:
         self.args = list(args)
         self.cwd = Path(cwd) if cwd is not None else Path.cwd()
+        self.env = dict(env or {})
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
         self.url = ""
         self.output: list[str] = []
-        self._process: subprocess.Popen[str] | None = None
+        self.process: subprocess.Popen[str] | None = None
 
     @property
     def log(self) -> str:
@@ -55,17 +57,18 @@ class ServedEndpoint:
 
     @property
     def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
+        return self.process.pid if self.process is not None else None
 
-    def start(self) -> ServedEndpoint:
+    def start(self, timeout: float | None = None) -> ServedEndpoint:
+        """Start the server and wait (``timeout``, else ``start_timeout`` seconds) for its ready line."""
         command = [sys.executable, "-m", "aslrun", "serve", "--port", "0", *self.args]
-        self._process = subprocess.Popen(command, cwd=self.cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                         text=True, bufsize=1)
+        self.process = subprocess.Popen(command, cwd=self.cwd, env={**os.environ, **self.env}, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True, bufsize=1)
         ready = threading.Event()
 
         def read() -> None:
-            assert self._process is not None and self._process.stdout is not None
-            for line in self._process.stdout:
+            assert self.process is not None and self.process.stdout is not None
+            for line in self.process.stdout:
                 self.output.append(line)
                 found = _READY.search(line)
                 if found and not self.url:
@@ -74,23 +77,31 @@ class ServedEndpoint:
             ready.set()  # (ended without the ready line)
 
         threading.Thread(target=read, name="aslrun-endpoint-output", daemon=True).start()
-        if not ready.wait(self.start_timeout) or not self.url:
-            self.stop()
-            raise EndpointDidNotStart(f"aslrun serve {' '.join(self.args)} did not start:\n{self.log}")
+        if not ready.wait(self.start_timeout if timeout is None else timeout) or not self.url:
+            self.kill()
+            raise EndpointDidNotStart(f"aslrun serve did not start (arguments: {' '.join(self.args) or 'none'}):\n"
+                                      f"{self.log}")
         return self
 
-    def stop(self) -> int | None:
-        """Stop the server (SIGTERM by its pid: a clean stop); its exit status."""
-        process = self._process
+    def stop(self, timeout: float | None = None) -> int | None:
+        """Stop the server (SIGTERM by its pid: a clean stop); its exit status. One still running after
+        ``timeout`` (else ``stop_timeout``) seconds is killed, and the wait's TimeoutExpired raised."""
+        process = self.process
         if process is None:
             return None
         if process.poll() is None:
             os.kill(process.pid, signal.SIGTERM)
-            try:
-                return process.wait(self.stop_timeout)
-            except subprocess.TimeoutExpired:
-                os.kill(process.pid, signal.SIGKILL)
-        return process.wait(10)
+        try:
+            return process.wait(self.stop_timeout if timeout is None else timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
+
+    def kill(self) -> None:
+        """SIGKILL by its pid: the server gets no chance to tidy up (a crash)."""
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
 
     def client(self, service: str, region: str = "us-east-1", **config: Any) -> Any:
         """A boto3 client of ``service`` (``stepfunctions``, ``lambda``, ``dynamodb``...) for this
