@@ -330,6 +330,23 @@ def test_a_handler_the_server_binds_can_be_a_mappings_function(local: Local) -> 
     assert local.waiting(orders) == (0, 0)
 
 
+def test_a_queue_deleted_under_its_mapping_is_said_once_and_polled_again_when_it_is_back(local: Local) -> None:
+    local.seen_table()
+    orders = local.queue("orders")
+    local.function()
+    mapping = local.lambda_.create_event_source_mapping(FunctionName="recorder",
+                                                        EventSourceArn=QUEUE_ARN.format("orders"))
+    local.sqs.delete_queue(QueueUrl=orders)
+    said = f"event source mapping {mapping['UUID']} cannot read {QUEUE_ARN.format('orders')}"
+    eventually(lambda: said in local.server.log, "the failure said", local.server)
+    time.sleep(2.5)  # (tried again after 2 s: the same failure is not said twice)
+    assert local.server.log.count(said) == 1
+    orders = local.queue("orders")  # made again: its new URL looked up, its messages delivered
+    local.send(orders, "back")
+    eventually(lambda: [s["body"] for s in local.seen()] == ["back"], "the message to the queue made again",
+               local.server, timeout=60)
+
+
 # -- DynamoDB streams ---------------------------------------------------------------------------------
 
 #: writes each change it is given to the "seen" table; an item whose "n" is "bad" fails the batch

@@ -20,6 +20,7 @@ every change).
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -52,6 +53,7 @@ class MappingPollers:
         self.created_here: set[str] = set()
         self._lock = threading.Lock()
         self._threads: dict[str, threading.Thread] = {}
+        self._complaining: set[str] = set()  # the mappings whose source was said not to be readable
         #: each mapping's reader, kept while the server runs: a mapping disabled and enabled again
         #: goes on from where its stream's shards were
         self._readers: dict[str, Any] = {}
@@ -70,8 +72,9 @@ class MappingPollers:
                         reader = self._readers[mapping_id] = self._reader(config)
                         try:
                             reader.prepare(config)  # (a stream's place taken now: what is written after, is read)
-                        except Exception as problem:  # (the source cannot be read yet: the thread says so)
-                            reader.complain(config, problem)
+                        except Exception as problem:  # (the source cannot be read yet: said, tried again later)
+                            self._complain(config, problem)
+                            reader.forget()
                     thread = threading.Thread(target=self._poll, args=(mapping_id, reader), daemon=True,
                                               name=f"aslrun-poller-{mapping_id[:8]}")
                     self._threads[mapping_id] = thread
@@ -93,6 +96,14 @@ class MappingPollers:
             return sorted(self._threads)
 
     # -- one poller ---------------------------------------------------------------------------------
+
+    def _complain(self, config: dict[str, Any], problem: Exception) -> None:
+        """Say on the error output that a mapping's source cannot be read: once, until it is read again."""
+        if config["UUID"] not in self._complaining:
+            self._complaining.add(config["UUID"])
+            print(f"aslrun serve: event source mapping {config['UUID']} cannot read {config['EventSourceArn']}: "
+                  f"{type(problem).__name__}: {problem} (trying again every {self.retry_seconds:g} s)",
+                  file=sys.stderr, flush=True)
 
     def _reader(self, config: dict[str, Any]) -> Any:
         """What reads the mapping's source: a queue, or a stream (read from where the mapping says
@@ -117,9 +128,11 @@ class MappingPollers:
             try:
                 worked = reader.one_batch(config)
             except Exception as problem:  # a queue gone, a local AWS failing: said once, tried again later
-                reader.complain(config, problem)
+                self._complain(config, problem)
+                reader.forget()
                 self.stopping.wait(self.retry_seconds)
                 continue
+            self._complaining.discard(mapping_id)  # (read again: a new failure is said again)
             if not worked:
                 self.stopping.wait(self.interval)
         with self._lock:

@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -33,12 +32,11 @@ __all__ = ["QueueReader", "matching"]
 
 
 class QueueReader:
-    """A poller's work on its queue: one batch at a time (``one_batch``; ``complain`` when it fails)."""
+    """A poller's work on its queue: one batch at a time (``one_batch``; ``forget`` when it fails)."""
 
     def __init__(self, pollers: MappingPollers) -> None:
         self.pollers = pollers
         self._urls: dict[str, str] = {}
-        self._complaint: str | None = None
 
     def prepare(self, config: dict[str, Any]) -> None:
         """Nothing to do before the first batch (a queue's messages wait where they are)."""
@@ -50,7 +48,6 @@ class QueueReader:
         sqs = self.pollers.client_for("sqs", region)
         url = self._url(sqs, queue)
         messages = self._receive(sqs, url, config)
-        self._complaint = None
         if not messages:
             return False
         event = sqs_event(messages, queue_arn=source, region=region)
@@ -80,12 +77,8 @@ class QueueReader:
               f"({settled.summary()}{'; ' + detail if detail else ''})", flush=True)
         return True
 
-    def complain(self, config: dict[str, Any], problem: Exception) -> None:
-        text = f"{type(problem).__name__}: {problem}"
-        if text != self._complaint:
-            print(f"aslrun serve: event source mapping {config['UUID']} cannot read {config['EventSourceArn']}: "
-                  f"{text} (trying again every {self.pollers.retry_seconds:g} s)", file=sys.stderr, flush=True)
-            self._complaint = text
+    def forget(self) -> None:
+        """After a failure: the queue's URL is looked up afresh (it may have been made again)."""
         self._urls.clear()
 
     def _url(self, sqs: Any, queue: str) -> str:

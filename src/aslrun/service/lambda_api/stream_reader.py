@@ -46,7 +46,6 @@ class StreamReader:
         self._done: dict[str, str] = {}  # shard -> the sequence number of the last record done
         self._iterators: dict[str, str] = {}  # shard -> an iterator, while no record of it is done
         self._next_shard = 0
-        self._complaint: str | None = None
 
     def prepare(self, config: dict[str, Any]) -> None:
         """Take each shard's place now (``StartingPosition``, or the stream's end), before the server
@@ -63,7 +62,6 @@ class StreamReader:
         region = source_of(arn).region
         streams = self.pollers.client_for("dynamodbstreams", region)
         shards = [shard["ShardId"] for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]]
-        self._complaint = None
         for turn in range(len(shards)):
             shard = shards[(self._next_shard + turn) % len(shards)]
             records = self._read(streams, arn, shard, config)
@@ -73,12 +71,8 @@ class StreamReader:
                 return True
         return False
 
-    def complain(self, config: dict[str, Any], problem: Exception) -> None:
-        text = f"{type(problem).__name__}: {problem}"
-        if text != self._complaint:
-            print(f"aslrun serve: event source mapping {config['UUID']} cannot read {config['EventSourceArn']}: "
-                  f"{text} (trying again every {self.pollers.retry_seconds:g} s)", file=sys.stderr, flush=True)
-            self._complaint = text
+    def forget(self) -> None:
+        """After a failure: the shards' iterators are taken afresh (a place done is kept)."""
         self._iterators.clear()
 
     # -- reading --------------------------------------------------------------------------------------
