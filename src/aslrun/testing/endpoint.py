@@ -106,8 +106,8 @@ class ServedEndpoint:
     def client(self, service: str, region: str = "us-east-1", **config: Any) -> Any:
         """A boto3 client of ``service`` (``stepfunctions``, ``lambda``, ``dynamodb``...) for this
         endpoint: test credentials, no retries (a failure shows at once), no host prefix."""
-        import boto3
-        from botocore.config import Config
+        import boto3  # type: ignore[import-untyped]
+        from botocore.config import Config  # type: ignore[import-untyped]
 
         options: dict[str, Any] = {"inject_host_prefix": False, "retries": {"total_max_attempts": 1}}
         options.update(config)
