@@ -54,7 +54,7 @@ from typing import Any
 from ..integrations.handler_call import HandlerTimedOut, LambdaFunctionError, lambda_error_document, within_time_limit
 from .code_cache import compiled_once
 
-__all__ = ["ImportFailed", "PythonFunction", "layer_paths"]
+__all__ = ["ImportFailed", "PythonFunction", "environment_set", "layer_paths"]
 
 
 class ImportFailed(Exception):
@@ -149,18 +149,8 @@ class PythonFunction:
         mine.memory_limit_in_mb = self.memory
         return mine
 
-    @contextmanager
-    def _environment_set(self) -> Iterator[None]:
-        saved = {key: os.environ.get(key) for key in self.environment}
-        os.environ.update(self.environment)
-        try:
-            yield
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    def _environment_set(self) -> Any:
+        return environment_set(self.environment)
 
     # -- importing --------------------------------------------------------------------------------
 
@@ -176,6 +166,21 @@ class PythonFunction:
         if not callable(function):
             raise ImportFailed("Runtime.HandlerNotFound", f"Handler '{attribute}' missing on module '{module_path}'")
         return function  # type: ignore[no-any-return]
+
+
+@contextmanager
+def environment_set(values: dict[str, str]) -> Iterator[None]:
+    """Within: these environment variables set; each as it was (or unset) afterwards."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def layer_paths(content: Path, runtime: str) -> tuple[Path | None, list[Path]]:

@@ -118,18 +118,12 @@ class ServedEndpoint:
     def environment(self, region: str = "us-east-1") -> Iterator[dict[str, str]]:
         """Within: every SDK client that names no endpoint reaches this server (``AWS_ENDPOINT_URL``,
         test credentials, the region, no host prefix); the variables as they were afterwards."""
+        from ..templates.lambda_runtime import environment_set
+
         values = {"AWS_ENDPOINT_URL": self.url, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
                   "AWS_DEFAULT_REGION": region, "AWS_REGION": region, "AWS_DISABLE_HOST_PREFIX_INJECTION": "true"}
-        saved = {key: os.environ.get(key) for key in values}
-        os.environ.update(values)
-        try:
+        with environment_set(values):
             yield values
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
 
     def __enter__(self) -> ServedEndpoint:
         return self.start()
