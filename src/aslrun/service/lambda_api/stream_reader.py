@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = ["StreamReader"]
 
+SHARDS_SECONDS = 5.0  # a stream's shards are read again after this long
 
 class StreamReader:
     """A poller's work on its stream: one batch of one shard at a time."""
@@ -44,8 +45,12 @@ class StreamReader:
         self.pollers = pollers
         self.fresh = fresh  # made in this process: its StartingPosition applies (else: the stream's end)
         self._done: dict[str, str] = {}  # shard -> the sequence number of the last record done
-        self._iterators: dict[str, str] = {}  # shard -> an iterator, while no record of it is done
+        #: shard -> the iterator that reads on after what is done (taken again from ``_done`` after a
+        #: batch that was not done whole, or a failure)
+        self._iterators: dict[str, str] = {}
         self._next_shard = 0
+        self._shards: list[str] = []
+        self._shards_read = -SHARDS_SECONDS  # (time.monotonic() of the last DescribeStream)
 
     def prepare(self, config: dict[str, Any]) -> None:
         """Take each shard's place now (``StartingPosition``, or the stream's end), before the server
@@ -53,15 +58,15 @@ class StreamReader:
         read."""
         arn = config["EventSourceArn"]
         streams = self.pollers.client_for("dynamodbstreams", source_of(arn).region)
-        for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-            self._iterator(streams, arn, shard["ShardId"], config)
+        for shard in self._shards_of(streams, arn):
+            self._iterator(streams, arn, shard, config)
 
     def one_batch(self, config: dict[str, Any]) -> bool:
         """Read, filter, invoke one batch of one shard; False when no shard had anything."""
         arn = config["EventSourceArn"]
         region = source_of(arn).region
         streams = self.pollers.client_for("dynamodbstreams", region)
-        shards = [shard["ShardId"] for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]]
+        shards = self._shards_of(streams, arn)
         for turn in range(len(shards)):
             shard = shards[(self._next_shard + turn) % len(shards)]
             records = self._read(streams, arn, shard, config)
@@ -72,26 +77,37 @@ class StreamReader:
         return False
 
     def forget(self) -> None:
-        """After a failure: the shards' iterators are taken afresh (a place done is kept)."""
+        """After a failure: the shards and their iterators are read afresh (a place done is kept)."""
         self._iterators.clear()
+        self._shards_read = -SHARDS_SECONDS
 
     # -- reading --------------------------------------------------------------------------------------
 
+    def _shards_of(self, streams: Any, arn: str) -> list[str]:
+        """The stream's shards, read again every ``SHARDS_SECONDS`` (not on every poll)."""
+        if time.monotonic() - self._shards_read >= SHARDS_SECONDS:
+            self._shards = [shard["ShardId"] for shard in
+                            streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]]
+            self._shards_read = time.monotonic()
+        return self._shards
+
     def _read(self, streams: Any, arn: str, shard: str, config: dict[str, Any]) -> list[dict[str, Any]]:
-        iterator = self._iterator(streams, arn, shard, config)
-        answer = streams.get_records(ShardIterator=iterator, Limit=config["BatchSize"])
-        if shard not in self._done and answer.get("NextShardIterator"):
-            self._iterators[shard] = answer["NextShardIterator"]  # (nothing done yet: read on from here)
+        answer = streams.get_records(ShardIterator=self._iterator(streams, arn, shard, config),
+                                     Limit=config["BatchSize"])
+        if answer.get("NextShardIterator"):
+            self._iterators[shard] = answer["NextShardIterator"]  # (read on from here once the batch is done)
         return list(answer.get("Records", []))
 
     def _iterator(self, streams: Any, arn: str, shard: str, config: dict[str, Any]) -> str:
-        if shard in self._done:
-            return str(streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="AFTER_SEQUENCE_NUMBER",
-                                                  SequenceNumber=self._done[shard])["ShardIterator"])
         if shard not in self._iterators:
-            position = config.get("StartingPosition", "LATEST") if self.fresh else "LATEST"
-            self._iterators[shard] = streams.get_shard_iterator(StreamArn=arn, ShardId=shard,
-                                                                ShardIteratorType=position)["ShardIterator"]
+            if shard in self._done:
+                self._iterators[shard] = streams.get_shard_iterator(
+                    StreamArn=arn, ShardId=shard, ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+                    SequenceNumber=self._done[shard])["ShardIterator"]
+            else:
+                position = config.get("StartingPosition", "LATEST") if self.fresh else "LATEST"
+                self._iterators[shard] = streams.get_shard_iterator(StreamArn=arn, ShardId=shard,
+                                                                    ShardIteratorType=position)["ShardIterator"]
         return self._iterators[shard]
 
     # -- delivering -----------------------------------------------------------------------------------
@@ -103,8 +119,10 @@ class StreamReader:
             self._done[shard] = last
             return
         done, said = self._until_done(config, shard, wanted)
+        whole = done == wanted[-1]["dynamodb"]["SequenceNumber"]
         if done is not None:
-            self._done[shard] = last if done == wanted[-1]["dynamodb"]["SequenceNumber"] else done
+            self._done[shard] = last if whole else done
+        if not whole:  # (read again after what is done: the rest of the batch comes again)
             self._iterators.pop(shard, None)
         function = config["FunctionArn"].split(":function:", 1)[-1]
         print(f"aslrun serve: event source mapping {config['UUID']}: {source_of(config['EventSourceArn']).name} "
