@@ -77,12 +77,6 @@ def snapshot_log_groups(aws: LocalAws) -> dict[str, Any]:
 
 
 def _groups(aws: LocalAws, prefix: str | None) -> list[dict[str, Any]]:
-    logs = aws.client("logs")
     request: dict[str, Any] = {"logGroupNamePrefix": prefix} if prefix else {}
-    found: list[dict[str, Any]] = []
-    while True:
-        page = logs.describe_log_groups(**request)
-        found += page.get("logGroups", [])
-        if not page.get("nextToken"):
-            return found
-        request["nextToken"] = page["nextToken"]
+    pages = aws.client("logs").get_paginator("describe_log_groups").paginate(**request)
+    return [group for page in pages for group in page.get("logGroups", [])]

@@ -131,7 +131,7 @@ def snapshot_schedule_groups(aws: LocalAws) -> dict[str, Any]:
     section: dict[str, Any] = {}
     for group in _group_names(aws):
         schedules: dict[str, Any] = {}
-        for summary in _pages(client, "list_schedules", "Schedules", GroupName=group):
+        for summary in _listed(client, "list_schedules", "Schedules", GroupName=group):
             found = schedule_entry(aws, group, summary["Name"])
             if found is not None:
                 schedules[summary["Name"]] = found
@@ -160,21 +160,16 @@ def delete_schedule_entry(aws: LocalAws, group: str, name: str | None) -> None:
 
 
 def _group_names(aws: LocalAws) -> list[str]:
-    return [group["Name"] for group in _pages(aws.client("scheduler"), "list_schedule_groups", "ScheduleGroups")]
+    return [group["Name"] for group in _listed(aws.client("scheduler"), "list_schedule_groups", "ScheduleGroups")]
 
 
 def _exists(aws: LocalAws, group: str, name: str) -> bool:
     return schedule_entry(aws, group, name) is not None
 
 
-def _pages(client: Any, operation: str, key: str, **request: Any) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    while True:
-        page = getattr(client, operation)(**request)
-        found += page.get(key, [])
-        if not page.get("NextToken"):
-            return found
-        request["NextToken"] = page["NextToken"]
+def _listed(client: Any, operation: str, key: str, **request: Any) -> list[dict[str, Any]]:
+    """Every item of a list operation, page after page (botocore's paginator)."""
+    return [item for page in client.get_paginator(operation).paginate(**request) for item in page.get(key, [])]
 
 
 def _date(value: Any, where: str, field: str) -> datetime:

@@ -245,15 +245,9 @@ class ScheduleClock:
 def _scheduler_schedules(aws: Any) -> list[dict[str, Any]]:
     """Every enabled Scheduler schedule of the local AWS, as GetSchedule answers it."""
     scheduler = aws.client("scheduler")
-    found: list[dict[str, Any]] = []
-    token = None
-    while True:
-        page = scheduler.list_schedules(State="ENABLED", **({"NextToken": token} if token else {}))
-        for summary in page.get("Schedules", []):
-            found.append(scheduler.get_schedule(Name=summary["Name"], GroupName=summary.get("GroupName", "default")))
-        token = page.get("NextToken")
-        if not token:
-            return found
+    return [scheduler.get_schedule(Name=summary["Name"], GroupName=summary.get("GroupName", "default"))
+            for page in scheduler.get_paginator("list_schedules").paginate(State="ENABLED")
+            for summary in page.get("Schedules", [])]
 
 
 def _schedule_rules(aws: Any) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
