@@ -105,8 +105,7 @@ class LambdaApi:
             configs.append(row.config)
             if members.get("FunctionVersion") == "ALL":
                 configs.extend(version.config for version in self.registry.versions(region, row.config["FunctionName"]))
-        page, marker = _page(configs, members)
-        return Answer({"Functions": page, **({"NextMarker": marker} if marker else {})})
+        return Answer(paged("Functions", configs, members))
 
     def update_function_code(self, members: dict[str, Any], region: str) -> Answer:
         name = self._plain_name(members.get("FunctionName"))
@@ -172,8 +171,7 @@ class LambdaApi:
     def list_versions_by_function(self, members: dict[str, Any], region: str) -> Answer:
         name = self._plain_name(members.get("FunctionName"))
         configs = [self._latest(region, name).config, *(v.config for v in self.registry.versions(region, name))]
-        page, marker = _page(configs, members)
-        return Answer({"Versions": page, **({"NextMarker": marker} if marker else {})})
+        return Answer(paged("Versions", configs, members))
 
     def create_alias(self, members: dict[str, Any], region: str) -> Answer:
         name = self._plain_name(members.get("FunctionName"))
@@ -211,8 +209,7 @@ class LambdaApi:
         self._latest(region, name)
         aliases = [a for a in self.registry.aliases(region, name)
                    if members.get("FunctionVersion") in (None, a["FunctionVersion"])]
-        page, marker = _page(aliases, members)
-        return Answer({"Aliases": page, **({"NextMarker": marker} if marker else {})})
+        return Answer(paged("Aliases", aliases, members))
 
     # -- tags, permissions, concurrency, settings -------------------------------------------------
 
@@ -671,9 +668,11 @@ def _client_context(encoded: Any) -> Any:
             from None
 
 
-def _page(items: list[dict[str, Any]], members: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
+def paged(key: str, items: list[dict[str, Any]], members: dict[str, Any], *, size: int = _PAGE,
+          most: int = 10000) -> dict[str, Any]:
+    """A list answer: ``key``'s page of ``items`` from the request's ``Marker``, ``MaxItems`` long (else
+    ``size``, at most ``most``), and the ``NextMarker`` when there are more."""
     start = int(members["Marker"]) if str(members.get("Marker") or "").isdigit() else 0
-    size = members.get("MaxItems") or _PAGE
-    end = start + max(1, min(int(size), 10000))
-    return items[start:end], (str(end) if end < len(items) else None)
+    end = start + max(1, min(int(members.get("MaxItems") or size), most))
+    return {key: items[start:end], **({"NextMarker": str(end)} if end < len(items) else {})}
 

@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..store import Store
-from .api import Answer, LambdaApi
+from .api import Answer, LambdaApi, paged
 from .errors import LambdaError, whole_number
 
 __all__ = ["AsyncInvocations", "InvokeConfigApi", "InvokeConfigs", "destination_sender", "invocation_record"]
@@ -108,10 +108,7 @@ class InvokeConfigApi:
     def list_function_event_invoke_configs(self, members: dict[str, Any], region: str) -> Answer:
         name, _, _ = self._target({**members, "Qualifier": None}, region)
         found = self.configs.of_function(region, name)
-        start = int(members["Marker"]) if str(members.get("Marker") or "").isdigit() else 0
-        end = start + max(1, min(int(members.get("MaxItems") or 50), 50))
-        return Answer({"FunctionEventInvokeConfigs": found[start:end],
-                       **({"NextMarker": str(end)} if end < len(found) else {})})
+        return Answer(paged("FunctionEventInvokeConfigs", found, members, most=50))
 
     def _target(self, members: dict[str, Any], region: str) -> tuple[str, str, str]:
         """``(name, qualifier, qualified ARN)``; the function (and version or alias) must exist."""

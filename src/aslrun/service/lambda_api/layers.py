@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..store import Store
-from .api import Answer
+from .api import Answer, paged
 from .code_store import CodeStore
 from .errors import LambdaError
 
@@ -37,7 +37,6 @@ CREATE TABLE IF NOT EXISTS lambda_layer_names (
 """
 _NAME = re.compile(r"^[a-zA-Z0-9-_]{1,140}$")
 _VERSION_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):layer:([a-zA-Z0-9-_]+):(\d+)$")
-_PAGE = 50
 
 
 class LayerRegistry:
@@ -144,8 +143,7 @@ class LayerApi:
     def list_layer_versions(self, members: dict[str, Any], region: str) -> Any:
         name = _layer_name(members.get("LayerName"))
         versions = [_summary(config) for config in self.layers.versions(region, name) if _compatible(config, members)]
-        page, marker = _page(versions, members)
-        return Answer({"LayerVersions": page, **({"NextMarker": marker} if marker else {})})
+        return Answer(paged("LayerVersions", versions, members, most=50))
 
     def list_layers(self, members: dict[str, Any], region: str) -> Any:
         latest: dict[str, dict[str, Any]] = {}
@@ -155,8 +153,7 @@ class LayerApi:
                 latest[name] = config
         layers = [{"LayerName": name, "LayerArn": config["LayerArn"], "LatestMatchingVersion": _summary(config)}
                   for name, config in sorted(latest.items())]
-        page, marker = _page(layers, members)
-        return Answer({"Layers": page, **({"NextMarker": marker} if marker else {})})
+        return Answer(paged("Layers", layers, members, most=50))
 
     def delete_layer_version(self, members: dict[str, Any], region: str) -> Any:
         name, version = _layer_name(members.get("LayerName")), _number(members.get("VersionNumber"))
@@ -201,9 +198,3 @@ def _number(value: Any) -> int:
     except (TypeError, ValueError):
         raise LambdaError("InvalidParameterValueException", f"VersionNumber must be a whole number, not {value!r}") \
             from None
-
-
-def _page(items: list[dict[str, Any]], members: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
-    start = int(members["Marker"]) if str(members.get("Marker") or "").isdigit() else 0
-    end = start + max(1, min(int(members.get("MaxItems") or _PAGE), 50))
-    return items[start:end], (str(end) if end < len(items) else None)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .api import Answer, LambdaApi
+from .api import Answer, LambdaApi, paged
 from .errors import LambdaError
 from .mapping_config import Source, new_mapping, resolved_function_arn, shown_as, source_of, updated_mapping
 from .mappings import MappingRegistry
@@ -57,13 +57,7 @@ class MappingApi:
             qualified = wanted.count(":") > 6
             mappings = [m for m in mappings
                         if m["FunctionArn"] == wanted or (not qualified and m["FunctionArn"].startswith(wanted + ":"))]
-        start = int(members["Marker"]) if str(members.get("Marker") or "").isdigit() else 0
-        size = members.get("MaxItems") or _PAGE
-        end = start + max(1, min(int(size), 10000))
-        answer: dict[str, Any] = {"EventSourceMappings": mappings[start:end]}
-        if end < len(mappings):
-            answer["NextMarker"] = str(end)
-        return Answer(answer)
+        return Answer(paged("EventSourceMappings", mappings, members, size=_PAGE))
 
     def update_event_source_mapping(self, members: dict[str, Any], region: str) -> Answer:
         current = self._mapping(members.get("UUID"))
