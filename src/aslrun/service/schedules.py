@@ -36,6 +36,7 @@ from typing import Any
 
 from ..localaws.event_targets import target_input
 from ..localaws.schedule_expressions import Schedule, parse_schedule
+from ..localaws.sent_to import SENT_TO, send_text
 
 __all__ = ["DueTimes", "ScheduleClock"]
 
@@ -216,18 +217,11 @@ class ScheduleClock:
                 self.start_execution(arn, value)
             elif service == "lambda":
                 self.invoke_function(arn, value)
-            elif service == "sqs":
-                sqs = aws.client("sqs", arn.split(":")[3])
-                url = sqs.get_queue_url(QueueName=arn.split(":")[5])["QueueUrl"]
-                group = (target.get("SqsParameters") or {}).get("MessageGroupId")
-                sqs.send_message(QueueUrl=url, MessageBody=text, **({"MessageGroupId": group} if group else {}))
-            elif service == "sns":
-                aws.client("sns", arn.split(":")[3]).publish(TopicArn=arn, Message=text)
-            elif service == "events":
+            elif service in SENT_TO:
                 parameters = target.get("EventBridgeParameters") or {}
-                aws.client("events", arn.split(":")[3]).put_events(Entries=[{
-                    "EventBusName": arn, "Source": parameters.get("Source", "aws.scheduler"),
-                    "DetailType": parameters.get("DetailType", "Scheduled Event"), "Detail": text}])
+                send_text(aws, arn, text, message_group=(target.get("SqsParameters") or {}).get("MessageGroupId"),
+                          source=parameters.get("Source", "aws.scheduler"),
+                          detail_type=parameters.get("DetailType", "Scheduled Event"))
             else:
                 return f"{arn} skipped (schedules reach state machines, functions, queues, topics and buses)"
         except Exception as problem:  # a target that fails: said, and the clock goes on

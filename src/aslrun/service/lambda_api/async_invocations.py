@@ -226,26 +226,18 @@ def destination_sender(functions: LambdaApi) -> Callable[[str, dict[str, Any], s
     a function of this server (invoked asynchronously)."""
 
     def send(destination: str, record: dict[str, Any], condition: str) -> None:
-        parts = destination.split(":")
-        service, region = parts[2], parts[3]
+        service, region = destination.split(":")[2:4]
         text = json.dumps(record)
         if service == "lambda":
             functions.invoke({"FunctionName": destination, "InvocationType": "Event", "Payload": text.encode()},
                              region)
             return
         from ...localaws.emulator import current_aws
+        from ...localaws.sent_to import send_text
 
         aws = current_aws(start=True)
         assert aws is not None
-        if service == "sqs":
-            sqs = aws.client("sqs", region)
-            sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=parts[5])["QueueUrl"], MessageBody=text)
-        elif service == "sns":
-            aws.client("sns", region).publish(TopicArn=destination, Message=text)
-        elif service == "events":
-            outcome = "Success" if condition == "Success" else "Failure"
-            aws.client("events", region).put_events(Entries=[{
-                "EventBusName": destination, "Source": "lambda", "Detail": text,
-                "DetailType": f"Lambda Function Invocation Result - {outcome}"}])
+        outcome = "Success" if condition == "Success" else "Failure"
+        send_text(aws, destination, text, source="lambda", detail_type=f"Lambda Function Invocation Result - {outcome}")
 
     return send
