@@ -26,7 +26,7 @@ from handlers.metering.periods import days_between, nem_date
 from handlers.metering.readings import ELECTRIC_UNITS, Reading
 from handlers.metering.store import Meter
 
-__all__ = ["Metered", "PreviousRead", "billing_unit", "measure", "unit_factor"]
+__all__ = ["Metered", "PreviousRead", "billing_unit", "highest_per_day", "measure", "unit_factor"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,11 @@ def unit_factor(reading: Reading, meter: Meter) -> Decimal:
     return heating * pressure
 
 
+def highest_per_day(rows: Mapping[date, tuple[Decimal, ...]]) -> dict[date, Decimal]:
+    """The highest interval of each day that has any."""
+    return {day: max(row) for day, row in rows.items() if row}
+
+
 @dataclass(frozen=True)
 class Metered:
     """Energy over ``[period_start, period_end)`` in ``unit``, per channel (E1, E2, B1)."""
@@ -69,6 +74,9 @@ class Metered:
     totals: Mapping[str, Decimal]
     intervals: Mapping[str, Mapping[date, tuple[Decimal, ...]]] = field(default_factory=dict)
     rolled_over: tuple[str, ...] = ()
+    #: each channel's energy per NEM day (``sum(values, ZERO)`` of each day of ``intervals``), summed
+    #: once when measured: the usage record, the anomaly rules and the bill engine all read it
+    day_sums: Mapping[str, Mapping[date, Decimal]] = field(default_factory=dict)
 
     @property
     def days(self) -> int:
@@ -82,7 +90,22 @@ class Metered:
 
     def daily(self, suffix: str = "E1") -> dict[date, Decimal]:
         """Energy per NEM day of a channel (interval reads only; empty otherwise)."""
+        summed = self.day_sums.get(suffix)
+        if summed is not None:
+            return dict(summed)
         return {day: sum(values, ZERO) for day, values in self.intervals.get(suffix, {}).items()}
+
+    def day_maxima(self, suffix: str = "E1") -> Mapping[date, Decimal]:
+        """The highest interval of each NEM day of a channel (interval reads only; empty otherwise),
+        found once per Metered: the usage record and the spike rule both look at them. Read only."""
+        kept = self._day_maxima.get(suffix)
+        if kept is None:
+            kept = self._day_maxima[suffix] = highest_per_day(self.intervals.get(suffix, {}))
+        return kept
+
+    @functools.cached_property
+    def _day_maxima(self) -> dict[str, dict[date, Decimal]]:
+        return {}
 
     def to_usage(self) -> Usage:
         """The bill engine's view: intervals where the meter has them, totals otherwise (built once
@@ -94,9 +117,12 @@ class Metered:
     def _usage(self) -> Usage:
         def channel(suffix: str) -> ChannelUsage | None:
             if suffix in self.intervals:
-                return ChannelUsage.from_intervals(
-                    self.intervals[suffix], interval_minutes=self.reading.interval_minutes or 30
-                )
+                minutes = self.reading.interval_minutes or 30
+                if suffix in self.day_sums:  # rows a parse checked (count, finite, >= 0), summed once
+                    return ChannelUsage.from_checked_intervals(
+                        self.intervals[suffix], self.day_sums[suffix], interval_minutes=minutes
+                    )
+                return ChannelUsage.from_intervals(self.intervals[suffix], interval_minutes=minutes)
             if suffix in self.totals:
                 return ChannelUsage.from_total(self.totals[suffix])
             return None
@@ -127,9 +153,7 @@ class Metered:
             record["dailyUsage"] = {
                 d.isoformat(): format_quantity(q) for d, q in sorted(self.daily().items())
             }
-            record["maxIntervalUsage"] = format_quantity(
-                max((max(row) for row in self.intervals["E1"].values() if row), default=ZERO)
-            )
+            record["maxIntervalUsage"] = format_quantity(max(self.day_maxima().values(), default=ZERO))
         if tou:
             record["touUsage"] = {band: format_quantity(q) for band, q in tou.items()}
         if self.rolled_over:
@@ -221,10 +245,9 @@ def _measured_intervals(reading: Reading, meter: Meter) -> Metered:
         suffix: {row.day: row.values if unscaled else tuple(map(scale, row.values)) for row in rows}
         for suffix, rows in reading.intervals.items()
     }
-    summed = {
-        s: sum((sum(r, ZERO) for r in days.values()), ZERO) for s, days in intervals.items()
-    }
-    metered = Metered(reading, meter, billing_unit(meter), start, end, summed, intervals)
+    day_sums = {s: {day: sum(r, ZERO) for day, r in days.items()} for s, days in intervals.items()}
+    summed = {s: sum(sums.values(), ZERO) for s, sums in day_sums.items()}
+    metered = Metered(reading, meter, billing_unit(meter), start, end, summed, intervals, day_sums=day_sums)
     with _recent_lock:
         _recent_intervals[key] = metered
         while len(_recent_intervals) > _RECENT_KEPT:

@@ -14,6 +14,7 @@ from tests.helpers.metering import NOW, basic_event, interval_event, wrapped
 from handlers.metering import anomaly
 from handlers.metering.anomaly import detect_anomaly
 from handlers.metering.store import Account
+from handlers.metering.metered import highest_per_day
 from handlers.metering.usage import calculate_usage, store_usage_record
 
 
@@ -201,7 +202,7 @@ def test_the_spike_rule_ranks_the_three_highest_as_a_full_sort_does_ties_include
     the later day and slot) on days with few distinct values, short and empty days."""
     start = date(2024, 9, 1)
     rows = {start + timedelta(days=i): tuple(values) for i, values in enumerate(days)}
-    metered = SimpleNamespace(unit="kWh", intervals={"E1": rows})
+    metered = SimpleNamespace(unit="kWh", intervals={"E1": rows}, day_maxima=lambda suffix: highest_per_day(rows))
     found = anomaly._spike(metered)
     ranked = _spike_by_full_sort(rows)
     if len(ranked) < 3:
