@@ -11,6 +11,11 @@ FD``), which pays for them once:
   (OpenBLAS, which numpy brings in with the BUA handlers, is told to start no threads), and starts no
   local AWS and no moto mock: moto holds no state at all, which is checked before every fork, so
   nothing of the zygote can reach a case;
+* it makes the local AWS's own botocore clients (:func:`aslrun.localaws.emulator.prepare`: no
+  emulated state) and then freezes everything it holds out of the garbage collector's reach
+  (``gc.freeze``), so that a collection in a case neither walks nor copies the zygote's memory page
+  by page. Before both, a case spent about 0.35 s making clients and touching inherited pages
+  (this module's tests: 59 -> 42 s on one process);
 * for each request (a JSON line on a Unix socket: the case's arguments, with the write end of the
   test's pipe for its stdout and a file for its stderr passed along as file descriptors) it forks.
   The new process returns from :func:`serve` with its arguments and runs ``crash_child.main(args)``
@@ -34,6 +39,7 @@ subprocess by the tests themselves.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import select
@@ -75,6 +81,9 @@ modules a case process had imported that the zygote had not)."""
 SERVICES = ("dynamodb", "sqs", "sns", "s3", "events", "ssm", "secretsmanager", "scheduler")
 """The services the cases call, whose botocore data files the zygote reads (for botocore and moto)."""
 
+CLIENTS = (*SERVICES, "iam")
+"""The services whose clients a case's local AWS makes (a snapshot reads IAM too): made in the zygote."""
+
 
 # -- the zygote (python crash_zygote.py FD) ---------------------------------------------------------------
 
@@ -98,6 +107,13 @@ def _preload() -> None:
     for service in SERVICES:
         session.client(service)
         get_service_model(service)  # moto's parsed copy (cached by moto)
+    from moto.core.utils import service_name_from_moto_package_name
+
+    from aslrun.localaws.emulator import prepare
+
+    prepare(CLIENTS)  # the local AWS's own clients (each case's snapshot reads every service)
+    for service in CLIENTS:  # (cached by moto; each answer costs it a botocore session)
+        service_name_from_moto_package_name(service)
 
 
 def _assert_nothing_to_leak() -> None:
@@ -414,6 +430,8 @@ class Zygote:
 
 if __name__ == "__main__":
     _preload()
+    gc.collect()
+    gc.freeze()
     arguments = serve(int(sys.argv[1]))  # returns in each forked case, never in the zygote
     import crash_child
 
