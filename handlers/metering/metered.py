@@ -248,6 +248,9 @@ def _measured_intervals(reading: Reading, meter: Meter) -> Metered:
     day_sums = {s: {day: sum(r, ZERO) for day, r in days.items()} for s, days in intervals.items()}
     summed = {s: sum(sums.values(), ZERO) for s, sums in day_sums.items()}
     metered = Metered(reading, meter, billing_unit(meter), start, end, summed, intervals, day_sums=day_sums)
+    if unscaled:  # the values as read: each day's highest is the parse's
+        for suffix, rows in reading.intervals.items():
+            metered._day_maxima[suffix] = {row.day: row.highest for row in rows if row.values}  # type: ignore[misc]
     with _recent_lock:
         _recent_intervals[key] = metered
         while len(_recent_intervals) > _RECENT_KEPT:

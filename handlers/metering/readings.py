@@ -99,6 +99,15 @@ class IntervalDay:
     values: tuple[Decimal, ...]
     quality: str = "A"
     reason_code: int | None = None
+    #: the day's highest value when the parse found it (from the floats, in C); see :attr:`highest`
+    known_highest: Decimal | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def highest(self) -> Decimal | None:
+        """The day's highest value (None for a day without values)."""
+        if self.known_highest is not None:
+            return self.known_highest
+        return max(self.values) if self.values else None
 
 
 @dataclass(frozen=True)
@@ -281,6 +290,7 @@ def _sound_channel(rows: list[Any], length: int | None) -> list[IntervalDay] | N
             tuple(numbers[index * count:(index + 1) * count]),
             str(row.get("quality", "A")),
             reason if isinstance(reason, int) and not isinstance(reason, bool) else None,
+            _DECIMALS[max(lists[index])],  # (float -> Decimal keeps the order: the Decimal of the highest)
         ))
     return days
 

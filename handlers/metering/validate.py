@@ -169,7 +169,7 @@ def _interval_issues(reading: Reading, meter: Meter) -> tuple[list[Issue], date,
     factor = _capacity_factor(reading, meter)
     for suffix, rows in reading.intervals.items():
         for index, row in enumerate(rows):
-            if factor >= 0 and row.values and max(row.values) * factor <= limit:
+            if factor >= 0 and row.values and row.highest * factor <= limit:  # type: ignore[operator]
                 continue  # x factor (>= 0) keeps the order: no value of the day is above the limit
             for slot, value in enumerate(row.values):
                 if value * factor > limit:

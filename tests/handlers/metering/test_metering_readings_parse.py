@@ -57,11 +57,12 @@ def test_the_channel_at_once_parses_as_day_by_day_does(rows, length):
 
 
 def _comparable(parsed: tuple[object, list[readings.Issue]]) -> object:
-    """The parse with each value's exact digits and sign (Decimal('0.0') == Decimal('-0.0'))."""
+    """The parse with each value's exact digits and sign (Decimal('0.0') == Decimal('-0.0')), and each
+    day's highest value (found from the floats on the way at once, from the Decimals otherwise)."""
     reading, issues = parsed
     if reading is None:
         return None, issues
-    channels = {suffix: [(d.day, tuple(map(str, d.values)), d.quality, d.reason_code) for d in rows]
+    channels = {suffix: [(d.day, tuple(map(str, d.values)), d.quality, d.reason_code, str(d.highest)) for d in rows]
                 for suffix, rows in reading.intervals.items()}  # type: ignore[attr-defined]
     return channels, reading, issues
 
