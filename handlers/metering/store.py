@@ -13,6 +13,7 @@ import functools
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -275,13 +276,26 @@ def open_store(path: str | os.PathLike[str] | None = None) -> MeteringStore:
 
     The connection is the thread's shared one (:func:`handlers.db.shared_connection`): a handler
     called a thousand times opens the file once. The schema is applied only when a metering table
-    is missing: one catalogue query instead of some thirty idempotent statements on every call.
+    is missing: one catalogue query per connection (a file replaced gets a new one) instead of some
+    thirty idempotent statements on every call.
     """
     conn = shared_connection(path)
-    present = conn.execute(
-        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 'metering\\_%' "
-        "ESCAPE '\\'"
-    ).fetchone()[0]
-    if present < _TABLES:
-        apply_schema(conn, SCHEMA)
+    if _WITH_TABLES.get(id(conn)) is not conn:  # (the connection is kept: by identity, not by an id reused)
+        present = conn.execute(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 'metering\\_%' "
+            "ESCAPE '\\'"
+        ).fetchone()[0]
+        if present < _TABLES:
+            apply_schema(conn, SCHEMA)
+        with _WITH_TABLES_LOCK:
+            _WITH_TABLES[id(conn)] = conn
+            while len(_WITH_TABLES) > _WITH_TABLES_KEPT:
+                del _WITH_TABLES[next(iter(_WITH_TABLES))]
     return MeteringStore(conn, owned=False)
+
+
+#: shared connections known to have the metering tables (checked once per connection, not per call:
+#: a connection is opened afresh when its file is replaced), the latest few
+_WITH_TABLES: dict[int, sqlite3.Connection] = {}
+_WITH_TABLES_LOCK = threading.Lock()
+_WITH_TABLES_KEPT = 64
