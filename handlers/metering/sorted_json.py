@@ -69,6 +69,30 @@ def _floats(values: list[Any]) -> str:
     return ", ".join(map(_FLOAT_TEXT.__getitem__, values))
 
 
+def _days_text(days: list[Any] | tuple[Any, ...]) -> str | None:
+    """A channel's list of interval days in the usual shape (each ``{"date", "quality", "values"}``
+    with text, text and plain floats, no ``-0.0``), its values checked and looked up all at once:
+    per day, those checks cost as much as the lookups. None for any other list."""
+    if not all(type(day) is dict and day.keys() == _DAY_KEYS for day in days):
+        return None
+    lists = [day["values"] for day in days]
+    if not all(type(values) is list and values for values in lists):
+        return None
+    flat = list(itertools.chain.from_iterable(lists))
+    if not _FLOAT_ONLY.issuperset(map(type, flat)) or has_negative_zero(flat):
+        return None
+    if not all(type(day["date"]) is str and type(day["quality"]) is str for day in days):
+        return None
+    texts = list(map(_FLOAT_TEXT.__getitem__, flat))
+    written, start = [], 0
+    for day, values in zip(days, lists):
+        end = start + len(values)
+        written.append(f'{{"date": {encode_basestring_ascii(day["date"])}, "quality": '
+                       f'{encode_basestring_ascii(day["quality"])}, "values": [{", ".join(texts[start:end])}]}}')
+        start = end
+    return f"[{', '.join(written)}]"
+
+
 def _text(value: Any) -> str:
     kind = type(value)
     if kind is str:
@@ -88,6 +112,9 @@ def _text(value: Any) -> str:
             return "[]"
         if _FLOAT_ONLY.issuperset(map(type, value)):
             return f"[{_floats(value)}]"  # type: ignore[arg-type]
+        days = _days_text(value)
+        if days is not None:
+            return days
         return f"[{', '.join(map(_text, value))}]"
     if kind is dict:
         if value.keys() == _DAY_KEYS:  # a reading's interval day, the usual shape: one format

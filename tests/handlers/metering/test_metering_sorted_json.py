@@ -15,6 +15,8 @@ from handlers.metering.sorted_json import _FLOAT_TEXT, sorted_json_text
 _SCALARS = (st.none() | st.booleans() | st.integers() | st.text()
             | st.floats(allow_nan=True, allow_infinity=True)
             | st.sampled_from([0.0, -0.0, 0.1, 1e16, 1e-7, 5e-324, math.inf, -math.inf, math.nan]))
+_DAY = st.fixed_dictionaries({"date": st.text(max_size=10), "quality": st.text(max_size=2),
+                              "values": st.lists(st.floats() | st.sampled_from([0.0, -0.0, 0.25]), max_size=8)})
 _JSON = st.recursive(
     _SCALARS,
     lambda inner: (st.lists(inner, max_size=6) | st.tuples(inner, inner)
@@ -22,7 +24,8 @@ _JSON = st.recursive(
                    | st.lists(st.floats(), max_size=60)
                    | st.fixed_dictionaries({"date": st.text(max_size=10), "quality": st.text(max_size=2),
                                             "values": st.lists(st.floats(), max_size=50)})
-                   | st.fixed_dictionaries({"date": inner, "quality": inner, "values": inner})),
+                   | st.fixed_dictionaries({"date": inner, "quality": inner, "values": inner})
+                   | st.lists(_DAY, min_size=1, max_size=4)),  # a channel of days: written all at once
     max_leaves=40,
 )
 
