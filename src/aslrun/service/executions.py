@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import uuid
 from typing import Any
 
@@ -268,7 +269,8 @@ def _input(text: str | None) -> tuple[str, Any]:
     if not text.strip():
         raise ServiceError("InvalidExecutionInput", "Invalid State Machine Execution Input: 'Invalid execution input.'")
     try:
-        return text, json.loads(text, parse_constant=_not_json, parse_float=_finite_number)
+        checked = _finite_number if _MAY_OVERFLOW.search(text) else None  # (a Python call per number otherwise)
+        return text, json.loads(text, parse_constant=_not_json, parse_float=checked)
     except ValueError as error:
         raise ServiceError("InvalidExecutionInput", f"Invalid State Machine Execution Input: '{error}'") from None
     except RecursionError:
@@ -279,6 +281,11 @@ def _input(text: str | None) -> tuple[str, Any]:
 def _not_json(name: str) -> Any:
     raise ValueError(f"Unrecognized token '{name}': was expecting (JSON String, Number, Array, Object or token "
                      "'null', 'true' or 'false')")
+
+
+#: where a JSON number could be past a double's range (a 3-digit exponent, or 309 digits in a row):
+#: only then is each number checked as it is read; a match elsewhere (inside a string) only costs time
+_MAY_OVERFLOW = re.compile(r"[eE]\+?0*[1-9]\d\d|\d{309}")
 
 
 def _finite_number(text: str) -> float:
