@@ -95,8 +95,8 @@ class ExecutionApi:
                                "billedDurationInMilliseconds": max(100, math.ceil((stop - start) * 10) * 100)},
         }
         answer["outputDetails"] = {"included": True}  # on a failed run too, as AWS answers
-        if execution.status == "SUCCEEDED":
-            answer["output"] = _json(execution.output)
+        if execution.status == "SUCCEEDED":  # (the text the store was given, if the recorder wrote it)
+            answer["output"] = getattr(execution, "service_output_text", None) or _json(execution.output)
         else:
             answer["error"], answer["cause"] = execution.error, execution.cause
         return answer

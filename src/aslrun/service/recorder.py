@@ -87,6 +87,7 @@ class _ExecutionListener:
         status = _ENDS.get(kind)
         if status is not None:
             output = self.texts.text(execution.output) if status == "SUCCEEDED" else None
+            execution.service_output_text = output  # type: ignore[attr-defined]  # (StartSyncExecution's answer)
             details = event.details
             self.queue(_END, (status, output, details.get("error"), details.get("cause"), round(event.timestamp, 3),
                               execution.arn))
