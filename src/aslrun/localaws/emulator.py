@@ -91,9 +91,9 @@ class LocalAws:
             if not aws_extra_installed():
                 self._depth -= 1
                 raise AwsUnavailable(AWS_EXTRA_MISSING)
+            _adapt_moto()
             from moto import mock_aws
 
-            _adapt_moto()
             first = not any(aws.active for aws in _ACTIVE)
             self._mock = mock_aws()
             self._mock.start(reset=first)  # a local AWS inside another one shares its state
