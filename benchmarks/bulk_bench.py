@@ -78,6 +78,9 @@ Where the time went (cProfile, 300-1,000 readings, issue 15):
   0.87, usage 0.59 -> 0.34, anomaly 0.31 -> 0.19); side by side with the commit before, alternately
   on the same machine: 364 -> 436 readings/s (2.71 -> 2.25 ms of CPU). With ``--handler-processes
   2`` it is no faster (411-418/s): the pickling to the workers now costs more than it spreads.
+  Then the engine's check that the input is sound JSON (``aslrun.jsontext``) took each interval day
+  of the 1,000 readings as a node of its own; a list of objects is now one batch and its records'
+  arrays of values are checked together (0.23 -> 0.1 ms a reading): 463 readings/s, 2.12 ms of CPU.
 """
 
 from __future__ import annotations

@@ -82,7 +82,9 @@ same top-level object). The store now keeps, by identity, the texts of the large
 execution's payloads share and writes each payload around them (byte for byte json.dumps' text, a
 property test says): STANDARD 62-66 -> 80-84 executions/s, EXPRESS 65-67 -> 87-90, the server's
 CPU for 1,000 executions 16 -> 12-13 s. StartExecution's input is read by json's C parser,
-checking numbers for a double's range only when its text could hold one past it.
+checking numbers for a double's range only when its text could hold one past it. In-process, the
+engine's soundness check of the input reading (a list of day objects, now one batch: 234 -> 104
+us) brings it to 326 executions/s (median of 3).
 """
 
 from __future__ import annotations
