@@ -8,7 +8,8 @@ from aslrun.service.faults import ServiceError
 from aslrun.service.executions import _input
 
 
-@pytest.mark.parametrize("number", ["1e999", "-1E+400", "1e0400", "1" + "0" * 400 + ".5", "0.5e309"])
+@pytest.mark.parametrize("number", ["1e999", "-1E+400", "1e0400", "1" + "0" * 400 + ".5", "0.5e309",
+                                    "9" * 308 + "e1", "9" * 250 + ".5e60", "-" + "9" * 211 + "e98"])
 def test_a_number_past_a_doubles_range_is_refused(number):
     with pytest.raises(ServiceError, match=r"Numeric value \(.*\) out of range of double"):
         _input('{"values": [0.5, ' + number + ']}')

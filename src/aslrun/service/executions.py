@@ -283,9 +283,10 @@ def _not_json(name: str) -> Any:
                      "'null', 'true' or 'false')")
 
 
-#: where a JSON number could be past a double's range (a 3-digit exponent, or 309 digits in a row):
-#: only then is each number checked as it is read; a match elsewhere (inside a string) only costs time
-_MAY_OVERFLOW = re.compile(r"[eE]\+?0*[1-9]\d\d|\d{309}")
+#: where a JSON number could be past a double's range: an exponent of 100 or more, or 200 digits in a
+#: row (with an exponent under 100, only a mantissa of some 210 digits or more reaches 1e309). Only then
+#: is each number checked as it is read; a match elsewhere (inside a string) only costs time
+_MAY_OVERFLOW = re.compile(r"[eE]\+?0*[1-9]\d\d|\d{200}")
 
 
 def _finite_number(text: str) -> float:
