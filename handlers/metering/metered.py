@@ -77,6 +77,8 @@ class Metered:
     #: each channel's energy per NEM day (``sum(values, ZERO)`` of each day of ``intervals``), summed
     #: once when measured: the usage record, the anomaly rules and the bill engine all read it
     day_sums: Mapping[str, Mapping[date, Decimal]] = field(default_factory=dict)
+    #: each channel's highest interval per NEM day, found when measured (the parse's for values as read)
+    day_highest: Mapping[str, Mapping[date, Decimal]] = field(default_factory=dict)
 
     @property
     def days(self) -> int:
@@ -96,16 +98,10 @@ class Metered:
         return {day: sum(values, ZERO) for day, values in self.intervals.get(suffix, {}).items()}
 
     def day_maxima(self, suffix: str = "E1") -> Mapping[date, Decimal]:
-        """The highest interval of each NEM day of a channel (interval reads only; empty otherwise),
-        found once per Metered: the usage record and the spike rule both look at them. Read only."""
-        kept = self._day_maxima.get(suffix)
-        if kept is None:
-            kept = self._day_maxima[suffix] = highest_per_day(self.intervals.get(suffix, {}))
-        return kept
-
-    @functools.cached_property
-    def _day_maxima(self) -> dict[str, dict[date, Decimal]]:
-        return {}
+        """The highest interval of each NEM day of a channel (interval reads only; empty otherwise):
+        the usage record and the spike rule both look at them. Read only."""
+        found = self.day_highest.get(suffix)
+        return found if found is not None else highest_per_day(self.intervals.get(suffix, {}))
 
     def to_usage(self) -> Usage:
         """The bill engine's view: intervals where the meter has them, totals otherwise (built once
@@ -247,10 +243,14 @@ def _measured_intervals(reading: Reading, meter: Meter) -> Metered:
     }
     day_sums = {s: {day: sum(r, ZERO) for day, r in days.items()} for s, days in intervals.items()}
     summed = {s: sum(sums.values(), ZERO) for s, sums in day_sums.items()}
-    metered = Metered(reading, meter, billing_unit(meter), start, end, summed, intervals, day_sums=day_sums)
+    day_highest: dict[str, Any]
     if unscaled:  # the values as read: each day's highest is the parse's
-        for suffix, rows in reading.intervals.items():
-            metered._day_maxima[suffix] = {row.day: row.highest for row in rows if row.values}  # type: ignore[misc]
+        day_highest = {s: {row.day: row.highest for row in rows if row.values}
+                       for s, rows in reading.intervals.items()}
+    else:
+        day_highest = {s: highest_per_day(days) for s, days in intervals.items()}
+    metered = Metered(reading, meter, billing_unit(meter), start, end, summed, intervals, day_sums=day_sums,
+                      day_highest=day_highest)
     with _recent_lock:
         _recent_intervals[key] = metered
         while len(_recent_intervals) > _RECENT_KEPT:
