@@ -7,6 +7,7 @@ Frozen clocks start at 2024-01-01T00:00:00Z (epoch 1704067200) unless a test say
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -87,6 +88,31 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         from tests.helpers.ahead import start_all
 
         start_all()
+
+
+_FULL_COLLECTIONS = [0]  # full garbage collections since the last freeze
+
+
+def _count_full_collections(phase: str, info: dict[str, int]) -> None:
+    if phase == "stop" and info["generation"] == 2:
+        _FULL_COLLECTIONS[0] += 1
+
+
+gc.callbacks.append(_count_full_collections)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """After a test during which the collector walked the whole heap, what survived that walk is
+    frozen (``gc.freeze``), so that the next full collection walks only what came since. A test
+    process's heap grows through the session (moto, boto3's models, Hypothesis's strategies, the
+    modules each test imports) and Python's collector walked all of it about 40 times per worker,
+    0.2 s each: 16.7 s of CPU a run went to it, 3 s with this (the suite's user time 4 min 51 s ->
+    4 min 1 s on one pair of runs). The price: cyclic garbage among frozen objects is never
+    collected, which raised the larger worker's peak RSS by about 180 MiB (560 -> 743 MiB)."""
+    if _FULL_COLLECTIONS[0]:
+        _FULL_COLLECTIONS[0] = 0
+        gc.freeze()
 
 
 @pytest.fixture(scope="session", autouse=True)
