@@ -16,19 +16,11 @@ FD``), which pays for them once:
   (``gc.freeze``), so that a collection in a case neither walks nor copies the zygote's memory page
   by page. Before both, a case spent about 0.35 s making clients and touching inherited pages
   (this module's tests: 59 -> 42 s on one process);
-* for each request (a JSON line on a Unix socket: the case's arguments, with the write end of the
-  test's pipe for its stdout and a file for its stderr passed along as file descriptors) it forks.
-  The new process returns from :func:`serve` with its arguments and runs ``crash_child.main(args)``
-  as ``python crash_child.py ARGS`` would, then ends as that interpreter would (exit status 0, or 1
-  with a traceback). Like any case process it starts its own LocalAws (``reset=True``);
-* it replies with the process's pid; the test reads the case's lines from its own pipe and kills it
-  by that pid (SIGKILL), as it killed a subprocess;
-* the process is the zygote's child, so only the zygote can reap it. It does so once the test asks
-  for its exit status (``{"wait": pid}``), as soon as it has ended: SIGCHLD wakes the zygote's loop
-  (``signal.set_wakeup_fd``), which ``waitpid``s and reports the status in subprocess's convention
-  (``-9`` for SIGKILL, the exit code otherwise). Until the test waits, the pid cannot be reused (a
-  dead case is a zombie), so killing by pid cannot hit another process, as with a child of its own;
-* when the test closes the socket (or dies), the zygote kills and reaps whatever is left and exits.
+* then it forks a process per case (:mod:`tests.helpers.fork_server`, which tells how): the process
+  returns from ``serve`` with its arguments and runs ``crash_child.main(args)`` as ``python
+  crash_child.py ARGS`` would, then ends as that interpreter would (exit status 0, or 1 with a
+  traceback). Like any case process it starts its own LocalAws (``reset=True``). The test reads the
+  case's lines from its own pipe and kills it by its pid (SIGKILL), as it killed a subprocess.
 
 Only the zygote forks, and only while single-threaded: never the pytest process (xdist gives it
 threads). With ``ASLRUN_CRASH_CHILDREN=spawn`` every case runs in a fresh ``python crash_child.py``
@@ -40,11 +32,9 @@ subprocess by the tests themselves.
 from __future__ import annotations
 
 import gc
-import json
 import os
 import select
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -53,6 +43,7 @@ from pathlib import Path
 from typing import IO, Any, Self
 
 from tests.helpers.botocore_data import sharing_loader  # (ROOT is on the zygote's path too)
+from tests.helpers.fork_server import ForkServer, serve
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -114,128 +105,6 @@ def _preload() -> None:
     prepare(CLIENTS)  # the local AWS's own clients (each case's snapshot reads every service)
     for service in CLIENTS:  # (cached by moto; each answer costs it a botocore session)
         service_name_from_moto_package_name(service)
-
-
-def _assert_nothing_to_leak() -> None:
-    """The zygote is single-threaded and holds no local AWS and no moto state: a fork starts clean."""
-    import threading
-
-    import boto3
-    from moto.core.base_backend import BackendDict
-    from moto.core.models import MockAWS
-
-    from aslrun.localaws import current_aws
-
-    tasks = Path("/proc/self/task")
-    threads = len(list(tasks.iterdir())) if tasks.is_dir() else threading.active_count()
-    assert threads == 1, f"the zygote has {threads} threads: forking it would not be safe"
-    assert not MockAWS._mocks_active and not BackendDict._instances, "moto holds state in the zygote"
-    assert current_aws(start=False) is None, "a local AWS is active in the zygote"
-    assert boto3.DEFAULT_SESSION is None, "the zygote made boto3's default session"
-
-
-def _send(control: socket.socket, message: dict[str, Any]) -> None:
-    control.sendall(json.dumps(message).encode() + b"\n")
-
-
-def _returncode(status: int) -> int:
-    """subprocess's convention: the exit code, or minus the signal that ended the process."""
-    return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
-
-
-def serve(control_fd: int) -> list[str]:
-    """The zygote's loop: fork a case per request and report its pid; once the test asks for a case's
-    exit status (``{"wait": pid}``), reap it as soon as it has ended and report the status.
-
-    A case is reaped only when the test waits for it: until then its pid stays its own (a zombie at
-    worst), so the test can kill it by pid safely, as it could a child of its own. Returns only in a
-    forked case process (its arguments for ``crash_child.main``); the zygote itself exits when the test
-    closes the socket, killing the cases it has not reaped first (also if the zygote fails)."""
-    control = socket.socket(fileno=control_fd)
-    wakeup_read, wakeup_write = os.pipe()
-    os.set_blocking(wakeup_read, False)
-    os.set_blocking(wakeup_write, False)
-    signal.signal(signal.SIGCHLD, lambda *_: None)  # a handler, so that SIGCHLD is written to the wakeup fd
-    signal.set_wakeup_fd(wakeup_write)
-    cases: set[int] = set()  # forked, not reaped
-    awaited: set[int] = set()  # the test waits for their exit status
-    received, fds = b"", []
-    try:
-        _send(control, {"ready": os.getpid()})
-        while True:
-            readable, _, _ = select.select([control, wakeup_read], [], [])
-            if wakeup_read in readable:  # a SIGCHLD (or several)
-                while _read_some(wakeup_read):
-                    pass
-            if control in readable:
-                data, passed, _, _ = socket.recv_fds(control, 65536, 8)
-                if not data:  # the test is done (or gone)
-                    _end(cases)
-                received += data
-                fds += passed
-            while b"\n" in received:
-                line, received = received.split(b"\n", 1)
-                request = json.loads(line)
-                if "wait" in request:
-                    awaited.add(request["wait"])
-                    continue
-                stdout_fd, stderr_fd = fds[:2]
-                del fds[:2]
-                _assert_nothing_to_leak()
-                pid = os.fork()
-                if pid == 0:
-                    _become_case([control.detach(), wakeup_read, wakeup_write, *fds], stdout_fd, stderr_fd)
-                    sys.argv = [str(CHILD), *request["args"]]
-                    return list(request["args"])
-                os.close(stdout_fd)
-                os.close(stderr_fd)
-                cases.add(pid)
-                _send(control, {"started": pid})
-            for pid in sorted(awaited):
-                reaped, status = os.waitpid(pid, os.WNOHANG)
-                if reaped:
-                    awaited.discard(pid)
-                    cases.discard(pid)
-                    _send(control, {"ended": pid, "returncode": _returncode(status)})
-    except BaseException:
-        import traceback
-
-        traceback.print_exc()
-        _end(cases, status=1)
-        raise  # (not reached)
-
-
-def _become_case(zygote_fds: list[int], stdout_fd: int, stderr_fd: int) -> None:
-    """In a forked case: keep nothing of the zygote's but the modules it imported (no signal handler,
-    no file descriptor); stdin from /dev/null, stdout and stderr the test's."""
-    try:
-        signal.set_wakeup_fd(-1)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        for fd in zygote_fds:
-            os.close(fd)
-        null = os.open(os.devnull, os.O_RDONLY)
-        for source, target in ((null, 0), (stdout_fd, 1), (stderr_fd, 2)):
-            os.dup2(source, target)
-            os.close(source)
-    except BaseException:  # never back into the zygote's loop
-        os.write(2, b"the forked case could not start\n")
-        os._exit(70)
-
-
-def _end(cases: set[int], status: int = 0) -> None:
-    """End the zygote: no case may outlive it."""
-    for pid in cases:
-        os.kill(pid, signal.SIGKILL)
-    for pid in cases:
-        os.waitpid(pid, 0)
-    os._exit(status)
-
-
-def _read_some(fd: int) -> bool:
-    try:
-        return bool(os.read(fd, 512))
-    except BlockingIOError:
-        return False
 
 
 # -- the tests' side ----------------------------------------------------------------------------------
@@ -361,45 +230,25 @@ class Zygote:
     Used by one thread (the test process's main one), one request at a time."""
 
     def __init__(self, timeout: float = 120) -> None:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        self._errors = tempfile.TemporaryFile()
-        environment = {**_environment(), "OPENBLAS_NUM_THREADS": "1"}  # numpy's BLAS starts no thread
-        self._process = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), str(theirs.fileno())],
-                                         pass_fds=[theirs.fileno()], cwd=ROOT, env=environment,
-                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._errors)
-        theirs.close()
-        self._control = ours
-        self._received = b""
-        self._ended: dict[int, int] = {}
-        while "ready" not in self._next(timeout, "ready"):
-            pass
+        self._server = ForkServer(Path(__file__).resolve(), env=_environment(), cwd=ROOT, timeout=timeout)
 
     def start(self, *args: Any) -> Child:
         """A crash case, forked: ``crash_child.main(args)`` in a process whose pid the test kills."""
         stdout_read, stdout_write = os.pipe()
         stderr = tempfile.TemporaryFile()
         try:
-            request = json.dumps({"args": [str(arg) for arg in args]}).encode() + b"\n"
-            socket.send_fds(self._control, [request], [stdout_write, stderr.fileno()])
+            pid = self._server.fork({"args": [str(arg) for arg in args]}, stdout_write, stderr.fileno())
         finally:
             os.close(stdout_write)  # the zygote has its own copies (and the case its own)
-        while "started" not in (message := self._next(120, "started")):
-            pass  # (an earlier case's exit status, recorded)
-        return Forked(self, message["started"], stdout_read, stderr)
+        return Forked(self, pid, stdout_read, stderr)
 
     def returncode(self, pid: int, timeout: float) -> int:
         """The exit status of a forked case, once the zygote has reaped it (waiting up to ``timeout``)."""
-        deadline = time.monotonic() + timeout
-        self._control.sendall(json.dumps({"wait": pid}).encode() + b"\n")
-        while pid not in self._ended:
-            self._next(deadline - time.monotonic(), "ended")
-        return self._ended.pop(pid)
+        return self._server.returncode(pid, timeout)
 
     def close(self) -> None:
         """End the zygote (it kills any case still running) and wait for it."""
-        self._control.close()
-        self._process.wait(60)
-        self._errors.close()
+        self._server.close()
 
     def __enter__(self) -> Self:
         return self
@@ -407,32 +256,13 @@ class Zygote:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def _next(self, timeout: float, expected: str) -> dict[str, Any]:
-        """The zygote's next message (an exit status is recorded on its way)."""
-        deadline = time.monotonic() + timeout
-        while b"\n" not in self._received:
-            ready, _, _ = select.select([self._control], [], [], max(0.0, deadline - time.monotonic()))
-            if not ready:
-                raise TimeoutError(f"the zygote said nothing for {timeout:.0f} s (waiting for {expected!r})")
-            data = self._control.recv(65536)
-            if not data:
-                self._process.wait(60)
-                self._errors.seek(0)
-                raise RuntimeError(f"the zygote ended (exit {self._process.returncode}) waiting for {expected!r}:\n"
-                                   + self._errors.read().decode(errors="replace"))
-            self._received += data
-        line, self._received = self._received.split(b"\n", 1)
-        message: dict[str, Any] = json.loads(line)
-        if "ended" in message:
-            self._ended[message["ended"]] = message["returncode"]
-        return message
-
 
 if __name__ == "__main__":
     _preload()
     gc.collect()
     gc.freeze()
-    arguments = serve(int(sys.argv[1]))  # returns in each forked case, never in the zygote
+    request = serve(int(sys.argv[1]))  # returns in each forked case, never in the zygote
+    sys.argv = [str(CHILD), *request["args"]]
     import crash_child
 
-    crash_child.main(arguments)
+    crash_child.main(list(request["args"]))
