@@ -24,11 +24,22 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Protocol
 
 __all__ = ["EndpointDidNotStart", "ServedEndpoint"]
 
 _READY = re.compile(r"Step Functions API on (http://\S+)")
+
+
+class _Process(Protocol):
+    """What :class:`ServedEndpoint` uses of the server's process (a ``subprocess.Popen`` has it)."""
+
+    pid: int
+    stdout: IO[str] | None
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
 
 
 class EndpointDidNotStart(RuntimeError):
@@ -48,7 +59,7 @@ class ServedEndpoint:
         self.stop_timeout = stop_timeout
         self.url = ""
         self.output: list[str] = []
-        self.process: subprocess.Popen[str] | None = None
+        self.process: _Process | None = None
 
     @property
     def log(self) -> str:
@@ -62,8 +73,7 @@ class ServedEndpoint:
     def start(self, timeout: float | None = None) -> ServedEndpoint:
         """Start the server and wait (``timeout``, else ``start_timeout`` seconds) for its ready line."""
         command = [sys.executable, "-m", "aslrun", "serve", "--port", "0", *self.args]
-        self.process = subprocess.Popen(command, cwd=self.cwd, env={**os.environ, **self.env}, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True, bufsize=1)
+        self.process = self._launch(command)
         ready = threading.Event()
 
         def read() -> None:
@@ -82,6 +92,13 @@ class ServedEndpoint:
             raise EndpointDidNotStart(f"aslrun serve did not start (arguments: {' '.join(self.args) or 'none'}):\n"
                                       f"{self.log}")
         return self
+
+    def _launch(self, command: list[str]) -> _Process:
+        """The server's process, started: a ``subprocess.Popen`` (text, stdout and stderr in one
+        pipe). A subclass may start it another way; what is used of it is ``pid``, ``poll()``,
+        ``wait(timeout)`` (raising ``subprocess.TimeoutExpired``) and ``stdout``, read line by line."""
+        return subprocess.Popen(command, cwd=self.cwd, env={**os.environ, **self.env}, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, bufsize=1)
 
     def stop(self, timeout: float | None = None) -> int | None:
         """Stop the server (SIGTERM by its pid: a clean stop); its exit status. One still running after
