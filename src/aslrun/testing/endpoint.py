@@ -36,6 +36,7 @@ class _Process(Protocol):
 
     pid: int
     stdout: IO[str] | None
+    returncode: int | None
 
     def poll(self) -> int | None: ...
 
