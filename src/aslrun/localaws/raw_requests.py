@@ -31,6 +31,8 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from .moto_calls import MOTO_LOCK, may_wait
+
 if TYPE_CHECKING:
     from .emulator import LocalAws
 
@@ -61,15 +63,29 @@ def answer_journaled(aws: LocalAws, request: Any, service: str, region: str | No
     if service in NOT_KEPT:
         _say_service_not_kept(aws, service)
         return answer(request)
-    from .journal import is_recorded, note_call, record_call
+    from .journal import is_recorded
 
-    call, noted, unreadable = None, None, None
+    call, unreadable = None, None
     try:
         call = read_call(service, request, is_recorded)
     except UnreadableRequest as exc:
         unreadable = exc  # moto may refuse it too; if it makes the change, it cannot be kept
-    if call is not None:
-        noted = note_call(service, call.operation, call.params, region)
+    if call is None or may_wait(request):
+        return _answered_and_recorded(aws, request, service, region, answer, call, unreadable)
+    # A change and its journal entry at once: no other call (another client reading through the
+    # port) sees the change before it is kept, to lose it to a crash right after (the one call
+    # lock: moto's answer takes it again in this thread). An SQS ReceiveMessage, which may wait for
+    # a message, is never held under it (see moto_calls).
+    with MOTO_LOCK:
+        return _answered_and_recorded(aws, request, service, region, answer, call, unreadable)
+
+
+def _answered_and_recorded(aws: LocalAws, request: Any, service: str, region: str | None,
+                           answer: Callable[[Any], Any], call: RawCall | None,
+                           unreadable: UnreadableRequest | None) -> Any:
+    from .journal import note_call, record_call
+
+    noted = note_call(service, call.operation, call.params, region) if call is not None else None
     answered = answer(request)
     if answered is None or int(answered[0]) >= 300:
         return answered

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from .directory_lock import LOCK_FILE, DirectoryLock, StateDirectoryBusy
+from .moto_calls import MOTO_LOCK
 from .object_files import ObjectFiles, fsync_directory, replace_durably
 
 if TYPE_CHECKING:
@@ -95,7 +96,9 @@ class StateDirectory:
     def save(self) -> None:
         """Write a snapshot of the whole local state (see the module docstring)."""
         if self.journal is not None:
-            with self.journal.lock:  # no entry is appended meanwhile: the truncation would drop it
+            # no entry is appended meanwhile: the truncation would drop it (the call lock first: the
+            # order in which a call's change and its journal entry take them)
+            with MOTO_LOCK, self.journal.lock:
                 save_snapshot(self.aws, self.directory, self.objects, self.journal.last_sequence)
             return
         with DirectoryLock(self.directory):

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
+from ..moto_calls import MOTO_LOCK
 from .file import Journal
 
 __all__ = ["NotedCall", "activate", "deactivate", "install_hooks", "is_recorded", "note_call", "record_call", "records",
@@ -66,11 +67,37 @@ def _hook_every_session() -> None:
         from botocore import handlers  # type: ignore[import-untyped]
 
         handlers.BUILTIN_HANDLERS.extend([("before-parameter-build", _before_call), ("after-call", _after_call)])
+        _journaled_calls_hold_the_call_lock()
         _HOOKS_EVERYWHERE = True
     import boto3  # type: ignore[import-untyped]
 
     if boto3.DEFAULT_SESSION is not None:
         install_hooks(boto3.DEFAULT_SESSION.events)
+
+
+def _journaled_calls_hold_the_call_lock() -> None:
+    """A client's call of an operation the journal records holds the one call lock
+    (:data:`~aslrun.localaws.moto_calls.MOTO_LOCK`) from its start until its journal entry is
+    written (botocore's ``after-call``), not only while moto makes the change: otherwise a call from
+    another thread (a client reading through ``aslrun serve``'s port) could see the change before it
+    is kept, and lose it to a crash right after; on AWS what one reads is kept. The raw requests'
+    path holds it the same way (:func:`aslrun.localaws.raw_requests.answer_journaled`). Once per
+    process, on botocore's client class, like the hooks above; the operations the journal does not
+    record (reads, SQS ``ReceiveMessage``, which may wait) are left as they were."""
+    from botocore.client import BaseClient  # type: ignore[import-untyped]
+
+    made = BaseClient._make_api_call
+    if getattr(made, "aslrun_journaled", False):
+        return
+
+    def _make_api_call(self: Any, operation_name: str, api_params: Any) -> Any:
+        if _ACTIVE and (self._service_model.service_name, operation_name) in _RECORDERS:
+            with MOTO_LOCK:
+                return made(self, operation_name, api_params)
+        return made(self, operation_name, api_params)
+
+    _make_api_call.aslrun_journaled = True  # type: ignore[attr-defined]
+    BaseClient._make_api_call = _make_api_call
 
 
 class _Recorder(NamedTuple):
@@ -118,8 +145,9 @@ def note_call(service: str, operation: str, params: dict[str, Any], region: str 
 def record_call(noted: NotedCall, parsed: dict[str, Any]) -> None:
     """Journal a noted call that succeeded (``parsed``: its answer as botocore parses it). The
     recorder reads the state and appends under the journal's lock, so when calls from several
-    threads change the same thing, the last entry is read after the last change."""
-    with noted.journal.lock:
+    threads change the same thing, the last entry is read after the last change. The call lock is
+    taken first (as the raw requests' path holds it already: one order of the two locks)."""
+    with MOTO_LOCK, noted.journal.lock:
         noted.recorder.record(noted.journal, noted.params, parsed, noted.memo)
 
 
