@@ -81,6 +81,15 @@ Where the time went (cProfile, 300-1,000 readings, issue 15):
   Then the engine's check that the input is sound JSON (``aslrun.jsontext``) took each interval day
   of the 1,000 readings as a node of its own; a list of objects is now one batch and its records'
   arrays of values are checked together (0.23 -> 0.1 ms a reading): 463 readings/s, 2.12 ms of CPU.
+* issue 15, the afternoon after (this machine ran a fifth to a third slower than that morning: 320
+  readings/s, 3.1 ms of CPU, the same code), two ideas measured and dropped. More handler threads
+  than worker processes (``handler_threads`` twice and three times ``handler_processes``, so that a
+  worker never waits for the caller to hand it the next call): 412 -> 347 and 307 readings/s, the
+  caller's process (the engine, pickling the events) being what limits it. Writing each handler's
+  event copy around the kept marshal bytes of the reading it carries (marshal's format 2 writes no
+  back-references, so a dict's bytes are its parts' bytes put together): a reading's ``marshal.dumps``
+  costs 20-24 us beside 37-40 us for the ``loads`` every copy needs, and the billing executions ran
+  3.1-3.5 ms of CPU with it or without it, alternately: not kept.
 """
 
 from __future__ import annotations
