@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import select
 import subprocess
 import threading
 from pathlib import Path
@@ -91,8 +92,6 @@ class ForkedServer:
 
     def poll(self) -> int | None:
         if self.returncode is None:
-            import select
-
             if select.select([self._ended], [], [], 0)[0]:
                 self.wait(10)
         return self.returncode
