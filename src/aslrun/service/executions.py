@@ -23,6 +23,7 @@ from .catalog import Catalog, Target, public_revision_id
 from .context import Call
 from .faults import ServiceError, execution_does_not_exist, validation
 from .paging import limit_of, read_token, token_for
+from .recorder import recorded_output_text
 from .event_rows import INSERT_EVENT, event_row, read_event
 from .runner import Runner
 from .store import Store
@@ -95,8 +96,8 @@ class ExecutionApi:
                                "billedDurationInMilliseconds": max(100, math.ceil((stop - start) * 10) * 100)},
         }
         answer["outputDetails"] = {"included": True}  # on a failed run too, as AWS answers
-        if execution.status == "SUCCEEDED":  # (the text the store was given, if the recorder wrote it)
-            answer["output"] = getattr(execution, "service_output_text", None) or _json(execution.output)
+        if execution.status == "SUCCEEDED":
+            answer["output"] = recorded_output_text(execution) or _json(execution.output)
         else:
             answer["error"], answer["cause"] = execution.error, execution.cause
         return answer

@@ -20,7 +20,7 @@ from ..history import Event
 from .event_rows import INSERT_EVENT, PayloadTexts, event_row
 from .store import Store
 
-__all__ = ["Recorder"]
+__all__ = ["Recorder", "recorded_output_text"]
 
 _ENDS = {"ExecutionSucceeded": "SUCCEEDED", "ExecutionFailed": "FAILED", "ExecutionTimedOut": "TIMED_OUT",
          "ExecutionAborted": "ABORTED"}
@@ -65,8 +65,17 @@ class Recorder:
                               f"{child.parent.new_uuid() if child.parent else ''}; Proxy: null)")
 
 
+def recorded_output_text(execution: Execution) -> str | None:
+    """The JSON text of a succeeded execution's output as its recorder wrote it to the store (None
+    when no recorder wrote one): StartSyncExecution answers with the same text, not encoded again."""
+    for listener in execution.history.listeners:
+        if isinstance(listener, _ExecutionListener):
+            return listener.output_text
+    return None
+
+
 class _ExecutionListener:
-    __slots__ = ("recorder", "execution", "registered", "open_map_runs", "queue", "texts")
+    __slots__ = ("recorder", "execution", "registered", "open_map_runs", "queue", "texts", "output_text")
 
     def __init__(self, recorder: Recorder, execution: Execution, *, registered: bool) -> None:
         self.recorder = recorder
@@ -75,6 +84,7 @@ class _ExecutionListener:
         self.open_map_runs: dict[int, str] = {}  # MapRunStarted's event id -> the Map Run's ARN
         self.queue = recorder.store.queue
         self.texts = PayloadTexts()
+        self.output_text: str | None = None  # the succeeded output's text, as written to the store
 
     def __call__(self, event: Event) -> None:
         execution = self.execution
@@ -86,8 +96,7 @@ class _ExecutionListener:
             self._map_run(event)
         status = _ENDS.get(kind)
         if status is not None:
-            output = self.texts.text(execution.output) if status == "SUCCEEDED" else None
-            execution.service_output_text = output  # type: ignore[attr-defined]  # (StartSyncExecution's answer)
+            output = self.output_text = self.texts.text(execution.output) if status == "SUCCEEDED" else None
             details = event.details
             self.queue(_END, (status, output, details.get("error"), details.get("cause"), round(event.timestamp, 3),
                               execution.arn))
