@@ -50,8 +50,6 @@ __all__ = ["ForkServer", "assert_safe_to_fork", "serve"]
 
 def assert_safe_to_fork() -> None:
     """The zygote is single-threaded and holds no local AWS and no moto state: a fork starts clean."""
-    import threading
-
     import boto3
     from moto.core.base_backend import BackendDict
     from moto.core.models import MockAWS
