@@ -244,3 +244,69 @@ def _subclasses(clazz: type) -> list[type]:
     for sub in clazz.__subclasses__():
         found += [sub, *_subclasses(sub)]
     return found
+
+
+# -- moto's routing: each URL's route kept ------------------------------------------------------------------
+
+def _answers_with_s3_addressed_both_ways() -> list[Any]:
+    """The workload's answers, then S3 reached by path and by virtual host (a bucket's root, a key
+    holding slashes, a key that looks like a bucket's sub-resource)."""
+    import boto3
+    from botocore.config import Config
+
+    answers = _answers_of_a_workload()
+    with LocalAws(reset=True, random_seed=0) as aws:
+        for style in ("path", "virtual"):
+            s3 = boto3.client("s3", region_name=aws.region, aws_access_key_id="testing",
+                              aws_secret_access_key="testing", config=Config(s3={"addressing_style": style}))
+            bucket = f"routes-{style}"
+            s3.create_bucket(Bucket=bucket)
+            for key in ("plain", "a/b/c.json", "?versions", "/leading"):
+                s3.put_object(Bucket=bucket, Key=key, Body=key.encode())
+                answers.append(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+            answers.append(sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]))
+            answers.append(s3.head_bucket(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"])
+    return answers
+
+
+def test_the_kept_routes_answer_what_moto_s_own_routing_answers(monkeypatch):
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    faster = _answers_with_s3_addressed_both_ways()
+    assert moto_speedups.STUBBER_ORIGINAL  # applied when the local AWS started
+    assert BotocoreStubber.process_request is not moto_speedups.STUBBER_ORIGINAL[0]
+    monkeypatch.setattr(BotocoreStubber, "process_request", moto_speedups.STUBBER_ORIGINAL[0])
+    assert _answers_with_s3_addressed_both_ways() == faster
+    assert faster[-12:-6] == [b"plain", b"a/b/c.json", b"?versions", b"/leading",
+                              ["/leading", "?versions", "a/b/c.json", "plain"], 200]
+
+
+def test_a_url_no_service_answers_is_not_implemented_and_one_outside_aws_is_passed_on():
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    LocalAws(reset=True).start().stop()  # (the speed-ups are applied when a local AWS starts)
+    stubber = BotocoreStubber()
+    for url, answer in (("https://nosuchservice.us-east-1.amazonaws.com/x?y=1", (404, {}, "Not yet implemented")),
+                        ("http://localhost:9/x", None)):
+        request = types.SimpleNamespace(url=url, method="GET", headers={}, body=b"")
+        assert stubber.process_request(request) == answer
+        assert moto_speedups.STUBBER_ORIGINAL[0](stubber, request) == answer
+
+
+def test_a_route_follows_the_settings_its_url_table_reads(monkeypatch):
+    """``MOTO_S3_CUSTOM_ENDPOINTS`` adds URL bases to S3's table: a route kept before it was set is
+    not used after."""
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    LocalAws(reset=True).start().stop()
+    stubber = BotocoreStubber()
+    url = "http://custom.example:4566/bucket/key"
+    request = types.SimpleNamespace(url=url, method="GET", headers={}, body=b"")
+    assert stubber.process_request(request) is None  # not an AWS URL
+    monkeypatch.setenv("MOTO_S3_CUSTOM_ENDPOINTS", "http://custom.example:4566")
+    with LocalAws(reset=True) as aws:
+        aws.client("s3").create_bucket(Bucket="bucket")
+        status, _, body = stubber.process_request(request)
+        original_status, _, original_body = moto_speedups.STUBBER_ORIGINAL[0](stubber, request)
+    assert (status, original_status) == (404, 404)  # (the bodies differ only in their random request ids)
+    assert b"<Code>NoSuchKey</Code>" in body and b"<Code>NoSuchKey</Code>" in original_body
