@@ -310,3 +310,40 @@ def test_a_route_follows_the_settings_its_url_table_reads(monkeypatch):
         original_status, _, original_body = moto_speedups.STUBBER_ORIGINAL[0](stubber, request)
     assert (status, original_status) == (404, 404)  # (the bodies differ only in their random request ids)
     assert b"<Code>NoSuchKey</Code>" in body and b"<Code>NoSuchKey</Code>" in original_body
+
+
+def test_warm_routes_make_no_moto_state_and_the_first_request_finds_its_route_kept():
+    """In a fresh process (as a fork server's zygote): preparing makes no moto backend (the URL
+    tables are the backend classes'), and the requests then take the kept routes."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent("""
+        from moto.core.base_backend import BackendDict
+        from aslrun.localaws import LocalAws, moto_speedups
+        from aslrun.localaws.emulator import prepare
+        prepare(["dynamodb", "s3"])
+        assert not BackendDict._instances, BackendDict._instances
+        route = moto_speedups.ROUTE[0]
+        assert [service for service, _ in route("https://dynamodb.us-east-1.amazonaws.com/")] == ["dynamodb"]
+        with LocalAws(reset=True) as aws:
+            assert aws.client("dynamodb").list_tables()["TableNames"] == []
+            aws.client("s3").create_bucket(Bucket="warm")
+            print([b["Name"] for b in aws.client("s3").list_buckets()["Buckets"]])
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "['warm']\n"
+
+
+def test_a_local_aws_journaling_first_in_a_prepared_process_makes_no_new_clients(tmp_path):
+    """The journal's hooks are on botocore's built-in handlers before the process's session is
+    made, so the first state directory journaled does not make the session and its clients again."""
+    from aslrun.localaws import emulator
+    from aslrun.localaws.emulator import prepare
+
+    prepare(["dynamodb"])
+    client = emulator._CLIENTS[("dynamodb", "us-east-1")]
+    with LocalAws(state_dir=tmp_path, reset=True) as aws:
+        assert aws.client("dynamodb") is client

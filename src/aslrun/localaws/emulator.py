@@ -259,24 +259,29 @@ def _adapt_moto() -> None:
     from .moto_fixes import apply as answer_as_aws_does
     from .moto_speedups import apply as speed_up_moto
 
+    from .journal import hook_every_session
+
     speed_up_moto()
     one_call_at_a_time()
     deliver_other_targets()
     answer_as_aws_does()
+    hook_every_session()  # (before the session is made: see its docstring)
 
 
 def prepare(services: Iterable[str], region: str = "us-east-1") -> None:
     """Do now, without starting a local AWS, what the first one started in this process would do
     on its way: moto imported and adapted, and this process's clients of ``services`` made (about
-    10 ms each: a model, endpoint rules, hooks). For a process that forks others, each of which
-    starts a local AWS (a test suite's fork server): each fork then starts warm instead of making
-    them again. Holds no emulated state (no moto backend, no mock started)."""
+    10 ms each: a model, endpoint rules, hooks) with moto's routes to them. For a process that
+    forks others, each of which starts a local AWS (a test suite's fork server): each fork then
+    starts warm instead of making them again. Holds no emulated state (no moto backend, no mock started)."""
     if not aws_extra_installed():
         raise AwsUnavailable(AWS_EXTRA_MISSING)
+    from .moto_speedups import warm_routes
+
     with _LOCK:
         _adapt_moto()
-        for service in services:
-            _process_client(service, region)
+        clients = [_process_client(service, region) for service in services]
+        warm_routes(f"{client.meta.endpoint_url}/" for client in clients)
 
 
 def _process_session() -> Any:

@@ -40,7 +40,9 @@ whose patterns are compiled again, one by one, until one matches. That was a six
 (more for S3). Where a URL goes depends only on the URL and the two settings the tables read
 (``MOTO_S3_CUSTOM_ENDPOINTS``, ``MOTO_ENABLE_ISO_REGIONS``): the route of each URL met is kept (the
 services whose pattern matches it, in moto's order, each with the handler of its first matching
-URL), each service's table compiled once per settings. The checks moto's configuration may change
+URL, up to the first service that has one), each service's table compiled once per settings, from
+its backend class (moto made the default account's backend to read it). :func:`warm_routes` works
+some out ahead (:func:`aslrun.localaws.emulator.prepare`, before a test suite's fork server forks). The checks moto's configuration may change
 meanwhile (services passed through, the service allow-list) are made on every call, as moto does.
 
 Before each request moto lists its response class's methods with ``inspect.getmembers`` (about
@@ -51,10 +53,10 @@ are read (every SendMessage). Both answers depend only on the class or the name:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["apply"]
+__all__ = ["apply", "warm_routes"]
 
 _REPLACED = ("messages", "approximate_number_of_messages", "approximate_number_of_messages_delayed",
              "approximate_number_of_messages_not_visible")
@@ -257,12 +259,10 @@ def _routes_kept() -> None:
         table = tables.get((service, kept_under))
         if table is None:
             import moto.backends as backends
-            from moto.core import DEFAULT_ACCOUNT_ID
 
             backend_dict: Any = backends.get_backend(service)  # type: ignore[call-overload]
-            if isinstance(backend_dict, BackendDict):
-                regions = backend_dict[DEFAULT_ACCOUNT_ID]
-                backend = regions["us-east-1"] if "us-east-1" in regions else regions["aws"]
+            if isinstance(backend_dict, BackendDict):  # (a table is the class's: no backend made for it)
+                backend = object.__new__(backend_dict.backend)
             else:
                 backend = backend_dict["global"]
             table = tables[(service, kept_under)] = tuple(
@@ -273,11 +273,16 @@ def _routes_kept() -> None:
         kept_under = settings()
         key = (clean_url, kept_under)
         found = routes.get(key)
-        if found is None:
-            found = tuple(
-                (service, next((handler for url, handler in url_table(service, kept_under)
-                                if url.match(clean_url)), _NO_ROUTE))
-                for service, pattern in backend_index.backend_url_patterns if pattern.match(clean_url))
+        if found is None:  # the services moto would try, in its order, up to the first that answers
+            steps = []
+            for service, pattern in backend_index.backend_url_patterns:
+                if pattern.match(clean_url):
+                    handler = next((handler for url, handler in url_table(service, kept_under)
+                                    if url.match(clean_url)), _NO_ROUTE)
+                    steps.append((service, handler))
+                    if handler is not _NO_ROUTE:
+                        break
+            found = tuple(steps)
             if len(routes) >= 8192:  # (an S3 key is part of its URL: memory stays bounded)
                 routes.clear()
             routes[key] = found
@@ -312,3 +317,17 @@ def _routes_kept() -> None:
 
     process_request.__doc__ = original.__doc__
     stubber.process_request = process_request
+    ROUTE.append(route)
+
+
+ROUTE: list[Callable[[str], Any]] = []
+"""The kept routes' lookup, a URL (without its query string) to the services moto tries (empty until
+:func:`apply`)."""
+
+
+def warm_routes(urls: Iterable[str]) -> None:
+    """Work out now the routes of these URLs and their services' URL tables (no moto state is made):
+    for a process that forks others, which then route their first requests warm."""
+    if ROUTE:
+        for url in urls:
+            ROUTE[0](url)

@@ -82,7 +82,8 @@ The modules:
 from __future__ import annotations
 
 from . import dynamodb, iam, log_groups, messaging, s3, schedules, tags, values
-from .capture import NotedCall, activate, deactivate, install_hooks, is_recorded, note_call, record_call, suspended
+from .capture import (NotedCall, activate, deactivate, hook_every_session, install_hooks, is_recorded, note_call,
+                      record_call, suspended)
 from .encoding import dumps, loads
 from .file import Journal, JournalRead, read_journal
 from .keyed_messages import message_keys, restore_messages
@@ -92,6 +93,6 @@ from .s3 import s3_object
 # imported for their recorders, which join the capture's table
 _RECORDING = (dynamodb, iam, log_groups, messaging, s3, schedules, tags, values)
 
-__all__ = ["Journal", "JournalRead", "NotedCall", "activate", "deactivate", "dumps", "install_hooks", "is_recorded",
-           "loads", "message_keys", "note_call", "read_journal", "record_call", "remember_objects", "replay",
+__all__ = ["Journal", "JournalRead", "NotedCall", "activate", "deactivate", "dumps", "hook_every_session", "install_hooks",
+           "is_recorded", "loads", "message_keys", "note_call", "read_journal", "record_call", "remember_objects", "replay",
            "restore_messages", "s3_object", "suspended"]

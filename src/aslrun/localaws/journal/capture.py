@@ -22,8 +22,8 @@ from typing import Any, NamedTuple
 from ..moto_calls import MOTO_LOCK
 from .file import Journal
 
-__all__ = ["NotedCall", "activate", "deactivate", "install_hooks", "is_recorded", "note_call", "record_call", "records",
-           "resource_name", "suspended"]
+__all__ = ["NotedCall", "activate", "deactivate", "hook_every_session", "install_hooks", "is_recorded", "note_call",
+           "record_call", "records", "resource_name", "suspended"]
 
 _ACTIVE: list[Journal] = []
 _LOCAL = threading.local()  # .suspended: loading a state, whose calls are no changes to journal
@@ -33,7 +33,7 @@ _HOOKS_EVERYWHERE = False
 
 def activate(journal: Journal) -> None:
     """Journal the changes made through any client from now on (until :func:`deactivate`)."""
-    _hook_every_session()
+    hook_every_session()
     _ACTIVE.append(journal)
 
 
@@ -59,9 +59,13 @@ def install_hooks(events: Any) -> None:
     events.register("after-call", _after_call, unique_id="aslrun-journal-after")
 
 
-def _hook_every_session() -> None:
+def hook_every_session() -> None:
     """Handlers call ``boto3.client(...)`` themselves: sessions made from now on get the hooks with
-    botocore's built-in handlers (as moto's own hook reaches them), boto3's default session now."""
+    botocore's built-in handlers (as moto's own hook reaches them), boto3's default session now.
+    Once per process (later calls only hook a new default session); the hooks do nothing while no
+    journal is active, so a local AWS does this when it first adapts moto, before it makes its
+    session: hooked later, the built-in handlers change and its session and clients are made again
+    (about 60 ms in a process that first journals after :func:`~aslrun.localaws.emulator.prepare`)."""
     global _HOOKS_EVERYWHERE
     if not _HOOKS_EVERYWHERE:
         from botocore import handlers  # type: ignore[import-untyped]
