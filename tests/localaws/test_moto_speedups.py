@@ -347,3 +347,34 @@ def test_a_local_aws_journaling_first_in_a_prepared_process_makes_no_new_clients
     client = emulator._CLIENTS[("dynamodb", "us-east-1")]
     with LocalAws(state_dir=tmp_path, reset=True) as aws:
         assert aws.client("dynamodb") is client
+
+
+# -- moto's request parsing: a JSON-protocol request's body read without werkzeug ----------------------------
+
+def test_json_requests_are_parsed_into_what_moto_s_own_parsing_gives(monkeypatch):
+    """The same parameters (DynamoDB's binary values decoded, SQS's message attributes, ...) and the
+    same answers as moto's own ``parse_parameters``; the other protocols (SNS's query) still go
+    through it."""
+    from moto.core.responses import BaseResponse
+
+    def recorded() -> tuple[list[Any], list[Any]]:
+        seen: list[Any] = []
+        parse = BaseResponse.parse_parameters
+
+        def recording(self: Any, request: Any) -> None:
+            parse(self, request)
+            seen.append((type(self).__name__, self._get_action(), self.params))
+
+        monkeypatch.setattr(BaseResponse, "parse_parameters", recording)
+        answers = _answers_of_a_workload()
+        monkeypatch.setattr(BaseResponse, "parse_parameters", parse)
+        return seen, answers
+
+    faster = recorded()
+    assert moto_speedups.PARSE_ORIGINAL and BaseResponse.parse_parameters is not moto_speedups.PARSE_ORIGINAL[0]
+    monkeypatch.setattr(BaseResponse, "parse_parameters", moto_speedups.PARSE_ORIGINAL[0])
+    assert recorded() == faster
+    services = {name for name, _, _ in faster[0]}
+    assert {"DynamoHandler", "SQSResponse", "SNSResponse"} <= services  # (JSON and query)
+    put = next(params for name, action, params in faster[0] if action == "PutItem")
+    assert put["Item"]["b"] == {"B": b"\x00\x01"}  # (the JSON parser decoded the blob)

@@ -42,8 +42,16 @@ whose patterns are compiled again, one by one, until one matches. That was a six
 services whose pattern matches it, in moto's order, each with the handler of its first matching
 URL, up to the first service that has one), each service's table compiled once per settings, from
 its backend class (moto made the default account's backend to read it). :func:`warm_routes` works
-some out ahead (:func:`aslrun.localaws.emulator.prepare`, before a test suite's fork server forks). The checks moto's configuration may change
-meanwhile (services passed through, the service allow-list) are made on every call, as moto does.
+some out ahead (:func:`aslrun.localaws.emulator.prepare`, before a test suite's fork server
+forks). The checks moto's configuration may change meanwhile (services passed through, the
+service allow-list) are made on every call, as moto does.
+
+moto reads a request's parameters (``parse_parameters``) through a werkzeug ``Request`` made from
+it (a WSGI environment built header by header: about 50 us). For the JSON protocol (DynamoDB, SQS;
+the services whose responses read their JSON themselves never ask) its parser reads only the body,
+and the protocol depends only on the ``Content-Type`` header: such a request's body goes to the
+same parser directly. A mix of ten calls over six services: 0.77-0.84 -> 0.57-0.67 ms of CPU a
+call (the least of five rounds, three times alternately) with the routes kept.
 
 Before each request moto lists its response class's methods with ``inspect.getmembers`` (about
 0.3 ms) to see whether the action is one of them, and turns the action's name into snake_case with
@@ -80,6 +88,7 @@ def apply() -> None:
     _member_names_worked_out_once()
     _names_and_methods_kept()
     _routes_kept()
+    _json_requests_read_without_werkzeug()
 
 
 def _one_sns_signing_key() -> None:
@@ -331,3 +340,47 @@ def warm_routes(urls: Iterable[str]) -> None:
     if ROUTE:
         for url in urls:
             ROUTE[0](url)
+
+
+PARSE_ORIGINAL: list[Any] = []
+"""moto's own ``BaseResponse.parse_parameters`` (empty until :func:`apply` replaced it)."""
+
+
+def _json_requests_read_without_werkzeug() -> None:
+    try:
+        from botocore.awsrequest import AWSPreparedRequest
+        from moto.core import responses
+        from moto.core.parse import JSONParser
+        from moto.utilities.constants import JSON_TYPES
+    except ImportError:
+        return
+    base: Any = getattr(responses, "BaseResponse", None)
+    original = base.__dict__.get("parse_parameters") if base is not None else None
+    parsers = getattr(responses, "PROTOCOL_PARSERS", None)
+    protocol_of = getattr(responses, "determine_request_protocol", None)
+    service_model_of = getattr(responses, "get_service_model", None)
+    if (original is None or protocol_of is None or service_model_of is None or not isinstance(parsers, dict)
+            or parsers.get("json") is not JSONParser):
+        return  # (a moto whose responses are not the ones this was written for: left as it is)
+    PARSE_ORIGINAL.append(original)
+    json_types = frozenset(JSON_TYPES)
+
+    def parse_parameters(self: Any, request: Any) -> None:
+        if type(request) is AWSPreparedRequest:
+            headers = request.headers
+            content_type = headers.get("Content-Type")
+            body = request.body
+            if (content_type in json_types and headers.get("Content-Encoding") != "gzip"
+                    and (body is None or type(body) is bytes or type(body) is str)):
+                service_model = service_model_of(self.boto3_service_name)
+                if protocol_of(service_model, content_type) == "json":  # (it also refuses a protocol the service lacks)
+                    operation_model = service_model.operation_model(self._get_action())
+                    data = body.encode("utf-8") if type(body) is str else body or b""
+                    parser = JSONParser(operation_model, map_type=self.PROTOCOL_PARSER_MAP_TYPE)
+                    self.params = parser.parse({"method": request.method, "values": {}, "headers": headers,
+                                                "body": data, "url_path": "", "url_params": {}})
+                    return
+        original(self, request)
+
+    parse_parameters.__doc__ = original.__doc__
+    base.parse_parameters = parse_parameters
