@@ -74,6 +74,27 @@ def _preload() -> None:
 
     botocore.session.create_loader = sharing_loader
     prepare(CLIENTS)
+    _warm_up()
+
+
+def _warm_up() -> None:
+    """A first call to each service of :data:`CLIENTS` and a snapshot, on a local AWS started and
+    stopped here: what a server would otherwise work out on its first calls (the clients' event
+    names, moto's routes and parsed service models) is then the zygote's. moto's state is dropped
+    after (a server starts its own local AWS), and :func:`~tests.helpers.fork_server.assert_safe_to_fork`
+    checks that nothing of it is left before each fork."""
+    from moto.core.base_backend import BackendDict
+
+    from aslrun.localaws import LocalAws
+
+    reads = {"sqs": "list_queues", "sns": "list_topics", "s3": "list_buckets", "events": "list_event_buses",
+             "iam": "list_roles", "sts": "get_caller_identity", "scheduler": "list_schedules",
+             "cloudwatch": "list_metrics", "dynamodb": "list_tables", "logs": "describe_log_groups"}
+    with LocalAws(reset=True, autosave=False) as aws:
+        for service in CLIENTS:
+            getattr(aws.client(service), reads[service])()
+        aws.snapshot()
+    BackendDict.reset()
 
 
 def _become_server(request: dict[str, Any], own_path: list[str]) -> None:
