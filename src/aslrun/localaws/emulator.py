@@ -271,17 +271,19 @@ def _adapt_moto() -> None:
 def prepare(services: Iterable[str], region: str = "us-east-1") -> None:
     """Do now, without starting a local AWS, what the first one started in this process would do
     on its way: moto imported and adapted, and this process's clients of ``services`` made (about
-    10 ms each: a model, endpoint rules, hooks) with moto's routes to them. For a process that
+    10 ms each: a model, endpoint rules, hooks) with moto's URL tables for them. For a process that
     forks others, each of which starts a local AWS (a test suite's fork server): each fork then
     starts warm instead of making them again. Holds no emulated state (no moto backend, no mock started)."""
     if not aws_extra_installed():
         raise AwsUnavailable(AWS_EXTRA_MISSING)
     from .moto_speedups import warm_routes
 
+    services = tuple(services)
     with _LOCK:
         _adapt_moto()
-        clients = [_process_client(service, region) for service in services]
-        warm_routes(f"{client.meta.endpoint_url}/" for client in clients)
+        for service in services:
+            _process_client(service, region)
+        warm_routes(services)
 
 
 def _process_session() -> Any:

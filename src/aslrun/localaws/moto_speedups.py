@@ -33,25 +33,22 @@ names depend only on the member, its shape and its parent shape, never on the di
 they are worked out once per (member, shape, parent) and kept, and looked up in the same order as
 before: the same value, without a picker context and six providers per member.
 
-To route a request moto tries the URL against each service's pattern (178 of them), then asks the
-matching service's backend for its ``urls``: a property that formats the service's URL table again
-(and for S3 reloads the module ``moto.s3.urls``, since its table may depend on the environment),
-whose patterns are compiled again, one by one, until one matches. That was a sixth of a call's CPU
-(more for S3). Where a URL goes depends only on the URL and the two settings the tables read
-(``MOTO_S3_CUSTOM_ENDPOINTS``, ``MOTO_ENABLE_ISO_REGIONS``): the route of each URL met is kept (the
-services whose pattern matches it, in moto's order, each with the handler of its first matching
-URL, up to the first service that has one), each service's table compiled once per settings, from
-its backend class (moto made the default account's backend to read it). :func:`warm_routes` works
-some out ahead (:func:`aslrun.localaws.emulator.prepare`, before a test suite's fork server
-forks). The checks moto's configuration may change meanwhile (services passed through, the
-service allow-list) are made on every call, as moto does.
+To route a request moto asks the backend of each service whose pattern matches the URL for its
+``urls``: a property that formats the service's URL table again for every request (and for S3
+reloads the module ``moto.s3.urls``, since its table may depend on the environment), before it
+matches the URL against them. A table depends only on the backend's class and the two settings it
+reads (``MOTO_S3_CUSTOM_ENDPOINTS``, ``MOTO_ENABLE_ISO_REGIONS``): it is made once for each and
+kept, and moto routes as before. :func:`warm_routes` makes some ahead, from the backend classes
+(no backend is made: :func:`aslrun.localaws.emulator.prepare`, before a test suite's fork server
+forks).
 
 moto reads a request's parameters (``parse_parameters``) through a werkzeug ``Request`` made from
 it (a WSGI environment built header by header: about 50 us). For the JSON protocol (DynamoDB, SQS;
 the services whose responses read their JSON themselves never ask) its parser reads only the body,
 and the protocol depends only on the ``Content-Type`` header: such a request's body goes to the
-same parser directly. A mix of ten calls over six services: 0.77-0.84 -> 0.57-0.67 ms of CPU a
-call (the least of five rounds, three times alternately) with the routes kept.
+same parser directly (moto 5.2.1; a later moto that reads a request otherwise is left as it is). A
+mix of ten calls over six services: 0.77-0.84 -> 0.57-0.67 ms of CPU a call (the least of five
+rounds, three times alternately) with the URL tables kept.
 
 Before each request moto lists its response class's methods with ``inspect.getmembers`` (about
 0.3 ms) to see whether the action is one of them, and turns the action's name into snake_case with
@@ -87,7 +84,7 @@ def apply() -> None:
     _sqs_counts_with_one_clock_read()
     _member_names_worked_out_once()
     _names_and_methods_kept()
-    _routes_kept()
+    _url_tables_kept()
     _json_requests_read_without_werkzeug()
 
 
@@ -232,114 +229,52 @@ def _names_and_methods_kept() -> None:
             setattr(module, "camelcase_to_underscores", snake_case)
 
 
-STUBBER_ORIGINAL: list[Any] = []
-"""moto's own ``BotocoreStubber.process_request`` (empty until :func:`apply` replaced it)."""
+URLS_ORIGINAL: list[property] = []
+"""moto's own ``BaseBackend.urls`` property (empty until :func:`apply` replaced it)."""
 
-_NO_ROUTE = object()
+URL_TABLES: dict[tuple[Any, ...], Any] = {}
+"""(backend class, the settings its table reads) -> its URL table, as moto's ``urls`` made it."""
 
 
-def _routes_kept() -> None:
+def _url_tables_kept() -> None:
     import os
-    import re
 
     try:
-        import moto.backend_index as backend_index
-        from moto.core import botocore_stubber as stubber_module
-        from moto.core.base_backend import BackendDict
-        from moto.core.exceptions import HTTPException
-        from moto.moto_api import recorder
+        from moto.core.base_backend import BaseBackend
     except ImportError:
         return
-    stubber: Any = getattr(stubber_module, "BotocoreStubber", None)
-    original = stubber.__dict__.get("process_request") if stubber is not None else None
-    needed = ("get_equivalent_url_in_aws_domain", "passthrough_url", "passthrough_service", "service_whitelisted",
-              "ServiceNotWhitelisted")
-    if original is None or not all(hasattr(stubber_module, name) for name in needed):
-        return  # (a moto whose stubber is not the one this was written for: left as it is)
-    STUBBER_ORIGINAL.append(original)
-    not_implemented = re.compile(r"https?://.+\.amazonaws.com/.*")
-    tables: dict[tuple[str, tuple[str | None, ...]], tuple[tuple[re.Pattern[str], Any], ...]] = {}
-    routes: dict[tuple[str, tuple[str | None, ...]], tuple[tuple[str, Any], ...]] = {}
+    original = BaseBackend.__dict__.get("urls")
+    if not isinstance(original, property) or original.fget is None:
+        return  # (a moto whose backends are not the ones this was written for: left as it is)
+    URLS_ORIGINAL.append(original)
+    made = original.fget
 
-    def settings() -> tuple[str | None, ...]:
-        return os.environ.get("MOTO_S3_CUSTOM_ENDPOINTS"), os.environ.get("MOTO_ENABLE_ISO_REGIONS")
-
-    def url_table(service: str, kept_under: tuple[str | None, ...]) -> tuple[tuple[re.Pattern[str], Any], ...]:
-        table = tables.get((service, kept_under))
+    def urls(self: Any) -> Any:
+        key = (type(self), os.environ.get("MOTO_S3_CUSTOM_ENDPOINTS"), os.environ.get("MOTO_ENABLE_ISO_REGIONS"))
+        table = URL_TABLES.get(key)
         if table is None:
-            import moto.backends as backends
-
-            backend_dict: Any = backends.get_backend(service)  # type: ignore[call-overload]
-            if isinstance(backend_dict, BackendDict):  # (a table is the class's: no backend made for it)
-                backend = object.__new__(backend_dict.backend)
-            else:
-                backend = backend_dict["global"]
-            table = tables[(service, kept_under)] = tuple(
-                (re.compile(url), handler) for url, handler in backend.urls.items())
+            table = URL_TABLES[key] = made(self)
         return table
 
-    def route(clean_url: str) -> tuple[tuple[str, Any], ...]:
-        kept_under = settings()
-        key = (clean_url, kept_under)
-        found = routes.get(key)
-        if found is None:  # the services moto would try, in its order, up to the first that answers
-            steps = []
-            for service, pattern in backend_index.backend_url_patterns:
-                if pattern.match(clean_url):
-                    handler = next((handler for url, handler in url_table(service, kept_under)
-                                    if url.match(clean_url)), _NO_ROUTE)
-                    steps.append((service, handler))
-                    if handler is not _NO_ROUTE:
-                        break
-            found = tuple(steps)
-            if len(routes) >= 8192:  # (an S3 key is part of its URL: memory stays bounded)
-                routes.clear()
-            routes[key] = found
-        return found
-
-    def process_request(self: Any, request: Any) -> Any:
-        parsed_url, _ = stubber_module.get_equivalent_url_in_aws_domain(request.url)
-        clean_url = f"{parsed_url.scheme}://{parsed_url.netloc}{parsed_url.path}"  # (no query string)
-        if stubber_module.passthrough_url(clean_url):
-            return None
-        for service, handler in route(clean_url):
-            if stubber_module.passthrough_service(service):
-                return None
-            if not stubber_module.service_whitelisted(service):
-                raise stubber_module.ServiceNotWhitelisted(service)
-            for header, value in request.headers.items():
-                if isinstance(value, bytes):
-                    request.headers[header] = value.decode("utf-8")
-            if handler is _NO_ROUTE:
-                continue
-            try:
-                recorder._record_request(request)
-                status, headers, body = handler(request, request.url, request.headers)
-            except HTTPException as e:
-                status = e.code
-                headers = e.get_headers()
-                body = e.get_body()
-            return status, headers, body
-        if not_implemented.match(clean_url):
-            return 404, {}, "Not yet implemented"
-        return None
-
-    process_request.__doc__ = original.__doc__
-    stubber.process_request = process_request
-    ROUTE.append(route)
+    BaseBackend.urls = property(urls, doc=original.__doc__)  # type: ignore[assignment, method-assign]
 
 
-ROUTE: list[Callable[[str], Any]] = []
-"""The kept routes' lookup, a URL (without its query string) to the services moto tries (empty until
-:func:`apply`)."""
+def warm_routes(services: Iterable[str]) -> None:
+    """Make now the URL tables of these services' backends (from their classes: no moto backend
+    and no state is made): for a process that forks others, which then route their first
+    requests warm."""
+    if not URLS_ORIGINAL:
+        return
+    import moto.backends as backends
+    from moto.core.base_backend import BackendDict
 
-
-def warm_routes(urls: Iterable[str]) -> None:
-    """Work out now the routes of these URLs and their services' URL tables (no moto state is made):
-    for a process that forks others, which then route their first requests warm."""
-    if ROUTE:
-        for url in urls:
-            ROUTE[0](url)
+    for service in services:
+        try:
+            backend_dict: Any = backends.get_backend(service)  # type: ignore[call-overload]
+        except (ImportError, KeyError, AttributeError):
+            continue
+        if isinstance(backend_dict, BackendDict):
+            object.__new__(backend_dict.backend).urls  # noqa: B018 (the table is made and kept)
 
 
 PARSE_ORIGINAL: list[Any] = []
@@ -360,8 +295,8 @@ def _json_requests_read_without_werkzeug() -> None:
     protocol_of = getattr(responses, "determine_request_protocol", None)
     service_model_of = getattr(responses, "get_service_model", None)
     if (original is None or protocol_of is None or service_model_of is None or not isinstance(parsers, dict)
-            or parsers.get("json") is not JSONParser):
-        return  # (a moto whose responses are not the ones this was written for: left as it is)
+            or parsers.get("json") is not JSONParser or "normalize_request" not in original.__code__.co_names):
+        return  # (a moto whose responses read requests otherwise than this was written for: left as it is)
     PARSE_ORIGINAL.append(original)
     json_types = frozenset(JSON_TYPES)
 
