@@ -283,7 +283,7 @@ PARSE_ORIGINAL: list[Any] = []
 
 def _json_requests_read_without_werkzeug() -> None:
     try:
-        from botocore.awsrequest import AWSPreparedRequest
+        from botocore.awsrequest import AWSPreparedRequest  # type: ignore[import-untyped]
         from moto.core import responses
         from moto.core.parse import JSONParser
         from moto.utilities.constants import JSON_TYPES
@@ -312,8 +312,8 @@ def _json_requests_read_without_werkzeug() -> None:
                     operation_model = service_model.operation_model(self._get_action())
                     data = body.encode("utf-8") if type(body) is str else body or b""
                     parser = JSONParser(operation_model, map_type=self.PROTOCOL_PARSER_MAP_TYPE)
-                    self.params = parser.parse({"method": request.method, "values": {}, "headers": headers,
-                                                "body": data, "url_path": "", "url_params": {}})
+                    self.params = parser.parse({"method": request.method, "values": {},  # type: ignore[typeddict-item]
+                                                "headers": headers, "body": data, "url_path": "", "url_params": {}})
                     return
         original(self, request)
 
