@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
+from typing import Any
 
-import conftest  # tests/conftest.py (tests/ is on the path of the suite's processes)
+import pytest
 
 
-def test_auto_is_one_worker_more_than_the_cores(monkeypatch):
+@pytest.fixture
+def suite_conftest(pytestconfig: pytest.Config) -> Any:
+    """tests/conftest.py as pytest loaded it (plugins are named by their path; another conftest.py
+    may hold the module name ``conftest``)."""
+    plugin = pytestconfig.pluginmanager.get_plugin(str(Path(__file__).resolve().parent / "conftest.py"))
+    assert plugin is not None
+    return plugin
+
+
+def test_auto_is_one_worker_more_than_the_cores(monkeypatch, suite_conftest):
     monkeypatch.delenv("PYTEST_XDIST_AUTO_NUM_WORKERS", raising=False)
-    assert conftest.pytest_xdist_auto_num_workers(None) == len(os.sched_getaffinity(0)) + 1
+    assert suite_conftest.pytest_xdist_auto_num_workers(None) == len(os.sched_getaffinity(0)) + 1
 
 
-def test_xdist_s_own_variable_still_decides(monkeypatch):
+def test_xdist_s_own_variable_still_decides(monkeypatch, suite_conftest):
     monkeypatch.setenv("PYTEST_XDIST_AUTO_NUM_WORKERS", "2")
-    assert conftest.pytest_xdist_auto_num_workers(None) is None  # (xdist's own hook then reads it)
+    assert suite_conftest.pytest_xdist_auto_num_workers(None) is None  # (xdist's own hook then reads it)
