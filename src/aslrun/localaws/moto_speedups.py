@@ -47,8 +47,8 @@ it (a WSGI environment built header by header: about 50 us). For the JSON protoc
 the services whose responses read their JSON themselves never ask) its parser reads only the body,
 and the protocol depends only on the ``Content-Type`` header: such a request's body goes to the
 same parser directly (moto 5.2.1; a later moto that reads a request otherwise is left as it is). A
-mix of ten calls over six services: 0.77-0.84 -> 0.57-0.67 ms of CPU a call (the least of five
-rounds, three times alternately) with the URL tables kept.
+mix of ten calls over six services, with the URL tables kept too: 0.81-0.87 -> 0.60-0.74 ms of CPU a
+call (the least of five rounds, three times alternately).
 
 Before each request moto lists its response class's methods with ``inspect.getmembers`` (about
 0.3 ms) to see whether the action is one of them, and turns the action's name into snake_case with
