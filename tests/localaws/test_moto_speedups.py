@@ -297,7 +297,7 @@ def test_a_kept_table_is_moto_s_own_for_the_settings_it_reads(monkeypatch):
     assert not any(url.startswith("http://custom.example") for url in backend.urls)
 
 
-def test_warm_routes_make_no_moto_state_and_the_first_request_finds_its_table_kept():
+def test_warm_url_tables_make_no_moto_state_and_the_first_request_finds_its_table_kept():
     """In a fresh process (as a fork server's zygote): preparing makes no moto backend (the URL
     tables are the backend classes'), and the requests then use the kept tables."""
     import subprocess

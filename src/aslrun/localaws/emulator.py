@@ -255,11 +255,10 @@ def _adapt_moto() -> None:
     """What this package changes in moto, once per process (each step is idempotent)."""
     os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
     from .event_targets import apply as deliver_other_targets
+    from .journal import hook_every_session
     from .moto_calls import apply as one_call_at_a_time
     from .moto_fixes import apply as answer_as_aws_does
     from .moto_speedups import apply as speed_up_moto
-
-    from .journal import hook_every_session
 
     speed_up_moto()
     one_call_at_a_time()
@@ -276,14 +275,14 @@ def prepare(services: Iterable[str], region: str = "us-east-1") -> None:
     starts warm instead of making them again. Holds no emulated state (no moto backend, no mock started)."""
     if not aws_extra_installed():
         raise AwsUnavailable(AWS_EXTRA_MISSING)
-    from .moto_speedups import warm_routes
+    from .moto_speedups import warm_url_tables
 
     services = tuple(services)
     with _LOCK:
         _adapt_moto()
         for service in services:
             _process_client(service, region)
-        warm_routes(services)
+        warm_url_tables(services)
 
 
 def _process_session() -> Any:

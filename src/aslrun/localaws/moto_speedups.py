@@ -38,9 +38,9 @@ To route a request moto asks the backend of each service whose pattern matches t
 reloads the module ``moto.s3.urls``, since its table may depend on the environment), before it
 matches the URL against them. A table depends only on the backend's class and the two settings it
 reads (``MOTO_S3_CUSTOM_ENDPOINTS``, ``MOTO_ENABLE_ISO_REGIONS``): it is made once for each and
-kept, and moto routes as before. :func:`warm_routes` makes some ahead, from the backend classes
-(no backend is made: :func:`aslrun.localaws.emulator.prepare`, before a test suite's fork server
-forks).
+kept, and moto routes as before. :func:`warm_url_tables` makes some ahead, from the backend
+classes (no backend is made: :func:`aslrun.localaws.emulator.prepare`, before a test suite's fork
+server forks).
 
 moto reads a request's parameters (``parse_parameters``) through a werkzeug ``Request`` made from
 it (a WSGI environment built header by header: about 50 us). For the JSON protocol (DynamoDB, SQS;
@@ -61,7 +61,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["apply", "warm_routes"]
+__all__ = ["apply", "warm_url_tables"]
 
 _REPLACED = ("messages", "approximate_number_of_messages", "approximate_number_of_messages_delayed",
              "approximate_number_of_messages_not_visible")
@@ -259,7 +259,7 @@ def _url_tables_kept() -> None:
     BaseBackend.urls = property(urls, doc=original.__doc__)  # type: ignore[assignment, method-assign]
 
 
-def warm_routes(services: Iterable[str]) -> None:
+def warm_url_tables(services: Iterable[str]) -> None:
     """Make now the URL tables of these services' backends (from their classes: no moto backend
     and no state is made): for a process that forks others, which then route their first
     requests warm."""

@@ -93,6 +93,6 @@ from .s3 import s3_object
 # imported for their recorders, which join the capture's table
 _RECORDING = (dynamodb, iam, log_groups, messaging, s3, schedules, tags, values)
 
-__all__ = ["Journal", "JournalRead", "NotedCall", "activate", "deactivate", "dumps", "hook_every_session", "install_hooks",
-           "is_recorded", "loads", "message_keys", "note_call", "read_journal", "record_call", "remember_objects", "replay",
-           "restore_messages", "s3_object", "suspended"]
+__all__ = ["Journal", "JournalRead", "NotedCall", "activate", "deactivate", "dumps", "hook_every_session",
+           "install_hooks", "is_recorded", "loads", "message_keys", "note_call", "read_journal", "record_call",
+           "remember_objects", "replay", "restore_messages", "s3_object", "suspended"]
