@@ -241,3 +241,57 @@ def test_an_open_page_follows_what_happens_elsewhere(page: Page, server: Any, sf
     assert page.evaluate("JSON.parse(document.querySelectorAll('#cards .card pre')[1].textContent)") == \
         {"order": 9, "approval": {"approved": "by mail"}}
     assert page.evaluate("document.querySelector('#drawing g.state[data-state=\"Approved\"]').classList.contains('visited')")
+
+
+#: the page's first request for state runs is answered only after its next one has been answered
+#: and shown; ``window.firstRunsDone`` is set once the page has had that first answer (a task after
+#: the microtasks in which the page takes it)
+ANSWERS_OUT_OF_ORDER = """
+(function () {
+  var realFetch = window.fetch, asked = 0, releaseFirst = null;
+  var secondShown = new Promise(function (resolve) { releaseFirst = resolve; });
+  window.releaseFirstRuns = function () { releaseFirst(); };
+  window.fetch = function (url) {
+    var answer = realFetch.apply(this, arguments);
+    if (String(url).indexOf('/console/api/execution/runs') < 0) { return answer; }
+    asked += 1;
+    if (asked !== 1) { return answer; }
+    return answer.then(function (response) {
+      return secondShown.then(function () {
+        var json = response.json.bind(response);
+        response.json = function () {
+          var body = json();
+          body.then(function () { setTimeout(function () { window.firstRunsDone = true; }, 0); });
+          return body;
+        };
+        return response;
+      });
+    });
+  };
+})();
+"""
+
+
+def test_an_older_answer_arriving_late_does_not_put_back_what_a_later_one_showed(page: Page, server: Any,
+                                                                                  sfn: Any) -> None:
+    """The page asks for the state runs again when the execution grows or a state is chosen; the
+    answers may arrive out of order (an execution that ended right after a poll kept the runs of
+    that poll for good). Here the first answer (every run) comes after the second (one state's)."""
+    machine = sfn.create_state_machine(name="two-steps", roleArn=ROLE, definition=json.dumps({
+        "StartAt": "First", "States": {"First": {"Type": "Pass", "Next": "Second"},
+                                       "Second": {"Type": "Pass", "End": True}}}))["stateMachineArn"]
+    arn = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+    wait_done(sfn, arn)
+    script = page.send("Page.addScriptToEvaluateOnNewDocument", source=ANSWERS_OUT_OF_ORDER)["identifier"]
+    try:
+        page.open(f"{server.url}/console/execution?arn={arn}")
+        page.wait_for("document.body.dataset.status === 'SUCCEEDED'")
+        page.click('#drawing g.state[data-state="Second"]')
+        page.wait_for("document.querySelectorAll('#runs-table tbody tr').length === 1")
+        page.evaluate("window.releaseFirstRuns()")
+        page.wait_for("window.firstRunsDone === true")
+        shown = page.evaluate("Array.from(document.querySelectorAll('#runs-table tbody tr')).map(r => r.dataset.state)")
+        assert shown == ["Second"]
+        assert "only Second" in page.text("#runs-note")
+    finally:
+        page.send("Page.removeScriptToEvaluateOnNewDocument", identifier=script)

@@ -134,6 +134,7 @@
     this.selected = null;
     this.iterations = null;
     this.timer = null;
+    this.asked = {};
     this.build();
     this.refresh();
   }
@@ -169,6 +170,16 @@
       if (!node) { return; }
       self.runs = {page: 1, state: node.getAttribute('data-state'), within: null, iteration: null};
       self.loadRuns();
+    });
+  };
+  /* The answer to the latest request of a kind, never an older one: the page asks again each time
+     the execution grows, and an answer that arrived after the one to a later request (the last
+     poll before the execution ended, say) put back what that one had shown, for good once the
+     execution had ended. An older answer never settles, so nothing shows it. */
+  ExecutionPage.prototype.latest = function (kind, promise) {
+    var self = this, ticket = (this.asked[kind] = (this.asked[kind] || 0) + 1);
+    return promise.then(function (answer) {
+      return self.asked[kind] === ticket ? answer : new Promise(function () {});
     });
   };
   ExecutionPage.prototype.refresh = function () {
@@ -302,7 +313,7 @@
   ExecutionPage.prototype.loadRuns = function () {
     var self = this, r = this.runs;
     var params = {arn: this.arn, page: r.page, state: r.state, within: r.within, iteration: r.iteration};
-    getJSON('/console/api/execution/runs?' + query(params)).then(function (view) {
+    this.latest('runs', getJSON('/console/api/execution/runs?' + query(params))).then(function (view) {
       var note = self.parts.runsNote;
       clear(note).appendChild(document.createTextNode('(' + view.total.toLocaleString() + ')'));
       if (r.state || r.within !== null) {
@@ -333,7 +344,7 @@
     Array.prototype.forEach.call(document.querySelectorAll('#runs-table tbody tr'), function (row) {
       row.classList.toggle('chosen', Number(row.getAttribute('data-id')) === id);
     });
-    getJSON('/console/api/execution/run?' + query({arn: this.arn, id: id})).then(function (run) {
+    this.latest('run', getJSON('/console/api/execution/run?' + query({arn: this.arn, id: id}))).then(function (run) {
       clear(p).hidden = false;
       p.setAttribute('data-id', String(run.id));
       p.appendChild(el('h2', {}, ['State run: ' + run.where + ' ', status(run.status),
@@ -372,7 +383,8 @@
   ExecutionPage.prototype.loadIterations = function (id, page, filter) {
     var self = this, p = this.parts.iterations;
     this.iterations = {id: id, page: page, status: filter};
-    getJSON('/console/api/execution/iterations?' + query({arn: this.arn, id: id, page: page, status: filter})).then(function (view) {
+    this.latest('iterations', getJSON('/console/api/execution/iterations?' +
+      query({arn: this.arn, id: id, page: page, status: filter}))).then(function (view) {
       clear(p).hidden = false;
       var select = el('select', {id: 'iteration-filter', onchange: function () { self.loadIterations(id, 1, select.value); }},
         ['', 'RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED'].map(function (s) {
@@ -393,7 +405,7 @@
   };
   ExecutionPage.prototype.loadEvents = function () {
     var self = this;
-    getJSON('/console/api/execution/events?' + query({arn: this.arn, page: this.eventsPage})).then(function (view) {
+    this.latest('events', getJSON('/console/api/execution/events?' + query({arn: this.arn, page: this.eventsPage}))).then(function (view) {
       clear(self.parts.events).appendChild(table(['Id', 'Previous', 'Type', 'Time (s)', 'Details'], view.events.map(function (e) {
         return el('tr', {}, [el('td', {'class': 'num', text: e.id}), el('td', {'class': 'num', text: e.previous}),
           el('td', {text: e.type}), el('td', {'class': 'num', text: '+' + e.t.toFixed(3)}), el('td', {}, [el('code', {text: e.details})])]);
