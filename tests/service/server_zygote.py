@@ -55,8 +55,14 @@ PRELOAD = (
 """What the zygote imports before it forks (found by listing the modules the suite's servers had
 imported when they stopped: every one imported the server and its web stack; a third the local AWS)."""
 
-CLIENTS = ("sqs", "sns", "s3", "events", "iam", "sts", "scheduler", "cloudwatch", "dynamodb", "logs")
-"""The services whose clients a server's local AWS makes (a snapshot reads them): made in the zygote."""
+FIRST_CALLS = {"sqs": "list_queues", "sns": "list_topics", "s3": "list_buckets", "events": "list_event_buses",
+               "iam": "list_roles", "sts": "get_caller_identity", "scheduler": "list_schedules",
+               "cloudwatch": "list_metrics", "dynamodb": "list_tables", "logs": "describe_log_groups"}
+"""The services whose clients a server's local AWS makes (a snapshot reads them), each with a call
+that only reads, made once by the zygote's warm-up (:func:`_warm_up`)."""
+
+CLIENTS = tuple(FIRST_CALLS)
+"""Those services: their clients are made in the zygote."""
 
 
 def _preload() -> None:
@@ -78,7 +84,7 @@ def _preload() -> None:
 
 
 def _warm_up() -> None:
-    """A first call to each service of :data:`CLIENTS` and a snapshot, on a local AWS started and
+    """The first calls of :data:`FIRST_CALLS` and a snapshot, on a local AWS started and
     stopped here: what a server would otherwise work out on its first calls (the clients' event
     names, moto's routes and parsed service models) is then the zygote's. moto's state is dropped
     after (a server starts its own local AWS), and :func:`~tests.helpers.fork_server.assert_safe_to_fork`
@@ -87,12 +93,9 @@ def _warm_up() -> None:
 
     from aslrun.localaws import LocalAws
 
-    reads = {"sqs": "list_queues", "sns": "list_topics", "s3": "list_buckets", "events": "list_event_buses",
-             "iam": "list_roles", "sts": "get_caller_identity", "scheduler": "list_schedules",
-             "cloudwatch": "list_metrics", "dynamodb": "list_tables", "logs": "describe_log_groups"}
     with LocalAws(reset=True, autosave=False) as aws:
-        for service in CLIENTS:
-            getattr(aws.client(service), reads[service])()
+        for service, call in FIRST_CALLS.items():
+            getattr(aws.client(service), call)()
         aws.snapshot()
     BackendDict.reset()
 
