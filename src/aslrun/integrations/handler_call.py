@@ -1,16 +1,20 @@
 """Calling a Python handler the way Lambda calls a function.
 
-* The event is a private copy made through JSON (the handler may mutate it; tuples become lists);
-  the result goes back through JSON too, so a handler that returns something Lambda could not
-  serialise fails here exactly as it would there (``Runtime.MarshalError``).
+* The event is a private copy (the handler may mutate it; the engine's data is plain JSON already,
+  so a ``marshal`` round trip makes it); the result goes back through its JSON text
+  (:func:`result_through_json`: tuples become lists, number keys text), so a handler that returns
+  something Lambda could not serialise fails here exactly as it would there (``Runtime.MarshalError``),
+  and the text's length is the response's Content-Length.
 * The handler gets a context object shaped like Lambda's (``function_name``, ``aws_request_id``,
   ``get_remaining_time_in_millis()``, ...).
 * An exception becomes a failure named after its class, with Lambda's JSON cause
   (``errorMessage``, ``errorType``, ``requestId``, ``stackTrace``).
-* With a time limit the handler runs in a daemon thread and is abandoned when the limit passes
-  (Python cannot kill a thread; a hung handler no longer holds the execution). The threads are
-  kept and reused (:class:`_Workers`): starting one per call cost more than many handlers' work,
-  and a handler keeping a per-thread resource (a database connection) finds it again next call.
+* With a time limit the handler runs in place on the main thread, stopped at its deadline by
+  SIGALRM (:mod:`.handler_alarm`); on any other thread it runs in a daemon thread and is abandoned
+  when the limit passes (Python cannot kill a thread; a hung handler no longer holds the
+  execution). Those threads are kept and reused (:class:`_Workers`): starting one per call cost more
+  than many handlers' work, and a handler keeping a per-thread resource (a database connection)
+  finds it again next call.
 """
 
 from __future__ import annotations
@@ -152,7 +156,8 @@ def json_copy(value: Any) -> Any:
 
 def call_handler(handler: Callable[..., Any], event: Any, context: LambdaContext, *,
                  timeout: float | None = None, gate: Any = None, processes: Any = None) -> tuple[Any, int]:
-    """Call ``handler(event, context)``; return the result (a JSON copy) and its size in bytes.
+    """Call ``handler(event, context)``; return the result (a JSON copy) and the length in bytes of
+    its JSON text (:func:`result_through_json`: what Lambda's response carries).
 
     ``gate`` (a semaphore) bounds how many handlers run at once where executions run on several
     threads (a server): Lambda gives each invocation an environment of its own, so handlers are
@@ -273,17 +278,41 @@ def call_with_own_event(handler: Callable[..., Any], event: Any, context: Lambda
                     "errorMessage": f"RequestId: {context.aws_request_id} Error: Runtime exited with error: "
                                     f"exit status {exc.code if isinstance(exc.code, int) else 1}"}
         raise HandlerFailed("Runtime.ExitError", document) from None
-    fast = _plain_json_copy(result)
-    if fast is not None:
-        return fast
+    return result_through_json(result, context.aws_request_id)
+
+
+def result_through_json(result: Any, request_id: str) -> tuple[Any, int]:
+    """What crosses Lambda's boundary of a handler's return value: a copy through its JSON text (as
+    ``json.dumps`` writes it: tuples become lists, number keys text), and that text's length in
+    bytes (the response's Content-Length); :class:`HandlerFailed` (``Runtime.MarshalError``) when
+    json cannot write it (NaN, an object json does not know, a cycle)."""
+    if _ENCODE is not None:
+        try:  # json.dumps' own C encoder and json.loads' own C scanner, without their per-call set-up
+            text = "".join(_ENCODE(result, 0))
+            copy, end = _SCAN(text, 0)
+            if end == len(text):
+                return copy, len(text)  # (ASCII escapes: one byte a character)
+        except (TypeError, ValueError, RecursionError):
+            pass  # json.dumps below says why, in its own words (or writes what this encoder refused)
     try:
         text = json.dumps(result, allow_nan=False)
     except (TypeError, ValueError) as exc:
         marshal_error: dict[str, Any] = {"errorMessage": f"Unable to marshal response: {exc}",
-                                         "errorType": "Runtime.MarshalError", "requestId": context.aws_request_id,
+                                         "errorType": "Runtime.MarshalError", "requestId": request_id,
                                          "stackTrace": []}
         raise HandlerFailed("Runtime.MarshalError", marshal_error) from None
     return json.loads(text), len(text.encode("utf-8"))
+
+
+# json.dumps(value, allow_nan=False)'s encoder (the C one json.dumps itself makes), made once: the
+# default separators and ASCII escapes, no ``default`` (an object json does not know raises
+# TypeError, and json.dumps then words it), no circular-reference markers (a cycle ends in
+# RecursionError, and json.dumps then finds it), so threads may share it; and the C scanner
+# json.loads reads with
+_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+_ENCODE = (_MAKE_ENCODER(None, None, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False, False)
+           if _MAKE_ENCODER is not None else None)
+_SCAN = json.scanner.make_scanner(json.JSONDecoder())
 
 
 def _remote_document(document: dict[str, Any] | str) -> dict[str, Any] | str:
@@ -295,50 +324,6 @@ def _remote_document(document: dict[str, Any] | str) -> dict[str, Any] | str:
             return document
         return parsed if isinstance(parsed, dict) else document
     return document
-
-
-_FAST_COPY_BYTES = 4096
-
-
-def _plain_json_copy(value: Any) -> tuple[Any, int] | None:
-    """A private copy of a small result that is plain JSON already, and a bound of its JSON size.
-
-    Most handlers return a few fields of plain JSON types; for those a marshal copy (format 2: no
-    shared references, so the size bound holds) is several times cheaper than a JSON round trip.
-    Anything else (tuples, NaN, non-string keys, big values) takes the JSON round trip, which
-    normalises or refuses it exactly as Lambda's serialiser would. The size is an upper bound
-    (6x the marshal size), which is all the payload-limit accounting needs.
-    """
-    try:
-        data = marshal.dumps(value, 2)
-    except ValueError:
-        return None
-    if len(data) > _FAST_COPY_BYTES or not _plain_json(value):
-        return None
-    return marshal.loads(data), len(data) * 6
-
-
-def _plain_json(value: Any) -> bool:
-    stack = [value]
-    while stack:
-        node = stack.pop()
-        cls = node.__class__
-        if cls is dict:
-            for key, item in node.items():
-                if key.__class__ is not str:
-                    return False
-                stack.append(item)
-        elif cls is list:
-            stack.extend(node)
-        elif cls is float:
-            if node != node or node in (_INF, -_INF):
-                return False
-        elif not (cls is str or cls is int or cls is bool or node is None):
-            return False
-    return True
-
-
-_INF = float("inf")
 
 
 def lambda_error_document(exc: BaseException, request_id: str) -> dict[str, Any]:

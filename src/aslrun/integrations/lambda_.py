@@ -135,10 +135,10 @@ class LambdaInvoke:
         version = qualifier if qualifier and qualifier != "$LATEST" and qualifier.isdigit() else "$LATEST"
         if invocation_type == "DryRun":
             return _response("", call, version, 0, status=204)
-        result, _ = _invoke(handler, payload, call, name, arn, qualifier, compact_cause=True)
+        result, length = _invoke(handler, payload, call, name, arn, qualifier, compact_cause=True)
         if invocation_type == "Event":
             return _response("", call, version, 0, status=202)
-        response = _response(result, call, version, _payload_length(result))
+        response = _response(result, call, version, length)
         if request.get("LogType") == "Tail":
             response["LogResult"] = log_tail(call.request_id, version)
             for headers in (response["SdkHttpMetadata"]["HttpHeaders"],):
@@ -205,24 +205,6 @@ def _invoke(handler: Any, event: Any, call: TaskCall, name: str, arn: str, quali
         raise StatesError(failed.error, failed.cause(compact=compact_cause)) from None
     call.result_size = size
     return result, size
-
-
-# json.dumps(value)'s text without its per-call set-up (arguments checked, an encoder made): the C
-# encoder json.dumps itself makes, made once; no circular-reference markers (a handler's result is
-# a private copy already, from a marshal or JSON round trip, so it has no cycles), so threads may
-# share it
-_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)
-_ENCODE = (_MAKE_ENCODER(None, None, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False, True)
-           if _MAKE_ENCODER is not None else None)
-
-
-def _payload_length(result: Any) -> int:
-    """The response's Content-Length: the bytes of the payload as the Lambda runtime serialises a
-    Python handler's return value (``json.dumps`` with its default separators, ASCII escapes).
-    AWS-recorded responses agree: ``{"foo": "foo-1"}`` is 16 bytes, ``"HelloWorld"`` 12, ``0.0`` 3."""
-    if _ENCODE is None or result.__class__ is str:  # (the C encoder takes containers and numbers)
-        return len(json.dumps(result))
-    return len("".join(_ENCODE(result, 0)))
 
 
 def _response(payload: Any, call: TaskCall, version: str, content_length: int, status: int = 200) -> dict[str, Any]:
