@@ -14,12 +14,12 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
+from typing import Any
 
 from handlers.db import apply_schema, shared_connection, transaction
 from handlers.metering.errors import UnknownAccount
@@ -79,6 +79,15 @@ class Account:
 
 
 def _meter(row: sqlite3.Row) -> Meter:
+    return _meter_of(tuple(row.keys()), tuple(row))
+
+
+@functools.lru_cache(maxsize=4096)
+def _meter_of(columns: tuple[str, ...], values: tuple[Any, ...]) -> Meter:
+    """The meter a stored row describes, made once per distinct row: each handler of a reading
+    reads its meter (a Lambda keeps nothing between calls), and a frozen :class:`Meter` made again
+    from the same values parsed its Decimals and dates each time."""
+    row = dict(zip(columns, values))
     gas = row["fuel"] == "GAS"
     default_demand = DEFAULT_GAS_MAX_FLOW if gas else DEFAULT_KW_PER_PHASE * row["phases"]
     return Meter(
@@ -95,6 +104,12 @@ def _meter(row: sqlite3.Row) -> Meter:
         heating_value=Decimal(row["heating_value"] or DEFAULT_HEATING_VALUE),
         pressure_factor=Decimal(row["pressure_factor"] or DEFAULT_PRESSURE_FACTOR),
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _account_of(columns: tuple[str, ...], values: tuple[Any, ...]) -> Account:
+    """The account a stored row describes, made once per distinct row (as :func:`_meter_of`)."""
+    return Account(**dict(zip(columns, values)))
 
 
 @functools.lru_cache(maxsize=256)
@@ -125,11 +140,9 @@ class MeteringStore(AbstractContextManager["MeteringStore"]):
         if self.owned:
             self.conn.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """All writes inside happen, or none do."""
-        with transaction(self.conn) as conn:
-            yield conn
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """All writes inside happen, or none do (``with store.transaction() as conn:``)."""
+        return transaction(self.conn)
 
     # --- reference data -------------------------------------------------------------------
 
@@ -171,7 +184,7 @@ class MeteringStore(AbstractContextManager["MeteringStore"]):
         row = self.conn.execute(
             "SELECT * FROM metering_accounts WHERE account_id = ?", (account_id,)
         ).fetchone()
-        return Account(**dict(row)) if row else None
+        return _account_of(tuple(row.keys()), tuple(row)) if row else None
 
     def require_account(self, account_id: str) -> Account:
         """The account, or :class:`UnknownAccount` naming it."""
