@@ -36,7 +36,7 @@ from .handler_alarm import alarm_usable, call_with_alarm
 T = TypeVar("T")
 
 __all__ = ["HandlerFailed", "HandlerTimedOut", "LambdaContext", "LambdaFunctionError", "call_bound_handler", "call_handler",
-           "json_copy", "within_time_limit"]
+           "result_through_json", "within_time_limit"]
 
 
 class HandlerFailed(Exception):
@@ -147,11 +147,6 @@ def call_bound_handler(handler: Callable[..., Any], call: Any, *, function_name:
         raise StatesError(failed.error, failed.cause(compact=True)) from None
     call.result_size = size
     return result
-
-
-def json_copy(value: Any) -> Any:
-    """A deep copy through JSON: what crossing the Lambda boundary does to a value."""
-    return json.loads(json.dumps(value))
 
 
 def call_handler(handler: Callable[..., Any], event: Any, context: LambdaContext, *,
