@@ -60,3 +60,22 @@ def test_an_event_row_keeps_each_payload_text_in_its_own_column():
     exited = event_row(Event(2, 1, "TaskStateExited", 1.0, {"name": "T", "output": data}), texts)
     assert entered[1:] == (_compact(data), None, None) and exited[1:] == (None, _compact(data), None)
     assert json.loads(entered[0])["stateEnteredEventDetails"] == {"name": "T", "inputDetails": {"truncated": False}}
+
+
+def test_what_json_refuses_is_refused_in_its_own_words():
+    """The texts are written by json's C encoder made once, without json.dumps' cycle markers or
+    ``default``: what it refuses goes to json.dumps, so the error is json's own."""
+    cycle: list[Any] = []
+    cycle.append(cycle)
+    for value in ({"when": object()}, {"a": [1, cycle]}):
+        try:
+            _compact(value)
+        except (TypeError, ValueError) as exc:
+            expected = (type(exc), str(exc))
+        for write in (PayloadTexts().text, lambda v: event_row(Event(1, 0, "PassStateEntered", 0.0, {"input": v}))):
+            try:
+                write(value)
+            except (TypeError, ValueError) as exc:
+                assert (type(exc), str(exc)) == expected
+            else:
+                raise AssertionError(f"{value!r} was written")
