@@ -30,6 +30,7 @@ _KEEP = 16  # containers remembered per execution, the most recently used
 _KEPT_FROM = 1024  # characters: smaller texts cost less to write again than to look after
 _COMPOSED_LEVELS = 3  # a payload's containers this deep are written around their parts' texts
 _STR_ONLY = frozenset({str})
+_LEAVES = frozenset({str, int, float, bool, type(None)})
 
 
 class PayloadTexts:
@@ -54,7 +55,9 @@ class PayloadTexts:
         if known is not None and known[0] is value:
             self._texts.move_to_end(key)
             return known[1]
-        text = self._composed(value, level) if level < _COMPOSED_LEVELS and value else None
+        text = None
+        if level < _COMPOSED_LEVELS and not _LEAVES.issuperset(map(type, value.values() if cls is dict else value)):
+            text = self._composed(value, level)  # (a container of scalars only: json's C encoder writes it whole)
         if text is None:
             text = _compact(value)
         if len(text) >= _KEPT_FROM:
