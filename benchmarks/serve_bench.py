@@ -113,7 +113,9 @@ Measured in-process with the server's recorder and store attached (the execution
 in-process variant, each listened to and written as the server does): 6.3-6.6 ms of CPU an
 execution against 3.2-3.4 without them. json.dumps made an encoder for each of the ~126 small
 texts an execution's events write (an event's body, its small payloads): they are now written by
-json's C encoder made once, 5.6-5.7 ms. Writing only the payloads under 2,000 characters saves
+json's C encoder made once, 5.6-5.7 ms; a container of scalars only (an SDK response's headers,
+a list of values) is written whole by it, no longer put together from its parts in Python (an
+event's row 23.5 -> 17.9 us). Writing only the payloads under 2,000 characters saves
 another 0.4-0.7 ms (three alternations): what storing shared texts once could gain at most.
 """
 
