@@ -98,7 +98,9 @@ def leave_a_thread_calling_aws(event, context):
             outcome = "answered"
         except Exception as exc:
             outcome = f"{type(exc).__name__}: {exc}"
-        Path(event["file"]).write_text(outcome)
+        written = Path(event["file"] + ".part")  # then renamed: the test, polling, never reads it half-written
+        written.write_text(outcome)
+        os.replace(written, event["file"])
 
     threading.Thread(target=later).start()
     return {"pid": os.getpid()}

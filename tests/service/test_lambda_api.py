@@ -140,7 +140,8 @@ def test_a_function_past_its_timeout_is_stopped_as_lambda_stops_it(lambda_):
 
 
 def test_invocation_types_dry_run_and_event(lambda_, tmp_path):
-    writes = "import pathlib\ndef handler(event, context):\n    pathlib.Path(event['to']).write_text('ran')\n"
+    writes = ("import pathlib\ndef handler(event, context):\n    part = pathlib.Path(event['to'] + '.part')\n"
+              "    part.write_text('ran')\n    part.replace(event['to'])\n")  # (the test never reads it half-written)
     create(lambda_, "writer", code=writes)
     marker = tmp_path / "ran.txt"
     assert lambda_.invoke(FunctionName="writer", InvocationType="DryRun", Payload=json.dumps({"to": str(marker)}))[
