@@ -14,7 +14,8 @@ from aslrun.integrations.handler_call import HandlerFailed, result_through_json
 
 _SCALARS = st.none() | st.booleans() | st.integers(-10**30, 10**30) | st.floats(allow_nan=False, allow_infinity=False) \
     | st.text(max_size=8)
-_KEYS = st.text(max_size=6) | st.integers(-5, 5) | st.booleans() | st.none() | st.floats(allow_nan=False, allow_infinity=False, width=16)
+_KEYS = (st.text(max_size=6) | st.integers(-5, 5) | st.booleans() | st.none()
+         | st.floats(allow_nan=False, allow_infinity=False, width=16))
 _VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
                        | st.dictionaries(_KEYS, inner, max_size=4), max_leaves=20)
 

@@ -35,8 +35,8 @@ from .handler_alarm import alarm_usable, call_with_alarm
 
 T = TypeVar("T")
 
-__all__ = ["HandlerFailed", "HandlerTimedOut", "LambdaContext", "LambdaFunctionError", "call_bound_handler", "call_handler",
-           "result_through_json", "within_time_limit"]
+__all__ = ["HandlerFailed", "HandlerTimedOut", "LambdaContext", "LambdaFunctionError", "call_bound_handler",
+           "call_handler", "result_through_json", "within_time_limit"]
 
 
 class HandlerFailed(Exception):
