@@ -31,8 +31,8 @@ from typing import Any
 
 DEFAULT_PATH = Path(".aslrun") / "aslrun.sqlite3"
 
-__all__ = ["DEFAULT_PATH", "DeferredWrites", "apply_schema", "connect", "connect_read_only", "database_path", "file_identity",
-           "shared_connection", "transaction", "used_until_now"]
+__all__ = ["DEFAULT_PATH", "DeferredWrites", "apply_schema", "connect", "connect_read_only", "database_path",
+           "file_identity", "shared_connection", "transaction", "used_until_now"]
 
 #: how many databases a thread keeps open at once (the least recently used is closed past it)
 SHARED_PER_THREAD = 4
