@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import json
+import json.scanner
 import marshal
 import threading
 import time
