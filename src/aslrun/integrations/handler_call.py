@@ -308,7 +308,7 @@ def result_through_json(result: Any, request_id: str) -> tuple[Any, int]:
 _MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)
 _ENCODE = (_MAKE_ENCODER(None, None, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False, False)
            if _MAKE_ENCODER is not None else None)
-_SCAN = json.scanner.make_scanner(json.JSONDecoder())
+_SCAN = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]  # (typeshed names its own type)
 
 
 def _remote_document(document: dict[str, Any] | str) -> dict[str, Any] | str:
