@@ -116,10 +116,10 @@ def shared_connection(path: str | os.PathLike[str] | None = None, *, schema: str
         del _shared.open[key]
         _set_aside(conn)
     conn = _prepared(connect(target, schema=schema), prepare)
-    identity = file_identity(key, watch_content)
-    if identity is None:  # nothing at that path to recognise later (cannot happen for a file SQLite opened)
+    opened = file_identity(key, watch_content)
+    if opened is None:  # nothing at that path to recognise later (cannot happen for a file SQLite opened)
         return conn
-    _shared.open[key] = (conn, identity)
+    _shared.open[key] = (conn, opened)
     while len(_shared.open) > SHARED_PER_THREAD:
         path_of_oldest, (oldest, its_identity) = _shared.open.popitem(last=False)
         if file_identity(path_of_oldest) == its_identity[:2]:  # (its file, whatever was written since)
