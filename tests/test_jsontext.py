@@ -3,14 +3,16 @@ with the precise walk (``_problem_found``) on any Python value, and takes the us
 
 from __future__ import annotations
 
+import json
 import math
+import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aslrun.jsondepth import MAX_DEPTH
-from aslrun.jsontext import _problem_found, _surely_sound, json_value_problem
+from aslrun.jsontext import _problem_found, _surely_sound, json_value_problem, json_writer
 
 SOUND_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
                           st.text(st.characters(blacklist_categories=("Cs",)), max_size=5))
@@ -98,3 +100,21 @@ def test_lists_of_records_are_as_deep_as_the_precise_walk_says(depth, leaf):
     value = records(depth, leaf)
     assert _surely_sound(value) == (not too_deep(value))
     assert (json_value_problem(value) is None) == (not too_deep(value))
+
+
+@pytest.mark.parametrize("options", [{}, {"separators": (",", ":"), "ensure_ascii": False}, {"allow_nan": False}])
+def test_json_writer_writes_json_dumps_text_and_refuses_in_its_words(options):
+    write = json_writer(**options)
+    for value in ({"é": [1, 2.5, -0.0, None, True], 3: "x", None: ()}, "\u2028\ud800", 10**20, [float("nan")], []):
+        try:
+            expected = json.dumps(value, **options)
+        except ValueError as refusal:
+            with pytest.raises(ValueError, match=re.escape(str(refusal))):
+                write(value)
+        else:
+            assert write(value) == expected
+    cycle: list = []
+    cycle.append(cycle)
+    for refused, words in ((cycle, "Circular reference detected"), ({"x": object()}, "not JSON serializable")):
+        with pytest.raises((TypeError, ValueError), match=words):
+            write(refused)

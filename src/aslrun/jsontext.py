@@ -21,8 +21,8 @@ from typing import Any, Callable
 
 from .jsondepth import MAX_DEPTH, too_deep
 
-__all__ = ["MAX_INT_DIGITS", "JsonTextError", "decode_utf8", "dump_json", "json_value_problem", "read_json",
-           "read_json_input"]
+__all__ = ["MAX_INT_DIGITS", "JsonTextError", "decode_utf8", "dump_json", "json_value_problem", "json_writer",
+           "read_json", "read_json_input"]
 
 #: Python refuses to convert longer integers (``sys.get_int_max_str_digits()``'s default).
 MAX_INT_DIGITS = 4300
@@ -267,6 +267,29 @@ def _place_of(text: str, literal: str) -> str | None:
 
 def _shorten(literal: str) -> str:
     return literal if len(literal) <= 40 else f"{literal[:20]}...{literal[-10:]}"
+
+
+def json_writer(*, separators: tuple[str, str] = (", ", ": "), ensure_ascii: bool = True,
+                allow_nan: bool = True) -> Callable[[Any], str]:
+    """``json.dumps`` with these options, for texts written many times a run: json's C encoder is
+    made once here (json.dumps makes one for each call given any option). The same text; what the C
+    encoder refuses (an object json does not know: it has no ``default``; a cycle: it keeps no
+    markers, so that threads may share it; NaN where not allowed) goes to json.dumps, which writes
+    it or raises in its own words."""
+    make_encoder = getattr(json.encoder, "c_make_encoder", None)
+    escape = json.encoder.encode_basestring_ascii if ensure_ascii else json.encoder.encode_basestring
+    encode = (make_encoder(None, None, escape, None, separators[1], separators[0], False, False, allow_nan)
+              if make_encoder is not None else None)
+
+    def write(value: Any) -> str:
+        if encode is not None:
+            try:
+                return "".join(encode(value, 0))
+            except (TypeError, ValueError, RecursionError):
+                pass
+        return json.dumps(value, separators=separators, ensure_ascii=ensure_ascii, allow_nan=allow_nan)
+
+    return write
 
 
 def dump_json(value: Any, *, what: str = "the output", **options: Any) -> str:

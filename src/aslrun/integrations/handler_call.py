@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 from ..engine.task_call import HandlerTimedOut
 from ..errors import StatesError
+from ..jsontext import json_writer
 
 from .callbacks import send_task_failure, send_task_heartbeat, send_task_success, submitting_token
 from .handler_alarm import alarm_usable, call_with_alarm
@@ -282,32 +283,19 @@ def result_through_json(result: Any, request_id: str) -> tuple[Any, int]:
     ``json.dumps`` writes it: tuples become lists, number keys text), and that text's length in
     bytes (the response's Content-Length); :class:`HandlerFailed` (``Runtime.MarshalError``) when
     json cannot write it (NaN, an object json does not know, a cycle)."""
-    if _ENCODE is not None:
-        try:  # json.dumps' own C encoder and json.loads' own C scanner, without their per-call set-up
-            text = "".join(_ENCODE(result, 0))
-            copy, end = _SCAN(text, 0)
-            if end == len(text):
-                return copy, len(text)  # (ASCII escapes: one byte a character)
-        except (TypeError, ValueError, RecursionError):
-            pass  # json.dumps below says why, in its own words (or writes what this encoder refused)
     try:
-        text = json.dumps(result, allow_nan=False)
+        text = _write_strictly(result)
     except (TypeError, ValueError) as exc:
         marshal_error: dict[str, Any] = {"errorMessage": f"Unable to marshal response: {exc}",
                                          "errorType": "Runtime.MarshalError", "requestId": request_id,
                                          "stackTrace": []}
         raise HandlerFailed("Runtime.MarshalError", marshal_error) from None
-    return json.loads(text), len(text.encode("utf-8"))
+    return _SCAN(text, 0)[0], len(text)  # (ASCII escapes: one byte a character)
 
 
-# json.dumps(value, allow_nan=False)'s encoder (the C one json.dumps itself makes), made once: the
-# default separators and ASCII escapes, no ``default`` (an object json does not know raises
-# TypeError, and json.dumps then words it), no circular-reference markers (a cycle ends in
-# RecursionError, and json.dumps then finds it), so threads may share it; and the C scanner
-# json.loads reads with
-_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)
-_ENCODE = (_MAKE_ENCODER(None, None, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False, False)
-           if _MAKE_ENCODER is not None else None)
+# json.dumps(value, allow_nan=False), its C encoder made once, and the C scanner json.loads reads with
+# (json.dumps and json.loads without their per-call set-up)
+_write_strictly = json_writer(allow_nan=False)
 _SCAN = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]  # (typeshed names its own type)
 
 

@@ -20,6 +20,7 @@ from collections import OrderedDict
 from typing import Any
 
 from ..history import DETAILS_EVEN_EMPTY, Event, details_key
+from ..jsontext import json_writer
 
 __all__ = ["INSERT_EVENT", "PayloadTexts", "event_row", "read_event"]
 
@@ -120,23 +121,8 @@ def read_event(row: Any) -> dict[str, Any]:
     return event
 
 
-def _compact(value: Any) -> str:
-    """``json.dumps(value, separators=(",", ":"), ensure_ascii=False)``: its C encoder, made once (an
-    execution's recorder writes a hundred small texts or more, and json.dumps makes an encoder for
-    each call given separators); what that encoder refuses (a cycle, an object json does not know)
-    goes to json.dumps, which words it."""
-    if _ENCODE_COMPACT is not None:
-        try:
-            return "".join(_ENCODE_COMPACT(value, 0))
-        except (TypeError, ValueError, RecursionError):
-            pass
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
+#: ``json.dumps(value, separators=(",", ":"), ensure_ascii=False)``, its encoder made once (an execution's
+#: recorder writes a hundred small texts or more)
+_compact = json_writer(separators=(",", ":"), ensure_ascii=False)
 _encode_text = json.encoder.encode_basestring  # how json.dumps(ensure_ascii=False) writes a str
-_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)
-#: no circular-reference markers (threads share it; a cycle ends in RecursionError, then json.dumps names it),
-#: no ``default`` (an object json does not know raises TypeError, then json.dumps words it)
-_ENCODE_COMPACT = (_MAKE_ENCODER(None, None, _encode_text, None, ":", ",", False, False, True)
-                   if _MAKE_ENCODER is not None else None)
 _SCALARS = {None: "null", True: "true", False: "false"}
