@@ -22,12 +22,19 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import tempfile
 import threading
 import urllib.parse
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # (not on Windows: there a write waits for SQLite's busy handler alone)
+    fcntl = None  # type: ignore[assignment]
 
 DEFAULT_PATH = Path(".aslrun") / "aslrun.sqlite3"
 
@@ -45,15 +52,24 @@ def database_path(path: str | os.PathLike[str] | None = None) -> str:
     return os.environ.get("ASLRUN_DB") or os.fspath(DEFAULT_PATH)
 
 
-def connect(path: str | os.PathLike[str] | None = None, *, schema: str | None = None) -> sqlite3.Connection:
+def connect(path: str | os.PathLike[str] | None = None, *, schema: str | None = None,
+            write_turns: bool = False) -> sqlite3.Connection:
     """Open (creating if needed) the database and apply ``schema`` to it.
 
-    The connection runs in autocommit mode; group writes with :func:`transaction`.
+    The connection runs in autocommit mode; group writes with :func:`transaction`. With
+    ``write_turns`` its transactions take turns with the other processes' and threads' through
+    :class:`WriteTurn` (the shared connections do).
     """
     target = database_path(path)
     if target != ":memory:":
         Path(target).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+    conn: sqlite3.Connection
+    if write_turns and target != ":memory:":
+        taking_turns = sqlite3.connect(target, isolation_level=None, check_same_thread=False, factory=_TakingTurns)
+        taking_turns.write_turn = WriteTurn.of(target)
+        conn = taking_turns
+    else:
+        conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys = ON")
     if target != ":memory:":
@@ -88,6 +104,19 @@ class _Shared(threading.local):
 
 
 _shared = _Shared()
+_inherited: list[_Shared] = []
+
+
+def _forget_inherited_connections() -> None:
+    """In a forked child (a Map's iterations in worker processes): SQLite forbids using a connection
+    opened before the fork, and closing one could checkpoint and delete the WAL under the parent. The
+    parent's connections are kept here, never used or closed, and the child opens its own."""
+    global _shared
+    _inherited.append(_shared)
+    _shared = _Shared()
+    WriteTurn.forget_inherited()
+
+
 
 
 def shared_connection(path: str | os.PathLike[str] | None = None, *, schema: str | None = None,
@@ -115,7 +144,7 @@ def shared_connection(path: str | os.PathLike[str] | None = None, *, schema: str
             return conn
         del _shared.open[key]
         _set_aside(conn)
-    conn = _prepared(connect(target, schema=schema), prepare)
+    conn = _prepared(connect(target, schema=schema, write_turns=True), prepare)
     opened = file_identity(key, watch_content)
     if opened is None:  # nothing at that path to recognise later (cannot happen for a file SQLite opened)
         return conn
@@ -174,6 +203,94 @@ def file_identity(path: str, watch_content: bool = False) -> tuple[int, ...] | N
     return status.st_dev, status.st_ino
 
 
+class WriteTurn:
+    """Whose turn it is to write to a database, among this process's threads and other processes.
+
+    SQLite lets one connection write at a time; one that finds the database locked is put to sleep
+    by SQLite's busy handler for 1, 2, 5, 10... ms before it looks again, while a handler's
+    transaction lasts a tenth of a millisecond: two processes writing often (a Map's iterations in
+    worker processes) spent a fifth of their time asleep. A transaction of a shared connection
+    first takes the database's turn: a lock between this process's threads, then an exclusive
+    ``flock`` between processes, which the kernel hands to the next one the moment it is let go
+    (SQLite's own locks still guard the database against every writer). The ``flock`` is of a file
+    of the turn's own in the temporary directory (``aslrun-write-turns-<uid>/``), named after the
+    database file's identity (device and inode), so nothing is added beside the database, and so
+    that closing it never touches SQLite's locks: closing any descriptor of a file drops the
+    process's ``fcntl`` locks on it, SQLite's included. A turn is closed once no connection holds it.
+    A forked child opens the file again: an ``flock`` belongs to the open file, which it shares
+    with its parent."""
+
+    _turns: weakref.WeakValueDictionary[tuple[int, int], WriteTurn] = weakref.WeakValueDictionary()
+    _turns_lock = threading.Lock()
+    _inherited: list[WriteTurn] = []
+
+    def __init__(self, identity: tuple[int, int]) -> None:
+        self._threads = threading.Lock()
+        self._file: int | None = None
+        if fcntl is not None:
+            folder = Path(tempfile.gettempdir()) / f"aslrun-write-turns-{getattr(os, 'getuid', lambda: 0)()}"
+            try:
+                folder.mkdir(mode=0o700, exist_ok=True)
+                self._path = folder / f"{identity[0]}-{identity[1]}"
+                self._file = os.open(self._path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+            except OSError:  # (then only this process's threads take turns)
+                pass
+
+    def __del__(self) -> None:
+        if self._file is None:
+            return
+        try:  # removed when nobody holds it (one that still has it open only loses its turns' speed)
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.unlink(self._path)
+        except OSError:
+            pass
+        os.close(self._file)
+
+    @classmethod
+    def of(cls, path: str) -> WriteTurn | None:
+        """This process's turn of the database file at ``path`` (None when there is no file)."""
+        identity = file_identity(os.path.abspath(path))
+        if identity is None:
+            return None
+        key = (identity[0], identity[1])
+        with cls._turns_lock:
+            turn = cls._turns.get(key)
+            if turn is None:
+                turn = cls._turns[key] = WriteTurn(key)
+            return turn
+
+    def take(self) -> None:
+        self._threads.acquire()
+        if self._file is None:
+            return
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def give_back(self) -> None:
+        try:
+            if self._file is not None:
+                fcntl.flock(self._file, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+    @classmethod
+    def forget_inherited(cls) -> None:
+        """In a forked child: the parent's turns are the parent's (kept, unused: closing one would
+        only close this process's descriptor, but nothing here needs them)."""
+        cls._inherited.extend(cls._turns.values())
+        cls._turns = weakref.WeakValueDictionary()
+        cls._turns_lock = threading.Lock()
+
+
+class _TakingTurns(sqlite3.Connection):
+    """A connection whose transactions take the database's :class:`WriteTurn`."""
+
+    write_turn: WriteTurn | None
+
+
 class transaction:  # (named as the function it replaced: ``with transaction(conn):``)
     """All writes inside happen, or none do (a nested use joins the outer transaction)::
 
@@ -193,12 +310,25 @@ class transaction:  # (named as the function it replaced: ``with transaction(con
         conn = self.conn
         self.outer = not conn.in_transaction
         if self.outer:
-            conn.execute("BEGIN IMMEDIATE")
+            turn = getattr(conn, "write_turn", None)
+            if turn is not None:
+                turn.take()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                if turn is not None:
+                    turn.give_back()
+                raise
         return conn
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         if self.outer:
-            self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+            try:
+                self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+            finally:
+                turn = getattr(self.conn, "write_turn", None)
+                if turn is not None:
+                    turn.give_back()
 
 
 class DeferredWrites:
@@ -245,3 +375,7 @@ def _statements(schema: str) -> list[str]:
     if buf.strip():
         out.append(buf.strip())
     return out
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_inherited_connections)

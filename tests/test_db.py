@@ -2,6 +2,7 @@
 
 import os
 import sqlite3
+import tempfile
 import threading
 from pathlib import Path
 
@@ -190,3 +191,63 @@ def test_a_read_only_connection_opens_the_file_named_whatever_its_name_holds(tmp
     finally:
         reader.close()
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [path.name]
+
+
+# -- processes: a forked child's own connections, and the turn to write --------------------------------------
+
+def _in_a_forked_child(check) -> int:
+    """Run ``check()`` in a forked child; its exit status (0: it returned true)."""
+    pid = os.fork()
+    if pid == 0:  # (the child: nothing but the check, then out without the parent's clean-up)
+        try:
+            os._exit(0 if check() else 1)
+        except BaseException:
+            os._exit(2)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="forks")
+def test_a_forked_child_opens_connections_of_its_own_and_leaves_the_parents_alone(tmp_path):
+    path = tmp_path / "x.sqlite3"
+    parents = shared_connection(path, schema=SCHEMA)
+
+    def child_writes_through_its_own():
+        conn = shared_connection(path, schema=SCHEMA)
+        with transaction(conn):
+            conn.execute("INSERT INTO item(name) VALUES ('from the child')")
+        return conn is not parents
+
+    assert _in_a_forked_child(child_writes_through_its_own) == 0
+    with transaction(parents):  # the parent's connection goes on working
+        parents.execute("INSERT INTO item(name) VALUES ('from the parent')")
+    assert [r["name"] for r in parents.execute("SELECT name FROM item ORDER BY id")] == ["from the child",
+                                                                                        "from the parent"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="forks")
+def test_a_shared_connections_transaction_holds_the_databases_turn_which_other_processes_wait_for(tmp_path):
+    import fcntl
+
+    path = tmp_path / "x.sqlite3"
+    conn = shared_connection(path, schema=SCHEMA)
+
+    stat = path.stat()
+    turn = Path(tempfile.gettempdir()) / f"aslrun-write-turns-{os.getuid()}" / f"{stat.st_dev}-{stat.st_ino}"
+
+    def turn_is_free():
+        handle = os.open(turn, os.O_RDONLY)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    with transaction(conn):
+        conn.execute("INSERT INTO item(name) VALUES ('a')")
+        assert _in_a_forked_child(turn_is_free) == 1  # another process finds it taken...
+    assert _in_a_forked_child(turn_is_free) == 0  # ...until the transaction ends
+    with pytest.raises(sqlite3.IntegrityError):
+        with transaction(conn):
+            conn.execute("INSERT INTO item(name) VALUES ('a')")
+    assert _in_a_forked_child(turn_is_free) == 0  # (and when it fails)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.sqlite3", "x.sqlite3-shm", "x.sqlite3-wal"]  # no file more
