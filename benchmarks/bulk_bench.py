@@ -103,6 +103,23 @@ Where the time went (cProfile, 300-1,000 readings, issue 15):
   account's row becomes its frozen Meter/Account once. Side by side with the commit before,
   alternately, three runs each: 398-412 against 399-456 readings/s, the machine's noise that hour
   (a run of the same code gave 282) as large as the gain; 463 readings/s stays the best figure.
+* issue 15, the stop after. Measured and dropped first: handing each handler a copy that shares
+  the event's scalars (floats cannot change; containers copied in C by a shape remembered per
+  container): a reading's copy 56 -> 17 us once its shape is known, but finding the shape costs
+  twice a marshal copy, and telling which parts of an event are worth it cost more than marshal on
+  events of many small containers; side by side, alternately, in one process: billing -7 to +2%,
+  bulk -8 to +8%, w4 +5 to +22%. Then the lever this docstring named: with
+  ``--handler-processes 2`` the Map's iterations run *whole* in 2 forked workers
+  (``aslrun.integrations.iteration_pool``) and this process only replays their events: first 447-498
+  readings/s, the workers spending a fifth of their time asleep in SQLite's busy handler (a writer
+  finding the database locked sleeps 1, 2, 5 ms; a handler's transaction lasts 0.1 ms); with the
+  transactions taking turns through an ``flock`` (``handlers.db.WriteTurn``, the kernel wakes the
+  next writer at once) 604 readings/s (591-622), against 431-463 in one process that hour. What
+  bounds it now is CPU on the 2 cores: 3.0 ms a reading in all (this process 0.43: the input check
+  0.13, reading the workers' answers 0.23; each worker 2.6 ms an iteration: the handlers 1.65, the
+  engine 0.6, page copies after the fork and the answers' pickling the rest). Sending each item
+  pickled rather than letting the worker touch the caller's copy saved 15 of 70 page faults an
+  iteration and nothing measurable; a larger socket buffer for the answers nothing.
 """
 
 from __future__ import annotations
@@ -162,6 +179,11 @@ def main() -> None:
     sys.exit(0 if ok else 1)
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_once(args: argparse.Namespace) -> dict:
     """One run on a fresh database: its figures."""
 
@@ -178,11 +200,12 @@ def run_once(args: argparse.Namespace) -> dict:
         substitutions = json.loads((REPO / "machines/metering.substitutions.json").read_text())
         machine = StateMachine.from_file(REPO / "machines/bulk-meter.asl.json", substitutions=substitutions)
         in_flight = InFlight()
-        started, cpu_started = time.perf_counter(), time.process_time()
+        started, cpu_started, children_started = time.perf_counter(), time.process_time(), _children_cpu()
         execution = machine.execute({"readings": dataset.readings}, handlers=build_handlers(db=db),
                                     payload_limit=None, history_limit=None, listeners=[in_flight],
                                     handler_processes=args.handler_processes, handler_threads=args.handler_threads)
         seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+        ended_workers_cpu = _children_cpu() - children_started
     outcomes: Counter[str] = Counter()
     for item in execution.output or []:
         if item.get("skipped"):
@@ -202,8 +225,11 @@ def run_once(args: argparse.Namespace) -> dict:
         "readings_per_second": round(args.readings / seconds, 1),
         "handler_processes": args.handler_processes,
         "handler_threads": args.handler_threads,
-        "cpu_seconds": round(cpu_seconds, 2),  # this process's: the workers' CPU is not in it
-        "readings_per_cpu_second": round(args.readings / cpu_seconds, 1),
+        "cpu_seconds": round(cpu_seconds, 2),  # this process's
+        # the CPU of the worker processes that ended with the run (a Map's iterations in forked workers;
+        # the kept workers of handler calls end with this process, so theirs is not in it)
+        "ended_workers_cpu_seconds": round(ended_workers_cpu, 2),
+        "readings_per_cpu_second": round(args.readings / (cpu_seconds + ended_workers_cpu), 1),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "history_events": len(execution.history),
         "max_iterations_in_flight": in_flight.peak,

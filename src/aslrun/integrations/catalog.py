@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import integration_for, map_pool
+from . import integration_for, iteration_pool, map_pool
 from .map_reader import ItemReader
 from .map_writer import ResultWriter
 
@@ -30,6 +30,9 @@ class IntegrationCatalog:
     @property
     def child_pool(self) -> Any:
         return map_pool  # its eligible() and run_in_pool(), read when a Map runs (tests replace them)
+
+    def iteration_pool(self, state: Any, frame: Any, inputs: list[Any], limit: int) -> Any:
+        return iteration_pool.start_pool(state, frame, inputs, limit)
 
 
 INTEGRATIONS = IntegrationCatalog()

@@ -65,6 +65,7 @@ class MapState(State):
         self.writer: Any = services.result_writer(spec["ResultWriter"], jsonata=jsonata) \
             if spec.get("ResultWriter") else None
         self.child_pool = services.child_pool
+        self.iteration_pool = services.iteration_pool
 
     def unbound_problem(self, bindings: Any) -> str | None:
         """What keeps the ItemReader / ResultWriter from running (checked before the run)."""
@@ -99,8 +100,13 @@ class MapState(State):
         runs: list[Any] | None = [None] * count if self.writer is not None else None
 
         resume, frame.resume = frame.resume, None  # redriven: the iterations that succeeded are not run again
+        # with handler_processes, iterations that only compute run whole in worker processes
+        pool = None if self.distributed or resume is not None \
+            else self.iteration_pool(self, frame, inputs, control.current_limit())
 
         def iteration(index: int) -> Generator[Any, Any, Outcome]:
+            if pool is not None:
+                return pool.iteration(index)
             if resume is not None and index in resume.done:
                 return reused(resume.done[index], frame.last_event_id)
             picked_up = resume.resume.get(index) if resume is not None else None
@@ -121,8 +127,12 @@ class MapState(State):
         if self.distributed and self.child_pool.eligible(self, execution, count):
             outcomes, stopped = self._pooled(execution, inputs, runs, stop)
         else:
-            outcomes, stopped = yield from run_children(execution.scheduler, iteration, count,
-                                                        control.current_limit, stop)
+            try:
+                outcomes, stopped = yield from run_children(execution.scheduler, iteration, count,
+                                                            control.current_limit, stop)
+            finally:
+                if pool is not None:
+                    pool.close()
         if stopped:
             if _allowed_failures(count, control.tolerated_count, control.tolerated_percentage) is None:
                 error = next(o.error for o in outcomes if o is not None and o.failed)

@@ -1,0 +1,276 @@
+"""An inline Map's iterations run whole in forked worker processes (with ``handler_processes=N``).
+
+``handler_processes=N`` hands each Lambda handler call to a worker process, but the engine's own
+work stays in the caller, which also pickles every event to a worker and the result back: with
+handlers that take a reading of 1,536 values four times, the caller is then the bottleneck and N
+workers are no faster than one process. When an inline Map's iterations only compute (Pass,
+Choice, Succeed, Fail, Parallel, inline Map, and Tasks whose Lambda functions are Python handlers
+bound before the run), each iteration runs *whole* in one of N forked workers instead: its states,
+its handlers and its history events; the caller only replays each iteration's events into the
+history, in item order, as each is ready.
+
+The history is the one an in-process run records when its iterations run one after another (as they
+do without workers when the handlers do not wait): each iteration's events together, in item order,
+linked as they would be; only the timestamps and the Lambda request ids differ (each iteration
+draws its random values from a seed of its own, drawn in item order from the execution's, so a run
+is repeatable for a given seed). At most ``min(N, MaxConcurrency)`` iterations run at once. An
+iteration that fails the Map stops the workers: those still running are ended where they are (as
+AWS stops a Map's other iterations), and nothing of them is recorded. A worker process that ends
+in an iteration (a handler ending its process, a crash) fails the Map with ``States.Runtime``,
+naming the iteration (nothing of it is recorded: its events were still in the worker).
+
+The workers are forked when the Map starts (they share the compiled definition, the handlers and
+the state data as they are: nothing is pickled on the way there but an item's index) and end with
+it. So that the workers' garbage collector does not copy the caller's whole memory page by page,
+the caller's objects are frozen (``gc.freeze``) for the fork.
+
+What keeps a Map in the caller: a threaded host (a server), a debugger or a coverage recorder
+watching the states, mocks, an execution time limit, a redriven Map, a local AWS running in the
+caller (a forked worker could not reach it), a Task that is not a Lambda handler bound by name, a
+Wait state (its time would pass in the worker's clock), a distributed Map, or fewer items than two
+per worker.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import random
+import re
+import sys
+import traceback
+from collections import deque
+from collections.abc import Generator
+from typing import Any
+
+from ..engine.runner import Outcome
+from ..engine.scheduler import Scheduler
+from ..errors import StatesError
+from ..history import History
+from .lambda_ import LambdaFunction, LambdaInvoke
+
+__all__ = ["IterationPool", "start_pool", "why_not"]
+
+_COMPUTING_STATES = frozenset({"Pass", "Choice", "Succeed", "Fail", "Task", "Parallel", "Map"})
+#: a worker numbers an iteration's events on from here; an event linked to it is linked to whatever
+#: the caller's Map recorded last when it replays the iteration (ids far above any real history's)
+_START = 10**15
+_EVENT_ID_IN_CAUSE = re.compile(r"\(entered at the event id #(\d+)\)")
+_QUEUED = 2  # iterations handed to a worker at a time: the one it runs and the next
+_PIPE_BYTES = 1 << 20
+_JOB: dict[str, Any] = {}  # what the forked workers read (set just before the fork, cleared after)
+
+
+def start_pool(state: Any, frame: Any, inputs: list[Any], limit: int) -> IterationPool | None:
+    """The workers for this inline Map's iterations, started; None when the Map runs in the caller."""
+    execution = frame.execution
+    processes = getattr(execution.handler_processes, "processes", None)
+    if not processes or processes < 2 or not hasattr(os, "fork") or state.distributed:
+        return None
+    workers = min(processes, limit) if limit > 0 else processes
+    if workers < 2 or len(inputs) < 2 * workers or why_not(state, frame) is not None:
+        return None
+    return IterationPool(state, frame, inputs, workers)
+
+
+def why_not(state: Any, frame: Any) -> str | None:
+    """Why this Map's iterations must run in the caller (None: they may run in workers)."""
+    execution = frame.execution
+    if state.writer is not None or state.reader is not None:
+        return "it reads or writes its items in S3"
+    for reason, applies in (
+            ("mocks stand in for its Tasks", execution.task_interceptor is not None),
+            ("a debugger steps through it", execution.stepping or frame.inspector is not None),
+            ("the execution has a time limit", execution.deadline is not None),
+            ("a host watches the execution", execution.watcher is not None or execution.scheduler.inbox is not None),
+            ("an observer (coverage) watches its states", execution.observer is not None),
+            ("it is redriven", frame.resume is not None)):
+        if applies:
+            return reason
+    emulator = sys.modules.get("aslrun.localaws.emulator")
+    if emulator is not None and emulator.current_aws(start=False) is not None:
+        return "a local AWS runs in this process (a worker's AWS calls would reach a copy of it)"
+    for inner in state.processor.walk():
+        if inner.type not in _COMPUTING_STATES or (inner.type == "Map" and inner.distributed):
+            return f"its iterations hold a {inner.type} state ({inner.name})"
+        if inner.type == "Task":
+            if inner.integration.__class__ not in (LambdaFunction, LambdaInvoke):
+                return f"its Task {inner.name} is not a Lambda function"
+            names = inner.static_function_names()
+            if not names or any(execution.bindings.lambda_handler(name) is None for name in names):
+                return f"its Task {inner.name} calls no Python handler bound before the run"
+    return None
+
+
+class IterationPool:
+    """Forked workers running a Map's iterations; :meth:`iteration` replays one in the caller."""
+
+    def __init__(self, state: Any, frame: Any, inputs: list[Any], workers: int) -> None:
+        import multiprocessing
+
+        self.state = state
+        self.frame = frame
+        execution = frame.execution
+        self._seeds = [execution.rng.getrandbits(32) for _ in inputs]  # in item order, whatever runs where
+        self._count = len(inputs)
+        self._inputs = inputs
+        self._next = 0  # the next index to hand to a worker
+        self._results: dict[int, Any] = {}
+        context = multiprocessing.get_context("fork")
+        _JOB.update(state=state, frame=frame)
+        self._workers: list[tuple[Any, Any]] = []
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()  # (else what is buffered would be written by each worker too)
+            except (AttributeError, ValueError, OSError):
+                pass
+        already_frozen = gc.get_freeze_count()  # (a host may have frozen its own: they stay so)
+        gc.freeze()
+        try:
+            for _ in range(workers):
+                ours, theirs = context.Pipe()
+                for end in (ours, theirs):
+                    _widen(end)  # (a worker's answers wait there while this process replays the one before)
+                process = context.Process(target=_serve, args=(theirs,), daemon=True, name="aslrun-iterations")
+                process.start()
+                theirs.close()
+                self._workers.append((process, ours))
+        finally:
+            if not already_frozen:
+                gc.unfreeze()
+            _JOB.clear()
+        # a worker's pipe -> the indexes it was handed, in order: the one it runs, and the next one,
+        # waiting in its pipe (so that it goes on while this process replays what it sent before)
+        self._busy: dict[Any, deque[int]] = {pipe: deque() for _, pipe in self._workers}
+        for _ in range(_QUEUED):
+            for _, pipe in self._workers:
+                self._hand_out(pipe)
+
+    def iteration(self, index: int) -> Generator[Any, Any, Outcome]:
+        """The iteration's outcome, its events recorded in the caller's history as they were in the worker."""
+        events, ended = self._result(index)
+        frame = self.frame
+        record = frame.execution.history.add
+        ids = {_START: frame.last_event_id}
+        for event_id, previous_id, event_type, timestamp, details, depth in events:
+            if "cause" in details:
+                details["cause"] = _relinked(details["cause"], ids)
+            ids[event_id] = record(event_type, timestamp, ids.get(previous_id, previous_id), details, depth).id
+        output, error, cause, bound, last_event_id, end_event_id = ended
+        outcome = Outcome(output, None if error is None else StatesError(error, _relinked(cause, ids)), bound,
+                          ids[last_event_id])
+        outcome.end_event_id = ids[end_event_id]
+        return outcome
+        yield  # pragma: no cover - a generator, as every branch is
+
+    def close(self) -> None:
+        """End the workers: those idle are told to, those still running an iteration are killed."""
+        for process, pipe in self._workers:
+            try:
+                if self._busy[pipe]:
+                    process.kill()
+                else:
+                    pipe.send(None)
+            except OSError:
+                pass
+        for process, pipe in self._workers:
+            process.join(5)
+            if process.exitcode is None:
+                process.kill()
+                process.join()
+            pipe.close()
+        self._workers = []
+
+    def _hand_out(self, pipe: Any) -> None:
+        if self._next < self._count:
+            index = self._next
+            self._next += 1
+            pipe.send((index, self._seeds[index], self._inputs[index]))
+            self._busy[pipe].append(index)
+
+    def _result(self, index: int) -> Any:
+        from multiprocessing.connection import wait
+
+        while index not in self._results:
+            for ready in wait([pipe for pipe, handed in self._busy.items() if handed]):
+                pipe: Any = ready
+                done = self._busy[pipe].popleft()
+                try:
+                    answer = pipe.recv()
+                except (EOFError, OSError):
+                    process = next(p for p, q in self._workers if q is pipe)
+                    process.join(1)
+                    raise StatesError("States.Runtime", f"The worker process running iteration {done} ended "
+                                      f"(exit code {process.exitcode}): nothing of that iteration was recorded",
+                                      in_state=True) from None
+                if answer[0] != "ok":
+                    raise StatesError("States.Runtime", f"Iteration {done} failed in its worker process: "
+                                      f"{answer[1]}", in_state=True)
+                self._results[done] = answer[1]
+                self._hand_out(pipe)
+        return self._results.pop(index)
+
+
+def _widen(pipe: Any) -> None:
+    """Give a pipe (a socket pair's end) room for a few iterations' answers, as far as the system allows."""
+    import socket
+
+    try:
+        end = socket.fromfd(pipe.fileno(), socket.AF_UNIX, socket.SOCK_STREAM)
+    except OSError:
+        return
+    with end:  # (a duplicate of the descriptor: closing it leaves the pipe open)
+        for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
+            try:
+                end.setsockopt(socket.SOL_SOCKET, option, _PIPE_BYTES)
+            except OSError:
+                pass
+
+
+def _relinked(cause: Any, ids: dict[int, int]) -> Any:
+    """A cause naming an event by its number in the worker, naming it by its number here."""
+    if not isinstance(cause, str) or "event id #" not in cause:
+        return cause
+    return _EVENT_ID_IN_CAUSE.sub(lambda m: f"(entered at the event id #{ids.get(int(m.group(1)), int(m.group(1)))})",
+                                  cause)
+
+
+# -- in a worker ------------------------------------------------------------------------------------------
+
+def _serve(pipe: Any) -> None:
+    state, frame = _JOB["state"], _JOB["frame"]
+    execution = frame.execution
+    execution.handler_processes = None  # the handlers run here, in this worker
+    execution.handler_threads = None
+    while True:
+        try:
+            task = pipe.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        index, seed, item_input = task
+        try:
+            answer: tuple[str, Any] = ("ok", _run_iteration(state, frame, index, item_input, seed))
+        except BaseException as exc:  # an engine failure: reported to the caller, which fails the Map with it
+            answer = ("failed", "".join(traceback.format_exception_only(exc)).strip())
+        pipe.send(answer)
+
+
+def _run_iteration(state: Any, frame: Any, index: int, item_input: Any, seed: int) -> tuple[list[Any], tuple[Any, ...]]:
+    execution = frame.execution
+    recorder = History(keep=None, limit=None)
+    recorder.continue_after(_START)
+    execution.history = recorder
+    execution.rng = frame.rng = random.Random(seed)
+    execution.scheduler = scheduler = Scheduler(execution.clock)
+    frame.last_event_id = _START
+    task = scheduler.spawn(state._iteration(frame, index, item_input))
+    scheduler.run(task)
+    if task.error is not None:
+        raise task.error
+    outcome: Outcome = task.result
+    events = [(e.id, e.previous_id, e.type, e.timestamp, e.details, e.depth) for e in recorder]
+    error = outcome.error
+    return events, (outcome.output, None if error is None else error.error, None if error is None else error.cause,
+                    outcome.bound, outcome.last_event_id, outcome.end_event_id)

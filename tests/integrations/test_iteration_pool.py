@@ -1,0 +1,212 @@
+"""With ``handler_processes=N``, an inline Map whose iterations only compute runs each of them whole in
+one of N forked worker processes (:mod:`aslrun.integrations.iteration_pool`).
+
+What must not change is checked against the same run in one process, event by event in AWS's shape
+(timestamps included: the clock is virtual), and the output: states, links between events, causes
+naming event ids, Catch, a failing iteration. That the iterations really ran elsewhere is seen by the
+pids the handlers report; that a Map stayed here, by the pool never being started."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+
+import pytest
+
+from aslrun import StateMachine, VirtualClock
+from aslrun.integrations import iteration_pool
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="worker processes are forked")
+
+FN = "arn:aws:lambda:us-east-1:123456789012:function:"
+
+
+def work(event, context):
+    if event.get("fail"):
+        raise ValueError(f"item {event['n']} refused")
+    return {"n": event["n"] * 10}
+
+
+def half(event, context):
+    return {"half": event["n"] / 2}
+
+
+def where(event, context):
+    return {"pid": os.getpid()}
+
+
+def ends_its_process(event, context):
+    if event["n"] == 3:
+        os._exit(3)
+    return {"n": event["n"]}
+
+
+HANDLERS = {"work": work, "half": half, "where": where, "ends": ends_its_process}
+
+
+def task(function, **fields):
+    return {"Type": "Task", "Resource": FN + function, **fields}
+
+
+def map_of(processor_states, start, *, max_concurrency=0, **fields):
+    return {"StartAt": "M", "States": {"M": {
+        "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": max_concurrency,
+        "ItemProcessor": {"StartAt": start, "States": processor_states}, "End": True, **fields}}}
+
+
+BUSY_ITERATION = map_of({
+    "Shape": {"Type": "Pass", "Parameters": {"n.$": "$.n", "fail.$": "$.fail", "even.$": "States.MathAdd($.n, 0)"},
+              "Next": "Even?"},
+    "Even?": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThan": 3, "Next": "Both"}],
+              "Default": "Work"},
+    "Both": {"Type": "Parallel", "Branches": [
+        {"StartAt": "W", "States": {"W": task("work", End=True)}},
+        {"StartAt": "H", "States": {"H": task("half", End=True)}}], "ResultPath": "$.both", "Next": "Work"},
+    "Work": task("work", ResultPath="$.work", Catch=[{"ErrorEquals": ["ValueError"], "ResultPath": "$.refused",
+                                                      "Next": "Refused"}], End=True),
+    "Refused": {"Type": "Pass", "InputPath": "$.refused", "End": True},
+}, "Shape")
+
+
+def items(count, failing=()):
+    return {"items": [{"n": n, "fail": n in failing} for n in range(count)]}
+
+
+def run(definition, input, processes=None, **options):
+    options.setdefault("clock", VirtualClock(start="2024-01-01T00:00:00Z", frozen=True))
+    return StateMachine(definition).execute(input, handlers=HANDLERS, handler_processes=processes, **options)
+
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def aws_history(execution):
+    """The history in AWS's shape; the Lambda request ids (random on AWS; here drawn from a seed of each
+    iteration's own in a worker) written as one."""
+    return json.loads(UUID.sub("<request id>", json.dumps([event.to_aws() for event in execution.history])))
+
+
+def without_request_ids(text):
+    return UUID.sub("<request id>", text) if isinstance(text, str) else text
+
+
+@pytest.fixture(autouse=True)
+def nothing_else_in_this_process_keeps_the_maps_here(monkeypatch):
+    """A local AWS the tests run before these left running in this process set aside (these handlers
+    call no AWS); the reasons the pool gave for each Map, kept."""
+    emulator = sys.modules.get("aslrun.localaws.emulator")
+    if emulator is not None:
+        monkeypatch.setattr(emulator, "current_aws", lambda start=True: None)
+    monkeypatch.setattr("aslrun.engine.observers._ACTIVE", [])
+    reasons = []
+    real = iteration_pool.why_not
+
+    def telling(state, frame):
+        reasons.append(real(state, frame))
+        return reasons[-1]
+
+    monkeypatch.setattr(iteration_pool, "why_not", telling)
+    yield reasons
+
+
+@pytest.fixture
+def pools_started(monkeypatch):
+    """The Map states a pool of workers was started for."""
+    started = []
+    real = iteration_pool.IterationPool
+
+    def counting(state, *args):
+        started.append(state.name)
+        return real(state, *args)
+
+    monkeypatch.setattr(iteration_pool, "IterationPool", counting)
+    return started
+
+
+def test_the_iterations_run_in_workers_and_record_what_a_run_in_one_process_records(
+        pools_started, nothing_else_in_this_process_keeps_the_maps_here):
+    here = run(BUSY_ITERATION, items(12, failing={1, 2}))
+    away = run(BUSY_ITERATION, items(12, failing={1, 2}), processes=2)
+    assert pools_started == ["M"], nothing_else_in_this_process_keeps_the_maps_here
+    assert away.status == here.status == "SUCCEEDED"
+    assert without_request_ids(json.dumps(away.output)) == without_request_ids(json.dumps(here.output))
+    assert aws_history(away) == aws_history(here)
+    assert away.output[2] == {"Error": "ValueError", "Cause": away.output[2]["Cause"]}
+
+
+def test_the_handlers_ran_in_the_worker_processes():
+    execution = run(map_of({"T": task("where", End=True)}, "T"), items(8), processes=2)
+    pids = {item["pid"] for item in execution.output}
+    assert len(pids) == 2 and os.getpid() not in pids
+
+
+def test_a_failing_iteration_fails_the_map_as_in_one_process():
+    definition = map_of({"T": task("work", End=True)}, "T")
+    here = run(definition, items(10, failing={5}))
+    away = run(definition, items(10, failing={5}), processes=2)
+    assert (away.status, away.error) == (here.status, here.error) == ("FAILED", "ValueError")
+    assert without_request_ids(away.cause) == without_request_ids(here.cause)
+    assert aws_history(away) == aws_history(here)
+
+
+def test_a_cause_naming_an_event_id_names_it_as_in_one_process():
+    definition = map_of({"Bad": {"Type": "Pass", "InputPath": "$.missing", "End": True}}, "Bad",
+                        Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Caught"}])
+    definition["States"]["M"].pop("End")
+    definition["States"]["M"]["Next"] = "Done"
+    definition["States"]["Done"] = {"Type": "Succeed"}
+    definition["States"]["Caught"] = {"Type": "Fail", "Error": "Caught", "CausePath": "$.Cause"}
+    here = run(definition, items(6))
+    away = run(definition, items(6), processes=2)
+    assert "(entered at the event id #" in here.cause
+    assert (away.status, away.error, away.cause) == (here.status, here.error, here.cause)
+    assert aws_history(away) == aws_history(here)
+
+
+def test_random_values_are_repeatable_run_after_run():
+    definition = map_of({"Id": {"Type": "Pass", "Parameters": {"id.$": "States.UUID()"}, "Next": "Call"},
+                         "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                                  "Parameters": {"FunctionName": "work", "Payload": {"n": 1}}, "End": True}}, "Id")
+    first, second = (run(definition, items(6), processes=2, seed=7) for _ in range(2))
+    assert first.output == second.output
+    assert len({item["SdkResponseMetadata"]["RequestId"] for item in first.output}) == 6
+
+
+def test_history_listeners_see_every_event_the_workers_recorded():
+    seen = []
+    execution = run(BUSY_ITERATION, items(6), processes=2, listeners=[seen.append])
+    assert [event.id for event in seen] == [event.id for event in execution.history]
+
+
+def test_a_worker_ending_its_process_fails_the_map_naming_the_iteration():
+    execution = run(map_of({"T": task("ends", End=True)}, "T"), items(8), processes=2)
+    assert (execution.status, execution.error) == ("FAILED", "States.Runtime")
+    assert "The worker process running iteration 3 ended (exit code 3)" in execution.cause
+    assert "An error occurred while executing the state 'M'" in execution.cause
+
+
+@pytest.mark.parametrize("case", ["max concurrency 1", "a wait state", "mocks", "too few items", "one process",
+                                  "a local aws"])
+def test_what_the_workers_cannot_run_as_it_would_run_here_stays_here(case, pools_started, monkeypatch):
+    definition, input, processes, options = map_of({"T": task("work", End=True)}, "T"), items(8), 2, {}
+    if case == "max concurrency 1":
+        definition = map_of({"T": task("work", End=True)}, "T", max_concurrency=1)
+    elif case == "a wait state":
+        definition = map_of({"W": {"Type": "Wait", "Seconds": 1, "Next": "T"}, "T": task("work", End=True)}, "W")
+    elif case == "mocks":
+        options["task_interceptor"] = lambda state, call: None
+    elif case == "too few items":
+        input = items(3)
+    elif case == "one process":
+        processes = 1
+    elif case == "a local aws":
+        class Active:
+            @staticmethod
+            def current_aws(start):
+                return object()
+        monkeypatch.setitem(sys.modules, "aslrun.localaws.emulator", Active)
+    execution = run(definition, input, processes, **options)
+    assert execution.status == "SUCCEEDED"
+    assert pools_started == []
