@@ -238,6 +238,9 @@ def _relinked(cause: Any, ids: dict[int, int]) -> Any:
 # -- in a worker ------------------------------------------------------------------------------------------
 
 def _serve(pipe: Any) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to act on: it ends the workers
     state, frame = _JOB["state"], _JOB["frame"]
     execution = frame.execution
     execution.handler_processes = None  # the handlers run here, in this worker
