@@ -116,7 +116,9 @@ class StateMachine:
         handlers that wait on I/O overlap; the history's order then follows the calls' ends (see
         :mod:`aslrun.engine.handler_threads`). None (the default): one handler at a time, the same
         history every run. ``handler_processes=N`` does the same with each call made in one of N
-        worker processes, for handlers that compute (see :mod:`aslrun.integrations.handler_processes`).
+        worker processes, for handlers that compute (see :mod:`aslrun.integrations.handler_processes`),
+        and runs each iteration of an inline Map that only computes whole in one of N forked workers
+        (see :mod:`aslrun.integrations.iteration_pool`).
 
         ``watcher`` is told of the execution and of every execution it starts, as each is created.
         ``history_limit=None`` lifts AWS's cap of 25,000 history events (and ``payload_limit=None`` the

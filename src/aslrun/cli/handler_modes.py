@@ -16,7 +16,9 @@ _THREADS_HELP = ("Run up to N Lambda handler calls at once on threads: a Map's i
                  "history's order then varies run to run (default: one handler at a time, the same history).")
 _PROCESSES_HELP = ("As --handler-threads, each call made in one of N worker processes: for handlers that compute. "
                    "A handler a worker cannot import by name runs in this process (with a warning); a handler's "
-                   "AWS calls go to the run's local AWS in this process, as from a thread.")
+                   "AWS calls go to the run's local AWS in this process, as from a thread. With N of 2 or more, "
+                   "an inline Map whose iterations only compute runs each of them whole in one of N forked "
+                   "workers (the history as if they ran one after another).")
 
 
 def handler_mode_options(*, note: str = "") -> Callable[[Any], Any]:

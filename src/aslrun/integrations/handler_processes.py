@@ -1,5 +1,9 @@
 """Handlers in worker processes: the opt-in mode for handlers that compute (``handler_processes=N``).
 
+(An inline Map whose iterations only compute goes further with N at least 2: each iteration runs whole
+in a forked worker, see :mod:`aslrun.integrations.iteration_pool`; what follows is how the calls of
+every other Task are made.)
+
 ``handler_threads=N`` (see :mod:`aslrun.engine.handler_threads`) lets a Map's iterations call their
 handlers at once, but Python runs one thread's bytecode at a time, so handlers that compute (parse,
 price, aggregate) gain nothing from it. With ``handler_processes=N`` the same N threads hand each
