@@ -165,6 +165,17 @@ def test_a_cause_naming_an_event_id_names_it_as_in_one_process():
     assert aws_history(away) == aws_history(here)
 
 
+def test_a_cause_a_catch_keeps_in_the_data_names_its_event_as_in_one_process():
+    definition = map_of({"T": task("work", QueryLanguage="JSONata", Arguments={"n": "{% $number('x') %}"}, Catch=[
+        {"ErrorEquals": ["States.ALL"], "Output": {"cause": "{% $states.errorOutput.Cause %}"}, "Next": "Kept"}],
+        End=True), "Kept": {"Type": "Pass", "End": True}}, "T")
+    here = run(definition, items(6))
+    away = run(definition, items(6), processes=2)
+    assert "(entered at the event id #40)" in here.output[5]["cause"]
+    assert away.output == here.output
+    assert aws_history(away) == aws_history(here)
+
+
 def test_random_values_are_repeatable_run_after_run():
     definition = map_of({"Id": {"Type": "Pass", "Parameters": {"id.$": "States.UUID()"}, "Next": "Call"},
                          "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
 import random
 import re
 import sys
@@ -57,7 +58,6 @@ _COMPUTING_STATES = frozenset({"Pass", "Choice", "Succeed", "Fail", "Task", "Par
 _START = 10**15
 _EVENT_ID_IN_CAUSE = re.compile(r"\(entered at the event id #(\d+)\)")
 _QUEUED = 2  # iterations handed to a worker at a time: the one it runs and the next
-_PIPE_BYTES = 1 << 20
 _JOB: dict[str, Any] = {}  # what the forked workers read (set just before the fork, cleared after)
 
 
@@ -129,8 +129,6 @@ class IterationPool:
         try:
             for _ in range(workers):
                 ours, theirs = context.Pipe()
-                for end in (ours, theirs):
-                    _widen(end)  # (a worker's answers wait there while this process replays the one before)
                 process = context.Process(target=_serve, args=(theirs,), daemon=True, name="aslrun-iterations")
                 process.start()
                 theirs.close()
@@ -148,17 +146,18 @@ class IterationPool:
 
     def iteration(self, index: int) -> Generator[Any, Any, Outcome]:
         """The iteration's outcome, its events recorded in the caller's history as they were in the worker."""
-        events, ended = self._result(index)
+        (events, ended), names_event_ids = self._result(index)
         frame = self.frame
         record = frame.execution.history.add
         ids = {_START: frame.last_event_id}
         for event_id, previous_id, event_type, timestamp, details, depth in events:
-            if "cause" in details:
-                details["cause"] = _relinked(details["cause"], ids)
+            if names_event_ids:  # (an error's cause names an event: the data a Catch kept of it too)
+                details = _relinked(details, ids)
             ids[event_id] = record(event_type, timestamp, ids.get(previous_id, previous_id), details, depth).id
         output, error, cause, bound, last_event_id, end_event_id = ended
-        outcome = Outcome(output, None if error is None else StatesError(error, _relinked(cause, ids)), bound,
-                          ids[last_event_id])
+        if names_event_ids:
+            output, cause = _relinked(output, ids), _relinked(cause, ids)
+        outcome = Outcome(output, None if error is None else StatesError(error, cause), bound, ids[last_event_id])
         outcome.end_event_id = ids[end_event_id]
         return outcome
         yield  # pragma: no cover - a generator, as every branch is
@@ -196,43 +195,37 @@ class IterationPool:
                 pipe: Any = ready
                 done = self._busy[pipe].popleft()
                 try:
-                    answer = pipe.recv()
+                    written = pipe.recv_bytes()
                 except (EOFError, OSError):
                     process = next(p for p, q in self._workers if q is pipe)
                     process.join(1)
                     raise StatesError("States.Runtime", f"The worker process running iteration {done} ended "
                                       f"(exit code {process.exitcode}): nothing of that iteration was recorded",
                                       in_state=True) from None
+                answer = pickle.loads(written)
                 if answer[0] != "ok":
                     raise StatesError("States.Runtime", f"Iteration {done} failed in its worker process: "
                                       f"{answer[1]}", in_state=True)
-                self._results[done] = answer[1]
+                # an error located in its state names the event its state was entered at (runner.locate),
+                # and a Catch may keep that text in the data: then every text of the iteration is relinked
+                self._results[done] = (answer[1], b"event id #" in written)
                 self._hand_out(pipe)
         return self._results.pop(index)
 
 
-def _widen(pipe: Any) -> None:
-    """Give a pipe (a socket pair's end) room for a few iterations' answers, as far as the system allows."""
-    import socket
-
-    try:
-        end = socket.fromfd(pipe.fileno(), socket.AF_UNIX, socket.SOCK_STREAM)
-    except OSError:
-        return
-    with end:  # (a duplicate of the descriptor: closing it leaves the pipe open)
-        for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
-            try:
-                end.setsockopt(socket.SOL_SOCKET, option, _PIPE_BYTES)
-            except OSError:
-                pass
-
-
-def _relinked(cause: Any, ids: dict[int, int]) -> Any:
-    """A cause naming an event by its number in the worker, naming it by its number here."""
-    if not isinstance(cause, str) or "event id #" not in cause:
-        return cause
-    return _EVENT_ID_IN_CAUSE.sub(lambda m: f"(entered at the event id #{ids.get(int(m.group(1)), int(m.group(1)))})",
-                                  cause)
+def _relinked(value: Any, ids: dict[int, int]) -> Any:
+    """``value`` with each error cause in it that names an event by its number in the worker naming
+    it by its number here (a cause is text; a Catch may keep one in the state data)."""
+    if isinstance(value, str):
+        if "event id #" not in value:
+            return value
+        return _EVENT_ID_IN_CAUSE.sub(
+            lambda m: f"(entered at the event id #{ids.get(int(m.group(1)), int(m.group(1)))})", value)
+    if isinstance(value, dict):
+        return {key: _relinked(item, ids) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_relinked(item, ids) for item in value]
+    return value
 
 
 # -- in a worker ------------------------------------------------------------------------------------------
@@ -257,7 +250,7 @@ def _serve(pipe: Any) -> None:
             answer: tuple[str, Any] = ("ok", _run_iteration(state, frame, index, item_input, seed))
         except BaseException as exc:  # an engine failure: reported to the caller, which fails the Map with it
             answer = ("failed", "".join(traceback.format_exception_only(exc)).strip())
-        pipe.send(answer)
+        pipe.send_bytes(pickle.dumps(answer, pickle.HIGHEST_PROTOCOL))
 
 
 def _run_iteration(state: Any, frame: Any, index: int, item_input: Any, seed: int) -> tuple[list[Any], tuple[Any, ...]]:
