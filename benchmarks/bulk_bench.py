@@ -5,7 +5,9 @@
 Generates a seeded fleet (one reading per meter, interval and accumulation meters, 30% with
 defects), loads it into a fresh database, runs ``machines/bulk-meter.asl.json`` over all readings
 with the real handlers, and prints the time, throughput, peak memory, the outcome counts and the
-most iterations the Map ever had in flight (the definition says MaxConcurrency 5).
+most iterations the Map ever had in flight by its history (the definition says MaxConcurrency 5;
+with ``--handler-processes N`` the history records the iterations the workers ran, up to N at once,
+one after another, so it says 1).
 
 Step Functions caps an execution's input and each state's output at 256 KiB: a real batch this
 large would be read from S3 by a distributed Map, and its history would pass AWS's 25,000 events. The
