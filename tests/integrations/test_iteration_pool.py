@@ -127,8 +127,8 @@ def pools_started(monkeypatch):
 
 def test_the_iterations_run_in_workers_and_record_what_a_run_in_one_process_records(
         pools_started, nothing_else_in_this_process_keeps_the_maps_here):
-    here = run(BUSY_ITERATION, items(12, failing={1, 2}))
-    away = run(BUSY_ITERATION, items(12, failing={1, 2}), processes=2)
+    here = run(BUSY_ITERATION, items(20, failing={1, 2}))
+    away = run(BUSY_ITERATION, items(20, failing={1, 2}), processes=2)
     assert pools_started == ["M"], nothing_else_in_this_process_keeps_the_maps_here
     assert away.status == here.status == "SUCCEEDED"
     assert without_request_ids(json.dumps(away.output)) == without_request_ids(json.dumps(here.output))
@@ -137,15 +137,15 @@ def test_the_iterations_run_in_workers_and_record_what_a_run_in_one_process_reco
 
 
 def test_the_handlers_ran_in_the_worker_processes():
-    execution = run(map_of({"T": task("where", End=True)}, "T"), items(8), processes=2)
+    execution = run(map_of({"T": task("where", End=True)}, "T"), items(16), processes=2)
     pids = {item["pid"] for item in execution.output}
     assert len(pids) == 2 and os.getpid() not in pids
 
 
 def test_a_failing_iteration_fails_the_map_as_in_one_process():
     definition = map_of({"T": task("work", End=True)}, "T")
-    here = run(definition, items(10, failing={5}))
-    away = run(definition, items(10, failing={5}), processes=2)
+    here = run(definition, items(20, failing={5}))
+    away = run(definition, items(20, failing={5}), processes=2)
     assert (away.status, away.error) == (here.status, here.error) == ("FAILED", "ValueError")
     assert without_request_ids(away.cause) == without_request_ids(here.cause)
     assert aws_history(away) == aws_history(here)
@@ -158,8 +158,8 @@ def test_a_cause_naming_an_event_id_names_it_as_in_one_process():
     definition["States"]["M"]["Next"] = "Done"
     definition["States"]["Done"] = {"Type": "Succeed"}
     definition["States"]["Caught"] = {"Type": "Fail", "Error": "Caught", "CausePath": "$.Cause"}
-    here = run(definition, items(6))
-    away = run(definition, items(6), processes=2)
+    here = run(definition, items(16))
+    away = run(definition, items(16), processes=2)
     assert "(entered at the event id #" in here.cause
     assert (away.status, away.error, away.cause) == (here.status, here.error, here.cause)
     assert aws_history(away) == aws_history(here)
@@ -169,8 +169,8 @@ def test_a_cause_a_catch_keeps_in_the_data_names_its_event_as_in_one_process():
     definition = map_of({"T": task("work", QueryLanguage="JSONata", Arguments={"n": "{% $number('x') %}"}, Catch=[
         {"ErrorEquals": ["States.ALL"], "Output": {"cause": "{% $states.errorOutput.Cause %}"}, "Next": "Kept"}],
         End=True), "Kept": {"Type": "Pass", "End": True}}, "T")
-    here = run(definition, items(6))
-    away = run(definition, items(6), processes=2)
+    here = run(definition, items(16))
+    away = run(definition, items(16), processes=2)
     assert "(entered at the event id #40)" in here.output[5]["cause"]
     assert away.output == here.output
     assert aws_history(away) == aws_history(here)
@@ -180,19 +180,19 @@ def test_random_values_are_repeatable_run_after_run():
     definition = map_of({"Id": {"Type": "Pass", "Parameters": {"id.$": "States.UUID()"}, "Next": "Call"},
                          "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
                                   "Parameters": {"FunctionName": "work", "Payload": {"n": 1}}, "End": True}}, "Id")
-    first, second = (run(definition, items(6), processes=2, seed=7) for _ in range(2))
+    first, second = (run(definition, items(16), processes=2, seed=7) for _ in range(2))
     assert first.output == second.output
-    assert len({item["SdkResponseMetadata"]["RequestId"] for item in first.output}) == 6
+    assert len({item["SdkResponseMetadata"]["RequestId"] for item in first.output}) == 16
 
 
 def test_history_listeners_see_every_event_the_workers_recorded():
     seen = []
-    execution = run(BUSY_ITERATION, items(6), processes=2, listeners=[seen.append])
+    execution = run(BUSY_ITERATION, items(16), processes=2, listeners=[seen.append])
     assert [event.id for event in seen] == [event.id for event in execution.history]
 
 
 def test_a_worker_ending_its_process_fails_the_map_naming_the_iteration():
-    execution = run(map_of({"T": task("ends", End=True)}, "T"), items(8), processes=2)
+    execution = run(map_of({"T": task("ends", End=True)}, "T"), items(16), processes=2)
     assert (execution.status, execution.error) == ("FAILED", "States.Runtime")
     assert "The worker process running iteration 3 ended (exit code 3)" in execution.cause
     assert "An error occurred while executing the state 'M'" in execution.cause
@@ -201,7 +201,7 @@ def test_a_worker_ending_its_process_fails_the_map_naming_the_iteration():
 @pytest.mark.parametrize("case", ["max concurrency 1", "a wait state", "mocks", "too few items", "one process",
                                   "a local aws"])
 def test_what_the_workers_cannot_run_as_it_would_run_here_stays_here(case, pools_started, monkeypatch):
-    definition, input, processes, options = map_of({"T": task("work", End=True)}, "T"), items(8), 2, {}
+    definition, input, processes, options = map_of({"T": task("work", End=True)}, "T"), items(16), 2, {}
     if case == "max concurrency 1":
         definition = map_of({"T": task("work", End=True)}, "T", max_concurrency=1)
     elif case == "a wait state":
@@ -209,7 +209,7 @@ def test_what_the_workers_cannot_run_as_it_would_run_here_stays_here(case, pools
     elif case == "mocks":
         options["task_interceptor"] = lambda state, call: None
     elif case == "too few items":
-        input = items(3)
+        input = items(15)
     elif case == "one process":
         processes = 1
     elif case == "a local aws":
