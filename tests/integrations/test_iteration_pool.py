@@ -221,3 +221,23 @@ def test_what_the_workers_cannot_run_as_it_would_run_here_stays_here(case, pools
     execution = run(definition, input, processes, **options)
     assert execution.status == "SUCCEEDED"
     assert pools_started == []
+
+
+def test_a_worker_that_cannot_be_forked_leaves_the_map_to_run_here(monkeypatch, pools_started):
+    import multiprocessing.context
+
+    real_start = multiprocessing.context.ForkProcess.start
+    started = []
+
+    def second_fails(process):
+        if started:
+            raise OSError(12, "Cannot allocate memory")
+        started.append(process)
+        real_start(process)
+
+    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", second_fails)
+    execution = run(map_of({"T": task("where", End=True)}, "T"), items(16), processes=2)
+    assert execution.status == "SUCCEEDED"  # (each call handed to a worker process, as without the pool)
+    assert started[0].pid not in {item["pid"] for item in execution.output}
+    started[0].join(5)
+    assert started[0].exitcode is not None  # the one that did start was ended

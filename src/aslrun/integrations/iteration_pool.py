@@ -61,7 +61,6 @@ _QUEUED = 2  # iterations handed to a worker at a time: the one it runs and the 
 #: a Map with fewer items than this per worker runs here: forking the workers and ending them costs
 #: 6 ms and more (more as this process grows), what 16 handler calls of a few microseconds each do not
 _ITEMS_PER_WORKER = 8
-_JOB: dict[str, Any] = {}  # what the forked workers read (set just before the fork, cleared after)
 
 
 def start_pool(state: Any, frame: Any, inputs: list[Any], limit: int) -> IterationPool | None:
@@ -73,7 +72,10 @@ def start_pool(state: Any, frame: Any, inputs: list[Any], limit: int) -> Iterati
     workers = min(processes, limit) if limit > 0 else processes
     if workers < 2 or len(inputs) < _ITEMS_PER_WORKER * workers or why_not(state, frame) is not None:
         return None
-    return IterationPool(state, frame, inputs, workers)
+    try:
+        return IterationPool(state, frame, inputs, workers)
+    except OSError:  # no process could be forked (no memory, too many processes): the Map runs here
+        return None
 
 
 def why_not(state: Any, frame: Any) -> str | None:
@@ -120,8 +122,10 @@ class IterationPool:
         self._next = 0  # the next index to hand to a worker
         self._results: dict[int, Any] = {}
         context = multiprocessing.get_context("fork")
-        _JOB.update(state=state, frame=frame)
         self._workers: list[tuple[Any, Any]] = []
+        # a worker's pipe -> the indexes it was handed, in order: the one it runs, and the next one,
+        # waiting in its pipe (so that it goes on while this process replays what it sent before)
+        self._busy: dict[Any, deque[int]] = {}
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()  # (else what is buffered would be written by each worker too)
@@ -132,17 +136,19 @@ class IterationPool:
         try:
             for _ in range(workers):
                 ours, theirs = context.Pipe()
-                process = context.Process(target=_serve, args=(theirs,), daemon=True, name="aslrun-iterations")
+                # (forked: the worker gets the Map and its frame as they are, nothing pickled)
+                process = context.Process(target=_serve, args=(theirs, state, frame), daemon=True,
+                                          name="aslrun-iterations")
+                self._workers.append((process, ours))
                 process.start()
                 theirs.close()
-                self._workers.append((process, ours))
+        except BaseException:
+            self.close()
+            raise
         finally:
             if not already_frozen:
                 gc.unfreeze()
-            _JOB.clear()
-        # a worker's pipe -> the indexes it was handed, in order: the one it runs, and the next one,
-        # waiting in its pipe (so that it goes on while this process replays what it sent before)
-        self._busy: dict[Any, deque[int]] = {pipe: deque() for _, pipe in self._workers}
+        self._busy = {pipe: deque() for _, pipe in self._workers}
         for _ in range(_QUEUED):
             for _, pipe in self._workers:
                 self._hand_out(pipe)
@@ -169,13 +175,18 @@ class IterationPool:
         """End the workers: those idle are told to, those still running an iteration are killed."""
         for process, pipe in self._workers:
             try:
-                if self._busy[pipe]:
+                if process.pid is None:  # (never started)
+                    continue
+                if self._busy.get(pipe):
                     process.kill()
                 else:
                     pipe.send(None)
             except OSError:
                 pass
         for process, pipe in self._workers:
+            if process.pid is None:
+                pipe.close()
+                continue
             process.join(5)
             if process.exitcode is None:
                 process.kill()
@@ -233,11 +244,10 @@ def _relinked(value: Any, ids: dict[int, int]) -> Any:
 
 # -- in a worker ------------------------------------------------------------------------------------------
 
-def _serve(pipe: Any) -> None:
+def _serve(pipe: Any, state: Any, frame: Any) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to act on: it ends the workers
-    state, frame = _JOB["state"], _JOB["frame"]
     execution = frame.execution
     execution.handler_processes = None  # the handlers run here, in this worker
     execution.handler_threads = None

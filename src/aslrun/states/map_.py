@@ -100,9 +100,7 @@ class MapState(State):
         runs: list[Any] | None = [None] * count if self.writer is not None else None
 
         resume, frame.resume = frame.resume, None  # redriven: the iterations that succeeded are not run again
-        # with handler_processes, iterations that only compute run whole in worker processes
-        pool = None if self.distributed or resume is not None \
-            else self.iteration_pool(self, frame, inputs, control.current_limit())
+        pool = None  # with handler_processes, the workers that run iterations which only compute (below)
 
         def iteration(index: int) -> Generator[Any, Any, Outcome]:
             if pool is not None:
@@ -127,6 +125,8 @@ class MapState(State):
         if self.distributed and self.child_pool.eligible(self, execution, count):
             outcomes, stopped = self._pooled(execution, inputs, runs, stop)
         else:
+            if not self.distributed and resume is None:
+                pool = self.iteration_pool(self, frame, inputs, control.current_limit())
             try:
                 outcomes, stopped = yield from run_children(execution.scheduler, iteration, count,
                                                             control.current_limit, stop)
