@@ -117,8 +117,6 @@ def _forget_inherited_connections() -> None:
     WriteTurn.forget_inherited()
 
 
-
-
 def shared_connection(path: str | os.PathLike[str] | None = None, *, schema: str | None = None,
                       prepare: Callable[[sqlite3.Connection], None] | None = None,
                       watch_content: bool = False) -> sqlite3.Connection:

@@ -140,18 +140,20 @@ class IterationPool:
                 process = context.Process(target=_serve, args=(theirs, state, frame), daemon=True,
                                           name="aslrun-iterations")
                 self._workers.append((process, ours))
-                process.start()
-                theirs.close()
+                try:
+                    process.start()
+                finally:
+                    theirs.close()
+            self._busy = {pipe: deque() for _, pipe in self._workers}
+            for _ in range(_QUEUED):
+                for _, pipe in self._workers:
+                    self._hand_out(pipe)
         except BaseException:
             self.close()
             raise
         finally:
             if not already_frozen:
                 gc.unfreeze()
-        self._busy = {pipe: deque() for _, pipe in self._workers}
-        for _ in range(_QUEUED):
-            for _, pipe in self._workers:
-                self._hand_out(pipe)
 
     def iteration(self, index: int) -> Generator[Any, Any, Outcome]:
         """The iteration's outcome, its events recorded in the caller's history as they were in the worker."""
