@@ -241,3 +241,32 @@ def test_a_worker_that_cannot_be_forked_leaves_the_map_to_run_here(monkeypatch, 
     assert started[0].pid not in {item["pid"] for item in execution.output}
     started[0].join(5)
     assert started[0].exitcode is not None  # the one that did start was ended
+
+
+JSONATA_MAP = {"QueryLanguage": "JSONata", "StartAt": "Set", "States": {
+    "Set": {"Type": "Pass", "Assign": {"rate": 3, "label": "run"}, "Next": "M"},
+    "M": {"Type": "Map", "Items": "{% $states.input.items %}", "MaxConcurrency": 4,
+          "ItemSelector": {"n": "{% $states.context.Map.Item.Value.n %}",
+                           "index": "{% $states.context.Map.Item.Index %}"},
+          "ToleratedFailurePercentage": 50,
+          "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Scale", "States": {
+              "Scale": {"Type": "Pass", "Assign": {"scaled": "{% $states.input.n * $rate %}"},
+                        "Output": {"n": "{% $states.input.n %}", "fail": "{% $states.input.n % 5 = 4 %}"},
+                        "Next": "Inner"},
+              "Inner": {"Type": "Map", "Items": "{% [1, 2] %}", "ItemProcessor": {"StartAt": "Add", "States": {
+                  "Add": {"Type": "Pass", "Output": "{% $states.input + $scaled %}", "End": True}}},
+                        "Output": "{% $merge([$states.input, {'inner': $states.result}]) %}", "Next": "Call"},
+              "Call": {"Type": "Task", "Resource": FN + "work", "Arguments": "{% $states.input %}",
+                       "Output": "{% {'label': $label, 'work': $states.result, 'scaled': $scaled} %}",
+                       "End": True}}},
+          "End": True}}}
+
+
+def test_jsonata_variables_items_nested_maps_and_tolerated_failures_record_as_in_one_process(pools_started):
+    here = run(JSONATA_MAP, items(24))
+    away = run(JSONATA_MAP, items(24), processes=2)
+    assert pools_started == ["M"]
+    assert here.status == away.status == "SUCCEEDED"
+    assert without_request_ids(json.dumps(away.output)) == without_request_ids(json.dumps(here.output))
+    assert aws_history(away) == aws_history(here)
+    assert away.output[4]["Error"] == "ValueError" and away.output[5]["work"] == {"n": 50}
