@@ -270,3 +270,26 @@ def test_jsonata_variables_items_nested_maps_and_tolerated_failures_record_as_in
     assert without_request_ids(json.dumps(away.output)) == without_request_ids(json.dumps(here.output))
     assert aws_history(away) == aws_history(here)
     assert away.output[4]["Error"] == "ValueError" and away.output[5]["work"] == {"n": 50}
+
+
+def test_aslrun_execute_verbose_says_where_each_maps_iterations_ran(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from aslrun.cli import main
+
+    machines = {"pooled.json": map_of({"T": task("work", End=True)}, "T"),
+                "waits.json": map_of({"W": {"Type": "Wait", "Seconds": 1, "Next": "T"}, "T": task("work", End=True)},
+                                     "W")}
+    for name, definition in machines.items():
+        (tmp_path / name).write_text(json.dumps(definition), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    said = {}
+    for name in machines:  # (a handler a worker process imports by name: the Wait's Map sends it its calls)
+        ran = CliRunner().invoke(main, ["execute", name, "--input", json.dumps(items(16)), "--handler",
+                                        f"{FN}work=tests.helpers.worker_handlers:where_am_i",
+                                        "--handler-processes", "2", "-v"])
+        assert ran.exit_code == 0, ran.output
+        said[name] = " ".join(ran.output.split())
+    assert "note: Map 'M': its iterations ran whole in 2 worker processes" in said["pooled.json"]
+    assert ("note: Map 'M': its iterations ran in this process (its iterations hold a Wait state (W)); each "
+            "handler call went to a worker process") in said["waits.json"]

@@ -135,4 +135,9 @@ def _run(machine: str, input_: str | None, handler_modules: tuple[str, ...], han
             sink.close()
     if trace is not None:
         trace.summary(execution)
+        if verbose:
+            from rich.markup import escape
+
+            for note in execution.notes:
+                trace.console.print(f"[dim]note: {escape(note)}[/dim]")
     return execution

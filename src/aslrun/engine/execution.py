@@ -96,6 +96,9 @@ class Execution:
         #: the worker processes those threads hand Lambda handler calls to (integrations.handler_processes), or None
         self.handler_processes: Any = parent.handler_processes if parent is not None else handler_processes
         self.children: list[Execution] = []  # executions this one started (states:startExecution)
+        #: what the run would have the user know of how it ran (shared with children), e.g. where a Map's
+        #: iterations ran with handler_processes; ``aslrun execute -v`` prints them after the run
+        self.notes: list[str] = parent.notes if parent is not None else []
         self.map_run_children = 0  # child executions of distributed Maps (not kept: there may be 100,000s)
         self.map_runs: dict[str, Any] = {}  # Map Run ARN -> its live settings (states.map_.MapRunControl)
         self.deadline_override: float | None = None  # a parent's deadline that bounds this child too

@@ -64,18 +64,37 @@ _ITEMS_PER_WORKER = 8
 
 
 def start_pool(state: Any, frame: Any, inputs: list[Any], limit: int) -> IterationPool | None:
-    """The workers for this inline Map's iterations, started; None when the Map runs in the caller."""
+    """The workers for this inline Map's iterations, started; None when the Map runs in the caller
+    (the execution's notes say which, and why)."""
     execution = frame.execution
     processes = getattr(execution.handler_processes, "processes", None)
-    if not processes or processes < 2 or not hasattr(os, "fork") or state.distributed:
+    if not processes or processes < 2 or state.distributed:
         return None
     workers = min(processes, limit) if limit > 0 else processes
-    if workers < 2 or len(inputs) < _ITEMS_PER_WORKER * workers or why_not(state, frame) is not None:
-        return None
-    try:
-        return IterationPool(state, frame, inputs, workers)
-    except OSError:  # no process could be forked (no memory, too many processes): the Map runs here
-        return None
+    if not hasattr(os, "fork"):
+        reason: str | None = "this system forks no process"
+    elif workers < 2:
+        reason = "its MaxConcurrency is 1"
+    elif len(inputs) < _ITEMS_PER_WORKER * workers:
+        reason = f"fewer than {_ITEMS_PER_WORKER} items a worker"
+    else:
+        reason = why_not(state, frame)
+    if reason is None:
+        try:
+            pool = IterationPool(state, frame, inputs, workers)
+        except OSError as exc:  # no process could be forked (no memory, too many processes): the Map runs here
+            reason = f"no worker could be forked: {exc.strerror or exc}"
+        else:
+            _note(execution, f"Map '{state.name}': its iterations ran whole in {workers} worker processes")
+            return pool
+    _note(execution, f"Map '{state.name}': its iterations ran in this process ({reason}); each handler call "
+                     "went to a worker process")
+    return None
+
+
+def _note(execution: Any, note: str) -> None:
+    if note not in execution.notes:  # (a Map run many times is noted once)
+        execution.notes.append(note)
 
 
 def why_not(state: Any, frame: Any) -> str | None:
