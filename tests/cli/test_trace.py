@@ -108,3 +108,17 @@ def test_a_run_failing_after_a_caught_error_ends_with_that_error_whole():
     # a run that ends with the failure itself does not say it twice
     uncaught = {"StartAt": "Check", "States": {"Check": {"Type": "Task", "Resource": FN + "Check", "End": True}}}
     assert "caught earlier" not in _trace(uncaught, {}, {"Check": check})
+
+
+def test_a_failure_event_without_details_is_not_said_to_be_caught_earlier():
+    """A Map's iteration fails with MapIterationFailed, a Map past the payload limit with MapStateFailed: AWS
+    records neither with an error; the run ends with the error itself, nothing was caught."""
+    in_iteration = {"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": {
+        "StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"big.$": "States.ArrayRange(1, 2000, 1)"},
+                                         "End": True}}}, "End": True}}}
+    too_big = {"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": {
+        "StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"big.$": "States.ArrayRange(1, 1000, 1)"},
+                                         "End": True}}}, "End": True}}}
+    for definition, error in ((in_iteration, "States.Runtime"), (too_big, "States.DataLimitExceeded")):
+        text = _trace(definition, {"items": list(range(80))}, {})
+        assert f"error {error}" in text and "caught earlier" not in text

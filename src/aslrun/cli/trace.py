@@ -143,7 +143,8 @@ class Trace:
 
     def _failure(self, indent: str, kind: str, details: dict[str, Any]) -> None:
         error, cause = details.get("error"), _message_of(details.get("cause"))
-        self._last_failure = (kind, details.get("name"), error, cause)
+        if error is not None or cause is not None:  # (MapIterationFailed, a MapStateFailed of a limit: no details)
+            self._last_failure = (kind, details.get("name"), error, cause)
         where = f"{escape(details['name'])} " if "name" in details else ""
         said = escape(str(error)) if error is not None else "(no error name)"
         self.console.print(f"{indent}  [red]✗ {kind}[/] {where}{said}{': ' + escape(_clip(cause)) if cause else ''}")
