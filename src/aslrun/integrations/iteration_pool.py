@@ -19,10 +19,12 @@ AWS stops a Map's other iterations), and nothing of them is recorded. A worker p
 in an iteration (a handler ending its process, a crash) fails the Map with ``States.Runtime``,
 naming the iteration (nothing of it is recorded: its events were still in the worker).
 
-The workers are forked when the Map starts (they share the compiled definition, the handlers and
-the state data as they are: nothing is pickled on the way there but an item's index) and end with
-it. So that the workers' garbage collector does not copy the caller's whole memory page by page,
-the caller's objects are frozen (``gc.freeze``) for the fork.
+The workers are forked when the Map starts (they share the compiled definition, the handlers, the
+variables and the execution as they are: only each item crosses, pickled with its index and seed,
+so a worker never writes to the caller's pages of it) and end with it. So that the workers' garbage
+collector does not copy the caller's whole memory page by page, the caller's objects are frozen
+(``gc.freeze``) for the fork. Each answer (the iteration's events and outcome) crosses back
+pickled; a cause the worker wrote naming an event by its number there is renumbered here.
 
 What keeps a Map in the caller: a threaded host (a server), a debugger or a coverage recorder
 watching the states, mocks, an execution time limit, a redriven Map, a local AWS running in the
