@@ -20,6 +20,7 @@ name*, which now names the new database's WAL; it is set aside instead (a few pe
 
 from __future__ import annotations
 
+import atexit
 import os
 import sqlite3
 import tempfile
@@ -214,7 +215,8 @@ class WriteTurn:
     of the turn's own in the temporary directory (``aslrun-write-turns-<uid>/``), named after the
     database file's identity (device and inode), so nothing is added beside the database, and so
     that closing it never touches SQLite's locks: closing any descriptor of a file drops the
-    process's ``fcntl`` locks on it, SQLite's included. A turn is closed once no connection holds it.
+    process's ``fcntl`` locks on it, SQLite's included. A turn is closed (its file removed unless another
+    process holds it) once no connection holds it, and at the process's exit.
     A forked child opens the file again: an ``flock`` belongs to the open file, which it shares
     with its parent."""
 
@@ -235,14 +237,32 @@ class WriteTurn:
                 pass
 
     def __del__(self) -> None:
-        if self._file is None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the turn's file, and remove it when nobody holds it (one that still has it open only
+        loses its turns' speed)."""
+        if self._file is None or not self._threads.acquire(blocking=False):  # (a thread of ours holds it)
             return
-        try:  # removed when nobody holds it (one that still has it open only loses its turns' speed)
-            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            os.unlink(self._path)
-        except OSError:
-            pass
-        os.close(self._file)
+        try:
+            try:
+                fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                os.unlink(self._path)
+            except OSError:
+                pass
+            os.close(self._file)
+            self._file = None
+        finally:
+            self._threads.release()
+
+    @classmethod
+    def close_all(cls) -> None:
+        """At exit: this process's turns closed, their files removed (connections still open keep
+        their own turn no more: the process is ending)."""
+        with cls._turns_lock:
+            turns = list(cls._turns.values())
+        for turn in turns:
+            turn.close()
 
     @classmethod
     def of(cls, path: str) -> WriteTurn | None:
@@ -377,3 +397,4 @@ def _statements(schema: str) -> list[str]:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_inherited_connections)
+atexit.register(WriteTurn.close_all)
