@@ -318,17 +318,18 @@ class transaction:  # (named as the function it replaced: ``with transaction(con
     A class rather than a generator: handlers enter one per call, thousands of times a run, and
     a generator-based context manager costs several times more to enter and leave."""
 
-    __slots__ = ("conn", "outer")
+    __slots__ = ("conn", "outer", "turn")
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.outer = False
+        self.turn: WriteTurn | None = None  # the turn this transaction took, given back at its end
 
     def __enter__(self) -> sqlite3.Connection:
         conn = self.conn
         self.outer = not conn.in_transaction
         if self.outer:
-            turn = getattr(conn, "write_turn", None)
+            turn = self.turn = getattr(conn, "write_turn", None)
             if turn is not None:
                 turn.take()
             try:
@@ -344,9 +345,8 @@ class transaction:  # (named as the function it replaced: ``with transaction(con
             try:
                 self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
             finally:
-                turn = getattr(self.conn, "write_turn", None)
-                if turn is not None:
-                    turn.give_back()
+                if self.turn is not None:
+                    self.turn.give_back()
 
 
 class DeferredWrites:
