@@ -158,9 +158,10 @@ class IterationPool:
             for _ in range(workers):
                 ours, theirs = context.Pipe()
                 # (forked: the worker gets the Map and its frame as they are, nothing pickled)
-                process = context.Process(target=_serve, args=(theirs, state, frame), daemon=True,
-                                          name="aslrun-iterations")
-                self._workers.append((process, ours))
+                self._workers.append((None, ours))  # (its place, so that the worker gets this end too)
+                process = context.Process(target=_serve, daemon=True, name="aslrun-iterations",
+                                          args=(theirs, [end for _, end in self._workers], state, frame))
+                self._workers[-1] = (process, ours)
                 try:
                     process.start()
                 finally:
@@ -198,7 +199,7 @@ class IterationPool:
         """End the workers: those idle are told to, those still running an iteration are killed."""
         for process, pipe in self._workers:
             try:
-                if process.pid is None:  # (never started)
+                if process is None or process.pid is None:  # (never started)
                     continue
                 if self._busy.get(pipe):
                     process.kill()
@@ -207,7 +208,7 @@ class IterationPool:
             except OSError:
                 pass
         for process, pipe in self._workers:
-            if process.pid is None:
+            if process is None or process.pid is None:
                 pipe.close()
                 continue
             process.join(5)
@@ -267,10 +268,12 @@ def _relinked(value: Any, ids: dict[int, int]) -> Any:
 
 # -- in a worker ------------------------------------------------------------------------------------------
 
-def _serve(pipe: Any, state: Any, frame: Any) -> None:
+def _serve(pipe: Any, callers_ends: list[Any], state: Any, frame: Any) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to act on: it ends the workers
+    for end in callers_ends:  # (inherited: held here, they would keep every worker's pipe open after the
+        end.close()           # caller died, and the workers waiting on them for good)
     execution = frame.execution
     execution.handler_processes = None  # the handlers run here, in this worker
     execution.handler_threads = None
@@ -286,7 +289,10 @@ def _serve(pipe: Any, state: Any, frame: Any) -> None:
             answer: tuple[str, Any] = ("ok", _run_iteration(state, frame, index, item_input, seed))
         except BaseException as exc:  # an engine failure: reported to the caller, which fails the Map with it
             answer = ("failed", "".join(traceback.format_exception_only(exc)).strip())
-        pipe.send_bytes(pickle.dumps(answer, pickle.HIGHEST_PROTOCOL))
+        try:
+            pipe.send_bytes(pickle.dumps(answer, pickle.HIGHEST_PROTOCOL))
+        except OSError:  # the caller is gone (killed): nobody waits for the answer
+            return
 
 
 def _run_iteration(state: Any, frame: Any, index: int, item_input: Any, seed: int) -> tuple[list[Any], tuple[Any, ...]]:
