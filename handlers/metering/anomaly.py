@@ -26,6 +26,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from handlers.marks import reads_event_only
 from handlers.metering.clock import Clock, system_clock
 from handlers.metering.events import reading_event
 from handlers.metering.metered import Metered
@@ -196,6 +197,7 @@ def detect_anomaly(event: object, *, store: MeteringStore, now: datetime) -> dic
     }
 
 
+@reads_event_only
 def handler(
     event: object, context: object = None, *, db: str | None = None, clock: Clock | None = None
 ) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from handlers.marks import reads_event_only
 from handlers.metering.clock import Clock, system_clock
 from handlers.metering.errors import AlreadyBilled, TariffError
 from handlers.metering.money import ZERO, format_amount, format_quantity
@@ -125,6 +126,7 @@ def _refuse_overlap(store: MeteringStore, bill: dict[str, Any]) -> None:
             "are billed already (a reading sent again under a new id is not billed twice)")
 
 
+@reads_event_only
 def handler(
     event: Mapping[str, Any],
     context: object = None,

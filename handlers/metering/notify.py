@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from handlers.marks import reads_event_only
 from handlers.metering.bill import set_bill_status
 from handlers.metering.clock import Clock, system_clock
 from handlers.metering.errors import BadEvent
@@ -135,6 +136,7 @@ def notify_customer(event: object, *, store: MeteringStore, now: datetime) -> di
     return queued
 
 
+@reads_event_only
 def handler(
     event: object, context: object = None, *, db: str | None = None, clock: Clock | None = None
 ) -> dict[str, Any]:

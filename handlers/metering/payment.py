@@ -19,6 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from handlers.marks import reads_event_only
 from handlers.metering.bill import set_bill_status
 from handlers.metering.clock import Clock, system_clock
 from handlers.metering.errors import BadEvent, PaymentGatewayError, UnknownAccount
@@ -132,6 +133,7 @@ def process_payment(
     return recorded
 
 
+@reads_event_only
 def handler(
     event: object,
     context: object = None,

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from handlers.marks import reads_event_only
 from handlers.metering.clock import Clock, system_clock
 from handlers.metering.errors import BadEvent
 from handlers.metering.events import reading_event
@@ -71,6 +72,7 @@ def check_meter_status(event: object, *, store: MeteringStore, now: datetime) ->
     }
 
 
+@reads_event_only
 def handler(
     event: object, context: object = None, *, db: str | None = None, clock: Clock | None = None
 ) -> dict[str, Any]:

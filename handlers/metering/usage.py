@@ -15,6 +15,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from handlers.marks import reads_event_only
 from handlers.metering.clock import Clock, system_clock
 from handlers.metering.events import reading_event
 from handlers.metering.metered import Metered, PreviousRead, measure
@@ -87,6 +88,7 @@ def calculate_usage(event: object, *, store: MeteringStore, now: datetime) -> di
     return {"usageRecord": record}
 
 
+@reads_event_only
 def handler(
     event: object, context: object = None, *, db: str | None = None, clock: Clock | None = None
 ) -> dict[str, Any]:

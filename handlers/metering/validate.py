@@ -30,6 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from handlers.marks import reads_event_only
 from handlers.metering.clock import Clock, system_clock
 from handlers.metering.errors import ReferenceDataMissing
 from handlers.metering.metered import PreviousRead, unit_factor
@@ -417,6 +418,7 @@ def _judge(store: MeteringStore, reading: Reading, now: datetime) -> dict[str, A
     return _verdict(reading.reading_id, reading.meter_id, issues, duplicate=False, **extra)
 
 
+@reads_event_only
 def handler(
     event: Mapping[str, Any],
     context: object = None,

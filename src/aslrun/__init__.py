@@ -9,6 +9,7 @@ from .engine.clock import SystemClock, VirtualClock
 from .engine.execution import Execution
 from .errors import AslrunError, BindingError, DefinitionError, InputError, StatesError, UnboundResourceWarning
 from .history import Event, History
+from .integrations.shared_events import EventChangedError, reads_event_only
 from .machine import StateMachine
 
 __version__ = "0.1.0"
@@ -19,6 +20,7 @@ __all__ = [
     "Bindings",
     "DefinitionError",
     "Event",
+    "EventChangedError",
     "Execution",
     "History",
     "InputError",
@@ -27,4 +29,5 @@ __all__ = [
     "SystemClock",
     "UnboundResourceWarning",
     "VirtualClock",
+    "reads_event_only",
 ]

@@ -20,6 +20,10 @@ Fixtures:
 Scenario files (``*.scenario.yaml|yml|json``, see :mod:`aslrun.testing.scenario`) are collected
 as test items, one per scenario; a failing one reports the path taken with inputs and outputs.
 
+A test session checks the promise of handlers marked as only reading their event
+(``ASLRUN_CHECK_EVENTS=1``, unless the variable is set already: see
+:mod:`aslrun.integrations.shared_events`): one that changes its event fails the execution, named.
+
 ``--aslrun-cov`` measures which states and transitions of the machines the tests reach, reports
 it and writes ``.aslrun-coverage`` (``--aslrun-cov-fail-under=N``, ``--aslrun-cov-data``,
 ``--aslrun-cov-report``; merged across pytest-xdist workers): see :mod:`aslrun.testing.pytest_coverage`.
@@ -30,6 +34,7 @@ costs nothing in a test session that does not use it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -39,6 +44,9 @@ import pytest
 __all__ = ["MachineRunner"]
 
 _DEFAULT_START = "2024-01-01T00:00:00Z"
+# (aslrun.integrations.shared_events.CHECK_VARIABLE, named here so that the plugin imports no engine)
+_CHECK_EVENTS = "ASLRUN_CHECK_EVENTS"
+_EVENTS_CHECKED = pytest.StashKey[bool]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -59,6 +67,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if _CHECK_EVENTS not in os.environ:  # handlers marked as only reading their event are held to it
+        os.environ[_CHECK_EVENTS] = "1"
+        config.stash[_EVENTS_CHECKED] = True
     if config.getoption("aslrun_cov", default=False):
         from .testing.pytest_coverage import CoveragePlugin
 
@@ -66,6 +77,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if config.stash.get(_EVENTS_CHECKED, False):
+        os.environ.pop(_CHECK_EVENTS, None)
     plugin = config.pluginmanager.get_plugin("aslrun-coverage")
     if plugin is not None:
         plugin.unconfigure()

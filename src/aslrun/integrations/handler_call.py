@@ -1,7 +1,8 @@
 """Calling a Python handler the way Lambda calls a function.
 
 * The event is a private copy (the handler may mutate it; the engine's data is plain JSON already,
-  so a ``marshal`` round trip makes it); the result goes back through its JSON text
+  so a ``marshal`` round trip makes it), but for a handler marked as one that only reads it
+  (:mod:`.shared_events`); the result goes back through its JSON text
   (:func:`result_through_json`: tuples become lists, number keys text), so a handler that returns
   something Lambda could not serialise fails here exactly as it would there (``Runtime.MarshalError``),
   and the text's length is the response's Content-Length.
@@ -34,6 +35,7 @@ from ..jsontext import json_writer
 
 from .callbacks import send_task_failure, send_task_heartbeat, send_task_success, submitting_token
 from .handler_alarm import alarm_usable, call_with_alarm
+from .shared_events import call_checking_event, checking_events, shares_event
 
 T = TypeVar("T")
 
@@ -255,8 +257,13 @@ _WORKERS = _Workers()
 
 
 def call_here(handler: Callable[..., Any], event: Any, context: LambdaContext) -> tuple[Any, int]:
-    """One call on this thread, in this process: the event copied in, the result copied out (a JSON
-    copy and its size), a failure as :class:`HandlerFailed`."""
+    """One call on this thread, in this process: the event copied in (not for a handler that only
+    reads it: :mod:`.shared_events`), the result copied out (a JSON copy and its size), a failure as
+    :class:`HandlerFailed`."""
+    if shares_event(handler):
+        if checking_events():
+            return call_checking_event(lambda copy: call_with_own_event(handler, copy, context), handler, event)
+        return call_with_own_event(handler, event, context)
     private_event = marshal.loads(marshal.dumps(event))  # engine data is JSON already: a fast deep copy
     return call_with_own_event(handler, private_event, context)
 
