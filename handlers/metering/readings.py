@@ -27,7 +27,6 @@ are ignored here.
 from __future__ import annotations
 
 import functools
-import hashlib
 import itertools
 import marshal
 import math
@@ -37,10 +36,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from handlers.metering import fingerprint
 from handlers.metering.errors import BadEvent
 from handlers.metering.money import as_decimal
 from handlers.metering.periods import parse_date, parse_timestamp
-from handlers.metering.sorted_json import has_negative_zero, sorted_json_text
+from handlers.metering.sorted_json import has_negative_zero
 
 __all__ = [
     "READING_FIELDS",
@@ -52,6 +52,7 @@ __all__ = [
     "content_hash",
     "parse_reading",
     "require_reading",
+    "same_content",
 ]
 
 READING_FIELDS = (
@@ -147,9 +148,15 @@ class Reading:
 
 
 def content_hash(event: Mapping[str, Any]) -> str:
-    """A fingerprint of the reading's own fields, to tell a retry from a conflicting resend."""
-    own = {key: event[key] for key in READING_FIELDS if key in event}
-    return hashlib.sha256(sorted_json_text(own, default=str).encode()).hexdigest()
+    """A fingerprint of the reading's own fields, to tell a retry from a conflicting resend
+    (:mod:`handlers.metering.fingerprint`)."""
+    return fingerprint.content_hash(event, READING_FIELDS)
+
+
+def same_content(stored: str, event: Mapping[str, Any], fingerprint_of_event: str) -> bool:
+    """Whether ``event`` (its :func:`content_hash` given) has the content of the reading stored with
+    the fingerprint ``stored``, whichever kind of fingerprint each is."""
+    return fingerprint.same_content(stored, event, READING_FIELDS, fingerprint_of_event)
 
 
 def alarm_flags(event: Mapping[str, Any]) -> set[str]:

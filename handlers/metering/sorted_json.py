@@ -1,9 +1,10 @@
 """``json.dumps(value, sort_keys=True)``'s exact text, written faster for readings' value lists.
 
-A reading's fingerprint (:func:`handlers.metering.readings.content_hash`) hashes that text, and
-stored rows keep the hash, so the text must not change by a byte. ``json.dumps`` formats each
-float with ``float.__repr__``; a month of half-hour values is 1,536 of them, a third of the
-validation handler's time. A fleet's values repeat (a few thousand distinct ones to three
+Rows stored before the canonical fingerprints (:mod:`handlers.metering.fingerprint`) keep the
+hash of that text, and readings that are not plain JSON still get it, so the text must not
+change by a byte. ``json.dumps`` formats each float with ``float.__repr__``; a month of half-hour
+values is 1,536 of them (a third of the validation handler's time when every fingerprint hashed
+this text). A fleet's values repeat (a few thousand distinct ones to three
 decimals), so :func:`sorted_json_text` keeps each float's text once met and joins a list of
 floats in C. Anything outside plain JSON (a non-string key, an object ``json`` would hand to its
 ``default``) is left to ``json.dumps`` itself, so the answer is always that text.

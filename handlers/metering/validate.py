@@ -36,7 +36,7 @@ from handlers.metering.errors import ReferenceDataMissing
 from handlers.metering.metered import PreviousRead, unit_factor
 from handlers.metering.periods import NEM_TZ, days_between, iter_days, nem_date
 from handlers.metering.reading_log import find_duplicate, record_result, stored_result
-from handlers.metering.readings import ELECTRIC_UNITS, Issue, Reading, content_hash, parse_reading
+from handlers.metering.readings import ELECTRIC_UNITS, Issue, Reading, content_hash, parse_reading, same_content
 from handlers.metering.store import Meter, MeteringStore, open_store
 
 __all__ = ["FUTURE_SLACK", "handler", "validate_reading"]
@@ -329,7 +329,7 @@ def validate_reading(
     with store.transaction():
         earlier = stored_result(store, reading.reading_id)
         if earlier is not None:
-            if earlier[0] != fingerprint:
+            if not same_content(earlier[0], event, fingerprint):
                 return _verdict(
                     reading.reading_id,
                     reading.meter_id,

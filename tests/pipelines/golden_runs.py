@@ -109,7 +109,22 @@ def bulk_run(folder: Path, *, each_meter_once: bool = False, **execute_options: 
                                 clock=VirtualClock(clock.instant, frozen=True), payload_limit=None, history_limit=None, history_keep=None, **execute_options)
     return {"status": execution.status, "output": output_shape(execution.output),
             "history": history_shape(execution),
-            "tables": table_rows(db, BULK_TABLES)}
+            "tables": table_rows(db, BULK_TABLES),
+            "fingerprints": reading_fingerprints(readings)}
+
+
+#: the column of metering_readings that holds the reading's fingerprint
+FINGERPRINT_COLUMN = 10
+
+
+def reading_fingerprints(readings: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Each reading's fingerprint of both kinds: ``[the sorted JSON text's SHA-256, as the golden
+    rows hold it, written before the canonical form; the fingerprint written now]``."""
+    from handlers.metering.fingerprint import legacy_content_hash
+    from handlers.metering.readings import READING_FIELDS, content_hash
+
+    return {reading["readingId"]: [legacy_content_hash({key: reading[key] for key in READING_FIELDS if key in reading}),
+                                   content_hash(reading)] for reading in readings}
 
 
 BUA_ACCOUNTS = 150
@@ -151,6 +166,7 @@ def main() -> int:
     GOLDEN.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
         result = normalised(bulk_run(Path(folder)))
+    del result["fingerprints"]  # (the test checks the rows' fingerprints against the run's readings)
     (GOLDEN / "bulk_meter.json").write_text(json.dumps(result, indent=0, sort_keys=True) + "\n")
     print(f"bulk: {result['status']}, {len(result['output'])} items, {len(result['history'])} events")
     with tempfile.TemporaryDirectory() as folder:
