@@ -43,7 +43,14 @@ def ends_its_process(event, context):
     return {"n": event["n"]}
 
 
-HANDLERS = {"work": work, "half": half, "where": where, "ends": ends_its_process}
+def ends_its_process_at_once(event, context):
+    if event["n"] == 0:
+        os._exit(4)
+    return {"n": event["n"]}
+
+
+HANDLERS = {"work": work, "half": half, "where": where, "ends": ends_its_process,
+            "ends-first": ends_its_process_at_once}
 
 
 def task(function, **fields):
@@ -196,6 +203,25 @@ def test_a_worker_ending_its_process_fails_the_map_naming_the_iteration():
     assert (execution.status, execution.error) == ("FAILED", "States.Runtime")
     assert "The worker process running iteration 3 ended (exit code 3)" in execution.cause
     assert "An error occurred while executing the state 'M'" in execution.cause
+
+
+def test_the_iterations_queued_to_a_worker_that_ended_fail_the_map_too():
+    """The worker running item 0 had item 2 queued as well: the Map, waiting for items in order,
+    finds the worker gone while waiting for item 1 or 2, and each item not answered yet fails with the
+    worker's end (it once waited for ever for an item nobody would answer)."""
+    import threading
+
+    ended: list = []
+    for _ in range(5):  # (which item's wait finds the worker gone varies from run to run)
+        runner = threading.Thread(daemon=True, target=lambda: ended.append(
+            run(map_of({"T": task("ends-first", End=True)}, "T"), items(16), processes=2)))
+        runner.start()
+        runner.join(60)
+        assert not runner.is_alive(), "the Map waited for an iteration no worker would answer"
+    assert len(ended) == 5
+    for execution in ended:
+        assert (execution.status, execution.error) == ("FAILED", "States.Runtime")
+        assert "The worker process running iteration 0 ended (exit code 4)" in execution.cause
 
 
 @pytest.mark.parametrize("case", ["max concurrency 1", "a wait state", "mocks", "too few items", "one process",

@@ -142,6 +142,7 @@ class IterationPool:
         self._inputs = inputs
         self._next = 0  # the next index to hand to a worker
         self._results: dict[int, Any] = {}
+        self._ended: str | None = None  # why the workers can answer no more (the cause the Map fails with)
         context = multiprocessing.get_context("fork")
         self._workers: list[tuple[Any, Any]] = []
         # a worker's pipe -> the indexes it was handed, in order: the one it runs, and the next one,
@@ -221,34 +222,52 @@ class IterationPool:
     def _hand_out(self, pipe: Any) -> None:
         if self._next < self._count:
             index = self._next
+            try:
+                pipe.send((index, self._seeds[index], self._inputs[index]))
+            except OSError:  # the worker has ended (in the iteration it runs): the wait for it finds so
+                return
             self._next += 1
-            pipe.send((index, self._seeds[index], self._inputs[index]))
             self._busy[pipe].append(index)
 
     def _result(self, index: int) -> Any:
+        """The answer for ``index``, waiting for it. Once a worker process has ended in an iteration
+        or answered a failure (:attr:`_ended`), every iteration not answered yet fails with it: the
+        Map has failed, and the indexes queued to an ended worker would never be answered."""
         from multiprocessing.connection import wait
 
         while index not in self._results:
-            for ready in wait([pipe for pipe, handed in self._busy.items() if handed]):
-                pipe: Any = ready
-                done = self._busy[pipe].popleft()
-                try:
-                    written = pipe.recv_bytes()
-                except (EOFError, OSError):
-                    process = next(p for p, q in self._workers if q is pipe)
-                    process.join(1)
-                    raise StatesError("States.Runtime", f"The worker process running iteration {done} ended "
-                                      f"(exit code {process.exitcode}): nothing of that iteration was recorded",
-                                      in_state=True) from None
-                answer = pickle.loads(written)
-                if answer[0] != "ok":
-                    raise StatesError("States.Runtime", f"Iteration {done} failed in its worker process: "
-                                      f"{answer[1]}", in_state=True)
-                # an error located in its state names the event its state was entered at (runner.locate),
-                # and a Catch may keep that text in the data: then every text of the iteration is relinked
-                self._results[done] = (answer[1], b"event id #" in written)
-                self._hand_out(pipe)
+            if self._ended is None:
+                waiting = [pipe for pipe, handed in self._busy.items() if handed]
+                if waiting:
+                    for ready in wait(waiting):
+                        self._take_answer(ready)
+                        if self._ended is not None:
+                            break
+                    continue
+                # (cannot happen: each index handed out is answered, or its worker's end is found)
+                self._ended = f"Iteration {index} was handed to no worker process"
+            raise StatesError("States.Runtime", self._ended, in_state=True)
         return self._results.pop(index)
+
+    def _take_answer(self, pipe: Any) -> None:
+        done = self._busy[pipe].popleft()
+        try:
+            written = pipe.recv_bytes()
+        except (EOFError, OSError):
+            process = next(p for p, q in self._workers if q is pipe)
+            process.join(1)
+            del self._busy[pipe]  # (nothing more comes from it: what was queued to it is never answered)
+            self._ended = (f"The worker process running iteration {done} ended (exit code {process.exitcode}): "
+                           "nothing of that iteration was recorded")
+            return
+        answer = pickle.loads(written)
+        if answer[0] != "ok":
+            self._ended = f"Iteration {done} failed in its worker process: {answer[1]}"
+            return
+        # an error located in its state names the event its state was entered at (runner.locate),
+        # and a Catch may keep that text in the data: then every text of the iteration is relinked
+        self._results[done] = (answer[1], b"event id #" in written)
+        self._hand_out(pipe)
 
 
 def _relinked(value: Any, ids: dict[int, int]) -> Any:
