@@ -367,3 +367,26 @@ StateMachine(definition).execute({{"items": list(range(400))}}, handlers={{"slow
         if caller.poll() is None:
             caller.kill()
             caller.wait()
+
+
+def test_an_answer_names_the_items_parts_and_the_caller_keeps_its_own_item():
+    """The events an iteration sends back carry its item again and again: they name its parts instead,
+    and the history holds the caller's own item, as a run in one process does (not a copy per answer)."""
+    import pickle
+
+    day = {"date": "2024-01-01", "values": [0.25] * 48}
+    item = {"n": 1, "days": [day, day, {"date": "2024-01-02", "values": [0.5, 1, None]}], "empty": {}, "none": []}
+    answer = ("ok", [{"input": item}, {"days": item["days"], "day": day, "new": [1, 2]}, item["empty"]])
+    written = bytes(iteration_pool._dump_answer(answer, item))
+    assert len(written) < len(pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)) / 3
+    callers_item = pickle.loads(pickle.dumps(item))  # (the caller's item: the worker got a copy)
+    status, (first, second, empty) = iteration_pool._load_answer(written, callers_item)
+    assert (status, [first, second, empty]) == answer
+    assert first["input"] is callers_item and second["days"] is callers_item["days"]
+    assert second["day"] is callers_item["days"][0] is callers_item["days"][1] and empty is callers_item["empty"]
+
+    input = {"items": [{"n": n, "fail": False, "day": {"values": [n / 4] * 48}} for n in range(16)]}
+    execution = run(map_of({"T": task("work", ResultPath="$.work", End=True)}, "T"), input, processes=2)
+    assert execution.status == "SUCCEEDED"
+    entered = [event.details["input"] for event in execution.history if event.type == "TaskStateEntered"]
+    assert len(entered) == 16 and all(seen is sent for seen, sent in zip(entered, input["items"]))

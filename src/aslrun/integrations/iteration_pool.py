@@ -24,7 +24,8 @@ variables and the execution as they are: only each item crosses, pickled with it
 so a worker never writes to the caller's pages of it) and end with it. So that the workers' garbage
 collector does not copy the caller's whole memory page by page, the caller's objects are frozen
 (``gc.freeze``) for the fork. Each answer (the iteration's events and outcome) crosses back
-pickled; a cause the worker wrote naming an event by its number there is renumbered here.
+pickled, the item's own parts in it named rather than written again (:func:`_item_parts`); a
+cause the worker wrote naming an event by its number there is renumbered here.
 
 What keeps a Map in the caller: a threaded host (a server), a debugger or a coverage recorder
 watching the states, mocks, an execution time limit, a redriven Map, a local AWS running in the
@@ -35,11 +36,14 @@ per worker (forking and ending the workers costs 6 ms and more).
 
 from __future__ import annotations
 
+import functools
 import gc
+import io
 import os
 import pickle
 import random
 import re
+import struct
 import sys
 import traceback
 from collections import deque
@@ -260,7 +264,7 @@ class IterationPool:
             self._ended = (f"The worker process running iteration {done} ended (exit code {process.exitcode}): "
                            "nothing of that iteration was recorded")
             return
-        answer = pickle.loads(written)
+        answer = _load_answer(written, self._inputs[done])
         if answer[0] != "ok":
             self._ended = f"Iteration {done} failed in its worker process: {answer[1]}"
             return
@@ -268,6 +272,65 @@ class IterationPool:
         # and a Catch may keep that text in the data: then every text of the iteration is relinked
         self._results[done] = (answer[1], b"event id #" in written)
         self._hand_out(pipe)
+
+
+def _item_parts(item: Any) -> list[Any]:
+    """The item's objects and arrays, each once, in an order fixed by the item alone (depth first).
+
+    Both ends of a worker's pipe list them from their own copy of the item (the worker's crossed
+    pickled, which keeps the item's shape), and an answer names each by its place in this list, as
+    pickle's memo does a value it wrote before: the events of an iteration carry its item again and
+    again (each state's input, each Task's parameters), and the caller then keeps its own item in
+    the history, as a run in one process does, instead of reading a copy of it from every answer."""
+    parts: list[Any] = []
+    seen: set[int] = set()
+    pending = [item]
+    while pending:
+        value = pending.pop()
+        cls = value.__class__
+        if (cls is not dict and cls is not list) or id(value) in seen:
+            continue
+        seen.add(id(value))
+        parts.append(value)
+        inner = value.values() if cls is dict else value
+        if not _SCALARS.issuperset(map(type, inner)):  # (a day's values are not looked into one by one)
+            pending.extend(inner)
+    return parts
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _dump_answer(answer: Any, item: Any) -> bytes | memoryview:
+    """The worker's answer, pickled with the item's parts named by their places (:func:`_item_parts`)."""
+    written = io.BytesIO()
+    pickler = pickle.Pickler(written, pickle.HIGHEST_PROTOCOL)
+    pickler.memo = {id(part): (place, part) for place, part in enumerate(_item_parts(item))}
+    pickler.dump(answer)
+    return written.getbuffer()
+
+
+def _load_answer(written: bytes, item: Any) -> Any:
+    """An answer :func:`_dump_answer` wrote, the item's parts taken from this process's item.
+
+    (A C unpickler's memo cannot be given as a dict on Python 3.11: a first pickle fills it, each of
+    its values one of the item's parts by its place, through ``persistent_load``.)"""
+    parts = _item_parts(item)
+    unpickler = pickle.Unpickler(io.BytesIO(_memo_of_places(len(parts)) + written))
+    unpickler.persistent_load = parts.__getitem__  # type: ignore[method-assign]
+    unpickler.load()
+    return unpickler.load()
+
+
+@functools.lru_cache(maxsize=64)
+def _memo_of_places(count: int) -> bytes:
+    """A pickle that puts ``persistent_load(0)`` .. ``persistent_load(count - 1)`` in the memo, in order."""
+    opcodes = [pickle.PROTO + bytes([pickle.HIGHEST_PROTOCOL])]
+    for place in range(count):  # each: the place pushed, BINPERSID, MEMOIZE, POP
+        opcodes.append(pickle.BININT1 + bytes([place]) if place < 256 else pickle.BININT + struct.pack("<i", place))
+        opcodes.append(pickle.BINPERSID + pickle.MEMOIZE + pickle.POP)
+    opcodes.append(pickle.NONE + pickle.STOP)
+    return b"".join(opcodes)
 
 
 def _relinked(value: Any, ids: dict[int, int]) -> Any:
@@ -309,7 +372,7 @@ def _serve(pipe: Any, callers_ends: list[Any], state: Any, frame: Any) -> None:
         except BaseException as exc:  # an engine failure: reported to the caller, which fails the Map with it
             answer = ("failed", "".join(traceback.format_exception_only(exc)).strip())
         try:
-            pipe.send_bytes(pickle.dumps(answer, pickle.HIGHEST_PROTOCOL))
+            pipe.send_bytes(_dump_answer(answer, item_input))
         except OSError:  # the caller is gone (killed): nobody waits for the answer
             return
 
