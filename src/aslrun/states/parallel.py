@@ -34,7 +34,8 @@ class ParallelState(State):
         data = io.effective_input(frame, raw_input)
         frame.emit("ParallelStateStarted")
         branches = self.branches
-        input_bound = execution.cheap_bound(data)
+        # each branch's input is the state's: the bound of its size known for the state's input serves
+        input_bound = frame.data_bound if data is raw_input else execution.cheap_bound(data)
         resume, frame.resume = frame.resume, None  # redriven: the branches that succeeded are not run again
 
         def branch_run(index: int) -> Generator[Any, Any, Outcome]:
