@@ -122,6 +122,25 @@ Where the time went (cProfile, 300-1,000 readings, issue 15):
   engine 0.6, page copies after the fork and the answers' pickling the rest). Sending each item
   pickled rather than letting the worker touch the caller's copy saved 15 of 70 page faults an
   iteration and nothing measurable; a larger socket buffer for the answers nothing.
+* issue 15, the evening after (cProfile per handler, then side by side with that stop's commit,
+  alternately, the same hour). A handler's private copy of its event (a ``marshal`` round trip of
+  the reading, then freeing it) cost the billing machine a sixth of its CPU (1,536 floats, seven
+  calls): handlers marked as only reading their event (``aslrun.integrations.shared_events``, the
+  metering handlers through ``handlers.marks``; a test session checks the promise) now get the
+  engine's own value. A reading's fingerprint hashes a canonical form's ``marshal`` bytes instead of
+  its sorted JSON text (``handlers.metering.fingerprint``; 228 -> 118 us an interval reading, warm;
+  more when the float texts were not kept yet). In one process 396-435 -> 486-521 readings/s (2.26-2.48
+  -> 1.88-2.02 ms of CPU); with 2 workers 460-499 -> 479-594/s (the workers 2.73-3.09 -> 2.18-2.78 ms
+  an iteration). Each answer now names its item's parts instead of carrying them again (pickle's
+  memo, filled on both ends from their own copy of the item): this process peaks at 148 MiB instead
+  of 213. Found on the way: in a worker, SQL costs 0.59 ms a reading against 0.37 in one process
+  (each transaction re-reads the pages the other worker changed: SQLite's page cache is each
+  connection's own), and unpickling an answer costs 4-5 times what it costs alone (200-260 against
+  47 us: fresh allocations and this process's garbage collector, which takes a third of it; freezing
+  the caller's objects for the Map's whole run, not only for the fork, changed nothing measurable).
+  What bounds the 2 workers now: 2.4-3.3 ms of CPU a reading in all on 2 cores. 1,000 readings/s
+  would need about 2 ms: the handlers' per-value work (the parse's Decimals, each day's sums, the
+  parse cache's key) rebuilt around integer arithmetic, and fewer SQLite transactions per reading.
 """
 
 from __future__ import annotations
