@@ -5,11 +5,12 @@ reading sent under the same id with it. Two kinds are stored, told apart by thei
 
 * ``c2:`` and the SHA-256 of the reading's own fields in a canonical form (each object a tuple of
   its ``(key, value)`` pairs in key order, lists and scalars as they are) written by ``marshal``'s
-  format 2 (fixed since Python 2.5: binary floats, no back-references). Written for readings that
-  are plain JSON, as every event from a state machine is. For such values two readings have the
-  same canonical bytes exactly when ``json.dumps(reading, sort_keys=True)`` writes the same text
-  (both tell ``1`` from ``1.0`` from ``true``, ``0.0`` from ``-0.0``, ``{}`` from ``[]``); no float is
-  formatted as text, which cost a bulk reading's 1,536 values a quarter of its validation.
+  format 2 (the same bytes in every Python 3: binary floats, no back-references). Written for
+  readings that are plain JSON, as every event from a state machine is. For such values two
+  readings have the same canonical bytes exactly when ``json.dumps(reading, sort_keys=True)``
+  writes the same text (both tell ``1`` from ``1.0`` from ``true``, ``0.0`` from ``-0.0``, ``{}``
+  from ``[]``); no float is formatted as text, which cost a bulk reading's 1,536 values a quarter
+  of its validation.
 * 64 hex digits: the SHA-256 of that ``json.dumps`` text (:mod:`.sorted_json`), as rows written
   before the canonical form were, and as readings that are not plain JSON (a Python caller's
   ``Decimal`` or tuple, a key that is not text) still get.

@@ -31,8 +31,8 @@ import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["MARK", "EventChangedError", "checking_events", "first_difference", "reads_event_only",
-           "shares_event"]
+__all__ = ["CHECK_VARIABLE", "MARK", "EventChangedError", "call_checking_event", "checking_events",
+           "first_difference", "reads_event_only", "shares_event"]
 
 #: the attribute that marks a handler as one that only reads its event
 MARK = "aslrun_reads_event_only"
