@@ -34,34 +34,66 @@ PROCESSOR = {"Score": {"Type": "Task", "Resource": LAMBDA, "Next": "Check"},
              "Big": {"Type": "Fail", "Error": "TooBig"}, "Done": {"Type": "Pass", "End": True}}
 
 
-def _run(aws, monkeypatch, processes):
+def _run(monkeypatch, processes):
     monkeypatch.setenv("ASLRUN_MAP_PROCESSES", "1" if processes else "0")
     monkeypatch.setattr(map_pool, "MIN_CHILDREN", 1000)
     pooled_runs = []
     real = map_pool.run_in_pool
     monkeypatch.setattr(map_pool, "run_in_pool", lambda *a: pooled_runs.append(1) or real(*a))
-    aws.seed({"s3": {"results": {}}})
-    machine = StateMachine(_definition(PROCESSOR))
+    machine = StateMachine(_definition(PROCESSOR, writer=False))
     execution = machine.execute({"items": list(range(3000))}, handlers={"Score": score},
                                 clock=VirtualClock(start="2024-01-01T00:00:00Z", frozen=True))
-    manifest = aws.object_json("results", execution.output["ResultWriterDetails"]["Key"])
-    files = {status: [json.loads(aws.object_bytes("results", f["Key"])) for f in entries]
-             for status, entries in manifest["ResultFiles"].items()}
     assert pooled_runs == ([1] if processes else [])
-    return execution, files
+    return execution
 
 
-def test_pooled_children_give_the_results_of_in_process_children(aws, monkeypatch):
-    pooled, pooled_files = _run(aws, monkeypatch, processes=True)
-    local, local_files = _run(aws, monkeypatch, processes=False)
+def test_pooled_children_give_the_results_of_in_process_children(monkeypatch):
+    _without_local_aws(monkeypatch)
+    pooled = _run(monkeypatch, processes=True)
+    local = _run(monkeypatch, processes=False)
     assert pooled.status == local.status == "SUCCEEDED"
-    assert pooled.output["MapRunArn"] == local.output["MapRunArn"]
-    assert pooled_files == local_files  # names, inputs (UUIDs from the seed), outputs, errors, dates
-    assert len(pooled_files["SUCCEEDED"][0]) == 3000 - 31 and len(pooled_files["FAILED"][0]) == 31
-    assert json.loads(pooled_files["FAILED"][0][0]["Cause"])["errorMessage"] == "bad 0"
+    assert pooled.output == local.output  # outputs, errors, and inputs' UUIDs drawn from the seed in item order
+    failed = [child for child in pooled.output if "Error" in child]
+    assert len(pooled.output) == 3000 and len(failed) == 31
+    assert json.loads(failed[0]["Cause"])["errorMessage"] == "bad 0"
 
 
-def test_only_children_that_just_compute_are_pooled(aws, monkeypatch):
+def _without_local_aws(monkeypatch):
+    """A local AWS an earlier test left running in this process set aside (these handlers call no AWS)."""
+    import sys
+
+    emulator = sys.modules.get("aslrun.localaws.emulator")
+    if emulator is not None:
+        monkeypatch.setattr(emulator, "current_aws", lambda start=True: None)
+
+
+def test_the_children_stay_here_while_a_local_aws_runs_here(aws, monkeypatch):
+    """A handler's AWS call in a forked worker would write to the worker's copy of the local AWS."""
+    monkeypatch.delenv("ASLRUN_MAP_PROCESSES", raising=False)
+    monkeypatch.setattr(map_pool, "MIN_CHILDREN", 10)
+    aws.seed({"s3": {"results": {}}})
+    machine = StateMachine(_definition(PROCESSOR))
+    execution = machine.start({"items": []}, handlers={"Score": score})
+    assert not map_pool.eligible(machine.program.states["M"], execution, 100)
+    assert execution.notes == ["Map 'M': its 100 child executions ran in this process (a local AWS runs in this "
+                               "process (a worker's AWS calls would reach a copy of it))"]
+    monkeypatch.setenv("ASLRUN_MAP_PROCESSES", "1")  # (the user says the handlers never call AWS)
+    assert map_pool.eligible(machine.program.states["M"], execution, 100)
+
+
+def test_the_children_stay_here_while_a_coverage_recorder_watches(monkeypatch):
+    _without_local_aws(monkeypatch)
+    monkeypatch.delenv("ASLRUN_MAP_PROCESSES", raising=False)
+    monkeypatch.setattr(map_pool, "MIN_CHILDREN", 10)
+    machine = StateMachine(_definition(PROCESSOR, writer=False))
+    execution = machine.start({"items": []}, handlers={"Score": score})
+    assert map_pool.eligible(machine.program.states["M"], execution, 100)
+    execution.observer = object()  # (what a coverage recorder's run sets)
+    assert not map_pool.eligible(machine.program.states["M"], execution, 100)
+
+
+def test_only_children_that_just_compute_are_pooled(monkeypatch):
+    _without_local_aws(monkeypatch)
     monkeypatch.delenv("ASLRUN_MAP_PROCESSES", raising=False)
     monkeypatch.setattr(map_pool, "MIN_CHILDREN", 10)
 

@@ -54,6 +54,7 @@ from ..engine.runner import Outcome
 from ..engine.scheduler import Scheduler
 from ..errors import StatesError
 from ..history import History
+from .forked_workers import shared_reason_to_stay
 from .lambda_ import LambdaFunction, LambdaInvoke
 
 __all__ = ["IterationPool", "start_pool", "why_not"]
@@ -113,13 +114,12 @@ def why_not(state: Any, frame: Any) -> str | None:
             ("a debugger steps through it", execution.stepping or frame.inspector is not None),
             ("the execution has a time limit", execution.deadline is not None),
             ("a host watches the execution", execution.watcher is not None or execution.scheduler.inbox is not None),
-            ("an observer (coverage) watches its states", execution.observer is not None),
             ("it is redriven", frame.resume is not None)):
         if applies:
             return reason
-    emulator = sys.modules.get("aslrun.localaws.emulator")
-    if emulator is not None and emulator.current_aws(start=False) is not None:
-        return "a local AWS runs in this process (a worker's AWS calls would reach a copy of it)"
+    shared = shared_reason_to_stay(execution)
+    if shared is not None:
+        return shared
     for inner in state.processor.walk():
         if inner.type not in _COMPUTING_STATES or (inner.type == "Map" and inner.distributed):
             return f"its iterations hold a {inner.type} state ({inner.name})"

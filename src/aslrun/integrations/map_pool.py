@@ -8,7 +8,12 @@ handlers as they are (nothing is pickled but items and results), and every child
 would have had in-process (drawn in item order), so results and names do not depend on where it ran.
 
 It pays only above a few thousand children (forking and shipping results back cost tens of
-milliseconds); :func:`eligible` says when it applies, :func:`run_in_pool` runs them.
+milliseconds); :func:`eligible` says when it applies, :func:`run_in_pool` runs them. The children
+stay in the caller while a local AWS runs in it (a handler's AWS call in a worker would write to the
+worker's copy, lost with it: the Map reading or writing S3 has one) or a coverage recorder watches
+(:mod:`.forked_workers`); the execution's notes say so. ``ASLRUN_MAP_PROCESSES=1`` says the
+children's handlers never call AWS: they are then forked with a local AWS running too
+(``ASLRUN_MAP_PROCESSES=0`` never forks them).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import os
 from typing import Any
 
 from ..engine.execution import Execution
+from .forked_workers import shared_reason_to_stay
 from .lambda_ import LambdaFunction, LambdaInvoke
 
 __all__ = ["MIN_CHILDREN", "eligible", "run_in_pool"]
@@ -34,6 +40,12 @@ def eligible(state: Any, execution: Any, count: int) -> bool:
         return False
     if execution.watcher is not None or execution.scheduler.inbox is not None:
         return False  # every child is to be seen (a server records them); a threaded host must not fork
+    reason = shared_reason_to_stay(execution, local_aws_allowed=os.environ.get("ASLRUN_MAP_PROCESSES") == "1")
+    if reason is not None:
+        note = f"Map '{state.name}': its {count} child executions ran in this process ({reason})"
+        if note not in execution.notes:
+            execution.notes.append(note)
+        return False
     if not hasattr(os, "fork"):
         return False
     for child_state in state.processor.walk():
