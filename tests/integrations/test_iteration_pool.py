@@ -43,6 +43,10 @@ def ends_its_process(event, context):
     return {"n": event["n"]}
 
 
+def echoes_large(event, context):
+    return {"n": event["n"], "large": "y" * 400_000}
+
+
 def ends_its_process_at_once(event, context):
     if event["n"] == 0:
         os._exit(4)
@@ -50,7 +54,7 @@ def ends_its_process_at_once(event, context):
 
 
 HANDLERS = {"work": work, "half": half, "where": where, "ends": ends_its_process,
-            "ends-first": ends_its_process_at_once}
+            "ends-first": ends_its_process_at_once, "echoes-large": echoes_large}
 
 
 def task(function, **fields):
@@ -222,6 +226,25 @@ def test_the_iterations_queued_to_a_worker_that_ended_fail_the_map_too():
     for execution in ended:
         assert (execution.status, execution.error) == ("FAILED", "States.Runtime")
         assert "The worker process running iteration 0 ended (exit code 4)" in execution.cause
+
+
+def test_large_items_and_large_answers_do_not_wait_for_each_other():
+    """A 400 KB item queued to a busy worker filled its pipe and the caller waited for the worker to
+    read it, while the worker waited for the caller to read its 400 KB answer: a large item now goes
+    only to an idle worker."""
+    import threading
+
+    input = {"items": [{"n": n, "fail": False, "large": "x" * 400_000} for n in range(16)]}
+    done: list = []
+    runner = threading.Thread(daemon=True, target=lambda: done.append(
+        run(map_of({"T": task("echoes-large", End=True)}, "T"), input, processes=2, payload_limit=None)))
+    runner.start()
+    runner.join(60)
+    assert not runner.is_alive(), "the caller and a worker waited for each other"
+    [execution] = done
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert [item["n"] for item in execution.output] == list(range(16))
+    assert all(item["large"] == "y" * 400_000 for item in execution.output)
 
 
 @pytest.mark.parametrize("case", ["max concurrency 1", "a wait state", "mocks", "too few items", "one process",

@@ -48,6 +48,7 @@ import sys
 import traceback
 from collections import deque
 from collections.abc import Generator
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 from ..engine.runner import Outcome
@@ -65,6 +66,8 @@ _COMPUTING_STATES = frozenset({"Pass", "Choice", "Succeed", "Fail", "Task", "Par
 _START = 10**15
 _EVENT_ID_IN_CAUSE = re.compile(r"\(entered at the event id #(\d+)\)")
 _QUEUED = 2  # iterations handed to a worker at a time: the one it runs and the next
+#: the largest item (pickled) queued to a worker still running one: a pipe holds this much and more
+_QUEUED_BYTES = 64 * 1024
 #: a Map with fewer items than this per worker runs here: forking the workers and ending them costs
 #: 6 ms and more (more as this process grows), what 16 handler calls of a few microseconds each do not
 _ITEMS_PER_WORKER = 8
@@ -146,6 +149,7 @@ class IterationPool:
         self._inputs = inputs
         self._next = 0  # the next index to hand to a worker
         self._results: dict[int, Any] = {}
+        self._task: tuple[int, Any] | None = None  # the next item to hand out, pickled
         self._ended: str | None = None  # why the workers can answer no more (the cause the Map fails with)
         context = multiprocessing.get_context("fork")
         self._workers: list[tuple[Any, Any]] = []
@@ -224,10 +228,19 @@ class IterationPool:
         self._workers = []
 
     def _hand_out(self, pipe: Any) -> None:
+        """Send the worker the next item, unless it is busy and the item too large to wait in the pipe:
+        queued while the worker runs, a large item fills the pipe and this process waits for the
+        worker to read it, while the worker, its iteration done, waits for this process to read a large
+        answer the other way (each waiting for the other for good). It goes when the worker is idle."""
         if self._next < self._count:
             index = self._next
+            if self._task is None or self._task[0] != index:
+                self._task = (index, ForkingPickler.dumps((index, self._seeds[index], self._inputs[index])))
+            task = self._task[1]
+            if self._busy[pipe] and len(task) > _QUEUED_BYTES:
+                return
             try:
-                pipe.send((index, self._seeds[index], self._inputs[index]))
+                pipe.send_bytes(task)
             except OSError:  # the worker has ended (in the iteration it runs): the wait for it finds so
                 return
             self._next += 1
