@@ -400,7 +400,7 @@ def test_an_answer_names_the_items_parts_and_the_caller_keeps_its_own_item():
     day = {"date": "2024-01-01", "values": [0.25] * 48}
     item = {"n": 1, "days": [day, day, {"date": "2024-01-02", "values": [0.5, 1, None]}], "empty": {}, "none": []}
     answer = ("ok", [{"input": item}, {"days": item["days"], "day": day, "new": [1, 2]}, item["empty"]])
-    written = bytes(iteration_pool._dump_answer(answer, item))
+    written = bytes(iteration_pool._dump_answer(answer, iteration_pool._item_parts(item)))
     assert len(written) < len(pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)) / 3
     callers_item = pickle.loads(pickle.dumps(item))  # (the caller's item: the worker got a copy)
     status, (first, second, empty) = iteration_pool._load_answer(written, callers_item)

@@ -314,11 +314,11 @@ def _item_parts(item: Any) -> list[Any]:
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
-def _dump_answer(answer: Any, item: Any) -> bytes | memoryview:
-    """The worker's answer, pickled with the item's parts named by their places (:func:`_item_parts`)."""
+def _dump_answer(answer: Any, parts: list[Any]) -> bytes | memoryview:
+    """The worker's answer, pickled with the item's ``parts`` (:func:`_item_parts`) named by their places."""
     written = io.BytesIO()
     pickler = pickle.Pickler(written, pickle.HIGHEST_PROTOCOL)
-    pickler.memo = {id(part): (place, part) for place, part in enumerate(_item_parts(item))}
+    pickler.memo = {id(part): (place, part) for place, part in enumerate(parts)}
     pickler.dump(answer)
     return written.getbuffer()
 
@@ -380,12 +380,13 @@ def _serve(pipe: Any, callers_ends: list[Any], state: Any, frame: Any) -> None:
         if task is None:
             return
         index, seed, item_input = task
+        parts = _item_parts(item_input)  # (listed as the item came, as the caller lists its own)
         try:
             answer: tuple[str, Any] = ("ok", _run_iteration(state, frame, index, item_input, seed))
         except BaseException as exc:  # an engine failure: reported to the caller, which fails the Map with it
             answer = ("failed", "".join(traceback.format_exception_only(exc)).strip())
         try:
-            pipe.send_bytes(_dump_answer(answer, item_input))
+            pipe.send_bytes(_dump_answer(answer, parts))
         except OSError:  # the caller is gone (killed): nobody waits for the answer
             return
 
