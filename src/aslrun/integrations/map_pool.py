@@ -13,7 +13,8 @@ stay in the caller while a local AWS runs in it (a handler's AWS call in a worke
 worker's copy, lost with it: the Map reading or writing S3 has one) or a coverage recorder watches
 (:mod:`.forked_workers`); the execution's notes say so. ``ASLRUN_MAP_PROCESSES=1`` says the
 children's handlers never call AWS: they are then forked with a local AWS running too
-(``ASLRUN_MAP_PROCESSES=0`` never forks them).
+(``ASLRUN_MAP_PROCESSES=0`` never forks them). A worker whose caller has died (``kill -9``) ends
+before its next child instead of running the rest of its chunk for nobody.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def run_in_pool(state: Any, execution: Any, inputs: list[Any]) -> list[tuple[Any
     workers = min(os.cpu_count() or 2, 4)
     size = max(1, -(-len(inputs) // (workers * 4)))
     chunks = [(start, inputs[start:start + size], seeds[start:start + size]) for start in range(0, len(inputs), size)]
-    _JOB.update(state=state, execution=execution)
+    _JOB.update(state=state, execution=execution, caller=os.getpid())
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             parts = pool.map(_run_chunk, chunks)
@@ -84,6 +85,8 @@ def _run_chunk(chunk: tuple[int, list[Any], list[int]]) -> list[tuple[Any, ...]]
     label = f"{parent.state_machine_name}/{state.label or state.name}"
     out = []
     for item_input, seed in zip(inputs, seeds):
+        if os.getppid() != _JOB["caller"]:  # the caller is gone (killed): nobody will read what this runs
+            os._exit(1)
         child = Execution(state.processor, item_input, bindings=parent.bindings, state_machine_name=label,
                           clock=parent.clock, seed=seed, history_keep=0, region=parent.region,
                           account=parent.account, role_arn=parent.role_arn, payload_limit=parent.payload_limit)
