@@ -17,6 +17,7 @@ import pytest
 
 from aslrun import StateMachine, VirtualClock
 from aslrun.integrations import iteration_pool
+from tests.helpers.killed_caller import CAN_WATCH, script_preamble, workers_left_after_kill
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="worker processes are forked")
 
@@ -344,52 +345,14 @@ def test_aslrun_execute_verbose_says_where_each_maps_iterations_ran(tmp_path, mo
             "handler call went to a worker process") in said["waits.json"]
 
 
-def _running(pid):
-    """Whether the process runs (a zombie nobody reaped has ended)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
-@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc to see the workers end")
+@pytest.mark.skipif(not CAN_WATCH, reason="reads /proc to see the workers end")
 def test_the_workers_end_when_their_caller_is_killed(tmp_path):
-    import signal
-    import subprocess
-    import time
-
     script = tmp_path / "run.py"
-    script.write_text(f"""
-import os, sys, time
-sys.path[:0] = {sys.path!r}
-from aslrun import StateMachine
-
-def slow(event, context):
-    open(os.path.join({str(tmp_path)!r}, "pid-" + str(os.getpid())), "w").close()
-    time.sleep(0.05)
-    return {{}}
-
+    script.write_text(script_preamble(tmp_path) + f"""
 definition = {map_of({"T": task("slow", End=True)}, "T")!r}
 StateMachine(definition).execute({{"items": list(range(400))}}, handlers={{"slow": slow}}, handler_processes=2)
 """, encoding="utf-8")
-    caller = subprocess.Popen([sys.executable, str(script)])
-    try:
-        deadline = time.monotonic() + 30
-        while len(list(tmp_path.glob("pid-*"))) < 2:
-            assert time.monotonic() < deadline and caller.poll() is None, "the workers never started"
-            time.sleep(0.05)
-        workers = [int(path.name[4:]) for path in tmp_path.glob("pid-*")]
-        caller.send_signal(signal.SIGKILL)
-        caller.wait()
-        deadline = time.monotonic() + 10
-        while any(map(_running, workers)) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not any(map(_running, workers)), "a worker outlived its caller"
-    finally:
-        if caller.poll() is None:
-            caller.kill()
-            caller.wait()
+    assert workers_left_after_kill(script, tmp_path, seconds=10) == [], "a worker outlived its caller"
 
 
 def test_an_answer_names_the_items_parts_and_the_caller_keeps_its_own_item():

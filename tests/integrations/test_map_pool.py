@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 
 import pytest
 
 from aslrun import StateMachine, VirtualClock
 from aslrun.integrations import map_pool
+from tests.helpers.killed_caller import CAN_WATCH, script_preamble, workers_left_after_kill
 
 LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:Score"
 
@@ -120,49 +117,17 @@ def test_only_children_that_just_compute_are_pooled(monkeypatch):
     assert not verdict(PROCESSOR)
 
 
-def _running(pid):
-    """Whether the process runs (a zombie nobody reaped has ended)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
-@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc to see the workers end")
+@pytest.mark.skipif(not CAN_WATCH, reason="reads /proc to see the workers end")
 def test_the_workers_end_when_their_caller_is_killed(tmp_path):
     """They used to run the rest of their chunk of children (seconds, minutes) with nobody to read it."""
     script = tmp_path / "run.py"
-    script.write_text(f"""
-import os, sys, time
-sys.path[:0] = {sys.path!r}
-from aslrun import StateMachine
+    script.write_text(script_preamble(tmp_path) + f"""
 from aslrun.integrations import map_pool
 map_pool.MIN_CHILDREN = 100
-
-def slow(event, context):
-    open(os.path.join({str(tmp_path)!r}, "pid-" + str(os.getpid())), "w").close()
-    time.sleep(0.05)
-    return {{}}
-
 StateMachine({_definition({"Score": {"Type": "Task", "Resource": LAMBDA, "End": True}}, writer=False)!r}).execute(
     {{"items": list(range(2000))}}, handlers={{"Score": slow}})
 """, encoding="utf-8")
     environment = {**os.environ, "ASLRUN_MAP_PROCESSES": "1"}
-    caller = subprocess.Popen([sys.executable, str(script)], env=environment)
-    try:
-        deadline = time.monotonic() + 30
-        while len(list(tmp_path.glob("pid-*"))) < 2:
-            assert time.monotonic() < deadline and caller.poll() is None, "the workers never started"
-            time.sleep(0.05)
-        workers = [int(path.name[4:]) for path in tmp_path.glob("pid-*")]
-        caller.send_signal(signal.SIGKILL)
-        caller.wait()
-        deadline = time.monotonic() + 5  # (a chunk of 250 children of 50 ms would take 12 s)
-        while any(map(_running, workers)) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not any(map(_running, workers)), "a worker outlived its caller"
-    finally:
-        if caller.poll() is None:
-            caller.kill()
-            caller.wait()
+    # (a chunk of 250 children of 50 ms would take 12 s)
+    assert workers_left_after_kill(script, tmp_path, seconds=5, environment=environment) == [], \
+        "a worker outlived its caller"
