@@ -345,6 +345,11 @@ class Execution:
         self.map_run_children += 1
         return child
 
+    def note(self, text: str) -> None:
+        """Add ``text`` to :attr:`notes`, once (a state run many times is noted once)."""
+        if text not in self.notes:
+            self.notes.append(text)
+
     def check_deadline(self) -> None:
         if self.deadline is not None and self.clock.now() >= self.deadline:
             raise ExecutionTimedOut()

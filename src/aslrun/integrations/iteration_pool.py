@@ -95,16 +95,11 @@ def start_pool(state: Any, frame: Any, inputs: list[Any], limit: int) -> Iterati
         except OSError as exc:  # no process could be forked (no memory, too many processes): the Map runs here
             reason = f"no worker could be forked: {exc.strerror or exc}"
         else:
-            _note(execution, f"Map '{state.name}': its iterations ran whole in {workers} worker processes")
+            execution.note(f"Map '{state.name}': its iterations ran whole in {workers} worker processes")
             return pool
-    _note(execution, f"Map '{state.name}': its iterations ran in this process ({reason}); each handler call "
-                     "went to a worker process")
+    execution.note(f"Map '{state.name}': its iterations ran in this process ({reason}); each handler call "
+                   "went to a worker process")
     return None
-
-
-def _note(execution: Any, note: str) -> None:
-    if note not in execution.notes:  # (a Map run many times is noted once)
-        execution.notes.append(note)
 
 
 def why_not(state: Any, frame: Any) -> str | None:

@@ -43,9 +43,7 @@ def eligible(state: Any, execution: Any, count: int) -> bool:
         return False  # every child is to be seen (a server records them); a threaded host must not fork
     reason = shared_reason_to_stay(execution, local_aws_allowed=os.environ.get("ASLRUN_MAP_PROCESSES") == "1")
     if reason is not None:
-        note = f"Map '{state.name}': its {count} child executions ran in this process ({reason})"
-        if note not in execution.notes:
-            execution.notes.append(note)
+        execution.note(f"Map '{state.name}': its {count} child executions ran in this process ({reason})")
         return False
     if not hasattr(os, "fork"):
         return False
