@@ -107,17 +107,13 @@ def why_not(state: Any, frame: Any) -> str | None:
     execution = frame.execution
     if state.writer is not None or state.reader is not None:
         return "it reads or writes its items in S3"
-    for reason, applies in (
-            ("mocks stand in for its Tasks", execution.task_interceptor is not None),
-            ("a debugger steps through it", execution.stepping or frame.inspector is not None),
-            ("the execution has a time limit", execution.deadline is not None),
-            ("a host watches the execution", execution.watcher is not None or execution.scheduler.inbox is not None),
-            ("it is redriven", frame.resume is not None)):
-        if applies:
-            return reason
     shared = shared_reason_to_stay(execution)
     if shared is not None:
         return shared
+    if frame.inspector is not None:
+        return "a debugger steps through it"
+    if frame.resume is not None:
+        return "it is redriven"
     for inner in state.processor.walk():
         if inner.type not in _COMPUTING_STATES or (inner.type == "Map" and inner.distributed):
             return f"its iterations hold a {inner.type} state ({inner.name})"

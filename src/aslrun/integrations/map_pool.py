@@ -37,10 +37,6 @@ def eligible(state: Any, execution: Any, count: int) -> bool:
     """Whether the children of this distributed Map may run in worker processes."""
     if count < MIN_CHILDREN or (os.cpu_count() or 1) < 2 or os.environ.get("ASLRUN_MAP_PROCESSES") == "0":
         return False
-    if execution.task_interceptor is not None or execution.stepping or execution.deadline is not None:
-        return False
-    if execution.watcher is not None or execution.scheduler.inbox is not None:
-        return False  # every child is to be seen (a server records them); a threaded host must not fork
     reason = shared_reason_to_stay(execution, local_aws_allowed=os.environ.get("ASLRUN_MAP_PROCESSES") == "1")
     if reason is not None:
         execution.note(f"Map '{state.name}': its {count} child executions ran in this process ({reason})")
