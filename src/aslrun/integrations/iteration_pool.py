@@ -75,10 +75,11 @@ _ITEMS_PER_WORKER = 8
 
 def start_pool(state: Any, frame: Any, inputs: list[Any], limit: int) -> IterationPool | None:
     """The workers for this inline Map's iterations, started; None when the Map runs in the caller
-    (the execution's notes say which, and why)."""
+    (the execution's notes say which, and why). The Map asks only when it is inline and not redriven
+    (a redriven Map's iterations that succeeded before are taken as they were)."""
     execution = frame.execution
     processes = getattr(execution.handler_processes, "processes", None)
-    if not processes or processes < 2 or state.distributed:
+    if not processes or processes < 2:
         return None
     workers = min(processes, limit) if limit > 0 else processes
     if not hasattr(os, "fork"):
@@ -112,8 +113,6 @@ def why_not(state: Any, frame: Any) -> str | None:
         return shared
     if frame.inspector is not None:
         return "a debugger steps through it"
-    if frame.resume is not None:
-        return "it is redriven"
     for inner in state.processor.walk():
         if inner.type not in _COMPUTING_STATES or (inner.type == "Map" and inner.distributed):
             return f"its iterations hold a {inner.type} state ({inner.name})"
