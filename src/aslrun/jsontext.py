@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 from .jsondepth import MAX_DEPTH, too_deep
 
-__all__ = ["MAX_INT_DIGITS", "JsonTextError", "decode_utf8", "dump_json", "json_value_problem", "json_writer",
+__all__ = ["MAX_INT_DIGITS", "SCALAR_TYPES", "JsonTextError", "decode_utf8", "dump_json", "json_value_problem", "json_writer",
            "read_json", "read_json_input"]
 
 #: Python refuses to convert longer integers (``sys.get_int_max_str_digits()``'s default).
@@ -110,7 +110,8 @@ def read_json_input(text: str, where: str) -> Any:
         raise InputError(f"{where}: {exc}") from None
 
 
-_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
+#: the types of JSON's scalars as Python reads them (the leaves of a plain JSON value)
+SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
 _STR_ONLY = frozenset({str})
 _DICT_ONLY = frozenset({dict})
 
@@ -162,7 +163,7 @@ def _surely_sound(value: Any) -> bool:
                     texts.append(child)
                 elif cls is float:
                     floats.append(child)
-                elif cls not in _SCALAR_TYPES:
+                elif cls not in SCALAR_TYPES:
                     return False
             if depth + 1 > MAX_DEPTH and lists:
                 return False
@@ -182,7 +183,7 @@ def _scalars_taken(children: Any, texts: list[str], floats: list[float]) -> bool
     """When every child is a JSON scalar (checked as a set of types, in C): its strings added to
     ``texts`` and its floats to ``floats``, True; otherwise nothing added, False."""
     kinds = set(map(type, children))
-    if not kinds <= _SCALAR_TYPES:
+    if not kinds <= SCALAR_TYPES:
         return False
     if str in kinds:
         texts.extend(child for child in children if child.__class__ is str)

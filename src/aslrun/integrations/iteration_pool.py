@@ -55,6 +55,7 @@ from ..engine.runner import Outcome
 from ..engine.scheduler import Scheduler
 from ..errors import StatesError
 from ..history import History
+from ..jsontext import SCALAR_TYPES
 from .forked_workers import shared_reason_to_stay
 from .lambda_ import LambdaFunction, LambdaInvoke
 
@@ -296,12 +297,9 @@ def _item_parts(item: Any) -> list[Any]:
         seen.add(id(value))
         parts.append(value)
         inner = value.values() if cls is dict else value
-        if not _SCALARS.issuperset(map(type, inner)):  # (a day's values are not looked into one by one)
+        if not SCALAR_TYPES.issuperset(map(type, inner)):  # (a day's values are not looked into one by one)
             pending.extend(inner)
     return parts
-
-
-_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _dump_answer(answer: Any, parts: list[Any]) -> bytes | memoryview:

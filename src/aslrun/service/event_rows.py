@@ -20,7 +20,7 @@ from collections import OrderedDict
 from typing import Any
 
 from ..history import DETAILS_EVEN_EMPTY, Event, details_key
-from ..jsontext import json_writer
+from ..jsontext import SCALAR_TYPES, json_writer
 
 __all__ = ["INSERT_EVENT", "PayloadTexts", "event_row", "read_event"]
 
@@ -31,7 +31,6 @@ _KEEP = 16  # containers remembered per execution, the most recently used
 _KEPT_FROM = 1024  # characters: smaller texts cost less to write again than to look after
 _COMPOSED_LEVELS = 3  # a payload's containers this deep are written around their parts' texts
 _STR_ONLY = frozenset({str})
-_LEAVES = frozenset({str, int, float, bool, type(None)})
 
 
 class PayloadTexts:
@@ -57,7 +56,7 @@ class PayloadTexts:
             self._texts.move_to_end(key)
             return known[1]
         text = None
-        if level < _COMPOSED_LEVELS and not _LEAVES.issuperset(map(type, value.values() if cls is dict else value)):
+        if level < _COMPOSED_LEVELS and not SCALAR_TYPES.issuperset(map(type, value.values() if cls is dict else value)):
             text = self._composed(value, level)  # (a container of scalars only: json's C encoder writes it whole)
         if text is None:
             text = _compact(value)
