@@ -21,7 +21,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -78,7 +78,7 @@ def _longest_zero_run(metered: Metered) -> int:
     return longest
 
 
-def _third_highest(rows: Mapping[date, tuple[Decimal, ...]], maxima: Mapping[date, Decimal]) -> Decimal | None:
+def _third_highest(rows: Mapping[date, Sequence[Decimal]], maxima: Mapping[date, Decimal]) -> Decimal | None:
     """The third highest interval of the channel (None: fewer than three intervals). Three days
     each hold a value at least the third highest of the days' maxima, so the three highest
     intervals are all at or above it: only the days reaching it are looked into (ranking all 1,536

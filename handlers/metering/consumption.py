@@ -58,7 +58,7 @@ class ChannelUsage:
 
     total: Decimal
     daily: Mapping[date, Decimal] | None = None
-    intervals: Mapping[date, tuple[Decimal, ...]] | None = None
+    intervals: Mapping[date, Sequence[Decimal]] | None = None
     interval_minutes: int | None = None
 
     @classmethod
@@ -105,7 +105,7 @@ class ChannelUsage:
 
     @classmethod
     def from_checked_intervals(
-        cls, days: Mapping[date, tuple[Decimal, ...]], daily: Mapping[date, Decimal], *,
+        cls, days: Mapping[date, Sequence[Decimal]], daily: Mapping[date, Decimal], *,
         interval_minutes: int,
     ) -> ChannelUsage:
         """:meth:`from_intervals` for rows its caller has checked and summed already: each day

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,6 +21,7 @@ from typing import Any
 
 from handlers.metering.consumption import ChannelUsage, Usage
 from handlers.metering.errors import BadEvent
+from handlers.metering.milli import sum_of
 from handlers.metering.money import ZERO, format_quantity, round_milli
 from handlers.metering.periods import days_between, nem_date
 from handlers.metering.readings import ELECTRIC_UNITS, Reading
@@ -57,7 +58,7 @@ def unit_factor(reading: Reading, meter: Meter) -> Decimal:
     return heating * pressure
 
 
-def highest_per_day(rows: Mapping[date, tuple[Decimal, ...]]) -> dict[date, Decimal]:
+def highest_per_day(rows: Mapping[date, Sequence[Decimal]]) -> dict[date, Decimal]:
     """The highest interval of each day that has any."""
     return {day: max(row) for day, row in rows.items() if row}
 
@@ -72,7 +73,7 @@ class Metered:
     period_start: date
     period_end: date
     totals: Mapping[str, Decimal]
-    intervals: Mapping[str, Mapping[date, tuple[Decimal, ...]]] = field(default_factory=dict)
+    intervals: Mapping[str, Mapping[date, Sequence[Decimal]]] = field(default_factory=dict)
     rolled_over: tuple[str, ...] = ()
     #: each channel's energy per NEM day (``sum(values, ZERO)`` of each day of ``intervals``), summed
     #: once when measured: the usage record, the anomaly rules and the bill engine all read it
@@ -95,7 +96,7 @@ class Metered:
         summed = self.day_sums.get(suffix)
         if summed is not None:
             return dict(summed)
-        return {day: sum(values, ZERO) for day, values in self.intervals.get(suffix, {}).items()}
+        return {day: sum_of(values) for day, values in self.intervals.get(suffix, {}).items()}
 
     def day_maxima(self, suffix: str = "E1") -> Mapping[date, Decimal]:
         """The highest interval of each NEM day of a channel (interval reads only; empty otherwise):
@@ -241,7 +242,7 @@ def _measured_intervals(reading: Reading, meter: Meter) -> Metered:
         suffix: {row.day: row.values if unscaled else tuple(map(scale, row.values)) for row in rows}
         for suffix, rows in reading.intervals.items()
     }
-    day_sums = {s: {day: sum(r, ZERO) for day, r in days.items()} for s, days in intervals.items()}
+    day_sums = {s: {day: sum_of(r) for day, r in days.items()} for s, days in intervals.items()}
     summed = {s: sum(sums.values(), ZERO) for s, sums in day_sums.items()}
     day_highest: dict[str, Any]
     if unscaled:  # the values as read: each day's highest is the parse's

@@ -17,8 +17,11 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from handlers.metering.consumption import ChannelUsage, Usage
 from handlers.metering.errors import TariffError
+from handlers.metering.milli import MilliChannel, MilliValues
 from handlers.metering.money import (
     ZERO,
     cents_to_dollars,
@@ -271,6 +274,7 @@ class _BandLayout:
     def __init__(self, pricing: TimeOfUseUsage, zone_name: str, minutes: int) -> None:
         self.pricing, self.zone, self.minutes = pricing, ZoneInfo(zone_name), minutes
         self.days: dict[date, tuple[tuple[str, tuple[tuple[int, int], ...]], ...]] = {}
+        self.labelled: dict[date, np.ndarray] = {}
 
     def runs(self, day: date) -> tuple[tuple[str, tuple[tuple[int, int], ...]], ...]:
         """``(band name, ((first, stop), ...))`` for the bands of ``day`` that hold an interval."""
@@ -289,6 +293,21 @@ class _BandLayout:
             found = self.days[day] = tuple((name, tuple(spans)) for name, spans in runs.items())
         return found
 
+    def labels(self, day: date) -> np.ndarray:
+        """Each interval's band of ``day``, as its index in the pricing's bands (a read-only array)."""
+        found = self.labelled.get(day)
+        if found is None:
+            index = {band.name: number for number, band in enumerate(self.pricing.bands)}
+            found = np.empty(1440 // self.minutes, dtype=np.int64)
+            for name, spans in self.runs(day):
+                for first, stop in spans:
+                    found[first:stop] = index[name]
+            found.flags.writeable = False
+            if len(self.labelled) >= self.DAYS_KEPT:
+                self.labelled.clear()
+            self.labelled[day] = found
+        return found
+
 
 @lru_cache(maxsize=256)
 def _band_layout(pricing: TimeOfUseUsage, zone_name: str, minutes: int) -> _BandLayout:
@@ -298,20 +317,42 @@ def _band_layout(pricing: TimeOfUseUsage, zone_name: str, minutes: int) -> _Band
 def _sum_by_band(tariff: Tariff, pricing: TimeOfUseUsage, channel: ChannelUsage,
                  start: date | None = None, end: date | None = None) -> dict[str, Decimal]:
     """Energy per band of ``pricing`` over the channel's interval days (those in ``[start, end)``
-    when given). Each band's intervals are added in the order a loop over every interval would
-    add them (a day's runs in order, the days in order), each run by ``sum`` in C."""
+    when given): each band's intervals added up, a day's runs by ``sum`` in C, or the days a parse
+    holds as thousandths (:class:`~handlers.metering.milli.MilliValues`) all at once from their
+    integers. Decimal addition is exact at these sizes (its result takes the smallest exponent of
+    its terms), so the totals are the same whatever the order."""
     assert channel.intervals is not None and channel.interval_minutes is not None
     layout = _band_layout(pricing, tariff.timezone, channel.interval_minutes)
     totals = {band.name: ZERO for band in pricing.bands}
+    in_thousandths: dict[MilliChannel, tuple[list[date], list[int], list[np.ndarray]]] = {}
     for day, values in channel.intervals.items():
         if start is not None and not start <= day < end:  # type: ignore[operator]
             continue
-        for name, spans in layout.runs(day):
-            total = totals[name]
-            for first, stop in spans:
-                total = sum(values[first:stop], total)
-            totals[name] = total
+        if type(values) is MilliValues:
+            days, rows, labels = in_thousandths.setdefault(values.channel, ([], [], []))
+            days.append(day)
+            rows.append(values.day)
+            labels.append(layout.labels(day))
+            continue
+        _add_runs(totals, layout.runs(day), values)
+    for milli, (days, rows, labels) in in_thousandths.items():
+        sums = milli.sums_by_label(rows, labels, len(pricing.bands))
+        if sums is None:  # (sums past int64: the Decimals)
+            for day, row in zip(days, rows):
+                _add_runs(totals, layout.runs(day), milli.row(row))
+            continue
+        for band, total in zip(pricing.bands, sums):
+            totals[band.name] += total
     return totals
+
+
+def _add_runs(totals: dict[str, Decimal], runs: tuple[tuple[str, tuple[tuple[int, int], ...]], ...],
+              values: Sequence[Decimal]) -> None:
+    for name, spans in runs:
+        total = totals[name]
+        for first, stop in spans:
+            total = sum(values[first:stop], total)
+        totals[name] = total
 
 
 def band_totals(tariff: Tariff, channel: ChannelUsage) -> dict[str, Decimal]:

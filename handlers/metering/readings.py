@@ -26,18 +26,22 @@ are ignored here.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import marshal
 import math
-from collections.abc import Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+
 from handlers.metering import fingerprint
 from handlers.metering.errors import BadEvent
+from handlers.metering.milli import MilliValues, milli_channel
 from handlers.metering.money import as_decimal
 from handlers.metering.periods import parse_date, parse_timestamp
 from handlers.metering.sorted_json import has_negative_zero
@@ -97,7 +101,9 @@ class IntervalDay:
     """One NEM day of interval values (in the reading's unit), as a NEM12 300 record carries."""
 
     day: date
-    values: tuple[Decimal, ...]
+    #: a tuple of Decimals, or (from a parse, for values of three decimals at most) a
+    #: :class:`~handlers.metering.milli.MilliValues` equal to it
+    values: Sequence[Decimal]
     quality: str = "A"
     reason_code: int | None = None
     #: the day's highest value when the parse found it (from the floats, in C); see :attr:`highest`
@@ -271,9 +277,11 @@ def _intervals(p: _Parser) -> tuple[int | None, dict[str, tuple[IntervalDay, ...
 
 def _sound_channel(rows: list[Any], length: int | None) -> list[IntervalDay] | None:
     """A channel's days when every one is sound (a date, ``1440 / length`` plain floats, all finite
-    and >= 0, no ``-0.0``), its values checked and converted in C all at once (per day, the checks'
-    own cost was a third of the parse); None when anything needs :func:`_interval_day`'s closer
-    look, which then finds and names it. The same days :func:`_interval_day` gives a sound row."""
+    and >= 0, no ``-0.0``), its values checked and converted all at once (per day, the checks' own
+    cost was a third of the parse); None when anything needs :func:`_interval_day`'s closer look,
+    which then finds and names it. The same days :func:`_interval_day` gives a sound row; their
+    values are :class:`~handlers.metering.milli.MilliValues` when each has three decimals at most
+    (as meters send them), else tuples of Decimals."""
     if length is None:
         return None
     count = 1440 // length
@@ -281,23 +289,34 @@ def _sound_channel(rows: list[Any], length: int | None) -> list[IntervalDay] | N
     if not all(type(values) is list and len(values) == count for values in lists):
         return None
     flat = list(itertools.chain.from_iterable(lists))
-    if not (_FLOAT_ONLY.issuperset(map(type, flat)) and math.isfinite(sum(flat)) and min(flat) >= 0
-            and not has_negative_zero(flat)):  # (a sum is finite exactly when every value is, short of overflow)
+    if not _FLOAT_ONLY.issuperset(map(type, flat)):
         return None
-    numbers = list(map(_DECIMALS.__getitem__, flat))
-    days = []
-    for index, row in enumerate(rows):
+    floats = np.array(flat, dtype=np.float64)
+    if not (np.isfinite(floats).all() and (floats.size == 0 or floats.min() >= 0) and not np.signbit(floats).any()):
+        return None  # (at or above zero, a sign bit is -0.0's)
+    dates = []
+    for row in rows:
         try:
-            day = parse_date(row.get("date"), "date")
+            dates.append(parse_date(row.get("date"), "date"))
         except ValueError:
             return None
+    channel = milli_channel(floats, len(rows))
+    if channel is not None:
+        values: list[Any] = [MilliValues(channel, index) for index in range(len(rows))]
+        highest = channel.highest()
+    else:
+        numbers = list(map(_DECIMALS.__getitem__, flat))
+        values = [tuple(numbers[index * count:(index + 1) * count]) for index in range(len(rows))]
+        highest = [_DECIMALS[max(day)] for day in lists]  # (float -> Decimal keeps the order)
+    days = []
+    for index, row in enumerate(rows):
         reason = row.get("reasonCode")
         days.append(IntervalDay(
-            day,
-            tuple(numbers[index * count:(index + 1) * count]),
+            dates[index],
+            values[index],
             str(row.get("quality", "A")),
             reason if isinstance(reason, int) and not isinstance(reason, bool) else None,
-            _DECIMALS[max(lists[index])],  # (float -> Decimal keeps the order: the Decimal of the highest)
+            highest[index],
         ))
     return days
 
@@ -403,13 +422,32 @@ def parse_reading(event: object) -> tuple[Reading | None, list[Issue]]:
     Each of a pipeline's handlers parses the same reading again (validation, usage, anomaly,
     bill: four times a month of interval values); the last few parses are kept, keyed by the exact
     bytes of the reading's own fields (``marshal`` tells 1 from 1.0 from True and 0.0 from -0.0),
-    so the later handlers get the first parse. A :class:`Reading` is immutable, so sharing it is
-    safe; an event that is not plain JSON is parsed every time."""
+    so the later handlers get the first parse. A :class:`Reading` is immutable and holds none of
+    the event's containers (its days and events are tuples of their own), so sharing it is safe;
+    an event that is not plain JSON is parsed every time."""
     key = _parse_key(event)
     if key is None:
         return _parse_reading(event)
-    reading, issues = _parse_marshalled(key)
-    return reading, list(issues)
+    with _parses_lock:
+        kept = _parses.get(key)
+        if kept is not None:
+            _parses.move_to_end(key)
+    if kept is None:
+        # (the event itself: its fields are the key's, and reading them back from the key cost a
+        # fifth of the parse)
+        reading, found = _parse_reading(event)
+        kept = reading, tuple(found)
+        with _parses_lock:
+            _parses[key] = kept
+            while len(_parses) > _PARSES_KEPT:
+                _parses.popitem(last=False)
+    return kept[0], list(kept[1])
+
+
+#: the last few parses: the marshal bytes of a reading's own fields -> (its Reading or None, its issues)
+_parses: OrderedDict[bytes, tuple[Reading | None, tuple[Issue, ...]]] = OrderedDict()
+_parses_lock = threading.Lock()
+_PARSES_KEPT = 16
 
 
 def _parse_key(event: object) -> bytes | None:
@@ -419,12 +457,6 @@ def _parse_key(event: object) -> bytes | None:
         return marshal.dumps([(name, event[name]) for name in READING_FIELDS if name in event], 2)
     except ValueError:  # a value marshal cannot write: not plain JSON
         return None
-
-
-@functools.lru_cache(maxsize=16)
-def _parse_marshalled(key: bytes) -> tuple[Reading | None, tuple[Issue, ...]]:
-    reading, issues = _parse_reading(dict(marshal.loads(key)))
-    return reading, tuple(issues)
 
 
 def _parse_reading(event: object) -> tuple[Reading | None, list[Issue]]:

@@ -73,3 +73,21 @@ def test_a_sound_channel_is_taken_at_once_and_a_flawed_one_day_by_day():
     rows[3]["values"][7] = -0.0
     assert readings._sound_channel(rows, 30) is None
     assert readings._sound_channel(interval_event()["intervals"]["E1"], 15) is None  # 48 values are not 15-minute days
+
+
+def test_the_later_parses_of_the_same_content_share_the_first_and_a_changed_event_is_parsed_again():
+    event = interval_event(reading_id="PARSE-CACHE-1")
+    first, issues = readings.parse_reading(event)
+    assert first is not None and issues == []
+    again, _ = readings.parse_reading(interval_event(reading_id="PARSE-CACHE-1"))  # (equal, not the same dict)
+    assert again is first
+    event["intervals"]["E1"][2]["values"][5] = 1.75  # the caller changes its own event afterwards
+    changed, _ = readings.parse_reading(event)
+    assert changed is not first and str(changed.intervals["E1"][2].values[5]) == "1.75"  # type: ignore[union-attr]
+    assert str(first.intervals["E1"][2].values[5]) == "0.5"  # the first parse holds none of the event's lists
+    event["intervals"]["E1"][2]["values"][5] = 2  # an int where a float was: other bytes, another parse
+    assert readings.parse_reading(event)[0] is not changed
+    event["intervals"]["E1"][2]["values"][5] = "x"
+    flawed, issues = readings.parse_reading(event)
+    assert flawed is None and issues[0].field == "intervals.E1[2].values[5]"
+    assert readings.parse_reading(event)[1] == issues and readings.parse_reading(event)[1] is not issues

@@ -1,0 +1,211 @@
+"""A channel's interval values as whole thousandths: the Decimals, their sums, without a Decimal each.
+
+A month of half-hour values is 1,536 JSON floats. Each became the ``Decimal`` its text names (a
+dictionary lookup keyed by the float: hashing a float alone costs a third of it), and the Decimals
+were then added up per day (the usage record, the bill's daily figures) and per time-of-use band:
+per value, the most costly work left in the metering handlers. Meters send values of three
+decimals at most (NEM12 kWh to the watt-hour), and such a value is a whole number of thousandths:
+:func:`milli_channel` finds those numbers for a whole channel at once (numpy), and a day's values
+become a :class:`MilliValues`, a sequence of the very Decimals the floats' texts name that makes
+them only when someone reads them, and that gives its day's sum and highest value from integers.
+
+Why the figures are the same, digit for digit and exponent for exponent:
+
+* a float ``v`` in ``[0, 1e12)`` has at most three decimals exactly when ``rint(v * 1000) / 1000 == v``
+  (``m / 1000`` is correctly rounded, and below ``2**42`` two numbers of three decimals are never the
+  same float, so ``v`` is the float of ``m / 1000`` for one ``m`` only, which the product rounds to);
+* its shortest text, ``repr(v)``, is then ``m / 1000`` with its trailing zeros dropped down to one
+  decimal (``'12.0'``, ``'0.25'``): any shorter text would name another number of three decimals, a
+  float of its own. So ``Decimal(repr(v))`` is the coefficient ``m / 10**(3 - d)`` at the exponent
+  ``-d``, ``d`` being 3, 2 or 1 as ``m`` ends;
+* ``Decimal`` addition is exact below 28 digits (a month of values stays far below) and its result
+  takes the smallest exponent of its terms: a sum starting at ``Decimal(0)`` is the integers' sum at
+  the exponent of the term with the most decimals.
+
+Anything else (a value of more decimals, one of 1e12 or more) leaves the channel to the Decimals,
+as before.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from typing import Any, overload
+
+import numpy as np
+
+__all__ = ["LIMIT", "MilliChannel", "MilliValues", "decimal_of_milli", "milli_channel", "sum_of"]
+
+#: values at or above this are left to the Decimals (two numbers of three decimals are then still
+#: two floats, with room to spare)
+LIMIT = 1e12
+
+_ZERO = Decimal(0)
+
+
+def _decimals_of(milli: int) -> int:
+    """How many decimals the shortest text of ``milli`` thousandths has (1 to 3)."""
+    return 3 if milli % 10 else 2 if milli % 100 else 1
+
+
+def _at_decimals(milli: int, decimals: int) -> Decimal:
+    """``milli`` thousandths as a Decimal at the exponent ``-decimals`` (``milli`` a multiple of
+    ``10 ** (3 - decimals)``)."""
+    return Decimal(milli // 10 ** (3 - decimals)).scaleb(-decimals)
+
+
+class _DecimalOfMilli(dict):  # type: ignore[type-arg]
+    """milli -> the Decimal of its shortest text (``Decimal(repr(m / 1000))``), kept for the values
+    met so far (keyed by integers: no float to hash); past ``KEPT`` entries new ones are made
+    without being kept."""
+
+    KEPT = 200_000
+
+    def __missing__(self, milli: int) -> Decimal:
+        number = _at_decimals(milli, _decimals_of(milli))
+        if len(self) < self.KEPT:
+            self[milli] = number
+        return number
+
+
+_DECIMAL_OF_MILLI = _DecimalOfMilli()
+
+
+def decimal_of_milli(milli: int) -> Decimal:
+    """The Decimal of a value of ``milli`` thousandths, as ``Decimal(repr(milli / 1000))`` names it."""
+    return _DECIMAL_OF_MILLI[milli]
+
+
+class MilliChannel:
+    """A channel's days of values, each row a day's thousandths (int64, read-only)."""
+
+    __slots__ = ("matrix", "_sums", "_lock")
+
+    def __init__(self, matrix: np.ndarray) -> None:
+        matrix.flags.writeable = False
+        self.matrix = matrix
+        self._sums: list[Decimal] | None = None
+        self._lock = threading.Lock()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return MilliChannel, (self.matrix.copy(),)
+
+    @property
+    def days(self) -> int:
+        return int(self.matrix.shape[0])
+
+    def highest(self) -> list[Decimal]:
+        """Each day's highest value."""
+        return list(map(_DECIMAL_OF_MILLI.__getitem__, self.matrix.max(axis=1).tolist()))
+
+    def day_sum(self, day: int) -> Decimal:
+        """``sum(values of the day, Decimal(0))``, digit for digit and exponent for exponent."""
+        sums = self._sums
+        if sums is None:
+            with self._lock:
+                sums = self._sums
+                if sums is None:
+                    sums = self._sums = _sums_of_rows(self.matrix)
+        return sums[day]
+
+    def sums_by_label(self, days: Sequence[int], labels: Sequence[np.ndarray], count: int) -> list[Decimal] | None:
+        """``sum(values labelled i, Decimal(0))`` for each label ``i`` below ``count``, over the rows
+        ``days`` (``labels[k]``: the label of each value of the row ``days[k]``): for each label, the
+        integers' sum at the most decimals a value of it has (``Decimal(0)`` for a label no value has).
+        None when the sums could pass int64 (values far above any meter's)."""
+        rows = self.matrix[list(days)].ravel()
+        if rows.size and int(rows.max()) * rows.size >= 2 ** 62:
+            return None
+        one_hot = (np.concatenate(labels)[:, None] == np.arange(count)).astype(np.int64)
+        totals = (rows @ one_hot).tolist()
+        three = ((rows % 10 != 0).astype(np.int64) @ one_hot).tolist()
+        two = ((rows % 100 != 0).astype(np.int64) @ one_hot).tolist()
+        present = one_hot.any(axis=0).tolist()
+        return [(_at_decimals(total, 3 if has_three else 2 if has_two else 1) if here else _ZERO)
+                for total, has_three, has_two, here in zip(totals, three, two, present)]
+
+    def row(self, day: int) -> tuple[Decimal, ...]:
+        """The day's values as Decimals."""
+        return tuple(map(_DECIMAL_OF_MILLI.__getitem__, self.matrix[day].tolist()))
+
+
+def _sums_of_rows(matrix: np.ndarray) -> list[Decimal]:
+    """Each row's Decimal sum: the integers' sum at the most decimals any of the row's values has."""
+    totals = matrix.sum(axis=1).tolist()
+    three = (matrix % 10 != 0).any(axis=1).tolist()
+    two = (matrix % 100 != 0).any(axis=1).tolist()
+    columns = matrix.shape[1]
+    return [_at_decimals(total, 3 if has_three else 2 if has_two else 1) if columns else _ZERO
+            for total, has_three, has_two in zip(totals, three, two)]
+
+
+def milli_channel(values: np.ndarray, days: int) -> MilliChannel | None:
+    """The channel of ``days`` rows whose values (a float64 array, all finite, >= 0, no ``-0.0``, day
+    after day) are these; None when one has more than three decimals or is :data:`LIMIT` or more."""
+    if values.size and values.max() >= LIMIT:
+        return None
+    milli = np.rint(values * 1000.0)
+    if not np.array_equal(milli / 1000.0, values):
+        return None
+    return MilliChannel(milli.astype(np.int64).reshape(days, -1))
+
+
+class MilliValues(Sequence[Decimal]):
+    """A day's values (a row of a :class:`MilliChannel`): a sequence of Decimals, equal to the tuple
+    of them, made when first read; its sum and highest value from the integers."""
+
+    __slots__ = ("channel", "day", "_values")
+
+    def __init__(self, channel: MilliChannel, day: int) -> None:
+        self.channel = channel
+        self.day = day
+        self._values: tuple[Decimal, ...] | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return MilliValues, (self.channel, self.day)
+
+    def decimals(self) -> tuple[Decimal, ...]:
+        values = self._values
+        if values is None:
+            values = self._values = self.channel.row(self.day)
+        return values
+
+    def sum(self) -> Decimal:
+        """``sum(self, Decimal(0))``."""
+        return self.channel.day_sum(self.day)
+
+    def __len__(self) -> int:
+        return int(self.channel.matrix.shape[1])
+
+    @overload
+    def __getitem__(self, index: int) -> Decimal: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Decimal, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Decimal | tuple[Decimal, ...]:
+        return self.decimals()[index]
+
+    def __iter__(self) -> Iterator[Decimal]:
+        return iter(self.decimals())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, MilliValues):
+            return self.decimals() == other.decimals()
+        if isinstance(other, tuple):
+            return self.decimals() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.decimals())
+
+    def __repr__(self) -> str:
+        return repr(self.decimals())
+
+
+def sum_of(values: Sequence[Decimal]) -> Decimal:
+    """``sum(values, Decimal(0))``; from the integers for a :class:`MilliValues`."""
+    if type(values) is MilliValues:
+        return values.sum()
+    return sum(values, _ZERO)

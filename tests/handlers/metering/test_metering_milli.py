@@ -1,0 +1,107 @@
+"""Interval values held as thousandths (handlers.metering.milli) give the very Decimals, sums and
+highest values the Decimals of the floats' texts give: digit for digit, exponent for exponent."""
+
+from __future__ import annotations
+
+import pickle
+from decimal import Decimal
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from handlers.metering.milli import LIMIT, MilliValues, milli_channel, sum_of
+
+ZERO = Decimal(0)
+
+THOUSANDTHS = st.one_of(
+    st.integers(0, 5_000),  # a household's half hour, to the watt-hour
+    st.sampled_from([0, 10, 100, 1000, 120_000, 999_999_999_999_999]),  # whole tenths and units, the largest
+    st.integers(0, 10**15 - 1),
+)
+#: floats of more decimals, or too large: left to the Decimals
+OTHERS = st.sampled_from([0.0005, 1.2345, 1e-7, 0.1 + 0.2, LIMIT, 2e12, 1e15 + 0.5, 123456.7891])
+
+
+def _text_decimals(values: list[float]) -> list[Decimal]:
+    return [Decimal(repr(v)) for v in values]
+
+
+def _exactly(numbers: list[Decimal] | tuple[Decimal, ...]) -> list[tuple[str, int]]:
+    """Each number's text and exponent (Decimal('1.0') == Decimal('1.00'), but their texts differ)."""
+    return [(str(n), n.as_tuple().exponent) for n in numbers]  # type: ignore[misc]
+
+
+@st.composite
+def channels(draw: st.DrawFn) -> tuple[list[float], int]:
+    days = draw(st.integers(1, 4))
+    slots = draw(st.sampled_from([1, 3, 48]))
+    values = [draw(THOUSANDTHS) / 1000 for _ in range(days * slots)]
+    if draw(st.integers(0, 3)) == 0:
+        values[draw(st.integers(0, len(values) - 1))] = draw(OTHERS)
+    return values, days
+
+
+@settings(max_examples=300)
+@given(channels())
+def test_a_channel_of_thousandths_gives_the_decimals_of_the_floats_texts(channel):
+    values, days = channel
+    found = milli_channel(np.array(values), days)
+    exact = all(v < LIMIT and Decimal(repr(v)).as_tuple().exponent >= -3 for v in values)  # type: ignore[operator]
+    assert (found is not None) == exact
+    if found is None:
+        return
+    slots = len(values) // days
+    highest = found.highest()
+    for day in range(days):
+        row = values[day * slots:(day + 1) * slots]
+        decimals = _text_decimals(row)
+        held = MilliValues(found, day)
+        assert _exactly(held.decimals()) == _exactly(decimals)
+        assert _exactly([held.sum()]) == _exactly([sum(decimals, ZERO)])
+        assert _exactly([highest[day]]) == _exactly([max(decimals)])
+
+
+@settings(max_examples=200)
+@given(channels(), st.data())
+def test_sums_by_label_are_the_decimal_sums_of_each_labels_values(channel, data):
+    values, days = channel
+    found = milli_channel(np.array(values), days)
+    if found is None:
+        return
+    slots = len(values) // days
+    count = data.draw(st.integers(1, 4))
+    chosen = data.draw(st.lists(st.integers(0, days - 1), min_size=1, max_size=days, unique=True))
+    labels = [np.array(data.draw(st.lists(st.integers(0, count - 1), min_size=slots, max_size=slots)))
+              for _ in chosen]
+    expected = [ZERO] * count
+    for day, day_labels in zip(chosen, labels):
+        for slot, label in enumerate(day_labels.tolist()):
+            expected[label] += Decimal(repr(values[day * slots + slot]))
+    sums = found.sums_by_label(chosen, labels, count)
+    assert sums is not None and _exactly(sums) == _exactly(expected)
+
+
+def test_a_days_values_behave_as_the_tuple_of_their_decimals():
+    found = milli_channel(np.array([0.5, 1.25, 0.0, 12.0, 0.001, 3.0]), 2)
+    assert found is not None
+    first, second = MilliValues(found, 0), MilliValues(found, 1)
+    assert first == (Decimal("0.5"), Decimal("1.25"), Decimal("0.0")) == first
+    assert (Decimal("0.5"), Decimal("1.25"), Decimal("0.0")) == first
+    assert first != second and first != [Decimal("0.5"), Decimal("1.25"), Decimal("0.0")]
+    assert hash(first) == hash((Decimal("0.5"), Decimal("1.25"), Decimal("0.0")))
+    assert len(second) == 3 and list(second) == [Decimal("12.0"), Decimal("0.001"), Decimal("3.0")]
+    assert second[1] == Decimal("0.001") and second[1:] == (Decimal("0.001"), Decimal("3.0"))
+    assert str(sum_of(second)) == "15.001" and str(sum_of(first)) == "1.75"
+    assert str(sum_of((Decimal("1.5"), Decimal("1.50")))) == "3.00"  # (a tuple: the Decimals' own sum)
+    assert repr(first) == repr(first.decimals())
+    again = pickle.loads(pickle.dumps(second))
+    assert again == second and str(again.sum()) == "15.001"
+    assert not found.matrix.flags.writeable
+
+
+def test_values_of_more_decimals_or_too_large_are_left_to_the_decimals():
+    assert milli_channel(np.array([0.5, 0.0005]), 1) is None
+    assert milli_channel(np.array([0.5, 0.1 + 0.2]), 1) is None  # 0.30000000000000004
+    assert milli_channel(np.array([LIMIT]), 1) is None
+    assert milli_channel(np.array([LIMIT - 1]), 1) is not None
