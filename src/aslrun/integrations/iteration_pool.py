@@ -272,27 +272,35 @@ class IterationPool:
 
 
 def _item_parts(item: Any) -> list[Any]:
-    """The item's objects and arrays, each once, in an order fixed by the item alone (depth first).
+    """The item's objects and arrays down to :data:`_PARTS_DEPTH` levels below it, each once, in an
+    order fixed by the item alone (depth first).
 
-    Both ends of a worker's pipe list them from their own copy of the item (the worker's crossed
-    pickled, which keeps the item's shape), and an answer names each by its place in this list, as
-    pickle's memo does a value it wrote before: the events of an iteration carry its item again and
-    again (each state's input, each Task's parameters), and the caller then keeps its own item in
-    the history, as a run in one process does, instead of reading a copy of it from every answer."""
+    Both ends of a worker's pipe list them from their own copy of the item (the worker's forked with
+    it), and an answer names each by its place in this list, as pickle's memo does a value it wrote
+    before: the events of an iteration carry its item again and again (each state's input, each
+    Task's parameters, the new object a ResultPath makes around the item's own parts), and the
+    caller then keeps its own item in the history, as a run in one process does, instead of reading
+    a copy of it from every answer. Deeper parts (a month of interval days) travel inside those
+    named, and listing them all cost both ends more than the rest of an answer."""
     parts: list[Any] = []
     seen: set[int] = set()
-    pending = [item]
+    pending = [(item, 0)]
     while pending:
-        value = pending.pop()
+        value, depth = pending.pop()
         cls = value.__class__
         if (cls is not dict and cls is not list) or id(value) in seen:
             continue
         seen.add(id(value))
         parts.append(value)
-        inner = value.values() if cls is dict else value
-        if not SCALAR_TYPES.issuperset(map(type, inner)):  # (a day's values are not looked into one by one)
-            pending.extend(inner)
+        if depth < _PARTS_DEPTH:
+            inner = value.values() if cls is dict else value
+            if not SCALAR_TYPES.issuperset(map(type, inner)):
+                pending.extend((part, depth + 1) for part in inner)
     return parts
+
+
+#: how deep below an item its parts are named in its answers (the item's own values and theirs)
+_PARTS_DEPTH = 2
 
 
 def _dump_answer(answer: Any, parts: list[Any]) -> bytes | memoryview:
