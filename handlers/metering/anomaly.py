@@ -30,6 +30,7 @@ from handlers.marks import reads_event_only
 from handlers.metering.clock import Clock, system_clock
 from handlers.metering.events import reading_event
 from handlers.metering.metered import Metered
+from handlers.metering.milli import largest_values
 from handlers.metering.money import ZERO, format_quantity
 from handlers.metering.readings import alarm_flags
 from handlers.metering.status import tamper_evidence
@@ -92,14 +93,13 @@ def _third_highest(rows: Mapping[date, Sequence[Decimal]], maxima: Mapping[date,
     return heapq.nlargest(3, candidates)[2]
 
 
-def _spike(metered: Metered) -> dict[str, Any] | None:
-    if metered.unit != "kWh" or "E1" not in metered.intervals:
-        return None
-    rows, maxima = metered.intervals["E1"], metered.day_maxima("E1")
+def _three_largest(rows: Mapping[date, Sequence[Decimal]],
+                   maxima: Mapping[date, Decimal]) -> list[tuple[Decimal, date, int]]:
+    """``(value, day, slot)`` of the three largest intervals (fewer for a reading of fewer)."""
     floor = _third_highest(rows, maxima)
     if floor is None:
-        return None
-    ranked = heapq.nlargest(  # are among those at or above the third highest value: rank just those
+        return []
+    return heapq.nlargest(  # are among those at or above the third highest value: rank just those
         3,
         (
             (value, day, slot)
@@ -109,6 +109,17 @@ def _spike(metered: Metered) -> dict[str, Any] | None:
             if value >= floor
         ),
     )
+
+
+def _spike(metered: Metered) -> dict[str, Any] | None:
+    if metered.unit != "kWh" or "E1" not in metered.intervals:
+        return None
+    rows = metered.intervals["E1"]
+    ranked = largest_values(rows, 3)  # (the values a parse holds as thousandths: from the integers)
+    if ranked is None:
+        ranked = _three_largest(rows, metered.day_maxima("E1"))
+    if len(ranked) < 3:
+        return None
     top, day, slot = ranked[0]
     third = ranked[2][0]
     if top > Thresholds.SPIKE_FACTOR * third and top > Thresholds.SPIKE_MIN_KWH:

@@ -34,6 +34,7 @@ CANONICAL = "c2:"
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _STR_ONLY = frozenset({str})
+_DAY_KEYS = frozenset({"date", "quality", "values"})  # (in key order: date < quality < values)
 
 
 class _NotPlain(Exception):
@@ -79,6 +80,11 @@ def _canonical(value: Any) -> Any:
 
 
 def _canonical_object(value: dict[Any, Any]) -> tuple[tuple[str, Any], ...]:
+    if value.keys() == _DAY_KEYS:  # an interval day as readings carry it: its pairs in key order at once
+        day, quality, values = value["date"], value["quality"], value["values"]
+        if day.__class__ is str and quality.__class__ is str and values.__class__ is list and \
+                _SCALARS.issuperset(map(type, values)):
+            return ("date", day), ("quality", quality), ("values", values)
     if not _STR_ONLY.issuperset(map(type, value)):
         raise _NotPlain
     pairs = sorted(value.items())  # (the keys differ: no value is compared)

@@ -28,14 +28,17 @@ as before.
 
 from __future__ import annotations
 
+import heapq
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 import numpy as np
 
-__all__ = ["LIMIT", "MilliChannel", "MilliValues", "decimal_of_milli", "milli_channel", "sum_of"]
+__all__ = ["LIMIT", "MilliChannel", "MilliValues", "decimal_of_milli", "largest_values", "milli_channel", "sum_of"]
+
+K = TypeVar("K")
 
 #: values at or above this are left to the Decimals (two numbers of three decimals are then still
 #: two floats, with room to spare)
@@ -202,6 +205,27 @@ class MilliValues(Sequence[Decimal]):
 
     def __repr__(self) -> str:
         return repr(self.decimals())
+
+
+def largest_values(rows: Mapping[K, Sequence[Decimal]], count: int) -> list[tuple[Decimal, K, int]] | None:
+    """``heapq.nlargest(count, ((value, key, slot) for each value of each row))``, found from the
+    integers when every row is a :class:`MilliValues` of one channel (only the values at or above the
+    ``count``-th largest become Decimals); None otherwise."""
+    held = list(rows.values())
+    if not held or any(type(row) is not MilliValues for row in held):
+        return None
+    channel = held[0].channel  # type: ignore[attr-defined]
+    if any(row.channel is not channel for row in held):  # type: ignore[attr-defined]
+        return None
+    matrix = channel.matrix[[row.day for row in held]]  # type: ignore[attr-defined]
+    if matrix.size <= count:
+        floor = matrix.min() if matrix.size else 0
+    else:
+        floor = np.partition(matrix.ravel(), -count)[-count]
+    at_least = matrix >= floor
+    keys = list(rows)
+    return heapq.nlargest(count, ((_DECIMAL_OF_MILLI[milli], keys[row], slot) for milli, (row, slot)
+                                  in zip(matrix[at_least].tolist(), np.argwhere(at_least).tolist())))
 
 
 def sum_of(values: Sequence[Decimal]) -> Decimal:

@@ -116,3 +116,16 @@ def test_the_fingerprint_of_a_generated_interval_reading_is_canonical_and_stable
     event = interval_event()
     assert reading_hash(event) == reading_hash(json.loads(json.dumps(event)))
     assert reading_hash(event).startswith(CANONICAL) and len(reading_hash(event)) == len(CANONICAL) + 64
+
+
+def test_an_interval_day_is_taken_at_once_as_the_pairs_of_its_sorted_keys():
+    from handlers.metering import fingerprint
+
+    days = [{"values": [0.5, -0.0, 1, True, None], "quality": "A", "date": "2024-09-12"},
+            {"date": "2024-09-12", "quality": "A", "values": []},
+            {"date": 20240912, "quality": "A", "values": [0.5]},  # (not text: the general way)
+            {"date": "2024-09-12", "quality": "A", "values": [[0.5]]},
+            {"date": "2024-09-12", "quality": "A", "values": [0.5], "reasonCode": 61}]
+    for day in days:
+        assert fingerprint._canonical_object(day) == tuple(  # what the general way makes of it
+            (key, fingerprint._canonical(value)) for key, value in sorted(day.items()))

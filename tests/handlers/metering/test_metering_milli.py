@@ -3,6 +3,7 @@ highest values the Decimals of the floats' texts give: digit for digit, exponent
 
 from __future__ import annotations
 
+import heapq
 import pickle
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.metering.milli import LIMIT, MilliValues, milli_channel, sum_of
+from handlers.metering.milli import LIMIT, MilliValues, largest_values, milli_channel, sum_of
 
 ZERO = Decimal(0)
 
@@ -105,3 +106,18 @@ def test_values_of_more_decimals_or_too_large_are_left_to_the_decimals():
     assert milli_channel(np.array([0.5, 0.1 + 0.2]), 1) is None  # 0.30000000000000004
     assert milli_channel(np.array([LIMIT]), 1) is None
     assert milli_channel(np.array([LIMIT - 1]), 1) is not None
+
+
+@settings(max_examples=200)
+@given(channels(), st.integers(1, 4))
+def test_the_largest_values_are_those_the_decimals_rank_first(channel, count):
+    values, days = channel
+    found = milli_channel(np.array(values), days)
+    if found is None:
+        return
+    rows = {f"day {day}": MilliValues(found, day) for day in reversed(range(days))}  # (keys not in row order)
+    expected = heapq.nlargest(count, ((value, key, slot) for key, row in rows.items()
+                                      for slot, value in enumerate(row.decimals())))
+    ranked = largest_values(rows, count)
+    assert ranked is not None and [(str(v), k, s) for v, k, s in ranked] == [(str(v), k, s) for v, k, s in expected]
+    assert largest_values({"a": (Decimal(1),)}, 1) is None  # (a tuple of Decimals: ranked by the caller)
