@@ -14,14 +14,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-import numpy as np
 
 from handlers.metering.consumption import ChannelUsage, Usage
 from handlers.metering.errors import TariffError
-from handlers.metering.milli import MilliChannel, MilliValues
+from handlers.metering.milli import MilliChannel, MilliValues, label_row
 from handlers.metering.money import (
     ZERO,
     cents_to_dollars,
@@ -39,6 +37,9 @@ from handlers.metering.tariff_model import (
     TimeOfUseUsage,
     local_start,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["GST_RATE", "BillLine", "BillTotals", "band_totals", "bill_totals", "price_usage"]
 
@@ -298,11 +299,11 @@ class _BandLayout:
         found = self.labelled.get(day)
         if found is None:
             index = {band.name: number for number, band in enumerate(self.pricing.bands)}
-            found = np.empty(1440 // self.minutes, dtype=np.int64)
+            labels = [0] * (1440 // self.minutes)
             for name, spans in self.runs(day):
                 for first, stop in spans:
-                    found[first:stop] = index[name]
-            found.flags.writeable = False
+                    labels[first:stop] = [index[name]] * (stop - first)
+            found = label_row(labels)
             if len(self.labelled) >= self.DAYS_KEPT:
                 self.labelled.clear()
             self.labelled[day] = found

@@ -37,11 +37,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-import numpy as np
-
 from handlers.metering import fingerprint
 from handlers.metering.errors import BadEvent
-from handlers.metering.milli import MilliValues, milli_channel
+from handlers.metering.milli import MilliValues, milli_channel, sound_floats
 from handlers.metering.money import as_decimal
 from handlers.metering.periods import parse_date, parse_timestamp
 from handlers.metering.sorted_json import has_negative_zero
@@ -291,9 +289,9 @@ def _sound_channel(rows: list[Any], length: int | None) -> list[IntervalDay] | N
     flat = list(itertools.chain.from_iterable(lists))
     if not _FLOAT_ONLY.issuperset(map(type, flat)):
         return None
-    floats = np.array(flat, dtype=np.float64)
-    if not (np.isfinite(floats).all() and (floats.size == 0 or floats.min() >= 0) and not np.signbit(floats).any()):
-        return None  # (at or above zero, a sign bit is -0.0's)
+    floats = sound_floats(flat)
+    if floats is None:
+        return None
     dates = []
     for row in rows:
         try:
