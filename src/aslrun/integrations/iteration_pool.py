@@ -20,9 +20,10 @@ in an iteration (a handler ending its process, a crash) fails the Map with ``Sta
 naming the iteration (nothing of it is recorded: its events were still in the worker).
 
 The workers are forked when the Map starts (they share the compiled definition, the handlers, the
-variables, the execution and the items as they are: only each item's index and seed cross) and end
-with it. (Pickling each item to its worker instead, so that the worker never touches the pages of
-the caller's copy, cost this process more than the copies of those pages cost the workers.) So that the workers' garbage
+variables and the execution as they are: only each item crosses, pickled with its index and seed,
+so a worker never writes to the caller's pages of it; reading the caller's copy instead made every
+page of the items a worker touched its own, up to the Map's input again in each worker) and end
+with it. So that the workers' garbage
 collector does not copy the caller's whole memory page by page, the caller's objects are frozen
 (``gc.freeze``) for the fork. Each answer (the iteration's events and outcome) crosses back
 pickled, the item's own parts in it named rather than written again (:func:`_item_parts`); a
@@ -67,8 +68,8 @@ _COMPUTING_STATES = frozenset({"Pass", "Choice", "Succeed", "Fail", "Task", "Par
 _START = 10**15
 _EVENT_ID_IN_CAUSE = re.compile(r"\(entered at the event id #(\d+)\)")
 _QUEUED = 2  # iterations handed to a worker at a time: the one it runs and the next
-#: what a worker is handed: the item's index and the seed of its random values
-_TASK = struct.Struct("<qQ")
+#: the largest item (pickled) queued to a worker still running one: a pipe holds this much and more
+_QUEUED_BYTES = 64 * 1024
 #: a Map with fewer items than this per worker runs here: forking the workers and ending them costs
 #: 6 ms and more (more as this process grows), what 16 handler calls of a few microseconds each do not
 _ITEMS_PER_WORKER = 8
@@ -140,6 +141,7 @@ class IterationPool:
         self._inputs = inputs
         self._next = 0  # the next index to hand to a worker
         self._results: dict[int, Any] = {}
+        self._task: tuple[int, Any] | None = None  # the next item to hand out, pickled
         self._ended: str | None = None  # why the workers can answer no more (the cause the Map fails with)
         context = multiprocessing.get_context("fork")
         self._workers: list[tuple[Any, Any]] = []
@@ -159,7 +161,7 @@ class IterationPool:
                 # (forked: the worker gets the Map and its frame as they are, nothing pickled)
                 self._workers.append((None, ours))  # (its place, so that the worker gets this end too)
                 process = context.Process(target=_serve, daemon=True, name="aslrun-iterations",
-                                          args=(theirs, [end for _, end in self._workers], state, frame, inputs))
+                                          args=(theirs, [end for _, end in self._workers], state, frame))
                 self._workers[-1] = (process, ours)
                 try:
                     process.start()
@@ -203,7 +205,7 @@ class IterationPool:
                 if self._busy.get(pipe):
                     process.kill()
                 else:
-                    pipe.send_bytes(b"")  # (the Map is over)
+                    pipe.send(None)
             except OSError:
                 pass
         for process, pipe in self._workers:
@@ -218,13 +220,22 @@ class IterationPool:
         self._workers = []
 
     def _hand_out(self, pipe: Any) -> None:
-        """Send the worker the next item's index and seed (the item itself it has: forked with it).
-        A few bytes: they never fill the pipe while the worker, its iteration done, waits for this
-        process to read a large answer the other way."""
+        """Send the worker the next item, unless it is busy and the item too large to wait in the pipe:
+        queued while the worker runs, a large item fills the pipe and this process waits for the
+        worker to read it, while the worker, its iteration done, waits for this process to read a large
+        answer the other way (each waiting for the other for good). It goes when the worker is idle."""
         if self._next < self._count:
             index = self._next
+            if self._task is None or self._task[0] != index:
+                # (pickle's own: multiprocessing's pickler looks each object's type up in a table
+                # written in Python, four times the cost of a reading)
+                task = (index, self._seeds[index], self._inputs[index])
+                self._task = (index, pickle.dumps(task, pickle.HIGHEST_PROTOCOL))
+            task = self._task[1]
+            if self._busy[pipe] and len(task) > _QUEUED_BYTES:
+                return
             try:
-                pipe.send_bytes(_TASK.pack(index, self._seeds[index]))
+                pipe.send_bytes(task)
             except OSError:  # the worker has ended (in the iteration it runs): the wait for it finds so
                 return
             self._next += 1
@@ -275,9 +286,9 @@ def _item_parts(item: Any) -> list[Any]:
     """The item's objects and arrays down to :data:`_PARTS_DEPTH` levels below it, each once, in an
     order fixed by the item alone (depth first).
 
-    Both ends of a worker's pipe list them from their own copy of the item (the worker's forked with
-    it), and an answer names each by its place in this list, as pickle's memo does a value it wrote
-    before: the events of an iteration carry its item again and again (each state's input, each
+    Both ends of a worker's pipe list them from their own copy of the item (the worker's crossed
+    pickled, which keeps the item's shape), and an answer names each by its place in this list, as
+    pickle's memo does a value it wrote before: the events of an iteration carry its item again and again (each state's input, each
     Task's parameters, the new object a ResultPath makes around the item's own parts), and the
     caller then keeps its own item in the history, as a run in one process does, instead of reading
     a copy of it from every answer. Deeper parts (a month of interval days) travel inside those
@@ -352,7 +363,7 @@ def _relinked(value: Any, ids: dict[int, int]) -> Any:
 
 # -- in a worker ------------------------------------------------------------------------------------------
 
-def _serve(pipe: Any, callers_ends: list[Any], state: Any, frame: Any, inputs: list[Any]) -> None:
+def _serve(pipe: Any, callers_ends: list[Any], state: Any, frame: Any) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to act on: it ends the workers
@@ -363,14 +374,13 @@ def _serve(pipe: Any, callers_ends: list[Any], state: Any, frame: Any, inputs: l
     execution.handler_threads = None
     while True:
         try:
-            task = pipe.recv_bytes()
+            task = pipe.recv()
         except EOFError:
             return
-        if len(task) != _TASK.size:  # (the caller's empty message: the Map is over)
+        if task is None:
             return
-        index, seed = _TASK.unpack(task)
-        item_input = inputs[index]
-        parts = _item_parts(item_input)  # (the caller lists its own copy of the item: the same parts)
+        index, seed, item_input = task
+        parts = _item_parts(item_input)  # (listed as the item came, as the caller lists its own)
         try:
             answer: tuple[str, Any] = ("ok", _run_iteration(state, frame, index, item_input, seed))
         except BaseException as exc:  # an engine failure: reported to the caller, which fails the Map with it
