@@ -141,6 +141,28 @@ Where the time went (cProfile, 300-1,000 readings, issue 15):
   What bounds the 2 workers now: 2.4-3.3 ms of CPU a reading in all on 2 cores. 1,000 readings/s
   would need about 2 ms: the handlers' per-value work (the parse's Decimals, each day's sums, the
   parse cache's key) rebuilt around integer arithmetic, and fewer SQLite transactions per reading.
+* issue 15, the stop after. This shared machine's speed swung by a third within minutes that
+  evening (the same code 327-489 readings/s), so each cut was judged by the instructions it runs
+  (valgrind's callgrind, 100 readings, the set-up's instructions taken off; repeatable to about 1%)
+  and only then by the clock. A reading's values are now whole thousandths when each has three
+  decimals at most, as meters send them (``handlers.metering.milli``: numpy finds them for a whole
+  channel at once; a day's values are a ``MilliValues``, a sequence of the very ``Decimal``s their
+  texts name, made only when something reads them): the day sums, the time-of-use band sums (a few
+  matrix products per channel) and the spike rule's three largest values come from the integers, with
+  the same digits and exponents (the module's docstring says why; property tests compare them with
+  the Decimals'). Hashing the floats to look their Decimals up had cost a third of the parse. The parse
+  cache parses the event itself on a miss (reading it back from the cache key cost a fifth of the
+  parse), and a reading's fingerprint takes an interval day's three pairs at once. In one process:
+  13.8 -> 11.5 million instructions a reading (-17%). With ``--handler-processes 2``: the caller
+  pickled each item with multiprocessing's pickler, whose table of reducers is looked up in Python
+  for every object (82 us a reading against 22 for pickle's own), and both ends listed every part of
+  the item (a month of days: 130 containers) to name them in the answers; now pickle's own pickler,
+  and the parts two levels deep (what a state's input or a ResultPath shares with the item): 18.7 ->
+  14.8 million instructions a reading in all processes (-21%; the caller 2.8 -> 2.0). Letting the
+  workers read the caller's forked copy of each item instead of a pickled one saved another 0.8
+  million but made every page of the items a worker touched its own (42 MiB a worker at 1,000
+  readings against 13): not kept. Side by side with the stop's first commit, alternately, the clock
+  could not tell the codes apart that evening (in one process 337-458 against 327-489 readings/s).
 """
 
 from __future__ import annotations

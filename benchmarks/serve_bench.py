@@ -129,6 +129,17 @@ executions/s in-process. What is left (cProfile): SQLite 18% (about 47 statement
 transactions an execution, the commits 230 us), the reading's parse 13% (its Decimals), the
 engine's own work about a quarter, the parse cache's key (a ``marshal`` of the reading per handler,
 120 us) and the handlers' sums and pricing the rest. 500 executions/s needs 2 ms of CPU an execution.
+
+The stop after (issue 15; this machine's speed swung by a third within minutes that evening, so the
+cuts were judged by the instructions they run: valgrind's callgrind over 100 executions, the set-up
+taken off, repeatable to about 1%): a reading's interval values are whole thousandths where each has
+three decimals at most (``handlers.metering.milli``; bulk_bench.py's docstring has the details), its
+day and band sums and the spike rule's largest values come from the integers, the parse cache parses
+the event itself on a miss, and a reading's fingerprint takes an interval day's pairs at once: 15.7
+-> 13.7 million instructions an execution (-13%). What is left is spread out: the engine a quarter,
+SQLite a fifth (54 statements, 6.9 transactions an execution; a commit's checkpoint, one in a hundred,
+half of the commits' time), the reading's parse and fingerprint an eighth, the parse cache's key (a
+``marshal`` of the reading in each of four handlers) a twentieth.
 """
 
 from __future__ import annotations
