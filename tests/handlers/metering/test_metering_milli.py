@@ -36,14 +36,14 @@ def _exactly(numbers: list[Decimal] | tuple[Decimal, ...]) -> list[tuple[str, in
 @st.composite
 def channels(draw: st.DrawFn) -> tuple[list[float], int]:
     days = draw(st.integers(1, 4))
-    slots = draw(st.sampled_from([1, 3, 48]))
+    slots = draw(st.sampled_from([1, 3, 7]))  # (a day of 48 values: the parse tests; drawing each costs)
     values = [draw(THOUSANDTHS) / 1000 for _ in range(days * slots)]
     if draw(st.integers(0, 3)) == 0:
         values[draw(st.integers(0, len(values) - 1))] = draw(OTHERS)
     return values, days
 
 
-@settings(max_examples=300)
+@settings(max_examples=200)
 @given(channels())
 def test_a_channel_of_thousandths_gives_the_decimals_of_the_floats_texts(channel):
     values, days = channel
@@ -63,7 +63,7 @@ def test_a_channel_of_thousandths_gives_the_decimals_of_the_floats_texts(channel
         assert _exactly([highest[day]]) == _exactly([max(decimals)])
 
 
-@settings(max_examples=200)
+@settings(max_examples=150)
 @given(channels(), st.data())
 def test_sums_by_label_are_the_decimal_sums_of_each_labels_values(channel, data):
     values, days = channel
@@ -108,7 +108,7 @@ def test_values_of_more_decimals_or_too_large_are_left_to_the_decimals():
     assert milli_channel(np.array([LIMIT - 1]), 1) is not None
 
 
-@settings(max_examples=200)
+@settings(max_examples=150)
 @given(channels(), st.integers(1, 4))
 def test_the_largest_values_are_those_the_decimals_rank_first(channel, count):
     values, days = channel
