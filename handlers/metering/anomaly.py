@@ -186,18 +186,19 @@ def detect_anomaly(event: object, *, store: MeteringStore, now: datetime) -> dic
     metered = measure_event(event, store)
     found, facts = _findings(store, metered, state, now)
     reading_id = metered.reading.reading_id
-    with store.transaction():
-        for finding in found:
-            store.conn.execute(
-                "INSERT OR IGNORE INTO metering_anomalies VALUES (?, ?, ?, ?, ?)",
-                (
-                    reading_id,
-                    metered.meter.meter_id,
-                    finding["type"],
-                    json.dumps(finding),
-                    now.isoformat(),
-                ),
-            )
+    if found:  # (a clean reading writes nothing: no transaction to take a turn for)
+        with store.transaction():
+            for finding in found:
+                store.conn.execute(
+                    "INSERT OR IGNORE INTO metering_anomalies VALUES (?, ?, ?, ?, ?)",
+                    (
+                        reading_id,
+                        metered.meter.meter_id,
+                        finding["type"],
+                        json.dumps(finding),
+                        now.isoformat(),
+                    ),
+                )
     return {
         "readingId": reading_id,
         "meterId": metered.meter.meter_id,

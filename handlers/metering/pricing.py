@@ -9,6 +9,7 @@ taxable lines only, feed-in credits being GST-free.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -317,6 +318,30 @@ def _band_layout(pricing: TimeOfUseUsage, zone_name: str, minutes: int) -> _Band
 
 def _sum_by_band(tariff: Tariff, pricing: TimeOfUseUsage, channel: ChannelUsage,
                  start: date | None = None, end: date | None = None) -> dict[str, Decimal]:
+    """:func:`_band_sums`, kept for the last few channels: the usage record and the bill of a reading
+    both sum its channel by band (the bill over its whole period, or each part of it). A
+    :class:`ChannelUsage` is frozen; the entry holds it and the pricing, so neither id is reused."""
+    assert channel.intervals is not None
+    if start is not None and end is not None and all(start <= day < end for day in channel.intervals):
+        start = end = None  # (every day: the same sums as the usage record's)
+    key = (id(channel), id(pricing), tariff.timezone, start, end)
+    kept = _recent_band_sums.get(key)
+    if kept is None or kept[0] is not channel or kept[1] is not pricing:
+        kept = (channel, pricing, _band_sums(tariff, pricing, channel, start, end))
+        with _recent_lock:
+            _recent_band_sums[key] = kept
+            while len(_recent_band_sums) > _RECENT_KEPT:
+                del _recent_band_sums[next(iter(_recent_band_sums))]
+    return dict(kept[2])
+
+
+_recent_band_sums: dict[tuple[Any, ...], tuple[ChannelUsage, TimeOfUseUsage, dict[str, Decimal]]] = {}
+_recent_lock = threading.Lock()
+_RECENT_KEPT = 8
+
+
+def _band_sums(tariff: Tariff, pricing: TimeOfUseUsage, channel: ChannelUsage,
+               start: date | None = None, end: date | None = None) -> dict[str, Decimal]:
     """Energy per band of ``pricing`` over the channel's interval days (those in ``[start, end)``
     when given): each band's intervals added up, a day's runs by ``sum`` in C, or the days a parse
     holds as thousandths (:class:`~handlers.metering.milli.MilliValues`) all at once from their

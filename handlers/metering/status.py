@@ -25,11 +25,13 @@ __all__ = ["check_meter_status", "handler", "tamper_evidence"]
 
 
 def tamper_evidence(
-    store: MeteringStore, meter_id: str, event: Mapping[str, Any], now: datetime
+    store: MeteringStore, meter_id: str, event: Mapping[str, Any], now: datetime,
+    log: list[tuple[datetime, str, str | None]] | None = None,
 ) -> list[dict[str, str]]:
-    """Uncleared tamper alarms from the meter log and alarms carried by the reading."""
+    """Uncleared tamper alarms from the meter log (``log``: the meter's events, when read already)
+    and alarms carried by the reading."""
     active: list[dict[str, str]] = []
-    for occurred_at, event_type, _detail in store.meter_events(meter_id):
+    for occurred_at, event_type, _detail in store.meter_events(meter_id) if log is None else log:
         if occurred_at > now:
             break
         if event_type in TAMPER_EVENTS:
@@ -51,7 +53,8 @@ def check_meter_status(event: object, *, store: MeteringStore, now: datetime) ->
         raise BadEvent("meterId: required (a string) to check the meter's status")
     meter = store.require_meter(meter_id)
     last_comms: tuple[datetime, str] | None = None
-    for occurred_at, event_type, _detail in store.meter_events(meter_id):
+    log = store.meter_events(meter_id)
+    for occurred_at, event_type, _detail in log:
         if occurred_at <= now and event_type in ("COMMS_LOST", "COMMS_RESTORED"):
             last_comms = (occurred_at, event_type)
     if meter.removed_on is not None and meter.removed_on <= now.date():
@@ -60,7 +63,7 @@ def check_meter_status(event: object, *, store: MeteringStore, now: datetime) ->
         comms = "OFFLINE"
     else:
         comms = "ONLINE"
-    tamper = tamper_evidence(store, meter_id, reading, now)
+    tamper = tamper_evidence(store, meter_id, reading, now, log)
     return {
         "meterId": meter_id,
         "online": comms == "ONLINE",
