@@ -32,10 +32,9 @@ import heapq
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import Any, TypeVar, overload
 
-if TYPE_CHECKING:
-    import numpy as np
+import numpy as np
 
 __all__ = ["LIMIT", "MilliChannel", "MilliValues", "decimal_of_milli", "label_row", "largest_values", "milli_channel",
            "sound_floats", "sum_of"]
@@ -47,14 +46,6 @@ K = TypeVar("K")
 LIMIT = 1e12
 
 _ZERO = Decimal(0)
-
-
-def _numpy() -> Any:
-    """numpy, imported when first needed: importing it costs a process 60 ms, which a handler module
-    (a Lambda function's cold start, a server's) need not pay before its first reading."""
-    import numpy
-
-    return numpy
 
 
 def _decimals_of(milli: int) -> int:
@@ -127,7 +118,6 @@ class MilliChannel:
         ``days`` (``labels[k]``: the label of each value of the row ``days[k]``): for each label, the
         integers' sum at the most decimals a value of it has (``Decimal(0)`` for a label no value has).
         None when the sums could pass int64 (values far above any meter's)."""
-        np = _numpy()
         rows = self.matrix[list(days)].ravel()
         if rows.size and int(rows.max()) * rows.size >= 2 ** 62:
             return None
@@ -157,7 +147,6 @@ def _sums_of_rows(matrix: np.ndarray) -> list[Decimal]:
 def sound_floats(values: list[float]) -> np.ndarray | None:
     """The values (floats, every one) as a float64 array when all are finite and >= 0 and none is
     ``-0.0``; None otherwise."""
-    np = _numpy()
     floats = np.array(values, dtype=np.float64)
     if np.isfinite(floats).all() and (floats.size == 0 or floats.min() >= 0) and not np.signbit(floats).any():
         return floats  # (at or above zero, a sign bit is -0.0's)
@@ -166,7 +155,6 @@ def sound_floats(values: list[float]) -> np.ndarray | None:
 
 def label_row(labels: Sequence[int]) -> np.ndarray:
     """A day's labels (one per value) as :meth:`MilliChannel.sums_by_label` takes them (read-only)."""
-    np = _numpy()
     row = np.array(labels, dtype=np.int64)
     row.flags.writeable = False
     return row
@@ -175,7 +163,6 @@ def label_row(labels: Sequence[int]) -> np.ndarray:
 def milli_channel(values: np.ndarray, days: int) -> MilliChannel | None:
     """The channel of ``days`` rows whose values (a float64 array, all finite, >= 0, no ``-0.0``, day
     after day) are these; None when one has more than three decimals or is :data:`LIMIT` or more."""
-    np = _numpy()
     if values.size and values.max() >= LIMIT:
         return None
     milli = np.rint(values * 1000.0)
@@ -247,7 +234,6 @@ def largest_values(rows: Mapping[K, Sequence[Decimal]], count: int) -> list[tupl
     channel = held[0].channel  # type: ignore[attr-defined]
     if any(row.channel is not channel for row in held):  # type: ignore[attr-defined]
         return None
-    np = _numpy()
     matrix = channel.matrix[[row.day for row in held]]  # type: ignore[attr-defined]
     if matrix.size <= count:
         floor = matrix.min() if matrix.size else 0
