@@ -36,8 +36,8 @@ from typing import Any, TypeVar, overload
 
 import numpy as np
 
-__all__ = ["LIMIT", "MilliChannel", "MilliValues", "decimal_of_milli", "label_row", "largest_values", "milli_channel",
-           "sound_floats", "sum_of"]
+__all__ = ["LIMIT", "MilliChannel", "MilliValues", "label_row", "largest_values", "milli_channel", "sound_floats",
+           "sum_of"]
 
 K = TypeVar("K")
 
@@ -76,11 +76,6 @@ class _DecimalOfMilli(dict):  # type: ignore[type-arg]
 _DECIMAL_OF_MILLI = _DecimalOfMilli()
 
 
-def decimal_of_milli(milli: int) -> Decimal:
-    """The Decimal of a value of ``milli`` thousandths, as ``Decimal(repr(milli / 1000))`` names it."""
-    return _DECIMAL_OF_MILLI[milli]
-
-
 class MilliChannel:
     """A channel's days of values, each row a day's thousandths (int64, read-only)."""
 
@@ -94,10 +89,6 @@ class MilliChannel:
 
     def __reduce__(self) -> tuple[Any, ...]:
         return MilliChannel, (self.matrix.copy(),)
-
-    @property
-    def days(self) -> int:
-        return int(self.matrix.shape[0])
 
     def highest(self) -> list[Decimal]:
         """Each day's highest value."""

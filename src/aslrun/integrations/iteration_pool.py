@@ -23,11 +23,11 @@ The workers are forked when the Map starts (they share the compiled definition, 
 variables and the execution as they are: only each item crosses, pickled with its index and seed,
 so a worker never writes to the caller's pages of it; reading the caller's copy instead made every
 page of the items a worker touched its own, up to the Map's input again in each worker) and end
-with it. So that the workers' garbage
-collector does not copy the caller's whole memory page by page, the caller's objects are frozen
-(``gc.freeze``) for the fork. Each answer (the iteration's events and outcome) crosses back
-pickled, the item's own parts in it named rather than written again (:func:`_item_parts`); a
-cause the worker wrote naming an event by its number there is renumbered here.
+with it. So that the workers' garbage collector does not copy the caller's whole memory page by
+page, the caller's objects are frozen (``gc.freeze``) for the fork. Each answer (the iteration's
+events and outcome) crosses back pickled, the item's own parts in it named rather than written
+again (:func:`_item_parts`); a cause the worker wrote naming an event by its number there is
+renumbered here.
 
 What keeps a Map in the caller: a threaded host (a server), a debugger or a coverage recorder
 watching the states, mocks, an execution time limit, a redriven Map, a local AWS running in the
@@ -288,11 +288,12 @@ def _item_parts(item: Any) -> list[Any]:
 
     Both ends of a worker's pipe list them from their own copy of the item (the worker's crossed
     pickled, which keeps the item's shape), and an answer names each by its place in this list, as
-    pickle's memo does a value it wrote before: the events of an iteration carry its item again and again (each state's input, each
-    Task's parameters, the new object a ResultPath makes around the item's own parts), and the
-    caller then keeps its own item in the history, as a run in one process does, instead of reading
-    a copy of it from every answer. Deeper parts (a month of interval days) travel inside those
-    named, and listing them all cost both ends more than the rest of an answer."""
+    pickle's memo does a value it wrote before: the events of an iteration carry its item again and
+    again (each state's input, each Task's parameters, the new object a ResultPath makes around the
+    item's own parts), and the caller then keeps its own item in the history, as a run in one
+    process does, instead of reading a copy of it from every answer. Deeper parts (a month of
+    interval days) travel inside those named: listing them all cost both ends more than the rest of
+    an answer."""
     parts: list[Any] = []
     seen: set[int] = set()
     pending = [(item, 0)]
