@@ -152,17 +152,21 @@ Where the time went (cProfile, 300-1,000 readings, issue 15):
   the same digits and exponents (the module's docstring says why; property tests compare them with
   the Decimals'). Hashing the floats to look their Decimals up had cost a third of the parse. The parse
   cache parses the event itself on a miss (reading it back from the cache key cost a fifth of the
-  parse), and a reading's fingerprint takes an interval day's three pairs at once. In one process:
-  13.8 -> 11.5 million instructions a reading (-17%). With ``--handler-processes 2``: the caller
+  parse), a reading's fingerprint takes an interval day's three pairs at once, its band sums are kept
+  for its bill (the usage record summed them), and a clean reading's anomaly check takes no
+  transaction. In one process: 13.9 -> 11.2 million instructions a reading (-19%). With
+  ``--handler-processes 2``: the caller
   pickled each item with multiprocessing's pickler, whose table of reducers is looked up in Python
   for every object (82 us a reading against 22 for pickle's own), and both ends listed every part of
   the item (a month of days: 130 containers) to name them in the answers; now pickle's own pickler,
-  and the parts two levels deep (what a state's input or a ResultPath shares with the item): 18.7 ->
-  14.8 million instructions a reading in all processes (-21%; the caller 2.8 -> 2.0). Letting the
+  and the parts two levels deep (what a state's input or a ResultPath shares with the item): 18.4 ->
+  14.5 million instructions a reading in all processes (-21%; the caller 2.8 -> 2.1). Letting the
   workers read the caller's forked copy of each item instead of a pickled one saved another 0.8
   million but made every page of the items a worker touched its own (42 MiB a worker at 1,000
-  readings against 13): not kept. Side by side with the stop's first commit, alternately, the clock
-  could not tell the codes apart that evening (in one process 337-458 against 327-489 readings/s).
+  readings against 13): not kept. Side by side with the previous stop's code, alternately, five runs
+  each (22:26): in one process 387-509 readings/s (median 487, 2.0 ms of CPU) against 320-466 (395,
+  2.5 ms); with 2 workers 515-599 (547; the workers 2.6 ms a reading, the caller 0.55) against 458-533
+  (488; 3.0 and 0.64).
 """
 
 from __future__ import annotations

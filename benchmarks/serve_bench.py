@@ -135,8 +135,11 @@ cuts were judged by the instructions they run: valgrind's callgrind over 100 exe
 taken off, repeatable to about 1%): a reading's interval values are whole thousandths where each has
 three decimals at most (``handlers.metering.milli``; bulk_bench.py's docstring has the details), its
 day and band sums and the spike rule's largest values come from the integers, the parse cache parses
-the event itself on a miss, and a reading's fingerprint takes an interval day's pairs at once: 15.7
--> 13.7 million instructions an execution (-13%). What is left is spread out: the engine a quarter,
+the event itself on a miss, a reading's fingerprint takes an interval day's pairs at once, its band
+sums are kept for its bill, the status check reads the meter's log once and a clean reading's anomaly
+check takes no transaction: 15.9 -> 13.4 million instructions an execution (-15%; with 30% defective
+readings, as here, 16.7 -> 13.9). The clock could not tell the two apart that hour (320 against 294
+executions/s, medians of seven runs each, alternately; runs of 272-358 and 256-415). What is left is spread out: the engine a quarter,
 SQLite a fifth (54 statements, 6.9 transactions an execution; a commit's checkpoint, one in a hundred,
 half of the commits' time), the reading's parse and fingerprint an eighth, the parse cache's key (a
 ``marshal`` of the reading in each of four handlers) a twentieth.
