@@ -139,10 +139,11 @@ the event itself on a miss, a reading's fingerprint takes an interval day's pair
 sums are kept for its bill, the status check reads the meter's log once and a clean reading's anomaly
 check takes no transaction: 15.9 -> 13.4 million instructions an execution (-15%; with 30% defective
 readings, as here, 16.7 -> 13.9). The clock could not tell the two apart that hour (320 against 294
-executions/s, medians of seven runs each, alternately; runs of 272-358 and 256-415). What is left is spread out: the engine a quarter,
-SQLite a fifth (54 statements, 6.9 transactions an execution; a commit's checkpoint, one in a hundred,
-half of the commits' time), the reading's parse and fingerprint an eighth, the parse cache's key (a
-``marshal`` of the reading in each of four handlers) a twentieth.
+executions/s, medians of seven runs each, alternately; runs of 272-358 and 256-415). What is left
+is spread out: the engine a quarter, SQLite a fifth (54 statements, 6.9 transactions an execution; a
+commit's checkpoint, one in a hundred, half of the commits' time), the reading's parse and
+fingerprint an eighth, the parse cache's key (a ``marshal`` of the reading in each of four handlers)
+a twentieth.
 """
 
 from __future__ import annotations
