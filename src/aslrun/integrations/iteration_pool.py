@@ -229,8 +229,8 @@ class IterationPool:
             if self._task is None or self._task[0] != index:
                 # (pickle's own: multiprocessing's pickler looks each object's type up in a table
                 # written in Python, four times the cost of a reading)
-                task = (index, self._seeds[index], self._inputs[index])
-                self._task = (index, pickle.dumps(task, pickle.HIGHEST_PROTOCOL))
+                handed = (index, self._seeds[index], self._inputs[index])
+                self._task = (index, pickle.dumps(handed, pickle.HIGHEST_PROTOCOL))
             task = self._task[1]
             if self._busy[pipe] and len(task) > _QUEUED_BYTES:
                 return
