@@ -25,7 +25,7 @@ import marshal
 from collections.abc import Mapping
 from typing import Any
 
-from handlers.metering.sorted_json import sorted_json_text
+from handlers.metering.sorted_json import INTERVAL_DAY_KEYS, sorted_json_text
 
 __all__ = ["CANONICAL", "content_hash", "legacy_content_hash", "same_content"]
 
@@ -34,7 +34,6 @@ CANONICAL = "c2:"
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _STR_ONLY = frozenset({str})
-_DAY_KEYS = frozenset({"date", "quality", "values"})  # (in key order: date < quality < values)
 
 
 class _NotPlain(Exception):
@@ -80,7 +79,7 @@ def _canonical(value: Any) -> Any:
 
 
 def _canonical_object(value: dict[Any, Any]) -> tuple[tuple[str, Any], ...]:
-    if value.keys() == _DAY_KEYS:  # an interval day as readings carry it: its pairs in key order at once
+    if value.keys() == INTERVAL_DAY_KEYS:  # an interval day as readings carry it: its pairs in key order at once
         day, quality, values = value["date"], value["quality"], value["values"]
         if day.__class__ is str and quality.__class__ is str and values.__class__ is list and \
                 _SCALARS.issuperset(map(type, values)):

@@ -36,6 +36,8 @@ from typing import Any, TypeVar, overload
 
 import numpy as np
 
+from handlers.metering.money import ZERO
+
 __all__ = ["LIMIT", "MilliChannel", "MilliValues", "label_row", "largest_values", "milli_channel", "sound_floats",
            "sum_of"]
 
@@ -44,9 +46,6 @@ K = TypeVar("K")
 #: values at or above this are left to the Decimals (two numbers of three decimals are then still
 #: two floats, with room to spare)
 LIMIT = 1e12
-
-_ZERO = Decimal(0)
-
 
 def _decimals_of(milli: int) -> int:
     """How many decimals the shortest text of ``milli`` thousandths has (1 to 3)."""
@@ -88,7 +87,7 @@ class MilliChannel:
         self._lock = threading.Lock()
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return MilliChannel, (self.matrix.copy(),)
+        return MilliChannel, (self.matrix,)  # (not its lock; the copy's array is made read-only again)
 
     def highest(self) -> list[Decimal]:
         """Each day's highest value."""
@@ -117,7 +116,7 @@ class MilliChannel:
         three = ((rows % 10 != 0).astype(np.int64) @ one_hot).tolist()
         two = ((rows % 100 != 0).astype(np.int64) @ one_hot).tolist()
         present = one_hot.any(axis=0).tolist()
-        return [(_at_decimals(total, 3 if has_three else 2 if has_two else 1) if here else _ZERO)
+        return [(_at_decimals(total, 3 if has_three else 2 if has_two else 1) if here else ZERO)
                 for total, has_three, has_two, here in zip(totals, three, two, present)]
 
     def row(self, day: int) -> tuple[Decimal, ...]:
@@ -131,7 +130,7 @@ def _sums_of_rows(matrix: np.ndarray) -> list[Decimal]:
     three = (matrix % 10 != 0).any(axis=1).tolist()
     two = (matrix % 100 != 0).any(axis=1).tolist()
     columns = matrix.shape[1]
-    return [_at_decimals(total, 3 if has_three else 2 if has_two else 1) if columns else _ZERO
+    return [_at_decimals(total, 3 if has_three else 2 if has_two else 1) if columns else ZERO
             for total, has_three, has_two in zip(totals, three, two)]
 
 
@@ -240,4 +239,4 @@ def sum_of(values: Sequence[Decimal]) -> Decimal:
     """``sum(values, Decimal(0))``; from the integers for a :class:`MilliValues`."""
     if type(values) is MilliValues:
         return values.sum()
-    return sum(values, _ZERO)
+    return sum(values, ZERO)

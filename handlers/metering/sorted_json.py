@@ -18,7 +18,7 @@ import math
 from json.encoder import encode_basestring_ascii  # json.dumps' string writer (ensure_ascii)
 from typing import Any
 
-__all__ = ["has_negative_zero", "sorted_json_text"]
+__all__ = ["INTERVAL_DAY_KEYS", "has_negative_zero", "sorted_json_text"]
 
 
 class _FloatText(dict):  # type: ignore[type-arg]
@@ -42,7 +42,8 @@ class _FloatText(dict):  # type: ignore[type-arg]
 _FLOAT_TEXT = _FloatText({0.0: "0.0"})
 _FLOAT_ONLY = frozenset({float})
 _STR_ONLY = frozenset({str})
-_DAY_KEYS = frozenset({"date", "quality", "values"})
+#: the keys of an interval day as readings carry it (in key order: date < quality < values)
+INTERVAL_DAY_KEYS = frozenset({"date", "quality", "values"})
 _ONES = itertools.repeat(1.0)
 
 
@@ -74,7 +75,7 @@ def _days_text(days: list[Any] | tuple[Any, ...]) -> str | None:
     """A channel's list of interval days in the usual shape (each ``{"date", "quality", "values"}``
     with text, text and plain floats, no ``-0.0``), its values checked and looked up all at once:
     per day, those checks cost as much as the lookups. None for any other list."""
-    if not all(type(day) is dict and day.keys() == _DAY_KEYS for day in days):
+    if not all(type(day) is dict and day.keys() == INTERVAL_DAY_KEYS for day in days):
         return None
     lists = [day["values"] for day in days]
     if not all(type(values) is list and values for values in lists):
@@ -118,7 +119,7 @@ def _text(value: Any) -> str:
             return days
         return f"[{', '.join(map(_text, value))}]"
     if kind is dict:
-        if value.keys() == _DAY_KEYS:  # a reading's interval day, the usual shape: one format
+        if value.keys() == INTERVAL_DAY_KEYS:  # a reading's interval day, the usual shape: one format
             date, quality, values = value["date"], value["quality"], value["values"]
             if (type(date) is str and type(quality) is str and type(values) is list and values
                     and _FLOAT_ONLY.issuperset(map(type, values))):
