@@ -21,8 +21,8 @@ from typing import Any, Callable
 
 from .jsondepth import MAX_DEPTH, too_deep
 
-__all__ = ["MAX_INT_DIGITS", "SCALAR_TYPES", "JsonTextError", "decode_utf8", "dump_json", "json_value_problem", "json_writer",
-           "read_json", "read_json_input"]
+__all__ = ["MAX_INT_DIGITS", "SCALAR_TYPES", "JsonTextError", "decode_utf8", "dump_json", "json_value_problem",
+           "json_writer", "read_json", "read_json_input"]
 
 #: Python refuses to convert longer integers (``sys.get_int_max_str_digits()``'s default).
 MAX_INT_DIGITS = 4300

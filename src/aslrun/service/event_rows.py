@@ -56,7 +56,8 @@ class PayloadTexts:
             self._texts.move_to_end(key)
             return known[1]
         text = None
-        if level < _COMPOSED_LEVELS and not SCALAR_TYPES.issuperset(map(type, value.values() if cls is dict else value)):
+        children = value.values() if cls is dict else value
+        if level < _COMPOSED_LEVELS and not SCALAR_TYPES.issuperset(map(type, children)):
             text = self._composed(value, level)  # (a container of scalars only: json's C encoder writes it whole)
         if text is None:
             text = _compact(value)
