@@ -368,3 +368,135 @@ def test_json_requests_are_parsed_into_what_moto_s_own_parsing_gives(monkeypatch
     assert {"DynamoHandler", "SQSResponse", "SNSResponse"} <= services  # (JSON and query)
     put = next(params for name, action, params in faster[0] if action == "PutItem")
     assert put["Item"]["b"] == {"B": b"\x00\x01"}  # (the JSON parser decoded the blob)
+
+
+@pytest.mark.parametrize("pattern, expected", [
+    (r"https?://sqs\.(.+)\.amazonaws\.com", ("https?", "sqs.")),
+    (r"https?://s3(?!(-control|tables|vectors))(.*)\.amazonaws.com", ("https?", "s3")),
+    (r"https?://(.*\.)?(queue|sqs)\.(.*\.)?amazonaws\.com", ("https?", "")),
+    (r"https?://iam\.(.*\.)?amazonaws\.com", ("https?", "iam.")),
+    (r"https?://acm-pca\.(.+)\.amazonaws\.com", ("https?", "acm-pca.")),
+    (r"https?://abc\.?d", ("https?", "abc")),  # (a character made optional is not part of it)
+    (r"https?://ab\d", ("https?", "ab")),
+    (r"http://169.254.169.254", ("http", "169")),  # (an unescaped dot is any character)
+    (r"https://x\-y", ("https", "x-y")),
+    (r"ftp://x", None),
+    (r"(?i)https?://x", None),
+])
+def test_a_patterns_literal_is_the_text_every_url_it_matches_begins_with(pattern, expected):
+    assert moto_speedups.url_pattern_literal(pattern) == expected
+
+
+def _routing_urls() -> list[str]:
+    """URLs of every kind the local AWS and its clients send: each service's endpoint in several
+    regions, S3 by path and by virtual host, queue URLs, hosts that only a path could make match."""
+    import moto.backend_index as backend_index
+
+    hosts = {"localhost", "127.0.0.1:4566", "169.254.169.254", "example.com"}
+    for _, pattern in list.__iter__(backend_index.backend_url_patterns):  # (moto's own list, whole)
+        literal = (moto_speedups.url_pattern_literal(pattern.pattern) or ("", ""))[1].rstrip(".")
+        if literal:
+            hosts |= {f"{literal}.amazonaws.com", f"{literal}.us-east-1.amazonaws.com",
+                      f"{literal}.eu-west-2.amazonaws.com"}
+    hosts |= {"my-bucket.s3.amazonaws.com", "my-bucket.s3.eu-west-2.amazonaws.com", "queue.amazonaws.com",
+              "sqs.us-east-1.amazonaws.com", "123456789012.s3-control.us-east-1.amazonaws.com",
+              "abc.execute-api.us-east-1.amazonaws.com", "x.appsync-api.us-east-1.amazonaws.com",
+              "t.ddb.us-east-1.amazonaws.com", "dsql.us-east-1.api.aws", "s3.amazonaws.com.evil"}
+    paths = ["", "/", "/my-bucket/key/with.amazonaws.com/in-it", "/123456789012/work", "/x.amazonaws.com/"]
+    return [f"{scheme}://{host}{path}" for scheme in ("https", "http") for host in sorted(hosts) for path in paths]
+
+
+def test_a_url_is_routed_to_the_first_service_moto_s_whole_list_would_route_it_to():
+    """The narrowed patterns give each URL the same first match as moto's loop over all of them."""
+    import moto.backend_index as backend_index
+    from urllib.parse import urlparse
+
+    with LocalAws(reset=True):  # (apply runs when a local AWS starts)
+        pass
+    patterns = backend_index.backend_url_patterns
+    if not moto_speedups.ROUTING_ORIGINAL:  # a moto that routes otherwise: left as it is
+        assert type(patterns) is list
+        return
+    assert isinstance(patterns, moto_speedups._PatternsNarrowedOnce)
+    whole = list(list.__iter__(patterns))
+    routed = 0
+    for url in _routing_urls():
+        expected = next((service for service, pattern in whole if pattern.match(url)), None)
+        parsed = urlparse(url)
+        patterns.narrow_next_loop(parsed.scheme, parsed.netloc)
+        narrowed = list(patterns)  # (the one loop the narrowing is for)
+        assert next((service for service, pattern in narrowed if pattern.match(url)), None) == expected, url
+        assert len(narrowed) < len(whole) / 2 or not parsed.netloc.endswith("amazonaws.com"), url
+        assert list(patterns) == whole  # (any other loop gets the whole list)
+        routed += expected is not None
+    assert routed > 400
+
+
+def test_a_narrowing_left_unused_is_dropped_and_other_threads_see_the_whole_list():
+    import threading
+
+    import moto.backend_index as backend_index
+
+    with LocalAws(reset=True):
+        pass
+    patterns = backend_index.backend_url_patterns
+    if not moto_speedups.ROUTING_ORIGINAL:
+        return
+    whole = list(list.__iter__(patterns))
+    patterns.narrow_next_loop("https", "sqs.us-east-1.amazonaws.com")
+    seen_elsewhere: list[Any] = []
+    thread = threading.Thread(target=lambda: seen_elsewhere.append(list(patterns)))
+    thread.start()
+    thread.join()
+    assert seen_elsewhere == [whole]
+    patterns.forget_narrowing()
+    assert list(patterns) == whole
+
+
+def test_calls_are_answered_as_before_and_their_request_ids_repeat_for_a_seeded_local_aws():
+    """Request ids of 52 letters and digits, one per response, in the x-amzn-requestid header too;
+    the same ids again for a local AWS seeded the same; the answers are those of moto's own routing."""
+    def ids_and_answers() -> tuple[list[str], list[Any]]:
+        ids: list[str] = []
+        with LocalAws(reset=True, random_seed=0) as aws:
+            sqs, s3, ddb = aws.client("sqs"), aws.client("s3"), aws.client("dynamodb")
+            answers = [sqs.create_queue(QueueName="ids"), s3.create_bucket(Bucket="ids-bucket"),
+                       s3.put_object(Bucket="ids-bucket", Key="k", Body=b"v"), ddb.list_tables(),
+                       sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName="ids")["QueueUrl"], MessageBody="m")]
+            for answer in answers:
+                metadata = answer.pop("ResponseMetadata")
+                ids.append(metadata["RequestId"])
+                assert metadata["HTTPHeaders"].get("x-amzn-requestid", metadata["RequestId"]) == metadata["RequestId"]
+                answer.pop("ETag", None)
+        return ids, answers
+
+    first, answers = ids_and_answers()
+    sqs_ids = [first[0], first[4]]
+    assert all(len(i) == 52 and i.isascii() and i.isalnum() for i in sqs_ids), first
+    assert len(set(first)) == len(first)
+    again, answers_again = ids_and_answers()
+    assert again == first and answers_again == answers
+    if moto_speedups.ROUTING_ORIGINAL and moto_speedups.REQUEST_ID_ORIGINAL:
+        from moto.core import botocore_stubber, responses
+
+        kept = botocore_stubber.BotocoreStubber.process_request, responses.gen_amzn_requestid_long
+        botocore_stubber.BotocoreStubber.process_request = moto_speedups.ROUTING_ORIGINAL[0]
+        try:
+            _, answers_of_moto_s_own_routing = ids_and_answers()
+        finally:
+            botocore_stubber.BotocoreStubber.process_request = kept[0]
+        assert answers_of_moto_s_own_routing == answers
+
+
+def test_the_narrowing_keeps_every_pattern_the_path_or_the_case_could_make_match():
+    import re
+
+    patterns = [("slash", re.compile(r"https?://ab/c")), ("other", re.compile(r"https?://zz")),
+                ("plain-http", re.compile(r"http://ab")), ("any-case", re.compile(r"https?://AB", re.IGNORECASE)),
+                ("open", re.compile(r"https?://(.*)b")), ("host", re.compile(r"https?://ab"))]
+    narrowing = moto_speedups._PatternsNarrowedOnce(patterns)
+    narrowing.narrow_next_loop("https", "ab")
+    assert [service for service, _ in narrowing] == ["slash", "any-case", "open", "host"]
+    narrowing.narrow_next_loop("http", "ab")
+    assert [service for service, _ in narrowing] == ["slash", "plain-http", "any-case", "open", "host"]
+    assert [service for service, _ in narrowing] == [service for service, _ in patterns]
