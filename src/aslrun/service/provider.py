@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from .local_aws import ServerAws
 from .machines import MachineApi
 from .map_runs import MapRunApi
 from .runner import Runner
+from .scratch_dirs import new_scratch_directory
 from .store import Store
 from .tasks import TaskApi
 from .test_state import TestStateApi
@@ -73,9 +73,9 @@ class StepFunctionsService:
         self.config = config
         self._temporary: str | None = None
         state_dir = config.state_dir
-        if state_dir is None:
-            self._temporary = tempfile.mkdtemp(prefix="aslrun-serve-")
-            state_dir = Path(self._temporary)
+        if state_dir is None:  # (a scratch directory: removed when it stops, or by the next server after a kill)
+            state_dir = new_scratch_directory()
+            self._temporary = str(state_dir)
         self.state_dir = state_dir
         self.store = Store(state_dir / DATABASE_NAME)
         self.interrupted = self.store.close_interrupted_executions(round(time.time(), 3))

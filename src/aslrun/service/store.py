@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SERVER_STOPPED", "Store", "StoreError"]
+__all__ = ["LOCK_FILE", "SERVER_STOPPED", "Store", "StoreError"]
 
 SCHEMA_VERSION = 1
 SERVER_STOPPED = "aslrun.ServerStopped"
@@ -271,10 +271,13 @@ class Store:
         return closed
 
 
+LOCK_FILE = "aslrun-serve.lock"
+
+
 def _lock_directory(folder: Path) -> Any:
     """Hold the state directory for this server alone: two servers writing one store would each
     take the other's running executions for interrupted ones."""
-    path = folder / "aslrun-serve.lock"
+    path = folder / LOCK_FILE
     try:
         handle = open(path, "a+", encoding="utf-8")
     except OSError as exc:
