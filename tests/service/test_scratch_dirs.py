@@ -45,7 +45,8 @@ def test_only_the_scratch_directories_nobody_holds_are_removed(tmp_path):
         assert remove_abandoned(tmp_path) == [abandoned]
 
     assert not abandoned.exists()
-    assert all(path.exists() for path in (held, unmarked, starting, unlocked_yet, other_name, tmp_path / f"{PREFIX}file"))
+    kept = (held, unmarked, starting, unlocked_yet, other_name, tmp_path / f"{PREFIX}file")
+    assert all(path.exists() for path in kept)
     assert (tmp_path / f"{PREFIX}link").is_symlink()
     assert remove_abandoned(tmp_path) == [held]  # (its server gone: the lock let go)
     assert remove_abandoned(tmp_path, settle_seconds=0) == [starting]
