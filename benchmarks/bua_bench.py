@@ -107,6 +107,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -155,19 +156,81 @@ print(json.dumps({"status": "SUCCEEDED", "stages": {k: v.get("seconds")
 
 
 def measured(script: str, *args: str) -> dict[str, Any]:
-    """Run ``script`` in a child Python; its wall time, peak RSS (MiB) and printed JSON."""
+    """Run ``script`` in a child Python; its wall time, peak RSS (MiB) and printed JSON, and the peak
+    memory of its whole process tree (the child and the workers it forks), sampled every second."""
     began = time.perf_counter()
     child = subprocess.Popen([sys.executable, "-c", script, *args], cwd=ROOT,
                              stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    tree = TreeMemory(child.pid).start()
     assert child.stdout is not None
     output = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
+    tree.stop()
     child.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - began
     if child.returncode != 0:
         raise SystemExit(f"benchmark step failed (exit {child.returncode})")
-    return {"seconds": round(seconds, 2), "peak_mib": round(usage.ru_maxrss / 1024, 1),
+    return {"seconds": round(seconds, 2), "peak_mib": round(usage.ru_maxrss / 1024, 1), **tree.figures(),
             "result": json.loads(output.decode().strip().splitlines()[-1])}
+
+
+class TreeMemory:
+    """The peak memory of a process and its descendants together, sampled every ``every`` seconds
+    from ``/proc`` (Linux): the sum of their proportional set sizes (PSS: a page shared by n
+    processes, as a forked worker shares its parent's, counts 1/n in each, so the sum is the
+    memory the tree holds) and of their resident set sizes (shared pages counted in each), and
+    the most processes seen at once. Elsewhere it reports nothing."""
+
+    def __init__(self, pid: int, every: float = 1.0) -> None:
+        self.pid, self.every = pid, every
+        self.peak_pss_kib = self.peak_rss_kib = self.most_processes = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def start(self) -> TreeMemory:
+        if Path(f"/proc/{self.pid}/smaps_rollup").exists():
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._done.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def figures(self) -> dict[str, Any]:
+        if not self.peak_pss_kib:
+            return {}
+        return {"tree_peak_pss_mib": round(self.peak_pss_kib / 1024, 1),
+                "tree_peak_rss_mib": round(self.peak_rss_kib / 1024, 1), "tree_most_processes": self.most_processes}
+
+    def _sample(self) -> None:
+        while not self._done.wait(self.every):
+            pss = rss = 0
+            pids = self._tree()
+            for pid in pids:
+                try:
+                    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                        if line.startswith("Pss:"):
+                            pss += int(line.split()[1])
+                        elif line.startswith("Rss:"):
+                            rss += int(line.split()[1])
+                except (OSError, ValueError):
+                    continue  # (it ended meanwhile)
+            self.peak_pss_kib = max(self.peak_pss_kib, pss)
+            self.peak_rss_kib = max(self.peak_rss_kib, rss)
+            self.most_processes = max(self.most_processes, len(pids))
+
+    def _tree(self) -> list[int]:
+        found, todo = [], [self.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            try:
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    todo.extend(int(child) for child in (task / "children").read_text().split())
+            except (OSError, ValueError):
+                continue
+        return found
 
 
 def snapshot_of(size: int, folder: Path) -> tuple[Path, dict[str, Any]]:
@@ -205,7 +268,8 @@ def bench(size: int, modes: list[str], workdir: Path, workers: int = 2,
             outcome = measured(RUN_ASL, str(db), str(snapshot), str(workers if mode == "asl-workers" else 0))
         if outcome["result"]["status"] != "SUCCEEDED":
             raise SystemExit(f"{mode} run of {size} accounts failed: {outcome['result']}")
-        row[mode] = {"seconds": outcome["seconds"], "peak_mib": outcome["peak_mib"]}
+        row[mode] = {"seconds": outcome["seconds"], "peak_mib": outcome["peak_mib"],
+                     **{k: v for k, v in outcome.items() if k.startswith("tree_")}}
         if mode.startswith("asl"):  # the worklists, both CSVs in the export bucket and again outbound
             row[mode].update({k: outcome["result"][k] for k in ("s3_mib", "map_runs", "batches")})
         row[mode]["stages"] = outcome["result"]["stages"]  # seconds each stage took
@@ -244,6 +308,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{size:>9} {row['generate']['seconds']:>10} {row['generate']['peak_mib']:>6} " +
               " ".join(f"{row[m]['seconds']:>9} {row[m]['peak_mib']:>6}" for m in args.modes),
               flush=True)
+        for mode in args.modes:
+            if "tree_peak_pss_mib" in row[mode]:
+                print(f"{'':>9} {mode}: the process tree's peak {row[mode]['tree_peak_pss_mib']} MiB PSS "
+                      f"({row[mode]['tree_peak_rss_mib']} MiB RSS counting shared pages in each; "
+                      f"{row[mode]['tree_most_processes']} processes at most)", flush=True)
         for mode in ("asl", "asl-workers"):
             if mode in row:
                 print(f"{'':>9} {mode}: {row[mode]['map_runs']} distributed Map runs, "
