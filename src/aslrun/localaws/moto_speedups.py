@@ -70,6 +70,8 @@ same seeded generator: ids of the same form, still the same from run to run for 
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -376,12 +378,10 @@ class _PatternsNarrowedOnce(list):  # type: ignore[type-arg]
 
     def __init__(self, patterns: list[tuple[str, Any]]) -> None:
         super().__init__(patterns)
-        import threading
-
         self._next = threading.local()
         self._kinds: list[tuple[str, str] | None] = []
         for _, pattern in patterns:
-            kind = url_pattern_literal(pattern.pattern) if not pattern.flags & 2 else None  # (2: re.IGNORECASE)
+            kind = None if pattern.flags & re.IGNORECASE else url_pattern_literal(pattern.pattern)
             self._kinds.append(kind)
         self._narrowed: dict[tuple[str, str], list[tuple[str, Any]]] = {}
 
