@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import fcntl
 import os
+import tempfile
 import time
 from pathlib import Path
+
+import pytest
 
 from aslrun.service.scratch_dirs import MARK, PREFIX, remove_abandoned
 from aslrun.service.store import LOCK_FILE
@@ -72,3 +75,17 @@ def test_a_killed_servers_scratch_directory_is_removed_by_the_next_server_and_a_
     finally:
         assert second.stop() == 0
     assert list(tmp_path.glob(f"{PREFIX}*")) == []
+
+
+def test_a_server_whose_store_cannot_open_leaves_no_scratch_directory(tmp_path, monkeypatch):
+    from aslrun.service import provider
+    from aslrun.service.store import StoreError
+
+    def refused(path: Path) -> None:
+        raise StoreError(f"cannot use {path}")
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(provider, "Store", refused)
+    with pytest.raises(StoreError):
+        provider.StepFunctionsService(provider.ServiceConfig())
+    assert list(tmp_path.iterdir()) == []

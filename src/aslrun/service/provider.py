@@ -77,7 +77,12 @@ class StepFunctionsService:
             state_dir = new_scratch_directory()
             self._temporary = str(state_dir)
         self.state_dir = state_dir
-        self.store = Store(state_dir / DATABASE_NAME)
+        try:
+            self.store = Store(state_dir / DATABASE_NAME)
+        except BaseException:  # (a scratch directory without its lock would never be seen as abandoned)
+            if self._temporary is not None:
+                shutil.rmtree(self._temporary, ignore_errors=True)
+            raise
         self.interrupted = self.store.close_interrupted_executions(round(time.time(), 3))
         # the local AWS its Tasks and the port reach: kept in DIR/aws with --state-dir, else in memory
         self.server_aws = ServerAws(config, config.state_dir)
