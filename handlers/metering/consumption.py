@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
 from handlers.metering.errors import TariffError
 from handlers.metering.money import ZERO, as_decimal, round_milli
@@ -34,9 +35,10 @@ _DECIMAL_ONLY = frozenset({Decimal})
 def _checked_row(day: date, values: Sequence[object]) -> tuple[Decimal, ...]:
     """A day's interval values as Decimals >= 0; a row checked upstream (every value a finite
     Decimal >= 0, the usual case) is taken as it is without building a message per value."""
-    if _DECIMAL_ONLY.issuperset(map(type, values)) and all(map(Decimal.is_finite, values)) and (  # type: ignore[arg-type]
-            not values or min(values) >= 0):  # type: ignore[type-var]
-        return tuple(values)  # type: ignore[arg-type]
+    if _DECIMAL_ONLY.issuperset(map(type, values)):
+        decimals = cast("Sequence[Decimal]", values)
+        if all(map(Decimal.is_finite, decimals)) and (not decimals or min(decimals) >= 0):
+            return tuple(decimals)
     return tuple(_number(q, f"usage on {day.isoformat()} interval {i + 1}") for i, q in enumerate(values))
 
 
@@ -69,12 +71,12 @@ class ChannelUsage:
     @classmethod
     def from_daily(cls, daily: Mapping[date, object]) -> ChannelUsage:
         """One figure per NEM day."""
-        quantities = daily.values()
-        if _DECIMAL_ONLY.issuperset(map(type, quantities)) and all(map(Decimal.is_finite, quantities)) and (  # type: ignore[arg-type]
-                not quantities or min(quantities) >= 0):  # type: ignore[type-var]
-            values = dict(daily)  # every figure a finite Decimal >= 0 (checked in C): taken as it is
-        else:
-            values = {day: _number(q, f"usage on {day.isoformat()}") for day, q in daily.items()}
+        if _DECIMAL_ONLY.issuperset(map(type, daily.values())):
+            figures = cast("Mapping[date, Decimal]", daily)
+            if all(map(Decimal.is_finite, figures.values())) and (not figures or min(figures.values()) >= 0):
+                # every figure a finite Decimal >= 0 (checked in C): taken as it is
+                return cls(total=sum(figures.values(), ZERO), daily=dict(figures))
+        values = {day: _number(q, f"usage on {day.isoformat()}") for day, q in daily.items()}
         return cls(total=sum(values.values(), ZERO), daily=values)
 
     @classmethod
