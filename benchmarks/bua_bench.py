@@ -13,8 +13,9 @@ each fan-out stage's worklist written to S3 and handed out by a distributed Map,
 executions send the batches through SQS queues, the CSVs into S3 and copied, all on moto in the
 same process), the same with the stages' handlers in worker processes (``asl-workers``:
 ``handler_processes=--workers``, 2 by default; the batches of a Map then run two at a time), or by
-calling the handlers in order (``direct``: no AWS at all). Every phase runs in its own process, so its peak resident memory
-(``ru_maxrss`` of that process) is its own. Prints a table and writes JSON. Run from the
+calling the handlers in order (``direct``: no AWS at all). Every phase runs in its own process, so
+its peak resident memory (``ru_maxrss`` of that process) is its own; the memory of its whole process
+tree, workers included, is sampled beside it. Prints a table and writes JSON. Run from the
 repository root.
 
 What 300,000 accounts showed (issue 15): the snapshot is 8.6 GB (31.8 million interval days);
@@ -95,6 +96,19 @@ asking six alias providers, member by member, which names each value might have,
 response class's methods with ``inspect.getmembers`` before every request; both are now worked out
 once. 10,000 accounts (``--modes asl``), the commit before and this one back to back on the same
 (slow) afternoon: 12.25 -> 11.52 s. The pipeline's time is the handlers', not moto's.
+
+Issue 15, 2026-12-07: each run also samples the memory of its whole process tree (the caller and
+the workers it forks) every second from ``/proc`` (``TreeMemory``; ``--tree-memory-every 0`` turns
+it off): the sum of their PSS (a page a forked worker shares with its caller counts once in all)
+and of their RSS. 1,000,000 accounts with the workers: the tree's peak 1,843 MiB PSS (1,881 MiB RSS
+summed; the caller's own peak 1,021 MiB), so the run stays under 2 GiB counting every process
+(10,000 accounts: 525 MiB, the caller 217; 100,000: 713 MiB, the caller 344). That evening the run
+took 664 s with the sampler and 658 s without it (segments 198-219 s, invoice runs 188-191 s,
+export 108-118 s, restore 54-77 s, NEM12 46-49 s): over the 10 minutes, where the same code class
+had run 561-571 s on 2026-12-05. The machine, not the code: 100,000 accounts with the workers, run
+alternately with the commit measured then (a497080), took 76 and 81 s against its 78 and 81 s (51 s
+on 2026-12-05), on an evening when a plain Python loop ran as fast as ever (the pipeline reads and
+writes some 60 GB of SQLite: this shared machine's disk, not its CPU, set the pace).
 """
 
 from __future__ import annotations
@@ -155,13 +169,14 @@ print(json.dumps({"status": "SUCCEEDED", "stages": {k: v.get("seconds")
 """
 
 
-def measured(script: str, *args: str) -> dict[str, Any]:
+def measured(script: str, *args: str, tree_every: float = 1.0) -> dict[str, Any]:
     """Run ``script`` in a child Python; its wall time, peak RSS (MiB) and printed JSON, and the peak
-    memory of its whole process tree (the child and the workers it forks), sampled every second."""
+    memory of its whole process tree (the child and the workers it forks), sampled every
+    ``tree_every`` seconds (0: not sampled)."""
     began = time.perf_counter()
     child = subprocess.Popen([sys.executable, "-c", script, *args], cwd=ROOT,
                              stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    tree = TreeMemory(child.pid).start()
+    tree = TreeMemory(child.pid, tree_every).start()
     assert child.stdout is not None
     output = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
@@ -188,7 +203,7 @@ class TreeMemory:
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def start(self) -> TreeMemory:
-        if Path(f"/proc/{self.pid}/smaps_rollup").exists():
+        if self.every > 0 and Path(f"/proc/{self.pid}/smaps_rollup").exists():
             self._thread.start()
         return self
 
@@ -251,7 +266,7 @@ def snapshot_of(size: int, folder: Path) -> tuple[Path, dict[str, Any]]:
 
 
 def bench(size: int, modes: list[str], workdir: Path, workers: int = 2,
-          snapshots: Path | None = None) -> dict[str, Any]:
+          snapshots: Path | None = None, tree_every: float = 1.0) -> dict[str, Any]:
     snapshot, generated = snapshot_of(size, snapshots or workdir)
     row: dict[str, Any] = {"accounts": size, "generate": {
         k: generated[k] for k in ("seconds", "peak_mib")},
@@ -263,9 +278,10 @@ def bench(size: int, modes: list[str], workdir: Path, workers: int = 2,
             Path(f"{db}{suffix}").unlink(missing_ok=True)  # its database would skip the restore
         shutil.rmtree(workdir / "bua-out", ignore_errors=True)
         if mode == "direct":
-            outcome = measured(RUN_DIRECT, str(db), str(snapshot))
+            outcome = measured(RUN_DIRECT, str(db), str(snapshot), tree_every=tree_every)
         else:
-            outcome = measured(RUN_ASL, str(db), str(snapshot), str(workers if mode == "asl-workers" else 0))
+            outcome = measured(RUN_ASL, str(db), str(snapshot), str(workers if mode == "asl-workers" else 0),
+                               tree_every=tree_every)
         if outcome["result"]["status"] != "SUCCEEDED":
             raise SystemExit(f"{mode} run of {size} accounts failed: {outcome['result']}")
         row[mode] = {"seconds": outcome["seconds"], "peak_mib": outcome["peak_mib"],
@@ -293,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", help="scratch folder (default: a temporary one)")
     parser.add_argument("--snapshots", help="keep each generated snapshot in this folder and reuse it "
                         "next time (default: generate afresh, delete after)")
+    parser.add_argument("--tree-memory-every", type=float, default=1.0, metavar="SECONDS",
+                        help="sample the process tree's memory this often (default 1; 0: not at all)")
     args = parser.parse_args(argv)
     snapshots = Path(args.snapshots) if args.snapshots else None
     if snapshots is not None:
@@ -303,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'accounts':>9} {'generate s':>10} {'MiB':>6} " +
           " ".join(f"{m + ' s':>9} {'MiB':>6}" for m in args.modes))
     for size in args.sizes:
-        row = bench(size, args.modes, workdir, args.workers, snapshots)
+        row = bench(size, args.modes, workdir, args.workers, snapshots, args.tree_memory_every)
         rows.append(row)
         print(f"{size:>9} {row['generate']['seconds']:>10} {row['generate']['peak_mib']:>6} " +
               " ".join(f"{row[m]['seconds']:>9} {row[m]['peak_mib']:>6}" for m in args.modes),
