@@ -477,14 +477,14 @@ def test_calls_are_answered_as_before_and_their_request_ids_repeat_for_a_seeded_
     again, answers_again = ids_and_answers()
     assert again == first and answers_again == answers
     if moto_speedups.ROUTING_ORIGINAL and moto_speedups.REQUEST_ID_ORIGINAL:
-        from moto.core import botocore_stubber, responses
+        from moto.core import botocore_stubber
 
-        kept = botocore_stubber.BotocoreStubber.process_request, responses.gen_amzn_requestid_long
+        kept = botocore_stubber.BotocoreStubber.process_request
         botocore_stubber.BotocoreStubber.process_request = moto_speedups.ROUTING_ORIGINAL[0]
         try:
             _, answers_of_moto_s_own_routing = ids_and_answers()
         finally:
-            botocore_stubber.BotocoreStubber.process_request = kept[0]
+            botocore_stubber.BotocoreStubber.process_request = kept
         assert answers_of_moto_s_own_routing == answers
 
 
