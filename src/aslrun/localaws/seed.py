@@ -61,6 +61,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from .arns import queue_arn, topic_arn
+from .moto_backends import in_use
 from .seed_buckets import seed_bucket_settings, snapshot_bucket_settings
 from .seed_iam import seed_iam, snapshot_iam
 from .seed_names import named
@@ -429,10 +430,18 @@ def take_snapshot(aws: LocalAws, *, bodies_dir: Path | None = None) -> dict[str,
         ("s3_settings", lambda: snapshot_bucket_settings(aws, document.get("s3"))),
     ]
     for section, snapshot in sections:
+        if section in _SERVICE_OF_SECTION and not in_use(_SERVICE_OF_SECTION[section]):
+            continue  # (moto holds nothing of it: asking would only make its empty state)
         found = snapshot()
         if found:
             document[section] = found
     return document
+
+
+#: a snapshot's sections that hold one moto service's state, and that service (moto's package name)
+_SERVICE_OF_SECTION = {"dynamodb": "dynamodb", "sqs": "sqs", "sns": "sns", "s3": "s3", "events": "events",
+                       "scheduler": "scheduler", "logs": "logs", "ssm": "ssm", "secretsmanager": "secretsmanager",
+                       "iam": "iam"}
 
 
 def _snapshot_tables(aws: LocalAws) -> dict[str, Any]:

@@ -28,23 +28,18 @@ instance profiles and a policy's other versions are not kept.
 from __future__ import annotations
 
 import json
-import sys
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from ..errors import InputError
 from .iam_policies import AWS_MANAGED_POLICY_PREFIX, ensure_aws_managed_policies
+from .moto_backends import in_use
 from .seed_names import named
 
 if TYPE_CHECKING:
     from .emulator import LocalAws
 
 __all__ = ["delete_iam", "policy_entry", "role_entry", "seed_iam", "snapshot_iam"]
-
-
-def _in_use() -> bool:
-    """Whether moto's IAM has started in this process (nothing to read before its first request)."""
-    return "moto.iam.models" in sys.modules
 
 
 def _document_text(document: Any, where: str) -> str:
@@ -203,7 +198,7 @@ def policy_entry(aws: LocalAws, arn: str) -> tuple[str, dict[str, Any]] | None:
 
 
 def snapshot_iam(aws: LocalAws) -> dict[str, Any]:
-    if not _in_use():
+    if not in_use("iam"):  # (nothing to read before its first request)
         return {}
     iam = aws.client("iam")
     policies: dict[str, Any] = {}
