@@ -12,7 +12,6 @@ before or without the others' results, the two machines running them in differen
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,6 +24,7 @@ from handlers.metering.milli import sum_of
 from handlers.metering.money import ZERO, format_quantity, round_milli
 from handlers.metering.periods import days_between, nem_date
 from handlers.metering.readings import ELECTRIC_UNITS, Reading
+from handlers.metering.recent import KeptByIdentity
 from handlers.metering.store import Meter
 
 __all__ = ["Metered", "PreviousRead", "billing_unit", "highest_per_day", "measure", "unit_factor"]
@@ -212,10 +212,8 @@ def measure(
     return Metered(reading, meter, unit, start, end, totals, {}, tuple(rolled))
 
 
-#: the last few interval readings measured: (id of the Reading, its meter) -> Metered
-_recent_intervals: dict[tuple[int, Meter], Metered] = {}
-_recent_lock = threading.Lock()
-_RECENT_KEPT = 8
+#: the last few interval readings measured, by their Reading and its meter
+_recent_intervals: KeptByIdentity[Metered] = KeptByIdentity(8)
 
 
 def _measured_intervals(reading: Reading, meter: Meter) -> Metered:
@@ -226,9 +224,8 @@ def _measured_intervals(reading: Reading, meter: Meter) -> Metered:
     object's identity (the entry holds the Reading, so its id cannot be reused while kept) and
     the meter's row (a meter changed in the database is measured afresh). Reading, Meter and
     Metered are frozen; nothing writes to what they hold."""
-    key = (id(reading), meter)
-    kept = _recent_intervals.get(key)
-    if kept is not None and kept.reading is reading:
+    kept = _recent_intervals.find((reading,), meter)
+    if kept is not None:
         return kept
     factor = unit_factor(reading, meter)
 
@@ -252,8 +249,5 @@ def _measured_intervals(reading: Reading, meter: Meter) -> Metered:
         day_highest = {s: highest_per_day(days) for s, days in intervals.items()}
     metered = Metered(reading, meter, billing_unit(meter), start, end, summed, intervals, day_sums=day_sums,
                       day_highest=day_highest)
-    with _recent_lock:
-        _recent_intervals[key] = metered
-        while len(_recent_intervals) > _RECENT_KEPT:
-            del _recent_intervals[next(iter(_recent_intervals))]
+    _recent_intervals.keep((reading,), meter, metered)
     return metered

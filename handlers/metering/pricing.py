@@ -9,7 +9,6 @@ taxable lines only, feed-in credits being GST-free.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +20,7 @@ from zoneinfo import ZoneInfo
 from handlers.metering.consumption import ChannelUsage, Usage
 from handlers.metering.errors import TariffError
 from handlers.metering.milli import MilliChannel, MilliValues, label_row
+from handlers.metering.recent import KeptByIdentity
 from handlers.metering.money import (
     ZERO,
     cents_to_dollars,
@@ -324,20 +324,15 @@ def _sum_by_band(tariff: Tariff, pricing: TimeOfUseUsage, channel: ChannelUsage,
     assert channel.intervals is not None
     if start is not None and end is not None and all(start <= day < end for day in channel.intervals):
         start = end = None  # (every day: the same sums as the usage record's)
-    key = (id(channel), id(pricing), tariff.timezone, start, end)
-    kept = _recent_band_sums.get(key)
-    if kept is None or kept[0] is not channel or kept[1] is not pricing:
-        kept = (channel, pricing, _band_sums(tariff, pricing, channel, start, end))
-        with _recent_lock:
-            _recent_band_sums[key] = kept
-            while len(_recent_band_sums) > _RECENT_KEPT:
-                del _recent_band_sums[next(iter(_recent_band_sums))]
-    return dict(kept[2])
+    other = (tariff.timezone, start, end)
+    sums = _recent_band_sums.find((channel, pricing), other)
+    if sums is None:
+        sums = _band_sums(tariff, pricing, channel, start, end)
+        _recent_band_sums.keep((channel, pricing), other, sums)
+    return dict(sums)
 
 
-_recent_band_sums: dict[tuple[Any, ...], tuple[ChannelUsage, TimeOfUseUsage, dict[str, Decimal]]] = {}
-_recent_lock = threading.Lock()
-_RECENT_KEPT = 8
+_recent_band_sums: KeptByIdentity[dict[str, Decimal]] = KeptByIdentity(8)
 
 
 def _band_sums(tariff: Tariff, pricing: TimeOfUseUsage, channel: ChannelUsage,
