@@ -430,7 +430,7 @@ def take_snapshot(aws: LocalAws, *, bodies_dir: Path | None = None) -> dict[str,
         ("s3_settings", lambda: snapshot_bucket_settings(aws, document.get("s3"))),
     ]
     for section, snapshot in sections:
-        if section in _SERVICE_OF_SECTION and not in_use(_SERVICE_OF_SECTION[section]):
+        if section in _MOTO_SERVICES and not in_use(section):
             continue  # (moto holds nothing of it: asking would only make its empty state)
         found = snapshot()
         if found:
@@ -438,10 +438,9 @@ def take_snapshot(aws: LocalAws, *, bodies_dir: Path | None = None) -> dict[str,
     return document
 
 
-#: a snapshot's sections that hold one moto service's state, and that service (moto's package name)
-_SERVICE_OF_SECTION = {"dynamodb": "dynamodb", "sqs": "sqs", "sns": "sns", "s3": "s3", "events": "events",
-                       "scheduler": "scheduler", "logs": "logs", "ssm": "ssm", "secretsmanager": "secretsmanager",
-                       "iam": "iam"}
+#: a snapshot's sections that each hold one moto service's state (named as moto's package)
+_MOTO_SERVICES = frozenset({"dynamodb", "sqs", "sns", "s3", "events", "scheduler", "logs", "ssm", "secretsmanager",
+                            "iam"})
 
 
 def _snapshot_tables(aws: LocalAws) -> dict[str, Any]:

@@ -33,7 +33,6 @@ from urllib.parse import unquote
 
 from ..errors import InputError
 from .iam_policies import AWS_MANAGED_POLICY_PREFIX, ensure_aws_managed_policies
-from .moto_backends import in_use
 from .seed_names import named
 
 if TYPE_CHECKING:
@@ -198,8 +197,6 @@ def policy_entry(aws: LocalAws, arn: str) -> tuple[str, dict[str, Any]] | None:
 
 
 def snapshot_iam(aws: LocalAws) -> dict[str, Any]:
-    if not in_use("iam"):  # (nothing to read before its first request)
-        return {}
     iam = aws.client("iam")
     policies: dict[str, Any] = {}
     for page in iam.get_paginator("list_policies").paginate(Scope="Local"):
