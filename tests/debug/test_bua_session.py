@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.once_per_run import once_per_run
+
 REPO = Path(__file__).resolve().parents[2]
 ASLRUN = shutil.which("aslrun") or str(Path(sys.executable).with_name("aslrun"))
 LOCAL_AWS = ["machines/bua/bua.asl.json", "--aws-seed", "fixtures/bua/aws-seed.json", "--handlers",
@@ -67,13 +69,18 @@ def _start_aslrun(folder: Path, *args: str, script: str) -> Callable[[], subproc
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """The debugger session runs in its own process while the reference run is made here, at once."""
-    debugged = _checkout(tmp_path_factory.mktemp("debugged"))
-    session_ended = _start_aslrun(debugged, "debug", *LOCAL_AWS, "--break", "bua-segments:MacroProfile",
-                                  *SAME_RUN, script=SCRIPT)
-    executed = _checkout(tmp_path_factory.mktemp("executed"))
-    plain = _aslrun_here(executed, "aws", "execute", *LOCAL_AWS, *SAME_RUN, "--json")
-    return debugged, session_ended(), executed, plain
+    """The debugger session runs in its own process while the reference run is made here, at once
+    (once for the whole test run, whichever xdist workers run this module's tests)."""
+
+    def made() -> tuple[Path, subprocess.CompletedProcess[str], Path, subprocess.CompletedProcess[str]]:
+        debugged = _checkout(tmp_path_factory.mktemp("debugged"))
+        session_ended = _start_aslrun(debugged, "debug", *LOCAL_AWS, "--break", "bua-segments:MacroProfile",
+                                      *SAME_RUN, script=SCRIPT)
+        executed = _checkout(tmp_path_factory.mktemp("executed"))
+        plain = _aslrun_here(executed, "aws", "execute", *LOCAL_AWS, *SAME_RUN, "--json")
+        return debugged, session_ended(), executed, plain
+
+    return once_per_run("bua-debug-session", tmp_path_factory, made)
 
 
 def _aslrun_here(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -5,7 +5,8 @@ written by ``python -m tests.pipelines.golden_runs`` from the code as it was; an
 its handlers in worker processes (``handler_processes``) bills and stores exactly what the default
 mode does (on the fleet with each meter read once: see ``bulk_in_workers``). The one stored value
 that changed by design is a reading's fingerprint (now a canonical form's: the golden one is checked
-to be the same reading's in its old form)."""
+to be the same reading's in its old form). Each run is made once for the whole test run, whichever
+xdist workers run its tests (``once_per_run``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import json
 
 import pytest
 
+from tests.helpers.once_per_run import once_per_run
 from tests.pipelines.golden_runs import FINGERPRINT_COLUMN, GOLDEN, bua_run, bulk_run, normalised
 
 
@@ -23,7 +25,8 @@ def golden():
 
 @pytest.fixture(scope="module")
 def bulk(tmp_path_factory):
-    return normalised(bulk_run(tmp_path_factory.mktemp("bulk")))
+    return once_per_run("golden-bulk", tmp_path_factory,
+                        lambda: normalised(bulk_run(tmp_path_factory.mktemp("bulk"))))
 
 
 @pytest.mark.parametrize("part", ["status", "output", "history", "tables"])
@@ -47,7 +50,8 @@ def _with_todays_fingerprints(tables, fingerprints):
 @pytest.fixture(scope="module")
 def bulk_each_meter_once(tmp_path_factory):
     """The default mode's run of the fleet with each meter read once (see ``bulk_in_workers``)."""
-    return normalised(bulk_run(tmp_path_factory.mktemp("bulk-once"), each_meter_once=True))
+    return once_per_run("golden-bulk-once", tmp_path_factory,
+                        lambda: normalised(bulk_run(tmp_path_factory.mktemp("bulk-once"), each_meter_once=True)))
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +62,13 @@ def bulk_in_workers(tmp_path_factory):
     (as on AWS), so the golden fleet's second readings would make the comparison a race."""
     import warnings
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)  # every handler must reach a worker, none run here
-        return normalised(bulk_run(tmp_path_factory.mktemp("bulk-workers"), each_meter_once=True,
-                                   handler_processes=2))
+    def made() -> dict:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)  # every handler must reach a worker, none run here
+            return normalised(bulk_run(tmp_path_factory.mktemp("bulk-workers"), each_meter_once=True,
+                                       handler_processes=2))
+
+    return once_per_run("golden-bulk-in-workers", tmp_path_factory, made)
 
 
 @pytest.mark.parametrize("part", ["status", "output", "tables"])
@@ -80,7 +87,7 @@ def test_the_fleet_read_once_keeps_most_of_the_golden_fleet(golden, bulk_each_me
 
 @pytest.fixture(scope="module")
 def bua(tmp_path_factory):
-    return normalised(bua_run(tmp_path_factory.mktemp("bua")))
+    return once_per_run("golden-bua", tmp_path_factory, lambda: normalised(bua_run(tmp_path_factory.mktemp("bua"))))
 
 
 @pytest.mark.parametrize("part", ["stages", "exports"])

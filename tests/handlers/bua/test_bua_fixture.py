@@ -12,14 +12,18 @@ import pytest
 from fixtures.bua.generate import generate, main
 from fixtures.bua.retailer import RetailerSpec
 from handlers.bua.store import unpack_wh
+from tests.helpers.once_per_run import once_per_run
 
 SPEC = RetailerSpec(accounts=1000, seed=11)
 
 
 @pytest.fixture(scope="module")
 def snapshot(tmp_path_factory):
-    path = tmp_path_factory.mktemp("fixture") / "snap.sqlite3"
-    result = generate(path, SPEC)
+    """The retailer of SPEC, generated once for the whole test run (whichever xdist workers run
+    this module's tests), each worker reading it through a connection of its own."""
+    result = once_per_run("bua-fixture-snapshot", tmp_path_factory,
+                          lambda: generate(tmp_path_factory.mktemp("fixture") / "snap.sqlite3", SPEC))
+    path = result["path"]
     conn = sqlite3.connect(path)
     yield result, conn, path
     conn.close()
