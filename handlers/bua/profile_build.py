@@ -16,7 +16,6 @@ from __future__ import annotations
 import itertools
 import operator
 import sqlite3
-from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
@@ -45,28 +44,43 @@ _KIND = ("SELECT tariff_code, MIN(tariff_type) AS tariff_type FROM tariff GROUP 
 
 _SEGMENT_ROWS = ", ".join(f"('{j}', '{c}', '{t}', {i})" for i, (j, c, t) in enumerate(_SEGMENTS))
 
-# Rows come out as (segment index, account, day, interval length, Wh blob, day Wh): SQLite maps a
-# row's segment to its index (fewer Python objects per row than three strings), and the joins are
-# taken in the order written (CROSS JOIN): account range, its NMI, tariff kind, segment, reads.
-_EXTRACT_SQL = f"""
+# The joins are taken in the order written (CROSS JOIN): account range, its NMI, tariff kind,
+# segment, reads. A usable day's row comes out as (cell, interval length, Wh blob, day Wh), the cell
+# being segment index x days + the day's offset in the window, worked out by SQLite: each Python
+# object a row makes costs (the account's text and the day's, looked up in a dict, cost a sixth
+# of the extraction). The accounts with a usable day are counted per segment by a query of their
+# own, which stops at each account's first such day.
+_USABLE_DAY = """
+r.nmi = a.nmi AND r.suffix = 'E1'
+     AND r.day >= MAX(a.open_date, :ws) AND r.day < MIN(COALESCE(a.close_date, :pe), :pe)
+     AND r.source = 'METER'
+     AND r.est_intervals <= :fraction * (1440 / r.interval_length)"""
+
+_BATCH_SEGMENTS = f"""
 WITH segment(jurisdiction, customer_class, tariff_type, idx) AS (VALUES {_SEGMENT_ROWS})
-SELECT s.idx, a.account_id, r.day, r.interval_length, r.wh, r.day_wh
+SELECT {{columns}}
 FROM account a
 CROSS JOIN nmi n ON n.nmi = a.nmi AND n.meter_type = 'INTERVAL'
 CROSS JOIN ({_KIND}) k ON k.tariff_code = a.tariff_code
 CROSS JOIN segment s ON s.jurisdiction = n.jurisdiction AND s.customer_class = a.customer_class
-     AND s.tariff_type = k.tariff_type
-CROSS JOIN interval_read r ON r.nmi = a.nmi AND r.suffix = 'E1'
-     AND r.day >= MAX(a.open_date, :ws) AND r.day < MIN(COALESCE(a.close_date, :pe), :pe)
+     AND s.tariff_type = k.tariff_type"""
+
+_EXTRACT_SQL = _BATCH_SEGMENTS.format(
+    columns="s.idx * :days + CAST(julianday(r.day) - julianday(:ws) AS INTEGER), r.interval_length, r.wh, "
+            "r.day_wh") + f"""
+CROSS JOIN interval_read r ON {_USABLE_DAY}
 WHERE a.account_id BETWEEN :first AND :last
-  AND r.source = 'METER'
-  AND r.est_intervals <= :fraction * (1440 / r.interval_length)
+"""
+
+_MEMBERS_SQL = _BATCH_SEGMENTS.format(columns="s.idx, COUNT(*)") + f"""
+WHERE a.account_id BETWEEN :first AND :last
+  AND EXISTS (SELECT 1 FROM interval_read r WHERE {_USABLE_DAY})
+GROUP BY s.idx
 """
 
 # a row's columns, taken out of a chunk of rows with map() (transposing it with zip(*rows) cost
 # more than SQLite's step: 0.68 -> 0.25 us a row)
-_SEGMENT, _DAY, _LENGTH, _WH, _DAY_WH = (operator.itemgetter(i) for i in (0, 2, 3, 4, 5))
-_ACCOUNT_AND_SEGMENT = operator.itemgetter(1, 0)
+_CELL, _LENGTH, _WH, _DAY_WH = (operator.itemgetter(i) for i in range(4))
 
 
 def _window(run: RunInfo) -> tuple[date, int]:
@@ -93,18 +107,14 @@ def extract_batch(conn: sqlite3.Connection, run: RunInfo, batch: Batch) -> dict[
     counts = np.zeros(cells, dtype=np.int64)
     totals = np.zeros(cells, dtype=np.int64)
     shapes = np.zeros((cells, HALF_HOURS))
-    segment_of: dict[str, int] = {}  # the accounts with a usable day, and their segment
-    day_index = {(start + timedelta(days=d)).isoformat(): d for d in range(days)}
-    cursor = conn.execute(_EXTRACT_SQL, {
-        "ws": start.isoformat(), "pe": run.period_end.isoformat(), "first": batch.first,
-        "last": batch.last, "fraction": run.config.max_estimated_fraction})
+    where = {"ws": start.isoformat(), "pe": run.period_end.isoformat(), "first": batch.first,
+             "last": batch.last, "fraction": run.config.max_estimated_fraction}
+    cursor = conn.execute(_EXTRACT_SQL, {**where, "days": days})
     used = 0
     while rows := cursor.fetchmany(20_000):  # each chunk's columns taken out in C
         n = len(rows)
         used += n
-        segment_of.update(map(_ACCOUNT_AND_SEGMENT, rows))
-        cell = (np.fromiter(map(_SEGMENT, rows), dtype=np.int64, count=n) * days
-                + np.fromiter(map(day_index.__getitem__, map(_DAY, rows)), dtype=np.int64, count=n))
+        cell = np.fromiter(map(_CELL, rows), dtype=np.int64, count=n)
         weights = np.fromiter(map(_DAY_WH, rows), dtype=np.float64, count=n)
         met = dict.fromkeys(map(_LENGTH, rows))  # the interval lengths met, in order (usually one)
         for length in met:
@@ -120,6 +130,7 @@ def extract_batch(conn: sqlite3.Connection, run: RunInfo, batch: Batch) -> dict[
             totals += np.bincount(group_cell, weights=weights[picked], minlength=cells).astype(np.int64)
             for h in range(HALF_HOURS):
                 shapes[:, h] += np.bincount(group_cell, weights=values[:, h], minlength=cells)
+    members = dict(conn.execute(_MEMBERS_SQL, where).fetchall())  # segment index -> accounts with a usable day
     conn.execute("DELETE FROM profile_partial WHERE run_date = ? AND batch_no = ?", (key, batch.number))
     conn.execute("DELETE FROM profile_member WHERE run_date = ? AND batch_no = ?", (key, batch.number))
     filled = np.nonzero(counts)[0]
@@ -132,8 +143,8 @@ def extract_batch(conn: sqlite3.Connection, run: RunInfo, batch: Batch) -> dict[
         "INSERT INTO profile_member (run_date, batch_no, jurisdiction, customer_class, "
         "tariff_type, accounts) VALUES (?, ?, ?, ?, ?, ?)",
         [(key, batch.number, *_SEGMENTS[seg], accounts)
-         for seg, accounts in sorted(Counter(segment_of.values()).items())])
-    return {"accounts": len(segment_of), "nmi_days": used}
+         for seg, accounts in sorted(members.items())])
+    return {"accounts": sum(members.values()), "nmi_days": used}
 
 
 def _levels(segment: Segment) -> list[Segment]:
