@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from handlers.metering.consumption import VALID_INTERVAL_MINUTES
+from handlers.metering.milli import MilliChannel, MilliValues
 from handlers.metering.tariffs import (
     ChannelUsage,
     Tariff,
@@ -106,10 +107,13 @@ def _channel(usage: AccountUsage, tou: bool, kwh: _Kwh, profile: ProfileSet,
     per_day = 1440 // usage.interval_length if usage.interval_length in VALID_INTERVAL_MINUTES else 0
     if rows and all(len(values) == per_day for values in rows):
         wh = np.vstack(rows).astype(np.int64, copy=False)
-        if wh.min() >= 0:  # checked here, as a whole: each day's kWh and their sum made in C
+        if wh.min() >= 0:  # checked here, as a whole
+            # Wh are thousandths of a kWh: the days' values are kWh of three decimals, made only if
+            # read (the same Decimals as kwh's), their sums and band sums from the integers
+            channel = MilliChannel(wh, decimals=3)
             return ChannelUsage.from_checked_intervals(
-                {day: tuple(map(kwh.__getitem__, values)) for day, values in zip(days, wh.tolist())},
-                dict(zip(days, map(kwh.__getitem__, wh.sum(axis=1).tolist()))),
+                {day: MilliValues(channel, index) for index, day in enumerate(days)},
+                dict(zip(days, map(channel.day_sum, range(len(days))))),
                 interval_minutes=usage.interval_length)
     # no days, or a day of the wrong length or with a negative value: from_intervals refuses the
     # latter naming the day and interval

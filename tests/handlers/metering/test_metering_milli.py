@@ -8,10 +8,11 @@ import pickle
 from decimal import Decimal
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.metering.milli import LIMIT, MilliValues, largest_values, milli_channel, sum_of
+from handlers.metering.milli import LIMIT, MilliChannel, MilliValues, largest_values, milli_channel, sum_of
 
 ZERO = Decimal(0)
 
@@ -121,3 +122,39 @@ def test_the_largest_values_are_those_the_decimals_rank_first(channel, count):
     ranked = largest_values(rows, count)
     assert ranked is not None and [(str(v), k, s) for v, k, s in ranked] == [(str(v), k, s) for v, k, s in expected]
     assert largest_values({"a": (Decimal(1),)}, 1) is None  # (a tuple of Decimals: ranked by the caller)
+
+
+@settings(max_examples=150)
+@given(st.lists(THOUSANDTHS, min_size=1, max_size=12), st.sampled_from([1, 2, 3]), st.integers(1, 3), st.data())
+def test_a_channel_of_three_decimals_gives_wh_as_kwh_of_three_decimals(thousandths, days, count, data):
+    """``decimals=3`` (the BUA pipeline's watt-hours as kWh): every value, sum, band sum, highest
+    and largest value is what ``Decimal(wh).scaleb(-3)`` and Decimal addition give, exponent and all
+    (``Decimal('1.500')``, never ``Decimal('1.5')``)."""
+    slots = len(thousandths)
+    matrix = np.array([thousandths] * days, dtype=np.int64) + np.arange(days, dtype=np.int64)[:, None] * 10
+    found = MilliChannel(matrix.copy(), decimals=3)
+    as_kwh = [[Decimal(int(wh)).scaleb(-3) for wh in row] for row in matrix.tolist()]
+    for day in range(days):
+        held = MilliValues(found, day)
+        assert _exactly(held.decimals()) == _exactly(as_kwh[day])
+        assert _exactly([held.sum()]) == _exactly([sum(as_kwh[day], ZERO)])
+    assert _exactly(found.highest()) == _exactly([max(row) for row in as_kwh])
+    labels = [np.array(data.draw(st.lists(st.integers(0, count - 1), min_size=slots, max_size=slots)))
+              for _ in range(days)]
+    expected = [ZERO] * count
+    for day, day_labels in enumerate(labels):
+        for slot, label in enumerate(day_labels.tolist()):
+            expected[label] += as_kwh[day][slot]
+    sums = found.sums_by_label(list(range(days)), labels, count)
+    assert sums is not None and _exactly(sums) == _exactly(expected)
+    rows = {day: MilliValues(found, day) for day in range(days)}
+    ranked = largest_values(rows, 2)
+    assert ranked is not None
+    assert _exactly([v for v, _, _ in ranked]) == _exactly(heapq.nlargest(2, (v for row in as_kwh for v in row)))
+    again = pickle.loads(pickle.dumps(MilliValues(found, 0)))
+    assert _exactly(again.decimals()) == _exactly(as_kwh[0]) and again.channel.decimals == 3
+
+
+def test_a_channel_takes_no_other_number_of_decimals():
+    with pytest.raises(ValueError, match="decimals must be None or 3"):
+        MilliChannel(np.zeros((1, 2), dtype=np.int64), decimals=2)
