@@ -109,6 +109,23 @@ had run 561-571 s on 2026-12-05. The machine, not the code: 100,000 accounts wit
 alternately with the commit measured then (a497080), took 76 and 81 s against its 78 and 81 s (51 s
 on 2026-12-05), on an evening when a plain Python loop ran as fast as ever (the pipeline reads and
 writes some 60 GB of SQLite: this shared machine's disk, not its CPU, set the pace).
+
+Issue 15, 2026-12-07 later (``py-spy record --subprocesses`` at 100,000 accounts with the workers:
+the extraction's ``fetchmany`` 17% of all samples, the invoice step 36%). Each extraction row
+carried the account's text (to collect the accounts per segment, a dict update per row) and the
+day's (its index looked up in a dict): SQLite now gives each row its cell (segment x days + the
+day's offset, by ``julianday``) and counts the accounts per segment in a query of its own (an
+``EXISTS`` per account, which stops at its first usable day): a batch of 4,000 accounts over a
+335-day window 1.37 -> 1.11 s of CPU (medians of 12, alternately; the fetch alone 1.10 -> 0.82 s).
+A time-of-use invoice built each day's kWh ``Decimal``s (a memo lookup per value) and summed them per
+band in Python; its days are now a ``MilliChannel`` of three decimals (``handlers.metering.milli``:
+``Decimal(wh).scaleb(-3)`` when read, day and band sums from the integers), whose band sums are now
+numpy's ``bincount`` (exact: the upper and lower bits apart past 2**53) instead of a matrix
+product of integers (125 -> 30 us for a month of half hours): the invoice step over 4,000 accounts
+8,827 -> 7,661 million instructions (-13%, callgrind). Exports and NEM12 files of a 20,000-account
+run byte for byte the same. 100,000 accounts with the workers that day: 107 s before, 101-106 s with
+the extraction cut alone, 91 and 103 s with both (invoice runs 33-35 -> 27-29 s, segments 28-29 ->
+25-27 s; the processes' user CPU 144 -> 131 s, one run each), within that day's noise.
 """
 
 from __future__ import annotations
