@@ -73,7 +73,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 __all__ = ["apply", "warm_url_tables"]
 
@@ -109,7 +109,7 @@ def _one_sns_signing_key() -> None:
         from moto.sns import models
     except ImportError:
         return
-    subscription = models.Subscription
+    subscription: Any = models.Subscription  # (patched below: typed Any, as its methods are replaced)
     generate = getattr(subscription.__dict__.get("private_key"), "__wrapped__", None)  # (under lru_cache)
     if generate is None or not callable(generate):
         return
@@ -127,7 +127,7 @@ def _sqs_counts_with_one_clock_read() -> None:
         from moto.sqs import models
     except ImportError:  # (an older moto without SQS models where we expect them: nothing to do)
         return
-    queue = models.Queue
+    queue: Any = models.Queue  # (its counts are replaced below)
     found = {name: queue.__dict__.get(name) for name in _REPLACED}
     clock = getattr(models, "unix_time_millis", None)
     if clock is None or not all(isinstance(prop, property) for prop in found.values()):
@@ -156,7 +156,8 @@ def _sqs_counts_with_one_clock_read() -> None:
         try:
             return sum(1 for m in self._messages if not now > m.visible_at)
         except AttributeError:
-            return ORIGINALS["approximate_number_of_messages_not_visible"].fget(self)  # type: ignore[misc, no-any-return]
+            original = ORIGINALS["approximate_number_of_messages_not_visible"]
+            return original.fget(self)  # type: ignore[misc, no-any-return]
 
     queue.messages = property(receivable, doc=found["messages"].__doc__)
     queue.approximate_number_of_messages = property(visible_count)
@@ -229,7 +230,7 @@ def _names_and_methods_kept() -> None:
     if methods is None or snake is None or getattr(responses, "method_names_from_class", None) is not methods:
         return
     NAMES_ORIGINAL.update(method_names_from_class=methods, camelcase_to_underscores=snake)
-    listed: Callable[[Any], list[str]] = methods
+    listed = cast("Callable[[Any], list[str]]", methods)
     kept: dict[type, list[str]] = {}
 
     def method_names_from_class(clazz: Any) -> list[str]:
