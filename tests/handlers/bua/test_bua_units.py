@@ -4,10 +4,11 @@ name their bad field, the control table's bookkeeping."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handlers.bua.config import default_period, parse_config
@@ -15,6 +16,7 @@ from handlers.bua.control import STAGES, downstream
 from handlers.bua.errors import BadEvent
 from handlers.bua.estimates import Scalar, apportion, shape_day
 from handlers.bua.events import batches_of, run_date_of
+from handlers.bua.export import _dollars, _kwh
 from handlers.bua.profile import ProfileSet
 from handlers.bua.usage import basic_usage
 
@@ -147,3 +149,11 @@ def test_days_before_the_profile_window_take_its_first_day():
     assert estimate_total(profile, key, k2, date(2024, 9, 2), date(2024, 9, 4)) == 10_000
     assert list(estimate_days(profile, key, Scalar(1.0, "ADL", adl_wh=500.0), date(2024, 8, 1),
                               date(2024, 8, 3))) == [500, 500]
+
+
+@settings(max_examples=300)
+@given(st.one_of(st.integers(-10**20, 10**20), st.sampled_from([0, -1, 1, -99, 99, -100, 100, -101, 999, -1000, 1005])))
+def test_export_money_and_energy_texts_are_the_decimals_texts(number):
+    """The export writes cents and Wh from the integers: the very texts the Decimal formulas give."""
+    assert _dollars(number) == str((Decimal(number) / 100).quantize(Decimal("0.01")))
+    assert _kwh(number) == str(Decimal(number).scaleb(-3).quantize(Decimal("0.001")))
