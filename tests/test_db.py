@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from handlers.db import SHARED_PER_THREAD, DeferredWrites, connect, shared_connection, transaction, used_until_now
+from handlers.db import (SHARED_PER_THREAD, DeferredWrites, connect, read_tuples, shared_connection, transaction,
+                         used_until_now)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS item (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
@@ -251,3 +252,17 @@ def test_a_shared_connections_transaction_holds_the_databases_turn_which_other_p
             conn.execute("INSERT INTO item(name) VALUES ('a')")
     assert _in_a_forked_child(turn_is_free) == 0  # (and when it fails)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.sqlite3", "x.sqlite3-shm", "x.sqlite3-wal"]  # no file more
+
+
+def test_read_tuples_gives_plain_tuples_on_a_row_connection_and_through_deferred_writes(tmp_path):
+    conn = connect(tmp_path / "t.sqlite3", schema="CREATE TABLE IF NOT EXISTS t (a INTEGER, b TEXT);")
+    conn.execute("INSERT INTO t VALUES (1, 'x'), (2, 'y')")
+    assert conn.row_factory is sqlite3.Row
+    assert read_tuples(conn, "SELECT a, b FROM t ORDER BY a").fetchall() == [(1, "x"), (2, "y")]
+    deferred = DeferredWrites(conn)
+    assert read_tuples(deferred, "  with x AS (SELECT a FROM t) SELECT a FROM x ORDER BY a").fetchall() == [(1,), (2,)]
+    assert type(conn.execute("SELECT a FROM t").fetchone()) is sqlite3.Row  # (the connection's own rows as before)
+    with pytest.raises(ValueError, match="only reads"):
+        read_tuples(deferred, "DELETE FROM t")
+    assert conn.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 2
+    conn.close()

@@ -24,6 +24,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from handlers.db import read_tuples
+
 from .config import RunInfo
 from .events import Batch
 
@@ -94,8 +96,8 @@ def prepare_batch(conn: sqlite3.Connection, run: RunInfo, batch: Batch) -> dict[
     for table in FILES:
         conn.execute(f"DELETE FROM {table} WHERE run_date = :run AND account_id BETWEEN :first "
                      "AND :last", where)
-    rows = conn.execute(
-        "SELECT a.account_id, a.nmi, a.jurisdiction, a.customer_class, a.tariff_code, "
+    rows = read_tuples(
+        conn, "SELECT a.account_id, a.nmi, a.jurisdiction, a.customer_class, a.tariff_code, "
         "a.meter_type, a.last_billed_end, a.unbilled_start, a.unbilled_end, s.unbilled_days, "
         "s.actual_wh, s.estimated_wh, s.amount_cents, s.gst_cents, s.flags, m.scalar, m.flag "
         "FROM bua_account a JOIN invoice_summary s ON s.run_date = a.run_date AND "
@@ -107,8 +109,8 @@ def prepare_batch(conn: sqlite3.Connection, run: RunInfo, batch: Batch) -> dict[
                 _dollars(r[12]), _dollars(r[13]), _dollars(r[12] + r[13]), r[14]) for r in rows]
     conn.executemany(f"INSERT INTO bua_account_summary ({', '.join(ACCOUNT_COLUMNS)}) VALUES "
                      f"({', '.join('?' for _ in ACCOUNT_COLUMNS)})", summary)
-    grouped = conn.execute(
-        "SELECT account_id, month, kind, description, unit, cents_per_unit, "
+    grouped = read_tuples(
+        conn, "SELECT account_id, month, kind, description, unit, cents_per_unit, "
         "GROUP_CONCAT(quantity, '|'), SUM(amount_cents), SUM(gst_cents), MIN(line_no) "
         "FROM invoice_line WHERE run_date = :run AND account_id BETWEEN :first AND :last "
         "GROUP BY account_id, month, kind, description, unit, cents_per_unit "
@@ -136,8 +138,8 @@ def _write_table(conn: sqlite3.Connection, table: str, columns: tuple[str, ...],
             writer = csv.writer(out)
             writer.writerow(columns)
             order = "account_id, month, line_no" if "month" in columns else "account_id"
-            cursor = conn.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE run_date = ? "
-                                  f"ORDER BY {order}", (key,))
+            cursor = read_tuples(conn, f"SELECT {', '.join(columns)} FROM {table} WHERE run_date = ? "
+                                       f"ORDER BY {order}", (key,))
             while rows := cursor.fetchmany(10_000):
                 writer.writerows(rows)
                 count += len(rows)

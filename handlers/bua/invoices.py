@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from handlers.db import read_tuples
 from handlers.metering.consumption import VALID_INTERVAL_MINUTES
 from handlers.metering.milli import MilliChannel, MilliValues
 from handlers.metering.tariffs import (
@@ -143,8 +144,8 @@ def simulate_batch(conn: sqlite3.Connection, run: RunInfo, batch: Batch,
     scalars = load_scalars(conn, run.run_date, batch.first, batch.last)
     schedules = _schedules(conn)
     interval_rows: dict[str, list] = {}
-    for row in conn.execute(
-            "SELECT a.account_id, r.day, r.interval_length, r.wh, r.day_wh, r.source "
+    for row in read_tuples(
+            conn, "SELECT a.account_id, r.day, r.interval_length, r.wh, r.day_wh, r.source "
             "FROM bua_account a JOIN interval_read r ON r.nmi = a.nmi AND r.suffix = 'E1' "
             "AND r.day >= a.unbilled_start AND r.day < a.unbilled_end "
             "AND (r.source = 'METER' OR r.run_date = :run) "
@@ -153,8 +154,8 @@ def simulate_batch(conn: sqlite3.Connection, run: RunInfo, batch: Batch,
             "ORDER BY a.account_id, r.day", where):
         interval_rows.setdefault(row[0], []).append(row[1:])
     read_rows: dict[str, list] = {}
-    for row in conn.execute(
-            "SELECT a.account_id, b.read_date, b.value_wh, b.source, g.digits "
+    for row in read_tuples(
+            conn, "SELECT a.account_id, b.read_date, b.value_wh, b.source, g.digits "
             "FROM bua_account a JOIN register g ON g.nmi = a.nmi AND g.register_id = (SELECT "
             " MIN(register_id) FROM register r WHERE r.nmi = a.nmi AND r.suffix LIKE 'E%') "
             "JOIN basic_read b ON b.nmi = a.nmi AND b.register_id = g.register_id "

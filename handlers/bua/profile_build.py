@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from handlers.db import read_tuples
+
 from .config import RunInfo
 from .events import Batch
 from .profile import (
@@ -109,7 +111,7 @@ def extract_batch(conn: sqlite3.Connection, run: RunInfo, batch: Batch) -> dict[
     shapes = np.zeros((cells, HALF_HOURS))
     where = {"ws": start.isoformat(), "pe": run.period_end.isoformat(), "first": batch.first,
              "last": batch.last, "fraction": run.config.max_estimated_fraction}
-    cursor = conn.execute(_EXTRACT_SQL, {**where, "days": days})
+    cursor = read_tuples(conn, _EXTRACT_SQL, {**where, "days": days})
     used = 0
     while rows := cursor.fetchmany(20_000):  # each chunk's columns taken out in C
         n = len(rows)
