@@ -124,9 +124,13 @@ numpy's ``bincount`` (exact: the upper and lower bits apart past 2**53) instead 
 product of integers (a month of half hours 125 -> 50 us; 99 us for the metering handlers' channels,
 which also count each label's values of three and of two decimals): the invoice step over 4,000 accounts
 8,827 -> 7,661 million instructions (-13%, callgrind). Exports and NEM12 files of a 20,000-account
-run byte for byte the same. 100,000 accounts with the workers that day: 107 s before, 101-106 s with
-the extraction cut alone, 91 and 103 s with both (invoice runs 33-35 -> 27-29 s, segments 28-29 ->
-25-27 s; the processes' user CPU 144 -> 131 s, one run each), within that day's noise.
+run byte for byte the same. Then: every handler connection makes a ``sqlite3.Row`` per row, which
+the harness above (plain tuples) did not see; the extraction, the invoice step's interval and read
+rows and the export's reads now take plain tuples (``handlers.db.read_tuples``): extract_batch on a
+Row connection 4.71 -> 3.76 s for 15,000 accounts (-20%, medians of 4). 100,000 accounts with the
+workers, this code and the stop's first commit (14271f3) run alternately, two pairs: 68.1 and 68.6 s
+against 74.1 and 74.3 s (-8%; user CPU 96-97 against 105-109 s), segments 15.0-16.2 against
+22.4-22.7 s, invoice runs 24-26 s either way (within the hour's noise).
 """
 
 from __future__ import annotations
