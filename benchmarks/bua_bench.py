@@ -130,7 +130,13 @@ rows and the export's reads now take plain tuples (``handlers.db.read_tuples``):
 Row connection 4.71 -> 3.76 s for 15,000 accounts (-20%, medians of 4). 100,000 accounts with the
 workers, this code and the stop's first commit (14271f3) run alternately, two pairs: 68.1 and 68.6 s
 against 74.1 and 74.3 s (-8%; user CPU 96-97 against 105-109 s), segments 15.0-16.2 against
-22.4-22.7 s, invoice runs 24-26 s either way (within the hour's noise).
+22.4-22.7 s, invoice runs 24-26 s either way (within the hour's noise). A million accounts with the
+workers right after (04:12): 817 s, the tree's peak 2,477 MiB PSS (2,524 RSS summed; the caller's
+1,087 MiB), stages: invoice runs 284 s, segments 184 s, export 126 s, NEM12 83 s, restore 71 s. The
+generator, unchanged, took 1,094 s for the snapshot (658 s on 12-05) and the OS page cache was empty
+after the run: a slow hour; but the workers' extra 630 MiB against the 1,843 MiB run is not
+explained by the cuts' caches (20,000 accounts in one process: 34 band layouts, 2,259 days in all,
+peak RSS 205 MiB as before) and is the next thing to look at (per-stage peaks; the WAL index).
 """
 
 from __future__ import annotations
