@@ -136,7 +136,9 @@ workers right after (04:12): 817 s, the tree's peak 2,477 MiB PSS (2,524 RSS sum
 generator, unchanged, took 1,094 s for the snapshot (658 s on 12-05) and the OS page cache was empty
 after the run: a slow hour; but the workers' extra 630 MiB against the 1,843 MiB run is not
 explained by the cuts' caches (20,000 accounts in one process: 34 band layouts, 2,259 days in all,
-peak RSS 205 MiB as before) and is the next thing to look at (per-stage peaks; the WAL index).
+peak RSS 205 MiB as before), nor at 100,000 accounts by the WAL (at most 34 MB through a run) or
+the tree's peak there (753-769 MiB, 796-843 before the cuts): the next thing to look at (per-stage
+peaks at a million; anything a worker keeps per batch, 17,880 batches there).
 """
 
 from __future__ import annotations
