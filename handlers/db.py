@@ -364,7 +364,7 @@ class DeferredWrites:
         self.writes: list[tuple[bool, str, Any]] = []  # (many, statement, parameters), in order
 
     def execute(self, sql: str, parameters: Any = ()) -> sqlite3.Cursor | None:
-        if sql.lstrip()[:6].upper().startswith(("SELECT", "WITH")):
+        if _reads_only(sql):
             return self.conn.execute(sql, parameters)
         self.writes.append((False, sql, parameters))
         return None
@@ -385,11 +385,16 @@ def read_tuples(conn: sqlite3.Connection | DeferredWrites, sql: str, parameters:
     rows taken apart by position (a :class:`sqlite3.Row` per row made the BUA extraction's fetch
     and column picking about 30% dearer). Only reads: a write must go through the connection (or
     the :class:`DeferredWrites` that keeps it for the end)."""
-    if not sql.lstrip()[:6].upper().startswith(("SELECT", "WITH")):
+    if not _reads_only(sql):
         raise ValueError(f"read_tuples only reads (SELECT or WITH), got: {sql.lstrip()[:40]!r}")
     cursor = (conn.conn if isinstance(conn, DeferredWrites) else conn).cursor()
     cursor.row_factory = None
     return cursor.execute(sql, parameters)
+
+
+def _reads_only(sql: str) -> bool:
+    """Whether the statement is a query (``SELECT`` or ``WITH``), which writes nothing."""
+    return sql.lstrip()[:6].upper().startswith(("SELECT", "WITH"))
 
 
 def _statements(schema: str) -> list[str]:
