@@ -3,6 +3,7 @@ Timeout; Lambda's errors; other runtimes sent to a Lambda endpoint."""
 
 from __future__ import annotations
 
+import gc
 import textwrap
 import zipfile
 
@@ -50,6 +51,27 @@ def test_code_in_a_zip_file(write, tmp_path):
         zipped.writestr("main.py", "def handler(event, context):\n    return {'zipped': event}\n")
     path = write("template.yaml", sam("Runtime: python3.12\nCodeUri: build.zip\nHandler: main.handler"))
     assert load_template(path).execute(input=1).output == {"zipped": 1}
+
+
+def test_the_scratch_directory_is_made_only_for_code_that_needs_it_and_removed_with_the_app(write, tmp_path,
+                                                                                             monkeypatch):
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(temporary))
+    folder_code = write("template.yaml", sam("Runtime: python3.12\nCodeUri: src\nHandler: main.handler"),
+                        {"src/main.py": "def handler(event, context):\n    return event\n"})
+    assert load_template(folder_code).execute(input=1).output == 1
+    assert list(temporary.iterdir()) == []  # (a server killed with it loaded leaves nothing behind)
+
+    archive = tmp_path / "build.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("main.py", "def handler(event, context):\n    return {'zipped': event}\n")
+    app = load_template(write("zipped.yaml", sam("Runtime: python3.12\nCodeUri: build.zip\nHandler: main.handler")))
+    [scratch] = temporary.iterdir()
+    assert scratch.name.startswith("aslrun-template-") and (scratch / "Fn-zip" / "main.py").is_file()
+    del app
+    gc.collect()
+    assert not scratch.exists()
 
 
 def test_inline_code_is_written_to_index_py(write):

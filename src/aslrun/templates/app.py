@@ -171,13 +171,12 @@ def load_template(path: str | os.PathLike[str], *, parameters: Mapping[str, str]
     intrinsics = Intrinsics(template, deployment, given)
     nested = load_nested_stacks(intrinsics, path, deployment.stack_name, lambda child, values, name: load_template(
         child, parameters=values, region=region, account=account, lambda_endpoint=lambda_endpoint, stack_name=name))
-    scratch = tempfile.TemporaryDirectory(prefix="aslrun-template-")
+    scratch = _Scratch()
     bindings = Bindings(lambda_fallback=_remote(lambda_endpoint) if lambda_endpoint else None)
 
     functions = {}
     for logical_id in _created(intrinsics, _FUNCTION):
-        spec = read_function(logical_id, intrinsics.resources[logical_id], intrinsics, base,
-                             lambda name: _scratch_dir(scratch.name, name))
+        spec = read_function(logical_id, intrinsics.resources[logical_id], intrinsics, base, scratch.folder)
         functions[logical_id] = _function(spec, region, lambda_endpoint)
         if functions[logical_id].handler is not None:
             bindings.bind(spec.name, functions[logical_id].handler)
@@ -206,8 +205,9 @@ def _take_in(child: TemplateApp, path: Path, machines: dict[str, TemplateStateMa
              functions: dict[str, TemplateFunction], seed: dict[str, Any], event_sources: EventSources) -> None:
     """A nested stack's state machines, functions, resources and event sources taken into its
     parent's app (its logical ids are the parent's to use; its scratch directory stays with it)."""
-    for kind, theirs, ours in (("state machine", child.state_machines, machines), ("function", child.functions,
-                                                                                   functions)):
+    kinds: tuple[tuple[str, dict[str, Any], dict[str, Any]], ...] = (
+        ("state machine", child.state_machines, machines), ("function", child.functions, functions))
+    for kind, theirs, ours in kinds:
         for logical_id, item in theirs.items():
             if logical_id in ours:
                 raise TemplateError(f"{path}: the {kind} {logical_id} of the nested stack {child.stack_name} has the "
@@ -269,10 +269,21 @@ def _created(intrinsics: Intrinsics, type_name: str) -> list[str]:
             if isinstance(resource, dict) and resource.get("Type") == type_name and intrinsics.created(logical_id)]
 
 
-def _scratch_dir(root: str, name: str) -> Path:
-    folder = Path(root) / re.sub(r"[^A-Za-z0-9_.-]", "_", name)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+class _Scratch:
+    """The app's temporary directory for inline and unzipped code, made when a function first needs
+    a folder in it (most templates' code is a folder beside them: nothing is made, nothing can be
+    left behind by a server that is killed) and removed with the app."""
+
+    def __init__(self) -> None:
+        self._directory: tempfile.TemporaryDirectory[str] | None = None
+
+    def folder(self, name: str) -> Path:
+        """An empty folder for ``name`` (the same one each time it is asked for)."""
+        if self._directory is None:
+            self._directory = tempfile.TemporaryDirectory(prefix="aslrun-template-")
+        folder = Path(self._directory.name) / re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
 
 
 def _remote(endpoint: str, function_name: str | None = None) -> Any:
@@ -353,7 +364,7 @@ def _prepare_called_functions(machines: dict[str, TemplateStateMachine], functio
 
 def _called_functions(machine: TemplateStateMachine) -> list[tuple[str, str]]:
     """``(state name, function reference)`` for every Lambda function the machine names statically."""
-    found = []
+    found: list[tuple[str, str]] = []
     program = machine.machine.program if machine.machine is not None else None
     for state in program.walk() if program is not None else []:
         names = getattr(state, "static_function_names", None)
