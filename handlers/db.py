@@ -142,7 +142,7 @@ def shared_connection(path: str | os.PathLike[str] | None = None, *, schema: str
                 conn.execute("ROLLBACK")
             return conn
         del _shared.open[key]
-        _set_aside(conn)
+        _let_go(conn, key, identity)
     conn = _prepared(connect(target, schema=schema, write_turns=True), prepare)
     opened = file_identity(key, watch_content)
     if opened is None:  # nothing at that path to recognise later (cannot happen for a file SQLite opened)
@@ -150,11 +150,19 @@ def shared_connection(path: str | os.PathLike[str] | None = None, *, schema: str
     _shared.open[key] = (conn, opened)
     while len(_shared.open) > SHARED_PER_THREAD:
         path_of_oldest, (oldest, its_identity) = _shared.open.popitem(last=False)
-        if file_identity(path_of_oldest) == its_identity[:2]:  # (its file, whatever was written since)
-            oldest.close()
-        else:
-            _set_aside(oldest)
+        _let_go(oldest, path_of_oldest, its_identity)
     return conn
+
+
+def _let_go(conn: sqlite3.Connection, path: str, identity: tuple[int, ...]) -> None:
+    """A shared connection no longer handed out: closed while ``path`` is still the file it opened
+    (whatever was written to it since: another process's checkpoint is the usual reason, and each
+    connection kept would keep its page cache, up to 64 MiB for a BUA run database), else set
+    aside (the file was deleted or replaced, see the module docstring)."""
+    if file_identity(path) == identity[:2]:
+        conn.close()
+    else:
+        _set_aside(conn)
 
 
 def _prepared(conn: sqlite3.Connection, prepare: Callable[[sqlite3.Connection], None] | None) -> sqlite3.Connection:
