@@ -500,3 +500,33 @@ def test_the_narrowing_keeps_every_pattern_the_path_or_the_case_could_make_match
     narrowing.narrow_next_loop("http", "ab")
     assert [service for service, _ in narrowing] == ["slash", "plain-http", "any-case", "open", "host"]
     assert [service for service, _ in narrowing] == [service for service, _ in patterns]
+
+
+def test_a_large_object_goes_to_disk_at_once_and_reads_back_the_same(monkeypatch):
+    import tempfile
+
+    from moto.s3.models import s3_backends
+
+    in_memory: list[int] = []  # the sizes written into a spooled file's memory part
+    write = tempfile.SpooledTemporaryFile.write
+
+    def recording_write(self, data):
+        if not self._rolled:
+            in_memory.append(len(data))
+        return write(self, data)
+
+    monkeypatch.setattr(tempfile.SpooledTemporaryFile, "write", recording_write)
+    big, small = bytes(range(256)) * (24 * 1024), b"a small value"  # (6 MiB: past the 5 MiB kept in memory)
+    with LocalAws(reset=True) as aws:
+        assert moto_speedups.KEY_VALUE_ORIGINAL, "applied when a local AWS starts"
+        s3 = aws.client("s3")
+        s3.create_bucket(Bucket="spooled")
+        for key, body in (("big", big), ("small", small), ("big-then-small", big), ("big-then-small", small)):
+            s3.put_object(Bucket="spooled", Key=key, Body=body)
+        assert s3.get_object(Bucket="spooled", Key="big")["Body"].read() == big
+        assert s3.get_object(Bucket="spooled", Key="small")["Body"].read() == small
+        assert s3.get_object(Bucket="spooled", Key="big-then-small")["Body"].read() == small
+        keys = s3_backends[aws.account]["aws"].buckets["spooled"].keys
+        assert keys["big"]._value_buffer._rolled and keys["big"].contentsize == len(big)
+        assert not keys["small"]._value_buffer._rolled and keys["small"].contentsize == len(small)
+    assert len(small) in in_memory and len(big) not in in_memory  # (moto's own write put it in memory first)

@@ -16,7 +16,9 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from typing import Any
 
+from ..freed_memory import give_large_blocks_back
 from .worker_aws_calls import (
     PIPE_LOCK,
     LocalAwsOutOfReach,
@@ -31,6 +33,7 @@ __all__ = ["LocalAwsOutOfReach", "read_message", "serve", "write_message"]
 
 def serve() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it ends us by closing the pipe
+    give_large_blocks_back()  # (a handler's large buffers, an S3 transfer's parts, are not kept once freed)
     answers = os.fdopen(os.dup(1), "wb")  # the pipe to the parent...
     os.dup2(2, 1)  # ...and a handler's print() goes to standard error
     requests = sys.stdin.buffer
@@ -58,6 +61,7 @@ def serve() -> None:
                 else:
                     os.environ[name] = value
         set_caller_has_local_aws(local_aws_environment is not None)
+        answer: tuple[bool, Any]
         try:
             answer = (True, call_with_own_event(handler, event, LambdaContext.from_fields(fields)))  # unpickled: ours
         except Exception as exc:

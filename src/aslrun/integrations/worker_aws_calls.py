@@ -105,12 +105,13 @@ def _hand_to_caller(model: Any = None, params: Any = None, context: Any = None, 
     if not _Channel.in_call:  # (a thread the handler left behind: its caller no longer reads the pipe)
         raise LocalAwsOutOfReach(f"handler_processes: an AWS call ({model.name}) was made from a worker process "
                                  "after its handler had returned; the run's local AWS is not reachable then")
-    api_params = {name: value.read() if hasattr(value, "read") else value
-                  for name, value in context.pop(_PARAMS).items()}
-    call = (AWS_CALL, model.service_model.service_name, context.get("client_region"), model.name, api_params)
+    given = context.pop(_PARAMS)
     assert _Channel.answers is not None and _Channel.requests is not None
-    with PIPE_LOCK:
+    with PIPE_LOCK:  # (a file-like read only now: an S3 transfer's ten threads would each hold a part of it)
+        api_params = {name: value.read() if hasattr(value, "read") else value for name, value in given.items()}
+        call = (AWS_CALL, model.service_model.service_name, context.get("client_region"), model.name, api_params)
         write_message(_Channel.answers, call)
+        del api_params, call  # (the part's bytes, sent)
         kind, payload = read_message(_Channel.requests)
     if kind == "raise":
         raise payload
