@@ -139,6 +139,28 @@ explained by the cuts' caches (20,000 accounts in one process: 34 band layouts, 
 peak RSS 205 MiB as before), nor at 100,000 accounts by the WAL (at most 34 MB through a run) or
 the tree's peak there (753-769 MiB, 796-843 before the cuts): the next thing to look at (per-stage
 peaks at a million; anything a worker keeps per batch, 17,880 batches there).
+
+Issue 15, the stop after (a million accounts again, the tree sampled per process every 5 s). The
+same run: 866 s, the tree's peak 2,478 MiB. Each worker grew steadily through the segments stage
+(to 470 and 310 MiB) and held it; each had 24-27 connections to the run database open. A shared
+connection (``handlers.db``) whose file another process had written since it was last used (its
+size or time changed: the other worker's checkpoints) was opened again, and the old one set aside
+(kept open, as for a replaced file, up to 32), with its page cache. It is now closed when the file
+is still the same one. At each fan-out's start the caller held the worklist's million items (some
+370 MiB while the ``ItemReader``'s Map ran) and at the export's end moto joined the CSV's upload
+parts (a bytearray and a bytes copy of the file, then a third written into the key's spooled file's
+memory before it went to disk), and glibc kept what both freed, as it kept the 8 MiB parts each of
+boto3's ten transfer threads read in the worker (a 200 MB upload through a worker: the worker 35
+-> 219 MiB, the caller 84 -> 545 MiB). ``aslrun.freed_memory`` now fixes glibc's mapping threshold
+in the workers and in a process that runs a local AWS (each freed block of 1 MiB and more goes back
+at once), moto writes a large value straight to disk, and a worker reads an upload part only when
+its turn on the pipe comes: 74 and 287 MiB for that upload. 100,000 accounts: the tree's peak 704 ->
+582 MiB (the caller 360 -> 265 MiB). 1,000,000 accounts: **the tree's peak 1,181 MiB** (1,231 MiB
+RSS summed; the caller 851 MiB, the workers 125-310 MiB), 887 s in an hour as slow as the morning's
+(a plain Python loop 1.3-1.8 times its usual time; invoice runs 282 s, segments 227 s, export 122 s,
+restore 97 s, NEM12 88 s). The ``ItemReader``'s items could take a third less memory parsed as one
+JSON array (their keys shared) and 4 times less time, but a line holding two values (``1,2``) would
+then pass where the reader names its line as not valid JSON: not done.
 """
 
 from __future__ import annotations
