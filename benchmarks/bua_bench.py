@@ -151,14 +151,17 @@ is still the same one. At each fan-out's start the caller held the worklist's mi
 parts (a bytearray and a bytes copy of the file, then a third written into the key's spooled file's
 memory before it went to disk), and glibc kept what both freed, as it kept the 8 MiB parts each of
 boto3's ten transfer threads read in the worker (a 200 MB upload through a worker: the worker 35
--> 219 MiB, the caller 84 -> 545 MiB). ``aslrun.freed_memory`` now fixes glibc's mapping threshold
-in the workers and in a process that runs a local AWS (each freed block of 1 MiB and more goes back
-at once), moto writes a large value straight to disk, and a worker reads an upload part only when
-its turn on the pipe comes: 74 and 287 MiB for that upload. 100,000 accounts: the tree's peak 704 ->
-582 MiB (the caller 360 -> 265 MiB). 1,000,000 accounts: **the tree's peak 1,181 MiB** (1,231 MiB
-RSS summed; the caller 851 MiB, the workers 125-310 MiB), 887 s in an hour as slow as the morning's
-(a plain Python loop 1.3-1.8 times its usual time; invoice runs 282 s, segments 227 s, export 122 s,
-restore 97 s, NEM12 88 s). The ``ItemReader``'s items could take a third less memory parsed as one
+-> 220 MiB, the caller 85 -> 545 MiB). Now moto writes a large value straight to disk, a worker
+reads an upload part only when its turn on the pipe comes, and ``aslrun.freed_memory`` has the
+threads of a worker, and of a process that runs a local AWS, share two heaps (glibc's
+``M_ARENA_MAX``): 75 and 329 MiB for that upload. 1,000,000 accounts: **the tree's peak 1,326 MiB**
+(1,371 MiB RSS summed; the caller 975 MiB), 847 s in an hour as slow as the morning's (a plain
+Python loop 1.2-1.8 times its usual time; invoice runs 294 s, segments 203 s, export 114 s, restore
+94 s, NEM12 75 s). Tried first: glibc's mapping threshold fixed at 1 MiB (each large block freed goes
+back at once): the tree's peak 1,142-1,181 MiB at a million (855-887 s), 582-591 MiB at 100,000
+(663 with the two heaps), but every large numpy array then starts on fresh pages: the extraction's
+numpy work on 20,000 rows 11-15 -> 17-19 ms of CPU; dropped for the heaps, which cost nothing there.
+The ``ItemReader``'s items could take a third less memory parsed as one
 JSON array (their keys shared) and 4 times less time, but a line holding two values (``1,2``) would
 then pass where the reader names its line as not valid JSON: not done.
 """

@@ -18,7 +18,7 @@ import signal
 import sys
 from typing import Any
 
-from ..freed_memory import give_large_blocks_back
+from ..freed_memory import threads_share_freed_memory
 from .worker_aws_calls import (
     PIPE_LOCK,
     LocalAwsOutOfReach,
@@ -33,7 +33,7 @@ __all__ = ["LocalAwsOutOfReach", "read_message", "serve", "write_message"]
 
 def serve() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it ends us by closing the pipe
-    give_large_blocks_back()  # (a handler's large buffers, an S3 transfer's parts, are not kept once freed)
+    threads_share_freed_memory()  # (an S3 transfer's ten threads do not each keep the parts they read)
     answers = os.fdopen(os.dup(1), "wb")  # the pipe to the parent...
     os.dup2(2, 1)  # ...and a handler's print() goes to standard error
     requests = sys.stdin.buffer

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BindingError
-from ..freed_memory import give_large_blocks_back
+from ..freed_memory import threads_share_freed_memory
 
 __all__ = ["AWS_EXTRA_MISSING", "LOCAL_AWS_LOCK", "AwsUnavailable", "LocalAws", "NetworkBlocked", "aws_extra_installed",
            "current_aws", "fresh_on_demand", "prepare", "start_on_demand_with", "use_aws"]
@@ -255,7 +255,7 @@ _CLIENTS: dict[tuple[str, str], Any] = {}  # (service, region) -> a client of th
 def _adapt_moto() -> None:
     """What this package changes in moto, once per process (each step is idempotent)."""
     os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
-    give_large_blocks_back()  # (moto holds an object's bytes, a multipart upload's parts joined, as it works)
+    threads_share_freed_memory()  # (the threads answering workers' S3 calls do not each keep what they freed)
     from .event_targets import apply as deliver_other_targets
     from .journal import hook_every_session
     from .moto_calls import apply as one_call_at_a_time

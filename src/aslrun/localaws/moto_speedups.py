@@ -71,8 +71,8 @@ An S3 object's bytes live in a spooled file (in memory up to 5 MiB, on disk past
 fills by writing the whole value into the memory part first and only then moving it to disk: a
 third copy of a large object (a multipart upload's value is already a joined copy of its parts).
 A value larger than the spooled file keeps in memory now goes to disk at once: the same bytes,
-the same size; an upload of a 200 MB file through the local AWS 481 -> 282 MiB at its peak (with
-:mod:`aslrun.freed_memory`).
+the same size: an upload of a 200 MB file through the local AWS 499-522 -> 291 MiB at its peak,
+and 513 -> 329 MiB in the process answering a worker's upload (both with :mod:`aslrun.freed_memory`).
 """
 
 from __future__ import annotations

@@ -278,7 +278,7 @@ class _Scratch:
         self._directory: tempfile.TemporaryDirectory[str] | None = None
 
     def folder(self, name: str) -> Path:
-        """An empty folder for ``name`` (the same one each time it is asked for)."""
+        """The folder for ``name`` in the directory (made empty when first asked for)."""
         if self._directory is None:
             self._directory = tempfile.TemporaryDirectory(prefix="aslrun-template-")
         folder = Path(self._directory.name) / re.sub(r"[^A-Za-z0-9_.-]", "_", name)
