@@ -54,7 +54,8 @@ def test_a_send_asks_no_message_whether_it_is_visible(queue, monkeypatch):
     asked = []
     for name in ("visible", "delayed"):
         original = Message.__dict__[name]
-        monkeypatch.setattr(Message, name, property(lambda self, o=original, n=name: (asked.append(n), o.fget(self))[1]))
+        monkeypatch.setattr(Message, name,
+                            property(lambda self, o=original, n=name: (asked.append(n), o.fget(self))[1]))
     sqs, url, _ = queue
     for number in range(20):
         sqs.send_message(QueueUrl=url, MessageBody=str(number))
@@ -100,7 +101,8 @@ def test_every_subscription_signs_with_one_key_and_the_signature_checks_out():
             topic = sns.create_topic(Name=name)["TopicArn"]
             sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
             sns.publish(TopicArn=topic, Message=f"to {name}")
-        envelopes = [json.loads(m["Body"]) for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
+        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        envelopes = [json.loads(m["Body"]) for m in received]
     assert sorted(e["Message"] for e in envelopes) == ["to first", "to second"]
     assert len(moto_speedups.SIGNING_KEY) == 1
     public = moto_speedups.SIGNING_KEY[0].public_key()
@@ -136,7 +138,8 @@ def _answers_of_a_workload() -> list[Any]:
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
             AttributeDefinitions=[{"AttributeName": a, "AttributeType": t} for a, t in
                                   (("pk", "S"), ("sk", "N"), ("status", "S"))],
-            GlobalSecondaryIndexes=[{"IndexName": "byStatus", "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"}],
+            GlobalSecondaryIndexes=[{"IndexName": "byStatus",
+                                     "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"}],
                                      "Projection": {"ProjectionType": "ALL"}}])
         every_type = {"s": {"S": "text"}, "n": {"N": "1.50"}, "b": {"B": b"\x00\x01"}, "ss": {"SS": ["p", "q"]},
                       "ns": {"NS": ["1", "2"]}, "bs": {"BS": [b"x"]}, "bool": {"BOOL": False}, "null": {"NULL": True},
@@ -151,7 +154,8 @@ def _answers_of_a_workload() -> list[Any]:
         ask(ddb.update_item, TableName="t", Key={"pk": {"S": "a"}, "sk": {"N": "2"}}, UpdateExpression="SET s = :s",
             ExpressionAttributeValues={":s": {"S": "changed"}}, ReturnValues="ALL_NEW")
         ask(ddb.batch_get_item, RequestItems={"t": {"Keys": [{"pk": {"S": "a"}, "sk": {"N": "3"}}]}})
-        ask(ddb.transact_get_items, TransactItems=[{"Get": {"TableName": "t", "Key": {"pk": {"S": "a"}, "sk": {"N": "4"}}}}])
+        ask(ddb.transact_get_items,
+            TransactItems=[{"Get": {"TableName": "t", "Key": {"pk": {"S": "a"}, "sk": {"N": "4"}}}}])
         ask(ddb.describe_table, TableName="t")
         ask(ddb.list_tables)
         sqs = aws.client("sqs")
@@ -220,8 +224,13 @@ def test_a_member_found_under_another_name_is_found_under_the_same_name_first(mo
 
 
 def test_the_kept_method_lists_and_snake_case_names_are_moto_s_own():
+    import importlib
+
     from moto.core import responses
     from moto.sqs import models as sqs_models
+
+    for service in ("sqs", "s3", "dynamodb", "sns", "events", "logs"):  # (not left to the tests run before)
+        importlib.import_module(f"moto.{service}.responses")
 
     LocalAws(reset=True).start().stop()  # (the speed-ups are applied when a local AWS starts)
     original_methods = moto_speedups.NAMES_ORIGINAL["method_names_from_class"]
