@@ -25,7 +25,7 @@ import numpy as np
 
 from handlers.db import read_tuples
 from handlers.metering.consumption import VALID_INTERVAL_MINUTES
-from handlers.metering.milli import MilliChannel, MilliValues
+from handlers.metering.milli import MilliChannel, MilliValues, decimals_of_thousandths
 from handlers.metering.tariffs import (
     ChannelUsage,
     Tariff,
@@ -50,21 +50,9 @@ __all__ = ["simulate_batch"]
 _CENTS = Decimal(100)
 
 
-class _Kwh(dict):  # type: ignore[type-arg]
-    """Wh integers as Decimal kWh, memoised (the same small values recur millions of times, in
-    every batch): ``kwh[wh]``, or ``map(kwh.__getitem__, values)`` for a day's intervals in C.
-    Past ``LIMIT`` values new ones are converted without being kept, so memory stays bounded."""
-
-    LIMIT = 500_000
-
-    def __missing__(self, wh: int) -> Decimal:
-        value = Decimal(wh).scaleb(-3)
-        if len(self) < self.LIMIT:
-            self[wh] = value
-        return value
-
-
-_KWH = _Kwh()  # kept by the process: a Decimal is immutable, and the next batch meets the same values
+#: Wh as Decimal kWh (``Decimal(wh).scaleb(-3)``), memoised for the process: the same small values recur
+#: millions of times, in every batch, and a channel of three-decimal thousandths reads the same memo
+_KWH = decimals_of_thousandths(3)
 
 
 def _schedules(conn: sqlite3.Connection) -> dict[str, TariffSchedule | str]:
@@ -94,7 +82,7 @@ def _days(start: date, count: int) -> tuple[date, ...]:
     return tuple(start + timedelta(days=offset) for offset in range(count))
 
 
-def _channel(usage: AccountUsage, tou: bool, kwh: _Kwh, profile: ProfileSet,
+def _channel(usage: AccountUsage, tou: bool, kwh: dict[int, Decimal], profile: ProfileSet,
              segment: tuple[str, str, str]) -> ChannelUsage:
     days = _days(usage.start, len(usage.daily))
     if not tou:

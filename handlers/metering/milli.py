@@ -42,7 +42,8 @@ import numpy as np
 
 from handlers.metering.money import ZERO
 
-__all__ = ["LIMIT", "MilliChannel", "MilliValues", "label_row", "largest_values", "milli_channel", "sound_floats",
+__all__ = ["LIMIT", "MilliChannel", "MilliValues", "decimals_of_thousandths", "label_row", "largest_values",
+           "milli_channel", "sound_floats",
            "sum_of"]
 
 K = TypeVar("K")
@@ -65,23 +66,30 @@ def _at_decimals(milli: int, decimals: int) -> Decimal:
 class _DecimalOfMilli(dict):  # type: ignore[type-arg]
     """milli -> its Decimal, at ``decimals`` decimals or (None) at those of its shortest text
     (``Decimal(repr(m / 1000))``), kept for the values met so far (keyed by integers: no float to
-    hash); past ``KEPT`` entries new ones are made without being kept."""
+    hash); past ``kept`` entries new ones are made without being kept."""
 
-    KEPT = 200_000
-
-    def __init__(self, decimals: int | None) -> None:
+    def __init__(self, decimals: int | None, kept: int) -> None:
         super().__init__()
-        self.decimals = decimals
+        self.decimals, self.kept = decimals, kept
 
     def __missing__(self, milli: int) -> Decimal:
         number = _at_decimals(milli, self.decimals or _decimals_of(milli))
-        if len(self) < self.KEPT:
+        if len(self) < self.kept:
             self[milli] = number
         return number
 
 
-#: a channel's values as Decimals, by its ``decimals`` (None: each at its shortest text's)
-_DECIMALS_OF_MILLI = {None: _DecimalOfMilli(None), 3: _DecimalOfMilli(3)}
+#: a channel's values as Decimals, by its ``decimals`` (None: each at its shortest text's); the
+#: three-decimal one is also the BUA invoice step's Wh -> kWh for every value it prices
+_DECIMALS_OF_MILLI = {None: _DecimalOfMilli(None, kept=200_000), 3: _DecimalOfMilli(3, kept=500_000)}
+
+
+def decimals_of_thousandths(decimals: int | None) -> dict[int, Decimal]:
+    """The process's memo of thousandths as Decimals at ``decimals`` (3), or (None) at each one's
+    shortest text's: ``memo[milli]``, or ``map(memo.__getitem__, values)`` in C. A Decimal is
+    immutable, so every caller shares it; past a few hundred thousand values new ones are made
+    without being kept."""
+    return _DECIMALS_OF_MILLI[decimals]
 
 
 class MilliChannel:
@@ -96,7 +104,7 @@ class MilliChannel:
         matrix.flags.writeable = False
         self.matrix = matrix
         self.decimals = decimals
-        self.decimal_of: dict[int, Decimal] = _DECIMALS_OF_MILLI[decimals]
+        self.decimal_of = decimals_of_thousandths(decimals)
         self._sums: list[Decimal] | None = None
         self._lock = threading.Lock()
 
@@ -148,7 +156,8 @@ def _totals_by_label(values: np.ndarray, label: np.ndarray, count: int) -> list[
     usual case, and 4 times faster than a matrix product of integers); past it, the values' upper
     and lower 26 bits are added apart, each sum then far below 2**53."""
     if not values.size or int(values.max()) * values.size < 2 ** 53:
-        return np.bincount(label, weights=values, minlength=count).astype(np.int64).tolist()  # type: ignore[no-any-return]
+        totals = np.bincount(label, weights=values, minlength=count).astype(np.int64)
+        return totals.tolist()  # type: ignore[no-any-return]
     if values.size >= 2 ** 27:
         raise ValueError("too many values to add by label")
     upper = np.bincount(label, weights=values >> 26, minlength=count).astype(np.int64)

@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 from fixtures.bua.builder import flat_tariff, tou_tariff
 from handlers.bua.config import RunInfo, parse_config
 from handlers.bua.events import Batch
-from handlers.bua.invoices import _gst_shares, _Kwh, simulate_batch
+from handlers.bua.invoices import _gst_shares, simulate_batch
+from handlers.metering.milli import decimals_of_thousandths
 
 from tests.helpers.bua_accruals import KEY, TOU_KEY, RunDb, half_hour_shape, profile_of
 
@@ -244,21 +245,11 @@ def test_gst_is_shared_in_proportion_to_the_amounts_to_the_cent():
     assert _gst_shares([Decimal("0.40"), Decimal("0.40"), Decimal("3.20")], Decimal("0.40")) == [4, 4, 32]
 
 
-def test_kwh_of_a_wh_figure_is_memoised():
-    kwh = _Kwh()
-    first = kwh[1_234]
-    assert first == Decimal("1.234") and str(first) == "1.234"
-    assert kwh[1_234] is first
-    assert kwh == {1_234: Decimal("1.234")}
-    assert list(map(kwh.__getitem__, [0, 1_234, 5])) == [Decimal("0.000"), first, Decimal("0.005")]
-    assert str(kwh[0]) == "0.000" and len(kwh) == 3
+def test_kwh_of_a_wh_figure_comes_from_the_processs_three_decimal_memo():
+    from handlers.bua.invoices import _KWH
 
-
-def test_the_kwh_memo_stops_growing_at_its_limit(monkeypatch):
-    monkeypatch.setattr(_Kwh, "LIMIT", 2)
-    kwh = _Kwh()
-    assert [str(kwh[wh]) for wh in (1, 2, 3, 3)] == ["0.001", "0.002", "0.003", "0.003"]
-    assert sorted(kwh) == [1, 2]
+    assert _KWH is decimals_of_thousandths(3)  # (one memo for the invoice step and its channels)
+    assert _KWH[1_234] == Decimal("1.234") and str(_KWH[1_234]) == "1.234" and _KWH[1_234] is _KWH[1_234]
 
 
 def test_accounts_of_another_run_outside_the_batch_or_fully_billed_are_not_priced(simulated):

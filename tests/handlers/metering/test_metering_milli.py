@@ -158,3 +158,23 @@ def test_a_channel_of_three_decimals_gives_wh_as_kwh_of_three_decimals(thousandt
 def test_a_channel_takes_no_other_number_of_decimals():
     with pytest.raises(ValueError, match="decimals must be None or 3"):
         MilliChannel(np.zeros((1, 2), dtype=np.int64), decimals=2)
+
+
+def test_a_three_decimal_memo_keeps_each_figure_it_made():
+    from handlers.metering.milli import _DecimalOfMilli
+
+    kwh = _DecimalOfMilli(3, kept=10)
+    first = kwh[1_234]
+    assert first == Decimal("1.234") and str(first) == "1.234"
+    assert kwh[1_234] is first
+    assert kwh == {1_234: Decimal("1.234")}
+    assert list(map(kwh.__getitem__, [0, 1_234, 5])) == [Decimal("0.000"), first, Decimal("0.005")]
+    assert str(kwh[0]) == "0.000" and len(kwh) == 3
+
+
+def test_a_memo_stops_growing_at_its_bound():
+    from handlers.metering.milli import _DecimalOfMilli
+
+    kwh = _DecimalOfMilli(3, kept=2)
+    assert [str(kwh[wh]) for wh in (1, 2, 3, 3)] == ["0.001", "0.002", "0.003", "0.003"]
+    assert sorted(kwh) == [1, 2]
