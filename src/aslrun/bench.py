@@ -114,6 +114,16 @@ class Workload:
         for document in self.inputs:
             run(document, bindings)
 
+    def timed_runs(self, runs: int) -> list[float]:
+        """The wall time of ``runs`` runs of :meth:`run_timed`, each after a full collection."""
+        times = []
+        for _ in range(runs):
+            gc.collect()
+            started = time.perf_counter()
+            self.run_timed()
+            times.append(time.perf_counter() - started)
+        return times
+
     def _run(self, document: Any, bindings: Any) -> Any:
         """One execution, without AWS's 25,000-event cap: w5_bulk's inline Map of 2,000 readings
         records more (on AWS it would fail with States.Runtime); the workloads measure throughput."""
@@ -146,12 +156,7 @@ def run_benchmarks(folder: Path, *, runs: int = 5, only: list[str] | None = None
         expected_states = (meta.get(name) or {}).get("states")
         if problem is None and expected_states is not None and states is not None and states != expected_states:
             problem = f"entered {states} states, meta.json says {expected_states}"
-        times = []
-        for _ in range(runs):
-            gc.collect()
-            started = time.perf_counter()
-            workload.run_timed()
-            times.append(time.perf_counter() - started)
+        times = workload.timed_runs(runs)
         gc.collect()
         tracemalloc.start()
         workload.run_once()

@@ -1,0 +1,202 @@
+"""aslrun beside aws-local-stepfunctions on the five standard workloads, on this machine, in turns.
+
+    python benchmarks/peer_bench.py [--rounds 3] [--runs 7] [--only w4_billing ...] [--json out.json]
+
+Issue 15 asks the engine to stay ahead of aws-local-stepfunctions on ``../shared/bench``'s workloads.
+That folder gives the peer's figures as measured once, elsewhere (Node 22); this machine's speed
+swings by a third to a half from hour to hour, so a figure of ours measured here today says little
+against it. This benchmark runs the peer here, in turns with aslrun, so each pair of figures comes
+from the same minutes.
+
+The peer is aws-local-stepfunctions 3.0.0 on Node 22, both from npm (``benchmarks/peer/package.json``
+and its lock file: the ``node`` package brings a Node 22 binary; this machine's own Node 20 cannot
+run the peer), installed into ``benchmarks/peer/node_modules`` on first use (``npm ci``).
+``benchmarks/peer/run_peer.mjs`` runs each workload as ``aslrun bench`` does (definition compiled
+once; every input in turn, once to warm up, then ``--runs`` timed runs; the median), its Lambda
+tasks bound to local functions that mirror the workloads' ``handlers.py``. Each round times aslrun,
+then the peer (the other way round on even rounds); the table gives the median of the rounds'
+medians, their range, and the peer's time over aslrun's (above 1: aslrun is ahead). Before timing,
+both engines' outputs are compared (aslrun's without the SDK metadata it adds to each
+``lambda:invoke`` result, as AWS does; the peer's results carry none): a difference ends the run
+with status 1.
+
+Measured 2026-12-07 at 08:40-09:00, a slow hour of this machine (a plain Python loop took 2.9-3.2 s
+against 2.4 s on a fast one): two pairs of runs alternated by hand, then this script (3 rounds):
+
+* w1_loop (Choice + Pass with ``States.MathAdd``, 10,002 states): aslrun 0.064 s (0.059-0.082), the
+  peer 0.302 (0.290-0.371); w2_map (an inline Map over 5,000 items): 0.087 against 0.300. aslrun is
+  ahead 4.7 and 3.4 times.
+* w3_parallel (10 branches of 50 Pass states): 0.0026 against 0.0026 s: level (by hand: 0.0025-0.0033
+  against 0.0022-0.0023).
+* w4_billing (500 executions, 3,500 Lambda tasks): 0.244 against 0.180 s; w5_bulk (a Map over 2,000
+  readings, 8,000 tasks): 0.502 against 0.396 s. aslrun is behind: the peer takes 0.74 and 0.79
+  of its time.
+
+Where w4 and w5 go (py-spy of aslrun alone, that hour): the private copy of each handler's event (a
+``marshal`` round trip: a handler may change its event, and Lambda's is a copy) 17-23%; each result
+through its JSON text (Lambda's serialiser) 8%; the SDK metadata of each result (headers, a trace
+id, a request id: ``lambda:invoke`` returns them on AWS) 7%, which the state data then carries, so
+w4's later events are 3 KB each; the history's events 8-10%. The peer hands each function the
+engine's own object and returns the function's result as it is, with no metadata: what
+``shared_events`` (``aslrun.reads_event_only``) does for handlers marked as only reading their event,
+which the workloads' handlers are not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+PEER = REPO / "benchmarks" / "peer"
+WORKLOADS = ("w1_loop", "w2_map", "w3_parallel", "w4_billing", "w5_bulk")
+_SDK_METADATA = ("SdkHttpMetadata", "SdkResponseMetadata")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workloads", type=Path, default=Path(os.environ.get("ASLRUN_BENCH_DIR") or
+                                                                  REPO.parent / "shared" / "bench" / "workloads"),
+                        help="folder of the workloads (default: $ASLRUN_BENCH_DIR or ../shared/bench/workloads)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds, each timing both engines (default 3)")
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per workload per round (default 7)")
+    parser.add_argument("--only", action="append", choices=WORKLOADS, help="only these workloads (repeatable)")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    if not (args.workloads / "meta.json").exists():
+        raise SystemExit(f"peer_bench: no workloads at {args.workloads} (give --workloads or $ASLRUN_BENCH_DIR)")
+    names = [name for name in WORKLOADS if not args.only or name in args.only]
+    node = installed_peer()
+    ours = AslrunWorkloads(args.workloads, names)
+    problems = compare_outputs(ours.outputs(), peer_outputs(node, args.workloads, names))
+    if problems:
+        raise SystemExit("peer_bench: the engines' outputs differ:\n  " + "\n  ".join(problems))
+    rounds: dict[str, dict[str, list[float]]] = {name: {"aslrun": [], "peer": []} for name in names}
+    for index in range(args.rounds):
+        order = ("aslrun", "peer") if index % 2 == 0 else ("peer", "aslrun")
+        for engine in order:
+            figures = ours.medians(args.runs) if engine == "aslrun" else peer_medians(node, args.workloads, names,
+                                                                                        args.runs)
+            for name, median in figures.items():
+                rounds[name][engine].append(median)
+        print(f"... round {index + 1} of {args.rounds} done", file=sys.stderr)
+    table = summary(rounds)
+    print(f"aslrun beside aws-local-stepfunctions ({node_version(node)}), {args.rounds} rounds of {args.runs} "
+          "timed runs each, in turns; seconds, median of the rounds' medians [their range]")
+    print(f"{'workload':<12}{'aslrun':>28}{'peer':>28}{'peer / aslrun':>15}")
+    for name, row in table.items():
+        print(f"{name:<12}{_cell(row['aslrun']):>28}{_cell(row['peer']):>28}{row['ratio']:>15.2f}")
+    if args.json:
+        args.json.write_text(json.dumps({"rounds": args.rounds, "runs": args.runs, "node": node_version(node),
+                                         "figures": table, "each_round": rounds}, indent=1))
+
+
+class AslrunWorkloads:
+    """The workloads as ``aslrun bench`` runs them (:class:`aslrun.bench.Workload`)."""
+
+    def __init__(self, folder: Path, names: list[str]) -> None:
+        sys.path.insert(0, str(REPO / "src"))
+        from aslrun.bench import Workload
+
+        self.workloads = {name: Workload(folder, name) for name in names}
+
+    def outputs(self) -> dict[str, list[Any]]:
+        """Each workload's outputs (its warm-up run)."""
+        return {name: [execution.output for execution in workload.run_once()]
+                for name, workload in self.workloads.items()}
+
+    def medians(self, runs: int) -> dict[str, float]:
+        figures = {}
+        for name, workload in self.workloads.items():
+            workload.run_timed()  # (warm, as the peer's runner warms each workload before timing it)
+            figures[name] = statistics.median(workload.timed_runs(runs))
+        return figures
+
+
+def installed_peer() -> Path:
+    """Node 22's binary in ``benchmarks/peer/node_modules``, installing the peer first if needed."""
+    node = PEER / "node_modules" / ".bin" / "node"
+    if not (node.exists() and (PEER / "node_modules" / "aws-local-stepfunctions").is_dir()):
+        npm = shutil.which("npm")
+        if npm is None:
+            raise SystemExit("peer_bench: npm is needed to install aws-local-stepfunctions and Node 22")
+        print("peer_bench: installing aws-local-stepfunctions and Node 22 into benchmarks/peer (npm) ...",
+              file=sys.stderr)
+        # (the versions package-lock.json pins, exactly)
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=PEER, check=True)
+    return node
+
+
+def node_version(node: Path) -> str:
+    return "Node " + subprocess.run([str(node), "--version"], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def _peer(node: Path, arguments: list[str]) -> dict[str, Any]:
+    done = subprocess.run([str(node), str(PEER / "run_peer.mjs"), *arguments], cwd=PEER, capture_output=True,
+                          text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"peer_bench: the peer's runner failed (exit {done.returncode}):\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def peer_outputs(node: Path, folder: Path, names: list[str]) -> dict[str, list[Any]]:
+    return _peer(node, [str(folder), "0", "--outputs", *names])["outputs"]  # type: ignore[no-any-return]
+
+
+def peer_medians(node: Path, folder: Path, names: list[str], runs: int) -> dict[str, float]:
+    figures = _peer(node, [str(folder), str(runs), *names])["figures"]
+    return {name: figures[name]["median"] for name in names}
+
+
+def without_sdk_metadata(value: Any) -> Any:
+    """``value`` without the SDK metadata aslrun adds to each ``lambda:invoke`` result."""
+    if isinstance(value, dict):
+        return {key: without_sdk_metadata(item) for key, item in value.items() if key not in _SDK_METADATA}
+    if isinstance(value, list):
+        return [without_sdk_metadata(item) for item in value]
+    return value
+
+
+def compare_outputs(ours: dict[str, list[Any]], theirs: dict[str, list[Any]]) -> list[str]:
+    """What differs between the engines' outputs, workload by workload (nothing: the same work)."""
+    problems = []
+    for name, outputs in ours.items():
+        peer = theirs.get(name)
+        if peer is None:
+            problems.append(f"{name}: the peer gave no outputs")
+            continue
+        mine = without_sdk_metadata(outputs)
+        if len(mine) != len(peer):
+            problems.append(f"{name}: {len(mine)} executions against the peer's {len(peer)}")
+            continue
+        for index, (a, b) in enumerate(zip(mine, peer)):
+            if a != b:
+                problems.append(f"{name}: execution {index}: {json.dumps(a)[:200]} against {json.dumps(b)[:200]}")
+                break
+    return problems
+
+
+def summary(rounds: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, Any]]:
+    """Per workload: each engine's median of its rounds' medians and their range, and peer / aslrun."""
+    table = {}
+    for name, engines in rounds.items():
+        row: dict[str, Any] = {engine: {"median": statistics.median(times), "min": min(times), "max": max(times)}
+                               for engine, times in engines.items()}
+        row["ratio"] = row["peer"]["median"] / row["aslrun"]["median"]
+        table[name] = row
+    return table
+
+
+def _cell(figure: dict[str, float]) -> str:
+    return f"{figure['median']:.4f} [{figure['min']:.4f}-{figure['max']:.4f}]"
+
+
+if __name__ == "__main__":
+    main()
