@@ -11,27 +11,8 @@ import pytest
 
 import handlers.metering.lambdas as metering_lambdas
 from aslrun import EventChangedError, StateMachine, VirtualClock, reads_event_only
-from aslrun.integrations.shared_events import CHECK_VARIABLE, MARK, first_difference, shares_event
-
-# two tasks handed the same part of the state's input: the engine never changes a value in place,
-# so both see the very same object when it is not copied for them
-_TWO_READS = {
-    "StartAt": "First",
-    "States": {
-        "First": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-                  "Parameters": {"FunctionName": "Reader", "Payload.$": "$.reading"},
-                  "ResultSelector": {"n.$": "$.Payload"}, "ResultPath": "$.first", "Next": "Second"},
-        "Second": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-                   "Parameters": {"FunctionName": "Reader", "Payload.$": "$.reading"},
-                   "ResultSelector": {"n.$": "$.Payload"}, "ResultPath": "$.second", "End": True},
-    },
-}
-_INPUT = {"reading": {"meterId": "M1", "values": [1.5, 2.25, -0.0]}}
-
-
-def _run(handler: Any, definition: dict[str, Any] = _TWO_READS) -> Any:
-    clock = VirtualClock(start="2024-01-01T00:00:00Z", frozen=True)
-    return StateMachine(definition).execute(_INPUT, handlers={"Reader": handler}, clock=clock)
+from aslrun.integrations.shared_events import CHECK_VARIABLE, MARK, checking_events, first_difference, shares_event
+from tests.helpers.two_reads import TWO_READS, TWO_READS_INPUT, run_two_reads
 
 
 @pytest.fixture
@@ -60,19 +41,19 @@ def test_a_marked_handler_is_given_the_executions_own_value(unchecked: None) -> 
     def reader(event: Any, context: Any) -> int:
         return seen(event, context)
 
-    execution = _run(reader)
+    execution = run_two_reads(reader)
     assert execution.status == "SUCCEEDED", execution.error
-    assert execution.output == {**_INPUT, "first": {"n": 3}, "second": {"n": 3}}
+    assert execution.output == {**TWO_READS_INPUT, "first": {"n": 3}, "second": {"n": 3}}
     first, second = seen.events
     assert first is second  # (no copy for either call)
 
 
 def test_an_unmarked_handler_is_given_a_copy_of_its_own(unchecked: None) -> None:
     seen = _Seen()
-    execution = _run(lambda event, context: seen(event, context))
+    execution = run_two_reads(lambda event, context: seen(event, context))
     assert execution.status == "SUCCEEDED", execution.error
     first, second = seen.events
-    assert first == second == _INPUT["reading"] and first is not second
+    assert first == second == TWO_READS_INPUT["reading"] and first is not second
 
 
 def test_a_partial_of_a_marked_function_counts_as_marked(unchecked: None) -> None:
@@ -84,7 +65,7 @@ def test_a_partial_of_a_marked_function_counts_as_marked(unchecked: None) -> Non
 
     bound = functools.partial(reader, scale=2)
     assert shares_event(bound) and not shares_event(functools.partial(lambda e, c: 1))
-    execution = _run(bound)
+    execution = run_two_reads(bound)
     assert execution.output["second"] == {"n": 6}
     assert seen.events[0] is seen.events[1]
 
@@ -109,7 +90,7 @@ def test_a_checked_handler_that_changes_its_event_is_named_with_the_place(checke
         return 0
 
     with pytest.raises(EventChangedError) as changed:
-        _run(sorts_in_place)
+        run_two_reads(sorts_in_place)
     message = str(changed.value)
     assert "sorts_in_place is marked aslrun_reads_event_only" in message
     assert "changed its event at $.values[0]" in message  # ([1.5, 2.25, -0.0] sorted: -0.0 first)
@@ -122,15 +103,15 @@ def test_a_change_is_found_when_the_handler_fails_too(checked: None) -> None:
         raise ValueError("bad reading")
 
     with pytest.raises(EventChangedError, match=r"changed its event at \$\.note") as changed:
-        _run(adds_then_fails)
+        run_two_reads(adds_then_fails)
     assert "ValueError: bad reading" in str(changed.value.__context__)  # (the handler's own failure, kept)
 
 
 def test_a_checked_handler_that_only_reads_runs_as_unmarked(checked: None) -> None:
     seen = _Seen()
-    execution = _run(reads_event_only(lambda event, context: seen(event, context)))
+    execution = run_two_reads(reads_event_only(lambda event, context: seen(event, context)))
     assert execution.status == "SUCCEEDED" and execution.output["second"] == {"n": 3}
-    assert seen.events[0] == _INPUT["reading"] and seen.events[0] is not seen.events[1]  # (checked on copies)
+    assert seen.events[0] == TWO_READS_INPUT["reading"] and seen.events[0] is not seen.events[1]  # (checked on copies)
 
 
 def test_the_value_is_unchanged_for_the_engine_after_a_checked_change(checked: None) -> None:
@@ -141,7 +122,7 @@ def test_the_value_is_unchanged_for_the_engine_after_a_checked_change(checked: N
         event["values"].sort()
         return 0
 
-    definition = {"StartAt": "Only", "States": {"Only": {**_TWO_READS["States"]["Second"],
+    definition = {"StartAt": "Only", "States": {"Only": {**TWO_READS["States"]["Second"],
                                                          "Parameters": {"FunctionName": "Reader", "Payload.$": "$"}}}}
     clock = VirtualClock(start="2024-01-01T00:00:00Z", frozen=True)
     with pytest.raises(EventChangedError):
@@ -166,3 +147,13 @@ def test_the_metering_handlers_are_marked_and_a_test_session_checks_them() -> No
     assert all(shares_event(handler) for handler in metering_lambdas.HANDLERS.values())
     assert all(shares_event(handler) for handler in metering_lambdas.build_handlers(db=":memory:").values())
     assert os.environ.get(CHECK_VARIABLE) not in (None, "", "0"), "the pytest plugin turns the checks on"
+
+
+@pytest.mark.parametrize(("value", "on"), [(None, False), ("", False), ("0", False), ("1", True), ("yes", True)])
+def test_the_check_follows_the_variable_as_the_environment_holds_it_now(monkeypatch: pytest.MonkeyPatch,
+                                                                         value: str | None, on: bool) -> None:
+    if value is None:
+        monkeypatch.delenv(CHECK_VARIABLE, raising=False)
+    else:
+        monkeypatch.setenv(CHECK_VARIABLE, value)
+    assert checking_events() is on
