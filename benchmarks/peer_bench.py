@@ -20,26 +20,29 @@ both engines' outputs are compared (aslrun's without the SDK metadata it adds to
 ``lambda:invoke`` result, as AWS does; the peer's results carry none): a difference ends the run
 with status 1.
 
-Measured 2026-12-07 at 08:40-09:00, a slow hour of this machine (a plain Python loop took 2.9-3.2 s
-against 2.4 s on a fast one): two pairs of runs alternated by hand, then this script (3 rounds):
+Measured 2026-12-07, a slow hour of this machine (a plain Python loop took 2.7-3.2 s against 2.4 s on
+a fast one). At 07:58, before the change below (3 rounds; two pairs alternated by hand agreed):
 
-* w1_loop (Choice + Pass with ``States.MathAdd``, 10,002 states): aslrun 0.064 s (0.059-0.082), the
-  peer 0.302 (0.290-0.371); w2_map (an inline Map over 5,000 items): 0.087 against 0.300. aslrun is
-  ahead 4.7 and 3.4 times.
-* w3_parallel (10 branches of 50 Pass states): 0.0026 against 0.0026 s: level (by hand: 0.0025-0.0033
-  against 0.0022-0.0023).
+* w1_loop (Choice + Pass with ``States.MathAdd``, 10,002 states): aslrun 0.064 s, the peer 0.302;
+  w2_map (an inline Map over 5,000 items): 0.087 against 0.300. aslrun ahead 4.7 and 3.4 times.
+* w3_parallel (10 branches of 50 Pass states): 0.0026 against 0.0026 s: level.
 * w4_billing (500 executions, 3,500 Lambda tasks): 0.244 against 0.180 s; w5_bulk (a Map over 2,000
-  readings, 8,000 tasks): 0.502 against 0.396 s. aslrun is behind: the peer takes 0.74 and 0.79
-  of its time.
+  readings, 8,000 tasks): 0.502 against 0.396 s: aslrun behind (the peer took 0.74 and 0.79 of its time).
 
-Where w4 and w5 go (py-spy of aslrun alone, that hour): the private copy of each handler's event (a
-``marshal`` round trip: a handler may change its event, and Lambda's is a copy) 17-23%; each result
-through its JSON text (Lambda's serialiser) 8%; the SDK metadata of each result (headers, a trace
-id, a request id: ``lambda:invoke`` returns them on AWS) 7%, which the state data then carries, so
-w4's later events are 3 KB each; the history's events 8-10%. The peer hands each function the
-engine's own object and returns the function's result as it is, with no metadata: what
-``shared_events`` (``aslrun.reads_event_only``) does for handlers marked as only reading their event,
-which the workloads' handlers are not.
+Where w4 and w5 went (py-spy of aslrun alone): the private copy of each handler's event (a
+``marshal`` round trip: a handler may change its event, and Lambda's is a copy) 17-23% (a third of
+w4 by the clock: its events carry the earlier results' SDK metadata, 3 KB each); each result through
+its JSON text (Lambda's serialiser) 8%; the SDK metadata of each result (headers, a trace id, a request
+id: ``lambda:invoke`` returns them on AWS) 7%; the history's events 8-10%. The peer hands each
+function the engine's own object and returns its result as it is, with no metadata.
+
+The change (``aslrun.integrations.reading_code``): a plain function whose bytecode can only read its
+event gets the execution's own value, as a handler marked ``reads_event_only`` does; the workloads'
+handlers (``event.get`` of a field into a new dict) are such functions. w4_billing 1,175 -> 739 and
+w5_bulk 2,185 -> 1,713 million instructions a run (callgrind, the set-up taken off). At 08:21-08:30,
+three runs of this script (3, 3 and 5 rounds): the peer's time over aslrun's 4.6-5.0 (w1), 3.4-4.2
+(w2), 0.86-0.95 (w3), 0.86-1.05 (w4), 0.82-1.22 (w5); the 5-round run: w4 0.179 against 0.187 s,
+w5 0.440 against 0.475. Level with the peer on w3-w5 within this machine's noise, not clearly ahead.
 """
 
 from __future__ import annotations
