@@ -208,25 +208,34 @@ def _invoke(handler: Any, event: Any, call: TaskCall, name: str, arn: str, quali
 
 
 def _response(payload: Any, call: TaskCall, version: str, content_length: int, status: int = 200) -> dict[str, Any]:
+    # (written out rather than built from the headers by a loop: one is made for every Lambda call,
+    # and this takes half the time; the keys in the same order in both)
+    length, date, trace, request_id = str(content_length), call.http_date, call.trace_id, call.request_id
     headers = {
         "Connection": "keep-alive",
-        "Content-Length": str(content_length),
+        "Content-Length": length,
         "Content-Type": "application/json",
-        "Date": call.http_date,
+        "Date": date,
         "X-Amz-Executed-Version": version,
-        "X-Amzn-Trace-Id": call.trace_id,
+        "X-Amzn-Trace-Id": trace,
         "x-amzn-Remapped-Content-Length": "0",
-        "x-amzn-RequestId": call.request_id,
+        "x-amzn-RequestId": request_id,
+    }
+    every_header = {
+        "Connection": ["keep-alive"],
+        "Content-Length": [length],
+        "Content-Type": ["application/json"],
+        "Date": [date],
+        "X-Amz-Executed-Version": [version],
+        "X-Amzn-Trace-Id": [trace],
+        "x-amzn-Remapped-Content-Length": ["0"],
+        "x-amzn-RequestId": [request_id],
     }
     return {
         "ExecutedVersion": version,
         "Payload": payload,
-        "SdkHttpMetadata": {
-            "AllHttpHeaders": {key: [value] for key, value in headers.items()},
-            "HttpHeaders": headers,
-            "HttpStatusCode": status,
-        },
-        "SdkResponseMetadata": {"RequestId": call.request_id},
+        "SdkHttpMetadata": {"AllHttpHeaders": every_header, "HttpHeaders": headers, "HttpStatusCode": status},
+        "SdkResponseMetadata": {"RequestId": request_id},
         "StatusCode": status,
     }
 
