@@ -35,6 +35,7 @@ from ..jsontext import json_writer
 
 from .callbacks import send_task_failure, send_task_heartbeat, send_task_success, submitting_token
 from .handler_alarm import alarm_usable, call_with_alarm
+from .reading_code import reads_its_event_only
 from .shared_events import call_checking_event, checking_events, shares_event
 
 T = TypeVar("T")
@@ -257,9 +258,11 @@ _WORKERS = _Workers()
 
 
 def call_here(handler: Callable[..., Any], event: Any, context: LambdaContext) -> tuple[Any, int]:
-    """One call on this thread, in this process: the event copied in (not for a handler that only
-    reads it: :mod:`.shared_events`), the result copied out (a JSON copy and its size), a failure as
-    :class:`HandlerFailed`."""
+    """One call on this thread, in this process: the event copied in (not for a handler whose code
+    can only read it, :mod:`.reading_code`, nor one marked as only reading it, :mod:`.shared_events`),
+    the result copied out (a JSON copy and its size), a failure as :class:`HandlerFailed`."""
+    if reads_its_event_only(handler):
+        return call_with_own_event(handler, event, context)
     if shares_event(handler):
         if checking_events():
             return call_checking_event(lambda copy: call_with_own_event(handler, copy, context), handler, event)

@@ -11,12 +11,11 @@ event can say so::
 
     handler.aslrun_reads_event_only = True   # (no import of aslrun needed: Lambda ignores it)
 
-or ``@aslrun.reads_event_only``. A plain function whose code shows that it can only read its event
-(:mod:`.reading_code`: a stub returning a fixed answer, or one picking fields with ``event.get``) needs
-no mark. Either is then called with the execution's own value (the engine never
+or ``@aslrun.reads_event_only``. It is then called with the execution's own value (the engine never
 changes a value in place: ResultPath and the like make new containers around the old parts), and
 nothing else changes: the result still crosses through its JSON text, its size and failures as
-before. A ``functools.partial`` of a marked function counts as marked.
+before. A ``functools.partial`` of a marked function counts as marked. (A plain function whose own
+code shows that it can only read its event needs no mark: :mod:`.reading_code`.)
 
 The promise is checked where it costs nothing that matters: with ``ASLRUN_CHECK_EVENTS=1`` (the
 pytest plugin sets it for a test session unless it is set already) a marked handler gets a copy
@@ -32,8 +31,6 @@ import marshal
 import os
 from collections.abc import Callable
 from typing import Any, TypeVar
-
-from .reading_code import reads_its_event_only
 
 __all__ = ["CHECK_VARIABLE", "MARK", "EventChangedError", "call_checking_event", "checking_events",
            "first_difference", "reads_event_only", "shares_event"]
@@ -57,12 +54,7 @@ def reads_event_only(handler: H) -> H:
 
 
 def shares_event(handler: Any) -> bool:
-    """Whether ``handler`` is marked (a partial of a marked function is), or is a plain function whose
-    own code can only read its event (:mod:`.reading_code`)."""
-    return _marked(handler) or reads_its_event_only(handler)
-
-
-def _marked(handler: Any) -> bool:
+    """Whether ``handler`` is marked (a partial of a marked function is)."""
     while True:
         if getattr(handler, MARK, False) is True:
             return True
@@ -107,13 +99,9 @@ def call_checking_event(call: Callable[[Any], Any], handler: Any, event: Any) ->
     finally:
         if _content(copy) != before:
             where = first_difference(event, copy)
-            if _marked(handler):
-                raise EventChangedError(
-                    f"the handler {_name(handler)} is marked {MARK} (it only reads its event) but changed its "
-                    f"event at {where}: remove the mark, or leave the event as it came")
-            raise EventChangedError(  # (aslrun.integrations.reading_code was wrong: a bug of ours)
-                f"the handler {_name(handler)} changed its event at {where}, though its code was taken for code "
-                "that only reads its event (aslrun.integrations.reading_code): please report it")
+            raise EventChangedError(
+                f"the handler {_name(handler)} is marked {MARK} (it only reads its event) but changed its "
+                f"event at {where}: remove the mark, or leave the event as it came")
 
 
 def first_difference(before: Any, after: Any, at: str = "$") -> str:
