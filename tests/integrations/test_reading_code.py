@@ -146,7 +146,7 @@ def no_positional(*args):
     return {}
 
 
-class Callable_:
+class CallableObject:
     def __call__(self, event, context):
         return {"ok": True}
 
@@ -157,7 +157,7 @@ class Callable_:
 NOT_READERS = [sets_an_item, deletes_an_item, extends_in_place, calls_a_mutating_method, sorts, keeps_it,
                uses_a_builtin, reads_a_global, gets_with_a_variable, gets_with_the_event, loops, comprehends,
                nests_a_function, tries, sets_an_attribute, imports, generates, awaits, closure_over([]),
-               no_positional, Callable_(), Callable_().method, functools.partial(fixed_answer, {}), print]
+               no_positional, CallableObject(), CallableObject().method, functools.partial(fixed_answer, {}), print]
 
 
 @pytest.mark.parametrize("handler", NOT_READERS, ids=lambda h: getattr(h, "__name__", type(h).__name__))

@@ -36,7 +36,7 @@ from typing import Any
 __all__ = ["reads_its_event_only"]
 
 _ALLOWED = frozenset({
-    "RESUME", "NOP", "CACHE", "EXTENDED_ARG", "PRECALL", "PUSH_NULL", "POP_TOP", "COPY", "SWAP",
+    "RESUME", "NOP", "PUSH_NULL", "POP_TOP", "COPY", "SWAP",
     "LOAD_CONST", "RETURN_VALUE", "RETURN_CONST",
     "LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_FAST_AND_CLEAR", "LOAD_FAST_LOAD_FAST", "STORE_FAST",
     "STORE_FAST_LOAD_FAST", "STORE_FAST_STORE_FAST", "DELETE_FAST",
@@ -50,7 +50,10 @@ _ALLOWED = frozenset({
     "POP_JUMP_IF_NONE", "POP_JUMP_IF_NOT_NONE", "JUMP_IF_FALSE_OR_POP", "JUMP_IF_TRUE_OR_POP",
     "LOAD_METHOD", "LOAD_ATTR", "CALL",
 })
-"""The instructions such a function may hold (the names of Python 3.11 to 3.13; ``dis`` gives them)."""
+"""The instructions such a function may hold (the names of Python 3.11 to 3.13; ``dis`` gives them),
+besides those that only carry another's argument or set up a call (:data:`_PASSED_OVER`)."""
+
+_PASSED_OVER = ("CACHE", "EXTENDED_ARG", "PRECALL")  # (so that a call's arguments come right before it)
 
 _NOT_PLAIN = 0x20 | 0x80 | 0x100 | 0x200  # generator, coroutine, iterable coroutine, async generator
 
@@ -79,7 +82,7 @@ _ANSWERS_KEPT = 1024
 def _code_reads_only(code: types.CodeType) -> bool:
     if code.co_argcount < 1 or code.co_flags & _NOT_PLAIN:
         return False
-    instructions = [i for i in dis.get_instructions(code) if i.opname not in ("CACHE", "PRECALL", "EXTENDED_ARG")]
+    instructions = [i for i in dis.get_instructions(code) if i.opname not in _PASSED_OVER]
     for index, instruction in enumerate(instructions):
         name = instruction.opname
         if name not in _ALLOWED:
