@@ -21,8 +21,8 @@ from typing import Any, Callable
 
 from .jsondepth import MAX_DEPTH, too_deep
 
-__all__ = ["MAX_INT_DIGITS", "SCALAR_TYPES", "JsonTextError", "decode_utf8", "dump_json", "json_value_problem",
-           "json_writer", "read_json", "read_json_input"]
+__all__ = ["MAX_INT_DIGITS", "SCALAR_TYPES", "JsonTextError", "decode_utf8", "dump_json", "json_size",
+           "json_value_problem", "json_writer", "read_json", "read_json_input"]
 
 #: Python refuses to convert longer integers (``sys.get_int_max_str_digits()``'s default).
 MAX_INT_DIGITS = 4300
@@ -291,6 +291,11 @@ def json_writer(*, separators: tuple[str, str] = (", ", ": "), ensure_ascii: boo
         return json.dumps(value, separators=separators, ensure_ascii=ensure_ascii, allow_nan=allow_nan)
 
     return write
+
+
+def json_size(value: Any) -> int:
+    """The bytes of ``value``'s compact JSON text in UTF-8: what AWS's payload limit counts."""
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
 
 
 def dump_json(value: Any, *, what: str = "the output", **options: Any) -> str:

@@ -8,7 +8,6 @@ source, the context object's fixed part, the AWS region and account its ARNs are
 from __future__ import annotations
 
 import gc
-import json
 import marshal
 import random
 from contextlib import contextmanager
@@ -16,6 +15,7 @@ from collections.abc import Callable, Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import StatesError
+from ..jsontext import json_size
 from ..history import AWS_HISTORY_LIMIT, Event, History, HistoryFull
 from .clock import Clock, VirtualClock, iso_timestamp
 from .frame import Frame
@@ -371,7 +371,7 @@ class Execution:
         cheap = len(marshal.dumps(output, 2)) * 6  # JSON is at most 6x the marshal form of JSON data
         if cheap <= limit:
             return cheap
-        exact = len(json.dumps(output, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+        exact = json_size(output)
         if exact > limit:
             raise StatesError(
                 "States.DataLimitExceeded",
@@ -387,7 +387,7 @@ class Execution:
         return len(marshal.dumps(value, 2)) * 6
 
     def json_size(self, value: Any) -> int:
-        return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+        return json_size(value)
 
     # -- reading the result ---------------------------------------------------------------------
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from ..jsontext import json_size
 from .base import State
 
 __all__ = ["PassState"]
@@ -20,13 +20,12 @@ class PassState(State):
         self.result = spec.get("Result")  # a constant: '.$' keys inside it are not evaluated
         # the JSON size of that constant (and of its ResultPath, for the key it may add): the output is
         # at most the input and this, so the payload limit need not measure it (engine.execution)
-        self.result_bound = (len(json.dumps(self.result, separators=(",", ":"), ensure_ascii=False).encode())
-                             + len(str(spec.get("ResultPath") or ""))) if self.has_result else None
+        self.result_bound = (json_size(self.result) + len(str(spec.get("ResultPath") or ""))
+                             if self.has_result else None)
 
     def execute(self, frame: Any, raw_input: Any) -> tuple[Any, str | None]:
         io = self.io
         effective = io.effective_input(frame, raw_input)
-        if self.has_result:
-            frame.result_bound = self.result_bound
-            return io.output(frame, raw_input, self.result), self.next
-        return io.output(frame, raw_input, effective), self.next
+        result = self.result if self.has_result else effective
+        frame.result_bound = self.result_bound  # (None without a Result: the output is measured)
+        return io.output(frame, raw_input, result), self.next
