@@ -34,8 +34,6 @@ settings.register_profile("dev", deadline=None, derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "asl"
-_BYTECODE_WAS_OFF = pytest.StashKey[bool]()
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
@@ -48,31 +46,6 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
         return None  # (xdist's own hook reads it)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return cores + 1
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Where Python may not write bytecode (``PYTHONDONTWRITEBYTECODE``, set on this machine), every
-    process of the suite compiled every project module from source: each xdist worker, and each of
-    the hundreds of ``python -m aslrun`` processes the tests start (collection alone took twice as
-    long). The controller writes the project's own bytecode once, before the workers start, into
-    the usual ``__pycache__`` folders (ignored by git; a changed file is compiled again, as Python
-    does), and every process keeps pytest's rewritten test modules there too (below).
-    ``ASLRUN_TESTS_NO_BYTECODE=1`` leaves the tree as it is (tools/mutation sets it for its scratch
-    copies)."""
-    if not sys.dont_write_bytecode or os.environ.get("ASLRUN_TESTS_NO_BYTECODE"):
-        return
-    # pytest rewrites the asserts of each test module it imports and keeps the result beside its
-    # bytecode, unless bytecode is off: then every worker rewrote every test module on every run
-    # (3 of the 5 s a worker took to collect). Bytecode is on until this process has collected
-    # (pytest_collection_finish turns it off again); the processes tests start are not affected.
-    sys.dont_write_bytecode = False
-    config.stash[_BYTECODE_WAS_OFF] = True
-    if hasattr(config, "workerinput"):
-        return
-    import compileall
-
-    for folder in ("src", "handlers", "fixtures", "tests"):
-        compileall.compile_dir(ROOT / folder, quiet=2)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -94,8 +67,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     soon as this process has collected, not when the first conformance test comes up: by then their
     waits are over, beside the tests before them, instead of idling this process (xdist hands each
     worker its tests only later, so every worker starts them; they cost a few threads asleep)."""
-    if session.config.stash.get(_BYTECODE_WAS_OFF, False):
-        sys.dont_write_bytecode = True  # (see pytest_configure)
     if "tests.helpers.ahead" in sys.modules:  # a conformance module was collected
         from tests.helpers.ahead import start_all
 
