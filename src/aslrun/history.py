@@ -23,6 +23,7 @@ maximum number of history events (25000)." (as AWS records it). ``limit=None`` l
 from __future__ import annotations
 
 import json
+import math
 from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -109,15 +110,15 @@ class History:
                  listeners: list[Callable[[Event], None]] | None = None) -> None:
         self.keep = keep
         self.limit = limit  # AWS's cap on an execution's events (None: none)
+        self._full_at = limit - 1 if limit is not None else math.inf  # events held when only closing ones fit
         self._events: deque[Event] = deque(maxlen=keep) if keep is not None else deque()
         self._count = 0
         self.listeners: list[Callable[[Event], None]] = list(listeners or [])
 
     def add(self, type: str, timestamp: float, previous_id: int, details: dict[str, Any] | None = None,
             depth: int = 0) -> Event:
-        limit = self.limit
-        if limit is not None and self._count >= limit - 1 and type not in _CLOSING:
-            raise HistoryFull(limit)
+        if self._count >= self._full_at and type not in _CLOSING:
+            raise HistoryFull(self.limit)  # type: ignore[arg-type]  # (_full_at is finite only with a limit)
         self._count += 1
         event = Event(self._count, previous_id, type, timestamp, details, depth)
         self._events.append(event)

@@ -20,6 +20,8 @@ from datetime import datetime, timezone
 
 from ..model.timestamps import iso_timestamp
 
+_perf_counter = time.perf_counter
+
 __all__ = ["Clock", "SystemClock", "VirtualClock", "iso_timestamp", "parse_start"]
 
 
@@ -56,23 +58,38 @@ class VirtualClock(Clock):
         self._start = parse_start(start) if start is not None else time.time()
         self._origin = time.perf_counter()
         self._skipped = 0.0
-        self.frozen = frozen
+        self._frozen = frozen
+        self._offset = 0.0
+        self._set_offset()
+
+    def _set_offset(self) -> None:
+        # now() is read for every history event: it is one addition to the real clock, this offset
+        # (start - origin + skipped), worked out again whenever time is skipped
+        self._offset = self._start - self._origin + self._skipped
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen
 
     def now(self) -> float:
-        if self.frozen:
+        if self._frozen:
             return self._start + self._skipped
-        return self._start + (time.perf_counter() - self._origin) + self._skipped
+        return _perf_counter() + self._offset
 
     def sleep_until(self, when: float) -> None:
         ahead = when - self.now()
         if ahead > 0:
-            self._skipped += ahead
+            self._skip(ahead)
 
     def advance(self, seconds: float) -> None:
         """Move time forward by hand (tests)."""
         if seconds < 0:
             raise ValueError("a clock cannot go back")
+        self._skip(seconds)
+
+    def _skip(self, seconds: float) -> None:
         self._skipped += seconds
+        self._set_offset()
 
     @property
     def skipped(self) -> float:

@@ -148,7 +148,7 @@ class Execution:
 
     def new_uuid(self) -> str:
         """A version-4 UUID from the execution's seeded random source (same seed, same UUIDs)."""
-        h = "%032x" % ((self.rng.getrandbits(128) & _UUID_CLEAR) | _UUID_SET)
+        h = ((self.rng.getrandbits(128) & _UUID_CLEAR) | _UUID_SET).to_bytes(16, "big").hex()
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def map_run_arn(self, label: str) -> str:

@@ -124,11 +124,10 @@ def run_branch(execution: Execution, branch: Branch, data: Any, frame: Frame,
             else:  # a step debugger: sees which branch enters which state with which input; may replace it
                 data = yield from stepping.checkpoint(frame, state, data)
         frame.state_name = name
-        frame.entered_time = clock.now()
         frame.retry_count = 0
         frame.retryable = state.can_retry
         frame.task_token = None  # $$.Task exists only inside the callback task that issued it
-        frame.enter(state, {"name": name, "input": data})
+        frame.entered_time = frame.enter(state, {"name": name, "input": data}).timestamp  # ($$.State.EnteredTime)
         frame.result_bound = None
         if observer is not None:
             observer.entered(frame, state)

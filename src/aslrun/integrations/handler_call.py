@@ -88,13 +88,20 @@ class LambdaContext:
         self.invoked_function_arn = invoked_function_arn
         self.memory_limit_in_mb = memory_limit_in_mb
         self.aws_request_id = aws_request_id
-        self.log_group_name = f"/aws/lambda/{function_name}"
-        self.log_stream_name = f"aslrun/[{function_version}]{aws_request_id.replace('-', '')}"
         self.identity = None
         self.client_context = client_context
         self._deadline = deadline  # time.monotonic() value, or None (no limit)
         #: the token of the ``.waitForTaskToken`` task that invoked this handler (else None)
         self.task_token: str | None = submitting_token()
+
+    # (worked out when read: most handlers never do, and one context is made for every call)
+    @property
+    def log_group_name(self) -> str:
+        return f"/aws/lambda/{self.function_name}"
+
+    @property
+    def log_stream_name(self) -> str:
+        return f"aslrun/[{self.function_version}]{self.aws_request_id.replace('-', '')}"
 
     def fields(self) -> dict[str, Any]:
         """What rebuilds this context in a worker process (:meth:`from_fields`)."""

@@ -57,6 +57,8 @@ class TaskState(State):
         self._prepare = getattr(self.integration, "prepare", None)
         # an activity's Started event comes when a worker takes the task, recorded by the integration
         self._records_started = not getattr(self.integration, "worker_starts", False)
+        # resourceType and resource, which the task's Started, Succeeded, Failed and TimedOut events name
+        self._resource = _resource_details(self.integration)
 
     def static_function_names(self) -> list[str]:
         """Lambda functions this task calls that are known before the run (binding check)."""
@@ -76,7 +78,7 @@ class TaskState(State):
         integration = self.integration
         frame.emit(self.scheduled_event, integration.scheduled_details(call))
         if self._records_started:
-            frame.emit(self.started_event, _resource_details(integration))
+            frame.emit(self.started_event, {**self._resource})
         try:
             intercept = execution.task_interceptor
             mocked = intercept(self, call) if intercept is not None else NOT_INTERCEPTED
@@ -92,15 +94,15 @@ class TaskState(State):
         except HandlerTimedOut:
             execution.check_deadline()
             error = StatesError("States.Timeout", None)
-            frame.emit(self.timed_out_event, {**_resource_details(integration), "error": error.error})
+            frame.emit(self.timed_out_event, {**self._resource, "error": error.error})
             raise error from None
         except StatesError as error:
-            details = {**_resource_details(integration), "error": error.error}
+            details = {**self._resource, "error": error.error}
             if error.cause is not None:
                 details["cause"] = error.cause
             frame.emit(self.failed_event, details)
             raise
-        frame.emit(self.succeeded_event, {**_resource_details(integration), "output": result})
+        frame.emit(self.succeeded_event, {**self._resource, "output": result})
         return io.output(frame, raw_input, result), self.next
 
     def _check_result_size(self, frame: Any, call: TaskCall, result: Any) -> None:
