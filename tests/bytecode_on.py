@@ -6,7 +6,7 @@ of an installed pytest plugin's distribution (Hypothesis, xdist, anyio, pytest-b
 modules) in every process it starts, keeping the result beside the module's bytecode only when
 bytecode may be written: each of the suite's processes (the controller, each xdist worker, each
 pytest a test starts) spent about a second rewriting them again (``pytest tests/test_db.py``: 2.1-2.4
--> 1.1-1.3 s). Loaded before those plugins, this module lets this process write bytecode until it
+-> 1.1-1.5 s). Loaded before those plugins, this module lets this process write bytecode until it
 has collected its tests: the plugins' rewritten modules are then kept once, as pytest keeps them
 where bytecode is on; and the project's own bytecode is written once, before the workers start
 (:func:`pytest_configure`). The processes the tests start are not affected (they read the

@@ -58,8 +58,7 @@ class VirtualClock(Clock):
         self._start = parse_start(start) if start is not None else time.time()
         self._origin = time.perf_counter()
         self._skipped = 0.0
-        self._frozen = frozen
-        self._offset = 0.0
+        self.frozen = frozen
         self._set_offset()
 
     def _set_offset(self) -> None:
@@ -67,12 +66,8 @@ class VirtualClock(Clock):
         # (start - origin + skipped), worked out again whenever time is skipped
         self._offset = self._start - self._origin + self._skipped
 
-    @property
-    def frozen(self) -> bool:
-        return self._frozen
-
     def now(self) -> float:
-        if self._frozen:
+        if self.frozen:
             return self._start + self._skipped
         return _perf_counter() + self._offset
 
