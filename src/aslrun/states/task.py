@@ -63,7 +63,8 @@ class TaskState(State):
     def static_function_names(self) -> list[str]:
         """Lambda functions this task calls that are known before the run (binding check)."""
         names = self.integration.static_function_names(self.spec.get("Parameters", self.spec.get("Arguments")))
-        return [name for name in names if not (name.startswith("{%") and name.endswith("%}"))]  # JSONata: known at run time
+        # (a JSONata expression's function is known at run time only)
+        return [name for name in names if not (name.startswith("{%") and name.endswith("%}"))]
 
     def execute(self, frame: Any, raw_input: Any) -> Generator[Any, Any, tuple[Any, str | None]]:
         io = self.io
