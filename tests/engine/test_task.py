@@ -268,6 +268,29 @@ def test_an_unbound_lambda_is_reported_before_anything_runs():
     assert "state 'B': no handler is bound to Lambda function 'Other'" in message
 
 
+def test_tasks_nested_in_parallel_branches_and_map_iterations_are_checked_beside_other_states():
+    """The check looks only at the states that have resources (found once per machine), nested ones
+    included, in the definition's order; Pass, Choice and Wait states around them change nothing."""
+    def lambda_task(function):
+        return {"Type": "Task", "Resource": INVOKE, "Parameters": {"FunctionName": function}, "End": True}
+
+    machine = StateMachine({"StartAt": "P0", "States": {
+        "P0": {"Type": "Pass", "Next": "Fan"},
+        "Fan": {"Type": "Parallel", "Next": "Each", "Branches": [
+            {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "Next": "InBranch"},
+                                        "InBranch": lambda_task("Left")}},
+            {"StartAt": "Q", "States": {"Q": {"Type": "Pass", "End": True}}}]},
+        "Each": {"Type": "Map", "ItemsPath": "$.items", "Next": "Last",
+                 "ItemProcessor": {"StartAt": "InMap", "States": {"InMap": lambda_task("Inner")}}},
+        "Last": lambda_task("Bound")}})
+    with pytest.raises(BindingError) as raised:
+        machine.execute({"items": []}, handlers={"Bound": lambda event, context: event}, strict_bindings=True)
+    assert str(raised.value).splitlines() == [
+        "state 'InBranch': no handler is bound to Lambda function 'Left'",
+        "state 'InMap': no handler is bound to Lambda function 'Inner'"]
+    assert sorted(state.name for state in machine._resource_states) == ["Each", "InBranch", "InMap", "Last"]
+
+
 def test_a_handler_given_as_a_dotted_string_is_imported():
     machine = StateMachine(task())
     execution = machine.execute({"x": 1}, handlers={"Fn": "json.dumps"})
