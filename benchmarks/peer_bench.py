@@ -56,7 +56,8 @@ w4 719 -> 686, w5 1,665 -> 1,592 million instructions. At 10:53-10:55, 5 rounds 
 2.9-3.4 s): 5.1 (w1), 3.7 (w2), 1.05 (w3), 1.11 (w4: 0.165 against 0.183 s), 1.16 (w5: 0.407 against
 0.470); at 10:19, 3 rounds of w3-w5: 2.61 (the peer's w3 ranged 0.0040-0.0081 s), 1.05, 0.96. Still
 within the noise. What is left in w5 (py-spy): each result through its JSON text 12%, the history's
-events 11-16%, the SDK metadata 8%, Python's garbage collector 3-10% (measured with it off).
+events 11-16%, the SDK metadata 8%, Python's garbage collector 3-10% (measured with it off; a run
+already raises its first threshold, 700 -> 10,000, while it runs).
 Last, the check of bindings before each run walked every state of the machine when the run was not
 given the very ``Bindings`` object checked before (w3 runs with none); it now looks only at the states
 that have resources: w3 16.7 -> 14.8 million instructions. At 11:22-11:24, 5 rounds (the loop 2.7 s
