@@ -294,8 +294,13 @@ def json_writer(*, separators: tuple[str, str] = (", ", ": "), ensure_ascii: boo
 
 
 def json_size(value: Any) -> int:
-    """The bytes of ``value``'s compact JSON text in UTF-8: what AWS's payload limit counts."""
-    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    """The bytes of ``value``'s compact JSON text in UTF-8: what AWS's payload limit counts (an ASCII
+    text's length is its size: it is not encoded again)."""
+    text = _compact_json_text(value)
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
+
+
+_compact_json_text = json_writer(separators=(",", ":"), ensure_ascii=False)
 
 
 def dump_json(value: Any, *, what: str = "the output", **options: Any) -> str:
