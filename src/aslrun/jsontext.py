@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 from .jsondepth import MAX_DEPTH, too_deep
 
-__all__ = ["MAX_INT_DIGITS", "SCALAR_TYPES", "JsonTextError", "decode_utf8", "dump_json", "json_size",
+__all__ = ["MAX_INT_DIGITS", "SCALAR_TYPES", "JsonTextError", "compact_json_text", "decode_utf8", "dump_json", "json_size",
            "json_value_problem", "json_writer", "read_json", "read_json_input"]
 
 #: Python refuses to convert longer integers (``sys.get_int_max_str_digits()``'s default).
@@ -296,11 +296,13 @@ def json_writer(*, separators: tuple[str, str] = (", ", ": "), ensure_ascii: boo
 def json_size(value: Any) -> int:
     """The bytes of ``value``'s compact JSON text in UTF-8: what AWS's payload limit counts (an ASCII
     text's length is its size: it is not encoded again)."""
-    text = _compact_json_text(value)
+    text = compact_json_text(value)
     return len(text) if text.isascii() else len(text.encode("utf-8"))
 
 
-_compact_json_text = json_writer(separators=(",", ":"), ensure_ascii=False)
+#: ``json.dumps(value, separators=(",", ":"), ensure_ascii=False)``, its encoder made once: the payload
+#: limit's measure and the server's event rows write such texts many times a run
+compact_json_text = json_writer(separators=(",", ":"), ensure_ascii=False)
 
 
 def dump_json(value: Any, *, what: str = "the output", **options: Any) -> str:

@@ -230,7 +230,7 @@ class Execution:
                 self.deadline = redriven.timestamp + self.timeout_seconds
         if self.payload_limit is not None:  # an upper bound, as every state's (measured exactly only near the limit)
             cheap = self.cheap_bound(self.input)
-            frame.data_bound = cheap if cheap <= self.payload_limit else self.json_size(self.input)
+            frame.data_bound = cheap if cheap <= self.payload_limit else json_size(self.input)
         try:
             outcome = yield from run_branch(self, self.program, self.input, frame, resume)
         except ExecutionTimedOut:
@@ -368,7 +368,7 @@ class Execution:
             bound = input_bound + result_bound + _MERGE_OVERHEAD
             if bound <= limit:
                 return bound
-        cheap = len(marshal.dumps(output, 2)) * 6  # JSON is at most 6x the marshal form of JSON data
+        cheap = self.cheap_bound(output)
         if cheap <= limit:
             return cheap
         exact = json_size(output)
@@ -384,10 +384,7 @@ class Execution:
         """An upper bound of a value's JSON size, fast (6x its marshal size; 0 without a limit)."""
         if self.payload_limit is None:
             return 0
-        return len(marshal.dumps(value, 2)) * 6
-
-    def json_size(self, value: Any) -> int:
-        return json_size(value)
+        return len(marshal.dumps(value, 2)) * 6  # JSON is at most 6x the marshal form of JSON data
 
     # -- reading the result ---------------------------------------------------------------------
 

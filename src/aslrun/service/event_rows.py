@@ -20,7 +20,8 @@ from collections import OrderedDict
 from typing import Any
 
 from ..history import DETAILS_EVEN_EMPTY, Event, details_key
-from ..jsontext import SCALAR_TYPES, json_writer
+from ..jsontext import SCALAR_TYPES
+from ..jsontext import compact_json_text as _compact  # (a recorder writes a hundred small texts or more)
 
 __all__ = ["INSERT_EVENT", "PayloadTexts", "event_row", "read_event"]
 
@@ -121,8 +122,5 @@ def read_event(row: Any) -> dict[str, Any]:
     return event
 
 
-#: ``json.dumps(value, separators=(",", ":"), ensure_ascii=False)``, its encoder made once (an execution's
-#: recorder writes a hundred small texts or more)
-_compact = json_writer(separators=(",", ":"), ensure_ascii=False)
 _encode_text = json.encoder.encode_basestring  # how json.dumps(ensure_ascii=False) writes a str
 _SCALARS = {None: "null", True: "true", False: "false"}

@@ -18,6 +18,7 @@ from ..engine.task_call import HandlerTimedOut, TaskCall
 from ..errors import StatesError, runtime_error
 from ..expr.jsonpath import PathNotFound, compile_path
 from ..expr.template import compact_json, read_path
+from ..jsontext import json_size
 from .base import State
 
 __all__ = ["NOT_INTERCEPTED", "PAYLOAD_LIMIT_BYTES", "TaskInterceptor", "TaskState"]
@@ -115,7 +116,7 @@ class TaskState(State):
         size = call.result_size
         envelope = self.integration.envelope_bytes
         if size is None or size + envelope > limit:
-            size = execution.json_size(result)
+            size = json_size(result)
             envelope = 0
         frame.result_bound = size + envelope
         if size > limit:
