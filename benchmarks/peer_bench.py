@@ -63,6 +63,20 @@ given the very ``Bindings`` object checked before (w3 runs with none); it now lo
 that have resources: w3 16.7 -> 14.8 million instructions. At 11:22-11:24, 5 rounds (the loop 2.7 s
 before, 4.0 s after): 5.3, 3.3, 1.72 (w3), 1.02 (w4: 0.190 against 0.193 s), 1.15 (w5: 0.396 against
 0.455).
+
+The stop after (2026-12-07 afternoon; no engine change kept). At 12:23, 3 rounds (the loop 3.1 s before,
+3.0 s after): 5.2 (w1), 3.5 (w2), 1.57 (w3), 1.11 (w4: 0.162 against 0.180 s), 0.95 (w5: 0.392 against
+0.371 s; aslrun's own rounds 0.389-0.648 s). Where a w5 run's instructions go, by callgrind with parts of
+the engine stubbed out (the set-up taken off): recording its 56,000 history events is a quarter
+(1,587 -> 1,212 million instructions without them), some 6,700 instructions an event: Frame.emit, the
+clock, History.add and the Event, each a Python call (``Frame.emit`` alone 1.4 us on this hour), then
+keeping the last 25,000 in the window, whose survivors Python's collector walks (69 million: 4.4%). Tried
+and dropped: the Event as a tuple of its fields (made in C, no ``__init__`` call): 1,587 -> 1,570 and
+w4 690 -> 681 million (-1.1% and -1.2%), for an event that would then also be a tuple (indexed, iterated
+and written to JSON as one); a plain tuple per event would save 0.2 us more, but every reader of the
+history would then build the Events it reads.
+What is left is the price of recording what AWS records, a few Python calls a step: at Python's speed,
+level with a JIT-compiled engine on w4 and w5, ahead on w1-w3.
 """
 
 from __future__ import annotations
