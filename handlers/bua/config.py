@@ -26,25 +26,25 @@ class RunConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    min_segment_accounts: int = Field(30, ge=1)
+    min_segment_accounts: int = Field(default=30, ge=1)
     """A segment profile built from fewer interval accounts is invalid and filled."""
-    max_estimated_fraction: float = Field(0.05, ge=0, le=1)
+    max_estimated_fraction: float = Field(default=0.05, ge=0, le=1)
     """A NMI-day with more than this share of non-actual intervals is left out of profiles."""
-    max_interpolation_gap_days: int = Field(3, ge=0)
+    max_interpolation_gap_days: int = Field(default=3, ge=0)
     """Runs of missing/negative profile days up to this long are interpolated; longer runs are
     filled from the jurisdiction-wide profile scaled to the segment's level."""
-    anomaly_factor: float = Field(3.0, gt=1)
+    anomaly_factor: float = Field(default=3.0, gt=1)
     """A profile day above factor x (or below 1/factor x) its segment's median is reported."""
-    max_lookback_days: int = Field(400, ge=31)
+    max_lookback_days: int = Field(default=400, ge=31)
     """Profiles are never built for days further back than this before the period end."""
-    batch_size: int = Field(500, ge=1, le=100_000)
+    batch_size: int = Field(default=500, ge=1, le=100_000)
     """Accounts per batch in the per-account stages (one Map item each)."""
-    profile_batch_size: int = Field(5000, ge=1, le=1_000_000)
+    profile_batch_size: int = Field(default=5000, ge=1, le=1_000_000)
     """Interval accounts per batch when extracting segment profiles."""
-    nem12_quality: str = Field("E14", pattern=r"^E\d{2}$")
+    nem12_quality: str = Field(default="E14", pattern=r"^E\d{2}$")
     """Quality method written on estimated NEM12 intervals (E + an interval method 11-25)."""
-    nem12_from: str = Field("BUA", min_length=1, max_length=10, pattern=r"^[^,\s]+$")
-    nem12_to: str = Field("RETAILER", min_length=1, max_length=10, pattern=r"^[^,\s]+$")
+    nem12_from: str = Field(default="BUA", min_length=1, max_length=10, pattern=r"^[^,\s]+$")
+    nem12_to: str = Field(default="RETAILER", min_length=1, max_length=10, pattern=r"^[^,\s]+$")
     output_dir: str | None = None
     """Where NEM12 and CSV files go; default ``<db folder>/bua-out/<run_date>``."""
 

@@ -25,6 +25,7 @@ import os
 import secrets
 import shutil
 import sqlite3
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -176,7 +177,7 @@ def _default_snapshot(run_date) -> str:
     return os.fspath(ensure_default_snapshot(run_date))
 
 
-def _snapshot_named(fields: dict[str, Any], run_date) -> str:
+def _snapshot_named(fields: Mapping[str, Any], run_date) -> str:
     snapshot = fields.get("snapshot") or _default_snapshot(run_date)
     if not isinstance(snapshot, str) or not Path(snapshot).is_file():
         raise BadEvent(f"snapshot: {snapshot!r} is not a snapshot database file")

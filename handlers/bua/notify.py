@@ -101,12 +101,17 @@ def start_request(record: dict[str, Any], machine_arn: str) -> dict[str, Any]:
 
 def _published_date(record: dict[str, Any]) -> date:
     sent = (record.get("attributes") or {}).get("SentTimestamp")
+    if sent is None:
+        raise BadEvent(_NO_DATE)
     try:
         from datetime import datetime, timezone
 
         return datetime.fromtimestamp(int(sent) / 1000, tz=timezone.utc).date()
     except (TypeError, ValueError):
-        raise BadEvent("the record has no SentTimestamp and the message no run_date") from None
+        raise BadEvent(_NO_DATE) from None
+
+
+_NO_DATE = "the record has no SentTimestamp and the message no run_date"
 
 
 def _iso_date(text: Any) -> date | None:

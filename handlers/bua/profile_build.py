@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import operator
 import sqlite3
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -120,6 +121,7 @@ def extract_batch(conn: sqlite3.Connection, run: RunInfo, batch: Batch) -> dict[
         weights = np.fromiter(map(_DAY_WH, rows), dtype=np.float64, count=n)
         met = dict.fromkeys(map(_LENGTH, rows))  # the interval lengths met, in order (usually one)
         for length in met:
+            picked_blobs: Iterator[bytes]
             if len(met) == 1:
                 picked, picked_blobs = slice(None), map(_WH, rows)
             else:
@@ -195,6 +197,7 @@ def average_profiles(conn: sqlite3.Connection, run: RunInfo) -> dict[str, Any]:
         for d in range(days):
             n = int(accounts[d])
             average = float(wh[d]) / n if n else None
+            fractions: bytes | None
             if n and wh[d] > 0:
                 fractions = pack_shape(shape[d] / float(wh[d]))
             else:

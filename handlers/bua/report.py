@@ -54,7 +54,8 @@ def _ran_and_skipped(control: Any) -> dict[str, list[str]]:
     run_started = (control.get("run_started_at") or {}).get("S")
     if not isinstance(run_started, str):
         return {}
-    ran, skipped = [], []
+    ran: list[str] = []
+    skipped: list[str] = []
     for stage in STAGES:
         record = (control.get(stage) or {}).get("M") or {}
         started = (record.get("started_at") or {}).get("S")

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from handlers.db import connect, shared_connection
 
@@ -116,7 +117,7 @@ def output_dir(run: RunInfo, db_path: str) -> Path:
     return base / "bua-out" / run.run_date.isoformat()
 
 
-def pack_wh(values: np.ndarray) -> bytes:
+def pack_wh(values: npt.ArrayLike) -> bytes:
     """Integer watt-hours as the BLOB stored in ``interval_read.wh``."""
     return np.asarray(values, dtype=WH_DTYPE).tobytes()
 

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from itertools import groupby
 from pathlib import Path
+from typing import TypedDict
 
 from .errors import NemWriteError
 from .fields import field_text, format_value, stamp
@@ -142,12 +143,21 @@ def write_nem12(days: Iterable[IntervalDay], *, from_participant: str, to_partic
     return "\n".join(lines) + "\n"
 
 
+class _Header(TypedDict):
+    """The 100 header's fields, as both writers take them."""
+
+    from_participant: str
+    to_participant: str
+    created: datetime
+
+
 def rewrite_nem(nem: NemFile) -> str:
     """A file read (``read_nem``) written back: its header and every day or read as read, null data
     included; reading the text gives the same again (NEM12 days, or NEM13 reads)."""
     if nem.created is None:
         raise NemWriteError("the file read has no creation time in its 100 header")
-    header = {"from_participant": nem.from_participant, "to_participant": nem.to_participant, "created": nem.created}
+    header: _Header = {"from_participant": nem.from_participant, "to_participant": nem.to_participant,
+                       "created": nem.created}
     if nem.version == "NEM13":
         return write_nem13(nem.reads, **header)
     return write_nem12(nem.days, as_read=True, **header)
