@@ -56,7 +56,7 @@ def w3_parallel(inputs: list[Any], handlers: Handlers) -> list[Any]:
 
 
 def w4_billing(inputs: list[Any], handlers: Handlers) -> list[Any]:
-    outputs = []
+    outputs: list[dict[str, Any] | None] = []
     for reading in inputs:
         state = _merged(reading, "validation", _invoke(handlers, "ValidateMeterReading", reading))
         if state["validation"]["Payload"].get("isValid") is not True:

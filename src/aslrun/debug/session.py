@@ -411,7 +411,7 @@ class DebugSession:
         here = self.here()
         if state is None:
             return [(here, None)]
-        places = [(here, state), *((a, state) for a in here.ancestors())]
+        places: list[tuple[Watched, str | None]] = [(here, state), *((a, state) for a in here.ancestors())]
         machine, colon, name = state.partition(":")
         if colon:
             places += [(w, name) for w in reversed(self.family.members()) if w.machine_name == machine]

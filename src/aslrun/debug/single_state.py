@@ -269,7 +269,7 @@ def _add_http_trace(data: dict[str, Any], frame: Frame, reveal_secrets: bool) ->
     stages = frame.inspector.records.get(frame.entered_event_id, {})
     if "httpRequest" not in stages:
         return
-    after = {key: data.pop(key) for key in ("variables", "errorDetails") if key in data}
+    after: dict[str, Any] = {key: data.pop(key) for key in ("variables", "errorDetails") if key in data}
     data["request"] = stages["httpRequest" if reveal_secrets else "httpRequestHidden"]
     data["response"] = stages["httpResponse"]
     data.update(after)

@@ -127,7 +127,8 @@ class Execution:
         self.earlier_events: list[dict[str, Any]] = []
         #: told of this execution and of every execution it starts (nested, distributed Map
         #: children) as each is created, before it runs: a server records them all this way
-        self.watcher = watcher if watcher is not None or parent is None else parent.watcher
+        self.watcher: Callable[[Execution], None] | None = (
+            watcher if watcher is not None or parent is None else parent.watcher)
         #: told of each state entered and each way one is left (see engine.observers); children inherit it
         self.observer: ExecutionObserver | None = current_observer() if parent is None else parent.observer
         if self.watcher is not None:

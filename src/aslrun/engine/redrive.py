@@ -117,7 +117,7 @@ class _History:
 
     def _parallel(self, state: Any, events: list[dict[str, Any]]) -> FanOutResume:
         events = _after_last(events, "ParallelStateStarted")
-        owner = {}
+        owner: dict[str, int] = {}
         for index, branch in enumerate(state.branches):
             for nested in branch.walk():
                 owner[nested.name] = index
@@ -125,10 +125,10 @@ class _History:
         belongs: dict[int, int] = {}
         for event in events:
             name = _state_name(event)
-            index = owner.get(name) if name is not None else belongs.get(event["previousEventId"])
-            if index is not None:
-                belongs[event["id"]] = index
-                members[index].append(event)
+            of_branch: int | None = owner.get(name) if name is not None else belongs.get(event["previousEventId"])
+            if of_branch is not None:
+                belongs[event["id"]] = of_branch
+                members[of_branch].append(event)
         resume = FanOutResume()
         for index, branch in enumerate(state.branches):
             self._child(resume, index, branch, members[index], None)

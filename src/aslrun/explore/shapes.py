@@ -165,7 +165,8 @@ def _reads_before_replacement(scope: Scope, shapes: MachineShapes) -> set[Steps]
         reads |= shapes.state_reads.get(name, set())
         if _replaces_data(state):
             continue
-        pending.extend(e.target for e in edges_of(name, state, "") if e.target in scope.states and e.kind != "catch")
+        pending.extend(e.target for e in edges_of(name, state, "")
+                       if e.target is not None and e.target in scope.states and e.kind != "catch")
     return reads
 
 
@@ -225,7 +226,7 @@ def _follow_copies(scope: Scope, shapes: MachineShapes) -> None:
 
     after: dict[str, set[str]] = {}
     for name, state in scope.states.items():
-        after[name] = {e.target for e in edges_of(name, state, "") if e.target in scope.states}
+        after[name] = {e.target for e in edges_of(name, state, "") if e.target is not None and e.target in scope.states}
     for name in reversed(list(scope.states)):
         state = scope.states[name]
         if state.get("Type") != "Pass" or not isinstance(state.get("Parameters"), Mapping):
@@ -342,8 +343,10 @@ def _result_shape(scope: Scope, name: str, state: Mapping[str, Any], shapes: Mac
 
 def _owner_demand(scope: Scope, all_scopes: list[Scope], shapes: MachineShapes) -> set[Steps]:
     """Paths read of this branch's (or iteration's) output, relative to that output."""
-    owner_scope = next(s for s in all_scopes if scope.owner in s.states)
-    owner = owner_scope.states[scope.owner]
+    owner_name = scope.owner
+    assert owner_name is not None  # (only a branch's or an iteration's scope has its output read)
+    owner_scope = next(s for s in all_scopes if owner_name in s.states)
+    owner = owner_scope.states[owner_name]
     root = _steps(owner.get("ResultPath", "$")) if isinstance(owner.get("ResultPath", "$"), str) else None
     if root is None or "ResultSelector" in owner:
         return set()
@@ -404,7 +407,7 @@ def _steps(path: Any) -> Steps | None:
         return None
     if compiled.root != "data" or compiled.variable:
         return None
-    if compiled.definite:
+    if compiled.steps is not None:  # (definite)
         return tuple(compiled.steps)
     head = re.split(r"\[\*|\[\?|\.\.|\[\d+:|\[-|\[\d+,", path, maxsplit=1)[0]
     return _steps(head) if head != path else None

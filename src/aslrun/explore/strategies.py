@@ -31,7 +31,7 @@ INJECTED_CAUSE = "injected by aslrun explore"
 _WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=6)
 #: a value nothing compares: a number, a word, a boolean, or an empty object (an intrinsic such as
 #: States.JsonMerge may take it whole)
-_ANY = st.one_of(st.integers(0, 100), _WORDS, st.booleans(), st.just({}))
+_ANY: st.SearchStrategy[Any] = st.one_of(st.integers(0, 100), _WORDS, st.booleans(), st.just({}))
 
 
 def input_strategy(shapes: MachineShapes, *, schema: Any = None, examples: Sequence[Any] = ()) -> st.SearchStrategy[Any]:

@@ -110,13 +110,18 @@ def compile_intrinsic(text: str) -> Intrinsic:
     return _compile_text(text)
 
 
+def _returning(value: Any) -> Evaluator:
+    """An evaluator of an intrinsic whose value is known when compiled."""
+    return lambda resolve, rng: value
+
+
 @lru_cache(maxsize=1024)
 def _compile_text(text: str) -> Intrinsic:
     tree = parse_intrinsic(text)
     paths: list[str] = []
     constant, node = _compile(tree, text, paths)
     if constant:
-        return Intrinsic(text, (), lambda resolve, rng, value=node: value)
+        return Intrinsic(text, (), _returning(node))
     return Intrinsic(text, tuple(dict.fromkeys(paths)), node)
 
 

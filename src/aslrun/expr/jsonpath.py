@@ -108,6 +108,7 @@ class Path:
         if self._ng is None:
             from jsonpath_ng.ext import parse as ng_parse  # imported on first use: CLI start-up stays light
 
+            assert self._ng_text is not None  # (an indefinite path is compiled with its jsonpath-ng text)
             self._ng = ng_parse(self._ng_text)
         return [match.value for match in self._ng.find(data)]
 

@@ -49,6 +49,11 @@ def read_path(path: Path, scope: Scope) -> Any:
     return path.get(scope.variable(path.variable))  # type: ignore[arg-type]
 
 
+def _returning(value: Any) -> Evaluator:
+    """The evaluator of a template without paths: its value, the same each time."""
+    return lambda scope: value
+
+
 class Template:
     """A compiled payload template; ``evaluate(scope)`` builds the payload."""
 
@@ -59,7 +64,7 @@ class Template:
         self.field = field
         node = _compile(source, field)
         self.constant = not callable(node)
-        self._evaluate: Evaluator = node if callable(node) else (lambda scope, value=node: value)
+        self._evaluate: Evaluator = node if callable(node) else _returning(node)
 
     def evaluate(self, scope: Scope) -> Any:
         return self._evaluate(scope)

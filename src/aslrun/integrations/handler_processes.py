@@ -172,7 +172,7 @@ class HandlerProcesses:
 
     def close(self) -> None:
         """End the idle workers (their places stay: a later call starts a new one)."""
-        ended = []
+        ended: list[Any] = []
         while True:
             try:
                 slot = self._idle.get_nowait()

@@ -109,16 +109,16 @@ def _deliver_bucket_notifications_to_functions() -> None:
     if not hasattr(notifications, "_invoke_awslambda"):  # (another moto: left as it is)
         return
 
-    def invoke(account_id: str, event_body: Any, function_arn: str, region_name: str) -> None:
+    def invoke(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
         deliver = _DELIVERERS.get("lambda")
         if deliver is None:
-            print(f"aslrun: an S3 notification for {function_arn} is not delivered (the local AWS delivers S3 "
+            print(f"aslrun: an S3 notification for {fn_arn} is not delivered (the local AWS delivers S3 "
                   "notifications to queues and topics, and on aslrun serve to functions)", file=sys.stderr, flush=True)
             return
         try:
-            deliver(function_arn, event_body)
+            deliver(fn_arn, event_body)
         except Exception as exc:  # (asynchronous on AWS: the object stands)
-            print(f"aslrun: an S3 notification for {function_arn} failed: {type(exc).__name__}: {exc}",
+            print(f"aslrun: an S3 notification for {fn_arn} failed: {type(exc).__name__}: {exc}",
                   file=sys.stderr, flush=True)
 
     notifications._invoke_awslambda = invoke

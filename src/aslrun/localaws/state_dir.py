@@ -37,7 +37,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import InputError
 from .directory_lock import LOCK_FILE, DirectoryLock, StateDirectoryBusy
@@ -220,7 +220,9 @@ def snapshot_document(aws: LocalAws, objects: ObjectFiles) -> dict[str, Any]:
     from .journal import message_keys, s3_object
     from .seed import list_keys, take_snapshot
 
-    document = take_snapshot(_WithoutObjects(aws))  # buckets listed, their bytes left to ``objects``
+    # buckets listed, their bytes left to ``objects`` (the view stands in for the local AWS: all but its
+    # S3 client is the local AWS's own)
+    document = take_snapshot(cast("LocalAws", _WithoutObjects(aws)))
     for queue, spec in (document.get("sqs") or {}).items():
         messages = spec.get("messages") or []
         keys = message_keys(aws, queue)

@@ -9,6 +9,7 @@ message is filled in with the field's name when the error becomes a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -152,18 +153,23 @@ def _timestamp_or_jsonata(value: Any) -> str:
 def int_or_jsonata(minimum: int, maximum: int | None = None) -> PlainValidator:
     """An integer >= ``minimum`` (and <= ``maximum`` when given; not a boolean, not 5.0), or a
     JSONata expression."""
-    integer = min_int(minimum, maximum).func
+    integer = _integer_check(minimum, maximum)
 
     def check(value: Any) -> int | str:
         if is_jsonata(value):
             return value  # type: ignore[no-any-return]
-        return integer(value)  # type: ignore[no-any-return]
+        return integer(value)
 
     return PlainValidator(check)
 
 
 def min_int(minimum: int, maximum: int | None = None) -> PlainValidator:
     """An integer >= ``minimum`` (and <= ``maximum`` when given; not a boolean, not 5.0)."""
+    return PlainValidator(_integer_check(minimum, maximum))
+
+
+def _integer_check(minimum: int, maximum: int | None) -> Callable[[Any], int]:
+    """The check :func:`min_int` and :func:`int_or_jsonata` make of an integer."""
 
     def check(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -174,7 +180,7 @@ def min_int(minimum: int, maximum: int | None = None) -> PlainValidator:
             raise _fail(f"The value for the field '{{field}}' must be less than or equal to {maximum}")
         return value
 
-    return PlainValidator(check)
+    return check
 
 
 def _array_or_jsonata(value: Any) -> list[Any] | str:

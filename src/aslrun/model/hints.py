@@ -58,7 +58,7 @@ def _closest(word: str, candidates: Any) -> str | None:
     return close[0] if close else None
 
 
-def _fields_at(parent: str, definition: Any) -> set[str]:
+def _fields_at(parent: str, definition: Any) -> frozenset[str]:
     if not parent:
         return _fields("StateMachine")
     for pattern, model in _PLACES:
@@ -68,7 +68,7 @@ def _fields_at(parent: str, definition: Any) -> set[str]:
     kind = state.get("Type") if isinstance(state, dict) else None
     if isinstance(kind, str) and kind in _state_types():
         return _fields(f"{kind}State")
-    return set().union(*(_fields(f"{k}State") for k in _state_types()))
+    return frozenset().union(*(_fields(f"{k}State") for k in _state_types()))
 
 
 @cache

@@ -109,7 +109,7 @@ class ExecutionApi:
                                             account=call.account, arn=arn, test_case=test_case)
         except AslrunError as error:  # e.g. an input nested deeper than aslrun reads
             raise ServiceError("InvalidExecutionInput", f"Invalid State Machine Execution Input: '{error}'") from None
-        execution.service_revision = target.revision.revision_id
+        execution.service_revision = target.revision.revision_id  # type: ignore[attr-defined]  # what it records
         return execution
 
     # -- reading ----------------------------------------------------------------------------------------
@@ -153,6 +153,7 @@ class ExecutionApi:
             else:
                 where, parameters = "machine_arn = ?", [machine_text]
         else:
+            assert map_run_text is not None  # (exactly one of the two was given)
             require_arn(map_run_text, "mapRun")
             if self.store.one("SELECT 1 FROM map_runs WHERE arn = ?", (map_run_text,)) is None:
                 raise ServiceError("ResourceNotFound", f"Resource not found: '{map_run_text}'",
@@ -225,7 +226,7 @@ class ExecutionApi:
                                         region=call.region, account=call.account, arn=row["arn"],
                                         redrive=(events, count, now))
         execution.start_time = row["start"]
-        execution.service_revision = row["revision_id"]
+        execution.service_revision = row["revision_id"]  # type: ignore[attr-defined]  # (as at its start)
         last = max((event["id"] for event in events), default=0)
         redriven = Event(last + 1, last, "ExecutionRedriven", now, {"redriveCount": count})
         with self.store.write() as db:

@@ -62,9 +62,10 @@ class Runner:
         ``(its history so far, the redrive count, the redrive time)`` to continue a failed one."""
         machine = self.catalog.compiled(target.revision, target.name)
         interceptor = self.interceptor_for(target, test_case) if self.interceptor_for is not None else None
-        options = dict(handlers=self.bindings, seed=None, history_keep=_HISTORY_IN_MEMORY, region=region,
-                       account=account, watcher=self._watch_root, check_bindings=False,
-                       role_arn=target.revision.role_arn, task_interceptor=interceptor, **self.handler_modes)
+        options: dict[str, Any] = dict(
+            handlers=self.bindings, seed=None, history_keep=_HISTORY_IN_MEMORY, region=region, account=account,
+            watcher=self._watch_root, check_bindings=False, role_arn=target.revision.role_arn,
+            task_interceptor=interceptor, **self.handler_modes)
         if redrive is None:
             execution = machine.start(input, clock=self.clock(start), name=name, **options)
         else:

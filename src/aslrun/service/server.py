@@ -8,6 +8,7 @@ seconds), and executions still running are then recorded as interrupted, never l
 
 from __future__ import annotations
 
+import math
 import signal
 import socket
 import sys
@@ -90,7 +91,8 @@ def _prompt_server_class() -> type:
             for connection in list(state.connections):
                 connection.shutdown()  # idle ones close now, busy ones after their answer
             loop = asyncio.get_running_loop()
-            deadline = loop.time() + self.config.timeout_graceful_shutdown
+            grace = self.config.timeout_graceful_shutdown  # (5 s, see serve(); None would be no limit)
+            deadline = loop.time() + (grace if grace is not None else math.inf)
             while (state.connections or state.tasks) and not self.force_exit and loop.time() < deadline:
                 await asyncio.sleep(0.005)
             for task in list(state.tasks) if state.tasks and not self.force_exit else ():

@@ -82,7 +82,7 @@ class _Resource:
     def __init__(self, names: ResourceNames, logical_id: str) -> None:
         self.names = names
         self.logical_id = logical_id
-        self.deployment = names.deployment
+        self.deployment: Deployment = names.deployment
 
     @property
     def name(self) -> str:

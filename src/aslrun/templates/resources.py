@@ -90,7 +90,7 @@ def _table(table: ResourceProperties) -> dict[str, Any]:
     return spec
 
 
-def _key(schema: Any, types: dict[str, Any], where: str) -> dict[str, str]:
+def _key(schema: Any, types: dict[Any, Any], where: str) -> dict[str, str]:
     """``{partition key: type, sort key: type}`` from a KeySchema (HASH first)."""
     if not isinstance(schema, list) or not schema:
         raise TemplateError(f"{where}: the table needs a KeySchema")

@@ -26,7 +26,13 @@ __all__ = ["NotedCall", "activate", "deactivate", "hook_every_session", "install
            "record_call", "records", "resource_name", "suspended"]
 
 _ACTIVE: list[Journal] = []
-_LOCAL = threading.local()  # .suspended: loading a state, whose calls are no changes to journal
+
+
+class _ThisThread(threading.local):
+    suspended = 0  # how deep in suspended() blocks (loading a state, whose calls are no changes to journal)
+
+
+_LOCAL = _ThisThread()
 _NOTED = "aslrun.journal"  # the key of the call's context under which the hooks keep what they noted
 _HOOKS_EVERYWHERE = False
 
@@ -45,7 +51,7 @@ def deactivate(journal: Journal) -> None:
 @contextmanager
 def suspended() -> Iterator[None]:
     """Calls made in this block (in this thread) are not journaled."""
-    _LOCAL.suspended = getattr(_LOCAL, "suspended", 0) + 1
+    _LOCAL.suspended += 1
     try:
         yield
     finally:
@@ -132,7 +138,7 @@ def note_call(service: str, operation: str, params: dict[str, Any], region: str 
     journal needs to record it once it succeeded (its recorder has looked at the state it is about
     to change), or None when it is not journaled (no active journal, suspended here, another
     process's journal, another region, an operation that changes nothing kept)."""
-    if not _ACTIVE or getattr(_LOCAL, "suspended", 0):
+    if not _ACTIVE or _LOCAL.suspended:
         return None
     recorder = _RECORDERS.get((service, operation))
     if recorder is None:
