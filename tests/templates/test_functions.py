@@ -4,6 +4,7 @@ Timeout; Lambda's errors; other runtimes sent to a Lambda endpoint."""
 from __future__ import annotations
 
 import gc
+import json
 import textwrap
 import zipfile
 
@@ -75,15 +76,14 @@ def test_the_scratch_directory_is_made_only_for_code_that_needs_it_and_removed_w
 
 
 def test_inline_code_is_written_to_index_py(write):
-    path = write("stack.json", """\
-        {"Resources": {
-          "Fn": {"Type": "AWS::Lambda::Function", "Properties": {
+    definition = {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "${Fn.Arn}", "End": True}}}
+    path = write("stack.json", json.dumps({"Resources": {
+        "Fn": {"Type": "AWS::Lambda::Function", "Properties": {
             "Runtime": "python3.12", "Handler": "index.handler", "Role": "arn:aws:iam::123456789012:role/r",
-            "Code": {"ZipFile": "def handler(event, context):\\n    return {'inline': context.function_name}\\n"}}},
-          "Flow": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
+            "Code": {"ZipFile": "def handler(event, context):\n    return {'inline': context.function_name}\n"}}},
+        "Flow": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
             "RoleArn": "arn:aws:iam::123456789012:role/r",
-            "DefinitionString": {"Fn::Sub": "{\\"StartAt\\":\\"A\\",\\"States\\":{\\"A\\":{\\"Type\\":\\"Task\\",\\"Resource\\":\\"${Fn.Arn}\\",\\"End\\":true}}}"}}}}}
-        """)
+            "DefinitionString": {"Fn::Sub": json.dumps(definition, separators=(",", ":"))}}}}}))
     app = load_template(path)
     assert app.execute(input={}).output == {"inline": app.functions["Fn"].name}
 
@@ -124,7 +124,8 @@ def test_a_function_no_machine_calls_is_imported_when_first_called(write):
 
 
 def test_other_runtimes_go_to_the_lambda_endpoint_by_logical_id(write):
-    path = write("template.yaml", sam("Runtime: nodejs20.x\nCodeUri: src\nHandler: index.handler"), {"src/index.js": ""})
+    path = write("template.yaml", sam("Runtime: nodejs20.x\nCodeUri: src\nHandler: index.handler"),
+                 {"src/index.js": ""})
     app = load_template(path, lambda_endpoint="http://127.0.0.1:3001")
     function = app.functions["Fn"]
     assert isinstance(function.handler, RemoteLambda)
@@ -185,7 +186,8 @@ def test_a_dependency_from_a_virtual_environment_inside_the_code_directory_is_lo
     (site / "aslrun_test_shared_dep.py").write_text("LOADS = []\nLOADS.append(1)\n")
     monkeypatch.syspath_prepend(str(site))
     monkeypatch.delitem(__import__("sys").modules, "aslrun_test_shared_dep", raising=False)
-    code = "import aslrun_test_shared_dep\n\ndef handler(event, context):\n    return len(aslrun_test_shared_dep.LOADS)\n"
+    code = ("import aslrun_test_shared_dep\n\n"
+            "def handler(event, context):\n    return len(aslrun_test_shared_dep.LOADS)\n")
     path = write("template.yaml", sam("Runtime: python3.12\nCodeUri: .\nHandler: one.handler", extra="""\
       Other:
         Type: AWS::Serverless::Function
@@ -288,5 +290,6 @@ def test_a_functions_layers_are_imported_as_on_lambda(write):
 def test_a_layer_that_is_not_there_is_refused_naming_it(write):
     path = write("template.yaml", LAYERED, {"price/app.py": "def handler(e, c):\n    return e\n",
                                              "audit/app.py": "def handler(e, c):\n    return e\n"})
-    with pytest.raises(TemplateError, match=r"Resources.Shared.Properties.ContentUri: no such directory: layers/shared"):
+    missing = r"Resources.Shared.Properties.ContentUri: no such directory: layers/shared"
+    with pytest.raises(TemplateError, match=missing):
         load_template(path)
