@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any
 
 from .config import parse_date_field
@@ -79,7 +79,7 @@ def start_request(record: dict[str, Any], machine_arn: str) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise BadEvent("the message body is not a JSON object")
     message_id = str(record.get("messageId", ""))
-    published = _published_date(record)
+    published = _sent_date(record)
     if document.get("Type") == "Notification" and "Message" in document:  # the SNS envelope
         message_id = str(document.get("MessageId") or message_id)
         published = _iso_date(document.get("Timestamp")) or published
@@ -89,7 +89,12 @@ def start_request(record: dict[str, Any], machine_arn: str) -> dict[str, Any]:
             raise BadEvent("the notification's Message is not JSON") from None
         if not isinstance(document, dict):
             raise BadEvent("the notification's Message is not a JSON object")
-    run_date = parse_date_field(document["run_date"], "run_date") if document.get("run_date") else published
+    if document.get("run_date"):
+        run_date = parse_date_field(document["run_date"], "run_date")
+    elif published is not None:
+        run_date = published
+    else:
+        raise BadEvent("the record has no SentTimestamp and the message no run_date")
     execution_input: dict[str, Any] = {"run_date": run_date.isoformat()}
     if document.get("snapshot") is not None:
         if not isinstance(document["snapshot"], str) or not document["snapshot"]:
@@ -99,19 +104,17 @@ def start_request(record: dict[str, Any], machine_arn: str) -> dict[str, Any]:
     return {"stateMachineArn": machine_arn, "name": name, "input": json.dumps(execution_input)}
 
 
-def _published_date(record: dict[str, Any]) -> date:
-    sent = (record.get("attributes") or {}).get("SentTimestamp")
+def _sent_date(record: dict[str, Any]) -> date | None:
+    """The day (UTC) SQS received the message, from the record's ``SentTimestamp`` (milliseconds since
+    the epoch); None when the record does not say, or says something that is no such time."""
+    attributes = record.get("attributes")
+    sent = attributes.get("SentTimestamp") if isinstance(attributes, dict) else None
     if sent is None:
-        raise BadEvent(_NO_DATE)
+        return None
     try:
-        from datetime import datetime, timezone
-
         return datetime.fromtimestamp(int(sent) / 1000, tz=timezone.utc).date()
-    except (TypeError, ValueError):
-        raise BadEvent(_NO_DATE) from None
-
-
-_NO_DATE = "the record has no SentTimestamp and the message no run_date"
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 def _iso_date(text: Any) -> date | None:
