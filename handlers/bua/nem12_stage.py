@@ -30,7 +30,7 @@ from .errors import DataError
 from .estimates import estimate_days, load_scalars, require_scalar, round_wh, shape_day
 from .events import Batch
 from .profile import ProfileSet
-from .store import pack_wh
+from .store import WH_DTYPE, pack_wh
 
 __all__ = ["generate_batch", "nem12_folder"]
 
@@ -92,8 +92,12 @@ def _read_back(path: Path, intended: dict[tuple[str, date], np.ndarray]) -> dict
     nem = read_nem(path, strict=True)
     loaded: dict[tuple[str, date], np.ndarray] = {}
     for day in nem.days:
-        loaded[(day.channel.nmi, day.day)] = np.array([int(v.scaleb(3)) for v in day.values],
-                                                      dtype=np.int64)
+        wh = [int(v.scaleb(3)) for v in day.values]
+        try:
+            loaded[(day.channel.nmi, day.day)] = np.array(wh, dtype=WH_DTYPE)  # (as the database stores them)
+        except OverflowError:
+            raise DataError(f"{path.name}: {day.channel.nmi} {day.day.isoformat()}: an interval of {max(wh, key=abs)} "
+                            "Wh, past the 32-bit integers the database stores") from None
     if loaded.keys() != intended.keys():
         raise DataError(f"{path.name}: read back {len(loaded)} days, wrote {len(intended)}")
     for where, values in intended.items():

@@ -118,8 +118,14 @@ def output_dir(run: RunInfo, db_path: str) -> Path:
 
 
 def pack_wh(values: npt.ArrayLike) -> bytes:
-    """Integer watt-hours as the BLOB stored in ``interval_read.wh``."""
-    return np.asarray(values, dtype=WH_DTYPE).tobytes()
+    """Integer watt-hours as the BLOB stored in ``interval_read.wh``: 32-bit integers, so a value past
+    their range is refused (``OverflowError``), never stored wrapped round (numpy converts an array of
+    wider integers silently; a list it refuses itself)."""
+    packed = np.asarray(values, dtype=WH_DTYPE)
+    if isinstance(values, np.ndarray) and values.dtype != packed.dtype and not np.array_equal(packed, values):
+        raise OverflowError(f"watt-hours that are not whole or past a 32-bit integer's range: {values.min()} to "
+                            f"{values.max()} (interval values of {values.size} intervals)")
+    return packed.tobytes()
 
 
 def unpack_wh(blob: bytes) -> np.ndarray:

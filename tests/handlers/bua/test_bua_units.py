@@ -18,6 +18,7 @@ from handlers.bua.estimates import Scalar, apportion, shape_day
 from handlers.bua.events import batches_of, run_date_of
 from handlers.bua.export import _dollars, _kwh
 from handlers.bua.profile import ProfileSet
+from handlers.bua.store import pack_wh, unpack_wh
 from handlers.bua.usage import basic_usage
 
 
@@ -157,3 +158,15 @@ def test_export_money_and_energy_texts_are_the_decimals_texts(number):
     """The export writes cents and Wh from the integers: the very texts the Decimal formulas give."""
     assert _dollars(number) == str((Decimal(number) / 100).quantize(Decimal("0.01")))
     assert _kwh(number) == str(Decimal(number).scaleb(-3).quantize(Decimal("0.001")))
+
+
+def test_stored_watt_hours_are_never_wrapped_round():
+    """The database keeps interval watt-hours as 32-bit integers: what fits is stored as it is, whatever
+    the array's type; what does not (or is not whole) is refused, where numpy would wrap it silently."""
+    for values in ([0, 1, 2**31 - 1, -2**31], np.array([5, 6], dtype=np.int64), np.array([7.0, 8.0])):
+        assert unpack_wh(pack_wh(values)).tolist() == [int(v) for v in values]
+    for values in (np.array([1, 2**31], dtype=np.int64), np.array([-2**31 - 1]), np.array([1.5])):
+        with pytest.raises(OverflowError, match="past a 32-bit integer's range"):
+            pack_wh(values)
+    with pytest.raises(OverflowError):  # (numpy refuses a list itself)
+        pack_wh([2**31])
