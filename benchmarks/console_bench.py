@@ -40,7 +40,7 @@ def wide_map(states: int) -> dict:
 
 
 def pages(items: int, reads: int) -> None:
-    from service.server_process import ServerProcess
+    from service.server_process import ServerProcess  # type: ignore[import-not-found]  # (tests/, on sys.path)
 
     with ServerProcess("--virtual-time") as server:
         sfn = server.client()

@@ -18,8 +18,9 @@ import resource
 import subprocess
 import sys
 import time
+from typing import Any
 
-SCENARIOS = {
+SCENARIOS: dict[str, dict[str, Any]] = {
     "loop_1m": {
         "definition": {"StartAt": "Check", "States": {
             "Check": {"Type": "Choice", "Choices": [

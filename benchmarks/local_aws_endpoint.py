@@ -63,7 +63,7 @@ def run_mode(args: argparse.Namespace, state_dir: Path | None) -> dict[str, Any]
         def client(i: int) -> Any:
             return clients[i % args.threads]
 
-        figures = {
+        figures: dict[str, Any] = {
             "PutItem": timed_calls(args.calls, args.threads, lambda i: client(i)[0].put_item(
                 TableName="bench", Item={"id": {"S": f"item-{i}"}, "n": {"N": str(i)}, "text": {"S": "x" * 100}})),
             "GetItem": timed_calls(args.calls, args.threads, lambda i: client(i)[0].get_item(

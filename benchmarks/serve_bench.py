@@ -275,7 +275,7 @@ def build_workload(count: int, seed: int, defect_rate: float, samples: bool) -> 
         expected[reading["readingId"]] = EXPECTED[dataset.expected[reading["readingId"]]]
     tokens = {site.profile.meter_id: site.account.payment_token for site in dataset.sites}
     workload = Workload(chosen, expected, dataset, samples)
-    workload.tokens = {r["readingId"]: tokens.get(r.get("meterId")) for r in chosen}
+    workload.tokens = {r["readingId"]: tokens.get(r.get("meterId", "")) for r in chosen}
     return workload
 
 

@@ -59,7 +59,8 @@ def assert_safe_to_fork() -> None:
     tasks = Path("/proc/self/task")
     threads = len(list(tasks.iterdir())) if tasks.is_dir() else threading.active_count()
     assert threads == 1, f"the zygote has {threads} threads: forking it would not be safe"
-    assert not MockAWS._mocks_active and not BackendDict._instances, "moto holds state in the zygote"
+    moto_state = (MockAWS._mocks_active, BackendDict._instances)  # type: ignore[misc]  # (kept on its classes)
+    assert not any(moto_state), "moto holds state in the zygote"
     assert current_aws(start=False) is None, "a local AWS is active in the zygote"
     assert boto3.DEFAULT_SESSION is None, "the zygote made boto3's default session"
 
@@ -90,8 +91,9 @@ def serve(control_fd: int, check: Callable[[], None] = assert_safe_to_fork) -> d
     received, fds = b"", []
     try:
         _send(control, {"ready": os.getpid()})
+        watched: list[Any] = [control, wakeup_read]
         while True:
-            readable, _, _ = select.select([control, wakeup_read], [], [])
+            readable, _, _ = select.select(watched, [], [])
             if wakeup_read in readable:  # a SIGCHLD (or several)
                 while _read_some(wakeup_read):
                     pass
