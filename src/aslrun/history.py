@@ -22,12 +22,12 @@ maximum number of history events (25000)." (as AWS records it). ``limit=None`` l
 
 from __future__ import annotations
 
-import json
 import math
 from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from .jsontext import compact_json_text
 from .model.timestamps import iso_timestamp
 
 __all__ = ["AWS_HISTORY_LIMIT", "DETAILS_EVEN_EMPTY", "Event", "History", "HistoryFull", "details_key"]
@@ -85,7 +85,7 @@ class Event:
             details: dict[str, Any] = {}
             for key, value in self.details.items():
                 if key in _JSON_TEXT_FIELDS:
-                    details[key] = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+                    details[key] = compact_json_text(value)
                     if key != "parameters":  # AWS has inputDetails/outputDetails, no parametersDetails
                         details[key + "Details"] = {"truncated": False}
                 else:

@@ -21,8 +21,8 @@ from typing import Any, Callable
 
 from .jsondepth import MAX_DEPTH, too_deep
 
-__all__ = ["MAX_INT_DIGITS", "SCALAR_TYPES", "JsonTextError", "compact_json_text", "decode_utf8", "dump_json", "json_size",
-           "json_value_problem", "json_writer", "read_json", "read_json_input"]
+__all__ = ["MAX_INT_DIGITS", "SCALAR_TYPES", "JsonTextError", "compact_json_text", "decode_utf8", "dump_json",
+           "json_size", "json_value_problem", "json_writer", "read_json", "read_json_input"]
 
 #: Python refuses to convert longer integers (``sys.get_int_max_str_digits()``'s default).
 MAX_INT_DIGITS = 4300
@@ -301,7 +301,8 @@ def json_size(value: Any) -> int:
 
 
 #: ``json.dumps(value, separators=(",", ":"), ensure_ascii=False)``, its encoder made once: the payload
-#: limit's measure and the server's event rows write such texts many times a run
+#: limit's measure, the history's and the server's event texts, causes and variables write such texts many
+#: times a run
 compact_json_text = json_writer(separators=(",", ":"), ensure_ascii=False)
 
 

@@ -41,7 +41,6 @@ a Task whose resource no handler serves run anyway and fail as it would on AWS.
 from __future__ import annotations
 
 import copy
-import json
 import math
 from collections.abc import Generator
 from typing import Any
@@ -52,6 +51,7 @@ from ..engine.recovery import UNCATCHABLE
 from ..engine.runner import locate
 from ..engine.variables import Variables
 from ..errors import AslrunError, InputError, StatesError
+from ..jsontext import compact_json_text
 from ..states.task import NOT_INTERCEPTED
 from .inspector import Inspector
 
@@ -111,8 +111,7 @@ class TestStateResult:
         return out
 
 
-def _text(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+_text = compact_json_text
 
 
 def run_test_state(machine: Any, state_name: str, input: Any = None, *, inspection_level: str = "INFO",

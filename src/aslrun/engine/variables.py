@@ -21,10 +21,10 @@ Each store remembers what the last state assigned (compact JSON, as AWS's histor
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..errors import StatesError
+from ..jsontext import compact_json_text
 
 __all__ = ["MAX_ASSIGN_BYTES", "MAX_TOTAL_BYTES", "MAX_VARIABLE_BYTES", "Variables"]
 
@@ -35,8 +35,7 @@ MAX_TOTAL_BYTES = 10 * 1024 * 1024
 _MISSING = object()
 
 
-def _json_text(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+_json_text = compact_json_text
 
 
 class Variables:

@@ -12,11 +12,11 @@ random source, for States.UUID / States.MathRandom).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from ..errors import runtime_error
+from ..jsontext import compact_json_text
 from .jsonpath import Path, PathNotFound, compile_path
 
 __all__ = ["Scope", "Template", "compact_json", "compile_field", "compile_template", "read_path"]
@@ -34,9 +34,8 @@ class Scope(Protocol):
 Evaluator = Callable[[Scope], Any]
 
 
-def compact_json(value: Any) -> str:
-    """JSON as AWS prints it inside causes and events: no spaces, non-ASCII kept."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+#: JSON as AWS prints it inside causes and events: no spaces, non-ASCII kept (json.dumps's very text)
+compact_json = compact_json_text
 
 
 def read_path(path: Path, scope: Scope) -> Any:
